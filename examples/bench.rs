@@ -1,0 +1,204 @@
+//! First benchmark: append and verify rates next to the raw Ed25519 and
+//! fsync ceilings measured in the same run. Run through `tools/bench`
+//! (release build); prints one table.
+//!
+//! Usage: bench [--entries N] [--cli PATH]
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use caselog::entry::{Body, Note};
+use caselog::keys::{self, Signer};
+use caselog::{verify_store, Genesis, HashAlg, Ledger, Timestamp};
+
+fn rate(n: u64, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+fn note(i: u64) -> Body {
+    Body::Note(Note {
+        text: format!("Benchmark note {i}: tip line call logged, caller declined to give a name; follow-up assigned."),
+    })
+}
+
+fn main() {
+    let mut entries: u64 = 100_000;
+    let mut cli: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--entries" => {
+                entries = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--entries N")
+            }
+            "--cli" => cli = args.next(),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let signer = Signer::from_seed("bench authority", &[5u8; 32]);
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+
+    // Ceilings: Ed25519 on one core.
+    let msg = vec![0x5au8; 300];
+    let n = 20_000u64;
+    let t = Instant::now();
+    let mut sig = [0u8; 64];
+    for i in 0..n {
+        let mut m = msg.clone();
+        m[0] = i as u8;
+        sig = signer.sign(&m);
+    }
+    let sign_rate = rate(n, t.elapsed());
+    let mut m0 = msg.clone();
+    m0[0] = (n - 1) as u8;
+    let t = Instant::now();
+    for _ in 0..n {
+        caselog::sig::verify(&signer.public().0, &m0, &sig).expect("verifies");
+    }
+    let verify_rate = rate(n, t.elapsed());
+    rows.push((
+        "ed25519 sign, 1 core".into(),
+        format!("{sign_rate:.0} /s"),
+        "ceiling".into(),
+    ));
+    rows.push((
+        "ed25519 verify_strict, 1 core".into(),
+        format!("{verify_rate:.0} /s"),
+        "ceiling".into(),
+    ));
+
+    // Ceiling: write + fdatasync of a small record in the same filesystem.
+    let fpath = tmp.path().join("fsync-probe");
+    let mut f = std::fs::File::create(&fpath).expect("probe file");
+    let n_sync = 500u64;
+    let t = Instant::now();
+    for _ in 0..n_sync {
+        f.write_all(&msg).expect("write");
+        f.sync_data().expect("fdatasync");
+    }
+    let fsync_rate = rate(n_sync, t.elapsed());
+    rows.push((
+        "write+fdatasync 300 B".into(),
+        format!("{fsync_rate:.0} /s"),
+        "ceiling".into(),
+    ));
+
+    // Library appends, one synced batch each.
+    let dir = tmp.path().join("single");
+    let mut l = init(&dir, &signer);
+    let n_single = 1_000u64;
+    let t = Instant::now();
+    for i in 0..n_single {
+        l.append(note(i), &signer).expect("append");
+    }
+    let single = rate(n_single, t.elapsed());
+    rows.push((
+        "library append, synced, 1/batch".into(),
+        format!("{single:.0} /s"),
+        format!("{:.2} x fsync ceiling", single / fsync_rate),
+    ));
+    drop(l);
+
+    // Library group commit: build the big ledger for the verify run.
+    let dir = tmp.path().join("big");
+    let mut l = init(&dir, &signer);
+    let batch = 1_000u64;
+    let t = Instant::now();
+    let mut done = 1u64;
+    while done < entries {
+        let k = batch.min(entries - done);
+        let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
+        l.append_batch_at(items, Timestamp::now())
+            .expect("append batch");
+        done += k;
+    }
+    let grouped = rate(entries - 1, t.elapsed());
+    rows.push((
+        format!("library append_batch, {batch}/batch"),
+        format!("{grouped:.0} /s"),
+        format!("{:.2} x sign ceiling", grouped / sign_rate),
+    ));
+    drop(l);
+
+    // Full verify of the big ledger.
+    let store = caselog::store::Store::open(&dir, false).expect("open");
+    let t = Instant::now();
+    let report = verify_store(&store).expect("verify");
+    let vt = t.elapsed();
+    assert!(
+        report.is_ok(),
+        "benchmark ledger must verify: {:?}",
+        report.problems.first()
+    );
+    let vrate = rate(report.entries, vt);
+    rows.push((
+        format!("verify {} entries, 1 core", report.entries),
+        format!("{vrate:.0} /s"),
+        format!("{:.2} x verify_strict ceiling", vrate / verify_rate),
+    ));
+    drop(store);
+
+    // CLI `caselog note` latency (process start, key load, open, append, sync).
+    if let Some(bin) = cli {
+        let key = tmp.path().join("clikey");
+        keys::write_key_files(&signer, &key, None).expect("key");
+        let mut lat = Vec::new();
+        for i in 0..50 {
+            let t = Instant::now();
+            let st = Command::new(&bin)
+                .arg("--ledger")
+                .arg(&dir)
+                .arg("--key")
+                .arg(&key)
+                .arg("note")
+                .arg(format!("cli bench {i}"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("run caselog");
+            assert!(st.success(), "caselog note failed");
+            lat.push(t.elapsed());
+        }
+        lat.sort();
+        let p50 = lat[lat.len() / 2];
+        let p99 = lat[lat.len() * 99 / 100];
+        rows.push((
+            format!("CLI note on {}-entry ledger", entries),
+            format!("p50 {:.1} ms, p99 {:.1} ms", ms(p50), ms(p99)),
+            format!(
+                "{:.0} /s = {:.2} x library single append",
+                1.0 / p50.as_secs_f64(),
+                (1.0 / p50.as_secs_f64()) / single
+            ),
+        ));
+    }
+
+    println!("{:<38} {:>28}   ratio", "measure", "result");
+    for (a, b, c) in rows {
+        println!("{a:<38} {b:>28}   {c}");
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn init(dir: &Path, signer: &Signer) -> Ledger {
+    Ledger::init(
+        dir,
+        Genesis {
+            case_id: "BENCH",
+            title: "benchmark ledger",
+            hash: HashAlg::Blake3,
+            time: Timestamp::now(),
+            ledger_id: None,
+        },
+        signer,
+    )
+    .expect("init")
+}

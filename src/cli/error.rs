@@ -1,0 +1,124 @@
+//! CLI errors: one line with the problem and the fix, and an exit code.
+
+use std::fmt;
+
+use caselog::keys::KeyError;
+use caselog::store::StoreError;
+use caselog::LedgerError;
+
+/// Exit code: usage or bad input.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code: storage/IO error or ledger locked.
+pub const EXIT_STORAGE: u8 = 3;
+
+/// An error the CLI reports and exits with.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit status.
+    pub code: u8,
+    /// What went wrong.
+    pub msg: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn input(msg: impl Into<String>, hint: impl Into<String>) -> CliError {
+        CliError {
+            code: EXIT_INPUT,
+            msg: msg.into(),
+            hint: Some(hint.into()),
+        }
+    }
+    pub fn storage(msg: impl Into<String>, hint: Option<String>) -> CliError {
+        CliError {
+            code: EXIT_STORAGE,
+            msg: msg.into(),
+            hint,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One line: newlines in underlying messages are flattened.
+        let msg = self.msg.replace('\n', " ");
+        match &self.hint {
+            Some(h) => write!(f, "caselog: error: {msg} (hint: {h})"),
+            None => write!(f, "caselog: error: {msg}"),
+        }
+    }
+}
+
+impl From<KeyError> for CliError {
+    fn from(e: KeyError) -> CliError {
+        let hint = match &e {
+            KeyError::WrongPassphrase { .. } => "check $CASELOG_PASSPHRASE or --passphrase-file",
+            KeyError::PassphraseRequired { .. } => {
+                "set $CASELOG_PASSPHRASE, pass --passphrase-file FILE, or run in a terminal to be prompted"
+            }
+            KeyError::Exists { .. } => "choose another --out path or move the old key away",
+            KeyError::NotAKey { .. } | KeyError::WrongAlgorithm { .. } => {
+                "give an Ed25519 key made by `caselog key generate` or `ssh-keygen -t ed25519`"
+            }
+            KeyError::BadPublicKey(_) => "give a .pub file, an ssh-ed25519 line or 64 hex digits",
+            KeyError::Io { .. } => "check the path and its permissions",
+            _ => "see `caselog key --help`",
+        };
+        let code = match &e {
+            KeyError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
+                EXIT_STORAGE
+            }
+            _ => EXIT_INPUT,
+        };
+        CliError {
+            code,
+            msg: e.to_string(),
+            hint: Some(hint.into()),
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> CliError {
+        match &e {
+            StoreError::NotALedger { .. } => CliError::input(
+                e.to_string(),
+                "check --ledger / $CASELOG_LEDGER, or create one with `caselog init`",
+            ),
+            StoreError::AlreadyExists { .. } => {
+                CliError::input(e.to_string(), "choose a new --ledger directory")
+            }
+            StoreError::Locked { .. } => CliError::storage(
+                e.to_string(),
+                Some(
+                    "wait for it to finish; read-only commands (log, show, verify) work meanwhile"
+                        .into(),
+                ),
+            ),
+            _ => CliError::storage(
+                e.to_string(),
+                Some("check the disk and the directory's permissions".into()),
+            ),
+        }
+    }
+}
+
+impl From<LedgerError> for CliError {
+    fn from(e: LedgerError) -> CliError {
+        match e {
+            LedgerError::Store(s) => s.into(),
+            LedgerError::Policy(p) => CliError::input(
+                format!("refused, nothing written: {p}"),
+                "see `caselog member list`; an authority can enroll members with `caselog member add`",
+            ),
+            LedgerError::Invalid(i) => CliError::input(format!("refused, nothing written: {i}"), "shorten or fix the text"),
+            LedgerError::ClockBehind { .. } => CliError::input(
+                format!("refused, nothing written: {e}"),
+                "fix the system clock (entries must not go back in time)",
+            ),
+            LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
+            _ => CliError::storage(e.to_string(), None),
+        }
+    }
+}

@@ -1,0 +1,554 @@
+//! The `caselog` command line: parse (clap), validate into a checked
+//! command before any database is opened, then run it. Owns every message,
+//! hint and exit code; the library never prints.
+
+mod args;
+mod error;
+mod render;
+mod secret;
+
+use std::io::{self, Read as _, Write};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use caselog::entry::{
+    Body, MemberEnroll, MemberRevoke, Note, Record, MAX_NOTE_LEN, MAX_SHORT_TEXT,
+};
+use caselog::keys::{self, Signer};
+use caselog::{Entry, Genesis, Hash, HashAlg, Ledger, MemberKey, Role, Seq, Timestamp};
+
+use args::{Cli, Command, HashArg, KeyCommand, MemberCommand, RoleArg};
+use error::{CliError, EXIT_INPUT};
+
+/// Run the CLI and return the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = validate(cli).and_then(run);
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// A member named on the command line: a key, or a name to look up.
+enum MemberRef {
+    Key(MemberKey),
+    Name(String),
+}
+
+/// An entry named on the command line.
+enum EntryRef {
+    Seq(Seq),
+    Leaf(Hash),
+}
+
+/// A command whose arguments have been checked and whose key is loaded.
+enum Checked {
+    Init {
+        dir: PathBuf,
+        signer: Signer,
+        case_id: String,
+        title: String,
+        hash: HashAlg,
+    },
+    KeyGenerate {
+        name: String,
+        out: PathBuf,
+        passphrase: Option<zeroize::Zeroizing<String>>,
+    },
+    KeyShow {
+        file: PathBuf,
+    },
+    MemberAdd {
+        dir: PathBuf,
+        signer: Signer,
+        body: MemberEnroll,
+    },
+    MemberRevoke {
+        dir: PathBuf,
+        signer: Signer,
+        member: MemberRef,
+        reason: String,
+    },
+    MemberList {
+        dir: PathBuf,
+        json: bool,
+    },
+    Note {
+        dir: PathBuf,
+        signer: Signer,
+        text: String,
+    },
+    Log {
+        dir: PathBuf,
+        json: bool,
+        from: u64,
+        limit: Option<u64>,
+    },
+    Show {
+        dir: PathBuf,
+        id: EntryRef,
+        json: bool,
+    },
+    Verify {
+        dir: PathBuf,
+        json: bool,
+    },
+}
+
+fn need_ledger(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
+    l.clone().ok_or_else(|| {
+        CliError::input("no ledger given", "pass --ledger DIR or set CASELOG_LEDGER")
+    })
+}
+
+fn need_ledger_dir(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
+    let dir = need_ledger(l)?;
+    if !dir.is_dir() {
+        return Err(CliError::input(
+            format!("no ledger at {}", dir.display()),
+            "check --ledger / $CASELOG_LEDGER, or create one with `caselog init`",
+        ));
+    }
+    Ok(dir)
+}
+
+fn load_signer(cli: &Cli) -> Result<Signer, CliError> {
+    let path = cli.key.as_ref().ok_or_else(|| {
+        CliError::input(
+            "this command signs an entry but no key was given",
+            "pass --key FILE or set CASELOG_KEY",
+        )
+    })?;
+    let pass = if keys::is_encrypted(path)? {
+        match secret::from_file_or_env(cli.passphrase_file.as_deref())? {
+            Some(p) => Some(p),
+            None => secret::prompt(&format!("Passphrase for {}: ", path.display()))?,
+        }
+    } else {
+        None
+    };
+    let signer = keys::load_private(path, pass.as_ref().map(|p| p.as_bytes()))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "caselog: warning: key file {} is readable by other users (run: chmod 600 {})",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(signer)
+}
+
+fn check_text(what: &str, s: &str, max: usize) -> Result<String, CliError> {
+    if s.trim().is_empty() {
+        return Err(CliError::input(
+            format!("{what} is empty"),
+            format!("give a non-empty {what}"),
+        ));
+    }
+    if s.len() > max {
+        return Err(CliError::input(
+            format!(
+                "{what} is {} bytes, more than the {max}-byte limit",
+                s.len()
+            ),
+            format!("shorten the {what}"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+fn validate(cli: Cli) -> Result<Checked, CliError> {
+    Ok(match &cli.command {
+        Command::Init {
+            case_id,
+            title,
+            hash,
+        } => {
+            let dir = need_ledger(&cli.ledger)?;
+            if dir.exists()
+                && std::fs::read_dir(&dir)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(true)
+            {
+                return Err(CliError::input(
+                    format!("{} already exists and is not empty", dir.display()),
+                    "choose a new --ledger directory",
+                ));
+            }
+            Checked::Init {
+                case_id: check_text("case id", case_id, MAX_SHORT_TEXT)?,
+                title: check_text("title", title, MAX_SHORT_TEXT)?,
+                hash: match hash {
+                    HashArg::Blake3 => HashAlg::Blake3,
+                    HashArg::Sha256 => HashAlg::Sha256,
+                },
+                signer: load_signer(&cli)?,
+                dir,
+            }
+        }
+        Command::Key(KeyCommand::Generate {
+            name,
+            out,
+            no_passphrase,
+        }) => {
+            let name = check_text("name", name, MAX_SHORT_TEXT)?;
+            for p in [out.clone(), keys::pub_path(out)] {
+                if p.exists() {
+                    return Err(CliError::input(
+                        format!(
+                            "{} already exists; refusing to overwrite a key",
+                            p.display()
+                        ),
+                        "choose another --out path or move the old key away",
+                    ));
+                }
+            }
+            let passphrase = if *no_passphrase {
+                eprintln!("caselog: warning: writing an UNENCRYPTED private key; anyone who reads {} can sign as {name}", out.display());
+                None
+            } else {
+                Some(secret::for_new_key(cli.passphrase_file.as_deref())?)
+            };
+            Checked::KeyGenerate {
+                name,
+                out: out.clone(),
+                passphrase,
+            }
+        }
+        Command::Key(KeyCommand::Show { file }) => Checked::KeyShow { file: file.clone() },
+        Command::Member(MemberCommand::Add(a)) => {
+            let dir = need_ledger_dir(&cli.ledger)?;
+            let named = keys::parse_public(&a.pubkey)?;
+            caselog::sig::checked_key(&named.key.0).map_err(|e| {
+                CliError::input(
+                    format!("refused key {}: {e}", named.key.short()),
+                    "generate a fresh key with `caselog key generate`",
+                )
+            })?;
+            let role = match a.role {
+                RoleArg::Authority => Role::Authority,
+                RoleArg::Investigator => Role::Investigator,
+                RoleArg::Custodian => Role::Custodian,
+                RoleArg::Counsel => Role::Counsel,
+                RoleArg::External => Role::External,
+            };
+            Checked::MemberAdd {
+                body: MemberEnroll {
+                    name: check_text("name", &a.name, MAX_SHORT_TEXT)?,
+                    role,
+                    key: named.key,
+                },
+                signer: load_signer(&cli)?,
+                dir,
+            }
+        }
+        Command::Member(MemberCommand::Revoke { member, reason }) => {
+            let dir = need_ledger_dir(&cli.ledger)?;
+            let member = match keys::parse_public(member) {
+                Ok(k) => MemberRef::Key(k.key),
+                Err(_) => MemberRef::Name(member.clone()),
+            };
+            Checked::MemberRevoke {
+                reason: check_text("reason", reason, MAX_SHORT_TEXT)?,
+                signer: load_signer(&cli)?,
+                member,
+                dir,
+            }
+        }
+        Command::Member(MemberCommand::List { json }) => Checked::MemberList {
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+        },
+        Command::Note { text } => {
+            let dir = need_ledger_dir(&cli.ledger)?;
+            let text = if text == "-" {
+                let mut s = String::new();
+                io::stdin()
+                    .take(MAX_NOTE_LEN as u64 + 1)
+                    .read_to_string(&mut s)
+                    .map_err(|e| {
+                        CliError::input(
+                            format!("cannot read the note from stdin: {e}"),
+                            "pipe UTF-8 text",
+                        )
+                    })?;
+                s
+            } else {
+                text.clone()
+            };
+            Checked::Note {
+                text: check_text("note", &text, MAX_NOTE_LEN)?,
+                signer: load_signer(&cli)?,
+                dir,
+            }
+        }
+        Command::Log { json, from, limit } => Checked::Log {
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+            from: *from,
+            limit: *limit,
+        },
+        Command::Show { id, json } => {
+            let id = if let Ok(n) = id.parse::<u64>() {
+                EntryRef::Seq(Seq(n))
+            } else if let Some(h) = Hash::from_hex(id) {
+                EntryRef::Leaf(h)
+            } else {
+                return Err(CliError::input(
+                    format!("{id:?} is neither a seq number nor a 64-hex-digit leaf hash"),
+                    "see `caselog log` for seq numbers and `caselog show N --json` for leaf hashes",
+                ));
+            };
+            Checked::Show {
+                dir: need_ledger_dir(&cli.ledger)?,
+                id,
+                json: *json,
+            }
+        }
+        Command::Verify { json } => Checked::Verify {
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+        },
+    })
+}
+
+/// Write to stdout; a closed pipe (`caselog log | head`) ends quietly.
+fn out(s: &str) -> Result<(), CliError> {
+    let mut o = io::stdout().lock();
+    match o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(CliError::storage(format!("cannot write output: {e}"), None)),
+        Ok(()) => Ok(()),
+    }
+}
+
+fn decode_at(seq: Seq, raw: &[u8]) -> Result<(Record, Entry), CliError> {
+    let r = Record::decode(raw);
+    let e = r
+        .as_ref()
+        .ok()
+        .and_then(|r| Entry::decode(&r.entry_bytes).ok());
+    match (r, e) {
+        (Ok(r), Some(e)) => Ok((r, e)),
+        _ => Err(CliError::storage(
+            format!("entry {seq} cannot be decoded"),
+            Some("run `caselog verify` to see what is wrong".into()),
+        )),
+    }
+}
+
+fn run(cmd: Checked) -> Result<u8, CliError> {
+    match cmd {
+        Checked::Init {
+            dir,
+            signer,
+            case_id,
+            title,
+            hash,
+        } => {
+            let l = Ledger::init(
+                &dir,
+                Genesis {
+                    case_id: &case_id,
+                    title: &title,
+                    hash,
+                    time: Timestamp::now(),
+                    ledger_id: None,
+                },
+                &signer,
+            )?;
+            out(&format!(
+                "created ledger {} at {}\ncase {case_id}: {title}\nhash {hash}; authority {} ({})\n",
+                l.id(),
+                dir.display(),
+                signer.name(),
+                keys::fingerprint(&signer.public())
+            ))?;
+        }
+        Checked::KeyGenerate {
+            name,
+            out: path,
+            passphrase,
+        } => {
+            let signer = Signer::random(&name);
+            let pub_path =
+                keys::write_key_files(&signer, &path, passphrase.as_ref().map(|p| p.as_bytes()))?;
+            out(&format!(
+                "wrote {} (private, mode 0600{}) and {}\n{}\n{}\n",
+                path.display(),
+                if passphrase.is_some() {
+                    ", passphrase-encrypted"
+                } else {
+                    ", NOT encrypted"
+                },
+                pub_path.display(),
+                keys::openssh_public_line(&signer.public(), &name),
+                keys::fingerprint(&signer.public()),
+            ))?;
+        }
+        Checked::KeyShow { file } => {
+            let named = show_key(&file)?;
+            out(&format!(
+                "name         {}\npublic key   {}\nfingerprint  {}\nopenssh      {}\n",
+                named.comment.as_deref().unwrap_or("(none)"),
+                named.key,
+                keys::fingerprint(&named.key),
+                keys::openssh_public_line(&named.key, named.comment.as_deref().unwrap_or("")),
+            ))?;
+        }
+        Checked::MemberAdd { dir, signer, body } => {
+            let mut l = Ledger::open(&dir, true)?;
+            let (name, role, key) = (body.name.clone(), body.role, body.key);
+            let (seq, _) = l.append(Body::MemberEnroll(body), &signer)?;
+            out(&format!(
+                "seq {seq}: enrolled {name} as {role} ({})\n",
+                keys::fingerprint(&key)
+            ))?;
+        }
+        Checked::MemberRevoke {
+            dir,
+            signer,
+            member,
+            reason,
+        } => {
+            let mut l = Ledger::open(&dir, true)?;
+            let key = match member {
+                MemberRef::Key(k) => k,
+                MemberRef::Name(n) => {
+                    let found: Vec<_> = l.members().iter().filter(|m| m.name == n).collect();
+                    match found.as_slice() {
+                        [m] => m.key,
+                        [] => {
+                            return Err(CliError::input(
+                                format!("no member named {n:?} and not a public key"),
+                                "see `caselog member list`",
+                            ))
+                        }
+                        _ => {
+                            return Err(CliError::input(
+                                format!("several members are named {n:?}"),
+                                "give the member's key instead of the name",
+                            ))
+                        }
+                    }
+                }
+            };
+            let name = l.members().display(&key);
+            let (seq, _) = l.append(Body::MemberRevoke(MemberRevoke { key, reason }), &signer)?;
+            out(&format!("seq {seq}: revoked {name}\n"))?;
+        }
+        Checked::MemberList { dir, json } => {
+            let l = Ledger::open(&dir, false)?;
+            let mut s = String::new();
+            if json {
+                let v: Vec<_> = l.members().iter().map(render::member_json).collect();
+                s = serde_json::to_string_pretty(&v).expect("json") + "\n";
+            } else {
+                let mut ms: Vec<_> = l.members().iter().collect();
+                ms.sort_by_key(|m| m.enrolled);
+                for m in ms {
+                    s.push_str(&render::member_line(m));
+                    s.push('\n');
+                }
+            }
+            out(&s)?;
+        }
+        Checked::Note { dir, signer, text } => {
+            let mut l = Ledger::open(&dir, true)?;
+            let (seq, leaf) = l.append(Body::Note(Note { text }), &signer)?;
+            out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
+        }
+        Checked::Log {
+            dir,
+            json,
+            from,
+            limit,
+        } => {
+            let l = Ledger::open(&dir, false)?;
+            let members = l.members();
+            let alg = l.hash_alg();
+            for (n, item) in l.records_from(Seq(from)).enumerate() {
+                if limit.is_some_and(|lim| n as u64 >= lim) {
+                    break;
+                }
+                let (seq, raw) = item?;
+                let (record, entry) = decode_at(seq, &raw)?;
+                let line = if json {
+                    render::entry_json(seq, &alg.leaf(&raw), &record, &entry, members).to_string()
+                } else {
+                    render::entry_line(seq, &entry, members)
+                };
+                out(&(line + "\n"))?;
+            }
+        }
+        Checked::Show { dir, id, json } => {
+            let l = Ledger::open(&dir, false)?;
+            let seq = match id {
+                EntryRef::Seq(s) => s,
+                EntryRef::Leaf(h) => l.seq_of_leaf(&h)?.ok_or_else(|| {
+                    CliError::input(
+                        format!("no entry has leaf hash {h}"),
+                        "see `caselog log --json` for leaf hashes",
+                    )
+                })?,
+            };
+            let raw = l.record_bytes(seq)?.ok_or_else(|| {
+                CliError::input(
+                    format!(
+                        "no entry {seq}; the ledger has {} entries",
+                        l.head().tree.size.0
+                    ),
+                    "see `caselog log`",
+                )
+            })?;
+            let (record, entry) = decode_at(seq, &raw)?;
+            let leaf = l.hash_alg().leaf(&raw);
+            let s = if json {
+                serde_json::to_string_pretty(&render::entry_json(
+                    seq,
+                    &leaf,
+                    &record,
+                    &entry,
+                    l.members(),
+                ))
+                .expect("json")
+                    + "\n"
+            } else {
+                render::entry_text(seq, &leaf, &record, &entry, l.members())
+            };
+            out(&s)?;
+        }
+        Checked::Verify { dir, json } => {
+            let store = caselog::store::Store::open(&dir, false)?;
+            let report = caselog::verify_store(&store)?;
+            if json {
+                out(&(serde_json::to_string_pretty(&report.to_json()).expect("json") + "\n"))?;
+            } else {
+                out(&render::report_text(&report))?;
+            }
+            return Ok(if report.is_ok() { 0 } else { 1 });
+        }
+    }
+    Ok(0)
+}
+
+/// The public half of a private or public key file, never decrypting.
+fn show_key(file: &Path) -> Result<keys::NamedKey, CliError> {
+    match keys::parse_public(&file.to_string_lossy()) {
+        Ok(k) => Ok(k),
+        Err(_) => keys::public_of_private(file).map_err(|e| {
+            let mut c: CliError = e.into();
+            c.code = EXIT_INPUT;
+            c
+        }),
+    }
+}

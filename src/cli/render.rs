@@ -1,0 +1,153 @@
+//! How entries, members and reports look on the terminal and in JSON.
+
+use serde_json::{json, Map, Value as Json};
+
+use caselog::codec::Value;
+use caselog::entry::{Entry, Record};
+use caselog::keys;
+use caselog::policy::{Member, Members};
+use caselog::{Hash, Report, Seq};
+
+/// CBOR value as JSON: byte strings become lowercase hex.
+pub fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Uint(n) => json!(n),
+        Value::Nint(n) => json!(-1 - i128::from(*n)),
+        Value::Bytes(b) => json!(hex::encode(b)),
+        Value::Text(t) => json!(t),
+        Value::Array(a) => Json::Array(a.iter().map(value_json).collect()),
+        Value::Map(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), value_json(v)))
+                .collect::<Map<_, _>>(),
+        ),
+        Value::Bool(b) => json!(b),
+    }
+}
+
+/// A decoded entry with its leaf hash, as JSON.
+pub fn entry_json(seq: Seq, leaf: &Hash, record: &Record, e: &Entry, members: &Members) -> Json {
+    json!({
+        "seq": seq.0,
+        "leaf": leaf.to_hex(),
+        "ledger": e.ledger.to_hex(),
+        "time": e.time.to_string(),
+        "author": e.author.to_hex(),
+        "author_name": members.get(&e.author).map(|m| m.name.clone()),
+        "kind": e.body.kind(),
+        "prev": e.prev.to_hex(),
+        "body": value_json(&e.body.to_value()),
+        "sd": e.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
+        "sig": hex::encode(record.sig),
+    })
+}
+
+/// One line of `caselog log`.
+pub fn entry_line(seq: Seq, e: &Entry, members: &Members) -> String {
+    let summary: String = e.body.summary().replace('\n', " ");
+    let summary = if summary.chars().count() > 100 {
+        format!("{}…", summary.chars().take(99).collect::<String>())
+    } else {
+        summary
+    };
+    format!(
+        "{:>6}  {}  {:<20}  {:<14}  {}",
+        seq.0,
+        e.time,
+        members.display(&e.author),
+        e.body.kind(),
+        summary
+    )
+}
+
+/// Full multi-line view of `caselog show`.
+pub fn entry_text(seq: Seq, leaf: &Hash, record: &Record, e: &Entry, members: &Members) -> String {
+    let sig_ok = match record.verify_signature(&e.author) {
+        Ok(()) => "valid".to_owned(),
+        Err(err) => format!("INVALID ({err})"),
+    };
+    let mut s = format!(
+        "seq      {}\nleaf     {}\nledger   {}\ntime     {}\nauthor   {} ({})\nkind     {}\nprev     {}\nsig      {} [{}]\nbody\n",
+        seq.0,
+        leaf,
+        e.ledger,
+        e.time,
+        members.display(&e.author),
+        e.author,
+        e.body.kind(),
+        e.prev,
+        hex::encode(record.sig),
+        sig_ok,
+    );
+    if let Value::Map(m) = e.body.to_value() {
+        for (k, v) in m {
+            let shown = match value_json(&v) {
+                Json::String(t) => t,
+                other => other.to_string(),
+            };
+            s.push_str(&format!(
+                "  {k:<16} {}\n",
+                shown.replace('\n', "\n                   ")
+            ));
+        }
+    }
+    s
+}
+
+/// A member as JSON.
+pub fn member_json(m: &Member) -> Json {
+    json!({
+        "name": m.name,
+        "role": m.role.name(),
+        "key": m.key.to_hex(),
+        "fingerprint": keys::fingerprint(&m.key),
+        "enrolled": m.enrolled.0,
+        "revoked": m.revoked.map(|s| s.0),
+    })
+}
+
+/// One line of `caselog member list`.
+pub fn member_line(m: &Member) -> String {
+    let status = match m.revoked {
+        Some(s) => format!("revoked at seq {s}"),
+        None => "active".to_owned(),
+    };
+    format!(
+        "{:<24} {:<12} {}  enrolled seq {:<5} {}",
+        m.name,
+        m.role.name(),
+        keys::fingerprint(&m.key),
+        m.enrolled.0,
+        status
+    )
+}
+
+/// Human verification report.
+pub fn report_text(r: &Report) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "ledger   {}\ncase     {}\nhash     {}\nentries  {}\nroot     {}\n",
+        r.ledger
+            .map(|l| l.to_hex())
+            .unwrap_or_else(|| "unknown".into()),
+        r.case_id.as_deref().unwrap_or("unknown"),
+        r.hash.map(|h| h.name()).unwrap_or("unknown"),
+        r.entries,
+        r.root.map(|h| h.to_hex()).unwrap_or_default(),
+    ));
+    if r.is_ok() {
+        s.push_str("VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and Merkle tree recompute and match the stored head.\n");
+    } else {
+        for p in &r.problems {
+            s.push_str(&format!("{p}\n"));
+        }
+        if r.problems_omitted > 0 {
+            s.push_str(&format!("... and {} more problems\n", r.problems_omitted));
+        }
+        s.push_str(&format!(
+            "FAILED: {} problem(s) found.\n",
+            r.problems.len() as u64 + r.problems_omitted
+        ));
+    }
+    s
+}

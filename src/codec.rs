@@ -1,0 +1,607 @@
+//! Deterministic CBOR: the only place bytes of the format are encoded or
+//! decoded.
+//!
+//! Owns: the [`Value`] data model used by every other module (unsigned and
+//! negative integers, byte strings, text strings, arrays, maps with text keys,
+//! booleans), the deterministic encoding of RFC 8949 §4.2.1 ("core
+//! deterministic encoding": definite lengths, shortest-form integers and
+//! lengths, map keys sorted by their encoded bytes, no duplicates), and a
+//! strict decoder that accepts only that encoding.
+//!
+//! The decoder works in three steps: a structural scan of the raw bytes that
+//! names the first rule broken (non-shortest head, indefinite length, tag,
+//! float, unsorted or duplicate key, invalid UTF-8, depth, truncation,
+//! trailing bytes), then `serde_cbor` parses the value, then the value is
+//! re-encoded and compared byte for byte with the input. `serde_cbor`
+//! (unmaintained, RUSTSEC-2021-0127) never leaves this file, so it can be
+//! swapped by editing only this module.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+/// Largest encoded item the decoder accepts (1 MiB).
+pub const MAX_ENCODED_LEN: usize = 1 << 20;
+/// Deepest nesting of arrays and maps the decoder accepts.
+pub const MAX_DEPTH: usize = 16;
+
+/// A CBOR value in the subset the format uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// Major type 0.
+    Uint(u64),
+    /// Major type 1: the value is `-1 - n`.
+    Nint(u64),
+    /// Major type 2.
+    Bytes(Vec<u8>),
+    /// Major type 3.
+    Text(String),
+    /// Major type 4.
+    Array(Vec<Value>),
+    /// Major type 5 with text keys; the map keeps keys unique.
+    Map(BTreeMap<String, Value>),
+    /// Simple values 20 and 21.
+    Bool(bool),
+}
+
+/// Why bytes were refused by [`decode`].
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// Input longer than [`MAX_ENCODED_LEN`].
+    #[error("encoded item is {len} bytes, more than the {max}-byte limit")]
+    TooLarge { len: usize, max: usize },
+    /// Input ended inside an item.
+    #[error("truncated CBOR at byte {offset}")]
+    Truncated { offset: usize },
+    /// Bytes remain after the first complete item.
+    #[error("{extra} trailing bytes after the CBOR item")]
+    TrailingBytes { extra: usize },
+    /// An integer or length was not written in its shortest form.
+    #[error("non-shortest integer or length at byte {offset}")]
+    NonShortest { offset: usize },
+    /// Indefinite-length strings, arrays or maps are not deterministic.
+    #[error("indefinite-length item at byte {offset}")]
+    Indefinite { offset: usize },
+    /// Tags (major type 6) are not part of the format.
+    #[error("CBOR tag at byte {offset} is not allowed")]
+    Tag { offset: usize },
+    /// Floats, null, undefined and other simple values are not allowed.
+    #[error("float or simple value at byte {offset} is not allowed")]
+    Simple { offset: usize },
+    /// Reserved additional-information values 28..30.
+    #[error("malformed CBOR head at byte {offset}")]
+    Malformed { offset: usize },
+    /// A text string that is not UTF-8.
+    #[error("invalid UTF-8 in text string at byte {offset}")]
+    InvalidUtf8 { offset: usize },
+    /// A map key that is not a text string.
+    #[error("map key at byte {offset} is not a text string")]
+    NonTextKey { offset: usize },
+    /// Map keys out of deterministic order.
+    #[error("map keys not in deterministic order at byte {offset}")]
+    UnsortedKeys { offset: usize },
+    /// The same key twice in one map.
+    #[error("duplicate map key {key:?} at byte {offset}")]
+    DuplicateKey { offset: usize, key: String },
+    /// Nesting deeper than [`MAX_DEPTH`].
+    #[error("nesting deeper than {max} levels")]
+    TooDeep { max: usize },
+    /// The value did not re-encode to the same bytes (should be caught above).
+    #[error("encoding is not deterministic CBOR")]
+    NotCanonical,
+    /// The underlying parser refused the bytes.
+    #[error("malformed CBOR: {0}")]
+    Parser(String),
+}
+
+impl DecodeError {
+    /// True for failures that are about the encoding rules rather than
+    /// about the bytes being unreadable.
+    pub fn is_non_canonical(&self) -> bool {
+        matches!(
+            self,
+            DecodeError::NonShortest { .. }
+                | DecodeError::Indefinite { .. }
+                | DecodeError::UnsortedKeys { .. }
+                | DecodeError::DuplicateKey { .. }
+                | DecodeError::NotCanonical
+        )
+    }
+}
+
+/// Deterministic encoding of `v` (RFC 8949 §4.2.1).
+pub fn encode(v: &Value) -> Vec<u8> {
+    serde_cbor::to_vec(&to_serde(v)).expect("codec: serde_cbor failed to encode a plain value")
+}
+
+/// Strictly decode one deterministic CBOR item occupying all of `bytes`.
+pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+    if bytes.len() > MAX_ENCODED_LEN {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            max: MAX_ENCODED_LEN,
+        });
+    }
+    let mut s = Scanner { b: bytes, pos: 0 };
+    s.item(0)?;
+    if s.pos != bytes.len() {
+        return Err(DecodeError::TrailingBytes {
+            extra: bytes.len() - s.pos,
+        });
+    }
+    let parsed: serde_cbor::Value =
+        serde_cbor::from_slice(bytes).map_err(|e| DecodeError::Parser(e.to_string()))?;
+    let v = from_serde(parsed)?;
+    if encode(&v) != bytes {
+        return Err(DecodeError::NotCanonical);
+    }
+    Ok(v)
+}
+
+fn to_serde(v: &Value) -> serde_cbor::Value {
+    use serde_cbor::Value as S;
+    match v {
+        Value::Uint(n) => S::Integer(i128::from(*n)),
+        Value::Nint(n) => S::Integer(-1 - i128::from(*n)),
+        Value::Bytes(b) => S::Bytes(b.clone()),
+        Value::Text(t) => S::Text(t.clone()),
+        Value::Array(a) => S::Array(a.iter().map(to_serde).collect()),
+        // serde_cbor's Value ordering is "shorter first, then bytewise",
+        // which for text keys equals RFC 8949 §4.2.1 bytewise order of the
+        // encoded keys.
+        Value::Map(m) => S::Map(
+            m.iter()
+                .map(|(k, v)| (S::Text(k.clone()), to_serde(v)))
+                .collect(),
+        ),
+        Value::Bool(b) => S::Bool(*b),
+    }
+}
+
+fn from_serde(v: serde_cbor::Value) -> Result<Value, DecodeError> {
+    use serde_cbor::Value as S;
+    Ok(match v {
+        S::Integer(i) if i >= 0 => {
+            Value::Uint(u64::try_from(i).map_err(|_| DecodeError::NotCanonical)?)
+        }
+        S::Integer(i) => Value::Nint(u64::try_from(-1 - i).map_err(|_| DecodeError::NotCanonical)?),
+        S::Bytes(b) => Value::Bytes(b),
+        S::Text(t) => Value::Text(t),
+        S::Array(a) => Value::Array(a.into_iter().map(from_serde).collect::<Result<_, _>>()?),
+        S::Map(m) => {
+            let mut out = BTreeMap::new();
+            for (k, v) in m {
+                let S::Text(k) = k else {
+                    return Err(DecodeError::NonTextKey { offset: 0 });
+                };
+                out.insert(k, from_serde(v)?);
+            }
+            Value::Map(out)
+        }
+        S::Bool(b) => Value::Bool(b),
+        _ => return Err(DecodeError::Simple { offset: 0 }),
+    })
+}
+
+/// Structural scan of raw bytes: checks every deterministic-encoding rule
+/// and bounds every length against the remaining input before anything is
+/// allocated.
+struct Scanner<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Scanner<'_> {
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let v = *self
+            .b
+            .get(self.pos)
+            .ok_or(DecodeError::Truncated { offset: self.pos })?;
+        self.pos += 1;
+        Ok(v)
+    }
+
+    /// Reads a head; returns (major type, argument).
+    fn head(&mut self) -> Result<(u8, u64), DecodeError> {
+        let start = self.pos;
+        let ib = self.byte()?;
+        let major = ib >> 5;
+        let info = ib & 0x1f;
+        let (arg, min) = match info {
+            0..=23 => (u64::from(info), 0),
+            24..=27 => {
+                let n = 1usize << (info - 24);
+                if self.b.len() - self.pos < n {
+                    return Err(DecodeError::Truncated { offset: self.pos });
+                }
+                let mut a = 0u64;
+                for &x in &self.b[self.pos..self.pos + n] {
+                    a = (a << 8) | u64::from(x);
+                }
+                self.pos += n;
+                // Smallest value that needs this width (RFC 8949 §4.2.1).
+                let min = match info {
+                    24 => 24,
+                    25 => 0x100,
+                    26 => 0x1_0000,
+                    _ => 0x1_0000_0000,
+                };
+                (a, min)
+            }
+            31 => return Err(DecodeError::Indefinite { offset: start }),
+            _ => return Err(DecodeError::Malformed { offset: start }),
+        };
+        if major == 7 {
+            // Only simple values 20 (false) and 21 (true), in one byte.
+            return if info == 20 || info == 21 {
+                Ok((7, arg))
+            } else {
+                Err(DecodeError::Simple { offset: start })
+            };
+        }
+        if major == 6 {
+            return Err(DecodeError::Tag { offset: start });
+        }
+        if arg < min {
+            return Err(DecodeError::NonShortest { offset: start });
+        }
+        Ok((major, arg))
+    }
+
+    fn take(&mut self, len: u64) -> Result<&[u8], DecodeError> {
+        let remaining = (self.b.len() - self.pos) as u64;
+        if len > remaining {
+            return Err(DecodeError::Truncated {
+                offset: self.b.len(),
+            });
+        }
+        let s = &self.b[self.pos..self.pos + len as usize];
+        self.pos += len as usize;
+        Ok(s)
+    }
+
+    fn item(&mut self, depth: usize) -> Result<(), DecodeError> {
+        let start = self.pos;
+        let (major, arg) = self.head()?;
+        match major {
+            0 | 1 | 7 => Ok(()),
+            2 => self.take(arg).map(|_| ()),
+            3 => {
+                let s = self.take(arg)?;
+                std::str::from_utf8(s).map_err(|_| DecodeError::InvalidUtf8 { offset: start })?;
+                Ok(())
+            }
+            4 => {
+                if depth >= MAX_DEPTH {
+                    return Err(DecodeError::TooDeep { max: MAX_DEPTH });
+                }
+                // Every element takes at least one byte.
+                if arg > (self.b.len() - self.pos) as u64 {
+                    return Err(DecodeError::Truncated {
+                        offset: self.b.len(),
+                    });
+                }
+                for _ in 0..arg {
+                    self.item(depth + 1)?;
+                }
+                Ok(())
+            }
+            5 => {
+                if depth >= MAX_DEPTH {
+                    return Err(DecodeError::TooDeep { max: MAX_DEPTH });
+                }
+                if arg > (self.b.len() - self.pos) as u64 / 2 {
+                    return Err(DecodeError::Truncated {
+                        offset: self.b.len(),
+                    });
+                }
+                let mut prev: Option<(usize, usize)> = None;
+                for _ in 0..arg {
+                    let kstart = self.pos;
+                    let (kmaj, klen) = self.head()?;
+                    if kmaj != 3 {
+                        return Err(DecodeError::NonTextKey { offset: kstart });
+                    }
+                    let ks = self.take(klen)?;
+                    let key = std::str::from_utf8(ks)
+                        .map_err(|_| DecodeError::InvalidUtf8 { offset: kstart })?
+                        .to_owned();
+                    let kend = self.pos;
+                    if let Some((ps, pe)) = prev {
+                        // RFC 8949 §4.2.1: keys sorted bytewise by encoding.
+                        match self.b[ps..pe].cmp(&self.b[kstart..kend]) {
+                            std::cmp::Ordering::Less => {}
+                            std::cmp::Ordering::Equal => {
+                                return Err(DecodeError::DuplicateKey {
+                                    offset: kstart,
+                                    key,
+                                })
+                            }
+                            std::cmp::Ordering::Greater => {
+                                return Err(DecodeError::UnsortedKeys { offset: kstart })
+                            }
+                        }
+                    }
+                    prev = Some((kstart, kend));
+                    self.item(depth + 1)?;
+                }
+                Ok(())
+            }
+            _ => unreachable!("codec: head() returned major type {major}"),
+        }
+    }
+}
+
+/// Typed access to a decoded map, reporting the first schema violation.
+///
+/// Used by `entry` and other modules to turn a [`Value::Map`] into a struct:
+/// every key must be consumed, unknown keys are an error.
+pub struct MapReader {
+    what: &'static str,
+    m: BTreeMap<String, Value>,
+}
+
+/// A schema violation found while reading a decoded value.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// The value was not the expected CBOR type.
+    #[error("{what}: expected {expected}")]
+    WrongType {
+        what: String,
+        expected: &'static str,
+    },
+    /// A required key is absent.
+    #[error("{what}: missing key {key:?}")]
+    Missing { what: &'static str, key: String },
+    /// A key the schema does not define.
+    #[error("{what}: unknown key {key:?}")]
+    Unknown { what: &'static str, key: String },
+    /// A value is out of its allowed range or format.
+    #[error("{what}: {reason}")]
+    Invalid { what: String, reason: String },
+}
+
+impl MapReader {
+    /// Start reading `v`, which must be a map.
+    pub fn new(what: &'static str, v: Value) -> Result<Self, SchemaError> {
+        match v {
+            Value::Map(m) => Ok(MapReader { what, m }),
+            _ => Err(SchemaError::WrongType {
+                what: what.to_owned(),
+                expected: "a map",
+            }),
+        }
+    }
+
+    fn missing(&self, key: &str) -> SchemaError {
+        SchemaError::Missing {
+            what: self.what,
+            key: key.to_owned(),
+        }
+    }
+
+    fn wrong(&self, key: &str, expected: &'static str) -> SchemaError {
+        SchemaError::WrongType {
+            what: format!("{}.{}", self.what, key),
+            expected,
+        }
+    }
+
+    /// Take an optional raw value.
+    pub fn opt(&mut self, key: &str) -> Option<Value> {
+        self.m.remove(key)
+    }
+
+    /// Take a required raw value.
+    pub fn req(&mut self, key: &str) -> Result<Value, SchemaError> {
+        self.m.remove(key).ok_or_else(|| self.missing(key))
+    }
+
+    /// Take a required unsigned integer.
+    pub fn uint(&mut self, key: &str) -> Result<u64, SchemaError> {
+        match self.req(key)? {
+            Value::Uint(n) => Ok(n),
+            _ => Err(self.wrong(key, "an unsigned integer")),
+        }
+    }
+
+    /// Take a required text string.
+    pub fn text(&mut self, key: &str) -> Result<String, SchemaError> {
+        match self.req(key)? {
+            Value::Text(t) => Ok(t),
+            _ => Err(self.wrong(key, "a text string")),
+        }
+    }
+
+    /// Take a required non-empty text string of at most `max` bytes.
+    pub fn text_nonempty(&mut self, key: &str, max: usize) -> Result<String, SchemaError> {
+        let t = self.text(key)?;
+        if t.trim().is_empty() || t.len() > max {
+            return Err(SchemaError::Invalid {
+                what: format!("{}.{}", self.what, key),
+                reason: format!("must be non-empty text of at most {max} bytes"),
+            });
+        }
+        Ok(t)
+    }
+
+    /// Take a required byte string.
+    pub fn bytes(&mut self, key: &str) -> Result<Vec<u8>, SchemaError> {
+        match self.req(key)? {
+            Value::Bytes(b) => Ok(b),
+            _ => Err(self.wrong(key, "a byte string")),
+        }
+    }
+
+    /// Take a required byte string of exactly `N` bytes.
+    pub fn fixed<const N: usize>(&mut self, key: &str) -> Result<[u8; N], SchemaError> {
+        let b = self.bytes(key)?;
+        <[u8; N]>::try_from(b.as_slice()).map_err(|_| SchemaError::Invalid {
+            what: format!("{}.{}", self.what, key),
+            reason: format!("must be exactly {N} bytes, got {}", b.len()),
+        })
+    }
+
+    /// Finish: any key left over is unknown to the schema.
+    pub fn finish(self) -> Result<(), SchemaError> {
+        match self.m.into_keys().next() {
+            None => Ok(()),
+            Some(key) => Err(SchemaError::Unknown {
+                what: self.what,
+                key,
+            }),
+        }
+    }
+}
+
+/// Builds a [`Value::Map`] with text keys.
+#[derive(Default)]
+pub struct MapBuilder(BTreeMap<String, Value>);
+
+impl MapBuilder {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Add a key.
+    pub fn put(mut self, k: &str, v: Value) -> Self {
+        let old = self.0.insert(k.to_owned(), v);
+        assert!(old.is_none(), "codec: key {k:?} put twice");
+        self
+    }
+    /// Add a text value.
+    pub fn text(self, k: &str, v: &str) -> Self {
+        self.put(k, Value::Text(v.to_owned()))
+    }
+    /// Add a byte-string value.
+    pub fn bytes(self, k: &str, v: &[u8]) -> Self {
+        self.put(k, Value::Bytes(v.to_vec()))
+    }
+    /// Add an unsigned integer.
+    pub fn uint(self, k: &str, v: u64) -> Self {
+        self.put(k, Value::Uint(v))
+    }
+    /// The finished map.
+    pub fn build(self) -> Value {
+        Value::Map(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pairs: &[(&str, Value)]) -> Value {
+        let mut b = MapBuilder::new();
+        for (k, v) in pairs {
+            b = b.put(k, v.clone());
+        }
+        b.build()
+    }
+
+    #[test]
+    fn rfc8949_known_encodings() {
+        // RFC 8949 Appendix A examples within our subset.
+        let cases: &[(Value, &str)] = &[
+            (Value::Uint(0), "00"),
+            (Value::Uint(23), "17"),
+            (Value::Uint(24), "1818"),
+            (Value::Uint(1000), "1903e8"),
+            (Value::Uint(1_000_000), "1a000f4240"),
+            (Value::Uint(1_000_000_000_000), "1b000000e8d4a51000"),
+            (Value::Uint(u64::MAX), "1bffffffffffffffff"),
+            (Value::Nint(0), "20"),
+            (Value::Nint(999), "3903e7"),
+            (Value::Bool(false), "f4"),
+            (Value::Bool(true), "f5"),
+            (Value::Bytes(vec![1, 2, 3, 4]), "4401020304"),
+            (Value::Text("IETF".into()), "6449455446"),
+            (Value::Text("\u{00fc}".into()), "62c3bc"),
+            (
+                Value::Array(vec![Value::Uint(1), Value::Uint(2), Value::Uint(3)]),
+                "83010203",
+            ),
+        ];
+        for (v, hexs) in cases {
+            let enc = encode(v);
+            assert_eq!(hex::encode(&enc), *hexs, "{v:?}");
+            assert_eq!(&decode(&enc).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn map_keys_sorted_length_first() {
+        let v = m(&[
+            ("bb", Value::Uint(1)),
+            ("a", Value::Uint(2)),
+            ("c", Value::Uint(3)),
+        ]);
+        // a, c (length 1) before bb (length 2).
+        assert_eq!(hex::encode(encode(&v)), "a361610261630362626201");
+    }
+
+    #[test]
+    fn rejects_each_non_deterministic_form() {
+        type Check = fn(&DecodeError) -> bool;
+        let bad: &[(&str, Check)] = &[
+            ("1817", |e| matches!(e, DecodeError::NonShortest { .. })), // 23 in two bytes
+            ("190017", |e| matches!(e, DecodeError::NonShortest { .. })),
+            ("5f4101ff", |e| matches!(e, DecodeError::Indefinite { .. })),
+            ("9f01ff", |e| matches!(e, DecodeError::Indefinite { .. })),
+            ("bf616101ff", |e| {
+                matches!(e, DecodeError::Indefinite { .. })
+            }),
+            ("a2616201616101", |e| {
+                matches!(e, DecodeError::UnsortedKeys { .. })
+            }),
+            ("a2616101616102", |e| {
+                matches!(e, DecodeError::DuplicateKey { .. })
+            }),
+            ("0000", |e| {
+                matches!(e, DecodeError::TrailingBytes { extra: 1 })
+            }),
+            ("c11a514b67b0", |e| matches!(e, DecodeError::Tag { .. })),
+            ("f93c00", |e| matches!(e, DecodeError::Simple { .. })),
+            ("f6", |e| matches!(e, DecodeError::Simple { .. })),
+            ("62c328", |e| matches!(e, DecodeError::InvalidUtf8 { .. })),
+            ("a10101", |e| matches!(e, DecodeError::NonTextKey { .. })),
+            ("5b8000000000000000", |e| {
+                matches!(e, DecodeError::Truncated { .. })
+            }),
+            ("9b8000000000000000", |e| {
+                matches!(e, DecodeError::Truncated { .. })
+            }),
+            ("1c", |e| matches!(e, DecodeError::Malformed { .. })),
+            ("", |e| matches!(e, DecodeError::Truncated { .. })),
+        ];
+        for (hexs, want) in bad {
+            let b = hex::decode(hexs).unwrap();
+            let e = decode(&b).expect_err(hexs);
+            assert!(want(&e), "{hexs}: got {e:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_deep_nesting_without_recursing_far() {
+        let b = vec![0x81u8; 100_000];
+        assert_eq!(decode(&b), Err(DecodeError::TooDeep { max: MAX_DEPTH }));
+    }
+
+    #[test]
+    fn rejects_oversized() {
+        let b = vec![0u8; MAX_ENCODED_LEN + 1];
+        assert!(matches!(decode(&b), Err(DecodeError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn map_reader_reports_unknown_and_missing() {
+        let v = m(&[("a", Value::Uint(1)), ("zz", Value::Uint(2))]);
+        let mut r = MapReader::new("t", v.clone()).unwrap();
+        assert_eq!(r.uint("a").unwrap(), 1);
+        assert!(matches!(r.finish(), Err(SchemaError::Unknown { .. })));
+        let mut r = MapReader::new("t", v).unwrap();
+        assert!(matches!(r.uint("b"), Err(SchemaError::Missing { .. })));
+    }
+}

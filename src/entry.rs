@@ -1,0 +1,555 @@
+//! Entries and records: what one ledger position holds.
+//!
+//! Owns: the entry map of format v1 (`schemas/SPEC.md` §3), the kinds and
+//! their bodies, the record `[entry, signature]`, the signing message, and
+//! strict decoding of all of them. Knows nothing about storage or about
+//! which member may append what (that is `policy`).
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use thiserror::Error;
+
+use crate::codec::{self, DecodeError, MapBuilder, MapReader, SchemaError, Value};
+use crate::hash::{Hash, HashAlg};
+use crate::sig::{self, SigError};
+
+/// Format version written in every entry (`v`).
+pub const FORMAT_VERSION: u64 = 1;
+/// Signing context, SPEC §4: the signature is over `CONTEXT || 0x00 || entry`.
+pub const SIGNING_CONTEXT: &[u8] = b"caselog-entry-v1";
+/// Largest text a `note` may carry.
+pub const MAX_NOTE_LEN: usize = 64 * 1024;
+/// Largest name, title, reason or identifier.
+pub const MAX_SHORT_TEXT: usize = 1024;
+
+/// A ledger's random 16-byte identity.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LedgerId(pub [u8; 16]);
+
+impl LedgerId {
+    /// Lowercase hex.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+impl fmt::Display for LedgerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+impl fmt::Debug for LedgerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LedgerId({})", self.to_hex())
+    }
+}
+
+/// A position in the ledger (genesis is 0). Also the Merkle leaf index.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct Seq(pub u64);
+
+impl Seq {
+    /// The 8-byte big-endian storage key.
+    pub fn key(self) -> [u8; 8] {
+        self.0.to_be_bytes()
+    }
+}
+impl fmt::Display for Seq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An Ed25519 public key of a member, as 32 raw bytes.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberKey(pub [u8; 32]);
+
+impl MemberKey {
+    /// Lowercase hex, the form the CLI and JSON use.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+    /// Short form for messages: first 8 bytes of hex.
+    pub fn short(&self) -> String {
+        hex::encode(&self.0[..8])
+    }
+}
+impl fmt::Display for MemberKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+impl fmt::Debug for MemberKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MemberKey({})", self.to_hex())
+    }
+}
+
+/// Recorded time: UTC with microseconds, written exactly as
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (RFC 3339 profile, SPEC §3).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct Timestamp(DateTime<Utc>);
+
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+impl Timestamp {
+    /// The current system time, truncated to microseconds.
+    pub fn now() -> Timestamp {
+        let now = Utc::now();
+        Timestamp::from_micros(now.timestamp_micros()).expect("entry: system time out of range")
+    }
+    /// From microseconds since the Unix epoch.
+    pub fn from_micros(us: i64) -> Option<Timestamp> {
+        DateTime::from_timestamp_micros(us).map(Timestamp)
+    }
+    /// Microseconds since the Unix epoch.
+    pub fn micros(&self) -> i64 {
+        self.0.timestamp_micros()
+    }
+    /// Parse the exact format; anything else (other offsets, fewer digits,
+    /// leap seconds, years outside 0000..9999) is refused.
+    pub fn parse(s: &str) -> Option<Timestamp> {
+        if s.len() != 27 {
+            return None;
+        }
+        let naive = NaiveDateTime::parse_from_str(s, TIME_FORMAT).ok()?;
+        // chrono represents a leap second as nanosecond >= 1e9; refuse it.
+        if chrono::Timelike::nanosecond(&naive) >= 1_000_000_000 {
+            return None;
+        }
+        let t = Timestamp(naive.and_utc());
+        (t.to_string() == s).then_some(t)
+    }
+}
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format(TIME_FORMAT))
+    }
+}
+
+/// Member roles (SPEC §6).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Role {
+    /// Runs the ledger: opens it, enrolls and revokes members.
+    Authority,
+    /// Records investigative facts.
+    Investigator,
+    /// Holds evidence.
+    Custodian,
+    /// Legal counsel.
+    Counsel,
+    /// Someone outside the team (e.g. a lab) who signs receipts.
+    External,
+}
+
+impl Role {
+    /// All roles in registry order.
+    pub const ALL: [Role; 5] = [
+        Role::Authority,
+        Role::Investigator,
+        Role::Custodian,
+        Role::Counsel,
+        Role::External,
+    ];
+    /// The name used in bodies and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Authority => "authority",
+            Role::Investigator => "investigator",
+            Role::Custodian => "custodian",
+            Role::Counsel => "counsel",
+            Role::External => "external",
+        }
+    }
+    /// Parse a role name.
+    pub fn from_name(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == s)
+    }
+}
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Body of `ledger.open`, the genesis entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerOpen {
+    /// Case identifier, e.g. `EXT-2008-001`.
+    pub case_id: String,
+    /// Human title of the case.
+    pub title: String,
+    /// The ledger hash, fixed for the ledger's life.
+    pub hash: HashAlg,
+    /// Display name of the authority.
+    pub authority_name: String,
+    /// The authority's key; it signs the genesis entry.
+    pub authority_key: MemberKey,
+}
+
+/// Body of `member.enroll`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberEnroll {
+    /// Display name, e.g. `Det. Roe`.
+    pub name: String,
+    /// Role granted.
+    pub role: Role,
+    /// The member's signing key.
+    pub key: MemberKey,
+}
+
+/// Body of `member.revoke`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRevoke {
+    /// The key revoked from this entry on.
+    pub key: MemberKey,
+    /// Why.
+    pub reason: String,
+}
+
+/// Body of `note`: free text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// The text.
+    pub text: String,
+}
+
+/// The kind-specific body of an entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Body {
+    /// `ledger.open`
+    LedgerOpen(LedgerOpen),
+    /// `member.enroll`
+    MemberEnroll(MemberEnroll),
+    /// `member.revoke`
+    MemberRevoke(MemberRevoke),
+    /// `note`
+    Note(Note),
+}
+
+/// Every kind this version knows, in registry order.
+pub const KINDS: [&str; 4] = ["ledger.open", "member.enroll", "member.revoke", "note"];
+
+impl Body {
+    /// The kind string written in `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::LedgerOpen(_) => "ledger.open",
+            Body::MemberEnroll(_) => "member.enroll",
+            Body::MemberRevoke(_) => "member.revoke",
+            Body::Note(_) => "note",
+        }
+    }
+
+    /// One line describing the body, for logs.
+    pub fn summary(&self) -> String {
+        match self {
+            Body::LedgerOpen(b) => format!(
+                "opened case {} \"{}\" (hash {}, authority {})",
+                b.case_id, b.title, b.hash, b.authority_name
+            ),
+            Body::MemberEnroll(b) => {
+                format!("enrolled {} as {} (key {})", b.name, b.role, b.key.short())
+            }
+            Body::MemberRevoke(b) => format!("revoked key {}: {}", b.key.short(), b.reason),
+            Body::Note(b) => b.text.clone(),
+        }
+    }
+
+    /// The body as a CBOR map (what is written under `body`).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Body::LedgerOpen(b) => MapBuilder::new()
+                .text("case", &b.case_id)
+                .text("title", &b.title)
+                .text("hash", b.hash.name())
+                .text("authority_name", &b.authority_name)
+                .bytes("authority_key", &b.authority_key.0)
+                .build(),
+            Body::MemberEnroll(b) => MapBuilder::new()
+                .text("name", &b.name)
+                .text("role", b.role.name())
+                .bytes("key", &b.key.0)
+                .build(),
+            Body::MemberRevoke(b) => MapBuilder::new()
+                .bytes("key", &b.key.0)
+                .text("reason", &b.reason)
+                .build(),
+            Body::Note(b) => MapBuilder::new().text("text", &b.text).build(),
+        }
+    }
+
+    /// Read a body of `kind` from its decoded map, enforcing its schema.
+    pub fn from_value(kind: &str, v: Value) -> Result<Body, EntryError> {
+        let body = match kind {
+            "ledger.open" => {
+                let mut r = MapReader::new("ledger.open body", v)?;
+                let case_id = r.text_nonempty("case", MAX_SHORT_TEXT)?;
+                let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
+                let hash_name = r.text("hash")?;
+                let hash = HashAlg::from_name(&hash_name).ok_or_else(|| SchemaError::Invalid {
+                    what: "ledger.open body.hash".into(),
+                    reason: format!("unknown hash {hash_name:?} (expected blake3 or sha256)"),
+                })?;
+                let authority_name = r.text_nonempty("authority_name", MAX_SHORT_TEXT)?;
+                let authority_key = MemberKey(r.fixed::<32>("authority_key")?);
+                r.finish()?;
+                Body::LedgerOpen(LedgerOpen {
+                    case_id,
+                    title,
+                    hash,
+                    authority_name,
+                    authority_key,
+                })
+            }
+            "member.enroll" => {
+                let mut r = MapReader::new("member.enroll body", v)?;
+                let name = r.text_nonempty("name", MAX_SHORT_TEXT)?;
+                let role_name = r.text("role")?;
+                let role = Role::from_name(&role_name).ok_or_else(|| SchemaError::Invalid {
+                    what: "member.enroll body.role".into(),
+                    reason: format!("unknown role {role_name:?}"),
+                })?;
+                let key = MemberKey(r.fixed::<32>("key")?);
+                r.finish()?;
+                Body::MemberEnroll(MemberEnroll { name, role, key })
+            }
+            "member.revoke" => {
+                let mut r = MapReader::new("member.revoke body", v)?;
+                let key = MemberKey(r.fixed::<32>("key")?);
+                let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+                r.finish()?;
+                Body::MemberRevoke(MemberRevoke { key, reason })
+            }
+            "note" => {
+                let mut r = MapReader::new("note body", v)?;
+                let text = r.text_nonempty("text", MAX_NOTE_LEN)?;
+                r.finish()?;
+                Body::Note(Note { text })
+            }
+            other => return Err(EntryError::UnknownKind(other.to_owned())),
+        };
+        Ok(body)
+    }
+}
+
+/// One ledger entry (the signed content).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Ledger identity, the same in every entry.
+    pub ledger: LedgerId,
+    /// Position.
+    pub seq: Seq,
+    /// Leaf hash of record `seq - 1`; zero for genesis.
+    pub prev: Hash,
+    /// Recorded time.
+    pub time: Timestamp,
+    /// Signer's key.
+    pub author: MemberKey,
+    /// Kind-specific content.
+    pub body: Body,
+    /// Digests of selectively disclosed fields (empty: key absent).
+    pub sd: Vec<Hash>,
+}
+
+/// Why an entry or record was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// Bytes are not deterministic CBOR.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The map does not follow the entry or body schema.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The body does not follow the schema of its kind.
+    #[error("body: {0}")]
+    Body(SchemaError),
+    /// `v` is not a version this code reads.
+    #[error("format version {0} is not supported (this build reads version 1)")]
+    Version(u64),
+    /// `kind` is not in the registry.
+    #[error("unknown entry kind {0:?}")]
+    UnknownKind(String),
+    /// The record is not `[bstr, bstr .size 64]`.
+    #[error("record is not a two-element array [entry, signature(64 bytes)]")]
+    RecordShape,
+}
+
+impl EntryError {
+    /// True when the bytes were well-formed CBOR written non-deterministically.
+    pub fn is_non_canonical(&self) -> bool {
+        matches!(self, EntryError::Decode(d) if d.is_non_canonical())
+    }
+}
+
+impl Entry {
+    /// Deterministic CBOR encoding of the entry map (SPEC §3).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut m = MapBuilder::new()
+            .uint("v", FORMAT_VERSION)
+            .bytes("ledger", &self.ledger.0)
+            .uint("seq", self.seq.0)
+            .bytes("prev", &self.prev.0)
+            .text("time", &self.time.to_string())
+            .bytes("author", &self.author.0)
+            .text("kind", self.body.kind())
+            .put("body", self.body.to_value());
+        if !self.sd.is_empty() {
+            m = m.put(
+                "sd",
+                Value::Array(self.sd.iter().map(|h| Value::Bytes(h.0.to_vec())).collect()),
+            );
+        }
+        codec::encode(&m.build())
+    }
+
+    /// Strictly decode an entry map.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let v = codec::decode(bytes)?;
+        let mut r = MapReader::new("entry", v)?;
+        let version = r.uint("v")?;
+        if version != FORMAT_VERSION {
+            return Err(EntryError::Version(version));
+        }
+        let ledger = LedgerId(r.fixed::<16>("ledger")?);
+        let seq = Seq(r.uint("seq")?);
+        let prev = Hash(r.fixed::<32>("prev")?);
+        let time_s = r.text("time")?;
+        let time = Timestamp::parse(&time_s).ok_or_else(|| SchemaError::Invalid {
+            what: "entry.time".into(),
+            reason: format!("{time_s:?} is not YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        })?;
+        let author = MemberKey(r.fixed::<32>("author")?);
+        let kind = r.text("kind")?;
+        let body_v = r.req("body")?;
+        let sd = match r.opt("sd") {
+            None => Vec::new(),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Bytes(b) if b.len() == 32 => Ok(Hash::from_slice(&b).expect("32")),
+                    _ => Err(SchemaError::Invalid {
+                        what: "entry.sd".into(),
+                        reason: "every item must be a 32-byte digest".into(),
+                    }),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(SchemaError::Invalid {
+                    what: "entry.sd".into(),
+                    reason: "must be a non-empty array when present".into(),
+                }
+                .into())
+            }
+        };
+        r.finish()?;
+        let body = Body::from_value(&kind, body_v).map_err(|e| match e {
+            EntryError::Schema(s) => EntryError::Body(s),
+            other => other,
+        })?;
+        Ok(Entry {
+            ledger,
+            seq,
+            prev,
+            time,
+            author,
+            body,
+            sd,
+        })
+    }
+}
+
+/// The signing message: `"caselog-entry-v1" || 0x00 || entry` (SPEC §4).
+pub fn signing_message(entry_bytes: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(SIGNING_CONTEXT.len() + 1 + entry_bytes.len());
+    m.extend_from_slice(SIGNING_CONTEXT);
+    m.push(0);
+    m.extend_from_slice(entry_bytes);
+    m
+}
+
+/// What is stored and hashed: `[entry: bstr, signature: bstr .size 64]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Deterministic CBOR of the entry map, exactly as signed.
+    pub entry_bytes: Vec<u8>,
+    /// Ed25519 signature over [`signing_message`].
+    pub sig: [u8; 64],
+}
+
+impl Record {
+    /// Encode and sign `entry` with `signer`.
+    pub fn sign(entry: &Entry, signer: &crate::keys::Signer) -> Record {
+        let entry_bytes = entry.encode();
+        let sig = signer.sign(&signing_message(&entry_bytes));
+        Record { entry_bytes, sig }
+    }
+
+    /// Deterministic CBOR of the record array.
+    pub fn encode(&self) -> Vec<u8> {
+        codec::encode(&Value::Array(vec![
+            Value::Bytes(self.entry_bytes.clone()),
+            Value::Bytes(self.sig.to_vec()),
+        ]))
+    }
+
+    /// Strictly decode the record array (not the entry inside).
+    pub fn decode(bytes: &[u8]) -> Result<Record, EntryError> {
+        match codec::decode(bytes)? {
+            Value::Array(mut a) if a.len() == 2 => {
+                let sig = a.pop().expect("len 2");
+                let entry = a.pop().expect("len 2");
+                match (entry, sig) {
+                    (Value::Bytes(entry_bytes), Value::Bytes(s)) if s.len() == 64 => Ok(Record {
+                        entry_bytes,
+                        sig: s.try_into().expect("64"),
+                    }),
+                    _ => Err(EntryError::RecordShape),
+                }
+            }
+            _ => Err(EntryError::RecordShape),
+        }
+    }
+
+    /// Leaf hash of the encoded record.
+    pub fn leaf_hash(&self, alg: HashAlg) -> Hash {
+        alg.leaf(&self.encode())
+    }
+
+    /// Check the signature against `author` (strict).
+    pub fn verify_signature(&self, author: &MemberKey) -> Result<(), SigError> {
+        sig::verify(&author.0, &signing_message(&self.entry_bytes), &self.sig)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_exact_format() {
+        let t = Timestamp::parse("2008-10-09T14:03:07.000125Z").unwrap();
+        assert_eq!(t.to_string(), "2008-10-09T14:03:07.000125Z");
+        for bad in [
+            "2008-10-09T14:03:07Z",
+            "2008-10-09T14:03:07.000125+00:00",
+            "2008-10-09T14:03:07.0001250Z",
+            "2008-10-09 14:03:07.000125Z",
+            "2008-13-09T14:03:07.000125Z",
+            "2008-10-09T14:03:60.000125Z",
+            "2008-10-09t14:03:07.000125z",
+        ] {
+            assert!(Timestamp::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_name(r.name()), Some(r));
+        }
+        assert_eq!(Role::from_name("admin"), None);
+    }
+}

@@ -1,0 +1,408 @@
+//! Key files and public-key formats.
+//!
+//! Owns: generating Ed25519 keys as OpenSSH private-key files (passphrase
+//! encrypted with bcrypt-pbkdf + AES-256-CTR, exactly as `ssh-keygen -t
+//! ed25519` writes them, so either tool's keys work), loading them, the
+//! in-memory [`Signer`] (zeroized on drop, never shown by `Debug`), and
+//! parsing public keys given as an OpenSSH line, a `.pub` file or hex.
+
+use std::fmt;
+use std::fs;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use ssh_key::private::{Ed25519Keypair, KeypairData};
+use ssh_key::public::{Ed25519PublicKey, KeyData};
+use ssh_key::{HashAlg as SshHash, LineEnding, PrivateKey, PublicKey};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+use crate::entry::MemberKey;
+
+/// Largest key file read (a real one is under 1 KiB).
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// Why a key could not be made, loaded or parsed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// Reading or writing a key file failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Refusing to overwrite an existing key file.
+    #[error("{path} already exists; refusing to overwrite a key")]
+    Exists { path: PathBuf },
+    /// The file is not an OpenSSH private key.
+    #[error("{path} is not an OpenSSH private key ({detail})")]
+    NotAKey { path: PathBuf, detail: String },
+    /// The key is not Ed25519.
+    #[error("{path} holds a {algorithm} key; caselog needs Ed25519")]
+    WrongAlgorithm { path: PathBuf, algorithm: String },
+    /// The key is encrypted and no passphrase was given.
+    #[error("{path} is passphrase-protected and no passphrase was given")]
+    PassphraseRequired { path: PathBuf },
+    /// The passphrase did not decrypt the key.
+    #[error("wrong passphrase for {path}")]
+    WrongPassphrase { path: PathBuf },
+    /// The public key text could not be parsed.
+    #[error("not a public key: {0}")]
+    BadPublicKey(String),
+    /// Key generation or encoding failed inside ssh-key.
+    #[error("key encoding failed: {0}")]
+    Encoding(String),
+}
+
+/// An Ed25519 signing key with the name of its holder.
+///
+/// The secret is zeroized when dropped (ed25519-dalek's `ZeroizeOnDrop`)
+/// and never printed: `Debug` shows only the public key.
+pub struct Signer {
+    name: String,
+    key: SigningKey,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Signer")
+            .field("name", &self.name)
+            .field("public", &self.public())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// From a 32-byte seed (RFC 8032 private key). Used by tests and golden
+    /// vectors; real keys come from [`load_private`].
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Signer {
+        Signer {
+            name: name.to_owned(),
+            key: SigningKey::from_bytes(seed),
+        }
+    }
+
+    /// A fresh random key.
+    pub fn random(name: &str) -> Signer {
+        Signer {
+            name: name.to_owned(),
+            key: SigningKey::generate(&mut rand_core::OsRng),
+        }
+    }
+
+    /// Holder's name (the key file comment).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Public key.
+    pub fn public(&self) -> MemberKey {
+        MemberKey(self.key.verifying_key().to_bytes())
+    }
+
+    /// Ed25519 signature over `msg`.
+    pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
+        self.key.sign(msg).to_bytes()
+    }
+
+    fn to_ssh(&self) -> Result<PrivateKey, KeyError> {
+        let seed = Zeroizing::new(self.key.to_bytes());
+        let kp = Ed25519Keypair::from_seed(&seed);
+        PrivateKey::new(KeypairData::Ed25519(kp), self.name.clone())
+            .map_err(|e| KeyError::Encoding(e.to_string()))
+    }
+}
+
+/// SHA-256 fingerprint in OpenSSH's `SHA256:...` form.
+pub fn fingerprint(key: &MemberKey) -> String {
+    ssh_public(key, "").fingerprint(SshHash::Sha256).to_string()
+}
+
+fn ssh_public(key: &MemberKey, comment: &str) -> PublicKey {
+    PublicKey::new(KeyData::Ed25519(Ed25519PublicKey(key.0)), comment)
+}
+
+/// The OpenSSH public-key line: `ssh-ed25519 AAAA... name`.
+pub fn openssh_public_line(key: &MemberKey, name: &str) -> String {
+    ssh_public(key, name)
+        .to_openssh()
+        .expect("keys: encoding an Ed25519 public key cannot fail")
+}
+
+/// Write `signer` to `path` (mode 0600, new file only) and its public key to
+/// `path.pub`. With `passphrase`, the private key is encrypted.
+///
+/// Commit order: the private key is written to a temporary file in the same
+/// directory, synced, then hard-linked to `path` (fails if `path` exists,
+/// so a crash never leaves a half-written key under the final name), then
+/// the `.pub` file is written the same way.
+pub fn write_key_files(
+    signer: &Signer,
+    path: &Path,
+    passphrase: Option<&[u8]>,
+) -> Result<PathBuf, KeyError> {
+    let pub_path = pub_path(path);
+    for p in [path, pub_path.as_path()] {
+        if p.exists() {
+            return Err(KeyError::Exists { path: p.to_owned() });
+        }
+    }
+    let mut key = signer.to_ssh()?;
+    if let Some(pass) = passphrase {
+        key = key
+            .encrypt(&mut rand_core::OsRng, pass)
+            .map_err(|e| KeyError::Encoding(e.to_string()))?;
+    }
+    let pem = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| KeyError::Encoding(e.to_string()))?;
+    write_new(path, pem.as_bytes(), 0o600)?;
+    let line = openssh_public_line(&signer.public(), signer.name()) + "\n";
+    write_new(&pub_path, line.as_bytes(), 0o644)?;
+    Ok(pub_path)
+}
+
+/// `FILE.pub` beside `FILE`.
+pub fn pub_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".pub");
+    PathBuf::from(s)
+}
+
+fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name()
+            .map(|f| f.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        fs::hard_link(&tmp, path)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    let _ = fs::remove_file(&tmp);
+    result.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::Exists {
+                path: path.to_owned(),
+            }
+        } else {
+            io(e)
+        }
+    })
+}
+
+/// Whether the key file at `path` is encrypted (so a passphrase is needed).
+pub fn is_encrypted(path: &Path) -> Result<bool, KeyError> {
+    Ok(read_private(path)?.is_encrypted())
+}
+
+fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = fs::metadata(path).map_err(io)?;
+    if meta.len() > MAX_KEY_FILE {
+        return Err(KeyError::NotAKey {
+            path: path.to_owned(),
+            detail: format!("file is {} bytes", meta.len()),
+        });
+    }
+    let text = Zeroizing::new(fs::read(path).map_err(io)?);
+    PrivateKey::from_openssh(&*text).map_err(|e| KeyError::NotAKey {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// Load an OpenSSH Ed25519 private key, decrypting it with `passphrase`
+/// when it is encrypted.
+pub fn load_private(path: &Path, passphrase: Option<&[u8]>) -> Result<Signer, KeyError> {
+    let mut key = read_private(path)?;
+    if key.is_encrypted() {
+        let pass = passphrase.ok_or_else(|| KeyError::PassphraseRequired {
+            path: path.to_owned(),
+        })?;
+        key = key.decrypt(pass).map_err(|_| KeyError::WrongPassphrase {
+            path: path.to_owned(),
+        })?;
+    }
+    let KeypairData::Ed25519(kp) = key.key_data() else {
+        return Err(KeyError::WrongAlgorithm {
+            path: path.to_owned(),
+            algorithm: key.algorithm().to_string(),
+        });
+    };
+    let seed: Zeroizing<[u8; 32]> = Zeroizing::new(kp.private.to_bytes());
+    let signer = Signer {
+        name: key.comment().to_owned(),
+        key: SigningKey::from_bytes(&seed),
+    };
+    // The file stores the public half too; a mismatch means a corrupt file.
+    if signer.public().0 != kp.public.0 {
+        return Err(KeyError::NotAKey {
+            path: path.to_owned(),
+            detail: "public and private halves do not match".into(),
+        });
+    }
+    Ok(signer)
+}
+
+/// The public key and comment of a private key file, read without
+/// decrypting it (OpenSSH stores the public half in the clear).
+pub fn public_of_private(path: &Path) -> Result<NamedKey, KeyError> {
+    let key = read_private(path)?;
+    let KeyData::Ed25519(k) = key.public_key().key_data() else {
+        return Err(KeyError::WrongAlgorithm {
+            path: path.to_owned(),
+            algorithm: key.algorithm().to_string(),
+        });
+    };
+    Ok(NamedKey {
+        key: MemberKey(k.0),
+        comment: Some(key.comment().to_owned()).filter(|c| !c.is_empty()),
+    })
+}
+
+/// A public key with the name found beside it (the OpenSSH comment).
+#[derive(Clone, Debug)]
+pub struct NamedKey {
+    /// The key.
+    pub key: MemberKey,
+    /// Comment from an OpenSSH line, if any.
+    pub comment: Option<String>,
+}
+
+/// Parse a public key given as a path to a `.pub` file, an OpenSSH
+/// `ssh-ed25519 AAAA... [comment]` line, or 64 hex characters.
+pub fn parse_public(arg: &str) -> Result<NamedKey, KeyError> {
+    let arg = arg.trim();
+    if arg.len() == 64 && arg.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let b = hex::decode(arg).map_err(|e| KeyError::BadPublicKey(e.to_string()))?;
+        return Ok(NamedKey {
+            key: MemberKey(b.try_into().expect("64 hex digits")),
+            comment: None,
+        });
+    }
+    let text = if arg.starts_with("ssh-") {
+        arg.to_owned()
+    } else {
+        let p = Path::new(arg);
+        let meta = fs::metadata(p).map_err(|e| {
+            KeyError::BadPublicKey(format!(
+                "{arg:?} is neither a key (ssh-ed25519 line or 64 hex digits) nor a readable file: {e}"
+            ))
+        })?;
+        if meta.len() > MAX_KEY_FILE {
+            return Err(KeyError::BadPublicKey(format!("{arg}: file too large")));
+        }
+        fs::read_to_string(p)
+            .map_err(|e| KeyError::BadPublicKey(format!("{arg}: {e}")))?
+            .trim()
+            .to_owned()
+    };
+    if text.contains("PRIVATE KEY") {
+        return Err(KeyError::BadPublicKey(format!(
+            "{arg} is a private key; give the .pub file instead"
+        )));
+    }
+    let pk = PublicKey::from_openssh(&text)
+        .map_err(|e| KeyError::BadPublicKey(format!("{arg}: {e}")))?;
+    let KeyData::Ed25519(k) = pk.key_data() else {
+        return Err(KeyError::BadPublicKey(format!(
+            "{arg}: {} key; caselog needs ssh-ed25519",
+            pk.algorithm()
+        )));
+    };
+    let comment = Some(pk.comment().to_owned()).filter(|c| !c.is_empty());
+    Ok(NamedKey {
+        key: MemberKey(k.0),
+        comment,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secret() {
+        let seed = [7u8; 32];
+        let s = Signer::from_seed("t", &seed);
+        let d = format!("{s:?}");
+        assert!(!d.contains(&hex::encode(seed)));
+        assert!(!d.contains("[7, 7"));
+        assert!(d.contains(&s.public().to_hex()));
+    }
+
+    #[test]
+    fn write_and_load_encrypted_and_plain() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Signer::from_seed("Det. Roe", &[9u8; 32]);
+        let p = dir.path().join("roe");
+        write_key_files(&s, &p, Some(b"correct horse")).unwrap();
+        let mode = fs::metadata(&p).unwrap().permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+            0o600
+        );
+        assert!(is_encrypted(&p).unwrap());
+        assert!(matches!(
+            load_private(&p, None),
+            Err(KeyError::PassphraseRequired { .. })
+        ));
+        assert!(matches!(
+            load_private(&p, Some(b"wrong")),
+            Err(KeyError::WrongPassphrase { .. })
+        ));
+        let l = load_private(&p, Some(b"correct horse")).unwrap();
+        assert_eq!(l.public(), s.public());
+        assert_eq!(l.name(), "Det. Roe");
+        assert!(matches!(
+            write_key_files(&s, &p, None),
+            Err(KeyError::Exists { .. })
+        ));
+        let pubk = parse_public(pub_path(&p).to_str().unwrap()).unwrap();
+        assert_eq!(pubk.key, s.public());
+        assert_eq!(pubk.comment.as_deref(), Some("Det. Roe"));
+        assert_eq!(parse_public(&s.public().to_hex()).unwrap().key, s.public());
+
+        let q = dir.path().join("plain");
+        write_key_files(&s, &q, None).unwrap();
+        assert!(!is_encrypted(&q).unwrap());
+        assert_eq!(load_private(&q, None).unwrap().public(), s.public());
+    }
+
+    #[test]
+    fn corrupt_key_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad");
+        fs::write(&p, "-----BEGIN OPENSSH PRIVATE KEY-----\nnope\n").unwrap();
+        assert!(matches!(
+            load_private(&p, None),
+            Err(KeyError::NotAKey { .. })
+        ));
+        assert!(parse_public("ssh-ed25519 !!!").is_err());
+        assert!(parse_public(p.to_str().unwrap()).is_err());
+    }
+}

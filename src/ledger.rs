@@ -1,0 +1,446 @@
+//! The ledger: the only writer.
+//!
+//! Owns: `init` (create a store and write the genesis entry), opening an
+//! existing ledger with its cached head, frontier and members, the append
+//! path (policy check, build, sign, one synced batch), and the `meta` rows
+//! that cache the head and membership. Everything cached here is recomputed
+//! and compared by `verify`.
+
+use std::path::Path;
+
+use thiserror::Error;
+
+use crate::codec::{self, MapBuilder, MapReader, Value};
+use crate::entry::{
+    Body, Entry, EntryError, LedgerId, LedgerOpen, MemberKey, Record, Role, Seq, Timestamp,
+};
+use crate::hash::{Hash, HashAlg};
+use crate::keys::Signer;
+use crate::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
+use crate::policy::{Member, Members, PolicyError};
+use crate::store::{Batch, Store, StoreError, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
+
+/// `meta` key: format version (CBOR uint).
+pub const META_FORMAT: &[u8] = b"format";
+/// `meta` key: ledger id (16 raw bytes).
+pub const META_LEDGER: &[u8] = b"ledger";
+/// `meta` key: hash name (UTF-8).
+pub const META_HASH: &[u8] = b"hash";
+/// `meta` key: head (CBOR map size, root, last, time).
+pub const META_HEAD: &[u8] = b"head";
+/// `meta` key prefix for member rows: `"member/" || key(32)`.
+pub const META_MEMBER_PREFIX: &[u8] = b"member/";
+/// `index` key prefix for leaf hash → seq rows.
+pub const INDEX_LEAF_PREFIX: u8 = b'L';
+
+/// Why a ledger operation failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// Storage failed or the ledger is locked / missing.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The author may not append this entry.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The body does not satisfy its schema (too long, empty, ...).
+    #[error("invalid entry: {0}")]
+    Invalid(#[from] EntryError),
+    /// The system clock is earlier than the last entry's time.
+    #[error("system clock {now} is earlier than the last entry's time {head}")]
+    ClockBehind { now: String, head: String },
+    /// Cached metadata is missing or unreadable.
+    #[error("ledger metadata is damaged: {0}")]
+    Damaged(String),
+    /// The ledger has no entries yet.
+    #[error("ledger is empty")]
+    Empty,
+}
+
+/// The cached head of the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Tree size and root.
+    pub tree: TreeHead,
+    /// Leaf hash of the last record (`prev` of the next entry).
+    pub last: Hash,
+    /// Recorded time of the last entry.
+    pub time: Timestamp,
+}
+
+impl Head {
+    /// CBOR for the `meta` row.
+    pub fn encode(&self) -> Vec<u8> {
+        codec::encode(
+            &MapBuilder::new()
+                .uint("size", self.tree.size.0)
+                .bytes("root", &self.tree.root.0)
+                .bytes("last", &self.last.0)
+                .text("time", &self.time.to_string())
+                .build(),
+        )
+    }
+
+    /// Parse the `meta` row.
+    pub fn decode(b: &[u8]) -> Option<Head> {
+        let mut r = MapReader::new("head", codec::decode(b).ok()?).ok()?;
+        let size = TreeSize(r.uint("size").ok()?);
+        let root = Hash(r.fixed::<32>("root").ok()?);
+        let last = Hash(r.fixed::<32>("last").ok()?);
+        let time = Timestamp::parse(&r.text("time").ok()?)?;
+        r.finish().ok()?;
+        Some(Head {
+            tree: TreeHead { size, root },
+            last,
+            time,
+        })
+    }
+}
+
+/// CBOR for a member row.
+pub fn encode_member(m: &Member) -> Vec<u8> {
+    let mut b = MapBuilder::new()
+        .text("name", &m.name)
+        .text("role", m.role.name())
+        .uint("enrolled", m.enrolled.0);
+    if let Some(r) = m.revoked {
+        b = b.uint("revoked", r.0);
+    }
+    codec::encode(&b.build())
+}
+
+/// Parse a member row stored under `key`.
+pub fn decode_member(key: &[u8], b: &[u8]) -> Option<Member> {
+    let key = MemberKey(key.strip_prefix(META_MEMBER_PREFIX)?.try_into().ok()?);
+    let mut r = MapReader::new("member", codec::decode(b).ok()?).ok()?;
+    let name = r.text("name").ok()?;
+    let role = Role::from_name(&r.text("role").ok()?)?;
+    let enrolled = Seq(r.uint("enrolled").ok()?);
+    let revoked = match r.opt("revoked") {
+        None => None,
+        Some(Value::Uint(n)) => Some(Seq(n)),
+        Some(_) => return None,
+    };
+    r.finish().ok()?;
+    Some(Member {
+        name,
+        role,
+        key,
+        enrolled,
+        revoked,
+    })
+}
+
+fn member_key(k: &MemberKey) -> Vec<u8> {
+    [META_MEMBER_PREFIX, &k.0].concat()
+}
+
+/// `index` key of a leaf hash.
+pub fn index_key(leaf: &Hash) -> Vec<u8> {
+    let mut k = Vec::with_capacity(33);
+    k.push(INDEX_LEAF_PREFIX);
+    k.extend_from_slice(&leaf.0);
+    k
+}
+
+/// Ledger state being built up by a batch before it is committed.
+struct Staged {
+    frontier: Frontier,
+    members: Members,
+    head: Head,
+}
+
+/// What `init` needs to write the genesis entry.
+pub struct Genesis<'a> {
+    /// Case identifier.
+    pub case_id: &'a str,
+    /// Case title.
+    pub title: &'a str,
+    /// Ledger hash.
+    pub hash: HashAlg,
+    /// Recorded time of the genesis entry.
+    pub time: Timestamp,
+    /// Fixed ledger id (golden vectors only); `None` draws a random one.
+    pub ledger_id: Option<LedgerId>,
+}
+
+/// An open ledger.
+#[derive(Debug)]
+pub struct Ledger {
+    store: Store,
+    alg: HashAlg,
+    id: LedgerId,
+    head: Head,
+    frontier: Frontier,
+    members: Members,
+}
+
+impl Ledger {
+    /// Create a ledger at `dir` whose genesis entry is signed by `authority`.
+    pub fn init(dir: &Path, g: Genesis<'_>, authority: &Signer) -> Result<Ledger, LedgerError> {
+        let id = g.ledger_id.unwrap_or_else(|| {
+            let mut b = [0u8; 16];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+            LedgerId(b)
+        });
+        let body = Body::LedgerOpen(LedgerOpen {
+            case_id: g.case_id.to_owned(),
+            title: g.title.to_owned(),
+            hash: g.hash,
+            authority_name: authority.name().to_owned(),
+            authority_key: authority.public(),
+        });
+        let entry = Entry {
+            ledger: id,
+            seq: Seq(0),
+            prev: Hash::ZERO,
+            time: g.time,
+            author: authority.public(),
+            body,
+            sd: Vec::new(),
+        };
+        // Validate everything before the directory is created.
+        Members::new().check(&entry)?;
+        let record = Record::sign(&entry, authority);
+        Entry::decode(&record.entry_bytes)?;
+
+        let store = Store::create(dir)?;
+        let mut ledger = Ledger {
+            store,
+            alg: g.hash,
+            id,
+            head: Head {
+                tree: TreeHead {
+                    size: TreeSize(0),
+                    root: merkle::empty_root(g.hash),
+                },
+                last: Hash::ZERO,
+                time: g.time,
+            },
+            frontier: Frontier::new(),
+            members: Members::new(),
+        };
+        let mut batch = Batch::new();
+        batch.put(CF_META, META_FORMAT, codec::encode(&Value::Uint(1)));
+        batch.put(CF_META, META_LEDGER, id.0.to_vec());
+        batch.put(CF_META, META_HASH, g.hash.name().as_bytes().to_vec());
+        let mut st = ledger.staged();
+        ledger.stage(&mut st, &entry, &record, &mut batch);
+        ledger.commit(st, batch)?;
+        Ok(ledger)
+    }
+
+    /// Open an existing ledger; `writable` takes the writer lock.
+    pub fn open(dir: &Path, writable: bool) -> Result<Ledger, LedgerError> {
+        let store = Store::open(dir, writable)?;
+        let damaged = |what: &str| LedgerError::Damaged(format!("{what} (run `caselog verify`)"));
+        let id = store
+            .get(CF_META, META_LEDGER)?
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .map(LedgerId)
+            .ok_or_else(|| damaged("ledger id missing"))?;
+        let alg = store
+            .get(CF_META, META_HASH)?
+            .and_then(|b| HashAlg::from_name(std::str::from_utf8(&b).ok()?))
+            .ok_or_else(|| damaged("hash name missing"))?;
+        let head = store
+            .get(CF_META, META_HEAD)?
+            .and_then(|b| Head::decode(&b))
+            .ok_or_else(|| damaged("head missing or unreadable"))?;
+        let ids = merkle::frontier_ids(head.tree.size);
+        let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
+        let nodes = store
+            .multi_get(CF_TREE, &keys)?
+            .into_iter()
+            .map(|v| v.and_then(|b| Hash::from_slice(&b)))
+            .collect::<Option<Vec<Hash>>>()
+            .ok_or_else(|| damaged("tree nodes missing"))?;
+        let frontier =
+            Frontier::from_nodes(head.tree.size, nodes).ok_or_else(|| damaged("tree frontier"))?;
+        if frontier.root(alg) != head.tree.root {
+            return Err(damaged("stored root does not match stored tree nodes"));
+        }
+        // The last stored entry must be the head's.
+        let last_key = store
+            .iter_rev(CF_ENTRIES)
+            .next()
+            .transpose()?
+            .map(|(k, _)| k);
+        let expected_last = head.tree.size.0.checked_sub(1).map(|s| Seq(s).key());
+        if last_key.as_deref() != expected_last.as_ref().map(|k| k.as_slice()) {
+            return Err(damaged("stored head does not match the last entry"));
+        }
+        let mut list = Vec::new();
+        for kv in store.iter_from(CF_META, META_MEMBER_PREFIX) {
+            let (k, v) = kv?;
+            if !k.starts_with(META_MEMBER_PREFIX) {
+                break;
+            }
+            list.push(decode_member(&k, &v).ok_or_else(|| damaged("member row unreadable"))?);
+        }
+        Ok(Ledger {
+            store,
+            alg,
+            id,
+            head,
+            frontier,
+            members: Members::from_list(list),
+        })
+    }
+
+    /// Ledger id.
+    pub fn id(&self) -> LedgerId {
+        self.id
+    }
+    /// Ledger hash.
+    pub fn hash_alg(&self) -> HashAlg {
+        self.alg
+    }
+    /// Cached head.
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+    /// Members as of the head.
+    pub fn members(&self) -> &Members {
+        &self.members
+    }
+    /// The underlying store (read access for `verify` and exports).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Append `body` signed by `signer` with the current system time.
+    pub fn append(&mut self, body: Body, signer: &Signer) -> Result<(Seq, Hash), LedgerError> {
+        self.append_at(body, signer, Timestamp::now())
+    }
+
+    /// Append with an explicit recorded time (tests, golden vectors,
+    /// imports). Refuses, writing nothing, when the author is not an
+    /// enrolled, unrevoked member whose role allows the kind, when the body
+    /// breaks its schema, or when `time` is earlier than the head's.
+    pub fn append_at(
+        &mut self,
+        body: Body,
+        signer: &Signer,
+        time: Timestamp,
+    ) -> Result<(Seq, Hash), LedgerError> {
+        let out = self.append_batch_at(vec![(body, signer)], time)?;
+        Ok(out[0])
+    }
+
+    /// Append several entries in one synced write (group commit): all of
+    /// them or, on any refusal, none. Each entry is checked against the
+    /// membership as changed by the entries before it in the batch.
+    pub fn append_batch_at(
+        &mut self,
+        items: Vec<(Body, &Signer)>,
+        time: Timestamp,
+    ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
+        if time < self.head.time {
+            return Err(LedgerError::ClockBehind {
+                now: time.to_string(),
+                head: self.head.time.to_string(),
+            });
+        }
+        let mut st = self.staged();
+        let mut batch = Batch::new();
+        let mut out = Vec::with_capacity(items.len());
+        for (body, signer) in items {
+            let entry = Entry {
+                ledger: self.id,
+                seq: Seq(st.head.tree.size.0),
+                prev: st.head.last,
+                time,
+                author: signer.public(),
+                body,
+                sd: Vec::new(),
+            };
+            st.members.check(&entry)?;
+            let record = Record::sign(&entry, signer);
+            // Whatever is written must read back under the strict decoder.
+            Entry::decode(&record.entry_bytes)?;
+            let leaf = self.stage(&mut st, &entry, &record, &mut batch);
+            out.push((entry.seq, leaf));
+        }
+        self.commit(st, batch)?;
+        Ok(out)
+    }
+
+    fn staged(&self) -> Staged {
+        Staged {
+            frontier: self.frontier.clone(),
+            members: self.members.clone(),
+            head: self.head.clone(),
+        }
+    }
+
+    /// Add one entry's writes to `batch`: record, new tree nodes, index row,
+    /// changed member rows. The head row is written once, by [`Self::commit`].
+    fn stage(&self, st: &mut Staged, entry: &Entry, record: &Record, batch: &mut Batch) -> Hash {
+        let bytes = record.encode();
+        let leaf = self.alg.leaf(&bytes);
+        let created = st.frontier.append(self.alg, leaf);
+        for m in st.members.apply(entry) {
+            batch.put(CF_META, member_key(&m.key), encode_member(&m));
+        }
+        st.head = Head {
+            tree: st.frontier.head(self.alg),
+            last: leaf,
+            time: entry.time,
+        };
+        batch.put(CF_ENTRIES, entry.seq.key(), bytes);
+        for (id, h) in created {
+            batch.put(CF_TREE, id.key(), h.0.to_vec());
+        }
+        batch.put(CF_INDEX, index_key(&leaf), entry.seq.key());
+        leaf
+    }
+
+    /// Write the staged entries and the new head in one synced batch (see
+    /// [`Store::commit`] for what a crash leaves: all of it or none). The
+    /// in-memory state changes only after the write succeeds.
+    fn commit(&mut self, st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
+        batch.put(CF_META, META_HEAD, st.head.encode());
+        self.store.commit(batch)?;
+        self.frontier = st.frontier;
+        self.members = st.members;
+        self.head = st.head;
+        Ok(())
+    }
+
+    /// The stored record bytes at `seq`.
+    pub fn record_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
+        Ok(self.store.get(CF_ENTRIES, &seq.key())?)
+    }
+
+    /// The seq of the record with leaf hash `leaf`, from the index.
+    pub fn seq_of_leaf(&self, leaf: &Hash) -> Result<Option<Seq>, LedgerError> {
+        Ok(self
+            .store
+            .get(CF_INDEX, &index_key(leaf))?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(|b| Seq(u64::from_be_bytes(b))))
+    }
+
+    /// Iterate stored records from `from` in seq order.
+    pub fn records_from(
+        &self,
+        from: Seq,
+    ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), LedgerError>> + '_ {
+        self.store.iter_from(CF_ENTRIES, &from.key()).map(|kv| {
+            let (k, v) = kv?;
+            let seq = <[u8; 8]>::try_from(&*k)
+                .map(|b| Seq(u64::from_be_bytes(b)))
+                .map_err(|_| LedgerError::Damaged("entry key is not 8 bytes".into()))?;
+            Ok((seq, v.into_vec()))
+        })
+    }
+
+    /// Stored tree node (for proofs).
+    pub fn node(&self, id: NodeId) -> Result<Option<Hash>, LedgerError> {
+        Ok(self
+            .store
+            .get(CF_TREE, &id.key())?
+            .and_then(|b| Hash::from_slice(&b)))
+    }
+}

@@ -1,0 +1,25 @@
+//! caselog: a tamper-evident incident timeline and evidence ledger.
+//!
+//! An append-only, hash-chained, Ed25519-signed ledger of CBOR entries in
+//! RocksDB, with an RFC 9162 Merkle tree over its records. The byte format
+//! is specified in `schemas/SPEC.md`. This library never prints; the
+//! `caselog` binary owns messages and exit codes.
+#![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod entry;
+pub mod hash;
+pub mod keys;
+pub mod ledger;
+pub mod merkle;
+pub mod policy;
+pub mod proof;
+pub mod sig;
+pub mod store;
+pub mod verify;
+
+pub use entry::{Body, Entry, LedgerId, MemberKey, Record, Role, Seq, Timestamp};
+pub use hash::{Hash, HashAlg};
+pub use ledger::{Genesis, Ledger, LedgerError};
+pub use merkle::{TreeHead, TreeSize};
+pub use verify::{verify_store, Code, Report};

@@ -1,0 +1,317 @@
+//! RocksDB storage: column families, the writer lock, synced batches.
+//!
+//! Owns: the on-disk layout of a ledger directory (SPEC §8), opening it for
+//! writing (exclusive, with a pid lock file) or reading (RocksDB read-only
+//! mode, which works while a writer holds the lock), and the single write
+//! path: [`Store::commit`] writes one `WriteBatch` with `sync = true`.
+//!
+//! Knows nothing of entries or policy; `ledger` decides what goes in a batch.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read as _, Seek as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use rocksdb::{ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use thiserror::Error;
+
+/// `entries`: 8-byte big-endian seq → record bytes.
+pub const CF_ENTRIES: &str = "entries";
+/// `tree`: 9-byte node id (level, index BE) → 32-byte hash of a complete subtree.
+pub const CF_TREE: &str = "tree";
+/// `index`: `"L" || leaf hash` → 8-byte big-endian seq.
+pub const CF_INDEX: &str = "index";
+/// `checkpoints`: 8-byte big-endian tree size → signed note.
+pub const CF_CHECKPOINTS: &str = "checkpoints";
+/// `disclosures`: digest → disclosure bytes.
+pub const CF_DISCLOSURES: &str = "disclosures";
+/// `meta`: ledger id, hash, head, member rows.
+pub const CF_META: &str = "meta";
+/// Every column family, in creation order.
+pub const ALL_CFS: [&str; 6] = [
+    CF_ENTRIES,
+    CF_TREE,
+    CF_INDEX,
+    CF_CHECKPOINTS,
+    CF_DISCLOSURES,
+    CF_META,
+];
+
+/// One key-value pair as RocksDB returns it.
+pub type Kv = (Box<[u8]>, Box<[u8]>);
+
+/// Name of the writer lock file inside a ledger directory.
+pub const LOCK_FILE: &str = "caselog.lock";
+
+/// Why the store could not be opened, read or written.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The directory does not hold a caselog ledger.
+    #[error("no ledger at {dir}")]
+    NotALedger { dir: PathBuf },
+    /// `init` into a directory that already holds something.
+    #[error("{dir} already exists and is not empty")]
+    AlreadyExists { dir: PathBuf },
+    /// Another process holds the writer lock.
+    #[error("ledger {dir} is locked by another caselog process{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked { dir: PathBuf, pid: Option<u32> },
+    /// A filesystem operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// RocksDB reported an error.
+    #[error("storage error in {dir}: {msg}")]
+    Db { dir: PathBuf, msg: String },
+}
+
+/// An open ledger database.
+pub struct Store {
+    db: DB,
+    dir: PathBuf,
+    /// Held for the life of a writable store; dropping it releases the lock.
+    _lock: Option<File>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("writable", &self._lock.is_some())
+            .finish()
+    }
+}
+
+/// A set of writes applied atomically by [`Store::commit`].
+#[derive(Default)]
+pub struct Batch {
+    puts: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
+    deletes: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+    /// Queue a put.
+    pub fn put(&mut self, cf: &'static str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.puts.push((cf, key.into(), value.into()));
+    }
+    /// Queue a delete.
+    pub fn delete(&mut self, cf: &'static str, key: impl Into<Vec<u8>>) {
+        self.deletes.push((cf, key.into()));
+    }
+    /// Number of queued operations.
+    pub fn len(&self) -> usize {
+        self.puts.len() + self.deletes.len()
+    }
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn db_options(create: bool) -> Options {
+    let mut o = Options::default();
+    o.create_if_missing(create);
+    o.create_missing_column_families(create);
+    o.set_paranoid_checks(true);
+    // Keep the ledger directory tidy: RocksDB's info log goes to a file
+    // beside the data, kept small.
+    o.set_keep_log_file_num(2);
+    o.set_max_log_file_size(1 << 20);
+    o
+}
+
+impl Store {
+    /// Create a new, empty ledger database at `dir` (which must not exist
+    /// or be empty) and hold its writer lock.
+    pub fn create(dir: &Path) -> Result<Store, StoreError> {
+        let io = |source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        if dir.exists() {
+            let mut rd = fs::read_dir(dir).map_err(io)?;
+            if rd.next().is_some() {
+                return Err(StoreError::AlreadyExists {
+                    dir: dir.to_owned(),
+                });
+            }
+        }
+        fs::create_dir_all(dir).map_err(io)?;
+        let lock = take_lock(dir)?;
+        let cfs = ALL_CFS
+            .iter()
+            .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
+        let db =
+            DB::open_cf_descriptors(&db_options(true), dir, cfs).map_err(|e| db_err(dir, e))?;
+        Ok(Store {
+            db,
+            dir: dir.to_owned(),
+            _lock: Some(lock),
+        })
+    }
+
+    /// Open an existing ledger. `writable` takes the writer lock (and fails
+    /// with [`StoreError::Locked`] if another process has it); read-only
+    /// opens never wait and work alongside a writer.
+    pub fn open(dir: &Path, writable: bool) -> Result<Store, StoreError> {
+        if !dir.join("CURRENT").is_file() {
+            return Err(StoreError::NotALedger {
+                dir: dir.to_owned(),
+            });
+        }
+        let lock = if writable {
+            Some(take_lock(dir)?)
+        } else {
+            None
+        };
+        let opts = db_options(false);
+        let db = if writable {
+            let cfs = ALL_CFS
+                .iter()
+                .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
+            DB::open_cf_descriptors(&opts, dir, cfs)
+        } else {
+            DB::open_cf_for_read_only(&opts, dir, ALL_CFS, false)
+        }
+        .map_err(|e| {
+            let msg = e.to_string();
+            if msg.contains("Column family not found") || msg.contains("does not exist") {
+                StoreError::NotALedger {
+                    dir: dir.to_owned(),
+                }
+            } else {
+                db_err(dir, e)
+            }
+        })?;
+        Ok(Store {
+            db,
+            dir: dir.to_owned(),
+            _lock: lock,
+        })
+    }
+
+    /// The ledger directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db
+            .cf_handle(name)
+            .unwrap_or_else(|| panic!("store: column family {name} missing after open"))
+    }
+
+    /// Point read.
+    pub fn get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db
+            .get_cf(self.cf(cf), key)
+            .map_err(|e| db_err(&self.dir, e))
+    }
+
+    /// Many point reads in one RocksDB `multi_get`.
+    pub fn multi_get<K: AsRef<[u8]>>(
+        &self,
+        cf: &str,
+        keys: &[K],
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let h = self.cf(cf);
+        self.db
+            .multi_get_cf(keys.iter().map(|k| (h, k.as_ref())))
+            .into_iter()
+            .map(|r| r.map_err(|e| db_err(&self.dir, e)))
+            .collect()
+    }
+
+    /// Iterate a column family in key order from `from` (inclusive).
+    pub fn iter_from<'a>(
+        &'a self,
+        cf: &str,
+        from: &[u8],
+    ) -> impl Iterator<Item = Result<Kv, StoreError>> + 'a {
+        let dir = &self.dir;
+        self.db
+            .iterator_cf(
+                self.cf(cf),
+                IteratorMode::From(from, rocksdb::Direction::Forward),
+            )
+            .map(move |r| r.map_err(|e| db_err(dir, e)))
+    }
+
+    /// Iterate a column family in reverse key order from its end.
+    pub fn iter_rev<'a>(&'a self, cf: &str) -> impl Iterator<Item = Result<Kv, StoreError>> + 'a {
+        let dir = &self.dir;
+        self.db
+            .iterator_cf(self.cf(cf), IteratorMode::End)
+            .map(move |r| r.map_err(|e| db_err(dir, e)))
+    }
+
+    /// Apply `batch` atomically and durably.
+    ///
+    /// Commit order: RocksDB appends the whole batch to its write-ahead log
+    /// as one record, fsyncs the log (`sync = true`), then applies it to
+    /// the memtables. A crash before the fsync completes leaves none of the
+    /// batch (the torn WAL record is discarded on recovery); a crash after
+    /// it leaves all of it. So when this returns `Ok`, every write in the
+    /// batch survives kill -9 and power loss, and no crash ever leaves part
+    /// of a batch.
+    pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        assert!(self._lock.is_some(), "store: commit on a read-only store");
+        let mut wb = WriteBatch::default();
+        for (cf, k, v) in &batch.puts {
+            wb.put_cf(self.cf(cf), k, v);
+        }
+        for (cf, k) in &batch.deletes {
+            wb.delete_cf(self.cf(cf), k);
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        self.db.write_opt(wb, &wo).map_err(|e| db_err(&self.dir, e))
+    }
+}
+
+fn db_err(dir: &Path, e: rocksdb::Error) -> StoreError {
+    StoreError::Db {
+        dir: dir.to_owned(),
+        msg: e.into_string(),
+    }
+}
+
+/// Take the exclusive writer lock: an advisory `flock` on
+/// `DIR/caselog.lock`, released by the OS when the process exits (even by
+/// kill -9), so a crash never leaves a stale lock. The holder's pid is
+/// written into the file for the error message of the next writer.
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| StoreError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut s = String::new();
+            let _ = f.read_to_string(&mut s);
+            return Err(StoreError::Locked {
+                dir: dir.to_owned(),
+                pid: s.trim().parse().ok(),
+            });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    f.set_len(0).map_err(io)?;
+    f.rewind().map_err(io)?;
+    writeln!(f, "{}", std::process::id()).map_err(io)?;
+    Ok(f)
+}

@@ -1,0 +1,650 @@
+//! Full verification: recompute everything from the records and compare.
+//!
+//! Owns: the stable problem [`Code`]s (SPEC §9), the [`Report`], the pure
+//! [`ChainVerifier`] that checks a stream of records (encoding, ledger id,
+//! sequence, `prev` links, signatures, membership and roles, time order,
+//! Merkle frontier), and [`verify_store`], which runs it over the `entries`
+//! column family and then compares every cache (`tree`, `index`, `meta`)
+//! with what it recomputed. Memory stays bounded by the number of members
+//! and a fixed batch size, not by the ledger's length.
+
+use std::fmt;
+
+use serde_json::json;
+
+use crate::entry::{Body, Entry, EntryError, LedgerId, Record, Seq, Timestamp};
+use crate::hash::{Hash, HashAlg};
+use crate::ledger::{self, Head, META_HASH, META_HEAD, META_LEDGER, META_MEMBER_PREFIX};
+use crate::merkle::{self, Frontier, NodeId};
+use crate::policy::{Members, PolicyError};
+use crate::store::{Store, StoreError, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
+
+/// Most problems kept in a report; the rest are only counted.
+pub const MAX_PROBLEMS: usize = 1000;
+/// Records checked between two batched reads of the caches.
+const CHUNK: usize = 4096;
+
+/// Stable problem codes. The string form is part of the CLI and JSON contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// Bytes are not CBOR of the expected shape.
+    Decode,
+    /// CBOR that is valid but not deterministically encoded.
+    NonCanonical,
+    /// The entry map breaks its schema (missing/unknown keys, types, time format).
+    BadEntry,
+    /// The body breaks the schema of its kind.
+    BadBody,
+    /// The kind is not in the registry.
+    UnknownKind,
+    /// The format version is not 1.
+    BadVersion,
+    /// The entry carries another ledger's id.
+    WrongLedger,
+    /// Entries missing: stored positions skip one or more seqs.
+    SeqGap,
+    /// The entry's `seq` differs from its stored position (reordered).
+    SeqOrder,
+    /// `prev` is not the leaf hash of the previous record.
+    BadPrev,
+    /// The signature does not verify (strict Ed25519).
+    BadSignature,
+    /// The author was never enrolled.
+    UnknownAuthor,
+    /// The author was revoked before this entry.
+    RevokedAuthor,
+    /// The author's role may not append this kind.
+    RoleNotAllowed,
+    /// A membership change that is not allowed (weak key, double enrol, ...).
+    BadMembership,
+    /// The genesis rules are broken.
+    BadGenesis,
+    /// Recorded time earlier than the previous entry's.
+    TimeBackwards,
+    /// The cached head differs from the recomputed one.
+    HeadMismatch,
+    /// A stored Merkle node is missing, altered or extra.
+    TreeMismatch,
+    /// A leaf index row is missing, wrong or extra.
+    IndexMismatch,
+    /// Ledger id, hash name or member cache differs from the entries.
+    MetaMismatch,
+    /// The ledger holds no entries.
+    Empty,
+}
+
+impl Code {
+    /// The stable upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Decode => "DECODE",
+            Code::NonCanonical => "NON_CANONICAL",
+            Code::BadEntry => "BAD_ENTRY",
+            Code::BadBody => "BAD_BODY",
+            Code::UnknownKind => "UNKNOWN_KIND",
+            Code::BadVersion => "BAD_VERSION",
+            Code::WrongLedger => "WRONG_LEDGER",
+            Code::SeqGap => "SEQ_GAP",
+            Code::SeqOrder => "SEQ_ORDER",
+            Code::BadPrev => "BAD_PREV",
+            Code::BadSignature => "BAD_SIGNATURE",
+            Code::UnknownAuthor => "UNKNOWN_AUTHOR",
+            Code::RevokedAuthor => "REVOKED_AUTHOR",
+            Code::RoleNotAllowed => "ROLE_NOT_ALLOWED",
+            Code::BadMembership => "BAD_MEMBERSHIP",
+            Code::BadGenesis => "BAD_GENESIS",
+            Code::TimeBackwards => "TIME_BACKWARDS",
+            Code::HeadMismatch => "HEAD_MISMATCH",
+            Code::TreeMismatch => "TREE_MISMATCH",
+            Code::IndexMismatch => "INDEX_MISMATCH",
+            Code::MetaMismatch => "META_MISMATCH",
+            Code::Empty => "EMPTY",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Stable code.
+    pub code: Code,
+    /// The entry concerned, when the problem is about one entry.
+    pub seq: Option<u64>,
+    /// Where: `entry`, `tree`, `index` or `meta`.
+    pub area: &'static str,
+    /// A plain sentence.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.seq {
+            Some(s) => write!(f, "{} seq {}: {}", self.code, s, self.message),
+            None => write!(f, "{} {}: {}", self.code, self.area, self.message),
+        }
+    }
+}
+
+/// The result of a verification run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Ledger id from the genesis entry (or `meta` if genesis is unreadable).
+    pub ledger: Option<LedgerId>,
+    /// Hash used.
+    pub hash: Option<HashAlg>,
+    /// Case id from the genesis entry.
+    pub case_id: Option<String>,
+    /// Records examined.
+    pub entries: u64,
+    /// Recomputed tree root over the records examined.
+    pub root: Option<Hash>,
+    /// Problems, in the order found, at most [`MAX_PROBLEMS`].
+    pub problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    pub problems_omitted: u64,
+}
+
+impl Report {
+    /// True when no problem was found.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty() && self.problems_omitted == 0
+    }
+
+    /// Whether a problem with `code` (at `seq`, if given) was reported.
+    pub fn has(&self, code: Code, seq: Option<u64>) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.code == code && (seq.is_none() || p.seq == seq))
+    }
+
+    fn push(&mut self, code: Code, seq: Option<u64>, area: &'static str, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                code,
+                seq,
+                area,
+                message,
+            });
+        } else {
+            self.problems_omitted += 1;
+        }
+    }
+
+    /// Machine-readable form (`schemas/verify-report.schema.json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "format": "caselog-verify-report/v1",
+            "verified": self.is_ok(),
+            "ledger": self.ledger.map(|l| l.to_hex()),
+            "hash": self.hash.map(|h| h.name()),
+            "case": self.case_id,
+            "entries": self.entries,
+            "root": self.root.map(|r| r.to_hex()),
+            "problems": self.problems.iter().map(|p| json!({
+                "code": p.code.as_str(),
+                "seq": p.seq,
+                "area": p.area,
+                "message": p.message,
+            })).collect::<Vec<_>>(),
+            "problems_omitted": self.problems_omitted,
+        })
+    }
+}
+
+/// Checks a stream of records in order, storage-free. Feed it every record
+/// with its stored position; read the result with [`ChainVerifier::finish`].
+pub struct ChainVerifier {
+    alg: HashAlg,
+    expected: u64,
+    last_leaf: Hash,
+    last_time: Option<Timestamp>,
+    members: Members,
+    frontier: Frontier,
+    report: Report,
+}
+
+impl ChainVerifier {
+    /// Start a verifier for a ledger hashed with `alg`.
+    pub fn new(alg: HashAlg) -> ChainVerifier {
+        ChainVerifier {
+            alg,
+            expected: 0,
+            last_leaf: Hash::ZERO,
+            last_time: None,
+            members: Members::new(),
+            frontier: Frontier::new(),
+            report: Report {
+                hash: Some(alg),
+                ..Report::default()
+            },
+        }
+    }
+
+    fn problem(&mut self, code: Code, seq: u64, message: String) {
+        self.report.push(code, Some(seq), "entry", message);
+    }
+
+    /// Check the record stored at position `pos`; returns its leaf hash and
+    /// the Merkle nodes it completes (for comparison with stored ones).
+    pub fn push(&mut self, pos: u64, raw: &[u8]) -> (Hash, Vec<(NodeId, Hash)>) {
+        if pos != self.expected {
+            let msg = if pos > self.expected {
+                if pos - self.expected == 1 {
+                    format!("entry {} is missing", self.expected)
+                } else {
+                    format!("entries {}..{} are missing", self.expected, pos - 1)
+                }
+            } else {
+                format!("stored out of order after seq {}", self.expected - 1)
+            };
+            self.problem(Code::SeqGap, pos, msg);
+        }
+        self.expected = pos + 1;
+        self.report.entries += 1;
+        // H(0x00 || record), RFC 9162 §2.1.1, over the bytes as stored.
+        let leaf = self.alg.leaf(raw);
+        let created = self.frontier.append(self.alg, leaf);
+        self.check_entry(pos, raw);
+        self.last_leaf = leaf;
+        (leaf, created)
+    }
+
+    fn check_entry(&mut self, pos: u64, raw: &[u8]) {
+        let record = match Record::decode(raw) {
+            Ok(r) => r,
+            Err(e) => return self.entry_error(pos, "record", &e),
+        };
+        let entry = match Entry::decode(&record.entry_bytes) {
+            Ok(e) => e,
+            Err(e) => return self.entry_error(pos, "entry", &e),
+        };
+        if entry.seq.0 != pos {
+            self.problem(
+                Code::SeqOrder,
+                pos,
+                format!("entry stored at seq {pos} says it is seq {}", entry.seq),
+            );
+        }
+        match self.report.ledger {
+            None => self.report.ledger = Some(entry.ledger),
+            Some(id) if id != entry.ledger => self.problem(
+                Code::WrongLedger,
+                pos,
+                format!("entry belongs to ledger {}, not {}", entry.ledger, id),
+            ),
+            Some(_) => {}
+        }
+        if entry.prev != self.last_leaf {
+            self.problem(
+                Code::BadPrev,
+                pos,
+                if pos == 0 {
+                    "genesis prev is not 32 zero bytes".to_owned()
+                } else {
+                    format!(
+                        "prev {} is not the leaf hash {} of seq {}",
+                        short(&entry.prev),
+                        short(&self.last_leaf),
+                        pos - 1
+                    )
+                },
+            );
+        }
+        if let Some(t) = self.last_time {
+            if entry.time < t {
+                self.problem(
+                    Code::TimeBackwards,
+                    pos,
+                    format!(
+                        "recorded time {} is earlier than the previous entry's {t}",
+                        entry.time
+                    ),
+                );
+            }
+        }
+        self.last_time = Some(self.last_time.map_or(entry.time, |t| t.max(entry.time)));
+        let mut valid = true;
+        if let Err(e) = record.verify_signature(&entry.author) {
+            valid = false;
+            let who = match &entry.body {
+                Body::LedgerOpen(o) if pos == 0 => o.authority_name.clone(),
+                _ => self.members.display(&entry.author),
+            };
+            self.problem(
+                Code::BadSignature,
+                pos,
+                format!("signature by '{who}' does not verify ({e})"),
+            );
+        }
+        if let Err(e) = self.members.check(&entry) {
+            valid = false;
+            let code = match e {
+                PolicyError::UnknownAuthor { .. } => Code::UnknownAuthor,
+                PolicyError::RevokedAuthor { .. } => Code::RevokedAuthor,
+                PolicyError::RoleNotAllowed { .. } => Code::RoleNotAllowed,
+                PolicyError::BadGenesis(_) => Code::BadGenesis,
+                _ => Code::BadMembership,
+            };
+            self.problem(code, pos, e.to_string());
+        }
+        if let Body::LedgerOpen(o) = &entry.body {
+            if pos == 0 {
+                self.report.case_id = Some(o.case_id.clone());
+                if o.hash != self.alg {
+                    self.problem(
+                        Code::BadGenesis,
+                        pos,
+                        format!(
+                            "genesis names hash {} but the ledger uses {}",
+                            o.hash, self.alg
+                        ),
+                    );
+                }
+            }
+        }
+        if valid {
+            self.members.apply(&entry);
+        }
+    }
+
+    fn entry_error(&mut self, pos: u64, what: &str, e: &EntryError) {
+        let code = match e {
+            _ if e.is_non_canonical() => Code::NonCanonical,
+            EntryError::Decode(_) | EntryError::RecordShape => Code::Decode,
+            EntryError::Schema(_) => Code::BadEntry,
+            EntryError::Body(_) => Code::BadBody,
+            EntryError::Version(_) => Code::BadVersion,
+            EntryError::UnknownKind(_) => Code::UnknownKind,
+        };
+        self.problem(code, pos, format!("{what} cannot be read: {e}"));
+    }
+
+    /// Members as recomputed so far.
+    pub fn members(&self) -> &Members {
+        &self.members
+    }
+
+    /// Size and root recomputed so far.
+    pub fn tree_head(&self) -> merkle::TreeHead {
+        self.frontier.head(self.alg)
+    }
+
+    /// Leaf hash and time of the last record.
+    pub fn last(&self) -> (Hash, Option<Timestamp>) {
+        (self.last_leaf, self.last_time)
+    }
+
+    /// The report so far, with the recomputed root filled in.
+    pub fn finish(mut self) -> Report {
+        if self.report.entries == 0 {
+            self.report.push(
+                Code::Empty,
+                None,
+                "entry",
+                "the ledger has no entries".into(),
+            );
+        }
+        self.report.root = Some(self.frontier.root(self.alg));
+        self.report
+    }
+}
+
+fn short(h: &Hash) -> String {
+    h.to_hex()[..16].to_owned()
+}
+
+/// Pending comparisons against the stored caches, flushed in batches.
+#[derive(Default)]
+struct Pending {
+    nodes: Vec<(NodeId, Hash, u64)>,
+    leaves: Vec<(Hash, u64)>,
+}
+
+/// Verify a whole ledger store: every record, then every cache.
+pub fn verify_store(store: &Store) -> Result<Report, StoreError> {
+    let meta_id = store.get(CF_META, META_LEDGER)?;
+    let meta_hash = store.get(CF_META, META_HASH)?;
+    let meta_alg = meta_hash
+        .as_deref()
+        .and_then(|b| HashAlg::from_name(std::str::from_utf8(b).ok()?));
+    // The genesis entry decides the hash; meta is only a cache of it.
+    let genesis_alg = store.get(CF_ENTRIES, &Seq(0).key())?.and_then(|raw| {
+        let r = Record::decode(&raw).ok()?;
+        match Entry::decode(&r.entry_bytes).ok()?.body {
+            Body::LedgerOpen(o) => Some(o.hash),
+            _ => None,
+        }
+    });
+    let alg = genesis_alg.or(meta_alg).unwrap_or(HashAlg::Blake3);
+    let mut v = ChainVerifier::new(alg);
+    let mut pending = Pending::default();
+    let mut extra: Vec<Problem> = Vec::new();
+    for kv in store.iter_from(CF_ENTRIES, &[]) {
+        let (k, raw) = kv?;
+        let Ok(kb) = <[u8; 8]>::try_from(&*k) else {
+            extra.push(Problem {
+                code: Code::Decode,
+                seq: None,
+                area: "entry",
+                message: format!("stray key {} in entries", hex::encode(&k)),
+            });
+            continue;
+        };
+        let pos = u64::from_be_bytes(kb);
+        let (leaf, created) = v.push(pos, &raw);
+        pending.leaves.push((leaf, pos));
+        pending
+            .nodes
+            .extend(created.into_iter().map(|(id, h)| (id, h, pos)));
+        if pending.leaves.len() >= CHUNK {
+            flush(store, &mut pending, &mut v.report)?;
+        }
+    }
+    flush(store, &mut pending, &mut v.report)?;
+    let head_now = v.tree_head();
+    let (last_leaf, last_time) = v.last();
+    let members = v.members().clone();
+    let mut report = v.finish();
+    for p in extra {
+        report.push(p.code, p.seq, p.area, p.message);
+    }
+
+    // meta: ledger id and hash are caches of the genesis entry.
+    match (meta_id.as_deref(), report.ledger) {
+        (Some(m), Some(g)) if m != g.0 => report.push(
+            Code::MetaMismatch,
+            None,
+            "meta",
+            format!(
+                "stored ledger id {} differs from the genesis entry's {g}",
+                hex::encode(m)
+            ),
+        ),
+        (None, _) => report.push(
+            Code::MetaMismatch,
+            None,
+            "meta",
+            "stored ledger id is missing".into(),
+        ),
+        _ => {}
+    }
+    if meta_alg != Some(alg) {
+        report.push(
+            Code::MetaMismatch,
+            None,
+            "meta",
+            format!("stored hash name does not match the genesis entry's {alg}"),
+        );
+    }
+    if report.ledger.is_none() {
+        report.ledger = meta_id
+            .as_deref()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(LedgerId);
+    }
+
+    // meta: head.
+    match store
+        .get(CF_META, META_HEAD)?
+        .and_then(|b| Head::decode(&b))
+    {
+        None => report.push(
+            Code::HeadMismatch,
+            None,
+            "meta",
+            "stored head is missing or unreadable".into(),
+        ),
+        Some(h) => {
+            if h.tree.size != head_now.size {
+                report.push(
+                    Code::HeadMismatch,
+                    None,
+                    "meta",
+                    format!(
+                        "stored head says {} entries, the ledger holds {}",
+                        h.tree.size.0, head_now.size.0
+                    ),
+                );
+            }
+            if h.tree.root != head_now.root {
+                report.push(
+                    Code::HeadMismatch,
+                    None,
+                    "meta",
+                    format!(
+                        "stored root {} differs from recomputed root {}",
+                        h.tree.root, head_now.root
+                    ),
+                );
+            }
+            if h.last != last_leaf {
+                report.push(
+                    Code::HeadMismatch,
+                    None,
+                    "meta",
+                    "stored last leaf hash differs from the last record's".into(),
+                );
+            }
+            if Some(h.time) != last_time {
+                report.push(
+                    Code::HeadMismatch,
+                    None,
+                    "meta",
+                    "stored head time differs from the last entry's".into(),
+                );
+            }
+        }
+    }
+
+    // meta: member rows.
+    let mut stored_members = 0usize;
+    for kv in store.iter_from(CF_META, META_MEMBER_PREFIX) {
+        let (k, val) = kv?;
+        if !k.starts_with(META_MEMBER_PREFIX) {
+            break;
+        }
+        stored_members += 1;
+        let row = ledger::decode_member(&k, &val);
+        let ok = row.as_ref().is_some_and(|m| members.get(&m.key) == Some(m));
+        if !ok {
+            report.push(
+                Code::MetaMismatch,
+                None,
+                "meta",
+                format!(
+                    "member row {} differs from the membership recomputed from entries",
+                    hex::encode(&k[META_MEMBER_PREFIX.len()..])
+                ),
+            );
+        }
+    }
+    let expected_members = members.iter().count();
+    if stored_members < expected_members {
+        report.push(
+            Code::MetaMismatch,
+            None,
+            "meta",
+            format!(
+                "{} member rows stored, {expected_members} members enrolled",
+                stored_members
+            ),
+        );
+    }
+
+    // tree: nothing beyond the complete subtrees of the current size.
+    let size = head_now.size;
+    let mut extra_nodes = 0u64;
+    for kv in store.iter_from(CF_TREE, &[]) {
+        let (k, _) = kv?;
+        if !NodeId::from_key(&k).is_some_and(|id| merkle::node_in_tree(id, size)) {
+            extra_nodes += 1;
+        }
+    }
+    if extra_nodes > 0 {
+        report.push(
+            Code::TreeMismatch,
+            None,
+            "tree",
+            format!("{extra_nodes} stored tree nodes lie beyond the {} entries present (truncated or rewritten ledger)", size.0),
+        );
+    }
+    // index: exactly one row per entry.
+    let mut rows = 0u64;
+    for kv in store.iter_from(CF_INDEX, &[]) {
+        kv?;
+        rows += 1;
+    }
+    if rows != report.entries {
+        report.push(
+            Code::IndexMismatch,
+            None,
+            "index",
+            format!(
+                "{rows} index rows for {} entries (truncated or rewritten ledger)",
+                report.entries
+            ),
+        );
+    }
+    Ok(report)
+}
+
+fn flush(store: &Store, p: &mut Pending, report: &mut Report) -> Result<(), StoreError> {
+    let keys: Vec<[u8; 9]> = p.nodes.iter().map(|(id, _, _)| id.key()).collect();
+    for (got, (id, want, seq)) in store.multi_get(CF_TREE, &keys)?.into_iter().zip(&p.nodes) {
+        let what = match got {
+            None => "is missing",
+            Some(b) if b.as_slice() != want.as_bytes() => "differs from the recomputed hash",
+            Some(_) => continue,
+        };
+        report.push(
+            Code::TreeMismatch,
+            Some(*seq),
+            "tree",
+            format!(
+                "stored tree node (level {}, index {}) {what}",
+                id.level, id.index
+            ),
+        );
+    }
+    let keys: Vec<Vec<u8>> = p.leaves.iter().map(|(l, _)| ledger::index_key(l)).collect();
+    for (got, (_, seq)) in store.multi_get(CF_INDEX, &keys)?.into_iter().zip(&p.leaves) {
+        if got.as_deref() != Some(Seq(*seq).key().as_slice()) {
+            report.push(
+                Code::IndexMismatch,
+                Some(*seq),
+                "index",
+                "index row for this entry's leaf hash is missing or points elsewhere".into(),
+            );
+        }
+    }
+    p.nodes.clear();
+    p.leaves.clear();
+    Ok(())
+}

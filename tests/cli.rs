@@ -1,0 +1,511 @@
+//! End-to-end tests of the `caselog` binary: the happy path, pinned output
+//! shapes, exit codes, and bad input that must leave the ledger untouched.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+const PASS: &str = "correct horse battery staple";
+
+struct Env {
+    _t: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().to_owned();
+        Env { _t: t, root }
+    }
+    fn p(&self, s: &str) -> PathBuf {
+        self.root.join(s)
+    }
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("caselog").unwrap();
+        c.env_remove("CASELOG_LEDGER")
+            .env_remove("CASELOG_KEY")
+            .env_remove("CASELOG_PASSPHRASE")
+            .env("CASELOG_LEDGER", self.p("ledger"));
+        c
+    }
+    fn as_key(&self, key: &str) -> Command {
+        let mut c = self.cmd();
+        c.env("CASELOG_KEY", self.p(key))
+            .env("CASELOG_PASSPHRASE", PASS);
+        c
+    }
+    /// Keys for an authority (encrypted) and an investigator (unencrypted),
+    /// a ledger, the investigator enrolled and a note by each.
+    fn populated() -> Env {
+        let e = Env::new();
+        e.cmd()
+            .env("CASELOG_PASSPHRASE", PASS)
+            .args(["key", "generate", "--name", "Case Authority", "--out"])
+            .arg(e.p("auth"))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("passphrase-encrypted"));
+        e.cmd()
+            .args([
+                "key",
+                "generate",
+                "--name",
+                "Det. Roe",
+                "--no-passphrase",
+                "--out",
+            ])
+            .arg(e.p("roe"))
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("UNENCRYPTED"));
+        e.as_key("auth")
+            .args([
+                "init",
+                "--case",
+                "EXT-2008-001",
+                "--title",
+                "Extortion letter",
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("created ledger "));
+        e.as_key("auth")
+            .args([
+                "member",
+                "add",
+                "--name",
+                "Det. Roe",
+                "--role",
+                "investigator",
+                "--pubkey",
+            ])
+            .arg(e.p("roe.pub"))
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(
+                "seq 1: enrolled Det. Roe as investigator (SHA256:",
+            ));
+        e.as_key("roe")
+            .args(["note", "Letter received by the company, early October"])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("seq 2: note recorded (leaf "));
+        e
+    }
+    fn verify_json(&self) -> serde_json::Value {
+        let out = self.cmd().args(["verify", "--json"]).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// stderr is exactly one line naming the problem (and a hint).
+fn one_line(stderr: &[u8]) -> String {
+    let s = String::from_utf8_lossy(stderr).to_string();
+    assert_eq!(
+        s.trim_end().lines().count(),
+        1,
+        "stderr not one line: {s:?}"
+    );
+    assert!(s.starts_with("caselog: error: "), "{s:?}");
+    s
+}
+
+#[test]
+fn init_enroll_append_verify() {
+    let e = Env::populated();
+    assert_eq!(mode(&e.p("auth")), 0o600);
+    assert_eq!(mode(&e.p("roe")), 0o600);
+    let out = e
+        .cmd()
+        .arg("verify")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let s = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(
+        lines[0].starts_with("ledger   ") && lines[0].len() == 9 + 32,
+        "{s}"
+    );
+    assert_eq!(lines[1], "case     EXT-2008-001");
+    assert_eq!(lines[2], "hash     blake3");
+    assert_eq!(lines[3], "entries  3");
+    assert!(lines[4].starts_with("root     ") && lines[4].len() == 9 + 64);
+    assert!(lines[5].starts_with("VERIFIED"));
+
+    let j = e.verify_json();
+    assert_eq!(j["verified"], true);
+    assert_eq!(j["entries"], 3);
+    assert_eq!(j["problems"].as_array().unwrap().len(), 0);
+
+    let log = e
+        .cmd()
+        .arg("log")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let log = String::from_utf8(log).unwrap();
+    let rows: Vec<&str> = log.lines().collect();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].contains("ledger.open") && rows[0].contains("Case Authority"));
+    assert!(
+        rows[2].contains("Det. Roe")
+            && rows[2].contains("note")
+            && rows[2].contains("early October")
+    );
+
+    let jl = e
+        .cmd()
+        .args(["log", "--json", "--from", "1", "--limit", "1"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let jl = String::from_utf8(jl).unwrap();
+    assert_eq!(jl.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(jl.trim()).unwrap();
+    assert_eq!(v["seq"], 1);
+    assert_eq!(v["kind"], "member.enroll");
+    assert_eq!(v["body"]["role"], "investigator");
+    let leaf = v["leaf"].as_str().unwrap().to_owned();
+
+    e.cmd()
+        .args(["show", &leaf])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("seq      1\n").and(predicate::str::contains("[valid]")));
+    e.cmd()
+        .args(["show", "2", "--json"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"author_name\": \"Det. Roe\""));
+    e.cmd().args(["member", "list"]).assert().success().stdout(
+        predicate::str::contains("Case Authority")
+            .and(predicate::str::contains("Det. Roe"))
+            .and(predicate::str::contains("active")),
+    );
+    e.cmd()
+        .args(["key", "show"])
+        .arg(e.p("auth.pub"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("name         Case Authority"));
+    // key show on an encrypted private key works without the passphrase
+    // and never prints secret material.
+    e.cmd()
+        .args(["key", "show"])
+        .arg(e.p("auth"))
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("fingerprint  SHA256:")
+                .and(predicate::str::contains("PRIVATE").not()),
+        );
+
+    // Revoke by name, then the revoked key is refused.
+    e.as_key("auth")
+        .args(["member", "revoke", "Det. Roe", "--reason", "reassigned"])
+        .assert()
+        .success();
+    let before = e.verify_json();
+    let out = e
+        .as_key("roe")
+        .args(["note", "after revocation"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("revoked"));
+    assert_eq!(e.verify_json(), before);
+}
+
+#[test]
+fn sha256_ledger() {
+    let e = Env::new();
+    e.cmd()
+        .args(["key", "generate", "--name", "A", "--no-passphrase", "--out"])
+        .arg(e.p("a"))
+        .assert()
+        .success();
+    e.cmd()
+        .env("CASELOG_KEY", e.p("a"))
+        .args(["init", "--case", "C", "--title", "T", "--hash", "sha256"])
+        .assert()
+        .success();
+    e.cmd()
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hash     sha256"));
+}
+
+#[test]
+fn missing_ledger_dir() {
+    let e = Env::new();
+    let out = e
+        .cmd()
+        .arg("verify")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("no ledger at"));
+    let out = e
+        .cmd()
+        .env_remove("CASELOG_LEDGER")
+        .arg("log")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("--ledger"));
+}
+
+#[test]
+fn wrong_passphrase_leaves_ledger_untouched() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    let out = e
+        .cmd()
+        .env("CASELOG_KEY", e.p("auth"))
+        .env("CASELOG_PASSPHRASE", "wrong")
+        .args(["note", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("wrong passphrase"));
+    // No passphrase and no terminal: a clear error, not a hang.
+    let out = e
+        .cmd()
+        .env("CASELOG_KEY", e.p("auth"))
+        .args(["note", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("passphrase"));
+    assert_eq!(e.verify_json(), before);
+}
+
+#[test]
+fn corrupt_key_file() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    std::fs::write(
+        e.p("bad"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let out = e
+        .as_key("bad")
+        .args(["note", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("not an OpenSSH private key"));
+    let out = e
+        .cmd()
+        .env("CASELOG_KEY", e.p("missing"))
+        .args(["note", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    one_line(&out);
+    assert_eq!(e.verify_json(), before);
+}
+
+#[test]
+fn unknown_role_is_a_usage_error() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    e.as_key("auth")
+        .args([
+            "member", "add", "--name", "X", "--role", "admin", "--pubkey",
+        ])
+        .arg(e.p("roe.pub"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'admin'"));
+    assert_eq!(e.verify_json(), before);
+}
+
+#[test]
+fn non_member_and_wrong_role_are_refused() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    e.cmd()
+        .args([
+            "key",
+            "generate",
+            "--name",
+            "Stranger",
+            "--no-passphrase",
+            "--out",
+        ])
+        .arg(e.p("s"))
+        .assert()
+        .success();
+    let out = e
+        .as_key("s")
+        .args(["note", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("not an enrolled member"));
+    let out = e
+        .as_key("roe")
+        .args([
+            "member", "add", "--name", "S", "--role", "counsel", "--pubkey",
+        ])
+        .arg(e.p("s.pub"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("may not append member.enroll"));
+    assert_eq!(e.verify_json(), before);
+}
+
+#[test]
+fn second_writer_gets_locked_error_and_readers_work() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    let held = caselog::Ledger::open(&e.p("ledger"), true).unwrap();
+    let out = e
+        .as_key("roe")
+        .args(["note", "x"])
+        .assert()
+        .code(3)
+        .get_output()
+        .stderr
+        .clone();
+    let line = one_line(&out);
+    assert!(
+        line.contains("is locked by another caselog process"),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("pid {}", std::process::id())),
+        "{line}"
+    );
+    e.cmd().arg("verify").assert().success();
+    e.cmd().arg("log").assert().success();
+    e.cmd().args(["show", "0"]).assert().success();
+    drop(held);
+    assert_eq!(e.verify_json(), before);
+}
+
+#[test]
+fn tampered_ledger_exits_1_with_code() {
+    let e = Env::populated();
+    {
+        let db = rocksdb::DB::open_cf(
+            &rocksdb::Options::default(),
+            e.p("ledger"),
+            caselog::store::ALL_CFS,
+        )
+        .unwrap();
+        let cf = db.cf_handle("entries").unwrap();
+        let k = 2u64.to_be_bytes();
+        let mut v = db.get_cf(cf, k).unwrap().unwrap();
+        *v.last_mut().unwrap() ^= 1;
+        db.put_cf(cf, k, v).unwrap();
+    }
+    e.cmd().arg("verify").assert().code(1).stdout(
+        predicate::str::contains("BAD_SIGNATURE seq 2: signature by 'Det. Roe' does not verify")
+            .and(predicate::str::contains("FAILED")),
+    );
+    let j = e.verify_json();
+    assert_eq!(j["verified"], false);
+    assert_eq!(j["problems"][0]["code"], "BAD_SIGNATURE");
+    assert_eq!(j["problems"][0]["seq"], 2);
+}
+
+#[test]
+fn bad_show_argument_and_existing_ledger() {
+    let e = Env::populated();
+    let out = e
+        .cmd()
+        .args(["show", "zz"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    one_line(&out);
+    let out = e
+        .cmd()
+        .args(["show", "99"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("no entry 99"));
+    let out = e
+        .as_key("auth")
+        .args(["init", "--case", "X", "--title", "Y"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("already exists"));
+    let out = e
+        .cmd()
+        .args(["key", "generate", "--name", "x", "--no-passphrase", "--out"])
+        .arg(e.p("auth"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&out).contains("refusing to overwrite"));
+}
+
+#[test]
+fn help_has_examples() {
+    for sub in [
+        &["init"][..],
+        &["note"],
+        &["log"],
+        &["show"],
+        &["verify"],
+        &["member", "add"],
+        &["member", "revoke"],
+        &["key", "generate"],
+        &["key", "show"],
+    ] {
+        let mut c = Command::cargo_bin("caselog").unwrap();
+        c.args(sub)
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}

@@ -1,0 +1,225 @@
+//! Library-level behaviour of the writer: append policy, refusals that
+//! write nothing, the writer lock, reopening.
+
+mod common;
+
+use caselog::entry::{Body, MemberEnroll, MemberRevoke};
+use caselog::merkle::root_of_leaves;
+use caselog::policy::PolicyError;
+use caselog::store::StoreError;
+use caselog::{verify_store, HashAlg, Ledger, LedgerError, MemberKey, Role, Seq};
+
+fn head_bytes(l: &Ledger) -> Vec<u8> {
+    l.head().encode()
+}
+
+#[test]
+fn refusals_write_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = common::build_small(&dir, HashAlg::Blake3);
+    let before = head_bytes(&l);
+
+    // Not a member.
+    let e = l
+        .append_at(common::note("x"), &common::outsider(), common::t(1000))
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Policy(PolicyError::UnknownAuthor { .. })),
+        "{e}"
+    );
+    // Revoked member.
+    let e = l
+        .append_at(common::note("x"), &common::investigator(), common::t(1000))
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Policy(PolicyError::RevokedAuthor { .. })),
+        "{e}"
+    );
+    // Clock earlier than the head.
+    let e = l
+        .append_at(common::note("x"), &common::authority(), common::t(10))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::ClockBehind { .. }), "{e}");
+    // Weak (small-order) key cannot be enrolled: the identity point.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let e = l
+        .append_at(
+            Body::MemberEnroll(MemberEnroll {
+                name: "weak".into(),
+                role: Role::Counsel,
+                key: MemberKey(identity),
+            }),
+            &common::authority(),
+            common::t(1000),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Policy(PolicyError::BadMemberKey { .. })),
+        "{e}"
+    );
+    // The last authority cannot be revoked.
+    let e = l
+        .append_at(
+            Body::MemberRevoke(MemberRevoke {
+                key: common::authority().public(),
+                reason: "x".into(),
+            }),
+            &common::authority(),
+            common::t(1000),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Policy(PolicyError::LastAuthority { .. })),
+        "{e}"
+    );
+    // Empty note text breaks the body schema.
+    let e = l
+        .append_at(common::note("   "), &common::authority(), common::t(1000))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::Invalid(_)), "{e}");
+
+    assert_eq!(head_bytes(&l), before);
+    drop(l);
+    let l = Ledger::open(&dir, false).unwrap();
+    assert_eq!(head_bytes(&l), before);
+    let r = verify_store(l.store()).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+    assert_eq!(r.entries, 7);
+}
+
+#[test]
+fn investigator_cannot_enroll() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let a = common::authority();
+    let i = common::investigator();
+    let mut l = Ledger::init(
+        &dir,
+        caselog::Genesis {
+            case_id: "C",
+            title: "T",
+            hash: HashAlg::Blake3,
+            time: common::t(0),
+            ledger_id: None,
+        },
+        &a,
+    )
+    .unwrap();
+    l.append_at(
+        Body::MemberEnroll(MemberEnroll {
+            name: "i".into(),
+            role: Role::Investigator,
+            key: i.public(),
+        }),
+        &a,
+        common::t(1),
+    )
+    .unwrap();
+    let e = l
+        .append_at(
+            Body::MemberEnroll(MemberEnroll {
+                name: "o".into(),
+                role: Role::Investigator,
+                key: common::outsider().public(),
+            }),
+            &i,
+            common::t(2),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Policy(PolicyError::RoleNotAllowed { .. })),
+        "{e}"
+    );
+}
+
+#[test]
+fn second_writer_is_refused_and_readers_work() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut w = common::build_small(&dir, HashAlg::Blake3);
+    match Ledger::open(&dir, true) {
+        Err(LedgerError::Store(StoreError::Locked { pid, .. })) => {
+            assert_eq!(pid, Some(std::process::id()))
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    // A reader opens and verifies while the writer holds the lock...
+    let r = Ledger::open(&dir, false).unwrap();
+    assert!(verify_store(r.store()).unwrap().is_ok());
+    // ...and the writer keeps appending.
+    w.append_at(
+        common::note("after reader"),
+        &common::authority(),
+        common::t(400),
+    )
+    .unwrap();
+    drop(w);
+    // The lock is released with the writer.
+    let w2 = Ledger::open(&dir, true).unwrap();
+    assert_eq!(w2.head().tree.size.0, 8);
+}
+
+#[test]
+fn reopen_continues_the_tree() {
+    for alg in [HashAlg::Blake3, HashAlg::Sha256] {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l");
+        drop(common::build_small(&dir, alg));
+        // Append in several sessions so every frontier shape is reloaded.
+        for round in 0..10 {
+            let mut l = Ledger::open(&dir, true).unwrap();
+            for k in 0..(round + 1) {
+                l.append_at(
+                    common::note(&format!("r{round} k{k}")),
+                    &common::authority(),
+                    common::t(1000 + round * 100 + k),
+                )
+                .unwrap();
+            }
+        }
+        let l = Ledger::open(&dir, false).unwrap();
+        let leaves: Vec<_> = l
+            .records_from(Seq(0))
+            .map(|r| alg.leaf(&r.unwrap().1))
+            .collect();
+        assert_eq!(leaves.len(), 7 + 55);
+        assert_eq!(l.head().tree.root, root_of_leaves(alg, &leaves));
+        let r = verify_store(l.store()).unwrap();
+        assert!(r.is_ok(), "{:#?}", r.problems);
+        assert_eq!(r.root, Some(l.head().tree.root));
+    }
+}
+
+#[test]
+fn init_refuses_a_non_empty_directory() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(t.path().join("file"), b"x").unwrap();
+    let e = Ledger::init(
+        t.path(),
+        caselog::Genesis {
+            case_id: "C",
+            title: "T",
+            hash: HashAlg::Blake3,
+            time: common::t(0),
+            ledger_id: None,
+        },
+        &common::authority(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Store(StoreError::AlreadyExists { .. })),
+        "{e}"
+    );
+}
+
+#[test]
+fn open_missing_ledger() {
+    let t = tempfile::tempdir().unwrap();
+    let e = Ledger::open(&t.path().join("nope"), false).unwrap_err();
+    assert!(
+        matches!(e, LedgerError::Store(StoreError::NotALedger { .. })),
+        "{e}"
+    );
+}

@@ -1,0 +1,265 @@
+//! Public test vectors from ../shared/testdata: RFC 6962 reference tree
+//! roots, Wycheproof Ed25519 and the CCTV Ed25519 edge cases, all run
+//! through the project's own functions.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use caselog::merkle::{root_of_leaves, Frontier};
+use caselog::{Hash, HashAlg};
+use serde_json::Value;
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata")
+}
+
+fn b64(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+/// The RFC 6962 test leaves (testdata/README.md).
+const RFC6962_LEAVES: [&str; 8] = [
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f",
+];
+
+fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            json_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn rfc6962_reference_roots() {
+    let alg = HashAlg::Sha256;
+    let leaves: Vec<Hash> = RFC6962_LEAVES
+        .iter()
+        .map(|h| alg.leaf(&hex::decode(h).unwrap()))
+        .collect();
+    // Roots of every prefix, computed incrementally.
+    let mut f = Frontier::new();
+    let mut roots = vec![f.root(alg)];
+    for l in &leaves {
+        f.append(alg, *l);
+        roots.push(f.root(alg));
+    }
+    for (n, r) in roots.iter().enumerate() {
+        assert_eq!(*r, root_of_leaves(alg, &leaves[..n]));
+    }
+    // Every happy-path vector names (size, root) pairs of this tree.
+    let mut files = Vec::new();
+    json_files(&testdata().join("merkle-rfc6962"), &mut files);
+    let mut checked = 0;
+    for p in files {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        // additional/ and single-entry/ hold edge cases with their own roots, not the
+        // reference tree.
+        if v["wantErr"] != Value::Bool(false)
+            || p.components()
+                .any(|c| c.as_os_str() == "additional" || c.as_os_str() == "single-entry")
+        {
+            continue;
+        }
+        for (size_k, root_k) in [("treeSize", "root"), ("size1", "root1"), ("size2", "root2")] {
+            if let (Some(size), Some(root)) = (v[size_k].as_u64(), v[root_k].as_str()) {
+                if size as usize <= leaves.len() {
+                    assert_eq!(
+                        roots[size as usize].0.to_vec(),
+                        b64(root),
+                        "{}: root of size {size}",
+                        p.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        if let (Some(idx), Some(lh)) = (v["leafIdx"].as_u64(), v["leafHash"].as_str()) {
+            if (idx as usize) < leaves.len() {
+                assert_eq!(leaves[idx as usize].0.to_vec(), b64(lh), "{}", p.display());
+            }
+        }
+    }
+    assert!(
+        checked >= 8,
+        "expected RFC 6962 happy-path roots, found {checked}"
+    );
+}
+
+#[test]
+fn wycheproof_ed25519() {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("wycheproof/ed25519_test.json")).unwrap(),
+    )
+    .unwrap();
+    let (mut valid, mut invalid) = (0, 0);
+    for group in v["testGroups"].as_array().unwrap() {
+        let pk = hex::decode(group["publicKey"]["pk"].as_str().unwrap()).unwrap();
+        let pk: [u8; 32] = pk.try_into().unwrap();
+        for t in group["tests"].as_array().unwrap() {
+            let msg = hex::decode(t["msg"].as_str().unwrap()).unwrap();
+            let sig = hex::decode(t["sig"].as_str().unwrap()).unwrap();
+            let id = t["tcId"].as_u64().unwrap();
+            let result = match <[u8; 64]>::try_from(sig.as_slice()) {
+                Ok(s) => caselog::sig::verify(&pk, &msg, &s).is_ok(),
+                // A signature that is not 64 bytes never reaches the verifier:
+                // the record decoder refuses it (bstr .size 64).
+                Err(_) => false,
+            };
+            match t["result"].as_str().unwrap() {
+                "valid" => {
+                    assert!(result, "wycheproof tcId {id} valid but rejected");
+                    valid += 1;
+                }
+                "invalid" => {
+                    assert!(!result, "wycheproof tcId {id} invalid but accepted");
+                    invalid += 1;
+                }
+                other => panic!("tcId {id}: unexpected result {other}"),
+            }
+        }
+    }
+    assert!(valid > 0 && invalid > 0, "valid {valid} invalid {invalid}");
+}
+
+#[test]
+fn cctv_ed25519_edge_cases() {
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("cctv-ed25519/ed25519vectors.json")).unwrap(),
+    )
+    .unwrap();
+    let must_reject = [
+        "low_order_A",
+        "low_order_R",
+        "non_canonical_A",
+        "non_canonical_R",
+        "reencoded_k",
+    ];
+    let mut rejected = 0;
+    for t in v.as_array().unwrap() {
+        let flags: Vec<&str> = t["flags"]
+            .as_array()
+            .map(|a| a.iter().map(|f| f.as_str().unwrap()).collect())
+            .unwrap_or_default();
+        let key: [u8; 32] = hex::decode(t["key"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let sig: [u8; 64] = hex::decode(t["sig"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let ok = caselog::sig::verify(&key, t["msg"].as_str().unwrap().as_bytes(), &sig).is_ok();
+        if flags.iter().any(|f| must_reject.contains(f)) {
+            assert!(
+                !ok,
+                "CCTV vector {} with flags {flags:?} accepted",
+                t["number"]
+            );
+            rejected += 1;
+        }
+        // Keys the verifier accepts are also accepted for enrollment
+        // exactly when they are not of small order.
+        if flags.contains(&"low_order_A") {
+            assert!(
+                caselog::sig::checked_key(&key).is_err(),
+                "weak key {} enrollable",
+                t["number"]
+            );
+        }
+    }
+    assert!(rejected > 100, "only {rejected} flagged vectors found");
+}
+
+/// A vector's hash: base64 of exactly 32 bytes, else `None` (garbage).
+fn hash32(v: &Value) -> Option<Hash> {
+    Hash::from_slice(&b64(v.as_str()?))
+}
+
+fn proof_of(v: &Value) -> Option<Vec<Hash>> {
+    match v {
+        Value::Null => Some(vec![]),
+        Value::Array(a) => a.iter().map(hash32).collect(),
+        _ => None,
+    }
+}
+
+#[test]
+fn rfc6962_inclusion_and_consistency_proofs() {
+    use caselog::proof::{verify_consistency, verify_inclusion};
+    use caselog::TreeSize;
+    let alg = HashAlg::Sha256;
+    let (mut ok, mut rejected) = (0, 0);
+    let mut deviations = Vec::new();
+    for kind in ["inclusion", "consistency"] {
+        let mut files = Vec::new();
+        json_files(&testdata().join("merkle-rfc6962").join(kind), &mut files);
+        for p in files {
+            let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            let want_err = v["wantErr"].as_bool().unwrap();
+            let result = if kind == "inclusion" {
+                match (
+                    hash32(&v["root"]),
+                    hash32(&v["leafHash"]),
+                    proof_of(&v["proof"]),
+                ) {
+                    (Some(root), Some(leaf), Some(proof)) => verify_inclusion(
+                        alg,
+                        v["leafIdx"].as_u64().unwrap(),
+                        TreeSize(v["treeSize"].as_u64().unwrap()),
+                        &leaf,
+                        &proof,
+                        &root,
+                    )
+                    .is_ok(),
+                    _ => false,
+                }
+            } else {
+                match (
+                    hash32(&v["root1"]),
+                    hash32(&v["root2"]),
+                    proof_of(&v["proof"]),
+                ) {
+                    (Some(r1), Some(r2), Some(proof)) => verify_consistency(
+                        alg,
+                        TreeSize(v["size1"].as_u64().unwrap()),
+                        TreeSize(v["size2"].as_u64().unwrap()),
+                        &r1,
+                        &r2,
+                        &proof,
+                    )
+                    .is_ok(),
+                    _ => false,
+                }
+            };
+            if result == want_err {
+                deviations.push(p.file_name().unwrap().to_string_lossy().to_string());
+                continue;
+            }
+            if want_err {
+                rejected += 1
+            } else {
+                ok += 1
+            }
+        }
+    }
+    // One documented deviation: this vector's "roots" are 12-byte
+    // placeholders ("don't care 2"). caselog types roots as 32-byte hashes,
+    // so it refuses them as malformed before comparing; the equal-size rule
+    // the vector exercises is covered by proof::tests with real roots.
+    assert_eq!(
+        deviations,
+        vec!["sizes-are-equal-one-and-proof-is-empty.json".to_string()]
+    );
+    assert!(ok >= 10 && rejected >= 100, "ok {ok} rejected {rejected}");
+}
