@@ -509,3 +509,67 @@ fn help_has_examples() {
             .stdout(predicate::str::contains("Example"));
     }
 }
+
+/// Keys made by OpenSSH's own ssh-keygen (with and without a passphrase)
+/// sign entries; tools/test installs openssh-client so this always runs.
+#[test]
+fn ssh_keygen_keys_work() {
+    let e = Env::new();
+    let keygen = |file: &str, pass: &str| {
+        let st = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-C", "Keygen User", "-N", pass, "-f"])
+            .arg(e.p(file))
+            .status()
+            .expect("ssh-keygen must be installed (tools/test installs openssh-client)");
+        assert!(st.success());
+    };
+    keygen("enc", PASS);
+    keygen("plain", "");
+    e.as_key("enc")
+        .args(["init", "--case", "C", "--title", "T"])
+        .assert()
+        .success();
+    e.as_key("enc")
+        .args([
+            "member",
+            "add",
+            "--name",
+            "Plain",
+            "--role",
+            "custodian",
+            "--pubkey",
+        ])
+        .arg(e.p("plain.pub"))
+        .assert()
+        .success();
+    e.cmd()
+        .env("CASELOG_KEY", e.p("plain"))
+        .args(["note", "signed with an ssh-keygen key"])
+        .assert()
+        .success();
+    e.cmd().arg("verify").assert().success();
+    e.cmd()
+        .args(["member", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Keygen User"));
+    // Our .pub line and ssh-keygen's agree on the fingerprint.
+    let fp = std::process::Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(e.p("plain.pub"))
+        .output()
+        .unwrap();
+    let fp = String::from_utf8(fp.stdout).unwrap();
+    let ours = e
+        .cmd()
+        .args(["key", "show"])
+        .arg(e.p("plain.pub"))
+        .output()
+        .unwrap();
+    let ours = String::from_utf8(ours.stdout).unwrap();
+    let want = fp.split_whitespace().nth(1).unwrap();
+    assert!(
+        ours.contains(want),
+        "ssh-keygen says {want}, caselog says {ours}"
+    );
+}

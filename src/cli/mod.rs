@@ -545,10 +545,22 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
 fn show_key(file: &Path) -> Result<keys::NamedKey, CliError> {
     match keys::parse_public(&file.to_string_lossy()) {
         Ok(k) => Ok(k),
-        Err(_) => keys::public_of_private(file).map_err(|e| {
-            let mut c: CliError = e.into();
-            c.code = EXIT_INPUT;
-            c
-        }),
+        Err(_) => {
+            let mut k = keys::public_of_private(file).map_err(|e| {
+                let mut c: CliError = e.into();
+                c.code = EXIT_INPUT;
+                c
+            })?;
+            // An encrypted key keeps its comment inside the encrypted part;
+            // take the name from the .pub beside it when that matches.
+            if k.comment.is_none() {
+                if let Ok(p) = keys::parse_public(&keys::pub_path(file).to_string_lossy()) {
+                    if p.key == k.key {
+                        k.comment = p.comment;
+                    }
+                }
+            }
+            Ok(k)
+        }
     }
 }

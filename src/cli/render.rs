@@ -45,19 +45,24 @@ pub fn entry_json(seq: Seq, leaf: &Hash, record: &Record, e: &Entry, members: &M
 /// One line of `caselog log`.
 pub fn entry_line(seq: Seq, e: &Entry, members: &Members) -> String {
     let summary: String = e.body.summary().replace('\n', " ");
-    let summary = if summary.chars().count() > 100 {
-        format!("{}…", summary.chars().take(99).collect::<String>())
-    } else {
-        summary
-    };
+    let summary = clip(&summary, 100);
     format!(
-        "{:>6}  {}  {:<20}  {:<14}  {}",
+        "{:>6}  {}  {:<24}  {:<14}  {}",
         seq.0,
         e.time,
-        members.display(&e.author),
+        clip(&members.display(&e.author), 24),
         e.body.kind(),
         summary
     )
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() > n {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Full multi-line view of `caselog show`.
@@ -113,8 +118,8 @@ pub fn member_line(m: &Member) -> String {
         None => "active".to_owned(),
     };
     format!(
-        "{:<24} {:<12} {}  enrolled seq {:<5} {}",
-        m.name,
+        "{:<36} {:<12} {}  enrolled seq {:<5} {}",
+        clip(&m.name, 36),
         m.role.name(),
         keys::fingerprint(&m.key),
         m.enrolled.0,
