@@ -6,12 +6,14 @@
 //! `caselog` binary owns messages and exit codes.
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod codec;
 pub mod entry;
 pub mod hash;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;
+pub mod note;
 pub mod policy;
 pub mod proof;
 pub mod sig;

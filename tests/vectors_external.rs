@@ -263,3 +263,58 @@ fn rfc6962_inclusion_and_consistency_proofs() {
     );
     assert!(ok >= 10 && rejected >= 100, "ok {ok} rejected {rejected}");
 }
+
+#[test]
+fn go_sumdb_signed_note_known_answer() {
+    use caselog::note::{self, Note, VerifierKey};
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("signed-note/go-sumdb-note.json")).unwrap(),
+    )
+    .unwrap();
+    let (name, signer) = note::parse_go_signer_key(v["signer_key"].as_str().unwrap()).unwrap();
+    let vkey = VerifierKey::parse(v["verifier_key"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        vkey.to_string(),
+        v["verifier_key"].as_str().unwrap(),
+        "verifier key re-encodes"
+    );
+    assert_eq!(vkey.key, signer.public());
+    let text = v["text"].as_str().unwrap();
+    // Sign: byte for byte the Go output.
+    let g = note::sign(text, &name, &signer).unwrap();
+    let signed = Note {
+        text: text.to_owned(),
+        sigs: vec![g],
+    }
+    .to_text();
+    assert_eq!(signed, v["signed_note"].as_str().unwrap());
+    // Verify the Go note.
+    let n = Note::parse(v["signed_note"].as_str().unwrap().as_bytes()).unwrap();
+    assert_eq!(
+        note::verify(&n, &[vkey.clone()]).unwrap(),
+        vec![vkey.clone()]
+    );
+    // Any changed byte of the text fails.
+    let bytes = v["signed_note"].as_str().unwrap().as_bytes().to_vec();
+    for i in 0..text.len() {
+        let mut b = bytes.clone();
+        b[i] ^= 0x01;
+        if let Ok(n) = Note::parse(&b) {
+            assert!(
+                note::verify(&n, &[vkey.clone()]).is_err(),
+                "flip at {i} accepted"
+            );
+        }
+    }
+    // An unknown key is ignored, so with no trusted signature it fails.
+    let other = VerifierKey::new(
+        "PeterNeumann",
+        note::TYPE_ED25519,
+        caselog::keys::Signer::from_seed("x", &[1; 32]).public(),
+    )
+    .unwrap();
+    assert!(matches!(
+        note::verify(&n, &[other]),
+        Err(note::NoteError::Untrusted { .. })
+    ));
+}
