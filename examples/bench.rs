@@ -197,6 +197,7 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
             hash: HashAlg::Blake3,
             time: Timestamp::now(),
             ledger_id: None,
+            checkpoint_every: None,
         },
         signer,
     )

@@ -276,11 +276,22 @@ mod tests {
         let wk2 = VerifierKey::new("witness.example/w2", TYPE_COSIGNATURE, w2.public()).unwrap();
         n.add_sig(note::cosign(&n.text, &wk1.name, &w1, 1_700_000_000).unwrap());
         let bytes = n.to_text().into_bytes();
-        let v = verify(&bytes, &[lk.clone()], &[wk1.clone(), wk2.clone()], 1).unwrap();
+        let v = verify(
+            &bytes,
+            std::slice::from_ref(&lk),
+            &[wk1.clone(), wk2.clone()],
+            1,
+        )
+        .unwrap();
         assert_eq!(v.witnesses().len(), 1);
         assert_eq!(v.checkpoint(), &c);
         assert!(matches!(
-            verify(&bytes, &[lk.clone()], &[wk1.clone(), wk2.clone()], 2),
+            verify(
+                &bytes,
+                std::slice::from_ref(&lk),
+                &[wk1.clone(), wk2.clone()],
+                2
+            ),
             Err(CheckpointError::Quorum { got: 1, want: 2 })
         ));
         // Another log key: untrusted.

@@ -10,6 +10,9 @@ use std::path::Path;
 
 use thiserror::Error;
 
+mod checkpoints;
+pub use checkpoints::checkpoint_key;
+
 use crate::codec::{self, MapBuilder, MapReader, Value};
 use crate::entry::{
     Body, Entry, EntryError, LedgerId, LedgerOpen, MemberKey, Record, Role, Seq, Timestamp,
@@ -30,6 +33,8 @@ pub const META_HASH: &[u8] = b"hash";
 pub const META_HEAD: &[u8] = b"head";
 /// `meta` key prefix for member rows: `"member/" || key(32)`.
 pub const META_MEMBER_PREFIX: &[u8] = b"member/";
+/// `meta` key: automatic checkpoint interval (CBOR uint), set at init.
+pub const META_CHECKPOINT_EVERY: &[u8] = b"config/checkpoint_every";
 /// `index` key prefix for leaf hash → seq rows.
 pub const INDEX_LEAF_PREFIX: u8 = b'L';
 
@@ -55,6 +60,9 @@ pub enum LedgerError {
     /// The ledger has no entries yet.
     #[error("ledger is empty")]
     Empty,
+    /// What was asked for does not exist (an entry, a size, a checkpoint).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// The cached head of the ledger.
@@ -162,6 +170,9 @@ pub struct Genesis<'a> {
     pub time: Timestamp,
     /// Fixed ledger id (golden vectors only); `None` draws a random one.
     pub ledger_id: Option<LedgerId>,
+    /// Sign a checkpoint automatically whenever the tree size crosses a
+    /// multiple of this (see [`Ledger::append_batch_at`]).
+    pub checkpoint_every: Option<u64>,
 }
 
 /// An open ledger.
@@ -173,6 +184,8 @@ pub struct Ledger {
     head: Head,
     frontier: Frontier,
     members: Members,
+    checkpoint_every: Option<u64>,
+    checkpoint_due: Option<TreeSize>,
 }
 
 impl Ledger {
@@ -219,8 +232,17 @@ impl Ledger {
             },
             frontier: Frontier::new(),
             members: Members::new(),
+            checkpoint_every: g.checkpoint_every.filter(|&k| k > 0),
+            checkpoint_due: None,
         };
         let mut batch = Batch::new();
+        if let Some(k) = ledger.checkpoint_every {
+            batch.put(
+                CF_META,
+                META_CHECKPOINT_EVERY,
+                codec::encode(&Value::Uint(k)),
+            );
+        }
         batch.put(CF_META, META_FORMAT, codec::encode(&Value::Uint(1)));
         batch.put(CF_META, META_LEDGER, id.0.to_vec());
         batch.put(CF_META, META_HASH, g.hash.name().as_bytes().to_vec());
@@ -278,6 +300,13 @@ impl Ledger {
             }
             list.push(decode_member(&k, &v).ok_or_else(|| damaged("member row unreadable"))?);
         }
+        let checkpoint_every = match store.get(CF_META, META_CHECKPOINT_EVERY)? {
+            None => None,
+            Some(b) => match codec::decode(&b) {
+                Ok(Value::Uint(k)) if k > 0 => Some(k),
+                _ => return Err(damaged("checkpoint interval unreadable")),
+            },
+        };
         Ok(Ledger {
             store,
             alg,
@@ -285,6 +314,8 @@ impl Ledger {
             head,
             frontier,
             members: Members::from_list(list),
+            checkpoint_every,
+            checkpoint_due: None,
         })
     }
 
@@ -303,6 +334,15 @@ impl Ledger {
     /// Members as of the head.
     pub fn members(&self) -> &Members {
         &self.members
+    }
+    /// Automatic checkpoint interval, if set at init.
+    pub fn checkpoint_every(&self) -> Option<u64> {
+        self.checkpoint_every
+    }
+    /// Set after an append that crossed a checkpoint interval when the
+    /// signer was not an authority: the size an authority should checkpoint.
+    pub fn checkpoint_due(&self) -> Option<TreeSize> {
+        self.checkpoint_due
     }
     /// The underlying store (read access for `verify` and exports).
     pub fn store(&self) -> &Store {
@@ -331,6 +371,12 @@ impl Ledger {
     /// Append several entries in one synced write (group commit): all of
     /// them or, on any refusal, none. Each entry is checked against the
     /// membership as changed by the entries before it in the batch.
+    ///
+    /// Checkpoint policy: when the ledger was created with a checkpoint
+    /// interval K and this batch takes the size across a multiple of K, a
+    /// checkpoint of the new head is signed by the last entry's signer, if
+    /// that signer is an active authority, and written in the same batch.
+    /// Otherwise [`Ledger::checkpoint_due`] reports the size to checkpoint.
     pub fn append_batch_at(
         &mut self,
         items: Vec<(Body, &Signer)>,
@@ -345,6 +391,7 @@ impl Ledger {
         let mut st = self.staged();
         let mut batch = Batch::new();
         let mut out = Vec::with_capacity(items.len());
+        let last_signer = items.last().map(|(_, s)| *s);
         for (body, signer) in items {
             let entry = Entry {
                 ledger: self.id,
@@ -362,7 +409,31 @@ impl Ledger {
             let leaf = self.stage(&mut st, &entry, &record, &mut batch);
             out.push((entry.seq, leaf));
         }
+        let (old, new) = (self.head.tree.size.0, st.head.tree.size.0);
+        let mut due = None;
+        if let (Some(k), Some(signer)) = (self.checkpoint_every, last_signer) {
+            if old / k != new / k {
+                let active_authority = st
+                    .members
+                    .get(&signer.public())
+                    .is_some_and(|m| m.role == Role::Authority && m.revoked.is_none());
+                if active_authority {
+                    let cp = crate::checkpoint::Checkpoint {
+                        origin: self.origin(),
+                        head: st.head.tree,
+                    };
+                    batch.put(
+                        crate::store::CF_CHECKPOINTS,
+                        checkpoint_key(cp.head.size),
+                        cp.sign(signer).to_text().into_bytes(),
+                    );
+                } else {
+                    due = Some(st.head.tree.size);
+                }
+            }
+        }
         self.commit(st, batch)?;
+        self.checkpoint_due = due;
         Ok(out)
     }
 

@@ -16,12 +16,14 @@ pub mod merkle;
 pub mod note;
 pub mod policy;
 pub mod proof;
+pub mod prooffile;
 pub mod sig;
 pub mod store;
 pub mod verify;
+pub mod witness;
 
 pub use entry::{Body, Entry, LedgerId, MemberKey, Record, Role, Seq, Timestamp};
 pub use hash::{Hash, HashAlg};
 pub use ledger::{Genesis, Ledger, LedgerError};
 pub use merkle::{TreeHead, TreeSize};
-pub use verify::{verify_store, Code, Report};
+pub use verify::{verify_store, verify_store_with, Code, Report, VerifyOptions};

@@ -12,12 +12,16 @@ use std::fmt;
 
 use serde_json::json;
 
-use crate::entry::{Body, Entry, EntryError, LedgerId, Record, Seq, Timestamp};
+use std::collections::BTreeMap;
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::entry::{Body, Entry, EntryError, LedgerId, Record, Role, Seq, Timestamp};
 use crate::hash::{Hash, HashAlg};
 use crate::ledger::{self, Head, META_HASH, META_HEAD, META_LEDGER, META_MEMBER_PREFIX};
 use crate::merkle::{self, Frontier, NodeId};
+use crate::note::{self, Note, VerifierKey};
 use crate::policy::{Members, PolicyError};
-use crate::store::{Store, StoreError, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
+use crate::store::{Store, StoreError, CF_CHECKPOINTS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
 
 /// Most problems kept in a report; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 1000;
@@ -72,6 +76,13 @@ pub enum Code {
     MetaMismatch,
     /// The ledger holds no entries.
     Empty,
+    /// A checkpoint is malformed, for another ledger or hash, or not signed
+    /// by an authority of this ledger (or a trusted key).
+    BadCheckpoint,
+    /// A checkpoint's root differs from the root of the ledger's first N entries.
+    CheckpointMismatch,
+    /// A checkpoint covers more entries than the ledger holds.
+    Truncated,
 }
 
 impl Code {
@@ -100,6 +111,9 @@ impl Code {
             Code::IndexMismatch => "INDEX_MISMATCH",
             Code::MetaMismatch => "META_MISMATCH",
             Code::Empty => "EMPTY",
+            Code::BadCheckpoint => "BAD_CHECKPOINT",
+            Code::CheckpointMismatch => "CHECKPOINT_MISMATCH",
+            Code::Truncated => "TRUNCATED",
         }
     }
 }
@@ -117,7 +131,7 @@ pub struct Problem {
     pub code: Code,
     /// The entry concerned, when the problem is about one entry.
     pub seq: Option<u64>,
-    /// Where: `entry`, `tree`, `index` or `meta`.
+    /// Where: `entry`, `tree`, `index`, `meta` or `checkpoint`.
     pub area: &'static str,
     /// A plain sentence.
     pub message: String,
@@ -208,6 +222,38 @@ pub struct ChainVerifier {
     members: Members,
     frontier: Frontier,
     report: Report,
+    watch: BTreeMap<u64, Vec<Watched>>,
+}
+
+/// A checkpoint to compare with the ledger when the tree reaches its size.
+pub struct Watched {
+    /// How to name it in messages (`stored checkpoint`, a file name).
+    pub label: String,
+    /// The parsed checkpoint.
+    pub checkpoint: Checkpoint,
+    /// Its note (signatures unchecked so far).
+    pub note: Note,
+    /// Keys that must sign it; empty means "an authority of this ledger
+    /// active at that size".
+    pub trust: Vec<VerifierKey>,
+}
+
+/// A checkpoint given to `verify` from outside (`--against`).
+#[derive(Clone, Debug)]
+pub struct External {
+    /// Name for messages, e.g. the file name.
+    pub label: String,
+    /// The signed note bytes.
+    pub bytes: Vec<u8>,
+    /// Trusted log keys; empty means the ledger's own authorities.
+    pub trust: Vec<VerifierKey>,
+}
+
+/// What to check besides the ledger itself.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Checkpoints obtained earlier that the ledger must still extend.
+    pub against: Vec<External>,
 }
 
 impl ChainVerifier {
@@ -224,6 +270,75 @@ impl ChainVerifier {
                 hash: Some(alg),
                 ..Report::default()
             },
+            watch: BTreeMap::new(),
+        }
+    }
+
+    /// Compare a checkpoint with the ledger once the tree reaches its size.
+    pub fn watch(&mut self, w: Watched) {
+        self.watch
+            .entry(w.checkpoint.head.size.0)
+            .or_default()
+            .push(w);
+    }
+
+    /// Report a checkpoint problem not tied to an entry.
+    pub fn checkpoint_problem(&mut self, code: Code, message: String) {
+        self.report.push(code, None, "checkpoint", message);
+    }
+
+    fn check_watched(&mut self) {
+        let size = self.frontier.size().0;
+        let Some(ws) = self.watch.remove(&size) else {
+            return;
+        };
+        let root = self.frontier.root(self.alg);
+        for w in ws {
+            let cp = &w.checkpoint;
+            if Some(cp.origin.ledger) != self.report.ledger || cp.origin.alg != self.alg {
+                self.checkpoint_problem(
+                    Code::BadCheckpoint,
+                    format!(
+                        "{} at size {size} is for {}, not this ledger",
+                        w.label,
+                        cp.origin.line()
+                    ),
+                );
+                continue;
+            }
+            let keys = if w.trust.is_empty() {
+                self.members
+                    .iter()
+                    .filter(|m| m.role == Role::Authority && m.revoked.is_none())
+                    .map(|m| cp.origin.log_key(m.key))
+                    .collect()
+            } else {
+                w.trust.clone()
+            };
+            if let Err(e) = note::verify(&w.note, &keys) {
+                self.checkpoint_problem(
+                    Code::BadCheckpoint,
+                    format!(
+                        "{} at size {size} is not validly signed by {}: {e}",
+                        w.label,
+                        if w.trust.is_empty() {
+                            "an authority of this ledger"
+                        } else {
+                            "a trusted key"
+                        }
+                    ),
+                );
+                continue;
+            }
+            if cp.head.root != root {
+                self.checkpoint_problem(
+                    Code::CheckpointMismatch,
+                    format!(
+                        "{} at size {size} has root {}, but the ledger's first {size} entries give {root}: entries before {size} were altered, reordered or replaced",
+                        w.label, cp.head.root
+                    ),
+                );
+            }
         }
     }
 
@@ -253,6 +368,7 @@ impl ChainVerifier {
         let created = self.frontier.append(self.alg, leaf);
         self.check_entry(pos, raw);
         self.last_leaf = leaf;
+        self.check_watched();
         (leaf, created)
     }
 
@@ -391,6 +507,26 @@ impl ChainVerifier {
                 "the ledger has no entries".into(),
             );
         }
+        let entries = self.frontier.size().0;
+        for (size, ws) in std::mem::take(&mut self.watch) {
+            for w in ws {
+                let (code, msg) = if size == 0 {
+                    (
+                        Code::BadCheckpoint,
+                        format!("{} is of the empty tree", w.label),
+                    )
+                } else {
+                    (
+                        Code::Truncated,
+                        format!(
+                            "{} covers {size} entries but the ledger holds {entries}: entries were removed (truncation or rollback)",
+                            w.label
+                        ),
+                    )
+                };
+                self.report.push(code, None, "checkpoint", msg);
+            }
+        }
         self.report.root = Some(self.frontier.root(self.alg));
         self.report
     }
@@ -407,8 +543,15 @@ struct Pending {
     leaves: Vec<(Hash, u64)>,
 }
 
-/// Verify a whole ledger store: every record, then every cache.
+/// Verify a whole ledger store: every record, then every cache and every
+/// stored checkpoint.
 pub fn verify_store(store: &Store) -> Result<Report, StoreError> {
+    verify_store_with(store, &VerifyOptions::default())
+}
+
+/// [`verify_store`], also checking that the ledger extends each checkpoint
+/// in `opts.against` (detects truncation, rollback and rewrite).
+pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, StoreError> {
     let meta_id = store.get(CF_META, META_LEDGER)?;
     let meta_hash = store.get(CF_META, META_HASH)?;
     let meta_alg = meta_hash
@@ -424,6 +567,53 @@ pub fn verify_store(store: &Store) -> Result<Report, StoreError> {
     });
     let alg = genesis_alg.or(meta_alg).unwrap_or(HashAlg::Blake3);
     let mut v = ChainVerifier::new(alg);
+    // Stored checkpoints, then the ones given from outside.
+    // (label, size it is stored under, note bytes, trusted keys)
+    type Source = (String, Option<u64>, Vec<u8>, Vec<VerifierKey>);
+    let mut sources: Vec<Source> = Vec::new();
+    for kv in store.iter_from(CF_CHECKPOINTS, &[]) {
+        let (k, val) = kv?;
+        let key_size = <[u8; 8]>::try_from(&*k).ok().map(u64::from_be_bytes);
+        sources.push((
+            "stored checkpoint".into(),
+            key_size.or(Some(u64::MAX)),
+            val.into_vec(),
+            Vec::new(),
+        ));
+    }
+    for e in &opts.against {
+        sources.push((
+            format!("checkpoint {}", e.label),
+            None,
+            e.bytes.clone(),
+            e.trust.clone(),
+        ));
+    }
+    for (label, key_size, bytes, trust) in sources {
+        match checkpoint::parse(&bytes) {
+            Err(e) => {
+                v.checkpoint_problem(Code::BadCheckpoint, format!("{label} cannot be read: {e}"))
+            }
+            Ok((cp, n)) => {
+                if key_size.is_some_and(|k| k != cp.head.size.0) {
+                    v.checkpoint_problem(
+                        Code::BadCheckpoint,
+                        format!(
+                            "{label} of size {} is stored under another size",
+                            cp.head.size.0
+                        ),
+                    );
+                    continue;
+                }
+                v.watch(Watched {
+                    label,
+                    checkpoint: cp,
+                    note: n,
+                    trust,
+                });
+            }
+        }
+    }
     let mut pending = Pending::default();
     let mut extra: Vec<Problem> = Vec::new();
     for kv in store.iter_from(CF_ENTRIES, &[]) {

@@ -573,3 +573,317 @@ fn ssh_keygen_keys_work() {
         "ssh-keygen says {want}, caselog says {ours}"
     );
 }
+
+fn stdout_of(c: &mut Command) -> String {
+    let o = c.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn checkpoint_prove_witness_verify_proof() {
+    let e = Env::populated();
+    // Only an authority may checkpoint.
+    let err = e
+        .as_key("roe")
+        .arg("checkpoint")
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    one_line(&err);
+    let cp = stdout_of(
+        e.as_key("auth")
+            .args(["checkpoint", "--out"])
+            .arg(e.p("cp3")),
+    );
+    assert!(
+        cp.starts_with("caselog/blake3/")
+            && cp.contains("\n3\n")
+            && cp.contains("\n\n\u{2014} caselog/blake3/"),
+        "{cp}"
+    );
+    assert_eq!(std::fs::read_to_string(e.p("cp3")).unwrap(), cp);
+    let vkey = stdout_of(e.cmd().arg("log-key").arg("--key").arg(e.p("auth.pub")));
+    std::fs::write(e.p("log.vkey"), &vkey).unwrap();
+    assert_eq!(stdout_of(e.cmd().args(["log-key", "--all"])), vkey);
+    e.cmd()
+        .arg("log-key")
+        .arg("--key")
+        .arg(e.p("roe.pub"))
+        .assert()
+        .code(2);
+
+    // Prove entry 2 and check it offline.
+    e.cmd()
+        .args(["prove", "inclusion", "2", "--out"])
+        .arg(e.p("p2"))
+        .assert()
+        .success();
+    let proof = std::fs::read_to_string(e.p("p2")).unwrap();
+    assert!(proof.starts_with("c2sp.org/tlog-proof@v1\nextra "));
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.env_remove("CASELOG_LEDGER")
+        .arg("verify-proof")
+        .arg(e.p("p2"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"));
+    let v = stdout_of(&mut c);
+    assert!(
+        v.starts_with("VERIFIED: entry 2 is included in ledger"),
+        "{v}"
+    );
+    assert!(v.contains("early October"));
+    // Tampered proof: the record changed.
+    let bad = proof.replacen("\nindex 2\n", "\nindex 1\n", 1);
+    assert_ne!(bad, proof);
+    std::fs::write(e.p("bad"), &bad).unwrap();
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    let o = c
+        .arg("verify-proof")
+        .arg(e.p("bad"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("FAILED: inclusion path"),
+        "{o:?}"
+    );
+    // Untrusted log key: exit 1.
+    stdout_of(
+        e.cmd()
+            .args(["key", "generate", "--name", "x", "--no-passphrase", "--out"])
+            .arg(e.p("x")),
+    );
+    e.as_key("auth")
+        .args([
+            "member",
+            "add",
+            "--name",
+            "Second Authority",
+            "--role",
+            "authority",
+            "--pubkey",
+        ])
+        .arg(e.p("x.pub"))
+        .assert()
+        .success();
+    let other_vkey = stdout_of(e.cmd().arg("log-key").arg("--key").arg(e.p("x.pub")));
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.arg("verify-proof")
+        .arg(e.p("p2"))
+        .arg("--trust")
+        .arg(other_vkey.trim())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("no signature from a trusted key"));
+
+    // Counsel as a witness.
+    e.cmd()
+        .args([
+            "key",
+            "generate",
+            "--name",
+            "Counsel",
+            "--no-passphrase",
+            "--out",
+        ])
+        .arg(e.p("counsel"))
+        .assert()
+        .success();
+    let w = stdout_of(
+        e.cmd()
+            .env("CASELOG_KEY", e.p("counsel"))
+            .args([
+                "witness",
+                "init",
+                "--name",
+                "counsel.example/witness",
+                "--state",
+            ])
+            .arg(e.p("w")),
+    );
+    let wvkey = w.lines().last().unwrap().to_owned();
+    assert_eq!(
+        stdout_of(e.cmd().args(["witness", "show", "--state"]).arg(e.p("w"))).trim(),
+        wvkey
+    );
+    let line = stdout_of(
+        e.cmd()
+            .env("CASELOG_KEY", e.p("counsel"))
+            .args(["witness", "cosign", "--state"])
+            .arg(e.p("w"))
+            .arg("--log-key")
+            .arg(e.p("log.vkey"))
+            .arg("--checkpoint")
+            .arg(e.p("cp3"))
+            .arg("--out")
+            .arg(e.p("cp3.cosigned")),
+    );
+    assert!(
+        line.starts_with("\u{2014} counsel.example/witness "),
+        "{line}"
+    );
+    assert_eq!(
+        stdout_of(
+            e.cmd()
+                .args(["checkpoint", "add-cosignature"])
+                .arg(e.p("cp3.cosigned"))
+        ),
+        "1 new signature line(s) added\n"
+    );
+    e.cmd()
+        .args(["prove", "inclusion", "2", "--checkpoint"])
+        .arg(e.p("cp3"))
+        .arg("--out")
+        .arg(e.p("p2w"))
+        .assert()
+        .success();
+    // The proof made from the stored (now cosigned) checkpoint has the witness.
+    e.cmd()
+        .args(["prove", "inclusion", "2", "--out"])
+        .arg(e.p("p2w"))
+        .assert()
+        .success();
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    let v = stdout_of(
+        c.arg("verify-proof")
+            .arg(e.p("p2w"))
+            .arg("--trust")
+            .arg(e.p("log.vkey"))
+            .arg("--witness")
+            .arg(&wvkey)
+            .arg("--quorum")
+            .arg("1"),
+    );
+    assert!(v.contains("witness   counsel.example/witness"), "{v}");
+    // Quorum 1 with a different witness pinned: exit 1.
+    let fake_w = caselog::note::VerifierKey::new(
+        "counsel.example/witness",
+        caselog::note::TYPE_COSIGNATURE,
+        caselog::keys::Signer::from_seed("f", &[4; 32]).public(),
+    )
+    .unwrap();
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.arg("verify-proof")
+        .arg(e.p("p2w"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .arg("--witness")
+        .arg(fake_w.to_string())
+        .arg("--quorum")
+        .arg("1")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "0 valid witness cosignature(s), 1 required",
+        ));
+
+    // The ledger grows; the witness needs a consistency proof.
+    e.as_key("roe")
+        .args(["note", "Clients received similar letters"])
+        .assert()
+        .success();
+    e.as_key("auth")
+        .args(["checkpoint", "--out"])
+        .arg(e.p("cp5"))
+        .assert()
+        .success();
+    let cosign = |proof: Option<&str>| {
+        let mut c = e.cmd();
+        c.env("CASELOG_KEY", e.p("counsel"))
+            .args(["witness", "cosign", "--state"])
+            .arg(e.p("w"))
+            .arg("--log-key")
+            .arg(e.p("log.vkey"))
+            .arg("--checkpoint")
+            .arg(e.p("cp5"));
+        if let Some(p) = proof {
+            c.arg("--proof").arg(e.p(p));
+        }
+        c
+    };
+    let err = cosign(None).assert().code(2).get_output().stderr.clone();
+    assert!(one_line(&err).contains("consistency proof from size 3 to 5 is required"));
+    e.cmd()
+        .args(["prove", "consistency", "--old"])
+        .arg(e.p("cp3"))
+        .arg("--out")
+        .arg(e.p("step"))
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(e.p("step"))
+        .unwrap()
+        .starts_with("caselog/consistency-proof@v1\nold 3\nnew 5\n"));
+    cosign(Some("step")).assert().success();
+    // Rollback: offering size 3 again is refused, evidence saved, exit 1.
+    let mut c = e.cmd();
+    let err = c
+        .env("CASELOG_KEY", e.p("counsel"))
+        .args(["witness", "cosign", "--state"])
+        .arg(e.p("w"))
+        .arg("--log-key")
+        .arg(e.p("log.vkey"))
+        .arg("--checkpoint")
+        .arg(e.p("cp3"))
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("REFUSED: rollback"));
+    assert_eq!(std::fs::read_dir(e.p("w/evidence")).unwrap().count(), 1);
+
+    // verify --against an earlier checkpoint: consistent.
+    e.cmd()
+        .arg("verify")
+        .arg("--against")
+        .arg(e.p("cp3"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .assert()
+        .success();
+    e.cmd()
+        .args(["checkpoint", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("counsel.example/witness"));
+    e.cmd()
+        .args(["checkpoint", "show", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("caselog/blake3/"));
+
+    // A checkpoint of another ledger is not one of this ledger's: exit 1.
+    let other = Env::new();
+    other
+        .cmd()
+        .env("CASELOG_KEY", e.p("auth"))
+        .env("CASELOG_PASSPHRASE", PASS)
+        .args(["init", "--case", "X", "--title", "Other"])
+        .assert()
+        .success();
+    other
+        .cmd()
+        .env("CASELOG_KEY", e.p("auth"))
+        .env("CASELOG_PASSPHRASE", PASS)
+        .args(["checkpoint", "--out"])
+        .arg(e.p("foreign"))
+        .assert()
+        .success();
+    e.cmd()
+        .arg("verify")
+        .arg("--against")
+        .arg(e.p("foreign"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("BAD_CHECKPOINT"));
+}

@@ -103,6 +103,7 @@ fn investigator_cannot_enroll() {
             hash: HashAlg::Blake3,
             time: common::t(0),
             ledger_id: None,
+            checkpoint_every: None,
         },
         &a,
     )
@@ -204,6 +205,7 @@ fn init_refuses_a_non_empty_directory() {
             hash: HashAlg::Blake3,
             time: common::t(0),
             ledger_id: None,
+            checkpoint_every: None,
         },
         &common::authority(),
     )

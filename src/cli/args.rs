@@ -73,6 +73,10 @@ pub enum Command {
         /// Ledger hash, fixed for the ledger's life.
         #[arg(long, value_enum, default_value = "blake3")]
         hash: HashArg,
+        /// Sign a checkpoint automatically every N entries (when the
+        /// appending key is an authority; otherwise a notice says one is due).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        checkpoint_every: Option<u64>,
     },
     /// Generate and inspect Ed25519 key files.
     #[command(subcommand)]
@@ -112,14 +116,162 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Recompute and check everything: encoding, chain, signatures, members, tree.
+    /// Recompute and check everything: encoding, chain, signatures, members,
+    /// tree, stored checkpoints, and checkpoints obtained earlier (--against).
     #[command(
-        after_help = "Exit status: 0 verified, 1 problems found, 2 bad input, 3 storage error.\n\nExample:\n  caselog verify\n  caselog verify --json > report.json"
+        after_help = "Exit status: 0 verified, 1 problems found, 2 bad input, 3 storage error.\n\nExample:\n  caselog verify\n  caselog verify --json > report.json\n  caselog verify --against counsel-copy.checkpoint --trust 'caselog/blake3/...+1a2b3c4d+AT...'"
     )]
     Verify {
         /// JSON report (schemas/verify-report.schema.json).
         #[arg(long)]
         json: bool,
+        /// A checkpoint obtained earlier that the ledger must still extend
+        /// (detects truncation, rollback, rewrite). Repeatable.
+        #[arg(long, value_name = "FILE")]
+        against: Vec<PathBuf>,
+        /// Log verifier key that must have signed the --against checkpoints
+        /// (default: any authority of this ledger). Repeatable.
+        #[arg(long, value_name = "VKEY")]
+        trust: Vec<String>,
+    },
+    /// Sign the current head as a checkpoint (C2SP signed note) with an
+    /// authority's --key and store it; or list, show, add cosignatures.
+    #[command(
+        after_help = "Example:\n  caselog checkpoint --out head.checkpoint\n  caselog checkpoint list\n  caselog checkpoint show 12\n  caselog checkpoint add-cosignature cosigned.checkpoint"
+    )]
+    Checkpoint {
+        #[command(subcommand)]
+        cmd: Option<CheckpointCommand>,
+        /// Also write the signed checkpoint to FILE.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print the log verifier key (name+id+key) that counsel and witnesses pin,
+    /// for --key (its public half; no passphrase needed) or every authority.
+    #[command(
+        after_help = "Example:\n  caselog log-key --key keys/authority.pub\n  caselog log-key --all"
+    )]
+    LogKey {
+        /// Print the keys of every authority ever enrolled.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Make inclusion and consistency proofs (plain-text files).
+    #[command(subcommand)]
+    Prove(ProveCommand),
+    /// Check an inclusion proof file offline, with no database: checkpoint
+    /// signature against pinned keys, witness quorum, record signature, path.
+    #[command(
+        after_help = "Exit status: 0 verified, 1 the proof does not hold, 2 bad input.\n\nExample:\n  caselog verify-proof letter.tlog-proof --trust \"$(cat log.vkey)\" --witness \"$(cat counsel.vkey)\" --quorum 1"
+    )]
+    VerifyProof {
+        /// The proof file.
+        file: PathBuf,
+        /// Pinned log verifier key, or a file holding it (repeatable; at least one).
+        #[arg(long, value_name = "VKEY", required = true)]
+        trust: Vec<String>,
+        /// Pinned witness verifier key, or a file holding it (repeatable).
+        #[arg(long, value_name = "VKEY")]
+        witness: Vec<String>,
+        /// Valid witness cosignatures required.
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        quorum: usize,
+    },
+    /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
+}
+
+/// `caselog checkpoint ...`
+#[derive(Subcommand, Debug)]
+pub enum CheckpointCommand {
+    /// List stored checkpoints (size, root, signers).
+    List,
+    /// Print a stored checkpoint (default: the latest).
+    Show {
+        /// Tree size.
+        size: Option<u64>,
+    },
+    /// Merge cosignature lines from a cosigned checkpoint file into the stored one.
+    AddCosignature {
+        /// Checkpoint file with the witness's cosignature line(s).
+        file: PathBuf,
+    },
+}
+
+/// `caselog prove ...`
+#[derive(Subcommand, Debug)]
+pub enum ProveCommand {
+    /// Prove that entry SEQ is in a checkpointed tree (C2SP tlog-proof style).
+    #[command(after_help = "Example:\n  caselog prove inclusion 3 --out letter.tlog-proof")]
+    Inclusion {
+        /// The entry.
+        seq: u64,
+        /// Checkpoint to prove against (default: the latest stored one).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Prove that a newer checkpoint extends an older one.
+    #[command(
+        after_help = "Example:\n  caselog prove consistency --old witness-held.checkpoint --out step.proof"
+    )]
+    Consistency {
+        /// The older checkpoint.
+        #[arg(long, value_name = "FILE")]
+        old: PathBuf,
+        /// The newer checkpoint (default: the latest stored one).
+        #[arg(long, value_name = "FILE")]
+        new: Option<PathBuf>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `caselog witness ...`
+#[derive(Subcommand, Debug)]
+pub enum WitnessCommand {
+    /// Create a witness state directory for the --key holder.
+    #[command(
+        after_help = "Example:\n  caselog witness init --name counsel.example/witness --key keys/counsel --state ./witness"
+    )]
+    Init {
+        /// Witness name (no spaces or '+'), e.g. counsel.example/witness.
+        #[arg(long)]
+        name: String,
+        /// State directory to create.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+    },
+    /// Cosign a checkpoint signed by --log-key if it extends the last one held.
+    #[command(
+        after_help = "Exit status: 0 cosigned, 1 refused (inconsistent: evidence saved), 2 bad input.\n\nExample:\n  caselog witness cosign --state ./witness --key keys/counsel --log-key \"$(cat log.vkey)\" \\\n      --checkpoint head.checkpoint --proof step.proof --out cosigned.checkpoint"
+    )]
+    Cosign {
+        /// State directory.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// The log's verifier key, or a file holding it.
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+        /// The checkpoint to cosign.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: PathBuf,
+        /// Consistency proof from the held checkpoint to this one.
+        #[arg(long, value_name = "FILE")]
+        proof: Option<PathBuf>,
+        /// Write the cosigned checkpoint to FILE.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print this witness's verifier key.
+    Show {
+        /// State directory.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
     },
 }
 

@@ -4,6 +4,7 @@
 
 mod args;
 mod error;
+mod proofs;
 mod render;
 mod secret;
 
@@ -15,12 +16,18 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 use caselog::entry::{
-    Body, MemberEnroll, MemberRevoke, Note, Record, MAX_NOTE_LEN, MAX_SHORT_TEXT,
+    Body, MemberEnroll, MemberRevoke, Note as NoteBody, Record, MAX_NOTE_LEN, MAX_SHORT_TEXT,
 };
 use caselog::keys::{self, Signer};
 use caselog::{Entry, Genesis, Hash, HashAlg, Ledger, MemberKey, Role, Seq, Timestamp};
 
-use args::{Cli, Command, HashArg, KeyCommand, MemberCommand, RoleArg};
+use args::{
+    CheckpointCommand, Cli, Command, HashArg, KeyCommand, MemberCommand, ProveCommand, RoleArg,
+    WitnessCommand,
+};
+use caselog::note::{Note, VerifierKey};
+use caselog::prooffile::{ConsistencyProof, InclusionProof};
+use caselog::verify::External;
 use error::{CliError, EXIT_INPUT};
 
 /// Run the CLI and return the process exit code.
@@ -56,6 +63,7 @@ enum Checked {
         case_id: String,
         title: String,
         hash: HashAlg,
+        checkpoint_every: Option<u64>,
     },
     KeyGenerate {
         name: String,
@@ -99,7 +107,113 @@ enum Checked {
     Verify {
         dir: PathBuf,
         json: bool,
+        against: Vec<External>,
     },
+    CheckpointSign {
+        dir: PathBuf,
+        signer: Signer,
+        out: Option<PathBuf>,
+    },
+    CheckpointList {
+        dir: PathBuf,
+    },
+    CheckpointShow {
+        dir: PathBuf,
+        size: Option<u64>,
+    },
+    CheckpointAddCosig {
+        dir: PathBuf,
+        note: Note,
+    },
+    LogKey {
+        dir: PathBuf,
+        key: Option<MemberKey>,
+    },
+    ProveInclusion {
+        dir: PathBuf,
+        seq: Seq,
+        checkpoint: Option<Vec<u8>>,
+        out: Option<PathBuf>,
+    },
+    ProveConsistency {
+        dir: PathBuf,
+        old: Vec<u8>,
+        new: Option<Vec<u8>>,
+        out: Option<PathBuf>,
+    },
+    VerifyProof {
+        proof: InclusionProof,
+        trust: Vec<VerifierKey>,
+        witnesses: Vec<VerifierKey>,
+        quorum: usize,
+    },
+    WitnessInit {
+        state: PathBuf,
+        name: String,
+        signer: Signer,
+    },
+    WitnessCosign {
+        state: PathBuf,
+        signer: Signer,
+        log_key: VerifierKey,
+        checkpoint: Vec<u8>,
+        proof: Option<ConsistencyProof>,
+        out: Option<PathBuf>,
+    },
+    WitnessShow {
+        state: PathBuf,
+    },
+}
+
+/// Read a small input file, naming it in the error.
+fn read_input(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        CliError::input(
+            format!("cannot read {what} {}: {e}", path.display()),
+            "check the path",
+        )
+    })?;
+    if meta.len() > 4 * 1024 * 1024 {
+        return Err(CliError::input(
+            format!("{what} {} is larger than 4 MiB", path.display()),
+            "give the right file",
+        ));
+    }
+    std::fs::read(path).map_err(|e| {
+        CliError::input(
+            format!("cannot read {what} {}: {e}", path.display()),
+            "check the path",
+        )
+    })
+}
+
+fn parse_vkeys(list: &[String], what: &str) -> Result<Vec<VerifierKey>, CliError> {
+    list.iter()
+        .map(|s| {
+            // A file holding the key is accepted too.
+            let text = if Path::new(s).is_file() {
+                String::from_utf8(read_input(Path::new(s), what)?).unwrap_or_default()
+            } else {
+                s.clone()
+            };
+            VerifierKey::parse(&text).map_err(|e| {
+                CliError::input(
+                    format!("{what} {s:?}: {e}"),
+                    "give a verifier key name+hexid+base64 as printed by `caselog log-key` or `caselog witness show`",
+                )
+            })
+        })
+        .collect()
+}
+
+/// The public half of --key (a .pub file, or a private key file read
+/// without decrypting).
+fn key_public(cli: &Cli) -> Result<MemberKey, CliError> {
+    let path = cli
+        .key
+        .as_ref()
+        .ok_or_else(|| CliError::input("no key given", "pass --key FILE or set CASELOG_KEY"))?;
+    Ok(show_key(path)?.key)
 }
 
 fn need_ledger(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
@@ -172,6 +286,7 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
             case_id,
             title,
             hash,
+            checkpoint_every,
         } => {
             let dir = need_ledger(&cli.ledger)?;
             if dir.exists()
@@ -191,6 +306,7 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                     HashArg::Blake3 => HashAlg::Blake3,
                     HashArg::Sha256 => HashAlg::Sha256,
                 },
+                checkpoint_every: *checkpoint_every,
                 signer: load_signer(&cli)?,
                 dir,
             }
@@ -314,9 +430,149 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 json: *json,
             }
         }
-        Command::Verify { json } => Checked::Verify {
+        Command::Verify {
+            json,
+            against,
+            trust,
+        } => {
+            let trust = parse_vkeys(trust, "--trust key")?;
+            let against = against
+                .iter()
+                .map(|p| {
+                    Ok(External {
+                        label: p.display().to_string(),
+                        bytes: read_input(p, "checkpoint")?,
+                        trust: trust.clone(),
+                    })
+                })
+                .collect::<Result<_, CliError>>()?;
+            Checked::Verify {
+                dir: need_ledger_dir(&cli.ledger)?,
+                json: *json,
+                against,
+            }
+        }
+        Command::Checkpoint { cmd, out } => {
+            let dir = need_ledger_dir(&cli.ledger)?;
+            match cmd {
+                None => Checked::CheckpointSign {
+                    signer: load_signer(&cli)?,
+                    out: out.clone(),
+                    dir,
+                },
+                Some(CheckpointCommand::List) => Checked::CheckpointList { dir },
+                Some(CheckpointCommand::Show { size }) => {
+                    Checked::CheckpointShow { dir, size: *size }
+                }
+                Some(CheckpointCommand::AddCosignature { file }) => {
+                    let note = Note::parse(&read_input(file, "checkpoint")?).map_err(|e| {
+                        CliError::input(
+                            format!("{}: {e}", file.display()),
+                            "give the cosigned checkpoint the witness returned",
+                        )
+                    })?;
+                    Checked::CheckpointAddCosig { dir, note }
+                }
+            }
+        }
+        Command::LogKey { all } => Checked::LogKey {
+            key: if *all { None } else { Some(key_public(&cli)?) },
             dir: need_ledger_dir(&cli.ledger)?,
-            json: *json,
+        },
+        Command::Prove(ProveCommand::Inclusion {
+            seq,
+            checkpoint,
+            out,
+        }) => Checked::ProveInclusion {
+            dir: need_ledger_dir(&cli.ledger)?,
+            seq: Seq(*seq),
+            checkpoint: checkpoint
+                .as_deref()
+                .map(|p| read_input(p, "checkpoint"))
+                .transpose()?,
+            out: out.clone(),
+        },
+        Command::Prove(ProveCommand::Consistency { old, new, out }) => Checked::ProveConsistency {
+            dir: need_ledger_dir(&cli.ledger)?,
+            old: read_input(old, "checkpoint")?,
+            new: new
+                .as_deref()
+                .map(|p| read_input(p, "checkpoint"))
+                .transpose()?,
+            out: out.clone(),
+        },
+        Command::VerifyProof {
+            file,
+            trust,
+            witness,
+            quorum,
+        } => {
+            let proof = InclusionProof::parse(&read_input(file, "proof")?).map_err(|e| {
+                CliError::input(
+                    format!("{}: {e}", file.display()),
+                    "give a file made by `caselog prove inclusion`",
+                )
+            })?;
+            let witnesses = parse_vkeys(witness, "--witness key")?;
+            if *quorum > witnesses.len() {
+                return Err(CliError::input(
+                    format!(
+                        "--quorum {quorum} but only {} --witness keys given",
+                        witnesses.len()
+                    ),
+                    "pin at least as many witness keys as the quorum",
+                ));
+            }
+            Checked::VerifyProof {
+                proof,
+                trust: parse_vkeys(trust, "--trust key")?,
+                witnesses,
+                quorum: *quorum,
+            }
+        }
+        Command::Witness(WitnessCommand::Init { name, state }) => {
+            if !caselog::note::valid_name(name) {
+                return Err(CliError::input(
+                    format!("witness name {name:?} is empty or contains spaces or '+'"),
+                    "use a schema-less URL such as counsel.example/witness",
+                ));
+            }
+            Checked::WitnessInit {
+                state: state.clone(),
+                name: name.clone(),
+                signer: load_signer(&cli)?,
+            }
+        }
+        Command::Witness(WitnessCommand::Cosign {
+            state,
+            log_key,
+            checkpoint,
+            proof,
+            out,
+        }) => {
+            let log_key = parse_vkeys(std::slice::from_ref(log_key), "--log-key")?.remove(0);
+            let proof = match proof {
+                None => None,
+                Some(p) => Some(ConsistencyProof::parse(&read_input(p, "proof")?).map_err(
+                    |e| {
+                        CliError::input(
+                            format!("{}: {e}", p.display()),
+                            "give a file made by `caselog prove consistency`",
+                        )
+                    },
+                )?),
+            };
+            Checked::WitnessCosign {
+                state: state.clone(),
+                log_key,
+                checkpoint: read_input(checkpoint, "checkpoint")?,
+                proof,
+                out: out.clone(),
+                signer: load_signer(&cli)?,
+            }
+        }
+        Command::Witness(WitnessCommand::Show { state }) => Checked::WitnessShow {
+            state: state.clone(),
         },
     })
 }
@@ -354,6 +610,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             case_id,
             title,
             hash,
+            checkpoint_every,
         } => {
             let l = Ledger::init(
                 &dir,
@@ -363,6 +620,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
                     hash,
                     time: Timestamp::now(),
                     ledger_id: None,
+                    checkpoint_every,
                 },
                 &signer,
             )?;
@@ -413,6 +671,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
                 "seq {seq}: enrolled {name} as {role} ({})\n",
                 keys::fingerprint(&key)
             ))?;
+            checkpoint_notice(&l);
         }
         Checked::MemberRevoke {
             dir,
@@ -445,6 +704,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             let name = l.members().display(&key);
             let (seq, _) = l.append(Body::MemberRevoke(MemberRevoke { key, reason }), &signer)?;
             out(&format!("seq {seq}: revoked {name}\n"))?;
+            checkpoint_notice(&l);
         }
         Checked::MemberList { dir, json } => {
             let l = Ledger::open(&dir, false)?;
@@ -464,8 +724,9 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
         }
         Checked::Note { dir, signer, text } => {
             let mut l = Ledger::open(&dir, true)?;
-            let (seq, leaf) = l.append(Body::Note(Note { text }), &signer)?;
+            let (seq, leaf) = l.append(Body::Note(NoteBody { text }), &signer)?;
             out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
+            checkpoint_notice(&l);
         }
         Checked::Log {
             dir,
@@ -527,9 +788,9 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             };
             out(&s)?;
         }
-        Checked::Verify { dir, json } => {
+        Checked::Verify { dir, json, against } => {
             let store = caselog::store::Store::open(&dir, false)?;
-            let report = caselog::verify_store(&store)?;
+            let report = caselog::verify_store_with(&store, &caselog::VerifyOptions { against })?;
             if json {
                 out(&(serde_json::to_string_pretty(&report.to_json()).expect("json") + "\n"))?;
             } else {
@@ -537,8 +798,21 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             }
             return Ok(if report.is_ok() { 0 } else { 1 });
         }
+        other => return proofs::run(other),
     }
     Ok(0)
+}
+
+/// Tell the user when an automatic checkpoint was due but the signer could
+/// not make it.
+fn checkpoint_notice(l: &Ledger) {
+    if let Some(size) = l.checkpoint_due() {
+        eprintln!(
+            "caselog: notice: a checkpoint is due at size {} (every {}); an authority should run `caselog checkpoint`",
+            size.0,
+            l.checkpoint_every().unwrap_or_default()
+        );
+    }
 }
 
 /// The public half of a private or public key file, never decrypting.

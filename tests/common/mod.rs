@@ -36,6 +36,11 @@ pub fn build_small(dir: &Path, alg: HashAlg) -> Ledger {
 }
 
 pub fn build_small_with_id(dir: &Path, alg: HashAlg, id: LedgerId) -> Ledger {
+    build_small_prefix(dir, alg, id, 7)
+}
+
+/// The first `n` (1..=7) entries of the golden fixture.
+pub fn build_small_prefix(dir: &Path, alg: HashAlg, id: LedgerId, n: usize) -> Ledger {
     let a = authority();
     let i = investigator();
     let mut l = Ledger::init(
@@ -46,39 +51,40 @@ pub fn build_small_with_id(dir: &Path, alg: HashAlg, id: LedgerId) -> Ledger {
             hash: alg,
             time: t(0),
             ledger_id: Some(id),
+            checkpoint_every: None,
         },
         &a,
     )
     .unwrap();
-    l.append_at(
-        Body::MemberEnroll(MemberEnroll {
-            name: i.name().into(),
-            role: Role::Investigator,
-            key: i.public(),
-        }),
-        &a,
-        t(60),
-    )
-    .unwrap();
-    l.append_at(
-        note("Letter received; holds names, SSNs and birth dates of 75 members"),
-        &i,
-        t(120),
-    )
-    .unwrap();
-    l.append_at(note("Company spokesperson informed"), &a, t(180))
-        .unwrap();
-    l.append_at(note("Outside investigation engaged"), &i, t(240))
-        .unwrap();
-    l.append_at(
-        Body::MemberRevoke(MemberRevoke {
-            key: i.public(),
-            reason: "reassigned".into(),
-        }),
-        &a,
-        t(300),
-    )
-    .unwrap();
-    l.append_at(note("Reward announced"), &a, t(360)).unwrap();
+    let items: Vec<(Body, &Signer, i64)> = vec![
+        (
+            Body::MemberEnroll(MemberEnroll {
+                name: i.name().into(),
+                role: Role::Investigator,
+                key: i.public(),
+            }),
+            &a,
+            60,
+        ),
+        (
+            note("Letter received; holds names, SSNs and birth dates of 75 members"),
+            &i,
+            120,
+        ),
+        (note("Company spokesperson informed"), &a, 180),
+        (note("Outside investigation engaged"), &i, 240),
+        (
+            Body::MemberRevoke(MemberRevoke {
+                key: i.public(),
+                reason: "reassigned".into(),
+            }),
+            &a,
+            300,
+        ),
+        (note("Reward announced"), &a, 360),
+    ];
+    for (body, signer, secs) in items.into_iter().take(n.saturating_sub(1)) {
+        l.append_at(body, signer, t(secs)).unwrap();
+    }
     l
 }

@@ -1,0 +1,257 @@
+//! Checkpoints and proofs served from an open ledger.
+//!
+//! Owns: signing and storing checkpoints (`checkpoints` column family, one
+//! signed note per tree size, cosignatures merged in), listing them, and
+//! building inclusion and consistency proofs from stored tree nodes with
+//! one `multi_get` per proof.
+
+use std::collections::HashMap;
+
+use super::{Ledger, LedgerError};
+use crate::checkpoint::{self, Checkpoint, Origin};
+use crate::entry::{Role, Seq};
+use crate::hash::Hash;
+use crate::keys::Signer;
+use crate::merkle::{NodeId, TreeHead, TreeSize};
+use crate::note::{Note, VerifierKey};
+use crate::policy::PolicyError;
+use crate::proof::{self, Range};
+use crate::prooffile::{ConsistencyProof, InclusionProof};
+use crate::store::{Batch, CF_CHECKPOINTS, CF_TREE};
+
+/// `checkpoints` key of a tree size: 8 bytes big-endian.
+pub fn checkpoint_key(size: TreeSize) -> [u8; 8] {
+    size.0.to_be_bytes()
+}
+
+impl Ledger {
+    /// This ledger's origin line components.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            alg: self.alg,
+            ledger: self.id,
+        }
+    }
+
+    /// Verifier keys of every authority ever enrolled (the keys a
+    /// checkpoint of this ledger may be signed with).
+    pub fn authority_log_keys(&self) -> Vec<VerifierKey> {
+        let o = self.origin();
+        self.members
+            .iter()
+            .filter(|m| m.role == Role::Authority)
+            .map(|m| o.log_key(m.key))
+            .collect()
+    }
+
+    /// Fail unless `signer` is an active authority now.
+    pub(super) fn require_authority(&self, signer: &Signer) -> Result<(), LedgerError> {
+        match self.members.get(&signer.public()) {
+            Some(m) if m.role == Role::Authority && m.revoked.is_none() => Ok(()),
+            Some(m) => Err(PolicyError::RoleNotAllowed {
+                name: m.name.clone(),
+                role: m.role,
+                kind: "checkpoint".into(),
+            }
+            .into()),
+            None => Err(PolicyError::UnknownAuthor {
+                key: signer.public().short(),
+            }
+            .into()),
+        }
+    }
+
+    /// Sign the current head as a checkpoint with an authority's key and
+    /// store it (one synced write). Signing the same size again by another
+    /// authority adds its signature line.
+    pub fn checkpoint(&mut self, signer: &Signer) -> Result<Note, LedgerError> {
+        self.require_authority(signer)?;
+        let cp = Checkpoint {
+            origin: self.origin(),
+            head: self.head.tree,
+        };
+        let mut note = cp.sign(signer);
+        if let Some(old) = self.stored_checkpoint(cp.head.size)? {
+            let (_, mut old_note) = checkpoint::parse(&old).map_err(|e| {
+                LedgerError::Damaged(format!("stored checkpoint at size {}: {e}", cp.head.size.0))
+            })?;
+            if old_note.text != note.text {
+                return Err(LedgerError::Damaged(format!(
+                    "a different checkpoint is stored at size {} (run `caselog verify`)",
+                    cp.head.size.0
+                )));
+            }
+            for g in note.sigs {
+                old_note.add_sig(g);
+            }
+            note = old_note;
+        }
+        let mut b = Batch::new();
+        b.put(
+            CF_CHECKPOINTS,
+            checkpoint_key(cp.head.size),
+            note.to_text().into_bytes(),
+        );
+        self.store.commit(b)?;
+        Ok(note)
+    }
+
+    /// Merge signature lines (e.g. witness cosignatures) from `note` into
+    /// the stored checkpoint with the same body. Returns how many were new.
+    pub fn add_cosignatures(&mut self, note: &Note) -> Result<usize, LedgerError> {
+        let cp = Checkpoint::parse_body(&note.text)
+            .map_err(|e| LedgerError::NotFound(format!("not a checkpoint: {e}")))?;
+        let stored = self.stored_checkpoint(cp.head.size)?.ok_or_else(|| {
+            LedgerError::NotFound(format!(
+                "no checkpoint is stored at size {}",
+                cp.head.size.0
+            ))
+        })?;
+        let (_, mut merged) = checkpoint::parse(&stored).map_err(|e| {
+            LedgerError::Damaged(format!("stored checkpoint at size {}: {e}", cp.head.size.0))
+        })?;
+        if merged.text != note.text {
+            return Err(LedgerError::NotFound(format!(
+                "the cosigned checkpoint differs from the one stored at size {}",
+                cp.head.size.0
+            )));
+        }
+        let before = merged.sigs.len();
+        for g in &note.sigs {
+            merged.add_sig(g.clone());
+        }
+        let added = merged.sigs.len() - before;
+        if added > 0 {
+            let mut b = Batch::new();
+            b.put(
+                CF_CHECKPOINTS,
+                checkpoint_key(cp.head.size),
+                merged.to_text().into_bytes(),
+            );
+            self.store.commit(b)?;
+        }
+        Ok(added)
+    }
+
+    /// The stored checkpoint note at `size`.
+    pub fn stored_checkpoint(&self, size: TreeSize) -> Result<Option<Vec<u8>>, LedgerError> {
+        Ok(self.store.get(CF_CHECKPOINTS, &checkpoint_key(size))?)
+    }
+
+    /// Every stored checkpoint, by size.
+    pub fn stored_checkpoints(&self) -> Result<Vec<(TreeSize, Vec<u8>)>, LedgerError> {
+        let mut out = Vec::new();
+        for kv in self.store.iter_from(CF_CHECKPOINTS, &[]) {
+            let (k, v) = kv?;
+            let size = <[u8; 8]>::try_from(&*k)
+                .map(u64::from_be_bytes)
+                .map_err(|_| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))?;
+            out.push((TreeSize(size), v.into_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The largest stored checkpoint.
+    pub fn latest_checkpoint(&self) -> Result<Option<(TreeSize, Vec<u8>)>, LedgerError> {
+        match self.store.iter_rev(CF_CHECKPOINTS).next() {
+            None => Ok(None),
+            Some(kv) => {
+                let (k, v) = kv?;
+                let size = <[u8; 8]>::try_from(&*k)
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))?;
+                Ok(Some((TreeSize(size), v.into_vec())))
+            }
+        }
+    }
+
+    /// The tree head at `size`, recomputed from stored nodes.
+    pub fn tree_head_at(&self, size: TreeSize) -> Result<TreeHead, LedgerError> {
+        self.check_size(size)?;
+        let ids = crate::merkle::frontier_ids(size);
+        let got = self.fetch(&ids)?;
+        let nodes = ids.iter().map(|id| got[id]).collect();
+        let f = crate::merkle::Frontier::from_nodes(size, nodes)
+            .expect("ledger: bad math in tree_head_at");
+        Ok(f.head(self.alg))
+    }
+
+    fn check_size(&self, size: TreeSize) -> Result<(), LedgerError> {
+        if size.0 == 0 || size > self.head.tree.size {
+            return Err(LedgerError::NotFound(format!(
+                "tree size {} is outside 1..={}",
+                size.0, self.head.tree.size.0
+            )));
+        }
+        Ok(())
+    }
+
+    /// Fetch stored nodes in one `multi_get`; a missing one means damage.
+    fn fetch(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, LedgerError> {
+        let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
+        let vals = self.store.multi_get(CF_TREE, &keys)?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for (id, v) in ids.iter().zip(vals) {
+            let h = v.and_then(|b| Hash::from_slice(&b)).ok_or_else(|| {
+                LedgerError::Damaged(format!(
+                    "tree node (level {}, index {}) is missing (run `caselog verify`)",
+                    id.level, id.index
+                ))
+            })?;
+            out.insert(*id, h);
+        }
+        Ok(out)
+    }
+
+    fn assemble(&self, ranges: &[Range]) -> Result<Vec<Hash>, LedgerError> {
+        let got = self.fetch(&proof::nodes_needed(ranges))?;
+        Ok(
+            proof::assemble(self.alg, ranges, |id| got.get(&id).copied())
+                .expect("ledger: fetched nodes cover the proof"),
+        )
+    }
+
+    /// Inclusion proof of `seq` in the tree of `size`, with the record.
+    pub fn inclusion_proof(
+        &self,
+        seq: Seq,
+        size: TreeSize,
+        checkpoint: Vec<u8>,
+    ) -> Result<InclusionProof, LedgerError> {
+        self.check_size(size)?;
+        let ranges = proof::inclusion_ranges(seq.0, size)
+            .map_err(|e| LedgerError::NotFound(e.to_string()))?;
+        let path = self.assemble(&ranges)?;
+        let record = self
+            .record_bytes(seq)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no entry {seq}")))?;
+        Ok(InclusionProof {
+            index: seq.0,
+            record,
+            path,
+            checkpoint,
+        })
+    }
+
+    /// Consistency proof from `old` to `new`.
+    pub fn consistency_proof(
+        &self,
+        old: TreeSize,
+        new: TreeSize,
+    ) -> Result<ConsistencyProof, LedgerError> {
+        self.check_size(new)?;
+        if old.0 == 0 || old > new {
+            return Err(LedgerError::NotFound(format!(
+                "old size {} must be between 1 and the new size {}",
+                old.0, new.0
+            )));
+        }
+        let ranges = proof::consistency_ranges(old, new)
+            .map_err(|e| LedgerError::NotFound(e.to_string()))?;
+        Ok(ConsistencyProof {
+            old,
+            new,
+            path: self.assemble(&ranges)?,
+        })
+    }
+}

@@ -1,0 +1,440 @@
+//! Checkpoints, proofs and witnesses at the library level: every proof of a
+//! small ledger verifies offline and breaks under any tampering; truncation,
+//! rollback and rewrite are caught by `verify --against` and by a witness.
+
+mod common;
+
+use caselog::checkpoint::{self, Checkpoint};
+use caselog::note::{self, Note, VerifierKey, TYPE_COSIGNATURE};
+use caselog::prooffile::{verify_inclusion_file, ConsistencyProof, InclusionProof};
+use caselog::verify::{Code, External};
+use caselog::witness::{Witness, WitnessError};
+use caselog::{proof, verify_store_with, HashAlg, Ledger, Seq, TreeSize, VerifyOptions};
+
+fn log_key(l: &Ledger) -> VerifierKey {
+    l.origin().log_key(common::authority().public())
+}
+
+#[test]
+fn every_inclusion_proof_verifies_offline_and_tampering_breaks_it() {
+    for alg in [HashAlg::Blake3, HashAlg::Sha256] {
+        let t = tempfile::tempdir().unwrap();
+        let mut l = common::build_small(&t.path().join("l"), alg);
+        let cp = l
+            .checkpoint(&common::authority())
+            .unwrap()
+            .to_text()
+            .into_bytes();
+        let trust = [log_key(&l)];
+        for seq in 0..7 {
+            let p = l
+                .inclusion_proof(Seq(seq), TreeSize(7), cp.clone())
+                .unwrap();
+            let text = p.to_text();
+            let parsed = InclusionProof::parse(text.as_bytes()).unwrap();
+            assert_eq!(parsed, p);
+            let v = verify_inclusion_file(&parsed, &trust, &[], 0).unwrap();
+            assert_eq!(v.entry.seq, Seq(seq));
+            // Every byte of the file, flipped: refused (or, for bytes that
+            // do not carry meaning, such as base64 padding bits, still the
+            // same proof), never a panic.
+            let bytes = text.as_bytes();
+            for i in 0..bytes.len() {
+                let mut b = bytes.to_vec();
+                b[i] ^= 0x01;
+                if let Ok(q) = InclusionProof::parse(&b) {
+                    if verify_inclusion_file(&q, &trust, &[], 0).is_ok() {
+                        assert_eq!(
+                            q, p,
+                            "flip at byte {i} gave a different proof that verifies"
+                        );
+                    }
+                }
+            }
+        }
+        // Another authority key is not trusted.
+        let p = l.inclusion_proof(Seq(2), TreeSize(7), cp.clone()).unwrap();
+        let other = l.origin().log_key(common::outsider().public());
+        assert!(verify_inclusion_file(&p, &[other], &[], 0).is_err());
+        // A record from another position with the same path is refused.
+        let mut q = p.clone();
+        q.record = l.record_bytes(Seq(3)).unwrap().unwrap();
+        assert!(verify_inclusion_file(&q, &trust, &[], 0).is_err());
+    }
+}
+
+#[test]
+fn consistency_proofs_between_all_sizes() {
+    let t = tempfile::tempdir().unwrap();
+    let l = common::build_small(&t.path().join("l"), HashAlg::Sha256);
+    for old in 1..=7u64 {
+        for new in old..=7 {
+            let p = l.consistency_proof(TreeSize(old), TreeSize(new)).unwrap();
+            let p = ConsistencyProof::parse(p.to_text().as_bytes()).unwrap();
+            let a = l.tree_head_at(TreeSize(old)).unwrap();
+            let b = l.tree_head_at(TreeSize(new)).unwrap();
+            proof::verify_consistency(HashAlg::Sha256, a.size, b.size, &a.root, &b.root, &p.path)
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn inclusion_proof_at_one_million_has_at_most_20_hashes() {
+    let size = TreeSize(1_000_000);
+    for idx in [0, 1, 499_999, 524_287, 524_288, 999_998, 999_999] {
+        let n = proof::inclusion_ranges(idx, size).unwrap().len();
+        assert!(n <= 20, "index {idx}: {n} hashes");
+    }
+}
+
+#[test]
+fn stored_checkpoints_are_verified() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = common::build_small(&dir, HashAlg::Blake3);
+    l.checkpoint(&common::authority()).unwrap();
+    drop(l);
+    let r = caselog::verify_store(caselog::Ledger::open(&dir, false).unwrap().store()).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+
+    // A stored checkpoint with another root, validly signed by the
+    // authority (a fork the operator made): CHECKPOINT_MISMATCH.
+    let forged = Checkpoint {
+        origin: caselog::checkpoint::Origin::parse(&format!(
+            "caselog/blake3/{}",
+            common::LEDGER_ID
+        ))
+        .unwrap(),
+        head: caselog::TreeHead {
+            size: TreeSize(5),
+            root: caselog::Hash([1; 32]),
+        },
+    }
+    .sign(&common::authority());
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &dir, caselog::store::ALL_CFS)
+            .unwrap();
+        let cf = db.cf_handle("checkpoints").unwrap();
+        db.put_cf(cf, 5u64.to_be_bytes(), forged.to_text()).unwrap();
+        // And one signed by a non-member at size 6: BAD_CHECKPOINT.
+        let head6 = caselog::Ledger::open(&dir, false)
+            .unwrap()
+            .tree_head_at(TreeSize(6))
+            .unwrap();
+        let by_outsider = Checkpoint {
+            origin: forged_origin(),
+            head: head6,
+        }
+        .sign(&common::outsider());
+        db.put_cf(cf, 6u64.to_be_bytes(), by_outsider.to_text())
+            .unwrap();
+    }
+    let r = caselog::verify_store(caselog::Ledger::open(&dir, false).unwrap().store()).unwrap();
+    assert_eq!(
+        r.problems[0].code,
+        Code::CheckpointMismatch,
+        "{:#?}",
+        r.problems
+    );
+    assert!(r.problems[0].message.contains("size 5"));
+    assert!(r.has(Code::BadCheckpoint, None));
+}
+
+fn forged_origin() -> caselog::checkpoint::Origin {
+    caselog::checkpoint::Origin::parse(&format!("caselog/blake3/{}", common::LEDGER_ID)).unwrap()
+}
+
+/// Checkpoint at 7, then the ledger truncated to 4 and re-extended to 8
+/// with different, validly signed entries.
+fn rewritten() -> (tempfile::TempDir, Vec<u8>, Ledger) {
+    let t = tempfile::tempdir().unwrap();
+    let mut orig = common::build_small(&t.path().join("orig"), HashAlg::Blake3);
+    let cp7 = orig
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    let mut re =
+        common::build_small_prefix(&t.path().join("re"), HashAlg::Blake3, common::LEDGER_ID, 4);
+    for k in 0..4 {
+        re.append_at(
+            common::note(&format!("rewritten history {k}")),
+            &common::authority(),
+            common::t(500 + k),
+        )
+        .unwrap();
+    }
+    (t, cp7, re)
+}
+
+#[test]
+fn verify_against_detects_rewrite_and_truncation() {
+    let (_t, cp7, re) = rewritten();
+    let opts = VerifyOptions {
+        against: vec![External {
+            label: "cp7".into(),
+            bytes: cp7.clone(),
+            trust: vec![],
+        }],
+    };
+    let r = verify_store_with(re.store(), &opts).unwrap();
+    assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
+    assert_eq!(r.problems[0].code, Code::CheckpointMismatch);
+    assert!(r.problems[0].message.contains("size 7"));
+
+    // Truncation alone: a 5-entry ledger against the size-7 checkpoint.
+    let t = tempfile::tempdir().unwrap();
+    let short =
+        common::build_small_prefix(&t.path().join("s"), HashAlg::Blake3, common::LEDGER_ID, 5);
+    let r = verify_store_with(short.store(), &opts).unwrap();
+    assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
+    assert_eq!(r.problems[0].code, Code::Truncated);
+    assert!(r.problems[0]
+        .message
+        .contains("covers 7 entries but the ledger holds 5"));
+
+    // A checkpoint of another ledger: BAD_CHECKPOINT, not a pass.
+    let t2 = tempfile::tempdir().unwrap();
+    let mut other = common::build_small_with_id(
+        &t2.path().join("o"),
+        HashAlg::Blake3,
+        caselog::LedgerId([9; 16]),
+    );
+    let foreign = other
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    let r = verify_store_with(
+        short.store(),
+        &VerifyOptions {
+            against: vec![External {
+                label: "x".into(),
+                bytes: foreign,
+                trust: vec![],
+            }],
+        },
+    )
+    .unwrap();
+    assert!(
+        r.has(Code::BadCheckpoint, None) || r.has(Code::Truncated, None),
+        "{:#?}",
+        r.problems
+    );
+    assert!(!r.is_ok());
+}
+
+#[test]
+fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
+    let t = tempfile::tempdir().unwrap();
+    let wsigner = caselog::keys::Signer::from_seed("Counsel (test)", &[0x0c; 32]);
+    let w = Witness::init(&t.path().join("w"), "counsel.example/witness", &wsigner).unwrap();
+    let wkey = w.verifier_key().clone();
+    assert_eq!(wkey.typ, TYPE_COSIGNATURE);
+
+    let mut l =
+        common::build_small_prefix(&t.path().join("l"), HashAlg::Blake3, common::LEDGER_ID, 5);
+    let lk = log_key(&l);
+    let cp5 = l
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    let c = w.cosign(&wsigner, &lk, &cp5, None, 1_000).unwrap();
+    assert!(
+        c.previous.is_none(),
+        "first checkpoint is trusted on first use"
+    );
+    // The cosignature verifies under the witness key and a quorum of 1.
+    let cos = c.note.to_text().into_bytes();
+    checkpoint::verify(&cos, &[lk.clone()], &[wkey.clone()], 1).unwrap();
+    assert_eq!(l.add_cosignatures(&c.note).unwrap(), 1);
+
+    // Growth with a valid consistency proof: cosigned.
+    l.append_at(
+        common::note("later fact"),
+        &common::authority(),
+        common::t(900),
+    )
+    .unwrap();
+    let cp6 = l
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    assert!(matches!(
+        w.cosign(&wsigner, &lk, &cp6, None, 1_001),
+        Err(WitnessError::ProofRequired { old: 5, new: 6 })
+    ));
+    let p = l.consistency_proof(TreeSize(5), TreeSize(6)).unwrap();
+    let c = w.cosign(&wsigner, &lk, &cp6, Some(&p), 1_002).unwrap();
+    assert_eq!(c.previous, Some(TreeSize(5)));
+
+    // Rollback: offering the size-5 checkpoint again is refused with evidence.
+    match w.cosign(&wsigner, &lk, &cp5, None, 1_003) {
+        Err(WitnessError::Inconsistent { reason, evidence }) => {
+            assert!(reason.contains("rollback"), "{reason}");
+            assert!(evidence.join("held.checkpoint").is_file());
+            assert!(evidence.join("offered.checkpoint").is_file());
+        }
+        other => panic!("expected refusal, got {other:?}"),
+    }
+
+    // A rewritten ledger of the same id: its checkpoint at 8 with its own
+    // (valid for it) proof from 6 does not extend what the witness holds.
+    let (_t2, _cp7, mut re) = rewritten();
+    let cp8 = re
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    let p = re.consistency_proof(TreeSize(6), TreeSize(8)).unwrap();
+    match w.cosign(&wsigner, &lk, &cp8, Some(&p), 1_004) {
+        Err(WitnessError::Inconsistent { reason, .. }) => {
+            assert!(
+                reason.contains("does not extend the held size 6"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    // Split view: a different root at the held size.
+    let cp6_fork = re.checkpoint_at_for_test(6);
+    match w.cosign(&wsigner, &lk, &cp6_fork, None, 1_005) {
+        Err(WitnessError::Inconsistent { reason, .. }) => {
+            assert!(reason.contains("split view"), "{reason}")
+        }
+        other => panic!("expected refusal, got {other:?}"),
+    }
+    // A checkpoint not signed by the log key: refused before anything else.
+    let bad = Checkpoint::parse_body(&Note::parse(&cp6).unwrap().text)
+        .unwrap()
+        .sign(&common::outsider())
+        .to_text()
+        .into_bytes();
+    assert!(matches!(
+        w.cosign(&wsigner, &lk, &bad, None, 1_006),
+        Err(WitnessError::Checkpoint(_))
+    ));
+}
+
+trait CheckpointAt {
+    fn checkpoint_at_for_test(&self, size: u64) -> Vec<u8>;
+}
+impl CheckpointAt for Ledger {
+    /// A checkpoint of this ledger's tree at an earlier size, signed by the authority.
+    fn checkpoint_at_for_test(&self, size: u64) -> Vec<u8> {
+        Checkpoint {
+            origin: self.origin(),
+            head: self.tree_head_at(TreeSize(size)).unwrap(),
+        }
+        .sign(&common::authority())
+        .to_text()
+        .into_bytes()
+    }
+}
+
+#[test]
+fn sha256_checkpoint_verifies_from_the_c2sp_text_alone() {
+    // Recompute key id and signature with sha2 + ed25519-dalek directly.
+    use ed25519_dalek::{Signature, VerifyingKey};
+    use sha2::{Digest, Sha256};
+    let t = tempfile::tempdir().unwrap();
+    let mut l = common::build_small(&t.path().join("l"), HashAlg::Sha256);
+    let text = l.checkpoint(&common::authority()).unwrap().to_text();
+    let (body, sigs) = text.split_once("\n\n").unwrap();
+    let body = format!("{body}\n");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], format!("caselog/sha256/{}", common::LEDGER_ID));
+    assert_eq!(lines[1], "7");
+    let line = sigs.lines().next().unwrap();
+    let rest = line.strip_prefix("\u{2014} ").unwrap();
+    let (name, b64) = rest.split_once(' ').unwrap();
+    assert_eq!(name, lines[0]);
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let pk = common::authority().public().0;
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update([b'\n', 0x01]);
+    h.update(pk);
+    assert_eq!(&raw[..4], &h.finalize()[..4]);
+    let vk = VerifyingKey::from_bytes(&pk).unwrap();
+    vk.verify_strict(
+        body.as_bytes(),
+        &Signature::from_bytes(&raw[4..].try_into().unwrap()),
+    )
+    .unwrap();
+    // And the root is the RFC 6962 MTH of the stored records.
+    let leaves: Vec<_> = l
+        .records_from(Seq(0))
+        .map(|r| HashAlg::Sha256.leaf(&r.unwrap().1))
+        .collect();
+    let root = caselog::merkle::root_of_leaves(HashAlg::Sha256, &leaves);
+    assert_eq!(
+        lines[2],
+        base64::engine::general_purpose::STANDARD.encode(root.0)
+    );
+    let _ = note::TYPE_ED25519;
+}
+
+#[test]
+fn automatic_checkpoints() {
+    let t = tempfile::tempdir().unwrap();
+    let a = common::authority();
+    let i = common::investigator();
+    let mut l = Ledger::init(
+        &t.path().join("l"),
+        caselog::Genesis {
+            case_id: "C",
+            title: "T",
+            hash: HashAlg::Blake3,
+            time: common::t(0),
+            ledger_id: None,
+            checkpoint_every: Some(3),
+        },
+        &a,
+    )
+    .unwrap();
+    l.append_at(
+        caselog::Body::MemberEnroll(caselog::entry::MemberEnroll {
+            name: "i".into(),
+            role: caselog::Role::Investigator,
+            key: i.public(),
+        }),
+        &a,
+        common::t(1),
+    )
+    .unwrap();
+    l.append_at(common::note("by authority: size 3"), &a, common::t(2))
+        .unwrap();
+    assert!(l.stored_checkpoint(TreeSize(3)).unwrap().is_some());
+    assert_eq!(l.checkpoint_due(), None);
+    for k in 0..3 {
+        l.append_at(common::note("by investigator"), &i, common::t(3 + k))
+            .unwrap();
+    }
+    assert_eq!(
+        l.checkpoint_due(),
+        Some(TreeSize(6)),
+        "investigator cannot sign a checkpoint"
+    );
+    assert!(l.stored_checkpoint(TreeSize(6)).unwrap().is_none());
+    // A batch crossing a multiple: one checkpoint at its end.
+    l.append_batch_at(
+        vec![
+            (common::note("x"), &a),
+            (common::note("y"), &a),
+            (common::note("z"), &a),
+        ],
+        common::t(10),
+    )
+    .unwrap();
+    assert!(l.stored_checkpoint(TreeSize(9)).unwrap().is_some());
+    let r = caselog::verify_store(l.store()).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+    let _ = l.checkpoint_every();
+}
