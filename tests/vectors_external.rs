@@ -291,7 +291,7 @@ fn go_sumdb_signed_note_known_answer() {
     // Verify the Go note.
     let n = Note::parse(v["signed_note"].as_str().unwrap().as_bytes()).unwrap();
     assert_eq!(
-        note::verify(&n, &[vkey.clone()]).unwrap(),
+        note::verify(&n, std::slice::from_ref(&vkey)).unwrap(),
         vec![vkey.clone()]
     );
     // Any changed byte of the text fails.
@@ -301,7 +301,7 @@ fn go_sumdb_signed_note_known_answer() {
         b[i] ^= 0x01;
         if let Ok(n) = Note::parse(&b) {
             assert!(
-                note::verify(&n, &[vkey.clone()]).is_err(),
+                note::verify(&n, std::slice::from_ref(&vkey)).is_err(),
                 "flip at {i} accepted"
             );
         }
