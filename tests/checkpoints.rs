@@ -248,7 +248,13 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
     );
     // The cosignature verifies under the witness key and a quorum of 1.
     let cos = c.note.to_text().into_bytes();
-    checkpoint::verify(&cos, &[lk.clone()], &[wkey.clone()], 1).unwrap();
+    checkpoint::verify(
+        &cos,
+        std::slice::from_ref(&lk),
+        std::slice::from_ref(&wkey),
+        1,
+    )
+    .unwrap();
     assert_eq!(l.add_cosignatures(&c.note).unwrap(), 1);
 
     // Growth with a valid consistency proof: cosigned.
