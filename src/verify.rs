@@ -86,6 +86,35 @@ pub enum Code {
 }
 
 impl Code {
+    /// Every code, in SPEC §9 order.
+    pub const ALL: [Code; 25] = [
+        Code::Decode,
+        Code::NonCanonical,
+        Code::BadEntry,
+        Code::BadBody,
+        Code::UnknownKind,
+        Code::BadVersion,
+        Code::WrongLedger,
+        Code::SeqGap,
+        Code::SeqOrder,
+        Code::BadPrev,
+        Code::BadSignature,
+        Code::UnknownAuthor,
+        Code::RevokedAuthor,
+        Code::RoleNotAllowed,
+        Code::BadMembership,
+        Code::BadGenesis,
+        Code::TimeBackwards,
+        Code::HeadMismatch,
+        Code::TreeMismatch,
+        Code::IndexMismatch,
+        Code::MetaMismatch,
+        Code::Empty,
+        Code::BadCheckpoint,
+        Code::CheckpointMismatch,
+        Code::Truncated,
+    ];
+
     /// The stable upper-case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -163,6 +192,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found beyond [`MAX_PROBLEMS`].
     pub problems_omitted: u64,
+    /// Checkpoints (stored and given) compared with the recomputed tree.
+    pub checkpoints: u64,
 }
 
 impl Report {
@@ -208,6 +239,7 @@ impl Report {
                 "message": p.message,
             })).collect::<Vec<_>>(),
             "problems_omitted": self.problems_omitted,
+            "checkpoints": self.checkpoints,
         })
     }
 }
@@ -294,6 +326,7 @@ impl ChainVerifier {
         };
         let root = self.frontier.root(self.alg);
         for w in ws {
+            self.report.checkpoints += 1;
             let cp = &w.checkpoint;
             if Some(cp.origin.ledger) != self.report.ledger || cp.origin.alg != self.alg {
                 self.checkpoint_problem(

@@ -140,7 +140,8 @@ fn init_enroll_append_verify() {
     assert_eq!(lines[2], "hash     blake3");
     assert_eq!(lines[3], "entries  3");
     assert!(lines[4].starts_with("root     ") && lines[4].len() == 9 + 64);
-    assert!(lines[5].starts_with("VERIFIED"));
+    assert_eq!(lines[5], "checkpoints 0 compared");
+    assert!(lines[6].starts_with("VERIFIED"));
 
     let j = e.verify_json();
     assert_eq!(j["verified"], true);

@@ -131,7 +131,7 @@ pub fn member_line(m: &Member) -> String {
 pub fn report_text(r: &Report) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "ledger   {}\ncase     {}\nhash     {}\nentries  {}\nroot     {}\n",
+        "ledger   {}\ncase     {}\nhash     {}\nentries  {}\nroot     {}\ncheckpoints {} compared\n",
         r.ledger
             .map(|l| l.to_hex())
             .unwrap_or_else(|| "unknown".into()),
@@ -139,9 +139,15 @@ pub fn report_text(r: &Report) -> String {
         r.hash.map(|h| h.name()).unwrap_or("unknown"),
         r.entries,
         r.root.map(|h| h.to_hex()).unwrap_or_default(),
+        r.checkpoints,
     ));
     if r.is_ok() {
-        s.push_str("VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and Merkle tree recompute and match the stored head.\n");
+        s.push_str("VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and Merkle tree recompute and match the stored head");
+        s.push_str(if r.checkpoints > 0 {
+            " and every checkpoint compared.\n"
+        } else {
+            ".\n"
+        });
     } else {
         for p in &r.problems {
             s.push_str(&format!("{p}\n"));
