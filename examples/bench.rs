@@ -2,7 +2,7 @@
 //! fsync ceilings measured in the same run. Run through `tools/bench`
 //! (release build); prints one table.
 //!
-//! Usage: bench [--entries N] [--cli PATH]
+//! Usage: bench [--entries N] [--proof-entries N] [--cli PATH]
 
 use std::io::Write as _;
 use std::path::Path;
@@ -25,6 +25,7 @@ fn note(i: u64) -> Body {
 
 fn main() {
     let mut entries: u64 = 100_000;
+    let mut proof_entries: u64 = 1_000_000;
     let mut cli: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -34,6 +35,12 @@ fn main() {
                     .next()
                     .and_then(|v| v.parse().ok())
                     .expect("--entries N")
+            }
+            "--proof-entries" => {
+                proof_entries = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--proof-entries N")
             }
             "--cli" => cli = args.next(),
             other => panic!("unknown argument {other}"),
@@ -142,6 +149,64 @@ fn main() {
         format!("{:.2} x verify_strict ceiling", vrate / verify_rate),
     ));
     drop(store);
+
+    // Proofs: extend the ledger to `proof_entries`, then time inclusion-proof
+    // generation from RocksDB (one multi_get each) and offline verification.
+    let mut l = Ledger::open(&dir, true).expect("reopen");
+    let mut done = l.head().tree.size.0;
+    while done < proof_entries {
+        let k = batch.min(proof_entries - done);
+        let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
+        l.append_batch_at(items, Timestamp::now())
+            .expect("append batch");
+        done += k;
+    }
+    let cp = l
+        .checkpoint(&signer)
+        .expect("checkpoint")
+        .to_text()
+        .into_bytes();
+    let size = l.head().tree.size;
+    let trust = [l.origin().log_key(signer.public())];
+    let mut gen = Vec::new();
+    let mut proofs = Vec::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut max_hashes = 0;
+    for _ in 0..1_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let seq = caselog::Seq(x % size.0);
+        let t = Instant::now();
+        let p = l.inclusion_proof(seq, size, cp.clone()).expect("proof");
+        gen.push(t.elapsed());
+        max_hashes = max_hashes.max(p.path.len());
+        proofs.push(p);
+    }
+    gen.sort();
+    let t = Instant::now();
+    for p in &proofs {
+        caselog::prooffile::verify_inclusion_file(p, &trust, &[], 0).expect("proof verifies");
+    }
+    let pv = rate(proofs.len() as u64, t.elapsed());
+    rows.push((
+        format!("inclusion proof gen at {} entries", size.0),
+        format!(
+            "p50 {:.3} ms, p99 {:.3} ms",
+            ms(gen[gen.len() / 2]),
+            ms(gen[gen.len() * 99 / 100])
+        ),
+        format!("{max_hashes} hashes max; target p50 < 1 ms"),
+    ));
+    rows.push((
+        "inclusion proof verify (offline, full)".into(),
+        format!("{pv:.0} /s"),
+        format!(
+            "{:.2} x verify_strict ceiling (2 signatures each)",
+            pv / verify_rate
+        ),
+    ));
+    drop(l);
 
     // CLI `caselog note` latency (process start, key load, open, append, sync).
     if let Some(bin) = cli {
