@@ -297,6 +297,20 @@ mod tests {
         // Another log key: untrusted.
         let other = c.origin.log_key(w2.public());
         assert!(verify(&bytes, &[other], &[], 0).is_err());
+        // Trailing garbage, a missing final newline, an over-long note.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for bad in [
+            format!("{text}garbage"),
+            format!("{text}\n"),
+            text.trim_end_matches('\n').to_owned(),
+            format!("{}{}", "x\n".repeat(40_000), text),
+        ] {
+            assert!(
+                verify(bad.as_bytes(), std::slice::from_ref(&lk), &[], 0).is_err(),
+                "{:?}",
+                &bad[..40.min(bad.len())]
+            );
+        }
         // A flipped byte in the body breaks the log signature.
         let mut t = bytes.clone();
         let i = t.iter().position(|&b| b == b'\n').unwrap() + 1;
