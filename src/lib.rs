@@ -8,6 +8,7 @@
 
 pub mod checkpoint;
 pub mod codec;
+pub mod edtf;
 pub mod entry;
 pub mod hash;
 pub mod keys;

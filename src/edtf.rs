@@ -1,0 +1,488 @@
+//! EDTF (Library of Congress Extended Date/Time Format, ISO 8601-2) levels 0
+//! and 1: the dates investigators actually know ("early October 2008",
+//! "data as of mid-2006", "between 1 and 15 October").
+//!
+//! Owns: strict parsing of an EDTF string into its original text plus the
+//! earliest and latest second it covers (UTC, seconds since the Unix epoch,
+//! `None` for an open `..` or unknown end), used for sorting and filtering;
+//! display always keeps the original string.
+//!
+//! Supported, as listed in the specification (2019-02-04):
+//! level 0 dates (`1985`, `1985-04`, `1985-04-12`), date and time
+//! (`1985-04-12T23:20:30`, with `Z` or `±hh[:mm]`), intervals (`1964/2008`);
+//! level 1 `Y`-prefixed years of more than four digits (`Y170000002`,
+//! `Y-170000002`), negative years (`-1985`), seasons (`2001-21`..`2001-24`),
+//! qualifiers `?` `~` `%` on a date, unspecified digits from the right
+//! (`201X`, `20XX`, `2004-XX`, `1985-04-XX`, `1985-XX-XX`), and extended
+//! intervals with open (`..`) or unknown (empty) ends and qualified ends.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// An example of each form, shown when a string is refused.
+pub const EXAMPLES: &str = "2008-11-06, 2008-10~ (approximate), 2006-06? (uncertain), 2008-10-01/2008-10-15, 2008-10/.. (open end), 201X";
+
+/// A refused EDTF string.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[error("{text:?} is not an EDTF date ({reason}); examples: {EXAMPLES}")]
+pub struct EdtfError {
+    /// The string given.
+    pub text: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A parsed EDTF value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edtf {
+    text: String,
+    earliest: Option<i64>,
+    latest: Option<i64>,
+    approximate: bool,
+    uncertain: bool,
+    interval: bool,
+}
+
+impl Edtf {
+    /// Parse strictly.
+    pub fn parse(s: &str) -> Result<Edtf, EdtfError> {
+        let err = |reason: &str| EdtfError {
+            text: s.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if s.is_empty() || s.len() > 64 || !s.is_ascii() {
+            return Err(err("empty, too long or not ASCII"));
+        }
+        if let Some((a, b)) = s.split_once('/') {
+            if b.contains('/') {
+                return Err(err("more than one '/'"));
+            }
+            let start = parse_end(a).map_err(|r| err(&r))?;
+            let end = parse_end(b).map_err(|r| err(&r))?;
+            if matches!(start, End::Open | End::Unknown) && matches!(end, End::Open | End::Unknown)
+            {
+                return Err(err("an interval needs at least one date"));
+            }
+            let (e0, q0) = match &start {
+                End::Date(d) => (Some(d.lo), d.qual),
+                _ => (None, Qual::default()),
+            };
+            let (l1, q1) = match &end {
+                End::Date(d) => (Some(d.hi), d.qual),
+                _ => (None, Qual::default()),
+            };
+            if let (End::Date(a), End::Date(b)) = (&start, &end) {
+                if a.lo > b.hi {
+                    return Err(err("the interval ends before it starts"));
+                }
+            }
+            return Ok(Edtf {
+                text: s.to_owned(),
+                earliest: e0,
+                latest: l1,
+                approximate: q0.approximate || q1.approximate,
+                uncertain: q0.uncertain || q1.uncertain,
+                interval: true,
+            });
+        }
+        let d = parse_date(s).map_err(|r| err(&r))?;
+        Ok(Edtf {
+            text: s.to_owned(),
+            earliest: Some(d.lo),
+            latest: Some(d.hi),
+            approximate: d.qual.approximate,
+            uncertain: d.qual.uncertain,
+            interval: false,
+        })
+    }
+
+    /// The original string.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+    /// First second covered (None: open or unknown start).
+    pub fn earliest(&self) -> Option<i64> {
+        self.earliest
+    }
+    /// Last second covered (None: open or unknown end).
+    pub fn latest(&self) -> Option<i64> {
+        self.latest
+    }
+    /// Marked approximate (`~` or `%`).
+    pub fn is_approximate(&self) -> bool {
+        self.approximate
+    }
+    /// Marked uncertain (`?` or `%`).
+    pub fn is_uncertain(&self) -> bool {
+        self.uncertain
+    }
+    /// True when the value is an interval.
+    pub fn is_interval(&self) -> bool {
+        self.interval
+    }
+    /// True when the value is not an exact day or time: qualified, an
+    /// interval, or coarser than a day.
+    pub fn is_imprecise(&self) -> bool {
+        self.approximate
+            || self.uncertain
+            || self.interval
+            || matches!((self.earliest, self.latest), (Some(a), Some(b)) if b - a >= 86_400)
+    }
+
+    /// Sort key: the earliest second, then the latest; an unknown start
+    /// sorts by its end.
+    pub fn sort_key(&self) -> (i64, i64) {
+        let lo = self.earliest.or(self.latest).unwrap_or(i64::MIN);
+        let hi = self.latest.or(self.earliest).unwrap_or(i64::MAX);
+        (lo, hi)
+    }
+
+    /// Whether the covered span overlaps `[from, to]` (inclusive bounds;
+    /// `None` is unbounded). An open or unknown end overlaps everything on
+    /// that side.
+    pub fn overlaps(&self, from: Option<i64>, to: Option<i64>) -> bool {
+        let lo = self.earliest.unwrap_or(i64::MIN);
+        let hi = self.latest.unwrap_or(i64::MAX);
+        from.is_none_or(|f| hi >= f) && to.is_none_or(|t| lo <= t)
+    }
+}
+
+impl fmt::Display for Edtf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Qual {
+    approximate: bool,
+    uncertain: bool,
+}
+
+#[derive(Debug)]
+struct Span {
+    lo: i64,
+    hi: i64,
+    qual: Qual,
+}
+
+enum End {
+    Date(Span),
+    Open,
+    Unknown,
+}
+
+fn parse_end(s: &str) -> Result<End, String> {
+    match s {
+        "" => Ok(End::Unknown),
+        ".." => Ok(End::Open),
+        _ => {
+            if s.contains('T') {
+                return Err("interval ends are dates without a time".into());
+            }
+            parse_date(s).map(End::Date)
+        }
+    }
+}
+
+/// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+/// (H. Hinnant's days_from_civil), valid for any i64-sized year here.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if leap(y) => 29,
+        _ => 28,
+    }
+}
+
+fn day_start(y: i64, m: u32, d: u32) -> i64 {
+    days_from_civil(y, m, d) * 86_400
+}
+
+fn day_end(y: i64, m: u32, d: u32) -> i64 {
+    day_start(y, m, d) + 86_399
+}
+
+fn digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A date, date-time, season or qualified/unspecified date (no interval).
+fn parse_date(s: &str) -> Result<Span, String> {
+    // Qualifier at the end (level 1), on dates only.
+    let (body, qual) = match s.as_bytes().last() {
+        Some(b'?') => (
+            &s[..s.len() - 1],
+            Qual {
+                approximate: false,
+                uncertain: true,
+            },
+        ),
+        Some(b'~') => (
+            &s[..s.len() - 1],
+            Qual {
+                approximate: true,
+                uncertain: false,
+            },
+        ),
+        Some(b'%') => (
+            &s[..s.len() - 1],
+            Qual {
+                approximate: true,
+                uncertain: true,
+            },
+        ),
+        _ => (s, Qual::default()),
+    };
+    if body.ends_with(['?', '~', '%']) {
+        return Err("more than one qualifier".into());
+    }
+    if let Some((date, time)) = body.split_once('T') {
+        if qual != Qual::default() {
+            return Err("qualifiers apply to dates, not date-times".into());
+        }
+        return parse_datetime(date, time);
+    }
+    // Level 1: Y-prefixed year of more than four digits, alone.
+    if let Some(y) = body.strip_prefix('Y') {
+        let (neg, ds) = match y.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, y),
+        };
+        if !digits(ds) || ds.len() <= 4 || ds.len() > 12 {
+            return Err("a Y-prefixed year has more than four digits (e.g. Y170000002)".into());
+        }
+        let v: i64 = ds.parse().map_err(|_| "year out of range".to_string())?;
+        let y = if neg { -v } else { v };
+        return Ok(Span {
+            lo: day_start(y, 1, 1),
+            hi: day_end(y, 12, 31),
+            qual,
+        });
+    }
+    let (neg, rest) = match body.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, body),
+    };
+    let parts: Vec<&str> = rest.split('-').collect();
+    let ystr = parts[0];
+    if ystr.len() != 4 || !ystr.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+        return Err("the year must be four digits (or Y followed by more)".into());
+    }
+    // Unspecified digits only from the right: 201X, 20XX, 2XXX, XXXX.
+    let known = ystr.trim_end_matches('X');
+    if known.contains('X') {
+        return Err("unspecified digits (X) must be the rightmost digits of the year".into());
+    }
+    if neg && ystr.contains('X') {
+        return Err("a negative year cannot have unspecified digits".into());
+    }
+    let width = 4 - known.len() as u32;
+    let base: i64 = if known.is_empty() {
+        0
+    } else {
+        known.parse().expect("digits")
+    };
+    let ylo = base * 10i64.pow(width);
+    let yhi = ylo + 10i64.pow(width) - 1;
+    let (ylo, yhi) = if neg { (-ylo, -ylo) } else { (ylo, yhi) };
+    let year_unspecified = width > 0;
+    match parts.len() {
+        1 => Ok(Span {
+            lo: day_start(ylo, 1, 1),
+            hi: day_end(yhi, 12, 31),
+            qual,
+        }),
+        2 => {
+            let m = parts[1];
+            if m == "XX" {
+                return Ok(Span {
+                    lo: day_start(ylo, 1, 1),
+                    hi: day_end(yhi, 12, 31),
+                    qual,
+                });
+            }
+            if m.len() != 2 || !digits(m) {
+                return Err("the month must be two digits".into());
+            }
+            if year_unspecified {
+                return Err("a month with an unspecified year is level 2, not supported".into());
+            }
+            let mv: u32 = m.parse().expect("digits");
+            match mv {
+                1..=12 => Ok(Span {
+                    lo: day_start(ylo, mv, 1),
+                    hi: day_end(ylo, mv, days_in_month(ylo, mv)),
+                    qual,
+                }),
+                // Seasons (level 1): spring, summer, autumn, winter, as the
+                // three months each covers (northern hemisphere).
+                21 => Ok(Span {
+                    lo: day_start(ylo, 3, 1),
+                    hi: day_end(ylo, 5, 31),
+                    qual,
+                }),
+                22 => Ok(Span {
+                    lo: day_start(ylo, 6, 1),
+                    hi: day_end(ylo, 8, 31),
+                    qual,
+                }),
+                23 => Ok(Span {
+                    lo: day_start(ylo, 9, 1),
+                    hi: day_end(ylo, 11, 30),
+                    qual,
+                }),
+                24 => Ok(Span {
+                    lo: day_start(ylo, 12, 1),
+                    hi: day_end(ylo + 1, 2, days_in_month(ylo + 1, 2)),
+                    qual,
+                }),
+                _ => Err(format!(
+                    "month {m} does not exist (01-12, or seasons 21-24)"
+                )),
+            }
+        }
+        3 => {
+            let (m, d) = (parts[1], parts[2]);
+            if year_unspecified {
+                return Err("a day with an unspecified year is level 2, not supported".into());
+            }
+            if m == "XX" {
+                if d != "XX" {
+                    return Err(
+                        "a known day in an unspecified month is level 2, not supported".into(),
+                    );
+                }
+                return Ok(Span {
+                    lo: day_start(ylo, 1, 1),
+                    hi: day_end(ylo, 12, 31),
+                    qual,
+                });
+            }
+            if m.len() != 2 || !digits(m) {
+                return Err("the month must be two digits".into());
+            }
+            let mv: u32 = m.parse().expect("digits");
+            if !(1..=12).contains(&mv) {
+                return Err(format!("month {m} does not exist"));
+            }
+            if d == "XX" {
+                return Ok(Span {
+                    lo: day_start(ylo, mv, 1),
+                    hi: day_end(ylo, mv, days_in_month(ylo, mv)),
+                    qual,
+                });
+            }
+            if d.len() != 2 || !digits(d) {
+                return Err("the day must be two digits".into());
+            }
+            let dv: u32 = d.parse().expect("digits");
+            if dv == 0 || dv > days_in_month(ylo, mv) {
+                return Err(format!("day {d} does not exist in {ystr}-{m}"));
+            }
+            Ok(Span {
+                lo: day_start(ylo, mv, dv),
+                hi: day_end(ylo, mv, dv),
+                qual,
+            })
+        }
+        _ => Err("too many '-' separated parts".into()),
+    }
+}
+
+/// `YYYY-MM-DD` `T` `hh:mm:ss` [`Z` | `±hh` | `±hh:mm`]; an instant. A time
+/// without a zone is local time of unknown zone: its span is widened to
+/// every zone (−14:00 to +14:00).
+fn parse_datetime(date: &str, time: &str) -> Result<Span, String> {
+    let d = parse_date(date)?;
+    if d.hi - d.lo != 86_399 || date.len() != 10 || date.contains('X') {
+        return Err("a date-time needs a full, specified date".into());
+    }
+    let (clock, zone) = if let Some(c) = time.strip_suffix('Z') {
+        (c, Some(0i64))
+    } else if let Some(i) = time.find(['+', '-']) {
+        let (c, z) = time.split_at(i);
+        let sign = if z.starts_with('-') { -1 } else { 1 };
+        let z = &z[1..];
+        let (zh, zm) = match z.split_once(':') {
+            Some((h, m)) => (h, m),
+            None => (z, "00"),
+        };
+        if zh.len() != 2 || zm.len() != 2 || !digits(zh) || !digits(zm) {
+            return Err("zone offset must be ±hh or ±hh:mm".into());
+        }
+        let (zh, zm): (i64, i64) = (zh.parse().expect("d"), zm.parse().expect("d"));
+        if zh > 14 || zm > 59 {
+            return Err("zone offset out of range".into());
+        }
+        (c, Some(sign * (zh * 3600 + zm * 60)))
+    } else {
+        (time, None)
+    };
+    let p: Vec<&str> = clock.split(':').collect();
+    if p.len() != 3 || p.iter().any(|x| x.len() != 2 || !digits(x)) {
+        return Err("time must be hh:mm:ss".into());
+    }
+    let (h, m, sec): (i64, i64, i64) = (
+        p[0].parse().expect("d"),
+        p[1].parse().expect("d"),
+        p[2].parse().expect("d"),
+    );
+    if h > 23 || m > 59 || sec > 59 {
+        return Err("time out of range".into());
+    }
+    let local = d.lo + h * 3600 + m * 60 + sec;
+    Ok(match zone {
+        Some(off) => Span {
+            lo: local - off,
+            hi: local - off,
+            qual: Qual::default(),
+        },
+        None => Span {
+            lo: local - 14 * 3600,
+            hi: local + 14 * 3600,
+            qual: Qual::default(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(y: i64, m: u32, d: u32) -> i64 {
+        day_start(y, m, d)
+    }
+
+    #[test]
+    fn civil_days_match_chrono() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (1900, 3, 1),
+            (2008, 10, 9),
+            (1, 1, 1),
+            (-44, 3, 15),
+        ] {
+            let c = chrono::NaiveDate::from_ymd_opt(y as i32, m, d).unwrap();
+            let want = c.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+            assert_eq!(utc(y, m, d), want, "{y}-{m}-{d}");
+        }
+    }
+}
