@@ -444,6 +444,60 @@ impl MapReader {
         })
     }
 
+    /// Take an optional non-empty text string of at most `max` bytes.
+    pub fn opt_text(&mut self, key: &str, max: usize) -> Result<Option<String>, SchemaError> {
+        if !self.m.contains_key(key) {
+            return Ok(None);
+        }
+        self.text_nonempty(key, max).map(Some)
+    }
+
+    /// Take an optional unsigned integer.
+    pub fn opt_uint(&mut self, key: &str) -> Result<Option<u64>, SchemaError> {
+        if !self.m.contains_key(key) {
+            return Ok(None);
+        }
+        self.uint(key).map(Some)
+    }
+
+    /// Take a required boolean.
+    pub fn bool(&mut self, key: &str) -> Result<bool, SchemaError> {
+        match self.req(key)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(self.wrong(key, "a boolean")),
+        }
+    }
+
+    /// Take an optional byte string of exactly `N` bytes.
+    pub fn opt_fixed<const N: usize>(&mut self, key: &str) -> Result<Option<[u8; N]>, SchemaError> {
+        if !self.m.contains_key(key) {
+            return Ok(None);
+        }
+        self.fixed::<N>(key).map(Some)
+    }
+
+    /// Take an optional non-empty array (absent: empty vector). An empty
+    /// array is refused: the key is omitted instead (one encoding only).
+    pub fn opt_array(&mut self, key: &str, max: usize) -> Result<Vec<Value>, SchemaError> {
+        match self.m.remove(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(a)) if !a.is_empty() && a.len() <= max => Ok(a),
+            Some(_) => Err(SchemaError::Invalid {
+                what: format!("{}.{}", self.what, key),
+                reason: format!("must be a non-empty array of at most {max} items, or absent"),
+            }),
+        }
+    }
+
+    /// Take an optional non-empty map (absent: None).
+    pub fn opt_map(&mut self, key: &str) -> Result<Option<Value>, SchemaError> {
+        match self.m.remove(key) {
+            None => Ok(None),
+            Some(v @ Value::Map(_)) => Ok(Some(v)),
+            Some(_) => Err(self.wrong(key, "a map")),
+        }
+    }
+
     /// Finish: any key left over is unknown to the schema.
     pub fn finish(self) -> Result<(), SchemaError> {
         match self.m.into_keys().next() {
@@ -478,6 +532,21 @@ impl MapBuilder {
     /// Add a byte-string value.
     pub fn bytes(self, k: &str, v: &[u8]) -> Self {
         self.put(k, Value::Bytes(v.to_vec()))
+    }
+    /// Add a text value when present.
+    pub fn opt_text(self, k: &str, v: Option<&str>) -> Self {
+        match v {
+            Some(t) => self.text(k, t),
+            None => self,
+        }
+    }
+    /// Add an array when non-empty (an empty one is omitted).
+    pub fn opt_array(self, k: &str, v: Vec<Value>) -> Self {
+        if v.is_empty() {
+            self
+        } else {
+            self.put(k, Value::Array(v))
+        }
     }
     /// Add an unsigned integer.
     pub fn uint(self, k: &str, v: u64) -> Self {

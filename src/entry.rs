@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use crate::codec::{self, DecodeError, MapBuilder, MapReader, SchemaError, Value};
 use crate::hash::{Hash, HashAlg};
+use crate::kinds::Domain;
 use crate::sig::{self, SigError};
 
 /// Format version written in every entry (`v`).
@@ -226,10 +227,27 @@ pub enum Body {
     MemberRevoke(MemberRevoke),
     /// `note`
     Note(Note),
+    /// The investigation kinds (`kinds` module).
+    Domain(Domain),
 }
 
 /// Every kind this version knows, in registry order.
-pub const KINDS: [&str; 4] = ["ledger.open", "member.enroll", "member.revoke", "note"];
+pub const KINDS: [&str; 14] = [
+    "ledger.open",
+    "member.enroll",
+    "member.revoke",
+    "note",
+    "event",
+    "notification",
+    "action",
+    "evidence.intake",
+    "evidence.verify",
+    "evidence.dispose",
+    "evidence.return",
+    "custody.release",
+    "custody.receive",
+    "correction",
+];
 
 impl Body {
     /// The kind string written in `kind`.
@@ -239,6 +257,7 @@ impl Body {
             Body::MemberEnroll(_) => "member.enroll",
             Body::MemberRevoke(_) => "member.revoke",
             Body::Note(_) => "note",
+            Body::Domain(d) => d.kind(),
         }
     }
 
@@ -254,6 +273,7 @@ impl Body {
             }
             Body::MemberRevoke(b) => format!("revoked key {}: {}", b.key.short(), b.reason),
             Body::Note(b) => b.text.clone(),
+            Body::Domain(d) => d.summary(),
         }
     }
 
@@ -277,6 +297,7 @@ impl Body {
                 .text("reason", &b.reason)
                 .build(),
             Body::Note(b) => MapBuilder::new().text("text", &b.text).build(),
+            Body::Domain(d) => d.to_value(),
         }
     }
 
@@ -328,7 +349,10 @@ impl Body {
                 r.finish()?;
                 Body::Note(Note { text })
             }
-            other => return Err(EntryError::UnknownKind(other.to_owned())),
+            other => match Domain::from_value(other, v) {
+                Some(d) => Body::Domain(d?),
+                None => return Err(EntryError::UnknownKind(other.to_owned())),
+            },
         };
         Ok(body)
     }

@@ -20,6 +20,8 @@ use crate::entry::{
 use crate::hash::{Hash, HashAlg};
 use crate::keys::Signer;
 use crate::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
+use crate::custody::{Custody, ItemState};
+use crate::kinds::Domain;
 use crate::policy::{Member, Members, PolicyError};
 use crate::store::{Batch, Store, StoreError, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
 
@@ -35,8 +37,12 @@ pub const META_HEAD: &[u8] = b"head";
 pub const META_MEMBER_PREFIX: &[u8] = b"member/";
 /// `meta` key: automatic checkpoint interval (CBOR uint), set at init.
 pub const META_CHECKPOINT_EVERY: &[u8] = b"config/checkpoint_every";
+/// `meta` key prefix for evidence item rows: `"item/" || item id`.
+pub const META_ITEM_PREFIX: &[u8] = b"item/";
 /// `index` key prefix for leaf hash → seq rows.
 pub const INDEX_LEAF_PREFIX: u8 = b'L';
+/// `index` key prefix for item rows: `"I" || item id || 0x00 || seq (8 BE)` → leaf hash.
+pub const INDEX_ITEM_PREFIX: u8 = b'I';
 
 /// Why a ledger operation failed.
 #[derive(Debug, Error)]
@@ -54,6 +60,12 @@ pub enum LedgerError {
     /// The system clock is earlier than the last entry's time.
     #[error("system clock {now} is earlier than the last entry's time {head}")]
     ClockBehind { now: String, head: String },
+    /// An evidence item's chain of custody would break.
+    #[error(transparent)]
+    Custody(#[from] crate::custody::CustodyError),
+    /// A reference (correction target, related entry) names no earlier entry.
+    #[error("{0}")]
+    BadReference(String),
     /// Cached metadata is missing or unreadable.
     #[error("ledger metadata is damaged: {0}")]
     Damaged(String),
@@ -143,6 +155,20 @@ fn member_key(k: &MemberKey) -> Vec<u8> {
     [META_MEMBER_PREFIX, &k.0].concat()
 }
 
+/// `index` key of an item row.
+pub fn item_index_key(item: &str, seq: Seq) -> Vec<u8> {
+    let mut k = Vec::with_capacity(item.len() + 10);
+    k.push(INDEX_ITEM_PREFIX);
+    k.extend_from_slice(item.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&seq.key());
+    k
+}
+
+fn item_meta_key(item: &str) -> Vec<u8> {
+    [META_ITEM_PREFIX, item.as_bytes()].concat()
+}
+
 /// `index` key of a leaf hash.
 pub fn index_key(leaf: &Hash) -> Vec<u8> {
     let mut k = Vec::with_capacity(33);
@@ -155,7 +181,10 @@ pub fn index_key(leaf: &Hash) -> Vec<u8> {
 struct Staged {
     frontier: Frontier,
     members: Members,
+    custody: Custody,
     head: Head,
+    /// Leaf hashes staged in this batch (for references within it).
+    leaves: Vec<Hash>,
 }
 
 /// What `init` needs to write the genesis entry.
@@ -184,6 +213,7 @@ pub struct Ledger {
     head: Head,
     frontier: Frontier,
     members: Members,
+    custody: Custody,
     checkpoint_every: Option<u64>,
     checkpoint_due: Option<TreeSize>,
 }
@@ -232,6 +262,7 @@ impl Ledger {
             },
             frontier: Frontier::new(),
             members: Members::new(),
+            custody: Custody::new(),
             checkpoint_every: g.checkpoint_every.filter(|&k| k > 0),
             checkpoint_due: None,
         };
@@ -300,6 +331,15 @@ impl Ledger {
             }
             list.push(decode_member(&k, &v).ok_or_else(|| damaged("member row unreadable"))?);
         }
+        let mut items = Vec::new();
+        for kv in store.iter_from(CF_META, META_ITEM_PREFIX) {
+            let (k, v) = kv?;
+            let Some(id) = k.strip_prefix(META_ITEM_PREFIX) else {
+                break;
+            };
+            let id = std::str::from_utf8(id).map_err(|_| damaged("item row key"))?;
+            items.push(ItemState::decode(id, &v).ok_or_else(|| damaged("item row unreadable"))?);
+        }
         let checkpoint_every = match store.get(CF_META, META_CHECKPOINT_EVERY)? {
             None => None,
             Some(b) => match codec::decode(&b) {
@@ -314,6 +354,7 @@ impl Ledger {
             head,
             frontier,
             members: Members::from_list(list),
+            custody: Custody::from_list(items),
             checkpoint_every,
             checkpoint_due: None,
         })
@@ -334,6 +375,10 @@ impl Ledger {
     /// Members as of the head.
     pub fn members(&self) -> &Members {
         &self.members
+    }
+    /// Evidence items as of the head.
+    pub fn custody(&self) -> &Custody {
+        &self.custody
     }
     /// Automatic checkpoint interval, if set at init.
     pub fn checkpoint_every(&self) -> Option<u64> {
@@ -403,6 +448,8 @@ impl Ledger {
                 sd: Vec::new(),
             };
             st.members.check(&entry)?;
+            st.custody.check(&entry, &self.id, &st.members)?;
+            self.check_references(&entry, &st)?;
             let record = Record::sign(&entry, signer);
             // Whatever is written must read back under the strict decoder.
             Entry::decode(&record.entry_bytes)?;
@@ -441,8 +488,23 @@ impl Ledger {
         Staged {
             frontier: self.frontier.clone(),
             members: self.members.clone(),
+            custody: self.custody.clone(),
             head: self.head.clone(),
+            leaves: Vec::new(),
         }
+    }
+
+    /// Correction targets and related entries must be earlier entries.
+    fn check_references(&self, entry: &Entry, st: &Staged) -> Result<(), LedgerError> {
+        for h in references(&entry.body) {
+            if st.leaves.contains(h) || self.seq_of_leaf(h)?.is_some() {
+                continue;
+            }
+            return Err(LedgerError::BadReference(format!(
+                "no earlier entry has leaf hash {h} (see `caselog log --json`)"
+            )));
+        }
+        Ok(())
     }
 
     /// Add one entry's writes to `batch`: record, new tree nodes, index row,
@@ -454,6 +516,13 @@ impl Ledger {
         for m in st.members.apply(entry) {
             batch.put(CF_META, member_key(&m.key), encode_member(&m));
         }
+        for i in st.custody.apply(entry, &leaf) {
+            batch.put(CF_META, item_meta_key(&i.item), i.encode());
+        }
+        if let Some(item) = entry_item(&entry.body) {
+            batch.put(CF_INDEX, item_index_key(item, entry.seq), leaf.0.to_vec());
+        }
+        st.leaves.push(leaf);
         st.head = Head {
             tree: st.frontier.head(self.alg),
             last: leaf,
@@ -475,6 +544,7 @@ impl Ledger {
         self.store.commit(batch)?;
         self.frontier = st.frontier;
         self.members = st.members;
+        self.custody = st.custody;
         self.head = st.head;
         Ok(())
     }
@@ -513,5 +583,22 @@ impl Ledger {
             .store
             .get(CF_TREE, &id.key())?
             .and_then(|b| Hash::from_slice(&b)))
+    }
+}
+
+/// The evidence item an entry concerns, if any.
+pub fn entry_item(body: &Body) -> Option<&str> {
+    match body {
+        Body::Domain(d) => d.item(),
+        _ => None,
+    }
+}
+
+/// Leaf hashes an entry refers to (correction target, related entries).
+pub fn references(body: &Body) -> Vec<&Hash> {
+    match body {
+        Body::Domain(Domain::Correction(c)) => vec![&c.target],
+        Body::Domain(Domain::Event(e)) => e.refs.iter().collect(),
+        _ => Vec::new(),
     }
 }

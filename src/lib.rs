@@ -8,10 +8,12 @@
 
 pub mod checkpoint;
 pub mod codec;
+pub mod custody;
 pub mod edtf;
 pub mod entry;
 pub mod hash;
 pub mod keys;
+pub mod kinds;
 pub mod ledger;
 pub mod merkle;
 pub mod note;

@@ -19,7 +19,16 @@ pub fn may_append(role: Role, kind: &str) -> bool {
         // Only at seq 0, by the authority named in its body.
         "ledger.open" => false,
         "member.enroll" | "member.revoke" => role == Role::Authority,
-        "note" => role != Role::External,
+        "note" | "correction" => role != Role::External,
+        "event" | "notification" | "action" => {
+            matches!(role, Role::Authority | Role::Investigator | Role::Counsel)
+        }
+        "evidence.intake" | "evidence.verify" | "evidence.dispose" | "evidence.return" => {
+            matches!(role, Role::Authority | Role::Investigator | Role::Custodian)
+        }
+        // Custody moves are further bound by who holds the item (`custody`).
+        "custody.release" => role != Role::External,
+        "custody.receive" => true,
         _ => false,
     }
 }

@@ -15,6 +15,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 use crate::checkpoint::{self, Checkpoint};
+use crate::custody::{Custody, CustodyError, Finding, ItemState};
 use crate::entry::{Body, Entry, EntryError, LedgerId, Record, Role, Seq, Timestamp};
 use crate::hash::{Hash, HashAlg};
 use crate::ledger::{self, Head, META_HASH, META_HEAD, META_LEDGER, META_MEMBER_PREFIX};
@@ -83,11 +84,36 @@ pub enum Code {
     CheckpointMismatch,
     /// A checkpoint covers more entries than the ledger holds.
     Truncated,
+    /// Custody move or evidence entry for an item never taken in.
+    CustodyUnknownItem,
+    /// A second intake of the same item id.
+    CustodyDuplicateItem,
+    /// Release, disposal or return by someone who does not hold the item.
+    CustodyNotHolder,
+    /// A release naming a receiver who is not an active member.
+    CustodyBadReceiver,
+    /// A receipt by someone other than the named receiver.
+    CustodyWrongReceiver,
+    /// A receipt answering no pending release of the item.
+    CustodyWrongRelease,
+    /// A release (or disposal) while an earlier release awaits its receipt.
+    CustodyDoubleRelease,
+    /// An item acted on after its disposal or return.
+    CustodyAfterDisposal,
+    /// An item received with its seal broken.
+    CustodySealBroken,
+    /// An external receipt with a bad signature or by a non-external key.
+    CustodyBadReceipt,
+    /// A re-hash of an evidence file differs from its intake digests (or
+    /// the entry misstates the comparison, or names an unknown file).
+    EvidenceMismatch,
+    /// A correction target or related entry that is not an earlier entry.
+    BadReference,
 }
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 25] = [
+    pub const ALL: [Code; 37] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -113,6 +139,18 @@ impl Code {
         Code::BadCheckpoint,
         Code::CheckpointMismatch,
         Code::Truncated,
+        Code::CustodyUnknownItem,
+        Code::CustodyDuplicateItem,
+        Code::CustodyNotHolder,
+        Code::CustodyBadReceiver,
+        Code::CustodyWrongReceiver,
+        Code::CustodyWrongRelease,
+        Code::CustodyDoubleRelease,
+        Code::CustodyAfterDisposal,
+        Code::CustodySealBroken,
+        Code::CustodyBadReceipt,
+        Code::EvidenceMismatch,
+        Code::BadReference,
     ];
 
     /// The stable upper-case name.
@@ -143,6 +181,18 @@ impl Code {
             Code::BadCheckpoint => "BAD_CHECKPOINT",
             Code::CheckpointMismatch => "CHECKPOINT_MISMATCH",
             Code::Truncated => "TRUNCATED",
+            Code::CustodyUnknownItem => "CUSTODY_UNKNOWN_ITEM",
+            Code::CustodyDuplicateItem => "CUSTODY_DUPLICATE_ITEM",
+            Code::CustodyNotHolder => "CUSTODY_NOT_HOLDER",
+            Code::CustodyBadReceiver => "CUSTODY_BAD_RECEIVER",
+            Code::CustodyWrongReceiver => "CUSTODY_WRONG_RECEIVER",
+            Code::CustodyWrongRelease => "CUSTODY_WRONG_RELEASE",
+            Code::CustodyDoubleRelease => "CUSTODY_DOUBLE_RELEASE",
+            Code::CustodyAfterDisposal => "CUSTODY_AFTER_DISPOSAL",
+            Code::CustodySealBroken => "CUSTODY_SEAL_BROKEN",
+            Code::CustodyBadReceipt => "CUSTODY_BAD_RECEIPT",
+            Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
+            Code::BadReference => "BAD_REFERENCE",
         }
     }
 }
@@ -246,16 +296,24 @@ impl Report {
 
 /// Checks a stream of records in order, storage-free. Feed it every record
 /// with its stored position; read the result with [`ChainVerifier::finish`].
-pub struct ChainVerifier {
+pub struct ChainVerifier<'a> {
     alg: HashAlg,
     expected: u64,
     last_leaf: Hash,
     last_time: Option<Timestamp>,
     members: Members,
+    custody: Custody,
     frontier: Frontier,
     report: Report,
     watch: BTreeMap<u64, Vec<Watched>>,
+    /// Finds the seq of an earlier entry by leaf hash (for references).
+    lookup: Option<LeafLookup<'a>>,
+    /// The item the last pushed entry concerns (for index checks).
+    last_item: Option<String>,
 }
+
+/// Finds the seq of an entry by its leaf hash.
+pub type LeafLookup<'a> = Box<dyn Fn(&Hash) -> Option<u64> + 'a>;
 
 /// A checkpoint to compare with the ledger when the tree reaches its size.
 pub struct Watched {
@@ -288,22 +346,42 @@ pub struct VerifyOptions {
     pub against: Vec<External>,
 }
 
-impl ChainVerifier {
+impl<'a> ChainVerifier<'a> {
     /// Start a verifier for a ledger hashed with `alg`.
-    pub fn new(alg: HashAlg) -> ChainVerifier {
+    pub fn new(alg: HashAlg) -> ChainVerifier<'a> {
         ChainVerifier {
             alg,
             expected: 0,
             last_leaf: Hash::ZERO,
             last_time: None,
             members: Members::new(),
+            custody: Custody::new(),
             frontier: Frontier::new(),
             report: Report {
                 hash: Some(alg),
                 ..Report::default()
             },
             watch: BTreeMap::new(),
+            lookup: None,
+            last_item: None,
         }
+    }
+
+    /// Check references (correction targets, related entries) with `f`.
+    /// Without it, references are not checked.
+    pub fn with_lookup(mut self, f: LeafLookup<'a>) -> Self {
+        self.lookup = Some(f);
+        self
+    }
+
+    /// The evidence item of the entry pushed last, if any.
+    pub fn take_item(&mut self) -> Option<String> {
+        self.last_item.take()
+    }
+
+    /// Custody as recomputed so far.
+    pub fn custody(&self) -> &Custody {
+        &self.custody
     }
 
     /// Compare a checkpoint with the ledger once the tree reaches its size.
@@ -399,13 +477,13 @@ impl ChainVerifier {
         // H(0x00 || record), RFC 9162 §2.1.1, over the bytes as stored.
         let leaf = self.alg.leaf(raw);
         let created = self.frontier.append(self.alg, leaf);
-        self.check_entry(pos, raw);
+        self.check_entry(pos, raw, &leaf);
         self.last_leaf = leaf;
         self.check_watched();
         (leaf, created)
     }
 
-    fn check_entry(&mut self, pos: u64, raw: &[u8]) {
+    fn check_entry(&mut self, pos: u64, raw: &[u8], leaf: &Hash) {
         let record = match Record::decode(raw) {
             Ok(r) => r,
             Err(e) => return self.entry_error(pos, "record", &e),
@@ -498,8 +576,62 @@ impl ChainVerifier {
                 }
             }
         }
+        let bad_refs: Vec<Hash> = match &self.lookup {
+            Some(lookup) => crate::ledger::references(&entry.body)
+                .into_iter()
+                .filter(|h| !lookup(h).is_some_and(|s| s < pos))
+                .copied()
+                .collect(),
+            None => Vec::new(),
+        };
+        for h in bad_refs {
+            valid = false;
+            self.problem(
+                Code::BadReference,
+                pos,
+                format!("refers to {}, which is not an earlier entry", short(&h)),
+            );
+        }
+        self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
+        if valid {
+            match self.custody.check(&entry, &entry.ledger, &self.members) {
+                Err(e) => {
+                    valid = false;
+                    let code = match e {
+                        CustodyError::UnknownItem(_) => Code::CustodyUnknownItem,
+                        CustodyError::DuplicateItem { .. } => Code::CustodyDuplicateItem,
+                        CustodyError::NotHolder { .. } => Code::CustodyNotHolder,
+                        CustodyError::BadReceiver(_) => Code::CustodyBadReceiver,
+                        CustodyError::WrongReceiver { .. } => Code::CustodyWrongReceiver,
+                        CustodyError::WrongRelease { .. } => Code::CustodyWrongRelease,
+                        CustodyError::DoubleRelease { .. } => Code::CustodyDoubleRelease,
+                        CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
+                        CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
+                        _ => Code::EvidenceMismatch,
+                    };
+                    self.problem(code, pos, e.to_string());
+                }
+                Ok(findings) => {
+                    for f in findings {
+                        match f {
+                            Finding::SealBroken { item } => self.problem(
+                                Code::CustodySealBroken,
+                                pos,
+                                format!("{item} was received with its seal broken"),
+                            ),
+                            Finding::DigestMismatch { item, file } => self.problem(
+                                Code::EvidenceMismatch,
+                                pos,
+                                format!("{item} file {file:?} no longer matches its intake digests"),
+                            ),
+                        }
+                    }
+                }
+            }
+        }
         if valid {
             self.members.apply(&entry);
+            self.custody.apply(&entry, leaf);
         }
     }
 
@@ -574,6 +706,7 @@ fn short(h: &Hash) -> String {
 struct Pending {
     nodes: Vec<(NodeId, Hash, u64)>,
     leaves: Vec<(Hash, u64)>,
+    items: Vec<(String, u64, Hash)>,
 }
 
 /// Verify a whole ledger store: every record, then every cache and every
@@ -599,7 +732,16 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         }
     });
     let alg = genesis_alg.or(meta_alg).unwrap_or(HashAlg::Blake3);
-    let mut v = ChainVerifier::new(alg);
+    let lookup = |h: &Hash| -> Option<u64> {
+        store
+            .get(CF_INDEX, &ledger::index_key(h))
+            .ok()
+            .flatten()
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(u64::from_be_bytes)
+    };
+    let mut v = ChainVerifier::new(alg).with_lookup(Box::new(lookup));
+    let mut item_rows_expected = 0u64;
     // Stored checkpoints, then the ones given from outside.
     // (label, size it is stored under, note bytes, trusted keys)
     type Source = (String, Option<u64>, Vec<u8>, Vec<VerifierKey>);
@@ -663,6 +805,10 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         let pos = u64::from_be_bytes(kb);
         let (leaf, created) = v.push(pos, &raw);
         pending.leaves.push((leaf, pos));
+        if let Some(item) = v.take_item() {
+            item_rows_expected += 1;
+            pending.items.push((item, pos, leaf));
+        }
         pending
             .nodes
             .extend(created.into_iter().map(|(id, h)| (id, h, pos)));
@@ -674,6 +820,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     let head_now = v.tree_head();
     let (last_leaf, last_time) = v.last();
     let members = v.members().clone();
+    let custody = v.custody().clone();
     let mut report = v.finish();
     for p in extra {
         report.push(p.code, p.seq, p.area, p.message);
@@ -818,11 +965,51 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
             format!("{extra_nodes} stored tree nodes lie beyond the {} entries present (truncated or rewritten ledger)", size.0),
         );
     }
-    // index: exactly one row per entry.
-    let mut rows = 0u64;
+    // meta: evidence item rows.
+    let mut stored_items = 0usize;
+    for kv in store.iter_from(CF_META, ledger::META_ITEM_PREFIX) {
+        let (k, val) = kv?;
+        let Some(id) = k.strip_prefix(ledger::META_ITEM_PREFIX) else {
+            break;
+        };
+        stored_items += 1;
+        let id = String::from_utf8_lossy(id).to_string();
+        let ok = ItemState::decode(&id, &val).is_some_and(|st| custody.get(&id) == Some(&st));
+        if !ok {
+            report.push(
+                Code::MetaMismatch,
+                None,
+                "meta",
+                format!("item row {id:?} differs from the custody recomputed from entries"),
+            );
+        }
+    }
+    let expected_items = custody.iter().count();
+    if stored_items < expected_items {
+        report.push(
+            Code::MetaMismatch,
+            None,
+            "meta",
+            format!("{stored_items} item rows stored, {expected_items} items taken in"),
+        );
+    }
+    // index: one leaf row per entry, one item row per item entry.
+    let (mut rows, mut item_rows) = (0u64, 0u64);
     for kv in store.iter_from(CF_INDEX, &[]) {
-        kv?;
-        rows += 1;
+        let (k, _) = kv?;
+        if k.first() == Some(&ledger::INDEX_ITEM_PREFIX) {
+            item_rows += 1;
+        } else {
+            rows += 1;
+        }
+    }
+    if item_rows != item_rows_expected {
+        report.push(
+            Code::IndexMismatch,
+            None,
+            "index",
+            format!("{item_rows} item index rows for {item_rows_expected} evidence and custody entries"),
+        );
     }
     if rows != report.entries {
         report.push(
@@ -867,6 +1054,22 @@ fn flush(store: &Store, p: &mut Pending, report: &mut Report) -> Result<(), Stor
             );
         }
     }
+    let keys: Vec<Vec<u8>> = p
+        .items
+        .iter()
+        .map(|(item, seq, _)| ledger::item_index_key(item, Seq(*seq)))
+        .collect();
+    for (got, (item, seq, leaf)) in store.multi_get(CF_INDEX, &keys)?.into_iter().zip(&p.items) {
+        if got.as_deref() != Some(leaf.as_bytes().as_slice()) {
+            report.push(
+                Code::IndexMismatch,
+                Some(*seq),
+                "index",
+                format!("item index row for {item} is missing or wrong"),
+            );
+        }
+    }
+    p.items.clear();
     p.nodes.clear();
     p.leaves.clear();
     Ok(())
