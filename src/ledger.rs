@@ -549,6 +549,46 @@ impl Ledger {
         Ok(())
     }
 
+    /// Check whether `signer` could append `body` now, without writing:
+    /// membership, role, custody and references (used before slow work
+    /// such as hashing evidence, so a refusal comes first).
+    pub fn precheck(&self, body: &Body, signer: &Signer) -> Result<(), LedgerError> {
+        let entry = Entry {
+            ledger: self.id,
+            seq: Seq(self.head.tree.size.0),
+            prev: self.head.last,
+            time: self.head.time,
+            author: signer.public(),
+            body: body.clone(),
+            sd: Vec::new(),
+        };
+        let st = self.staged();
+        st.members.check(&entry)?;
+        st.custody.check(&entry, &self.id, &st.members)?;
+        self.check_references(&entry, &st)
+    }
+
+    /// Seqs and records of every entry about evidence item `item`, in order
+    /// (from the `index` item rows).
+    pub fn item_records(&self, item: &str) -> Result<Vec<(Seq, Vec<u8>)>, LedgerError> {
+        let mut prefix = vec![INDEX_ITEM_PREFIX];
+        prefix.extend_from_slice(item.as_bytes());
+        prefix.push(0);
+        let mut out = Vec::new();
+        for kv in self.store.iter_from(CF_INDEX, &prefix) {
+            let (k, _) = kv?;
+            if !k.starts_with(&prefix) || k.len() != prefix.len() + 8 {
+                break;
+            }
+            let seq = Seq(u64::from_be_bytes(k[prefix.len()..].try_into().expect("8")));
+            let raw = self
+                .record_bytes(seq)?
+                .ok_or_else(|| LedgerError::Damaged(format!("item row points at missing entry {seq}")))?;
+            out.push((seq, raw));
+        }
+        Ok(out)
+    }
+
     /// The stored record bytes at `seq`.
     pub fn record_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
         Ok(self.store.get(CF_ENTRIES, &seq.key())?)

@@ -11,6 +11,7 @@ pub mod codec;
 pub mod custody;
 pub mod edtf;
 pub mod entry;
+pub mod evidence;
 pub mod hash;
 pub mod keys;
 pub mod kinds;
@@ -22,6 +23,7 @@ pub mod proof;
 pub mod prooffile;
 pub mod sig;
 pub mod store;
+pub mod timeline;
 pub mod verify;
 pub mod witness;
 

@@ -177,6 +177,7 @@ fn verify_against_detects_rewrite_and_truncation() {
             bytes: cp7.clone(),
             trust: vec![],
         }],
+        ..Default::default()
     };
     let r = verify_store_with(re.store(), &opts).unwrap();
     assert_eq!(r.problems.len(), 1, "{:#?}", r.problems);
@@ -214,6 +215,7 @@ fn verify_against_detects_rewrite_and_truncation() {
                 bytes: foreign,
                 trust: vec![],
             }],
+            ..Default::default()
         },
     )
     .unwrap();

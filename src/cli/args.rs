@@ -133,6 +133,53 @@ pub enum Command {
         /// (default: any authority of this ledger). Repeatable.
         #[arg(long, value_name = "VKEY")]
         trust: Vec<String>,
+        /// Also re-hash every evidence file stored in the ledger's blob store.
+        #[arg(long)]
+        evidence: bool,
+    },
+    /// Record events: what happened, when (EDTF), and who says so.
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// Record notifications: who told whom, how, when.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+    /// Record investigative actions and their legal authority.
+    #[command(subcommand)]
+    Action(ActionCommand),
+    /// Take in evidence with fixity digests, re-verify it, list and show items.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Two-step chain of custody: release to a named receiver, receipt by them.
+    #[command(subcommand)]
+    Custody(CustodyCommand),
+    /// Correct fields of an earlier entry (nothing is deleted; both are shown).
+    #[command(after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\"")]
+    Correct {
+        /// The entry: seq or leaf hash.
+        entry: String,
+        /// FIELD=VALUE (repeatable), field names as in the entry's body.
+        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+        set: Vec<String>,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// The case timeline, ordered by when things happened (EDTF), with the
+    /// recorded time beside each; approximate dates marked, corrections applied.
+    #[command(after_help = "Example:\n  caselog timeline\n  caselog timeline --from 2008-10 --to 2008-11 --kind event --json")]
+    Timeline {
+        /// Only what overlaps this EDTF date or later.
+        #[arg(long, value_name = "EDTF")]
+        from: Option<String>,
+        /// Only what overlaps this EDTF date or earlier.
+        #[arg(long, value_name = "EDTF")]
+        to: Option<String>,
+        /// Only these kinds (repeatable).
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// JSON lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Sign the current head as a checkpoint (C2SP signed note) with an
     /// authority's --key and store it; or list, show, add cosignatures.
@@ -180,6 +227,245 @@ pub enum Command {
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
     Witness(WitnessCommand),
+}
+
+/// `caselog event ...`
+#[derive(Subcommand, Debug)]
+pub enum EventCommand {
+    /// Append an event.
+    #[command(after_help = "Example:\n  caselog event add --title \"Extortion letter received\" --occurred 2008-10~ \\\n      --source \"company press release\" --grade B2 --tag extortion")]
+    Add(EventAdd),
+}
+
+/// Arguments of `event add`.
+#[derive(Args, Debug)]
+pub struct EventAdd {
+    /// Short title.
+    #[arg(long)]
+    pub title: String,
+    /// When it happened, EDTF (2008-10~, 2006-06?, 2008-11-06, 2008-10-01/2008-10-15).
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: String,
+    /// Longer description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Where.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// A source (repeatable); each needs a --grade, in the same order.
+    #[arg(long = "source", value_name = "NAME")]
+    pub sources: Vec<String>,
+    /// Admiralty grade of the source at the same position: A-F reliability + 1-6 credibility, e.g. B2.
+    #[arg(long = "grade", value_name = "GRADE")]
+    pub grades: Vec<String>,
+    /// Reference (URL, document id) of the source at the same position.
+    #[arg(long = "source-ref", value_name = "REF")]
+    pub source_refs: Vec<String>,
+    /// Tag (repeatable).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    /// A related entry, by seq or leaf hash (repeatable).
+    #[arg(long = "ref", value_name = "ENTRY")]
+    pub refs: Vec<String>,
+}
+
+/// `caselog notify ...`
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommand {
+    /// Append a notification.
+    #[command(after_help = "Example:\n  caselog notify add --by \"university system president\" --to \"university employees\" \\\n      --channel email --sent 2008-11-06 --subject \"Express investigation\"")]
+    Add {
+        /// Who notified.
+        #[arg(long)]
+        by: String,
+        /// Whom (description of the recipients).
+        #[arg(long)]
+        to: String,
+        /// How many recipients.
+        #[arg(long)]
+        count: Option<u64>,
+        /// letter, email, phone, press, portal or other.
+        #[arg(long, value_parser = ["letter", "email", "phone", "press", "portal", "other"])]
+        channel: String,
+        /// When sent (EDTF).
+        #[arg(long, value_name = "EDTF")]
+        sent: String,
+        /// Subject line.
+        #[arg(long)]
+        subject: Option<String>,
+        /// A copy of the letter or template, to record its digest.
+        #[arg(long, value_name = "PATH")]
+        template: Option<PathBuf>,
+    },
+}
+
+/// `caselog action ...`
+#[derive(Subcommand, Debug)]
+pub enum ActionCommand {
+    /// Append an investigative action.
+    #[command(after_help = "Example:\n  caselog action add --title \"Subpoena for mail-room logs\" --occurred 2008-11-10 --authority SUBP-2008-114")]
+    Add {
+        /// What was done.
+        #[arg(long)]
+        title: String,
+        /// When (EDTF).
+        #[arg(long, value_name = "EDTF")]
+        occurred: String,
+        /// Who did it (default: the signer's name).
+        #[arg(long)]
+        by: Option<String>,
+        /// Legal authority: warrant, subpoena or consent id.
+        #[arg(long)]
+        authority: Option<String>,
+        /// Outcome.
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+}
+
+/// `caselog evidence ...`
+#[derive(Subcommand, Debug)]
+pub enum EvidenceCommand {
+    /// Take an item into evidence: BLAKE3 and SHA-256 of each file in one read pass.
+    #[command(after_help = "Example:\n  caselog evidence add EV-0001 --description \"Scan of the extortion letter\" \\\n      --file letter-scan.pdf --collected 2008-10~ --seal S-1187 --copy")]
+    Add {
+        /// Item id, e.g. EV-0001 (unique in the ledger).
+        item: String,
+        /// What it is.
+        #[arg(long)]
+        description: String,
+        /// A file of the item (repeatable).
+        #[arg(long = "file", value_name = "PATH")]
+        files: Vec<PathBuf>,
+        /// Who collected it (default: the signer's name).
+        #[arg(long)]
+        collected_by: Option<String>,
+        /// When collected (EDTF; default: today).
+        #[arg(long, value_name = "EDTF")]
+        collected: Option<String>,
+        /// Where.
+        #[arg(long)]
+        location: Option<String>,
+        /// Seal number.
+        #[arg(long)]
+        seal: Option<String>,
+        /// Also keep a copy of each file in the ledger's blob store.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Re-hash an outside copy of an item's file and record the result.
+    #[command(after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way).\n\nExample:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf")]
+    Verify {
+        /// Item id.
+        item: String,
+        /// The copy to check.
+        path: PathBuf,
+        /// Which of the item's files it is (default: the copy's file name).
+        #[arg(long)]
+        file: Option<String>,
+    },
+    /// List items with holder and status.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an item: files with BLAKE3 and SHA-256 (hex), holder, history.
+    Show {
+        /// Item id.
+        item: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that the holder destroyed the item.
+    Dispose {
+        /// Item id.
+        item: String,
+        /// How.
+        #[arg(long)]
+        method: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record that the holder returned the item to its owner.
+    Return {
+        /// Item id.
+        item: String,
+        /// To whom.
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `caselog custody ...`
+#[derive(Subcommand, Debug)]
+pub enum CustodyCommand {
+    /// Release an item you hold to a named member (step 1 of 2).
+    #[command(after_help = "Example:\n  caselog custody release EV-0001 --to \"State crime lab\" --reason \"document examination\"")]
+    Release {
+        /// Item id.
+        item: String,
+        /// Receiver: member name, .pub file or key.
+        #[arg(long)]
+        to: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Where.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// Receive an item released to you (step 2 of 2), signed with your --key.
+    Receive {
+        /// Item id.
+        item: String,
+        /// The seal was found broken.
+        #[arg(long)]
+        seal_broken: bool,
+        /// Condition on receipt.
+        #[arg(long)]
+        condition: Option<String>,
+    },
+    /// External receiver: sign a receipt file offline with your --key (no ledger needed).
+    #[command(after_help = "Example:\n  caselog custody receipt --key lab.key --ledger-id 0a6b... --item EV-0001 \\\n      --release 5ba6... --out EV-0001.receipt")]
+    Receipt {
+        /// Ledger id (printed by `custody release`).
+        #[arg(long)]
+        ledger_id: String,
+        /// Item id.
+        #[arg(long)]
+        item: String,
+        /// Leaf hash of the release (printed by `custody release`).
+        #[arg(long)]
+        release: String,
+        /// The seal was found broken.
+        #[arg(long)]
+        seal_broken: bool,
+        /// Condition on receipt.
+        #[arg(long)]
+        condition: Option<String>,
+        /// Where to write the receipt.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Holder: record an external receiver's signed receipt.
+    ImportReceipt {
+        /// The receipt file.
+        file: PathBuf,
+    },
+    /// An item's holders over time, who signed what, and any breaks.
+    Show {
+        /// Item id.
+        item: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `caselog checkpoint ...`

@@ -3,6 +3,7 @@
 //! hint and exit code; the library never prints.
 
 mod args;
+mod domain;
 mod error;
 mod proofs;
 mod render;
@@ -108,6 +109,7 @@ enum Checked {
         dir: PathBuf,
         json: bool,
         against: Vec<External>,
+        evidence: bool,
     },
     CheckpointSign {
         dir: PathBuf,
@@ -163,6 +165,7 @@ enum Checked {
     WitnessShow {
         state: PathBuf,
     },
+    Domain(domain::DomainCmd),
 }
 
 /// Read a small input file, naming it in the error.
@@ -430,10 +433,18 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 json: *json,
             }
         }
+        Command::Event(_)
+        | Command::Notify(_)
+        | Command::Action(_)
+        | Command::Evidence(_)
+        | Command::Custody(_)
+        | Command::Correct { .. }
+        | Command::Timeline { .. } => Checked::Domain(domain::validate(&cli)?),
         Command::Verify {
             json,
             against,
             trust,
+            evidence,
         } => {
             let trust = parse_vkeys(trust, "--trust key")?;
             let against = against
@@ -450,6 +461,7 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 dir: need_ledger_dir(&cli.ledger)?,
                 json: *json,
                 against,
+                evidence: *evidence,
             }
         }
         Command::Checkpoint { cmd, out } => {
@@ -788,9 +800,20 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             };
             out(&s)?;
         }
-        Checked::Verify { dir, json, against } => {
+        Checked::Verify {
+            dir,
+            json,
+            against,
+            evidence,
+        } => {
             let store = caselog::store::Store::open(&dir, false)?;
-            let report = caselog::verify_store_with(&store, &caselog::VerifyOptions { against })?;
+            let report = caselog::verify_store_with(
+                &store,
+                &caselog::VerifyOptions {
+                    against,
+                    evidence_dir: evidence.then(|| dir.clone()),
+                },
+            )?;
             if json {
                 out(&(serde_json::to_string_pretty(&report.to_json()).expect("json") + "\n"))?;
             } else {
@@ -798,6 +821,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             }
             return Ok(if report.is_ok() { 0 } else { 1 });
         }
+        Checked::Domain(d) => return domain::run(d),
         other => return proofs::run(other),
     }
     Ok(0)
