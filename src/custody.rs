@@ -49,7 +49,13 @@ impl ItemState {
                     self.files
                         .iter()
                         .map(|(k, (b, s))| {
-                            (k.clone(), Value::Array(vec![Value::Bytes(b.0.to_vec()), Value::Bytes(s.0.to_vec())]))
+                            (
+                                k.clone(),
+                                Value::Array(vec![
+                                    Value::Bytes(b.0.to_vec()),
+                                    Value::Bytes(s.0.to_vec()),
+                                ]),
+                            )
                         })
                         .collect(),
                 ),
@@ -57,11 +63,17 @@ impl ItemState {
         if let Some((r, to)) = &self.pending {
             m = m.put(
                 "pending",
-                Value::Array(vec![Value::Bytes(r.0.to_vec()), Value::Bytes(to.0.to_vec())]),
+                Value::Array(vec![
+                    Value::Bytes(r.0.to_vec()),
+                    Value::Bytes(to.0.to_vec()),
+                ]),
             );
         }
         if let Some((how, s)) = &self.closed {
-            m = m.put("closed", Value::Array(vec![Value::Text(how.clone()), Value::Uint(s.0)]));
+            m = m.put(
+                "closed",
+                Value::Array(vec![Value::Text(how.clone()), Value::Uint(s.0)]),
+            );
         }
         codec::encode(&m.build())
     }
@@ -71,7 +83,9 @@ impl ItemState {
         let pair = |v: Value| -> Option<(Hash, Hash)> {
             match v {
                 Value::Array(a) if a.len() == 2 => match (&a[0], &a[1]) {
-                    (Value::Bytes(x), Value::Bytes(y)) => Some((Hash::from_slice(x)?, Hash::from_slice(y)?)),
+                    (Value::Bytes(x), Value::Bytes(y)) => {
+                        Some((Hash::from_slice(x)?, Hash::from_slice(y)?))
+                    }
                     _ => None,
                 },
                 _ => None,
@@ -81,7 +95,10 @@ impl ItemState {
         let intake = Seq(r.uint("intake").ok()?);
         let holder = MemberKey(r.fixed::<32>("holder").ok()?);
         let files = match r.req("files").ok()? {
-            Value::Map(m) => m.into_iter().map(|(k, v)| Some((k, pair(v)?))).collect::<Option<_>>()?,
+            Value::Map(m) => m
+                .into_iter()
+                .map(|(k, v)| Some((k, pair(v)?)))
+                .collect::<Option<_>>()?,
             _ => return None,
         };
         let pending = match r.opt("pending") {
@@ -123,13 +140,21 @@ pub enum CustodyError {
     DuplicateItem { item: String, at: u64 },
     /// Release, disposal or return by someone who does not hold the item.
     #[error("{who} does not hold {item} (held by {holder})")]
-    NotHolder { item: String, who: String, holder: String },
+    NotHolder {
+        item: String,
+        who: String,
+        holder: String,
+    },
     /// A release naming a receiver who is not an active member.
     #[error("receiver {0} is not an active member")]
     BadReceiver(String),
     /// A receipt by someone other than the named receiver.
     #[error("{item} was released to {expected}, but received by {got}")]
-    WrongReceiver { item: String, expected: String, got: String },
+    WrongReceiver {
+        item: String,
+        expected: String,
+        got: String,
+    },
     /// A receipt that does not answer the item's pending release.
     #[error("{item}: the receipt answers no pending release of this item")]
     WrongRelease { item: String },
@@ -202,7 +227,12 @@ impl Custody {
 
     /// Check `entry` (whose leaf hash is `leaf`) against custody so far.
     /// `Ok` carries findings to report; `Err` is a break.
-    pub fn check(&self, entry: &Entry, ledger: &LedgerId, members: &Members) -> Result<Vec<Finding>, CustodyError> {
+    pub fn check(
+        &self,
+        entry: &Entry,
+        ledger: &LedgerId,
+        members: &Members,
+    ) -> Result<Vec<Finding>, CustodyError> {
         let Body::Domain(d) = &entry.body else {
             return Ok(Vec::new());
         };
@@ -235,10 +265,13 @@ impl Custody {
             }
             Domain::EvidenceVerify(b) => {
                 let s = self.open_item(&b.item)?;
-                let (b3, sha) = s.files.get(&b.file.name).ok_or_else(|| CustodyError::BadVerify {
-                    item: b.item.clone(),
-                    reason: format!("no file named {:?} was taken in", b.file.name),
-                })?;
+                let (b3, sha) =
+                    s.files
+                        .get(&b.file.name)
+                        .ok_or_else(|| CustodyError::BadVerify {
+                            item: b.item.clone(),
+                            reason: format!("no file named {:?} was taken in", b.file.name),
+                        })?;
                 let same = *b3 == b.file.blake3 && *sha == b.file.sha256;
                 if same != b.matches {
                     return Err(CustodyError::BadVerify {
@@ -274,10 +307,14 @@ impl Custody {
             Domain::CustodyReceive(b) => {
                 let s = self.open_item(&b.item)?;
                 let Some((release, to)) = &s.pending else {
-                    return Err(CustodyError::WrongRelease { item: b.item.clone() });
+                    return Err(CustodyError::WrongRelease {
+                        item: b.item.clone(),
+                    });
                 };
                 if *release != b.release {
-                    return Err(CustodyError::WrongRelease { item: b.item.clone() });
+                    return Err(CustodyError::WrongRelease {
+                        item: b.item.clone(),
+                    });
                 }
                 let receiver = match &b.receipt {
                     None => entry.author,
@@ -295,14 +332,19 @@ impl Custody {
                             _ => {
                                 return Err(CustodyError::BadReceipt {
                                     item: b.item.clone(),
-                                    reason: format!("signer {} is not an enrolled external member", name(&rc.key)),
+                                    reason: format!(
+                                        "signer {} is not an enrolled external member",
+                                        name(&rc.key)
+                                    ),
                                 })
                             }
                         }
                         let msg = receipt_message(ledger, b, &rc.key, &rc.time);
-                        sig::verify(&rc.key.0, &msg, &rc.sig).map_err(|e| CustodyError::BadReceipt {
-                            item: b.item.clone(),
-                            reason: format!("signature does not verify ({e})"),
+                        sig::verify(&rc.key.0, &msg, &rc.sig).map_err(|e| {
+                            CustodyError::BadReceipt {
+                                item: b.item.clone(),
+                                reason: format!("signature does not verify ({e})"),
+                            }
                         })?;
                         rc.key
                     }
@@ -317,7 +359,9 @@ impl Custody {
                 Ok(if b.seal_intact {
                     Vec::new()
                 } else {
-                    vec![Finding::SealBroken { item: b.item.clone() }]
+                    vec![Finding::SealBroken {
+                        item: b.item.clone(),
+                    }]
                 })
             }
             _ => Ok(Vec::new()),
@@ -364,7 +408,11 @@ impl Custody {
                 Some(b.item.as_str())
             }
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
-                let how = if matches!(d, Domain::EvidenceDispose(_)) { "disposed" } else { "returned" };
+                let how = if matches!(d, Domain::EvidenceDispose(_)) {
+                    "disposed"
+                } else {
+                    "returned"
+                };
                 if let Some(s) = self.items.get_mut(&b.item) {
                     s.closed = Some((how.to_owned(), entry.seq));
                 }

@@ -112,10 +112,21 @@ pub fn blob_path(ledger_dir: &Path, b3: &Hash) -> PathBuf {
 /// Commit order: the copy is written to a temporary file beside its final
 /// place, synced, renamed to `blobs/xx/<blake3>`, and the directory synced;
 /// a crash leaves at most a stray temporary file, never a wrong blob.
-pub fn store_blob(ledger_dir: &Path, src: &Path, progress: &mut dyn FnMut(u64)) -> io::Result<Digests> {
+pub fn store_blob(
+    ledger_dir: &Path,
+    src: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Digests> {
     let tmp_dir = blob_dir(ledger_dir).join("tmp");
     fs::create_dir_all(&tmp_dir)?;
-    let tmp = tmp_dir.join(format!("in-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)));
+    let tmp = tmp_dir.join(format!(
+        "in-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
     let result = (|| {
         let mut out = File::create(&tmp)?;
         let d = hash_reader(File::open(src)?, Some(&mut out), progress)?;
@@ -169,8 +180,14 @@ mod tests {
         // SHA-256("abc") and BLAKE3("abc") are published values.
         let d = hash_reader(&b"abc"[..], None, &mut |_| {}).unwrap();
         assert_eq!(d.size, 3);
-        assert_eq!(d.sha256.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(d.blake3.to_hex(), "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85");
+        assert_eq!(
+            d.sha256.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            d.blake3.to_hex(),
+            "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+        );
         for n in [0usize, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
             let data: Vec<u8> = (0..n).map(|i| (i * 31 % 251) as u8).collect();
             let d = hash_reader(&data[..], None, &mut |_| {}).unwrap();

@@ -30,7 +30,8 @@ pub fn valid_item_id(s: &str) -> bool {
     !b.is_empty()
         && b.len() <= 64
         && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
 }
 
 /// An Admiralty grade: source reliability `A`-`F` and information
@@ -48,7 +49,10 @@ fn edtf(r: &mut MapReader, key: &str, what: &str) -> Result<Edtf, SchemaError> {
 fn item(r: &mut MapReader, what: &str) -> Result<String, SchemaError> {
     let s = r.text("item")?;
     if !valid_item_id(&s) {
-        return Err(invalid(&format!("{what}.item"), format!("{s:?} is not an item id like EV-0001")));
+        return Err(invalid(
+            &format!("{what}.item"),
+            format!("{s:?} is not an item id like EV-0001"),
+        ));
     }
     Ok(s)
 }
@@ -91,7 +95,10 @@ impl Source {
         let name = r.text_nonempty("name", MAX_SHORT_TEXT)?;
         let grade = r.text("grade")?;
         if !valid_grade(&grade) {
-            return Err(invalid("source.grade", format!("{grade:?} is not an Admiralty grade A-F + 1-6 such as B2")));
+            return Err(invalid(
+                "source.grade",
+                format!("{grade:?} is not an Admiralty grade A-F + 1-6 such as B2"),
+            ));
         }
         let reference = r.opt_text("ref", MAX_SHORT_TEXT)?;
         let digest = r.opt_fixed::<32>("digest")?.map(Hash);
@@ -409,14 +416,20 @@ impl Domain {
                 b.to,
                 b.count.map(|c| format!(" ({c})")).unwrap_or_default(),
                 b.channel,
-                b.subject.as_ref().map(|s| format!(": {s}")).unwrap_or_default()
+                b.subject
+                    .as_ref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default()
             ),
             Domain::Action(b) => format!(
                 "[{}] {} by {}{}",
                 b.occurred,
                 b.title,
                 b.by,
-                b.authority.as_ref().map(|a| format!(" under {a}")).unwrap_or_default()
+                b.authority
+                    .as_ref()
+                    .map(|a| format!(" under {a}"))
+                    .unwrap_or_default()
             ),
             Domain::EvidenceIntake(b) => format!(
                 "[{}] {} taken in: {} ({} file{})",
@@ -430,21 +443,39 @@ impl Domain {
                 "{} file {} re-hashed: {}",
                 b.item,
                 b.file.name,
-                if b.matches { "digests match intake" } else { "DIGESTS DIFFER from intake" }
+                if b.matches {
+                    "digests match intake"
+                } else {
+                    "DIGESTS DIFFER from intake"
+                }
             ),
-            Domain::EvidenceDispose(b) => format!("{} disposed ({}): {}", b.item, b.detail, b.reason),
-            Domain::EvidenceReturn(b) => format!("{} returned to {}: {}", b.item, b.detail, b.reason),
-            Domain::CustodyRelease(b) => format!("{} released to key {}: {}", b.item, b.to.short(), b.reason),
+            Domain::EvidenceDispose(b) => {
+                format!("{} disposed ({}): {}", b.item, b.detail, b.reason)
+            }
+            Domain::EvidenceReturn(b) => {
+                format!("{} returned to {}: {}", b.item, b.detail, b.reason)
+            }
+            Domain::CustodyRelease(b) => {
+                format!("{} released to key {}: {}", b.item, b.to.short(), b.reason)
+            }
             Domain::CustodyReceive(b) => format!(
                 "{} received{}, seal {}",
                 b.item,
-                if b.receipt.is_some() { " (external receipt)" } else { "" },
+                if b.receipt.is_some() {
+                    " (external receipt)"
+                } else {
+                    ""
+                },
                 if b.seal_intact { "intact" } else { "BROKEN" }
             ),
             Domain::Correction(b) => format!(
                 "correction of {}: {} ({})",
                 &b.target.to_hex()[..16],
-                b.set.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "),
+                b.set
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 b.reason
             ),
         }
@@ -466,8 +497,14 @@ impl Domain {
                 .text("occurred", b.occurred.as_str())
                 .opt_text("location", b.location.as_deref())
                 .opt_array("sources", b.sources.iter().map(Source::to_value).collect())
-                .opt_array("tags", b.tags.iter().map(|t| Value::Text(t.clone())).collect())
-                .opt_array("refs", b.refs.iter().map(|h| Value::Bytes(h.0.to_vec())).collect())
+                .opt_array(
+                    "tags",
+                    b.tags.iter().map(|t| Value::Text(t.clone())).collect(),
+                )
+                .opt_array(
+                    "refs",
+                    b.refs.iter().map(|h| Value::Bytes(h.0.to_vec())).collect(),
+                )
                 .build(),
             Domain::Notification(b) => {
                 let mut m = MapBuilder::new()
@@ -535,7 +572,12 @@ impl Domain {
                 .bytes("target", &b.target.0)
                 .put(
                     "set",
-                    Value::Map(b.set.iter().map(|(k, v)| (k.clone(), Value::Text(v.clone()))).collect()),
+                    Value::Map(
+                        b.set
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                            .collect(),
+                    ),
                 )
                 .text("reason", &b.reason)
                 .build(),
@@ -578,7 +620,10 @@ fn read_event(v: Value) -> Result<Domain, SchemaError> {
         .into_iter()
         .map(|t| match t {
             Value::Text(s) if !s.trim().is_empty() && s.len() <= 255 => Ok(s),
-            _ => Err(invalid("event body.tags", "tags are non-empty text of at most 255 bytes")),
+            _ => Err(invalid(
+                "event body.tags",
+                "tags are non-empty text of at most 255 bytes",
+            )),
         })
         .collect::<Result<_, _>>()?;
     let refs = hashes(r.opt_array("refs", MAX_LIST)?, "event body.refs")?;
@@ -602,7 +647,10 @@ fn read_notification(v: Value) -> Result<Domain, SchemaError> {
     let count = r.opt_uint("count")?;
     let channel = r.text("channel")?;
     if !CHANNELS.contains(&channel.as_str()) {
-        return Err(invalid("notification body.channel", format!("{channel:?} is not one of {}", CHANNELS.join(", "))));
+        return Err(invalid(
+            "notification body.channel",
+            format!("{channel:?} is not one of {}", CHANNELS.join(", ")),
+        ));
     }
     let sent = edtf(&mut r, "sent", w)?;
     let subject = r.opt_text("subject", MAX_SHORT_TEXT)?;
@@ -654,7 +702,10 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
     let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
-        return Err(invalid("evidence.intake body.files", "file names must be unique within an item"));
+        return Err(invalid(
+            "evidence.intake body.files",
+            "file names must be unique within an item",
+        ));
     }
     r.finish()?;
     Ok(Domain::EvidenceIntake(EvidenceIntake {
@@ -675,7 +726,11 @@ fn read_verify(v: Value) -> Result<Domain, SchemaError> {
     let file = FileFixity::from_value(r.req("file")?)?;
     let matches = r.bool("matches")?;
     r.finish()?;
-    Ok(Domain::EvidenceVerify(EvidenceVerify { item, file, matches }))
+    Ok(Domain::EvidenceVerify(EvidenceVerify {
+        item,
+        file,
+        matches,
+    }))
 }
 
 fn read_close(v: Value, w: &'static str, detail_key: &str) -> Result<EvidenceClose, SchemaError> {
@@ -684,7 +739,11 @@ fn read_close(v: Value, w: &'static str, detail_key: &str) -> Result<EvidenceClo
     let detail = r.text_nonempty(detail_key, MAX_SHORT_TEXT)?;
     let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
     r.finish()?;
-    Ok(EvidenceClose { item, detail, reason })
+    Ok(EvidenceClose {
+        item,
+        detail,
+        reason,
+    })
 }
 
 fn read_dispose(v: Value) -> Result<Domain, SchemaError> {
@@ -724,7 +783,8 @@ fn read_receive(v: Value) -> Result<Domain, SchemaError> {
             let mut rr = MapReader::new("custody.receive body.receipt", m)?;
             let key = MemberKey(rr.fixed::<32>("key")?);
             let ts = rr.text("time")?;
-            let time = Timestamp::parse(&ts).ok_or_else(|| invalid("receipt.time", "not YYYY-MM-DDTHH:MM:SS.ffffffZ"))?;
+            let time = Timestamp::parse(&ts)
+                .ok_or_else(|| invalid("receipt.time", "not YYYY-MM-DDTHH:MM:SS.ffffffZ"))?;
             let sig = rr.fixed::<64>("sig")?;
             rr.finish()?;
             Some(Receipt { key, time, sig })
@@ -748,13 +808,27 @@ fn read_correction(v: Value) -> Result<Domain, SchemaError> {
         Value::Map(m) if !m.is_empty() && m.len() <= MAX_LIST => m
             .into_iter()
             .map(|(k, v)| match v {
-                Value::Text(t) if !k.is_empty() && k.len() <= 64 && t.len() <= MAX_NOTE_LEN => Ok((k, t)),
-                _ => Err(invalid("correction body.set", "field names (1-64 bytes) map to text values")),
+                Value::Text(t) if !k.is_empty() && k.len() <= 64 && t.len() <= MAX_NOTE_LEN => {
+                    Ok((k, t))
+                }
+                _ => Err(invalid(
+                    "correction body.set",
+                    "field names (1-64 bytes) map to text values",
+                )),
             })
             .collect::<Result<_, _>>()?,
-        _ => return Err(invalid("correction body.set", "must be a non-empty map of field → text")),
+        _ => {
+            return Err(invalid(
+                "correction body.set",
+                "must be a non-empty map of field → text",
+            ))
+        }
     };
     let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
     r.finish()?;
-    Ok(Domain::Correction(Correction { target, set, reason }))
+    Ok(Domain::Correction(Correction {
+        target,
+        set,
+        reason,
+    }))
 }

@@ -14,14 +14,14 @@ mod checkpoints;
 pub use checkpoints::checkpoint_key;
 
 use crate::codec::{self, MapBuilder, MapReader, Value};
+use crate::custody::{Custody, ItemState};
 use crate::entry::{
     Body, Entry, EntryError, LedgerId, LedgerOpen, MemberKey, Record, Role, Seq, Timestamp,
 };
 use crate::hash::{Hash, HashAlg};
 use crate::keys::Signer;
-use crate::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
-use crate::custody::{Custody, ItemState};
 use crate::kinds::Domain;
+use crate::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
 use crate::policy::{Member, Members, PolicyError};
 use crate::store::{Batch, Store, StoreError, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
 
@@ -581,9 +581,9 @@ impl Ledger {
                 break;
             }
             let seq = Seq(u64::from_be_bytes(k[prefix.len()..].try_into().expect("8")));
-            let raw = self
-                .record_bytes(seq)?
-                .ok_or_else(|| LedgerError::Damaged(format!("item row points at missing entry {seq}")))?;
+            let raw = self.record_bytes(seq)?.ok_or_else(|| {
+                LedgerError::Damaged(format!("item row points at missing entry {seq}"))
+            })?;
             out.push((seq, raw));
         }
         Ok(out)

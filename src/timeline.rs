@@ -82,7 +82,8 @@ impl Builder {
             return;
         };
         if let Domain::Correction(c) = d {
-            self.corrections.push((entry.seq, c.target, c.set.clone(), c.reason.clone()));
+            self.corrections
+                .push((entry.seq, c.target, c.set.clone(), c.reason.clone()));
             return;
         }
         let Some(occurred) = d.occurred() else {
@@ -124,7 +125,10 @@ impl Builder {
             let corrected = Domain::from_value(row.kind, Value::Map(m)).and_then(Result::ok);
             let applied = corrected.is_some();
             if let Some(d) = corrected {
-                row.occurred = d.occurred().cloned().unwrap_or_else(|| row.occurred.clone());
+                row.occurred = d
+                    .occurred()
+                    .cloned()
+                    .unwrap_or_else(|| row.occurred.clone());
                 row.summary = d.summary();
                 row.body = d;
             }

@@ -584,7 +584,7 @@ impl<'a> ChainVerifier<'a> {
         let bad_refs: Vec<Hash> = match &self.lookup {
             Some(lookup) => crate::ledger::references(&entry.body)
                 .into_iter()
-                .filter(|h| !lookup(h).is_some_and(|s| s < pos))
+                .filter(|h| lookup(h).is_none_or(|s| s >= pos))
                 .copied()
                 .collect(),
             None => Vec::new(),
@@ -627,7 +627,9 @@ impl<'a> ChainVerifier<'a> {
                             Finding::DigestMismatch { item, file } => self.problem(
                                 Code::EvidenceMismatch,
                                 pos,
-                                format!("{item} file {file:?} no longer matches its intake digests"),
+                                format!(
+                                    "{item} file {file:?} no longer matches its intake digests"
+                                ),
                             ),
                         }
                     }
@@ -1019,7 +1021,10 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                         Code::EvidenceMismatch,
                         Some(st.intake.0),
                         "evidence",
-                        format!("stored copy of {} file {name:?} cannot be read: {e}", st.item),
+                        format!(
+                            "stored copy of {} file {name:?} cannot be read: {e}",
+                            st.item
+                        ),
                     ),
                 }
             }
@@ -1040,7 +1045,9 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
             Code::IndexMismatch,
             None,
             "index",
-            format!("{item_rows} item index rows for {item_rows_expected} evidence and custody entries"),
+            format!(
+                "{item_rows} item index rows for {item_rows_expected} evidence and custody entries"
+            ),
         );
     }
     if rows != report.entries {

@@ -153,7 +153,9 @@ pub enum Command {
     #[command(subcommand)]
     Custody(CustodyCommand),
     /// Correct fields of an earlier entry (nothing is deleted; both are shown).
-    #[command(after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\"")]
+    #[command(
+        after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\""
+    )]
     Correct {
         /// The entry: seq or leaf hash.
         entry: String,
@@ -166,7 +168,9 @@ pub enum Command {
     },
     /// The case timeline, ordered by when things happened (EDTF), with the
     /// recorded time beside each; approximate dates marked, corrections applied.
-    #[command(after_help = "Example:\n  caselog timeline\n  caselog timeline --from 2008-10 --to 2008-11 --kind event --json")]
+    #[command(
+        after_help = "Example:\n  caselog timeline\n  caselog timeline --from 2008-10 --to 2008-11 --kind event --json"
+    )]
     Timeline {
         /// Only what overlaps this EDTF date or later.
         #[arg(long, value_name = "EDTF")]
@@ -233,7 +237,9 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum EventCommand {
     /// Append an event.
-    #[command(after_help = "Example:\n  caselog event add --title \"Extortion letter received\" --occurred 2008-10~ \\\n      --source \"company press release\" --grade B2 --tag extortion")]
+    #[command(
+        after_help = "Example:\n  caselog event add --title \"Extortion letter received\" --occurred 2008-10~ \\\n      --source \"company press release\" --grade B2 --tag extortion"
+    )]
     Add(EventAdd),
 }
 
@@ -273,7 +279,9 @@ pub struct EventAdd {
 #[derive(Subcommand, Debug)]
 pub enum NotifyCommand {
     /// Append a notification.
-    #[command(after_help = "Example:\n  caselog notify add --by \"university system president\" --to \"university employees\" \\\n      --channel email --sent 2008-11-06 --subject \"Express investigation\"")]
+    #[command(
+        after_help = "Example:\n  caselog notify add --by \"university system president\" --to \"university employees\" \\\n      --channel email --sent 2008-11-06 --subject \"Express investigation\""
+    )]
     Add {
         /// Who notified.
         #[arg(long)]
@@ -303,7 +311,9 @@ pub enum NotifyCommand {
 #[derive(Subcommand, Debug)]
 pub enum ActionCommand {
     /// Append an investigative action.
-    #[command(after_help = "Example:\n  caselog action add --title \"Subpoena for mail-room logs\" --occurred 2008-11-10 --authority SUBP-2008-114")]
+    #[command(
+        after_help = "Example:\n  caselog action add --title \"Subpoena for mail-room logs\" --occurred 2008-11-10 --authority SUBP-2008-114"
+    )]
     Add {
         /// What was done.
         #[arg(long)]
@@ -327,7 +337,9 @@ pub enum ActionCommand {
 #[derive(Subcommand, Debug)]
 pub enum EvidenceCommand {
     /// Take an item into evidence: BLAKE3 and SHA-256 of each file in one read pass.
-    #[command(after_help = "Example:\n  caselog evidence add EV-0001 --description \"Scan of the extortion letter\" \\\n      --file letter-scan.pdf --collected 2008-10~ --seal S-1187 --copy")]
+    #[command(
+        after_help = "Example:\n  caselog evidence add EV-0001 --description \"Scan of the extortion letter\" \\\n      --file letter-scan.pdf --collected 2008-10~ --seal S-1187 --copy"
+    )]
     Add {
         /// Item id, e.g. EV-0001 (unique in the ledger).
         item: String,
@@ -354,7 +366,9 @@ pub enum EvidenceCommand {
         copy: bool,
     },
     /// Re-hash an outside copy of an item's file and record the result.
-    #[command(after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way).\n\nExample:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf")]
+    #[command(
+        after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way).\n\nExample:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf"
+    )]
     Verify {
         /// Item id.
         item: String,
@@ -406,7 +420,9 @@ pub enum EvidenceCommand {
 #[derive(Subcommand, Debug)]
 pub enum CustodyCommand {
     /// Release an item you hold to a named member (step 1 of 2).
-    #[command(after_help = "Example:\n  caselog custody release EV-0001 --to \"State crime lab\" --reason \"document examination\"")]
+    #[command(
+        after_help = "Example:\n  caselog custody release EV-0001 --to \"State crime lab\" --reason \"document examination\""
+    )]
     Release {
         /// Item id.
         item: String,
@@ -432,7 +448,9 @@ pub enum CustodyCommand {
         condition: Option<String>,
     },
     /// External receiver: sign a receipt file offline with your --key (no ledger needed).
-    #[command(after_help = "Example:\n  caselog custody receipt --key lab.key --ledger-id 0a6b... --item EV-0001 \\\n      --release 5ba6... --out EV-0001.receipt")]
+    #[command(
+        after_help = "Example:\n  caselog custody receipt --key lab.key --ledger-id 0a6b... --item EV-0001 \\\n      --release 5ba6... --out EV-0001.receipt"
+    )]
     Receipt {
         /// Ledger id (printed by `custody release`).
         #[arg(long)]

@@ -9,18 +9,20 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use caselog::edtf::Edtf;
-use caselog::entry::{Body, Entry, LedgerId, MemberKey, Record, Seq, Timestamp, MAX_NOTE_LEN, MAX_SHORT_TEXT};
+use caselog::entry::{
+    Body, Entry, LedgerId, MemberKey, Record, Seq, Timestamp, MAX_NOTE_LEN, MAX_SHORT_TEXT,
+};
 use caselog::evidence::{self, Digests};
 use caselog::keys::{self, Signer};
 use caselog::kinds::{
-    self, Action, Correction, CustodyReceive, CustodyRelease, Domain, Event, EvidenceClose, EvidenceIntake,
-    EvidenceVerify, FileFixity, Notification, Receipt, Source,
+    self, Action, Correction, CustodyReceive, CustodyRelease, Domain, Event, EvidenceClose,
+    EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
 };
 use caselog::timeline::{self, Filter};
 use caselog::{Hash, Ledger, LedgerError};
 
 use super::args::{ActionCommand, CustodyCommand, EventCommand, EvidenceCommand, NotifyCommand};
-use super::error::{CliError, EXIT_INPUT};
+use super::error::CliError;
 use super::{check_text, load_signer, need_ledger_dir, out, read_input, Cli, Command};
 
 /// Exit status when a re-hash does not match.
@@ -112,7 +114,12 @@ pub(super) enum DomainCmd {
 }
 
 fn edtf(s: &str, flag: &str) -> Result<Edtf, CliError> {
-    Edtf::parse(s).map_err(|e| CliError::input(format!("--{flag}: {e}"), "give an EDTF date such as 2008-10~ or 2008-11-06"))
+    Edtf::parse(s).map_err(|e| {
+        CliError::input(
+            format!("--{flag}: {e}"),
+            "give an EDTF date such as 2008-10~ or 2008-11-06",
+        )
+    })
 }
 
 fn opt_text(v: &Option<String>, what: &str, max: usize) -> Result<Option<String>, CliError> {
@@ -131,12 +138,18 @@ fn item_id(s: &str) -> Result<String, CliError> {
 }
 
 fn hex32(s: &str, what: &str) -> Result<Hash, CliError> {
-    Hash::from_hex(s).ok_or_else(|| CliError::input(format!("{what} {s:?} is not 64 hex digits"), "copy it from `caselog custody release` output"))
+    Hash::from_hex(s).ok_or_else(|| {
+        CliError::input(
+            format!("{what} {s:?} is not 64 hex digits"),
+            "copy it from `caselog custody release` output",
+        )
+    })
 }
 
 /// Today as an EDTF day (UTC).
 fn today() -> Edtf {
-    Edtf::parse(&chrono::Utc::now().format("%Y-%m-%d").to_string()).expect("today is a valid EDTF day")
+    Edtf::parse(&chrono::Utc::now().format("%Y-%m-%d").to_string())
+        .expect("today is a valid EDTF day")
 }
 
 /// Validate a domain command before any database is opened.
@@ -146,12 +159,19 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             let dir = need_ledger_dir(&cli.ledger)?;
             if a.sources.len() != a.grades.len() {
                 return Err(CliError::input(
-                    format!("{} --source but {} --grade", a.sources.len(), a.grades.len()),
+                    format!(
+                        "{} --source but {} --grade",
+                        a.sources.len(),
+                        a.grades.len()
+                    ),
                     "give one --grade (e.g. B2) after each --source",
                 ));
             }
             if a.source_refs.len() > a.sources.len() {
-                return Err(CliError::input("more --source-ref than --source", "give each --source-ref after its --source"));
+                return Err(CliError::input(
+                    "more --source-ref than --source",
+                    "give each --source-ref after its --source",
+                ));
             }
             let mut sources = Vec::new();
             for (i, (name, grade)) in a.sources.iter().zip(&a.grades).enumerate() {
@@ -255,10 +275,17 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             let item = item_id(item)?;
             let mut names = std::collections::BTreeSet::new();
             for f in files {
-                let meta = std::fs::metadata(f)
-                    .map_err(|e| CliError::input(format!("cannot read {}: {e}", f.display()), "check the --file path"))?;
+                let meta = std::fs::metadata(f).map_err(|e| {
+                    CliError::input(
+                        format!("cannot read {}: {e}", f.display()),
+                        "check the --file path",
+                    )
+                })?;
                 if !meta.is_file() {
-                    return Err(CliError::input(format!("{} is not a regular file", f.display()), "give files, not directories"));
+                    return Err(CliError::input(
+                        format!("{} is not a regular file", f.display()),
+                        "give files, not directories",
+                    ));
                 }
                 if !names.insert(file_name(f)) {
                     return Err(CliError::input(
@@ -294,7 +321,10 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
         Command::Evidence(EvidenceCommand::Verify { item, path, file }) => {
             let dir = need_ledger_dir(&cli.ledger)?;
             if !path.is_file() {
-                return Err(CliError::input(format!("{} is not a readable file", path.display()), "check the path"));
+                return Err(CliError::input(
+                    format!("{} is not a readable file", path.display()),
+                    "check the path",
+                ));
             }
             DomainCmd::EvidenceVerify {
                 item: item_id(item)?,
@@ -313,7 +343,11 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             item: item_id(item)?,
             json: *json,
         },
-        Command::Evidence(EvidenceCommand::Dispose { item, method, reason }) => DomainCmd::Append {
+        Command::Evidence(EvidenceCommand::Dispose {
+            item,
+            method,
+            reason,
+        }) => DomainCmd::Append {
             body: Domain::EvidenceDispose(EvidenceClose {
                 item: item_id(item)?,
                 detail: check_text("--method", method, MAX_SHORT_TEXT)?,
@@ -333,7 +367,12 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             dir: need_ledger_dir(&cli.ledger)?,
             signer: load_signer(cli)?,
         },
-        Command::Custody(CustodyCommand::Release { item, to, reason, location }) => DomainCmd::Release {
+        Command::Custody(CustodyCommand::Release {
+            item,
+            to,
+            reason,
+            location,
+        }) => DomainCmd::Release {
             item: item_id(item)?,
             to: check_text("--to", to, MAX_SHORT_TEXT)?,
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
@@ -341,7 +380,11 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             dir: need_ledger_dir(&cli.ledger)?,
             signer: load_signer(cli)?,
         },
-        Command::Custody(CustodyCommand::Receive { item, seal_broken, condition }) => DomainCmd::Receive {
+        Command::Custody(CustodyCommand::Receive {
+            item,
+            seal_broken,
+            condition,
+        }) => DomainCmd::Receive {
             item: item_id(item)?,
             seal_intact: !seal_broken,
             condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
@@ -359,9 +402,17 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             let id = hex::decode(ledger_id)
                 .ok()
                 .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-                .ok_or_else(|| CliError::input(format!("--ledger-id {ledger_id:?} is not 32 hex digits"), "copy it from `caselog custody release` output"))?;
+                .ok_or_else(|| {
+                    CliError::input(
+                        format!("--ledger-id {ledger_id:?} is not 32 hex digits"),
+                        "copy it from `caselog custody release` output",
+                    )
+                })?;
             if out.exists() {
-                return Err(CliError::input(format!("{} already exists", out.display()), "choose another --out"));
+                return Err(CliError::input(
+                    format!("{} already exists", out.display()),
+                    "choose another --out",
+                ));
             }
             DomainCmd::Receipt {
                 ledger: LedgerId(id),
@@ -374,8 +425,12 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             }
         }
         Command::Custody(CustodyCommand::ImportReceipt { file }) => DomainCmd::ImportReceipt {
-            receipt: ReceiptFile::parse(&read_input(file, "receipt")?)
-                .map_err(|m| CliError::input(format!("{}: {m}", file.display()), "give a file made by `caselog custody receipt`"))?,
+            receipt: ReceiptFile::parse(&read_input(file, "receipt")?).map_err(|m| {
+                CliError::input(
+                    format!("{}: {m}", file.display()),
+                    "give a file made by `caselog custody receipt`",
+                )
+            })?,
             dir: need_ledger_dir(&cli.ledger)?,
             signer: load_signer(cli)?,
         },
@@ -387,11 +442,17 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
         Command::Correct { entry, set, reason } => {
             let mut map = std::collections::BTreeMap::new();
             for kv in set {
-                let (k, v) = kv
-                    .split_once('=')
-                    .ok_or_else(|| CliError::input(format!("--set {kv:?} is not FIELD=VALUE"), "e.g. --set occurred=2008-11-06"))?;
+                let (k, v) = kv.split_once('=').ok_or_else(|| {
+                    CliError::input(
+                        format!("--set {kv:?} is not FIELD=VALUE"),
+                        "e.g. --set occurred=2008-11-06",
+                    )
+                })?;
                 if k.is_empty() || k.len() > 64 {
-                    return Err(CliError::input(format!("--set {kv:?}: empty or long field name"), "name a field of the entry's body"));
+                    return Err(CliError::input(
+                        format!("--set {kv:?}: empty or long field name"),
+                        "name a field of the entry's body",
+                    ));
                 }
                 map.insert(k.to_owned(), v.to_owned());
             }
@@ -403,16 +464,32 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
                 signer: load_signer(cli)?,
             }
         }
-        Command::Timeline { from, to, kinds, json } => {
+        Command::Timeline {
+            from,
+            to,
+            kinds,
+            json,
+        } => {
             for k in kinds {
                 if !caselog::entry::KINDS.contains(&k.as_str()) {
-                    return Err(CliError::input(format!("unknown kind {k:?}"), "kinds: event, notification, action, evidence.intake"));
+                    return Err(CliError::input(
+                        format!("unknown kind {k:?}"),
+                        "kinds: event, notification, action, evidence.intake",
+                    ));
                 }
             }
             DomainCmd::Timeline {
                 filter: Filter {
-                    from: from.as_deref().map(|f| edtf(f, "from")).transpose()?.and_then(|e| e.earliest()),
-                    to: to.as_deref().map(|t| edtf(t, "to")).transpose()?.and_then(|e| e.latest()),
+                    from: from
+                        .as_deref()
+                        .map(|f| edtf(f, "from"))
+                        .transpose()?
+                        .and_then(|e| e.earliest()),
+                    to: to
+                        .as_deref()
+                        .map(|t| edtf(t, "to"))
+                        .transpose()?
+                        .and_then(|e| e.latest()),
                     kinds: kinds.clone(),
                 },
                 dir: need_ledger_dir(&cli.ledger)?,
@@ -424,7 +501,9 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_else(|| p.display().to_string())
+    p.file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 fn progress_bar(len: u64, name: &str) -> Option<indicatif::ProgressBar> {
@@ -433,9 +512,11 @@ fn progress_bar(len: u64, name: &str) -> Option<indicatif::ProgressBar> {
     }
     let pb = indicatif::ProgressBar::new(len);
     pb.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-            .expect("template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("template")
+        .progress_chars("=> "),
     );
     pb.set_message(format!("hashing {name}"));
     Some(pb)
@@ -449,7 +530,12 @@ fn hash_with_progress(p: &Path) -> Result<Digests, CliError> {
             pb.set_position(n);
         }
     })
-    .map_err(|e| CliError::input(format!("cannot read {}: {e}", p.display()), "check the path and permissions"))?;
+    .map_err(|e| {
+        CliError::input(
+            format!("cannot read {}: {e}", p.display()),
+            "check the path and permissions",
+        )
+    })?;
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
@@ -460,10 +546,17 @@ fn resolve_entry(l: &Ledger, e: &EntryArg) -> Result<(Seq, Hash), CliError> {
     let seq = if let Ok(n) = e.0.parse::<u64>() {
         Seq(n)
     } else if let Some(h) = Hash::from_hex(&e.0) {
-        l.seq_of_leaf(&h)?
-            .ok_or_else(|| CliError::input(format!("no entry has leaf hash {h}"), "see `caselog log --json`"))?
+        l.seq_of_leaf(&h)?.ok_or_else(|| {
+            CliError::input(
+                format!("no entry has leaf hash {h}"),
+                "see `caselog log --json`",
+            )
+        })?
     } else {
-        return Err(CliError::input(format!("{:?} is neither a seq nor a leaf hash", e.0), "see `caselog log`"));
+        return Err(CliError::input(
+            format!("{:?} is neither a seq nor a leaf hash", e.0),
+            "see `caselog log`",
+        ));
     };
     let raw = l
         .record_bytes(seq)?
@@ -478,8 +571,14 @@ fn resolve_member(l: &Ledger, who: &str) -> Result<MemberKey, CliError> {
     let found: Vec<_> = l.members().iter().filter(|m| m.name == who).collect();
     match found.as_slice() {
         [m] => Ok(m.key),
-        [] => Err(CliError::input(format!("no member named {who:?}"), "see `caselog member list`")),
-        _ => Err(CliError::input(format!("several members are named {who:?}"), "give the member's key instead")),
+        [] => Err(CliError::input(
+            format!("no member named {who:?}"),
+            "see `caselog member list`",
+        )),
+        _ => Err(CliError::input(
+            format!("several members are named {who:?}"),
+            "give the member's key instead",
+        )),
     }
 }
 
@@ -495,7 +594,10 @@ fn domain_err(e: LedgerError) -> CliError {
             format!("refused, nothing written: {c}"),
             "see `caselog custody show ITEM`",
         ),
-        LedgerError::BadReference(m) => CliError::input(format!("refused, nothing written: {m}"), "refer to an earlier entry"),
+        LedgerError::BadReference(m) => CliError::input(
+            format!("refused, nothing written: {m}"),
+            "refer to an earlier entry",
+        ),
         other => other.into(),
     }
 }
@@ -509,7 +611,12 @@ fn decode(raw: &[u8]) -> Option<(Record, Entry)> {
 /// Run a domain command.
 pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
     match cmd {
-        DomainCmd::Append { dir, signer, mut body, refs } => {
+        DomainCmd::Append {
+            dir,
+            signer,
+            mut body,
+            refs,
+        } => {
             let mut l = Ledger::open(&dir, true)?;
             if let Domain::Event(e) = &mut body {
                 for r in &refs {
@@ -529,8 +636,11 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
         } => {
             let mut l = Ledger::open(&dir, true)?;
             // Refuse (not a member, duplicate item...) before hashing.
-            l.precheck(&Body::Domain(Domain::EvidenceIntake(intake.clone())), &signer)
-                .map_err(domain_err)?;
+            l.precheck(
+                &Body::Domain(Domain::EvidenceIntake(intake.clone())),
+                &signer,
+            )
+            .map_err(domain_err)?;
             for f in &files {
                 let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
                 let pb = progress_bar(len, &file_name(f));
@@ -544,7 +654,12 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                 } else {
                     evidence::hash_file(f, &mut tick)
                 }
-                .map_err(|e| CliError::input(format!("cannot read {}: {e}", f.display()), "check the path and permissions"))?;
+                .map_err(|e| {
+                    CliError::input(
+                        format!("cannot read {}: {e}", f.display()),
+                        "check the path and permissions",
+                    )
+                })?;
                 if let Some(pb) = pb {
                     pb.finish_and_clear();
                 }
@@ -561,12 +676,21 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             let shown: Vec<String> = intake
                 .files
                 .iter()
-                .map(|f| format!("  {}  {} bytes\n    blake3 {}\n    sha256 {}\n", f.name, f.size, f.blake3, f.sha256))
+                .map(|f| {
+                    format!(
+                        "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
+                        f.name, f.size, f.blake3, f.sha256
+                    )
+                })
                 .collect();
             let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer)?;
             out(&format!(
                 "seq {seq}: {item} taken into evidence (leaf {leaf}){}\n{}",
-                if copy { "; copies stored in the ledger's blob store" } else { "" },
+                if copy {
+                    "; copies stored in the ledger's blob store"
+                } else {
+                    ""
+                },
                 shown.concat()
             ))?;
         }
@@ -578,14 +702,16 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             file,
         } => {
             let mut l = Ledger::open(&dir, true)?;
-            let st = l
-                .custody()
-                .get(&item)
-                .ok_or_else(|| CliError::input(format!("no item {item}"), "see `caselog evidence list`"))?;
+            let st = l.custody().get(&item).ok_or_else(|| {
+                CliError::input(format!("no item {item}"), "see `caselog evidence list`")
+            })?;
             let (b3, sha) = *st.files.get(&file).ok_or_else(|| {
                 CliError::input(
                     format!("{item} has no file named {file:?}"),
-                    format!("pass --file with one of: {}", st.files.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "pass --file with one of: {}",
+                        st.files.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
                 )
             })?;
             let d = hash_with_progress(&path)?;
@@ -618,7 +744,9 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             for st in l.custody().iter() {
                 let status = match (&st.closed, &st.pending) {
                     (Some((how, at)), _) => format!("{how} at seq {at}"),
-                    (None, Some((_, to))) => format!("released to {}, awaiting receipt", l.members().display(to)),
+                    (None, Some((_, to))) => {
+                        format!("released to {}, awaiting receipt", l.members().display(to))
+                    }
                     _ => "held".to_owned(),
                 };
                 if json {
@@ -652,12 +780,17 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
         DomainCmd::EvidenceShow { dir, item, json } => {
             let l = Ledger::open(&dir, false)?;
             let records = l.item_records(&item)?;
-            let intake = records.iter().find_map(|(_, raw)| match decode(raw)?.1.body {
-                Body::Domain(Domain::EvidenceIntake(i)) => Some(i),
-                _ => None,
-            });
+            let intake = records
+                .iter()
+                .find_map(|(_, raw)| match decode(raw)?.1.body {
+                    Body::Domain(Domain::EvidenceIntake(i)) => Some(i),
+                    _ => None,
+                });
             let Some(intake) = intake else {
-                return Err(CliError::input(format!("no item {item}"), "see `caselog evidence list`"));
+                return Err(CliError::input(
+                    format!("no item {item}"),
+                    "see `caselog evidence list`",
+                ));
             };
             let st = l.custody().get(&item);
             if json {
@@ -693,8 +826,15 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                         "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
                         f.name,
                         f.size,
-                        f.media_type.as_ref().map(|m| format!(", {m}")).unwrap_or_default(),
-                        if evidence::blob_path(&dir, &f.blake3).is_file() { " [copy stored]" } else { "" },
+                        f.media_type
+                            .as_ref()
+                            .map(|m| format!(", {m}"))
+                            .unwrap_or_default(),
+                        if evidence::blob_path(&dir, &f.blake3).is_file() {
+                            " [copy stored]"
+                        } else {
+                            ""
+                        },
                         f.blake3,
                         f.sha256
                     ));
@@ -702,7 +842,12 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                 s.push_str("history (see `caselog custody show` for holders)\n");
                 for (seq, raw) in &records {
                     if let Some((_, e)) = decode(raw) {
-                        s.push_str(&format!("  {:>5}  {}  {}\n", seq.0, e.time, e.body.summary()));
+                        s.push_str(&format!(
+                            "  {:>5}  {}  {}\n",
+                            seq.0,
+                            e.time,
+                            e.body.summary()
+                        ));
                     }
                 }
                 out(&s)?;
@@ -746,7 +891,12 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                 .custody()
                 .get(&item)
                 .and_then(|s| s.pending.map(|(r, _)| r))
-                .ok_or_else(|| CliError::input(format!("{item} has no release awaiting receipt"), "the holder must run `caselog custody release` first"))?;
+                .ok_or_else(|| {
+                    CliError::input(
+                        format!("{item} has no release awaiting receipt"),
+                        "the holder must run `caselog custody release` first",
+                    )
+                })?;
             let (seq, _) = append(
                 &mut l,
                 Domain::CustodyReceive(CustodyReceive {
@@ -761,7 +911,11 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             out(&format!(
                 "seq {seq}: {item} received by {}{}\n",
                 signer.name(),
-                if seal_intact { "" } else { " — SEAL BROKEN recorded" }
+                if seal_intact {
+                    ""
+                } else {
+                    " — SEAL BROKEN recorded"
+                }
             ))?;
         }
         DomainCmd::Receipt {
@@ -791,19 +945,28 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     sig: signer.sign(&msg),
                 },
             };
-            std::fs::write(&path, r.to_json())
-                .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
+            std::fs::write(&path, r.to_json()).map_err(|e| {
+                CliError::storage(format!("cannot write {}: {e}", path.display()), None)
+            })?;
             out(&format!(
                 "receipt for {item} signed by {} written to {}; give it to the holder for `caselog custody import-receipt`\n",
                 signer.name(),
                 path.display()
             ))?;
         }
-        DomainCmd::ImportReceipt { dir, signer, receipt } => {
+        DomainCmd::ImportReceipt {
+            dir,
+            signer,
+            receipt,
+        } => {
             let mut l = Ledger::open(&dir, true)?;
             if receipt.ledger != l.id() {
                 return Err(CliError::input(
-                    format!("the receipt is for ledger {}, this is {}", receipt.ledger, l.id()),
+                    format!(
+                        "the receipt is for ledger {}, this is {}",
+                        receipt.ledger,
+                        l.id()
+                    ),
                     "check --ledger",
                 ));
             }
@@ -812,7 +975,9 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             let item = body.item.clone();
             let who = l.members().display(&receipt.receipt.key);
             let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer)?;
-            out(&format!("seq {seq}: {item} received by {who} (external receipt imported)\n"))?;
+            out(&format!(
+                "seq {seq}: {item} received by {who} (external receipt imported)\n"
+            ))?;
         }
         DomainCmd::CustodyShow { dir, item, json } => return custody_show(&dir, &item, json),
         DomainCmd::Correct {
@@ -824,8 +989,18 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
         } => {
             let mut l = Ledger::open(&dir, true)?;
             let (tseq, leaf) = resolve_entry(&l, &target)?;
-            let (seq, _) = append(&mut l, Domain::Correction(Correction { target: leaf, set, reason }), &signer)?;
-            out(&format!("seq {seq}: correction of entry {tseq} recorded; the original stays\n"))?;
+            let (seq, _) = append(
+                &mut l,
+                Domain::Correction(Correction {
+                    target: leaf,
+                    set,
+                    reason,
+                }),
+                &signer,
+            )?;
+            out(&format!(
+                "seq {seq}: correction of entry {tseq} recorded; the original stays\n"
+            ))?;
         }
         DomainCmd::Timeline { dir, filter, json } => {
             let l = Ledger::open(&dir, false)?;
@@ -864,7 +1039,11 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                             + "\n"),
                     );
                 } else {
-                    let mark = if r.occurred.is_imprecise() { "≈" } else { " " };
+                    let mark = if r.occurred.is_imprecise() {
+                        "≈"
+                    } else {
+                        " "
+                    };
                     s.push_str(&format!(
                         "{mark}{:<24} recorded {}  #{:<4} {:<15} {}\n",
                         r.occurred.as_str(),
@@ -877,14 +1056,20 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                         let fields: Vec<String> = c
                             .fields
                             .iter()
-                            .map(|(k, (old, new))| format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)")))
+                            .map(|(k, (old, new))| {
+                                format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)"))
+                            })
                             .collect();
                         s.push_str(&format!(
                             "{:>27} CORRECTED by #{} ({}){}: {}\n",
                             "",
                             c.seq.0,
                             c.reason,
-                            if c.applied { "" } else { " [not applicable: invalid value]" },
+                            if c.applied {
+                                ""
+                            } else {
+                                " [not applicable: invalid value]"
+                            },
                             fields.join("; ")
                         ));
                     }
@@ -906,7 +1091,10 @@ fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
     let l = Ledger::open(dir, false)?;
     let records = l.item_records(item)?;
     if records.is_empty() {
-        return Err(CliError::input(format!("no item {item}"), "see `caselog evidence list`"));
+        return Err(CliError::input(
+            format!("no item {item}"),
+            "see `caselog evidence list`",
+        ));
     }
     // Replay this item's entries; breaks are what `verify` would report.
     let mut c = caselog::custody::Custody::new();
@@ -945,7 +1133,13 @@ fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
             ),
             _ => l.members().display(&e.author),
         };
-        rows.push((seq.0, e.time.to_string(), e.body.kind(), signer, e.body.summary()));
+        rows.push((
+            seq.0,
+            e.time.to_string(),
+            e.body.kind(),
+            signer,
+            e.body.summary(),
+        ));
     }
     if json {
         let v = json!({
@@ -962,12 +1156,15 @@ fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
                 "  {:<32} from seq {:<5} {}\n",
                 l.members().display(k),
                 from.0,
-                to.map(|t| format!("until seq {t}")).unwrap_or_else(|| "to now".into())
+                to.map(|t| format!("until seq {t}"))
+                    .unwrap_or_else(|| "to now".into())
             ));
         }
         s.push_str("entries\n");
         for (seq, t, kind, who, sum) in &rows {
-            s.push_str(&format!("  {seq:>5}  {t}  {kind:<16} signed by {who}\n         {sum}\n"));
+            s.push_str(&format!(
+                "  {seq:>5}  {t}  {kind:<16} signed by {who}\n         {sum}\n"
+            ));
         }
         if breaks.is_empty() {
             s.push_str("no custody breaks\n");
@@ -1008,13 +1205,17 @@ impl ReceiptFile {
     }
 
     fn parse(b: &[u8]) -> Result<ReceiptFile, String> {
-        let v: serde_json::Value = serde_json::from_slice(b).map_err(|e| format!("not JSON: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(b).map_err(|e| format!("not JSON: {e}"))?;
         if v["format"] != "caselog-receipt/v1" {
             return Err("not a caselog receipt (format caselog-receipt/v1)".into());
         }
         let s = |k: &str| v[k].as_str().ok_or_else(|| format!("missing {k}"));
         let h32 = |k: &str| -> Result<[u8; 32], String> {
-            hex::decode(s(k)?).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| format!("{k} is not 64 hex digits"))
+            hex::decode(s(k)?)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| format!("{k} is not 64 hex digits"))
         };
         let ledger = hex::decode(s("ledger")?)
             .ok()
@@ -1024,10 +1225,15 @@ impl ReceiptFile {
         if !kinds::valid_item_id(&item) {
             return Err("bad item id".into());
         }
-        let sig: [u8; 64] = hex::decode(s("sig")?).ok().and_then(|b| b.try_into().ok()).ok_or("sig is not 128 hex digits")?;
+        let sig: [u8; 64] = hex::decode(s("sig")?)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or("sig is not 128 hex digits")?;
         let condition = match &v["condition"] {
             serde_json::Value::Null => None,
-            serde_json::Value::String(c) if !c.trim().is_empty() && c.len() <= MAX_SHORT_TEXT => Some(c.clone()),
+            serde_json::Value::String(c) if !c.trim().is_empty() && c.len() <= MAX_SHORT_TEXT => {
+                Some(c.clone())
+            }
             _ => return Err("condition must be text or null".into()),
         };
         Ok(ReceiptFile {
@@ -1035,18 +1241,18 @@ impl ReceiptFile {
             body: CustodyReceive {
                 item,
                 release: Hash(h32("release")?),
-                seal_intact: v["seal_intact"].as_bool().ok_or("seal_intact must be true or false")?,
+                seal_intact: v["seal_intact"]
+                    .as_bool()
+                    .ok_or("seal_intact must be true or false")?,
                 condition,
                 receipt: None,
             },
             receipt: Receipt {
                 key: MemberKey(h32("key")?),
-                time: Timestamp::parse(s("time")?).ok_or("time is not YYYY-MM-DDTHH:MM:SS.ffffffZ")?,
+                time: Timestamp::parse(s("time")?)
+                    .ok_or("time is not YYYY-MM-DDTHH:MM:SS.ffffffZ")?,
                 sig,
             },
         })
     }
 }
-
-#[allow(dead_code)]
-const _: u8 = EXIT_INPUT;

@@ -1,0 +1,380 @@
+//! Chain of custody and evidence: every break produces its own code; a
+//! clean chain (with an external receipt) verifies; the writer refuses
+//! breaks before writing; recorded findings (broken seal, digest mismatch)
+//! are reported.
+
+mod common;
+
+use std::path::Path;
+
+use caselog::edtf::Edtf;
+use caselog::entry::{Body, MemberEnroll, Timestamp};
+use caselog::keys::Signer;
+use caselog::kinds::{
+    receipt_message, Correction, CustodyReceive, CustodyRelease, Domain, EvidenceClose,
+    EvidenceIntake, EvidenceVerify, FileFixity, Receipt,
+};
+use caselog::store::{ALL_CFS, CF_ENTRIES};
+use caselog::verify::Code;
+use caselog::{verify_store, Entry, Hash, HashAlg, Ledger, LedgerError, Record, Role, Seq};
+
+fn c1() -> Signer {
+    Signer::from_seed("Custodian One", &[0x21; 32])
+}
+fn c2() -> Signer {
+    Signer::from_seed("Custodian Two", &[0x22; 32])
+}
+fn lab() -> Signer {
+    Signer::from_seed("State lab (external)", &[0x23; 32])
+}
+
+fn file() -> FileFixity {
+    FileFixity {
+        name: "letter.pdf".into(),
+        size: 3,
+        blake3: Hash(*blake3::hash(b"abc").as_bytes()),
+        sha256: Hash([7; 32]),
+        media_type: None,
+    }
+}
+
+fn d(x: Domain) -> Body {
+    Body::Domain(x)
+}
+
+/// Authority, two custodians, an external lab; EV-1 taken in by c1.
+fn fixture(dir: &Path) -> Ledger {
+    let a = common::authority();
+    let mut l = common::build_small_prefix(dir, HashAlg::Blake3, common::LEDGER_ID, 1);
+    for (s, role) in [
+        (c1(), Role::Custodian),
+        (c2(), Role::Custodian),
+        (lab(), Role::External),
+    ] {
+        l.append_at(
+            Body::MemberEnroll(MemberEnroll {
+                name: s.name().into(),
+                role,
+                key: s.public(),
+            }),
+            &a,
+            common::t(10),
+        )
+        .unwrap();
+    }
+    l.append_at(
+        d(Domain::EvidenceIntake(EvidenceIntake {
+            item: "EV-1".into(),
+            description: "scan of the letter".into(),
+            collected_by: "Custodian One".into(),
+            collected: Edtf::parse("2008-10~").unwrap(),
+            location: None,
+            seal: Some("S-1".into()),
+            files: vec![file()],
+        })),
+        &c1(),
+        common::t(20),
+    )
+    .unwrap();
+    l
+}
+
+fn release(item: &str, to: &Signer) -> Body {
+    d(Domain::CustodyRelease(CustodyRelease {
+        item: item.into(),
+        to: to.public(),
+        reason: "examination".into(),
+        location: None,
+    }))
+}
+
+fn receive(item: &str, release: Hash, seal_intact: bool) -> Body {
+    d(Domain::CustodyReceive(CustodyReceive {
+        item: item.into(),
+        release,
+        seal_intact,
+        condition: None,
+        receipt: None,
+    }))
+}
+
+/// Write a validly signed record after the head, bypassing the writer's
+/// policy (what an insider with disk access could do).
+fn forge(dir: &Path, signer: &Signer, body: Body) -> u64 {
+    let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), dir, ALL_CFS).unwrap();
+    let cf = db.cf_handle(CF_ENTRIES).unwrap();
+    let mut it = db.iterator_cf(cf, rocksdb::IteratorMode::End);
+    let (k, v) = it.next().unwrap().unwrap();
+    let seq = u64::from_be_bytes((*k).try_into().unwrap()) + 1;
+    let e = Entry {
+        ledger: common::LEDGER_ID,
+        seq: Seq(seq),
+        prev: HashAlg::Blake3.leaf(&v),
+        time: common::t(10_000),
+        author: signer.public(),
+        body,
+        sd: vec![],
+    };
+    drop(it);
+    db.put_cf(cf, Seq(seq).key(), Record::sign(&e, signer).encode())
+        .unwrap();
+    seq
+}
+
+fn verify(dir: &Path) -> caselog::Report {
+    verify_store(&caselog::store::Store::open(dir, false).unwrap()).unwrap()
+}
+
+fn first_entry_problem(r: &caselog::Report) -> (Code, Option<u64>) {
+    let p = r
+        .problems
+        .iter()
+        .find(|p| p.area == "entry")
+        .unwrap_or_else(|| panic!("no entry problem: {:#?}", r.problems));
+    (p.code, p.seq)
+}
+
+#[test]
+fn clean_chain_with_external_receipt_verifies() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = fixture(&dir);
+    let (_, rel) = l
+        .append_at(release("EV-1", &lab()), &c1(), common::t(30))
+        .unwrap();
+    // The lab signs a receipt offline; the holder imports it.
+    let mut body = CustodyReceive {
+        item: "EV-1".into(),
+        release: rel,
+        seal_intact: true,
+        condition: Some("sealed bag".into()),
+        receipt: None,
+    };
+    let time = common::t(40);
+    let sig = lab().sign(&receipt_message(
+        &common::LEDGER_ID,
+        &body,
+        &lab().public(),
+        &time,
+    ));
+    body.receipt = Some(Receipt {
+        key: lab().public(),
+        time,
+        sig,
+    });
+    l.append_at(d(Domain::CustodyReceive(body)), &c1(), common::t(50))
+        .unwrap();
+    assert_eq!(l.custody().get("EV-1").unwrap().holder, lab().public());
+    // An external member may receive but not release (role table).
+    let e = l
+        .append_at(release("EV-1", &c2()), &lab(), common::t(60))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::Policy(_)), "{e}");
+    let r = verify_store(l.store()).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+}
+
+#[test]
+fn writer_refuses_breaks_and_nothing_is_written() {
+    let t = tempfile::tempdir().unwrap();
+    let mut l = fixture(&t.path().join("l"));
+    let before = l.head().encode();
+    let refused = |l: &mut Ledger, body: Body, s: &Signer| {
+        let e = l.append_at(body, s, common::t(100)).unwrap_err();
+        assert!(
+            matches!(e, LedgerError::Custody(_) | LedgerError::BadReference(_)),
+            "{e}"
+        );
+    };
+    refused(&mut l, release("EV-1", &c1()), &c2()); // not the holder
+    refused(&mut l, release("EV-9", &c2()), &c1()); // unknown item
+    refused(&mut l, release("EV-1", &common::outsider()), &c1()); // receiver not a member
+    refused(
+        &mut l,
+        d(Domain::EvidenceIntake(EvidenceIntake {
+            item: "EV-1".into(),
+            description: "again".into(),
+            collected_by: "x".into(),
+            collected: Edtf::parse("2008").unwrap(),
+            location: None,
+            seal: None,
+            files: vec![],
+        })),
+        &c1(),
+    ); // duplicate item
+    refused(&mut l, receive("EV-1", Hash([1; 32]), true), &c2()); // no pending release
+    refused(
+        &mut l,
+        d(Domain::Correction(Correction {
+            target: Hash([9; 32]),
+            set: [("title".to_string(), "x".to_string())].into(),
+            reason: "r".into(),
+        })),
+        &c1(),
+    ); // bad reference
+    assert_eq!(l.head().encode(), before);
+    assert!(verify_store(l.store()).unwrap().is_ok());
+}
+
+#[test]
+fn every_break_has_its_code() {
+    type Case = fn(&Path, Ledger) -> (Code, u64);
+    let cases: Vec<(&str, Case)> = vec![
+        ("release by non-holder", |dir, l| {
+            drop(l);
+            (
+                Code::CustodyNotHolder,
+                forge(dir, &c2(), release("EV-1", &c1())),
+            )
+        }),
+        ("receipt by the wrong party", |dir, mut l| {
+            let (_, rel) = l
+                .append_at(release("EV-1", &c2()), &c1(), common::t(30))
+                .unwrap();
+            drop(l);
+            (
+                Code::CustodyWrongReceiver,
+                forge(dir, &common::authority(), receive("EV-1", rel, true)),
+            )
+        }),
+        ("released twice", |dir, mut l| {
+            l.append_at(release("EV-1", &c2()), &c1(), common::t(30))
+                .unwrap();
+            drop(l);
+            (
+                Code::CustodyDoubleRelease,
+                forge(dir, &c1(), release("EV-1", &lab())),
+            )
+        }),
+        ("used after disposal", |dir, mut l| {
+            l.append_at(
+                d(Domain::EvidenceDispose(EvidenceClose {
+                    item: "EV-1".into(),
+                    detail: "shredded".into(),
+                    reason: "court order".into(),
+                })),
+                &c1(),
+                common::t(30),
+            )
+            .unwrap();
+            drop(l);
+            (
+                Code::CustodyAfterDisposal,
+                forge(dir, &c1(), release("EV-1", &c2())),
+            )
+        }),
+        ("receipt with broken seal", |_dir, mut l| {
+            let (_, rel) = l
+                .append_at(release("EV-1", &c2()), &c1(), common::t(30))
+                .unwrap();
+            let (s, _) = l
+                .append_at(receive("EV-1", rel, false), &c2(), common::t(40))
+                .unwrap();
+            (Code::CustodySealBroken, s.0)
+        }),
+        ("receipt signed by a non-member", |dir, mut l| {
+            let (_, rel) = l
+                .append_at(release("EV-1", &lab()), &c1(), common::t(30))
+                .unwrap();
+            let o = common::outsider();
+            let mut body = CustodyReceive {
+                item: "EV-1".into(),
+                release: rel,
+                seal_intact: true,
+                condition: None,
+                receipt: None,
+            };
+            let time = Timestamp::from_micros(0).unwrap();
+            body.receipt = Some(Receipt {
+                key: o.public(),
+                time,
+                sig: o.sign(&receipt_message(
+                    &common::LEDGER_ID,
+                    &body,
+                    &o.public(),
+                    &time,
+                )),
+            });
+            // The writer refuses it...
+            let e = l
+                .append_at(
+                    d(Domain::CustodyReceive(body.clone())),
+                    &c1(),
+                    common::t(40),
+                )
+                .unwrap_err();
+            assert!(matches!(e, LedgerError::Custody(_)), "{e}");
+            drop(l);
+            // ...and the verifier flags it when forged in.
+            (
+                Code::CustodyBadReceipt,
+                forge(dir, &c1(), d(Domain::CustodyReceive(body))),
+            )
+        }),
+        ("forged receipt signature", |dir, mut l| {
+            let (_, rel) = l
+                .append_at(release("EV-1", &lab()), &c1(), common::t(30))
+                .unwrap();
+            let body = CustodyReceive {
+                item: "EV-1".into(),
+                release: rel,
+                seal_intact: true,
+                condition: None,
+                receipt: Some(Receipt {
+                    key: lab().public(),
+                    time: common::t(1),
+                    sig: [0x11; 64],
+                }),
+            };
+            drop(l);
+            (
+                Code::CustodyBadReceipt,
+                forge(dir, &c1(), d(Domain::CustodyReceive(body))),
+            )
+        }),
+        ("unknown item", |dir, l| {
+            drop(l);
+            (
+                Code::CustodyUnknownItem,
+                forge(dir, &c1(), release("EV-404", &c2())),
+            )
+        }),
+        ("evidence digest mismatch", |_dir, mut l| {
+            let mut f = file();
+            f.sha256 = Hash([8; 32]);
+            let (s, _) = l
+                .append_at(
+                    d(Domain::EvidenceVerify(EvidenceVerify {
+                        item: "EV-1".into(),
+                        file: f,
+                        matches: false,
+                    })),
+                    &c1(),
+                    common::t(30),
+                )
+                .unwrap();
+            (Code::EvidenceMismatch, s.0)
+        }),
+        ("correction of a non-existent entry", |dir, l| {
+            drop(l);
+            let body = d(Domain::Correction(Correction {
+                target: Hash([9; 32]),
+                set: [("title".to_string(), "x".to_string())].into(),
+                reason: "r".into(),
+            }));
+            (Code::BadReference, forge(dir, &c1(), body))
+        }),
+    ];
+    for (name, case) in cases {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l");
+        let (code, seq) = case(&dir, fixture(&dir));
+        let r = verify(&dir);
+        assert_eq!(
+            first_entry_problem(&r),
+            (code, Some(seq)),
+            "{name}: {:#?}",
+            r.problems
+        );
+    }
+}
