@@ -97,7 +97,7 @@ impl Builder {
             author: entry.author,
             kind: d.kind(),
             occurred: occurred.clone(),
-            summary: d.summary(),
+            summary: undated(d.summary()),
             body: d.clone(),
             corrections: Vec::new(),
         });
@@ -129,7 +129,7 @@ impl Builder {
                     .occurred()
                     .cloned()
                     .unwrap_or_else(|| row.occurred.clone());
-                row.summary = d.summary();
+                row.summary = undated(d.summary());
                 row.body = d;
             }
             row.corrections.push(Applied {
@@ -153,5 +153,13 @@ impl Builder {
                 .then(a.seq.cmp(&b.seq))
         });
         rows
+    }
+}
+
+/// A summary without the leading `[date] ` (the timeline shows the date).
+fn undated(s: String) -> String {
+    match s.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((_, rest)) => rest.to_owned(),
+        None => s,
     }
 }

@@ -888,3 +888,292 @@ fn checkpoint_prove_witness_verify_proof() {
         .code(1)
         .stdout(predicate::str::contains("BAD_CHECKPOINT"));
 }
+
+#[test]
+fn investigation_end_to_end() {
+    let e = Env::populated();
+    // Roles: a custodian and an external lab.
+    for (k, name, role) in [
+        ("cust", "Custodian", "custodian"),
+        ("lab", "Lab", "external"),
+    ] {
+        e.cmd()
+            .args([
+                "key",
+                "generate",
+                "--name",
+                name,
+                "--no-passphrase",
+                "--out",
+            ])
+            .arg(e.p(k))
+            .assert()
+            .success();
+        e.as_key("auth")
+            .args(["member", "add", "--name", name, "--role", role, "--pubkey"])
+            .arg(e.p(&format!("{k}.pub")))
+            .assert()
+            .success();
+    }
+    let before = e.verify_json();
+    // Bad EDTF: exit 2, one line with an example, nothing written.
+    let err = e
+        .as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "x",
+            "--occurred",
+            "early October",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("examples: 2008-11-06"));
+    let err = e
+        .as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "x",
+            "--occurred",
+            "2008-10",
+            "--source",
+            "s",
+            "--grade",
+            "G9",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("Admiralty"));
+    assert_eq!(e.verify_json(), before);
+
+    let seq_of = |c: &mut Command| -> u64 {
+        let s = stdout_of(c);
+        s.strip_prefix("seq ")
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let letter = seq_of(e.as_key("roe").args([
+        "event",
+        "add",
+        "--title",
+        "Letter received",
+        "--occurred",
+        "2008-10~",
+        "--source",
+        "press release",
+        "--grade",
+        "B2",
+    ]));
+    e.as_key("roe")
+        .args([
+            "notify",
+            "add",
+            "--by",
+            "president",
+            "--to",
+            "employees",
+            "--channel",
+            "email",
+            "--sent",
+            "2008-11-06",
+        ])
+        .assert()
+        .success();
+    let clients = seq_of(e.as_key("roe").args([
+        "event",
+        "add",
+        "--title",
+        "Clients got letters",
+        "--occurred",
+        "2008-11-06",
+        "--ref",
+        &letter.to_string(),
+    ]));
+    e.as_key("roe")
+        .args([
+            "correct",
+            &clients.to_string(),
+            "--set",
+            "occurred=2008-11-01/2008-11-06",
+            "--reason",
+            "only 'this week'",
+        ])
+        .assert()
+        .success();
+    e.as_key("roe")
+        .args(["correct", "999", "--set", "title=x", "--reason", "r"])
+        .assert()
+        .code(2);
+    let tl = stdout_of(e.cmd().arg("timeline"));
+    let lines: Vec<&str> = tl.lines().collect();
+    assert!(lines[0].starts_with("≈2008-10~"), "{tl}");
+    assert!(
+        lines[1].starts_with("≈2008-11-01/2008-11-06") && lines[1].contains("Clients got letters"),
+        "{tl}"
+    );
+    assert!(
+        lines[2].contains("CORRECTED by #")
+            && lines[2].contains("occurred: 2008-11-06 -> 2008-11-01/2008-11-06"),
+        "{tl}"
+    );
+    assert!(lines[3].starts_with(" 2008-11-06"), "{tl}");
+    let j = stdout_of(
+        e.cmd()
+            .args(["timeline", "--kind", "notification", "--json"]),
+    );
+    assert_eq!(j.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(j.trim()).unwrap();
+    assert_eq!(v["occurred"], "2008-11-06");
+
+    // Evidence with a stored copy, custody to the external lab by receipt.
+    std::fs::write(e.p("scan.txt"), b"FAKE scan for tests\n").unwrap();
+    let add = stdout_of(
+        e.as_key("cust")
+            .args([
+                "evidence",
+                "add",
+                "EV-1",
+                "--description",
+                "scan",
+                "--collected",
+                "2008-10~",
+                "--copy",
+                "--file",
+            ])
+            .arg(e.p("scan.txt")),
+    );
+    assert!(add.contains("blake3 ") && add.contains("sha256 "), "{add}");
+    let show: serde_json::Value = serde_json::from_str(&stdout_of(
+        e.cmd().args(["evidence", "show", "EV-1", "--json"]),
+    ))
+    .unwrap();
+    let sha = show["files"][0]["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64);
+    assert_eq!(show["files"][0]["stored_copy"], true);
+    // Only the holder may release; duplicate intake refused.
+    e.as_key("roe")
+        .args([
+            "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
+        ])
+        .assert()
+        .code(2);
+    e.as_key("cust")
+        .args(["evidence", "add", "EV-1", "--description", "again"])
+        .assert()
+        .code(2);
+    let rel = stdout_of(e.as_key("cust").args([
+        "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
+    ]));
+    let release = rel
+        .split("--release ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let ledger_id = rel
+        .split("--ledger-id ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    // A stranger's receipt is refused on import.
+    e.cmd()
+        .args([
+            "key",
+            "generate",
+            "--name",
+            "Stranger",
+            "--no-passphrase",
+            "--out",
+        ])
+        .arg(e.p("stranger"))
+        .assert()
+        .success();
+    for (k, out) in [("stranger", "bad.receipt"), ("lab", "good.receipt")] {
+        let mut c = Command::cargo_bin("caselog").unwrap();
+        c.arg("--key")
+            .arg(e.p(k))
+            .args([
+                "custody",
+                "receipt",
+                "--ledger-id",
+                &ledger_id,
+                "--item",
+                "EV-1",
+                "--release",
+                &release,
+                "--out",
+            ])
+            .arg(e.p(out))
+            .assert()
+            .success();
+    }
+    let err = e
+        .as_key("cust")
+        .args(["custody", "import-receipt"])
+        .arg(e.p("bad.receipt"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("not an enrolled external member"));
+    e.as_key("cust")
+        .args(["custody", "import-receipt"])
+        .arg(e.p("good.receipt"))
+        .assert()
+        .success();
+    let cs = stdout_of(e.cmd().args(["custody", "show", "EV-1"]));
+    assert!(
+        cs.contains("Lab") && cs.contains("no custody breaks"),
+        "{cs}"
+    );
+    // Re-verification of an outside copy: match (exit 0), then mismatch (exit 1, recorded).
+    e.as_key("cust")
+        .args(["evidence", "verify", "EV-1"])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("MATCH"));
+    std::fs::write(e.p("scan.txt"), b"FAKE scan for tests, altered\n").unwrap();
+    e.as_key("cust")
+        .args(["evidence", "verify", "EV-1"])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("MISMATCH recorded"));
+    let j = e.verify_json();
+    assert_eq!(j["verified"], false);
+    assert_eq!(j["problems"][0]["code"], "EVIDENCE_MISMATCH");
+    // A tampered stored copy is caught by verify --evidence.
+    let b3 = show["files"][0]["blake3"].as_str().unwrap().to_owned();
+    let blob = e.p("ledger").join("blobs").join(&b3[..2]).join(&b3);
+    std::fs::write(&blob, b"tampered").unwrap();
+    e.cmd()
+        .args(["verify", "--evidence"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("stored copy of EV-1"));
+    e.cmd()
+        .args(["evidence", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("EV-1"));
+}

@@ -142,7 +142,7 @@ pub fn report_text(r: &Report) -> String {
         r.checkpoints,
     ));
     if r.is_ok() {
-        s.push_str("VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and Merkle tree recompute and match the stored head");
+        s.push_str("VERIFIED: every record decodes canonically, every signature verifies, the chain, membership, custody and Merkle tree recompute and match the stored head");
         s.push_str(if r.checkpoints > 0 {
             " and every checkpoint compared.\n"
         } else {
