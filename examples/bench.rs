@@ -43,6 +43,14 @@ fn main() {
                     .expect("--proof-entries N")
             }
             "--cli" => cli = args.next(),
+            "--hash" => {
+                // Time one evidence hashing pass (BLAKE3 + SHA-256) and exit.
+                let p = args.next().expect("--hash PATH");
+                let t = Instant::now();
+                let d = caselog::evidence::hash_file(Path::new(&p), &mut |_| {}).expect("hash");
+                println!("{:.3} {} {}", t.elapsed().as_secs_f64(), d.blake3, d.sha256);
+                return;
+            }
             other => panic!("unknown argument {other}"),
         }
     }
