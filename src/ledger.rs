@@ -549,6 +549,11 @@ impl Ledger {
         Ok(())
     }
 
+    /// Flush memtables after a bulk load (see [`Store::flush`]).
+    pub fn flush(&self) -> Result<(), LedgerError> {
+        Ok(self.store.flush()?)
+    }
+
     /// Check whether `signer` could append `body` now, without writing:
     /// membership, role, custody and references (used before slow work
     /// such as hashing evidence, so a refusal comes first).
