@@ -169,6 +169,7 @@ fn main() {
             .expect("append batch");
         done += k;
     }
+    l.flush().expect("flush");
     let cp = l
         .checkpoint(&signer)
         .expect("checkpoint")
@@ -241,7 +242,7 @@ fn main() {
         let p50 = lat[lat.len() / 2];
         let p99 = lat[lat.len() * 99 / 100];
         rows.push((
-            format!("CLI note on {}-entry ledger", entries),
+            format!("CLI note on {}-entry ledger", size.0),
             format!("p50 {:.1} ms, p99 {:.1} ms", ms(p50), ms(p99)),
             format!(
                 "{:.0} /s = {:.2} x library single append",
