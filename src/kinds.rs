@@ -351,20 +351,6 @@ pub enum Domain {
     Correction(Correction),
 }
 
-/// The investigation kinds, in registry order.
-pub const DOMAIN_KINDS: [&str; 10] = [
-    "event",
-    "notification",
-    "action",
-    "evidence.intake",
-    "evidence.verify",
-    "evidence.dispose",
-    "evidence.return",
-    "custody.release",
-    "custody.receive",
-    "correction",
-];
-
 impl Domain {
     /// Kind string.
     pub fn kind(&self) -> &'static str {

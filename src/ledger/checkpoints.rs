@@ -24,6 +24,13 @@ pub fn checkpoint_key(size: TreeSize) -> [u8; 8] {
     size.0.to_be_bytes()
 }
 
+/// Inverse of [`checkpoint_key`].
+fn size_of_key(k: &[u8]) -> Result<TreeSize, LedgerError> {
+    <[u8; 8]>::try_from(k)
+        .map(|b| TreeSize(u64::from_be_bytes(b)))
+        .map_err(|_| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))
+}
+
 impl Ledger {
     /// This ledger's origin line components.
     pub fn origin(&self) -> Origin {
@@ -143,10 +150,7 @@ impl Ledger {
         let mut out = Vec::new();
         for kv in self.store.iter_from(CF_CHECKPOINTS, &[]) {
             let (k, v) = kv?;
-            let size = <[u8; 8]>::try_from(&*k)
-                .map(u64::from_be_bytes)
-                .map_err(|_| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))?;
-            out.push((TreeSize(size), v.into_vec()));
+            out.push((size_of_key(&k)?, v.into_vec()));
         }
         Ok(out)
     }
@@ -157,10 +161,7 @@ impl Ledger {
             None => Ok(None),
             Some(kv) => {
                 let (k, v) = kv?;
-                let size = <[u8; 8]>::try_from(&*k)
-                    .map(u64::from_be_bytes)
-                    .map_err(|_| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))?;
-                Ok(Some((TreeSize(size), v.into_vec())))
+                Ok(Some((size_of_key(&k)?, v.into_vec())))
             }
         }
     }
