@@ -115,12 +115,18 @@ pub fn encode(v: &Value) -> Vec<u8> {
     serde_cbor::to_vec(&to_serde(v)).expect("codec: serde_cbor failed to encode a plain value")
 }
 
-/// Strictly decode one deterministic CBOR item occupying all of `bytes`.
+/// Strictly decode one deterministic CBOR item occupying all of `bytes`
+/// (at most [`MAX_ENCODED_LEN`]).
 pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
-    if bytes.len() > MAX_ENCODED_LEN {
+    decode_limit(bytes, MAX_ENCODED_LEN)
+}
+
+/// [`decode`] with another size limit (bundles carry many records).
+pub fn decode_limit(bytes: &[u8], max: usize) -> Result<Value, DecodeError> {
+    if bytes.len() > max {
         return Err(DecodeError::TooLarge {
             len: bytes.len(),
-            max: MAX_ENCODED_LEN,
+            max,
         });
     }
     let mut s = Scanner { b: bytes, pos: 0 };

@@ -6,6 +6,7 @@
 //! `caselog` binary owns messages and exit codes.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod checkpoint;
 pub mod codec;
 pub mod custody;

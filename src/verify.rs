@@ -261,7 +261,8 @@ impl Report {
             .any(|p| p.code == code && (seq.is_none() || p.seq == seq))
     }
 
-    fn push(&mut self, code: Code, seq: Option<u64>, area: &'static str, message: String) {
+    /// Record a problem (kept up to [`MAX_PROBLEMS`], then only counted).
+    pub fn add(&mut self, code: Code, seq: Option<u64>, area: &'static str, message: String) {
         if self.problems.len() < MAX_PROBLEMS {
             self.problems.push(Problem {
                 code,
@@ -399,7 +400,7 @@ impl<'a> ChainVerifier<'a> {
 
     /// Report a checkpoint problem not tied to an entry.
     pub fn checkpoint_problem(&mut self, code: Code, message: String) {
-        self.report.push(code, None, "checkpoint", message);
+        self.report.add(code, None, "checkpoint", message);
     }
 
     fn check_watched(&mut self) {
@@ -459,7 +460,7 @@ impl<'a> ChainVerifier<'a> {
     }
 
     fn problem(&mut self, code: Code, seq: u64, message: String) {
-        self.report.push(code, Some(seq), "entry", message);
+        self.report.add(code, Some(seq), "entry", message);
     }
 
     /// Check the record stored at position `pos`; returns its leaf hash and
@@ -557,14 +558,7 @@ impl<'a> ChainVerifier<'a> {
         }
         if let Err(e) = self.members.check(&entry) {
             valid = false;
-            let code = match e {
-                PolicyError::UnknownAuthor { .. } => Code::UnknownAuthor,
-                PolicyError::RevokedAuthor { .. } => Code::RevokedAuthor,
-                PolicyError::RoleNotAllowed { .. } => Code::RoleNotAllowed,
-                PolicyError::BadGenesis(_) => Code::BadGenesis,
-                _ => Code::BadMembership,
-            };
-            self.problem(code, pos, e.to_string());
+            self.problem(policy_code(&e), pos, e.to_string());
         }
         if let Body::LedgerOpen(o) = &entry.body {
             if pos == 0 {
@@ -672,7 +666,7 @@ impl<'a> ChainVerifier<'a> {
     /// The report so far, with the recomputed root filled in.
     pub fn finish(mut self) -> Report {
         if self.report.entries == 0 {
-            self.report.push(
+            self.report.add(
                 Code::Empty,
                 None,
                 "entry",
@@ -696,11 +690,22 @@ impl<'a> ChainVerifier<'a> {
                         ),
                     )
                 };
-                self.report.push(code, None, "checkpoint", msg);
+                self.report.add(code, None, "checkpoint", msg);
             }
         }
         self.report.root = Some(self.frontier.root(self.alg));
         self.report
+    }
+}
+
+/// The problem code of a membership or role violation.
+pub fn policy_code(e: &PolicyError) -> Code {
+    match e {
+        PolicyError::UnknownAuthor { .. } => Code::UnknownAuthor,
+        PolicyError::RevokedAuthor { .. } => Code::RevokedAuthor,
+        PolicyError::RoleNotAllowed { .. } => Code::RoleNotAllowed,
+        PolicyError::BadGenesis(_) => Code::BadGenesis,
+        _ => Code::BadMembership,
     }
 }
 
@@ -830,12 +835,12 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     let custody = v.custody().clone();
     let mut report = v.finish();
     for p in extra {
-        report.push(p.code, p.seq, p.area, p.message);
+        report.add(p.code, p.seq, p.area, p.message);
     }
 
     // meta: ledger id and hash are caches of the genesis entry.
     match (meta_id.as_deref(), report.ledger) {
-        (Some(m), Some(g)) if m != g.0 => report.push(
+        (Some(m), Some(g)) if m != g.0 => report.add(
             Code::MetaMismatch,
             None,
             "meta",
@@ -844,7 +849,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                 hex::encode(m)
             ),
         ),
-        (None, _) => report.push(
+        (None, _) => report.add(
             Code::MetaMismatch,
             None,
             "meta",
@@ -853,7 +858,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         _ => {}
     }
     if meta_alg != Some(alg) {
-        report.push(
+        report.add(
             Code::MetaMismatch,
             None,
             "meta",
@@ -872,7 +877,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         .get(CF_META, META_HEAD)?
         .and_then(|b| Head::decode(&b))
     {
-        None => report.push(
+        None => report.add(
             Code::HeadMismatch,
             None,
             "meta",
@@ -880,7 +885,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         ),
         Some(h) => {
             if h.tree.size != head_now.size {
-                report.push(
+                report.add(
                     Code::HeadMismatch,
                     None,
                     "meta",
@@ -891,7 +896,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                 );
             }
             if h.tree.root != head_now.root {
-                report.push(
+                report.add(
                     Code::HeadMismatch,
                     None,
                     "meta",
@@ -902,7 +907,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                 );
             }
             if h.last != last_leaf {
-                report.push(
+                report.add(
                     Code::HeadMismatch,
                     None,
                     "meta",
@@ -910,7 +915,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                 );
             }
             if Some(h.time) != last_time {
-                report.push(
+                report.add(
                     Code::HeadMismatch,
                     None,
                     "meta",
@@ -931,7 +936,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         let row = ledger::decode_member(&k, &val);
         let ok = row.as_ref().is_some_and(|m| members.get(&m.key) == Some(m));
         if !ok {
-            report.push(
+            report.add(
                 Code::MetaMismatch,
                 None,
                 "meta",
@@ -944,7 +949,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     }
     let expected_members = members.iter().count();
     if stored_members < expected_members {
-        report.push(
+        report.add(
             Code::MetaMismatch,
             None,
             "meta",
@@ -965,7 +970,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         }
     }
     if extra_nodes > 0 {
-        report.push(
+        report.add(
             Code::TreeMismatch,
             None,
             "tree",
@@ -983,7 +988,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         let id = String::from_utf8_lossy(id).to_string();
         let ok = ItemState::decode(&id, &val).is_some_and(|st| custody.get(&id) == Some(&st));
         if !ok {
-            report.push(
+            report.add(
                 Code::MetaMismatch,
                 None,
                 "meta",
@@ -993,7 +998,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     }
     let expected_items = custody.iter().count();
     if stored_items < expected_items {
-        report.push(
+        report.add(
             Code::MetaMismatch,
             None,
             "meta",
@@ -1009,7 +1014,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                     Ok(Some(d)) => {
                         report.evidence_checked += 1;
                         if d.blake3 != *b3 || d.sha256 != *sha {
-                            report.push(
+                            report.add(
                                 Code::EvidenceMismatch,
                                 Some(st.intake.0),
                                 "evidence",
@@ -1017,7 +1022,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                             );
                         }
                     }
-                    Err(e) => report.push(
+                    Err(e) => report.add(
                         Code::EvidenceMismatch,
                         Some(st.intake.0),
                         "evidence",
@@ -1041,7 +1046,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         }
     }
     if item_rows != item_rows_expected {
-        report.push(
+        report.add(
             Code::IndexMismatch,
             None,
             "index",
@@ -1051,7 +1056,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         );
     }
     if rows != report.entries {
-        report.push(
+        report.add(
             Code::IndexMismatch,
             None,
             "index",
@@ -1072,7 +1077,7 @@ fn flush(store: &Store, p: &mut Pending, report: &mut Report) -> Result<(), Stor
             Some(b) if b.as_slice() != want.as_bytes() => "differs from the recomputed hash",
             Some(_) => continue,
         };
-        report.push(
+        report.add(
             Code::TreeMismatch,
             Some(*seq),
             "tree",
@@ -1085,7 +1090,7 @@ fn flush(store: &Store, p: &mut Pending, report: &mut Report) -> Result<(), Stor
     let keys: Vec<Vec<u8>> = p.leaves.iter().map(|(l, _)| ledger::index_key(l)).collect();
     for (got, (_, seq)) in store.multi_get(CF_INDEX, &keys)?.into_iter().zip(&p.leaves) {
         if got.as_deref() != Some(Seq(*seq).key().as_slice()) {
-            report.push(
+            report.add(
                 Code::IndexMismatch,
                 Some(*seq),
                 "index",
@@ -1100,7 +1105,7 @@ fn flush(store: &Store, p: &mut Pending, report: &mut Report) -> Result<(), Stor
         .collect();
     for (got, (item, seq, leaf)) in store.multi_get(CF_INDEX, &keys)?.into_iter().zip(&p.items) {
         if got.as_deref() != Some(leaf.as_bytes().as_slice()) {
-            report.push(
+            report.add(
                 Code::IndexMismatch,
                 Some(*seq),
                 "index",

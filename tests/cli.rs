@@ -1177,3 +1177,78 @@ fn investigation_end_to_end() {
         .success()
         .stdout(predicate::str::contains("EV-1"));
 }
+
+#[test]
+fn export_bundle_and_verify_offline() {
+    let e = Env::populated();
+    e.cmd()
+        .args(["export", "bundle", "--out"])
+        .arg(e.p("b"))
+        .assert()
+        .code(2); // no checkpoint yet
+    e.as_key("auth").arg("checkpoint").assert().success();
+    let vkey = stdout_of(e.cmd().arg("log-key").arg("--key").arg(e.p("auth.pub")));
+    stdout_of(
+        e.cmd()
+            .args(["export", "bundle", "--out"])
+            .arg(e.p("full.bundle")),
+    );
+    stdout_of(
+        e.cmd()
+            .args(["export", "bundle", "--seq", "2", "--out"])
+            .arg(e.p("one.bundle")),
+    );
+    e.cmd()
+        .args(["export", "bundle", "--out"])
+        .arg(e.p("full.bundle"))
+        .assert()
+        .code(2); // exists
+    let verify = |file: &str, key: &str| {
+        let mut c = Command::cargo_bin("caselog").unwrap();
+        c.env_remove("CASELOG_LEDGER")
+            .arg("verify")
+            .arg("--bundle")
+            .arg(e.p(file))
+            .arg("--trust")
+            .arg(key.trim());
+        c
+    };
+    verify("full.bundle", &vkey)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("entries  3"));
+    verify("one.bundle", &vkey)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("partial bundle"));
+    // --json carries the bundle facts.
+    let out = verify("one.bundle", &vkey).arg("--json").output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["bundle"]["full"], false);
+    assert_eq!(j["verified"], true);
+    // A flipped byte in a record: exit 1.
+    let mut b = std::fs::read(e.p("full.bundle")).unwrap();
+    let pos = b.windows(5).position(|w| w == b"early").unwrap();
+    b[pos] ^= 0x20;
+    std::fs::write(e.p("bad.bundle"), &b).unwrap();
+    verify("bad.bundle", &vkey)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("BAD_SIGNATURE"));
+    // Garbage: exit 1 with one line, not a panic.
+    std::fs::write(e.p("junk.bundle"), b"\xff\x00junk").unwrap();
+    let err = verify("junk.bundle", &vkey)
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    one_line(&err);
+    // No --trust: usage error.
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.arg("verify")
+        .arg("--bundle")
+        .arg(e.p("full.bundle"))
+        .assert()
+        .code(2);
+}

@@ -46,3 +46,22 @@ if [ -z "${LIBCLANG_PATH:-}" ] && ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/n
    && ! ldconfig -p 2>/dev/null | grep -q 'libclang'; then
   need_apt libclang-dev "libclang for RocksDB's bindgen"
 fi
+
+# A Python venv for the independent bundle verifier (tools/verify-bundle),
+# with the pinned packages of tools/requirements.txt. Sets CASELOG_PYTHON.
+ensure_venv() {
+  local venv="${CASELOG_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/caselog/venv}"
+  local stamp="$venv/.requirements"
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+      need_apt python3-venv "Python venv for tools/verify-bundle"
+      python3 -m venv "$venv"
+    fi
+  fi
+  if ! cmp -s "$CASELOG_ROOT/tools/requirements.txt" "$stamp"; then
+    say "caselog: installing tools/requirements.txt into $venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$CASELOG_ROOT/tools/requirements.txt" >&2
+    cp "$CASELOG_ROOT/tools/requirements.txt" "$stamp"
+  fi
+  export CASELOG_PYTHON="$venv/bin/python"
+}

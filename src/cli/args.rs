@@ -136,7 +136,19 @@ pub enum Command {
         /// Also re-hash every evidence file stored in the ledger's blob store.
         #[arg(long)]
         evidence: bool,
+        /// Verify an exported bundle instead of a ledger (no database; needs --trust).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["against", "evidence"])]
+        bundle: Option<PathBuf>,
+        /// With --bundle: pinned witness verifier key (repeatable).
+        #[arg(long, value_name = "VKEY", requires = "bundle")]
+        witness: Vec<String>,
+        /// With --bundle: valid witness cosignatures required.
+        #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
+        quorum: usize,
     },
+    /// Export for counsel and other verifiers.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Record events: what happened, when (EDTF), and who says so.
     #[command(subcommand)]
     Event(EventCommand),
@@ -231,6 +243,33 @@ pub enum Command {
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
     Witness(WitnessCommand),
+}
+
+/// `caselog export ...`
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// One deterministic CBOR file to re-verify offline: every record (full),
+    /// or a selection with inclusion proofs plus every membership record.
+    #[command(
+        after_help = "Verify it anywhere with:\n  caselog verify --bundle FILE --trust LOG_VKEY [--witness VKEY --quorum K]\n  tools/verify-bundle FILE --trust LOG_VKEY   (independent Python verifier)\n\nExample:\n  caselog export bundle --out case.bundle\n  caselog export bundle --item EV-0001 --out ev1.bundle"
+    )]
+    Bundle {
+        /// Output file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Include seqs A..B (inclusive; repeatable; `7` alone is 7..7).
+        #[arg(long = "seq", value_name = "A..B")]
+        seqs: Vec<String>,
+        /// Include every entry about this evidence item (repeatable).
+        #[arg(long = "item", value_name = "ITEM")]
+        items: Vec<String>,
+        /// Include every entry of this kind (repeatable).
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Checkpoint to bundle against (default: the latest stored one).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+    },
 }
 
 /// `caselog event ...`

@@ -5,6 +5,7 @@
 mod args;
 mod domain;
 mod error;
+mod export;
 mod proofs;
 mod render;
 mod secret;
@@ -166,6 +167,7 @@ enum Checked {
         state: PathBuf,
     },
     Domain(domain::DomainCmd),
+    Export(export::ExportCmd),
 }
 
 /// Read a small input file, naming it in the error.
@@ -440,11 +442,24 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
         | Command::Custody(_)
         | Command::Correct { .. }
         | Command::Timeline { .. } => Checked::Domain(domain::validate(&cli)?),
+        Command::Export(_) => Checked::Export(export::validate(&cli)?),
+        Command::Verify {
+            json,
+            bundle: Some(file),
+            trust,
+            witness,
+            quorum,
+            ..
+        } => Checked::Export(export::validate_verify(
+            file, trust, witness, *quorum, *json,
+        )?),
         Command::Verify {
             json,
             against,
             trust,
             evidence,
+            bundle: None,
+            ..
         } => {
             let trust = parse_vkeys(trust, "--trust key")?;
             let against = against
@@ -822,6 +837,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             return Ok(if report.is_ok() { 0 } else { 1 });
         }
         Checked::Domain(d) => return domain::run(d),
+        Checked::Export(x) => return export::run(x),
         other => return proofs::run(other),
     }
     Ok(0)

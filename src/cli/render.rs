@@ -127,8 +127,16 @@ pub fn member_line(m: &Member) -> String {
     )
 }
 
-/// Human verification report.
+/// Human verification report of a ledger.
 pub fn report_text(r: &Report) -> String {
+    report_text_with(
+        r,
+        "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership, custody and Merkle tree recompute and match the stored head",
+    )
+}
+
+/// Human verification report with the given success sentence.
+pub fn report_text_with(r: &Report, verified: &str) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "ledger   {}\ncase     {}\nhash     {}\nentries  {}\nroot     {}\ncheckpoints {} compared\n",
@@ -142,7 +150,7 @@ pub fn report_text(r: &Report) -> String {
         r.checkpoints,
     ));
     if r.is_ok() {
-        s.push_str("VERIFIED: every record decodes canonically, every signature verifies, the chain, membership, custody and Merkle tree recompute and match the stored head");
+        s.push_str(verified);
         s.push_str(if r.checkpoints > 0 {
             " and every checkpoint compared.\n"
         } else {

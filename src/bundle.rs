@@ -1,0 +1,446 @@
+//! Offline bundles: one deterministic CBOR file that lets anyone re-verify
+//! a ledger, or a selection of its entries, with no database (SPEC §14).
+//!
+//! Owns: the bundle format, building it from an open ledger (full: every
+//! record; partial: the selected records plus every membership record, each
+//! with an inclusion proof), and verifying it against pinned log keys and
+//! witnesses with the same problem codes as `verify`.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::checkpoint::{self, CheckpointError, Origin, VerifiedCheckpoint};
+use crate::codec::{self, DecodeError, MapBuilder, MapReader, SchemaError, Value};
+use crate::entry::{Body, Entry, LedgerId, Record, Seq};
+use crate::hash::{Hash, HashAlg};
+use crate::ledger::{Ledger, LedgerError};
+use crate::note::VerifierKey;
+use crate::policy::Members;
+use crate::proof;
+use crate::verify::{ChainVerifier, Code, Report};
+
+/// Format tag of a bundle.
+pub const BUNDLE_TYPE: &str = "caselog-bundle/v1";
+/// Largest bundle read (bytes).
+pub const MAX_BUNDLE: usize = 1 << 30;
+
+/// Why a bundle could not be built or read.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// The ledger could not provide what the bundle needs.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Not deterministic CBOR.
+    #[error("bundle is not deterministic CBOR: {0}")]
+    Decode(#[from] DecodeError),
+    /// The CBOR does not follow the bundle schema.
+    #[error("bundle: {0}")]
+    Schema(#[from] SchemaError),
+    /// The bundle's checkpoint was refused.
+    #[error("bundle checkpoint: {0}")]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// One record in a bundle, with its inclusion path (empty in a full bundle).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// Position.
+    pub seq: Seq,
+    /// Record bytes exactly as stored.
+    pub record: Vec<u8>,
+    /// Inclusion path to the checkpoint's root (partial bundles).
+    pub path: Vec<Hash>,
+}
+
+/// A parsed bundle (nothing verified yet).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// Ledger id.
+    pub ledger: LedgerId,
+    /// Ledger hash.
+    pub alg: HashAlg,
+    /// The signed checkpoint note (with cosignatures), verbatim.
+    pub checkpoint: String,
+    /// True when `items` are all records `0..size`.
+    pub full: bool,
+    /// Records in ascending seq order.
+    pub items: Vec<Item>,
+}
+
+impl Bundle {
+    /// Deterministic CBOR (SPEC §14).
+    pub fn encode(&self) -> Vec<u8> {
+        let items = self
+            .items
+            .iter()
+            .map(|i| {
+                Value::Array(vec![
+                    Value::Uint(i.seq.0),
+                    Value::Bytes(i.record.clone()),
+                    Value::Array(i.path.iter().map(|h| Value::Bytes(h.0.to_vec())).collect()),
+                ])
+            })
+            .collect();
+        codec::encode(
+            &MapBuilder::new()
+                .text("type", BUNDLE_TYPE)
+                .bytes("ledger", &self.ledger.0)
+                .text("hash", self.alg.name())
+                .text("checkpoint", &self.checkpoint)
+                .put("full", Value::Bool(self.full))
+                .put("records", Value::Array(items))
+                .build(),
+        )
+    }
+
+    /// Strict decode.
+    pub fn decode(b: &[u8]) -> Result<Bundle, BundleError> {
+        let v = codec::decode_limit(b, MAX_BUNDLE)?;
+        let mut r = MapReader::new("bundle", v)?;
+        let bad = |m: &str| SchemaError::Invalid {
+            what: "bundle".into(),
+            reason: m.into(),
+        };
+        if r.text("type")? != BUNDLE_TYPE {
+            return Err(bad("type is not caselog-bundle/v1").into());
+        }
+        let ledger = LedgerId(r.fixed::<16>("ledger")?);
+        let alg = HashAlg::from_name(&r.text("hash")?).ok_or_else(|| bad("unknown hash"))?;
+        let checkpoint = r.text("checkpoint")?;
+        let full = r.bool("full")?;
+        let Value::Array(raw) = r.req("records")? else {
+            return Err(bad("records must be an array").into());
+        };
+        r.finish()?;
+        let mut items = Vec::with_capacity(raw.len());
+        for it in raw {
+            let Value::Array(mut a) = it else {
+                return Err(bad("a record item is not [seq, record, path]").into());
+            };
+            if a.len() != 3 {
+                return Err(bad("a record item is not [seq, record, path]").into());
+            }
+            let (p, rec, s) = (
+                a.pop().expect("3"),
+                a.pop().expect("3"),
+                a.pop().expect("3"),
+            );
+            let (Value::Uint(seq), Value::Bytes(record), Value::Array(path)) = (s, rec, p) else {
+                return Err(bad("a record item is not [uint, bstr, [* bstr32]]").into());
+            };
+            let path = path
+                .into_iter()
+                .map(|h| match h {
+                    Value::Bytes(b) if b.len() == 32 => Ok(Hash::from_slice(&b).expect("32")),
+                    _ => Err(bad("path hashes are 32 bytes")),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if path.len() > 64 {
+                return Err(bad("path longer than 64").into());
+            }
+            if items.last().is_some_and(|l: &Item| l.seq.0 >= seq) {
+                return Err(bad("records must be in strictly ascending seq order").into());
+            }
+            items.push(Item {
+                seq: Seq(seq),
+                record,
+                path,
+            });
+        }
+        Ok(Bundle {
+            ledger,
+            alg,
+            checkpoint,
+            full,
+            items,
+        })
+    }
+}
+
+/// What to put in a bundle.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Seq ranges (inclusive) to include; empty with no other filter: all.
+    pub seqs: Vec<(u64, u64)>,
+    /// Evidence items whose entries to include.
+    pub items: Vec<String>,
+    /// Kinds to include.
+    pub kinds: Vec<String>,
+}
+
+impl Selection {
+    /// True when nothing narrows the selection (a full bundle).
+    pub fn is_all(&self) -> bool {
+        self.seqs.is_empty() && self.items.is_empty() && self.kinds.is_empty()
+    }
+
+    fn wants(&self, seq: Seq, e: Option<&Entry>) -> bool {
+        if self.seqs.iter().any(|(a, b)| (*a..=*b).contains(&seq.0)) {
+            return true;
+        }
+        let Some(e) = e else { return false };
+        self.kinds.iter().any(|k| k == e.body.kind())
+            || crate::ledger::entry_item(&e.body).is_some_and(|i| self.items.iter().any(|x| x == i))
+    }
+}
+
+fn is_membership(e: &Entry) -> bool {
+    matches!(
+        e.body,
+        Body::LedgerOpen(_) | Body::MemberEnroll(_) | Body::MemberRevoke(_)
+    )
+}
+
+/// Build a bundle against the stored checkpoint `checkpoint` (its size
+/// bounds what is included). Streaming over the records; the same ledger
+/// and selection always give the same bytes.
+pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, BundleError> {
+    let (cp, _) = checkpoint::parse(checkpoint)?;
+    let size = cp.head.size;
+    let full = sel.is_all();
+    let mut items = Vec::new();
+    for r in l.records_from(Seq(0)) {
+        let (seq, raw) = r?;
+        if seq.0 >= size.0 {
+            break;
+        }
+        if full {
+            items.push(Item {
+                seq,
+                record: raw,
+                path: Vec::new(),
+            });
+            continue;
+        }
+        let e = Record::decode(&raw)
+            .ok()
+            .and_then(|r| Entry::decode(&r.entry_bytes).ok());
+        if e.as_ref().is_some_and(is_membership) || sel.wants(seq, e.as_ref()) {
+            let path = l.inclusion_proof(seq, size, Vec::new())?.path;
+            items.push(Item {
+                seq,
+                record: raw,
+                path,
+            });
+        }
+    }
+    Ok(Bundle {
+        ledger: l.id(),
+        alg: l.hash_alg(),
+        checkpoint: String::from_utf8_lossy(checkpoint).into_owned(),
+        full,
+        items,
+    })
+}
+
+/// Verify a bundle: the checkpoint under pinned keys and witness quorum,
+/// then (full) the whole chain recomputed to the checkpoint's root, or
+/// (partial) each record's inclusion path, signature and the membership its
+/// author had at that position. Problems use the codes of `verify`.
+pub fn verify(
+    b: &Bundle,
+    trust: &[VerifierKey],
+    witnesses: &[VerifierKey],
+    quorum: usize,
+) -> Result<(Report, VerifiedCheckpoint), BundleError> {
+    let vc = checkpoint::verify(b.checkpoint.as_bytes(), trust, witnesses, quorum)?;
+    let cp = vc.checkpoint().clone();
+    let want = Origin {
+        alg: b.alg,
+        ledger: b.ledger,
+    };
+    let mut report = Report {
+        ledger: Some(b.ledger),
+        hash: Some(b.alg),
+        ..Report::default()
+    };
+    if cp.origin != want {
+        report.add(
+            Code::BadCheckpoint,
+            None,
+            "checkpoint",
+            format!(
+                "the checkpoint is for {}, the bundle for {}",
+                cp.origin.line(),
+                want.line()
+            ),
+        );
+        return Ok((report, vc));
+    }
+    if b.full {
+        let leaves: BTreeMap<Hash, u64> = b
+            .items
+            .iter()
+            .map(|i| (b.alg.leaf(&i.record), i.seq.0))
+            .collect();
+        let mut v =
+            ChainVerifier::new(b.alg).with_lookup(Box::new(move |h| leaves.get(h).copied()));
+        for i in &b.items {
+            if !i.path.is_empty() {
+                v.checkpoint_problem(
+                    Code::BadCheckpoint,
+                    format!("full bundle carries a path for seq {}", i.seq),
+                );
+            }
+            v.push(i.seq.0, &i.record);
+        }
+        let head = v.tree_head();
+        let mut r = v.finish();
+        r.ledger = Some(b.ledger);
+        if head.size.0 < cp.head.size.0 {
+            r.add(
+                Code::Truncated,
+                None,
+                "checkpoint",
+                format!(
+                    "the checkpoint covers {} entries, the bundle holds {}",
+                    cp.head.size.0, head.size.0
+                ),
+            );
+        } else if head.size.0 > cp.head.size.0 {
+            r.add(
+                Code::BadCheckpoint,
+                None,
+                "checkpoint",
+                format!(
+                    "the bundle holds {} entries, more than the checkpoint's {}",
+                    head.size.0, cp.head.size.0
+                ),
+            );
+        } else if head.root != cp.head.root {
+            r.add(
+                Code::CheckpointMismatch,
+                None,
+                "checkpoint",
+                format!(
+                    "the records give root {}, the checkpoint says {}",
+                    head.root, cp.head.root
+                ),
+            );
+        }
+        r.checkpoints = 1;
+        return Ok((r, vc));
+    }
+    // Partial: every record proven individually; membership replayed over
+    // the membership records present.
+    let mut members = Members::new();
+    let mut last_time = None;
+    for i in &b.items {
+        report.entries += 1;
+        let seq = i.seq.0;
+        let leaf = b.alg.leaf(&i.record);
+        if seq >= cp.head.size.0 {
+            report.add(
+                Code::BadCheckpoint,
+                Some(seq),
+                "entry",
+                format!(
+                    "seq {seq} is beyond the checkpoint's size {}",
+                    cp.head.size.0
+                ),
+            );
+            continue;
+        }
+        if let Err(e) =
+            proof::verify_inclusion(b.alg, seq, cp.head.size, &leaf, &i.path, &cp.head.root)
+        {
+            report.add(
+                Code::CheckpointMismatch,
+                Some(seq),
+                "entry",
+                format!("inclusion path does not lead to the checkpoint's root ({e})"),
+            );
+            continue;
+        }
+        let rec = match Record::decode(&i.record) {
+            Ok(r) => r,
+            Err(e) => {
+                report.add(
+                    Code::Decode,
+                    Some(seq),
+                    "entry",
+                    format!("record cannot be read: {e}"),
+                );
+                continue;
+            }
+        };
+        let e = match Entry::decode(&rec.entry_bytes) {
+            Ok(e) => e,
+            Err(e) => {
+                report.add(
+                    Code::BadEntry,
+                    Some(seq),
+                    "entry",
+                    format!("entry cannot be read: {e}"),
+                );
+                continue;
+            }
+        };
+        if e.seq.0 != seq {
+            report.add(
+                Code::SeqOrder,
+                Some(seq),
+                "entry",
+                format!("entry at {seq} says it is seq {}", e.seq),
+            );
+        }
+        if e.ledger != b.ledger {
+            report.add(
+                Code::WrongLedger,
+                Some(seq),
+                "entry",
+                format!("entry belongs to ledger {}", e.ledger),
+            );
+        }
+        if last_time.is_some_and(|t| e.time < t) {
+            report.add(
+                Code::TimeBackwards,
+                Some(seq),
+                "entry",
+                "recorded time earlier than an earlier included entry's".into(),
+            );
+        }
+        last_time = Some(last_time.map_or(e.time, |t: crate::entry::Timestamp| t.max(e.time)));
+        let mut ok = true;
+        if let Err(err) = rec.verify_signature(&e.author) {
+            ok = false;
+            report.add(
+                Code::BadSignature,
+                Some(seq),
+                "entry",
+                format!(
+                    "signature by '{}' does not verify ({err})",
+                    members.display(&e.author)
+                ),
+            );
+        }
+        if let Err(err) = members.check(&e) {
+            ok = false;
+            report.add(
+                crate::verify::policy_code(&err),
+                Some(seq),
+                "entry",
+                err.to_string(),
+            );
+        }
+        if ok {
+            if let Body::LedgerOpen(o) = &e.body {
+                report.case_id = Some(o.case_id.clone());
+            }
+            members.apply(&e);
+        }
+    }
+    if report.entries == 0 {
+        report.add(
+            Code::Empty,
+            None,
+            "entry",
+            "the bundle holds no records".into(),
+        );
+    }
+    report.root = Some(cp.head.root);
+    report.checkpoints = 1;
+    Ok((report, vc))
+}

@@ -1,0 +1,250 @@
+//! CLI handlers for exports and for verifying an exported bundle offline.
+
+use std::path::{Path, PathBuf};
+
+use caselog::bundle::{self, Bundle, Selection};
+use caselog::note::VerifierKey;
+use caselog::Ledger;
+
+use super::args::ExportCommand;
+use super::error::{CliError, EXIT_INPUT};
+use super::{need_ledger_dir, out, parse_vkeys, read_input, render, Cli, Command};
+
+/// A checked export command.
+pub(super) enum ExportCmd {
+    Bundle {
+        dir: PathBuf,
+        out: PathBuf,
+        sel: Selection,
+        checkpoint: Option<Vec<u8>>,
+    },
+    VerifyBundle {
+        bundle: Box<Bundle>,
+        trust: Vec<VerifierKey>,
+        witnesses: Vec<VerifierKey>,
+        quorum: usize,
+        json: bool,
+    },
+}
+
+fn parse_range(s: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::input(
+            format!("--seq {s:?} is not A..B or N"),
+            "e.g. --seq 5..12 or --seq 7",
+        )
+    };
+    let (a, b) = match s.split_once("..") {
+        Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
+        None => {
+            let n = s.parse().map_err(|_| bad())?;
+            (n, n)
+        }
+    };
+    if a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
+    match &cli.command {
+        Command::Export(ExportCommand::Bundle {
+            out,
+            seqs,
+            items,
+            kinds,
+            checkpoint,
+        }) => {
+            for k in kinds {
+                if !caselog::entry::KINDS.contains(&k.as_str()) {
+                    return Err(CliError::input(
+                        format!("unknown kind {k:?}"),
+                        "see schemas/SPEC.md §5 for kinds",
+                    ));
+                }
+            }
+            if out.exists() {
+                return Err(CliError::input(
+                    format!("{} already exists", out.display()),
+                    "choose another --out",
+                ));
+            }
+            Ok(ExportCmd::Bundle {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out: out.clone(),
+                sel: Selection {
+                    seqs: seqs
+                        .iter()
+                        .map(|s| parse_range(s))
+                        .collect::<Result<_, _>>()?,
+                    items: items.clone(),
+                    kinds: kinds.clone(),
+                },
+                checkpoint: checkpoint
+                    .as_deref()
+                    .map(|p| read_input(p, "checkpoint"))
+                    .transpose()?,
+            })
+        }
+        _ => unreachable!("cli: not an export command"),
+    }
+}
+
+pub(super) fn validate_verify(
+    file: &Path,
+    trust: &[String],
+    witness: &[String],
+    quorum: usize,
+    json: bool,
+) -> Result<ExportCmd, CliError> {
+    if trust.is_empty() {
+        return Err(CliError::input(
+            "--bundle needs at least one --trust log key",
+            "pin the log verifier key counsel received (`caselog log-key`)",
+        ));
+    }
+    let witnesses = parse_vkeys(witness, "--witness key")?;
+    if quorum > witnesses.len() {
+        return Err(CliError::input(
+            format!(
+                "--quorum {quorum} but only {} --witness keys given",
+                witnesses.len()
+            ),
+            "pin at least as many witness keys as the quorum",
+        ));
+    }
+    let meta = std::fs::metadata(file).map_err(|e| {
+        CliError::input(
+            format!("cannot read bundle {}: {e}", file.display()),
+            "check the path",
+        )
+    })?;
+    if meta.len() > bundle::MAX_BUNDLE as u64 {
+        return Err(CliError::input(
+            format!("{} is larger than 1 GiB", file.display()),
+            "export a partial bundle",
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| {
+        CliError::input(
+            format!("cannot read bundle {}: {e}", file.display()),
+            "check the path",
+        )
+    })?;
+    let b = Bundle::decode(&bytes).map_err(|e| CliError {
+        code: 1,
+        msg: format!("{}: {e}", file.display()),
+        hint: Some("the file is not an intact caselog bundle".into()),
+    })?;
+    Ok(ExportCmd::VerifyBundle {
+        bundle: Box::new(b),
+        trust: parse_vkeys(trust, "--trust key")?,
+        witnesses,
+        quorum,
+        json,
+    })
+}
+
+pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
+    match cmd {
+        ExportCmd::Bundle {
+            dir,
+            out: path,
+            sel,
+            checkpoint,
+        } => {
+            let l = Ledger::open(&dir, false)?;
+            let cp = match checkpoint {
+                Some(b) => b,
+                None => l.latest_checkpoint()?.map(|(_, b)| b).ok_or_else(|| {
+                    CliError::input(
+                        "no checkpoint stored",
+                        "an authority makes one with `caselog checkpoint`",
+                    )
+                })?,
+            };
+            let b = bundle::build(&l, &cp, &sel)
+                .map_err(|e| CliError::input(e.to_string(), "check --checkpoint"))?;
+            let bytes = b.encode();
+            write_new(&path, &bytes)?;
+            out(&format!(
+                "wrote {} ({} bytes): {} bundle of {} record(s) against the checkpoint of size {}\n",
+                path.display(),
+                bytes.len(),
+                if b.full { "full" } else { "partial" },
+                b.items.len(),
+                caselog::checkpoint::parse(&cp).map(|(c, _)| c.head.size.0).unwrap_or_default()
+            ))?;
+        }
+        ExportCmd::VerifyBundle {
+            bundle: b,
+            trust,
+            witnesses,
+            quorum,
+            json,
+        } => {
+            let (report, vc) = match bundle::verify(&b, &trust, &witnesses, quorum) {
+                Ok(x) => x,
+                Err(e) => {
+                    out(&format!("FAILED: {e}\n"))?;
+                    return Ok(1);
+                }
+            };
+            let partial_note = if b.full {
+                None
+            } else {
+                Some("partial bundle: each included entry is proven to be in the checkpointed ledger, and authors are checked against the membership records included; it does not prove that no other entries (including revocations) exist between the included ones")
+            };
+            if json {
+                let mut v = report.to_json();
+                v["bundle"] = serde_json::json!({
+                    "full": b.full,
+                    "checkpoint_size": vc.checkpoint().head.size.0,
+                    "witnesses": vc.witnesses().iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t})).collect::<Vec<_>>(),
+                    "limits": partial_note,
+                });
+                out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
+            } else {
+                let mut s = render::report_text_with(
+                    &report,
+                    if b.full {
+                        "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and custody recompute, and the records give the root of the checkpoint signed by the pinned log key"
+                    } else {
+                        "VERIFIED: every included record decodes canonically, its signature verifies, its author was an enrolled member with the right role, and its inclusion path leads to the root of the checkpoint signed by the pinned log key"
+                    },
+                );
+                for (k, t) in vc.witnesses() {
+                    s.push_str(&format!("witness {} cosigned at unix time {t}\n", k.name));
+                }
+                if let Some(n) = partial_note {
+                    s.push_str(n);
+                    s.push('\n');
+                }
+                out(&s)?;
+            }
+            return Ok(if report.is_ok() { 0 } else { 1 });
+        }
+    }
+    Ok(0)
+}
+
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| CliError {
+            code: if e.kind() == std::io::ErrorKind::AlreadyExists {
+                EXIT_INPUT
+            } else {
+                3
+            },
+            msg: format!("cannot create {}: {e}", path.display()),
+            hint: Some("choose another --out".into()),
+        })?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))
+}
