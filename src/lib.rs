@@ -7,12 +7,14 @@
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod case_uco;
 pub mod checkpoint;
 pub mod codec;
 pub mod custody;
 pub mod edtf;
 pub mod entry;
 pub mod evidence;
+pub mod export;
 pub mod hash;
 pub mod keys;
 pub mod kinds;
@@ -22,6 +24,7 @@ pub mod note;
 pub mod policy;
 pub mod proof;
 pub mod prooffile;
+pub mod report;
 pub mod sig;
 pub mod store;
 pub mod timeline;

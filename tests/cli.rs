@@ -1252,3 +1252,62 @@ fn export_bundle_and_verify_offline() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn export_formats_from_the_cli() {
+    let e = Env::populated();
+    e.as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Letter received",
+            "--occurred",
+            "2008-10~",
+        ])
+        .assert()
+        .success();
+    e.cmd()
+        .args(["export", "--out"])
+        .arg(e.p("x"))
+        .assert()
+        .code(2); // no --format
+    e.cmd()
+        .args(["export", "--format", "pdf", "--out"])
+        .arg(e.p("x"))
+        .assert()
+        .code(2);
+    for (fmt, file) in [
+        ("json", "t.json"),
+        ("csv", "t.csv"),
+        ("timesketch", "t.jsonl"),
+        ("case", "t.jsonld"),
+    ] {
+        e.cmd()
+            .args(["export", "--format", fmt, "--out"])
+            .arg(e.p(file))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("1 rows"));
+    }
+    e.cmd()
+        .args(["export", "--format", "csv", "--out"])
+        .arg(e.p("t.csv"))
+        .assert()
+        .code(2); // exists
+    let ts = std::fs::read_to_string(e.p("t.jsonl")).unwrap();
+    assert!(ts.contains("\"timestamp_desc\":\"Occurred (approximate)\""));
+    e.cmd()
+        .args(["export", "report", "--exhibit", "Ex. 1", "--out"])
+        .arg(e.p("r.html"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(html.contains("Letter received") && html.contains("Ex. 1"));
+    e.cmd()
+        .args(["export", "--format", "json", "--from", "2009", "--out"])
+        .arg(e.p("none.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 rows"));
+}

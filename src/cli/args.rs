@@ -146,9 +146,12 @@ pub enum Command {
         #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
         quorum: usize,
     },
-    /// Export for counsel and other verifiers.
-    #[command(subcommand)]
-    Export(ExportCommand),
+    /// Export for counsel and other tools: the timeline as JSON, CSV,
+    /// Timesketch JSONL or CASE/UCO JSON-LD; or `export bundle`, `export report`.
+    #[command(
+        after_help = "Example:\n  caselog export --format timesketch --out case.jsonl\n  caselog export --format case --out case.jsonld\n  caselog export bundle --out case.bundle\n  caselog export report --out exhibit.html --exhibit \"Gov't Ex. 12\""
+    )]
+    Export(ExportArgs),
     /// Record events: what happened, when (EDTF), and who says so.
     #[command(subcommand)]
     Event(EventCommand),
@@ -245,9 +248,61 @@ pub enum Command {
     Witness(WitnessCommand),
 }
 
-/// `caselog export ...`
+/// Timeline export formats.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// JSON document (schemas/timeline.schema.json).
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// Timesketch JSONL (message, datetime, timestamp, timestamp_desc, ...).
+    Timesketch,
+    /// CASE/UCO 1.4 JSON-LD.
+    Case,
+}
+
+/// `caselog export [--format F --out FILE] | export bundle | export report`
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    pub cmd: Option<ExportCommand>,
+    /// Timeline format.
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Output file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Only what overlaps this EDTF date or later.
+    #[arg(long, value_name = "EDTF")]
+    pub from: Option<String>,
+    /// Only what overlaps this EDTF date or earlier.
+    #[arg(long, value_name = "EDTF")]
+    pub to: Option<String>,
+    /// Only these kinds (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+}
+
+/// `caselog export ...` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
+    /// A self-contained HTML court exhibit: caption, SVG timeline, chronology,
+    /// custody tables, evidence digests and a verification appendix.
+    #[command(
+        after_help = "Example:\n  caselog export report --out exhibit-12.html --exhibit \"Gov't Ex. 12\" --title \"United States v. Doe\""
+    )]
+    Report {
+        /// Output file (.html).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Exhibit label.
+        #[arg(long)]
+        exhibit: Option<String>,
+        /// Caption title (default: the case title).
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
     #[command(

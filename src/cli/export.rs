@@ -6,12 +6,24 @@ use caselog::bundle::{self, Bundle, Selection};
 use caselog::note::VerifierKey;
 use caselog::Ledger;
 
-use super::args::ExportCommand;
+use super::args::{ExportCommand, ExportFormat};
 use super::error::{CliError, EXIT_INPUT};
 use super::{need_ledger_dir, out, parse_vkeys, read_input, render, Cli, Command};
 
 /// A checked export command.
 pub(super) enum ExportCmd {
+    Timeline {
+        dir: PathBuf,
+        out: PathBuf,
+        format: ExportFormat,
+        filter: caselog::timeline::Filter,
+    },
+    Report {
+        dir: PathBuf,
+        out: PathBuf,
+        exhibit: Option<String>,
+        title: Option<String>,
+    },
     Bundle {
         dir: PathBuf,
         out: PathBuf,
@@ -47,9 +59,77 @@ fn parse_range(s: &str) -> Result<(u64, u64), CliError> {
     Ok((a, b))
 }
 
+fn check_new_file(out: &Path) -> Result<(), CliError> {
+    if out.exists() {
+        return Err(CliError::input(
+            format!("{} already exists", out.display()),
+            "choose another --out",
+        ));
+    }
+    Ok(())
+}
+
+fn edtf_bound(s: &Option<String>, flag: &str, earliest: bool) -> Result<Option<i64>, CliError> {
+    match s {
+        None => Ok(None),
+        Some(v) => {
+            let e = caselog::edtf::Edtf::parse(v).map_err(|e| {
+                CliError::input(
+                    format!("--{flag}: {e}"),
+                    "give an EDTF date such as 2008-10",
+                )
+            })?;
+            Ok(if earliest { e.earliest() } else { e.latest() })
+        }
+    }
+}
+
 pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
-    match &cli.command {
-        Command::Export(ExportCommand::Bundle {
+    let Command::Export(args) = &cli.command else {
+        unreachable!("cli: not an export command")
+    };
+    for k in &args.kinds {
+        if !caselog::entry::KINDS.contains(&k.as_str()) {
+            return Err(CliError::input(
+                format!("unknown kind {k:?}"),
+                "see schemas/SPEC.md §5 for kinds",
+            ));
+        }
+    }
+    match &args.cmd {
+        None => {
+            let (Some(format), Some(out)) = (args.format, args.out.clone()) else {
+                return Err(CliError::input(
+                    "export needs --format and --out (or a subcommand: bundle, report)",
+                    "e.g. caselog export --format timesketch --out case.jsonl",
+                ));
+            };
+            check_new_file(&out)?;
+            Ok(ExportCmd::Timeline {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out,
+                format,
+                filter: caselog::timeline::Filter {
+                    from: edtf_bound(&args.from, "from", true)?,
+                    to: edtf_bound(&args.to, "to", false)?,
+                    kinds: args.kinds.clone(),
+                },
+            })
+        }
+        Some(ExportCommand::Report {
+            out,
+            exhibit,
+            title,
+        }) => {
+            check_new_file(out)?;
+            Ok(ExportCmd::Report {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out: out.clone(),
+                exhibit: exhibit.clone(),
+                title: title.clone(),
+            })
+        }
+        Some(ExportCommand::Bundle {
             out,
             seqs,
             items,
@@ -64,12 +144,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                     ));
                 }
             }
-            if out.exists() {
-                return Err(CliError::input(
-                    format!("{} already exists", out.display()),
-                    "choose another --out",
-                ));
-            }
+            check_new_file(out)?;
             Ok(ExportCmd::Bundle {
                 dir: need_ledger_dir(&cli.ledger)?,
                 out: out.clone(),
@@ -87,7 +162,6 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                     .transpose()?,
             })
         }
-        _ => unreachable!("cli: not an export command"),
     }
 }
 
@@ -148,6 +222,48 @@ pub(super) fn validate_verify(
 
 pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
     match cmd {
+        ExportCmd::Timeline {
+            dir,
+            out: path,
+            format,
+            filter,
+        } => {
+            let l = Ledger::open(&dir, false)?;
+            let rows = caselog::export::timeline_rows(&l, &filter)?;
+            let bytes = match format {
+                ExportFormat::Json => {
+                    serde_json::to_vec_pretty(&caselog::export::to_json(&l, &rows)).expect("json")
+                }
+                ExportFormat::Csv => caselog::export::to_csv(&l, &rows),
+                ExportFormat::Timesketch => caselog::export::to_timesketch(&l, &rows).into_bytes(),
+                ExportFormat::Case => {
+                    serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?)
+                        .expect("json")
+                }
+            };
+            write_new(&path, &bytes)?;
+            out(&format!(
+                "wrote {} ({} rows, {} bytes); it contains everything recorded, including personal data\n",
+                path.display(),
+                rows.len(),
+                bytes.len()
+            ))?;
+        }
+        ExportCmd::Report {
+            dir,
+            out: path,
+            exhibit,
+            title,
+        } => {
+            let l = Ledger::open(&dir, false)?;
+            let html = caselog::report::render(&l, exhibit.as_deref(), title.as_deref())?;
+            write_new(&path, html.as_bytes())?;
+            out(&format!(
+                "wrote {} ({} bytes)\n",
+                path.display(),
+                html.len()
+            ))?;
+        }
         ExportCmd::Bundle {
             dir,
             out: path,

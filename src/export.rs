@@ -1,0 +1,199 @@
+//! Timeline exports for other tools: JSON (`schemas/timeline.schema.json`),
+//! CSV, Timesketch JSONL, and CASE/UCO JSON-LD (`export_case`).
+//!
+//! Owns: turning the timeline rows of an open ledger into those formats.
+//! Exports include everything recorded (selective disclosure is a later
+//! version): treat them as containing personal data.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value as Json};
+
+use crate::entry::Seq;
+use crate::kinds::Domain;
+use crate::ledger::{Ledger, LedgerError};
+use crate::timeline::{self, Filter, Row};
+use crate::{Entry, Record};
+
+/// The timeline rows of a ledger (corrections applied, filtered, sorted).
+pub fn timeline_rows(l: &Ledger, filter: &Filter) -> Result<Vec<Row>, LedgerError> {
+    let mut b = timeline::Builder::new();
+    for item in l.records_from(Seq(0)) {
+        let (_, raw) = item?;
+        let r = Record::decode(&raw)
+            .map_err(|e| LedgerError::Damaged(format!("record: {e} (run `caselog verify`)")))?;
+        let e = Entry::decode(&r.entry_bytes)
+            .map_err(|e| LedgerError::Damaged(format!("entry: {e} (run `caselog verify`)")))?;
+        b.push(&e, l.hash_alg().leaf(&raw));
+    }
+    Ok(b.finish(filter))
+}
+
+/// RFC 3339 UTC of a second count, or None when out of chrono's range.
+pub fn iso(secs: Option<i64>) -> Option<String> {
+    secs.and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// Evidence item ids and SHA-256 digests a row mentions.
+fn row_items(r: &Row) -> (Vec<String>, Vec<String>) {
+    match &r.body {
+        Domain::EvidenceIntake(i) => (
+            vec![i.item.clone()],
+            i.files.iter().map(|f| f.sha256.to_hex()).collect(),
+        ),
+        _ => (
+            r.body.item().map(str::to_owned).into_iter().collect(),
+            Vec::new(),
+        ),
+    }
+}
+
+/// One row as JSON (the `rows` items of `schemas/timeline.schema.json`).
+pub fn row_json(l: &Ledger, r: &Row) -> Json {
+    let (items, sha256) = row_items(r);
+    json!({
+        "seq": r.seq.0,
+        "leaf": r.leaf.to_hex(),
+        "kind": r.kind,
+        "occurred": r.occurred.as_str(),
+        "occurred_earliest": iso(r.occurred.earliest()),
+        "occurred_latest": iso(r.occurred.latest()),
+        "approximate": r.occurred.is_approximate(),
+        "uncertain": r.occurred.is_uncertain(),
+        "recorded": r.recorded.to_string(),
+        "author": l.members().display(&r.author),
+        "author_key": r.author.to_hex(),
+        "summary": r.summary,
+        "items": items,
+        "sha256": sha256,
+        "sources": match &r.body {
+            Domain::Event(e) => e.sources.iter().map(|s| json!({"name": s.name, "grade": s.grade, "ref": s.reference})).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        },
+        "corrections": r.corrections.iter().map(|c| json!({
+            "seq": c.seq.0,
+            "reason": c.reason,
+            "applied": c.applied,
+            "fields": c.fields.iter().map(|(k, (old, new))| json!({"field": k, "original": old, "corrected": new})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The timeline as one JSON document.
+pub fn to_json(l: &Ledger, rows: &[Row]) -> Json {
+    json!({
+        "format": "caselog-timeline/v1",
+        "ledger": l.id().to_hex(),
+        "hash": l.hash_alg().name(),
+        "entries": l.head().tree.size.0,
+        "root": l.head().tree.root.to_hex(),
+        "rows": rows.iter().map(|r| row_json(l, r)).collect::<Vec<_>>(),
+    })
+}
+
+/// The timeline as CSV with a header row.
+pub fn to_csv(l: &Ledger, rows: &[Row]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "seq",
+        "occurred",
+        "earliest",
+        "latest",
+        "approximate",
+        "uncertain",
+        "recorded",
+        "kind",
+        "author",
+        "summary",
+        "items",
+        "sha256",
+        "corrected",
+        "leaf",
+    ])
+    .expect("export: writing CSV to memory");
+    for r in rows {
+        let (items, sha) = row_items(r);
+        let corrected: Vec<String> = r
+            .corrections
+            .iter()
+            .map(|c| {
+                format!(
+                    "#{} {}: {}",
+                    c.seq.0,
+                    c.reason,
+                    c.fields
+                        .iter()
+                        .map(|(k, (o, n))| format!(
+                            "{k} {} -> {n}",
+                            o.as_deref().unwrap_or("(none)")
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })
+            .collect();
+        w.write_record([
+            r.seq.0.to_string(),
+            r.occurred.as_str().to_owned(),
+            iso(r.occurred.earliest()).unwrap_or_default(),
+            iso(r.occurred.latest()).unwrap_or_default(),
+            r.occurred.is_approximate().to_string(),
+            r.occurred.is_uncertain().to_string(),
+            r.recorded.to_string(),
+            r.kind.to_owned(),
+            l.members().display(&r.author),
+            r.summary.clone(),
+            items.join(" "),
+            sha.join(" "),
+            corrected.join(" | "),
+            r.leaf.to_hex(),
+        ])
+        .expect("export: writing CSV to memory");
+    }
+    w.into_inner().expect("export: CSV buffer")
+}
+
+/// Timesketch JSONL: `message`, `datetime`, `timestamp` (µs) and
+/// `timestamp_desc` on every line, plus caselog attributes. An approximate
+/// or interval date maps to its earliest bound (the latest for an open
+/// start); the EDTF string and both bounds are kept.
+pub fn to_timesketch(l: &Ledger, rows: &[Row]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let at = r.occurred.earliest().or(r.occurred.latest()).unwrap_or(0);
+        let (items, sha256) = row_items(r);
+        let desc = match (r.kind, r.occurred.is_imprecise()) {
+            ("notification", false) => "Sent",
+            ("notification", true) => "Sent (approximate)",
+            ("evidence.intake", false) => "Collected",
+            ("evidence.intake", true) => "Collected (approximate)",
+            (_, false) => "Occurred",
+            (_, true) => "Occurred (approximate)",
+        };
+        let mut message = format!("[{}] {}", r.kind, r.summary);
+        if !r.corrections.is_empty() {
+            message.push_str(" (corrected)");
+        }
+        let v = json!({
+            "message": message,
+            "datetime": iso(Some(at)),
+            "timestamp": at.saturating_mul(1_000_000),
+            "timestamp_desc": desc,
+            "caselog_seq": r.seq.0,
+            "caselog_leaf_hash": r.leaf.to_hex(),
+            "caselog_kind": r.kind,
+            "caselog_recorded": r.recorded.to_string(),
+            "caselog_author": l.members().display(&r.author),
+            "caselog_ledger": l.id().to_hex(),
+            "occurred_edtf": r.occurred.as_str(),
+            "edtf_earliest": iso(r.occurred.earliest()),
+            "edtf_latest": iso(r.occurred.latest()),
+            "item_ids": items,
+            "sha256": sha256,
+            "corrected": !r.corrections.is_empty(),
+        });
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    out
+}

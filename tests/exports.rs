@@ -1,0 +1,284 @@
+//! Exports for other tools, checked with those tools' own validators:
+//! JSON against schemas/timeline.schema.json and verify reports against
+//! schemas/verify-report.schema.json (Python jsonschema), CASE/UCO with
+//! `case_validate` (case-utils), Timesketch's mandatory fields, and the
+//! court report rendered by headless Chromium to PDF and PNG, whose text
+//! layer (`pdftotext`) must hold every event title. tools/test installs the
+//! venv, chromium and poppler-utils.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use caselog::edtf::Edtf;
+use caselog::entry::Body;
+use caselog::kinds::{Action, Domain, Event, EvidenceIntake, FileFixity, Notification, Source};
+use caselog::{Hash, HashAlg, Ledger};
+
+fn venv_bin(name: &str) -> PathBuf {
+    let py = match std::env::var_os("CASELOG_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            Path::new(&std::env::var_os("HOME").unwrap()).join(".cache/caselog/venv/bin/python")
+        }
+    };
+    assert!(py.exists(), "no Python venv: run tools/test");
+    py.parent().unwrap().join(name)
+}
+
+const TITLES: [&str; 3] = [
+    "Anonymous extortion letter received",
+    "Clients received similar letters",
+    "Reward offered for information",
+];
+
+fn ledger(dir: &Path) -> Ledger {
+    let a = common::authority();
+    let mut l = common::build_small(dir, HashAlg::Sha256);
+    let ev = |title: &str, occ: &str| {
+        Body::Domain(Domain::Event(Event {
+            title: title.into(),
+            description: None,
+            occurred: Edtf::parse(occ).unwrap(),
+            location: None,
+            sources: vec![Source {
+                name: "company press release".into(),
+                grade: "B2".into(),
+                reference: None,
+                digest: None,
+            }],
+            tags: vec![],
+            refs: vec![],
+        }))
+    };
+    for (i, (t, d)) in TITLES
+        .iter()
+        .zip(["2008-10~", "2008-11-01/2008-11-06", "2008-11~"])
+        .enumerate()
+    {
+        l.append_at(ev(t, d), &a, common::t(1000 + i as i64))
+            .unwrap();
+    }
+    l.append_at(
+        Body::Domain(Domain::Notification(Notification {
+            by: "university system president".into(),
+            to: "employees".into(),
+            count: None,
+            channel: "email".into(),
+            sent: Edtf::parse("2008-11-06").unwrap(),
+            subject: Some("Investigation".into()),
+            digest: None,
+        })),
+        &a,
+        common::t(1100),
+    )
+    .unwrap();
+    l.append_at(
+        Body::Domain(Domain::Action(Action {
+            title: "Outside investigation engaged".into(),
+            by: "the company".into(),
+            occurred: Edtf::parse("2008-11~").unwrap(),
+            authority: Some("engagement letter".into()),
+            outcome: None,
+        })),
+        &a,
+        common::t(1200),
+    )
+    .unwrap();
+    l.append_at(
+        Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
+            item: "EV-0001".into(),
+            description: "scan of the letter (synthetic)".into(),
+            collected_by: "custodian".into(),
+            collected: Edtf::parse("2008-10~").unwrap(),
+            location: None,
+            seal: Some("S-1".into()),
+            files: vec![FileFixity {
+                name: "scan.pdf".into(),
+                size: 1234,
+                blake3: Hash([0xab; 32]),
+                sha256: Hash([0xcd; 32]),
+                media_type: Some("application/pdf".into()),
+            }],
+        })),
+        &a,
+        common::t(1300),
+    )
+    .unwrap();
+    l
+}
+
+fn validate_json(schema: &str, doc: &Path) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(schema);
+    let out = Command::new(venv_bin("python"))
+        .args([
+            "-c",
+            "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1]))); print('ok')",
+        ])
+        .arg(&schema)
+        .arg(doc)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        doc.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn json_csv_timesketch_and_case_exports() {
+    let t = tempfile::tempdir().unwrap();
+    let l = ledger(&t.path().join("l"));
+    let rows = caselog::export::timeline_rows(&l, &Default::default()).unwrap();
+    assert_eq!(rows.len(), 6);
+
+    let json_path = t.path().join("t.json");
+    std::fs::write(
+        &json_path,
+        serde_json::to_vec(&caselog::export::to_json(&l, &rows)).unwrap(),
+    )
+    .unwrap();
+    validate_json("timeline.schema.json", &json_path);
+
+    let csv = String::from_utf8(caselog::export::to_csv(&l, &rows)).unwrap();
+    assert_eq!(csv.lines().count(), 7);
+    assert!(csv.starts_with("seq,occurred,earliest,latest,"));
+
+    let ts = caselog::export::to_timesketch(&l, &rows);
+    assert_eq!(ts.lines().count(), 6);
+    for line in ts.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for k in ["message", "datetime", "timestamp_desc"] {
+            assert!(
+                v[k].is_string() && !v[k].as_str().unwrap().is_empty(),
+                "{k} missing: {line}"
+            );
+        }
+        assert!(v["timestamp"].is_i64());
+        assert!(v["occurred_edtf"].is_string());
+    }
+    // Approximate October maps to its earliest bound, EDTF kept.
+    let oct: serde_json::Value = serde_json::from_str(ts.lines().next().unwrap()).unwrap();
+    assert_eq!(oct["datetime"], "2008-10-01T00:00:00Z");
+    assert_eq!(oct["timestamp_desc"], "Occurred (approximate)");
+
+    let case_path = t.path().join("case.jsonld");
+    std::fs::write(
+        &case_path,
+        serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(venv_bin("case_validate"))
+        .args(["--built-version", "case-1.4.0"])
+        .arg(&case_path)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains("Conforms: True"),
+        "{report}"
+    );
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&case_path).unwrap()).unwrap();
+    let g = case["@graph"].as_array().unwrap();
+    assert!(g
+        .iter()
+        .any(|n| n["@type"] == "investigation:ProvenanceRecord"
+            && n["investigation:exhibitNumber"] == "EV-0001"));
+    assert!(g
+        .iter()
+        .any(|n| n["@type"] == "types:Hash" && n["types:hashValue"]["@value"] == "CD".repeat(32)));
+}
+
+#[test]
+fn verify_reports_follow_their_schema() {
+    let t = tempfile::tempdir().unwrap();
+    let mut l = ledger(&t.path().join("l"));
+    l.checkpoint(&common::authority()).unwrap();
+    let r = caselog::verify_store(l.store()).unwrap();
+    let p = t.path().join("r.json");
+    std::fs::write(&p, serde_json::to_vec(&r.to_json()).unwrap()).unwrap();
+    validate_json("verify-report.schema.json", &p);
+}
+
+#[test]
+fn court_report_renders_in_chromium_with_every_title() {
+    let t = tempfile::tempdir().unwrap();
+    let mut l = ledger(&t.path().join("l"));
+    l.checkpoint(&common::authority()).unwrap();
+    let html = caselog::report::render(&l, Some("Gov't Ex. 12"), None).unwrap();
+    // Self-contained: no scripts, no remote resources.
+    assert!(!html.contains("<script"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import")
+    );
+    for t in TITLES {
+        assert!(html.contains(t), "{t}");
+    }
+    assert!(html.contains("Gov&#39;t Ex. 12"));
+    assert!(html.contains("VERIFIED"));
+    let page = t.path().join("report.html");
+    std::fs::write(&page, &html).unwrap();
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("chromium must be installed (tools/test installs it)");
+    let base = |extra: &str| {
+        let mut c = Command::new(chromium);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            t.path().join("profile").display()
+        ))
+        .arg(extra)
+        .arg(format!("file://{}", page.display()));
+        c
+    };
+    let pdf = t.path().join("report.pdf");
+    let png = t.path().join("report.png");
+    assert!(base(&format!("--print-to-pdf={}", pdf.display()))
+        .output()
+        .unwrap()
+        .status
+        .success());
+    assert!(base(&format!("--screenshot={}", png.display()))
+        .arg("--window-size=1200,1600")
+        .output()
+        .unwrap()
+        .status
+        .success());
+    assert!(
+        std::fs::metadata(&png).unwrap().len() > 10_000,
+        "screenshot too small"
+    );
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    for t in TITLES {
+        assert!(text.contains(t), "PDF text lacks {t:?}: {text}");
+    }
+    assert!(text.contains("Verification appendix"));
+    assert!(text.contains("EV-0001"));
+}
