@@ -67,6 +67,8 @@ pub struct Bundle {
     pub full: bool,
     /// Records in ascending seq order.
     pub items: Vec<Item>,
+    /// Evidence file contents, by BLAKE3, ascending (`--with-files`).
+    pub files: Vec<(Hash, Vec<u8>)>,
 }
 
 impl Bundle {
@@ -83,16 +85,27 @@ impl Bundle {
                 ])
             })
             .collect();
-        codec::encode(
-            &MapBuilder::new()
-                .text("type", BUNDLE_TYPE)
-                .bytes("ledger", &self.ledger.0)
-                .text("hash", self.alg.name())
-                .text("checkpoint", &self.checkpoint)
-                .put("full", Value::Bool(self.full))
-                .put("records", Value::Array(items))
-                .build(),
-        )
+        let mut m = MapBuilder::new()
+            .text("type", BUNDLE_TYPE)
+            .bytes("ledger", &self.ledger.0)
+            .text("hash", self.alg.name())
+            .text("checkpoint", &self.checkpoint)
+            .put("full", Value::Bool(self.full))
+            .put("records", Value::Array(items));
+        if !self.files.is_empty() {
+            m = m.put(
+                "files",
+                Value::Array(
+                    self.files
+                        .iter()
+                        .map(|(h, c)| {
+                            Value::Array(vec![Value::Bytes(h.0.to_vec()), Value::Bytes(c.clone())])
+                        })
+                        .collect(),
+                ),
+            );
+        }
+        codec::encode(&m.build())
     }
 
     /// Strict decode.
@@ -113,6 +126,29 @@ impl Bundle {
         let Value::Array(raw) = r.req("records")? else {
             return Err(bad("records must be an array").into());
         };
+        let mut files: Vec<(Hash, Vec<u8>)> = Vec::new();
+        match r.opt("files") {
+            None => {}
+            Some(Value::Array(fs)) if !fs.is_empty() => {
+                for f in fs {
+                    let Value::Array(mut a) = f else {
+                        return Err(bad("a file item is not [blake3, content]").into());
+                    };
+                    let (c, h) = match (a.pop(), a.pop(), a.is_empty()) {
+                        (Some(Value::Bytes(c)), Some(Value::Bytes(h)), true) if h.len() == 32 => {
+                            (c, h)
+                        }
+                        _ => return Err(bad("a file item is not [bstr .size 32, bstr]").into()),
+                    };
+                    let h = Hash::from_slice(&h).expect("32");
+                    if files.last().is_some_and(|(p, _)| *p >= h) {
+                        return Err(bad("files must be in strictly ascending BLAKE3 order").into());
+                    }
+                    files.push((h, c));
+                }
+            }
+            Some(_) => return Err(bad("files must be a non-empty array when present").into()),
+        }
         r.finish()?;
         let mut items = Vec::with_capacity(raw.len());
         for it in raw {
@@ -155,6 +191,7 @@ impl Bundle {
             checkpoint,
             full,
             items,
+            files,
         })
     }
 }
@@ -168,6 +205,9 @@ pub struct Selection {
     pub items: Vec<String>,
     /// Kinds to include.
     pub kinds: Vec<String>,
+    /// Also carry the evidence files of the included intakes, read from the
+    /// ledger's blob store.
+    pub with_files: bool,
 }
 
 impl Selection {
@@ -183,6 +223,37 @@ impl Selection {
         let Some(e) = e else { return false };
         self.kinds.iter().any(|k| k == e.body.kind())
             || crate::ledger::entry_item(&e.body).is_some_and(|i| self.items.iter().any(|x| x == i))
+    }
+}
+
+/// (BLAKE3, (size, SHA-256)) of the files an intake record lists.
+fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
+    let e = Record::decode(record)
+        .ok()
+        .and_then(|r| Entry::decode(&r.entry_bytes).ok());
+    match e.map(|e| e.body) {
+        Some(Body::Domain(crate::kinds::Domain::EvidenceIntake(i))) => i
+            .files
+            .iter()
+            .map(|f| (f.blake3, (f.size, f.sha256)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Check carried evidence files against the intakes in the bundle.
+fn check_files(b: &Bundle, report: &mut Report) {
+    let mut listed = BTreeMap::new();
+    for i in &b.items {
+        for (b3, v) in intake_files(&i.record) {
+            listed.insert(b3, v);
+        }
+    }
+    for (b3, content) in &b.files {
+        let d = crate::evidence::hash_reader(content.as_slice(), None, &mut |_| {})
+            .expect("evidence: hashing memory cannot fail");
+        let ok = d.blake3 == *b3 && listed.get(b3) == Some(&(d.size, d.sha256));
+        report.checked_files(ok, b3);
     }
 }
 
@@ -226,12 +297,31 @@ pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, B
             });
         }
     }
+    let mut files = Vec::new();
+    if sel.with_files {
+        let mut wanted = std::collections::BTreeSet::new();
+        for i in &items {
+            for (b3, _) in intake_files(&i.record) {
+                wanted.insert(b3);
+            }
+        }
+        for b3 in wanted {
+            let path = crate::evidence::blob_path(l.store().dir(), &b3);
+            let content = std::fs::read(&path).map_err(|e| {
+                LedgerError::NotFound(format!(
+                    "evidence file {b3} is not in the blob store ({e}); it was taken in without --copy"
+                ))
+            })?;
+            files.push((b3, content));
+        }
+    }
     Ok(Bundle {
         ledger: l.id(),
         alg: l.hash_alg(),
         checkpoint: String::from_utf8_lossy(checkpoint).into_owned(),
         full,
         items,
+        files,
     })
 }
 
@@ -321,6 +411,7 @@ pub fn verify(
             );
         }
         r.checkpoints = 1;
+        check_files(b, &mut r);
         return Ok((r, vc));
     }
     // Partial: every record proven individually; membership replayed over
@@ -442,5 +533,6 @@ pub fn verify(
     }
     report.root = Some(cp.head.root);
     report.checkpoints = 1;
+    check_files(b, &mut report);
     Ok((report, vc))
 }

@@ -261,6 +261,23 @@ impl Report {
             .any(|p| p.code == code && (seq.is_none() || p.seq == seq))
     }
 
+    /// Count a carried evidence file; report it when it does not match the
+    /// intake that lists it.
+    pub fn checked_files(&mut self, ok: bool, blake3: &Hash) {
+        self.evidence_checked += 1;
+        if !ok {
+            self.add(
+                Code::EvidenceMismatch,
+                None,
+                "evidence",
+                format!(
+                    "carried file {} does not match an included intake's size and digests",
+                    blake3
+                ),
+            );
+        }
+    }
+
     /// Record a problem (kept up to [`MAX_PROBLEMS`], then only counted).
     pub fn add(&mut self, code: Code, seq: Option<u64>, area: &'static str, message: String) {
         if self.problems.len() < MAX_PROBLEMS {

@@ -243,3 +243,74 @@ fn mutation_corpus_gets_identical_verdicts() {
         accepted.len()
     );
 }
+
+#[test]
+fn evidence_files_travel_with_the_bundle() {
+    use caselog::edtf::Edtf;
+    use caselog::kinds::{Domain, EvidenceIntake, FileFixity};
+    let f = fixture(HashAlg::Sha256);
+    let mut l = f.ledger;
+    let ldir = l.store().dir().to_owned();
+    let src = f.dir.join("scan.txt");
+    std::fs::write(&src, b"FAKE scan carried in a bundle\n").unwrap();
+    let d = caselog::evidence::store_blob(&ldir, &src, &mut |_| {}).unwrap();
+    l.append_at(
+        caselog::Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
+            item: "EV-7".into(),
+            description: "scan".into(),
+            collected_by: "c".into(),
+            collected: Edtf::parse("2008-10~").unwrap(),
+            location: None,
+            seal: None,
+            files: vec![FileFixity {
+                name: "scan.txt".into(),
+                size: d.size,
+                blake3: d.blake3,
+                sha256: d.sha256,
+                media_type: None,
+            }],
+        })),
+        &common::authority(),
+        common::t(9000),
+    )
+    .unwrap();
+    let cp = l
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    let corpus = f.dir.join("files");
+    std::fs::create_dir(&corpus).unwrap();
+    for (name, sel) in [
+        (
+            "full",
+            Selection {
+                with_files: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "item",
+            Selection {
+                items: vec!["EV-7".into()],
+                with_files: true,
+                ..Default::default()
+            },
+        ),
+    ] {
+        let b = bundle::build(&l, &cp, &sel).unwrap();
+        assert_eq!(b.files.len(), 1, "{name}");
+        assert_eq!(b.files[0].1, std::fs::read(&src).unwrap());
+        std::fs::write(corpus.join(format!("{name}-ok")), b.encode()).unwrap();
+        let mut bad = b.clone();
+        bad.files[0].1.push(b'!');
+        std::fs::write(corpus.join(format!("{name}-tampered")), bad.encode()).unwrap();
+    }
+    let vkey = l.origin().log_key(common::authority().public());
+    for (n, ok) in python_verdicts(&corpus, &vkey) {
+        let bytes = std::fs::read(corpus.join(&n)).unwrap();
+        let r = rust_ok(&bytes, &vkey);
+        assert_eq!(ok, r, "{n}: python {ok}, rust {r}");
+        assert_eq!(r, n.ends_with("-ok"), "{n}");
+    }
+}

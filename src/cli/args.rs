@@ -324,6 +324,9 @@ pub enum ExportCommand {
         /// Checkpoint to bundle against (default: the latest stored one).
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<PathBuf>,
+        /// Also carry the evidence files (from the blob store, `evidence add --copy`).
+        #[arg(long)]
+        with_files: bool,
     },
 }
 

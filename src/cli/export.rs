@@ -135,6 +135,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
             items,
             kinds,
             checkpoint,
+            with_files,
         }) => {
             for k in kinds {
                 if !caselog::entry::KINDS.contains(&k.as_str()) {
@@ -155,6 +156,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                         .collect::<Result<_, _>>()?,
                     items: items.clone(),
                     kinds: kinds.clone(),
+                    with_files: *with_files,
                 },
                 checkpoint: checkpoint
                     .as_deref()
