@@ -69,6 +69,9 @@ pub struct Bundle {
     pub items: Vec<Item>,
     /// Evidence file contents, by BLAKE3, ascending (`--with-files`).
     pub files: Vec<(Hash, Vec<u8>)>,
+    /// Revealed disclosures: (seq of their entry, disclosure bytes),
+    /// ascending by seq then bytes (`--reveal`).
+    pub disclosures: Vec<(Seq, Vec<u8>)>,
 }
 
 impl Bundle {
@@ -92,6 +95,17 @@ impl Bundle {
             .text("checkpoint", &self.checkpoint)
             .put("full", Value::Bool(self.full))
             .put("records", Value::Array(items));
+        if !self.disclosures.is_empty() {
+            m = m.put(
+                "disclosures",
+                Value::Array(
+                    self.disclosures
+                        .iter()
+                        .map(|(s, d)| Value::Array(vec![Value::Uint(s.0), Value::Bytes(d.clone())]))
+                        .collect(),
+                ),
+            );
+        }
         if !self.files.is_empty() {
             m = m.put(
                 "files",
@@ -126,6 +140,30 @@ impl Bundle {
         let Value::Array(raw) = r.req("records")? else {
             return Err(bad("records must be an array").into());
         };
+        let mut disclosures: Vec<(Seq, Vec<u8>)> = Vec::new();
+        match r.opt("disclosures") {
+            None => {}
+            Some(Value::Array(ds)) if !ds.is_empty() => {
+                for d in ds {
+                    let Value::Array(mut a) = d else {
+                        return Err(bad("a disclosure item is not [seq, bytes]").into());
+                    };
+                    let (b, s) = match (a.pop(), a.pop(), a.is_empty()) {
+                        (Some(Value::Bytes(b)), Some(Value::Uint(s)), true) => (b, s),
+                        _ => return Err(bad("a disclosure item is not [uint, bstr]").into()),
+                    };
+                    let item = (Seq(s), b);
+                    if disclosures.last().is_some_and(|l| *l >= item) {
+                        return Err(bad(
+                            "disclosures must be in strictly ascending (seq, bytes) order",
+                        )
+                        .into());
+                    }
+                    disclosures.push(item);
+                }
+            }
+            Some(_) => return Err(bad("disclosures must be a non-empty array when present").into()),
+        }
         let mut files: Vec<(Hash, Vec<u8>)> = Vec::new();
         match r.opt("files") {
             None => {}
@@ -192,6 +230,7 @@ impl Bundle {
             full,
             items,
             files,
+            disclosures,
         })
     }
 }
@@ -208,6 +247,8 @@ pub struct Selection {
     /// Also carry the evidence files of the included intakes, read from the
     /// ledger's blob store.
     pub with_files: bool,
+    /// Private fields to include as disclosures (default: none, redacted).
+    pub reveal: crate::disclosure::Reveal,
 }
 
 impl Selection {
@@ -238,6 +279,41 @@ fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
             .map(|f| (f.blake3, (f.size, f.sha256)))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Check carried disclosures: each decodes and its digest is in the `sd`
+/// of the included record it names. Absent ones are redacted, not failures.
+fn check_disclosures(b: &Bundle, report: &mut Report) {
+    let sds: BTreeMap<u64, Vec<Hash>> = b
+        .items
+        .iter()
+        .filter_map(|i| {
+            let e = Record::decode(&i.record)
+                .ok()
+                .and_then(|r| Entry::decode(&r.entry_bytes).ok())?;
+            Some((i.seq.0, e.sd))
+        })
+        .collect();
+    report.private_fields = sds.values().map(|v| v.len() as u64).sum();
+    for (seq, bytes) in &b.disclosures {
+        let digest = crate::disclosure::digest_of(b.alg, bytes);
+        let why = if crate::disclosure::Disclosure::decode(bytes).is_err() {
+            Some("cannot be read as [salt, path, value]")
+        } else if !sds.get(&seq.0).is_some_and(|sd| sd.contains(&digest)) {
+            Some("matches no private-field digest of that entry (altered, or moved from another entry)")
+        } else {
+            None
+        };
+        match why {
+            Some(w) => report.add(
+                Code::BadDisclosure,
+                Some(seq.0),
+                "disclosures",
+                format!("disclosure {}: {w}", &digest.to_hex()[..16]),
+            ),
+            None => report.disclosures_present += 1,
+        }
     }
 }
 
@@ -315,6 +391,19 @@ pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, B
             files.push((b3, content));
         }
     }
+    let mut disclosures = Vec::new();
+    if sel.reveal != crate::disclosure::Reveal::None {
+        for i in &items {
+            let mut ds: Vec<Vec<u8>> = l
+                .disclosures_of(i.seq)?
+                .into_iter()
+                .filter(|(_, d)| sel.reveal.shows(&d.path))
+                .map(|(_, d)| d.encode())
+                .collect();
+            ds.sort();
+            disclosures.extend(ds.into_iter().map(|d| (i.seq, d)));
+        }
+    }
     Ok(Bundle {
         ledger: l.id(),
         alg: l.hash_alg(),
@@ -322,6 +411,7 @@ pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, B
         full,
         items,
         files,
+        disclosures,
     })
 }
 
@@ -412,6 +502,7 @@ pub fn verify(
         }
         r.checkpoints = 1;
         check_files(b, &mut r);
+        check_disclosures(b, &mut r);
         return Ok((r, vc));
     }
     // Partial: every record proven individually; membership replayed over
@@ -534,5 +625,6 @@ pub fn verify(
     report.root = Some(cp.head.root);
     report.checkpoints = 1;
     check_files(b, &mut report);
+    check_disclosures(b, &mut report);
     Ok((report, vc))
 }

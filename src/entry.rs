@@ -232,7 +232,7 @@ pub enum Body {
 }
 
 /// Every kind this version knows, in registry order.
-pub const KINDS: [&str; 14] = [
+pub const KINDS: [&str; 15] = [
     "ledger.open",
     "member.enroll",
     "member.revoke",
@@ -247,6 +247,7 @@ pub const KINDS: [&str; 14] = [
     "custody.release",
     "custody.receive",
     "correction",
+    "disclosure.erased",
 ];
 
 impl Body {

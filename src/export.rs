@@ -8,6 +8,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value as Json};
 
+use crate::disclosure::Reveal;
 use crate::entry::Seq;
 use crate::kinds::Domain;
 use crate::ledger::{Ledger, LedgerError};
@@ -48,8 +49,30 @@ fn row_items(r: &Row) -> (Vec<String>, Vec<String>) {
     }
 }
 
+/// The revealed private fields of a row: (path, value), in `sd` order.
+/// Redacted rows still carry their digests (`sd`), so a recipient given a
+/// disclosure later can check it belongs.
+pub fn revealed(
+    l: &Ledger,
+    r: &Row,
+    reveal: &Reveal,
+) -> Result<Vec<(String, String)>, LedgerError> {
+    if *reveal == Reveal::None || r.sd.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(l.disclosures_of(r.seq)?
+        .into_iter()
+        .filter(|(_, d)| reveal.shows(&d.path))
+        .map(|(_, d)| (d.path.clone(), d.value_text()))
+        .collect())
+}
+
+fn private_json(private: &[(String, String)]) -> Json {
+    Json::Object(private.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
 /// One row as JSON (the `rows` items of `schemas/timeline.schema.json`).
-pub fn row_json(l: &Ledger, r: &Row) -> Json {
+pub fn row_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
     let (items, sha256) = row_items(r);
     json!({
         "seq": r.seq.0,
@@ -70,6 +93,8 @@ pub fn row_json(l: &Ledger, r: &Row) -> Json {
             Domain::Event(e) => e.sources.iter().map(|s| json!({"name": s.name, "grade": s.grade, "ref": s.reference})).collect::<Vec<_>>(),
             _ => Vec::new(),
         },
+        "sd": r.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
+        "private": private_json(private),
         "corrections": r.corrections.iter().map(|c| json!({
             "seq": c.seq.0,
             "reason": c.reason,
@@ -80,19 +105,24 @@ pub fn row_json(l: &Ledger, r: &Row) -> Json {
 }
 
 /// The timeline as one JSON document.
-pub fn to_json(l: &Ledger, rows: &[Row]) -> Json {
-    json!({
+pub fn to_json(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<Json, LedgerError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(row_json(l, r, &revealed(l, r, reveal)?));
+    }
+    Ok(json!({
         "format": "caselog-timeline/v1",
         "ledger": l.id().to_hex(),
         "hash": l.hash_alg().name(),
         "entries": l.head().tree.size.0,
         "root": l.head().tree.root.to_hex(),
-        "rows": rows.iter().map(|r| row_json(l, r)).collect::<Vec<_>>(),
-    })
+        "redacted": *reveal == Reveal::None,
+        "rows": out,
+    }))
 }
 
 /// The timeline as CSV with a header row.
-pub fn to_csv(l: &Ledger, rows: &[Row]) -> Vec<u8> {
+pub fn to_csv(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<Vec<u8>, LedgerError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "seq",
@@ -109,10 +139,13 @@ pub fn to_csv(l: &Ledger, rows: &[Row]) -> Vec<u8> {
         "sha256",
         "corrected",
         "leaf",
+        "private_digests",
+        "private",
     ])
     .expect("export: writing CSV to memory");
     for r in rows {
         let (items, sha) = row_items(r);
+        let private = revealed(l, r, reveal)?;
         let corrected: Vec<String> = r
             .corrections
             .iter()
@@ -147,19 +180,29 @@ pub fn to_csv(l: &Ledger, rows: &[Row]) -> Vec<u8> {
             sha.join(" "),
             corrected.join(" | "),
             r.leaf.to_hex(),
+            r.sd.iter()
+                .map(|h| h.to_hex())
+                .collect::<Vec<_>>()
+                .join(" "),
+            private
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
         ])
         .expect("export: writing CSV to memory");
     }
-    w.into_inner().expect("export: CSV buffer")
+    Ok(w.into_inner().expect("export: CSV buffer"))
 }
 
 /// Timesketch JSONL: `message`, `datetime`, `timestamp` (µs) and
 /// `timestamp_desc` on every line, plus caselog attributes. An approximate
 /// or interval date maps to its earliest bound (the latest for an open
 /// start); the EDTF string and both bounds are kept.
-pub fn to_timesketch(l: &Ledger, rows: &[Row]) -> String {
+pub fn to_timesketch(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<String, LedgerError> {
     let mut out = String::new();
     for r in rows {
+        let private = revealed(l, r, reveal)?;
         let at = r.occurred.earliest().or(r.occurred.latest()).unwrap_or(0);
         let (items, sha256) = row_items(r);
         let desc = match (r.kind, r.occurred.is_imprecise()) {
@@ -191,9 +234,11 @@ pub fn to_timesketch(l: &Ledger, rows: &[Row]) -> String {
             "item_ids": items,
             "sha256": sha256,
             "corrected": !r.corrections.is_empty(),
+            "private_digests": r.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
+            "private": private_json(&private),
         });
         out.push_str(&v.to_string());
         out.push('\n');
     }
-    out
+    Ok(out)
 }

@@ -298,6 +298,22 @@ pub struct Correction {
     pub reason: String,
 }
 
+/// `disclosure.erased`: a private field's value was deleted (court order,
+/// retention); the digest stays in the original entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisclosureErased {
+    /// Leaf hash of the entry whose field was erased.
+    pub target: Hash,
+    /// Digest of the erased disclosure (in the target's `sd`).
+    pub digest: Hash,
+    /// Field path.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+    /// Legal authority, e.g. a court order number.
+    pub authority: Option<String>,
+}
+
 /// Signing context of external receipts.
 pub const RECEIPT_CONTEXT: &[u8] = b"caselog-receipt-v1";
 
@@ -349,6 +365,8 @@ pub enum Domain {
     CustodyReceive(CustodyReceive),
     /// `correction`
     Correction(Correction),
+    /// `disclosure.erased`
+    DisclosureErased(DisclosureErased),
 }
 
 impl Domain {
@@ -365,6 +383,7 @@ impl Domain {
             Domain::CustodyRelease(_) => "custody.release",
             Domain::CustodyReceive(_) => "custody.receive",
             Domain::Correction(_) => "correction",
+            Domain::DisclosureErased(_) => "disclosure.erased",
         }
     }
 
@@ -453,6 +472,16 @@ impl Domain {
                     ""
                 },
                 if b.seal_intact { "intact" } else { "BROKEN" }
+            ),
+            Domain::DisclosureErased(b) => format!(
+                "private field {} of entry {} erased: {}{}",
+                b.path,
+                &b.target.to_hex()[..16],
+                b.reason,
+                b.authority
+                    .as_ref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
             ),
             Domain::Correction(b) => format!(
                 "correction of {}: {} ({})",
@@ -554,6 +583,13 @@ impl Domain {
                 }
                 m.build()
             }
+            Domain::DisclosureErased(b) => MapBuilder::new()
+                .bytes("target", &b.target.0)
+                .bytes("digest", &b.digest.0)
+                .text("path", &b.path)
+                .text("reason", &b.reason)
+                .opt_text("authority", b.authority.as_deref())
+                .build(),
             Domain::Correction(b) => MapBuilder::new()
                 .bytes("target", &b.target.0)
                 .put(
@@ -583,6 +619,7 @@ impl Domain {
             "custody.release" => read_release,
             "custody.receive" => read_receive,
             "correction" => read_correction,
+            "disclosure.erased" => read_erased,
             _ => return None,
         };
         Some(f(v))
@@ -816,5 +853,28 @@ fn read_correction(v: Value) -> Result<Domain, SchemaError> {
         target,
         set,
         reason,
+    }))
+}
+
+fn read_erased(v: Value) -> Result<Domain, SchemaError> {
+    let mut r = MapReader::new("disclosure.erased body", v)?;
+    let target = Hash(r.fixed::<32>("target")?);
+    let digest = Hash(r.fixed::<32>("digest")?);
+    let path = r.text("path")?;
+    if !crate::disclosure::valid_path(&path) {
+        return Err(invalid(
+            "disclosure.erased body.path",
+            "must be 1-128 printable characters",
+        ));
+    }
+    let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+    let authority = r.opt_text("authority", MAX_SHORT_TEXT)?;
+    r.finish()?;
+    Ok(Domain::DisclosureErased(DisclosureErased {
+        target,
+        digest,
+        path,
+        reason,
+        authority,
     }))
 }

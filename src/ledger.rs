@@ -15,6 +15,7 @@ pub use checkpoints::checkpoint_key;
 
 use crate::codec::{self, MapBuilder, MapReader, Value};
 use crate::custody::{Custody, ItemState};
+use crate::disclosure::Disclosure;
 use crate::entry::{
     Body, Entry, EntryError, LedgerId, LedgerOpen, MemberKey, Record, Role, Seq, Timestamp,
 };
@@ -23,7 +24,9 @@ use crate::keys::Signer;
 use crate::kinds::Domain;
 use crate::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
 use crate::policy::{Member, Members, PolicyError};
-use crate::store::{Batch, Store, StoreError, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
+use crate::store::{
+    Batch, Store, StoreError, CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE,
+};
 
 /// `meta` key: format version (CBOR uint).
 pub const META_FORMAT: &[u8] = b"format";
@@ -427,6 +430,30 @@ impl Ledger {
         items: Vec<(Body, &Signer)>,
         time: Timestamp,
     ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
+        self.append_items(
+            items.into_iter().map(|(b, s)| (b, s, Vec::new())).collect(),
+            time,
+        )
+    }
+
+    /// Append one entry whose private fields are `private`: the entry
+    /// carries their digests (`sd`), the values go to the `disclosures`
+    /// column family in the same synced batch (SPEC §15).
+    pub fn append_private(
+        &mut self,
+        body: Body,
+        signer: &Signer,
+        private: Vec<Disclosure>,
+    ) -> Result<(Seq, Hash), LedgerError> {
+        let out = self.append_items(vec![(body, signer, private)], Timestamp::now())?;
+        Ok(out[0])
+    }
+
+    fn append_items(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+    ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
         if time < self.head.time {
             return Err(LedgerError::ClockBehind {
                 now: time.to_string(),
@@ -436,16 +463,28 @@ impl Ledger {
         let mut st = self.staged();
         let mut batch = Batch::new();
         let mut out = Vec::with_capacity(items.len());
-        let last_signer = items.last().map(|(_, s)| *s);
-        for (body, signer) in items {
+        let last_signer = items.last().map(|(_, s, _)| *s);
+        for (body, signer, private) in items {
+            let seq = Seq(st.head.tree.size.0);
+            let mut sd = Vec::with_capacity(private.len());
+            for d in &private {
+                let bytes = d.encode();
+                let digest = crate::disclosure::digest_of(self.alg, &bytes);
+                batch.put(
+                    CF_DISCLOSURES,
+                    crate::disclosure::key(seq, &digest).to_vec(),
+                    bytes,
+                );
+                sd.push(digest);
+            }
             let entry = Entry {
                 ledger: self.id,
-                seq: Seq(st.head.tree.size.0),
+                seq,
                 prev: st.head.last,
                 time,
                 author: signer.public(),
                 body,
-                sd: Vec::new(),
+                sd,
             };
             st.members.check(&entry)?;
             st.custody.check(&entry, &self.id, &st.members)?;
@@ -549,6 +588,92 @@ impl Ledger {
         Ok(())
     }
 
+    /// The stored disclosures of entry `seq` (those not erased), by digest.
+    pub fn disclosures_of(&self, seq: Seq) -> Result<Vec<(Hash, Disclosure)>, LedgerError> {
+        let mut out = Vec::new();
+        for kv in self.store.iter_from(CF_DISCLOSURES, &seq.key()) {
+            let (k, v) = kv?;
+            let Some((s, d)) = crate::disclosure::parse_key(&k) else {
+                break;
+            };
+            if s != seq {
+                break;
+            }
+            let disc = Disclosure::decode(&v).map_err(|e| {
+                LedgerError::Damaged(format!(
+                    "disclosure of entry {seq}: {e} (run `caselog verify`)"
+                ))
+            })?;
+            out.push((d, disc));
+        }
+        Ok(out)
+    }
+
+    /// Erase the private field `path` of entry `target`: delete its
+    /// disclosure and append a `disclosure.erased` entry (authority only) in
+    /// one synced batch, then flush every column family and compact the
+    /// disclosures so the value is physically gone from the RocksDB files
+    /// (the WAL that held it becomes obsolete and is deleted by the flush).
+    pub fn erase(
+        &mut self,
+        target: Seq,
+        path: &str,
+        reason: &str,
+        authority: Option<&str>,
+        signer: &Signer,
+    ) -> Result<(Seq, Hash), LedgerError> {
+        let found: Vec<(Hash, Disclosure)> = self
+            .disclosures_of(target)?
+            .into_iter()
+            .filter(|(_, d)| d.path == path)
+            .collect();
+        let Some((digest, _)) = found.first().cloned() else {
+            return Err(LedgerError::NotFound(format!(
+                "entry {target} has no stored private field {path:?}"
+            )));
+        };
+        let raw = self
+            .record_bytes(target)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no entry {target}")))?;
+        let body = Body::Domain(Domain::DisclosureErased(crate::kinds::DisclosureErased {
+            target: self.alg.leaf(&raw),
+            digest,
+            path: path.to_owned(),
+            reason: reason.to_owned(),
+            authority: authority.map(str::to_owned),
+        }));
+        if time_now_before(&self.head.time) {
+            return Err(LedgerError::ClockBehind {
+                now: Timestamp::now().to_string(),
+                head: self.head.time.to_string(),
+            });
+        }
+        let time = Timestamp::now();
+        let mut st = self.staged();
+        let mut batch = Batch::new();
+        let entry = Entry {
+            ledger: self.id,
+            seq: Seq(st.head.tree.size.0),
+            prev: st.head.last,
+            time,
+            author: signer.public(),
+            body,
+            sd: Vec::new(),
+        };
+        st.members.check(&entry)?;
+        self.check_references(&entry, &st)?;
+        let record = Record::sign(&entry, signer);
+        Entry::decode(&record.entry_bytes)?;
+        for (d, _) in &found {
+            batch.delete(CF_DISCLOSURES, crate::disclosure::key(target, d).to_vec());
+        }
+        let leaf = self.stage(&mut st, &entry, &record, &mut batch);
+        self.commit(st, batch)?;
+        self.store.flush()?;
+        self.store.compact(CF_DISCLOSURES)?;
+        Ok((entry.seq, leaf))
+    }
+
     /// Flush memtables after a bulk load (see [`Store::flush`]).
     pub fn flush(&self) -> Result<(), LedgerError> {
         Ok(self.store.flush()?)
@@ -643,7 +768,12 @@ pub fn entry_item(body: &Body) -> Option<&str> {
 pub fn references(body: &Body) -> Vec<&Hash> {
     match body {
         Body::Domain(Domain::Correction(c)) => vec![&c.target],
+        Body::Domain(Domain::DisclosureErased(d)) => vec![&d.target],
         Body::Domain(Domain::Event(e)) => e.refs.iter().collect(),
         _ => Vec::new(),
     }
+}
+
+fn time_now_before(t: &Timestamp) -> bool {
+    Timestamp::now() < *t
 }

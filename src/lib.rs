@@ -11,6 +11,7 @@ pub mod case_uco;
 pub mod checkpoint;
 pub mod codec;
 pub mod custody;
+pub mod disclosure;
 pub mod edtf;
 pub mod entry;
 pub mod evidence;

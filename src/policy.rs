@@ -29,6 +29,7 @@ pub fn may_append(role: Role, kind: &str) -> bool {
         // Custody moves are further bound by who holds the item (`custody`).
         "custody.release" => role != Role::External,
         "custody.receive" => true,
+        "disclosure.erased" => role == Role::Authority,
         _ => false,
     }
 }

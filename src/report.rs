@@ -161,6 +161,7 @@ pub fn render(
     l: &Ledger,
     exhibit: Option<&str>,
     title: Option<&str>,
+    reveal: &crate::disclosure::Reveal,
 ) -> Result<String, LedgerError> {
     let rows = timeline_rows(l, &Filter::default())?;
     let genesis = l.record_bytes(crate::Seq(0))?.and_then(|r| decode(&r));
@@ -227,6 +228,22 @@ pub fn render(
             d => d.item().map(esc).unwrap_or_default(),
         };
         let mut event = esc(&r.summary);
+        let private = crate::export::revealed(l, r, reveal)?;
+        for (k, v) in &private {
+            let _ = write!(
+                event,
+                r#"<div class="corr">private {}: {}</div>"#,
+                esc(k),
+                esc(v)
+            );
+        }
+        if r.sd.len() > private.len() {
+            let _ = write!(
+                event,
+                r#"<div class="corr">{} private field(s) redacted (digests kept)</div>"#,
+                r.sd.len() - private.len()
+            );
+        }
         for c in &r.corrections {
             let fields: Vec<String> = c
                 .fields
@@ -321,6 +338,34 @@ pub fn render(
         h.push_str("<p>No evidence files.</p>");
     } else {
         let _ = write!(h, "<table><thead><tr><th>Item</th><th>File</th><th>Bytes</th><th>SHA-256</th><th>BLAKE3</th></tr></thead><tbody>{digests}</tbody></table>");
+    }
+
+    // Erasures (court orders, retention): the values are gone, the digests stay.
+    let mut erasures = String::new();
+    for item in l.records_from(crate::Seq(0)) {
+        let (seq, raw) = item?;
+        if let Some(Body::Domain(Domain::DisclosureErased(d))) = decode(&raw).map(|e| e.body) {
+            let target = l
+                .seq_of_leaf(&d.target)?
+                .map(|s| s.0.to_string())
+                .unwrap_or_else(|| "?".into());
+            let _ = write!(
+                erasures,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}…</td></tr>",
+                seq.0,
+                target,
+                esc(&d.path),
+                esc(&d.reason),
+                esc(d.authority.as_deref().unwrap_or("")),
+                &d.digest.to_hex()[..16]
+            );
+        }
+    }
+    h.push_str("<h2>Erasures</h2>");
+    if erasures.is_empty() {
+        h.push_str("<p>No private field has been erased.</p>");
+    } else {
+        let _ = write!(h, "<table><thead><tr><th>No.</th><th>Of entry</th><th>Field</th><th>Reason</th><th>Authority</th><th>Digest</th></tr></thead><tbody>{erasures}</tbody></table>");
     }
 
     // Verification appendix.

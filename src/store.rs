@@ -288,6 +288,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Compact the whole of one column family down to the bottommost level,
+    /// so deleted values are dropped from every SST file.
+    pub fn compact(&self, cf: &str) -> Result<(), StoreError> {
+        let mut o = rocksdb::CompactOptions::default();
+        o.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+        o.set_exclusive_manual_compaction(true);
+        self.db
+            .compact_range_cf_opt(self.cf(cf), None::<&[u8]>, None::<&[u8]>, &o);
+        Ok(())
+    }
+}
+
 fn db_err(dir: &Path, e: rocksdb::Error) -> StoreError {
     StoreError::Db {
         dir: dir.to_owned(),

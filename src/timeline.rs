@@ -48,6 +48,8 @@ pub struct Row {
     pub body: Domain,
     /// Corrections, in ledger order.
     pub corrections: Vec<Applied>,
+    /// Digests of the entry's private fields (SPEC §15).
+    pub sd: Vec<Hash>,
 }
 
 /// What to include.
@@ -100,6 +102,7 @@ impl Builder {
             summary: undated(d.summary()),
             body: d.clone(),
             corrections: Vec::new(),
+            sd: entry.sd.clone(),
         });
     }
 

@@ -22,7 +22,9 @@ use crate::ledger::{self, Head, META_HASH, META_HEAD, META_LEDGER, META_MEMBER_P
 use crate::merkle::{self, Frontier, NodeId};
 use crate::note::{self, Note, VerifierKey};
 use crate::policy::{Members, PolicyError};
-use crate::store::{Store, StoreError, CF_CHECKPOINTS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
+use crate::store::{
+    Store, StoreError, CF_CHECKPOINTS, CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE,
+};
 
 /// Most problems kept in a report; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 1000;
@@ -109,11 +111,14 @@ pub enum Code {
     EvidenceMismatch,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
+    /// A disclosure whose value or salt was altered, that belongs to no
+    /// digest of its entry (moved), or that was erased but is still stored.
+    BadDisclosure,
 }
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -151,6 +156,7 @@ impl Code {
         Code::CustodyBadReceipt,
         Code::EvidenceMismatch,
         Code::BadReference,
+        Code::BadDisclosure,
     ];
 
     /// The stable upper-case name.
@@ -193,6 +199,7 @@ impl Code {
             Code::CustodyBadReceipt => "CUSTODY_BAD_RECEIPT",
             Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
             Code::BadReference => "BAD_REFERENCE",
+            Code::BadDisclosure => "BAD_DISCLOSURE",
         }
     }
 }
@@ -246,6 +253,13 @@ pub struct Report {
     pub checkpoints: u64,
     /// Stored evidence copies re-hashed (`verify --evidence`).
     pub evidence_checked: u64,
+    /// Private fields committed to by the entries (`sd` digests).
+    pub private_fields: u64,
+    /// Of those, how many disclosures are present and match; the rest are
+    /// redacted (or erased), which is not a failure.
+    pub disclosures_present: u64,
+    /// Erasures recorded (`disclosure.erased` entries).
+    pub erasures: u64,
 }
 
 impl Report {
@@ -311,6 +325,9 @@ impl Report {
             "problems_omitted": self.problems_omitted,
             "checkpoints": self.checkpoints,
             "evidence_checked": self.evidence_checked,
+            "private_fields": self.private_fields,
+            "disclosures_present": self.disclosures_present,
+            "erasures": self.erasures,
         })
     }
 }
@@ -331,6 +348,8 @@ pub struct ChainVerifier<'a> {
     lookup: Option<LeafLookup<'a>>,
     /// The item the last pushed entry concerns (for index checks).
     last_item: Option<String>,
+    /// (target leaf, digest) of every erasure seen.
+    erased: Vec<(Hash, Hash)>,
 }
 
 /// Finds the seq of an entry by its leaf hash.
@@ -387,6 +406,7 @@ impl<'a> ChainVerifier<'a> {
             watch: BTreeMap::new(),
             lookup: None,
             last_item: None,
+            erased: Vec::new(),
         }
     }
 
@@ -405,6 +425,11 @@ impl<'a> ChainVerifier<'a> {
     /// Custody as recomputed so far.
     pub fn custody(&self) -> &Custody {
         &self.custody
+    }
+
+    /// Erasures seen so far: (target leaf hash, digest).
+    pub fn erased(&self) -> &[(Hash, Hash)] {
+        &self.erased
     }
 
     /// Compare a checkpoint with the ledger once the tree reaches its size.
@@ -609,6 +634,7 @@ impl<'a> ChainVerifier<'a> {
             );
         }
         self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
+        self.report.private_fields += entry.sd.len() as u64;
         if valid {
             match self.custody.check(&entry, &entry.ledger, &self.members) {
                 Err(e) => {
@@ -650,6 +676,10 @@ impl<'a> ChainVerifier<'a> {
         if valid {
             self.members.apply(&entry);
             self.custody.apply(&entry, leaf);
+            if let Body::Domain(crate::kinds::Domain::DisclosureErased(d)) = &entry.body {
+                self.report.erasures += 1;
+                self.erased.push((d.target, d.digest));
+            }
         }
     }
 
@@ -850,6 +880,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     let (last_leaf, last_time) = v.last();
     let members = v.members().clone();
     let custody = v.custody().clone();
+    let erased = v.erased().to_vec();
     let mut report = v.finish();
     for p in extra {
         report.add(p.code, p.seq, p.area, p.message);
@@ -1021,6 +1052,51 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
             "meta",
             format!("{stored_items} item rows stored, {expected_items} items taken in"),
         );
+    }
+    // disclosures: each stored value matches a digest of its own entry and
+    // was not erased.
+    for kv in store.iter_from(CF_DISCLOSURES, &[]) {
+        let (k, val) = kv?;
+        let Some((seq, digest)) = crate::disclosure::parse_key(&k) else {
+            report.add(
+                Code::BadDisclosure,
+                None,
+                "disclosures",
+                format!("stray key {}", hex::encode(&k)),
+            );
+            continue;
+        };
+        let entry = store.get(CF_ENTRIES, &seq.key())?.and_then(|raw| {
+            Some((
+                alg.leaf(&raw),
+                Entry::decode(&Record::decode(&raw).ok()?.entry_bytes).ok()?,
+            ))
+        });
+        let problem = if crate::disclosure::Disclosure::decode(&val).is_err() {
+            Some("cannot be read as [salt, path, value]".to_owned())
+        } else if crate::disclosure::digest_of(alg, &val) != digest {
+            Some("value or salt was altered (its digest no longer matches)".to_owned())
+        } else {
+            match &entry {
+                None => Some("belongs to an entry that cannot be read".to_owned()),
+                Some((_, e)) if !e.sd.contains(&digest) => Some(
+                    "is not a private field of this entry (moved from another entry?)".to_owned(),
+                ),
+                Some((leaf, _)) if erased.contains(&(*leaf, digest)) => {
+                    Some("was erased but is still stored".to_owned())
+                }
+                Some(_) => None,
+            }
+        };
+        match problem {
+            Some(p) => report.add(
+                Code::BadDisclosure,
+                Some(seq.0),
+                "disclosures",
+                format!("disclosure {}: {p}", &digest.to_hex()[..16]),
+            ),
+            None => report.disclosures_present += 1,
+        }
     }
     // evidence: stored copies still have their intake digests.
     if let Some(dir) = &opts.evidence_dir {

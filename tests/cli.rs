@@ -1311,3 +1311,115 @@ fn export_formats_from_the_cli() {
         .success()
         .stdout(predicate::str::contains("0 rows"));
 }
+
+#[test]
+fn private_fields_reveal_and_erase() {
+    let e = Env::populated();
+    let ssn = "000-00-0042";
+    e.as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Letter lists members",
+            "--occurred",
+            "2008-10~",
+            "--private",
+            &format!("members/001=FAKE-NAME-001, SSN {ssn}"),
+            "--private",
+            "members/002=FAKE-NAME-002",
+        ])
+        .assert()
+        .success();
+    // Not on commands that do not append a private-capable entry.
+    e.as_key("auth")
+        .args([
+            "member",
+            "add",
+            "--name",
+            "X",
+            "--role",
+            "counsel",
+            "--private",
+            "a=b",
+            "--pubkey",
+        ])
+        .arg(e.p("roe.pub"))
+        .assert()
+        .code(2);
+    e.as_key("roe")
+        .args(["note", "x", "--private", "bad"])
+        .assert()
+        .code(2);
+    let show = stdout_of(e.cmd().args(["show", "3"]));
+    assert!(
+        !show.contains(ssn) && show.contains("redacted; show with --reveal"),
+        "{show}"
+    );
+    let show = stdout_of(e.cmd().args(["show", "3", "--reveal"]));
+    assert!(show.contains(ssn) && show.contains("members/002"), "{show}");
+    assert!(!stdout_of(e.cmd().arg("log")).contains(ssn));
+    assert!(stdout_of(e.cmd().args(["log", "--reveal"])).contains(ssn));
+    assert!(!stdout_of(e.cmd().arg("timeline")).contains(ssn));
+    assert!(stdout_of(e.cmd().args(["timeline", "--reveal"])).contains(ssn));
+    e.cmd()
+        .args(["export", "--format", "timesketch", "--out"])
+        .arg(e.p("t.jsonl"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("redacted"));
+    assert!(!std::fs::read_to_string(e.p("t.jsonl"))
+        .unwrap()
+        .contains(ssn));
+    e.cmd()
+        .args([
+            "export",
+            "--format",
+            "json",
+            "--reveal",
+            "members/*",
+            "--out",
+        ])
+        .arg(e.p("t.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("REVEALED"));
+    assert!(std::fs::read_to_string(e.p("t.json"))
+        .unwrap()
+        .contains(ssn));
+    // Erase: authority only; then gone, and the ledger verifies.
+    e.as_key("roe")
+        .args([
+            "erase",
+            "3",
+            "--field",
+            "members/001",
+            "--reason",
+            "court order",
+        ])
+        .assert()
+        .code(2);
+    e.as_key("auth")
+        .args(["erase", "3", "--field", "members/404", "--reason", "x"])
+        .assert()
+        .code(2);
+    e.as_key("auth")
+        .args([
+            "erase",
+            "3",
+            "--field",
+            "members/001",
+            "--reason",
+            "court order",
+            "--authority",
+            "Order 2009-CV-0042",
+        ])
+        .assert()
+        .success();
+    assert!(!stdout_of(e.cmd().args(["show", "3", "--reveal"])).contains(ssn));
+    let j = e.verify_json();
+    assert_eq!(j["verified"], true);
+    assert_eq!(j["erasures"], 1);
+    assert_eq!(j["private_fields"], 2);
+    assert_eq!(j["disclosures_present"], 1);
+}

@@ -140,16 +140,18 @@ fn json_csv_timesketch_and_case_exports() {
     let json_path = t.path().join("t.json");
     std::fs::write(
         &json_path,
-        serde_json::to_vec(&caselog::export::to_json(&l, &rows)).unwrap(),
+        serde_json::to_vec(&caselog::export::to_json(&l, &rows, &Default::default()).unwrap())
+            .unwrap(),
     )
     .unwrap();
     validate_json("timeline.schema.json", &json_path);
 
-    let csv = String::from_utf8(caselog::export::to_csv(&l, &rows)).unwrap();
+    let csv = String::from_utf8(caselog::export::to_csv(&l, &rows, &Default::default()).unwrap())
+        .unwrap();
     assert_eq!(csv.lines().count(), 7);
     assert!(csv.starts_with("seq,occurred,earliest,latest,"));
 
-    let ts = caselog::export::to_timesketch(&l, &rows);
+    let ts = caselog::export::to_timesketch(&l, &rows, &Default::default()).unwrap();
     assert_eq!(ts.lines().count(), 6);
     for line in ts.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -211,7 +213,8 @@ fn court_report_renders_in_chromium_with_every_title() {
     let t = tempfile::tempdir().unwrap();
     let mut l = ledger(&t.path().join("l"));
     l.checkpoint(&common::authority()).unwrap();
-    let html = caselog::report::render(&l, Some("Gov't Ex. 12"), None).unwrap();
+    let html =
+        caselog::report::render(&l, Some("Gov't Ex. 12"), None, &Default::default()).unwrap();
     // Self-contained: no scripts, no remote resources.
     assert!(!html.contains("<script"));
     assert!(

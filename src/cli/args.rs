@@ -28,6 +28,15 @@ pub struct Cli {
     /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// A private field of the entry appended (repeatable): only its salted
+    /// digest enters the signed entry; the value is stored apart, shown only
+    /// with --reveal, and can be erased. Applies to note, event, notify,
+    /// action and evidence add.
+    #[arg(long = "private", global = true, value_name = "FIELD=VALUE")]
+    pub private: Vec<String>,
+    /// Like --private, with the value read from a file.
+    #[arg(long = "private-file", global = true, value_name = "FIELD=PATH")]
+    pub private_file: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -106,6 +115,9 @@ pub enum Command {
         /// Most entries to list.
         #[arg(long)]
         limit: Option<u64>,
+        /// Show private fields.
+        #[arg(long)]
+        reveal: bool,
     },
     /// Show one entry in full, by seq or leaf hash (hex).
     #[command(after_help = "Example:\n  caselog show 3\n  caselog show 9f2c...e1 --json")]
@@ -115,6 +127,9 @@ pub enum Command {
         /// JSON output.
         #[arg(long)]
         json: bool,
+        /// Show private fields.
+        #[arg(long)]
+        reveal: bool,
     },
     /// Recompute and check everything: encoding, chain, signatures, members,
     /// tree, stored checkpoints, and checkpoints obtained earlier (--against).
@@ -199,6 +214,28 @@ pub enum Command {
         /// JSON lines.
         #[arg(long)]
         json: bool,
+        /// Show private fields.
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Erase a private field's value (court order, retention): the value is
+    /// deleted from the ledger's files; a `disclosure.erased` entry records
+    /// the digest, reason and authority (authority role only).
+    #[command(
+        after_help = "Example:\n  caselog erase 5 --field members/017 --reason \"court order\" --authority \"Order 2009-CV-0042\""
+    )]
+    Erase {
+        /// The entry: seq or leaf hash.
+        entry: String,
+        /// The private field's path.
+        #[arg(long)]
+        field: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+        /// Legal authority (court order number...).
+        #[arg(long)]
+        authority: Option<String>,
     },
     /// Sign the current head as a checkpoint (C2SP signed note) with an
     /// authority's --key and store it; or list, show, add cosignatures.
@@ -282,6 +319,12 @@ pub struct ExportArgs {
     /// Only these kinds (repeatable).
     #[arg(long = "kind", value_name = "KIND")]
     pub kinds: Vec<String>,
+    /// Leave private fields out (the default; their digests stay).
+    #[arg(long, conflicts_with = "reveal")]
+    pub redact: bool,
+    /// Include these private fields (repeatable; `members/*` for a prefix, `*` for all).
+    #[arg(long, value_name = "FIELD")]
+    pub reveal: Vec<String>,
 }
 
 /// `caselog export ...` subcommands.
@@ -302,6 +345,12 @@ pub enum ExportCommand {
         /// Caption title (default: the case title).
         #[arg(long)]
         title: Option<String>,
+        /// Leave private fields out (the default for the report).
+        #[arg(long, conflicts_with = "reveal")]
+        redact: bool,
+        /// Include these private fields (repeatable; `*` for all).
+        #[arg(long, value_name = "FIELD")]
+        reveal: Vec<String>,
     },
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
@@ -327,6 +376,12 @@ pub enum ExportCommand {
         /// Also carry the evidence files (from the blob store, `evidence add --copy`).
         #[arg(long)]
         with_files: bool,
+        /// Leave private fields out (their digests stay in the entries).
+        #[arg(long, conflicts_with = "reveal")]
+        redact: bool,
+        /// Include these private fields as disclosures (repeatable; `*` for all).
+        #[arg(long, value_name = "FIELD")]
+        reveal: Vec<String>,
     },
 }
 

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use caselog::disclosure::Disclosure;
 use caselog::edtf::Edtf;
 use caselog::entry::{
     Body, Entry, LedgerId, MemberKey, Record, Seq, Timestamp, MAX_NOTE_LEN, MAX_SHORT_TEXT,
@@ -41,6 +42,7 @@ pub(super) enum DomainCmd {
         signer: Signer,
         body: Domain,
         refs: Vec<EntryArg>,
+        private: Vec<Disclosure>,
     },
     EvidenceAdd {
         dir: PathBuf,
@@ -48,6 +50,7 @@ pub(super) enum DomainCmd {
         intake: EvidenceIntake,
         files: Vec<PathBuf>,
         copy: bool,
+        private: Vec<Disclosure>,
     },
     EvidenceVerify {
         dir: PathBuf,
@@ -110,6 +113,7 @@ pub(super) enum DomainCmd {
         dir: PathBuf,
         filter: Filter,
         json: bool,
+        reveal: caselog::disclosure::Reveal,
     },
 }
 
@@ -154,6 +158,9 @@ fn today() -> Edtf {
 
 /// Validate a domain command before any database is opened.
 pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
+    // Private fields apply to the appending commands that take them; the
+    // caller has already refused them for every other command.
+    let private = super::private_fields(cli)?;
     Ok(match &cli.command {
         Command::Event(EventCommand::Add(a)) => {
             let dir = need_ledger_dir(&cli.ledger)?;
@@ -192,6 +199,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
                 check_text("tag", t, 255)?;
             }
             DomainCmd::Append {
+                private: private.clone(),
                 body: Domain::Event(Event {
                     title: check_text("title", &a.title, MAX_SHORT_TEXT)?,
                     description: opt_text(&a.description, "description", MAX_NOTE_LEN)?,
@@ -221,6 +229,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
                 Some(p) => Some(hash_with_progress(p)?.blake3),
             };
             DomainCmd::Append {
+                private: private.clone(),
                 body: Domain::Notification(Notification {
                     by: check_text("--by", by, MAX_SHORT_TEXT)?,
                     to: check_text("--to", to, MAX_SHORT_TEXT)?,
@@ -246,6 +255,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             let occurred = edtf(occurred, "occurred")?;
             let signer = load_signer(cli)?;
             DomainCmd::Append {
+                private: private.clone(),
                 body: Domain::Action(Action {
                     title: check_text("title", title, MAX_SHORT_TEXT)?,
                     by: match by {
@@ -300,6 +310,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             };
             let signer = load_signer(cli)?;
             DomainCmd::EvidenceAdd {
+                private: private.clone(),
                 intake: EvidenceIntake {
                     item,
                     description: check_text("description", description, MAX_SHORT_TEXT)?,
@@ -348,6 +359,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             method,
             reason,
         }) => DomainCmd::Append {
+            private: private.clone(),
             body: Domain::EvidenceDispose(EvidenceClose {
                 item: item_id(item)?,
                 detail: check_text("--method", method, MAX_SHORT_TEXT)?,
@@ -358,6 +370,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             signer: load_signer(cli)?,
         },
         Command::Evidence(EvidenceCommand::Return { item, to, reason }) => DomainCmd::Append {
+            private: private.clone(),
             body: Domain::EvidenceReturn(EvidenceClose {
                 item: item_id(item)?,
                 detail: check_text("--to", to, MAX_SHORT_TEXT)?,
@@ -469,6 +482,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             to,
             kinds,
             json,
+            reveal,
         } => {
             for k in kinds {
                 if !caselog::entry::KINDS.contains(&k.as_str()) {
@@ -494,6 +508,11 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
                 },
                 dir: need_ledger_dir(&cli.ledger)?,
                 json: *json,
+                reveal: if *reveal {
+                    caselog::disclosure::Reveal::Paths(vec!["*".into()])
+                } else {
+                    caselog::disclosure::Reveal::None
+                },
             }
         }
         _ => unreachable!("cli: not a domain command"),
@@ -582,8 +601,15 @@ fn resolve_member(l: &Ledger, who: &str) -> Result<MemberKey, CliError> {
     }
 }
 
-fn append(l: &mut Ledger, body: Domain, signer: &Signer) -> Result<(Seq, Hash), CliError> {
-    let r = l.append(Body::Domain(body), signer).map_err(domain_err)?;
+fn append(
+    l: &mut Ledger,
+    body: Domain,
+    signer: &Signer,
+    private: Vec<Disclosure>,
+) -> Result<(Seq, Hash), CliError> {
+    let r = l
+        .append_private(Body::Domain(body), signer, private)
+        .map_err(domain_err)?;
     super::checkpoint_notice(l);
     Ok(r)
 }
@@ -612,6 +638,7 @@ fn decode(raw: &[u8]) -> Option<(Record, Entry)> {
 pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
     match cmd {
         DomainCmd::Append {
+            private,
             dir,
             signer,
             mut body,
@@ -624,7 +651,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                 }
             }
             let what = body.kind();
-            let (seq, leaf) = append(&mut l, body, &signer)?;
+            let (seq, leaf) = append(&mut l, body, &signer, private)?;
             out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?;
         }
         DomainCmd::EvidenceAdd {
@@ -633,6 +660,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             mut intake,
             files,
             copy,
+            private,
         } => {
             let mut l = Ledger::open(&dir, true)?;
             // Refuse (not a member, duplicate item...) before hashing.
@@ -683,7 +711,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     )
                 })
                 .collect();
-            let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer)?;
+            let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
             out(&format!(
                 "seq {seq}: {item} taken into evidence (leaf {leaf}){}\n{}",
                 if copy {
@@ -727,7 +755,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                 },
                 matches,
             });
-            let (seq, _) = append(&mut l, body, &signer)?;
+            let (seq, _) = append(&mut l, body, &signer, Vec::new())?;
             if matches {
                 out(&format!("seq {seq}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"))?;
             } else {
@@ -873,6 +901,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     location,
                 }),
                 &signer,
+                Vec::new(),
             )?;
             out(&format!(
                 "seq {seq}: {item} released to {name}; it is in transit until they receive it\n  receiver with ledger access:  caselog custody receive {item}\n  external receiver (offline):  caselog custody receipt --key THEIR_KEY --ledger-id {} --item {item} --release {leaf} --out {item}.receipt\n",
@@ -907,6 +936,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     receipt: None,
                 }),
                 &signer,
+                Vec::new(),
             )?;
             out(&format!(
                 "seq {seq}: {item} received by {}{}\n",
@@ -974,7 +1004,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             body.receipt = Some(receipt.receipt.clone());
             let item = body.item.clone();
             let who = l.members().display(&receipt.receipt.key);
-            let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer)?;
+            let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer, Vec::new())?;
             out(&format!(
                 "seq {seq}: {item} received by {who} (external receipt imported)\n"
             ))?;
@@ -997,12 +1027,18 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     reason,
                 }),
                 &signer,
+                Vec::new(),
             )?;
             out(&format!(
                 "seq {seq}: correction of entry {tseq} recorded; the original stays\n"
             ))?;
         }
-        DomainCmd::Timeline { dir, filter, json } => {
+        DomainCmd::Timeline {
+            dir,
+            filter,
+            json,
+            reveal,
+        } => {
             let l = Ledger::open(&dir, false)?;
             let mut b = timeline::Builder::new();
             for item in l.records_from(Seq(0)) {
@@ -1014,30 +1050,9 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             let rows = b.finish(&filter);
             let mut s = String::new();
             for r in &rows {
+                let private = caselog::export::revealed(&l, r, &reveal)?;
                 if json {
-                    s.push_str(
-                        &(json!({
-                            "seq": r.seq.0,
-                            "leaf": r.leaf.to_hex(),
-                            "occurred": r.occurred.as_str(),
-                            "occurred_earliest": r.occurred.earliest(),
-                            "occurred_latest": r.occurred.latest(),
-                            "approximate": r.occurred.is_approximate(),
-                            "uncertain": r.occurred.is_uncertain(),
-                            "recorded": r.recorded.to_string(),
-                            "author": l.members().display(&r.author),
-                            "kind": r.kind,
-                            "summary": r.summary,
-                            "corrections": r.corrections.iter().map(|c| json!({
-                                "seq": c.seq.0,
-                                "reason": c.reason,
-                                "applied": c.applied,
-                                "fields": c.fields.iter().map(|(k, (old, new))| json!({"field": k, "original": old, "corrected": new})).collect::<Vec<_>>(),
-                            })).collect::<Vec<_>>(),
-                        })
-                        .to_string()
-                            + "\n"),
-                    );
+                    s.push_str(&(caselog::export::row_json(&l, r, &private).to_string() + "\n"));
                 } else {
                     let mark = if r.occurred.is_imprecise() {
                         "≈"
@@ -1052,6 +1067,23 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                         r.kind,
                         r.summary
                     ));
+                    if !r.sd.is_empty() {
+                        if private.is_empty() {
+                            s.push_str(&format!(
+                                "{:>27} {} private field(s), shown with --reveal\n",
+                                "",
+                                r.sd.len()
+                            ));
+                        } else {
+                            for (k, v) in &private {
+                                s.push_str(&format!(
+                                    "{:>27} private {k}: {}\n",
+                                    "",
+                                    v.replace('\n', " ")
+                                ));
+                            }
+                        }
+                    }
                     for c in &r.corrections {
                         let fields: Vec<String> = c
                             .fields

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use caselog::bundle::{self, Bundle, Selection};
+use caselog::disclosure::Reveal;
 use caselog::note::VerifierKey;
 use caselog::Ledger;
 
@@ -17,12 +18,14 @@ pub(super) enum ExportCmd {
         out: PathBuf,
         format: ExportFormat,
         filter: caselog::timeline::Filter,
+        reveal: Reveal,
     },
     Report {
         dir: PathBuf,
         out: PathBuf,
         exhibit: Option<String>,
         title: Option<String>,
+        reveal: Reveal,
     },
     Bundle {
         dir: PathBuf,
@@ -109,6 +112,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 dir: need_ledger_dir(&cli.ledger)?,
                 out,
                 format,
+                reveal: Reveal::from_args(&args.reveal),
                 filter: caselog::timeline::Filter {
                     from: edtf_bound(&args.from, "from", true)?,
                     to: edtf_bound(&args.to, "to", false)?,
@@ -120,6 +124,8 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
             out,
             exhibit,
             title,
+            reveal,
+            ..
         }) => {
             check_new_file(out)?;
             Ok(ExportCmd::Report {
@@ -127,6 +133,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 out: out.clone(),
                 exhibit: exhibit.clone(),
                 title: title.clone(),
+                reveal: Reveal::from_args(reveal),
             })
         }
         Some(ExportCommand::Bundle {
@@ -136,6 +143,8 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
             kinds,
             checkpoint,
             with_files,
+            reveal,
+            ..
         }) => {
             for k in kinds {
                 if !caselog::entry::KINDS.contains(&k.as_str()) {
@@ -157,6 +166,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                     items: items.clone(),
                     kinds: kinds.clone(),
                     with_files: *with_files,
+                    reveal: Reveal::from_args(reveal),
                 },
                 checkpoint: checkpoint
                     .as_deref()
@@ -229,15 +239,19 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             out: path,
             format,
             filter,
+            reveal,
         } => {
             let l = Ledger::open(&dir, false)?;
             let rows = caselog::export::timeline_rows(&l, &filter)?;
             let bytes = match format {
                 ExportFormat::Json => {
-                    serde_json::to_vec_pretty(&caselog::export::to_json(&l, &rows)).expect("json")
+                    serde_json::to_vec_pretty(&caselog::export::to_json(&l, &rows, &reveal)?)
+                        .expect("json")
                 }
-                ExportFormat::Csv => caselog::export::to_csv(&l, &rows),
-                ExportFormat::Timesketch => caselog::export::to_timesketch(&l, &rows).into_bytes(),
+                ExportFormat::Csv => caselog::export::to_csv(&l, &rows, &reveal)?,
+                ExportFormat::Timesketch => {
+                    caselog::export::to_timesketch(&l, &rows, &reveal)?.into_bytes()
+                }
                 ExportFormat::Case => {
                     serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?)
                         .expect("json")
@@ -245,10 +259,11 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             };
             write_new(&path, &bytes)?;
             out(&format!(
-                "wrote {} ({} rows, {} bytes); it contains everything recorded, including personal data\n",
+                "wrote {} ({} rows, {} bytes); {}\n",
                 path.display(),
                 rows.len(),
-                bytes.len()
+                bytes.len(),
+                privacy_note(&reveal)
             ))?;
         }
         ExportCmd::Report {
@@ -256,14 +271,16 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             out: path,
             exhibit,
             title,
+            reveal,
         } => {
             let l = Ledger::open(&dir, false)?;
-            let html = caselog::report::render(&l, exhibit.as_deref(), title.as_deref())?;
+            let html = caselog::report::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
             write_new(&path, html.as_bytes())?;
             out(&format!(
-                "wrote {} ({} bytes)\n",
+                "wrote {} ({} bytes); {}\n",
                 path.display(),
-                html.len()
+                html.len(),
+                privacy_note(&reveal)
             ))?;
         }
         ExportCmd::Bundle {
@@ -345,6 +362,13 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
         }
     }
     Ok(0)
+}
+
+fn privacy_note(r: &Reveal) -> &'static str {
+    match r {
+        Reveal::None => "private fields redacted (digests kept)",
+        Reveal::Paths(_) => "REVEALED private fields are included: handle as personal data",
+    }
 }
 
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {

@@ -27,6 +27,7 @@ use args::{
     CheckpointCommand, Cli, Command, HashArg, KeyCommand, MemberCommand, ProveCommand, RoleArg,
     WitnessCommand,
 };
+use caselog::disclosure::Disclosure;
 use caselog::note::{Note, VerifierKey};
 use caselog::prooffile::{ConsistencyProof, InclusionProof};
 use caselog::verify::External;
@@ -94,17 +95,28 @@ enum Checked {
         dir: PathBuf,
         signer: Signer,
         text: String,
+        private: Vec<Disclosure>,
     },
     Log {
         dir: PathBuf,
         json: bool,
         from: u64,
         limit: Option<u64>,
+        reveal: bool,
     },
     Show {
         dir: PathBuf,
         id: EntryRef,
         json: bool,
+        reveal: bool,
+    },
+    Erase {
+        dir: PathBuf,
+        signer: Signer,
+        entry: String,
+        field: String,
+        reason: String,
+        authority: Option<String>,
     },
     Verify {
         dir: PathBuf,
@@ -286,6 +298,17 @@ fn check_text(what: &str, s: &str, max: usize) -> Result<String, CliError> {
 }
 
 fn validate(cli: Cli) -> Result<Checked, CliError> {
+    let takes_private = matches!(
+        cli.command,
+        Command::Note { .. }
+            | Command::Event(_)
+            | Command::Notify(_)
+            | Command::Action(_)
+            | Command::Evidence(args::EvidenceCommand::Add { .. })
+    );
+    if !takes_private {
+        no_private(&cli)?;
+    }
     Ok(match &cli.command {
         Command::Init {
             case_id,
@@ -408,17 +431,48 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
             };
             Checked::Note {
                 text: check_text("note", &text, MAX_NOTE_LEN)?,
+                private: private_fields(&cli)?,
                 signer: load_signer(&cli)?,
                 dir,
             }
         }
-        Command::Log { json, from, limit } => Checked::Log {
+        Command::Log {
+            json,
+            from,
+            limit,
+            reveal,
+        } => Checked::Log {
             dir: need_ledger_dir(&cli.ledger)?,
             json: *json,
             from: *from,
             limit: *limit,
+            reveal: *reveal,
         },
-        Command::Show { id, json } => {
+        Command::Erase {
+            entry,
+            field,
+            reason,
+            authority,
+        } => {
+            if !caselog::disclosure::valid_path(field) {
+                return Err(CliError::input(
+                    format!("--field {field:?} is not a field path"),
+                    "see `caselog show ENTRY --reveal`",
+                ));
+            }
+            Checked::Erase {
+                entry: entry.clone(),
+                field: field.clone(),
+                reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+                authority: authority
+                    .as_deref()
+                    .map(|a| check_text("--authority", a, MAX_SHORT_TEXT))
+                    .transpose()?,
+                dir: need_ledger_dir(&cli.ledger)?,
+                signer: load_signer(&cli)?,
+            }
+        }
+        Command::Show { id, json, reveal } => {
             let id = if let Ok(n) = id.parse::<u64>() {
                 EntryRef::Seq(Seq(n))
             } else if let Some(h) = Hash::from_hex(id) {
@@ -433,6 +487,7 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 dir: need_ledger_dir(&cli.ledger)?,
                 id,
                 json: *json,
+                reveal: *reveal,
             }
         }
         Command::Event(_)
@@ -749,17 +804,46 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             }
             out(&s)?;
         }
-        Checked::Note { dir, signer, text } => {
+        Checked::Note {
+            dir,
+            signer,
+            text,
+            private,
+        } => {
             let mut l = Ledger::open(&dir, true)?;
-            let (seq, leaf) = l.append(Body::Note(NoteBody { text }), &signer)?;
+            let (seq, leaf) = l.append_private(Body::Note(NoteBody { text }), &signer, private)?;
             out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
             checkpoint_notice(&l);
+        }
+        Checked::Erase {
+            dir,
+            signer,
+            entry,
+            field,
+            reason,
+            authority,
+        } => {
+            let mut l = Ledger::open(&dir, true)?;
+            let target = resolve_seq(&l, &entry)?;
+            let (seq, _) = l
+                .erase(target, &field, &reason, authority.as_deref(), &signer)
+                .map_err(|e| match e {
+                    caselog::LedgerError::NotFound(m) => CliError::input(
+                        m,
+                        "see `caselog show ENTRY --reveal` for its private fields",
+                    ),
+                    other => other.into(),
+                })?;
+            out(&format!(
+                "seq {seq}: private field {field} of entry {target} erased; the value is deleted from the ledger's files, its digest stays\n"
+            ))?;
         }
         Checked::Log {
             dir,
             json,
             from,
             limit,
+            reveal,
         } => {
             let l = Ledger::open(&dir, false)?;
             let members = l.members();
@@ -770,15 +854,29 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
                 }
                 let (seq, raw) = item?;
                 let (record, entry) = decode_at(seq, &raw)?;
-                let line = if json {
-                    render::entry_json(seq, &alg.leaf(&raw), &record, &entry, members).to_string()
+                let private = if reveal {
+                    l.disclosures_of(seq)?
                 } else {
-                    render::entry_line(seq, &entry, members)
+                    Vec::new()
+                };
+                let line = if json {
+                    let mut v = render::entry_json(seq, &alg.leaf(&raw), &record, &entry, members);
+                    v["private"] = render::private_json(&private);
+                    v.to_string()
+                } else {
+                    let mut line = render::entry_line(seq, &entry, members);
+                    line.push_str(&render::private_suffix(&entry, &private));
+                    line
                 };
                 out(&(line + "\n"))?;
             }
         }
-        Checked::Show { dir, id, json } => {
+        Checked::Show {
+            dir,
+            id,
+            json,
+            reveal,
+        } => {
             let l = Ledger::open(&dir, false)?;
             let seq = match id {
                 EntryRef::Seq(s) => s,
@@ -800,18 +898,19 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             })?;
             let (record, entry) = decode_at(seq, &raw)?;
             let leaf = l.hash_alg().leaf(&raw);
-            let s = if json {
-                serde_json::to_string_pretty(&render::entry_json(
-                    seq,
-                    &leaf,
-                    &record,
-                    &entry,
-                    l.members(),
-                ))
-                .expect("json")
-                    + "\n"
+            let private = if reveal {
+                l.disclosures_of(seq)?
             } else {
-                render::entry_text(seq, &leaf, &record, &entry, l.members())
+                Vec::new()
+            };
+            let s = if json {
+                let mut v = render::entry_json(seq, &leaf, &record, &entry, l.members());
+                v["private"] = render::private_json(&private);
+                serde_json::to_string_pretty(&v).expect("json") + "\n"
+            } else {
+                let mut t = render::entry_text(seq, &leaf, &record, &entry, l.members());
+                t.push_str(&render::private_text(&entry, &private));
+                t
             };
             out(&s)?;
         }
@@ -841,6 +940,87 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
         other => return proofs::run(other),
     }
     Ok(0)
+}
+
+/// The private fields given with --private / --private-file.
+fn private_fields(cli: &Cli) -> Result<Vec<Disclosure>, CliError> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut add = |field: &str, value: caselog::codec::Value| -> Result<(), CliError> {
+        if !seen.insert(field.to_owned()) {
+            return Err(CliError::input(
+                format!("private field {field:?} given twice"),
+                "give each field once",
+            ));
+        }
+        let d = Disclosure::new(field, value)
+            .map_err(|e| CliError::input(e.to_string(), "use FIELD=VALUE, e.g. members/001=..."))?;
+        if d.encode().len() > caselog::codec::MAX_ENCODED_LEN {
+            return Err(CliError::input(
+                format!("private field {field:?} is larger than 1 MiB"),
+                "store large files as evidence instead",
+            ));
+        }
+        out.push(d);
+        Ok(())
+    };
+    for kv in &cli.private {
+        let (k, v) = kv.split_once('=').ok_or_else(|| {
+            CliError::input(
+                format!("--private {kv:?} is not FIELD=VALUE"),
+                "e.g. --private ssn=000-00-0000",
+            )
+        })?;
+        add(k, caselog::codec::Value::Text(v.to_owned()))?;
+    }
+    for kv in &cli.private_file {
+        let (k, p) = kv.split_once('=').ok_or_else(|| {
+            CliError::input(
+                format!("--private-file {kv:?} is not FIELD=PATH"),
+                "e.g. --private-file members=members.csv",
+            )
+        })?;
+        let bytes = read_input(Path::new(p), "private file")?;
+        add(k, caselog::codec::Value::Bytes(bytes))?;
+    }
+    Ok(out)
+}
+
+/// Refuse --private on commands that do not take it.
+fn no_private(cli: &Cli) -> Result<(), CliError> {
+    if cli.private.is_empty() && cli.private_file.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::input(
+            "--private / --private-file apply to note, event add, notify add, action add and evidence add",
+            "drop them from this command",
+        ))
+    }
+}
+
+/// An entry given as seq or leaf hash.
+fn resolve_seq(l: &Ledger, s: &str) -> Result<Seq, CliError> {
+    if let Ok(n) = s.parse::<u64>() {
+        if l.record_bytes(Seq(n))?.is_some() {
+            return Ok(Seq(n));
+        }
+        return Err(CliError::input(
+            format!("no entry {n}"),
+            "see `caselog log`",
+        ));
+    }
+    let h = Hash::from_hex(s).ok_or_else(|| {
+        CliError::input(
+            format!("{s:?} is neither a seq nor a leaf hash"),
+            "see `caselog log`",
+        )
+    })?;
+    l.seq_of_leaf(&h)?.ok_or_else(|| {
+        CliError::input(
+            format!("no entry has leaf hash {h}"),
+            "see `caselog log --json`",
+        )
+    })
 }
 
 /// Tell the user when an automatic checkpoint was due but the signer could

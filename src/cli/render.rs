@@ -42,6 +42,73 @@ pub fn entry_json(seq: Seq, leaf: &Hash, record: &Record, e: &Entry, members: &M
     })
 }
 
+/// Revealed private fields as a JSON object.
+pub fn private_json(private: &[(caselog::Hash, caselog::disclosure::Disclosure)]) -> Json {
+    Json::Object(
+        private
+            .iter()
+            .map(|(_, d)| (d.path.clone(), json!(d.value_text())))
+            .collect(),
+    )
+}
+
+/// `  [private: a=..., b=...]` or `  [N private fields redacted]` for log lines.
+pub fn private_suffix(
+    e: &Entry,
+    private: &[(caselog::Hash, caselog::disclosure::Disclosure)],
+) -> String {
+    if e.sd.is_empty() {
+        return String::new();
+    }
+    if private.is_empty() {
+        return format!("  [{} private field(s), shown with --reveal]", e.sd.len());
+    }
+    let shown: Vec<String> = private
+        .iter()
+        .map(|(_, d)| format!("{}={}", d.path, d.value_text().replace('\n', " ")))
+        .collect();
+    let erased = e.sd.len().saturating_sub(private.len());
+    format!(
+        "  [private: {}{}]",
+        shown.join(", "),
+        if erased > 0 {
+            format!("; {erased} erased")
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// The private-field lines of `caselog show`.
+pub fn private_text(
+    e: &Entry,
+    private: &[(caselog::Hash, caselog::disclosure::Disclosure)],
+) -> String {
+    if e.sd.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("private\n");
+    for h in &e.sd {
+        match private.iter().find(|(d, _)| d == h) {
+            Some((_, d)) => s.push_str(&format!(
+                "  {:<16} {}\n",
+                d.path,
+                d.value_text().replace('\n', "\n                   ")
+            )),
+            None => s.push_str(&format!(
+                "  (digest {}…) {}\n",
+                &h.to_hex()[..16],
+                if private.is_empty() {
+                    "redacted; show with --reveal"
+                } else {
+                    "erased"
+                }
+            )),
+        }
+    }
+    s
+}
+
 /// One line of `caselog log`.
 pub fn entry_line(seq: Seq, e: &Entry, members: &Members) -> String {
     let summary: String = e.body.summary().replace('\n', " ");
@@ -149,6 +216,12 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
         r.root.map(|h| h.to_hex()).unwrap_or_default(),
         r.checkpoints,
     ));
+    if r.private_fields > 0 || r.erasures > 0 {
+        s.push_str(&format!(
+            "private  {} field(s): {} disclosure(s) present and matching, the rest redacted or erased ({} erasure(s))\n",
+            r.private_fields, r.disclosures_present, r.erasures
+        ));
+    }
     if r.is_ok() {
         s.push_str(verified);
         s.push_str(if r.checkpoints > 0 {
