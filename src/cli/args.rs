@@ -30,8 +30,9 @@ pub struct Cli {
     pub passphrase_file: Option<PathBuf>,
     /// A private field of the entry appended (repeatable): only its salted
     /// digest enters the signed entry; the value is stored apart, shown only
-    /// with --reveal, and can be erased. Applies to note, event, notify,
-    /// action and evidence add.
+    /// with --reveal, and can be erased. Applies to the commands that append
+    /// an investigation entry (note, event, notify, action, evidence,
+    /// custody, correct).
     #[arg(long = "private", global = true, value_name = "FIELD=VALUE")]
     pub private: Vec<String>,
     /// Like --private, with the value read from a file.

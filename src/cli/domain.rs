@@ -53,6 +53,7 @@ pub(super) enum DomainCmd {
         private: Vec<Disclosure>,
     },
     EvidenceVerify {
+        private: Vec<Disclosure>,
         dir: PathBuf,
         signer: Signer,
         item: String,
@@ -69,6 +70,7 @@ pub(super) enum DomainCmd {
         json: bool,
     },
     Release {
+        private: Vec<Disclosure>,
         dir: PathBuf,
         signer: Signer,
         item: String,
@@ -77,6 +79,7 @@ pub(super) enum DomainCmd {
         location: Option<String>,
     },
     Receive {
+        private: Vec<Disclosure>,
         dir: PathBuf,
         signer: Signer,
         item: String,
@@ -93,6 +96,7 @@ pub(super) enum DomainCmd {
         out: PathBuf,
     },
     ImportReceipt {
+        private: Vec<Disclosure>,
         dir: PathBuf,
         signer: Signer,
         receipt: ReceiptFile,
@@ -103,6 +107,7 @@ pub(super) enum DomainCmd {
         json: bool,
     },
     Correct {
+        private: Vec<Disclosure>,
         dir: PathBuf,
         signer: Signer,
         target: EntryArg,
@@ -338,6 +343,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
                 ));
             }
             DomainCmd::EvidenceVerify {
+                private: private.clone(),
                 item: item_id(item)?,
                 file: file.clone().unwrap_or_else(|| file_name(path)),
                 path: path.clone(),
@@ -386,6 +392,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             reason,
             location,
         }) => DomainCmd::Release {
+            private: private.clone(),
             item: item_id(item)?,
             to: check_text("--to", to, MAX_SHORT_TEXT)?,
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
@@ -398,6 +405,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             seal_broken,
             condition,
         }) => DomainCmd::Receive {
+            private: private.clone(),
             item: item_id(item)?,
             seal_intact: !seal_broken,
             condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
@@ -438,6 +446,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             }
         }
         Command::Custody(CustodyCommand::ImportReceipt { file }) => DomainCmd::ImportReceipt {
+            private: private.clone(),
             receipt: ReceiptFile::parse(&read_input(file, "receipt")?).map_err(|m| {
                 CliError::input(
                     format!("{}: {m}", file.display()),
@@ -470,6 +479,7 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
                 map.insert(k.to_owned(), v.to_owned());
             }
             DomainCmd::Correct {
+                private: private.clone(),
                 target: EntryArg(entry.clone()),
                 set: map,
                 reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
@@ -723,6 +733,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             ))?;
         }
         DomainCmd::EvidenceVerify {
+            private,
             dir,
             signer,
             item,
@@ -755,7 +766,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                 },
                 matches,
             });
-            let (seq, _) = append(&mut l, body, &signer, Vec::new())?;
+            let (seq, _) = append(&mut l, body, &signer, private)?;
             if matches {
                 out(&format!("seq {seq}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"))?;
             } else {
@@ -882,6 +893,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             }
         }
         DomainCmd::Release {
+            private,
             dir,
             signer,
             item,
@@ -901,7 +913,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     location,
                 }),
                 &signer,
-                Vec::new(),
+                private,
             )?;
             out(&format!(
                 "seq {seq}: {item} released to {name}; it is in transit until they receive it\n  receiver with ledger access:  caselog custody receive {item}\n  external receiver (offline):  caselog custody receipt --key THEIR_KEY --ledger-id {} --item {item} --release {leaf} --out {item}.receipt\n",
@@ -909,6 +921,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             ))?;
         }
         DomainCmd::Receive {
+            private,
             dir,
             signer,
             item,
@@ -936,7 +949,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     receipt: None,
                 }),
                 &signer,
-                Vec::new(),
+                private,
             )?;
             out(&format!(
                 "seq {seq}: {item} received by {}{}\n",
@@ -985,6 +998,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             ))?;
         }
         DomainCmd::ImportReceipt {
+            private,
             dir,
             signer,
             receipt,
@@ -1004,13 +1018,14 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
             body.receipt = Some(receipt.receipt.clone());
             let item = body.item.clone();
             let who = l.members().display(&receipt.receipt.key);
-            let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer, Vec::new())?;
+            let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer, private)?;
             out(&format!(
                 "seq {seq}: {item} received by {who} (external receipt imported)\n"
             ))?;
         }
         DomainCmd::CustodyShow { dir, item, json } => return custody_show(&dir, &item, json),
         DomainCmd::Correct {
+            private,
             dir,
             signer,
             target,
@@ -1027,7 +1042,7 @@ pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
                     reason,
                 }),
                 &signer,
-                Vec::new(),
+                private,
             )?;
             out(&format!(
                 "seq {seq}: correction of entry {tseq} recorded; the original stays\n"

@@ -304,7 +304,18 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
             | Command::Event(_)
             | Command::Notify(_)
             | Command::Action(_)
-            | Command::Evidence(args::EvidenceCommand::Add { .. })
+            | Command::Evidence(
+                args::EvidenceCommand::Add { .. }
+                    | args::EvidenceCommand::Verify { .. }
+                    | args::EvidenceCommand::Dispose { .. }
+                    | args::EvidenceCommand::Return { .. }
+            )
+            | Command::Custody(
+                args::CustodyCommand::Release { .. }
+                    | args::CustodyCommand::Receive { .. }
+                    | args::CustodyCommand::ImportReceipt { .. }
+            )
+            | Command::Correct { .. }
     );
     if !takes_private {
         no_private(&cli)?;
@@ -992,7 +1003,7 @@ fn no_private(cli: &Cli) -> Result<(), CliError> {
         Ok(())
     } else {
         Err(CliError::input(
-            "--private / --private-file apply to note, event add, notify add, action add and evidence add",
+            "--private / --private-file apply to commands that append an investigation entry (note, event, notify, action, evidence, custody, correct)",
             "drop them from this command",
         ))
     }
