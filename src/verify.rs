@@ -28,6 +28,8 @@ use crate::store::{
 
 /// Most problems kept in a report; the rest are only counted.
 pub const MAX_PROBLEMS: usize = 1000;
+/// Records decoded and signature-checked in parallel at a time.
+const PAR_CHUNK: usize = 1024;
 /// Records checked between two batched reads of the caches.
 const CHUNK: usize = 4096;
 
@@ -332,6 +334,32 @@ impl Report {
     }
 }
 
+/// The per-record work of verification that needs no state: decoding, the
+/// leaf hash and the signature check. Independent across records, so it can
+/// run in parallel; [`ChainVerifier::push_prepared`] does the rest in order.
+pub struct Prepared {
+    /// H(0x00 || record), RFC 9162 §2.1.1, over the bytes as stored.
+    leaf: Hash,
+    /// The entry and its signature result, or why it could not be read.
+    decoded: Result<(Entry, SigResult), (&'static str, EntryError)>,
+}
+
+/// Outcome of one entry's signature check.
+type SigResult = Result<(), crate::sig::SigError>;
+
+/// Do the state-free work for one stored record.
+pub fn prepare(alg: HashAlg, raw: &[u8]) -> Prepared {
+    let leaf = alg.leaf(raw);
+    let decoded = Record::decode(raw)
+        .map_err(|e| ("record", e))
+        .and_then(|r| {
+            let e = Entry::decode(&r.entry_bytes).map_err(|e| ("entry", e))?;
+            let sig = r.verify_signature(&e.author);
+            Ok((e, sig))
+        });
+    Prepared { leaf, decoded }
+}
+
 /// Checks a stream of records in order, storage-free. Feed it every record
 /// with its stored position; read the result with [`ChainVerifier::finish`].
 pub struct ChainVerifier<'a> {
@@ -508,6 +536,14 @@ impl<'a> ChainVerifier<'a> {
     /// Check the record stored at position `pos`; returns its leaf hash and
     /// the Merkle nodes it completes (for comparison with stored ones).
     pub fn push(&mut self, pos: u64, raw: &[u8]) -> (Hash, Vec<(NodeId, Hash)>) {
+        let p = prepare(self.alg, raw);
+        self.push_prepared(pos, p)
+    }
+
+    /// [`ChainVerifier::push`] with the per-record work (decoding, leaf
+    /// hash, signature) already done by [`prepare`], possibly on another
+    /// thread. Records must still be pushed in order.
+    pub fn push_prepared(&mut self, pos: u64, p: Prepared) -> (Hash, Vec<(NodeId, Hash)>) {
         if pos != self.expected {
             let msg = if pos > self.expected {
                 if pos - self.expected == 1 {
@@ -522,23 +558,19 @@ impl<'a> ChainVerifier<'a> {
         }
         self.expected = pos + 1;
         self.report.entries += 1;
-        // H(0x00 || record), RFC 9162 §2.1.1, over the bytes as stored.
-        let leaf = self.alg.leaf(raw);
+        let leaf = p.leaf;
         let created = self.frontier.append(self.alg, leaf);
-        self.check_entry(pos, raw, &leaf);
+        self.check_entry(pos, p);
         self.last_leaf = leaf;
         self.check_watched();
         (leaf, created)
     }
 
-    fn check_entry(&mut self, pos: u64, raw: &[u8], leaf: &Hash) {
-        let record = match Record::decode(raw) {
-            Ok(r) => r,
-            Err(e) => return self.entry_error(pos, "record", &e),
-        };
-        let entry = match Entry::decode(&record.entry_bytes) {
-            Ok(e) => e,
-            Err(e) => return self.entry_error(pos, "entry", &e),
+    fn check_entry(&mut self, pos: u64, p: Prepared) {
+        let leaf = &p.leaf;
+        let (entry, sig) = match p.decoded {
+            Ok(x) => x,
+            Err((what, e)) => return self.entry_error(pos, what, &e),
         };
         if entry.seq.0 != pos {
             self.problem(
@@ -586,7 +618,7 @@ impl<'a> ChainVerifier<'a> {
         }
         self.last_time = Some(self.last_time.map_or(entry.time, |t| t.max(entry.time)));
         let mut valid = true;
-        if let Err(e) = record.verify_signature(&entry.author) {
+        if let Err(e) = sig {
             valid = false;
             let who = match &entry.body {
                 Body::LedgerOpen(o) if pos == 0 => o.authority_name.clone(),
@@ -850,29 +882,44 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     }
     let mut pending = Pending::default();
     let mut extra: Vec<Problem> = Vec::new();
-    for kv in store.iter_from(CF_ENTRIES, &[]) {
-        let (k, raw) = kv?;
-        let Ok(kb) = <[u8; 8]>::try_from(&*k) else {
-            extra.push(Problem {
-                code: Code::Decode,
-                seq: None,
-                area: "entry",
-                message: format!("stray key {} in entries", hex::encode(&k)),
-            });
-            continue;
-        };
-        let pos = u64::from_be_bytes(kb);
-        let (leaf, created) = v.push(pos, &raw);
-        pending.leaves.push((leaf, pos));
-        if let Some(item) = v.take_item() {
-            item_rows_expected += 1;
-            pending.items.push((item, pos, leaf));
+    // Records are read in chunks; decoding, hashing and signature checks of
+    // a chunk fan out over all cores, then the chain is checked in order.
+    let mut chunk: Vec<(u64, Box<[u8]>)> = Vec::with_capacity(PAR_CHUNK);
+    let mut entries = store.iter_from(CF_ENTRIES, &[]).peekable();
+    while entries.peek().is_some() {
+        chunk.clear();
+        while chunk.len() < PAR_CHUNK {
+            let Some(kv) = entries.next() else { break };
+            let (k, raw) = kv?;
+            let Ok(kb) = <[u8; 8]>::try_from(&*k) else {
+                extra.push(Problem {
+                    code: Code::Decode,
+                    seq: None,
+                    area: "entry",
+                    message: format!("stray key {} in entries", hex::encode(&k)),
+                });
+                continue;
+            };
+            chunk.push((u64::from_be_bytes(kb), raw));
         }
-        pending
-            .nodes
-            .extend(created.into_iter().map(|(id, h)| (id, h, pos)));
-        if pending.leaves.len() >= CHUNK {
-            flush(store, &mut pending, &mut v.report)?;
+        let prepared: Vec<Prepared> = {
+            use rayon::prelude::*;
+            chunk.par_iter().map(|(_, raw)| prepare(alg, raw)).collect()
+        };
+        for ((pos, _), p) in chunk.iter().zip(prepared) {
+            let pos = *pos;
+            let (leaf, created) = v.push_prepared(pos, p);
+            pending.leaves.push((leaf, pos));
+            if let Some(item) = v.take_item() {
+                item_rows_expected += 1;
+                pending.items.push((item, pos, leaf));
+            }
+            pending
+                .nodes
+                .extend(created.into_iter().map(|(id, h)| (id, h, pos)));
+            if pending.leaves.len() >= CHUNK {
+                flush(store, &mut pending, &mut v.report)?;
+            }
         }
     }
     flush(store, &mut pending, &mut v.report)?;
