@@ -449,22 +449,45 @@ impl Ledger {
         Ok(out[0])
     }
 
-    fn append_items(
+    /// Check that `items` could be appended, in order, in one batch,
+    /// writing nothing. On refusal, returns the index of the first bad item.
+    pub fn check_batch(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+    ) -> Result<(), (usize, LedgerError)> {
+        self.stage_items(items, Timestamp::now(), true).map(|_| ())
+    }
+
+    /// Append items in one synced batch (private fields included).
+    pub fn append_items(
         &mut self,
         items: Vec<(Body, &Signer, Vec<Disclosure>)>,
         time: Timestamp,
     ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
+        self.stage_items(items, time, false).map_err(|(_, e)| e)
+    }
+
+    fn stage_items(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        dry_run: bool,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
         if time < self.head.time {
-            return Err(LedgerError::ClockBehind {
-                now: time.to_string(),
-                head: self.head.time.to_string(),
-            });
+            return Err((
+                0,
+                LedgerError::ClockBehind {
+                    now: time.to_string(),
+                    head: self.head.time.to_string(),
+                },
+            ));
         }
         let mut st = self.staged();
         let mut batch = Batch::new();
         let mut out = Vec::with_capacity(items.len());
         let last_signer = items.last().map(|(_, s, _)| *s);
-        for (body, signer, private) in items {
+        for (index, (body, signer, private)) in items.into_iter().enumerate() {
+            let at = |e: LedgerError| (index, e);
             let seq = Seq(st.head.tree.size.0);
             let mut sd = Vec::with_capacity(private.len());
             for d in &private {
@@ -486,12 +509,14 @@ impl Ledger {
                 body,
                 sd,
             };
-            st.members.check(&entry)?;
-            st.custody.check(&entry, &self.id, &st.members)?;
-            self.check_references(&entry, &st)?;
+            st.members.check(&entry).map_err(|e| at(e.into()))?;
+            st.custody
+                .check(&entry, &self.id, &st.members)
+                .map_err(|e| at(e.into()))?;
+            self.check_references(&entry, &st).map_err(at)?;
             let record = Record::sign(&entry, signer);
             // Whatever is written must read back under the strict decoder.
-            Entry::decode(&record.entry_bytes)?;
+            Entry::decode(&record.entry_bytes).map_err(|e| at(e.into()))?;
             let leaf = self.stage(&mut st, &entry, &record, &mut batch);
             out.push((entry.seq, leaf));
         }
@@ -518,7 +543,11 @@ impl Ledger {
                 }
             }
         }
-        self.commit(st, batch)?;
+        if dry_run {
+            return Ok(out);
+        }
+        let last = out.len().saturating_sub(1);
+        self.commit(st, batch).map_err(|e| (last, e))?;
         self.checkpoint_due = due;
         Ok(out)
     }

@@ -1423,3 +1423,76 @@ fn private_fields_reveal_and_erase() {
     assert_eq!(j["private_fields"], 2);
     assert_eq!(j["disclosures_present"], 1);
 }
+
+#[test]
+fn import_jsonl_checks_everything_first_then_group_commits() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    let mut lines = String::new();
+    for i in 0..2500 {
+        if i % 2 == 0 {
+            lines.push_str(&format!(
+                "{{\"kind\":\"note\",\"body\":{{\"text\":\"tip {i}\"}}}}\n"
+            ));
+        } else {
+            lines.push_str(&format!(
+                "{{\"kind\":\"event\",\"body\":{{\"title\":\"call {i}\",\"occurred\":\"2008-11~\"}},\"private\":{{\"caller\":\"FAKE-CALLER-{i}\"}}}}\n"
+            ));
+        }
+    }
+    // One bad line in the middle: nothing is written, the line is named.
+    let bad = lines.replacen(
+        "\"occurred\":\"2008-11~\"",
+        "\"occurred\":\"mid November\"",
+        1,
+    );
+    std::fs::write(e.p("bad.jsonl"), &bad).unwrap();
+    let err = e
+        .as_key("roe")
+        .args(["import"])
+        .arg(e.p("bad.jsonl"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let msg = one_line(&err);
+    assert!(
+        msg.contains("line 2:") && msg.contains("nothing was written"),
+        "{msg}"
+    );
+    // A reference to no earlier entry: refused before any write, line named.
+    std::fs::write(e.p("role.jsonl"), format!("{lines}{{\"kind\":\"correction\",\"body\":{{\"target\":\"{}\",\"set\":{{\"title\":\"x\"}},\"reason\":\"r\"}}}}\n", "00".repeat(32))).unwrap();
+    let err = e
+        .as_key("roe")
+        .args(["import"])
+        .arg(e.p("role.jsonl"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("line 2501:"));
+    assert_eq!(e.verify_json(), before);
+    // The good file: three synced batches.
+    std::fs::write(e.p("ok.jsonl"), &lines).unwrap();
+    e.as_key("roe")
+        .args(["import", "--batch", "1000"])
+        .arg(e.p("ok.jsonl"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 2500 entries (seq 3..2502) in 3 synced batch(es)",
+        ));
+    let j = e.verify_json();
+    assert_eq!(j["verified"], true);
+    assert_eq!(j["entries"], 2503);
+    assert_eq!(j["private_fields"], 1250);
+    // --skip resumes after a given line; stdin works.
+    e.as_key("roe")
+        .args(["import", "-", "--skip", "2499"])
+        .write_stdin(lines.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("imported 1 entries"));
+}

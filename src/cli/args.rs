@@ -219,6 +219,22 @@ pub enum Command {
         #[arg(long)]
         reveal: bool,
     },
+    /// Import entries from JSON lines (one entry per line), signed by --key:
+    /// the whole file is checked before the first write, then written in
+    /// synced batches (group commit).
+    #[command(
+        after_help = "Each line: {\"kind\": \"event\", \"body\": {...}, \"private\": {\"field\": \"value\"}}\nwith bodies as in schemas/entry.cddl; byte fields (refs, digest, target, ...) as lowercase hex,\nas `caselog log --json` prints them. Kinds: note, event, notification, action, correction.\n\nExample:\n  caselog import tipline.jsonl\n  cat export.jsonl | caselog import -"
+    )]
+    Import {
+        /// JSON-lines file, or `-` for standard input.
+        file: String,
+        /// Entries per synced batch.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        batch: u64,
+        /// Skip the first N lines (to resume an interrupted import).
+        #[arg(long, default_value_t = 0)]
+        skip: u64,
+    },
     /// Erase a private field's value (court order, retention): the value is
     /// deleted from the ledger's files; a `disclosure.erased` entry records
     /// the digest, reason and authority (authority role only).

@@ -117,6 +117,14 @@ impl From<LedgerError> for CliError {
                 format!("refused, nothing written: {e}"),
                 "fix the system clock (entries must not go back in time)",
             ),
+            LedgerError::Custody(c) => CliError::input(
+                format!("refused, nothing written: {c}"),
+                "see `caselog custody show ITEM`",
+            ),
+            LedgerError::BadReference(m) => {
+                CliError::input(format!("refused, nothing written: {m}"), "refer to an earlier entry")
+            }
+            LedgerError::NotFound(m) => CliError::input(m, "see `caselog log`"),
             LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
             _ => CliError::storage(e.to_string(), None),
         }

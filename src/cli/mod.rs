@@ -6,6 +6,7 @@ mod args;
 mod domain;
 mod error;
 mod export;
+mod import;
 mod proofs;
 mod render;
 mod secret;
@@ -179,6 +180,7 @@ enum Checked {
         state: PathBuf,
     },
     Domain(domain::DomainCmd),
+    Import(import::ImportCmd),
     Export(export::ExportCmd),
 }
 
@@ -459,6 +461,21 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
             limit: *limit,
             reveal: *reveal,
         },
+        Command::Import { file, batch, skip } => {
+            if file != "-" && !Path::new(file).is_file() {
+                return Err(CliError::input(
+                    format!("cannot read {file}"),
+                    "give a JSON-lines file, or - for stdin",
+                ));
+            }
+            Checked::Import(import::ImportCmd {
+                dir: need_ledger_dir(&cli.ledger)?,
+                signer: load_signer(&cli)?,
+                file: file.clone(),
+                batch: *batch,
+                skip: *skip,
+            })
+        }
         Command::Erase {
             entry,
             field,
@@ -947,6 +964,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             return Ok(if report.is_ok() { 0 } else { 1 });
         }
         Checked::Domain(d) => return domain::run(d),
+        Checked::Import(i) => return import::run(i),
         Checked::Export(x) => return export::run(x),
         other => return proofs::run(other),
     }

@@ -1,0 +1,224 @@
+//! `caselog import`: JSON lines into the ledger with group commit. The whole
+//! input is parsed and checked against the ledger (membership, roles,
+//! schemas, references) before the first write; then entries are written in
+//! synced batches, so a crash leaves whole batches only and the output says
+//! from which line to resume.
+
+use std::io::{IsTerminal as _, Read as _};
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+use caselog::codec::Value;
+use caselog::disclosure::Disclosure;
+use caselog::entry::{Body, Note, MAX_NOTE_LEN};
+use caselog::keys::Signer;
+use caselog::kinds::Domain;
+use caselog::{Ledger, Timestamp};
+
+use super::error::CliError;
+use super::out;
+
+/// Kinds an import may carry (membership and custody stay interactive).
+const IMPORTABLE: [&str; 5] = ["note", "event", "notification", "action", "correction"];
+/// Body keys whose JSON strings are lowercase hex byte strings.
+const BYTE_KEYS: [&str; 4] = ["refs", "digest", "target", "ref_digest"];
+/// Largest input read.
+const MAX_INPUT: u64 = 1 << 30;
+
+/// A checked import.
+pub(super) struct ImportCmd {
+    pub dir: PathBuf,
+    pub signer: Signer,
+    pub file: String,
+    pub batch: u64,
+    pub skip: u64,
+}
+
+fn to_value(key: Option<&str>, j: &Json) -> Result<Value, String> {
+    let bytes_key = key.is_some_and(|k| BYTE_KEYS.contains(&k));
+    Ok(match j {
+        Json::String(s) if bytes_key => Value::Bytes(
+            hex::decode(s).map_err(|_| format!("{} must be lowercase hex", key.unwrap_or("")))?,
+        ),
+        Json::String(s) => Value::Text(s.clone()),
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Uint(
+            n.as_u64()
+                .ok_or_else(|| format!("number {n} is not an unsigned integer"))?,
+        ),
+        Json::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| to_value(key, x))
+                .collect::<Result<_, _>>()?,
+        ),
+        Json::Object(m) => Value::Map(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), to_value(Some(k), v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        Json::Null => return Err("null is not allowed; leave the key out".into()),
+    })
+}
+
+/// One line → body and private fields.
+fn parse_line(line: &str) -> Result<(Body, Vec<Disclosure>), String> {
+    let j: Json = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let Json::Object(m) = &j else {
+        return Err("a line must be a JSON object".into());
+    };
+    for k in m.keys() {
+        if !["kind", "body", "private"].contains(&k.as_str()) {
+            return Err(format!("unknown key {k:?} (expected kind, body, private)"));
+        }
+    }
+    let kind = m
+        .get("kind")
+        .and_then(Json::as_str)
+        .ok_or("missing \"kind\"")?;
+    if !IMPORTABLE.contains(&kind) {
+        return Err(format!(
+            "kind {kind:?} cannot be imported (importable: {})",
+            IMPORTABLE.join(", ")
+        ));
+    }
+    let body_json = m.get("body").ok_or("missing \"body\"")?;
+    let body_v = to_value(None, body_json)?;
+    let body = if kind == "note" {
+        let Value::Map(mut b) = body_v else {
+            return Err("body must be an object".into());
+        };
+        let text = match b.remove("text") {
+            Some(Value::Text(t))
+                if !t.trim().is_empty() && t.len() <= MAX_NOTE_LEN && b.is_empty() =>
+            {
+                t
+            }
+            _ => return Err("a note body is {\"text\": \"...\"}".into()),
+        };
+        Body::Note(Note { text })
+    } else {
+        Body::Domain(
+            Domain::from_value(kind, body_v)
+                .expect("importable kinds are domain kinds")
+                .map_err(|e| e.to_string())?,
+        )
+    };
+    let mut private = Vec::new();
+    if let Some(p) = m.get("private") {
+        let Json::Object(p) = p else {
+            return Err("\"private\" must be an object of field: value".into());
+        };
+        for (k, v) in p {
+            let Json::String(v) = v else {
+                return Err(format!("private field {k:?} must be a string"));
+            };
+            private.push(Disclosure::new(k, Value::Text(v.clone())).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok((body, private))
+}
+
+pub(super) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
+    let mut text = String::new();
+    let read = if cmd.file == "-" {
+        std::io::stdin().take(MAX_INPUT).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(&cmd.file).and_then(|f| f.take(MAX_INPUT).read_to_string(&mut text))
+    };
+    read.map_err(|e| {
+        CliError::input(
+            format!("cannot read {}: {e}", cmd.file),
+            "give a UTF-8 JSON-lines file or - for stdin",
+        )
+    })?;
+    // Parse everything first: a bad line names itself and nothing is written.
+    let mut items = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(cmd.skip as usize) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = parse_line(line).map_err(|m| {
+            CliError::input(
+                format!("line {}: {m}; nothing was written", i + 1),
+                "fix the line and run the import again",
+            )
+        })?;
+        items.push((i + 1, parsed));
+    }
+    if items.is_empty() {
+        return Err(CliError::input(
+            "no entries to import",
+            "give a file with one JSON object per line",
+        ));
+    }
+    let mut l = Ledger::open(&cmd.dir, true)?;
+    let signer = &cmd.signer;
+    // Check the whole file against the ledger before writing anything.
+    let dry: Vec<_> = items
+        .iter()
+        .map(|(_, (b, p))| (b.clone(), signer, p.clone()))
+        .collect();
+    if let Err((idx, e)) = l.check_batch(dry) {
+        let line = items.get(idx).map(|(n, _)| *n).unwrap_or(0);
+        let e: CliError = e.into();
+        return Err(CliError {
+            msg: format!("line {line}: {}; nothing was written", e.msg),
+            ..e
+        });
+    }
+    let pb = (std::io::stderr().is_terminal() && items.len() > 1000).then(|| {
+        let pb = indicatif::ProgressBar::new(items.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "importing [{bar:30}] {pos}/{len} entries, {per_sec}, eta {eta}",
+            )
+            .expect("template"),
+        );
+        pb
+    });
+    let total = items.len();
+    let mut first = None;
+    let mut last = None;
+    let mut done_lines = cmd.skip as usize;
+    for chunk in items.chunks(cmd.batch as usize) {
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|(_, (b, p))| (b.clone(), signer, p.clone()))
+            .collect();
+        match l.append_items(batch, Timestamp::now()) {
+            Ok(out) => {
+                first = first.or(out.first().map(|(s, _)| *s));
+                last = out.last().map(|(s, _)| *s);
+                done_lines = chunk.last().map(|(n, _)| *n).unwrap_or(done_lines);
+                if let Some(pb) = &pb {
+                    pb.inc(chunk.len() as u64);
+                }
+            }
+            Err(e) => {
+                let e: CliError = e.into();
+                return Err(CliError {
+                    msg: format!(
+                        "{}; lines up to {done_lines} were imported in whole batches, nothing after",
+                        e.msg
+                    ),
+                    hint: Some(format!("resume with: caselog import {} --skip {done_lines}", cmd.file)),
+                    ..e
+                });
+            }
+        }
+    }
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    let batches = total.div_ceil(cmd.batch as usize);
+    out(&format!(
+        "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n",
+        first.map(|s| s.0).unwrap_or_default(),
+        last.map(|s| s.0).unwrap_or_default()
+    ))?;
+    if let Some(size) = l.checkpoint_due() {
+        eprintln!("caselog: notice: a checkpoint is due at size {}; an authority should run `caselog checkpoint`", size.0);
+    }
+    Ok(0)
+}
