@@ -933,6 +933,56 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         report.add(p.code, p.seq, p.area, p.message);
     }
 
+    // meta: only the rows the format defines (SPEC §8), format 1.
+    for kv in store.iter_from(CF_META, &[]) {
+        let (k, val) = kv?;
+        let known = match &*k {
+            b"format" => {
+                if crate::codec::decode(&val) != Ok(crate::codec::Value::Uint(1)) {
+                    report.add(
+                        Code::MetaMismatch,
+                        None,
+                        "meta",
+                        "stored format version is not 1".into(),
+                    );
+                }
+                true
+            }
+            b"ledger" | b"hash" | b"head" => true,
+            b"config/checkpoint_every" => {
+                if !matches!(crate::codec::decode(&val), Ok(crate::codec::Value::Uint(n)) if n > 0)
+                {
+                    report.add(
+                        Code::MetaMismatch,
+                        None,
+                        "meta",
+                        "checkpoint interval is unreadable".into(),
+                    );
+                }
+                true
+            }
+            other => {
+                other.starts_with(META_MEMBER_PREFIX) || other.starts_with(ledger::META_ITEM_PREFIX)
+            }
+        };
+        if !known {
+            report.add(
+                Code::MetaMismatch,
+                None,
+                "meta",
+                format!("unknown meta row {:?}", String::from_utf8_lossy(&k)),
+            );
+        }
+    }
+    if store.get(CF_META, b"format")?.is_none() {
+        report.add(
+            Code::MetaMismatch,
+            None,
+            "meta",
+            "stored format version is missing".into(),
+        );
+    }
+
     // meta: ledger id and hash are caches of the genesis entry.
     match (meta_id.as_deref(), report.ledger) {
         (Some(m), Some(g)) if m != g.0 => report.add(
