@@ -46,6 +46,9 @@ pub enum KeyError {
     /// The key is encrypted and no passphrase was given.
     #[error("{path} is passphrase-protected and no passphrase was given")]
     PassphraseRequired { path: PathBuf },
+    /// The private key file can be read by other users.
+    #[error("{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}")]
+    Permissions { path: PathBuf, mode: u32 },
     /// The passphrase did not decrypt the key.
     #[error("wrong passphrase for {path}")]
     WrongPassphrase { path: PathBuf },
@@ -222,6 +225,14 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
         source,
     };
     let meta = fs::metadata(path).map_err(io)?;
+    // Like ssh, refuse a private key others can read.
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::Permissions {
+            path: path.to_owned(),
+            mode,
+        });
+    }
     if meta.len() > MAX_KEY_FILE {
         return Err(KeyError::NotAKey {
             path: path.to_owned(),
@@ -398,6 +409,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bad");
         fs::write(&p, "-----BEGIN OPENSSH PRIVATE KEY-----\nnope\n").unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            load_private(&p, None),
+            Err(KeyError::Permissions { mode: 0o644, .. })
+        ));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
         assert!(matches!(
             load_private(&p, None),
             Err(KeyError::NotAKey { .. })

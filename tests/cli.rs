@@ -315,6 +315,20 @@ fn corrupt_key_file() {
         "-----BEGIN OPENSSH PRIVATE KEY-----\ngarbage\n-----END OPENSSH PRIVATE KEY-----\n",
     )
     .unwrap();
+    // A key others can read is refused, with the fix in the message.
+    let err = e
+        .as_key("bad")
+        .args(["note", "x"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("chmod 600"));
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(e.p("bad"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     let out = e
         .as_key("bad")
         .args(["note", "x"])

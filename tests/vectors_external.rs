@@ -318,3 +318,41 @@ fn go_sumdb_signed_note_known_answer() {
         Err(note::NoteError::Untrusted { .. })
     ));
 }
+
+#[test]
+fn entry_and_checkpoint_signatures_are_domain_separated() {
+    // The same key signs entries ("caselog-entry-v1" || 0x00 || entry) and
+    // checkpoints (the note body). Neither signature verifies as the other.
+    use caselog::entry::{signing_message, Record};
+    let signer = caselog::keys::Signer::from_seed("authority", &[0x44; 32]);
+    let entry_bytes = b"\xa1dtextdsome".to_vec();
+    let rec = Record {
+        entry_bytes: entry_bytes.clone(),
+        sig: signer.sign(&signing_message(&entry_bytes)),
+    };
+    assert!(rec.verify_signature(&signer.public()).is_ok());
+    // The entry signature is not a valid signature over the raw bytes...
+    assert!(caselog::sig::verify(&signer.public().0, &entry_bytes, &rec.sig).is_err());
+    // ...and a note signature over text T does not verify as an entry of T.
+    let text = "caselog/blake3/00112233445566778899aabbccddeeff\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+    let g = caselog::note::sign(
+        text,
+        "caselog/blake3/00112233445566778899aabbccddeeff",
+        &signer,
+    )
+    .unwrap();
+    let sig: [u8; 64] = g.sig.clone().try_into().unwrap();
+    let as_entry = Record {
+        entry_bytes: text.as_bytes().to_vec(),
+        sig,
+    };
+    assert!(as_entry.verify_signature(&signer.public()).is_err());
+    // And a cosignature (type 0x04 message) never verifies as a log signature.
+    let c = caselog::note::cosign(text, "w", &signer, 1).unwrap();
+    assert!(caselog::sig::verify(
+        &signer.public().0,
+        text.as_bytes(),
+        &c.sig[8..].try_into().unwrap()
+    )
+    .is_err());
+}

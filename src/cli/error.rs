@@ -62,6 +62,7 @@ impl From<KeyError> for CliError {
                 "give an Ed25519 key made by `caselog key generate` or `ssh-keygen -t ed25519`"
             }
             KeyError::BadPublicKey(_) => "give a .pub file, an ssh-ed25519 line or 64 hex digits",
+            KeyError::Permissions { .. } => "private keys must be readable by their owner only",
             KeyError::Io { .. } => "check the path and its permissions",
             _ => "see `caselog key --help`",
         };

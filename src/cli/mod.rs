@@ -12,7 +12,6 @@ mod render;
 mod secret;
 
 use std::io::{self, Read as _, Write};
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -268,15 +267,6 @@ fn load_signer(cli: &Cli) -> Result<Signer, CliError> {
         None
     };
     let signer = keys::load_private(path, pass.as_ref().map(|p| p.as_bytes()))?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
-                "caselog: warning: key file {} is readable by other users (run: chmod 600 {})",
-                path.display(),
-                path.display()
-            );
-        }
-    }
     Ok(signer)
 }
 
