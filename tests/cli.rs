@@ -1510,3 +1510,36 @@ fn import_jsonl_checks_everything_first_then_group_commits() {
         .success()
         .stdout(predicate::str::contains("imported 1 entries"));
 }
+
+#[test]
+fn append_body_json_with_private_section() {
+    let e = Env::populated();
+    std::fs::write(
+        e.p("e.json"),
+        "{\n  \"kind\": \"event\",\n  \"body\": {\"title\": \"Member list received\", \"occurred\": \"2008-10~\"},\n  \"private\": {\"members/001\": \"FAKE-NAME-001, SSN 000-00-0001\"}\n}\n",
+    )
+    .unwrap();
+    e.as_key("roe")
+        .args(["append", "--body-json"])
+        .arg(e.p("e.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("with 1 private field(s)"));
+    assert!(!stdout_of(e.cmd().args(["show", "3"])).contains("000-00-0001"));
+    assert!(stdout_of(e.cmd().args(["show", "3", "--reveal"])).contains("000-00-0001"));
+    std::fs::write(
+        e.p("bad.json"),
+        "{\"kind\": \"member.enroll\", \"body\": {}}",
+    )
+    .unwrap();
+    let err = e
+        .as_key("roe")
+        .args(["append", "--body-json"])
+        .arg(e.p("bad.json"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(one_line(&err).contains("cannot be imported"));
+}

@@ -219,6 +219,16 @@ pub enum Command {
         #[arg(long)]
         reveal: bool,
     },
+    /// Append one entry given as JSON: {"kind": ..., "body": {...}, "private": {...}}
+    /// (the format of one `import` line), signed by --key.
+    #[command(
+        after_help = "Example:\n  caselog append --body-json event.json\n  echo '{\"kind\":\"note\",\"body\":{\"text\":\"call logged\"},\"private\":{\"caller\":\"...\"}}' | caselog append --body-json -"
+    )]
+    Append {
+        /// JSON file, or `-` for standard input.
+        #[arg(long, value_name = "FILE")]
+        body_json: String,
+    },
     /// Import entries from JSON lines (one entry per line), signed by --key:
     /// the whole file is checked before the first write, then written in
     /// synced batches (group commit).

@@ -119,6 +119,37 @@ fn parse_line(line: &str) -> Result<(Body, Vec<Disclosure>), String> {
     Ok((body, private))
 }
 
+/// `caselog append --body-json`: one entry in the import-line format.
+pub(super) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
+    let mut text = String::new();
+    let read = if cmd.file == "-" {
+        std::io::stdin().take(MAX_INPUT).read_to_string(&mut text)
+    } else {
+        std::fs::File::open(&cmd.file).and_then(|f| f.take(MAX_INPUT).read_to_string(&mut text))
+    };
+    read.map_err(|e| {
+        CliError::input(
+            format!("cannot read {}: {e}", cmd.file),
+            "give a UTF-8 JSON file or - for stdin",
+        )
+    })?;
+    let one_line: String = text.lines().collect::<Vec<_>>().join(" ");
+    let (body, private) = parse_line(&one_line).map_err(|m| {
+        CliError::input(
+            format!("{}: {m}; nothing was written", cmd.file),
+            "see `caselog append --help`",
+        )
+    })?;
+    let mut l = Ledger::open(&cmd.dir, true)?;
+    let kind = body.kind();
+    let n = private.len();
+    let (seq, leaf) = l.append_private(body, &cmd.signer, private)?;
+    out(&format!(
+        "seq {seq}: {kind} recorded with {n} private field(s) (leaf {leaf})\n"
+    ))?;
+    Ok(0)
+}
+
 pub(super) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     let mut text = String::new();
     let read = if cmd.file == "-" {

@@ -180,6 +180,7 @@ enum Checked {
     },
     Domain(domain::DomainCmd),
     Import(import::ImportCmd),
+    AppendJson(import::ImportCmd),
     Export(export::ExportCmd),
 }
 
@@ -451,6 +452,21 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
             limit: *limit,
             reveal: *reveal,
         },
+        Command::Append { body_json } => {
+            if body_json != "-" && !Path::new(body_json).is_file() {
+                return Err(CliError::input(
+                    format!("cannot read {body_json}"),
+                    "give a JSON file, or - for stdin",
+                ));
+            }
+            Checked::AppendJson(import::ImportCmd {
+                dir: need_ledger_dir(&cli.ledger)?,
+                signer: load_signer(&cli)?,
+                file: body_json.clone(),
+                batch: 1,
+                skip: 0,
+            })
+        }
         Command::Import { file, batch, skip } => {
             if file != "-" && !Path::new(file).is_file() {
                 return Err(CliError::input(
@@ -955,6 +971,7 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
         }
         Checked::Domain(d) => return domain::run(d),
         Checked::Import(i) => return import::run(i),
+        Checked::AppendJson(i) => return import::append_one(i),
         Checked::Export(x) => return export::run(x),
         other => return proofs::run(other),
     }
