@@ -113,8 +113,34 @@ impl Batch {
     }
 }
 
+/// Memory bounds (verify must not grow with the ledger): memtables of
+/// 8 MiB per column family (a read-only open replays at most that much WAL
+/// into memory per family), and one 8 MiB block cache shared by all column
+/// families that also holds index and filter blocks.
+const WRITE_BUFFER: usize = 8 << 20;
+const BLOCK_CACHE: usize = 8 << 20;
+
+fn cf_options(cache: &rocksdb::Cache) -> Options {
+    let mut b = rocksdb::BlockBasedOptions::default();
+    b.set_block_cache(cache);
+    b.set_cache_index_and_filter_blocks(true);
+    let mut o = Options::default();
+    o.set_block_based_table_factory(&b);
+    o.set_write_buffer_size(WRITE_BUFFER);
+    o
+}
+
+fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
+    let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE);
+    ALL_CFS
+        .iter()
+        .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)))
+        .collect()
+}
+
 fn db_options(create: bool) -> Options {
     let mut o = Options::default();
+    o.set_write_buffer_size(WRITE_BUFFER);
     o.create_if_missing(create);
     o.create_missing_column_families(create);
     o.set_paranoid_checks(true);
@@ -143,11 +169,8 @@ impl Store {
         }
         fs::create_dir_all(dir).map_err(io)?;
         let lock = take_lock(dir)?;
-        let cfs = ALL_CFS
-            .iter()
-            .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
-        let db =
-            DB::open_cf_descriptors(&db_options(true), dir, cfs).map_err(|e| db_err(dir, e))?;
+        let db = DB::open_cf_descriptors(&db_options(true), dir, cf_descriptors())
+            .map_err(|e| db_err(dir, e))?;
         Ok(Store {
             db,
             dir: dir.to_owned(),
@@ -171,12 +194,9 @@ impl Store {
         };
         let opts = db_options(false);
         let db = if writable {
-            let cfs = ALL_CFS
-                .iter()
-                .map(|n| ColumnFamilyDescriptor::new(*n, Options::default()));
-            DB::open_cf_descriptors(&opts, dir, cfs)
+            DB::open_cf_descriptors(&opts, dir, cf_descriptors())
         } else {
-            DB::open_cf_for_read_only(&opts, dir, ALL_CFS, false)
+            DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
         }
         .map_err(|e| {
             let msg = e.to_string();

@@ -242,6 +242,9 @@ pub(super) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
+    // A bulk load leaves a large WAL; flushing spares the next open from
+    // replaying it (durability never depended on this).
+    l.flush()?;
     let batches = total.div_ceil(cmd.batch as usize);
     out(&format!(
         "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n",
