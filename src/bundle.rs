@@ -16,7 +16,6 @@ use crate::entry::{Body, Entry, LedgerId, Record, Seq};
 use crate::hash::{Hash, HashAlg};
 use crate::ledger::{Ledger, LedgerError};
 use crate::note::VerifierKey;
-use crate::policy::Members;
 use crate::proof;
 use crate::verify::{ChainVerifier, Code, Report};
 
@@ -505,19 +504,16 @@ pub fn verify(
         check_disclosures(b, &mut r);
         return Ok((r, vc));
     }
-    // Partial: every record proven individually; membership replayed over
-    // the membership records present.
-    let mut members = Members::new();
-    let mut last_time = None;
+    // Partial: every record proven individually (its inclusion path), then
+    // checked on its own by the chain verifier in partial mode, with
+    // membership replayed over the records present.
+    let mut v = ChainVerifier::partial(b.alg, b.ledger);
     for i in &b.items {
-        report.entries += 1;
         let seq = i.seq.0;
-        let leaf = b.alg.leaf(&i.record);
         if seq >= cp.head.size.0 {
-            report.add(
+            v.entry_problem(
                 Code::BadCheckpoint,
-                Some(seq),
-                "entry",
+                seq,
                 format!(
                     "seq {seq} is beyond the checkpoint's size {}",
                     cp.head.size.0
@@ -525,103 +521,20 @@ pub fn verify(
             );
             continue;
         }
+        let leaf = b.alg.leaf(&i.record);
         if let Err(e) =
             proof::verify_inclusion(b.alg, seq, cp.head.size, &leaf, &i.path, &cp.head.root)
         {
-            report.add(
+            v.entry_problem(
                 Code::CheckpointMismatch,
-                Some(seq),
-                "entry",
+                seq,
                 format!("inclusion path does not lead to the checkpoint's root ({e})"),
             );
             continue;
         }
-        let rec = match Record::decode(&i.record) {
-            Ok(r) => r,
-            Err(e) => {
-                report.add(
-                    Code::Decode,
-                    Some(seq),
-                    "entry",
-                    format!("record cannot be read: {e}"),
-                );
-                continue;
-            }
-        };
-        let e = match Entry::decode(&rec.entry_bytes) {
-            Ok(e) => e,
-            Err(e) => {
-                report.add(
-                    Code::BadEntry,
-                    Some(seq),
-                    "entry",
-                    format!("entry cannot be read: {e}"),
-                );
-                continue;
-            }
-        };
-        if e.seq.0 != seq {
-            report.add(
-                Code::SeqOrder,
-                Some(seq),
-                "entry",
-                format!("entry at {seq} says it is seq {}", e.seq),
-            );
-        }
-        if e.ledger != b.ledger {
-            report.add(
-                Code::WrongLedger,
-                Some(seq),
-                "entry",
-                format!("entry belongs to ledger {}", e.ledger),
-            );
-        }
-        if last_time.is_some_and(|t| e.time < t) {
-            report.add(
-                Code::TimeBackwards,
-                Some(seq),
-                "entry",
-                "recorded time earlier than an earlier included entry's".into(),
-            );
-        }
-        last_time = Some(last_time.map_or(e.time, |t: crate::entry::Timestamp| t.max(e.time)));
-        let mut ok = true;
-        if let Err(err) = rec.verify_signature(&e.author) {
-            ok = false;
-            report.add(
-                Code::BadSignature,
-                Some(seq),
-                "entry",
-                format!(
-                    "signature by '{}' does not verify ({err})",
-                    members.display(&e.author)
-                ),
-            );
-        }
-        if let Err(err) = members.check(&e) {
-            ok = false;
-            report.add(
-                crate::verify::policy_code(&err),
-                Some(seq),
-                "entry",
-                err.to_string(),
-            );
-        }
-        if ok {
-            if let Body::LedgerOpen(o) = &e.body {
-                report.case_id = Some(o.case_id.clone());
-            }
-            members.apply(&e);
-        }
+        v.push(seq, &i.record);
     }
-    if report.entries == 0 {
-        report.add(
-            Code::Empty,
-            None,
-            "entry",
-            "the bundle holds no records".into(),
-        );
-    }
+    let mut report = v.finish();
     report.root = Some(cp.head.root);
     report.checkpoints = 1;
     check_files(b, &mut report);

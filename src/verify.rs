@@ -378,6 +378,9 @@ pub struct ChainVerifier<'a> {
     last_item: Option<String>,
     /// (target leaf, digest) of every erasure seen.
     erased: Vec<(Hash, Hash)>,
+    /// A selection of records (partial bundle): no sequence, link or
+    /// custody checks, which need every record.
+    partial: bool,
 }
 
 /// Finds the seq of an entry by its leaf hash.
@@ -435,7 +438,26 @@ impl<'a> ChainVerifier<'a> {
             lookup: None,
             last_item: None,
             erased: Vec::new(),
+            partial: false,
         }
+    }
+
+    /// A verifier for a selection of records of ledger `ledger` (a partial
+    /// bundle): each record is checked on its own (encoding, ledger id, seq,
+    /// signature, time order) and membership is replayed over the records
+    /// given; sequence gaps, `prev` links and custody are not checked.
+    pub fn partial(alg: HashAlg, ledger: LedgerId) -> ChainVerifier<'a> {
+        let mut v = ChainVerifier::new(alg);
+        v.report.ledger = Some(ledger);
+        v.partial = true;
+        v
+    }
+
+    /// Report a problem about the entry at `seq` found outside the verifier
+    /// (e.g. an inclusion path that fails).
+    pub fn entry_problem(&mut self, code: Code, seq: u64, message: String) {
+        self.report.entries += 1;
+        self.problem(code, seq, message);
     }
 
     /// Check references (correction targets, related entries) with `f`.
@@ -544,7 +566,7 @@ impl<'a> ChainVerifier<'a> {
     /// hash, signature) already done by [`prepare`], possibly on another
     /// thread. Records must still be pushed in order.
     pub fn push_prepared(&mut self, pos: u64, p: Prepared) -> (Hash, Vec<(NodeId, Hash)>) {
-        if pos != self.expected {
+        if pos != self.expected && !self.partial {
             let msg = if pos > self.expected {
                 if pos - self.expected == 1 {
                     format!("entry {} is missing", self.expected)
@@ -588,7 +610,7 @@ impl<'a> ChainVerifier<'a> {
             ),
             Some(_) => {}
         }
-        if entry.prev != self.last_leaf {
+        if entry.prev != self.last_leaf && !self.partial {
             self.problem(
                 Code::BadPrev,
                 pos,
@@ -667,7 +689,7 @@ impl<'a> ChainVerifier<'a> {
         }
         self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
         self.report.private_fields += entry.sd.len() as u64;
-        if valid {
+        if valid && !self.partial {
             match self.custody.check(&entry, &entry.ledger, &self.members) {
                 Err(e) => {
                     valid = false;
@@ -707,7 +729,9 @@ impl<'a> ChainVerifier<'a> {
         }
         if valid {
             self.members.apply(&entry);
-            self.custody.apply(&entry, leaf);
+            if !self.partial {
+                self.custody.apply(&entry, leaf);
+            }
             if let Body::Domain(crate::kinds::Domain::DisclosureErased(d)) = &entry.body {
                 self.report.erasures += 1;
                 self.erased.push((d.target, d.digest));
