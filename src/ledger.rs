@@ -473,6 +473,18 @@ impl Ledger {
         time: Timestamp,
         dry_run: bool,
     ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
+        self.stage_items_with(items, time, dry_run, Batch::new())
+    }
+
+    /// [`Self::stage_items`] with other writes (`batch`) committed
+    /// atomically with the entries.
+    fn stage_items_with(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        dry_run: bool,
+        mut batch: Batch,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
         if time < self.head.time {
             return Err((
                 0,
@@ -483,7 +495,6 @@ impl Ledger {
             ));
         }
         let mut st = self.staged();
-        let mut batch = Batch::new();
         let mut out = Vec::with_capacity(items.len());
         let last_signer = items.last().map(|(_, s, _)| *s);
         for (index, (body, signer, private)) in items.into_iter().enumerate() {
@@ -671,36 +682,21 @@ impl Ledger {
             reason: reason.to_owned(),
             authority: authority.map(str::to_owned),
         }));
-        if time_now_before(&self.head.time) {
-            return Err(LedgerError::ClockBehind {
-                now: Timestamp::now().to_string(),
-                head: self.head.time.to_string(),
-            });
-        }
-        let time = Timestamp::now();
-        let mut st = self.staged();
-        let mut batch = Batch::new();
-        let entry = Entry {
-            ledger: self.id,
-            seq: Seq(st.head.tree.size.0),
-            prev: st.head.last,
-            time,
-            author: signer.public(),
-            body,
-            sd: Vec::new(),
-        };
-        st.members.check(&entry)?;
-        self.check_references(&entry, &st)?;
-        let record = Record::sign(&entry, signer);
-        Entry::decode(&record.entry_bytes)?;
+        let mut deletes = Batch::new();
         for (d, _) in &found {
-            batch.delete(CF_DISCLOSURES, crate::disclosure::key(target, d).to_vec());
+            deletes.delete(CF_DISCLOSURES, crate::disclosure::key(target, d).to_vec());
         }
-        let leaf = self.stage(&mut st, &entry, &record, &mut batch);
-        self.commit(st, batch)?;
+        let out = self
+            .stage_items_with(
+                vec![(body, signer, Vec::new())],
+                Timestamp::now(),
+                false,
+                deletes,
+            )
+            .map_err(|(_, e)| e)?;
         self.store.flush()?;
         self.store.compact(CF_DISCLOSURES)?;
-        Ok((entry.seq, leaf))
+        Ok(out[0])
     }
 
     /// Flush memtables after a bulk load (see [`Store::flush`]).
@@ -801,8 +797,4 @@ pub fn references(body: &Body) -> Vec<&Hash> {
         Body::Domain(Domain::Event(e)) => e.refs.iter().collect(),
         _ => Vec::new(),
     }
-}
-
-fn time_now_before(t: &Timestamp) -> bool {
-    Timestamp::now() < *t
 }
