@@ -131,3 +131,99 @@ fn kill_minus_nine_loses_no_acknowledged_entry() {
         "only {acked_total} acknowledged appends over {kills} kills"
     );
 }
+
+/// Durability shown directly, not only by kill -9: under
+/// `strace -f -e trace=openat,write,fsync,fdatasync`, every `caselog note`
+/// writes its batch to the RocksDB write-ahead log and syncs that file
+/// before it prints the acknowledgement. tools/test installs strace.
+#[test]
+fn the_wal_is_synced_before_each_acknowledgement() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let key = t.path().join("k");
+    let a = Signer::from_seed("Sync authority", &[0x32; 32]);
+    write_key_files(&a, &key, None).unwrap();
+    drop(
+        Ledger::init(
+            &dir,
+            Genesis {
+                case_id: "SYNC",
+                title: "fsync evidence",
+                hash: HashAlg::Blake3,
+                time: Timestamp::now(),
+                ledger_id: None,
+                checkpoint_every: None,
+            },
+            &a,
+        )
+        .unwrap(),
+    );
+    for i in 0..3 {
+        let trace = t.path().join(format!("trace{i}"));
+        let st = Command::new("strace")
+            .args([
+                "-f",
+                "-qq",
+                "-e",
+                "trace=openat,write,fsync,fdatasync",
+                "-o",
+            ])
+            .arg(&trace)
+            .arg(env!("CARGO_BIN_EXE_caselog"))
+            .arg("--ledger")
+            .arg(&dir)
+            .arg("--key")
+            .arg(&key)
+            .args(["note", &format!("synced note {i}")])
+            .stdout(Stdio::null())
+            .status()
+            .expect("strace must be installed (tools/test installs it)");
+        assert!(st.success());
+        let text = std::fs::read_to_string(&trace).unwrap();
+        // fds of the write-ahead log files (NNNNNN.log; the info log is LOG).
+        let mut wal_fds = Vec::new();
+        let mut last_wal_write = None;
+        let mut synced_after_write = false;
+        let mut acked = false;
+        for line in text.lines() {
+            let call = line
+                .split_once(' ')
+                .map(|(_, c)| c.trim_start())
+                .unwrap_or(line);
+            if call.starts_with("openat(") && call.contains(".log\"") {
+                if let Some(fd) = call
+                    .rsplit("= ")
+                    .next()
+                    .and_then(|r| r.trim().parse::<i32>().ok())
+                {
+                    wal_fds.push(fd);
+                }
+            } else if let Some(rest) = call.strip_prefix("write(") {
+                let fd: i32 = rest.split(',').next().unwrap().parse().unwrap_or(-1);
+                if fd == 1 && rest.contains("note recorded") {
+                    assert!(
+                        last_wal_write.is_some(),
+                        "note {i}: acknowledged with no WAL write:\n{text}"
+                    );
+                    assert!(
+                        synced_after_write,
+                        "note {i}: acknowledged before the WAL was synced:\n{text}"
+                    );
+                    acked = true;
+                } else if wal_fds.contains(&fd) {
+                    last_wal_write = Some(fd);
+                    synced_after_write = false;
+                }
+            } else if let Some(rest) = call
+                .strip_prefix("fdatasync(")
+                .or_else(|| call.strip_prefix("fsync("))
+            {
+                let fd: i32 = rest.split(')').next().unwrap().parse().unwrap_or(-1);
+                if Some(fd) == last_wal_write {
+                    synced_after_write = true;
+                }
+            }
+        }
+        assert!(acked, "note {i}: no acknowledgement in the trace");
+    }
+}
