@@ -97,11 +97,27 @@ impl From<StoreError> for CliError {
                         .into(),
                 ),
             ),
+            _ if disk_full(&e) => CliError::storage(
+                format!("nothing recorded: {e}"),
+                Some("the disk holding the ledger is full; free space on it and run the command again".into()),
+            ),
             _ => CliError::storage(
                 e.to_string(),
                 Some("check the disk and the directory's permissions".into()),
             ),
         }
+    }
+}
+
+/// True when the store failed because its filesystem is out of space
+/// (ENOSPC from the OS, or RocksDB's text for it).
+fn disk_full(e: &StoreError) -> bool {
+    match e {
+        StoreError::Io { source, .. } => {
+            source.kind() == std::io::ErrorKind::StorageFull || source.raw_os_error() == Some(28)
+        }
+        StoreError::Db { msg, .. } => msg.contains("No space left on device"),
+        _ => false,
     }
 }
 
