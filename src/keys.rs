@@ -49,6 +49,14 @@ pub enum KeyError {
     /// The private key file can be read by other users.
     #[error("{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}")]
     Permissions { path: PathBuf, mode: u32 },
+    /// The encrypted key asks for more bcrypt-pbkdf rounds than caselog
+    /// will spend (a hostile file could otherwise stall the loader).
+    #[error("{path} asks for {rounds} key-derivation rounds (at most {max} accepted); re-encrypt it: ssh-keygen -p -a 100 -f {path}")]
+    KdfTooCostly {
+        path: PathBuf,
+        rounds: u32,
+        max: u32,
+    },
     /// The passphrase did not decrypt the key.
     #[error("wrong passphrase for {path}")]
     WrongPassphrase { path: PathBuf },
@@ -246,6 +254,11 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
     })
 }
 
+/// Most bcrypt-pbkdf rounds accepted in an encrypted key file. ssh-keygen
+/// and caselog write 16 (about 0.1 s); `ssh-keygen -a 1000` takes seconds.
+/// A file asking for 2^32 rounds would stall the loader for days.
+pub const MAX_KDF_ROUNDS: u32 = 1000;
+
 /// Load an OpenSSH Ed25519 private key, decrypting it with `passphrase`
 /// when it is encrypted.
 pub fn load_private(path: &Path, passphrase: Option<&[u8]>) -> Result<Signer, KeyError> {
@@ -254,6 +267,15 @@ pub fn load_private(path: &Path, passphrase: Option<&[u8]>) -> Result<Signer, Ke
         let pass = passphrase.ok_or_else(|| KeyError::PassphraseRequired {
             path: path.to_owned(),
         })?;
+        if let ssh_key::Kdf::Bcrypt { rounds, .. } = key.kdf() {
+            if *rounds > MAX_KDF_ROUNDS {
+                return Err(KeyError::KdfTooCostly {
+                    path: path.to_owned(),
+                    rounds: *rounds,
+                    max: MAX_KDF_ROUNDS,
+                });
+            }
+        }
         key = key.decrypt(pass).map_err(|_| KeyError::WrongPassphrase {
             path: path.to_owned(),
         })?;
@@ -355,6 +377,55 @@ pub fn parse_public(arg: &str) -> Result<NamedKey, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An encrypted key file whose KDF asks for 2^32-1 rounds is refused
+    /// at once instead of stalling the loader; the same file with its
+    /// original 16 rounds still loads.
+    #[test]
+    fn kdf_rounds_are_bounded() {
+        use base64::Engine as _;
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("k");
+        let s = Signer::from_seed("t", &[9u8; 32]);
+        write_key_files(&s, &path, Some(b"pw")).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+        let mut raw = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        // "openssh-key-v1\0", string cipher, string kdf, string kdfoptions
+        // (string salt, uint32 rounds): PROTOCOL.key in OpenSSH.
+        let mut at = 15;
+        for _ in 0..2 {
+            let n = u32::from_be_bytes(raw[at..at + 4].try_into().unwrap()) as usize;
+            at += 4 + n;
+        }
+        at += 4; // kdfoptions length
+        let salt = u32::from_be_bytes(raw[at..at + 4].try_into().unwrap()) as usize;
+        at += 4 + salt;
+        assert_eq!(u32::from_be_bytes(raw[at..at + 4].try_into().unwrap()), 16);
+        raw[at..at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+        let body = base64::engine::general_purpose::STANDARD.encode(&raw);
+        let mut pem = String::from("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+        for chunk in body.as_bytes().chunks(70) {
+            pem.push_str(std::str::from_utf8(chunk).unwrap());
+            pem.push('\n');
+        }
+        pem.push_str("-----END OPENSSH PRIVATE KEY-----\n");
+        let bad = t.path().join("bad");
+        fs::write(&bad, pem).unwrap();
+        fs::set_permissions(&bad, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        match load_private(&bad, Some(b"pw")) {
+            Err(KeyError::KdfTooCostly { rounds, max, .. }) => {
+                assert_eq!((rounds, max), (u32::MAX, MAX_KDF_ROUNDS));
+            }
+            other => panic!("expected KdfTooCostly, got {:?}", other.map(|s| s.public())),
+        }
+        assert_eq!(
+            load_private(&path, Some(b"pw")).unwrap().public(),
+            s.public()
+        );
+    }
 
     #[test]
     fn debug_never_shows_secret() {

@@ -242,6 +242,11 @@ fn mutation_corpus_gets_identical_verdicts() {
         "{} flips accepted: {accepted:?}",
         accepted.len()
     );
+    eprintln!(
+        "bundle: {} mutated bundles, identical verdicts from both verifiers, {} accepted (only flips in ignored signature-line names may be)",
+        py.len(),
+        accepted.len()
+    );
 }
 
 #[test]

@@ -65,3 +65,16 @@ ensure_venv() {
   fi
   export CASELOG_PYTHON="$venv/bin/python"
 }
+
+# Cargo subcommands used by the tools (cargo-deny, cargo-fuzz), installed
+# once per machine into the cache, pinned to the versions checked here.
+CASELOG_TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/caselog/tools"
+export PATH="$CASELOG_TOOLS/bin:$PATH"
+ensure_cargo_tool() {
+  # $1: crate, $2: version, $3: why
+  if ! command -v "$1" >/dev/null 2>&1 || ! "$1" --version 2>/dev/null | grep -q " $2"; then
+    say "caselog: installing $1 $2 ($3) into $CASELOG_TOOLS (once per machine, a few minutes)"
+    CARGO_TARGET_DIR="$CASELOG_TOOLS/target" cargo install --locked --quiet "$1@$2" --root "$CASELOG_TOOLS" >&2
+    rm -rf "$CASELOG_TOOLS/target"
+  fi
+}

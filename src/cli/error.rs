@@ -63,6 +63,7 @@ impl From<KeyError> for CliError {
             }
             KeyError::BadPublicKey(_) => "give a .pub file, an ssh-ed25519 line or 64 hex digits",
             KeyError::Permissions { .. } => "private keys must be readable by their owner only",
+            KeyError::KdfTooCostly { .. } => "ssh-keygen -p rewrites the key with the rounds given by -a",
             KeyError::Io { .. } => "check the path and its permissions",
             _ => "see `caselog key --help`",
         };
