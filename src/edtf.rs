@@ -265,8 +265,13 @@ fn parse_date(s: &str) -> Result<Span, String> {
             Some(r) => (true, r),
             None => (false, y),
         };
-        if !digits(ds) || ds.len() <= 4 || ds.len() > 12 {
+        if !digits(ds) || ds.len() <= 4 {
             return Err("a Y-prefixed year has more than four digits (e.g. Y170000002)".into());
+        }
+        // At most eleven digits: |year| < 10^11 keeps every second of the
+        // span inside i64 (2^63 s is about 2.9 * 10^11 years). SPEC §13.1.
+        if ds.len() > 11 {
+            return Err("year out of range (a Y-prefixed year has at most eleven digits)".into());
         }
         let v: i64 = ds.parse().map_err(|_| "year out of range".to_string())?;
         let y = if neg { -v } else { v };

@@ -101,6 +101,9 @@ const INVALID: &[&str] = &[
     "-19XX",
     "1985-04-12T23:20:30.5Z",
     "２００８",
+    // Found by tools/fuzz (edtf): twelve digits overflowed the i64 span.
+    "Y666015840740",
+    "Y-999999999999",
 ];
 
 #[test]
@@ -213,6 +216,9 @@ fn bounds() {
     assert_eq!(hi.unwrap() - lo.unwrap(), 28 * 3600);
     assert!(b("Y170000002").0.unwrap() > b("2008").1.unwrap());
     assert!(b("Y-170000002").1.unwrap() < b("-1985").0.unwrap());
+    // The widest accepted years still order correctly (no overflow).
+    assert!(b("Y99999999999").1.unwrap() > b("Y170000002").1.unwrap());
+    assert!(b("Y-99999999999").0.unwrap() < b("Y-170000002").0.unwrap());
     assert_eq!(b("-1985").0.unwrap(), utc(-1985, 1, 1, 0, 0, 0));
 }
 
