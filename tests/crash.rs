@@ -7,34 +7,35 @@
 
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use caselog::keys::{write_key_files, Signer};
 use caselog::{verify_store, Genesis, HashAlg, Ledger, Seq, Timestamp};
 
+/// A fresh BLAKE3 ledger in `root`/l whose authority's unencrypted key is
+/// `root`/k; returns both paths.
+fn new_ledger(root: &Path, case_id: &str, seed: u8) -> (PathBuf, PathBuf) {
+    let (dir, key) = (root.join("l"), root.join("k"));
+    let a = Signer::from_seed(&format!("{case_id} authority"), &[seed; 32]);
+    write_key_files(&a, &key, None).unwrap();
+    let genesis = Genesis {
+        case_id,
+        title: "crash and durability test",
+        hash: HashAlg::Blake3,
+        time: Timestamp::now(),
+        ledger_id: None,
+        checkpoint_every: None,
+    };
+    drop(Ledger::init(&dir, genesis, &a).unwrap());
+    (dir, key)
+}
+
 #[test]
 fn kill_minus_nine_loses_no_acknowledged_entry() {
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("l");
-    let key = t.path().join("k");
-    let a = Signer::from_seed("Crash authority", &[0x31; 32]);
-    write_key_files(&a, &key, None).unwrap();
-    drop(
-        Ledger::init(
-            &dir,
-            Genesis {
-                case_id: "CRASH",
-                title: "crash test",
-                hash: HashAlg::Blake3,
-                time: Timestamp::now(),
-                ledger_id: None,
-                checkpoint_every: None,
-            },
-            &a,
-        )
-        .unwrap(),
-    );
+    let (dir, key) = new_ledger(t.path(), "CRASH", 0x31);
     let bin = env!("CARGO_BIN_EXE_caselog");
     // tools/crash runs the long version: CASELOG_CRASH_KILLS rounds, with a
     // CASELOG_CRASH_SEED for the kill timings.
@@ -153,25 +154,7 @@ fn kill_minus_nine_loses_no_acknowledged_entry() {
 #[test]
 fn the_wal_is_synced_before_each_acknowledgement() {
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("l");
-    let key = t.path().join("k");
-    let a = Signer::from_seed("Sync authority", &[0x32; 32]);
-    write_key_files(&a, &key, None).unwrap();
-    drop(
-        Ledger::init(
-            &dir,
-            Genesis {
-                case_id: "SYNC",
-                title: "fsync evidence",
-                hash: HashAlg::Blake3,
-                time: Timestamp::now(),
-                ledger_id: None,
-                checkpoint_every: None,
-            },
-            &a,
-        )
-        .unwrap(),
-    );
+    let (dir, key) = new_ledger(t.path(), "SYNC", 0x32);
     for i in 0..3 {
         let trace = t.path().join(format!("trace{i}"));
         let st = Command::new("strace")
