@@ -119,20 +119,21 @@ fn parse_line(line: &str) -> Result<(Body, Vec<Disclosure>), String> {
     Ok((body, private))
 }
 
-/// `caselog append --body-json`: one entry in the import-line format.
-pub(super) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
+/// Reads `file` (or stdin for `-`), at most [`MAX_INPUT`] bytes, as UTF-8.
+fn read_input(file: &str, hint: &str) -> Result<String, CliError> {
     let mut text = String::new();
-    let read = if cmd.file == "-" {
+    let read = if file == "-" {
         std::io::stdin().take(MAX_INPUT).read_to_string(&mut text)
     } else {
-        std::fs::File::open(&cmd.file).and_then(|f| f.take(MAX_INPUT).read_to_string(&mut text))
+        std::fs::File::open(file).and_then(|f| f.take(MAX_INPUT).read_to_string(&mut text))
     };
-    read.map_err(|e| {
-        CliError::input(
-            format!("cannot read {}: {e}", cmd.file),
-            "give a UTF-8 JSON file or - for stdin",
-        )
-    })?;
+    read.map_err(|e| CliError::input(format!("cannot read {file}: {e}"), hint))?;
+    Ok(text)
+}
+
+/// `caselog append --body-json`: one entry in the import-line format.
+pub(super) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
+    let text = read_input(&cmd.file, "give a UTF-8 JSON file or - for stdin")?;
     let one_line: String = text.lines().collect::<Vec<_>>().join(" ");
     let (body, private) = parse_line(&one_line).map_err(|m| {
         CliError::input(
@@ -151,18 +152,7 @@ pub(super) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
 }
 
 pub(super) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
-    let mut text = String::new();
-    let read = if cmd.file == "-" {
-        std::io::stdin().take(MAX_INPUT).read_to_string(&mut text)
-    } else {
-        std::fs::File::open(&cmd.file).and_then(|f| f.take(MAX_INPUT).read_to_string(&mut text))
-    };
-    read.map_err(|e| {
-        CliError::input(
-            format!("cannot read {}: {e}", cmd.file),
-            "give a UTF-8 JSON-lines file or - for stdin",
-        )
-    })?;
+    let text = read_input(&cmd.file, "give a UTF-8 JSON-lines file or - for stdin")?;
     // Parse everything first: a bad line names itself and nothing is written.
     let mut items = Vec::new();
     for (i, line) in text.lines().enumerate().skip(cmd.skip as usize) {
