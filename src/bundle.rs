@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 
 use crate::checkpoint::{self, CheckpointError, Origin, VerifiedCheckpoint};
-use crate::codec::{self, DecodeError, MapBuilder, MapReader, SchemaError, Value};
+use crate::codec::{self, DecodeError, MapReader, SchemaError, Value};
 use crate::entry::{Body, Entry, LedgerId, Record, Seq};
 use crate::hash::{Hash, HashAlg};
 use crate::ledger::{Ledger, LedgerError};
@@ -40,6 +40,9 @@ pub enum BundleError {
     /// The bundle's checkpoint was refused.
     #[error("bundle checkpoint: {0}")]
     Checkpoint(#[from] CheckpointError),
+    /// The bundle could not be written.
+    #[error("cannot write the bundle: {0}")]
+    Io(String),
 }
 
 /// One record in a bundle, with its inclusion path (empty in a full bundle).
@@ -76,49 +79,19 @@ pub struct Bundle {
 impl Bundle {
     /// Deterministic CBOR (SPEC §14).
     pub fn encode(&self) -> Vec<u8> {
-        let items = self
-            .items
-            .iter()
-            .map(|i| {
-                Value::Array(vec![
-                    Value::Uint(i.seq.0),
-                    Value::Bytes(i.record.clone()),
-                    Value::Array(i.path.iter().map(|h| Value::Bytes(h.0.to_vec())).collect()),
-                ])
-            })
-            .collect();
-        let mut m = MapBuilder::new()
-            .text("type", BUNDLE_TYPE)
-            .bytes("ledger", &self.ledger.0)
-            .text("hash", self.alg.name())
-            .text("checkpoint", &self.checkpoint)
-            .put("full", Value::Bool(self.full))
-            .put("records", Value::Array(items));
-        if !self.disclosures.is_empty() {
-            m = m.put(
-                "disclosures",
-                Value::Array(
-                    self.disclosures
-                        .iter()
-                        .map(|(s, d)| Value::Array(vec![Value::Uint(s.0), Value::Bytes(d.clone())]))
-                        .collect(),
-                ),
-            );
-        }
-        if !self.files.is_empty() {
-            m = m.put(
-                "files",
-                Value::Array(
-                    self.files
-                        .iter()
-                        .map(|(h, c)| {
-                            Value::Array(vec![Value::Bytes(h.0.to_vec()), Value::Bytes(c.clone())])
-                        })
-                        .collect(),
-                ),
-            );
-        }
-        codec::encode(&m.build())
+        let mut out = Vec::new();
+        let head = Head {
+            ledger: self.ledger,
+            alg: self.alg,
+            checkpoint: &self.checkpoint,
+            full: self.full,
+            disclosures: &self.disclosures,
+            files: &self.files,
+        };
+        let items = self.items.iter().cloned().map(Ok);
+        write_cbor(&mut out, &head, self.items.len() as u64, items)
+            .expect("bundle: encoding into memory cannot fail");
+        out
     }
 
     /// Strict decode.
@@ -339,78 +312,288 @@ fn is_membership(e: &Entry) -> bool {
     )
 }
 
-/// Build a bundle against the stored checkpoint `checkpoint` (its size
-/// bounds what is included). Streaming over the records; the same ledger
-/// and selection always give the same bytes.
-pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, BundleError> {
+/// Everything but the records: what the bundle map holds besides them.
+struct Head<'a> {
+    ledger: LedgerId,
+    alg: HashAlg,
+    checkpoint: &'a str,
+    full: bool,
+    disclosures: &'a [(Seq, Vec<u8>)],
+    files: &'a [(Hash, Vec<u8>)],
+}
+
+/// One value of the bundle map, in the order it is written.
+enum Part {
+    Value(Value),
+    Records,
+}
+
+/// Write the bundle map (SPEC §14) to `w`, the `records` array item by item
+/// from `items` (which must yield exactly `count` items), so a full bundle
+/// of any size streams with constant memory. The same bytes as encoding
+/// the whole map with [`codec::encode`].
+fn write_cbor<W: std::io::Write>(
+    w: &mut W,
+    head: &Head<'_>,
+    count: u64,
+    items: impl Iterator<Item = Result<Item, BundleError>>,
+) -> Result<(), BundleError> {
+    let mut parts = vec![
+        ("type", Part::Value(Value::Text(BUNDLE_TYPE.into()))),
+        ("ledger", Part::Value(Value::Bytes(head.ledger.0.to_vec()))),
+        ("hash", Part::Value(Value::Text(head.alg.name().into()))),
+        (
+            "checkpoint",
+            Part::Value(Value::Text(head.checkpoint.into())),
+        ),
+        ("full", Part::Value(Value::Bool(head.full))),
+        ("records", Part::Records),
+    ];
+    if !head.disclosures.is_empty() {
+        let v = head
+            .disclosures
+            .iter()
+            .map(|(s, d)| Value::Array(vec![Value::Uint(s.0), Value::Bytes(d.clone())]))
+            .collect();
+        parts.push(("disclosures", Part::Value(Value::Array(v))));
+    }
+    if !head.files.is_empty() {
+        let v = head
+            .files
+            .iter()
+            .map(|(h, c)| Value::Array(vec![Value::Bytes(h.0.to_vec()), Value::Bytes(c.clone())]))
+            .collect();
+        parts.push(("files", Part::Value(Value::Array(v))));
+    }
+    // Map keys in the order of their encoded bytes, RFC 8949 §4.2.1.
+    let mut parts: Vec<(Vec<u8>, Part)> = parts
+        .into_iter()
+        .map(|(k, v)| (codec::encode(&Value::Text(k.into())), v))
+        .collect();
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let io = |e: std::io::Error| BundleError::Io(e.to_string());
+    w.write_all(&codec::encode_head(5, parts.len() as u64))
+        .map_err(io)?;
+    let mut items = items;
+    for (k, v) in parts {
+        w.write_all(&k).map_err(io)?;
+        match v {
+            Part::Value(v) => w.write_all(&codec::encode(&v)).map_err(io)?,
+            Part::Records => {
+                w.write_all(&codec::encode_head(4, count)).map_err(io)?;
+                for _ in 0..count {
+                    let i = items.next().ok_or_else(|| {
+                        LedgerError::Damaged(
+                            "records end before the checkpoint's size (run `caselog verify`)"
+                                .into(),
+                        )
+                    })??;
+                    // [seq, record, path], SPEC §14.
+                    let v = Value::Array(vec![
+                        Value::Uint(i.seq.0),
+                        Value::Bytes(i.record),
+                        Value::Array(i.path.iter().map(|h| Value::Bytes(h.0.to_vec())).collect()),
+                    ]);
+                    w.write_all(&codec::encode(&v)).map_err(io)?;
+                }
+                assert!(items.next().is_none(), "bundle: more records than counted");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a bundle will hold, decided in one pass before anything is
+/// written: the tree size, the picked positions with their inclusion paths
+/// (partial bundles only; a full bundle is every record below the size),
+/// the files and the disclosures.
+struct Plan {
+    size: u64,
+    full: bool,
+    picked: Vec<(Seq, Vec<Hash>)>,
+    files: Vec<(Hash, Vec<u8>)>,
+    disclosures: Vec<(Seq, Vec<u8>)>,
+}
+
+fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleError> {
     let (cp, _) = checkpoint::parse(checkpoint)?;
     let size = cp.head.size;
     let full = sel.is_all();
-    let mut items = Vec::new();
-    for r in l.records_from(Seq(0)) {
-        let (seq, raw) = r?;
-        if seq.0 >= size.0 {
-            break;
-        }
-        if full {
-            items.push(Item {
-                seq,
-                record: raw,
-                path: Vec::new(),
-            });
-            continue;
-        }
-        let e = Record::decode(&raw)
-            .ok()
-            .and_then(|r| Entry::decode(&r.entry_bytes).ok());
-        if e.as_ref().is_some_and(is_membership) || sel.wants(seq, e.as_ref()) {
-            let path = l.inclusion_proof(seq, size, Vec::new())?.path;
-            items.push(Item {
-                seq,
-                record: raw,
-                path,
-            });
+    let mut picked = Vec::new();
+    let mut wanted = std::collections::BTreeSet::new();
+    let mut disclosures = Vec::new();
+    let reveal = sel.reveal != crate::disclosure::Reveal::None;
+    if !full || sel.with_files || reveal {
+        for r in l.records_from(Seq(0)) {
+            let (seq, raw) = r?;
+            if seq.0 >= size.0 {
+                break;
+            }
+            if !full {
+                let e = Record::decode(&raw)
+                    .ok()
+                    .and_then(|r| Entry::decode(&r.entry_bytes).ok());
+                if !(e.as_ref().is_some_and(is_membership) || sel.wants(seq, e.as_ref())) {
+                    continue;
+                }
+                picked.push((seq, l.inclusion_proof(seq, size, Vec::new())?.path));
+            }
+            if sel.with_files {
+                wanted.extend(intake_files(&raw).into_iter().map(|(b3, _)| b3));
+            }
+            if reveal {
+                let mut ds: Vec<Vec<u8>> = l
+                    .disclosures_of(seq)?
+                    .into_iter()
+                    .filter(|(_, d)| sel.reveal.shows(&d.path))
+                    .map(|(_, d)| d.encode())
+                    .collect();
+                ds.sort();
+                disclosures.extend(ds.into_iter().map(|d| (seq, d)));
+            }
         }
     }
     let mut files = Vec::new();
-    if sel.with_files {
-        let mut wanted = std::collections::BTreeSet::new();
-        for i in &items {
-            for (b3, _) in intake_files(&i.record) {
-                wanted.insert(b3);
-            }
-        }
-        for b3 in wanted {
-            let path = crate::evidence::blob_path(l.store().dir(), &b3);
-            let content = std::fs::read(&path).map_err(|e| {
-                LedgerError::NotFound(format!(
-                    "evidence file {b3} is not in the blob store ({e}); it was taken in without --copy"
-                ))
-            })?;
-            files.push((b3, content));
+    for b3 in wanted {
+        let path = crate::evidence::blob_path(l.store().dir(), &b3);
+        let content = std::fs::read(&path).map_err(|e| {
+            LedgerError::NotFound(format!(
+                "evidence file {b3} is not in the blob store ({e}); it was taken in without --copy"
+            ))
+        })?;
+        files.push((b3, content));
+    }
+    Ok(Plan {
+        size: size.0,
+        full,
+        picked,
+        files,
+        disclosures,
+    })
+}
+
+impl Plan {
+    fn count(&self) -> u64 {
+        if self.full {
+            self.size
+        } else {
+            self.picked.len() as u64
         }
     }
-    let mut disclosures = Vec::new();
-    if sel.reveal != crate::disclosure::Reveal::None {
-        for i in &items {
-            let mut ds: Vec<Vec<u8>> = l
-                .disclosures_of(i.seq)?
-                .into_iter()
-                .filter(|(_, d)| sel.reveal.shows(&d.path))
-                .map(|(_, d)| d.encode())
-                .collect();
-            ds.sort();
-            disclosures.extend(ds.into_iter().map(|d| (i.seq, d)));
+
+    /// The records, read from the ledger as they are written.
+    fn items<'a>(
+        &'a self,
+        l: &'a Ledger,
+    ) -> Box<dyn Iterator<Item = Result<Item, BundleError>> + 'a> {
+        if self.full {
+            let size = self.size;
+            Box::new(
+                l.records_from(Seq(0))
+                    .take(size as usize)
+                    .enumerate()
+                    .map(|(n, r)| {
+                        let (seq, record) = r?;
+                        if seq.0 != n as u64 {
+                            return Err(LedgerError::Damaged(format!(
+                                "record {n} is missing (run `caselog verify`)"
+                            ))
+                            .into());
+                        }
+                        Ok(Item {
+                            seq,
+                            record,
+                            path: Vec::new(),
+                        })
+                    }),
+            )
+        } else {
+            Box::new(self.picked.iter().map(move |(seq, path)| {
+                let record = l.record_bytes(*seq)?.ok_or_else(|| {
+                    LedgerError::Damaged(format!("record {seq} is missing (run `caselog verify`)"))
+                })?;
+                Ok(Item {
+                    seq: *seq,
+                    record,
+                    path: path.clone(),
+                })
+            }))
         }
+    }
+
+    fn head<'a>(&'a self, l: &Ledger, checkpoint: &'a str) -> Head<'a> {
+        Head {
+            ledger: l.id(),
+            alg: l.hash_alg(),
+            checkpoint,
+            full: self.full,
+            disclosures: &self.disclosures,
+            files: &self.files,
+        }
+    }
+}
+
+/// Build a bundle in memory against the stored checkpoint `checkpoint`
+/// (its size bounds what is included); the same ledger and selection
+/// always give the same bytes. [`write`] streams the same bytes instead.
+pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, BundleError> {
+    let p = plan(l, checkpoint, sel)?;
+    let items = p.items(l).collect::<Result<Vec<_>, _>>()?;
+    if items.len() as u64 != p.count() {
+        return Err(LedgerError::Damaged(format!(
+            "the ledger holds {} records, fewer than the checkpoint's {} (run `caselog verify`)",
+            items.len(),
+            p.count()
+        ))
+        .into());
     }
     Ok(Bundle {
         ledger: l.id(),
         alg: l.hash_alg(),
         checkpoint: String::from_utf8_lossy(checkpoint).into_owned(),
-        full,
+        full: p.full,
         items,
-        files,
-        disclosures,
+        files: p.files,
+        disclosures: p.disclosures,
+    })
+}
+
+/// What [`write`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// A full bundle (every record up to the checkpoint).
+    pub full: bool,
+    /// Records written.
+    pub records: u64,
+    /// The checkpoint's tree size.
+    pub size: u64,
+}
+
+/// Stream a bundle to `w`: the same bytes as `build(..).encode()`, with
+/// memory that does not grow with the number of records (partial bundles
+/// keep the picked positions and their paths; files and disclosures are
+/// held whole).
+pub fn write<W: std::io::Write>(
+    l: &Ledger,
+    checkpoint: &[u8],
+    sel: &Selection,
+    w: &mut W,
+) -> Result<Written, BundleError> {
+    let p = plan(l, checkpoint, sel)?;
+    if l.head().tree.size.0 < p.size {
+        return Err(LedgerError::Damaged(format!(
+            "the ledger holds {} records, fewer than the checkpoint's {} (run `caselog verify`)",
+            l.head().tree.size.0,
+            p.size
+        ))
+        .into());
+    }
+    let cp = String::from_utf8_lossy(checkpoint);
+    write_cbor(w, &p.head(l, &cp), p.count(), p.items(l))?;
+    Ok(Written {
+        full: p.full,
+        records: p.count(),
+        size: p.size,
     })
 }
 

@@ -115,6 +115,21 @@ pub fn encode(v: &Value) -> Vec<u8> {
     serde_cbor::to_vec(&to_serde(v)).expect("codec: serde_cbor failed to encode a plain value")
 }
 
+/// The head of a data item of major type `major` (0..=7) with argument
+/// `n`, in the shortest form (RFC 8949 §3 and §4.2.1). For writers that
+/// stream an array or map whose items are encoded one by one.
+pub fn encode_head(major: u8, n: u64) -> Vec<u8> {
+    assert!(major < 8, "codec: major type {major} out of range");
+    let m = major << 5;
+    match n {
+        0..=23 => vec![m | n as u8],
+        24..=0xff => vec![m | 24, n as u8],
+        0x100..=0xffff => [&[m | 25][..], &(n as u16).to_be_bytes()].concat(),
+        0x1_0000..=0xffff_ffff => [&[m | 26][..], &(n as u32).to_be_bytes()].concat(),
+        _ => [&[m | 27][..], &n.to_be_bytes()].concat(),
+    }
+}
+
 /// Strictly decode one deterministic CBOR item occupying all of `bytes`
 /// (at most [`MAX_ENCODED_LEN`]).
 pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
@@ -603,6 +618,29 @@ mod tests {
             let enc = encode(v);
             assert_eq!(hex::encode(&enc), *hexs, "{v:?}");
             assert_eq!(&decode(&enc).unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn heads_match_whole_item_encodings() {
+        for n in [
+            0u64,
+            1,
+            23,
+            24,
+            255,
+            256,
+            65535,
+            65536,
+            u32::MAX as u64,
+            1 << 32,
+            u64::MAX,
+        ] {
+            assert_eq!(encode_head(0, n), encode(&Value::Uint(n)), "{n}");
+        }
+        for n in [0usize, 23, 24, 300, 70000] {
+            let a = encode(&Value::Array(vec![Value::Uint(0); n]));
+            assert_eq!(encode_head(4, n as u64), a[..a.len() - n], "{n}");
         }
     }
 

@@ -5,6 +5,8 @@
 //! Exports include everything recorded (selective disclosure is a later
 //! version): treat them as containing personal data.
 
+use std::io::Write;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value as Json};
 
@@ -20,11 +22,7 @@ pub fn timeline_rows(l: &Ledger, filter: &Filter) -> Result<Vec<Row>, LedgerErro
     let mut b = timeline::Builder::new();
     for item in l.records_from(Seq(0)) {
         let (_, raw) = item?;
-        let r = Record::decode(&raw)
-            .map_err(|e| LedgerError::Damaged(format!("record: {e} (run `caselog verify`)")))?;
-        let e = Entry::decode(&r.entry_bytes)
-            .map_err(|e| LedgerError::Damaged(format!("entry: {e} (run `caselog verify`)")))?;
-        b.push(&e, l.hash_alg().leaf(&raw));
+        b.push(&decode(&raw)?, l.hash_alg().leaf(&raw));
     }
     Ok(b.finish(filter))
 }
@@ -199,46 +197,93 @@ pub fn to_csv(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<Vec<u8>, Ledg
 /// `timestamp_desc` on every line, plus caselog attributes. An approximate
 /// or interval date maps to its earliest bound (the latest for an open
 /// start); the EDTF string and both bounds are kept.
-pub fn to_timesketch(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<String, LedgerError> {
-    let mut out = String::new();
-    for r in rows {
-        let private = revealed(l, r, reveal)?;
-        let at = r.occurred.earliest().or(r.occurred.latest()).unwrap_or(0);
-        let (items, sha256) = row_items(r);
-        let desc = match (r.kind, r.occurred.is_imprecise()) {
-            ("notification", false) => "Sent",
-            ("notification", true) => "Sent (approximate)",
-            ("evidence.intake", false) => "Collected",
-            ("evidence.intake", true) => "Collected (approximate)",
-            (_, false) => "Occurred",
-            (_, true) => "Occurred (approximate)",
-        };
-        let mut message = format!("[{}] {}", r.kind, r.summary);
-        if !r.corrections.is_empty() {
-            message.push_str(" (corrected)");
-        }
-        let v = json!({
-            "message": message,
-            "datetime": iso(Some(at)),
-            "timestamp": at.saturating_mul(1_000_000),
-            "timestamp_desc": desc,
-            "caselog_seq": r.seq.0,
-            "caselog_leaf_hash": r.leaf.to_hex(),
-            "caselog_kind": r.kind,
-            "caselog_recorded": r.recorded.to_string(),
-            "caselog_author": l.members().display(&r.author),
-            "caselog_ledger": l.id().to_hex(),
-            "occurred_edtf": r.occurred.as_str(),
-            "edtf_earliest": iso(r.occurred.earliest()),
-            "edtf_latest": iso(r.occurred.latest()),
-            "item_ids": items,
-            "sha256": sha256,
-            "corrected": !r.corrections.is_empty(),
-            "private_digests": r.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
-            "private": private_json(&private),
-        });
-        out.push_str(&v.to_string());
-        out.push('\n');
+///
+/// Streams: one pass collects the corrections, a second writes one line per
+/// dated entry in ledger order (Timesketch orders events itself), so memory
+/// does not grow with the ledger. Returns the number of lines written.
+pub fn write_timesketch<W: Write>(
+    l: &Ledger,
+    filter: &Filter,
+    reveal: &Reveal,
+    w: &mut W,
+) -> Result<u64, WriteError> {
+    let mut corrections = timeline::Corrections::default();
+    for item in l.records_from(Seq(0)) {
+        let (_, raw) = item?;
+        corrections.offer(&decode(&raw)?);
     }
-    Ok(out)
+    let mut n = 0u64;
+    for item in l.records_from(Seq(0)) {
+        let (_, raw) = item?;
+        let Some(mut r) = timeline::row_of(&decode(&raw)?, l.hash_alg().leaf(&raw)) else {
+            continue;
+        };
+        corrections.apply(&mut r);
+        if !filter.keeps(&r) {
+            continue;
+        }
+        let private = revealed(l, &r, reveal)?;
+        serde_json::to_writer(&mut *w, &timesketch_json(l, &r, &private))
+            .map_err(std::io::Error::from)?;
+        w.write_all(b"\n")?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Why a streaming export stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The ledger could not be read.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The output could not be written.
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn decode(raw: &[u8]) -> Result<Entry, LedgerError> {
+    let r = Record::decode(raw)
+        .map_err(|e| LedgerError::Damaged(format!("record: {e} (run `caselog verify`)")))?;
+    Entry::decode(&r.entry_bytes)
+        .map_err(|e| LedgerError::Damaged(format!("entry: {e} (run `caselog verify`)")))
+}
+
+/// One Timesketch event.
+fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
+    let at = r.occurred.earliest().or(r.occurred.latest()).unwrap_or(0);
+    let (items, sha256) = row_items(r);
+    let desc = match (r.kind, r.occurred.is_imprecise()) {
+        ("notification", false) => "Sent",
+        ("notification", true) => "Sent (approximate)",
+        ("evidence.intake", false) => "Collected",
+        ("evidence.intake", true) => "Collected (approximate)",
+        (_, false) => "Occurred",
+        (_, true) => "Occurred (approximate)",
+    };
+    let mut message = format!("[{}] {}", r.kind, r.summary);
+    if !r.corrections.is_empty() {
+        message.push_str(" (corrected)");
+    }
+    json!({
+        "message": message,
+        "datetime": iso(Some(at)),
+        "timestamp": at.saturating_mul(1_000_000),
+        "timestamp_desc": desc,
+        "caselog_seq": r.seq.0,
+        "caselog_leaf_hash": r.leaf.to_hex(),
+        "caselog_kind": r.kind,
+        "caselog_recorded": r.recorded.to_string(),
+        "caselog_author": l.members().display(&r.author),
+        "caselog_ledger": l.id().to_hex(),
+        "occurred_edtf": r.occurred.as_str(),
+        "edtf_earliest": iso(r.occurred.earliest()),
+        "edtf_latest": iso(r.occurred.latest()),
+        "item_ids": items,
+        "sha256": sha256,
+        "corrected": !r.corrections.is_empty(),
+        "private_digests": r.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
+        "private": private_json(private),
+    })
 }

@@ -9,7 +9,6 @@
 use std::fmt;
 use std::fs;
 use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -146,8 +145,9 @@ pub fn openssh_public_line(key: &MemberKey, name: &str) -> String {
 /// Write `signer` to `path` (mode 0600, new file only) and its public key to
 /// `path.pub`. With `passphrase`, the private key is encrypted.
 ///
-/// Commit order: the private key is written to a temporary file in the same
-/// directory, synced, then hard-linked to `path` (fails if `path` exists,
+/// Commit order ([`crate::newfile`]): the private key is written to a
+/// temporary file in the same directory, synced, then hard-linked to `path`
+/// (fails if `path` exists,
 /// so a crash never leaves a half-written key under the final name), then
 /// the `.pub` file is written the same way.
 pub fn write_key_files(
@@ -184,40 +184,26 @@ pub fn pub_path(path: &Path) -> PathBuf {
 }
 
 fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
-    let io = |source| KeyError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name()
-            .map(|f| f.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
     let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        fs::hard_link(&tmp, path)?;
-        fs::File::open(dir)?.sync_all()
+        let mut f = crate::newfile::NewFile::create(path, mode)?;
+        let (head, tail) = data.split_at(data.len() / 2);
+        f.write_all(head)?;
+        f.flush()?;
+        // Crash here: half the key is in the temporary file, none under `path`.
+        crate::failpoint::hit("keys.mid_write");
+        f.write_all(tail)?;
+        f.commit()
     })();
-    let _ = fs::remove_file(&tmp);
     result.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             KeyError::Exists {
                 path: path.to_owned(),
             }
         } else {
-            io(e)
+            KeyError::Io {
+                path: path.to_owned(),
+                source: e,
+            }
         }
     })
 }

@@ -696,6 +696,7 @@ impl Ledger {
             .map_err(|(_, e)| e)?;
         self.store.flush()?;
         self.store.compact(CF_DISCLOSURES)?;
+        self.store.purge_obsolete()?;
         Ok(out[0])
     }
 

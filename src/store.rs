@@ -41,6 +41,8 @@ pub type Kv = (Box<[u8]>, Box<[u8]>);
 
 /// Name of the writer lock file inside a ledger directory.
 pub const LOCK_FILE: &str = "caselog.lock";
+/// Name of the open gate inside a ledger directory (see [`gate`]).
+pub const GATE_FILE: &str = "caselog.gate";
 
 /// Why the store could not be opened, read or written.
 #[derive(Debug, Error)]
@@ -72,6 +74,21 @@ pub struct Store {
     dir: PathBuf,
     /// Held for the life of a writable store; dropping it releases the lock.
     _lock: Option<File>,
+    /// The open gate, held exclusively while a writer closes (declared
+    /// after `db`, so it is released only once the database is closed).
+    gate: Option<File>,
+}
+
+impl Drop for Store {
+    /// A writer closes under the exclusive open gate: it lets RocksDB
+    /// delete the files it made obsolete (deletions were off for the
+    /// session), then closes, then releases the gate.
+    fn drop(&mut self) {
+        if self._lock.is_some() {
+            self.gate = gate(&self.dir, true).ok().flatten();
+            let _ = self.db.enable_file_deletions();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -169,12 +186,16 @@ impl Store {
         }
         fs::create_dir_all(dir).map_err(io)?;
         let lock = take_lock(dir)?;
+        let g = gate(dir, true).map_err(io)?;
         let db = DB::open_cf_descriptors(&db_options(true), dir, cf_descriptors())
             .map_err(|e| db_err(dir, e))?;
+        db.disable_file_deletions().map_err(|e| db_err(dir, e))?;
+        drop(g);
         Ok(Store {
             db,
             dir: dir.to_owned(),
             _lock: Some(lock),
+            gate: None,
         })
     }
 
@@ -193,8 +214,21 @@ impl Store {
             None
         };
         let opts = db_options(false);
+        // Writers open under the exclusive gate (recovery may flush and
+        // delete a write-ahead log) and then turn file deletion off until
+        // they close; readers open under the shared gate. So no reader ever
+        // lists a log or SST file that vanishes, or misses a flush, while
+        // it opens. Ledgers on read-only media have no writer and may lack
+        // the gate file (made by writers since format 1.1 of the layout).
+        let g = gate(dir, writable).map_err(|source| StoreError::Io {
+            path: dir.join(GATE_FILE),
+            source,
+        })?;
         let db = if writable {
-            DB::open_cf_descriptors(&opts, dir, cf_descriptors())
+            DB::open_cf_descriptors(&opts, dir, cf_descriptors()).and_then(|db| {
+                db.disable_file_deletions()?;
+                Ok(db)
+            })
         } else {
             DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
         }
@@ -208,10 +242,12 @@ impl Store {
                 db_err(dir, e)
             }
         })?;
+        drop(g);
         Ok(Store {
             db,
             dir: dir.to_owned(),
             _lock: lock,
+            gate: None,
         })
     }
 
@@ -290,7 +326,15 @@ impl Store {
         }
         let mut wo = WriteOptions::default();
         wo.set_sync(true);
-        self.db.write_opt(wb, &wo).map_err(|e| db_err(&self.dir, e))
+        // Crash here: nothing of the batch is on disk.
+        crate::failpoint::hit("store.before_write");
+        self.db
+            .write_opt(wb, &wo)
+            .map_err(|e| db_err(&self.dir, e))?;
+        // Crash here: the whole batch is durable but the caller never
+        // acknowledged it (the "at most one in-flight entry extra" case).
+        crate::failpoint::hit("store.after_write");
+        Ok(())
     }
 }
 
@@ -309,6 +353,21 @@ impl Store {
 }
 
 impl Store {
+    /// Delete the files RocksDB has made obsolete now rather than when the
+    /// writer closes (file deletion is off during a writer's session; see
+    /// [`Store::open`]). Erasure uses it so no erased byte outlives the
+    /// compaction that dropped it.
+    pub fn purge_obsolete(&self) -> Result<(), StoreError> {
+        let _g = gate(&self.dir, true).map_err(|source| StoreError::Io {
+            path: self.dir.join(GATE_FILE),
+            source,
+        })?;
+        self.db
+            .enable_file_deletions()
+            .and_then(|_| self.db.disable_file_deletions())
+            .map_err(|e| db_err(&self.dir, e))
+    }
+
     /// Compact the whole of one column family down to the bottommost level,
     /// so deleted values are dropped from every SST file.
     pub fn compact(&self, cf: &str) -> Result<(), StoreError> {
@@ -332,6 +391,32 @@ fn db_err(dir: &Path, e: rocksdb::Error) -> StoreError {
 /// `DIR/caselog.lock`, released by the OS when the process exits (even by
 /// kill -9), so a crash never leaves a stale lock. The holder's pid is
 /// written into the file for the error message of the next writer.
+/// Take the open gate of `dir`: exclusive for a writer (creating the file),
+/// shared for a reader (None when the file is absent or cannot be opened,
+/// as on read-only media, where no writer can run). Blocks while the other
+/// kind holds it; both hold it only for the length of an open or close.
+fn gate(dir: &Path, exclusive: bool) -> std::io::Result<Option<File>> {
+    let path = dir.join(GATE_FILE);
+    if exclusive {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        f.lock()?;
+        Ok(Some(f))
+    } else {
+        match File::open(&path) {
+            Ok(f) => {
+                f.lock_shared()?;
+                Ok(Some(f))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+}
+
 fn take_lock(dir: &Path) -> Result<File, StoreError> {
     let path = dir.join(LOCK_FILE);
     let io = |source| StoreError::Io {

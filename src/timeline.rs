@@ -63,61 +63,68 @@ pub struct Filter {
     pub kinds: Vec<String>,
 }
 
-/// Collects rows while entries stream past; [`Builder::finish`] applies
-/// corrections, filters and sorts.
-#[derive(Default)]
-pub struct Builder {
-    rows: Vec<Row>,
-    by_leaf: BTreeMap<Hash, usize>,
-    corrections: Vec<(Seq, Hash, BTreeMap<String, String>, String)>,
+impl Filter {
+    /// Whether `row` passes the date and kind filters.
+    pub fn keeps(&self, row: &Row) -> bool {
+        row.occurred.overlaps(self.from, self.to)
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == row.kind))
+    }
 }
 
-impl Builder {
-    /// Start.
-    pub fn new() -> Builder {
-        Builder::default()
+/// The row of a dated entry (before corrections); None for entries that
+/// carry no date (membership, checkpoints, corrections themselves).
+pub fn row_of(entry: &Entry, leaf: Hash) -> Option<Row> {
+    let Body::Domain(d) = &entry.body else {
+        return None;
+    };
+    if matches!(d, Domain::Correction(_)) {
+        return None;
     }
+    let occurred = d.occurred()?;
+    Some(Row {
+        seq: entry.seq,
+        leaf,
+        recorded: entry.time,
+        author: entry.author,
+        kind: d.kind(),
+        occurred: occurred.clone(),
+        summary: undated(d.summary()),
+        body: d.clone(),
+        corrections: Vec::new(),
+        sd: entry.sd.clone(),
+    })
+}
 
-    /// Offer one decoded entry with its leaf hash.
-    pub fn push(&mut self, entry: &Entry, leaf: Hash) {
-        let Body::Domain(d) = &entry.body else {
-            return;
-        };
-        if let Domain::Correction(c) = d {
-            self.corrections
-                .push((entry.seq, c.target, c.set.clone(), c.reason.clone()));
-            return;
+/// One correction entry: its seq, the fields it sets, and why.
+type Pending = (Seq, BTreeMap<String, String>, String);
+
+/// Every correction in a ledger, by the leaf hash it targets (ledger
+/// order within a target). Memory grows with the number of corrections,
+/// not with the ledger, so exports can stream rows past it.
+#[derive(Default)]
+pub struct Corrections(BTreeMap<Hash, Vec<Pending>>);
+
+impl Corrections {
+    /// Offer one entry; keeps it if it is a correction.
+    pub fn offer(&mut self, entry: &Entry) {
+        if let Body::Domain(Domain::Correction(c)) = &entry.body {
+            self.0
+                .entry(c.target)
+                .or_default()
+                .push((entry.seq, c.set.clone(), c.reason.clone()));
         }
-        let Some(occurred) = d.occurred() else {
-            return;
-        };
-        self.by_leaf.insert(leaf, self.rows.len());
-        self.rows.push(Row {
-            seq: entry.seq,
-            leaf,
-            recorded: entry.time,
-            author: entry.author,
-            kind: d.kind(),
-            occurred: occurred.clone(),
-            summary: undated(d.summary()),
-            body: d.clone(),
-            corrections: Vec::new(),
-            sd: entry.sd.clone(),
-        });
     }
 
-    /// Apply corrections, filter, sort by occurred (then recorded).
-    pub fn finish(mut self, filter: &Filter) -> Vec<Row> {
-        for (seq, target, set, reason) in std::mem::take(&mut self.corrections) {
-            let Some(&i) = self.by_leaf.get(&target) else {
-                continue;
-            };
-            let row = &mut self.rows[i];
+    /// Apply (and record on the row) every correction that targets `row`.
+    /// A correction whose result would be an invalid body is listed with
+    /// `applied: false` and changes nothing.
+    pub fn apply(&self, row: &mut Row) {
+        for (seq, set, reason) in self.0.get(&row.leaf).into_iter().flatten() {
             let Value::Map(mut m) = row.body.to_value() else {
                 continue;
             };
             let mut fields = BTreeMap::new();
-            for (k, v) in &set {
+            for (k, v) in set {
                 let old = match m.get(k) {
                     Some(Value::Text(t)) => Some(t.clone()),
                     _ => None,
@@ -136,18 +143,43 @@ impl Builder {
                 row.body = d;
             }
             row.corrections.push(Applied {
-                seq,
+                seq: *seq,
                 fields,
-                reason,
+                reason: reason.clone(),
                 applied,
             });
         }
-        let mut rows: Vec<Row> = self
-            .rows
-            .into_iter()
-            .filter(|r| r.occurred.overlaps(filter.from, filter.to))
-            .filter(|r| filter.kinds.is_empty() || filter.kinds.iter().any(|k| k == r.kind))
-            .collect();
+    }
+}
+
+/// Collects rows while entries stream past; [`Builder::finish`] applies
+/// corrections, filters and sorts (the chronological exports need every
+/// row before the first can be written).
+#[derive(Default)]
+pub struct Builder {
+    rows: Vec<Row>,
+    corrections: Corrections,
+}
+
+impl Builder {
+    /// Start.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Offer one decoded entry with its leaf hash.
+    pub fn push(&mut self, entry: &Entry, leaf: Hash) {
+        self.corrections.offer(entry);
+        self.rows.extend(row_of(entry, leaf));
+    }
+
+    /// Apply corrections, filter, sort by occurred (then recorded).
+    pub fn finish(self, filter: &Filter) -> Vec<Row> {
+        let mut rows = self.rows;
+        for row in &mut rows {
+            self.corrections.apply(row);
+        }
+        rows.retain(|r| filter.keeps(r));
         rows.sort_by(|a, b| {
             a.occurred
                 .sort_key()

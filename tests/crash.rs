@@ -224,3 +224,153 @@ fn the_wal_is_synced_before_each_acknowledgement() {
         assert!(acked, "note {i}: no acknowledgement in the trace");
     }
 }
+
+/// Crashes at named points (the `failpoints` feature; `tools/test` builds
+/// with it): the process aborts right there, running no destructors, like
+/// kill -9. Each point must leave a whole state: the append or checkpoint
+/// batch entirely absent or entirely present (never acknowledged), no file
+/// under an export's or a key's final name, and the ledger verifying.
+#[cfg(feature = "failpoints")]
+#[test]
+fn crashes_at_named_failpoints_leave_whole_states() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::os::unix::process::ExitStatusExt as _;
+
+    let t = tempfile::tempdir().unwrap();
+    let (dir, key) = new_ledger(t.path(), "FAILPOINT", 0x32);
+    let bin = env!("CARGO_BIN_EXE_caselog");
+    let run = |fp: Option<&str>, args: &[&str]| {
+        let mut c = Command::new(bin);
+        if let Some(fp) = fp {
+            c.env("CASELOG_FAILPOINT", fp);
+        }
+        c.env("CASELOG_PASSPHRASE", "failpoint test")
+            .arg("--ledger")
+            .arg(&dir)
+            .arg("--key")
+            .arg(&key)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let crashed = |o: &std::process::Output, what: &str| {
+        assert_eq!(
+            o.status.signal(),
+            Some(6),
+            "{what}: expected an abort at the failpoint, got {:?}; stderr {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.stdout.is_empty(), "{what}: acknowledged before the crash");
+    };
+    let state = || {
+        let l = Ledger::open(&dir, false).unwrap();
+        let r = verify_store(l.store()).unwrap();
+        assert!(r.is_ok(), "{:#?}", r.problems);
+        (
+            l.head().tree.size.0,
+            l.latest_checkpoint().unwrap().map(|(s, _)| s.0),
+        )
+    };
+    let (n0, cp0) = state();
+    assert_eq!(cp0, None);
+    let mut points = 0;
+
+    // Append: before the synced batch nothing is there; after it the whole
+    // entry is (the in-flight entry, never acknowledged).
+    crashed(
+        &run(Some("store.before_write"), &["note", "lost"]),
+        "note before write",
+    );
+    assert_eq!(state(), (n0, None));
+    crashed(
+        &run(Some("store.after_write"), &["note", "kept"]),
+        "note after write",
+    );
+    assert_eq!(state(), (n0 + 1, None));
+    points += 2;
+
+    // Checkpoint: its note and its row go in one batch.
+    crashed(
+        &run(Some("store.before_write"), &["checkpoint"]),
+        "checkpoint before write",
+    );
+    assert_eq!(state(), (n0 + 1, None));
+    crashed(
+        &run(Some("store.after_write"), &["checkpoint"]),
+        "checkpoint after write",
+    );
+    let (n1, cp1) = state();
+    assert_eq!(cp1, Some(n1), "the checkpoint batch is whole");
+    points += 2;
+
+    // Exports: nothing under the final name, and a rerun writes it.
+    let exports: [(&str, Vec<&str>); 4] = [
+        ("bundle.cbor", vec!["export", "bundle", "--out"]),
+        ("t.jsonl", vec!["export", "--format", "timesketch", "--out"]),
+        ("t.csv", vec!["export", "--format", "csv", "--out"]),
+        ("report.html", vec!["export", "report", "--out"]),
+    ];
+    for (name, args) in exports {
+        let out = t.path().join(name);
+        let mut a = args.clone();
+        let o = out.to_str().unwrap();
+        a.push(o);
+        crashed(&run(Some("export.mid_write"), &a), name);
+        assert!(
+            !out.exists(),
+            "{name}: a partial export under the final name"
+        );
+        let ok = run(None, &a);
+        assert!(ok.status.success(), "{name}: rerun failed: {:?}", ok);
+        assert!(out.exists(), "{name}: rerun wrote nothing");
+        points += 1;
+    }
+    let vkey = String::from_utf8(run(None, &["log-key"]).stdout).unwrap();
+    let b = run(
+        None,
+        &[
+            "verify",
+            "--bundle",
+            t.path().join("bundle.cbor").to_str().unwrap(),
+            "--trust",
+            vkey.trim(),
+        ],
+    );
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stdout));
+
+    // Key files: never half-written under the final name; a leftover
+    // temporary file is as private as the key.
+    for (i, pass) in [(0, false), (1, true)] {
+        let k = t.path().join(format!("newkey{i}"));
+        let mut a = vec![
+            "key",
+            "generate",
+            "--name",
+            "New Member",
+            "--out",
+            k.to_str().unwrap(),
+        ];
+        if !pass {
+            a.push("--no-passphrase");
+        }
+        crashed(&run(Some("keys.mid_write"), &a), "key generate");
+        assert!(!k.exists() && !caselog::keys::pub_path(&k).exists());
+        for f in std::fs::read_dir(t.path()).unwrap() {
+            let f = f.unwrap();
+            if f.file_name()
+                .to_string_lossy()
+                .contains(&format!("newkey{i}.tmp"))
+            {
+                let mode = f.metadata().unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "temporary key file mode {mode:o}");
+            }
+        }
+        let ok = run(None, &a);
+        assert!(ok.status.success(), "{:?}", ok);
+        caselog::keys::load_private(&k, pass.then_some(b"failpoint test".as_slice())).unwrap();
+        points += 1;
+    }
+    assert_eq!(state().0, n1, "nothing else was appended");
+    eprintln!("crash: {points} named failpoints (append x2, checkpoint x2, export x4, key file x2), each left a whole state");
+}

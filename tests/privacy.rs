@@ -107,12 +107,11 @@ fn redacted_outputs_hold_no_private_value_and_revealed_ones_verify() {
                 "csv".into(),
                 caselog::export::to_csv(&l, &rows, reveal).unwrap(),
             ),
-            (
-                "timesketch".into(),
-                caselog::export::to_timesketch(&l, &rows, reveal)
-                    .unwrap()
-                    .into_bytes(),
-            ),
+            ("timesketch".into(), {
+                let mut v = Vec::new();
+                caselog::export::write_timesketch(&l, &Default::default(), reveal, &mut v).unwrap();
+                v
+            }),
             (
                 "report".into(),
                 caselog::report::render(&l, None, None, reveal)

@@ -1,4 +1,4 @@
-# Shared set-up for tools/test, tools/demo and tools/bench (sourced, not run).
+# Shared set-up for tools/test, tools/demo and tools/bench/run (sourced, not run).
 # Checks prerequisites, installs what is missing when it can (root + apt),
 # otherwise says exactly what to install, and points cargo at a persistent
 # target directory outside the clone so RocksDB's C++ build (~20 CPU-minutes)

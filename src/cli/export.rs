@@ -242,6 +242,18 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             reveal,
         } => {
             let l = Ledger::open(&dir, false)?;
+            if format == ExportFormat::Timesketch {
+                let mut f = create_new(&path)?;
+                let n = caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
+                    .map_err(|e| CliError::storage(e.to_string(), None))?;
+                let bytes = finish(f, &path)?;
+                out(&format!(
+                    "wrote {} ({n} rows, {bytes} bytes); {}\n",
+                    path.display(),
+                    privacy_note(&reveal)
+                ))?;
+                return Ok(0);
+            }
             let rows = caselog::export::timeline_rows(&l, &filter)?;
             let bytes = match format {
                 ExportFormat::Json => {
@@ -249,9 +261,7 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
                         .expect("json")
                 }
                 ExportFormat::Csv => caselog::export::to_csv(&l, &rows, &reveal)?,
-                ExportFormat::Timesketch => {
-                    caselog::export::to_timesketch(&l, &rows, &reveal)?.into_bytes()
-                }
+                ExportFormat::Timesketch => unreachable!("cli: Timesketch streams above"),
                 ExportFormat::Case => {
                     serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?)
                         .expect("json")
@@ -299,17 +309,19 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
                     )
                 })?,
             };
-            let b = bundle::build(&l, &cp, &sel)
-                .map_err(|e| CliError::input(e.to_string(), "check --checkpoint"))?;
-            let bytes = b.encode();
-            write_new(&path, &bytes)?;
+            let mut f = create_new(&path)?;
+            let w = bundle::write(&l, &cp, &sel, &mut f).map_err(|e| match e {
+                bundle::BundleError::Io(_) => CliError::storage(e.to_string(), None),
+                _ => CliError::input(e.to_string(), "check --checkpoint"),
+            })?;
+            let bytes = finish(f, &path)?;
             out(&format!(
                 "wrote {} ({} bytes): {} bundle of {} record(s) against the checkpoint of size {}\n",
                 path.display(),
-                bytes.len(),
-                if b.full { "full" } else { "partial" },
-                b.items.len(),
-                caselog::checkpoint::parse(&cp).map(|(c, _)| c.head.size.0).unwrap_or_default()
+                bytes,
+                if w.full { "full" } else { "partial" },
+                w.records,
+                w.size
             ))?;
         }
         ExportCmd::VerifyBundle {
@@ -371,22 +383,35 @@ fn privacy_note(r: &Reveal) -> &'static str {
     }
 }
 
+/// Start an output file that appears under `path` only when complete
+/// (`caselog::newfile`); refuses an existing `path`.
+fn create_new(path: &Path) -> Result<caselog::newfile::NewFile, CliError> {
+    caselog::newfile::NewFile::create(path, 0o644).map_err(|e| CliError {
+        code: if e.kind() == std::io::ErrorKind::AlreadyExists {
+            EXIT_INPUT
+        } else {
+            3
+        },
+        msg: format!("cannot create {}: {e}", path.display()),
+        hint: Some("choose another --out".into()),
+    })
+}
+
+/// Make `f` durable and visible under `path`; returns its size.
+fn finish(f: caselog::newfile::NewFile, path: &Path) -> Result<u64, CliError> {
+    let storage = |e: std::io::Error| {
+        CliError::storage(format!("cannot write {}: {e}", path.display()), None)
+    };
+    // Crash here: the export is in its temporary file, nothing under `path`.
+    caselog::failpoint::hit("export.mid_write");
+    f.commit().map_err(storage)?;
+    Ok(std::fs::metadata(path).map_err(storage)?.len())
+}
+
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     use std::io::Write as _;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| CliError {
-            code: if e.kind() == std::io::ErrorKind::AlreadyExists {
-                EXIT_INPUT
-            } else {
-                3
-            },
-            msg: format!("cannot create {}: {e}", path.display()),
-            hint: Some("choose another --out".into()),
-        })?;
+    let mut f = create_new(path)?;
     f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))
+        .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
+    finish(f, path).map(|_| ())
 }

@@ -1,20 +1,37 @@
-//! First benchmark: append and verify rates next to the raw Ed25519 and
-//! fsync ceilings measured in the same run. Run through `tools/bench`
-//! (release build); prints one table.
+//! The ledger benchmark: append, verify, proof and export rates next to
+//! the raw Ed25519, hashing and fsync ceilings measured in the same run.
+//! Run through `tools/bench/run` (release build); prints one table.
 //!
 //! Usage: bench [--entries N] [--proof-entries N] [--cli PATH]
+//!        bench --hash FILE | --sha256 FILE   (time one pass over FILE)
 
 use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use caselog::edtf::Edtf;
 use caselog::entry::{Body, Note};
+use caselog::kinds::{Domain, Event};
 use caselog::keys::{self, Signer};
 use caselog::{verify_store, Genesis, HashAlg, Ledger, Timestamp};
 
 fn rate(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
+}
+
+/// A dated event (the entries from `--entries` to `--proof-entries` are
+/// events, so the Timesketch export has rows to write).
+fn event(i: u64) -> Body {
+    Body::Domain(Domain::Event(Event {
+        title: format!("Tip line call {i}: caller reports a letter like the extortion letter"),
+        description: Some("Logged by the tip line; follow-up assigned.".into()),
+        occurred: Edtf::parse(&format!("2008-11-{:02}", i % 28 + 1)).expect("edtf"),
+        location: None,
+        sources: Vec::new(),
+        tags: vec!["tipline".into()],
+        refs: Vec::new(),
+    }))
 }
 
 fn note(i: u64) -> Body {
@@ -43,12 +60,50 @@ fn main() {
                     .expect("--proof-entries N")
             }
             "--cli" => cli = args.next(),
+            "--append-only" => {
+                // Only the append_batch loop, for a profiler:
+                // perf record -- bench --append-only 200000
+                let n: u64 = args.next().and_then(|v| v.parse().ok()).expect("--append-only N");
+                let tmp = tempfile::tempdir().expect("tempdir");
+                let signer = Signer::from_seed("bench authority", &[5u8; 32]);
+                let mut l = init(&tmp.path().join("l"), &signer);
+                let t = Instant::now();
+                let mut done = 1u64;
+                while done < n {
+                    let k = 1000.min(n - done);
+                    let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
+                    l.append_batch_at(items, Timestamp::now()).expect("append batch");
+                    done += k;
+                }
+                println!("append_batch: {:.0} /s", rate(n - 1, t.elapsed()));
+                return;
+            }
             "--hash" => {
                 // Time one evidence hashing pass (BLAKE3 + SHA-256) and exit.
                 let p = args.next().expect("--hash PATH");
                 let t = Instant::now();
                 let d = caselog::evidence::hash_file(Path::new(&p), &mut |_| {}).expect("hash");
                 println!("{:.3} {} {}", t.elapsed().as_secs_f64(), d.blake3, d.sha256);
+                return;
+            }
+            "--sha256" => {
+                // The SHA-256 ceiling on a file: the sha2 crate alone (SHA
+                // extensions when the CPU has them), same read size.
+                use sha2::Digest as _;
+                use std::io::Read as _;
+                let p = args.next().expect("--sha256 PATH");
+                let t = Instant::now();
+                let mut f = std::fs::File::open(&p).expect("open");
+                let mut buf = vec![0u8; 128 * 1024];
+                let mut h = sha2::Sha256::new();
+                loop {
+                    let n = f.read(&mut buf).expect("read");
+                    if n == 0 {
+                        break;
+                    }
+                    h.update(&buf[..n]);
+                }
+                println!("{:.3} {}", t.elapsed().as_secs_f64(), hex::encode(h.finalize()));
                 return;
             }
             other => panic!("unknown argument {other}"),
@@ -120,6 +175,21 @@ fn main() {
         "ceiling".into(),
     ));
 
+    // Ceilings: hashing 256 MiB from RAM on one core.
+    let buf = vec![0xa5u8; 256 << 20];
+    let t = Instant::now();
+    std::hint::black_box(blake3::hash(&buf));
+    let b3 = buf.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
+    let t = Instant::now();
+    {
+        use sha2::Digest as _;
+        std::hint::black_box(sha2::Sha256::digest(&buf));
+    }
+    let s256 = buf.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
+    drop(buf);
+    rows.push(("BLAKE3, 1 thread, from RAM".into(), format!("{b3:.2} GB/s"), "ceiling".into()));
+    rows.push(("SHA-256 (sha2), from RAM".into(), format!("{s256:.2} GB/s"), "ceiling".into()));
+
     // Library appends, one synced batch each.
     let dir = tmp.path().join("single");
     let mut l = init(&dir, &signer);
@@ -181,7 +251,7 @@ fn main() {
     let mut done = l.head().tree.size.0;
     while done < proof_entries {
         let k = batch.min(proof_entries - done);
-        let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
+        let items: Vec<_> = (0..k).map(|i| (event(done + i), &signer)).collect();
         l.append_batch_at(items, Timestamp::now())
             .expect("append batch");
         done += k;
@@ -235,6 +305,7 @@ fn main() {
     drop(l);
 
     // CLI `caselog verify` of the large ledger: rate and peak RSS.
+    let mut cli_verify_rate = 0.0;
     if let Some(bin) = &cli {
         if Path::new("/usr/bin/time").exists() {
             let t = Instant::now();
@@ -248,6 +319,7 @@ fn main() {
                 .expect("run caselog verify");
             let secs = t.elapsed();
             assert!(out.status.success(), "caselog verify failed");
+            cli_verify_rate = rate(size.0, secs);
             let rss_kb: u64 = String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .last()
@@ -266,6 +338,79 @@ fn main() {
                 ),
             ));
         }
+    }
+
+    // CLI exports of the large ledger: rate and peak RSS (streaming: the
+    // RSS must not grow with the ledger).
+    if let Some(bin) = &cli {
+        if Path::new("/usr/bin/time").exists() {
+            for (what, args) in [
+                ("bundle", vec!["export", "bundle", "--out"]),
+                ("Timesketch", vec!["export", "--format", "timesketch", "--out"]),
+            ] {
+                let out = tmp.path().join(format!("export-{what}"));
+                let t = Instant::now();
+                let o = Command::new("/usr/bin/time")
+                    .args(["-f", "%M"])
+                    .arg(bin)
+                    .arg("--ledger")
+                    .arg(&dir)
+                    .args(&args)
+                    .arg(&out)
+                    .output()
+                    .expect("run caselog export");
+                let secs = t.elapsed();
+                assert!(
+                    o.status.success(),
+                    "caselog export {what} failed: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                let rss_kb: u64 = String::from_utf8_lossy(&o.stderr)
+                    .lines()
+                    .last()
+                    .and_then(|l| l.trim().parse().ok())
+                    .unwrap_or(0);
+                let mib = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >> 20;
+                rows.push((
+                    format!("CLI export {what}, {} entries", size.0),
+                    format!("{:.0} /s, peak RSS {} MiB", rate(size.0, secs), rss_kb / 1024),
+                    format!(
+                        "{mib} MiB written; {:.2} x CLI verify rate",
+                        rate(size.0, secs) / cli_verify_rate.max(1.0)
+                    ),
+                ));
+                let _ = std::fs::remove_file(&out);
+            }
+        }
+    }
+
+    // The passphrase KDF's deliberate cost (bcrypt-pbkdf, OpenSSH's default
+    // 16 rounds), against loading an unencrypted key.
+    {
+        let plain = tmp.path().join("kdf-plain");
+        let enc = tmp.path().join("kdf-enc");
+        keys::write_key_files(&signer, &plain, None).expect("key");
+        keys::write_key_files(&signer, &enc, Some(b"bench passphrase")).expect("key");
+        let time = |p: &Path, pass: Option<&[u8]>| {
+            let mut v: Vec<Duration> = (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    keys::load_private(p, pass).expect("load key");
+                    t.elapsed()
+                })
+                .collect();
+            v.sort();
+            v[2]
+        };
+        let (tp, te) = (time(&plain, None), time(&enc, Some(b"bench passphrase")));
+        rows.push((
+            "key load, passphrase (KDF)".into(),
+            format!("{:.1} ms", ms(te)),
+            format!(
+                "deliberate cost; unencrypted key {:.2} ms; not in CLI note p50",
+                ms(tp)
+            ),
+        ));
     }
 
     // CLI `caselog note` latency (process start, key load, open, append, sync).
