@@ -110,9 +110,72 @@ impl DecodeError {
     }
 }
 
-/// Deterministic encoding of `v` (RFC 8949 §4.2.1).
+/// Deterministic encoding of `v` (RFC 8949 §4.2.1): shortest heads,
+/// definite lengths, map keys in the bytewise order of their encodings.
+/// Written directly (the writer signs every entry with it); the tests check
+/// it byte for byte against serde_cbor's encoder.
 pub fn encode(v: &Value) -> Vec<u8> {
-    serde_cbor::to_vec(&to_serde(v)).expect("codec: serde_cbor failed to encode a plain value")
+    let mut out = Vec::with_capacity(256);
+    encode_into(v, &mut out);
+    out
+}
+
+fn encode_into(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Uint(n) => push_head(out, 0, *n),
+        Value::Nint(n) => push_head(out, 1, *n),
+        Value::Bytes(b) => {
+            push_head(out, 2, b.len() as u64);
+            out.extend_from_slice(b);
+        }
+        Value::Text(t) => {
+            push_head(out, 3, t.len() as u64);
+            out.extend_from_slice(t.as_bytes());
+        }
+        Value::Array(a) => {
+            push_head(out, 4, a.len() as u64);
+            for x in a {
+                encode_into(x, out);
+            }
+        }
+        Value::Map(m) => {
+            push_head(out, 5, m.len() as u64);
+            // A text key encodes as head(3, len) || bytes, and heads grow
+            // with len, so bytewise order of encodings is shorter first,
+            // then bytewise (RFC 8949 §4.2.1).
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+            for k in keys {
+                push_head(out, 3, k.len() as u64);
+                out.extend_from_slice(k.as_bytes());
+                encode_into(&m[k], out);
+            }
+        }
+        // Simple values 20 (false) and 21 (true), RFC 8949 §3.3.
+        Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
+    }
+}
+
+/// Append the shortest head of major type `major` with argument `n`
+/// (RFC 8949 §3, §4.2.1).
+fn push_head(out: &mut Vec<u8>, major: u8, n: u64) {
+    let m = major << 5;
+    match n {
+        0..=23 => out.push(m | n as u8),
+        24..=0xff => out.extend_from_slice(&[m | 24, n as u8]),
+        0x100..=0xffff => {
+            out.push(m | 25);
+            out.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            out.push(m | 26);
+            out.extend_from_slice(&(n as u32).to_be_bytes());
+        }
+        _ => {
+            out.push(m | 27);
+            out.extend_from_slice(&n.to_be_bytes());
+        }
+    }
 }
 
 /// The head of a data item of major type `major` (0..=7) with argument
@@ -120,14 +183,9 @@ pub fn encode(v: &Value) -> Vec<u8> {
 /// stream an array or map whose items are encoded one by one.
 pub fn encode_head(major: u8, n: u64) -> Vec<u8> {
     assert!(major < 8, "codec: major type {major} out of range");
-    let m = major << 5;
-    match n {
-        0..=23 => vec![m | n as u8],
-        24..=0xff => vec![m | 24, n as u8],
-        0x100..=0xffff => [&[m | 25][..], &(n as u16).to_be_bytes()].concat(),
-        0x1_0000..=0xffff_ffff => [&[m | 26][..], &(n as u32).to_be_bytes()].concat(),
-        _ => [&[m | 27][..], &n.to_be_bytes()].concat(),
-    }
+    let mut out = Vec::with_capacity(9);
+    push_head(&mut out, major, n);
+    out
 }
 
 /// Strictly decode one deterministic CBOR item occupying all of `bytes`
@@ -160,6 +218,7 @@ pub fn decode_limit(bytes: &[u8], max: usize) -> Result<Value, DecodeError> {
     Ok(v)
 }
 
+#[cfg(test)]
 fn to_serde(v: &Value) -> serde_cbor::Value {
     use serde_cbor::Value as S;
     match v {
@@ -622,6 +681,28 @@ mod tests {
     }
 
     #[test]
+    fn encoder_matches_serde_cbor() {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            any::<u64>().prop_map(Value::Uint),
+            any::<u64>().prop_map(Value::Nint),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Bytes),
+            ".{0,30}".prop_map(Value::Text),
+            any::<bool>().prop_map(Value::Bool),
+        ];
+        let tree = leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::btree_map(".{0,26}", inner, 0..8).prop_map(Value::Map),
+            ]
+        });
+        proptest!(ProptestConfig::with_cases(2000), |(v in tree)| {
+            let reference = serde_cbor::to_vec(&to_serde(&v)).unwrap();
+            prop_assert_eq!(encode(&v), reference);
+        });
+    }
+
+    #[test]
     fn heads_match_whole_item_encodings() {
         for n in [
             0u64,
@@ -700,6 +781,11 @@ mod tests {
     fn rejects_deep_nesting_without_recursing_far() {
         let b = vec![0x81u8; 100_000];
         assert_eq!(decode(&b), Err(DecodeError::TooDeep { max: MAX_DEPTH }));
+        let m: Vec<u8> = [0xa1u8, 0x61, 0x61].repeat(100_000);
+        assert_eq!(decode(&m), Err(DecodeError::TooDeep { max: MAX_DEPTH }));
+        // A map claiming 2^64-1 pairs with no data: truncated, no allocation.
+        let b = hex::decode("bbffffffffffffffff").unwrap();
+        assert!(matches!(decode(&b), Err(DecodeError::Truncated { .. })));
     }
 
     #[test]

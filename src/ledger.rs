@@ -44,6 +44,9 @@ pub const META_CHECKPOINT_EVERY: &[u8] = b"config/checkpoint_every";
 pub const META_ITEM_PREFIX: &[u8] = b"item/";
 /// `index` key prefix for leaf hash → seq rows.
 pub const INDEX_LEAF_PREFIX: u8 = b'L';
+/// Batches of at least this many entries check their strict decoding on a
+/// second thread while signing (smaller ones are not worth the thread).
+const PIPELINE_MIN: usize = 64;
 /// `index` key prefix for item rows: `"I" || item id || 0x00 || seq (8 BE)` → leaf hash.
 pub const INDEX_ITEM_PREFIX: u8 = b'I';
 
@@ -495,42 +498,37 @@ impl Ledger {
             ));
         }
         let mut st = self.staged();
-        let mut out = Vec::with_capacity(items.len());
         let last_signer = items.last().map(|(_, s, _)| *s);
-        for (index, (body, signer, private)) in items.into_iter().enumerate() {
-            let at = |e: LedgerError| (index, e);
-            let seq = Seq(st.head.tree.size.0);
-            let mut sd = Vec::with_capacity(private.len());
-            for d in &private {
-                let bytes = d.encode();
-                let digest = crate::disclosure::digest_of(self.alg, &bytes);
-                batch.put(
-                    CF_DISCLOSURES,
-                    crate::disclosure::key(seq, &digest).to_vec(),
-                    bytes,
-                );
-                sd.push(digest);
-            }
-            let entry = Entry {
-                ledger: self.id,
-                seq,
-                prev: st.head.last,
-                time,
-                author: signer.public(),
-                body,
-                sd,
+        // Whatever is written must read back under the strict decoder. For
+        // a batch that check runs on a second thread while this one signs
+        // (signing is sequential: each entry's `prev` covers the previous
+        // record), and both finish before anything is committed.
+        let pipelined = items.len() >= PIPELINE_MIN;
+        let out = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Vec<u8>)>>(64);
+            let checker = pipelined.then(|| {
+                scope.spawn(move || -> Result<(), (usize, LedgerError)> {
+                    for chunk in rx {
+                        for (index, bytes) in chunk {
+                            Entry::decode(&bytes).map_err(|e| (index, e.into()))?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+            let signed =
+                self.sign_items(items, time, &mut st, &mut batch, pipelined.then_some(&tx));
+            drop(tx);
+            let checked = match checker {
+                Some(c) => c.join().expect("ledger: strict-decode thread panicked"),
+                None => Ok(()),
             };
-            st.members.check(&entry).map_err(|e| at(e.into()))?;
-            st.custody
-                .check(&entry, &self.id, &st.members)
-                .map_err(|e| at(e.into()))?;
-            self.check_references(&entry, &st).map_err(at)?;
-            let record = Record::sign(&entry, signer);
-            // Whatever is written must read back under the strict decoder.
-            Entry::decode(&record.entry_bytes).map_err(|e| at(e.into()))?;
-            let leaf = self.stage(&mut st, &entry, &record, &mut batch);
-            out.push((entry.seq, leaf));
-        }
+            match (signed, checked) {
+                (Err(a), Err(b)) => Err(if b.0 < a.0 { b } else { a }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(out), Ok(())) => Ok(out),
+            }
+        })?;
         let (old, new) = (self.head.tree.size.0, st.head.tree.size.0);
         let mut due = None;
         if let (Some(k), Some(signer)) = (self.checkpoint_every, last_signer) {
@@ -560,6 +558,80 @@ impl Ledger {
         let last = out.len().saturating_sub(1);
         self.commit(st, batch).map_err(|e| (last, e))?;
         self.checkpoint_due = due;
+        Ok(out)
+    }
+
+    /// The sequential part of staging: check, sign and stage each item in
+    /// order. With `check`, each entry's bytes go to the strict-decode
+    /// thread instead of being decoded here.
+    fn sign_items(
+        &self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        st: &mut Staged,
+        batch: &mut Batch,
+        check: Option<&std::sync::mpsc::SyncSender<Vec<(usize, Vec<u8>)>>>,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
+        let mut out = Vec::with_capacity(items.len());
+        // Sent in chunks: one message per entry costs more in thread
+        // wake-ups than the decoding it moves.
+        const CHUNK: usize = 64;
+        let mut pending = Vec::with_capacity(CHUNK);
+        for (index, (body, signer, private)) in items.into_iter().enumerate() {
+            let at = |e: LedgerError| (index, e);
+            let seq = Seq(st.head.tree.size.0);
+            let mut sd = Vec::with_capacity(private.len());
+            for d in &private {
+                let bytes = d.encode();
+                let digest = crate::disclosure::digest_of(self.alg, &bytes);
+                batch.put(
+                    CF_DISCLOSURES,
+                    crate::disclosure::key(seq, &digest).to_vec(),
+                    bytes,
+                );
+                sd.push(digest);
+            }
+            let entry = Entry {
+                ledger: self.id,
+                seq,
+                prev: st.head.last,
+                time,
+                author: signer.public(),
+                body,
+                sd,
+            };
+            st.members.check(&entry).map_err(|e| at(e.into()))?;
+            st.custody
+                .check(&entry, &self.id, &st.members)
+                .map_err(|e| at(e.into()))?;
+            self.check_references(&entry, st).map_err(at)?;
+            let record = Record::sign(&entry, signer);
+            match check {
+                // A closed channel means the checker stopped at an error,
+                // which it reports.
+                Some(tx) => {
+                    pending.push((index, record.entry_bytes.clone()));
+                    if pending.len() == CHUNK
+                        && tx
+                            .send(std::mem::replace(&mut pending, Vec::with_capacity(CHUNK)))
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+                None => {
+                    Entry::decode(&record.entry_bytes).map_err(|e| at(e.into()))?;
+                }
+            }
+            let leaf = self.stage(st, &entry, &record, batch);
+            out.push((entry.seq, leaf));
+        }
+        if let Some(tx) = check {
+            if !pending.is_empty() {
+                // A closed channel: the checker's own error is reported.
+                let _ = tx.send(pending);
+            }
+        }
         Ok(out)
     }
 

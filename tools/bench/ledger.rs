@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use caselog::edtf::Edtf;
 use caselog::entry::{Body, Note};
-use caselog::kinds::{Domain, Event};
 use caselog::keys::{self, Signer};
+use caselog::kinds::{Domain, Event};
 use caselog::{verify_store, Genesis, HashAlg, Ledger, Timestamp};
 
 fn rate(n: u64, d: Duration) -> f64 {
@@ -60,10 +60,17 @@ fn main() {
                     .expect("--proof-entries N")
             }
             "--cli" => cli = args.next(),
+            "--hostile" => {
+                hostile();
+                return;
+            }
             "--append-only" => {
                 // Only the append_batch loop, for a profiler:
                 // perf record -- bench --append-only 200000
-                let n: u64 = args.next().and_then(|v| v.parse().ok()).expect("--append-only N");
+                let n: u64 = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--append-only N");
                 let tmp = tempfile::tempdir().expect("tempdir");
                 let signer = Signer::from_seed("bench authority", &[5u8; 32]);
                 let mut l = init(&tmp.path().join("l"), &signer);
@@ -72,7 +79,8 @@ fn main() {
                 while done < n {
                     let k = 1000.min(n - done);
                     let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
-                    l.append_batch_at(items, Timestamp::now()).expect("append batch");
+                    l.append_batch_at(items, Timestamp::now())
+                        .expect("append batch");
                     done += k;
                 }
                 println!("append_batch: {:.0} /s", rate(n - 1, t.elapsed()));
@@ -103,7 +111,11 @@ fn main() {
                     }
                     h.update(&buf[..n]);
                 }
-                println!("{:.3} {}", t.elapsed().as_secs_f64(), hex::encode(h.finalize()));
+                println!(
+                    "{:.3} {}",
+                    t.elapsed().as_secs_f64(),
+                    hex::encode(h.finalize())
+                );
                 return;
             }
             other => panic!("unknown argument {other}"),
@@ -187,8 +199,16 @@ fn main() {
     }
     let s256 = buf.len() as f64 / t.elapsed().as_secs_f64() / 1e9;
     drop(buf);
-    rows.push(("BLAKE3, 1 thread, from RAM".into(), format!("{b3:.2} GB/s"), "ceiling".into()));
-    rows.push(("SHA-256 (sha2), from RAM".into(), format!("{s256:.2} GB/s"), "ceiling".into()));
+    rows.push((
+        "BLAKE3, 1 thread, from RAM".into(),
+        format!("{b3:.2} GB/s"),
+        "ceiling".into(),
+    ));
+    rows.push((
+        "SHA-256 (sha2), from RAM".into(),
+        format!("{s256:.2} GB/s"),
+        "ceiling".into(),
+    ));
 
     // Library appends, one synced batch each.
     let dir = tmp.path().join("single");
@@ -346,7 +366,10 @@ fn main() {
         if Path::new("/usr/bin/time").exists() {
             for (what, args) in [
                 ("bundle", vec!["export", "bundle", "--out"]),
-                ("Timesketch", vec!["export", "--format", "timesketch", "--out"]),
+                (
+                    "Timesketch",
+                    vec!["export", "--format", "timesketch", "--out"],
+                ),
             ] {
                 let out = tmp.path().join(format!("export-{what}"));
                 let t = Instant::now();
@@ -373,7 +396,11 @@ fn main() {
                 let mib = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >> 20;
                 rows.push((
                     format!("CLI export {what}, {} entries", size.0),
-                    format!("{:.0} /s, peak RSS {} MiB", rate(size.0, secs), rss_kb / 1024),
+                    format!(
+                        "{:.0} /s, peak RSS {} MiB",
+                        rate(size.0, secs),
+                        rss_kb / 1024
+                    ),
                     format!(
                         "{mib} MiB written; {:.2} x CLI verify rate",
                         rate(size.0, secs) / cli_verify_rate.max(1.0)
@@ -472,4 +499,87 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
         signer,
     )
     .expect("init")
+}
+
+/// Peak resident memory of this process so far (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Named hostile CBOR inputs through the record and bundle decoders: each
+/// must be refused with its own error, fast, without growing memory.
+fn hostile() {
+    let big = caselog::codec::MAX_ENCODED_LEN;
+    let mut fixtures: Vec<(&str, Vec<u8>)> = vec![
+        ("duplicate map keys", hex::decode("a2616101616102").unwrap()),
+        ("non-shortest integer", hex::decode("190017").unwrap()),
+        ("indefinite-length array", hex::decode("9f01ff").unwrap()),
+        (
+            "indefinite-length byte string",
+            hex::decode("5f4101ff").unwrap(),
+        ),
+        ("tag (epoch time)", hex::decode("c11a514b67b0").unwrap()),
+        ("trailing bytes", hex::decode("820102ff").unwrap()),
+        ("invalid UTF-8 text", hex::decode("62c328").unwrap()),
+        ("half-precision float", hex::decode("f93c00").unwrap()),
+        (
+            "byte string of length 2^63, no data",
+            hex::decode("5b8000000000000000").unwrap(),
+        ),
+        (
+            "array of length 2^63, no data",
+            hex::decode("9b8000000000000000").unwrap(),
+        ),
+        (
+            "map of length 2^64-1, no data",
+            hex::decode("bbffffffffffffffff").unwrap(),
+        ),
+    ];
+    fixtures.push(("array nested 100,000 deep", vec![0x81; 100_000]));
+    fixtures.push(("map nested 100,000 deep", {
+        let mut v = Vec::new();
+        for _ in 0..100_000 {
+            v.extend_from_slice(&[0xa1, 0x61, 0x61]);
+        }
+        v
+    }));
+    fixtures.push(("oversized entry (1 MiB + 1)", {
+        let mut v = vec![0x5a];
+        v.extend_from_slice(&((big as u32) + 1).to_be_bytes());
+        v.resize(big + 6, 0);
+        v
+    }));
+    let base = peak_rss_kib();
+    println!(
+        "{:<40} {:>10} {:>10}   error",
+        "hostile input", "bytes", "max ms"
+    );
+    let mut worst = Duration::ZERO;
+    for (name, bytes) in &fixtures {
+        let mut max = Duration::ZERO;
+        let mut err = String::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let r = caselog::Record::decode(bytes);
+            let b = caselog::bundle::Bundle::decode(bytes);
+            max = max.max(t.elapsed());
+            assert!(r.is_err() && b.is_err(), "{name}: accepted");
+            err = r.err().map(|e| e.to_string()).unwrap_or_default();
+        }
+        worst = worst.max(max);
+        println!("{name:<40} {:>10} {:>10.3}   {err}", bytes.len(), ms(max));
+    }
+    let grew = peak_rss_kib().saturating_sub(base);
+    println!(
+        "all {} refused by the record and bundle decoders; slowest {:.3} ms (target < 100 ms); peak RSS grew {grew} KiB while decoding",
+        fixtures.len(),
+        ms(worst)
+    );
 }
