@@ -47,6 +47,8 @@ pub const INDEX_LEAF_PREFIX: u8 = b'L';
 /// Batches of at least this many entries check their strict decoding on a
 /// second thread while signing (smaller ones are not worth the thread).
 const PIPELINE_MIN: usize = 64;
+/// Entry bytes (with their index in the batch) sent to the strict-decode thread.
+type CheckChunk = Vec<(usize, Vec<u8>)>;
 /// `index` key prefix for item rows: `"I" || item id || 0x00 || seq (8 BE)` → leaf hash.
 pub const INDEX_ITEM_PREFIX: u8 = b'I';
 
@@ -505,7 +507,7 @@ impl Ledger {
         // record), and both finish before anything is committed.
         let pipelined = items.len() >= PIPELINE_MIN;
         let out = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Vec<u8>)>>(64);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<CheckChunk>(64);
             let checker = pipelined.then(|| {
                 scope.spawn(move || -> Result<(), (usize, LedgerError)> {
                     for chunk in rx {
@@ -570,7 +572,7 @@ impl Ledger {
         time: Timestamp,
         st: &mut Staged,
         batch: &mut Batch,
-        check: Option<&std::sync::mpsc::SyncSender<Vec<(usize, Vec<u8>)>>>,
+        check: Option<&std::sync::mpsc::SyncSender<CheckChunk>>,
     ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
         let mut out = Vec::with_capacity(items.len());
         // Sent in chunks: one message per entry costs more in thread

@@ -24,8 +24,8 @@ pub struct NewFile {
 }
 
 impl NewFile {
-    /// Start writing `path` with permission bits `mode` (before umask, like
-    /// `open(2)`). Fails with `AlreadyExists` if `path` exists.
+    /// Start writing `path` with permission bits exactly `mode` (the umask
+    /// does not apply). Fails with `AlreadyExists` if `path` exists.
     pub fn create(path: &Path, mode: u32) -> io::Result<NewFile> {
         if fs::symlink_metadata(path).is_ok() {
             return Err(io::Error::new(io::ErrorKind::AlreadyExists, "file exists"));
@@ -49,8 +49,13 @@ impl NewFile {
         let f = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(mode)
+            .mode(mode & 0o600)
             .open(&tmp)?;
+        // Exactly `mode`, whatever the umask (a key file must be 0600 even
+        // under umask 000, and readable by its owner under umask 077).
+        // Created no wider than 0600, so the bytes are never exposed while
+        // the mode is being set.
+        f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
         Ok(NewFile {
             path: path.to_owned(),
             tmp,

@@ -1543,3 +1543,103 @@ fn append_body_json_with_private_section() {
         .clone();
     assert!(one_line(&err).contains("cannot be imported"));
 }
+
+/// Key files are exactly 0600 under any umask, and no output (stdout,
+/// stderr, exported files) carries the secret seed, its expanded scalar or
+/// the private key file's body, with `RUST_LOG=trace` and backtraces on,
+/// including on failures.
+#[test]
+fn keys_are_0600_under_any_umask_and_no_output_leaks_a_secret() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let e = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("caselog");
+    for umask in ["000", "022", "077", "277"] {
+        let k = e.p(&format!("k{umask}"));
+        let st = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask}; exec '{}' key generate --name U --no-passphrase --out '{}'",
+                bin.display(),
+                k.display()
+            ))
+            .output()
+            .unwrap();
+        assert!(st.status.success(), "umask {umask}: {st:?}");
+        let mode = std::fs::metadata(&k).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "umask {umask}: key file mode {mode:o}");
+    }
+
+    let seed = [0x6bu8; 32];
+    let signer = caselog::keys::Signer::from_seed("Leak Test Authority", &seed);
+    caselog::keys::write_key_files(&signer, &e.p("auth"), None).unwrap();
+    caselog::keys::write_key_files(&signer, &e.p("auth-enc"), Some(b"right")).unwrap();
+    let pem = std::fs::read_to_string(e.p("auth")).unwrap();
+    let scalar = sha2::Sha512::digest(seed);
+    let mut secrets: Vec<String> = vec![
+        hex::encode(seed),
+        base64::engine::general_purpose::STANDARD.encode(seed),
+        hex::encode(&scalar[..32]),
+    ];
+    secrets.extend(
+        pem.lines()
+            .filter(|l| !l.starts_with("-----") && l.len() > 20)
+            .map(str::to_owned),
+    );
+    let mut seen = Vec::new();
+    let run = |args: &[&str], key: &str, pass: &str| {
+        let o = e
+            .cmd()
+            .env("RUST_LOG", "trace")
+            .env("RUST_BACKTRACE", "full")
+            .env("CASELOG_KEY", e.p(key))
+            .env("CASELOG_PASSPHRASE", pass)
+            .args(args)
+            .output()
+            .unwrap();
+        [o.stdout, o.stderr].concat()
+    };
+    seen.push(run(
+        &["init", "--case", "LEAK", "--title", "leak test"],
+        "auth",
+        "",
+    ));
+    seen.push(run(&["note", "first"], "auth", ""));
+    seen.push(run(&["note", "wrong passphrase"], "auth-enc", "wrong"));
+    seen.push(run(&["note", "right passphrase"], "auth-enc", "right"));
+    seen.push(run(&["checkpoint"], "auth", ""));
+    seen.push(run(
+        &["key", "show", e.p("auth").to_str().unwrap()],
+        "auth",
+        "",
+    ));
+    seen.push(run(&["log", "--json"], "auth", ""));
+    seen.push(run(&["verify", "--json"], "auth", ""));
+    seen.push(run(&["show", "0"], "auth", ""));
+    seen.push(run(
+        &["export", "bundle", "--out", e.p("b.cbor").to_str().unwrap()],
+        "auth",
+        "",
+    ));
+    seen.push(std::fs::read(e.p("b.cbor")).unwrap());
+    seen.push(run(&["member", "add", "--help"], "auth", ""));
+    assert!(
+        String::from_utf8_lossy(&seen[2]).contains("passphrase"),
+        "the wrong passphrase must fail: {}",
+        String::from_utf8_lossy(&seen[2])
+    );
+    for out in &seen {
+        let text = String::from_utf8_lossy(out);
+        for s in &secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "secret material in output: {text}"
+            );
+        }
+        assert!(
+            !out.windows(32).any(|w| w == seed),
+            "raw seed bytes in output"
+        );
+    }
+}
