@@ -119,78 +119,175 @@ pub fn to_json(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<Json, Ledger
     }))
 }
 
-/// The timeline as CSV with a header row.
+/// The CSV header row.
+const CSV_HEADER: [&str; 16] = [
+    "seq",
+    "occurred",
+    "earliest",
+    "latest",
+    "approximate",
+    "uncertain",
+    "recorded",
+    "kind",
+    "author",
+    "summary",
+    "items",
+    "sha256",
+    "corrected",
+    "leaf",
+    "private_digests",
+    "private",
+];
+
+/// One row as CSV fields (in [`CSV_HEADER`] order).
+fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> {
+    let (items, sha) = row_items(r);
+    let corrected: Vec<String> = r
+        .corrections
+        .iter()
+        .map(|c| {
+            format!(
+                "#{} {}: {}",
+                c.seq.0,
+                c.reason,
+                c.fields
+                    .iter()
+                    .map(|(k, (o, n))| format!("{k} {} -> {n}", o.as_deref().unwrap_or("(none)")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+        .collect();
+    vec![
+        r.seq.0.to_string(),
+        r.occurred.as_str().to_owned(),
+        iso(r.occurred.earliest()).unwrap_or_default(),
+        iso(r.occurred.latest()).unwrap_or_default(),
+        r.occurred.is_approximate().to_string(),
+        r.occurred.is_uncertain().to_string(),
+        r.recorded.to_string(),
+        r.kind.to_owned(),
+        l.members().display(&r.author),
+        r.summary.clone(),
+        items.join(" "),
+        sha.join(" "),
+        corrected.join(" | "),
+        r.leaf.to_hex(),
+        r.sd.iter()
+            .map(|h| h.to_hex())
+            .collect::<Vec<_>>()
+            .join(" "),
+        private
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    ]
+}
+
+/// The timeline as CSV with a header row, in memory.
 pub fn to_csv(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<Vec<u8>, LedgerError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "seq",
-        "occurred",
-        "earliest",
-        "latest",
-        "approximate",
-        "uncertain",
-        "recorded",
-        "kind",
-        "author",
-        "summary",
-        "items",
-        "sha256",
-        "corrected",
-        "leaf",
-        "private_digests",
-        "private",
-    ])
-    .expect("export: writing CSV to memory");
-    for r in rows {
-        let (items, sha) = row_items(r);
-        let private = revealed(l, r, reveal)?;
-        let corrected: Vec<String> = r
-            .corrections
-            .iter()
-            .map(|c| {
-                format!(
-                    "#{} {}: {}",
-                    c.seq.0,
-                    c.reason,
-                    c.fields
-                        .iter()
-                        .map(|(k, (o, n))| format!(
-                            "{k} {} -> {n}",
-                            o.as_deref().unwrap_or("(none)")
-                        ))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })
-            .collect();
-        w.write_record([
-            r.seq.0.to_string(),
-            r.occurred.as_str().to_owned(),
-            iso(r.occurred.earliest()).unwrap_or_default(),
-            iso(r.occurred.latest()).unwrap_or_default(),
-            r.occurred.is_approximate().to_string(),
-            r.occurred.is_uncertain().to_string(),
-            r.recorded.to_string(),
-            r.kind.to_owned(),
-            l.members().display(&r.author),
-            r.summary.clone(),
-            items.join(" "),
-            sha.join(" "),
-            corrected.join(" | "),
-            r.leaf.to_hex(),
-            r.sd.iter()
-                .map(|h| h.to_hex())
-                .collect::<Vec<_>>()
-                .join(" "),
-            private
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ])
+    w.write_record(CSV_HEADER)
         .expect("export: writing CSV to memory");
+    for r in rows {
+        w.write_record(csv_record(l, r, &revealed(l, r, reveal)?))
+            .expect("export: writing CSV to memory");
     }
     Ok(w.into_inner().expect("export: CSV buffer"))
+}
+
+/// The dated rows in timeline order (occurred, then recorded, then seq),
+/// corrections applied, filtered, handed to `f` one at a time. Streams in
+/// three passes over the ledger: corrections; sort keys of the rows that
+/// pass the filter (32 bytes per row is all that is held); then each row
+/// re-read in order. Returns the number of rows.
+pub fn for_each_row(
+    l: &Ledger,
+    filter: &Filter,
+    mut f: impl FnMut(&Row) -> Result<(), WriteError>,
+) -> Result<u64, WriteError> {
+    let mut corrections = timeline::Corrections::default();
+    for item in l.records_from(Seq(0)) {
+        let (_, raw) = item?;
+        corrections.offer(&decode(&raw)?);
+    }
+    let row_at = |raw: &[u8]| -> Result<Option<Row>, LedgerError> {
+        let Some(mut r) = timeline::row_of(&decode(raw)?, l.hash_alg().leaf(raw)) else {
+            return Ok(None);
+        };
+        corrections.apply(&mut r);
+        Ok(filter.keeps(&r).then_some(r))
+    };
+    let mut keys: Vec<((i64, i64), i64, u64)> = Vec::new();
+    for item in l.records_from(Seq(0)) {
+        let (_, raw) = item?;
+        if let Some(r) = row_at(&raw)? {
+            keys.push((r.occurred.sort_key(), r.recorded.micros(), r.seq.0));
+        }
+    }
+    keys.sort_unstable();
+    for (_, _, seq) in &keys {
+        let raw = l.record_bytes(Seq(*seq))?.ok_or_else(|| {
+            LedgerError::Damaged(format!("entry {seq} vanished during the export"))
+        })?;
+        let r = row_at(&raw)?.expect("export: a row changed between passes");
+        f(&r)?;
+    }
+    Ok(keys.len() as u64)
+}
+
+/// Stream the timeline as CSV (the same bytes as [`to_csv`] of the same
+/// rows). Returns the number of rows.
+pub fn write_csv<W: Write>(
+    l: &Ledger,
+    filter: &Filter,
+    reveal: &Reveal,
+    w: &mut W,
+) -> Result<u64, WriteError> {
+    let mut c = csv::Writer::from_writer(w);
+    c.write_record(CSV_HEADER).map_err(std::io::Error::from)?;
+    let n = for_each_row(l, filter, |r| {
+        c.write_record(csv_record(l, r, &revealed(l, r, reveal)?))
+            .map_err(std::io::Error::from)?;
+        Ok(())
+    })?;
+    c.flush()?;
+    Ok(n)
+}
+
+/// Stream the timeline as one JSON document (`schemas/timeline.schema.json`;
+/// the same content as [`to_json`], compact). Returns the number of rows.
+pub fn write_json<W: Write>(
+    l: &Ledger,
+    filter: &Filter,
+    reveal: &Reveal,
+    w: &mut W,
+) -> Result<u64, WriteError> {
+    let head = json!({
+        "format": "caselog-timeline/v1",
+        "ledger": l.id().to_hex(),
+        "hash": l.hash_alg().name(),
+        "entries": l.head().tree.size.0,
+        "root": l.head().tree.root.to_hex(),
+        "redacted": *reveal == Reveal::None,
+    });
+    let mut open = head.to_string();
+    open.pop(); // the closing brace: "rows" follows
+    w.write_all(open.as_bytes())?;
+    w.write_all(b",\"rows\":[")?;
+    let mut first = true;
+    let n = for_each_row(l, filter, |r| {
+        if !first {
+            w.write_all(b",")?;
+        }
+        first = false;
+        serde_json::to_writer(&mut *w, &row_json(l, r, &revealed(l, r, reveal)?))
+            .map_err(std::io::Error::from)?;
+        Ok(())
+    })?;
+    w.write_all(b"]}\n")?;
+    Ok(n)
 }
 
 /// Timesketch JSONL: `message`, `datetime`, `timestamp` (µs) and

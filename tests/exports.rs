@@ -148,6 +148,35 @@ fn json_csv_timesketch_and_case_exports() {
 
     let csv = String::from_utf8(caselog::export::to_csv(&l, &rows, &Default::default()).unwrap())
         .unwrap();
+    // The streaming exports (what the CLI writes) hold the same content:
+    // CSV byte for byte, JSON value for value, rows in the same order.
+    let mut streamed = Vec::new();
+    let n = caselog::export::write_csv(&l, &Default::default(), &Default::default(), &mut streamed)
+        .unwrap();
+    assert_eq!((n, String::from_utf8(streamed).unwrap()), (6, csv.clone()));
+    let mut streamed = Vec::new();
+    caselog::export::write_json(&l, &Default::default(), &Default::default(), &mut streamed)
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&streamed).unwrap(),
+        caselog::export::to_json(&l, &rows, &Default::default()).unwrap()
+    );
+    let streamed_path = t.path().join("streamed.json");
+    std::fs::write(&streamed_path, &streamed).unwrap();
+    validate_json("timeline.schema.json", &streamed_path);
+    // A filter narrows both the same way.
+    let filter = caselog::timeline::Filter {
+        kinds: vec!["event".into()],
+        ..Default::default()
+    };
+    let narrowed = caselog::export::timeline_rows(&l, &filter).unwrap();
+    let mut streamed = Vec::new();
+    let n = caselog::export::write_csv(&l, &filter, &Default::default(), &mut streamed).unwrap();
+    assert_eq!(n, narrowed.len() as u64);
+    assert_eq!(
+        streamed,
+        caselog::export::to_csv(&l, &narrowed, &Default::default()).unwrap()
+    );
     assert_eq!(csv.lines().count(), 7);
     assert!(csv.starts_with("seq,occurred,earliest,latest,"));
 

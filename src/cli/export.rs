@@ -242,10 +242,16 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             reveal,
         } => {
             let l = Ledger::open(&dir, false)?;
-            if format == ExportFormat::Timesketch {
+            if format != ExportFormat::Case {
                 let mut f = create_new(&path)?;
-                let n = caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
-                    .map_err(|e| CliError::storage(e.to_string(), None))?;
+                let n = match format {
+                    ExportFormat::Timesketch => {
+                        caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
+                    }
+                    ExportFormat::Csv => caselog::export::write_csv(&l, &filter, &reveal, &mut f),
+                    _ => caselog::export::write_json(&l, &filter, &reveal, &mut f),
+                }
+                .map_err(|e| CliError::storage(e.to_string(), None))?;
                 let bytes = finish(f, &path)?;
                 out(&format!(
                     "wrote {} ({n} rows, {bytes} bytes); {}\n",
@@ -255,18 +261,8 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
                 return Ok(0);
             }
             let rows = caselog::export::timeline_rows(&l, &filter)?;
-            let bytes = match format {
-                ExportFormat::Json => {
-                    serde_json::to_vec_pretty(&caselog::export::to_json(&l, &rows, &reveal)?)
-                        .expect("json")
-                }
-                ExportFormat::Csv => caselog::export::to_csv(&l, &rows, &reveal)?,
-                ExportFormat::Timesketch => unreachable!("cli: Timesketch streams above"),
-                ExportFormat::Case => {
-                    serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?)
-                        .expect("json")
-                }
-            };
+            let bytes =
+                serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?).expect("json");
             write_new(&path, &bytes)?;
             out(&format!(
                 "wrote {} ({} rows, {} bytes); {}\n",
