@@ -108,15 +108,21 @@ pub fn to_json(l: &Ledger, rows: &[Row], reveal: &Reveal) -> Result<Json, Ledger
     for r in rows {
         out.push(row_json(l, r, &revealed(l, r, reveal)?));
     }
-    Ok(json!({
+    let mut doc = timeline_head(l, reveal);
+    doc["rows"] = Json::Array(out);
+    Ok(doc)
+}
+
+/// The timeline document without its rows.
+fn timeline_head(l: &Ledger, reveal: &Reveal) -> Json {
+    json!({
         "format": "caselog-timeline/v1",
         "ledger": l.id().to_hex(),
         "hash": l.hash_alg().name(),
         "entries": l.head().tree.size.0,
         "root": l.head().tree.root.to_hex(),
         "redacted": *reveal == Reveal::None,
-        "rows": out,
-    }))
+    })
 }
 
 /// The CSV header row.
@@ -264,15 +270,7 @@ pub fn write_json<W: Write>(
     reveal: &Reveal,
     w: &mut W,
 ) -> Result<u64, WriteError> {
-    let head = json!({
-        "format": "caselog-timeline/v1",
-        "ledger": l.id().to_hex(),
-        "hash": l.hash_alg().name(),
-        "entries": l.head().tree.size.0,
-        "root": l.head().tree.root.to_hex(),
-        "redacted": *reveal == Reveal::None,
-    });
-    let mut open = head.to_string();
+    let mut open = timeline_head(l, reveal).to_string();
     open.pop(); // the closing brace: "rows" follows
     w.write_all(open.as_bytes())?;
     w.write_all(b",\"rows\":[")?;

@@ -324,90 +324,46 @@ fn main() {
     ));
     drop(l);
 
-    // CLI `caselog verify` of the large ledger: rate and peak RSS.
-    let mut cli_verify_rate = 0.0;
-    if let Some(bin) = &cli {
-        if Path::new("/usr/bin/time").exists() {
-            let t = Instant::now();
-            let out = Command::new("/usr/bin/time")
-                .args(["-f", "%M"])
-                .arg(bin)
-                .arg("--ledger")
-                .arg(&dir)
-                .arg("verify")
-                .output()
-                .expect("run caselog verify");
-            let secs = t.elapsed();
-            assert!(out.status.success(), "caselog verify failed");
-            cli_verify_rate = rate(size.0, secs);
-            let rss_kb: u64 = String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .last()
-                .and_then(|l| l.trim().parse().ok())
-                .unwrap_or(0);
+    // CLI `caselog verify` and exports of the large ledger: rate and peak
+    // RSS (exports stream: their RSS must not grow with the ledger).
+    if let (Some(bin), true) = (&cli, Path::new("/usr/bin/time").exists()) {
+        let (secs, rss_kb) = run_timed(bin, &dir, &["verify"]);
+        let cli_verify_rate = rate(size.0, secs);
+        rows.push((
+            format!("CLI verify {} entries", size.0),
+            format!("{cli_verify_rate:.0} /s, peak RSS {} MiB", rss_kb / 1024),
+            format!(
+                "{:.2} x all-core ceiling; target RSS < 64 MiB",
+                cli_verify_rate / verify_all
+            ),
+        ));
+        for (what, format) in [
+            ("bundle", None),
+            ("Timesketch", Some("timesketch")),
+            ("CSV timeline", Some("csv")),
+            ("JSON timeline", Some("json")),
+        ] {
+            let out = tmp.path().join(format!("export-{what}"));
+            let out_s = out.to_str().expect("utf-8 temp path");
+            let args: Vec<&str> = match format {
+                None => vec!["export", "bundle", "--out", out_s],
+                Some(f) => vec!["export", "--format", f, "--out", out_s],
+            };
+            let (secs, rss_kb) = run_timed(bin, &dir, &args);
+            let mib = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >> 20;
             rows.push((
-                format!("CLI verify {} entries", size.0),
+                format!("CLI export {what}, {} entries", size.0),
                 format!(
                     "{:.0} /s, peak RSS {} MiB",
                     rate(size.0, secs),
                     rss_kb / 1024
                 ),
                 format!(
-                    "{:.2} x all-core ceiling; target RSS < 64 MiB",
-                    rate(size.0, secs) / verify_all
+                    "{mib} MiB written; {:.2} x CLI verify rate",
+                    rate(size.0, secs) / cli_verify_rate
                 ),
             ));
-        }
-    }
-
-    // CLI exports of the large ledger: rate and peak RSS (streaming: the
-    // RSS must not grow with the ledger).
-    if let Some(bin) = &cli {
-        if Path::new("/usr/bin/time").exists() {
-            for (what, args) in [
-                ("bundle", vec!["export", "bundle", "--out"]),
-                (
-                    "Timesketch",
-                    vec!["export", "--format", "timesketch", "--out"],
-                ),
-            ] {
-                let out = tmp.path().join(format!("export-{what}"));
-                let t = Instant::now();
-                let o = Command::new("/usr/bin/time")
-                    .args(["-f", "%M"])
-                    .arg(bin)
-                    .arg("--ledger")
-                    .arg(&dir)
-                    .args(&args)
-                    .arg(&out)
-                    .output()
-                    .expect("run caselog export");
-                let secs = t.elapsed();
-                assert!(
-                    o.status.success(),
-                    "caselog export {what} failed: {}",
-                    String::from_utf8_lossy(&o.stderr)
-                );
-                let rss_kb: u64 = String::from_utf8_lossy(&o.stderr)
-                    .lines()
-                    .last()
-                    .and_then(|l| l.trim().parse().ok())
-                    .unwrap_or(0);
-                let mib = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >> 20;
-                rows.push((
-                    format!("CLI export {what}, {} entries", size.0),
-                    format!(
-                        "{:.0} /s, peak RSS {} MiB",
-                        rate(size.0, secs),
-                        rss_kb / 1024
-                    ),
-                    format!(
-                        "{mib} MiB written; {:.2} x CLI verify rate",
-                        rate(size.0, secs) / cli_verify_rate.max(1.0)
-                    ),
-                ));
-                let _ = std::fs::remove_file(&out);
-            }
+            let _ = std::fs::remove_file(&out);
         }
     }
 
@@ -499,6 +455,32 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
         signer,
     )
     .expect("init")
+}
+
+/// Run `bin --ledger dir ARGS` under `/usr/bin/time`: wall time and peak
+/// RSS in KiB. Panics with the command's stderr if it fails.
+fn run_timed(bin: &str, dir: &Path, args: &[&str]) -> (Duration, u64) {
+    let t = Instant::now();
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(bin)
+        .arg("--ledger")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run caselog");
+    let secs = t.elapsed();
+    assert!(
+        o.status.success(),
+        "caselog {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rss_kb = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    (secs, rss_kb)
 }
 
 /// Peak resident memory of this process so far (VmHWM), in KiB.
