@@ -42,13 +42,78 @@ fn parse_key(key: &[u8; 32]) -> Result<VerifyingKey, SigError> {
     Ok(vk)
 }
 
+/// Keys vetted per thread: a ledger has few authors, and decoding,
+/// re-encoding and vetting a key cost about a fifth of a verification.
+const KEY_CACHE_MAX: usize = 256;
+
+thread_local! {
+    static KEYS: std::cell::RefCell<std::collections::HashMap<[u8; 32], Result<VerifyingKey, SigError>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// [`checked_key`], remembered per thread (at most [`KEY_CACHE_MAX`] keys,
+/// then the cache starts over, so hostile input cannot grow it). The cached
+/// value is exactly what `checked_key` returned for those bytes.
+fn checked_key_cached(key: &[u8; 32]) -> Result<VerifyingKey, SigError> {
+    KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(r) = c.get(key) {
+            return *r;
+        }
+        if c.len() >= KEY_CACHE_MAX {
+            c.clear();
+        }
+        let r = checked_key(key);
+        c.insert(*key, r);
+        r
+    })
+}
+
 /// Verify `sig` over `msg` by `key` with `verify_strict` semantics.
 ///
 /// Accepts exactly what RFC 8032 §5.1.7 accepts minus malleable and
 /// small-order cases (Wycheproof and CCTV vectors pin this).
 pub fn verify(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Result<(), SigError> {
-    let vk = checked_key(key)?;
+    let vk = checked_key_cached(key)?;
     let s = Signature::from_bytes(sig);
     vk.verify_strict(msg, &s)
         .map_err(|_| SigError::BadSignature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ed25519_dalek::Signer as _;
+
+    #[test]
+    fn the_key_cache_keeps_every_verdict_and_stays_bounded() {
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let pk = sk.verifying_key().to_bytes();
+        let sig = sk.sign(b"m").to_bytes();
+        // The identity point: a valid encoding of small order.
+        let mut weak = [0u8; 32];
+        weak[0] = 1;
+        // Not a point at all (y = p + 1, non-canonical).
+        let mut bad = [0xffu8; 32];
+        bad[0] = 0xee;
+        bad[31] = 0x7f;
+        for _ in 0..3 {
+            assert_eq!(verify(&pk, b"m", &sig), Ok(()));
+            assert_eq!(verify(&pk, b"other", &sig), Err(SigError::BadSignature));
+            assert_eq!(verify(&weak, b"m", &sig), Err(SigError::WeakKey));
+            assert!(verify(&bad, b"m", &sig).is_err());
+        }
+        for i in 0..(3 * KEY_CACHE_MAX as u32) {
+            let k = ed25519_dalek::SigningKey::from_bytes(&[(i % 251) as u8; 32]);
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&i.to_be_bytes());
+            let k2 = ed25519_dalek::SigningKey::from_bytes(&seed);
+            for k in [k, k2] {
+                let s = k.sign(b"x").to_bytes();
+                assert_eq!(verify(&k.verifying_key().to_bytes(), b"x", &s), Ok(()));
+            }
+            assert!(KEYS.with(|c| c.borrow().len()) <= KEY_CACHE_MAX);
+        }
+        assert_eq!(verify(&weak, b"m", &sig), Err(SigError::WeakKey));
+    }
 }
