@@ -75,14 +75,7 @@ fn main() {
                 let signer = Signer::from_seed("bench authority", &[5u8; 32]);
                 let dir = tmp.path().join("l");
                 let mut l = init(&dir, &signer);
-                let mut done = 1u64;
-                while done < n {
-                    let k = 1000.min(n - done);
-                    let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
-                    l.append_batch_at(items, Timestamp::now())
-                        .expect("append batch");
-                    done += k;
-                }
+                fill(&mut l, &signer, n, note);
                 drop(l);
                 let store = caselog::store::Store::open(&dir, false).expect("open");
                 let t = Instant::now();
@@ -102,14 +95,7 @@ fn main() {
                 let signer = Signer::from_seed("bench authority", &[5u8; 32]);
                 let mut l = init(&tmp.path().join("l"), &signer);
                 let t = Instant::now();
-                let mut done = 1u64;
-                while done < n {
-                    let k = 1000.min(n - done);
-                    let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
-                    l.append_batch_at(items, Timestamp::now())
-                        .expect("append batch");
-                    done += k;
-                }
+                fill(&mut l, &signer, n, note);
                 println!("append_batch: {:.0} /s", rate(n - 1, t.elapsed()));
                 return;
             }
@@ -280,19 +266,11 @@ fn main() {
     // Library group commit: build the big ledger for the verify run.
     let dir = tmp.path().join("big");
     let mut l = init(&dir, &signer);
-    let batch = 1_000u64;
     let t = Instant::now();
-    let mut done = 1u64;
-    while done < entries {
-        let k = batch.min(entries - done);
-        let items: Vec<_> = (0..k).map(|i| (note(done + i), &signer)).collect();
-        l.append_batch_at(items, Timestamp::now())
-            .expect("append batch");
-        done += k;
-    }
+    fill(&mut l, &signer, entries, note);
     let grouped = rate(entries - 1, t.elapsed());
     rows.push((
-        format!("library append_batch, {batch}/batch"),
+        "library append_batch, 1000/batch".into(),
         format!("{grouped:.0} /s"),
         format!("{:.2} x sign ceiling", grouped / sign_rate),
     ));
@@ -323,14 +301,7 @@ fn main() {
     // Proofs: extend the ledger to `proof_entries`, then time inclusion-proof
     // generation from RocksDB (one multi_get each) and offline verification.
     let mut l = Ledger::open(&dir, true).expect("reopen");
-    let mut done = l.head().tree.size.0;
-    while done < proof_entries {
-        let k = batch.min(proof_entries - done);
-        let items: Vec<_> = (0..k).map(|i| (event(done + i), &signer)).collect();
-        l.append_batch_at(items, Timestamp::now())
-            .expect("append batch");
-        done += k;
-    }
+    fill(&mut l, &signer, proof_entries, event);
     l.flush().expect("flush");
     let cp = l
         .checkpoint(&signer)
@@ -510,6 +481,19 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
         signer,
     )
     .expect("init")
+}
+
+/// Append `body(i)` for i from the ledger's size up to `n`, 1,000 per
+/// `append_batch` (one synced WriteBatch each).
+fn fill(l: &mut Ledger, signer: &Signer, n: u64, body: fn(u64) -> Body) {
+    let mut done = l.head().tree.size.0;
+    while done < n {
+        let k = 1000.min(n - done);
+        let items: Vec<_> = (0..k).map(|i| (body(done + i), signer)).collect();
+        l.append_batch_at(items, Timestamp::now())
+            .expect("append batch");
+        done += k;
+    }
 }
 
 /// Run `bin --ledger dir ARGS` under `/usr/bin/time`: wall time and peak
