@@ -64,39 +64,14 @@ fn main() {
                 hostile();
                 return;
             }
-            "--verify-only" => {
-                // Build N notes, then time only the full verify, for a
-                // profiler: perf record -- bench --verify-only 100000
+            mode @ ("--verify-only" | "--append-only") => {
+                // One phase alone, for a profiler:
+                // perf record -- bench --append-only 50000
                 let n: u64 = args
                     .next()
                     .and_then(|v| v.parse().ok())
-                    .expect("--verify-only N");
-                let tmp = tempfile::tempdir().expect("tempdir");
-                let signer = Signer::from_seed("bench authority", &[5u8; 32]);
-                let dir = tmp.path().join("l");
-                let mut l = init(&dir, &signer);
-                fill(&mut l, &signer, n, note);
-                drop(l);
-                let store = caselog::store::Store::open(&dir, false).expect("open");
-                let t = Instant::now();
-                let r = verify_store(&store).expect("verify");
-                assert!(r.is_ok());
-                println!("verify: {:.0} /s", rate(r.entries, t.elapsed()));
-                return;
-            }
-            "--append-only" => {
-                // Only the append_batch loop, for a profiler:
-                // perf record -- bench --append-only 200000
-                let n: u64 = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .expect("--append-only N");
-                let tmp = tempfile::tempdir().expect("tempdir");
-                let signer = Signer::from_seed("bench authority", &[5u8; 32]);
-                let mut l = init(&tmp.path().join("l"), &signer);
-                let t = Instant::now();
-                fill(&mut l, &signer, n, note);
-                println!("append_batch: {:.0} /s", rate(n - 1, t.elapsed()));
+                    .unwrap_or_else(|| panic!("{mode} N"));
+                profile_one(mode == "--append-only", n);
                 return;
             }
             "--hash" => {
@@ -481,6 +456,27 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
         signer,
     )
     .expect("init")
+}
+
+/// `--append-only N`: time building N notes with `append_batch`;
+/// `--verify-only N`: build them untimed, then time the full verify.
+fn profile_one(append: bool, n: u64) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let signer = Signer::from_seed("bench authority", &[5u8; 32]);
+    let dir = tmp.path().join("l");
+    let mut l = init(&dir, &signer);
+    let t = Instant::now();
+    fill(&mut l, &signer, n, note);
+    if append {
+        println!("append_batch: {:.0} /s", rate(n - 1, t.elapsed()));
+        return;
+    }
+    drop(l);
+    let store = caselog::store::Store::open(&dir, false).expect("open");
+    let t = Instant::now();
+    let r = verify_store(&store).expect("verify");
+    assert!(r.is_ok());
+    println!("verify: {:.0} /s", rate(r.entries, t.elapsed()));
 }
 
 /// Append `body(i)` for i from the ledger's size up to `n`, 1,000 per
