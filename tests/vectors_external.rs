@@ -1,6 +1,7 @@
-//! Public test vectors from ../shared/testdata: RFC 6962 reference tree
-//! roots, Wycheproof Ed25519 and the CCTV Ed25519 edge cases, all run
-//! through the project's own functions.
+//! Public test vectors, copied into tests/vectors/external with their
+//! licences: RFC 6962 reference tree roots, Wycheproof Ed25519, the CCTV
+//! Ed25519 edge cases and the C2SP signed-note vector, all run through the
+//! project's own functions.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ use caselog::{Hash, HashAlg};
 use serde_json::Value;
 
 fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/external")
 }
 
 fn b64(s: &str) -> Vec<u8> {

@@ -42,9 +42,20 @@ fi
 if ! command -v c++ >/dev/null 2>&1 && ! command -v g++ >/dev/null 2>&1; then
   need_apt g++ "C++ compiler for RocksDB"
 fi
-if [ -z "${LIBCLANG_PATH:-}" ] && ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 \
-   && ! ldconfig -p 2>/dev/null | grep -q 'libclang'; then
-  need_apt libclang-dev "libclang for RocksDB's bindgen"
+# The check looks for the very file clang-sys loads (libclang.so or
+# libclang-N.so, never libclang-cpp.so, which Debian installs on its own).
+have_libclang() {
+  local d f
+  for d in ${LIBCLANG_PATH:-} /usr/lib/llvm-*/lib /usr/lib64/llvm*/lib /usr/lib/x86_64-linux-gnu \
+           /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
+    for f in "$d"/libclang.so "$d"/libclang.so.[0-9]* "$d"/libclang-[0-9]*.so "$d"/libclang-[0-9]*.so.[0-9]*; do
+      [ -f "$f" ] && return 0
+    done
+  done
+  return 1
+}
+if ! have_libclang; then
+  need_apt libclang-dev "libclang.so for RocksDB's bindgen"
 fi
 
 # A Python venv for the independent bundle verifier (tools/verify-bundle),
