@@ -256,24 +256,29 @@ fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
 
 /// Check carried disclosures: each decodes and its digest is in the `sd`
 /// of the included record it names. Absent ones are redacted, not failures.
-fn check_disclosures(b: &Bundle, report: &mut Report) {
-    let sds: BTreeMap<u64, Vec<Hash>> = b
+fn check_disclosures(b: &Bundle, erased: &[(Hash, Hash)], report: &mut Report) {
+    // seq -> (leaf hash, sd digests)
+    let sds: BTreeMap<u64, (Hash, Vec<Hash>)> = b
         .items
         .iter()
         .filter_map(|i| {
             let e = Record::decode(&i.record)
                 .ok()
                 .and_then(|r| Entry::decode(&r.entry_bytes).ok())?;
-            Some((i.seq.0, e.sd))
+            Some((i.seq.0, (b.alg.leaf(&i.record), e.sd)))
         })
         .collect();
-    report.private_fields = sds.values().map(|v| v.len() as u64).sum();
+    report.private_fields = sds.values().map(|(_, v)| v.len() as u64).sum();
     for (seq, bytes) in &b.disclosures {
         let digest = crate::disclosure::digest_of(b.alg, bytes);
+        let entry = sds.get(&seq.0);
         let why = if crate::disclosure::Disclosure::decode(bytes).is_err() {
             Some("cannot be read as [salt, path, value]")
-        } else if !sds.get(&seq.0).is_some_and(|sd| sd.contains(&digest)) {
+        } else if !entry.is_some_and(|(_, sd)| sd.contains(&digest)) {
             Some("matches no private-field digest of that entry (altered, or moved from another entry)")
+        } else if entry.is_some_and(|(leaf, _)| erased.contains(&(*leaf, digest))) {
+            // SPEC §15: an erased value must not travel on.
+            Some("was erased from the ledger but is still carried")
         } else {
             None
         };
@@ -632,13 +637,16 @@ pub fn verify(
         return Ok((report, vc));
     }
     if b.full {
-        let leaves: BTreeMap<Hash, u64> = b
-            .items
-            .iter()
-            .map(|i| (b.alg.leaf(&i.record), i.seq.0))
-            .collect();
-        let mut v =
-            ChainVerifier::new(b.alg).with_lookup(Box::new(move |h| leaves.get(h).copied()));
+        // A record's leaf hash names its first position (a repeated record
+        // is reported at the later one).
+        let mut leaves: BTreeMap<Hash, u64> = BTreeMap::new();
+        for i in &b.items {
+            leaves.entry(b.alg.leaf(&i.record)).or_insert(i.seq.0);
+        }
+        // Every entry must carry the bundle's ledger id (WRONG_LEDGER), not
+        // merely agree with the first one.
+        let mut v = ChainVerifier::for_ledger(b.alg, b.ledger)
+            .with_lookup(Box::new(move |h| leaves.get(h).copied()));
         for i in &b.items {
             if !i.path.is_empty() {
                 v.checkpoint_problem(
@@ -649,8 +657,13 @@ pub fn verify(
             v.push(i.seq.0, &i.record);
         }
         let head = v.tree_head();
+        let signer_problem = signer_not_authority(&vc, v.members());
+        let erased = v.erased().to_vec();
         let mut r = v.finish();
         r.ledger = Some(b.ledger);
+        if let Some(m) = signer_problem {
+            r.add(Code::BadCheckpoint, None, "checkpoint", m);
+        }
         if head.size.0 < cp.head.size.0 {
             r.add(
                 Code::Truncated,
@@ -684,7 +697,7 @@ pub fn verify(
         }
         r.checkpoints = 1;
         check_files(b, &mut r);
-        check_disclosures(b, &mut r);
+        check_disclosures(b, &erased, &mut r);
         return Ok((r, vc));
     }
     // Partial: every record proven individually (its inclusion path), then
@@ -717,10 +730,107 @@ pub fn verify(
         }
         v.push(seq, &i.record);
     }
+    let signer_problem = signer_not_authority(&vc, v.members());
+    let erased = v.erased().to_vec();
     let mut report = v.finish();
+    if let Some(m) = signer_problem {
+        report.add(Code::BadCheckpoint, None, "checkpoint", m);
+    }
     report.root = Some(cp.head.root);
     report.checkpoints = 1;
     check_files(b, &mut report);
-    check_disclosures(b, &mut report);
+    check_disclosures(b, &erased, &mut report);
     Ok((report, vc))
+}
+
+/// SPEC §10.2-§10.3, §14: a bundle's checkpoint counts only when one of the
+/// pinned keys that signed it belongs to an authority active at its size,
+/// as replayed from the membership records the bundle carries. A pinned key
+/// that was revoked (or never was an authority) cannot vouch for a state.
+fn signer_not_authority(
+    vc: &VerifiedCheckpoint,
+    members: &crate::policy::Members,
+) -> Option<String> {
+    let active = |k: &VerifierKey| {
+        members
+            .get(&k.key)
+            .is_some_and(|m| m.role == crate::entry::Role::Authority && m.revoked.is_none())
+    };
+    if vc.log_keys().iter().any(active) {
+        return None;
+    }
+    let names: Vec<String> = vc
+        .log_keys()
+        .iter()
+        .map(|k| members.display(&k.key))
+        .collect();
+    Some(format!(
+        "the checkpoint of size {} is signed by {}, not by an authority active at that size",
+        vc.checkpoint().head.size.0,
+        names.join(", ")
+    ))
+}
+
+/// The outcome of verifying a bundle file: always a [`Report`], so that a
+/// file that is not a bundle and a refused checkpoint are reported with
+/// codes like every other problem (SPEC §14.1).
+#[derive(Debug)]
+pub struct Verdict {
+    /// Problems found (empty: verified).
+    pub report: Report,
+    /// The checkpoint, when it verified under the pinned keys and quorum.
+    pub checkpoint: Option<VerifiedCheckpoint>,
+    /// Whether the bundle is full (`None` when the file is not a bundle).
+    pub full: Option<bool>,
+    /// The file is not a bundle (bad CBOR or not the bundle schema): the
+    /// CLI exits 2, as for other unreadable input.
+    pub not_a_bundle: bool,
+}
+
+/// Decode `bytes` strictly and verify them as a bundle ([`verify`]).
+pub fn verify_bytes(
+    bytes: &[u8],
+    trust: &[VerifierKey],
+    witnesses: &[VerifierKey],
+    quorum: usize,
+) -> Verdict {
+    let b = match Bundle::decode(bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            let code = match &e {
+                BundleError::Decode(d) if d.is_non_canonical() => Code::NonCanonical,
+                _ => Code::Decode,
+            };
+            let mut report = Report::default();
+            report.add(code, None, "bundle", format!("not a caselog bundle: {e}"));
+            return Verdict {
+                report,
+                checkpoint: None,
+                full: None,
+                not_a_bundle: true,
+            };
+        }
+    };
+    match verify(&b, trust, witnesses, quorum) {
+        Ok((report, vc)) => Verdict {
+            report,
+            checkpoint: Some(vc),
+            full: Some(b.full),
+            not_a_bundle: false,
+        },
+        Err(e) => {
+            let mut report = Report {
+                ledger: Some(b.ledger),
+                hash: Some(b.alg),
+                ..Report::default()
+            };
+            report.add(Code::BadCheckpoint, None, "checkpoint", e.to_string());
+            Verdict {
+                report,
+                checkpoint: None,
+                full: Some(b.full),
+                not_a_bundle: false,
+            }
+        }
+    }
 }

@@ -196,9 +196,13 @@ pub fn verify(
     quorum: usize,
 ) -> Result<VerifiedCheckpoint, CheckpointError> {
     let (checkpoint, n) = parse(bytes)?;
+    // A log key counts only for the log it is named after (SPEC §10.2: key
+    // name = origin line), so a key pinned for one ledger vouches for no
+    // other.
+    let origin = checkpoint.origin.line();
     let logs: Vec<VerifierKey> = log_keys
         .iter()
-        .filter(|k| k.typ == TYPE_ED25519)
+        .filter(|k| k.typ == TYPE_ED25519 && k.name == origin)
         .cloned()
         .collect();
     let ok = note::verify(&n, &logs)?;
@@ -206,7 +210,12 @@ pub fn verify(
     for w in witness_keys.iter().filter(|k| k.typ == TYPE_COSIGNATURE) {
         for g in n.sigs_by(w) {
             let t = note::verify_sig(&n.text, g, w)?.expect("cosignature has a time");
-            if !witnesses.iter().any(|(k, _)| k == w) {
+            // A quorum counts distinct public keys: one witness key pinned
+            // under two names is still one witness (SPEC §10.2).
+            if !witnesses
+                .iter()
+                .any(|(k, _): &(VerifierKey, u64)| k.key == w.key)
+            {
                 witnesses.push((w.clone(), t));
             }
         }

@@ -365,8 +365,17 @@ fn parse_date(s: &str) -> Result<Span, String> {
         }
         3 => {
             let (m, d) = (parts[1], parts[2]);
+            // X digits run from the right (SPEC §13.1): below an
+            // unspecified year, month and day are unspecified too.
             if year_unspecified {
-                return Err("a day with an unspecified year is level 2, not supported".into());
+                if m != "XX" || d != "XX" {
+                    return Err("a day with an unspecified year is level 2, not supported".into());
+                }
+                return Ok(Span {
+                    lo: day_start(ylo, 1, 1),
+                    hi: day_end(yhi, 12, 31),
+                    qual,
+                });
             }
             if m == "XX" {
                 if d != "XX" {

@@ -480,7 +480,7 @@ impl Entry {
                         reason: "every item must be a 32-byte digest".into(),
                     }),
                 })
-                .collect::<Result<_, _>>()?,
+                .collect::<Result<Vec<Hash>, _>>()?,
             Some(_) => {
                 return Err(SchemaError::Invalid {
                     what: "entry.sd".into(),
@@ -489,6 +489,15 @@ impl Entry {
                 .into())
             }
         };
+        // Each private field once (SPEC §3): a repeated digest would let one
+        // disclosure stand for two fields.
+        if (1..sd.len()).any(|i| sd[..i].contains(&sd[i])) {
+            return Err(SchemaError::Invalid {
+                what: "entry.sd".into(),
+                reason: "lists the same digest twice".into(),
+            }
+            .into());
+        }
         r.finish()?;
         let body = Body::from_value(&kind, body_v).map_err(|e| match e {
             EntryError::Schema(s) => EntryError::Body(s),

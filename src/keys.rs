@@ -218,7 +218,10 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
         path: path.to_owned(),
         source,
     };
-    let meta = fs::metadata(path).map_err(io)?;
+    // One open: the mode checked is the mode of the file read (no window
+    // for the path to be swapped between the check and the read).
+    let mut f = fs::File::open(path).map_err(io)?;
+    let meta = f.metadata().map_err(io)?;
     // Like ssh, refuse a private key others can read.
     let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
     if mode & 0o077 != 0 {
@@ -233,7 +236,20 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
             detail: format!("file is {} bytes", meta.len()),
         });
     }
-    let text = Zeroizing::new(fs::read(path).map_err(io)?);
+    // Room for the whole file up front: a growing Vec would leave copies of
+    // the key text behind in freed memory; this buffer is zeroized on drop.
+    let mut text = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE as usize + 1));
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut f, MAX_KEY_FILE + 1),
+        &mut text,
+    )
+    .map_err(io)?;
+    if text.len() as u64 > MAX_KEY_FILE {
+        return Err(KeyError::NotAKey {
+            path: path.to_owned(),
+            detail: "file grew while being read".into(),
+        });
+    }
     PrivateKey::from_openssh(&*text).map_err(|e| KeyError::NotAKey {
         path: path.to_owned(),
         detail: e.to_string(),

@@ -42,6 +42,10 @@ pub const META_MEMBER_PREFIX: &[u8] = b"member/";
 pub const META_CHECKPOINT_EVERY: &[u8] = b"config/checkpoint_every";
 /// `meta` key prefix for evidence item rows: `"item/" || item id`.
 pub const META_ITEM_PREFIX: &[u8] = b"item/";
+/// `meta` row written in the same batch as an erasure and deleted once the
+/// erased value is purged from every file (SPEC §8, §15): CBOR uint, the
+/// erasure's seq. Present on open: a purge was interrupted; it is finished.
+pub const META_PURGE: &[u8] = b"purge/pending";
 /// `index` key prefix for leaf hash → seq rows.
 pub const INDEX_LEAF_PREFIX: u8 = b'L';
 /// Batches of at least this many entries check their strict decoding on a
@@ -83,6 +87,40 @@ pub enum LedgerError {
     /// What was asked for does not exist (an entry, a size, a checkpoint).
     #[error("{0}")]
     NotFound(String),
+    /// Signature lines offered for a stored checkpoint that verify under
+    /// no key given and no authority's log key; nothing was stored.
+    #[error("signature line(s) by {} do not verify under a given witness key or an authority's log key", names.join(", "))]
+    UnverifiedSignatures {
+        /// The key names on the refused lines.
+        names: Vec<String>,
+    },
+    /// Merging would make the stored checkpoint exceed the signed-note
+    /// limits (SPEC §10.2); nothing was stored.
+    #[error("the checkpoint at size {size} would hold {lines} signature lines in {bytes} bytes, over the limit of 100 lines and 65536 bytes")]
+    TooManySignatures {
+        /// Its tree size.
+        size: u64,
+        /// Signature lines it would hold.
+        lines: usize,
+        /// Bytes it would take.
+        bytes: usize,
+    },
+    /// A private field would not read back as a disclosure (SPEC §15).
+    #[error(transparent)]
+    Disclosure(#[from] crate::disclosure::DisclosureError),
+    /// A record or a private value would exceed the item limit of SPEC §2
+    /// and so could never be read back.
+    #[error("{what} of entry {seq} would be {size} bytes, over the {limit}-byte limit of every stored item")]
+    TooLarge {
+        /// `record` or `private field "PATH"`.
+        what: String,
+        /// The entry it belongs to.
+        seq: Seq,
+        /// Its encoded size.
+        size: usize,
+        /// The limit, [`codec::MAX_ENCODED_LEN`].
+        limit: usize,
+    },
 }
 
 /// The cached head of the ledger.
@@ -224,6 +262,7 @@ pub struct Ledger {
     custody: Custody,
     checkpoint_every: Option<u64>,
     checkpoint_due: Option<TreeSize>,
+    resumed_purge: Option<Seq>,
 }
 
 impl Ledger {
@@ -255,7 +294,21 @@ impl Ledger {
         let record = Record::sign(&entry, authority);
         Entry::decode(&record.entry_bytes)?;
 
-        let store = Store::create(dir)?;
+        // Built in a hidden staging directory and renamed into place after
+        // the genesis commit, so a crash never leaves a half-made ledger
+        // under `dir` (see [`Store::publish`]).
+        if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
+            return Err(crate::store::StoreError::AlreadyExists {
+                dir: dir.to_owned(),
+            }
+            .into());
+        }
+        let staging = crate::store::staging_dir(dir);
+        if staging.exists() {
+            // Left by a crashed init of this same process id: never a ledger.
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        let store = Store::create(&staging)?;
         let mut ledger = Ledger {
             store,
             alg: g.hash,
@@ -273,6 +326,7 @@ impl Ledger {
             custody: Custody::new(),
             checkpoint_every: g.checkpoint_every.filter(|&k| k > 0),
             checkpoint_due: None,
+            resumed_purge: None,
         };
         let mut batch = Batch::new();
         if let Some(k) = ledger.checkpoint_every {
@@ -286,9 +340,14 @@ impl Ledger {
         batch.put(CF_META, META_LEDGER, id.0.to_vec());
         batch.put(CF_META, META_HASH, g.hash.name().as_bytes().to_vec());
         let mut st = ledger.staged();
-        ledger.stage(&mut st, &entry, &record, &mut batch);
-        ledger.commit(st, batch)?;
-        Ok(ledger)
+        ledger.stage(&mut st, &entry, record.encode(), &mut batch);
+        if let Err(e) = ledger.commit(st, batch) {
+            drop(ledger);
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        ledger.store.publish(dir)?;
+        Ledger::open(dir, true)
     }
 
     /// Open an existing ledger; `writable` takes the writer lock.
@@ -348,6 +407,13 @@ impl Ledger {
             let id = std::str::from_utf8(id).map_err(|_| damaged("item row key"))?;
             items.push(ItemState::decode(id, &v).ok_or_else(|| damaged("item row unreadable"))?);
         }
+        let purge_pending = match store.get(CF_META, META_PURGE)? {
+            None => None,
+            Some(b) => match codec::decode(&b) {
+                Ok(Value::Uint(s)) => Some(Seq(s)),
+                _ => return Err(damaged("pending purge row unreadable")),
+            },
+        };
         let checkpoint_every = match store.get(CF_META, META_CHECKPOINT_EVERY)? {
             None => None,
             Some(b) => match codec::decode(&b) {
@@ -355,7 +421,7 @@ impl Ledger {
                 _ => return Err(damaged("checkpoint interval unreadable")),
             },
         };
-        Ok(Ledger {
+        let mut l = Ledger {
             store,
             alg,
             id,
@@ -365,7 +431,20 @@ impl Ledger {
             custody: Custody::from_list(items),
             checkpoint_every,
             checkpoint_due: None,
-        })
+            resumed_purge: None,
+        };
+        // An erasure committed before a crash whose purge did not finish:
+        // finish it now, before anything else is written (SPEC §15).
+        if let (Some(seq), true) = (purge_pending, writable) {
+            l.purge()?;
+            l.resumed_purge = Some(seq);
+        }
+        Ok(l)
+    }
+
+    /// The erasure whose interrupted purge [`Ledger::open`] finished, if any.
+    pub fn resumed_purge(&self) -> Option<Seq> {
+        self.resumed_purge
     }
 
     /// Ledger id.
@@ -585,6 +664,17 @@ impl Ledger {
             let mut sd = Vec::with_capacity(private.len());
             for d in &private {
                 let bytes = d.encode();
+                // Every stored item must read back under the strict decoder
+                // (SPEC §2), on every append path.
+                if bytes.len() > codec::MAX_ENCODED_LEN {
+                    return Err(at(LedgerError::TooLarge {
+                        what: format!("private field {:?}", d.path),
+                        seq,
+                        size: bytes.len(),
+                        limit: codec::MAX_ENCODED_LEN,
+                    }));
+                }
+                Disclosure::decode(&bytes).map_err(|e| at(e.into()))?;
                 let digest = crate::disclosure::digest_of(self.alg, &bytes);
                 batch.put(
                     CF_DISCLOSURES,
@@ -608,6 +698,18 @@ impl Ledger {
                 .map_err(|e| at(e.into()))?;
             self.check_references(&entry, st).map_err(at)?;
             let record = Record::sign(&entry, signer);
+            // The entry is checked against the limit while it is encoded;
+            // the record adds the signature and two heads (SPEC §4), so the
+            // record, which is what is stored and read back, is checked too.
+            let bytes = record.encode();
+            if bytes.len() > codec::MAX_ENCODED_LEN {
+                return Err(at(LedgerError::TooLarge {
+                    what: "record".into(),
+                    seq,
+                    size: bytes.len(),
+                    limit: codec::MAX_ENCODED_LEN,
+                }));
+            }
             match check {
                 // A closed channel means the checker stopped at an error,
                 // which it reports.
@@ -625,7 +727,7 @@ impl Ledger {
                     Entry::decode(&record.entry_bytes).map_err(|e| at(e.into()))?;
                 }
             }
-            let leaf = self.stage(st, &entry, &record, batch);
+            let leaf = self.stage(st, &entry, bytes, batch);
             out.push((entry.seq, leaf));
         }
         if let Some(tx) = check {
@@ -662,8 +764,7 @@ impl Ledger {
 
     /// Add one entry's writes to `batch`: record, new tree nodes, index row,
     /// changed member rows. The head row is written once, by [`Self::commit`].
-    fn stage(&self, st: &mut Staged, entry: &Entry, record: &Record, batch: &mut Batch) -> Hash {
-        let bytes = record.encode();
+    fn stage(&self, st: &mut Staged, entry: &Entry, bytes: Vec<u8>, batch: &mut Batch) -> Hash {
         let leaf = self.alg.leaf(&bytes);
         let created = st.frontier.append(self.alg, leaf);
         for m in st.members.apply(entry) {
@@ -725,9 +826,18 @@ impl Ledger {
 
     /// Erase the private field `path` of entry `target`: delete its
     /// disclosure and append a `disclosure.erased` entry (authority only) in
-    /// one synced batch, then flush every column family and compact the
-    /// disclosures so the value is physically gone from the RocksDB files
-    /// (the WAL that held it becomes obsolete and is deleted by the flush).
+    /// one synced batch, then purge the value from every file.
+    ///
+    /// Commit order, and what a crash at each point leaves:
+    /// 1. one synced batch: the disclosure's delete, the erasure entry, the
+    ///    `purge/pending` row. Before it: nothing happened. After it: the
+    ///    erasure is recorded, the value may still sit in the WAL or SSTs.
+    /// 2. [`Ledger::purge`]: flush every column family (the WAL holding the
+    ///    value becomes obsolete), compact the disclosures to the bottommost
+    ///    level (checked: no deletion marker may remain), delete obsolete
+    ///    files, then delete the `purge/pending` row. A crash anywhere here
+    ///    leaves the row, and the next writable open (or `caselog erase
+    ///    --resume`) runs the purge again; every step is idempotent.
     pub fn erase(
         &mut self,
         target: Seq,
@@ -760,6 +870,12 @@ impl Ledger {
         for (d, _) in &found {
             deletes.delete(CF_DISCLOSURES, crate::disclosure::key(target, d).to_vec());
         }
+        let erasure_seq = self.head.tree.size.0;
+        deletes.put(
+            CF_META,
+            META_PURGE,
+            codec::encode(&Value::Uint(erasure_seq)),
+        );
         let out = self
             .stage_items_with(
                 vec![(body, signer, Vec::new())],
@@ -768,10 +884,24 @@ impl Ledger {
                 deletes,
             )
             .map_err(|(_, e)| e)?;
+        // Crash here: the erasure is committed with its pending-purge row;
+        // the next writable open finishes the purge.
+        crate::failpoint::hit("erase.after_commit");
+        self.purge()?;
+        Ok(out[0])
+    }
+
+    /// Purge erased values from every file of the ledger directory, then
+    /// clear the `purge/pending` row (see [`Ledger::erase`]).
+    pub fn purge(&mut self) -> Result<(), LedgerError> {
         self.store.flush()?;
+        crate::failpoint::hit("erase.after_flush");
         self.store.compact(CF_DISCLOSURES)?;
         self.store.purge_obsolete()?;
-        Ok(out[0])
+        let mut b = Batch::new();
+        b.delete(CF_META, META_PURGE.to_vec());
+        self.store.commit(b)?;
+        Ok(())
     }
 
     /// Flush memtables after a bulk load (see [`Store::flush`]).

@@ -135,7 +135,10 @@ impl Members {
                     "ledger.open must be signed by the authority key it names".into(),
                 ));
             }
-            return check_key(&open.authority_key);
+            // SPEC §6 rule 1: a genesis key that is no valid point of large
+            // order breaks the genesis, not a later enrollment.
+            return check_key(&open.authority_key)
+                .map_err(|e| PolicyError::BadGenesis(format!("authority {e}")));
         }
         if let Body::LedgerOpen(_) = entry.body {
             return Err(PolicyError::BadGenesis(

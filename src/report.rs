@@ -419,8 +419,29 @@ pub fn render(
         h.push_str("<tr><th>Latest checkpoint</th><td>none stored (an authority makes one with <code>caselog checkpoint</code>)</td></tr>");
     }
     h.push_str("<tr><th>Log verifier keys</th><td class=\"mono\">");
-    for k in l.authority_log_keys() {
-        let _ = write!(h, "{}<br>", esc(&k.to_string()));
+    for m in l
+        .members()
+        .iter()
+        .filter(|m| m.role == crate::entry::Role::Authority)
+    {
+        let k = l.origin().log_key(m.key);
+        match m.revoked {
+            None => {
+                let _ = write!(h, "{}<br>", esc(&k.to_string()));
+            }
+            // A revoked key vouches only for checkpoints of sizes up to its
+            // revocation (SPEC §10.3); say so beside it.
+            Some(r) => {
+                let _ = write!(
+                    h,
+                    "<s>{}</s> <strong>REVOKED</strong> at seq {} ({}): valid only for checkpoints of size {} or less<br>",
+                    esc(&k.to_string()),
+                    r.0,
+                    esc(&m.name),
+                    r.0
+                );
+            }
+        }
     }
     h.push_str("</td></tr></table>");
     h.push_str(

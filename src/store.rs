@@ -184,7 +184,18 @@ impl Store {
                 });
             }
         }
-        fs::create_dir_all(dir).map_err(io)?;
+        // Owner-only from the start (SPEC §8): a case ledger is confidential.
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).map_err(io)?;
+            }
+            match fs::DirBuilder::new().mode(0o700).create(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
         let lock = take_lock(dir)?;
         let g = gate(dir, true).map_err(io)?;
         let db = DB::open_cf_descriptors(&db_options(true), dir, cf_descriptors())
@@ -352,7 +363,47 @@ impl Store {
     }
 }
 
+/// Where a new ledger is built before it appears under its name: a hidden
+/// directory beside `dir` (same filesystem, so the final rename is atomic).
+pub fn staging_dir(dir: &Path) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ledger".into());
+    dir.with_file_name(format!(".{name}.init-{}", std::process::id()))
+}
+
 impl Store {
+    /// Close a store built in [`staging_dir`]`(dir)` and move it to `dir`
+    /// in one rename, synced: a crash before leaves no ledger at `dir` (only
+    /// the hidden staging directory), after it a whole one.
+    pub fn publish(self, dir: &Path) -> Result<(), StoreError> {
+        let staged = self.dir.clone();
+        drop(self);
+        let io = |path: &Path, source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        crate::failpoint::hit("init.before_rename");
+        if let Err(e) = fs::rename(&staged, dir) {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(match e.raw_os_error() {
+                // ENOTEMPTY / EEXIST: another init won the race.
+                Some(39) | Some(17) => StoreError::AlreadyExists {
+                    dir: dir.to_owned(),
+                },
+                _ => io(dir, e),
+            });
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io(parent, e))
+    }
+
     /// Delete the files RocksDB has made obsolete now rather than when the
     /// writer closes (file deletion is off during a writer's session; see
     /// [`Store::open`]). Erasure uses it so no erased byte outlives the
@@ -369,13 +420,30 @@ impl Store {
     }
 
     /// Compact the whole of one column family down to the bottommost level,
-    /// so deleted values are dropped from every SST file.
+    /// so deleted values are dropped from every SST file. RocksDB's C API
+    /// reports no error from a manual compaction, so the result is checked:
+    /// afterwards no live file of the family may hold a deletion marker
+    /// (a marker left means the values it covers may be left too).
     pub fn compact(&self, cf: &str) -> Result<(), StoreError> {
         let mut o = rocksdb::CompactOptions::default();
         o.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
         o.set_exclusive_manual_compaction(true);
         self.db
             .compact_range_cf_opt(self.cf(cf), None::<&[u8]>, None::<&[u8]>, &o);
+        let left: u64 = self
+            .db
+            .live_files()
+            .map_err(|e| db_err(&self.dir, e))?
+            .iter()
+            .filter(|f| f.column_family_name == cf)
+            .map(|f| f.num_deletions)
+            .sum();
+        if left > 0 {
+            return Err(StoreError::Db {
+                dir: self.dir.clone(),
+                msg: format!("compaction of {cf} left {left} deletion marker(s); the purge is retried on the next open"),
+            });
+        }
         Ok(())
     }
 }

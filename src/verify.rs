@@ -255,6 +255,8 @@ pub struct Report {
     pub checkpoints: u64,
     /// Stored evidence copies re-hashed (`verify --evidence`).
     pub evidence_checked: u64,
+    /// Intake files `verify --evidence` could not re-hash: no stored copy.
+    pub evidence_missing: u64,
     /// Private fields committed to by the entries (`sd` digests).
     pub private_fields: u64,
     /// Of those, how many disclosures are present and match; the rest are
@@ -327,6 +329,7 @@ impl Report {
             "problems_omitted": self.problems_omitted,
             "checkpoints": self.checkpoints,
             "evidence_checked": self.evidence_checked,
+            "evidence_missing": self.evidence_missing,
             "private_fields": self.private_fields,
             "disclosures_present": self.disclosures_present,
             "erasures": self.erasures,
@@ -378,6 +381,9 @@ pub struct ChainVerifier<'a> {
     last_item: Option<String>,
     /// (target leaf, digest) of every erasure seen.
     erased: Vec<(Hash, Hash)>,
+    /// The `sd` digests of every entry seen that has private fields, by
+    /// leaf hash (what an erasure may name, SPEC §15).
+    private: std::collections::HashMap<Hash, Vec<Hash>>,
     /// A selection of records (partial bundle): no sequence, link or
     /// custody checks, which need every record.
     partial: bool,
@@ -438,8 +444,17 @@ impl<'a> ChainVerifier<'a> {
             lookup: None,
             last_item: None,
             erased: Vec::new(),
+            private: std::collections::HashMap::new(),
             partial: false,
         }
+    }
+
+    /// A verifier for every record of ledger `ledger` (a full bundle):
+    /// each entry must carry that id.
+    pub fn for_ledger(alg: HashAlg, ledger: LedgerId) -> ChainVerifier<'a> {
+        let mut v = ChainVerifier::new(alg);
+        v.report.ledger = Some(ledger);
+        v
     }
 
     /// A verifier for a selection of records of ledger `ledger` (a partial
@@ -503,42 +518,10 @@ impl<'a> ChainVerifier<'a> {
         let root = self.frontier.root(self.alg);
         for w in ws {
             self.report.checkpoints += 1;
+            if !self.authenticate(&w) {
+                continue;
+            }
             let cp = &w.checkpoint;
-            if Some(cp.origin.ledger) != self.report.ledger || cp.origin.alg != self.alg {
-                self.checkpoint_problem(
-                    Code::BadCheckpoint,
-                    format!(
-                        "{} at size {size} is for {}, not this ledger",
-                        w.label,
-                        cp.origin.line()
-                    ),
-                );
-                continue;
-            }
-            let keys = if w.trust.is_empty() {
-                self.members
-                    .iter()
-                    .filter(|m| m.role == Role::Authority && m.revoked.is_none())
-                    .map(|m| cp.origin.log_key(m.key))
-                    .collect()
-            } else {
-                w.trust.clone()
-            };
-            if let Err(e) = note::verify(&w.note, &keys) {
-                self.checkpoint_problem(
-                    Code::BadCheckpoint,
-                    format!(
-                        "{} at size {size} is not validly signed by {}: {e}",
-                        w.label,
-                        if w.trust.is_empty() {
-                            "an authority of this ledger"
-                        } else {
-                            "a trusted key"
-                        }
-                    ),
-                );
-                continue;
-            }
             if cp.head.root != root {
                 self.checkpoint_problem(
                     Code::CheckpointMismatch,
@@ -549,6 +532,53 @@ impl<'a> ChainVerifier<'a> {
                 );
             }
         }
+    }
+
+    /// Whether a watched checkpoint is for this ledger and signed by a key
+    /// it may be believed from: a `--trust` key, or else an authority of
+    /// this ledger active now (at its size, or at the ledger's end for a
+    /// checkpoint beyond it). Reports `BAD_CHECKPOINT` when it is not, so
+    /// that a forged or unsigned checkpoint is never taken as evidence of
+    /// tampering (SPEC §9, §10.3).
+    fn authenticate(&mut self, w: &Watched) -> bool {
+        let cp = &w.checkpoint;
+        let size = cp.head.size.0;
+        if Some(cp.origin.ledger) != self.report.ledger || cp.origin.alg != self.alg {
+            self.checkpoint_problem(
+                Code::BadCheckpoint,
+                format!(
+                    "{} at size {size} is for {}, not this ledger",
+                    w.label,
+                    cp.origin.line()
+                ),
+            );
+            return false;
+        }
+        let keys = if w.trust.is_empty() {
+            self.members
+                .iter()
+                .filter(|m| m.role == Role::Authority && m.revoked.is_none())
+                .map(|m| cp.origin.log_key(m.key))
+                .collect()
+        } else {
+            w.trust.clone()
+        };
+        if let Err(e) = note::verify(&w.note, &keys) {
+            self.checkpoint_problem(
+                Code::BadCheckpoint,
+                format!(
+                    "{} at size {size} is not validly signed by {}: {e}",
+                    w.label,
+                    if w.trust.is_empty() {
+                        "an authority of this ledger"
+                    } else {
+                        "a trusted key"
+                    }
+                ),
+            );
+            return false;
+        }
+        true
     }
 
     fn problem(&mut self, code: Code, seq: u64, message: String) {
@@ -578,7 +608,8 @@ impl<'a> ChainVerifier<'a> {
             };
             self.problem(Code::SeqGap, pos, msg);
         }
-        self.expected = pos + 1;
+        // A hostile bundle may carry seq u64::MAX: no overflow, the gap is reported.
+        self.expected = pos.saturating_add(1);
         self.report.entries += 1;
         let leaf = p.leaf;
         let created = self.frontier.append(self.alg, leaf);
@@ -679,6 +710,7 @@ impl<'a> ChainVerifier<'a> {
                 .collect(),
             None => Vec::new(),
         };
+        let refs_ok = bad_refs.is_empty();
         for h in bad_refs {
             valid = false;
             self.problem(
@@ -686,6 +718,10 @@ impl<'a> ChainVerifier<'a> {
                 pos,
                 format!("refers to {}, which is not an earlier entry", short(&h)),
             );
+        }
+        if let Some(why) = refs_ok.then(|| self.bad_erasure(&entry.body)).flatten() {
+            valid = false;
+            self.problem(Code::BadReference, pos, why);
         }
         self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
         self.report.private_fields += entry.sd.len() as u64;
@@ -737,6 +773,34 @@ impl<'a> ChainVerifier<'a> {
                 self.erased.push((d.target, d.digest));
             }
         }
+        if !entry.sd.is_empty() {
+            self.private.insert(*leaf, entry.sd);
+        }
+    }
+
+    /// Why an erasure is invalid (SPEC §15): its digest is not in its
+    /// target's `sd`, or that private field was already erased. A target
+    /// that is not an earlier entry is a reference problem reported with
+    /// the others; in a partial bundle an absent target is not judged.
+    fn bad_erasure(&self, body: &Body) -> Option<String> {
+        let Body::Domain(crate::kinds::Domain::DisclosureErased(d)) = body else {
+            return None;
+        };
+        let digest = short(&d.digest);
+        match self.private.get(&d.target) {
+            Some(sd) if !sd.contains(&d.digest) => Some(format!(
+                "erases private field {digest}, which entry {} does not have",
+                short(&d.target)
+            )),
+            None if self.lookup.as_ref().is_some_and(|f| f(&d.target).is_some()) => Some(format!(
+                "erases private field {digest} of entry {}, which has no private fields",
+                short(&d.target)
+            )),
+            _ if self.erased.contains(&(d.target, d.digest)) => {
+                Some(format!("erases private field {digest} a second time"))
+            }
+            _ => None,
+        }
     }
 
     fn entry_error(&mut self, pos: u64, what: &str, e: &EntryError) {
@@ -779,21 +843,23 @@ impl<'a> ChainVerifier<'a> {
         let entries = self.frontier.size().0;
         for (size, ws) in std::mem::take(&mut self.watch) {
             for w in ws {
-                let (code, msg) = if size == 0 {
-                    (
-                        Code::BadCheckpoint,
-                        format!("{} is of the empty tree", w.label),
-                    )
-                } else {
-                    (
-                        Code::Truncated,
-                        format!(
-                            "{} covers {size} entries but the ledger holds {entries}: entries were removed (truncation or rollback)",
-                            w.label
-                        ),
-                    )
-                };
-                self.report.add(code, None, "checkpoint", msg);
+                if size == 0 {
+                    let msg = format!("{} is of the empty tree", w.label);
+                    self.report
+                        .add(Code::BadCheckpoint, None, "checkpoint", msg);
+                    continue;
+                }
+                // Believed only once authenticated: an unsigned or forged
+                // checkpoint claiming a larger size is BAD_CHECKPOINT, not
+                // evidence that entries were removed.
+                if !self.authenticate(&w) {
+                    continue;
+                }
+                let msg = format!(
+                    "{} covers {size} entries but the ledger holds {entries}: entries were removed (truncation or rollback)",
+                    w.label
+                );
+                self.report.add(Code::Truncated, None, "checkpoint", msg);
             }
         }
         self.report.root = Some(self.frontier.root(self.alg));
@@ -973,6 +1039,19 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
                 true
             }
             b"ledger" | b"hash" | b"head" => true,
+            // An erasure whose purge is not finished yet (SPEC §8, §15):
+            // finished by the next writable open.
+            b"purge/pending" => {
+                if !matches!(crate::codec::decode(&val), Ok(crate::codec::Value::Uint(_))) {
+                    report.add(
+                        Code::MetaMismatch,
+                        None,
+                        "meta",
+                        "pending purge row is unreadable".into(),
+                    );
+                }
+                true
+            }
             b"config/checkpoint_every" => {
                 if !matches!(crate::codec::decode(&val), Ok(crate::codec::Value::Uint(n)) if n > 0)
                 {
@@ -1224,7 +1303,8 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
         for st in custody.iter() {
             for (name, (b3, sha)) in &st.files {
                 match crate::evidence::check_blob(dir, b3) {
-                    Ok(None) => {}
+                    // Said, not silently skipped: the file was not re-hashed.
+                    Ok(None) => report.evidence_missing += 1,
                     Ok(Some(d)) => {
                         report.evidence_checked += 1;
                         if d.blake3 != *b3 || d.sha256 != *sha {

@@ -176,11 +176,24 @@ impl Witness {
         reason: &str,
         now: u64,
     ) -> Result<PathBuf, WitnessError> {
-        let d = self
-            .dir
-            .join("evidence")
-            .join(format!("{}-{now}", origin.replace('/', "_")));
-        fs::create_dir_all(&d).map_err(io(&d))?;
+        // A new directory for every refusal: evidence is never overwritten,
+        // not even by a second refusal in the same second.
+        let base = format!("{}-{now}", origin.replace('/', "_"));
+        let parent = self.dir.join("evidence");
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let mut n = 0u32;
+        let d = loop {
+            let d = parent.join(if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            });
+            match fs::create_dir(&d) {
+                Ok(()) => break d,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
+                Err(e) => return Err(io(&d)(e)),
+            }
+        };
         write_atomic(&d.join("held.checkpoint"), old)?;
         write_atomic(&d.join("offered.checkpoint"), new)?;
         write_atomic(
@@ -211,6 +224,18 @@ impl Witness {
                 self.key
             )));
         }
+        // One cosigner at a time per state directory: two concurrent runs
+        // would each compare against the same held checkpoint and could
+        // cosign two different extensions of it (a split view). The lock
+        // is released by the OS when the process ends, even by kill -9.
+        let lock_path = self.dir.join("witness.lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        lock.lock().map_err(io(&lock_path))?;
         let vc = checkpoint::verify(checkpoint_bytes, std::slice::from_ref(log_key), &[], 0)?;
         let cp = vc.checkpoint().clone();
         let origin = cp.origin.line();

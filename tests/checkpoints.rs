@@ -257,7 +257,11 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
         1,
     )
     .unwrap();
-    assert_eq!(l.add_cosignatures(&c.note).unwrap(), 1);
+    assert_eq!(
+        l.add_cosignatures(&c.note, std::slice::from_ref(&wkey))
+            .unwrap(),
+        1
+    );
 
     // Growth with a valid consistency proof: cosigned.
     l.append_at(
@@ -280,13 +284,19 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
     assert_eq!(c.previous, Some(TreeSize(5)));
 
     // Rollback: offering the size-5 checkpoint again is refused with evidence.
-    match w.cosign(&wsigner, &lk, &cp5, None, 1_003) {
-        Err(WitnessError::Inconsistent { reason, evidence }) => {
-            assert!(reason.contains("rollback"), "{reason}");
-            assert!(evidence.join("held.checkpoint").is_file());
-            assert!(evidence.join("offered.checkpoint").is_file());
+    let mut seen = Vec::new();
+    // Twice in the same second: each refusal keeps its own evidence.
+    for _ in 0..2 {
+        match w.cosign(&wsigner, &lk, &cp5, None, 1_003) {
+            Err(WitnessError::Inconsistent { reason, evidence }) => {
+                assert!(reason.contains("rollback"), "{reason}");
+                assert!(evidence.join("held.checkpoint").is_file());
+                assert!(evidence.join("offered.checkpoint").is_file());
+                assert!(!seen.contains(&evidence), "evidence overwritten");
+                seen.push(evidence);
+            }
+            other => panic!("expected refusal, got {other:?}"),
         }
-        other => panic!("expected refusal, got {other:?}"),
     }
 
     // A rewritten ledger of the same id: its checkpoint at 8 with its own
@@ -445,4 +455,126 @@ fn automatic_checkpoints() {
     let r = caselog::verify_store(l.store()).unwrap();
     assert!(r.is_ok(), "{:#?}", r.problems);
     let _ = l.checkpoint_every();
+}
+
+/// Defect: an unsigned or forged checkpoint claiming size 999 made `verify
+/// --against` report TRUNCATED ("entries were removed") on an intact
+/// ledger. A checkpoint is authenticated before it is believed: a bad one
+/// is BAD_CHECKPOINT and never a tampering finding (SPEC §9.2).
+#[test]
+fn verify_against_believes_only_authenticated_checkpoints() {
+    use caselog::checkpoint::Origin;
+    use caselog::merkle::TreeHead;
+    let t = tempfile::tempdir().unwrap();
+    let l = common::build_small(&t.path().join("l"), HashAlg::Blake3);
+    let claim = |origin: Origin, size: u64| Checkpoint {
+        origin,
+        head: TreeHead {
+            size: TreeSize(size),
+            root: caselog::Hash([1; 32]),
+        },
+    };
+    let check = |bytes: Vec<u8>, trust: Vec<VerifierKey>| {
+        let opts = VerifyOptions {
+            against: vec![External {
+                label: "given".into(),
+                bytes,
+                trust,
+            }],
+            ..VerifyOptions::default()
+        };
+        verify_store_with(l.store(), &opts).unwrap()
+    };
+    let body = claim(l.origin(), 999).body();
+    // Unsigned: a signature line by nobody in particular.
+    let unsigned = format!("{body}\n\u{2014} nobody AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n").into_bytes();
+    // Signed by an outsider under this ledger's origin.
+    let forged = claim(l.origin(), 999)
+        .sign(&common::outsider())
+        .to_text()
+        .into_bytes();
+    // Signed by the authority, but for another ledger.
+    let other = Origin {
+        ledger: caselog::LedgerId([9; 16]),
+        ..l.origin()
+    };
+    let elsewhere = claim(other, 999)
+        .sign(&common::authority())
+        .to_text()
+        .into_bytes();
+    for (what, bytes, trust) in [
+        ("unsigned", unsigned, vec![]),
+        ("forged", forged.clone(), vec![]),
+        ("forged, trusted key given", forged, vec![log_key(&l)]),
+        ("another ledger", elsewhere, vec![]),
+    ] {
+        let r = check(bytes, trust);
+        assert!(
+            r.has(Code::BadCheckpoint, None),
+            "{what}: {:#?}",
+            r.problems
+        );
+        assert!(!r.has(Code::Truncated, None), "{what}: believed a forgery");
+        assert!(!r.has(Code::CheckpointMismatch, None), "{what}");
+    }
+    // The authority's own checkpoint of size 999 is believed: TRUNCATED.
+    let genuine = claim(l.origin(), 999)
+        .sign(&common::authority())
+        .to_text()
+        .into_bytes();
+    let r = check(genuine, vec![]);
+    assert!(r.has(Code::Truncated, None), "{:#?}", r.problems);
+    assert!(!r.has(Code::BadCheckpoint, None));
+}
+
+/// Defect: `checkpoint add-cosignature` stored unchecked lines, so a forged
+/// line with a witness's (public) name and key id blocked the genuine
+/// cosignature forever. Only verifying lines are stored, and a stored line
+/// that does not verify gives way to the genuine one.
+#[test]
+fn add_cosignature_stores_only_verifying_lines() {
+    use caselog::ledger::LedgerError;
+    let t = tempfile::tempdir().unwrap();
+    let mut l = common::build_small(&t.path().join("l"), HashAlg::Blake3);
+    let wsigner = caselog::keys::Signer::from_seed("Witness (test)", &[0x0d; 32]);
+    let name = "witness.example/w";
+    let wkey = VerifierKey::new(name, TYPE_COSIGNATURE, wsigner.public()).unwrap();
+    let stored = l.checkpoint(&common::authority()).unwrap();
+    let genuine = note::cosign(&stored.text, name, &wsigner, 1_000).unwrap();
+    let mut forged_line = genuine.clone();
+    forged_line.sig[20] ^= 1;
+    let with = |g: note::NoteSig| {
+        let mut n = stored.clone();
+        n.add_sig(g);
+        n
+    };
+    // A forged line is refused, by name, with or without the witness key.
+    for keys in [vec![], vec![wkey.clone()]] {
+        let e = l
+            .add_cosignatures(&with(forged_line.clone()), &keys)
+            .unwrap_err();
+        assert!(
+            matches!(&e, LedgerError::UnverifiedSignatures { names } if names == &[name.to_owned()]),
+            "{e}"
+        );
+    }
+    // The genuine line needs the key that checks it.
+    assert!(l.add_cosignatures(&with(genuine.clone()), &[]).is_err());
+    // A forged line already stored (by an older version) gives way.
+    let mut n = stored.clone();
+    n.add_sig(forged_line.clone());
+    let mut b = caselog::store::Batch::new();
+    b.put(
+        caselog::store::CF_CHECKPOINTS,
+        TreeSize(7).0.to_be_bytes().to_vec(),
+        n.to_text().into_bytes(),
+    );
+    l.store().commit(b).unwrap();
+    assert_eq!(
+        l.add_cosignatures(&with(genuine), std::slice::from_ref(&wkey))
+            .unwrap(),
+        1
+    );
+    let bytes = l.stored_checkpoint(TreeSize(7)).unwrap().unwrap();
+    checkpoint::verify(&bytes, &[log_key(&l)], &[wkey], 1).unwrap();
 }

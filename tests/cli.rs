@@ -747,11 +747,21 @@ fn checkpoint_prove_witness_verify_proof() {
         line.starts_with("\u{2014} counsel.example/witness "),
         "{line}"
     );
+    // Without the witness's key the line cannot be checked: refused, exit 2.
+    e.cmd()
+        .args(["checkpoint", "add-cosignature"])
+        .arg(e.p("cp3.cosigned"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "refused, nothing stored: signature line(s) by counsel.example/witness do not verify",
+        ));
     assert_eq!(
         stdout_of(
             e.cmd()
                 .args(["checkpoint", "add-cosignature"])
                 .arg(e.p("cp3.cosigned"))
+                .args(["--witness", &wvkey])
         ),
         "1 new signature line(s) added\n"
     );
@@ -1249,15 +1259,42 @@ fn export_bundle_and_verify_offline() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("BAD_SIGNATURE"));
-    // Garbage: exit 1 with one line, not a panic.
+    // Garbage: not a bundle at all, bad input (SPEC §14.1): exit 2 with
+    // one line naming the code, not a panic; with --json, the JSON report.
     std::fs::write(e.p("junk.bundle"), b"\xff\x00junk").unwrap();
     let err = verify("junk.bundle", &vkey)
         .assert()
-        .code(1)
+        .code(2)
         .get_output()
         .stderr
         .clone();
-    one_line(&err);
+    let msg = one_line(&err);
+    assert!(
+        msg.contains("is not a caselog bundle (NON_CANONICAL:"),
+        "{msg}"
+    );
+    let out = verify("junk.bundle", &vkey).arg("--json").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["verified"], false);
+    assert_eq!(j["problems"][0]["area"], "bundle");
+    // A checkpoint signature that fails: FAILED with BAD_CHECKPOINT, and
+    // --json still gives the JSON report (it used to print plain text).
+    let good = caselog::note::VerifierKey::parse(vkey.trim()).unwrap();
+    let other = caselog::note::VerifierKey::new(
+        &good.name,
+        caselog::note::TYPE_ED25519,
+        caselog::keys::Signer::from_seed("not the authority", &[9; 32]).public(),
+    )
+    .unwrap()
+    .to_string();
+    let out = verify("full.bundle", &other)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["problems"][0]["code"], "BAD_CHECKPOINT");
     // No --trust: usage error.
     let mut c = Command::cargo_bin("caselog").unwrap();
     c.arg("verify")
@@ -1642,4 +1679,64 @@ fn keys_are_0600_under_any_umask_and_no_output_leaks_a_secret() {
             "raw seed bytes in output"
         );
     }
+}
+
+/// Defect: an entry within 72 bytes of the 1 MiB limit was acknowledged and
+/// its record then failed to decode forever. Every append path checks the
+/// stored record, and private values, against the limit (SPEC §2).
+#[test]
+fn import_refuses_items_over_the_limit_and_writes_nothing() {
+    let e = Env::populated();
+    let before = e.verify_json();
+    let big = "x".repeat(1 << 20);
+    std::fs::write(
+        e.p("big.jsonl"),
+        format!("{{\"kind\":\"note\",\"body\":{{\"text\":\"ok\"}}}}\n{{\"kind\":\"note\",\"body\":{{\"text\":\"tip\"}},\"private\":{{\"caller\":\"{big}\"}}}}\n"),
+    )
+    .unwrap();
+    let err = e
+        .as_key("roe")
+        .args(["import"])
+        .arg(e.p("big.jsonl"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let msg = one_line(&err);
+    assert!(
+        msg.contains("line 2:")
+            && msg.contains("private field \"caller\"")
+            && msg.contains("over the 1048576-byte limit"),
+        "{msg}"
+    );
+    assert_eq!(e.verify_json(), before);
+}
+
+/// A passphrase file others can read is refused like a private key file
+/// (checked on the descriptor that is read); owner-only, it works.
+#[test]
+fn passphrase_file_must_be_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let e = Env::new();
+    std::fs::write(e.p("pass"), "correct horse\n").unwrap();
+    std::fs::set_permissions(e.p("pass"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let gen = |e: &Env| {
+        let mut c = e.cmd();
+        c.arg("--passphrase-file")
+            .arg(e.p("pass"))
+            .args(["key", "generate", "--name", "Det. Roe", "--out"])
+            .arg(e.p("k"));
+        c
+    };
+    let err = gen(&e).assert().code(2).get_output().stderr.clone();
+    let msg = one_line(&err);
+    assert!(
+        msg.contains("is readable by others (mode 644)") && msg.contains("chmod 600"),
+        "{msg}"
+    );
+    assert!(!e.p("k").exists());
+    std::fs::set_permissions(e.p("pass"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    gen(&e).assert().success();
+    assert!(e.p("k").exists());
 }

@@ -225,3 +225,63 @@ fn open_missing_ledger() {
         "{e}"
     );
 }
+
+/// Defect: `append` checked the entry against the 1 MiB item limit but
+/// stored `record = entry + signature`; an entry within 72 bytes of the
+/// limit was acknowledged and then failed `Record::decode` forever. Now
+/// the record is checked: refused, nothing written, the ledger verifies.
+#[test]
+fn an_entry_whose_record_would_exceed_the_limit_is_refused() {
+    use caselog::codec::MAX_ENCODED_LEN;
+    use caselog::kinds::{Correction, Domain};
+    use caselog::{Entry, Seq};
+    let t = tempfile::tempdir().unwrap();
+    let mut l = common::build_small(&t.path().join("l"), HashAlg::Blake3);
+    let target = l.hash_alg().leaf(&l.record_bytes(Seq(2)).unwrap().unwrap());
+    let body = |pad: usize| {
+        let mut set = std::collections::BTreeMap::new();
+        for i in 0..15 {
+            set.insert(format!("f{i:02}"), "y".repeat(65_536));
+        }
+        set.insert("last".into(), "z".repeat(pad));
+        caselog::Body::Domain(Domain::Correction(Correction {
+            target,
+            set,
+            reason: "size test".into(),
+        }))
+    };
+    // The entry as the ledger will encode it, to aim its size.
+    let size = |pad: usize| {
+        Entry {
+            ledger: l.id(),
+            seq: Seq(l.head().tree.size.0),
+            prev: l.head().last,
+            time: common::t(1000),
+            author: common::authority().public(),
+            body: body(pad),
+            sd: vec![],
+        }
+        .encode()
+        .len()
+    };
+    let base = size(0);
+    let pad = MAX_ENCODED_LEN - 40 - base;
+    assert!(size(pad) <= MAX_ENCODED_LEN && size(pad) + 72 > MAX_ENCODED_LEN);
+    let head = l.head().clone();
+    let err = l
+        .append_at(body(pad), &common::authority(), common::t(1000))
+        .unwrap_err();
+    assert!(
+        matches!(&err, caselog::LedgerError::TooLarge { what, .. } if what == "record"),
+        "{err}"
+    );
+    assert_eq!(l.head(), &head);
+    // Well inside the limit: accepted, and it reads back.
+    let (seq, _) = l
+        .append_at(body(pad - 200), &common::authority(), common::t(1000))
+        .unwrap();
+    let raw = l.record_bytes(seq).unwrap().unwrap();
+    assert!(raw.len() <= MAX_ENCODED_LEN);
+    let r = caselog::verify_store(l.store()).unwrap();
+    assert!(r.is_ok(), "{:#?}", r.problems);
+}

@@ -360,3 +360,89 @@ fn entry_and_checkpoint_signatures_are_domain_separated() {
     )
     .is_err());
 }
+
+/// The independent verifier (tools/verify-bundle) must give the verdict of
+/// `verify_strict` on every public Ed25519 vector (CCTV and Wycheproof):
+/// before, OpenSSL's verification accepted small-order R and A, so a
+/// checkpoint or entry "signed" by a weak pinned key passed (SPEC §4).
+#[test]
+fn python_verifier_signatures_agree_with_verify_strict() {
+    let mut cases: Vec<([u8; 32], Vec<u8>, [u8; 64])> = Vec::new();
+    let cctv: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("cctv-ed25519/ed25519vectors.json")).unwrap(),
+    )
+    .unwrap();
+    for t in cctv.as_array().unwrap() {
+        let key = hex::decode(t["key"].as_str().unwrap()).unwrap();
+        let sig = hex::decode(t["sig"].as_str().unwrap()).unwrap();
+        cases.push((
+            key.try_into().unwrap(),
+            t["msg"].as_str().unwrap().as_bytes().to_vec(),
+            sig.try_into().unwrap(),
+        ));
+    }
+    let wp: Value = serde_json::from_str(
+        &std::fs::read_to_string(testdata().join("wycheproof/ed25519_test.json")).unwrap(),
+    )
+    .unwrap();
+    for group in wp["testGroups"].as_array().unwrap() {
+        let pk = hex::decode(group["publicKey"]["pk"].as_str().unwrap()).unwrap();
+        for t in group["tests"].as_array().unwrap() {
+            let sig = hex::decode(t["sig"].as_str().unwrap()).unwrap();
+            if let Ok(sig) = <[u8; 64]>::try_from(sig.as_slice()) {
+                let msg = hex::decode(t["msg"].as_str().unwrap()).unwrap();
+                cases.push((pk.clone().try_into().unwrap(), msg, sig));
+            }
+        }
+    }
+    let t = tempfile::tempdir().unwrap();
+    let file = t.path().join("sigs.jsonl");
+    let mut lines = String::new();
+    for (k, m, s) in &cases {
+        lines.push_str(&format!(
+            "{{\"pub\":\"{}\",\"msg\":\"{}\",\"sig\":\"{}\"}}\n",
+            hex::encode(k),
+            hex::encode(m),
+            hex::encode(s)
+        ));
+    }
+    std::fs::write(&file, lines).unwrap();
+    let python = std::env::var_os("CASELOG_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/caselog/venv/bin/python")
+        });
+    let out = std::process::Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle"))
+        .arg("--check-signatures")
+        .arg(&file)
+        .output()
+        .expect("run tools/verify-bundle");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<bool> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l == "1")
+        .collect();
+    assert_eq!(verdicts.len(), cases.len());
+    let mut accepted = 0;
+    for ((k, m, s), py) in cases.iter().zip(&verdicts) {
+        let rust = caselog::sig::verify(k, m, s).is_ok();
+        assert_eq!(
+            rust,
+            *py,
+            "key {} sig {}: verify_strict {rust}, Python {py}",
+            hex::encode(k),
+            hex::encode(s)
+        );
+        accepted += usize::from(rust);
+    }
+    eprintln!(
+        "vectors: {} Ed25519 vectors, same verdict in both verifiers ({accepted} accepted)",
+        cases.len()
+    );
+}

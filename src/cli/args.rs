@@ -249,17 +249,21 @@ pub enum Command {
     /// deleted from the ledger's files; a `disclosure.erased` entry records
     /// the digest, reason and authority (authority role only).
     #[command(
-        after_help = "Example:\n  caselog erase 5 --field members/017 --reason \"court order\" --authority \"Order 2009-CV-0042\""
+        after_help = "If the command is interrupted after the erasure is recorded, the value is purged from the files on the next command that writes, or now with `caselog erase --resume`.\n\nExample:\n  caselog erase 5 --field members/017 --reason \"court order\" --authority \"Order 2009-CV-0042\"\n  caselog erase --resume"
     )]
     Erase {
         /// The entry: seq or leaf hash.
-        entry: String,
+        #[arg(required_unless_present = "resume")]
+        entry: Option<String>,
         /// The private field's path.
-        #[arg(long)]
-        field: String,
+        #[arg(long, required_unless_present = "resume")]
+        field: Option<String>,
         /// Why.
-        #[arg(long)]
-        reason: String,
+        #[arg(long, required_unless_present = "resume")]
+        reason: Option<String>,
+        /// Finish the purge of an interrupted erasure (no new entry).
+        #[arg(long, conflicts_with_all = ["entry", "field", "reason", "authority"])]
+        resume: bool,
         /// Legal authority (court order number...).
         #[arg(long)]
         authority: Option<String>,
@@ -676,9 +680,16 @@ pub enum CheckpointCommand {
         size: Option<u64>,
     },
     /// Merge cosignature lines from a cosigned checkpoint file into the stored one.
+    #[command(
+        after_help = "Every new line must verify under a --witness key or the log key of an authority active at the checkpoint's size; otherwise nothing is stored.\n\nExample:\n  caselog checkpoint add-cosignature cosigned.checkpoint --witness \"$(cat witness.vkey)\""
+    )]
     AddCosignature {
         /// Checkpoint file with the witness's cosignature line(s).
         file: PathBuf,
+        /// Verifier key of a witness whose cosignature lines may be stored
+        /// (name+id+key as `caselog witness init` prints it, or a file).
+        #[arg(long = "witness", value_name = "VKEY")]
+        witness: Vec<String>,
     },
 }
 

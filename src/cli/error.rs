@@ -143,6 +143,22 @@ impl From<LedgerError> for CliError {
                 CliError::input(format!("refused, nothing written: {m}"), "refer to an earlier entry")
             }
             LedgerError::NotFound(m) => CliError::input(m, "see `caselog log`"),
+            LedgerError::UnverifiedSignatures { .. } => CliError::input(
+                format!("refused, nothing stored: {e}"),
+                "pin each witness with --witness VKEY (its verifier key), or ask for a fresh cosignature",
+            ),
+            LedgerError::TooManySignatures { .. } => CliError::input(
+                format!("refused, nothing stored: {e}"),
+                "keep the cosignatures of the witnesses you rely on",
+            ),
+            LedgerError::TooLarge { .. } => CliError::input(
+                format!("refused, nothing written: {e}"),
+                "shorten the text, or take large content in as evidence (`caselog evidence add --copy`)",
+            ),
+            LedgerError::Disclosure(d) => CliError::input(
+                format!("refused, nothing written: {d}"),
+                "use FIELD=VALUE with a field name of 1-128 bytes and no control characters",
+            ),
             LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
             _ => CliError::storage(e.to_string(), None),
         }

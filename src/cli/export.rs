@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use caselog::bundle::{self, Bundle, Selection};
+use caselog::bundle::{self, Selection};
 use caselog::disclosure::Reveal;
 use caselog::note::VerifierKey;
 use caselog::Ledger;
@@ -34,7 +34,8 @@ pub(super) enum ExportCmd {
         checkpoint: Option<Vec<u8>>,
     },
     VerifyBundle {
-        bundle: Box<Bundle>,
+        file: PathBuf,
+        bytes: Vec<u8>,
         trust: Vec<VerifierKey>,
         witnesses: Vec<VerifierKey>,
         quorum: usize,
@@ -218,13 +219,9 @@ pub(super) fn validate_verify(
             "check the path",
         )
     })?;
-    let b = Bundle::decode(&bytes).map_err(|e| CliError {
-        code: 1,
-        msg: format!("{}: {e}", file.display()),
-        hint: Some("the file is not an intact caselog bundle".into()),
-    })?;
     Ok(ExportCmd::VerifyBundle {
-        bundle: Box::new(b),
+        file: file.to_owned(),
+        bytes,
         trust: parse_vkeys(trust, "--trust key")?,
         witnesses,
         quorum,
@@ -243,7 +240,7 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
         } => {
             let l = Ledger::open(&dir, false)?;
             if format != ExportFormat::Case {
-                let mut f = create_new(&path)?;
+                let mut f = create_new(&path, &reveal)?;
                 let n = match format {
                     ExportFormat::Timesketch => {
                         caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
@@ -263,7 +260,7 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             let rows = caselog::export::timeline_rows(&l, &filter)?;
             let bytes =
                 serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?).expect("json");
-            write_new(&path, &bytes)?;
+            write_new(&path, &bytes, &reveal)?;
             out(&format!(
                 "wrote {} ({} rows, {} bytes); {}\n",
                 path.display(),
@@ -281,7 +278,7 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
         } => {
             let l = Ledger::open(&dir, false)?;
             let html = caselog::report::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
-            write_new(&path, html.as_bytes())?;
+            write_new(&path, html.as_bytes(), &reveal)?;
             out(&format!(
                 "wrote {} ({} bytes); {}\n",
                 path.display(),
@@ -305,7 +302,7 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
                     )
                 })?,
             };
-            let mut f = create_new(&path)?;
+            let mut f = create_new(&path, &sel.reveal)?;
             let w = bundle::write(&l, &cp, &sel, &mut f).map_err(|e| match e {
                 bundle::BundleError::Io(_) => CliError::storage(e.to_string(), None),
                 _ => CliError::input(e.to_string(), "check --checkpoint"),
@@ -321,55 +318,75 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             ))?;
         }
         ExportCmd::VerifyBundle {
-            bundle: b,
+            file,
+            bytes,
             trust,
             witnesses,
             quorum,
             json,
         } => {
-            let (report, vc) = match bundle::verify(&b, &trust, &witnesses, quorum) {
-                Ok(x) => x,
-                Err(e) => {
-                    out(&format!("FAILED: {e}\n"))?;
-                    return Ok(1);
-                }
-            };
-            let partial_note = if b.full {
-                None
-            } else {
-                Some("partial bundle: each included entry is proven to be in the checkpointed ledger, and authors are checked against the membership records included; it does not prove that no other entries (including revocations) exist between the included ones")
-            };
-            if json {
-                let mut v = report.to_json();
-                v["bundle"] = serde_json::json!({
-                    "full": b.full,
-                    "checkpoint_size": vc.checkpoint().head.size.0,
-                    "witnesses": vc.witnesses().iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t})).collect::<Vec<_>>(),
-                    "limits": partial_note,
-                });
-                out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
-            } else {
-                let mut s = render::report_text_with(
-                    &report,
-                    if b.full {
-                        "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and custody recompute, and the records give the root of the checkpoint signed by the pinned log key"
-                    } else {
-                        "VERIFIED: every included record decodes canonically, its signature verifies, its author was an enrolled member with the right role, and its inclusion path leads to the root of the checkpoint signed by the pinned log key"
-                    },
-                );
-                for (k, t) in vc.witnesses() {
-                    s.push_str(&format!("witness {} cosigned at unix time {t}\n", k.name));
-                }
-                if let Some(n) = partial_note {
-                    s.push_str(n);
-                    s.push('\n');
-                }
-                out(&s)?;
+            let v = bundle::verify_bytes(&bytes, &trust, &witnesses, quorum);
+            drop(bytes);
+            // SPEC §14.1: not a bundle at all is bad input: one line on
+            // stderr (the JSON report with --json), exit 2.
+            if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {
+                return Err(CliError::input(
+                    format!(
+                        "{} is not a caselog bundle ({}: {})",
+                        file.display(),
+                        p.code,
+                        p.message
+                    ),
+                    "give the file `caselog export bundle` wrote, complete and unaltered",
+                ));
             }
-            return Ok(if report.is_ok() { 0 } else { 1 });
+            out(&render_bundle_verdict(&v, json))?;
+            // SPEC §14.1: a file that is not a bundle is bad input (2).
+            return Ok(if v.not_a_bundle {
+                EXIT_INPUT
+            } else if v.report.is_ok() {
+                0
+            } else {
+                1
+            });
         }
     }
     Ok(0)
+}
+
+const PARTIAL_NOTE: &str = "partial bundle: each included entry is proven to be in the checkpointed ledger, and authors are checked against the membership records included; it does not prove that no other entries (including revocations) exist between the included ones, and custody, references and the chain's links and order are not checked (they need every entry: verify a full bundle for them)";
+
+/// The verdict on a bundle as text or as the JSON report (always JSON with
+/// `--json`, whatever went wrong).
+fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
+    let partial_note = (v.full == Some(false)).then_some(PARTIAL_NOTE);
+    let witnesses = v.checkpoint.as_ref().map_or(&[][..], |c| c.witnesses());
+    if json {
+        let mut j = v.report.to_json();
+        j["bundle"] = serde_json::json!({
+            "full": v.full,
+            "checkpoint_size": v.checkpoint.as_ref().map(|c| c.checkpoint().head.size.0),
+            "witnesses": witnesses.iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t})).collect::<Vec<_>>(),
+            "limits": partial_note,
+        });
+        return serde_json::to_string_pretty(&j).expect("json") + "\n";
+    }
+    let mut s = render::report_text_with(
+        &v.report,
+        if v.full == Some(true) {
+            "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and custody recompute, and the records give the root of the checkpoint signed by the pinned log key"
+        } else {
+            "VERIFIED: every included record decodes canonically, its signature verifies, its author was an enrolled member with the right role, and its inclusion path leads to the root of the checkpoint signed by the pinned log key"
+        },
+    );
+    for (k, t) in witnesses {
+        s.push_str(&format!("witness {} cosigned at unix time {t}\n", k.name));
+    }
+    if let Some(n) = partial_note {
+        s.push_str(n);
+        s.push('\n');
+    }
+    s
 }
 
 fn privacy_note(r: &Reveal) -> &'static str {
@@ -381,8 +398,15 @@ fn privacy_note(r: &Reveal) -> &'static str {
 
 /// Start an output file that appears under `path` only when complete
 /// (`caselog::newfile`); refuses an existing `path`.
-fn create_new(path: &Path) -> Result<caselog::newfile::NewFile, CliError> {
-    caselog::newfile::NewFile::create(path, 0o644).map_err(|e| CliError {
+fn create_new(path: &Path, reveal: &Reveal) -> Result<caselog::newfile::NewFile, CliError> {
+    // An output holding revealed private values is personal data: owner
+    // only. Redacted outputs are meant to be shared.
+    let mode = if *reveal == Reveal::None {
+        0o644
+    } else {
+        0o600
+    };
+    caselog::newfile::NewFile::create(path, mode).map_err(|e| CliError {
         code: if e.kind() == std::io::ErrorKind::AlreadyExists {
             EXIT_INPUT
         } else {
@@ -404,9 +428,9 @@ fn finish(f: caselog::newfile::NewFile, path: &Path) -> Result<u64, CliError> {
     Ok(std::fs::metadata(path).map_err(storage)?.len())
 }
 
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+fn write_new(path: &Path, bytes: &[u8], reveal: &Reveal) -> Result<(), CliError> {
     use std::io::Write as _;
-    let mut f = create_new(path)?;
+    let mut f = create_new(path, reveal)?;
     f.write_all(bytes)
         .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
     finish(f, path).map(|_| ())

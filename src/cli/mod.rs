@@ -110,6 +110,9 @@ enum Checked {
         json: bool,
         reveal: bool,
     },
+    EraseResume {
+        dir: PathBuf,
+    },
     Erase {
         dir: PathBuf,
         signer: Signer,
@@ -139,6 +142,7 @@ enum Checked {
     CheckpointAddCosig {
         dir: PathBuf,
         note: Note,
+        witnesses: Vec<VerifierKey>,
     },
     LogKey {
         dir: PathBuf,
@@ -482,11 +486,15 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 skip: *skip,
             })
         }
+        Command::Erase { resume: true, .. } => Checked::EraseResume {
+            dir: need_ledger_dir(&cli.ledger)?,
+        },
         Command::Erase {
-            entry,
-            field,
-            reason,
+            entry: Some(entry),
+            field: Some(field),
+            reason: Some(reason),
             authority,
+            resume: false,
         } => {
             if !caselog::disclosure::valid_path(field) {
                 return Err(CliError::input(
@@ -505,6 +513,12 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 dir: need_ledger_dir(&cli.ledger)?,
                 signer: load_signer(&cli)?,
             }
+        }
+        Command::Erase { .. } => {
+            return Err(CliError::input(
+                "erase needs ENTRY, --field and --reason (or --resume)",
+                "see `caselog erase --help`",
+            ))
         }
         Command::Show { id, json, reveal } => {
             let id = if let Ok(n) = id.parse::<u64>() {
@@ -580,14 +594,19 @@ fn validate(cli: Cli) -> Result<Checked, CliError> {
                 Some(CheckpointCommand::Show { size }) => {
                     Checked::CheckpointShow { dir, size: *size }
                 }
-                Some(CheckpointCommand::AddCosignature { file }) => {
+                Some(CheckpointCommand::AddCosignature { file, witness }) => {
                     let note = Note::parse(&read_input(file, "checkpoint")?).map_err(|e| {
                         CliError::input(
                             format!("{}: {e}", file.display()),
                             "give the cosigned checkpoint the witness returned",
                         )
                     })?;
-                    Checked::CheckpointAddCosig { dir, note }
+                    let witnesses = parse_vkeys(witness, "--witness key")?;
+                    Checked::CheckpointAddCosig {
+                        dir,
+                        note,
+                        witnesses,
+                    }
                 }
             }
         }
@@ -848,6 +867,13 @@ fn run(cmd: Checked) -> Result<u8, CliError> {
             let (seq, leaf) = l.append_private(Body::Note(NoteBody { text }), &signer, private)?;
             out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
             checkpoint_notice(&l);
+        }
+        Checked::EraseResume { dir } => {
+            let l = Ledger::open(&dir, true)?;
+            out(&match l.resumed_purge() {
+                Some(seq) => format!("the purge of the erasure at seq {seq} is finished: the value is gone from the ledger's files\n"),
+                None => "no erasure was waiting for its purge; nothing to do\n".into(),
+            })?;
         }
         Checked::Erase {
             dir,

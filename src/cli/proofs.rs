@@ -128,32 +128,49 @@ pub(super) fn run(cmd: Checked) -> Result<u8, CliError> {
             })?;
             out(&String::from_utf8_lossy(&b))?;
         }
-        Checked::CheckpointAddCosig { dir, note } => {
+        Checked::CheckpointAddCosig {
+            dir,
+            note,
+            witnesses,
+        } => {
             let mut l = Ledger::open(&dir, true)?;
-            let n = l.add_cosignatures(&note).map_err(ledger_err)?;
+            let n = l.add_cosignatures(&note, &witnesses).map_err(ledger_err)?;
             out(&format!("{n} new signature line(s) added\n"))?;
         }
         Checked::LogKey { dir, key } => {
             let l = Ledger::open(&dir, false)?;
-            let keys = match key {
-                Some(k) => {
-                    let is_auth = l
-                        .members()
-                        .get(&k)
-                        .is_some_and(|m| m.role == caselog::Role::Authority);
-                    if !is_auth {
-                        return Err(CliError::input(
-                            format!("key {} is not an authority of this ledger", k.short()),
-                            "give an authority's key, or --all",
-                        ));
-                    }
-                    vec![l.origin().log_key(k)]
-                }
-                None => l.authority_log_keys(),
-            };
+            let authorities: Vec<&caselog::policy::Member> = l
+                .members()
+                .iter()
+                .filter(|m| m.role == caselog::Role::Authority)
+                .filter(|m| key.is_none_or(|k| m.key == k))
+                .collect();
+            if let (Some(k), true) = (key, authorities.is_empty()) {
+                return Err(CliError::input(
+                    format!("key {} is not an authority of this ledger", k.short()),
+                    "give an authority's key, or --all",
+                ));
+            }
+            // Active keys as bare lines (what --trust takes); a revoked key
+            // is marked wherever it is printed: a comment line with --all,
+            // a warning on stderr for --key.
             let mut s = String::new();
-            for k in keys {
-                s.push_str(&format!("{k}\n"));
+            for m in authorities {
+                let k = l.origin().log_key(m.key);
+                match (m.revoked, key.is_some()) {
+                    (None, _) => s.push_str(&format!("{k}\n")),
+                    (Some(r), true) => {
+                        eprintln!(
+                            "caselog: note: '{}' was revoked at seq {}; checkpoints of a larger size signed by this key are refused",
+                            m.name, r.0
+                        );
+                        s.push_str(&format!("{k}\n"));
+                    }
+                    (Some(r), false) => s.push_str(&format!(
+                        "# REVOKED at seq {} ('{}'), valid only for checkpoints of size {} or less: {k}\n",
+                        r.0, m.name, r.0
+                    )),
+                }
             }
             out(&s)?;
         }

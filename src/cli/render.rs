@@ -222,6 +222,12 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
             r.private_fields, r.disclosures_present, r.erasures
         ));
     }
+    if r.evidence_missing > 0 {
+        s.push_str(&format!(
+            "evidence {} file(s) not re-hashed: the blob store holds no copy (taken in without --copy, or removed)\n",
+            r.evidence_missing
+        ));
+    }
     if r.is_ok() {
         s.push_str(verified);
         s.push_str(if r.checkpoints > 0 {

@@ -15,12 +15,7 @@ pub const ENV_PASSPHRASE: &str = "CASELOG_PASSPHRASE";
 /// A passphrase from the file or the environment, if either is given.
 pub fn from_file_or_env(file: Option<&Path>) -> Result<Option<Zeroizing<String>>, CliError> {
     if let Some(f) = file {
-        let s = Zeroizing::new(std::fs::read_to_string(f).map_err(|e| {
-            CliError::input(
-                format!("cannot read passphrase file {}: {e}", f.display()),
-                "check the --passphrase-file path",
-            )
-        })?);
+        let s = read_passphrase_file(f)?;
         // One trailing newline is not part of the passphrase.
         let trimmed = s.strip_suffix('\n').unwrap_or(&s);
         let trimmed = trimmed.strip_suffix('\r').unwrap_or(trimmed);
@@ -30,6 +25,51 @@ pub fn from_file_or_env(file: Option<&Path>) -> Result<Option<Zeroizing<String>>
         return Ok(Some(Zeroizing::new(v)));
     }
     Ok(None)
+}
+
+/// Longest passphrase file read.
+const MAX_PASSPHRASE_FILE: u64 = 64 * 1024;
+
+/// Read a passphrase file: owner-only (like a private key), checked on the
+/// descriptor that is read, into a buffer sized up front and zeroized.
+fn read_passphrase_file(f: &Path) -> Result<Zeroizing<String>, CliError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let bad = |e: std::io::Error| {
+        CliError::input(
+            format!("cannot read passphrase file {}: {e}", f.display()),
+            "check the --passphrase-file path",
+        )
+    };
+    let file = std::fs::File::open(f).map_err(bad)?;
+    let meta = file.metadata().map_err(bad)?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(CliError::input(
+            format!(
+                "passphrase file {} is readable by others (mode {mode:03o})",
+                f.display()
+            ),
+            format!("chmod 600 {}", f.display()),
+        ));
+    }
+    let mut buf = Zeroizing::new(Vec::with_capacity(MAX_PASSPHRASE_FILE as usize + 1));
+    file.take(MAX_PASSPHRASE_FILE + 1)
+        .read_to_end(&mut buf)
+        .map_err(bad)?;
+    if buf.len() as u64 > MAX_PASSPHRASE_FILE {
+        return Err(CliError::input(
+            format!("passphrase file {} is larger than 64 KiB", f.display()),
+            "give a file holding only the passphrase",
+        ));
+    }
+    match std::str::from_utf8(&buf) {
+        Ok(s) => Ok(Zeroizing::new(s.to_owned())),
+        Err(_) => Err(CliError::input(
+            format!("passphrase file {} is not UTF-8 text", f.display()),
+            "give a file holding only the passphrase",
+        )),
+    }
 }
 
 /// Ask on the terminal (only when stdin is one).

@@ -103,9 +103,20 @@ impl Ledger {
         Ok(note)
     }
 
-    /// Merge signature lines (e.g. witness cosignatures) from `note` into
-    /// the stored checkpoint with the same body. Returns how many were new.
-    pub fn add_cosignatures(&mut self, note: &Note) -> Result<usize, LedgerError> {
+    /// Merge signature lines (witness cosignatures, other authorities' log
+    /// signatures) from `note` into the stored checkpoint with the same
+    /// body. Every new line must verify, before anything is stored, under
+    /// one of `witnesses` (type 0x04) or under the log key of an authority
+    /// active at that size; otherwise nothing is stored and the unverified
+    /// lines are named ([`LedgerError::UnverifiedSignatures`]). A stored
+    /// line that does not verify under the key now given (a forgery with
+    /// a witness's public name and id) is replaced by the genuine one.
+    /// Returns how many lines were added or replaced.
+    pub fn add_cosignatures(
+        &mut self,
+        note: &Note,
+        witnesses: &[VerifierKey],
+    ) -> Result<usize, LedgerError> {
         let cp = Checkpoint::parse_body(&note.text)
             .map_err(|e| LedgerError::NotFound(format!("not a checkpoint: {e}")))?;
         let stored = self.stored_checkpoint(cp.head.size)?.ok_or_else(|| {
@@ -123,21 +134,77 @@ impl Ledger {
                 cp.head.size.0
             )));
         }
-        let before = merged.sigs.len();
+        let mut keys: Vec<VerifierKey> = witnesses
+            .iter()
+            .filter(|k| k.typ == crate::note::TYPE_COSIGNATURE)
+            .cloned()
+            .collect();
+        keys.extend(self.log_keys_at(cp.head.size));
+        let verifies = |g: &crate::note::NoteSig| {
+            keys.iter().any(|k| {
+                k.name == g.name
+                    && k.id() == g.id
+                    && crate::note::verify_sig(&note.text, g, k).is_ok()
+            })
+        };
+        let (mut changed, mut refused) = (0, Vec::new());
         for g in &note.sigs {
-            merged.add_sig(g.clone());
+            let held = merged
+                .sigs
+                .iter()
+                .position(|o| o.name == g.name && o.id == g.id);
+            match held {
+                Some(i) if merged.sigs[i].sig == g.sig => {}
+                _ if !verifies(g) => refused.push(g.name.clone()),
+                Some(i) if verifies(&merged.sigs[i]) => {}
+                Some(i) => {
+                    merged.sigs[i] = g.clone();
+                    changed += 1;
+                }
+                None => {
+                    merged.sigs.push(g.clone());
+                    changed += 1;
+                }
+            }
         }
-        let added = merged.sigs.len() - before;
-        if added > 0 {
+        if !refused.is_empty() {
+            return Err(LedgerError::UnverifiedSignatures { names: refused });
+        }
+        let text = merged.to_text();
+        if merged.sigs.len() > crate::note::MAX_SIGNATURES || text.len() > crate::note::MAX_NOTE_LEN
+        {
+            return Err(LedgerError::TooManySignatures {
+                size: cp.head.size.0,
+                lines: merged.sigs.len(),
+                bytes: text.len(),
+            });
+        }
+        if changed > 0 {
             let mut b = Batch::new();
             b.put(
                 CF_CHECKPOINTS,
                 checkpoint_key(cp.head.size),
-                merged.to_text().into_bytes(),
+                text.into_bytes(),
             );
             self.store.commit(b)?;
         }
-        Ok(added)
+        Ok(changed)
+    }
+
+    /// Log keys of the authorities active at tree size `size` (enrolled by
+    /// an entry before it and not revoked by one before it): the keys that
+    /// may sign a checkpoint of that size (SPEC §10.3).
+    pub fn log_keys_at(&self, size: TreeSize) -> Vec<VerifierKey> {
+        let o = self.origin();
+        self.members
+            .iter()
+            .filter(|m| {
+                m.role == Role::Authority
+                    && m.enrolled.0 < size.0
+                    && m.revoked.is_none_or(|r| r.0 >= size.0)
+            })
+            .map(|m| o.log_key(m.key))
+            .collect()
     }
 
     /// The stored checkpoint note at `size`.

@@ -1,0 +1,1465 @@
+//! Signed forgeries: from a real ledger's bundle, build bundles that are
+//! cryptographically perfect (entries re-signed with the members' own keys,
+//! re-chained, the root recomputed and the checkpoint re-signed by an
+//! authority) but break one rule of SPEC.md each, and require that the
+//! Rust verifier and the independent Python verifier (tools/verify-bundle)
+//! reject every one with the same set of codes, and accept every control.
+//!
+//! The defence expert's inputs are not flipped bytes: they are forgeries an
+//! insider holding a member's key could make. A verifier that lets one
+//! through prints VERIFIED on an altered exhibit.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::rc::Rc;
+
+use caselog::bundle::{self, Bundle, Item, Selection};
+use caselog::checkpoint::{Checkpoint, Origin};
+use caselog::codec::{self, Value};
+use caselog::disclosure::{Disclosure, Reveal};
+use caselog::edtf::Edtf;
+use caselog::entry::{signing_message, Body, MemberEnroll, MemberRevoke, Timestamp};
+use caselog::keys::Signer;
+use caselog::kinds::{
+    receipt_message, Action, Correction, CustodyReceive, CustodyRelease, Domain, Event,
+    EvidenceClose, EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
+};
+use caselog::merkle::{root_of_leaves, TreeHead, TreeSize};
+use caselog::note::{self, VerifierKey, TYPE_COSIGNATURE};
+use caselog::verify::Code;
+use caselog::{Hash, HashAlg, Ledger, Role, Seq};
+
+fn a2() -> Signer {
+    Signer::from_seed("Second authority (test)", &[0x31; 32])
+}
+fn c1() -> Signer {
+    Signer::from_seed("Custodian One (test)", &[0x32; 32])
+}
+fn c2() -> Signer {
+    Signer::from_seed("Custodian Two (test)", &[0x33; 32])
+}
+fn lab() -> Signer {
+    Signer::from_seed("State lab (external, test)", &[0x34; 32])
+}
+fn counsel() -> Signer {
+    Signer::from_seed("Counsel (test)", &[0x35; 32])
+}
+fn witness() -> Signer {
+    Signer::from_seed("Witness (test)", &[0x36; 32])
+}
+fn signers() -> Vec<Signer> {
+    vec![
+        common::authority(),
+        common::investigator(),
+        common::outsider(),
+        a2(),
+        c1(),
+        c2(),
+        lab(),
+        counsel(),
+    ]
+}
+
+const LETTER: &[u8] = b"FAKE scan of the extortion letter (test data)";
+
+fn letter_file() -> FileFixity {
+    use sha2::Digest as _;
+    FileFixity {
+        name: "letter.txt".into(),
+        size: LETTER.len() as u64,
+        blake3: Hash(*blake3::hash(LETTER).as_bytes()),
+        sha256: Hash(sha2::Sha256::digest(LETTER).into()),
+        media_type: Some("text/plain".into()),
+    }
+}
+
+fn d(x: Domain) -> Body {
+    Body::Domain(x)
+}
+
+/// The base ledger: every kind, custody with an external receipt, a
+/// correction, private fields (one erased), a revoked investigator and a
+/// revoked second authority. Returns the ledger, the erased disclosure's
+/// bytes and the seq of the entry that held it.
+fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
+    let a = common::authority();
+    let mut l = common::build_small(dir, HashAlg::Blake3);
+    let t = common::t;
+    for (s, role) in [
+        (a2(), Role::Authority),
+        (c1(), Role::Custodian),
+        (c2(), Role::Custodian),
+        (lab(), Role::External),
+        (counsel(), Role::Counsel),
+    ] {
+        let body = Body::MemberEnroll(MemberEnroll {
+            name: s.name().into(),
+            role,
+            key: s.public(),
+        });
+        l.append_at(body, &a, t(400)).unwrap();
+    }
+    let note3 = l.seq_leaf(Seq(3));
+    let (_, event) = l
+        .append_at(
+            d(Domain::Event(Event {
+                title: "Extortion letter received".into(),
+                description: Some("Lists members' names, SSNs and birth dates".into()),
+                occurred: Edtf::parse("2008-10~").unwrap(),
+                location: Some("Company mail room".into()),
+                sources: vec![Source {
+                    name: "company press release".into(),
+                    grade: "B2".into(),
+                    reference: None,
+                    digest: None,
+                }],
+                tags: vec!["extortion".into()],
+                refs: vec![note3],
+            })),
+            &a,
+            t(410),
+        )
+        .unwrap();
+    l.append_at(
+        d(Domain::Notification(Notification {
+            by: "Company".into(),
+            to: "Affected members".into(),
+            count: Some(75),
+            channel: "letter".into(),
+            sent: Edtf::parse("2008-11-06").unwrap(),
+            subject: None,
+            digest: None,
+        })),
+        &a,
+        t(420),
+    )
+    .unwrap();
+    l.append_at(
+        d(Domain::Action(Action {
+            title: "Subpoena served".into(),
+            by: "Counsel".into(),
+            occurred: Edtf::parse("2008-11-10T09:30:00-05:00").unwrap(),
+            authority: Some("Subpoena 08-1234".into()),
+            outcome: None,
+        })),
+        &counsel(),
+        t(430),
+    )
+    .unwrap();
+    l.append_at(intake("EV-1"), &c1(), t(440)).unwrap();
+    l.append_at(
+        d(Domain::EvidenceVerify(EvidenceVerify {
+            item: "EV-1".into(),
+            file: letter_file(),
+            matches: true,
+        })),
+        &c1(),
+        t(450),
+    )
+    .unwrap();
+    let (_, rel) = l.append_at(release("EV-1", &c2()), &c1(), t(460)).unwrap();
+    l.append_at(receive("EV-1", rel, true), &c2(), t(470))
+        .unwrap();
+    let (_, rel) = l.append_at(release("EV-1", &lab()), &c2(), t(480)).unwrap();
+    let body = receipt("EV-1", rel, l.id(), &lab(), true);
+    l.append_at(d(Domain::CustodyReceive(body)), &c2(), t(490))
+        .unwrap();
+    l.append_at(
+        d(Domain::Correction(Correction {
+            target: event,
+            set: BTreeMap::from([("title".into(), "Extortion letter received (by post)".into())]),
+            reason: "detail from the mail log".into(),
+        })),
+        &a,
+        t(500),
+    )
+    .unwrap();
+    // Private fields, one of them erased; then later entries.
+    let private = ["members/001", "members/002"]
+        .iter()
+        .map(|p| Disclosure::new(p, Value::Text(format!("FAKE-NAME {p}"))).unwrap())
+        .collect();
+    let (pseq, _) = l
+        .append_private(
+            common::note("Members named in the letter (private)"),
+            &a,
+            private,
+        )
+        .unwrap();
+    let erased = l
+        .disclosures_of(pseq)
+        .unwrap()
+        .into_iter()
+        .find(|(_, d)| d.path == "members/001")
+        .unwrap()
+        .1
+        .encode();
+    l.erase(pseq, "members/001", "court order", Some("Order 09-42"), &a)
+        .unwrap();
+    let now = Timestamp::now();
+    let revoke = Body::MemberRevoke(MemberRevoke {
+        key: a2().public(),
+        reason: "reassigned".into(),
+    });
+    l.append_at(revoke, &a, now).unwrap();
+    l.append_at(intake("EV-2"), &c1(), now).unwrap();
+    l.append_at(
+        d(Domain::EvidenceDispose(EvidenceClose {
+            item: "EV-2".into(),
+            detail: "shredded".into(),
+            reason: "duplicate copy".into(),
+        })),
+        &c1(),
+        now,
+    )
+    .unwrap();
+    (l, erased, pseq)
+}
+
+fn intake(item: &str) -> Body {
+    d(Domain::EvidenceIntake(EvidenceIntake {
+        item: item.into(),
+        description: "scan of the letter".into(),
+        collected_by: "Custodian One".into(),
+        collected: Edtf::parse("2008-10-09").unwrap(),
+        location: None,
+        seal: Some("S-1187".into()),
+        files: vec![letter_file()],
+    }))
+}
+
+fn release(item: &str, to: &Signer) -> Body {
+    d(Domain::CustodyRelease(CustodyRelease {
+        item: item.into(),
+        to: to.public(),
+        reason: "examination".into(),
+        location: None,
+    }))
+}
+
+fn receive(item: &str, release: Hash, seal_intact: bool) -> Body {
+    d(Domain::CustodyReceive(CustodyReceive {
+        item: item.into(),
+        release,
+        seal_intact,
+        condition: None,
+        receipt: None,
+    }))
+}
+
+fn receipt(
+    item: &str,
+    release: Hash,
+    ledger: caselog::LedgerId,
+    by: &Signer,
+    seal_intact: bool,
+) -> CustodyReceive {
+    let mut body = CustodyReceive {
+        item: item.into(),
+        release,
+        seal_intact,
+        condition: Some("sealed bag".into()),
+        receipt: None,
+    };
+    let time = common::t(485);
+    let sig = by.sign(&receipt_message(&ledger, &body, &by.public(), &time));
+    body.receipt = Some(Receipt {
+        key: by.public(),
+        time,
+        sig,
+    });
+    body
+}
+
+trait LeafOf {
+    fn seq_leaf(&self, seq: Seq) -> Hash;
+}
+impl LeafOf for Ledger {
+    fn seq_leaf(&self, seq: Seq) -> Hash {
+        self.hash_alg()
+            .leaf(&self.record_bytes(seq).unwrap().unwrap())
+    }
+}
+
+// ---- the forger --------------------------------------------------------------
+
+/// A bundle taken apart into entry maps, to be changed and put back together
+/// with every signature, link, root and checkpoint made valid again.
+#[derive(Clone)]
+struct Forge {
+    alg: HashAlg,
+    ledger: caselog::LedgerId,
+    /// (bundle seq, entry map) per record.
+    entries: Vec<(u64, Value)>,
+    /// Records whose bytes are given as they are (not re-encoded or re-signed).
+    raw: BTreeMap<usize, Vec<u8>>,
+    /// Entry bytes given as they are (re-signed, not re-encoded).
+    raw_entry: BTreeMap<usize, Vec<u8>>,
+    /// Records whose `prev` is left as set (not re-chained).
+    keep_prev: BTreeSet<usize>,
+    /// Records whose signature is replaced by this one.
+    bad_sig: BTreeMap<usize, [u8; 64]>,
+    disclosures: Vec<(Seq, Vec<u8>)>,
+    files: Vec<(Hash, Vec<u8>)>,
+    /// Who signs the checkpoint.
+    cp_signer: Rc<Signer>,
+    /// Checkpoint size and root to claim instead of the recomputed ones.
+    cp_claim: Option<TreeHead>,
+    /// Extra note signature lines (cosignatures).
+    cosign: Vec<(String, Rc<Signer>)>,
+    /// Leave records out of a partial bundle: only these indices, with paths.
+    partial: Option<Vec<usize>>,
+    /// Custody receipts left as set (not re-signed).
+    keep_receipt: BTreeSet<usize>,
+    /// Identity of each entry (its index in the export; new ones get fresh ids).
+    ids: Vec<usize>,
+    /// Leaf hash in the export -> identity: references (event refs,
+    /// correction and erasure targets, the release a receipt answers) are
+    /// pointed at the re-signed entry they named, as a forger would.
+    links: HashMap<Hash, usize>,
+    keys: Rc<HashMap<[u8; 32], Signer>>,
+}
+
+impl Forge {
+    fn from_bundle(b: &Bundle) -> Forge {
+        let entries = b
+            .items
+            .iter()
+            .map(|i| {
+                let Value::Array(a) = codec::decode(&i.record).unwrap() else {
+                    panic!("record")
+                };
+                let Value::Bytes(e) = &a[0] else {
+                    panic!("entry")
+                };
+                (i.seq.0, codec::decode(e).unwrap())
+            })
+            .collect();
+        let links = b
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (b.alg.leaf(&it.record), i))
+            .collect();
+        Forge {
+            ids: (0..b.items.len()).collect(),
+            links,
+            keep_receipt: BTreeSet::new(),
+            alg: b.alg,
+            ledger: b.ledger,
+            entries,
+            raw: BTreeMap::new(),
+            raw_entry: BTreeMap::new(),
+            keep_prev: BTreeSet::new(),
+            bad_sig: BTreeMap::new(),
+            disclosures: b.disclosures.clone(),
+            files: b.files.clone(),
+            cp_signer: Rc::new(common::authority()),
+            cp_claim: None,
+            cosign: Vec::new(),
+            partial: None,
+            keys: Rc::new(signers().into_iter().map(|s| (s.public().0, s)).collect()),
+        }
+    }
+
+    fn map(&mut self, i: usize) -> &mut BTreeMap<String, Value> {
+        match &mut self.entries[i].1 {
+            Value::Map(m) => m,
+            _ => panic!("entry {i} is not a map"),
+        }
+    }
+
+    fn body(&mut self, i: usize) -> &mut BTreeMap<String, Value> {
+        match self.map(i).get_mut("body") {
+            Some(Value::Map(m)) => m,
+            _ => panic!("body of {i} is not a map"),
+        }
+    }
+
+    fn set(&mut self, i: usize, key: &str, v: Value) {
+        self.map(i).insert(key.into(), v);
+    }
+
+    fn set_body(&mut self, i: usize, key: &str, v: Value) {
+        self.body(i).insert(key.into(), v);
+    }
+
+    /// Index of the first entry of `kind`.
+    fn find(&self, kind: &str) -> usize {
+        self.entries
+            .iter()
+            .position(|(_, e)| {
+                matches!(e, Value::Map(m) if m.get("kind") == Some(&Value::Text(kind.into())))
+            })
+            .unwrap_or_else(|| panic!("no {kind} entry"))
+    }
+
+    /// Re-sign entry `i` as `s` (its author becomes `s`).
+    fn author(&mut self, i: usize, s: &Signer) {
+        self.set(i, "author", Value::Bytes(s.public().0.to_vec()));
+    }
+
+    /// Append a copy of entry `src`, changed by `f`, at the end.
+    fn append(&mut self, src: usize, f: impl FnOnce(&mut BTreeMap<String, Value>)) -> usize {
+        let mut e = self.entries[src].1.clone();
+        let Value::Map(m) = &mut e else { panic!() };
+        let seq = self.entries.last().unwrap().0 + 1;
+        m.insert("seq".into(), Value::Uint(seq));
+        m.remove("sd");
+        let last_time = self.entries.last().unwrap().1.clone();
+        if let Value::Map(lm) = last_time {
+            m.insert("time".into(), lm["time"].clone());
+        }
+        f(m);
+        self.entries.push((seq, e));
+        self.ids.push(usize::MAX - self.ids.len());
+        self.entries.len() - 1
+    }
+
+    /// Remove entry `i` (later entries keep their seqs: a gap).
+    fn remove(&mut self, i: usize) {
+        self.entries.remove(i);
+        self.ids.remove(i);
+    }
+
+    /// Insert a copy of entry `src` right after it; later entries move up
+    /// one seq.
+    fn duplicate(&mut self, src: usize) {
+        let e = self.entries[src].clone();
+        self.entries.insert(src + 1, e);
+        self.ids.insert(src + 1, usize::MAX - self.ids.len());
+        for k in src + 1..self.entries.len() {
+            let seq = self.entries[k - 1].0 + 1;
+            self.entries[k].0 = seq;
+            self.set(k, "seq", Value::Uint(seq));
+        }
+    }
+
+    /// Point references at the re-signed entries they named, and re-sign a
+    /// receipt whose message changed.
+    fn relink(&self, i: usize, e: &mut Value, leaves: &HashMap<usize, Hash>) {
+        let fix = |v: &mut Value| {
+            if let Value::Bytes(b) = v {
+                if let Some(h) = Hash::from_slice(b)
+                    .and_then(|h| self.links.get(&h))
+                    .and_then(|id| leaves.get(id))
+                {
+                    *b = h.0.to_vec();
+                }
+            }
+        };
+        let Value::Map(m) = e else { return };
+        let ledger = m.get("ledger").cloned();
+        let Some(Value::Map(b)) = m.get_mut("body") else {
+            return;
+        };
+        for k in ["target", "release"] {
+            if let Some(v) = b.get_mut(k) {
+                fix(v);
+            }
+        }
+        if let Some(Value::Array(refs)) = b.get_mut("refs") {
+            refs.iter_mut().for_each(fix);
+        }
+        if self.keep_receipt.contains(&i) {
+            return;
+        }
+        let Some(Value::Map(rc)) = b.get("receipt").cloned() else {
+            return;
+        };
+        let Some(Value::Bytes(key)) = rc.get("key") else {
+            return;
+        };
+        let Some(s) = <[u8; 32]>::try_from(key.as_slice())
+            .ok()
+            .and_then(|k| self.keys.get(&k))
+        else {
+            return;
+        };
+        // "caselog-receipt-v1" || 0x00 || {ledger, item, release,
+        // seal_intact, ? condition, time, key}, SPEC §13.3.
+        let mut msg_map = BTreeMap::new();
+        for k in ["item", "release", "seal_intact", "condition"] {
+            if let Some(v) = b.get(k) {
+                msg_map.insert(k.to_owned(), v.clone());
+            }
+        }
+        msg_map.insert("ledger".into(), ledger.unwrap_or(Value::Bytes(vec![])));
+        let (Some(time), Some(key)) = (rc.get("time"), rc.get("key")) else {
+            return;
+        };
+        msg_map.insert("time".into(), time.clone());
+        msg_map.insert("key".into(), key.clone());
+        let mut msg = b"caselog-receipt-v1\x00".to_vec();
+        msg.extend_from_slice(&codec::encode(&Value::Map(msg_map)));
+        let mut rc = rc.clone();
+        rc.insert("sig".into(), Value::Bytes(s.sign(&msg).to_vec()));
+        b.insert("receipt".into(), Value::Map(rc));
+    }
+
+    fn leaf_of(&self, i: usize) -> Hash {
+        self.records()[i].1
+    }
+
+    /// The records (bytes, leaf), re-chained and re-signed.
+    fn records(&self) -> Vec<(Vec<u8>, Hash)> {
+        let mut out = Vec::with_capacity(self.entries.len());
+        let mut prev = Hash::ZERO;
+        let mut leaves = HashMap::new();
+        for (i, (_, e)) in self.entries.iter().enumerate() {
+            let bytes = if let Some(r) = self.raw.get(&i) {
+                r.clone()
+            } else {
+                let mut e = e.clone();
+                self.relink(i, &mut e, &leaves);
+                if let (Value::Map(m), false) = (&mut e, self.keep_prev.contains(&i)) {
+                    m.insert("prev".into(), Value::Bytes(prev.0.to_vec()));
+                }
+                let eb = self
+                    .raw_entry
+                    .get(&i)
+                    .cloned()
+                    .unwrap_or_else(|| codec::encode(&e));
+                let sig = match self.bad_sig.get(&i) {
+                    Some(s) => *s,
+                    None => {
+                        // The author's own key; an author no key is known
+                        // for (a mutation made it up) gets an outsider's.
+                        let author = match &e {
+                            Value::Map(m) => match m.get("author") {
+                                Some(Value::Bytes(a)) => <[u8; 32]>::try_from(a.as_slice()).ok(),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        let outsider = common::outsider();
+                        let s = author.and_then(|k| self.keys.get(&k)).unwrap_or(&outsider);
+                        s.sign(&signing_message(&eb))
+                    }
+                };
+                codec::encode(&Value::Array(vec![
+                    Value::Bytes(eb),
+                    Value::Bytes(sig.to_vec()),
+                ]))
+            };
+            let leaf = self.alg.leaf(&bytes);
+            out.push((bytes, leaf));
+            leaves.insert(self.ids[i], leaf);
+            prev = leaf;
+        }
+        out
+    }
+
+    fn build(&self) -> Vec<u8> {
+        let recs = self.records();
+        let leaves: Vec<Hash> = recs.iter().map(|(_, l)| *l).collect();
+        let head = self.cp_claim.unwrap_or(TreeHead {
+            size: TreeSize(leaves.len() as u64),
+            root: root_of_leaves(self.alg, &leaves),
+        });
+        let cp = Checkpoint {
+            origin: Origin {
+                alg: self.alg,
+                ledger: self.ledger,
+            },
+            head,
+        };
+        let mut n = cp.sign(&self.cp_signer);
+        for (name, s) in &self.cosign {
+            n.add_sig(note::cosign(&n.text, name, s, 1_700_000_000).unwrap());
+        }
+        let items = match &self.partial {
+            None => recs
+                .into_iter()
+                .zip(&self.entries)
+                .map(|((record, _), (seq, _))| Item {
+                    seq: Seq(*seq),
+                    record,
+                    path: vec![],
+                })
+                .collect(),
+            Some(pick) => pick
+                .iter()
+                .copied()
+                .collect::<BTreeSet<usize>>()
+                .into_iter()
+                .map(|i| Item {
+                    seq: Seq(self.entries[i].0),
+                    record: recs[i].0.clone(),
+                    path: inclusion_path(self.alg, i, &leaves),
+                })
+                .collect(),
+        };
+        Bundle {
+            ledger: self.ledger,
+            alg: self.alg,
+            checkpoint: n.to_text(),
+            full: self.partial.is_none(),
+            items,
+            files: self.files.clone(),
+            disclosures: self.disclosures.clone(),
+        }
+        .encode()
+    }
+}
+
+/// RFC 9162 §2.1.3.1 PATH(m, D[n]), written out recursively.
+fn inclusion_path(alg: HashAlg, m: usize, leaves: &[Hash]) -> Vec<Hash> {
+    let n = leaves.len();
+    if n <= 1 {
+        return vec![];
+    }
+    // k: the largest power of two smaller than n.
+    let k = 1usize << (usize::BITS - 1 - (n - 1).leading_zeros());
+    if m < k {
+        let mut p = inclusion_path(alg, m, &leaves[..k]);
+        p.push(root_of_leaves(alg, &leaves[k..]));
+        p
+    } else {
+        let mut p = inclusion_path(alg, m - k, &leaves[k..]);
+        p.push(root_of_leaves(alg, &leaves[..k]));
+        p
+    }
+}
+
+// ---- the corpus ------------------------------------------------------------------
+
+struct Case {
+    name: String,
+    bytes: Vec<u8>,
+    /// None: a control that both must accept. Some(code): a forgery both
+    /// must reject, reporting at least this code.
+    want: Option<&'static str>,
+    trust: Vec<VerifierKey>,
+    witnesses: Vec<VerifierKey>,
+    quorum: usize,
+}
+
+struct Corpus {
+    base: Forge,
+    authority_key: VerifierKey,
+    cases: Vec<Case>,
+}
+
+impl Corpus {
+    fn add(&mut self, name: &str, want: Option<&'static str>, f: impl FnOnce(&mut Forge)) {
+        let mut g = self.base.clone();
+        f(&mut g);
+        self.push(name, want, g.build(), vec![self.authority_key.clone()]);
+    }
+
+    fn push(
+        &mut self,
+        name: &str,
+        want: Option<&'static str>,
+        bytes: Vec<u8>,
+        trust: Vec<VerifierKey>,
+    ) {
+        self.cases.push(Case {
+            name: name.into(),
+            bytes,
+            want,
+            trust,
+            witnesses: vec![],
+            quorum: 0,
+        });
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
+    let (l, erased, pseq) = base_ledger(&dir.join("l"));
+    let mut l = l;
+    let cp = l
+        .checkpoint(&common::authority())
+        .unwrap()
+        .to_text()
+        .into_bytes();
+    let sel = Selection {
+        reveal: Reveal::Paths(vec!["*".into()]),
+        ..Selection::default()
+    };
+    let exported = bundle::build(&l, &cp, &sel).unwrap().encode();
+    let mut base = Forge::from_bundle(&Bundle::decode(&exported).unwrap());
+    // The forger's rebuild of the untouched export must be the export, byte
+    // for byte; from here on the base also carries the letter's file.
+    let rebuilt = base.build();
+    base.files = vec![(letter_file().blake3, LETTER.to_vec())];
+    let origin = l.origin();
+    let mut c = Corpus {
+        base,
+        authority_key: origin.log_key(common::authority().public()),
+        cases: vec![],
+    };
+    let n = c.base.entries.len();
+    let i = |c: &Corpus, k: &str| c.base.find(k);
+    let (note, event, notif, action) = (2, i(&c, "event"), i(&c, "notification"), i(&c, "action"));
+    let (intake, verify, rel, rec) = (
+        i(&c, "evidence.intake"),
+        i(&c, "evidence.verify"),
+        i(&c, "custody.release"),
+        i(&c, "custody.receive"),
+    );
+    let (corr, erase) = (i(&c, "correction"), i(&c, "disclosure.erased"));
+    let pidx = c
+        .base
+        .entries
+        .iter()
+        .position(|(s, _)| *s == pseq.0)
+        .unwrap();
+    let receipt_rec = rec + 2;
+    let dispose = i(&c, "evidence.dispose");
+
+    // Controls: what both must accept.
+    c.add("control-rebuild", None, |_| {});
+    c.add("control-whitespace-like-U+001C-is-text", None, |g| {
+        g.set_body(note, "text", text("\u{1c}"))
+    });
+    c.add("control-correction-with-empty-value", None, |g| {
+        g.set_body(
+            corr,
+            "set",
+            Value::Map(BTreeMap::from([("title".into(), text(""))])),
+        )
+    });
+    c.add("control-edtf-datetime-zone", None, |g| {
+        g.set_body(event, "occurred", text("1985-04-12T23:20:30+14:00"))
+    });
+    // The last three entries: the second authority's revocation, an intake
+    // and its disposal. Cut before them, the second authority was active.
+    let truncate = |g: &mut Forge| {
+        for _ in 0..3 {
+            g.remove(g.entries.len() - 1);
+        }
+        let keep: Vec<(Seq, Vec<u8>)> = g
+            .disclosures
+            .iter()
+            .filter(|(s, _)| s.0 < (n - 3) as u64)
+            .cloned()
+            .collect();
+        g.disclosures = keep;
+    };
+    c.add("control-truncated-and-resigned", None, truncate);
+    let mut g = c.base.clone();
+    truncate(&mut g);
+    g.cp_signer = Rc::new(a2());
+    let both = vec![c.authority_key.clone(), origin.log_key(a2().public())];
+    c.push(
+        "control-checkpoint-by-authority-before-revocation",
+        None,
+        g.build(),
+        both,
+    );
+    c.add("control-partial", None, |g| {
+        g.disclosures.clear();
+        g.files.clear();
+        g.partial = Some(vec![0, 1, 5, 7, 8, 9, 10, 11, note, event]);
+    });
+
+    // §2 and §4: encoding.
+    c.add("non-canonical-entry", Some("NON_CANONICAL"), |g| {
+        let e = codec::encode(&g.entries[note].1);
+        let at = e.windows(3).position(|w| w == [0x61, b'v', 0x01]).unwrap();
+        let mut bad = e[..at + 2].to_vec();
+        bad.extend_from_slice(&[0x18, 0x01]);
+        bad.extend_from_slice(&e[at + 3..]);
+        g.raw_entry.insert(note, bad);
+    });
+    c.add("record-with-short-signature", Some("DECODE"), |g| {
+        let mut r = g.records();
+        let Value::Array(mut a) = codec::decode(&r[note].0).unwrap() else {
+            panic!()
+        };
+        a[1] = Value::Bytes(vec![0; 63]);
+        r[note].0 = codec::encode(&Value::Array(a));
+        g.raw.insert(note, r[note].0.clone());
+    });
+    c.add("bad-signature", Some("BAD_SIGNATURE"), |g| {
+        g.bad_sig.insert(note, [7; 64]);
+    });
+    // §3: the entry map.
+    c.add("version-2", Some("BAD_VERSION"), |g| {
+        g.set(note, "v", Value::Uint(2))
+    });
+    c.add("version-true", Some("BAD_ENTRY"), |g| {
+        g.set(note, "v", Value::Bool(true))
+    });
+    c.add("stray-entry-key", Some("BAD_ENTRY"), |g| {
+        g.set(note, "x", Value::Uint(0))
+    });
+    c.add("time-with-newline", Some("BAD_ENTRY"), |g| {
+        let Value::Text(t) = g.map(note)["time"].clone() else {
+            panic!()
+        };
+        g.set(note, "time", Value::Text(t + "\n"));
+    });
+    c.add("time-feb-30", Some("BAD_ENTRY"), |g| {
+        g.set(note, "time", text("2008-02-30T12:00:00.000000Z"))
+    });
+    c.add("sd-twice", Some("BAD_ENTRY"), |g| {
+        let d = Value::Bytes(vec![9; 32]);
+        g.set(note, "sd", Value::Array(vec![d.clone(), d]));
+    });
+    c.add("unknown-kind", Some("UNKNOWN_KIND"), |g| {
+        g.set(note, "kind", text("note.v2"))
+    });
+    c.add("wrong-ledger", Some("WRONG_LEDGER"), |g| {
+        for k in 0..n {
+            g.set(k, "ledger", Value::Bytes(vec![0xee; 16]));
+        }
+    });
+    c.add("seq-order", Some("SEQ_ORDER"), |g| {
+        g.set(note, "seq", Value::Uint(99))
+    });
+    c.add("seq-gap", Some("SEQ_GAP"), |g| g.remove(note + 1));
+    c.add("bad-prev", Some("BAD_PREV"), |g| {
+        g.keep_prev.insert(note);
+        g.set(note, "prev", Value::Bytes(vec![1; 32]));
+    });
+    c.add("time-backwards", Some("TIME_BACKWARDS"), |g| {
+        g.set(note, "time", text("2001-01-01T00:00:00.000000Z"))
+    });
+    // §5: bodies.
+    c.add("stray-body-key", Some("BAD_BODY"), |g| {
+        g.set_body(note, "x", Value::Uint(0))
+    });
+    c.add("blank-note", Some("BAD_BODY"), |g| {
+        g.set_body(note, "text", text(" \u{3000}\n"))
+    });
+    c.add("long-short-text", Some("BAD_BODY"), |g| {
+        g.set_body(event, "title", Value::Text("x".repeat(1025)))
+    });
+    c.add("edtf-month-13", Some("BAD_BODY"), |g| {
+        g.set_body(event, "occurred", text("2008-13"))
+    });
+    c.add("control-edtf-XXXX-XX-XX", None, |g| {
+        g.set_body(event, "occurred", text("XXXX-XX-XX"))
+    });
+    c.add("edtf-201X-05", Some("BAD_BODY"), |g| {
+        g.set_body(event, "occurred", text("201X-05"))
+    });
+    c.add("edtf-interval-reversed", Some("BAD_BODY"), |g| {
+        g.set_body(event, "occurred", text("2008-10/2008-09"))
+    });
+    c.add("edtf-zone-15h", Some("BAD_BODY"), |g| {
+        g.set_body(event, "occurred", text("2008-10-01T10:00:00+15:00"))
+    });
+    c.add("edtf-qualified-datetime", Some("BAD_BODY"), |g| {
+        g.set_body(event, "occurred", text("2008-10-01T10:00:00Z?"))
+    });
+    c.add("grade-G1", Some("BAD_BODY"), |g| {
+        g.set_body(
+            event,
+            "sources",
+            Value::Array(vec![Value::Map(BTreeMap::from([
+                ("name".into(), text("x")),
+                ("grade".into(), text("G1")),
+            ]))]),
+        )
+    });
+    c.add("blank-tag", Some("BAD_BODY"), |g| {
+        g.set_body(event, "tags", Value::Array(vec![text("  ")]))
+    });
+    c.add("channel-fax", Some("BAD_BODY"), |g| {
+        g.set_body(notif, "channel", text("fax"))
+    });
+    c.add("count-negative", Some("BAD_BODY"), |g| {
+        g.set_body(notif, "count", Value::Nint(0))
+    });
+    c.add("action-missing-by", Some("BAD_BODY"), |g| {
+        g.body(action).remove("by");
+    });
+    c.add("item-id-space", Some("BAD_BODY"), |g| {
+        g.set_body(intake, "item", text("EV 1"))
+    });
+    c.add("intake-duplicate-file-names", Some("BAD_BODY"), |g| {
+        let f = g.body(intake)["files"].clone();
+        let Value::Array(mut a) = f else { panic!() };
+        a.push(a[0].clone());
+        g.set_body(intake, "files", Value::Array(a));
+    });
+    c.add("verify-matches-as-1", Some("BAD_BODY"), |g| {
+        g.set_body(verify, "matches", Value::Uint(1))
+    });
+    c.add("correction-empty-set", Some("BAD_BODY"), |g| {
+        g.set_body(corr, "set", Value::Map(BTreeMap::new()))
+    });
+    c.add("erasure-path-with-DEL", Some("BAD_BODY"), |g| {
+        g.set_body(erase, "path", text("members/\u{7f}"))
+    });
+    c.add("receipt-time-bad", Some("BAD_BODY"), |g| {
+        let Some(Value::Map(r)) = g.body(receipt_rec).get_mut("receipt") else {
+            panic!()
+        };
+        r.insert("time".into(), text("2008-10-09"));
+    });
+    // §6: membership and roles.
+    c.add("unknown-author", Some("UNKNOWN_AUTHOR"), |g| {
+        g.author(note, &common::outsider())
+    });
+    c.add("revoked-author", Some("REVOKED_AUTHOR"), |g| {
+        g.append(3, |m| {
+            m.insert(
+                "author".into(),
+                Value::Bytes(common::investigator().public().0.to_vec()),
+            );
+        });
+    });
+    c.add("external-writes-note", Some("ROLE_NOT_ALLOWED"), |g| {
+        g.append(3, |m| {
+            m.insert("author".into(), Value::Bytes(lab().public().0.to_vec()));
+        });
+    });
+    c.add("counsel-enrolls", Some("ROLE_NOT_ALLOWED"), |g| {
+        g.append(1, |m| {
+            m.insert("author".into(), Value::Bytes(counsel().public().0.to_vec()));
+            if let Some(Value::Map(b)) = m.get_mut("body") {
+                b.insert(
+                    "key".into(),
+                    Value::Bytes(common::outsider().public().0.to_vec()),
+                );
+            }
+        });
+    });
+    c.add("enroll-weak-key", Some("BAD_MEMBERSHIP"), |g| {
+        let mut identity = vec![0u8; 32];
+        identity[0] = 1;
+        g.append(1, |m| {
+            if let Some(Value::Map(b)) = m.get_mut("body") {
+                b.insert("key".into(), Value::Bytes(identity));
+            }
+        });
+    });
+    c.add("enroll-twice", Some("BAD_MEMBERSHIP"), |g| {
+        g.append(1, |_| {});
+    });
+    c.add("genesis-key-not-author", Some("BAD_GENESIS"), |g| {
+        g.set_body(0, "authority_key", Value::Bytes(a2().public().0.to_vec()))
+    });
+    c.add("genesis-other-hash", Some("BAD_GENESIS"), |g| {
+        g.set_body(0, "hash", text("sha256"))
+    });
+    c.add("second-genesis", Some("BAD_GENESIS"), |g| {
+        g.append(0, |_| {});
+    });
+    // §13.2-§13.3: custody and evidence.
+    c.add("verify-unknown-item", Some("CUSTODY_UNKNOWN_ITEM"), |g| {
+        g.set_body(verify, "item", text("EV-9"))
+    });
+    c.add("second-intake", Some("CUSTODY_DUPLICATE_ITEM"), |g| {
+        g.append(intake, |_| {});
+    });
+    c.add("release-by-non-holder", Some("CUSTODY_NOT_HOLDER"), |g| {
+        g.author(rel, &c2())
+    });
+    c.add("release-to-outsider", Some("CUSTODY_BAD_RECEIVER"), |g| {
+        g.set_body(
+            rel,
+            "to",
+            Value::Bytes(common::outsider().public().0.to_vec()),
+        )
+    });
+    c.add("receive-by-other", Some("CUSTODY_WRONG_RECEIVER"), |g| {
+        g.author(rec, &c1())
+    });
+    c.add(
+        "receive-wrong-release",
+        Some("CUSTODY_WRONG_RELEASE"),
+        |g| g.set_body(rec, "release", Value::Bytes(vec![3; 32])),
+    );
+    c.add("double-release", Some("CUSTODY_DOUBLE_RELEASE"), |g| {
+        g.duplicate(rel)
+    });
+    c.add("after-disposal", Some("CUSTODY_AFTER_DISPOSAL"), |g| {
+        g.append(dispose, |_| {});
+    });
+    c.add("seal-broken", Some("CUSTODY_SEAL_BROKEN"), |g| {
+        g.set_body(rec, "seal_intact", Value::Bool(false))
+    });
+    c.add("receipt-forged", Some("CUSTODY_BAD_RECEIPT"), |g| {
+        let Some(Value::Map(r)) = g.body(receipt_rec).get_mut("receipt") else {
+            panic!()
+        };
+        r.insert("sig".into(), Value::Bytes(vec![5; 64]));
+        g.keep_receipt.insert(receipt_rec);
+    });
+    c.add(
+        "receipt-by-member-not-external",
+        Some("CUSTODY_BAD_RECEIPT"),
+        |g| {
+            let ledger = g.ledger;
+            let Value::Map(b) = g.map(receipt_rec)["body"].clone() else {
+                panic!()
+            };
+            let Some(Value::Bytes(relh)) = b.get("release") else {
+                panic!()
+            };
+            let body = receipt(
+                "EV-1",
+                Hash::from_slice(relh).unwrap(),
+                ledger,
+                &counsel(),
+                true,
+            );
+            let v = Body::Domain(Domain::CustodyReceive(body)).to_value();
+            g.set(receipt_rec, "body", v);
+        },
+    );
+    c.add("verify-misstates", Some("EVIDENCE_MISMATCH"), |g| {
+        let Some(Value::Map(f)) = g.body(verify).get_mut("file") else {
+            panic!()
+        };
+        f.insert("sha256".into(), Value::Bytes(vec![1; 32]));
+    });
+    c.add("verify-truthful-mismatch", Some("EVIDENCE_MISMATCH"), |g| {
+        let Some(Value::Map(f)) = g.body(verify).get_mut("file") else {
+            panic!()
+        };
+        f.insert("sha256".into(), Value::Bytes(vec![1; 32]));
+        g.set_body(verify, "matches", Value::Bool(false));
+    });
+    c.add("verify-unknown-file", Some("EVIDENCE_MISMATCH"), |g| {
+        let Some(Value::Map(f)) = g.body(verify).get_mut("file") else {
+            panic!()
+        };
+        f.insert("name".into(), text("other.txt"));
+    });
+    c.add("carried-file-altered", Some("EVIDENCE_MISMATCH"), |g| {
+        let mut x = LETTER.to_vec();
+        x[0] ^= 1;
+        g.files = vec![(Hash(*blake3::hash(&x).as_bytes()), x)];
+    });
+    // §13.4: references.
+    c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
+        g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
+    });
+    // §15: erasure and disclosures.
+    c.add("erasure-digest-not-in-sd", Some("BAD_REFERENCE"), |g| {
+        g.set_body(erase, "digest", Value::Bytes(vec![6; 32]))
+    });
+    c.add("erasure-of-entry-without-sd", Some("BAD_REFERENCE"), |g| {
+        let t = g.leaf_of(note);
+        g.set_body(erase, "target", Value::Bytes(t.0.to_vec()));
+    });
+    c.add("erasure-twice", Some("BAD_REFERENCE"), |g| {
+        g.append(erase, |_| {});
+    });
+    c.add("erased-disclosure-carried", Some("BAD_DISCLOSURE"), |g| {
+        g.disclosures.push((Seq(g.entries[pidx].0), erased.clone()));
+        g.disclosures.sort();
+    });
+    c.add("disclosure-moved", Some("BAD_DISCLOSURE"), |g| {
+        let (_, d) = g.disclosures[0].clone();
+        g.disclosures = vec![(Seq(g.entries[note].0), d)];
+    });
+    // §10 and §14: the checkpoint.
+    c.add(
+        "checkpoint-by-revoked-authority",
+        Some("BAD_CHECKPOINT"),
+        |g| g.cp_signer = Rc::new(a2()),
+    );
+    c.add("checkpoint-by-counsel", Some("BAD_CHECKPOINT"), |g| {
+        g.cp_signer = Rc::new(counsel())
+    });
+    c.add(
+        "checkpoint-root-mismatch",
+        Some("CHECKPOINT_MISMATCH"),
+        |g| {
+            let recs = g.records();
+            g.cp_claim = Some(TreeHead {
+                size: TreeSize(recs.len() as u64),
+                root: Hash([8; 32]),
+            });
+        },
+    );
+    c.add("records-missing", Some("TRUNCATED"), |g| {
+        let recs = g.records();
+        let leaves: Vec<Hash> = recs.iter().map(|(_, l)| *l).collect();
+        g.cp_claim = Some(TreeHead {
+            size: TreeSize(leaves.len() as u64),
+            root: root_of_leaves(g.alg, &leaves),
+        });
+        let keep: BTreeMap<usize, Vec<u8>> = recs.into_iter().map(|(r, _)| r).enumerate().collect();
+        g.raw = keep;
+        g.remove(n - 1);
+    });
+    c.add("empty-bundle", Some("EMPTY"), |g| {
+        for _ in 0..n {
+            g.remove(0);
+        }
+    });
+    c.add("partial-path-wrong", Some("CHECKPOINT_MISMATCH"), |g| {
+        g.disclosures.clear();
+        g.files.clear();
+        g.partial = Some(vec![0, 1, 5, 7, 8, 9, 10, 11, note]);
+        g.cp_claim = Some(TreeHead {
+            size: TreeSize(n as u64),
+            root: Hash([8; 32]),
+        });
+    });
+    c.add(
+        "partial-by-revoked-authority",
+        Some("BAD_CHECKPOINT"),
+        |g| {
+            g.disclosures.clear();
+            g.files.clear();
+            g.partial = Some(vec![0, 1, 5, 7, 8, 9, 10, 11, note, n - 3]);
+            g.cp_signer = Rc::new(a2());
+        },
+    );
+
+    // Checkpoints that need other pinned keys.
+    let a2_key = origin.log_key(a2().public());
+    let mut g = c.base.clone();
+    g.cp_signer = Rc::new(a2());
+    let bytes = g.build();
+    c.push(
+        "checkpoint-by-revoked-authority-pinned",
+        Some("BAD_CHECKPOINT"),
+        bytes,
+        vec![a2_key],
+    );
+    // A log key pinned under another name vouches for nothing (§10.2).
+    let misnamed = VerifierKey::new(
+        "example.com/log",
+        note::TYPE_ED25519,
+        common::authority().public(),
+    )
+    .unwrap();
+    let bytes = c.base.build();
+    c.push(
+        "log-key-not-named-after-origin",
+        Some("BAD_CHECKPOINT"),
+        bytes,
+        vec![misnamed],
+    );
+    // One witness pinned under two names is one witness (§10.2).
+    let w1 = VerifierKey::new("w.example/one", TYPE_COSIGNATURE, witness().public()).unwrap();
+    let w2 = VerifierKey::new("w.example/two", TYPE_COSIGNATURE, witness().public()).unwrap();
+    let mut g = c.base.clone();
+    g.cosign = vec![
+        ("w.example/one".into(), Rc::new(witness())),
+        ("w.example/two".into(), Rc::new(witness())),
+    ];
+    let bytes = g.build();
+    c.cases.push(Case {
+        name: "quorum-of-one-witness-under-two-names".into(),
+        bytes: bytes.clone(),
+        want: Some("BAD_CHECKPOINT"),
+        trust: vec![c.authority_key.clone()],
+        witnesses: vec![w1.clone(), w2.clone()],
+        quorum: 2,
+    });
+    c.cases.push(Case {
+        name: "control-quorum-of-one".into(),
+        bytes,
+        want: None,
+        trust: vec![c.authority_key.clone()],
+        witnesses: vec![w1, w2],
+        quorum: 1,
+    });
+    assert!(
+        rebuilt == exported,
+        "the forger's rebuild differs from the export"
+    );
+    (c, exported)
+}
+
+// ---- running both verifiers --------------------------------------------------------
+
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("CASELOG_PYTHON") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME").expect("HOME");
+    Path::new(&home).join(".cache/caselog/venv/bin/python")
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle")
+}
+
+fn rust_codes(c: &Case) -> BTreeSet<String> {
+    let v = bundle::verify_bytes(&c.bytes, &c.trust, &c.witnesses, c.quorum);
+    v.report
+        .problems
+        .iter()
+        .map(|p| p.code.as_str().to_owned())
+        .collect()
+}
+
+fn python_codes(dir: &Path, c: &Case) -> BTreeSet<String> {
+    let sub = dir.join(&c.name);
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("b"), &c.bytes).unwrap();
+    let mut cmd = Command::new(python());
+    cmd.arg(script()).arg("--batch").arg(&sub);
+    for k in &c.trust {
+        cmd.arg("--trust").arg(k.to_string());
+    }
+    for k in &c.witnesses {
+        cmd.arg("--witness").arg(k.to_string());
+    }
+    cmd.arg("--quorum").arg(c.quorum.to_string());
+    let out = cmd.output().expect("run tools/verify-bundle");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    let mut parts = line.split_whitespace().skip(1);
+    match parts.next() {
+        Some("VERIFIED") => BTreeSet::new(),
+        Some("FAILED") => parts
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_owned)
+            .collect(),
+        other => panic!("unexpected verdict {other:?} for {}", c.name),
+    }
+}
+
+#[test]
+fn both_verifiers_reject_every_signed_forgery_with_the_same_codes() {
+    let t = tempfile::tempdir().unwrap();
+    let (c, exported) = corpus(t.path());
+    // The unmodified rebuild is the export, byte for byte: the forger's
+    // re-signing is faithful, so every difference below is the forgery.
+    assert_eq!(c.cases[0].name, "control-rebuild");
+    assert!(!exported.is_empty());
+    let pydir = t.path().join("py");
+    std::fs::create_dir(&pydir).unwrap();
+    let mut failures = Vec::new();
+    let mut covered = BTreeSet::new();
+    for case in &c.cases {
+        let (r, p) = (rust_codes(case), python_codes(&pydir, case));
+        let ok = match case.want {
+            None => r.is_empty() && p.is_empty(),
+            Some(code) => r == p && r.contains(code),
+        };
+        if let Some(code) = case.want {
+            covered.insert(code);
+        }
+        if !ok {
+            failures.push(format!(
+                "{}: want {:?}, rust {:?}, python {:?}",
+                case.name, case.want, r, p
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "verifiers disagree or accept a forgery:\n{}",
+        failures.join("\n")
+    );
+    // Every code a full or partial bundle can exhibit has a forgery.
+    let store_only = [
+        "HEAD_MISMATCH",
+        "TREE_MISMATCH",
+        "INDEX_MISMATCH",
+        "META_MISMATCH",
+    ];
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !store_only.contains(c) && !covered.contains(c))
+        .collect();
+    assert!(missing.is_empty(), "no forgery exhibits {missing:?}");
+    eprintln!(
+        "forgery corpus: {} cases ({} controls), both verifiers agree on all",
+        c.cases.len(),
+        c.cases.iter().filter(|x| x.want.is_none()).count()
+    );
+}
+
+// ---- random re-signed mutations ------------------------------------------------
+
+/// xorshift64*: a fixed, seedable sequence (no dependency, reproducible).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A value that is often almost right: the strings, numbers and sizes the
+/// schema rules turn on.
+fn random_value(r: &mut Rng) -> Value {
+    const TEXTS: [&str; 24] = [
+        "",
+        " ",
+        "\u{1c}",
+        "\u{3000}",
+        "x",
+        "2008",
+        "2008-13",
+        "XXXX",
+        "201X-XX",
+        "201X-05",
+        "2008-10/..",
+        "../..",
+        "Y12345",
+        "Y-012345",
+        "1985-04-12T23:20:30Z",
+        "1985-04-12T23:20:30+14:59",
+        "2008-02-29",
+        "EV-1",
+        "EV 1",
+        "B2",
+        "G9",
+        "letter",
+        "external",
+        "blake3",
+    ];
+    match r.below(9) {
+        0 | 1 => Value::Text(TEXTS[r.below(TEXTS.len())].into()),
+        2 => Value::Text("y".repeat([1024, 1025, 255, 256, 64, 65][r.below(6)])),
+        3 => Value::Uint([0, 1, 2, 75, u64::MAX][r.below(5)]),
+        4 => Value::Nint(0),
+        5 => Value::Bool(r.below(2) == 1),
+        6 => Value::Bytes(vec![r.below(256) as u8; [0, 16, 31, 32, 64][r.below(5)]]),
+        7 => Value::Map(BTreeMap::new()),
+        _ => Value::Array(vec![]),
+    }
+}
+
+/// Change one node somewhere inside `v`: replace it, or delete or add a
+/// map key.
+fn mutate(v: &mut Value, r: &mut Rng, depth: usize) {
+    let descend = depth < 4 && r.below(3) != 0;
+    match v {
+        Value::Map(m) if !m.is_empty() => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            let k = keys[r.below(keys.len())].clone();
+            match r.below(8) {
+                0 => {
+                    m.remove(&k);
+                }
+                1 => {
+                    m.insert("zz".into(), random_value(r));
+                }
+                _ if descend => mutate(m.get_mut(&k).unwrap(), r, depth + 1),
+                _ => {
+                    m.insert(k, random_value(r));
+                }
+            }
+        }
+        Value::Array(a) if !a.is_empty() => {
+            let i = r.below(a.len());
+            if descend {
+                mutate(&mut a[i], r, depth + 1)
+            } else {
+                a[i] = random_value(r)
+            }
+        }
+        _ => *v = random_value(r),
+    }
+}
+
+/// The same differential idea over random mutations, each re-signed,
+/// re-chained and re-checkpointed: the two verifiers must give the same
+/// codes on every one. (The byte-flip test in tests/bundle.rs never
+/// re-signs, so it could not see a rule one verifier forgot.)
+#[test]
+fn random_resigned_mutations_get_the_same_codes() {
+    let t = tempfile::tempdir().unwrap();
+    let (c, _) = corpus(t.path());
+    let cases: usize = std::env::var("CASELOG_FORGERY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let seed: u64 = std::env::var("CASELOG_FORGERY_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5eed_cafe_f00d);
+    let mut r = Rng(seed.max(1));
+    let dir = t.path().join("random");
+    std::fs::create_dir(&dir).unwrap();
+    let mut built = Vec::new();
+    for k in 0..cases {
+        let mut g = c.base.clone();
+        let i = r.below(g.entries.len());
+        // Mostly the body, where most rules live; sometimes the entry map.
+        if r.below(4) != 0 {
+            if let Some(b) = g.map(i).get_mut("body") {
+                mutate(b, &mut r, 1);
+            }
+        } else {
+            mutate(&mut g.entries[i].1, &mut r, 0);
+        }
+        let name = format!("m{k:04}-entry{i:02}");
+        let bytes = g.build();
+        std::fs::write(dir.join(&name), &bytes).unwrap();
+        built.push((name, bytes));
+    }
+    let mut cmd = Command::new(python());
+    cmd.arg(script())
+        .arg("--batch")
+        .arg(&dir)
+        .arg("--trust")
+        .arg(c.authority_key.to_string());
+    let out = cmd.output().expect("run tools/verify-bundle");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let py: BTreeMap<String, BTreeSet<String>> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut w = l.split(' ');
+            let n = w.next().unwrap().to_owned();
+            let codes = match w.next() {
+                Some("FAILED") => w
+                    .next()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect(),
+                _ => BTreeSet::new(),
+            };
+            (n, codes)
+        })
+        .collect();
+    let mut disagree = Vec::new();
+    let mut rejected = 0;
+    for (name, bytes) in &built {
+        let rc: BTreeSet<String> =
+            bundle::verify_bytes(bytes, std::slice::from_ref(&c.authority_key), &[], 0)
+                .report
+                .problems
+                .iter()
+                .map(|p| p.code.as_str().to_owned())
+                .collect();
+        rejected += usize::from(!rc.is_empty());
+        if Some(&rc) != py.get(name) {
+            disagree.push(format!("{name}: rust {rc:?}, python {:?}", py.get(name)));
+        }
+    }
+    assert!(
+        disagree.is_empty(),
+        "{} of {} re-signed mutations (seed {seed}) get different codes:\n{}",
+        disagree.len(),
+        built.len(),
+        disagree.join("\n")
+    );
+    eprintln!(
+        "forgery: {} random re-signed mutations (seed {seed}), {rejected} rejected, same codes from both verifiers",
+        built.len()
+    );
+}
