@@ -10,7 +10,8 @@
 //!
 //! Points (where they sit is documented at each call):
 //! `store.before_write`, `store.after_write`, `keys.mid_write`,
-//! `export.mid_write`.
+//! `export.mid_write`, `init.before_rename`, `erase.after_commit`,
+//! `erase.after_flush`.
 
 /// Abort the process if `CASELOG_FAILPOINT` names this point.
 #[cfg(feature = "failpoints")]

@@ -304,10 +304,7 @@ impl Ledger {
             .into());
         }
         let staging = crate::store::staging_dir(dir);
-        if staging.exists() {
-            // Left by a crashed init of this same process id: never a ledger.
-            let _ = std::fs::remove_dir_all(&staging);
-        }
+        crate::store::remove_stale_staging(dir);
         let store = Store::create(&staging)?;
         let mut ledger = Ledger {
             store,

@@ -373,6 +373,35 @@ pub fn staging_dir(dir: &Path) -> PathBuf {
     dir.with_file_name(format!(".{name}.init-{}", std::process::id()))
 }
 
+/// Remove staging directories of `dir` left by inits that crashed: those
+/// whose process is gone (Linux `/proc`; elsewhere only this process's own).
+/// A staging directory is never a ledger, only a crashed attempt at one.
+pub fn remove_stale_staging(dir: &Path) {
+    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.init-");
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(rd) = fs::read_dir(parent) else { return };
+    for e in rd.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = f.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let gone = if Path::new("/proc/self").exists() {
+            !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            false
+        };
+        if gone || pid == std::process::id() {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 impl Store {
     /// Close a store built in [`staging_dir`]`(dir)` and move it to `dir`
     /// in one rename, synced: a crash before leaves no ledger at `dir` (only

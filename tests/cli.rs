@@ -1740,3 +1740,94 @@ fn passphrase_file_must_be_owner_only() {
     gen(&e).assert().success();
     assert!(e.p("k").exists());
 }
+
+/// A case ledger is confidential: its directory is owner-only from
+/// creation; an export holding revealed private values is 0600, a redacted
+/// one stays shareable (0644). A revoked authority's key is marked wherever
+/// keys are printed (log-key --all, the court report).
+#[test]
+fn ledger_and_revealed_exports_are_owner_only_and_revoked_keys_are_marked() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let e = Env::populated();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&e.p("ledger")), 0o700);
+    e.as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Member list",
+            "--occurred",
+            "2008-10~",
+        ])
+        .args(["--private", "members/001=FAKE-NAME-001"])
+        .assert()
+        .success();
+    for (name, reveal) in [("red.json", false), ("rev.json", true)] {
+        let mut c = e.cmd();
+        c.args(["export", "--format", "json", "--out"])
+            .arg(e.p(name));
+        if reveal {
+            c.args(["--reveal", "*"]);
+        }
+        c.assert().success();
+        assert_eq!(
+            mode(&e.p(name)),
+            if reveal { 0o600 } else { 0o644 },
+            "{name}"
+        );
+    }
+    // A second authority, enrolled then revoked.
+    e.cmd()
+        .env("CASELOG_PASSPHRASE", PASS)
+        .args(["key", "generate", "--name", "Deputy", "--out"])
+        .arg(e.p("dep"))
+        .assert()
+        .success();
+    e.as_key("auth")
+        .args([
+            "member",
+            "add",
+            "--name",
+            "Deputy",
+            "--role",
+            "authority",
+            "--pubkey",
+        ])
+        .arg(e.p("dep.pub"))
+        .assert()
+        .success();
+    e.as_key("auth")
+        .args(["member", "revoke", "Deputy", "--reason", "left the unit"])
+        .assert()
+        .success();
+    let all = stdout_of(e.cmd().args(["log-key", "--all"]));
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 2, "{all}");
+    assert!(!lines[0].starts_with('#') || !lines[1].starts_with('#'));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("# REVOKED at seq ") && l.contains("'Deputy'")),
+        "{all}"
+    );
+    let out = e
+        .cmd()
+        .arg("log-key")
+        .arg("--key")
+        .arg(e.p("dep.pub"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'Deputy' was revoked at seq"));
+    e.cmd()
+        .args(["export", "report", "--out"])
+        .arg(e.p("r.html"))
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(
+        html.contains("<strong>REVOKED</strong> at seq"),
+        "report does not mark the revoked key"
+    );
+}

@@ -372,5 +372,40 @@ fn crashes_at_named_failpoints_leave_whole_states() {
         points += 1;
     }
     assert_eq!(state().0, n1, "nothing else was appended");
-    eprintln!("crash: {points} named failpoints (append x2, checkpoint x2, export x4, key file x2), each left a whole state");
+
+    // init: built in a hidden 0700 staging directory, renamed after the
+    // genesis commit. Killed before the rename: no ledger under the name
+    // (a reader says "not a ledger"), and a rerun creates it whole.
+    let fresh = t.path().join("fresh");
+    let init = |fp: Option<&str>| {
+        let mut c = Command::new(bin);
+        if let Some(fp) = fp {
+            c.env("CASELOG_FAILPOINT", fp);
+        }
+        c.arg("--ledger")
+            .arg(&fresh)
+            .arg("--key")
+            .arg(&key)
+            .args(["init", "--case", "FRESH", "--title", "crash during init"])
+            .output()
+            .unwrap()
+    };
+    crashed(&init(Some("init.before_rename")), "init before rename");
+    assert!(!fresh.exists(), "a half-made ledger under the final name");
+    let ok = init(None);
+    assert!(ok.status.success(), "{ok:?}");
+    let l = Ledger::open(&fresh, false).unwrap();
+    assert_eq!(l.head().tree.size.0, 1);
+    assert!(verify_store(l.store()).unwrap().is_ok());
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "ledger directory mode {mode:o}");
+    // The crashed attempt's staging directory was cleared by the rerun.
+    let left: Vec<String> = std::fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".fresh.init-"))
+        .collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+    points += 1;
+    eprintln!("crash: {points} named failpoints (append x2, checkpoint x2, export x4, key file x2, init), each left a whole state");
 }

@@ -818,6 +818,12 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         g.set(note, "seq", Value::Uint(99))
     });
     c.add("seq-gap", Some("SEQ_GAP"), |g| g.remove(note + 1));
+    c.add("seq-u64-max", Some("SEQ_GAP"), |g| {
+        let k = g.append(3, |m| {
+            m.insert("seq".into(), Value::Uint(u64::MAX));
+        });
+        g.entries[k].0 = u64::MAX;
+    });
     c.add("bad-prev", Some("BAD_PREV"), |g| {
         g.keep_prev.insert(note);
         g.set(note, "prev", Value::Bytes(vec![1; 32]));
