@@ -49,3 +49,67 @@ fn kinds_match_cddl() {
     let ours: BTreeSet<&str> = caselog::entry::KINDS.into_iter().collect();
     assert_eq!(in_cddl, ours);
 }
+
+mod common;
+
+/// The worked example in SPEC.md §16 (a stranger's first check of their
+/// own code, without the repository's vectors) is computed here from the
+/// golden fixture and must appear in the SPEC verbatim.
+/// `CASELOG_PRINT_SPEC_EXAMPLE=1` prints it, to paste after a format change.
+#[test]
+fn spec_worked_example_is_true() {
+    use caselog::checkpoint::Checkpoint;
+    use caselog::entry::signing_message;
+    use caselog::{HashAlg, Record, Seq};
+    let t = tempfile::tempdir().unwrap();
+    let mut l = common::build_small(&t.path().join("l"), HashAlg::Sha256);
+    let raw = l.record_bytes(Seq(0)).unwrap().unwrap();
+    let rec = Record::decode(&raw).unwrap();
+    let wrap = |h: String| {
+        h.as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let note = l.checkpoint(&common::authority()).unwrap().to_text();
+    let cp = Checkpoint::parse_body(&note[..note.find("\n\n").unwrap() + 1]).unwrap();
+    let vkey = l.origin().log_key(common::authority().public());
+    let example = format!(
+        "authority seed (RFC 8032 secret key): {seed}\n\
+         authority public key:                 {public}\n\
+         ledger id:                            {ledger}\n\n\
+         entry (seq 0, 'ledger.open'), {elen} bytes:\n{entry}\n\n\
+         signing message = \"caselog-entry-v1\" || 0x00 || entry; signature:\n{sig}\n\n\
+         record = [entry, signature], {rlen} bytes:\n{record}\n\n\
+         LH(record) = SHA-256(0x00 || record):\n{leaf}\n\n\
+         tree of the 7 golden records: size {size}, root (hex) {root}\n\n\
+         log verifier key (key id = SHA-256(name || 0x0A || 0x01 || key)[:4]):\n{vkey}\n\n\
+         signed checkpoint note:\n{note}",
+        seed = hex::encode([0x01u8; 32]),
+        public = common::authority().public().to_hex(),
+        ledger = common::LEDGER_ID.to_hex(),
+        elen = rec.entry_bytes.len(),
+        entry = wrap(hex::encode(&rec.entry_bytes)),
+        sig = wrap(hex::encode(rec.sig)),
+        rlen = raw.len(),
+        record = wrap(hex::encode(&raw)),
+        leaf = HashAlg::Sha256.leaf(&raw).to_hex(),
+        size = cp.head.size.0,
+        root = cp.head.root.to_hex(),
+        vkey = vkey,
+        note = note,
+    );
+    assert_eq!(
+        signing_message(&rec.entry_bytes)[..17],
+        *b"caselog-entry-v1\0"
+    );
+    if std::env::var_os("CASELOG_PRINT_SPEC_EXAMPLE").is_some() {
+        println!("{example}");
+    }
+    let spec = std::fs::read_to_string(root().join("schemas/SPEC.md")).unwrap();
+    assert!(
+        spec.contains(&example),
+        "SPEC.md §16 differs from the computed example; print it with CASELOG_PRINT_SPEC_EXAMPLE=1:\n{example}"
+    );
+}
