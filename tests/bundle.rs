@@ -8,29 +8,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use caselog::bundle::{self, Bundle, Selection};
 use caselog::note::VerifierKey;
 use caselog::{HashAlg, Ledger, LedgerId, TreeSize};
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("CASELOG_PYTHON") {
-        return p.into();
-    }
-    let home = std::env::var_os("HOME").expect("HOME");
-    let p = Path::new(&home).join(".cache/caselog/venv/bin/python");
-    assert!(
-        p.exists(),
-        "no Python venv for tools/verify-bundle: run tools/test (it creates {})",
-        p.display()
-    );
-    p
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle")
-}
 
 struct Fixture {
     _t: tempfile::TempDir,
@@ -70,12 +51,7 @@ fn rust_ok(bytes: &[u8], vkey: &VerifierKey) -> bool {
 
 /// The codes the Rust verifier reports for a bundle file (empty: verified).
 fn rust_codes(bytes: &[u8], vkey: &VerifierKey) -> std::collections::BTreeSet<String> {
-    bundle::verify_bytes(bytes, std::slice::from_ref(vkey), &[], 0)
-        .report
-        .problems
-        .iter()
-        .map(|p| p.code.as_str().to_owned())
-        .collect()
+    common::rust_codes(bytes, std::slice::from_ref(vkey), &[], 0)
 }
 
 /// Verdicts of the Python verifier for every file in `dir`.
@@ -91,38 +67,7 @@ fn python_codes(
     dir: &Path,
     vkey: &VerifierKey,
 ) -> Vec<(String, std::collections::BTreeSet<String>)> {
-    let out = Command::new(python())
-        .arg(script())
-        .arg("--batch")
-        .arg(dir)
-        .arg("--trust")
-        .arg(vkey.to_string())
-        .output()
-        .expect("run tools/verify-bundle");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut w = l.split(' ');
-            let name = w.next().unwrap().to_owned();
-            let codes = match w.next() {
-                Some("VERIFIED") => Default::default(),
-                Some("FAILED") => w
-                    .next()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(str::to_owned)
-                    .collect(),
-                other => panic!("unexpected verdict {other:?} in {l:?}"),
-            };
-            (name, codes)
-        })
-        .collect()
+    common::python_batch(dir, std::slice::from_ref(vkey), &[], 0)
 }
 
 #[test]

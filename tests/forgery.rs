@@ -12,8 +12,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::rc::Rc;
 
 use caselog::bundle::{self, Bundle, Item, Selection};
@@ -1179,58 +1178,17 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
 
 // ---- running both verifiers --------------------------------------------------------
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("CASELOG_PYTHON") {
-        return p.into();
-    }
-    let home = std::env::var_os("HOME").expect("HOME");
-    Path::new(&home).join(".cache/caselog/venv/bin/python")
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle")
-}
-
 fn rust_codes(c: &Case) -> BTreeSet<String> {
-    let v = bundle::verify_bytes(&c.bytes, &c.trust, &c.witnesses, c.quorum);
-    v.report
-        .problems
-        .iter()
-        .map(|p| p.code.as_str().to_owned())
-        .collect()
+    common::rust_codes(&c.bytes, &c.trust, &c.witnesses, c.quorum)
 }
 
 fn python_codes(dir: &Path, c: &Case) -> BTreeSet<String> {
     let sub = dir.join(&c.name);
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("b"), &c.bytes).unwrap();
-    let mut cmd = Command::new(python());
-    cmd.arg(script()).arg("--batch").arg(&sub);
-    for k in &c.trust {
-        cmd.arg("--trust").arg(k.to_string());
-    }
-    for k in &c.witnesses {
-        cmd.arg("--witness").arg(k.to_string());
-    }
-    cmd.arg("--quorum").arg(c.quorum.to_string());
-    let out = cmd.output().expect("run tools/verify-bundle");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = String::from_utf8(out.stdout).unwrap();
-    let mut parts = line.split_whitespace().skip(1);
-    match parts.next() {
-        Some("VERIFIED") => BTreeSet::new(),
-        Some("FAILED") => parts
-            .next()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::to_owned)
-            .collect(),
-        other => panic!("unexpected verdict {other:?} for {}", c.name),
-    }
+    let mut v = common::python_batch(&sub, &c.trust, &c.witnesses, c.quorum);
+    assert_eq!(v.len(), 1, "{}", c.name);
+    v.remove(0).1
 }
 
 #[test]
@@ -1412,46 +1370,14 @@ fn random_resigned_mutations_get_the_same_codes() {
         std::fs::write(dir.join(&name), &bytes).unwrap();
         built.push((name, bytes));
     }
-    let mut cmd = Command::new(python());
-    cmd.arg(script())
-        .arg("--batch")
-        .arg(&dir)
-        .arg("--trust")
-        .arg(c.authority_key.to_string());
-    let out = cmd.output().expect("run tools/verify-bundle");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let py: BTreeMap<String, BTreeSet<String>> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let mut w = l.split(' ');
-            let n = w.next().unwrap().to_owned();
-            let codes = match w.next() {
-                Some("FAILED") => w
-                    .next()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(str::to_owned)
-                    .collect(),
-                _ => BTreeSet::new(),
-            };
-            (n, codes)
-        })
-        .collect();
+    let py: BTreeMap<String, BTreeSet<String>> =
+        common::python_batch(&dir, std::slice::from_ref(&c.authority_key), &[], 0)
+            .into_iter()
+            .collect();
     let mut disagree = Vec::new();
     let mut rejected = 0;
     for (name, bytes) in &built {
-        let rc: BTreeSet<String> =
-            bundle::verify_bytes(bytes, std::slice::from_ref(&c.authority_key), &[], 0)
-                .report
-                .problems
-                .iter()
-                .map(|p| p.code.as_str().to_owned())
-                .collect();
+        let rc = common::rust_codes(bytes, std::slice::from_ref(&c.authority_key), &[], 0);
         rejected += usize::from(!rc.is_empty());
         if Some(&rc) != py.get(name) {
             disagree.push(format!("{name}: rust {rc:?}, python {:?}", py.get(name)));

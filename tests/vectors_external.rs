@@ -3,6 +3,8 @@
 //! Ed25519 edge cases and the C2SP signed-note vector, all run through the
 //! project's own functions.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -407,13 +409,8 @@ fn python_verifier_signatures_agree_with_verify_strict() {
         ));
     }
     std::fs::write(&file, lines).unwrap();
-    let python = std::env::var_os("CASELOG_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/caselog/venv/bin/python")
-        });
-    let out = std::process::Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle"))
+    let out = std::process::Command::new(common::python())
+        .arg(common::verify_bundle_script())
         .arg("--check-signatures")
         .arg(&file)
         .output()

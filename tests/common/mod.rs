@@ -88,3 +88,84 @@ pub fn build_small_prefix(dir: &Path, alg: HashAlg, id: LedgerId, n: usize) -> L
     }
     l
 }
+
+/// The Python of the venv tools/test makes for tools/verify-bundle
+/// ($CASELOG_PYTHON, default ~/.cache/caselog/venv/bin/python).
+pub fn python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("CASELOG_PYTHON") {
+        return p.into();
+    }
+    let home = std::env::var_os("HOME").expect("HOME");
+    let p = Path::new(&home).join(".cache/caselog/venv/bin/python");
+    assert!(
+        p.exists(),
+        "no Python venv for tools/verify-bundle: run tools/test (it creates {})",
+        p.display()
+    );
+    p
+}
+
+/// The independent verifier.
+pub fn verify_bundle_script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle")
+}
+
+/// Run tools/verify-bundle --batch over every file in `dir`: for each,
+/// its name and the codes it reported (empty: VERIFIED).
+pub fn python_batch(
+    dir: &Path,
+    trust: &[caselog::note::VerifierKey],
+    witnesses: &[caselog::note::VerifierKey],
+    quorum: usize,
+) -> Vec<(String, std::collections::BTreeSet<String>)> {
+    let mut cmd = std::process::Command::new(python());
+    cmd.arg(verify_bundle_script()).arg("--batch").arg(dir);
+    for k in trust {
+        cmd.arg("--trust").arg(k.to_string());
+    }
+    for k in witnesses {
+        cmd.arg("--witness").arg(k.to_string());
+    }
+    cmd.arg("--quorum").arg(quorum.to_string());
+    let out = cmd.output().expect("run tools/verify-bundle");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            // NAME VERIFIED | NAME FAILED CODE,CODE
+            let mut w = l.split(' ');
+            let name = w.next().unwrap().to_owned();
+            let codes = match w.next() {
+                Some("VERIFIED") => Default::default(),
+                Some("FAILED") => w
+                    .next()
+                    .unwrap_or("")
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect(),
+                other => panic!("unexpected verdict {other:?} in {l:?}"),
+            };
+            (name, codes)
+        })
+        .collect()
+}
+
+/// The codes the Rust verifier reports for a bundle file (empty: verified).
+pub fn rust_codes(
+    bytes: &[u8],
+    trust: &[caselog::note::VerifierKey],
+    witnesses: &[caselog::note::VerifierKey],
+    quorum: usize,
+) -> std::collections::BTreeSet<String> {
+    caselog::bundle::verify_bytes(bytes, trust, witnesses, quorum)
+        .report
+        .problems
+        .iter()
+        .map(|p| p.code.as_str().to_owned())
+        .collect()
+}
