@@ -6,18 +6,18 @@
 //! with an inclusion proof), and verifying it against pinned log keys and
 //! witnesses with the same problem codes as `verify`.
 
-use std::collections::BTreeMap;
-
 use thiserror::Error;
 
-use crate::checkpoint::{self, CheckpointError, Origin, VerifiedCheckpoint};
+mod stream;
+pub use stream::verify_reader;
+
+use crate::checkpoint::{self, CheckpointError, VerifiedCheckpoint};
 use crate::codec::{self, DecodeError, MapReader, SchemaError, Value};
 use crate::entry::{Body, Entry, LedgerId, Record, Seq};
 use crate::hash::{Hash, HashAlg};
 use crate::ledger::{Ledger, LedgerError};
 use crate::note::VerifierKey;
-use crate::proof;
-use crate::verify::{ChainVerifier, Code, Report};
+use crate::verify::Report;
 
 /// Format tag of a bundle.
 pub const BUNDLE_TYPE: &str = "caselog-bundle/v1";
@@ -251,62 +251,6 @@ fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
             .map(|f| (f.blake3, (f.size, f.sha256)))
             .collect(),
         _ => Vec::new(),
-    }
-}
-
-/// Check carried disclosures: each decodes and its digest is in the `sd`
-/// of the included record it names. Absent ones are redacted, not failures.
-fn check_disclosures(b: &Bundle, erased: &[(Hash, Hash)], report: &mut Report) {
-    // seq -> (leaf hash, sd digests)
-    let sds: BTreeMap<u64, (Hash, Vec<Hash>)> = b
-        .items
-        .iter()
-        .filter_map(|i| {
-            let e = Record::decode(&i.record)
-                .ok()
-                .and_then(|r| Entry::decode(&r.entry_bytes).ok())?;
-            Some((i.seq.0, (b.alg.leaf(&i.record), e.sd)))
-        })
-        .collect();
-    report.private_fields = sds.values().map(|(_, v)| v.len() as u64).sum();
-    for (seq, bytes) in &b.disclosures {
-        let digest = crate::disclosure::digest_of(b.alg, bytes);
-        let entry = sds.get(&seq.0);
-        let why = if crate::disclosure::Disclosure::decode(bytes).is_err() {
-            Some("cannot be read as [salt, path, value]")
-        } else if !entry.is_some_and(|(_, sd)| sd.contains(&digest)) {
-            Some("matches no private-field digest of that entry (altered, or moved from another entry)")
-        } else if entry.is_some_and(|(leaf, _)| erased.contains(&(*leaf, digest))) {
-            // SPEC §15: an erased value must not travel on.
-            Some("was erased from the ledger but is still carried")
-        } else {
-            None
-        };
-        match why {
-            Some(w) => report.add(
-                Code::BadDisclosure,
-                Some(seq.0),
-                "disclosures",
-                format!("disclosure {}: {w}", &digest.to_hex()[..16]),
-            ),
-            None => report.disclosures_present += 1,
-        }
-    }
-}
-
-/// Check carried evidence files against the intakes in the bundle.
-fn check_files(b: &Bundle, report: &mut Report) {
-    let mut listed = BTreeMap::new();
-    for i in &b.items {
-        for (b3, v) in intake_files(&i.record) {
-            listed.insert(b3, v);
-        }
-    }
-    for (b3, content) in &b.files {
-        let d = crate::evidence::hash_reader(content.as_slice(), None, &mut |_| {})
-            .expect("evidence: hashing memory cannot fail");
-        let ok = d.blake3 == *b3 && listed.get(b3) == Some(&(d.size, d.sha256));
-        report.checked_files(ok, b3);
     }
 }
 
@@ -605,142 +549,23 @@ pub fn write<W: std::io::Write>(
 /// Verify a bundle: the checkpoint under pinned keys and witness quorum,
 /// then (full) the whole chain recomputed to the checkpoint's root, or
 /// (partial) each record's inclusion path, signature and the membership its
-/// author had at that position. Problems use the codes of `verify`.
+/// author had at that position. Problems use the codes of `verify`. The
+/// same checks as [`verify_bytes`] (which this calls on the encoding), for
+/// a bundle already in memory; a refused checkpoint is an `Err`.
 pub fn verify(
     b: &Bundle,
     trust: &[VerifierKey],
     witnesses: &[VerifierKey],
     quorum: usize,
 ) -> Result<(Report, VerifiedCheckpoint), BundleError> {
-    let vc = checkpoint::verify(b.checkpoint.as_bytes(), trust, witnesses, quorum)?;
-    let cp = vc.checkpoint().clone();
-    let want = Origin {
-        alg: b.alg,
-        ledger: b.ledger,
-    };
-    let mut report = Report {
-        ledger: Some(b.ledger),
-        hash: Some(b.alg),
-        ..Report::default()
-    };
-    if cp.origin != want {
-        report.add(
-            Code::BadCheckpoint,
-            None,
-            "checkpoint",
-            format!(
-                "the checkpoint is for {}, the bundle for {}",
-                cp.origin.line(),
-                want.line()
-            ),
-        );
-        return Ok((report, vc));
+    let v = verify_bytes(&b.encode(), trust, witnesses, quorum);
+    match v.checkpoint {
+        Some(vc) => Ok((v.report, vc)),
+        None => match checkpoint::verify(b.checkpoint.as_bytes(), trust, witnesses, quorum) {
+            Err(e) => Err(e.into()),
+            Ok(_) => unreachable!("bundle: a bundle that encodes is a bundle"),
+        },
     }
-    if b.full {
-        // A record's leaf hash names its first position (a repeated record
-        // is reported at the later one).
-        let mut leaves: BTreeMap<Hash, u64> = BTreeMap::new();
-        for i in &b.items {
-            leaves.entry(b.alg.leaf(&i.record)).or_insert(i.seq.0);
-        }
-        // Every entry must carry the bundle's ledger id (WRONG_LEDGER), not
-        // merely agree with the first one.
-        let mut v = ChainVerifier::for_ledger(b.alg, b.ledger)
-            .with_lookup(Box::new(move |h| leaves.get(h).copied()));
-        for i in &b.items {
-            if !i.path.is_empty() {
-                v.checkpoint_problem(
-                    Code::BadCheckpoint,
-                    format!("full bundle carries a path for seq {}", i.seq),
-                );
-            }
-            v.push(i.seq.0, &i.record);
-        }
-        let head = v.tree_head();
-        let signer_problem = signer_not_authority(&vc, v.members());
-        let erased = v.erased().to_vec();
-        let mut r = v.finish();
-        r.ledger = Some(b.ledger);
-        if let Some(m) = signer_problem {
-            r.add(Code::BadCheckpoint, None, "checkpoint", m);
-        }
-        if head.size.0 < cp.head.size.0 {
-            r.add(
-                Code::Truncated,
-                None,
-                "checkpoint",
-                format!(
-                    "the checkpoint covers {} entries, the bundle holds {}",
-                    cp.head.size.0, head.size.0
-                ),
-            );
-        } else if head.size.0 > cp.head.size.0 {
-            r.add(
-                Code::BadCheckpoint,
-                None,
-                "checkpoint",
-                format!(
-                    "the bundle holds {} entries, more than the checkpoint's {}",
-                    head.size.0, cp.head.size.0
-                ),
-            );
-        } else if head.root != cp.head.root {
-            r.add(
-                Code::CheckpointMismatch,
-                None,
-                "checkpoint",
-                format!(
-                    "the records give root {}, the checkpoint says {}",
-                    head.root, cp.head.root
-                ),
-            );
-        }
-        r.checkpoints = 1;
-        check_files(b, &mut r);
-        check_disclosures(b, &erased, &mut r);
-        return Ok((r, vc));
-    }
-    // Partial: every record proven individually (its inclusion path), then
-    // checked on its own by the chain verifier in partial mode, with
-    // membership replayed over the records present.
-    let mut v = ChainVerifier::partial(b.alg, b.ledger);
-    for i in &b.items {
-        let seq = i.seq.0;
-        if seq >= cp.head.size.0 {
-            v.entry_problem(
-                Code::BadCheckpoint,
-                seq,
-                format!(
-                    "seq {seq} is beyond the checkpoint's size {}",
-                    cp.head.size.0
-                ),
-            );
-            continue;
-        }
-        let leaf = b.alg.leaf(&i.record);
-        if let Err(e) =
-            proof::verify_inclusion(b.alg, seq, cp.head.size, &leaf, &i.path, &cp.head.root)
-        {
-            v.entry_problem(
-                Code::CheckpointMismatch,
-                seq,
-                format!("inclusion path does not lead to the checkpoint's root ({e})"),
-            );
-            continue;
-        }
-        v.push(seq, &i.record);
-    }
-    let signer_problem = signer_not_authority(&vc, v.members());
-    let erased = v.erased().to_vec();
-    let mut report = v.finish();
-    if let Some(m) = signer_problem {
-        report.add(Code::BadCheckpoint, None, "checkpoint", m);
-    }
-    report.root = Some(cp.head.root);
-    report.checkpoints = 1;
-    check_files(b, &mut report);
-    check_disclosures(b, &erased, &mut report);
-    Ok((report, vc))
 }
 
 /// SPEC §10.2-§10.3, §14: a bundle's checkpoint counts only when one of the
@@ -787,50 +612,14 @@ pub struct Verdict {
     pub not_a_bundle: bool,
 }
 
-/// Decode `bytes` strictly and verify them as a bundle ([`verify`]).
+/// Verify the bundle in `bytes` (see [`verify_reader`], which reads a
+/// file without holding it).
 pub fn verify_bytes(
     bytes: &[u8],
     trust: &[VerifierKey],
     witnesses: &[VerifierKey],
     quorum: usize,
 ) -> Verdict {
-    let b = match Bundle::decode(bytes) {
-        Ok(b) => b,
-        Err(e) => {
-            let code = match &e {
-                BundleError::Decode(d) if d.is_non_canonical() => Code::NonCanonical,
-                _ => Code::Decode,
-            };
-            let mut report = Report::default();
-            report.add(code, None, "bundle", format!("not a caselog bundle: {e}"));
-            return Verdict {
-                report,
-                checkpoint: None,
-                full: None,
-                not_a_bundle: true,
-            };
-        }
-    };
-    match verify(&b, trust, witnesses, quorum) {
-        Ok((report, vc)) => Verdict {
-            report,
-            checkpoint: Some(vc),
-            full: Some(b.full),
-            not_a_bundle: false,
-        },
-        Err(e) => {
-            let mut report = Report {
-                ledger: Some(b.ledger),
-                hash: Some(b.alg),
-                ..Report::default()
-            };
-            report.add(Code::BadCheckpoint, None, "checkpoint", e.to_string());
-            Verdict {
-                report,
-                checkpoint: None,
-                full: Some(b.full),
-                not_a_bundle: false,
-            }
-        }
-    }
+    verify_reader(std::io::Cursor::new(bytes), trust, witnesses, quorum)
+        .expect("bundle: reading memory cannot fail")
 }

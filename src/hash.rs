@@ -108,6 +108,36 @@ impl HashAlg {
         self.digest(&[&[LEAF_TAG], record])
     }
 
+    /// Leaf hash of a record read from `r` to its end, for records too
+    /// large to hold: H(0x00 || record), RFC 9162 §2.1.1.
+    pub fn leaf_of_reader(self, r: &mut impl std::io::Read) -> std::io::Result<Hash> {
+        let mut buf = vec![0u8; 64 * 1024];
+        match self {
+            HashAlg::Blake3 => {
+                let mut h = blake3::Hasher::new();
+                h.update(&[LEAF_TAG]);
+                loop {
+                    let n = r.read(&mut buf)?;
+                    if n == 0 {
+                        return Ok(Hash(*h.finalize().as_bytes()));
+                    }
+                    h.update(&buf[..n]);
+                }
+            }
+            HashAlg::Sha256 => {
+                let mut h = sha2::Sha256::new();
+                h.update([LEAF_TAG]);
+                loop {
+                    let n = r.read(&mut buf)?;
+                    if n == 0 {
+                        return Ok(Hash(h.finalize().into()));
+                    }
+                    h.update(&buf[..n]);
+                }
+            }
+        }
+    }
+
     /// Interior node hash: H(0x01 || left || right), RFC 9162 §2.1.1.
     pub fn node(self, left: &Hash, right: &Hash) -> Hash {
         self.digest(&[&[NODE_TAG], &left.0, &right.0])
@@ -137,6 +167,14 @@ mod tests {
             HashAlg::Blake3.digest(&[]).to_hex(),
             "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
         );
+    }
+
+    #[test]
+    fn streamed_leaf_is_the_leaf() {
+        let rec: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        for a in [HashAlg::Blake3, HashAlg::Sha256] {
+            assert_eq!(a.leaf_of_reader(&mut rec.as_slice()).unwrap(), a.leaf(&rec));
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod case_uco;
+pub mod cborstream;
 pub mod checkpoint;
 pub mod codec;
 pub mod custody;

@@ -350,6 +350,32 @@ pub struct Prepared {
 /// Outcome of one entry's signature check.
 type SigResult = Result<(), crate::sig::SigError>;
 
+/// A record too large to be read ([`crate::codec::MAX_ENCODED_LEN`]): its
+/// leaf hash (computed while streaming it) and the decode error the strict
+/// decoder would give it.
+pub fn prepare_oversized(leaf: Hash, len: usize) -> Prepared {
+    let e = EntryError::Decode(crate::codec::DecodeError::TooLarge {
+        len,
+        max: crate::codec::MAX_ENCODED_LEN,
+    });
+    Prepared {
+        leaf,
+        decoded: Err(("record", e)),
+    }
+}
+
+impl Prepared {
+    /// The record's leaf hash.
+    pub fn leaf(&self) -> Hash {
+        self.leaf
+    }
+
+    /// The entry, when the record decoded.
+    pub fn entry(&self) -> Option<&Entry> {
+        self.decoded.as_ref().ok().map(|(e, _)| e)
+    }
+}
+
 /// Do the state-free work for one stored record.
 pub fn prepare(alg: HashAlg, raw: &[u8]) -> Prepared {
     let leaf = alg.leaf(raw);

@@ -35,7 +35,7 @@ pub(super) enum ExportCmd {
     },
     VerifyBundle {
         file: PathBuf,
-        bytes: Vec<u8>,
+        bundle_file: std::fs::File,
         trust: Vec<VerifierKey>,
         witnesses: Vec<VerifierKey>,
         quorum: usize,
@@ -213,7 +213,9 @@ pub(super) fn validate_verify(
             "export a partial bundle",
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| {
+    // Opened now (a missing or unreadable file is bad input), read while
+    // verifying: a bundle is never held in memory whole.
+    let bundle_file = std::fs::File::open(file).map_err(|e| {
         CliError::input(
             format!("cannot read bundle {}: {e}", file.display()),
             "check the path",
@@ -221,7 +223,7 @@ pub(super) fn validate_verify(
     })?;
     Ok(ExportCmd::VerifyBundle {
         file: file.to_owned(),
-        bytes,
+        bundle_file,
         trust: parse_vkeys(trust, "--trust key")?,
         witnesses,
         quorum,
@@ -319,14 +321,16 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
         }
         ExportCmd::VerifyBundle {
             file,
-            bytes,
+            bundle_file,
             trust,
             witnesses,
             quorum,
             json,
         } => {
-            let v = bundle::verify_bytes(&bytes, &trust, &witnesses, quorum);
-            drop(bytes);
+            let v =
+                bundle::verify_reader(bundle_file, &trust, &witnesses, quorum).map_err(|e| {
+                    CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
+                })?;
             // SPEC §14.1: not a bundle at all is bad input: one line on
             // stderr (the JSON report with --json), exit 2.
             if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {
