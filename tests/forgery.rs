@@ -779,6 +779,11 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         r[note].0 = codec::encode(&Value::Array(a));
         g.raw.insert(note, r[note].0.clone());
     });
+    c.add("record-over-1MiB", Some("DECODE"), |g| {
+        // Read in passes by both verifiers: hashed while read, reported.
+        g.raw
+            .insert(note, vec![0x82; caselog::codec::MAX_ENCODED_LEN + 10]);
+    });
     c.add("bad-signature", Some("BAD_SIGNATURE"), |g| {
         g.bad_sig.insert(note, [7; 64]);
     });

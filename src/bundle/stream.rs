@@ -142,11 +142,10 @@ fn check<R: Read + Seek>(
     let (full, alg, ledger) = (head.full, head.alg, head.ledger);
     let cp_bytes = head.checkpoint.clone();
     *head_out = Some(head);
-    let cp_bytes = cp_bytes.ok_or_else(|| {
-        Stop::Checkpoint("bundle checkpoint: the note is larger than 65536 bytes".into())
-    })?;
+    let cp_bytes =
+        cp_bytes.ok_or_else(|| Stop::Checkpoint("the note is larger than 65536 bytes".into()))?;
     let vc = checkpoint::verify(&cp_bytes, trust, witnesses, quorum)
-        .map_err(|e| Stop::Checkpoint(format!("bundle checkpoint: {e}")))?;
+        .map_err(|e| Stop::Checkpoint(e.to_string()))?;
     let want = Origin { alg, ledger };
     let cp = vc.checkpoint().clone();
     if cp.origin != want {
