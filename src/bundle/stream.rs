@@ -504,13 +504,8 @@ fn prepare<R: Read + Seek>(
         return Ok(verify::prepare(alg, &raw));
     }
     // LH = H(0x00 || record), RFC 9162 §2.1.1, over the streamed bytes.
-    let leaf = {
-        let mut t = s.take(n).map_err(Stop::from)?;
-        let leaf = alg.leaf_of_reader(&mut t)?;
-        drop(t);
-        s.advanced(n);
-        leaf
-    };
+    let leaf = alg.leaf_of_reader(&mut s.take(n).map_err(Stop::from)?)?;
+    s.advanced(n);
     Ok(verify::prepare_oversized(leaf, n as usize))
 }
 
