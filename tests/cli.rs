@@ -1270,7 +1270,7 @@ fn export_bundle_and_verify_offline() {
         .clone();
     let msg = one_line(&err);
     assert!(
-        msg.contains("is not a caselog bundle (NON_CANONICAL:"),
+        msg.contains("junk.bundle: not a caselog bundle:") && msg.contains("(NON_CANONICAL)"),
         "{msg}"
     );
     let out = verify("junk.bundle", &vkey).arg("--json").output().unwrap();

@@ -54,7 +54,7 @@ impl From<StreamError> for Stop {
                 } else {
                     Code::Decode
                 },
-                format!("bundle is not deterministic CBOR: {d}"),
+                format!("not deterministic CBOR (SPEC §2): {d}"),
             ),
         }
     }
@@ -67,7 +67,7 @@ impl From<io::Error> for Stop {
 }
 
 fn shape(reason: &str) -> Stop {
-    Stop::NotBundle(Code::Decode, format!("bundle: {reason}"))
+    Stop::NotBundle(Code::Decode, format!("the map breaks SPEC §14: {reason}"))
 }
 
 /// Where the values of the bundle map lie: key -> (start, end).

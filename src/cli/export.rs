@@ -335,12 +335,7 @@ pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
             // stderr (the JSON report with --json), exit 2.
             if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {
                 return Err(CliError::input(
-                    format!(
-                        "{} is not a caselog bundle ({}: {})",
-                        file.display(),
-                        p.code,
-                        p.message
-                    ),
+                    format!("{}: {} ({})", file.display(), p.message, p.code),
                     "give the file `caselog export bundle` wrote, complete and unaltered",
                 ));
             }
