@@ -168,10 +168,17 @@ fn check<R: Read + Seek>(
     }
     // Pass 3: the records, then files and disclosures.
     let mut seen = Seen::default();
+    let pass = Pass {
+        layout: &layout,
+        count: records,
+        alg,
+        ledger,
+        vc: &vc,
+    };
     let report = if full {
-        full_records(s, &layout, records, alg, ledger, &vc, &mut seen)?
+        full_records(s, &pass, &mut seen)?
     } else {
-        partial_records(s, &layout, records, alg, ledger, &vc, &mut seen)?
+        partial_records(s, &pass, &mut seen)?
     };
     let mut report = report;
     report.checkpoints = 1;
@@ -509,15 +516,33 @@ fn prepare<R: Read + Seek>(
     Ok(verify::prepare_oversized(leaf, n as usize))
 }
 
-fn full_records<R: Read + Seek>(
-    s: &mut CborStream<R>,
-    layout: &Layout,
+/// What pass 3 works from.
+struct Pass<'a> {
+    layout: &'a Layout,
     count: u64,
     alg: HashAlg,
     ledger: LedgerId,
-    vc: &VerifiedCheckpoint,
+    vc: &'a VerifiedCheckpoint,
+}
+
+/// The chain verifier's report, with the checkpoint signer's authority at
+/// its size checked from the membership it replayed (§10.3, §14).
+fn close(v: ChainVerifier<'_>, vc: &VerifiedCheckpoint, seen: &mut Seen) -> Report {
+    let signer_problem = signer_not_authority(vc, v.members());
+    seen.erased = v.erased().to_vec();
+    let mut r = v.finish();
+    if let Some(m) = signer_problem {
+        r.add(Code::BadCheckpoint, None, "checkpoint", m);
+    }
+    r
+}
+
+fn full_records<R: Read + Seek>(
+    s: &mut CborStream<R>,
+    p: &Pass<'_>,
     seen: &mut Seen,
 ) -> Result<Report, Stop> {
+    let (alg, ledger, vc) = (p.alg, p.ledger, p.vc);
     let cp = vc.checkpoint();
     // References must name earlier records: the leaves seen so far, the
     // first position of a repeated record.
@@ -525,8 +550,8 @@ fn full_records<R: Read + Seek>(
     let lookup = Rc::clone(&leaves);
     let mut v = ChainVerifier::for_ledger(alg, ledger)
         .with_lookup(Box::new(move |h| lookup.borrow().get(h).copied()));
-    let mut at = records_start(s, layout)?;
-    for _ in 0..count {
+    let mut at = records_start(s, p.layout)?;
+    for _ in 0..p.count {
         s.seek(at)?;
         let item = read_item(s, false)?;
         at = s.pos();
@@ -536,20 +561,15 @@ fn full_records<R: Read + Seek>(
                 format!("full bundle carries a path for seq {}", item.seq),
             );
         }
-        let p = prepare(s, alg, item.record)?;
-        seen.note(item.seq, &p);
-        let leaf = p.leaf();
-        v.push_prepared(item.seq, p);
+        let rec = prepare(s, alg, item.record)?;
+        seen.note(item.seq, &rec);
+        let leaf = rec.leaf();
+        v.push_prepared(item.seq, rec);
         leaves.borrow_mut().entry(leaf).or_insert(item.seq);
     }
     let head = v.tree_head();
-    let signer_problem = signer_not_authority(vc, v.members());
-    seen.erased = v.erased().to_vec();
-    let mut r = v.finish();
+    let mut r = close(v, vc, seen);
     r.ledger = Some(ledger);
-    if let Some(m) = signer_problem {
-        r.add(Code::BadCheckpoint, None, "checkpoint", m);
-    }
     if head.size.0 < cp.head.size.0 {
         r.add(
             Code::Truncated,
@@ -593,22 +613,19 @@ fn records_start<R: Read + Seek>(s: &mut CborStream<R>, l: &Layout) -> Result<u6
 
 fn partial_records<R: Read + Seek>(
     s: &mut CborStream<R>,
-    layout: &Layout,
-    count: u64,
-    alg: HashAlg,
-    ledger: LedgerId,
-    vc: &VerifiedCheckpoint,
+    p: &Pass<'_>,
     seen: &mut Seen,
 ) -> Result<Report, Stop> {
+    let (alg, vc) = (p.alg, p.vc);
     let cp = vc.checkpoint();
-    let mut v = ChainVerifier::partial(alg, ledger);
-    let mut at = records_start(s, layout)?;
-    for _ in 0..count {
+    let mut v = ChainVerifier::partial(alg, p.ledger);
+    let mut at = records_start(s, p.layout)?;
+    for _ in 0..p.count {
         s.seek(at)?;
         let item = read_item(s, true)?;
         at = s.pos();
-        let p = prepare(s, alg, item.record)?;
-        seen.note(item.seq, &p);
+        let rec = prepare(s, alg, item.record)?;
+        seen.note(item.seq, &rec);
         let seq = item.seq;
         if seq >= cp.head.size.0 {
             v.entry_problem(
@@ -625,7 +642,7 @@ fn partial_records<R: Read + Seek>(
             alg,
             seq,
             cp.head.size,
-            &p.leaf(),
+            &rec.leaf(),
             &item.path,
             &cp.head.root,
         ) {
@@ -636,14 +653,9 @@ fn partial_records<R: Read + Seek>(
             );
             continue;
         }
-        v.push_prepared(seq, p);
+        v.push_prepared(seq, rec);
     }
-    let signer_problem = signer_not_authority(vc, v.members());
-    seen.erased = v.erased().to_vec();
-    let mut report = v.finish();
-    if let Some(m) = signer_problem {
-        report.add(Code::BadCheckpoint, None, "checkpoint", m);
-    }
+    let mut report = close(v, vc, seen);
     report.root = Some(cp.head.root);
     Ok(report)
 }
