@@ -125,47 +125,21 @@ impl<R: Read + Seek> CborStream<R> {
     pub fn head(&mut self) -> Result<(u8, u64), StreamError> {
         let start = self.pos as usize;
         let ib = self.byte()?;
-        let (major, info) = (ib >> 5, ib & 0x1f);
-        let (arg, min) = match info {
-            0..=23 => (u64::from(info), 0),
-            24..=27 => {
-                let n = 1u64 << (info - 24);
-                if self.remaining() < n {
-                    return Err(DecodeError::Truncated {
-                        offset: self.pos as usize,
-                    }
-                    .into());
-                }
-                let mut a = 0u64;
-                for _ in 0..n {
-                    a = (a << 8) | u64::from(self.byte()?);
-                }
-                // Smallest value that needs this width (RFC 8949 §4.2.1).
-                let min = match info {
-                    24 => 24,
-                    25 => 0x100,
-                    26 => 0x1_0000,
-                    _ => 0x1_0000_0000,
-                };
-                (a, min)
+        let n = crate::codec::arg_width(ib, start)? as u64;
+        if self.remaining() < n {
+            return Err(DecodeError::Truncated {
+                offset: self.pos as usize,
             }
-            31 => return Err(DecodeError::Indefinite { offset: start }.into()),
-            _ => return Err(DecodeError::Malformed { offset: start }.into()),
-        };
-        if major == 7 {
-            return if info == 20 || info == 21 {
-                Ok((7, arg))
-            } else {
-                Err(DecodeError::Simple { offset: start }.into())
-            };
+            .into());
         }
-        if major == 6 {
-            return Err(DecodeError::Tag { offset: start }.into());
+        let mut arg = u64::from(ib & 0x1f);
+        if n > 0 {
+            arg = 0;
+            for _ in 0..n {
+                arg = (arg << 8) | u64::from(self.byte()?);
+            }
         }
-        if arg < min {
-            return Err(DecodeError::NonShortest { offset: start }.into());
-        }
-        Ok((major, arg))
+        Ok(crate::codec::judge_head(ib, arg, start)?)
     }
 
     /// Skip `n` bytes (refused if fewer remain).

@@ -264,6 +264,49 @@ fn from_serde(v: serde_cbor::Value) -> Result<Value, DecodeError> {
     })
 }
 
+/// How many argument bytes follow the initial byte `ib` of a head that
+/// starts at `start` (RFC 8949 §3): 0 for an argument in the byte itself.
+/// Indefinite lengths and reserved values are refused here.
+pub(crate) fn arg_width(ib: u8, start: usize) -> Result<usize, DecodeError> {
+    match ib & 0x1f {
+        0..=23 => Ok(0),
+        info @ 24..=27 => Ok(1 << (info - 24)),
+        31 => Err(DecodeError::Indefinite { offset: start }),
+        _ => Err(DecodeError::Malformed { offset: start }),
+    }
+}
+
+/// The rules a whole head must meet once its argument is read, in this
+/// order (SPEC §2): only `false`/`true` among simple values, no tags, the
+/// shortest form (RFC 8949 §4.2.1). Shared by the in-memory scanner and
+/// the streaming one (`cborstream`), so both name the same first breach.
+pub(crate) fn judge_head(ib: u8, arg: u64, start: usize) -> Result<(u8, u64), DecodeError> {
+    let (major, info) = (ib >> 5, ib & 0x1f);
+    if major == 7 {
+        // Only simple values 20 (false) and 21 (true), in one byte.
+        return if info == 20 || info == 21 {
+            Ok((7, arg))
+        } else {
+            Err(DecodeError::Simple { offset: start })
+        };
+    }
+    if major == 6 {
+        return Err(DecodeError::Tag { offset: start });
+    }
+    // Smallest value that needs this width.
+    let min = match info {
+        24 => 24,
+        25 => 0x100,
+        26 => 0x1_0000,
+        27 => 0x1_0000_0000,
+        _ => 0,
+    };
+    if arg < min {
+        return Err(DecodeError::NonShortest { offset: start });
+    }
+    Ok((major, arg))
+}
+
 /// Structural scan of raw bytes: checks every deterministic-encoding rule
 /// and bounds every length against the remaining input before anything is
 /// allocated.
@@ -286,47 +329,19 @@ impl Scanner<'_> {
     fn head(&mut self) -> Result<(u8, u64), DecodeError> {
         let start = self.pos;
         let ib = self.byte()?;
-        let major = ib >> 5;
-        let info = ib & 0x1f;
-        let (arg, min) = match info {
-            0..=23 => (u64::from(info), 0),
-            24..=27 => {
-                let n = 1usize << (info - 24);
-                if self.b.len() - self.pos < n {
-                    return Err(DecodeError::Truncated { offset: self.pos });
-                }
-                let mut a = 0u64;
-                for &x in &self.b[self.pos..self.pos + n] {
-                    a = (a << 8) | u64::from(x);
-                }
-                self.pos += n;
-                // Smallest value that needs this width (RFC 8949 §4.2.1).
-                let min = match info {
-                    24 => 24,
-                    25 => 0x100,
-                    26 => 0x1_0000,
-                    _ => 0x1_0000_0000,
-                };
-                (a, min)
+        let n = arg_width(ib, start)?;
+        if self.b.len() - self.pos < n {
+            return Err(DecodeError::Truncated { offset: self.pos });
+        }
+        let mut arg = u64::from(ib & 0x1f);
+        if n > 0 {
+            arg = 0;
+            for &x in &self.b[self.pos..self.pos + n] {
+                arg = (arg << 8) | u64::from(x);
             }
-            31 => return Err(DecodeError::Indefinite { offset: start }),
-            _ => return Err(DecodeError::Malformed { offset: start }),
-        };
-        if major == 7 {
-            // Only simple values 20 (false) and 21 (true), in one byte.
-            return if info == 20 || info == 21 {
-                Ok((7, arg))
-            } else {
-                Err(DecodeError::Simple { offset: start })
-            };
         }
-        if major == 6 {
-            return Err(DecodeError::Tag { offset: start });
-        }
-        if arg < min {
-            return Err(DecodeError::NonShortest { offset: start });
-        }
-        Ok((major, arg))
+        self.pos += n;
+        judge_head(ib, arg, start)
     }
 
     fn take(&mut self, len: u64) -> Result<&[u8], DecodeError> {

@@ -5,14 +5,16 @@
 
 mod common;
 
+use common::{receive, release};
+
 use std::path::Path;
 
 use caselog::edtf::Edtf;
 use caselog::entry::{Body, MemberEnroll, Timestamp};
 use caselog::keys::Signer;
 use caselog::kinds::{
-    receipt_message, Correction, CustodyReceive, CustodyRelease, Domain, EvidenceClose,
-    EvidenceIntake, EvidenceVerify, FileFixity, Receipt,
+    receipt_message, Correction, CustodyReceive, Domain, EvidenceClose, EvidenceIntake,
+    EvidenceVerify, FileFixity, Receipt,
 };
 use caselog::store::{ALL_CFS, CF_ENTRIES};
 use caselog::verify::Code;
@@ -77,25 +79,6 @@ fn fixture(dir: &Path) -> Ledger {
     )
     .unwrap();
     l
-}
-
-fn release(item: &str, to: &Signer) -> Body {
-    d(Domain::CustodyRelease(CustodyRelease {
-        item: item.into(),
-        to: to.public(),
-        reason: "examination".into(),
-        location: None,
-    }))
-}
-
-fn receive(item: &str, release: Hash, seal_intact: bool) -> Body {
-    d(Domain::CustodyReceive(CustodyReceive {
-        item: item.into(),
-        release,
-        seal_intact,
-        condition: None,
-        receipt: None,
-    }))
 }
 
 /// Write a validly signed record after the head, bypassing the writer's

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::{receive, release};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
@@ -23,8 +25,8 @@ use caselog::edtf::Edtf;
 use caselog::entry::{signing_message, Body, MemberEnroll, MemberRevoke, Timestamp};
 use caselog::keys::Signer;
 use caselog::kinds::{
-    receipt_message, Action, Correction, CustodyReceive, CustodyRelease, Domain, Event,
-    EvidenceClose, EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
+    receipt_message, Action, Correction, CustodyReceive, Domain, Event, EvidenceClose,
+    EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
 };
 use caselog::merkle::{root_of_leaves, TreeHead, TreeSize};
 use caselog::note::{self, VerifierKey, TYPE_COSIGNATURE};
@@ -227,25 +229,6 @@ fn intake(item: &str) -> Body {
         location: None,
         seal: Some("S-1187".into()),
         files: vec![letter_file()],
-    }))
-}
-
-fn release(item: &str, to: &Signer) -> Body {
-    d(Domain::CustodyRelease(CustodyRelease {
-        item: item.into(),
-        to: to.public(),
-        reason: "examination".into(),
-        location: None,
-    }))
-}
-
-fn receive(item: &str, release: Hash, seal_intact: bool) -> Body {
-    d(Domain::CustodyReceive(CustodyReceive {
-        item: item.into(),
-        release,
-        seal_intact,
-        condition: None,
-        receipt: None,
     }))
 }
 

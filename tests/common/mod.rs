@@ -169,3 +169,28 @@ pub fn rust_codes(
         .map(|p| p.code.as_str().to_owned())
         .collect()
 }
+
+/// `custody.release` of `item` to `to`, for examination.
+pub fn release(item: &str, to: &Signer) -> Body {
+    Body::Domain(caselog::kinds::Domain::CustodyRelease(
+        caselog::kinds::CustodyRelease {
+            item: item.into(),
+            to: to.public(),
+            reason: "examination".into(),
+            location: None,
+        },
+    ))
+}
+
+/// `custody.receive` of `item`, answering `release`.
+pub fn receive(item: &str, release: caselog::Hash, seal_intact: bool) -> Body {
+    Body::Domain(caselog::kinds::Domain::CustodyReceive(
+        caselog::kinds::CustodyReceive {
+            item: item.into(),
+            release,
+            seal_intact,
+            condition: None,
+            receipt: None,
+        },
+    ))
+}
