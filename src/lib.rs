@@ -4,39 +4,31 @@
 //! RocksDB, with an RFC 9162 Merkle tree over its records. The byte format
 //! is specified in `schemas/SPEC.md`. This library never prints; the
 //! `caselog` binary owns messages and exit codes.
+//!
+//! The crate is built in layers; a module imports only from its own layer
+//! or lower ones (`tests/layers.rs` checks it):
+//!
+//! 1. `format`: bytes ⇄ values, no IO (ids, hashes, CBOR, entries, bodies);
+//! 2. `rules`: membership, roles and custody, replayed by writer and verifiers;
+//! 3. `storage`: RocksDB, evidence blobs, key files, atomic files;
+//! 4. `tlog`: Merkle tree, proofs, signed notes, checkpoints, witness;
+//! 5. `ledger`: the only writer, and the one reader of records;
+//! 6. `audit`: verification of a store or a bundle;
+//! 7. `export`: timelines, CASE/UCO, the court exhibit.
 #![forbid(unsafe_code)]
 
-pub mod bundle;
-pub mod case_uco;
-pub mod cborstream;
-pub mod checkpoint;
-pub mod codec;
-pub mod custody;
-pub mod disclosure;
-pub mod edtf;
-pub mod entry;
-pub mod evidence;
+pub mod audit;
 pub mod export;
-pub mod failpoint;
-pub mod hash;
-pub mod keys;
-pub mod kinds;
+pub mod format;
 pub mod ledger;
-pub mod merkle;
-pub mod newfile;
-pub mod note;
-pub mod policy;
-pub mod proof;
-pub mod prooffile;
-pub mod report;
-pub mod sig;
-pub mod store;
-pub mod timeline;
-pub mod verify;
-pub mod witness;
+pub mod rules;
+pub mod storage;
+pub mod tlog;
 
-pub use entry::{Body, Entry, LedgerId, MemberKey, Record, Role, Seq, Timestamp};
-pub use hash::{Hash, HashAlg};
+pub use audit::{verify_store, verify_store_with, Code, Report, VerifyOptions};
+pub use format::entry::{Body, Entry, Record};
+pub use format::hash::{Hash, HashAlg};
+pub use format::ids::{LedgerId, MemberKey, Role, Seq, Timestamp};
+pub use format::sig::Signer;
 pub use ledger::{Genesis, Ledger, LedgerError};
-pub use merkle::{TreeHead, TreeSize};
-pub use verify::{verify_store, verify_store_with, Code, Report, VerifyOptions};
+pub use tlog::merkle::{TreeHead, TreeSize};

@@ -9,8 +9,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use caselog::bundle::{self, Bundle, Selection};
-use caselog::note::VerifierKey;
+use caselog::audit::bundle::{self, Bundle, Selection};
+use caselog::tlog::note::VerifierKey;
 use caselog::{HashAlg, Ledger, LedgerId, TreeSize};
 
 struct Fixture {
@@ -174,7 +174,7 @@ fn mutation_corpus_gets_identical_verdicts() {
     cases.push(("replay-other-ledger".into(), replay.encode()));
     // A checkpoint of a different size (validly signed).
     let mut l5 = f.ledger;
-    let cp5 = caselog::checkpoint::Checkpoint {
+    let cp5 = caselog::tlog::checkpoint::Checkpoint {
         origin: l5.origin(),
         head: l5.tree_head_at(TreeSize(5)).unwrap(),
     }
@@ -237,14 +237,14 @@ fn mutation_corpus_gets_identical_verdicts() {
 
 #[test]
 fn evidence_files_travel_with_the_bundle() {
-    use caselog::edtf::Edtf;
-    use caselog::kinds::{Domain, EvidenceIntake, FileFixity};
+    use caselog::format::edtf::Edtf;
+    use caselog::format::kinds::{Domain, EvidenceIntake, FileFixity};
     let f = fixture(HashAlg::Sha256);
     let mut l = f.ledger;
     let ldir = l.store().dir().to_owned();
     let src = f.dir.join("scan.txt");
     std::fs::write(&src, b"FAKE scan carried in a bundle\n").unwrap();
-    let d = caselog::evidence::store_blob(&ldir, &src, &mut |_| {}).unwrap();
+    let d = caselog::storage::evidence::store_blob(&ldir, &src, &mut |_| {}).unwrap();
     l.append_at(
         caselog::Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
             item: "EV-7".into(),

@@ -4,12 +4,13 @@
 
 mod common;
 
-use caselog::checkpoint::{self, Checkpoint};
-use caselog::note::{self, Note, VerifierKey, TYPE_COSIGNATURE};
-use caselog::prooffile::{verify_inclusion_file, ConsistencyProof, InclusionProof};
-use caselog::verify::{Code, External};
-use caselog::witness::{Witness, WitnessError};
-use caselog::{proof, verify_store_with, HashAlg, Ledger, Seq, TreeSize, VerifyOptions};
+use caselog::audit::{Code, External};
+use caselog::tlog::checkpoint::{self, Checkpoint};
+use caselog::tlog::note::{self, Note, VerifierKey, TYPE_COSIGNATURE};
+use caselog::tlog::proof;
+use caselog::tlog::prooffile::{verify_inclusion_file, ConsistencyProof, InclusionProof};
+use caselog::tlog::witness::{Witness, WitnessError};
+use caselog::{verify_store_with, HashAlg, Ledger, Seq, TreeSize, VerifyOptions};
 
 fn log_key(l: &Ledger) -> VerifierKey {
     l.origin().log_key(common::authority().public())
@@ -101,7 +102,7 @@ fn stored_checkpoints_are_verified() {
     // A stored checkpoint with another root, validly signed by the
     // authority (a fork the operator made): CHECKPOINT_MISMATCH.
     let forged = Checkpoint {
-        origin: caselog::checkpoint::Origin::parse(&format!(
+        origin: caselog::tlog::checkpoint::Origin::parse(&format!(
             "caselog/blake3/{}",
             common::LEDGER_ID
         ))
@@ -113,8 +114,12 @@ fn stored_checkpoints_are_verified() {
     }
     .sign(&common::authority());
     {
-        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &dir, caselog::store::ALL_CFS)
-            .unwrap();
+        let db = rocksdb::DB::open_cf(
+            &rocksdb::Options::default(),
+            &dir,
+            caselog::storage::layout::ALL_CFS,
+        )
+        .unwrap();
         let cf = db.cf_handle("checkpoints").unwrap();
         db.put_cf(cf, 5u64.to_be_bytes(), forged.to_text()).unwrap();
         // And one signed by a non-member at size 6: BAD_CHECKPOINT.
@@ -141,8 +146,9 @@ fn stored_checkpoints_are_verified() {
     assert!(r.has(Code::BadCheckpoint, None));
 }
 
-fn forged_origin() -> caselog::checkpoint::Origin {
-    caselog::checkpoint::Origin::parse(&format!("caselog/blake3/{}", common::LEDGER_ID)).unwrap()
+fn forged_origin() -> caselog::tlog::checkpoint::Origin {
+    caselog::tlog::checkpoint::Origin::parse(&format!("caselog/blake3/{}", common::LEDGER_ID))
+        .unwrap()
 }
 
 /// Checkpoint at 7, then the ledger truncated to 4 and re-extended to 8
@@ -230,7 +236,7 @@ fn verify_against_detects_rewrite_and_truncation() {
 #[test]
 fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
     let t = tempfile::tempdir().unwrap();
-    let wsigner = caselog::keys::Signer::from_seed("Counsel (test)", &[0x0c; 32]);
+    let wsigner = caselog::storage::keys::Signer::from_seed("Counsel (test)", &[0x0c; 32]);
     let w = Witness::init(&t.path().join("w"), "counsel.example/witness", &wsigner).unwrap();
     let wkey = w.verifier_key().clone();
     assert_eq!(wkey.typ, TYPE_COSIGNATURE);
@@ -391,7 +397,7 @@ fn sha256_checkpoint_verifies_from_the_c2sp_text_alone() {
         .records_from(Seq(0))
         .map(|r| HashAlg::Sha256.leaf(&r.unwrap().1))
         .collect();
-    let root = caselog::merkle::root_of_leaves(HashAlg::Sha256, &leaves);
+    let root = caselog::tlog::merkle::root_of_leaves(HashAlg::Sha256, &leaves);
     assert_eq!(
         lines[2],
         base64::engine::general_purpose::STANDARD.encode(root.0)
@@ -418,7 +424,7 @@ fn automatic_checkpoints() {
     )
     .unwrap();
     l.append_at(
-        caselog::Body::MemberEnroll(caselog::entry::MemberEnroll {
+        caselog::Body::MemberEnroll(caselog::format::entry::MemberEnroll {
             name: "i".into(),
             role: caselog::Role::Investigator,
             key: i.public(),
@@ -463,8 +469,8 @@ fn automatic_checkpoints() {
 /// is BAD_CHECKPOINT and never a tampering finding (SPEC §9.2).
 #[test]
 fn verify_against_believes_only_authenticated_checkpoints() {
-    use caselog::checkpoint::Origin;
-    use caselog::merkle::TreeHead;
+    use caselog::tlog::checkpoint::Origin;
+    use caselog::tlog::merkle::TreeHead;
     let t = tempfile::tempdir().unwrap();
     let l = common::build_small(&t.path().join("l"), HashAlg::Blake3);
     let claim = |origin: Origin, size: u64| Checkpoint {
@@ -536,7 +542,7 @@ fn add_cosignature_stores_only_verifying_lines() {
     use caselog::ledger::LedgerError;
     let t = tempfile::tempdir().unwrap();
     let mut l = common::build_small(&t.path().join("l"), HashAlg::Blake3);
-    let wsigner = caselog::keys::Signer::from_seed("Witness (test)", &[0x0d; 32]);
+    let wsigner = caselog::storage::keys::Signer::from_seed("Witness (test)", &[0x0d; 32]);
     let name = "witness.example/w";
     let wkey = VerifierKey::new(name, TYPE_COSIGNATURE, wsigner.public()).unwrap();
     let stored = l.checkpoint(&common::authority()).unwrap();
@@ -563,9 +569,9 @@ fn add_cosignature_stores_only_verifying_lines() {
     // A forged line already stored (by an older version) gives way.
     let mut n = stored.clone();
     n.add_sig(forged_line.clone());
-    let mut b = caselog::store::Batch::new();
+    let mut b = caselog::storage::store::Batch::new();
     b.put(
-        caselog::store::CF_CHECKPOINTS,
+        caselog::storage::layout::CF_CHECKPOINTS,
         TreeSize(7).0.to_be_bytes().to_vec(),
         n.to_text().into_bytes(),
     );

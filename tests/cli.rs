@@ -442,7 +442,7 @@ fn tampered_ledger_exits_1_with_code() {
         let db = rocksdb::DB::open_cf(
             &rocksdb::Options::default(),
             e.p("ledger"),
-            caselog::store::ALL_CFS,
+            caselog::storage::layout::ALL_CFS,
         )
         .unwrap();
         let cf = db.cf_handle("entries").unwrap();
@@ -791,10 +791,10 @@ fn checkpoint_prove_witness_verify_proof() {
     );
     assert!(v.contains("witness   counsel.example/witness"), "{v}");
     // Quorum 1 with a different witness pinned: exit 1.
-    let fake_w = caselog::note::VerifierKey::new(
+    let fake_w = caselog::tlog::note::VerifierKey::new(
         "counsel.example/witness",
-        caselog::note::TYPE_COSIGNATURE,
-        caselog::keys::Signer::from_seed("f", &[4; 32]).public(),
+        caselog::tlog::note::TYPE_COSIGNATURE,
+        caselog::storage::keys::Signer::from_seed("f", &[4; 32]).public(),
     )
     .unwrap();
     let mut c = Command::cargo_bin("caselog").unwrap();
@@ -1280,11 +1280,11 @@ fn export_bundle_and_verify_offline() {
     assert_eq!(j["problems"][0]["area"], "bundle");
     // A checkpoint signature that fails: FAILED with BAD_CHECKPOINT, and
     // --json still gives the JSON report (it used to print plain text).
-    let good = caselog::note::VerifierKey::parse(vkey.trim()).unwrap();
-    let other = caselog::note::VerifierKey::new(
+    let good = caselog::tlog::note::VerifierKey::parse(vkey.trim()).unwrap();
+    let other = caselog::tlog::note::VerifierKey::new(
         &good.name,
-        caselog::note::TYPE_ED25519,
-        caselog::keys::Signer::from_seed("not the authority", &[9; 32]).public(),
+        caselog::tlog::note::TYPE_ED25519,
+        caselog::storage::keys::Signer::from_seed("not the authority", &[9; 32]).public(),
     )
     .unwrap()
     .to_string();
@@ -1609,9 +1609,9 @@ fn keys_are_0600_under_any_umask_and_no_output_leaks_a_secret() {
     }
 
     let seed = [0x6bu8; 32];
-    let signer = caselog::keys::Signer::from_seed("Leak Test Authority", &seed);
-    caselog::keys::write_key_files(&signer, &e.p("auth"), None).unwrap();
-    caselog::keys::write_key_files(&signer, &e.p("auth-enc"), Some(b"right")).unwrap();
+    let signer = caselog::storage::keys::Signer::from_seed("Leak Test Authority", &seed);
+    caselog::storage::keys::write_key_files(&signer, &e.p("auth"), None).unwrap();
+    caselog::storage::keys::write_key_files(&signer, &e.p("auth-enc"), Some(b"right")).unwrap();
     let pem = std::fs::read_to_string(e.p("auth")).unwrap();
     let scalar = sha2::Sha512::digest(seed);
     let mut secrets: Vec<String> = vec![

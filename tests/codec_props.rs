@@ -1,8 +1,8 @@
 //! Property tests: entries round-trip through the codec byte for byte, and
 //! no input makes the decoders panic.
 
-use caselog::codec::{self, Value};
-use caselog::entry::{Body, Entry, LedgerOpen, MemberEnroll, MemberRevoke, Note, Record};
+use caselog::format::cbor::{self, Value};
+use caselog::format::entry::{Body, Entry, LedgerOpen, MemberEnroll, MemberRevoke, Note, Record};
 use caselog::{Hash, HashAlg, LedgerId, MemberKey, Role, Seq, Timestamp};
 use proptest::prelude::*;
 
@@ -73,7 +73,7 @@ proptest! {
 
     #[test]
     fn decoders_never_panic(b in prop::collection::vec(any::<u8>(), 0..300)) {
-        let _ = codec::decode(&b);
+        let _ = cbor::decode(&b);
         let _ = Record::decode(&b);
         let _ = Entry::decode(&b);
     }
@@ -92,8 +92,8 @@ proptest! {
 
     #[test]
     fn values_round_trip(v in value_strategy()) {
-        let b = codec::encode(&v);
-        prop_assert_eq!(codec::decode(&b).unwrap(), v);
+        let b = cbor::encode(&v);
+        prop_assert_eq!(cbor::decode(&b).unwrap(), v);
     }
 }
 

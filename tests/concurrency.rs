@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use caselog::keys::{write_key_files, Signer};
+use caselog::storage::keys::{write_key_files, Signer};
 use caselog::{Genesis, HashAlg, Ledger, Timestamp};
 
 fn setup(root: &Path) {
@@ -134,11 +134,11 @@ fn a_second_writer_fails_fast_and_changes_no_byte() {
     let held = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open(root.join("l").join(caselog::store::LOCK_FILE))
+        .open(root.join("l").join(caselog::storage::layout::LOCK_FILE))
         .unwrap();
     held.lock().unwrap();
     std::fs::write(
-        root.join("l").join(caselog::store::LOCK_FILE),
+        root.join("l").join(caselog::storage::layout::LOCK_FILE),
         format!("{}\n", std::process::id()),
     )
     .unwrap();

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use caselog::keys::{write_key_files, Signer};
+use caselog::storage::keys::{write_key_files, Signer};
 use caselog::{verify_store, Genesis, HashAlg, Ledger, Seq, Timestamp};
 
 /// A fresh BLAKE3 ledger in `root`/l whose authority's unencrypted key is
@@ -95,9 +95,9 @@ fn kill_minus_nine_loses_no_acknowledged_entry() {
         let l = loop {
             match Ledger::open(&dir, true) {
                 Ok(l) => break l,
-                Err(caselog::LedgerError::Store(caselog::store::StoreError::Locked { .. }))
-                    if tries < 100 =>
-                {
+                Err(caselog::LedgerError::Store(caselog::storage::store::StoreError::Locked {
+                    ..
+                })) if tries < 100 => {
                     tries += 1;
                     std::thread::sleep(Duration::from_millis(50));
                 }
@@ -355,7 +355,7 @@ fn crashes_at_named_failpoints_leave_whole_states() {
             a.push("--no-passphrase");
         }
         crashed(&run(Some("keys.mid_write"), &a), "key generate");
-        assert!(!k.exists() && !caselog::keys::pub_path(&k).exists());
+        assert!(!k.exists() && !caselog::storage::keys::pub_path(&k).exists());
         for f in std::fs::read_dir(t.path()).unwrap() {
             let f = f.unwrap();
             if f.file_name()
@@ -368,7 +368,8 @@ fn crashes_at_named_failpoints_leave_whole_states() {
         }
         let ok = run(None, &a);
         assert!(ok.status.success(), "{:?}", ok);
-        caselog::keys::load_private(&k, pass.then_some(b"failpoint test".as_slice())).unwrap();
+        caselog::storage::keys::load_private(&k, pass.then_some(b"failpoint test".as_slice()))
+            .unwrap();
         points += 1;
     }
     assert_eq!(state().0, n1, "nothing else was appended");

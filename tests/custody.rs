@@ -9,15 +9,15 @@ use common::{receive, release};
 
 use std::path::Path;
 
-use caselog::edtf::Edtf;
-use caselog::entry::{Body, MemberEnroll, Timestamp};
-use caselog::keys::Signer;
-use caselog::kinds::{
+use caselog::audit::Code;
+use caselog::format::edtf::Edtf;
+use caselog::format::entry::{Body, MemberEnroll, Timestamp};
+use caselog::format::kinds::{
     receipt_message, Correction, CustodyReceive, Domain, EvidenceClose, EvidenceIntake,
     EvidenceVerify, FileFixity, Receipt,
 };
-use caselog::store::{ALL_CFS, CF_ENTRIES};
-use caselog::verify::Code;
+use caselog::storage::keys::Signer;
+use caselog::storage::layout::{ALL_CFS, CF_ENTRIES};
 use caselog::{verify_store, Entry, Hash, HashAlg, Ledger, LedgerError, Record, Role, Seq};
 
 fn c1() -> Signer {
@@ -105,7 +105,7 @@ fn forge(dir: &Path, signer: &Signer, body: Body) -> u64 {
 }
 
 fn verify(dir: &Path) -> caselog::Report {
-    verify_store(&caselog::store::Store::open(dir, false).unwrap()).unwrap()
+    verify_store(&caselog::storage::store::Store::open(dir, false).unwrap()).unwrap()
 }
 
 fn first_entry_problem(r: &caselog::Report) -> (Code, Option<u64>) {

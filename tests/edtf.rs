@@ -2,7 +2,7 @@
 //! Congress, 2019-02-04) for these levels parses, and malformed or
 //! level-2-only strings are refused with an example in the message.
 
-use caselog::edtf::Edtf;
+use caselog::format::edtf::Edtf;
 
 fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> i64 {
     chrono::NaiveDate::from_ymd_opt(y, m, d)

@@ -11,9 +11,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use caselog::edtf::Edtf;
-use caselog::entry::Body;
-use caselog::kinds::{Action, Domain, Event, EvidenceIntake, FileFixity, Notification, Source};
+use caselog::format::edtf::Edtf;
+use caselog::format::entry::Body;
+use caselog::format::kinds::{
+    Action, Domain, Event, EvidenceIntake, FileFixity, Notification, Source,
+};
 use caselog::{Hash, HashAlg, Ledger};
 
 fn venv_bin(name: &str) -> PathBuf {
@@ -165,7 +167,7 @@ fn json_csv_timesketch_and_case_exports() {
     std::fs::write(&streamed_path, &streamed).unwrap();
     validate_json("timeline.schema.json", &streamed_path);
     // A filter narrows both the same way.
-    let filter = caselog::timeline::Filter {
+    let filter = caselog::export::timeline::Filter {
         kinds: vec!["event".into()],
         ..Default::default()
     };
@@ -209,7 +211,7 @@ fn json_csv_timesketch_and_case_exports() {
     let case_path = t.path().join("case.jsonld");
     std::fs::write(
         &case_path,
-        serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows).unwrap()).unwrap(),
+        serde_json::to_vec_pretty(&caselog::export::case_uco::to_case(&l, &rows).unwrap()).unwrap(),
     )
     .unwrap();
     let out = Command::new(venv_bin("case_validate"))
@@ -250,8 +252,8 @@ fn court_report_renders_in_chromium_with_every_title() {
     let t = tempfile::tempdir().unwrap();
     let mut l = ledger(&t.path().join("l"));
     l.checkpoint(&common::authority()).unwrap();
-    let html =
-        caselog::report::render(&l, Some("Gov't Ex. 12"), None, &Default::default()).unwrap();
+    let html = caselog::export::court::render(&l, Some("Gov't Ex. 12"), None, &Default::default())
+        .unwrap();
     // Self-contained: no scripts, no remote resources.
     assert!(!html.contains("<script"));
     assert!(

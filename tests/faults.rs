@@ -14,8 +14,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use caselog::entry::{Body, Note};
-use caselog::keys::{write_key_files, Signer};
+use caselog::format::entry::{Body, Note};
+use caselog::storage::keys::{write_key_files, Signer};
 use caselog::{verify_store, Genesis, HashAlg, Ledger, Timestamp};
 
 /// A tmpfs mounted for the life of the value.

@@ -41,7 +41,7 @@ fn large_file_matches_b3sum_and_sha256sum_and_one_bit_is_detected() {
     drop(f);
 
     let mut calls = 0;
-    let d = caselog::evidence::hash_file(&p, &mut |_| calls += 1).unwrap();
+    let d = caselog::storage::evidence::hash_file(&p, &mut |_| calls += 1).unwrap();
     assert_eq!(d.size, 48 * (1 << 20) + 13);
     assert!(calls >= 48, "progress reported per chunk");
     assert_eq!(d.blake3.to_hex(), tool_digest("b3sum", &p));
@@ -52,7 +52,7 @@ fn large_file_matches_b3sum_and_sha256sum_and_one_bit_is_detected() {
     let mid = bytes.len() / 2 + 12_345;
     bytes[mid] ^= 0x10;
     std::fs::write(&p, &bytes).unwrap();
-    let e = caselog::evidence::hash_file(&p, &mut |_| {}).unwrap();
+    let e = caselog::storage::evidence::hash_file(&p, &mut |_| {}).unwrap();
     assert_eq!(e.size, d.size);
     assert_ne!(e.blake3, d.blake3);
     assert_ne!(e.sha256, d.sha256);
@@ -60,12 +60,12 @@ fn large_file_matches_b3sum_and_sha256sum_and_one_bit_is_detected() {
     // The blob store keeps a byte-identical copy named by its BLAKE3.
     let ledger_dir = t.path().join("ledger");
     std::fs::create_dir(&ledger_dir).unwrap();
-    let s = caselog::evidence::store_blob(&ledger_dir, &p, &mut |_| {}).unwrap();
+    let s = caselog::storage::evidence::store_blob(&ledger_dir, &p, &mut |_| {}).unwrap();
     assert_eq!(s, e);
-    let blob = caselog::evidence::blob_path(&ledger_dir, &s.blake3);
+    let blob = caselog::storage::evidence::blob_path(&ledger_dir, &s.blake3);
     assert_eq!(std::fs::read(&blob).unwrap(), bytes);
     assert_eq!(
-        caselog::evidence::check_blob(&ledger_dir, &s.blake3).unwrap(),
+        caselog::storage::evidence::check_blob(&ledger_dir, &s.blake3).unwrap(),
         Some(e)
     );
 }

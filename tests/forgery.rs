@@ -17,20 +17,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 
-use caselog::bundle::{self, Bundle, Item, Selection};
-use caselog::checkpoint::{Checkpoint, Origin};
-use caselog::codec::{self, Value};
-use caselog::disclosure::{Disclosure, Reveal};
-use caselog::edtf::Edtf;
-use caselog::entry::{signing_message, Body, MemberEnroll, MemberRevoke, Timestamp};
-use caselog::keys::Signer;
-use caselog::kinds::{
+use caselog::audit::bundle::{self, Bundle, Item, Selection};
+use caselog::audit::Code;
+use caselog::format::cbor::{self, Value};
+use caselog::format::disclosure::{Disclosure, Reveal};
+use caselog::format::edtf::Edtf;
+use caselog::format::entry::{signing_message, Body, MemberEnroll, MemberRevoke, Timestamp};
+use caselog::format::kinds::{
     receipt_message, Action, Correction, CustodyReceive, Domain, Event, EvidenceClose,
     EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
 };
-use caselog::merkle::{root_of_leaves, TreeHead, TreeSize};
-use caselog::note::{self, VerifierKey, TYPE_COSIGNATURE};
-use caselog::verify::Code;
+use caselog::storage::keys::Signer;
+use caselog::tlog::checkpoint::{Checkpoint, Origin};
+use caselog::tlog::merkle::{root_of_leaves, TreeHead, TreeSize};
+use caselog::tlog::note::{self, VerifierKey, TYPE_COSIGNATURE};
 use caselog::{Hash, HashAlg, Ledger, Role, Seq};
 
 fn a2() -> Signer {
@@ -311,13 +311,13 @@ impl Forge {
             .items
             .iter()
             .map(|i| {
-                let Value::Array(a) = codec::decode(&i.record).unwrap() else {
+                let Value::Array(a) = cbor::decode(&i.record).unwrap() else {
                     panic!("record")
                 };
                 let Value::Bytes(e) = &a[0] else {
                     panic!("entry")
                 };
-                (i.seq.0, codec::decode(e).unwrap())
+                (i.seq.0, cbor::decode(e).unwrap())
             })
             .collect();
         let links = b
@@ -476,7 +476,7 @@ impl Forge {
         msg_map.insert("time".into(), time.clone());
         msg_map.insert("key".into(), key.clone());
         let mut msg = b"caselog-receipt-v1\x00".to_vec();
-        msg.extend_from_slice(&codec::encode(&Value::Map(msg_map)));
+        msg.extend_from_slice(&cbor::encode(&Value::Map(msg_map)));
         let mut rc = rc.clone();
         rc.insert("sig".into(), Value::Bytes(s.sign(&msg).to_vec()));
         b.insert("receipt".into(), Value::Map(rc));
@@ -504,7 +504,7 @@ impl Forge {
                     .raw_entry
                     .get(&i)
                     .cloned()
-                    .unwrap_or_else(|| codec::encode(&e));
+                    .unwrap_or_else(|| cbor::encode(&e));
                 let sig = match self.bad_sig.get(&i) {
                     Some(s) => *s,
                     None => {
@@ -522,7 +522,7 @@ impl Forge {
                         s.sign(&signing_message(&eb))
                     }
                 };
-                codec::encode(&Value::Array(vec![
+                cbor::encode(&Value::Array(vec![
                     Value::Bytes(eb),
                     Value::Bytes(sig.to_vec()),
                 ]))
@@ -746,7 +746,7 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
 
     // §2 and §4: encoding.
     c.add("non-canonical-entry", Some("NON_CANONICAL"), |g| {
-        let e = codec::encode(&g.entries[note].1);
+        let e = cbor::encode(&g.entries[note].1);
         let at = e.windows(3).position(|w| w == [0x61, b'v', 0x01]).unwrap();
         let mut bad = e[..at + 2].to_vec();
         bad.extend_from_slice(&[0x18, 0x01]);
@@ -755,17 +755,19 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     });
     c.add("record-with-short-signature", Some("DECODE"), |g| {
         let mut r = g.records();
-        let Value::Array(mut a) = codec::decode(&r[note].0).unwrap() else {
+        let Value::Array(mut a) = cbor::decode(&r[note].0).unwrap() else {
             panic!()
         };
         a[1] = Value::Bytes(vec![0; 63]);
-        r[note].0 = codec::encode(&Value::Array(a));
+        r[note].0 = cbor::encode(&Value::Array(a));
         g.raw.insert(note, r[note].0.clone());
     });
     c.add("record-over-1MiB", Some("DECODE"), |g| {
         // Read in passes by both verifiers: hashed while read, reported.
-        g.raw
-            .insert(note, vec![0x82; caselog::codec::MAX_ENCODED_LEN + 10]);
+        g.raw.insert(
+            note,
+            vec![0x82; caselog::format::cbor::MAX_ENCODED_LEN + 10],
+        );
     });
     c.add("bad-signature", Some("BAD_SIGNATURE"), |g| {
         g.bad_sig.insert(note, [7; 64]);

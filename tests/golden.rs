@@ -5,8 +5,8 @@
 
 mod common;
 
-use caselog::entry::{Entry, Record};
-use caselog::merkle::root_of_leaves;
+use caselog::format::entry::{Entry, Record};
+use caselog::tlog::merkle::root_of_leaves;
 use caselog::{Hash, HashAlg, Seq};
 use serde_json::{json, Value};
 
@@ -64,7 +64,10 @@ fn check(alg: HashAlg) {
         rec.verify_signature(&entry.author).unwrap();
         let mut msg = b"caselog-entry-v1\x00".to_vec();
         msg.extend_from_slice(&rec.entry_bytes);
-        assert_eq!(msg, caselog::entry::signing_message(&rec.entry_bytes));
+        assert_eq!(
+            msg,
+            caselog::format::entry::signing_message(&rec.entry_bytes)
+        );
         let leaf = Hash::from_hex(e["leaf_hash"].as_str().unwrap()).unwrap();
         assert_eq!(alg.digest(&[&[0u8], &raw]), leaf);
         prev = leaf;

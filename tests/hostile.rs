@@ -3,12 +3,12 @@
 //! property tests run in every CI; the coverage-guided fuzz targets for the
 //! same parsers are in tools/fuzz (tools/fuzz/run).
 
-use caselog::bundle::Bundle;
-use caselog::checkpoint;
-use caselog::disclosure::Disclosure;
-use caselog::edtf::Edtf;
-use caselog::note::{Note, VerifierKey};
-use caselog::prooffile::{ConsistencyProof, InclusionProof};
+use caselog::audit::bundle::Bundle;
+use caselog::format::disclosure::Disclosure;
+use caselog::format::edtf::Edtf;
+use caselog::tlog::checkpoint;
+use caselog::tlog::note::{Note, VerifierKey};
+use caselog::tlog::prooffile::{ConsistencyProof, InclusionProof};
 use proptest::prelude::*;
 
 fn any_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -32,7 +32,7 @@ proptest! {
         if let Ok(s) = std::str::from_utf8(&b) {
             let _ = Edtf::parse(s);
             let _ = VerifierKey::parse(s);
-            let _ = caselog::keys::parse_public(s.lines().next().unwrap_or(""));
+            let _ = caselog::storage::keys::parse_public(s.lines().next().unwrap_or(""));
         }
     }
 

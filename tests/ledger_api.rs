@@ -3,10 +3,10 @@
 
 mod common;
 
-use caselog::entry::{Body, MemberEnroll, MemberRevoke};
-use caselog::merkle::root_of_leaves;
-use caselog::policy::PolicyError;
-use caselog::store::StoreError;
+use caselog::format::entry::{Body, MemberEnroll, MemberRevoke};
+use caselog::rules::policy::PolicyError;
+use caselog::storage::store::StoreError;
+use caselog::tlog::merkle::root_of_leaves;
 use caselog::{verify_store, HashAlg, Ledger, LedgerError, MemberKey, Role, Seq};
 
 fn head_bytes(l: &Ledger) -> Vec<u8> {
@@ -232,8 +232,8 @@ fn open_missing_ledger() {
 /// the record is checked: refused, nothing written, the ledger verifies.
 #[test]
 fn an_entry_whose_record_would_exceed_the_limit_is_refused() {
-    use caselog::codec::MAX_ENCODED_LEN;
-    use caselog::kinds::{Correction, Domain};
+    use caselog::format::cbor::MAX_ENCODED_LEN;
+    use caselog::format::kinds::{Correction, Domain};
     use caselog::{Entry, Seq};
     let t = tempfile::tempdir().unwrap();
     let mut l = common::build_small(&t.path().join("l"), HashAlg::Blake3);

@@ -6,8 +6,8 @@
 
 mod common;
 
-use caselog::store::{ALL_CFS, CF_CHECKPOINTS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
-use caselog::verify::ChainVerifier;
+use caselog::audit::ChainVerifier;
+use caselog::storage::layout::{ALL_CFS, CF_CHECKPOINTS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
 use caselog::{verify_store, HashAlg, Seq};
 
 const MASKS: [u8; 3] = [0x01, 0x80, 0xff];
@@ -59,7 +59,8 @@ fn every_stored_key_and_value_flip_is_detected() {
             rows.push((cf, k.to_vec(), v.to_vec()));
         }
     }
-    let verify = || verify_store(&caselog::store::Store::open(&dir, false).unwrap()).unwrap();
+    let verify =
+        || verify_store(&caselog::storage::store::Store::open(&dir, false).unwrap()).unwrap();
     assert!(verify().is_ok());
     let (mut mutations, mut missed) = (0, Vec::new());
     for (cf, k, v) in &rows {

@@ -7,11 +7,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use caselog::bundle::{self, Bundle, Selection};
-use caselog::codec::Value;
-use caselog::disclosure::{self, Disclosure, Reveal};
-use caselog::store::{ALL_CFS, CF_DISCLOSURES};
-use caselog::verify::Code;
+use caselog::audit::bundle::{self, Bundle, Selection};
+use caselog::audit::Code;
+use caselog::format::cbor::Value;
+use caselog::format::disclosure::{Disclosure, Reveal};
+use caselog::storage::layout::{ALL_CFS, CF_DISCLOSURES};
 use caselog::{verify_store, HashAlg, Ledger, Seq};
 
 /// Synthetic, obviously fake member data: SSNs in the never-issued 000 area.
@@ -34,15 +34,17 @@ fn ledger(dir: &Path) -> (Ledger, Seq) {
         .collect();
     let (seq, _) = l
         .append_private(
-            caselog::Body::Domain(caselog::kinds::Domain::Event(caselog::kinds::Event {
-                title: "Letter lists 5 members (private)".into(),
-                description: None,
-                occurred: caselog::edtf::Edtf::parse("2008-10~").unwrap(),
-                location: None,
-                sources: vec![],
-                tags: vec![],
-                refs: vec![],
-            })),
+            caselog::Body::Domain(caselog::format::kinds::Domain::Event(
+                caselog::format::kinds::Event {
+                    title: "Letter lists 5 members (private)".into(),
+                    description: None,
+                    occurred: caselog::format::edtf::Edtf::parse("2008-10~").unwrap(),
+                    location: None,
+                    sources: vec![],
+                    tags: vec![],
+                    refs: vec![],
+                },
+            )),
             &common::authority(),
             private,
         )
@@ -104,13 +106,14 @@ fn redacted_outputs_hold_no_private_value_and_revealed_ones_verify() {
             }),
             (
                 "report".into(),
-                caselog::report::render(&l, None, None, reveal)
+                caselog::export::court::render(&l, None, None, reveal)
                     .unwrap()
                     .into_bytes(),
             ),
             (
                 "case".into(),
-                serde_json::to_vec(&caselog::case_uco::to_case(&l, &rows).unwrap()).unwrap(),
+                serde_json::to_vec(&caselog::export::case_uco::to_case(&l, &rows).unwrap())
+                    .unwrap(),
             ),
             (
                 "bundle".into(),
@@ -232,11 +235,16 @@ fn tampered_stored_disclosures_are_caught() {
             let db = raw_db(&dir);
             let cf = db.cf_handle(CF_DISCLOSURES).unwrap();
             let (to, bytes) = f(&d);
-            db.delete_cf(cf, disclosure::key(seq, &digest)).unwrap();
-            db.put_cf(cf, disclosure::key(to.unwrap_or(seq), &digest), bytes)
+            db.delete_cf(cf, caselog::storage::layout::disclosure_key(seq, &digest))
                 .unwrap();
+            db.put_cf(
+                cf,
+                caselog::storage::layout::disclosure_key(to.unwrap_or(seq), &digest),
+                bytes,
+            )
+            .unwrap();
         }
-        let r = verify_store(&caselog::store::Store::open(&dir, false).unwrap()).unwrap();
+        let r = verify_store(&caselog::storage::store::Store::open(&dir, false).unwrap()).unwrap();
         assert_eq!(r.problems.len(), 1, "{name}: {:#?}", r.problems);
         assert_eq!(r.problems[0].code, Code::BadDisclosure, "{name}");
     }
@@ -298,7 +306,8 @@ fn erasure_removes_every_byte_and_the_ledger_still_verifies() {
     let e = caselog::Entry::decode(&caselog::Record::decode(&raw).unwrap().entry_bytes).unwrap();
     assert_eq!(e.body.kind(), "disclosure.erased");
     assert!(e.body.summary().contains("Order 2009-CV-0042"));
-    let html = caselog::report::render(&l, None, None, &Reveal::Paths(vec!["*".into()])).unwrap();
+    let html =
+        caselog::export::court::render(&l, None, None, &Reveal::Paths(vec!["*".into()])).unwrap();
     assert!(html.contains("Erasures") && html.contains("members/003") && !html.contains(&value));
 }
 
@@ -322,7 +331,7 @@ fn an_interrupted_erasure_is_finished_on_resume() {
         let head = l.head().tree.size.0;
         drop(l);
         let key = t.path().join("authority");
-        caselog::keys::write_key_files(&common::authority(), &key, None).unwrap();
+        caselog::storage::keys::write_key_files(&common::authority(), &key, None).unwrap();
         let (path, value) = members()[n].clone();
         let run = |fp: Option<&str>, args: &[&str]| {
             let mut c = std::process::Command::new(bin);
@@ -355,10 +364,13 @@ fn an_interrupted_erasure_is_finished_on_resume() {
             "{point}: the crash left no trace to purge?"
         );
         {
-            let store = caselog::store::Store::open(&dir, false).unwrap();
+            let store = caselog::storage::store::Store::open(&dir, false).unwrap();
             assert!(
                 store
-                    .get(caselog::store::CF_META, caselog::ledger::META_PURGE)
+                    .get(
+                        caselog::storage::layout::CF_META,
+                        caselog::storage::layout::META_PURGE
+                    )
                     .unwrap()
                     .is_some(),
                 "{point}: no pending-purge row after the crash"

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use caselog::verify::Code;
+use caselog::audit::Code;
 
 fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,8 +46,54 @@ fn kinds_match_cddl() {
         .split(" / ")
         .map(|k| k.trim().trim_matches('"'))
         .collect();
-    let ours: BTreeSet<&str> = caselog::entry::KINDS.into_iter().collect();
+    let ours: BTreeSet<&str> = caselog::format::entry::KINDS.into_iter().collect();
     assert_eq!(in_cddl, ours);
+}
+
+/// SPEC §8's table names exactly the column families and `meta` rows of
+/// `storage::layout`, and the prose names its two files.
+#[test]
+fn storage_layout_matches_spec() {
+    use caselog::storage::layout as l;
+    let spec = std::fs::read_to_string(root().join("schemas/SPEC.md")).unwrap();
+    let sec = &spec[spec.find("## 8. Storage layout").unwrap()..spec.find("## 9.").unwrap()];
+    let rows: Vec<&str> = sec
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .skip(1)
+        .collect();
+    let cfs: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.strip_prefix("| `"))
+        .filter_map(|r| r.split('`').next())
+        .collect();
+    assert_eq!(
+        cfs,
+        l::ALL_CFS.into_iter().collect(),
+        "SPEC §8 column families"
+    );
+    // The key column of the `meta` rows: `"format"`, `"member/" || key ...`.
+    let meta_keys: BTreeSet<String> = rows
+        .iter()
+        .skip_while(|r| !r.starts_with("| `meta`"))
+        .filter_map(|r| r.split('|').nth(2))
+        .filter_map(|k| k.trim().strip_prefix("`\""))
+        .map(|k| k.split('"').next().unwrap().to_owned())
+        .collect();
+    let ours: BTreeSet<String> = l::META_FIXED
+        .iter()
+        .chain([&l::META_MEMBER_PREFIX, &l::META_ITEM_PREFIX])
+        .map(|k| String::from_utf8(k.to_vec()).unwrap())
+        .collect();
+    assert_eq!(meta_keys, ours, "SPEC §8 meta rows");
+    for (prefix, name) in [(l::INDEX_LEAF_PREFIX, "L"), (l::INDEX_ITEM_PREFIX, "I")] {
+        assert_eq!(prefix, name.as_bytes()[0]);
+        let cell = format!("`\"{name}\"` (0x{prefix:02x})");
+        assert!(sec.contains(&cell), "SPEC §8 lacks {cell}");
+    }
+    for file in [l::LOCK_FILE, l::GATE_FILE] {
+        assert!(sec.contains(&format!("`{file}`")), "SPEC §8 lacks {file}");
+    }
 }
 
 mod common;
@@ -58,8 +104,8 @@ mod common;
 /// `CASELOG_PRINT_SPEC_EXAMPLE=1` prints it, to paste after a format change.
 #[test]
 fn spec_worked_example_is_true() {
-    use caselog::checkpoint::Checkpoint;
-    use caselog::entry::signing_message;
+    use caselog::format::entry::signing_message;
+    use caselog::tlog::checkpoint::Checkpoint;
     use caselog::{HashAlg, Record, Seq};
     let t = tempfile::tempdir().unwrap();
     let mut l = common::build_small(&t.path().join("l"), HashAlg::Sha256);

@@ -6,9 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use caselog::entry::{Entry, Record};
-use caselog::store::{ALL_CFS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
-use caselog::verify::Code;
+use caselog::audit::Code;
+use caselog::format::entry::{Entry, Record};
+use caselog::storage::layout::{ALL_CFS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};
 use caselog::{verify_store, Hash, HashAlg, LedgerId, Report, Seq};
 use rocksdb::{Options, DB};
 
@@ -17,7 +17,7 @@ fn raw(dir: &Path) -> DB {
 }
 
 fn verify(dir: &Path) -> Report {
-    let store = caselog::store::Store::open(dir, false).unwrap();
+    let store = caselog::storage::store::Store::open(dir, false).unwrap();
     verify_store(&store).unwrap()
 }
 
@@ -127,7 +127,7 @@ fn two_records_swapped() {
 fn forged(
     dir: &Path,
     seq: u64,
-    signer: &caselog::keys::Signer,
+    signer: &caselog::storage::keys::Signer,
     ledger: LedgerId,
     alg: HashAlg,
 ) -> Vec<u8> {
@@ -215,7 +215,7 @@ fn tail_truncated_with_meta_patched() {
         put(&db, CF_META, b"head", &head5.encode());
         // Member rows as they stood at size 5: the investigator not revoked.
         let key = [b"member/".as_slice(), &common::investigator().public().0].concat();
-        let row = caselog::ledger::encode_member(&caselog::policy::Member {
+        let row = caselog::ledger::encode_member(&caselog::rules::policy::Member {
             name: common::investigator().name().into(),
             role: caselog::Role::Investigator,
             key: common::investigator().public(),
@@ -263,7 +263,7 @@ fn stored_tree_node_altered() {
     let (_t, dir) = fixture(HashAlg::Blake3);
     {
         let db = raw(&dir);
-        let id = caselog::merkle::NodeId { level: 1, index: 1 };
+        let id = caselog::tlog::merkle::NodeId { level: 1, index: 1 };
         let mut v = get(&db, CF_TREE, &id.key());
         v[0] ^= 0x80;
         put(&db, CF_TREE, &id.key(), &v);
@@ -278,7 +278,11 @@ fn index_row_removed() {
     {
         let db = raw(&dir);
         let leaf = HashAlg::Blake3.leaf(&get(&db, CF_ENTRIES, &Seq(2).key()));
-        del(&db, CF_INDEX, &caselog::ledger::index_key(&leaf));
+        del(
+            &db,
+            CF_INDEX,
+            &caselog::storage::layout::leaf_index_key(&leaf),
+        );
     }
     assert_first(&verify(&dir), Code::IndexMismatch, Some(2));
 }

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use caselog::merkle::{root_of_leaves, Frontier};
+use caselog::tlog::merkle::{root_of_leaves, Frontier};
 use caselog::{Hash, HashAlg};
 use serde_json::Value;
 
@@ -114,7 +114,7 @@ fn wycheproof_ed25519() {
             let sig = hex::decode(t["sig"].as_str().unwrap()).unwrap();
             let id = t["tcId"].as_u64().unwrap();
             let result = match <[u8; 64]>::try_from(sig.as_slice()) {
-                Ok(s) => caselog::sig::verify(&pk, &msg, &s).is_ok(),
+                Ok(s) => caselog::format::sig::verify(&pk, &msg, &s).is_ok(),
                 // A signature that is not 64 bytes never reaches the verifier:
                 // the record decoder refuses it (bstr .size 64).
                 Err(_) => false,
@@ -163,7 +163,8 @@ fn cctv_ed25519_edge_cases() {
             .unwrap()
             .try_into()
             .unwrap();
-        let ok = caselog::sig::verify(&key, t["msg"].as_str().unwrap().as_bytes(), &sig).is_ok();
+        let ok =
+            caselog::format::sig::verify(&key, t["msg"].as_str().unwrap().as_bytes(), &sig).is_ok();
         if flags.iter().any(|f| must_reject.contains(f)) {
             assert!(
                 !ok,
@@ -176,7 +177,7 @@ fn cctv_ed25519_edge_cases() {
         // exactly when they are not of small order.
         if flags.contains(&"low_order_A") {
             assert!(
-                caselog::sig::checked_key(&key).is_err(),
+                caselog::format::sig::checked_key(&key).is_err(),
                 "weak key {} enrollable",
                 t["number"]
             );
@@ -201,7 +202,7 @@ fn proof_of(v: &Value) -> Option<Vec<Hash>> {
 
 #[test]
 fn rfc6962_inclusion_and_consistency_proofs() {
-    use caselog::proof::{verify_consistency, verify_inclusion};
+    use caselog::tlog::proof::{verify_consistency, verify_inclusion};
     use caselog::TreeSize;
     let alg = HashAlg::Sha256;
     let (mut ok, mut rejected) = (0, 0);
@@ -272,7 +273,7 @@ fn rfc6962_inclusion_and_consistency_proofs() {
 
 #[test]
 fn go_sumdb_signed_note_known_answer() {
-    use caselog::note::{self, Note, VerifierKey};
+    use caselog::tlog::note::{self, Note, VerifierKey};
     let v: Value = serde_json::from_str(
         &std::fs::read_to_string(testdata().join("signed-note/go-sumdb-note.json")).unwrap(),
     )
@@ -316,7 +317,7 @@ fn go_sumdb_signed_note_known_answer() {
     let other = VerifierKey::new(
         "PeterNeumann",
         note::TYPE_ED25519,
-        caselog::keys::Signer::from_seed("x", &[1; 32]).public(),
+        caselog::storage::keys::Signer::from_seed("x", &[1; 32]).public(),
     )
     .unwrap();
     assert!(matches!(
@@ -329,8 +330,8 @@ fn go_sumdb_signed_note_known_answer() {
 fn entry_and_checkpoint_signatures_are_domain_separated() {
     // The same key signs entries ("caselog-entry-v1" || 0x00 || entry) and
     // checkpoints (the note body). Neither signature verifies as the other.
-    use caselog::entry::{signing_message, Record};
-    let signer = caselog::keys::Signer::from_seed("authority", &[0x44; 32]);
+    use caselog::format::entry::{signing_message, Record};
+    let signer = caselog::storage::keys::Signer::from_seed("authority", &[0x44; 32]);
     let entry_bytes = b"\xa1dtextdsome".to_vec();
     let rec = Record {
         entry_bytes: entry_bytes.clone(),
@@ -338,10 +339,10 @@ fn entry_and_checkpoint_signatures_are_domain_separated() {
     };
     assert!(rec.verify_signature(&signer.public()).is_ok());
     // The entry signature is not a valid signature over the raw bytes...
-    assert!(caselog::sig::verify(&signer.public().0, &entry_bytes, &rec.sig).is_err());
+    assert!(caselog::format::sig::verify(&signer.public().0, &entry_bytes, &rec.sig).is_err());
     // ...and a note signature over text T does not verify as an entry of T.
     let text = "caselog/blake3/00112233445566778899aabbccddeeff\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
-    let g = caselog::note::sign(
+    let g = caselog::tlog::note::sign(
         text,
         "caselog/blake3/00112233445566778899aabbccddeeff",
         &signer,
@@ -354,8 +355,8 @@ fn entry_and_checkpoint_signatures_are_domain_separated() {
     };
     assert!(as_entry.verify_signature(&signer.public()).is_err());
     // And a cosignature (type 0x04 message) never verifies as a log signature.
-    let c = caselog::note::cosign(text, "w", &signer, 1).unwrap();
-    assert!(caselog::sig::verify(
+    let c = caselog::tlog::note::cosign(text, "w", &signer, 1).unwrap();
+    assert!(caselog::format::sig::verify(
         &signer.public().0,
         text.as_bytes(),
         &c.sig[8..].try_into().unwrap()
@@ -428,7 +429,7 @@ fn python_verifier_signatures_agree_with_verify_strict() {
     assert_eq!(verdicts.len(), cases.len());
     let mut accepted = 0;
     for ((k, m, s), py) in cases.iter().zip(&verdicts) {
-        let rust = caselog::sig::verify(k, m, s).is_ok();
+        let rust = caselog::format::sig::verify(k, m, s).is_ok();
         assert_eq!(
             rust,
             *py,

@@ -8,18 +8,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use caselog::disclosure::Disclosure;
-use caselog::edtf::Edtf;
-use caselog::entry::{
+use caselog::export::timeline::{self, Filter};
+use caselog::format::disclosure::Disclosure;
+use caselog::format::edtf::Edtf;
+use caselog::format::entry::{
     Body, Entry, LedgerId, MemberKey, Record, Seq, Timestamp, MAX_NOTE_LEN, MAX_SHORT_TEXT,
 };
-use caselog::evidence::{self, Digests};
-use caselog::keys::{self, Signer};
-use caselog::kinds::{
+use caselog::format::kinds::{
     self, Action, Correction, CustodyReceive, CustodyRelease, Domain, Event, EvidenceClose,
     EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
 };
-use caselog::timeline::{self, Filter};
+use caselog::storage::evidence::{self, Digests};
+use caselog::storage::keys::{self, Signer};
 use caselog::{Hash, Ledger, LedgerError};
 
 use super::args::{ActionCommand, CustodyCommand, EventCommand, EvidenceCommand, NotifyCommand};
@@ -118,7 +118,7 @@ pub(super) enum DomainCmd {
         dir: PathBuf,
         filter: Filter,
         json: bool,
-        reveal: caselog::disclosure::Reveal,
+        reveal: caselog::format::disclosure::Reveal,
     },
 }
 
@@ -163,194 +163,14 @@ fn today() -> Edtf {
 
 /// Validate a domain command before any database is opened.
 pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
-    // Private fields apply to the appending commands that take them; the
-    // caller has already refused them for every other command.
-    let private = super::private_fields(cli)?;
+    // Private fields apply to the appending commands that take them (each
+    // reads them first); the caller has refused them for every other command.
     Ok(match &cli.command {
-        Command::Event(EventCommand::Add(a)) => {
-            let dir = need_ledger_dir(&cli.ledger)?;
-            if a.sources.len() != a.grades.len() {
-                return Err(CliError::input(
-                    format!(
-                        "{} --source but {} --grade",
-                        a.sources.len(),
-                        a.grades.len()
-                    ),
-                    "give one --grade (e.g. B2) after each --source",
-                ));
-            }
-            if a.source_refs.len() > a.sources.len() {
-                return Err(CliError::input(
-                    "more --source-ref than --source",
-                    "give each --source-ref after its --source",
-                ));
-            }
-            let mut sources = Vec::new();
-            for (i, (name, grade)) in a.sources.iter().zip(&a.grades).enumerate() {
-                if !kinds::valid_grade(grade) {
-                    return Err(CliError::input(
-                        format!("grade {grade:?} is not an Admiralty grade"),
-                        "use reliability A-F then credibility 1-6, e.g. B2 (usually reliable, probably true)",
-                    ));
-                }
-                sources.push(Source {
-                    name: check_text("source", name, MAX_SHORT_TEXT)?,
-                    grade: grade.clone(),
-                    reference: a.source_refs.get(i).cloned(),
-                    digest: None,
-                });
-            }
-            for t in &a.tags {
-                check_text("tag", t, 255)?;
-            }
-            DomainCmd::Append {
-                private: private.clone(),
-                body: Domain::Event(Event {
-                    title: check_text("title", &a.title, MAX_SHORT_TEXT)?,
-                    description: opt_text(&a.description, "description", MAX_NOTE_LEN)?,
-                    occurred: edtf(&a.occurred, "occurred")?,
-                    location: opt_text(&a.location, "location", MAX_SHORT_TEXT)?,
-                    sources,
-                    tags: a.tags.clone(),
-                    refs: Vec::new(),
-                }),
-                refs: a.refs.iter().cloned().map(EntryArg).collect(),
-                signer: load_signer(cli)?,
-                dir,
-            }
-        }
-        Command::Notify(NotifyCommand::Add {
-            by,
-            to,
-            count,
-            channel,
-            sent,
-            subject,
-            template,
-        }) => {
-            let dir = need_ledger_dir(&cli.ledger)?;
-            let digest = match template {
-                None => None,
-                Some(p) => Some(hash_with_progress(p)?.blake3),
-            };
-            DomainCmd::Append {
-                private: private.clone(),
-                body: Domain::Notification(Notification {
-                    by: check_text("--by", by, MAX_SHORT_TEXT)?,
-                    to: check_text("--to", to, MAX_SHORT_TEXT)?,
-                    count: *count,
-                    channel: channel.clone(),
-                    sent: edtf(sent, "sent")?,
-                    subject: opt_text(subject, "subject", MAX_SHORT_TEXT)?,
-                    digest,
-                }),
-                refs: Vec::new(),
-                signer: load_signer(cli)?,
-                dir,
-            }
-        }
-        Command::Action(ActionCommand::Add {
-            title,
-            occurred,
-            by,
-            authority,
-            outcome,
-        }) => {
-            let dir = need_ledger_dir(&cli.ledger)?;
-            let occurred = edtf(occurred, "occurred")?;
-            let signer = load_signer(cli)?;
-            DomainCmd::Append {
-                private: private.clone(),
-                body: Domain::Action(Action {
-                    title: check_text("title", title, MAX_SHORT_TEXT)?,
-                    by: match by {
-                        Some(b) => check_text("--by", b, MAX_SHORT_TEXT)?,
-                        None => signer.name().to_owned(),
-                    },
-                    occurred,
-                    authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
-                    outcome: opt_text(outcome, "outcome", MAX_NOTE_LEN)?,
-                }),
-                refs: Vec::new(),
-                signer,
-                dir,
-            }
-        }
-        Command::Evidence(EvidenceCommand::Add {
-            item,
-            description,
-            files,
-            collected_by,
-            collected,
-            location,
-            seal,
-            copy,
-        }) => {
-            let dir = need_ledger_dir(&cli.ledger)?;
-            let item = item_id(item)?;
-            let mut names = std::collections::BTreeSet::new();
-            for f in files {
-                let meta = std::fs::metadata(f).map_err(|e| {
-                    CliError::input(
-                        format!("cannot read {}: {e}", f.display()),
-                        "check the --file path",
-                    )
-                })?;
-                if !meta.is_file() {
-                    return Err(CliError::input(
-                        format!("{} is not a regular file", f.display()),
-                        "give files, not directories",
-                    ));
-                }
-                if !names.insert(file_name(f)) {
-                    return Err(CliError::input(
-                        format!("two files named {:?}", file_name(f)),
-                        "file names must be unique within an item; rename one",
-                    ));
-                }
-            }
-            let collected = match collected {
-                Some(c) => edtf(c, "collected")?,
-                None => today(),
-            };
-            let signer = load_signer(cli)?;
-            DomainCmd::EvidenceAdd {
-                private: private.clone(),
-                intake: EvidenceIntake {
-                    item,
-                    description: check_text("description", description, MAX_SHORT_TEXT)?,
-                    collected_by: match collected_by {
-                        Some(c) => check_text("--collected-by", c, MAX_SHORT_TEXT)?,
-                        None => signer.name().to_owned(),
-                    },
-                    collected,
-                    location: opt_text(location, "location", MAX_SHORT_TEXT)?,
-                    seal: opt_text(seal, "seal", MAX_SHORT_TEXT)?,
-                    files: Vec::new(),
-                },
-                files: files.clone(),
-                copy: *copy,
-                signer,
-                dir,
-            }
-        }
-        Command::Evidence(EvidenceCommand::Verify { item, path, file }) => {
-            let dir = need_ledger_dir(&cli.ledger)?;
-            if !path.is_file() {
-                return Err(CliError::input(
-                    format!("{} is not a readable file", path.display()),
-                    "check the path",
-                ));
-            }
-            DomainCmd::EvidenceVerify {
-                private: private.clone(),
-                item: item_id(item)?,
-                file: file.clone().unwrap_or_else(|| file_name(path)),
-                path: path.clone(),
-                signer: load_signer(cli)?,
-                dir,
-            }
-        }
+        Command::Event(EventCommand::Add(_)) => check_event_add(cli)?,
+        Command::Notify(NotifyCommand::Add { .. }) => check_notify_add(cli)?,
+        Command::Action(ActionCommand::Add { .. }) => check_action_add(cli)?,
+        Command::Evidence(EvidenceCommand::Add { .. }) => check_evidence_add(cli)?,
+        Command::Evidence(EvidenceCommand::Verify { .. }) => check_evidence_verify(cli)?,
         Command::Evidence(EvidenceCommand::List { json }) => DomainCmd::EvidenceList {
             dir: need_ledger_dir(&cli.ledger)?,
             json: *json,
@@ -360,172 +180,463 @@ pub(super) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             item: item_id(item)?,
             json: *json,
         },
-        Command::Evidence(EvidenceCommand::Dispose {
-            item,
-            method,
-            reason,
-        }) => DomainCmd::Append {
-            private: private.clone(),
-            body: Domain::EvidenceDispose(EvidenceClose {
-                item: item_id(item)?,
-                detail: check_text("--method", method, MAX_SHORT_TEXT)?,
-                reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-            }),
-            refs: Vec::new(),
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        },
-        Command::Evidence(EvidenceCommand::Return { item, to, reason }) => DomainCmd::Append {
-            private: private.clone(),
-            body: Domain::EvidenceReturn(EvidenceClose {
-                item: item_id(item)?,
-                detail: check_text("--to", to, MAX_SHORT_TEXT)?,
-                reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-            }),
-            refs: Vec::new(),
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        },
-        Command::Custody(CustodyCommand::Release {
-            item,
-            to,
-            reason,
-            location,
-        }) => DomainCmd::Release {
-            private: private.clone(),
-            item: item_id(item)?,
-            to: check_text("--to", to, MAX_SHORT_TEXT)?,
-            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-            location: opt_text(location, "location", MAX_SHORT_TEXT)?,
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        },
-        Command::Custody(CustodyCommand::Receive {
-            item,
-            seal_broken,
-            condition,
-        }) => DomainCmd::Receive {
-            private: private.clone(),
-            item: item_id(item)?,
-            seal_intact: !seal_broken,
-            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        },
-        Command::Custody(CustodyCommand::Receipt {
-            ledger_id,
-            item,
-            release,
-            seal_broken,
-            condition,
-            out,
-        }) => {
-            let id = hex::decode(ledger_id)
-                .ok()
-                .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-                .ok_or_else(|| {
-                    CliError::input(
-                        format!("--ledger-id {ledger_id:?} is not 32 hex digits"),
-                        "copy it from `caselog custody release` output",
-                    )
-                })?;
-            if out.exists() {
-                return Err(CliError::input(
-                    format!("{} already exists", out.display()),
-                    "choose another --out",
-                ));
-            }
-            DomainCmd::Receipt {
-                ledger: LedgerId(id),
-                item: item_id(item)?,
-                release: hex32(release, "--release")?,
-                seal_intact: !seal_broken,
-                condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
-                out: out.clone(),
-                signer: load_signer(cli)?,
-            }
+        Command::Evidence(EvidenceCommand::Dispose { .. }) => check_evidence_dispose(cli)?,
+        Command::Evidence(EvidenceCommand::Return { .. }) => check_evidence_return(cli)?,
+        Command::Custody(CustodyCommand::Release { .. }) => check_custody_release(cli)?,
+        Command::Custody(CustodyCommand::Receive { .. }) => check_custody_receive(cli)?,
+        Command::Custody(CustodyCommand::Receipt { .. }) => check_custody_receipt(cli)?,
+        Command::Custody(CustodyCommand::ImportReceipt { .. }) => {
+            check_custody_import_receipt(cli)?
         }
-        Command::Custody(CustodyCommand::ImportReceipt { file }) => DomainCmd::ImportReceipt {
-            private: private.clone(),
-            receipt: ReceiptFile::parse(&read_input(file, "receipt")?).map_err(|m| {
-                CliError::input(
-                    format!("{}: {m}", file.display()),
-                    "give a file made by `caselog custody receipt`",
-                )
-            })?,
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        },
         Command::Custody(CustodyCommand::Show { item, json }) => DomainCmd::CustodyShow {
             dir: need_ledger_dir(&cli.ledger)?,
             item: item_id(item)?,
             json: *json,
         },
-        Command::Correct { entry, set, reason } => {
-            let mut map = std::collections::BTreeMap::new();
-            for kv in set {
-                let (k, v) = kv.split_once('=').ok_or_else(|| {
-                    CliError::input(
-                        format!("--set {kv:?} is not FIELD=VALUE"),
-                        "e.g. --set occurred=2008-11-06",
-                    )
-                })?;
-                if k.is_empty() || k.len() > 64 {
-                    return Err(CliError::input(
-                        format!("--set {kv:?}: empty or long field name"),
-                        "name a field of the entry's body",
-                    ));
-                }
-                map.insert(k.to_owned(), v.to_owned());
-            }
-            DomainCmd::Correct {
-                private: private.clone(),
-                target: EntryArg(entry.clone()),
-                set: map,
-                reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-                dir: need_ledger_dir(&cli.ledger)?,
-                signer: load_signer(cli)?,
-            }
-        }
-        Command::Timeline {
-            from,
-            to,
-            kinds,
-            json,
-            reveal,
-        } => {
-            for k in kinds {
-                if !caselog::entry::KINDS.contains(&k.as_str()) {
-                    return Err(CliError::input(
-                        format!("unknown kind {k:?}"),
-                        "kinds: event, notification, action, evidence.intake",
-                    ));
-                }
-            }
-            DomainCmd::Timeline {
-                filter: Filter {
-                    from: from
-                        .as_deref()
-                        .map(|f| edtf(f, "from"))
-                        .transpose()?
-                        .and_then(|e| e.earliest()),
-                    to: to
-                        .as_deref()
-                        .map(|t| edtf(t, "to"))
-                        .transpose()?
-                        .and_then(|e| e.latest()),
-                    kinds: kinds.clone(),
-                },
-                dir: need_ledger_dir(&cli.ledger)?,
-                json: *json,
-                reveal: if *reveal {
-                    caselog::disclosure::Reveal::Paths(vec!["*".into()])
-                } else {
-                    caselog::disclosure::Reveal::None
-                },
-            }
-        }
+        Command::Correct { .. } => check_correct(cli)?,
+        Command::Timeline { .. } => check_timeline(cli)?,
         _ => unreachable!("cli: not a domain command"),
+    })
+}
+
+fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Event(EventCommand::Add(a)) = &cli.command else {
+        unreachable!("cli: check_event_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        if a.sources.len() != a.grades.len() {
+            return Err(CliError::input(
+                format!(
+                    "{} --source but {} --grade",
+                    a.sources.len(),
+                    a.grades.len()
+                ),
+                "give one --grade (e.g. B2) after each --source",
+            ));
+        }
+        if a.source_refs.len() > a.sources.len() {
+            return Err(CliError::input(
+                "more --source-ref than --source",
+                "give each --source-ref after its --source",
+            ));
+        }
+        let mut sources = Vec::new();
+        for (i, (name, grade)) in a.sources.iter().zip(&a.grades).enumerate() {
+            if !kinds::valid_grade(grade) {
+                return Err(CliError::input(
+                    format!("grade {grade:?} is not an Admiralty grade"),
+                    "use reliability A-F then credibility 1-6, e.g. B2 (usually reliable, probably true)",
+                ));
+            }
+            sources.push(Source {
+                name: check_text("source", name, MAX_SHORT_TEXT)?,
+                grade: grade.clone(),
+                reference: a.source_refs.get(i).cloned(),
+                digest: None,
+            });
+        }
+        for t in &a.tags {
+            check_text("tag", t, 255)?;
+        }
+        DomainCmd::Append {
+            private: private.clone(),
+            body: Domain::Event(Event {
+                title: check_text("title", &a.title, MAX_SHORT_TEXT)?,
+                description: opt_text(&a.description, "description", MAX_NOTE_LEN)?,
+                occurred: edtf(&a.occurred, "occurred")?,
+                location: opt_text(&a.location, "location", MAX_SHORT_TEXT)?,
+                sources,
+                tags: a.tags.clone(),
+                refs: Vec::new(),
+            }),
+            refs: a.refs.iter().cloned().map(EntryArg).collect(),
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Notify(NotifyCommand::Add {
+        by,
+        to,
+        count,
+        channel,
+        sent,
+        subject,
+        template,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_notify_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let digest = match template {
+            None => None,
+            Some(p) => Some(hash_with_progress(p)?.blake3),
+        };
+        DomainCmd::Append {
+            private: private.clone(),
+            body: Domain::Notification(Notification {
+                by: check_text("--by", by, MAX_SHORT_TEXT)?,
+                to: check_text("--to", to, MAX_SHORT_TEXT)?,
+                count: *count,
+                channel: channel.clone(),
+                sent: edtf(sent, "sent")?,
+                subject: opt_text(subject, "subject", MAX_SHORT_TEXT)?,
+                digest,
+            }),
+            refs: Vec::new(),
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Action(ActionCommand::Add {
+        title,
+        occurred,
+        by,
+        authority,
+        outcome,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_action_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let occurred = edtf(occurred, "occurred")?;
+        let signer = load_signer(cli)?;
+        DomainCmd::Append {
+            private: private.clone(),
+            body: Domain::Action(Action {
+                title: check_text("title", title, MAX_SHORT_TEXT)?,
+                by: match by {
+                    Some(b) => check_text("--by", b, MAX_SHORT_TEXT)?,
+                    None => signer.name().to_owned(),
+                },
+                occurred,
+                authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
+                outcome: opt_text(outcome, "outcome", MAX_NOTE_LEN)?,
+            }),
+            refs: Vec::new(),
+            signer,
+            dir,
+        }
+    })
+}
+
+fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Add {
+        item,
+        description,
+        files,
+        collected_by,
+        collected,
+        location,
+        seal,
+        copy,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_evidence_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let item = item_id(item)?;
+        let mut names = std::collections::BTreeSet::new();
+        for f in files {
+            let meta = std::fs::metadata(f).map_err(|e| {
+                CliError::input(
+                    format!("cannot read {}: {e}", f.display()),
+                    "check the --file path",
+                )
+            })?;
+            if !meta.is_file() {
+                return Err(CliError::input(
+                    format!("{} is not a regular file", f.display()),
+                    "give files, not directories",
+                ));
+            }
+            if !names.insert(file_name(f)) {
+                return Err(CliError::input(
+                    format!("two files named {:?}", file_name(f)),
+                    "file names must be unique within an item; rename one",
+                ));
+            }
+        }
+        let collected = match collected {
+            Some(c) => edtf(c, "collected")?,
+            None => today(),
+        };
+        let signer = load_signer(cli)?;
+        DomainCmd::EvidenceAdd {
+            private: private.clone(),
+            intake: EvidenceIntake {
+                item,
+                description: check_text("description", description, MAX_SHORT_TEXT)?,
+                collected_by: match collected_by {
+                    Some(c) => check_text("--collected-by", c, MAX_SHORT_TEXT)?,
+                    None => signer.name().to_owned(),
+                },
+                collected,
+                location: opt_text(location, "location", MAX_SHORT_TEXT)?,
+                seal: opt_text(seal, "seal", MAX_SHORT_TEXT)?,
+                files: Vec::new(),
+            },
+            files: files.clone(),
+            copy: *copy,
+            signer,
+            dir,
+        }
+    })
+}
+
+fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Verify { item, path, file }) = &cli.command else {
+        unreachable!("cli: check_evidence_verify called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        if !path.is_file() {
+            return Err(CliError::input(
+                format!("{} is not a readable file", path.display()),
+                "check the path",
+            ));
+        }
+        DomainCmd::EvidenceVerify {
+            private: private.clone(),
+            item: item_id(item)?,
+            file: file.clone().unwrap_or_else(|| file_name(path)),
+            path: path.clone(),
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+fn check_evidence_dispose(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Dispose {
+        item,
+        method,
+        reason,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_evidence_dispose called for another command")
+    };
+    Ok(DomainCmd::Append {
+        private: private.clone(),
+        body: Domain::EvidenceDispose(EvidenceClose {
+            item: item_id(item)?,
+            detail: check_text("--method", method, MAX_SHORT_TEXT)?,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        }),
+        refs: Vec::new(),
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+fn check_evidence_return(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Return { item, to, reason }) = &cli.command else {
+        unreachable!("cli: check_evidence_return called for another command")
+    };
+    Ok(DomainCmd::Append {
+        private: private.clone(),
+        body: Domain::EvidenceReturn(EvidenceClose {
+            item: item_id(item)?,
+            detail: check_text("--to", to, MAX_SHORT_TEXT)?,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        }),
+        refs: Vec::new(),
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Custody(CustodyCommand::Release {
+        item,
+        to,
+        reason,
+        location,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_custody_release called for another command")
+    };
+    Ok(DomainCmd::Release {
+        private: private.clone(),
+        item: item_id(item)?,
+        to: check_text("--to", to, MAX_SHORT_TEXT)?,
+        reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        location: opt_text(location, "location", MAX_SHORT_TEXT)?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Custody(CustodyCommand::Receive {
+        item,
+        seal_broken,
+        condition,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_custody_receive called for another command")
+    };
+    Ok(DomainCmd::Receive {
+        private: private.clone(),
+        item: item_id(item)?,
+        seal_intact: !seal_broken,
+        condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let Command::Custody(CustodyCommand::Receipt {
+        ledger_id,
+        item,
+        release,
+        seal_broken,
+        condition,
+        out,
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_custody_receipt called for another command")
+    };
+    Ok({
+        let id = hex::decode(ledger_id)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .ok_or_else(|| {
+                CliError::input(
+                    format!("--ledger-id {ledger_id:?} is not 32 hex digits"),
+                    "copy it from `caselog custody release` output",
+                )
+            })?;
+        if out.exists() {
+            return Err(CliError::input(
+                format!("{} already exists", out.display()),
+                "choose another --out",
+            ));
+        }
+        DomainCmd::Receipt {
+            ledger: LedgerId(id),
+            item: item_id(item)?,
+            release: hex32(release, "--release")?,
+            seal_intact: !seal_broken,
+            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+            out: out.clone(),
+            signer: load_signer(cli)?,
+        }
+    })
+}
+
+fn check_custody_import_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Custody(CustodyCommand::ImportReceipt { file }) = &cli.command else {
+        unreachable!("cli: check_custody_import_receipt called for another command")
+    };
+    Ok(DomainCmd::ImportReceipt {
+        private: private.clone(),
+        receipt: ReceiptFile::parse(&read_input(file, "receipt")?).map_err(|m| {
+            CliError::input(
+                format!("{}: {m}", file.display()),
+                "give a file made by `caselog custody receipt`",
+            )
+        })?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = super::private_fields(cli)?;
+    let Command::Correct { entry, set, reason } = &cli.command else {
+        unreachable!("cli: check_correct called for another command")
+    };
+    Ok({
+        let mut map = std::collections::BTreeMap::new();
+        for kv in set {
+            let (k, v) = kv.split_once('=').ok_or_else(|| {
+                CliError::input(
+                    format!("--set {kv:?} is not FIELD=VALUE"),
+                    "e.g. --set occurred=2008-11-06",
+                )
+            })?;
+            if k.is_empty() || k.len() > 64 {
+                return Err(CliError::input(
+                    format!("--set {kv:?}: empty or long field name"),
+                    "name a field of the entry's body",
+                ));
+            }
+            map.insert(k.to_owned(), v.to_owned());
+        }
+        DomainCmd::Correct {
+            private: private.clone(),
+            target: EntryArg(entry.clone()),
+            set: map,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+            dir: need_ledger_dir(&cli.ledger)?,
+            signer: load_signer(cli)?,
+        }
+    })
+}
+
+fn check_timeline(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let Command::Timeline {
+        from,
+        to,
+        kinds,
+        json,
+        reveal,
+    } = &cli.command
+    else {
+        unreachable!("cli: check_timeline called for another command")
+    };
+    Ok({
+        for k in kinds {
+            if !caselog::format::entry::KINDS.contains(&k.as_str()) {
+                return Err(CliError::input(
+                    format!("unknown kind {k:?}"),
+                    "kinds: event, notification, action, evidence.intake",
+                ));
+            }
+        }
+        DomainCmd::Timeline {
+            filter: Filter {
+                from: from
+                    .as_deref()
+                    .map(|f| edtf(f, "from"))
+                    .transpose()?
+                    .and_then(|e| e.earliest()),
+                to: to
+                    .as_deref()
+                    .map(|t| edtf(t, "to"))
+                    .transpose()?
+                    .and_then(|e| e.latest()),
+                kinds: kinds.clone(),
+            },
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+            reveal: if *reveal {
+                caselog::format::disclosure::Reveal::Paths(vec!["*".into()])
+            } else {
+                caselog::format::disclosure::Reveal::None
+            },
+        }
     })
 }
 
@@ -647,490 +758,567 @@ fn decode(raw: &[u8]) -> Option<(Record, Entry)> {
 /// Run a domain command.
 pub(super) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
     match cmd {
-        DomainCmd::Append {
-            private,
-            dir,
-            signer,
-            mut body,
-            refs,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            if let Domain::Event(e) = &mut body {
-                for r in &refs {
-                    e.refs.push(resolve_entry(&l, r)?.1);
-                }
-            }
-            let what = body.kind();
-            let (seq, leaf) = append(&mut l, body, &signer, private)?;
-            out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?;
+        cmd @ DomainCmd::Append { .. } => run_append(cmd),
+        cmd @ DomainCmd::EvidenceAdd { .. } => run_evidence_add(cmd),
+        cmd @ DomainCmd::EvidenceVerify { .. } => run_evidence_verify(cmd),
+        cmd @ DomainCmd::EvidenceList { .. } => run_evidence_list(cmd),
+        cmd @ DomainCmd::EvidenceShow { .. } => run_evidence_show(cmd),
+        cmd @ DomainCmd::Release { .. } => run_release(cmd),
+        cmd @ DomainCmd::Receive { .. } => run_receive(cmd),
+        cmd @ DomainCmd::Receipt { .. } => run_receipt(cmd),
+        cmd @ DomainCmd::ImportReceipt { .. } => run_import_receipt(cmd),
+        DomainCmd::CustodyShow { dir, item, json } => custody_show(&dir, &item, json),
+        cmd @ DomainCmd::Correct { .. } => run_correct(cmd),
+        cmd @ DomainCmd::Timeline { .. } => run_timeline(cmd),
+    }
+}
+
+fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Append {
+        private,
+        dir,
+        signer,
+        mut body,
+        refs,
+    } = cmd
+    else {
+        unreachable!("cli: run_append called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    if let Domain::Event(e) = &mut body {
+        for r in &refs {
+            e.refs.push(resolve_entry(&l, r)?.1);
         }
-        DomainCmd::EvidenceAdd {
-            dir,
-            signer,
-            mut intake,
-            files,
-            copy,
-            private,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            // Refuse (not a member, duplicate item...) before hashing.
-            l.precheck(
-                &Body::Domain(Domain::EvidenceIntake(intake.clone())),
-                &signer,
-            )
-            .map_err(domain_err)?;
-            for f in &files {
-                let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-                let pb = progress_bar(len, &file_name(f));
-                let mut tick = |n| {
-                    if let Some(pb) = &pb {
-                        pb.set_position(n);
-                    }
-                };
-                let d = if copy {
-                    evidence::store_blob(&dir, f, &mut tick)
-                } else {
-                    evidence::hash_file(f, &mut tick)
-                }
-                .map_err(|e| {
-                    CliError::input(
-                        format!("cannot read {}: {e}", f.display()),
-                        "check the path and permissions",
-                    )
-                })?;
-                if let Some(pb) = pb {
-                    pb.finish_and_clear();
-                }
-                let name = file_name(f);
-                intake.files.push(FileFixity {
-                    media_type: evidence::guess_media_type(&name).map(str::to_owned),
-                    name,
-                    size: d.size,
-                    blake3: d.blake3,
-                    sha256: d.sha256,
-                });
+    }
+    let what = body.kind();
+    let (seq, leaf) = append(&mut l, body, &signer, private)?;
+    out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?;
+    Ok(0)
+}
+
+fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceAdd {
+        dir,
+        signer,
+        mut intake,
+        files,
+        copy,
+        private,
+    } = cmd
+    else {
+        unreachable!("cli: run_evidence_add called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    // Refuse (not a member, duplicate item...) before hashing.
+    l.precheck(
+        &Body::Domain(Domain::EvidenceIntake(intake.clone())),
+        &signer,
+    )
+    .map_err(domain_err)?;
+    for f in &files {
+        let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        let pb = progress_bar(len, &file_name(f));
+        let mut tick = |n| {
+            if let Some(pb) = &pb {
+                pb.set_position(n);
             }
-            let item = intake.item.clone();
-            let shown: Vec<String> = intake
-                .files
-                .iter()
-                .map(|f| {
-                    format!(
-                        "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
-                        f.name, f.size, f.blake3, f.sha256
-                    )
+        };
+        let d = if copy {
+            evidence::store_blob(&dir, f, &mut tick)
+        } else {
+            evidence::hash_file(f, &mut tick)
+        }
+        .map_err(|e| {
+            CliError::input(
+                format!("cannot read {}: {e}", f.display()),
+                "check the path and permissions",
+            )
+        })?;
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let name = file_name(f);
+        intake.files.push(FileFixity {
+            media_type: evidence::guess_media_type(&name).map(str::to_owned),
+            name,
+            size: d.size,
+            blake3: d.blake3,
+            sha256: d.sha256,
+        });
+    }
+    let item = intake.item.clone();
+    let shown: Vec<String> = intake
+        .files
+        .iter()
+        .map(|f| {
+            format!(
+                "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
+                f.name, f.size, f.blake3, f.sha256
+            )
+        })
+        .collect();
+    let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
+    out(&format!(
+        "seq {seq}: {item} taken into evidence (leaf {leaf}){}\n{}",
+        if copy {
+            "; copies stored in the ledger's blob store"
+        } else {
+            ""
+        },
+        shown.concat()
+    ))?;
+    Ok(0)
+}
+
+fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceVerify {
+        private,
+        dir,
+        signer,
+        item,
+        path,
+        file,
+    } = cmd
+    else {
+        unreachable!("cli: run_evidence_verify called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let st = l
+        .custody()
+        .get(&item)
+        .ok_or_else(|| CliError::input(format!("no item {item}"), "see `caselog evidence list`"))?;
+    let (b3, sha) = *st.files.get(&file).ok_or_else(|| {
+        CliError::input(
+            format!("{item} has no file named {file:?}"),
+            format!(
+                "pass --file with one of: {}",
+                st.files.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let d = hash_with_progress(&path)?;
+    let matches = d.blake3 == b3 && d.sha256 == sha;
+    let body = Domain::EvidenceVerify(EvidenceVerify {
+        item: item.clone(),
+        file: FileFixity {
+            name: file.clone(),
+            size: d.size,
+            blake3: d.blake3,
+            sha256: d.sha256,
+            media_type: None,
+        },
+        matches,
+    });
+    let (seq, _) = append(&mut l, body, &signer, private)?;
+    if matches {
+        out(&format!(
+            "seq {seq}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"
+        ))?;
+    } else {
+        out(&format!(
+            "seq {seq}: {item} {file}: MISMATCH recorded\n  intake  blake3 {b3}\n          sha256 {sha}\n  now     blake3 {}\n          sha256 {}\n",
+            d.blake3, d.sha256
+        ))?;
+        return Ok(EXIT_MISMATCH);
+    }
+    Ok(0)
+}
+
+fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceList { dir, json } = cmd else {
+        unreachable!("cli: run_evidence_list called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let mut s = String::new();
+    for st in l.custody().iter() {
+        let status = match (&st.closed, &st.pending) {
+            (Some((how, at)), _) => format!("{how} at seq {at}"),
+            (None, Some((_, to))) => {
+                format!("released to {}, awaiting receipt", l.members().display(to))
+            }
+            _ => "held".to_owned(),
+        };
+        if json {
+            s.push_str(
+                &(json!({
+                    "item": st.item,
+                    "intake": st.intake.0,
+                    "holder": l.members().display(&st.holder),
+                    "holder_key": st.holder.to_hex(),
+                    "status": status,
+                    "files": st.files.len(),
                 })
-                .collect();
-            let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
-            out(&format!(
-                "seq {seq}: {item} taken into evidence (leaf {leaf}){}\n{}",
-                if copy {
-                    "; copies stored in the ledger's blob store"
+                .to_string()
+                    + "\n"),
+            );
+        } else {
+            s.push_str(&format!(
+                "{:<12} holder {:<28} {:<40} files {}\n",
+                st.item,
+                l.members().display(&st.holder),
+                status,
+                st.files.len()
+            ));
+        }
+    }
+    if s.is_empty() && !json {
+        s = "no evidence items\n".into();
+    }
+    out(&s)?;
+    Ok(0)
+}
+
+fn run_evidence_show(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceShow { dir, item, json } = cmd else {
+        unreachable!("cli: run_evidence_show called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let records = l.item_records(&item)?;
+    let intake = records
+        .iter()
+        .find_map(|(_, raw)| match decode(raw)?.1.body {
+            Body::Domain(Domain::EvidenceIntake(i)) => Some(i),
+            _ => None,
+        });
+    let Some(intake) = intake else {
+        return Err(CliError::input(
+            format!("no item {item}"),
+            "see `caselog evidence list`",
+        ));
+    };
+    let st = l.custody().get(&item);
+    if json {
+        let v = json!({
+            "item": intake.item,
+            "description": intake.description,
+            "collected_by": intake.collected_by,
+            "collected": intake.collected.as_str(),
+            "location": intake.location,
+            "seal": intake.seal,
+            "holder": st.map(|s| l.members().display(&s.holder)),
+            "files": intake.files.iter().map(|f| json!({
+                "name": f.name, "size": f.size, "blake3": f.blake3.to_hex(),
+                "sha256": f.sha256.to_hex(), "media_type": f.media_type,
+                "stored_copy": evidence::blob_path(&dir, &f.blake3).is_file(),
+            })).collect::<Vec<_>>(),
+            "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
+        });
+        out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
+    } else {
+        let mut s =
+            format!(
+            "item         {}\ndescription  {}\ncollected    {} by {}{}{}\nholder       {}\nfiles\n",
+            intake.item,
+            intake.description,
+            intake.collected,
+            intake.collected_by,
+            intake.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default(),
+            intake.seal.as_ref().map(|x| format!(", seal {x}")).unwrap_or_default(),
+            st.map(|s| l.members().display(&s.holder)).unwrap_or_default(),
+        );
+        for f in &intake.files {
+            s.push_str(&format!(
+                "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
+                f.name,
+                f.size,
+                f.media_type
+                    .as_ref()
+                    .map(|m| format!(", {m}"))
+                    .unwrap_or_default(),
+                if evidence::blob_path(&dir, &f.blake3).is_file() {
+                    " [copy stored]"
                 } else {
                     ""
                 },
-                shown.concat()
-            ))?;
+                f.blake3,
+                f.sha256
+            ));
         }
-        DomainCmd::EvidenceVerify {
-            private,
-            dir,
-            signer,
-            item,
-            path,
-            file,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            let st = l.custody().get(&item).ok_or_else(|| {
-                CliError::input(format!("no item {item}"), "see `caselog evidence list`")
-            })?;
-            let (b3, sha) = *st.files.get(&file).ok_or_else(|| {
-                CliError::input(
-                    format!("{item} has no file named {file:?}"),
-                    format!(
-                        "pass --file with one of: {}",
-                        st.files.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            })?;
-            let d = hash_with_progress(&path)?;
-            let matches = d.blake3 == b3 && d.sha256 == sha;
-            let body = Domain::EvidenceVerify(EvidenceVerify {
-                item: item.clone(),
-                file: FileFixity {
-                    name: file.clone(),
-                    size: d.size,
-                    blake3: d.blake3,
-                    sha256: d.sha256,
-                    media_type: None,
-                },
-                matches,
-            });
-            let (seq, _) = append(&mut l, body, &signer, private)?;
-            if matches {
-                out(&format!("seq {seq}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"))?;
-            } else {
-                out(&format!(
-                    "seq {seq}: {item} {file}: MISMATCH recorded\n  intake  blake3 {b3}\n          sha256 {sha}\n  now     blake3 {}\n          sha256 {}\n",
-                    d.blake3, d.sha256
-                ))?;
-                return Ok(EXIT_MISMATCH);
-            }
-        }
-        DomainCmd::EvidenceList { dir, json } => {
-            let l = Ledger::open(&dir, false)?;
-            let mut s = String::new();
-            for st in l.custody().iter() {
-                let status = match (&st.closed, &st.pending) {
-                    (Some((how, at)), _) => format!("{how} at seq {at}"),
-                    (None, Some((_, to))) => {
-                        format!("released to {}, awaiting receipt", l.members().display(to))
-                    }
-                    _ => "held".to_owned(),
-                };
-                if json {
-                    s.push_str(
-                        &(json!({
-                            "item": st.item,
-                            "intake": st.intake.0,
-                            "holder": l.members().display(&st.holder),
-                            "holder_key": st.holder.to_hex(),
-                            "status": status,
-                            "files": st.files.len(),
-                        })
-                        .to_string()
-                            + "\n"),
-                    );
-                } else {
-                    s.push_str(&format!(
-                        "{:<12} holder {:<28} {:<40} files {}\n",
-                        st.item,
-                        l.members().display(&st.holder),
-                        status,
-                        st.files.len()
-                    ));
-                }
-            }
-            if s.is_empty() && !json {
-                s = "no evidence items\n".into();
-            }
-            out(&s)?;
-        }
-        DomainCmd::EvidenceShow { dir, item, json } => {
-            let l = Ledger::open(&dir, false)?;
-            let records = l.item_records(&item)?;
-            let intake = records
-                .iter()
-                .find_map(|(_, raw)| match decode(raw)?.1.body {
-                    Body::Domain(Domain::EvidenceIntake(i)) => Some(i),
-                    _ => None,
-                });
-            let Some(intake) = intake else {
-                return Err(CliError::input(
-                    format!("no item {item}"),
-                    "see `caselog evidence list`",
+        s.push_str("history (see `caselog custody show` for holders)\n");
+        for (seq, raw) in &records {
+            if let Some((_, e)) = decode(raw) {
+                s.push_str(&format!(
+                    "  {:>5}  {}  {}\n",
+                    seq.0,
+                    e.time,
+                    e.body.summary()
                 ));
-            };
-            let st = l.custody().get(&item);
-            if json {
-                let v = json!({
-                    "item": intake.item,
-                    "description": intake.description,
-                    "collected_by": intake.collected_by,
-                    "collected": intake.collected.as_str(),
-                    "location": intake.location,
-                    "seal": intake.seal,
-                    "holder": st.map(|s| l.members().display(&s.holder)),
-                    "files": intake.files.iter().map(|f| json!({
-                        "name": f.name, "size": f.size, "blake3": f.blake3.to_hex(),
-                        "sha256": f.sha256.to_hex(), "media_type": f.media_type,
-                        "stored_copy": evidence::blob_path(&dir, &f.blake3).is_file(),
-                    })).collect::<Vec<_>>(),
-                    "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
-                });
-                out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
-            } else {
-                let mut s = format!(
-                    "item         {}\ndescription  {}\ncollected    {} by {}{}{}\nholder       {}\nfiles\n",
-                    intake.item,
-                    intake.description,
-                    intake.collected,
-                    intake.collected_by,
-                    intake.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default(),
-                    intake.seal.as_ref().map(|x| format!(", seal {x}")).unwrap_or_default(),
-                    st.map(|s| l.members().display(&s.holder)).unwrap_or_default(),
-                );
-                for f in &intake.files {
-                    s.push_str(&format!(
-                        "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
-                        f.name,
-                        f.size,
-                        f.media_type
-                            .as_ref()
-                            .map(|m| format!(", {m}"))
-                            .unwrap_or_default(),
-                        if evidence::blob_path(&dir, &f.blake3).is_file() {
-                            " [copy stored]"
-                        } else {
-                            ""
-                        },
-                        f.blake3,
-                        f.sha256
-                    ));
-                }
-                s.push_str("history (see `caselog custody show` for holders)\n");
-                for (seq, raw) in &records {
-                    if let Some((_, e)) = decode(raw) {
-                        s.push_str(&format!(
-                            "  {:>5}  {}  {}\n",
-                            seq.0,
-                            e.time,
-                            e.body.summary()
-                        ));
-                    }
-                }
-                out(&s)?;
             }
         }
-        DomainCmd::Release {
-            private,
-            dir,
-            signer,
-            item,
-            to,
+        out(&s)?;
+    }
+    Ok(0)
+}
+
+fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Release {
+        private,
+        dir,
+        signer,
+        item,
+        to,
+        reason,
+        location,
+    } = cmd
+    else {
+        unreachable!("cli: run_release called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let to_key = resolve_member(&l, &to)?;
+    let name = l.members().display(&to_key);
+    let (seq, leaf) = append(
+        &mut l,
+        Domain::CustodyRelease(CustodyRelease {
+            item: item.clone(),
+            to: to_key,
             reason,
             location,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            let to_key = resolve_member(&l, &to)?;
-            let name = l.members().display(&to_key);
-            let (seq, leaf) = append(
-                &mut l,
-                Domain::CustodyRelease(CustodyRelease {
-                    item: item.clone(),
-                    to: to_key,
-                    reason,
-                    location,
-                }),
-                &signer,
-                private,
-            )?;
-            out(&format!(
-                "seq {seq}: {item} released to {name}; it is in transit until they receive it\n  receiver with ledger access:  caselog custody receive {item}\n  external receiver (offline):  caselog custody receipt --key THEIR_KEY --ledger-id {} --item {item} --release {leaf} --out {item}.receipt\n",
-                l.id()
-            ))?;
-        }
-        DomainCmd::Receive {
-            private,
-            dir,
-            signer,
-            item,
-            seal_intact,
-            condition,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            let release = l
-                .custody()
-                .get(&item)
-                .and_then(|s| s.pending.map(|(r, _)| r))
-                .ok_or_else(|| {
-                    CliError::input(
-                        format!("{item} has no release awaiting receipt"),
-                        "the holder must run `caselog custody release` first",
-                    )
-                })?;
-            let (seq, _) = append(
-                &mut l,
-                Domain::CustodyReceive(CustodyReceive {
-                    item: item.clone(),
-                    release,
-                    seal_intact,
-                    condition,
-                    receipt: None,
-                }),
-                &signer,
-                private,
-            )?;
-            out(&format!(
-                "seq {seq}: {item} received by {}{}\n",
-                signer.name(),
-                if seal_intact {
-                    ""
-                } else {
-                    " — SEAL BROKEN recorded"
-                }
-            ))?;
-        }
-        DomainCmd::Receipt {
-            signer,
-            ledger,
-            item,
+        }),
+        &signer,
+        private,
+    )?;
+    out(&format!(
+        "seq {seq}: {item} released to {name}; it is in transit until they receive it\n  receiver with ledger access:  caselog custody receive {item}\n  external receiver (offline):  caselog custody receipt --key THEIR_KEY --ledger-id {} --item {item} --release {leaf} --out {item}.receipt\n",
+        l.id()
+    ))?;
+    Ok(0)
+}
+
+fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Receive {
+        private,
+        dir,
+        signer,
+        item,
+        seal_intact,
+        condition,
+    } = cmd
+    else {
+        unreachable!("cli: run_receive called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let release = l
+        .custody()
+        .get(&item)
+        .and_then(|s| s.pending.map(|(r, _)| r))
+        .ok_or_else(|| {
+            CliError::input(
+                format!("{item} has no release awaiting receipt"),
+                "the holder must run `caselog custody release` first",
+            )
+        })?;
+    let (seq, _) = append(
+        &mut l,
+        Domain::CustodyReceive(CustodyReceive {
+            item: item.clone(),
             release,
             seal_intact,
             condition,
-            out: path,
-        } => {
-            let time = Timestamp::now();
-            let body = CustodyReceive {
-                item: item.clone(),
-                release,
-                seal_intact,
-                condition: condition.clone(),
-                receipt: None,
-            };
-            let msg = kinds::receipt_message(&ledger, &body, &signer.public(), &time);
-            let r = ReceiptFile {
-                ledger,
-                body,
-                receipt: Receipt {
-                    key: signer.public(),
-                    time,
-                    sig: signer.sign(&msg),
-                },
-            };
-            std::fs::write(&path, r.to_json()).map_err(|e| {
-                CliError::storage(format!("cannot write {}: {e}", path.display()), None)
-            })?;
-            out(&format!(
-                "receipt for {item} signed by {} written to {}; give it to the holder for `caselog custody import-receipt`\n",
-                signer.name(),
-                path.display()
-            ))?;
+            receipt: None,
+        }),
+        &signer,
+        private,
+    )?;
+    out(&format!(
+        "seq {seq}: {item} received by {}{}\n",
+        signer.name(),
+        if seal_intact {
+            ""
+        } else {
+            " — SEAL BROKEN recorded"
         }
-        DomainCmd::ImportReceipt {
-            private,
-            dir,
-            signer,
-            receipt,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            if receipt.ledger != l.id() {
-                return Err(CliError::input(
-                    format!(
-                        "the receipt is for ledger {}, this is {}",
-                        receipt.ledger,
-                        l.id()
-                    ),
-                    "check --ledger",
-                ));
-            }
-            let mut body = receipt.body.clone();
-            body.receipt = Some(receipt.receipt.clone());
-            let item = body.item.clone();
-            let who = l.members().display(&receipt.receipt.key);
-            let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer, private)?;
-            out(&format!(
-                "seq {seq}: {item} received by {who} (external receipt imported)\n"
-            ))?;
-        }
-        DomainCmd::CustodyShow { dir, item, json } => return custody_show(&dir, &item, json),
-        DomainCmd::Correct {
-            private,
-            dir,
-            signer,
-            target,
+    ))?;
+    Ok(0)
+}
+
+fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Receipt {
+        signer,
+        ledger,
+        item,
+        release,
+        seal_intact,
+        condition,
+        out: path,
+    } = cmd
+    else {
+        unreachable!("cli: run_receipt called for another command")
+    };
+    let time = Timestamp::now();
+    let body = CustodyReceive {
+        item: item.clone(),
+        release,
+        seal_intact,
+        condition: condition.clone(),
+        receipt: None,
+    };
+    let msg = kinds::receipt_message(&ledger, &body, &signer.public(), &time);
+    let r = ReceiptFile {
+        ledger,
+        body,
+        receipt: Receipt {
+            key: signer.public(),
+            time,
+            sig: signer.sign(&msg),
+        },
+    };
+    std::fs::write(&path, r.to_json())
+        .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
+    out(&format!(
+        "receipt for {item} signed by {} written to {}; give it to the holder for `caselog custody import-receipt`\n",
+        signer.name(),
+        path.display()
+    ))?;
+    Ok(0)
+}
+
+fn run_import_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::ImportReceipt {
+        private,
+        dir,
+        signer,
+        receipt,
+    } = cmd
+    else {
+        unreachable!("cli: run_import_receipt called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    if receipt.ledger != l.id() {
+        return Err(CliError::input(
+            format!(
+                "the receipt is for ledger {}, this is {}",
+                receipt.ledger,
+                l.id()
+            ),
+            "check --ledger",
+        ));
+    }
+    let mut body = receipt.body.clone();
+    body.receipt = Some(receipt.receipt.clone());
+    let item = body.item.clone();
+    let who = l.members().display(&receipt.receipt.key);
+    let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer, private)?;
+    out(&format!(
+        "seq {seq}: {item} received by {who} (external receipt imported)\n"
+    ))?;
+    Ok(0)
+}
+
+fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Correct {
+        private,
+        dir,
+        signer,
+        target,
+        set,
+        reason,
+    } = cmd
+    else {
+        unreachable!("cli: run_correct called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let (tseq, leaf) = resolve_entry(&l, &target)?;
+    let (seq, _) = append(
+        &mut l,
+        Domain::Correction(Correction {
+            target: leaf,
             set,
             reason,
-        } => {
-            let mut l = Ledger::open(&dir, true)?;
-            let (tseq, leaf) = resolve_entry(&l, &target)?;
-            let (seq, _) = append(
-                &mut l,
-                Domain::Correction(Correction {
-                    target: leaf,
-                    set,
-                    reason,
-                }),
-                &signer,
-                private,
-            )?;
-            out(&format!(
-                "seq {seq}: correction of entry {tseq} recorded; the original stays\n"
-            ))?;
+        }),
+        &signer,
+        private,
+    )?;
+    out(&format!(
+        "seq {seq}: correction of entry {tseq} recorded; the original stays\n"
+    ))?;
+    Ok(0)
+}
+
+fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Timeline {
+        dir,
+        filter,
+        json,
+        reveal,
+    } = cmd
+    else {
+        unreachable!("cli: run_timeline called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let mut b = timeline::Builder::new();
+    for item in l.records_from(Seq(0)) {
+        let (_, raw) = item?;
+        if let Some((_, e)) = decode(&raw) {
+            b.push(&e, l.hash_alg().leaf(&raw));
         }
-        DomainCmd::Timeline {
-            dir,
-            filter,
-            json,
-            reveal,
-        } => {
-            let l = Ledger::open(&dir, false)?;
-            let mut b = timeline::Builder::new();
-            for item in l.records_from(Seq(0)) {
-                let (_, raw) = item?;
-                if let Some((_, e)) = decode(&raw) {
-                    b.push(&e, l.hash_alg().leaf(&raw));
-                }
-            }
-            let rows = b.finish(&filter);
-            let mut s = String::new();
-            for r in &rows {
-                let private = caselog::export::revealed(&l, r, &reveal)?;
-                if json {
-                    s.push_str(&(caselog::export::row_json(&l, r, &private).to_string() + "\n"));
-                } else {
-                    let mark = if r.occurred.is_imprecise() {
-                        "≈"
-                    } else {
-                        " "
-                    };
+    }
+    let rows = b.finish(&filter);
+    let mut s = String::new();
+    for r in &rows {
+        let private = caselog::export::revealed(&l, r, &reveal)?;
+        if json {
+            s.push_str(&(caselog::export::row_json(&l, r, &private).to_string() + "\n"));
+        } else {
+            let mark = if r.occurred.is_imprecise() {
+                "≈"
+            } else {
+                " "
+            };
+            s.push_str(&format!(
+                "{mark}{:<24} recorded {}  #{:<4} {:<15} {}\n",
+                r.occurred.as_str(),
+                &r.recorded.to_string()[..16],
+                r.seq.0,
+                r.kind,
+                r.summary
+            ));
+            if !r.sd.is_empty() {
+                if private.is_empty() {
                     s.push_str(&format!(
-                        "{mark}{:<24} recorded {}  #{:<4} {:<15} {}\n",
-                        r.occurred.as_str(),
-                        &r.recorded.to_string()[..16],
-                        r.seq.0,
-                        r.kind,
-                        r.summary
+                        "{:>27} {} private field(s), shown with --reveal\n",
+                        "",
+                        r.sd.len()
                     ));
-                    if !r.sd.is_empty() {
-                        if private.is_empty() {
-                            s.push_str(&format!(
-                                "{:>27} {} private field(s), shown with --reveal\n",
-                                "",
-                                r.sd.len()
-                            ));
-                        } else {
-                            for (k, v) in &private {
-                                s.push_str(&format!(
-                                    "{:>27} private {k}: {}\n",
-                                    "",
-                                    v.replace('\n', " ")
-                                ));
-                            }
-                        }
-                    }
-                    for c in &r.corrections {
-                        let fields: Vec<String> = c
-                            .fields
-                            .iter()
-                            .map(|(k, (old, new))| {
-                                format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)"))
-                            })
-                            .collect();
+                } else {
+                    for (k, v) in &private {
                         s.push_str(&format!(
-                            "{:>27} CORRECTED by #{} ({}){}: {}\n",
+                            "{:>27} private {k}: {}\n",
                             "",
-                            c.seq.0,
-                            c.reason,
-                            if c.applied {
-                                ""
-                            } else {
-                                " [not applicable: invalid value]"
-                            },
-                            fields.join("; ")
+                            v.replace('\n', " ")
                         ));
                     }
                 }
             }
-            if !json {
+            for c in &r.corrections {
+                let fields: Vec<String> = c
+                    .fields
+                    .iter()
+                    .map(|(k, (old, new))| {
+                        format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)"))
+                    })
+                    .collect();
                 s.push_str(&format!(
-                    "{} dated entries; ≈ marks approximate, uncertain, interval or coarser-than-a-day dates\n",
-                    rows.len()
+                    "{:>27} CORRECTED by #{} ({}){}: {}\n",
+                    "",
+                    c.seq.0,
+                    c.reason,
+                    if c.applied {
+                        ""
+                    } else {
+                        " [not applicable: invalid value]"
+                    },
+                    fields.join("; ")
                 ));
             }
-            out(&s)?;
         }
     }
+    if !json {
+        s.push_str(&format!(
+            "{} dated entries; ≈ marks approximate, uncertain, interval or coarser-than-a-day dates\n",
+            rows.len()
+        ));
+    }
+    out(&s)?;
     Ok(0)
 }
 
@@ -1144,7 +1332,7 @@ fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
         ));
     }
     // Replay this item's entries; breaks are what `verify` would report.
-    let mut c = caselog::custody::Custody::new();
+    let mut c = caselog::rules::custody::Custody::new();
     let mut rows = Vec::new();
     let mut breaks = Vec::new();
     let mut holders: Vec<(MemberKey, Seq, Option<Seq>)> = Vec::new();

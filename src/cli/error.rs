@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use caselog::keys::KeyError;
-use caselog::store::StoreError;
+use caselog::storage::keys::KeyError;
+use caselog::storage::store::StoreError;
 use caselog::LedgerError;
 
 /// Exit code: usage or bad input.

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use caselog::bundle::{self, Selection};
-use caselog::disclosure::Reveal;
-use caselog::note::VerifierKey;
+use caselog::audit::bundle::{self, Selection};
+use caselog::format::disclosure::Reveal;
+use caselog::tlog::note::VerifierKey;
 use caselog::Ledger;
 
 use super::args::{ExportCommand, ExportFormat};
@@ -17,7 +17,7 @@ pub(super) enum ExportCmd {
         dir: PathBuf,
         out: PathBuf,
         format: ExportFormat,
-        filter: caselog::timeline::Filter,
+        filter: caselog::export::timeline::Filter,
         reveal: Reveal,
     },
     Report {
@@ -77,7 +77,7 @@ fn edtf_bound(s: &Option<String>, flag: &str, earliest: bool) -> Result<Option<i
     match s {
         None => Ok(None),
         Some(v) => {
-            let e = caselog::edtf::Edtf::parse(v).map_err(|e| {
+            let e = caselog::format::edtf::Edtf::parse(v).map_err(|e| {
                 CliError::input(
                     format!("--{flag}: {e}"),
                     "give an EDTF date such as 2008-10",
@@ -93,7 +93,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
         unreachable!("cli: not an export command")
     };
     for k in &args.kinds {
-        if !caselog::entry::KINDS.contains(&k.as_str()) {
+        if !caselog::format::entry::KINDS.contains(&k.as_str()) {
             return Err(CliError::input(
                 format!("unknown kind {k:?}"),
                 "see schemas/SPEC.md §5 for kinds",
@@ -114,7 +114,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 out,
                 format,
                 reveal: Reveal::from_args(&args.reveal),
-                filter: caselog::timeline::Filter {
+                filter: caselog::export::timeline::Filter {
                     from: edtf_bound(&args.from, "from", true)?,
                     to: edtf_bound(&args.to, "to", false)?,
                     kinds: args.kinds.clone(),
@@ -148,7 +148,7 @@ pub(super) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
             ..
         }) => {
             for k in kinds {
-                if !caselog::entry::KINDS.contains(&k.as_str()) {
+                if !caselog::format::entry::KINDS.contains(&k.as_str()) {
                     return Err(CliError::input(
                         format!("unknown kind {k:?}"),
                         "see schemas/SPEC.md §5 for kinds",
@@ -233,124 +233,149 @@ pub(super) fn validate_verify(
 
 pub(super) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
     match cmd {
-        ExportCmd::Timeline {
-            dir,
-            out: path,
-            format,
-            filter,
-            reveal,
-        } => {
-            let l = Ledger::open(&dir, false)?;
-            if format != ExportFormat::Case {
-                let mut f = create_new(&path, &reveal)?;
-                let n = match format {
-                    ExportFormat::Timesketch => {
-                        caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
-                    }
-                    ExportFormat::Csv => caselog::export::write_csv(&l, &filter, &reveal, &mut f),
-                    _ => caselog::export::write_json(&l, &filter, &reveal, &mut f),
-                }
-                .map_err(|e| CliError::storage(e.to_string(), None))?;
-                let bytes = finish(f, &path)?;
-                out(&format!(
-                    "wrote {} ({n} rows, {bytes} bytes); {}\n",
-                    path.display(),
-                    privacy_note(&reveal)
-                ))?;
-                return Ok(0);
-            }
-            let rows = caselog::export::timeline_rows(&l, &filter)?;
-            let bytes =
-                serde_json::to_vec_pretty(&caselog::case_uco::to_case(&l, &rows)?).expect("json");
-            write_new(&path, &bytes, &reveal)?;
-            out(&format!(
-                "wrote {} ({} rows, {} bytes); {}\n",
-                path.display(),
-                rows.len(),
-                bytes.len(),
-                privacy_note(&reveal)
-            ))?;
-        }
-        ExportCmd::Report {
-            dir,
-            out: path,
-            exhibit,
-            title,
-            reveal,
-        } => {
-            let l = Ledger::open(&dir, false)?;
-            let html = caselog::report::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
-            write_new(&path, html.as_bytes(), &reveal)?;
-            out(&format!(
-                "wrote {} ({} bytes); {}\n",
-                path.display(),
-                html.len(),
-                privacy_note(&reveal)
-            ))?;
-        }
-        ExportCmd::Bundle {
-            dir,
-            out: path,
-            sel,
-            checkpoint,
-        } => {
-            let l = Ledger::open(&dir, false)?;
-            let cp = match checkpoint {
-                Some(b) => b,
-                None => l.latest_checkpoint()?.map(|(_, b)| b).ok_or_else(|| {
-                    CliError::input(
-                        "no checkpoint stored",
-                        "an authority makes one with `caselog checkpoint`",
-                    )
-                })?,
-            };
-            let mut f = create_new(&path, &sel.reveal)?;
-            let w = bundle::write(&l, &cp, &sel, &mut f).map_err(|e| match e {
-                bundle::BundleError::Io(_) => CliError::storage(e.to_string(), None),
-                _ => CliError::input(e.to_string(), "check --checkpoint"),
-            })?;
-            let bytes = finish(f, &path)?;
-            out(&format!(
-                "wrote {} ({} bytes): {} bundle of {} record(s) against the checkpoint of size {}\n",
-                path.display(),
-                bytes,
-                if w.full { "full" } else { "partial" },
-                w.records,
-                w.size
-            ))?;
-        }
-        ExportCmd::VerifyBundle {
-            file,
-            bundle_file,
-            trust,
-            witnesses,
-            quorum,
-            json,
-        } => {
-            let v =
-                bundle::verify_reader(bundle_file, &trust, &witnesses, quorum).map_err(|e| {
-                    CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
-                })?;
-            // SPEC §14.1: not a bundle at all is bad input: one line on
-            // stderr (the JSON report with --json), exit 2.
-            if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {
-                return Err(CliError::input(
-                    format!("{}: {} ({})", file.display(), p.message, p.code),
-                    "give the file `caselog export bundle` wrote, complete and unaltered",
-                ));
-            }
-            out(&render_bundle_verdict(&v, json))?;
-            // SPEC §14.1: a file that is not a bundle is bad input (2).
-            return Ok(if v.not_a_bundle {
-                EXIT_INPUT
-            } else if v.report.is_ok() {
-                0
-            } else {
-                1
-            });
-        }
+        cmd @ ExportCmd::Timeline { .. } => run_timeline(cmd),
+        cmd @ ExportCmd::Report { .. } => run_report(cmd),
+        cmd @ ExportCmd::Bundle { .. } => run_bundle(cmd),
+        cmd @ ExportCmd::VerifyBundle { .. } => run_verify_bundle(cmd),
     }
+}
+
+fn run_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Timeline {
+        dir,
+        out: path,
+        format,
+        filter,
+        reveal,
+    } = cmd
+    else {
+        unreachable!("cli: run_timeline called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    if format != ExportFormat::Case {
+        let mut f = create_new(&path, &reveal)?;
+        let n = match format {
+            ExportFormat::Timesketch => {
+                caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
+            }
+            ExportFormat::Csv => caselog::export::write_csv(&l, &filter, &reveal, &mut f),
+            _ => caselog::export::write_json(&l, &filter, &reveal, &mut f),
+        }
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+        let bytes = finish(f, &path)?;
+        out(&format!(
+            "wrote {} ({n} rows, {bytes} bytes); {}\n",
+            path.display(),
+            privacy_note(&reveal)
+        ))?;
+        return Ok(0);
+    }
+    let rows = caselog::export::timeline_rows(&l, &filter)?;
+    let bytes =
+        serde_json::to_vec_pretty(&caselog::export::case_uco::to_case(&l, &rows)?).expect("json");
+    write_new(&path, &bytes, &reveal)?;
+    out(&format!(
+        "wrote {} ({} rows, {} bytes); {}\n",
+        path.display(),
+        rows.len(),
+        bytes.len(),
+        privacy_note(&reveal)
+    ))?;
     Ok(0)
+}
+
+fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Report {
+        dir,
+        out: path,
+        exhibit,
+        title,
+        reveal,
+    } = cmd
+    else {
+        unreachable!("cli: run_report called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let html = caselog::export::court::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
+    write_new(&path, html.as_bytes(), &reveal)?;
+    out(&format!(
+        "wrote {} ({} bytes); {}\n",
+        path.display(),
+        html.len(),
+        privacy_note(&reveal)
+    ))?;
+    Ok(0)
+}
+
+fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Bundle {
+        dir,
+        out: path,
+        sel,
+        checkpoint,
+    } = cmd
+    else {
+        unreachable!("cli: run_bundle called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let cp = match checkpoint {
+        Some(b) => b,
+        None => l.latest_checkpoint()?.map(|(_, b)| b).ok_or_else(|| {
+            CliError::input(
+                "no checkpoint stored",
+                "an authority makes one with `caselog checkpoint`",
+            )
+        })?,
+    };
+    let mut f = create_new(&path, &sel.reveal)?;
+    let w = bundle::write(&l, &cp, &sel, &mut f).map_err(|e| match e {
+        bundle::BundleError::Io(_) => CliError::storage(e.to_string(), None),
+        _ => CliError::input(e.to_string(), "check --checkpoint"),
+    })?;
+    let bytes = finish(f, &path)?;
+    out(&format!(
+        "wrote {} ({} bytes): {} bundle of {} record(s) against the checkpoint of size {}\n",
+        path.display(),
+        bytes,
+        if w.full { "full" } else { "partial" },
+        w.records,
+        w.size
+    ))?;
+    Ok(0)
+}
+
+fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::VerifyBundle {
+        file,
+        bundle_file,
+        trust,
+        witnesses,
+        quorum,
+        json,
+    } = cmd
+    else {
+        unreachable!("cli: run_verify_bundle called for another command")
+    };
+    let v = bundle::verify_reader(bundle_file, &trust, &witnesses, quorum).map_err(|e| {
+        CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
+    })?;
+    // SPEC §14.1: not a bundle at all is bad input: one line on
+    // stderr (the JSON report with --json), exit 2.
+    if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {
+        return Err(CliError::input(
+            format!("{}: {} ({})", file.display(), p.message, p.code),
+            "give the file `caselog export bundle` wrote, complete and unaltered",
+        ));
+    }
+    out(&render_bundle_verdict(&v, json))?;
+    // SPEC §14.1: a file that is not a bundle is bad input (2).
+    Ok(if v.not_a_bundle {
+        EXIT_INPUT
+    } else if v.report.is_ok() {
+        0
+    } else {
+        1
+    })
 }
 
 const PARTIAL_NOTE: &str = "partial bundle: each included entry is proven to be in the checkpointed ledger, and authors are checked against the membership records included; it does not prove that no other entries (including revocations) exist between the included ones, and custody, references and the chain's links and order are not checked (they need every entry: verify a full bundle for them)";
@@ -396,8 +421,11 @@ fn privacy_note(r: &Reveal) -> &'static str {
 }
 
 /// Start an output file that appears under `path` only when complete
-/// (`caselog::newfile`); refuses an existing `path`.
-fn create_new(path: &Path, reveal: &Reveal) -> Result<caselog::newfile::NewFile, CliError> {
+/// (`caselog::storage::newfile`); refuses an existing `path`.
+fn create_new(
+    path: &Path,
+    reveal: &Reveal,
+) -> Result<caselog::storage::newfile::NewFile, CliError> {
     // An output holding revealed private values is personal data: owner
     // only. Redacted outputs are meant to be shared.
     let mode = if *reveal == Reveal::None {
@@ -405,7 +433,7 @@ fn create_new(path: &Path, reveal: &Reveal) -> Result<caselog::newfile::NewFile,
     } else {
         0o600
     };
-    caselog::newfile::NewFile::create(path, mode).map_err(|e| CliError {
+    caselog::storage::newfile::NewFile::create(path, mode).map_err(|e| CliError {
         code: if e.kind() == std::io::ErrorKind::AlreadyExists {
             EXIT_INPUT
         } else {
@@ -417,12 +445,12 @@ fn create_new(path: &Path, reveal: &Reveal) -> Result<caselog::newfile::NewFile,
 }
 
 /// Make `f` durable and visible under `path`; returns its size.
-fn finish(f: caselog::newfile::NewFile, path: &Path) -> Result<u64, CliError> {
+fn finish(f: caselog::storage::newfile::NewFile, path: &Path) -> Result<u64, CliError> {
     let storage = |e: std::io::Error| {
         CliError::storage(format!("cannot write {}: {e}", path.display()), None)
     };
     // Crash here: the export is in its temporary file, nothing under `path`.
-    caselog::failpoint::hit("export.mid_write");
+    caselog::storage::failpoint::hit("export.mid_write");
     f.commit().map_err(storage)?;
     Ok(std::fs::metadata(path).map_err(storage)?.len())
 }

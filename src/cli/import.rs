@@ -9,11 +9,11 @@ use std::path::PathBuf;
 
 use serde_json::Value as Json;
 
-use caselog::codec::Value;
-use caselog::disclosure::Disclosure;
-use caselog::entry::{Body, Note, MAX_NOTE_LEN};
-use caselog::keys::Signer;
-use caselog::kinds::Domain;
+use caselog::format::cbor::Value;
+use caselog::format::disclosure::Disclosure;
+use caselog::format::entry::{Body, Note, MAX_NOTE_LEN};
+use caselog::format::kinds::Domain;
+use caselog::Signer;
 use caselog::{Ledger, Timestamp};
 
 use super::error::CliError;

@@ -2,10 +2,10 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use caselog::codec::Value;
-use caselog::entry::{Entry, Record};
-use caselog::keys;
-use caselog::policy::{Member, Members};
+use caselog::format::cbor::Value;
+use caselog::format::entry::{Entry, Record};
+use caselog::rules::policy::{Member, Members};
+use caselog::storage::keys;
 use caselog::{Hash, Report, Seq};
 
 /// CBOR value as JSON: byte strings become lowercase hex.
@@ -43,7 +43,7 @@ pub fn entry_json(seq: Seq, leaf: &Hash, record: &Record, e: &Entry, members: &M
 }
 
 /// Revealed private fields as a JSON object.
-pub fn private_json(private: &[(caselog::Hash, caselog::disclosure::Disclosure)]) -> Json {
+pub fn private_json(private: &[(caselog::Hash, caselog::format::disclosure::Disclosure)]) -> Json {
     Json::Object(
         private
             .iter()
@@ -55,7 +55,7 @@ pub fn private_json(private: &[(caselog::Hash, caselog::disclosure::Disclosure)]
 /// `  [private: a=..., b=...]` or `  [N private fields redacted]` for log lines.
 pub fn private_suffix(
     e: &Entry,
-    private: &[(caselog::Hash, caselog::disclosure::Disclosure)],
+    private: &[(caselog::Hash, caselog::format::disclosure::Disclosure)],
 ) -> String {
     if e.sd.is_empty() {
         return String::new();
@@ -82,7 +82,7 @@ pub fn private_suffix(
 /// The private-field lines of `caselog show`.
 pub fn private_text(
     e: &Entry,
-    private: &[(caselog::Hash, caselog::disclosure::Disclosure)],
+    private: &[(caselog::Hash, caselog::format::disclosure::Disclosure)],
 ) -> String {
     if e.sd.is_empty() {
         return String::new();

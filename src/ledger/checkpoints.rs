@@ -8,27 +8,28 @@
 use std::collections::HashMap;
 
 use super::{Ledger, LedgerError};
-use crate::checkpoint::{self, Checkpoint, Origin};
-use crate::entry::{Role, Seq};
-use crate::hash::Hash;
-use crate::keys::Signer;
-use crate::merkle::{NodeId, TreeHead, TreeSize};
-use crate::note::{Note, VerifierKey};
-use crate::policy::PolicyError;
-use crate::proof::{self, Range};
-use crate::prooffile::{ConsistencyProof, InclusionProof};
-use crate::store::{Batch, CF_CHECKPOINTS, CF_TREE};
+use crate::format::entry::{Role, Seq};
+use crate::format::hash::Hash;
+use crate::format::sig::Signer;
+use crate::rules::policy::PolicyError;
+use crate::storage::layout::{self, CF_CHECKPOINTS, CF_TREE};
+use crate::storage::store::Batch;
+use crate::tlog::checkpoint::{self, Checkpoint, Origin};
+use crate::tlog::merkle::{NodeId, TreeHead, TreeSize};
+use crate::tlog::note::{Note, VerifierKey};
+use crate::tlog::proof::{self, Range};
+use crate::tlog::prooffile::{ConsistencyProof, InclusionProof};
 
-/// `checkpoints` key of a tree size: 8 bytes big-endian.
+/// `checkpoints` key of a tree size (SPEC §8, `storage::layout`).
 pub fn checkpoint_key(size: TreeSize) -> [u8; 8] {
-    size.0.to_be_bytes()
+    layout::checkpoint_key(size.0)
 }
 
 /// Inverse of [`checkpoint_key`].
 fn size_of_key(k: &[u8]) -> Result<TreeSize, LedgerError> {
-    <[u8; 8]>::try_from(k)
-        .map(|b| TreeSize(u64::from_be_bytes(b)))
-        .map_err(|_| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))
+    layout::size_of_key(k)
+        .map(TreeSize)
+        .ok_or_else(|| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))
 }
 
 impl Ledger {
@@ -136,15 +137,15 @@ impl Ledger {
         }
         let mut keys: Vec<VerifierKey> = witnesses
             .iter()
-            .filter(|k| k.typ == crate::note::TYPE_COSIGNATURE)
+            .filter(|k| k.typ == crate::tlog::note::TYPE_COSIGNATURE)
             .cloned()
             .collect();
         keys.extend(self.log_keys_at(cp.head.size));
-        let verifies = |g: &crate::note::NoteSig| {
+        let verifies = |g: &crate::tlog::note::NoteSig| {
             keys.iter().any(|k| {
                 k.name == g.name
                     && k.id() == g.id
-                    && crate::note::verify_sig(&note.text, g, k).is_ok()
+                    && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
             })
         };
         let (mut changed, mut refused) = (0, Vec::new());
@@ -171,7 +172,8 @@ impl Ledger {
             return Err(LedgerError::UnverifiedSignatures { names: refused });
         }
         let text = merged.to_text();
-        if merged.sigs.len() > crate::note::MAX_SIGNATURES || text.len() > crate::note::MAX_NOTE_LEN
+        if merged.sigs.len() > crate::tlog::note::MAX_SIGNATURES
+            || text.len() > crate::tlog::note::MAX_NOTE_LEN
         {
             return Err(LedgerError::TooManySignatures {
                 size: cp.head.size.0,
@@ -236,10 +238,10 @@ impl Ledger {
     /// The tree head at `size`, recomputed from stored nodes.
     pub fn tree_head_at(&self, size: TreeSize) -> Result<TreeHead, LedgerError> {
         self.check_size(size)?;
-        let ids = crate::merkle::frontier_ids(size);
+        let ids = crate::tlog::merkle::frontier_ids(size);
         let got = self.fetch(&ids)?;
         let nodes = ids.iter().map(|id| got[id]).collect();
-        let f = crate::merkle::Frontier::from_nodes(size, nodes)
+        let f = crate::tlog::merkle::Frontier::from_nodes(size, nodes)
             .expect("ledger: bad math in tree_head_at");
         Ok(f.head(self.alg))
     }

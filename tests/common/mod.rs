@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use caselog::entry::{Body, MemberEnroll, MemberRevoke, Note};
-use caselog::keys::Signer;
+use caselog::format::entry::{Body, MemberEnroll, MemberRevoke, Note};
+use caselog::storage::keys::Signer;
 use caselog::{Genesis, HashAlg, Ledger, LedgerId, Role, Timestamp};
 
 pub fn authority() -> Signer {
@@ -114,8 +114,8 @@ pub fn verify_bundle_script() -> std::path::PathBuf {
 /// its name and the codes it reported (empty: VERIFIED).
 pub fn python_batch(
     dir: &Path,
-    trust: &[caselog::note::VerifierKey],
-    witnesses: &[caselog::note::VerifierKey],
+    trust: &[caselog::tlog::note::VerifierKey],
+    witnesses: &[caselog::tlog::note::VerifierKey],
     quorum: usize,
 ) -> Vec<(String, std::collections::BTreeSet<String>)> {
     let mut cmd = std::process::Command::new(python());
@@ -158,11 +158,11 @@ pub fn python_batch(
 /// The codes the Rust verifier reports for a bundle file (empty: verified).
 pub fn rust_codes(
     bytes: &[u8],
-    trust: &[caselog::note::VerifierKey],
-    witnesses: &[caselog::note::VerifierKey],
+    trust: &[caselog::tlog::note::VerifierKey],
+    witnesses: &[caselog::tlog::note::VerifierKey],
     quorum: usize,
 ) -> std::collections::BTreeSet<String> {
-    caselog::bundle::verify_bytes(bytes, trust, witnesses, quorum)
+    caselog::audit::bundle::verify_bytes(bytes, trust, witnesses, quorum)
         .report
         .problems
         .iter()
@@ -172,8 +172,8 @@ pub fn rust_codes(
 
 /// `custody.release` of `item` to `to`, for examination.
 pub fn release(item: &str, to: &Signer) -> Body {
-    Body::Domain(caselog::kinds::Domain::CustodyRelease(
-        caselog::kinds::CustodyRelease {
+    Body::Domain(caselog::format::kinds::Domain::CustodyRelease(
+        caselog::format::kinds::CustodyRelease {
             item: item.into(),
             to: to.public(),
             reason: "examination".into(),
@@ -184,8 +184,8 @@ pub fn release(item: &str, to: &Signer) -> Body {
 
 /// `custody.receive` of `item`, answering `release`.
 pub fn receive(item: &str, release: caselog::Hash, seal_intact: bool) -> Body {
-    Body::Domain(caselog::kinds::Domain::CustodyReceive(
-        caselog::kinds::CustodyReceive {
+    Body::Domain(caselog::format::kinds::Domain::CustodyReceive(
+        caselog::format::kinds::CustodyReceive {
             item: item.into(),
             release,
             seal_intact,

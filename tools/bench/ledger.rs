@@ -10,10 +10,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use caselog::edtf::Edtf;
-use caselog::entry::{Body, Note};
-use caselog::keys::{self, Signer};
-use caselog::kinds::{Domain, Event};
+use caselog::format::edtf::Edtf;
+use caselog::format::entry::{Body, Note};
+use caselog::format::kinds::{Domain, Event};
+use caselog::storage::keys::{self, Signer};
 use caselog::{verify_store, Genesis, HashAlg, Ledger, Timestamp};
 
 fn rate(n: u64, d: Duration) -> f64 {
@@ -78,7 +78,8 @@ fn main() {
                 // Time one evidence hashing pass (BLAKE3 + SHA-256) and exit.
                 let p = args.next().expect("--hash PATH");
                 let t = Instant::now();
-                let d = caselog::evidence::hash_file(Path::new(&p), &mut |_| {}).expect("hash");
+                let d = caselog::storage::evidence::hash_file(Path::new(&p), &mut |_| {})
+                    .expect("hash");
                 println!("{:.3} {} {}", t.elapsed().as_secs_f64(), d.blake3, d.sha256);
                 return;
             }
@@ -252,7 +253,7 @@ fn main() {
     drop(l);
 
     // Full verify of the big ledger.
-    let store = caselog::store::Store::open(&dir, false).expect("open");
+    let store = caselog::storage::store::Store::open(&dir, false).expect("open");
     let t = Instant::now();
     let report = verify_store(&store).expect("verify");
     let vt = t.elapsed();
@@ -303,7 +304,7 @@ fn main() {
     gen.sort();
     let t = Instant::now();
     for p in &proofs {
-        caselog::prooffile::verify_inclusion_file(p, &trust, &[], 0).expect("proof verifies");
+        caselog::tlog::prooffile::verify_inclusion_file(p, &trust, &[], 0).expect("proof verifies");
     }
     let pv = rate(proofs.len() as u64, t.elapsed());
     rows.push((
@@ -472,7 +473,7 @@ fn profile_one(append: bool, n: u64) {
         return;
     }
     drop(l);
-    let store = caselog::store::Store::open(&dir, false).expect("open");
+    let store = caselog::storage::store::Store::open(&dir, false).expect("open");
     let t = Instant::now();
     let r = verify_store(&store).expect("verify");
     assert!(r.is_ok());
@@ -533,7 +534,7 @@ fn peak_rss_kib() -> u64 {
 /// Named hostile CBOR inputs through the record and bundle decoders: each
 /// must be refused with its own error, fast, without growing memory.
 fn hostile() {
-    let big = caselog::codec::MAX_ENCODED_LEN;
+    let big = caselog::format::cbor::MAX_ENCODED_LEN;
     let mut fixtures: Vec<(&str, Vec<u8>)> = vec![
         ("duplicate map keys", hex::decode("a2616101616102").unwrap()),
         ("non-shortest integer", hex::decode("190017").unwrap()),
@@ -585,7 +586,7 @@ fn hostile() {
         for _ in 0..20 {
             let t = Instant::now();
             let r = caselog::Record::decode(bytes);
-            let b = caselog::bundle::Bundle::decode(bytes);
+            let b = caselog::audit::bundle::Bundle::decode(bytes);
             max = max.max(t.elapsed());
             assert!(r.is_err() && b.is_err(), "{name}: accepted");
             err = r.err().map(|e| e.to_string()).unwrap_or_default();

@@ -6,9 +6,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-use caselog::entry::{Body, Entry, LedgerId, Note, Record, Seq};
-use caselog::hash::Hash;
-use caselog::keys::Signer;
+use caselog::format::entry::{Body, Entry, LedgerId, Note, Record, Seq};
+use caselog::format::hash::Hash;
+use caselog::storage::keys::Signer;
 use caselog::{HashAlg, Timestamp};
 
 fn entry(signer: &Signer) -> Entry {
@@ -55,7 +55,7 @@ fn per_entry(c: &mut Criterion) {
 
 fn edtf(c: &mut Criterion) {
     c.bench_function("edtf parse interval", |b| {
-        b.iter(|| caselog::edtf::Edtf::parse(black_box("2008-11-01/2008-11-06")).unwrap())
+        b.iter(|| caselog::format::edtf::Edtf::parse(black_box("2008-11-01/2008-11-06")).unwrap())
     });
 }
 

@@ -1,7 +1,7 @@
 //! Offline bundle decoder, and the disclosure decoder it carries.
 #![no_main]
-use caselog::bundle::Bundle;
-use caselog::disclosure::Disclosure;
+use caselog::audit::bundle::Bundle;
+use caselog::format::disclosure::Disclosure;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,7 +1,7 @@
 //! EDTF date parser: what parses must print back unchanged and have
 //! earliest <= latest.
 #![no_main]
-use caselog::edtf::Edtf;
+use caselog::format::edtf::Edtf;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

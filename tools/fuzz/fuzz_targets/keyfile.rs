@@ -22,11 +22,11 @@ fuzz_target!(|data: &[u8]| {
         .unwrap();
     std::io::Write::write_all(&mut f, data).unwrap();
     drop(f);
-    let _ = caselog::keys::load_private(&path, None);
-    let _ = caselog::keys::load_private(&path, Some(b"passphrase"));
-    let _ = caselog::keys::public_of_private(&path);
+    let _ = caselog::storage::keys::load_private(&path, None);
+    let _ = caselog::storage::keys::load_private(&path, Some(b"passphrase"));
+    let _ = caselog::storage::keys::public_of_private(&path);
     let _ = std::fs::remove_file(&path);
     if let Ok(s) = std::str::from_utf8(data) {
-        let _ = caselog::keys::parse_public(s);
+        let _ = caselog::storage::keys::parse_public(s);
     }
 });

@@ -1,7 +1,7 @@
 //! C2SP signed-note, checkpoint body and verifier-key parsers.
 #![no_main]
-use caselog::checkpoint;
-use caselog::note::{Note, VerifierKey};
+use caselog::tlog::checkpoint;
+use caselog::tlog::note::{Note, VerifierKey};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,6 +1,6 @@
 //! Inclusion and consistency proof files (C2SP tlog-proof style).
 #![no_main]
-use caselog::prooffile::{ConsistencyProof, InclusionProof};
+use caselog::tlog::prooffile::{ConsistencyProof, InclusionProof};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

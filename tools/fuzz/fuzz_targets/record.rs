@@ -16,5 +16,5 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(e) = Entry::decode(data) {
         assert_eq!(e.encode(), data, "entry: accepted a non-canonical encoding");
     }
-    let _ = caselog::codec::decode(data);
+    let _ = caselog::format::cbor::decode(data);
 });

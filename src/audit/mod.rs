@@ -1,0 +1,16 @@
+//! Layer 6, audit: verification of a ledger store or of a bundle.
+//!
+//! One engine (`engine::ChainVerifier`) judges records; two sources feed
+//! it: a store (`store`, which then checks every cache) and a bundle
+//! (`bundle`, streamed). Both return the same [`Report`] with the stable
+//! [`Code`]s of SPEC §9 (`report`). Reads through the ledger layer; never
+//! writes a ledger.
+
+pub mod bundle;
+pub mod engine;
+pub mod report;
+pub mod store;
+
+pub use engine::{policy_code, prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
+pub use report::{Code, Problem, Report, MAX_PROBLEMS};
+pub use store::{verify_store, verify_store_with};

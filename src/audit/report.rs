@@ -1,0 +1,319 @@
+//! The verification codes (SPEC §9) and the report every verifier returns.
+//!
+//! Owns: the stable problem [`Code`]s, their string forms (the CLI and JSON
+//! contract), a [`Problem`], and the [`Report`] with its counts and its JSON
+//! form (`schemas/verify-report.schema.json`).
+
+use std::fmt;
+
+use serde_json::json;
+
+use crate::format::entry::LedgerId;
+use crate::format::hash::{Hash, HashAlg};
+
+/// Most problems kept in a report; the rest are only counted.
+pub const MAX_PROBLEMS: usize = 1000;
+
+/// Stable problem codes. The string form is part of the CLI and JSON contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// Bytes are not CBOR of the expected shape.
+    Decode,
+    /// CBOR that is valid but not deterministically encoded.
+    NonCanonical,
+    /// The entry map breaks its schema (missing/unknown keys, types, time format).
+    BadEntry,
+    /// The body breaks the schema of its kind.
+    BadBody,
+    /// The kind is not in the registry.
+    UnknownKind,
+    /// The format version is not 1.
+    BadVersion,
+    /// The entry carries another ledger's id.
+    WrongLedger,
+    /// Entries missing: stored positions skip one or more seqs.
+    SeqGap,
+    /// The entry's `seq` differs from its stored position (reordered).
+    SeqOrder,
+    /// `prev` is not the leaf hash of the previous record.
+    BadPrev,
+    /// The signature does not verify (strict Ed25519).
+    BadSignature,
+    /// The author was never enrolled.
+    UnknownAuthor,
+    /// The author was revoked before this entry.
+    RevokedAuthor,
+    /// The author's role may not append this kind.
+    RoleNotAllowed,
+    /// A membership change that is not allowed (weak key, double enrol, ...).
+    BadMembership,
+    /// The genesis rules are broken.
+    BadGenesis,
+    /// Recorded time earlier than the previous entry's.
+    TimeBackwards,
+    /// The cached head differs from the recomputed one.
+    HeadMismatch,
+    /// A stored Merkle node is missing, altered or extra.
+    TreeMismatch,
+    /// A leaf index row is missing, wrong or extra.
+    IndexMismatch,
+    /// Ledger id, hash name or member cache differs from the entries.
+    MetaMismatch,
+    /// The ledger holds no entries.
+    Empty,
+    /// A checkpoint is malformed, for another ledger or hash, or not signed
+    /// by an authority of this ledger (or a trusted key).
+    BadCheckpoint,
+    /// A checkpoint's root differs from the root of the ledger's first N entries.
+    CheckpointMismatch,
+    /// A checkpoint covers more entries than the ledger holds.
+    Truncated,
+    /// Custody move or evidence entry for an item never taken in.
+    CustodyUnknownItem,
+    /// A second intake of the same item id.
+    CustodyDuplicateItem,
+    /// Release, disposal or return by someone who does not hold the item.
+    CustodyNotHolder,
+    /// A release naming a receiver who is not an active member.
+    CustodyBadReceiver,
+    /// A receipt by someone other than the named receiver.
+    CustodyWrongReceiver,
+    /// A receipt answering no pending release of the item.
+    CustodyWrongRelease,
+    /// A release (or disposal) while an earlier release awaits its receipt.
+    CustodyDoubleRelease,
+    /// An item acted on after its disposal or return.
+    CustodyAfterDisposal,
+    /// An item received with its seal broken.
+    CustodySealBroken,
+    /// An external receipt with a bad signature or by a non-external key.
+    CustodyBadReceipt,
+    /// A re-hash of an evidence file differs from its intake digests (or
+    /// the entry misstates the comparison, or names an unknown file).
+    EvidenceMismatch,
+    /// A correction target or related entry that is not an earlier entry.
+    BadReference,
+    /// A disclosure whose value or salt was altered, that belongs to no
+    /// digest of its entry (moved), or that was erased but is still stored.
+    BadDisclosure,
+}
+
+impl Code {
+    /// Every code, in SPEC §9 order.
+    pub const ALL: [Code; 38] = [
+        Code::Decode,
+        Code::NonCanonical,
+        Code::BadEntry,
+        Code::BadBody,
+        Code::UnknownKind,
+        Code::BadVersion,
+        Code::WrongLedger,
+        Code::SeqGap,
+        Code::SeqOrder,
+        Code::BadPrev,
+        Code::BadSignature,
+        Code::UnknownAuthor,
+        Code::RevokedAuthor,
+        Code::RoleNotAllowed,
+        Code::BadMembership,
+        Code::BadGenesis,
+        Code::TimeBackwards,
+        Code::HeadMismatch,
+        Code::TreeMismatch,
+        Code::IndexMismatch,
+        Code::MetaMismatch,
+        Code::Empty,
+        Code::BadCheckpoint,
+        Code::CheckpointMismatch,
+        Code::Truncated,
+        Code::CustodyUnknownItem,
+        Code::CustodyDuplicateItem,
+        Code::CustodyNotHolder,
+        Code::CustodyBadReceiver,
+        Code::CustodyWrongReceiver,
+        Code::CustodyWrongRelease,
+        Code::CustodyDoubleRelease,
+        Code::CustodyAfterDisposal,
+        Code::CustodySealBroken,
+        Code::CustodyBadReceipt,
+        Code::EvidenceMismatch,
+        Code::BadReference,
+        Code::BadDisclosure,
+    ];
+
+    /// The stable upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Decode => "DECODE",
+            Code::NonCanonical => "NON_CANONICAL",
+            Code::BadEntry => "BAD_ENTRY",
+            Code::BadBody => "BAD_BODY",
+            Code::UnknownKind => "UNKNOWN_KIND",
+            Code::BadVersion => "BAD_VERSION",
+            Code::WrongLedger => "WRONG_LEDGER",
+            Code::SeqGap => "SEQ_GAP",
+            Code::SeqOrder => "SEQ_ORDER",
+            Code::BadPrev => "BAD_PREV",
+            Code::BadSignature => "BAD_SIGNATURE",
+            Code::UnknownAuthor => "UNKNOWN_AUTHOR",
+            Code::RevokedAuthor => "REVOKED_AUTHOR",
+            Code::RoleNotAllowed => "ROLE_NOT_ALLOWED",
+            Code::BadMembership => "BAD_MEMBERSHIP",
+            Code::BadGenesis => "BAD_GENESIS",
+            Code::TimeBackwards => "TIME_BACKWARDS",
+            Code::HeadMismatch => "HEAD_MISMATCH",
+            Code::TreeMismatch => "TREE_MISMATCH",
+            Code::IndexMismatch => "INDEX_MISMATCH",
+            Code::MetaMismatch => "META_MISMATCH",
+            Code::Empty => "EMPTY",
+            Code::BadCheckpoint => "BAD_CHECKPOINT",
+            Code::CheckpointMismatch => "CHECKPOINT_MISMATCH",
+            Code::Truncated => "TRUNCATED",
+            Code::CustodyUnknownItem => "CUSTODY_UNKNOWN_ITEM",
+            Code::CustodyDuplicateItem => "CUSTODY_DUPLICATE_ITEM",
+            Code::CustodyNotHolder => "CUSTODY_NOT_HOLDER",
+            Code::CustodyBadReceiver => "CUSTODY_BAD_RECEIVER",
+            Code::CustodyWrongReceiver => "CUSTODY_WRONG_RECEIVER",
+            Code::CustodyWrongRelease => "CUSTODY_WRONG_RELEASE",
+            Code::CustodyDoubleRelease => "CUSTODY_DOUBLE_RELEASE",
+            Code::CustodyAfterDisposal => "CUSTODY_AFTER_DISPOSAL",
+            Code::CustodySealBroken => "CUSTODY_SEAL_BROKEN",
+            Code::CustodyBadReceipt => "CUSTODY_BAD_RECEIPT",
+            Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
+            Code::BadReference => "BAD_REFERENCE",
+            Code::BadDisclosure => "BAD_DISCLOSURE",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Stable code.
+    pub code: Code,
+    /// The entry concerned, when the problem is about one entry.
+    pub seq: Option<u64>,
+    /// Where: `entry`, `tree`, `index`, `meta` or `checkpoint`.
+    pub area: &'static str,
+    /// A plain sentence.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.seq {
+            Some(s) => write!(f, "{} seq {}: {}", self.code, s, self.message),
+            None => write!(f, "{} {}: {}", self.code, self.area, self.message),
+        }
+    }
+}
+
+/// The result of a verification run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Ledger id from the genesis entry (or `meta` if genesis is unreadable).
+    pub ledger: Option<LedgerId>,
+    /// Hash used.
+    pub hash: Option<HashAlg>,
+    /// Case id from the genesis entry.
+    pub case_id: Option<String>,
+    /// Records examined.
+    pub entries: u64,
+    /// Recomputed tree root over the records examined.
+    pub root: Option<Hash>,
+    /// Problems, in the order found, at most [`MAX_PROBLEMS`].
+    pub problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    pub problems_omitted: u64,
+    /// Checkpoints (stored and given) compared with the recomputed tree.
+    pub checkpoints: u64,
+    /// Stored evidence copies re-hashed (`verify --evidence`).
+    pub evidence_checked: u64,
+    /// Intake files `verify --evidence` could not re-hash: no stored copy.
+    pub evidence_missing: u64,
+    /// Private fields committed to by the entries (`sd` digests).
+    pub private_fields: u64,
+    /// Of those, how many disclosures are present and match; the rest are
+    /// redacted (or erased), which is not a failure.
+    pub disclosures_present: u64,
+    /// Erasures recorded (`disclosure.erased` entries).
+    pub erasures: u64,
+}
+
+impl Report {
+    /// True when no problem was found.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty() && self.problems_omitted == 0
+    }
+
+    /// Whether a problem with `code` (at `seq`, if given) was reported.
+    pub fn has(&self, code: Code, seq: Option<u64>) -> bool {
+        self.problems
+            .iter()
+            .any(|p| p.code == code && (seq.is_none() || p.seq == seq))
+    }
+
+    /// Count a carried evidence file; report it when it does not match the
+    /// intake that lists it.
+    pub fn checked_files(&mut self, ok: bool, blake3: &Hash) {
+        self.evidence_checked += 1;
+        if !ok {
+            self.add(
+                Code::EvidenceMismatch,
+                None,
+                "evidence",
+                format!(
+                    "carried file {} does not match an included intake's size and digests",
+                    blake3
+                ),
+            );
+        }
+    }
+
+    /// Record a problem (kept up to [`MAX_PROBLEMS`], then only counted).
+    pub fn add(&mut self, code: Code, seq: Option<u64>, area: &'static str, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(Problem {
+                code,
+                seq,
+                area,
+                message,
+            });
+        } else {
+            self.problems_omitted += 1;
+        }
+    }
+
+    /// Machine-readable form (`schemas/verify-report.schema.json`).
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "format": "caselog-verify-report/v1",
+            "verified": self.is_ok(),
+            "ledger": self.ledger.map(|l| l.to_hex()),
+            "hash": self.hash.map(|h| h.name()),
+            "case": self.case_id,
+            "entries": self.entries,
+            "root": self.root.map(|r| r.to_hex()),
+            "problems": self.problems.iter().map(|p| json!({
+                "code": p.code.as_str(),
+                "seq": p.seq,
+                "area": p.area,
+                "message": p.message,
+            })).collect::<Vec<_>>(),
+            "problems_omitted": self.problems_omitted,
+            "checkpoints": self.checkpoints,
+            "evidence_checked": self.evidence_checked,
+            "evidence_missing": self.evidence_missing,
+            "private_fields": self.private_fields,
+            "disclosures_present": self.disclosures_present,
+            "erasures": self.erasures,
+        })
+    }
+}

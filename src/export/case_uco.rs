@@ -1,0 +1,276 @@
+//! CASE/UCO 1.4 JSON-LD export (https://caseontology.org): the
+//! investigation, its investigative actions, the evidence files as
+//! `observable:File` with SHA-256 hashes, custody as
+//! `investigation:ProvenanceRecord` with the item ids as exhibit numbers,
+//! and recorded events and notifications as `core:Event`.
+//!
+//! Owns only the mapping; every node gets a stable IRI under `kb:` built
+//! from the ledger id and the entry's leaf hash, so exports are
+//! deterministic and can be merged with other CASE graphs.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value as Json};
+
+use crate::export::iso;
+use crate::export::timeline::Row;
+use crate::format::entry::{Body, Entry, Record, Seq};
+use crate::format::kinds::{Domain, FileFixity};
+use crate::ledger::{Ledger, LedgerError};
+
+fn dt(secs: Option<i64>) -> Option<Json> {
+    iso(secs).map(|s| json!({"@type": "xsd:dateTime", "@value": s}))
+}
+
+fn put_time(node: &mut Json, key: &str, secs: Option<i64>) {
+    if let Some(v) = dt(secs) {
+        node[key] = v;
+    }
+}
+
+fn file_node(id: &str, hash_id: &str, facets: (&str, &str), f: &FileFixity) -> Vec<Json> {
+    let mut file_facet = json!({
+        "@id": facets.0,
+        "@type": "observable:FileFacet",
+        "observable:fileName": f.name,
+        "observable:sizeInBytes": {"@type": "xsd:integer", "@value": f.size.to_string()},
+    });
+    if let Some(m) = &f.media_type {
+        file_facet["observable:mimeType"] = json!(m);
+    }
+    vec![
+        json!({
+            "@id": id,
+            "@type": "observable:File",
+            "core:hasFacet": [
+                file_facet,
+                {
+                    "@id": facets.1,
+                    "@type": "observable:ContentDataFacet",
+                    "observable:hash": [{"@id": hash_id}],
+                    "observable:sizeInBytes": {"@type": "xsd:integer", "@value": f.size.to_string()},
+                },
+            ],
+        }),
+        json!({
+            "@id": hash_id,
+            "@type": "types:Hash",
+            "types:hashMethod": "SHA256",
+            "types:hashValue": {"@type": "xsd:hexBinary", "@value": f.sha256.to_hex().to_uppercase()},
+        }),
+    ]
+}
+
+/// The whole case as one JSON-LD document.
+pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
+    // IRIs end in a UUID (as UCO suggests), derived from the ledger id and
+    // the node's role so that the same ledger always exports the same graph.
+    let kb = |s: &str| {
+        let h = blake3::hash(format!("caselog-case-iri\0{}\0{s}", l.id()).as_bytes());
+        let mut b: [u8; 16] = h.as_bytes()[..16].try_into().expect("16");
+        b[6] = (b[6] & 0x0f) | 0x50; // version 5 (name-based) layout
+        b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+        let x = hex::encode(b);
+        let kind = s.split('-').next().unwrap_or("node");
+        format!(
+            "kb:{kind}-{}-{}-{}-{}-{}",
+            &x[..8],
+            &x[8..12],
+            &x[12..16],
+            &x[16..20],
+            &x[20..]
+        )
+    };
+    let mut graph: Vec<Json> = Vec::new();
+    let mut objects: Vec<Json> = Vec::new();
+
+    // People and organisations that sign entries.
+    let mut identities = BTreeMap::new();
+    for m in l.members().iter() {
+        let id = kb(&format!("identity-{}", &m.key.to_hex()[..16]));
+        graph.push(json!({"@id": id, "@type": "identity:Identity", "core:name": m.name, "core:description": format!("ledger member, role {}", m.role)}));
+        identities.insert(m.key, id);
+    }
+
+    // Dated facts: events and notifications as core:Event, actions as
+    // investigative actions.
+    for r in rows {
+        let id = kb(&format!("entry-{}", &r.leaf.to_hex()[..24]));
+        let mut node = match &r.body {
+            Domain::Action(a) => {
+                let mut n = json!({
+                    "@id": id, "@type": "investigation:InvestigativeAction",
+                    "core:name": a.title,
+                    "core:description": format!("{} (caselog seq {}, occurred {})", a.outcome.clone().unwrap_or_default(), r.seq.0, r.occurred),
+                });
+                if let Some(p) = identities.get(&r.author) {
+                    n["action:performer"] = json!({"@id": p});
+                }
+                put_time(&mut n, "action:startTime", r.occurred.earliest());
+                put_time(&mut n, "action:endTime", r.occurred.latest());
+                n
+            }
+            Domain::Event(_) | Domain::Notification(_) => {
+                let mut n = json!({
+                    "@id": id, "@type": "core:Event",
+                    "core:name": r.summary,
+                    "core:eventType": r.kind,
+                    "core:description": format!("caselog seq {}, occurred {} (EDTF), recorded {}", r.seq.0, r.occurred, r.recorded),
+                });
+                put_time(&mut n, "core:startTime", r.occurred.earliest());
+                put_time(&mut n, "core:endTime", r.occurred.latest());
+                n
+            }
+            _ => continue,
+        };
+        if node.get("@type") == Some(&json!("core:Event")) && r.occurred.earliest().is_none() {
+            node.as_object_mut()
+                .expect("object")
+                .remove("core:startTime");
+        }
+        objects.push(json!({"@id": id}));
+        graph.push(node);
+    }
+
+    // Evidence: intake, then each custody transfer, as actions whose
+    // results are provenance records (exhibit number = item id).
+    for st in l.custody().iter() {
+        let mut files: Vec<Json> = Vec::new();
+        let mut last_record: Option<String> = None;
+        for (seq, raw) in l.item_records(&st.item)? {
+            let Some(e) = decode(&raw) else { continue };
+            let leaf = l.hash_alg().leaf(&raw);
+            let act_id = kb(&format!("entry-{}", &leaf.to_hex()[..24]));
+            let Body::Domain(d) = &e.body else { continue };
+            let (name, holder) = match d {
+                Domain::EvidenceIntake(i) => {
+                    for f in &i.files {
+                        let b3 = f.blake3.to_hex();
+                        let fid = kb(&format!("file-{b3}"));
+                        let (hid, f1, f2) = (
+                            kb(&format!("hash-{b3}")),
+                            kb(&format!("filefacet-{b3}")),
+                            kb(&format!("contentfacet-{b3}")),
+                        );
+                        graph.extend(file_node(&fid, &hid, (&f1, &f2), f));
+                        files.push(json!({"@id": fid}));
+                    }
+                    (
+                        format!("Evidence intake of {} ({})", i.item, i.description),
+                        Some(e.author),
+                    )
+                }
+                Domain::CustodyRelease(c) => (
+                    format!(
+                        "Custody release of {} to {}",
+                        c.item,
+                        l.members().display(&c.to)
+                    ),
+                    None,
+                ),
+                Domain::CustodyReceive(c) => {
+                    let to = c.receipt.as_ref().map(|r| r.key).unwrap_or(e.author);
+                    (
+                        format!(
+                            "Custody receipt of {} by {}",
+                            c.item,
+                            l.members().display(&to)
+                        ),
+                        Some(to),
+                    )
+                }
+                Domain::EvidenceVerify(v) => (
+                    format!(
+                        "Re-hash of {} file {}: {}",
+                        v.item,
+                        v.file.name,
+                        if v.matches { "match" } else { "MISMATCH" }
+                    ),
+                    None,
+                ),
+                Domain::EvidenceDispose(c) => {
+                    (format!("Disposal of {}: {}", c.item, c.detail), None)
+                }
+                Domain::EvidenceReturn(c) => {
+                    (format!("Return of {} to {}", c.item, c.detail), None)
+                }
+                _ => continue,
+            };
+            let mut act = json!({
+                "@id": act_id,
+                "@type": "investigation:InvestigativeAction",
+                "core:name": name,
+                "core:description": format!("caselog seq {seq}, recorded {}", e.time),
+            });
+            put_time(
+                &mut act,
+                "action:startTime",
+                Some(e.time.micros().div_euclid(1_000_000)),
+            );
+            if let Some(p) = identities.get(&e.author) {
+                act["action:performer"] = json!({"@id": p});
+            }
+            if let Some(prev) = &last_record {
+                act["action:object"] = json!([{"@id": prev}]);
+            }
+            if let Some(h) = holder {
+                let rec_id = kb(&format!("provenance-{}", &leaf.to_hex()[..24]));
+                graph.push(json!({
+                    "@id": rec_id,
+                    "@type": "investigation:ProvenanceRecord",
+                    "investigation:exhibitNumber": st.item,
+                    "core:description": format!("{} held by {} from caselog seq {seq}", st.item, l.members().display(&h)),
+                    "core:object": files,
+                }));
+                act["action:result"] = json!([{"@id": rec_id}]);
+                objects.push(json!({"@id": rec_id}));
+                last_record = Some(rec_id);
+            }
+            objects.push(json!({"@id": act_id}));
+            graph.push(act);
+        }
+    }
+
+    let case_title = first_entry(l)?;
+    graph.insert(
+        0,
+        json!({
+            "@id": kb("investigation"),
+            "@type": "investigation:Investigation",
+            "core:name": case_title.0,
+            "core:description": format!("{} — exported from caselog ledger {} ({}), {} entries, root {}", case_title.1, l.id(), l.hash_alg(), l.head().tree.size.0, l.head().tree.root),
+            "investigation:focus": "extortion",
+            "core:object": objects,
+        }),
+    );
+    Ok(json!({
+        "@context": {
+            "kb": "http://example.org/kb/",
+            "action": "https://ontology.unifiedcyberontology.org/uco/action/",
+            "core": "https://ontology.unifiedcyberontology.org/uco/core/",
+            "identity": "https://ontology.unifiedcyberontology.org/uco/identity/",
+            "investigation": "https://ontology.caseontology.org/case/investigation/",
+            "observable": "https://ontology.unifiedcyberontology.org/uco/observable/",
+            "types": "https://ontology.unifiedcyberontology.org/uco/types/",
+            "xsd": "http://www.w3.org/2001/XMLSchema#"
+        },
+        "@graph": graph,
+    }))
+}
+
+fn decode(raw: &[u8]) -> Option<Entry> {
+    Entry::decode(&Record::decode(raw).ok()?.entry_bytes).ok()
+}
+
+/// Case id and title from the genesis entry.
+fn first_entry(l: &Ledger) -> Result<(String, String), LedgerError> {
+    let raw = l
+        .record_bytes(Seq(0))?
+        .ok_or_else(|| LedgerError::Damaged("no genesis entry".into()))?;
+    match decode(&raw).map(|e| e.body) {
+        Some(Body::LedgerOpen(o)) => Ok((o.case_id, o.title)),
+        _ => Err(LedgerError::Damaged(
+            "genesis entry unreadable (run `caselog verify`)".into(),
+        )),
+    }
+}

@@ -1,0 +1,200 @@
+//! The case timeline: dated entries (events, notifications, actions,
+//! evidence intakes) ordered by when they happened, with corrections
+//! applied and flagged, and the recorded time beside each.
+//!
+//! Owns: applying `correction` entries to the bodies they target (the
+//! corrected fields replace the originals for display; both are kept), and
+//! sorting and filtering by the interval each EDTF value covers.
+
+use std::collections::BTreeMap;
+
+use crate::format::cbor::Value;
+use crate::format::edtf::Edtf;
+use crate::format::entry::{Body, Entry, MemberKey, Seq, Timestamp};
+use crate::format::hash::Hash;
+use crate::format::kinds::Domain;
+
+/// One correction applied to a row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    /// Seq of the correction entry.
+    pub seq: Seq,
+    /// Field → (original value, corrected value).
+    pub fields: BTreeMap<String, (Option<String>, String)>,
+    /// Why.
+    pub reason: String,
+    /// False when the corrected body would be invalid (then not applied).
+    pub applied: bool,
+}
+
+/// One timeline row.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Seq of the dated entry.
+    pub seq: Seq,
+    /// Its leaf hash.
+    pub leaf: Hash,
+    /// When it was recorded.
+    pub recorded: Timestamp,
+    /// Who recorded it.
+    pub author: MemberKey,
+    /// Kind.
+    pub kind: &'static str,
+    /// When it happened (after corrections).
+    pub occurred: Edtf,
+    /// One-line description (after corrections).
+    pub summary: String,
+    /// The body after corrections.
+    pub body: Domain,
+    /// Corrections, in ledger order.
+    pub corrections: Vec<Applied>,
+    /// Digests of the entry's private fields (SPEC §15).
+    pub sd: Vec<Hash>,
+}
+
+/// What to include.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only rows whose span reaches this second or later.
+    pub from: Option<i64>,
+    /// Only rows whose span starts at this second or earlier.
+    pub to: Option<i64>,
+    /// Only these kinds (empty: all).
+    pub kinds: Vec<String>,
+}
+
+impl Filter {
+    /// Whether `row` passes the date and kind filters.
+    pub fn keeps(&self, row: &Row) -> bool {
+        row.occurred.overlaps(self.from, self.to)
+            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == row.kind))
+    }
+}
+
+/// The row of a dated entry (before corrections); None for entries that
+/// carry no date (membership, checkpoints, corrections themselves).
+pub fn row_of(entry: &Entry, leaf: Hash) -> Option<Row> {
+    let Body::Domain(d) = &entry.body else {
+        return None;
+    };
+    if matches!(d, Domain::Correction(_)) {
+        return None;
+    }
+    let occurred = d.occurred()?;
+    Some(Row {
+        seq: entry.seq,
+        leaf,
+        recorded: entry.time,
+        author: entry.author,
+        kind: d.kind(),
+        occurred: occurred.clone(),
+        summary: undated(d.summary()),
+        body: d.clone(),
+        corrections: Vec::new(),
+        sd: entry.sd.clone(),
+    })
+}
+
+/// One correction entry: its seq, the fields it sets, and why.
+type Pending = (Seq, BTreeMap<String, String>, String);
+
+/// Every correction in a ledger, by the leaf hash it targets (ledger
+/// order within a target). Memory grows with the number of corrections,
+/// not with the ledger, so exports can stream rows past it.
+#[derive(Default)]
+pub struct Corrections(BTreeMap<Hash, Vec<Pending>>);
+
+impl Corrections {
+    /// Offer one entry; keeps it if it is a correction.
+    pub fn offer(&mut self, entry: &Entry) {
+        if let Body::Domain(Domain::Correction(c)) = &entry.body {
+            self.0
+                .entry(c.target)
+                .or_default()
+                .push((entry.seq, c.set.clone(), c.reason.clone()));
+        }
+    }
+
+    /// Apply (and record on the row) every correction that targets `row`.
+    /// A correction whose result would be an invalid body is listed with
+    /// `applied: false` and changes nothing.
+    pub fn apply(&self, row: &mut Row) {
+        for (seq, set, reason) in self.0.get(&row.leaf).into_iter().flatten() {
+            let Value::Map(mut m) = row.body.to_value() else {
+                continue;
+            };
+            let mut fields = BTreeMap::new();
+            for (k, v) in set {
+                let old = match m.get(k) {
+                    Some(Value::Text(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                fields.insert(k.clone(), (old, v.clone()));
+                m.insert(k.clone(), Value::Text(v.clone()));
+            }
+            let corrected = Domain::from_value(row.kind, Value::Map(m)).and_then(Result::ok);
+            let applied = corrected.is_some();
+            if let Some(d) = corrected {
+                row.occurred = d
+                    .occurred()
+                    .cloned()
+                    .unwrap_or_else(|| row.occurred.clone());
+                row.summary = undated(d.summary());
+                row.body = d;
+            }
+            row.corrections.push(Applied {
+                seq: *seq,
+                fields,
+                reason: reason.clone(),
+                applied,
+            });
+        }
+    }
+}
+
+/// Collects rows while entries stream past; [`Builder::finish`] applies
+/// corrections, filters and sorts (the chronological exports need every
+/// row before the first can be written).
+#[derive(Default)]
+pub struct Builder {
+    rows: Vec<Row>,
+    corrections: Corrections,
+}
+
+impl Builder {
+    /// Start.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Offer one decoded entry with its leaf hash.
+    pub fn push(&mut self, entry: &Entry, leaf: Hash) {
+        self.corrections.offer(entry);
+        self.rows.extend(row_of(entry, leaf));
+    }
+
+    /// Apply corrections, filter, sort by occurred (then recorded).
+    pub fn finish(self, filter: &Filter) -> Vec<Row> {
+        let mut rows = self.rows;
+        for row in &mut rows {
+            self.corrections.apply(row);
+        }
+        rows.retain(|r| filter.keeps(r));
+        rows.sort_by(|a, b| {
+            a.occurred
+                .sort_key()
+                .cmp(&b.occurred.sort_key())
+                .then(a.recorded.cmp(&b.recorded))
+                .then(a.seq.cmp(&b.seq))
+        });
+        rows
+    }
+}
+
+/// A summary without the leading `[date] ` (the timeline shows the date).
+fn undated(s: String) -> String {
+    match s.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((_, rest)) => rest.to_owned(),
+        None => s,
+    }
+}

@@ -1,0 +1,405 @@
+//! Entries and records: what one ledger position holds.
+//!
+//! Owns: the entry map of format v1 (`schemas/SPEC.md` §3), the kinds and
+//! their bodies, the record `[entry, signature]`, the signing message, and
+//! strict decoding of all of them. Knows nothing about storage or about
+//! which member may append what (that is `policy`).
+
+use thiserror::Error;
+
+use crate::format::cbor::{self, DecodeError, MapBuilder, MapReader, SchemaError, Value};
+use crate::format::hash::{Hash, HashAlg};
+use crate::format::kinds::Domain;
+use crate::format::sig::{self, SigError};
+
+/// Format version written in every entry (`v`).
+pub const FORMAT_VERSION: u64 = 1;
+/// Signing context, SPEC §4: the signature is over `CONTEXT || 0x00 || entry`.
+pub const SIGNING_CONTEXT: &[u8] = b"caselog-entry-v1";
+pub use crate::format::ids::{LedgerId, MemberKey, Role, Seq, Timestamp};
+pub use crate::format::limits::{MAX_NOTE_LEN, MAX_SHORT_TEXT};
+
+/// Body of `ledger.open`, the genesis entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerOpen {
+    /// Case identifier, e.g. `EXT-2008-001`.
+    pub case_id: String,
+    /// Human title of the case.
+    pub title: String,
+    /// The ledger hash, fixed for the ledger's life.
+    pub hash: HashAlg,
+    /// Display name of the authority.
+    pub authority_name: String,
+    /// The authority's key; it signs the genesis entry.
+    pub authority_key: MemberKey,
+}
+
+/// Body of `member.enroll`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberEnroll {
+    /// Display name, e.g. `Det. Roe`.
+    pub name: String,
+    /// Role granted.
+    pub role: Role,
+    /// The member's signing key.
+    pub key: MemberKey,
+}
+
+/// Body of `member.revoke`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRevoke {
+    /// The key revoked from this entry on.
+    pub key: MemberKey,
+    /// Why.
+    pub reason: String,
+}
+
+/// Body of `note`: free text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// The text.
+    pub text: String,
+}
+
+/// The kind-specific body of an entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Body {
+    /// `ledger.open`
+    LedgerOpen(LedgerOpen),
+    /// `member.enroll`
+    MemberEnroll(MemberEnroll),
+    /// `member.revoke`
+    MemberRevoke(MemberRevoke),
+    /// `note`
+    Note(Note),
+    /// The investigation kinds (`kinds` module).
+    Domain(Domain),
+}
+
+/// Every kind this version knows, in registry order.
+pub const KINDS: [&str; 15] = [
+    "ledger.open",
+    "member.enroll",
+    "member.revoke",
+    "note",
+    "event",
+    "notification",
+    "action",
+    "evidence.intake",
+    "evidence.verify",
+    "evidence.dispose",
+    "evidence.return",
+    "custody.release",
+    "custody.receive",
+    "correction",
+    "disclosure.erased",
+];
+
+impl Body {
+    /// The kind string written in `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::LedgerOpen(_) => "ledger.open",
+            Body::MemberEnroll(_) => "member.enroll",
+            Body::MemberRevoke(_) => "member.revoke",
+            Body::Note(_) => "note",
+            Body::Domain(d) => d.kind(),
+        }
+    }
+
+    /// One line describing the body, for logs.
+    pub fn summary(&self) -> String {
+        match self {
+            Body::LedgerOpen(b) => format!(
+                "opened case {} \"{}\" (hash {}, authority {})",
+                b.case_id, b.title, b.hash, b.authority_name
+            ),
+            Body::MemberEnroll(b) => {
+                format!("enrolled {} as {} (key {})", b.name, b.role, b.key.short())
+            }
+            Body::MemberRevoke(b) => format!("revoked key {}: {}", b.key.short(), b.reason),
+            Body::Note(b) => b.text.clone(),
+            Body::Domain(d) => d.summary(),
+        }
+    }
+
+    /// The body as a CBOR map (what is written under `body`).
+    pub fn to_value(&self) -> Value {
+        match self {
+            Body::LedgerOpen(b) => MapBuilder::new()
+                .text("case", &b.case_id)
+                .text("title", &b.title)
+                .text("hash", b.hash.name())
+                .text("authority_name", &b.authority_name)
+                .bytes("authority_key", &b.authority_key.0)
+                .build(),
+            Body::MemberEnroll(b) => MapBuilder::new()
+                .text("name", &b.name)
+                .text("role", b.role.name())
+                .bytes("key", &b.key.0)
+                .build(),
+            Body::MemberRevoke(b) => MapBuilder::new()
+                .bytes("key", &b.key.0)
+                .text("reason", &b.reason)
+                .build(),
+            Body::Note(b) => MapBuilder::new().text("text", &b.text).build(),
+            Body::Domain(d) => d.to_value(),
+        }
+    }
+
+    /// Read a body of `kind` from its decoded map, enforcing its schema.
+    pub fn from_value(kind: &str, v: Value) -> Result<Body, EntryError> {
+        let body = match kind {
+            "ledger.open" => {
+                let mut r = MapReader::new("ledger.open body", v)?;
+                let case_id = r.text_nonempty("case", MAX_SHORT_TEXT)?;
+                let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
+                let hash_name = r.text("hash")?;
+                let hash = HashAlg::from_name(&hash_name).ok_or_else(|| SchemaError::Invalid {
+                    what: "ledger.open body.hash".into(),
+                    reason: format!("unknown hash {hash_name:?} (expected blake3 or sha256)"),
+                })?;
+                let authority_name = r.text_nonempty("authority_name", MAX_SHORT_TEXT)?;
+                let authority_key = MemberKey(r.fixed::<32>("authority_key")?);
+                r.finish()?;
+                Body::LedgerOpen(LedgerOpen {
+                    case_id,
+                    title,
+                    hash,
+                    authority_name,
+                    authority_key,
+                })
+            }
+            "member.enroll" => {
+                let mut r = MapReader::new("member.enroll body", v)?;
+                let name = r.text_nonempty("name", MAX_SHORT_TEXT)?;
+                let role_name = r.text("role")?;
+                let role = Role::from_name(&role_name).ok_or_else(|| SchemaError::Invalid {
+                    what: "member.enroll body.role".into(),
+                    reason: format!("unknown role {role_name:?}"),
+                })?;
+                let key = MemberKey(r.fixed::<32>("key")?);
+                r.finish()?;
+                Body::MemberEnroll(MemberEnroll { name, role, key })
+            }
+            "member.revoke" => {
+                let mut r = MapReader::new("member.revoke body", v)?;
+                let key = MemberKey(r.fixed::<32>("key")?);
+                let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+                r.finish()?;
+                Body::MemberRevoke(MemberRevoke { key, reason })
+            }
+            "note" => {
+                let mut r = MapReader::new("note body", v)?;
+                let text = r.text_nonempty("text", MAX_NOTE_LEN)?;
+                r.finish()?;
+                Body::Note(Note { text })
+            }
+            other => match Domain::from_value(other, v) {
+                Some(d) => Body::Domain(d?),
+                None => return Err(EntryError::UnknownKind(other.to_owned())),
+            },
+        };
+        Ok(body)
+    }
+}
+
+/// One ledger entry (the signed content).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Ledger identity, the same in every entry.
+    pub ledger: LedgerId,
+    /// Position.
+    pub seq: Seq,
+    /// Leaf hash of record `seq - 1`; zero for genesis.
+    pub prev: Hash,
+    /// Recorded time.
+    pub time: Timestamp,
+    /// Signer's key.
+    pub author: MemberKey,
+    /// Kind-specific content.
+    pub body: Body,
+    /// Digests of selectively disclosed fields (empty: key absent).
+    pub sd: Vec<Hash>,
+}
+
+/// Why an entry or record was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// Bytes are not deterministic CBOR.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The map does not follow the entry or body schema.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The body does not follow the schema of its kind.
+    #[error("body: {0}")]
+    Body(SchemaError),
+    /// `v` is not a version this code reads.
+    #[error("format version {0} is not supported (this build reads version 1)")]
+    Version(u64),
+    /// `kind` is not in the registry.
+    #[error("unknown entry kind {0:?}")]
+    UnknownKind(String),
+    /// The record is not `[bstr, bstr .size 64]`.
+    #[error("record is not a two-element array [entry, signature(64 bytes)]")]
+    RecordShape,
+}
+
+impl EntryError {
+    /// True when the bytes were well-formed CBOR written non-deterministically.
+    pub fn is_non_canonical(&self) -> bool {
+        matches!(self, EntryError::Decode(d) if d.is_non_canonical())
+    }
+}
+
+impl Entry {
+    /// Deterministic CBOR encoding of the entry map (SPEC §3).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut m = MapBuilder::new()
+            .uint("v", FORMAT_VERSION)
+            .bytes("ledger", &self.ledger.0)
+            .uint("seq", self.seq.0)
+            .bytes("prev", &self.prev.0)
+            .text("time", &self.time.to_string())
+            .bytes("author", &self.author.0)
+            .text("kind", self.body.kind())
+            .put("body", self.body.to_value());
+        if !self.sd.is_empty() {
+            m = m.put(
+                "sd",
+                Value::Array(self.sd.iter().map(|h| Value::Bytes(h.0.to_vec())).collect()),
+            );
+        }
+        cbor::encode(&m.build())
+    }
+
+    /// Strictly decode an entry map.
+    pub fn decode(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let v = cbor::decode(bytes)?;
+        let mut r = MapReader::new("entry", v)?;
+        let version = r.uint("v")?;
+        if version != FORMAT_VERSION {
+            return Err(EntryError::Version(version));
+        }
+        let ledger = LedgerId(r.fixed::<16>("ledger")?);
+        let seq = Seq(r.uint("seq")?);
+        let prev = Hash(r.fixed::<32>("prev")?);
+        let time_s = r.text("time")?;
+        let time = Timestamp::parse(&time_s).ok_or_else(|| SchemaError::Invalid {
+            what: "entry.time".into(),
+            reason: format!("{time_s:?} is not YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        })?;
+        let author = MemberKey(r.fixed::<32>("author")?);
+        let kind = r.text("kind")?;
+        let body_v = r.req("body")?;
+        let sd = match r.opt("sd") {
+            None => Vec::new(),
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .into_iter()
+                .map(|i| match i {
+                    Value::Bytes(b) if b.len() == 32 => Ok(Hash::from_slice(&b).expect("32")),
+                    _ => Err(SchemaError::Invalid {
+                        what: "entry.sd".into(),
+                        reason: "every item must be a 32-byte digest".into(),
+                    }),
+                })
+                .collect::<Result<Vec<Hash>, _>>()?,
+            Some(_) => {
+                return Err(SchemaError::Invalid {
+                    what: "entry.sd".into(),
+                    reason: "must be a non-empty array when present".into(),
+                }
+                .into())
+            }
+        };
+        // Each private field once (SPEC §3): a repeated digest would let one
+        // disclosure stand for two fields.
+        if (1..sd.len()).any(|i| sd[..i].contains(&sd[i])) {
+            return Err(SchemaError::Invalid {
+                what: "entry.sd".into(),
+                reason: "lists the same digest twice".into(),
+            }
+            .into());
+        }
+        r.finish()?;
+        let body = Body::from_value(&kind, body_v).map_err(|e| match e {
+            EntryError::Schema(s) => EntryError::Body(s),
+            other => other,
+        })?;
+        Ok(Entry {
+            ledger,
+            seq,
+            prev,
+            time,
+            author,
+            body,
+            sd,
+        })
+    }
+}
+
+/// The signing message: `"caselog-entry-v1" || 0x00 || entry` (SPEC §4).
+pub fn signing_message(entry_bytes: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(SIGNING_CONTEXT.len() + 1 + entry_bytes.len());
+    m.extend_from_slice(SIGNING_CONTEXT);
+    m.push(0);
+    m.extend_from_slice(entry_bytes);
+    m
+}
+
+/// What is stored and hashed: `[entry: bstr, signature: bstr .size 64]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Deterministic CBOR of the entry map, exactly as signed.
+    pub entry_bytes: Vec<u8>,
+    /// Ed25519 signature over [`signing_message`].
+    pub sig: [u8; 64],
+}
+
+impl Record {
+    /// Encode and sign `entry` with `signer`.
+    pub fn sign(entry: &Entry, signer: &crate::format::sig::Signer) -> Record {
+        let entry_bytes = entry.encode();
+        let sig = signer.sign(&signing_message(&entry_bytes));
+        Record { entry_bytes, sig }
+    }
+
+    /// Deterministic CBOR of the record array.
+    pub fn encode(&self) -> Vec<u8> {
+        cbor::encode(&Value::Array(vec![
+            Value::Bytes(self.entry_bytes.clone()),
+            Value::Bytes(self.sig.to_vec()),
+        ]))
+    }
+
+    /// Strictly decode the record array (not the entry inside).
+    pub fn decode(bytes: &[u8]) -> Result<Record, EntryError> {
+        match cbor::decode(bytes)? {
+            Value::Array(mut a) if a.len() == 2 => {
+                let sig = a.pop().expect("len 2");
+                let entry = a.pop().expect("len 2");
+                match (entry, sig) {
+                    (Value::Bytes(entry_bytes), Value::Bytes(s)) if s.len() == 64 => Ok(Record {
+                        entry_bytes,
+                        sig: s.try_into().expect("64"),
+                    }),
+                    _ => Err(EntryError::RecordShape),
+                }
+            }
+            _ => Err(EntryError::RecordShape),
+        }
+    }
+
+    /// Leaf hash of the encoded record.
+    pub fn leaf_hash(&self, alg: HashAlg) -> Hash {
+        alg.leaf(&self.encode())
+    }
+
+    /// Check the signature against `author` (strict).
+    pub fn verify_signature(&self, author: &MemberKey) -> Result<(), SigError> {
+        sig::verify(&author.0, &signing_message(&self.entry_bytes), &self.sig)
+    }
+}

@@ -1,0 +1,881 @@
+//! The investigation kinds (SPEC §13): events with uncertain dates and
+//! graded sources, notifications, actions, evidence intake and fixity,
+//! custody transfers, corrections.
+//!
+//! Owns: each kind's body struct, its CBOR map (keys in `schemas/entry.cddl`)
+//! and strict reading of it. Cross-entry rules (custody, references) live in
+//! `custody` and `verify`.
+
+use std::collections::BTreeMap;
+
+use crate::format::cbor::{MapBuilder, MapReader, SchemaError, Value};
+use crate::format::edtf::Edtf;
+use crate::format::hash::Hash;
+use crate::format::ids::{MemberKey, Timestamp};
+use crate::format::limits::{MAX_NOTE_LEN, MAX_SHORT_TEXT};
+
+/// Most sources, tags, references or files in one entry.
+pub const MAX_LIST: usize = 256;
+
+fn invalid(what: &str, reason: impl Into<String>) -> SchemaError {
+    SchemaError::Invalid {
+        what: what.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// An item id: 1-64 characters from `A-Z a-z 0-9 . _ -`, starting with a
+/// letter or digit (e.g. `EV-0001`).
+pub fn valid_item_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+}
+
+/// An Admiralty grade: source reliability `A`-`F` and information
+/// credibility `1`-`6`, e.g. `B2`.
+pub fn valid_grade(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 2 && (b'A'..=b'F').contains(&b[0]) && (b'1'..=b'6').contains(&b[1])
+}
+
+fn edtf(r: &mut MapReader, key: &str, what: &str) -> Result<Edtf, SchemaError> {
+    let s = r.text(key)?;
+    Edtf::parse(&s).map_err(|e| invalid(&format!("{what}.{key}"), e.to_string()))
+}
+
+fn item(r: &mut MapReader, what: &str) -> Result<String, SchemaError> {
+    let s = r.text("item")?;
+    if !valid_item_id(&s) {
+        return Err(invalid(
+            &format!("{what}.item"),
+            format!("{s:?} is not an item id like EV-0001"),
+        ));
+    }
+    Ok(s)
+}
+
+fn hashes(v: Vec<Value>, what: &str) -> Result<Vec<Hash>, SchemaError> {
+    v.into_iter()
+        .map(|x| match x {
+            Value::Bytes(b) if b.len() == 32 => Ok(Hash::from_slice(&b).expect("32")),
+            _ => Err(invalid(what, "items must be 32-byte hashes")),
+        })
+        .collect()
+}
+
+/// A source of information with its Admiralty grade.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Who or what, e.g. "company press release".
+    pub name: String,
+    /// Admiralty grade, e.g. `B2`.
+    pub grade: String,
+    /// Reference (URL, document number).
+    pub reference: Option<String>,
+    /// Digest of the source document, if kept.
+    pub digest: Option<Hash>,
+}
+
+impl Source {
+    fn to_value(&self) -> Value {
+        let mut m = MapBuilder::new()
+            .text("name", &self.name)
+            .text("grade", &self.grade)
+            .opt_text("ref", self.reference.as_deref());
+        if let Some(d) = &self.digest {
+            m = m.bytes("digest", &d.0);
+        }
+        m.build()
+    }
+    fn from_value(v: Value) -> Result<Source, SchemaError> {
+        let mut r = MapReader::new("source", v)?;
+        let name = r.text_nonempty("name", MAX_SHORT_TEXT)?;
+        let grade = r.text("grade")?;
+        if !valid_grade(&grade) {
+            return Err(invalid(
+                "source.grade",
+                format!("{grade:?} is not an Admiralty grade A-F + 1-6 such as B2"),
+            ));
+        }
+        let reference = r.opt_text("ref", MAX_SHORT_TEXT)?;
+        let digest = r.opt_fixed::<32>("digest")?.map(Hash);
+        r.finish()?;
+        Ok(Source {
+            name,
+            grade,
+            reference,
+            digest,
+        })
+    }
+}
+
+/// `event`: something that happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Short title.
+    pub title: String,
+    /// Longer description.
+    pub description: Option<String>,
+    /// When it happened (EDTF).
+    pub occurred: Edtf,
+    /// Where.
+    pub location: Option<String>,
+    /// Graded sources.
+    pub sources: Vec<Source>,
+    /// Free tags.
+    pub tags: Vec<String>,
+    /// Related entries, by leaf hash.
+    pub refs: Vec<Hash>,
+}
+
+/// Notification channels.
+pub const CHANNELS: [&str; 6] = ["letter", "email", "phone", "press", "portal", "other"];
+
+/// `notification`: who told whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// Who notified.
+    pub by: String,
+    /// Whom (a description of the recipients).
+    pub to: String,
+    /// How many recipients.
+    pub count: Option<u64>,
+    /// One of [`CHANNELS`].
+    pub channel: String,
+    /// When sent (EDTF).
+    pub sent: Edtf,
+    /// Subject line.
+    pub subject: Option<String>,
+    /// Digest of the template or letter.
+    pub digest: Option<Hash>,
+}
+
+/// `action`: an investigative step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Action {
+    /// What was done.
+    pub title: String,
+    /// By whom.
+    pub by: String,
+    /// When (EDTF).
+    pub occurred: Edtf,
+    /// Legal authority: warrant, subpoena or consent id.
+    pub authority: Option<String>,
+    /// Outcome.
+    pub outcome: Option<String>,
+}
+
+/// One file of an evidence item, with its fixity digests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFixity {
+    /// File name as taken in.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// BLAKE3 digest.
+    pub blake3: Hash,
+    /// SHA-256 digest (what other forensic tools and courts compare).
+    pub sha256: Hash,
+    /// Media type, e.g. `image/png`.
+    pub media_type: Option<String>,
+}
+
+impl FileFixity {
+    fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("name", &self.name)
+            .uint("size", self.size)
+            .bytes("blake3", &self.blake3.0)
+            .bytes("sha256", &self.sha256.0)
+            .opt_text("media_type", self.media_type.as_deref())
+            .build()
+    }
+    fn from_value(v: Value) -> Result<FileFixity, SchemaError> {
+        let mut r = MapReader::new("file", v)?;
+        let f = FileFixity {
+            name: r.text_nonempty("name", MAX_SHORT_TEXT)?,
+            size: r.uint("size")?,
+            blake3: Hash(r.fixed::<32>("blake3")?),
+            sha256: Hash(r.fixed::<32>("sha256")?),
+            media_type: r.opt_text("media_type", 255)?,
+        };
+        r.finish()?;
+        Ok(f)
+    }
+}
+
+/// `evidence.intake`: an item taken into evidence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceIntake {
+    /// Item id, unique in the ledger.
+    pub item: String,
+    /// What it is.
+    pub description: String,
+    /// Who collected it.
+    pub collected_by: String,
+    /// When collected (EDTF).
+    pub collected: Edtf,
+    /// Where.
+    pub location: Option<String>,
+    /// Seal number.
+    pub seal: Option<String>,
+    /// Files with fixity digests.
+    pub files: Vec<FileFixity>,
+}
+
+/// `evidence.verify`: a later re-hash of one of an item's files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceVerify {
+    /// Item id.
+    pub item: String,
+    /// Digests measured now.
+    pub file: FileFixity,
+    /// `true` when they equal the intake's digests for that file name.
+    pub matches: bool,
+}
+
+/// `evidence.dispose` or `evidence.return`: the item leaves custody.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceClose {
+    /// Item id.
+    pub item: String,
+    /// Destroyed how / returned to whom.
+    pub detail: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Receipt signed offline by an external receiver (SPEC §13.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// The receiver's key (an enrolled `external` member).
+    pub key: MemberKey,
+    /// When signed.
+    pub time: Timestamp,
+    /// Ed25519 signature over [`receipt_message`].
+    pub sig: [u8; 64],
+}
+
+/// `custody.release`: the holder hands an item to a named receiver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustodyRelease {
+    /// Item id.
+    pub item: String,
+    /// Receiver's member key.
+    pub to: MemberKey,
+    /// Why.
+    pub reason: String,
+    /// Where.
+    pub location: Option<String>,
+}
+
+/// `custody.receive`: the receiver takes the item.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustodyReceive {
+    /// Item id.
+    pub item: String,
+    /// Leaf hash of the release this answers.
+    pub release: Hash,
+    /// Seal found intact.
+    pub seal_intact: bool,
+    /// Condition on receipt.
+    pub condition: Option<String>,
+    /// Present when an external receiver signed offline.
+    pub receipt: Option<Receipt>,
+}
+
+/// `correction`: corrected fields of an earlier entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correction {
+    /// Leaf hash of the corrected entry.
+    pub target: Hash,
+    /// Field name → corrected value (as text).
+    pub set: BTreeMap<String, String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// `disclosure.erased`: a private field's value was deleted (court order,
+/// retention); the digest stays in the original entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisclosureErased {
+    /// Leaf hash of the entry whose field was erased.
+    pub target: Hash,
+    /// Digest of the erased disclosure (in the target's `sd`).
+    pub digest: Hash,
+    /// Field path.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+    /// Legal authority, e.g. a court order number.
+    pub authority: Option<String>,
+}
+
+/// Signing context of external receipts.
+pub const RECEIPT_CONTEXT: &[u8] = b"caselog-receipt-v1";
+
+/// The message an external receiver signs: `"caselog-receipt-v1" || 0x00 ||`
+/// the deterministic CBOR map `{ledger, item, release, seal_intact,
+/// ? condition, time, key}` (SPEC §13.3).
+pub fn receipt_message(
+    ledger: &crate::format::ids::LedgerId,
+    r: &CustodyReceive,
+    key: &MemberKey,
+    time: &Timestamp,
+) -> Vec<u8> {
+    let m = MapBuilder::new()
+        .bytes("ledger", &ledger.0)
+        .text("item", &r.item)
+        .bytes("release", &r.release.0)
+        .put("seal_intact", Value::Bool(r.seal_intact))
+        .opt_text("condition", r.condition.as_deref())
+        .text("time", &time.to_string())
+        .bytes("key", &key.0)
+        .build();
+    let mut out = RECEIPT_CONTEXT.to_vec();
+    out.push(0);
+    out.extend_from_slice(&crate::format::cbor::encode(&m));
+    out
+}
+
+/// The investigation bodies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Domain {
+    /// `event`
+    Event(Event),
+    /// `notification`
+    Notification(Notification),
+    /// `action`
+    Action(Action),
+    /// `evidence.intake`
+    EvidenceIntake(EvidenceIntake),
+    /// `evidence.verify`
+    EvidenceVerify(EvidenceVerify),
+    /// `evidence.dispose`
+    EvidenceDispose(EvidenceClose),
+    /// `evidence.return`
+    EvidenceReturn(EvidenceClose),
+    /// `custody.release`
+    CustodyRelease(CustodyRelease),
+    /// `custody.receive`
+    CustodyReceive(CustodyReceive),
+    /// `correction`
+    Correction(Correction),
+    /// `disclosure.erased`
+    DisclosureErased(DisclosureErased),
+}
+
+impl Domain {
+    /// Kind string.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Domain::Event(_) => "event",
+            Domain::Notification(_) => "notification",
+            Domain::Action(_) => "action",
+            Domain::EvidenceIntake(_) => "evidence.intake",
+            Domain::EvidenceVerify(_) => "evidence.verify",
+            Domain::EvidenceDispose(_) => "evidence.dispose",
+            Domain::EvidenceReturn(_) => "evidence.return",
+            Domain::CustodyRelease(_) => "custody.release",
+            Domain::CustodyReceive(_) => "custody.receive",
+            Domain::Correction(_) => "correction",
+            Domain::DisclosureErased(_) => "disclosure.erased",
+        }
+    }
+
+    /// The evidence item this entry concerns, if any.
+    pub fn item(&self) -> Option<&str> {
+        match self {
+            Domain::EvidenceIntake(b) => Some(&b.item),
+            Domain::EvidenceVerify(b) => Some(&b.item),
+            Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => Some(&b.item),
+            Domain::CustodyRelease(b) => Some(&b.item),
+            Domain::CustodyReceive(b) => Some(&b.item),
+            _ => None,
+        }
+    }
+
+    /// The EDTF date the entry is about, if any.
+    pub fn occurred(&self) -> Option<&Edtf> {
+        match self {
+            Domain::Event(b) => Some(&b.occurred),
+            Domain::Notification(b) => Some(&b.sent),
+            Domain::Action(b) => Some(&b.occurred),
+            Domain::EvidenceIntake(b) => Some(&b.collected),
+            _ => None,
+        }
+    }
+
+    /// One line for logs.
+    pub fn summary(&self) -> String {
+        match self {
+            Domain::Event(b) => format!("[{}] {}", b.occurred, b.title),
+            Domain::Notification(b) => format!(
+                "[{}] {} notified {}{} by {}{}",
+                b.sent,
+                b.by,
+                b.to,
+                b.count.map(|c| format!(" ({c})")).unwrap_or_default(),
+                b.channel,
+                b.subject
+                    .as_ref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default()
+            ),
+            Domain::Action(b) => format!(
+                "[{}] {} by {}{}",
+                b.occurred,
+                b.title,
+                b.by,
+                b.authority
+                    .as_ref()
+                    .map(|a| format!(" under {a}"))
+                    .unwrap_or_default()
+            ),
+            Domain::EvidenceIntake(b) => format!(
+                "[{}] {} taken in: {} ({} file{})",
+                b.collected,
+                b.item,
+                b.description,
+                b.files.len(),
+                if b.files.len() == 1 { "" } else { "s" }
+            ),
+            Domain::EvidenceVerify(b) => format!(
+                "{} file {} re-hashed: {}",
+                b.item,
+                b.file.name,
+                if b.matches {
+                    "digests match intake"
+                } else {
+                    "DIGESTS DIFFER from intake"
+                }
+            ),
+            Domain::EvidenceDispose(b) => {
+                format!("{} disposed ({}): {}", b.item, b.detail, b.reason)
+            }
+            Domain::EvidenceReturn(b) => {
+                format!("{} returned to {}: {}", b.item, b.detail, b.reason)
+            }
+            Domain::CustodyRelease(b) => {
+                format!("{} released to key {}: {}", b.item, b.to.short(), b.reason)
+            }
+            Domain::CustodyReceive(b) => format!(
+                "{} received{}, seal {}",
+                b.item,
+                if b.receipt.is_some() {
+                    " (external receipt)"
+                } else {
+                    ""
+                },
+                if b.seal_intact { "intact" } else { "BROKEN" }
+            ),
+            Domain::DisclosureErased(b) => format!(
+                "private field {} of entry {} erased: {}{}",
+                b.path,
+                &b.target.to_hex()[..16],
+                b.reason,
+                b.authority
+                    .as_ref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            ),
+            Domain::Correction(b) => format!(
+                "correction of {}: {} ({})",
+                &b.target.to_hex()[..16],
+                b.set
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                b.reason
+            ),
+        }
+    }
+
+    /// The CBOR body map.
+    pub fn to_value(&self) -> Value {
+        let close = |b: &EvidenceClose, detail_key: &str| {
+            MapBuilder::new()
+                .text("item", &b.item)
+                .text(detail_key, &b.detail)
+                .text("reason", &b.reason)
+                .build()
+        };
+        match self {
+            Domain::Event(b) => MapBuilder::new()
+                .text("title", &b.title)
+                .opt_text("description", b.description.as_deref())
+                .text("occurred", b.occurred.as_str())
+                .opt_text("location", b.location.as_deref())
+                .opt_array("sources", b.sources.iter().map(Source::to_value).collect())
+                .opt_array(
+                    "tags",
+                    b.tags.iter().map(|t| Value::Text(t.clone())).collect(),
+                )
+                .opt_array(
+                    "refs",
+                    b.refs.iter().map(|h| Value::Bytes(h.0.to_vec())).collect(),
+                )
+                .build(),
+            Domain::Notification(b) => {
+                let mut m = MapBuilder::new()
+                    .text("by", &b.by)
+                    .text("to", &b.to)
+                    .text("channel", &b.channel)
+                    .text("sent", b.sent.as_str())
+                    .opt_text("subject", b.subject.as_deref());
+                if let Some(c) = b.count {
+                    m = m.uint("count", c);
+                }
+                if let Some(d) = &b.digest {
+                    m = m.bytes("digest", &d.0);
+                }
+                m.build()
+            }
+            Domain::Action(b) => MapBuilder::new()
+                .text("title", &b.title)
+                .text("by", &b.by)
+                .text("occurred", b.occurred.as_str())
+                .opt_text("authority", b.authority.as_deref())
+                .opt_text("outcome", b.outcome.as_deref())
+                .build(),
+            Domain::EvidenceIntake(b) => MapBuilder::new()
+                .text("item", &b.item)
+                .text("description", &b.description)
+                .text("collected_by", &b.collected_by)
+                .text("collected", b.collected.as_str())
+                .opt_text("location", b.location.as_deref())
+                .opt_text("seal", b.seal.as_deref())
+                .opt_array("files", b.files.iter().map(FileFixity::to_value).collect())
+                .build(),
+            Domain::EvidenceVerify(b) => MapBuilder::new()
+                .text("item", &b.item)
+                .put("file", b.file.to_value())
+                .put("matches", Value::Bool(b.matches))
+                .build(),
+            Domain::EvidenceDispose(b) => close(b, "method"),
+            Domain::EvidenceReturn(b) => close(b, "to"),
+            Domain::CustodyRelease(b) => MapBuilder::new()
+                .text("item", &b.item)
+                .bytes("to", &b.to.0)
+                .text("reason", &b.reason)
+                .opt_text("location", b.location.as_deref())
+                .build(),
+            Domain::CustodyReceive(b) => {
+                let mut m = MapBuilder::new()
+                    .text("item", &b.item)
+                    .bytes("release", &b.release.0)
+                    .put("seal_intact", Value::Bool(b.seal_intact))
+                    .opt_text("condition", b.condition.as_deref());
+                if let Some(rc) = &b.receipt {
+                    m = m.put(
+                        "receipt",
+                        MapBuilder::new()
+                            .bytes("key", &rc.key.0)
+                            .text("time", &rc.time.to_string())
+                            .bytes("sig", &rc.sig)
+                            .build(),
+                    );
+                }
+                m.build()
+            }
+            Domain::DisclosureErased(b) => MapBuilder::new()
+                .bytes("target", &b.target.0)
+                .bytes("digest", &b.digest.0)
+                .text("path", &b.path)
+                .text("reason", &b.reason)
+                .opt_text("authority", b.authority.as_deref())
+                .build(),
+            Domain::Correction(b) => MapBuilder::new()
+                .bytes("target", &b.target.0)
+                .put(
+                    "set",
+                    Value::Map(
+                        b.set
+                            .iter()
+                            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                            .collect(),
+                    ),
+                )
+                .text("reason", &b.reason)
+                .build(),
+        }
+    }
+
+    /// Read the body of `kind`; `None` when `kind` is not a domain kind.
+    pub fn from_value(kind: &str, v: Value) -> Option<Result<Domain, SchemaError>> {
+        let f = match kind {
+            "event" => read_event,
+            "notification" => read_notification,
+            "action" => read_action,
+            "evidence.intake" => read_intake,
+            "evidence.verify" => read_verify,
+            "evidence.dispose" => read_dispose,
+            "evidence.return" => read_return,
+            "custody.release" => read_release,
+            "custody.receive" => read_receive,
+            "correction" => read_correction,
+            "disclosure.erased" => read_erased,
+            _ => return None,
+        };
+        Some(f(v))
+    }
+}
+
+fn read_event(v: Value) -> Result<Domain, SchemaError> {
+    let w = "event body";
+    let mut r = MapReader::new(w, v)?;
+    let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
+    let description = r.opt_text("description", MAX_NOTE_LEN)?;
+    let occurred = edtf(&mut r, "occurred", w)?;
+    let location = r.opt_text("location", MAX_SHORT_TEXT)?;
+    let sources = r
+        .opt_array("sources", MAX_LIST)?
+        .into_iter()
+        .map(Source::from_value)
+        .collect::<Result<_, _>>()?;
+    let tags = r
+        .opt_array("tags", MAX_LIST)?
+        .into_iter()
+        .map(|t| match t {
+            Value::Text(s) if !s.trim().is_empty() && s.len() <= 255 => Ok(s),
+            _ => Err(invalid(
+                "event body.tags",
+                "tags are non-empty text of at most 255 bytes",
+            )),
+        })
+        .collect::<Result<_, _>>()?;
+    let refs = hashes(r.opt_array("refs", MAX_LIST)?, "event body.refs")?;
+    r.finish()?;
+    Ok(Domain::Event(Event {
+        title,
+        description,
+        occurred,
+        location,
+        sources,
+        tags,
+        refs,
+    }))
+}
+
+fn read_notification(v: Value) -> Result<Domain, SchemaError> {
+    let w = "notification body";
+    let mut r = MapReader::new(w, v)?;
+    let by = r.text_nonempty("by", MAX_SHORT_TEXT)?;
+    let to = r.text_nonempty("to", MAX_SHORT_TEXT)?;
+    let count = r.opt_uint("count")?;
+    let channel = r.text("channel")?;
+    if !CHANNELS.contains(&channel.as_str()) {
+        return Err(invalid(
+            "notification body.channel",
+            format!("{channel:?} is not one of {}", CHANNELS.join(", ")),
+        ));
+    }
+    let sent = edtf(&mut r, "sent", w)?;
+    let subject = r.opt_text("subject", MAX_SHORT_TEXT)?;
+    let digest = r.opt_fixed::<32>("digest")?.map(Hash);
+    r.finish()?;
+    Ok(Domain::Notification(Notification {
+        by,
+        to,
+        count,
+        channel,
+        sent,
+        subject,
+        digest,
+    }))
+}
+
+fn read_action(v: Value) -> Result<Domain, SchemaError> {
+    let w = "action body";
+    let mut r = MapReader::new(w, v)?;
+    let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
+    let by = r.text_nonempty("by", MAX_SHORT_TEXT)?;
+    let occurred = edtf(&mut r, "occurred", w)?;
+    let authority = r.opt_text("authority", MAX_SHORT_TEXT)?;
+    let outcome = r.opt_text("outcome", MAX_NOTE_LEN)?;
+    r.finish()?;
+    Ok(Domain::Action(Action {
+        title,
+        by,
+        occurred,
+        authority,
+        outcome,
+    }))
+}
+
+fn read_intake(v: Value) -> Result<Domain, SchemaError> {
+    let w = "evidence.intake body";
+    let mut r = MapReader::new(w, v)?;
+    let item = item(&mut r, w)?;
+    let description = r.text_nonempty("description", MAX_SHORT_TEXT)?;
+    let collected_by = r.text_nonempty("collected_by", MAX_SHORT_TEXT)?;
+    let collected = edtf(&mut r, "collected", w)?;
+    let location = r.opt_text("location", MAX_SHORT_TEXT)?;
+    let seal = r.opt_text("seal", MAX_SHORT_TEXT)?;
+    let files: Vec<FileFixity> = r
+        .opt_array("files", MAX_LIST)?
+        .into_iter()
+        .map(FileFixity::from_value)
+        .collect::<Result<_, _>>()?;
+    let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(invalid(
+            "evidence.intake body.files",
+            "file names must be unique within an item",
+        ));
+    }
+    r.finish()?;
+    Ok(Domain::EvidenceIntake(EvidenceIntake {
+        item,
+        description,
+        collected_by,
+        collected,
+        location,
+        seal,
+        files,
+    }))
+}
+
+fn read_verify(v: Value) -> Result<Domain, SchemaError> {
+    let w = "evidence.verify body";
+    let mut r = MapReader::new(w, v)?;
+    let item = item(&mut r, w)?;
+    let file = FileFixity::from_value(r.req("file")?)?;
+    let matches = r.bool("matches")?;
+    r.finish()?;
+    Ok(Domain::EvidenceVerify(EvidenceVerify {
+        item,
+        file,
+        matches,
+    }))
+}
+
+fn read_close(v: Value, w: &'static str, detail_key: &str) -> Result<EvidenceClose, SchemaError> {
+    let mut r = MapReader::new(w, v)?;
+    let item = item(&mut r, w)?;
+    let detail = r.text_nonempty(detail_key, MAX_SHORT_TEXT)?;
+    let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+    r.finish()?;
+    Ok(EvidenceClose {
+        item,
+        detail,
+        reason,
+    })
+}
+
+fn read_dispose(v: Value) -> Result<Domain, SchemaError> {
+    read_close(v, "evidence.dispose body", "method").map(Domain::EvidenceDispose)
+}
+
+fn read_return(v: Value) -> Result<Domain, SchemaError> {
+    read_close(v, "evidence.return body", "to").map(Domain::EvidenceReturn)
+}
+
+fn read_release(v: Value) -> Result<Domain, SchemaError> {
+    let w = "custody.release body";
+    let mut r = MapReader::new(w, v)?;
+    let item = item(&mut r, w)?;
+    let to = MemberKey(r.fixed::<32>("to")?);
+    let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+    let location = r.opt_text("location", MAX_SHORT_TEXT)?;
+    r.finish()?;
+    Ok(Domain::CustodyRelease(CustodyRelease {
+        item,
+        to,
+        reason,
+        location,
+    }))
+}
+
+fn read_receive(v: Value) -> Result<Domain, SchemaError> {
+    let w = "custody.receive body";
+    let mut r = MapReader::new(w, v)?;
+    let item = item(&mut r, w)?;
+    let release = Hash(r.fixed::<32>("release")?);
+    let seal_intact = r.bool("seal_intact")?;
+    let condition = r.opt_text("condition", MAX_SHORT_TEXT)?;
+    let receipt = match r.opt_map("receipt")? {
+        None => None,
+        Some(m) => {
+            let mut rr = MapReader::new("custody.receive body.receipt", m)?;
+            let key = MemberKey(rr.fixed::<32>("key")?);
+            let ts = rr.text("time")?;
+            let time = Timestamp::parse(&ts)
+                .ok_or_else(|| invalid("receipt.time", "not YYYY-MM-DDTHH:MM:SS.ffffffZ"))?;
+            let sig = rr.fixed::<64>("sig")?;
+            rr.finish()?;
+            Some(Receipt { key, time, sig })
+        }
+    };
+    r.finish()?;
+    Ok(Domain::CustodyReceive(CustodyReceive {
+        item,
+        release,
+        seal_intact,
+        condition,
+        receipt,
+    }))
+}
+
+fn read_correction(v: Value) -> Result<Domain, SchemaError> {
+    let w = "correction body";
+    let mut r = MapReader::new(w, v)?;
+    let target = Hash(r.fixed::<32>("target")?);
+    let set = match r.req("set")? {
+        Value::Map(m) if !m.is_empty() && m.len() <= MAX_LIST => m
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::Text(t) if !k.is_empty() && k.len() <= 64 && t.len() <= MAX_NOTE_LEN => {
+                    Ok((k, t))
+                }
+                _ => Err(invalid(
+                    "correction body.set",
+                    "field names (1-64 bytes) map to text values",
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(invalid(
+                "correction body.set",
+                "must be a non-empty map of field → text",
+            ))
+        }
+    };
+    let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+    r.finish()?;
+    Ok(Domain::Correction(Correction {
+        target,
+        set,
+        reason,
+    }))
+}
+
+fn read_erased(v: Value) -> Result<Domain, SchemaError> {
+    let mut r = MapReader::new("disclosure.erased body", v)?;
+    let target = Hash(r.fixed::<32>("target")?);
+    let digest = Hash(r.fixed::<32>("digest")?);
+    let path = r.text("path")?;
+    if !crate::format::disclosure::valid_path(&path) {
+        return Err(invalid(
+            "disclosure.erased body.path",
+            "must be 1-128 printable characters",
+        ));
+    }
+    let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+    let authority = r.opt_text("authority", MAX_SHORT_TEXT)?;
+    r.finish()?;
+    Ok(Domain::DisclosureErased(DisclosureErased {
+        target,
+        digest,
+        path,
+        reason,
+        authority,
+    }))
+}

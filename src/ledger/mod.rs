@@ -1,0 +1,956 @@
+//! The ledger: the only writer.
+//!
+//! Owns: `init` (create a store and write the genesis entry), opening an
+//! existing ledger with its cached head, frontier and members, the append
+//! path (policy check, build, sign, one synced batch), and the `meta` rows
+//! that cache the head and membership. Everything cached here is recomputed
+//! and compared by `verify`.
+
+use std::path::Path;
+
+use thiserror::Error;
+
+mod checkpoints;
+pub use checkpoints::checkpoint_key;
+
+use crate::format::cbor::{self, MapBuilder, MapReader, Value};
+use crate::format::disclosure::Disclosure;
+use crate::format::entry::{
+    Body, Entry, EntryError, LedgerId, LedgerOpen, MemberKey, Record, Role, Seq, Timestamp,
+};
+use crate::format::hash::{Hash, HashAlg};
+use crate::format::kinds::Domain;
+use crate::format::sig::Signer;
+use crate::rules::custody::{Custody, ItemState};
+use crate::rules::policy::{Member, Members, PolicyError};
+use crate::storage::layout::{
+    item_index_key, item_index_prefix, item_meta_key, leaf_index_key, member_key, seq_of_key,
+    CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE, META_CHECKPOINT_EVERY, META_FORMAT,
+    META_HASH, META_HEAD, META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
+};
+use crate::storage::store::{Batch, Store, StoreError};
+use crate::tlog::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
+
+/// Batches of at least this many entries check their strict decoding on a
+/// second thread while signing (smaller ones are not worth the thread).
+const PIPELINE_MIN: usize = 64;
+/// Entry bytes (with their index in the batch) sent to the strict-decode thread.
+type CheckChunk = Vec<(usize, Vec<u8>)>;
+
+/// Why a ledger operation failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// Storage failed or the ledger is locked / missing.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The author may not append this entry.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The body does not satisfy its schema (too long, empty, ...).
+    #[error("invalid entry: {0}")]
+    Invalid(#[from] EntryError),
+    /// The system clock is earlier than the last entry's time.
+    #[error("system clock {now} is earlier than the last entry's time {head}")]
+    ClockBehind { now: String, head: String },
+    /// An evidence item's chain of custody would break.
+    #[error(transparent)]
+    Custody(#[from] crate::rules::custody::CustodyError),
+    /// A reference (correction target, related entry) names no earlier entry.
+    #[error("{0}")]
+    BadReference(String),
+    /// Cached metadata is missing or unreadable.
+    #[error("ledger metadata is damaged: {0}")]
+    Damaged(String),
+    /// The ledger has no entries yet.
+    #[error("ledger is empty")]
+    Empty,
+    /// What was asked for does not exist (an entry, a size, a checkpoint).
+    #[error("{0}")]
+    NotFound(String),
+    /// Signature lines offered for a stored checkpoint that verify under
+    /// no key given and no authority's log key; nothing was stored.
+    #[error("signature line(s) by {} do not verify under a given witness key or an authority's log key", names.join(", "))]
+    UnverifiedSignatures {
+        /// The key names on the refused lines.
+        names: Vec<String>,
+    },
+    /// Merging would make the stored checkpoint exceed the signed-note
+    /// limits (SPEC §10.2); nothing was stored.
+    #[error("the checkpoint at size {size} would hold {lines} signature lines in {bytes} bytes, over the limit of 100 lines and 65536 bytes")]
+    TooManySignatures {
+        /// Its tree size.
+        size: u64,
+        /// Signature lines it would hold.
+        lines: usize,
+        /// Bytes it would take.
+        bytes: usize,
+    },
+    /// A private field would not read back as a disclosure (SPEC §15).
+    #[error(transparent)]
+    Disclosure(#[from] crate::format::disclosure::DisclosureError),
+    /// A record or a private value would exceed the item limit of SPEC §2
+    /// and so could never be read back.
+    #[error("{what} of entry {seq} would be {size} bytes, over the {limit}-byte limit of every stored item")]
+    TooLarge {
+        /// `record` or `private field "PATH"`.
+        what: String,
+        /// The entry it belongs to.
+        seq: Seq,
+        /// Its encoded size.
+        size: usize,
+        /// The limit, [`cbor::MAX_ENCODED_LEN`].
+        limit: usize,
+    },
+}
+
+/// The cached head of the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Tree size and root.
+    pub tree: TreeHead,
+    /// Leaf hash of the last record (`prev` of the next entry).
+    pub last: Hash,
+    /// Recorded time of the last entry.
+    pub time: Timestamp,
+}
+
+impl Head {
+    /// CBOR for the `meta` row.
+    pub fn encode(&self) -> Vec<u8> {
+        cbor::encode(
+            &MapBuilder::new()
+                .uint("size", self.tree.size.0)
+                .bytes("root", &self.tree.root.0)
+                .bytes("last", &self.last.0)
+                .text("time", &self.time.to_string())
+                .build(),
+        )
+    }
+
+    /// Parse the `meta` row.
+    pub fn decode(b: &[u8]) -> Option<Head> {
+        let mut r = MapReader::new("head", cbor::decode(b).ok()?).ok()?;
+        let size = TreeSize(r.uint("size").ok()?);
+        let root = Hash(r.fixed::<32>("root").ok()?);
+        let last = Hash(r.fixed::<32>("last").ok()?);
+        let time = Timestamp::parse(&r.text("time").ok()?)?;
+        r.finish().ok()?;
+        Some(Head {
+            tree: TreeHead { size, root },
+            last,
+            time,
+        })
+    }
+}
+
+/// CBOR for a member row.
+pub fn encode_member(m: &Member) -> Vec<u8> {
+    let mut b = MapBuilder::new()
+        .text("name", &m.name)
+        .text("role", m.role.name())
+        .uint("enrolled", m.enrolled.0);
+    if let Some(r) = m.revoked {
+        b = b.uint("revoked", r.0);
+    }
+    cbor::encode(&b.build())
+}
+
+/// Parse a member row stored under `key`.
+pub fn decode_member(key: &[u8], b: &[u8]) -> Option<Member> {
+    let key = MemberKey(key.strip_prefix(META_MEMBER_PREFIX)?.try_into().ok()?);
+    let mut r = MapReader::new("member", cbor::decode(b).ok()?).ok()?;
+    let name = r.text("name").ok()?;
+    let role = Role::from_name(&r.text("role").ok()?)?;
+    let enrolled = Seq(r.uint("enrolled").ok()?);
+    let revoked = match r.opt("revoked") {
+        None => None,
+        Some(Value::Uint(n)) => Some(Seq(n)),
+        Some(_) => return None,
+    };
+    r.finish().ok()?;
+    Some(Member {
+        name,
+        role,
+        key,
+        enrolled,
+        revoked,
+    })
+}
+
+/// Ledger state being built up by a batch before it is committed.
+struct Staged {
+    frontier: Frontier,
+    members: Members,
+    custody: Custody,
+    head: Head,
+    /// Leaf hashes staged in this batch (for references within it).
+    leaves: Vec<Hash>,
+}
+
+/// What `init` needs to write the genesis entry.
+pub struct Genesis<'a> {
+    /// Case identifier.
+    pub case_id: &'a str,
+    /// Case title.
+    pub title: &'a str,
+    /// Ledger hash.
+    pub hash: HashAlg,
+    /// Recorded time of the genesis entry.
+    pub time: Timestamp,
+    /// Fixed ledger id (golden vectors only); `None` draws a random one.
+    pub ledger_id: Option<LedgerId>,
+    /// Sign a checkpoint automatically whenever the tree size crosses a
+    /// multiple of this (see [`Ledger::append_batch_at`]).
+    pub checkpoint_every: Option<u64>,
+}
+
+/// An open ledger.
+#[derive(Debug)]
+pub struct Ledger {
+    store: Store,
+    alg: HashAlg,
+    id: LedgerId,
+    head: Head,
+    frontier: Frontier,
+    members: Members,
+    custody: Custody,
+    checkpoint_every: Option<u64>,
+    checkpoint_due: Option<TreeSize>,
+    resumed_purge: Option<Seq>,
+}
+
+impl Ledger {
+    /// Create a ledger at `dir` whose genesis entry is signed by `authority`.
+    pub fn init(dir: &Path, g: Genesis<'_>, authority: &Signer) -> Result<Ledger, LedgerError> {
+        let id = g.ledger_id.unwrap_or_else(|| {
+            let mut b = [0u8; 16];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+            LedgerId(b)
+        });
+        let body = Body::LedgerOpen(LedgerOpen {
+            case_id: g.case_id.to_owned(),
+            title: g.title.to_owned(),
+            hash: g.hash,
+            authority_name: authority.name().to_owned(),
+            authority_key: authority.public(),
+        });
+        let entry = Entry {
+            ledger: id,
+            seq: Seq(0),
+            prev: Hash::ZERO,
+            time: g.time,
+            author: authority.public(),
+            body,
+            sd: Vec::new(),
+        };
+        // Validate everything before the directory is created.
+        Members::new().check(&entry)?;
+        let record = Record::sign(&entry, authority);
+        Entry::decode(&record.entry_bytes)?;
+
+        // Built in a hidden staging directory and renamed into place after
+        // the genesis commit, so a crash never leaves a half-made ledger
+        // under `dir` (see [`Store::publish`]).
+        if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
+            return Err(crate::storage::store::StoreError::AlreadyExists {
+                dir: dir.to_owned(),
+            }
+            .into());
+        }
+        let staging = crate::storage::store::staging_dir(dir);
+        crate::storage::store::remove_stale_staging(dir);
+        let store = Store::create(&staging)?;
+        let mut ledger = Ledger {
+            store,
+            alg: g.hash,
+            id,
+            head: Head {
+                tree: TreeHead {
+                    size: TreeSize(0),
+                    root: merkle::empty_root(g.hash),
+                },
+                last: Hash::ZERO,
+                time: g.time,
+            },
+            frontier: Frontier::new(),
+            members: Members::new(),
+            custody: Custody::new(),
+            checkpoint_every: g.checkpoint_every.filter(|&k| k > 0),
+            checkpoint_due: None,
+            resumed_purge: None,
+        };
+        let mut batch = Batch::new();
+        if let Some(k) = ledger.checkpoint_every {
+            batch.put(
+                CF_META,
+                META_CHECKPOINT_EVERY,
+                cbor::encode(&Value::Uint(k)),
+            );
+        }
+        batch.put(CF_META, META_FORMAT, cbor::encode(&Value::Uint(1)));
+        batch.put(CF_META, META_LEDGER, id.0.to_vec());
+        batch.put(CF_META, META_HASH, g.hash.name().as_bytes().to_vec());
+        let mut st = ledger.staged();
+        ledger.stage(&mut st, &entry, record.encode(), &mut batch);
+        if let Err(e) = ledger.commit(st, batch) {
+            drop(ledger);
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        ledger.store.publish(dir)?;
+        Ledger::open(dir, true)
+    }
+
+    /// Open an existing ledger; `writable` takes the writer lock.
+    pub fn open(dir: &Path, writable: bool) -> Result<Ledger, LedgerError> {
+        let store = Store::open(dir, writable)?;
+        let damaged = |what: &str| LedgerError::Damaged(format!("{what} (run `caselog verify`)"));
+        let id = store
+            .get(CF_META, META_LEDGER)?
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .map(LedgerId)
+            .ok_or_else(|| damaged("ledger id missing"))?;
+        let alg = store
+            .get(CF_META, META_HASH)?
+            .and_then(|b| HashAlg::from_name(std::str::from_utf8(&b).ok()?))
+            .ok_or_else(|| damaged("hash name missing"))?;
+        let head = store
+            .get(CF_META, META_HEAD)?
+            .and_then(|b| Head::decode(&b))
+            .ok_or_else(|| damaged("head missing or unreadable"))?;
+        let ids = merkle::frontier_ids(head.tree.size);
+        let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
+        let nodes = store
+            .multi_get(CF_TREE, &keys)?
+            .into_iter()
+            .map(|v| v.and_then(|b| Hash::from_slice(&b)))
+            .collect::<Option<Vec<Hash>>>()
+            .ok_or_else(|| damaged("tree nodes missing"))?;
+        let frontier =
+            Frontier::from_nodes(head.tree.size, nodes).ok_or_else(|| damaged("tree frontier"))?;
+        if frontier.root(alg) != head.tree.root {
+            return Err(damaged("stored root does not match stored tree nodes"));
+        }
+        // The last stored entry must be the head's.
+        let last_key = store
+            .iter_rev(CF_ENTRIES)
+            .next()
+            .transpose()?
+            .map(|(k, _)| k);
+        let expected_last = head.tree.size.0.checked_sub(1).map(|s| Seq(s).key());
+        if last_key.as_deref() != expected_last.as_ref().map(|k| k.as_slice()) {
+            return Err(damaged("stored head does not match the last entry"));
+        }
+        let mut list = Vec::new();
+        for kv in store.iter_from(CF_META, META_MEMBER_PREFIX) {
+            let (k, v) = kv?;
+            if !k.starts_with(META_MEMBER_PREFIX) {
+                break;
+            }
+            list.push(decode_member(&k, &v).ok_or_else(|| damaged("member row unreadable"))?);
+        }
+        let mut items = Vec::new();
+        for kv in store.iter_from(CF_META, META_ITEM_PREFIX) {
+            let (k, v) = kv?;
+            let Some(id) = k.strip_prefix(META_ITEM_PREFIX) else {
+                break;
+            };
+            let id = std::str::from_utf8(id).map_err(|_| damaged("item row key"))?;
+            items.push(ItemState::decode(id, &v).ok_or_else(|| damaged("item row unreadable"))?);
+        }
+        let purge_pending = match store.get(CF_META, META_PURGE)? {
+            None => None,
+            Some(b) => match cbor::decode(&b) {
+                Ok(Value::Uint(s)) => Some(Seq(s)),
+                _ => return Err(damaged("pending purge row unreadable")),
+            },
+        };
+        let checkpoint_every = match store.get(CF_META, META_CHECKPOINT_EVERY)? {
+            None => None,
+            Some(b) => match cbor::decode(&b) {
+                Ok(Value::Uint(k)) if k > 0 => Some(k),
+                _ => return Err(damaged("checkpoint interval unreadable")),
+            },
+        };
+        let mut l = Ledger {
+            store,
+            alg,
+            id,
+            head,
+            frontier,
+            members: Members::from_list(list),
+            custody: Custody::from_list(items),
+            checkpoint_every,
+            checkpoint_due: None,
+            resumed_purge: None,
+        };
+        // An erasure committed before a crash whose purge did not finish:
+        // finish it now, before anything else is written (SPEC §15).
+        if let (Some(seq), true) = (purge_pending, writable) {
+            l.purge()?;
+            l.resumed_purge = Some(seq);
+        }
+        Ok(l)
+    }
+
+    /// The erasure whose interrupted purge [`Ledger::open`] finished, if any.
+    pub fn resumed_purge(&self) -> Option<Seq> {
+        self.resumed_purge
+    }
+
+    /// Ledger id.
+    pub fn id(&self) -> LedgerId {
+        self.id
+    }
+    /// Ledger hash.
+    pub fn hash_alg(&self) -> HashAlg {
+        self.alg
+    }
+    /// Cached head.
+    pub fn head(&self) -> &Head {
+        &self.head
+    }
+    /// Members as of the head.
+    pub fn members(&self) -> &Members {
+        &self.members
+    }
+    /// Evidence items as of the head.
+    pub fn custody(&self) -> &Custody {
+        &self.custody
+    }
+    /// Automatic checkpoint interval, if set at init.
+    pub fn checkpoint_every(&self) -> Option<u64> {
+        self.checkpoint_every
+    }
+    /// Set after an append that crossed a checkpoint interval when the
+    /// signer was not an authority: the size an authority should checkpoint.
+    pub fn checkpoint_due(&self) -> Option<TreeSize> {
+        self.checkpoint_due
+    }
+    /// The underlying store (read access for `verify` and exports).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Append `body` signed by `signer` with the current system time.
+    pub fn append(&mut self, body: Body, signer: &Signer) -> Result<(Seq, Hash), LedgerError> {
+        self.append_at(body, signer, Timestamp::now())
+    }
+
+    /// Append with an explicit recorded time (tests, golden vectors,
+    /// imports). Refuses, writing nothing, when the author is not an
+    /// enrolled, unrevoked member whose role allows the kind, when the body
+    /// breaks its schema, or when `time` is earlier than the head's.
+    pub fn append_at(
+        &mut self,
+        body: Body,
+        signer: &Signer,
+        time: Timestamp,
+    ) -> Result<(Seq, Hash), LedgerError> {
+        let out = self.append_batch_at(vec![(body, signer)], time)?;
+        Ok(out[0])
+    }
+
+    /// Append several entries in one synced write (group commit): all of
+    /// them or, on any refusal, none. Each entry is checked against the
+    /// membership as changed by the entries before it in the batch.
+    ///
+    /// Checkpoint policy: when the ledger was created with a checkpoint
+    /// interval K and this batch takes the size across a multiple of K, a
+    /// checkpoint of the new head is signed by the last entry's signer, if
+    /// that signer is an active authority, and written in the same batch.
+    /// Otherwise [`Ledger::checkpoint_due`] reports the size to checkpoint.
+    pub fn append_batch_at(
+        &mut self,
+        items: Vec<(Body, &Signer)>,
+        time: Timestamp,
+    ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
+        self.append_items(
+            items.into_iter().map(|(b, s)| (b, s, Vec::new())).collect(),
+            time,
+        )
+    }
+
+    /// Append one entry whose private fields are `private`: the entry
+    /// carries their digests (`sd`), the values go to the `disclosures`
+    /// column family in the same synced batch (SPEC §15).
+    pub fn append_private(
+        &mut self,
+        body: Body,
+        signer: &Signer,
+        private: Vec<Disclosure>,
+    ) -> Result<(Seq, Hash), LedgerError> {
+        let out = self.append_items(vec![(body, signer, private)], Timestamp::now())?;
+        Ok(out[0])
+    }
+
+    /// Check that `items` could be appended, in order, in one batch,
+    /// writing nothing. On refusal, returns the index of the first bad item.
+    pub fn check_batch(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+    ) -> Result<(), (usize, LedgerError)> {
+        self.stage_items(items, Timestamp::now(), true).map(|_| ())
+    }
+
+    /// Append items in one synced batch (private fields included).
+    pub fn append_items(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+    ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
+        self.stage_items(items, time, false).map_err(|(_, e)| e)
+    }
+
+    fn stage_items(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        dry_run: bool,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
+        self.stage_items_with(items, time, dry_run, Batch::new())
+    }
+
+    /// [`Self::stage_items`] with other writes (`batch`) committed
+    /// atomically with the entries.
+    fn stage_items_with(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        dry_run: bool,
+        mut batch: Batch,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
+        if time < self.head.time {
+            return Err((
+                0,
+                LedgerError::ClockBehind {
+                    now: time.to_string(),
+                    head: self.head.time.to_string(),
+                },
+            ));
+        }
+        let mut st = self.staged();
+        let last_signer = items.last().map(|(_, s, _)| *s);
+        // Whatever is written must read back under the strict decoder. For
+        // a batch that check runs on a second thread while this one signs
+        // (signing is sequential: each entry's `prev` covers the previous
+        // record), and both finish before anything is committed.
+        let pipelined = items.len() >= PIPELINE_MIN;
+        let out = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<CheckChunk>(64);
+            let checker = pipelined.then(|| {
+                scope.spawn(move || -> Result<(), (usize, LedgerError)> {
+                    for chunk in rx {
+                        for (index, bytes) in chunk {
+                            Entry::decode(&bytes).map_err(|e| (index, e.into()))?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+            let signed =
+                self.sign_items(items, time, &mut st, &mut batch, pipelined.then_some(&tx));
+            drop(tx);
+            let checked = match checker {
+                Some(c) => c.join().expect("ledger: strict-decode thread panicked"),
+                None => Ok(()),
+            };
+            match (signed, checked) {
+                (Err(a), Err(b)) => Err(if b.0 < a.0 { b } else { a }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(out), Ok(())) => Ok(out),
+            }
+        })?;
+        let (old, new) = (self.head.tree.size.0, st.head.tree.size.0);
+        let mut due = None;
+        if let (Some(k), Some(signer)) = (self.checkpoint_every, last_signer) {
+            if old / k != new / k {
+                let active_authority = st
+                    .members
+                    .get(&signer.public())
+                    .is_some_and(|m| m.role == Role::Authority && m.revoked.is_none());
+                if active_authority {
+                    let cp = crate::tlog::checkpoint::Checkpoint {
+                        origin: self.origin(),
+                        head: st.head.tree,
+                    };
+                    batch.put(
+                        crate::storage::layout::CF_CHECKPOINTS,
+                        checkpoint_key(cp.head.size),
+                        cp.sign(signer).to_text().into_bytes(),
+                    );
+                } else {
+                    due = Some(st.head.tree.size);
+                }
+            }
+        }
+        if dry_run {
+            return Ok(out);
+        }
+        let last = out.len().saturating_sub(1);
+        self.commit(st, batch).map_err(|e| (last, e))?;
+        self.checkpoint_due = due;
+        Ok(out)
+    }
+
+    /// The sequential part of staging: check, sign and stage each item in
+    /// order. With `check`, each entry's bytes go to the strict-decode
+    /// thread instead of being decoded here.
+    fn sign_items(
+        &self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        st: &mut Staged,
+        batch: &mut Batch,
+        check: Option<&std::sync::mpsc::SyncSender<CheckChunk>>,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
+        let mut out = Vec::with_capacity(items.len());
+        // Sent in chunks: one message per entry costs more in thread
+        // wake-ups than the decoding it moves.
+        const CHUNK: usize = 64;
+        let mut pending = Vec::with_capacity(CHUNK);
+        for (index, (body, signer, private)) in items.into_iter().enumerate() {
+            let at = |e: LedgerError| (index, e);
+            let seq = Seq(st.head.tree.size.0);
+            let mut sd = Vec::with_capacity(private.len());
+            for d in &private {
+                let bytes = d.encode();
+                // Every stored item must read back under the strict decoder
+                // (SPEC §2), on every append path.
+                if bytes.len() > cbor::MAX_ENCODED_LEN {
+                    return Err(at(LedgerError::TooLarge {
+                        what: format!("private field {:?}", d.path),
+                        seq,
+                        size: bytes.len(),
+                        limit: cbor::MAX_ENCODED_LEN,
+                    }));
+                }
+                Disclosure::decode(&bytes).map_err(|e| at(e.into()))?;
+                let digest = crate::format::disclosure::digest_of(self.alg, &bytes);
+                batch.put(
+                    CF_DISCLOSURES,
+                    crate::storage::layout::disclosure_key(seq, &digest).to_vec(),
+                    bytes,
+                );
+                sd.push(digest);
+            }
+            let entry = Entry {
+                ledger: self.id,
+                seq,
+                prev: st.head.last,
+                time,
+                author: signer.public(),
+                body,
+                sd,
+            };
+            st.members.check(&entry).map_err(|e| at(e.into()))?;
+            st.custody
+                .check(&entry, &self.id, &st.members)
+                .map_err(|e| at(e.into()))?;
+            self.check_references(&entry, st).map_err(at)?;
+            let record = Record::sign(&entry, signer);
+            // The entry is checked against the limit while it is encoded;
+            // the record adds the signature and two heads (SPEC §4), so the
+            // record, which is what is stored and read back, is checked too.
+            let bytes = record.encode();
+            if bytes.len() > cbor::MAX_ENCODED_LEN {
+                return Err(at(LedgerError::TooLarge {
+                    what: "record".into(),
+                    seq,
+                    size: bytes.len(),
+                    limit: cbor::MAX_ENCODED_LEN,
+                }));
+            }
+            match check {
+                // A closed channel means the checker stopped at an error,
+                // which it reports.
+                Some(tx) => {
+                    pending.push((index, record.entry_bytes.clone()));
+                    if pending.len() == CHUNK
+                        && tx
+                            .send(std::mem::replace(&mut pending, Vec::with_capacity(CHUNK)))
+                            .is_err()
+                    {
+                        break;
+                    }
+                }
+                None => {
+                    Entry::decode(&record.entry_bytes).map_err(|e| at(e.into()))?;
+                }
+            }
+            let leaf = self.stage(st, &entry, bytes, batch);
+            out.push((entry.seq, leaf));
+        }
+        if let Some(tx) = check {
+            if !pending.is_empty() {
+                // A closed channel: the checker's own error is reported.
+                let _ = tx.send(pending);
+            }
+        }
+        Ok(out)
+    }
+
+    fn staged(&self) -> Staged {
+        Staged {
+            frontier: self.frontier.clone(),
+            members: self.members.clone(),
+            custody: self.custody.clone(),
+            head: self.head.clone(),
+            leaves: Vec::new(),
+        }
+    }
+
+    /// Correction targets and related entries must be earlier entries.
+    fn check_references(&self, entry: &Entry, st: &Staged) -> Result<(), LedgerError> {
+        for h in references(&entry.body) {
+            if st.leaves.contains(h) || self.seq_of_leaf(h)?.is_some() {
+                continue;
+            }
+            return Err(LedgerError::BadReference(format!(
+                "no earlier entry has leaf hash {h} (see `caselog log --json`)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Add one entry's writes to `batch`: record, new tree nodes, index row,
+    /// changed member rows. The head row is written once, by [`Self::commit`].
+    fn stage(&self, st: &mut Staged, entry: &Entry, bytes: Vec<u8>, batch: &mut Batch) -> Hash {
+        let leaf = self.alg.leaf(&bytes);
+        let created = st.frontier.append(self.alg, leaf);
+        for m in st.members.apply(entry) {
+            batch.put(CF_META, member_key(&m.key), encode_member(&m));
+        }
+        for i in st.custody.apply(entry, &leaf) {
+            batch.put(CF_META, item_meta_key(&i.item), i.encode());
+        }
+        if let Some(item) = entry_item(&entry.body) {
+            batch.put(CF_INDEX, item_index_key(item, entry.seq), leaf.0.to_vec());
+        }
+        st.leaves.push(leaf);
+        st.head = Head {
+            tree: st.frontier.head(self.alg),
+            last: leaf,
+            time: entry.time,
+        };
+        batch.put(CF_ENTRIES, entry.seq.key(), bytes);
+        for (id, h) in created {
+            batch.put(CF_TREE, id.key(), h.0.to_vec());
+        }
+        batch.put(CF_INDEX, leaf_index_key(&leaf), entry.seq.key());
+        leaf
+    }
+
+    /// Write the staged entries and the new head in one synced batch (see
+    /// [`Store::commit`] for what a crash leaves: all of it or none). The
+    /// in-memory state changes only after the write succeeds.
+    fn commit(&mut self, st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
+        batch.put(CF_META, META_HEAD, st.head.encode());
+        self.store.commit(batch)?;
+        self.frontier = st.frontier;
+        self.members = st.members;
+        self.custody = st.custody;
+        self.head = st.head;
+        Ok(())
+    }
+
+    /// The stored disclosures of entry `seq` (those not erased), by digest.
+    pub fn disclosures_of(&self, seq: Seq) -> Result<Vec<(Hash, Disclosure)>, LedgerError> {
+        let mut out = Vec::new();
+        for kv in self.store.iter_from(CF_DISCLOSURES, &seq.key()) {
+            let (k, v) = kv?;
+            let Some((s, d)) = crate::storage::layout::parse_disclosure_key(&k) else {
+                break;
+            };
+            if s != seq {
+                break;
+            }
+            let disc = Disclosure::decode(&v).map_err(|e| {
+                LedgerError::Damaged(format!(
+                    "disclosure of entry {seq}: {e} (run `caselog verify`)"
+                ))
+            })?;
+            out.push((d, disc));
+        }
+        Ok(out)
+    }
+
+    /// Erase the private field `path` of entry `target`: delete its
+    /// disclosure and append a `disclosure.erased` entry (authority only) in
+    /// one synced batch, then purge the value from every file.
+    ///
+    /// Commit order, and what a crash at each point leaves:
+    /// 1. one synced batch: the disclosure's delete, the erasure entry, the
+    ///    `purge/pending` row. Before it: nothing happened. After it: the
+    ///    erasure is recorded, the value may still sit in the WAL or SSTs.
+    /// 2. [`Ledger::purge`]: flush every column family (the WAL holding the
+    ///    value becomes obsolete), compact the disclosures to the bottommost
+    ///    level (checked: no deletion marker may remain), delete obsolete
+    ///    files, then delete the `purge/pending` row. A crash anywhere here
+    ///    leaves the row, and the next writable open (or `caselog erase
+    ///    --resume`) runs the purge again; every step is idempotent.
+    pub fn erase(
+        &mut self,
+        target: Seq,
+        path: &str,
+        reason: &str,
+        authority: Option<&str>,
+        signer: &Signer,
+    ) -> Result<(Seq, Hash), LedgerError> {
+        let found: Vec<(Hash, Disclosure)> = self
+            .disclosures_of(target)?
+            .into_iter()
+            .filter(|(_, d)| d.path == path)
+            .collect();
+        let Some((digest, _)) = found.first().cloned() else {
+            return Err(LedgerError::NotFound(format!(
+                "entry {target} has no stored private field {path:?}"
+            )));
+        };
+        let raw = self
+            .record_bytes(target)?
+            .ok_or_else(|| LedgerError::NotFound(format!("no entry {target}")))?;
+        let body = Body::Domain(Domain::DisclosureErased(
+            crate::format::kinds::DisclosureErased {
+                target: self.alg.leaf(&raw),
+                digest,
+                path: path.to_owned(),
+                reason: reason.to_owned(),
+                authority: authority.map(str::to_owned),
+            },
+        ));
+        let mut deletes = Batch::new();
+        for (d, _) in &found {
+            deletes.delete(
+                CF_DISCLOSURES,
+                crate::storage::layout::disclosure_key(target, d).to_vec(),
+            );
+        }
+        let erasure_seq = self.head.tree.size.0;
+        deletes.put(CF_META, META_PURGE, cbor::encode(&Value::Uint(erasure_seq)));
+        let out = self
+            .stage_items_with(
+                vec![(body, signer, Vec::new())],
+                Timestamp::now(),
+                false,
+                deletes,
+            )
+            .map_err(|(_, e)| e)?;
+        // Crash here: the erasure is committed with its pending-purge row;
+        // the next writable open finishes the purge.
+        crate::storage::failpoint::hit("erase.after_commit");
+        self.purge()?;
+        Ok(out[0])
+    }
+
+    /// Purge erased values from every file of the ledger directory, then
+    /// clear the `purge/pending` row (see [`Ledger::erase`]).
+    pub fn purge(&mut self) -> Result<(), LedgerError> {
+        self.store.flush()?;
+        crate::storage::failpoint::hit("erase.after_flush");
+        self.store.compact(CF_DISCLOSURES)?;
+        self.store.purge_obsolete()?;
+        let mut b = Batch::new();
+        b.delete(CF_META, META_PURGE.to_vec());
+        self.store.commit(b)?;
+        Ok(())
+    }
+
+    /// Flush memtables after a bulk load (see [`Store::flush`]).
+    pub fn flush(&self) -> Result<(), LedgerError> {
+        Ok(self.store.flush()?)
+    }
+
+    /// Check whether `signer` could append `body` now, without writing:
+    /// membership, role, custody and references (used before slow work
+    /// such as hashing evidence, so a refusal comes first).
+    pub fn precheck(&self, body: &Body, signer: &Signer) -> Result<(), LedgerError> {
+        let entry = Entry {
+            ledger: self.id,
+            seq: Seq(self.head.tree.size.0),
+            prev: self.head.last,
+            time: self.head.time,
+            author: signer.public(),
+            body: body.clone(),
+            sd: Vec::new(),
+        };
+        let st = self.staged();
+        st.members.check(&entry)?;
+        st.custody.check(&entry, &self.id, &st.members)?;
+        self.check_references(&entry, &st)
+    }
+
+    /// Seqs and records of every entry about evidence item `item`, in order
+    /// (from the `index` item rows).
+    pub fn item_records(&self, item: &str) -> Result<Vec<(Seq, Vec<u8>)>, LedgerError> {
+        let prefix = item_index_prefix(item);
+        let mut out = Vec::new();
+        for kv in self.store.iter_from(CF_INDEX, &prefix) {
+            let (k, _) = kv?;
+            if !k.starts_with(&prefix) || k.len() != prefix.len() + 8 {
+                break;
+            }
+            let seq = seq_of_key(&k[prefix.len()..]).expect("ledger: item row length checked");
+            let raw = self.record_bytes(seq)?.ok_or_else(|| {
+                LedgerError::Damaged(format!("item row points at missing entry {seq}"))
+            })?;
+            out.push((seq, raw));
+        }
+        Ok(out)
+    }
+
+    /// The stored record bytes at `seq`.
+    pub fn record_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
+        Ok(self.store.get(CF_ENTRIES, &seq.key())?)
+    }
+
+    /// The seq of the record with leaf hash `leaf`, from the index.
+    pub fn seq_of_leaf(&self, leaf: &Hash) -> Result<Option<Seq>, LedgerError> {
+        Ok(self
+            .store
+            .get(CF_INDEX, &leaf_index_key(leaf))?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(|b| Seq(u64::from_be_bytes(b))))
+    }
+
+    /// Iterate stored records from `from` in seq order.
+    pub fn records_from(
+        &self,
+        from: Seq,
+    ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), LedgerError>> + '_ {
+        self.store.iter_from(CF_ENTRIES, &from.key()).map(|kv| {
+            let (k, v) = kv?;
+            let seq = <[u8; 8]>::try_from(&*k)
+                .map(|b| Seq(u64::from_be_bytes(b)))
+                .map_err(|_| LedgerError::Damaged("entry key is not 8 bytes".into()))?;
+            Ok((seq, v.into_vec()))
+        })
+    }
+
+    /// Stored tree node (for proofs).
+    pub fn node(&self, id: NodeId) -> Result<Option<Hash>, LedgerError> {
+        Ok(self
+            .store
+            .get(CF_TREE, &id.key())?
+            .and_then(|b| Hash::from_slice(&b)))
+    }
+}
+
+/// The evidence item an entry concerns, if any.
+pub fn entry_item(body: &Body) -> Option<&str> {
+    match body {
+        Body::Domain(d) => d.item(),
+        _ => None,
+    }
+}
+
+/// Leaf hashes an entry refers to (correction target, related entries).
+pub fn references(body: &Body) -> Vec<&Hash> {
+    match body {
+        Body::Domain(Domain::Correction(c)) => vec![&c.target],
+        Body::Domain(Domain::DisclosureErased(d)) => vec![&d.target],
+        Body::Domain(Domain::Event(e)) => e.refs.iter().collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,260 @@
+//! Who may append what: the role table and the membership state machine.
+//!
+//! Owns: the table of which [`Role`] may append which kind (mirrored in
+//! `schemas/SPEC.md` §6), and [`Members`], the set of enrolled keys as it
+//! stands after each entry. The ledger uses it to refuse an append before
+//! writing; the verifier replays it over every entry. Both call the same
+//! [`Members::check`] and [`Members::apply`], so they cannot disagree.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::format::entry::{Body, Entry, MemberKey, Role, Seq};
+use crate::format::sig::{self, SigError};
+
+/// Whether `role` may append entries of `kind` (SPEC §6 role table).
+pub fn may_append(role: Role, kind: &str) -> bool {
+    match kind {
+        // Only at seq 0, by the authority named in its body.
+        "ledger.open" => false,
+        "member.enroll" | "member.revoke" => role == Role::Authority,
+        "note" | "correction" => role != Role::External,
+        "event" | "notification" | "action" => {
+            matches!(role, Role::Authority | Role::Investigator | Role::Counsel)
+        }
+        "evidence.intake" | "evidence.verify" | "evidence.dispose" | "evidence.return" => {
+            matches!(role, Role::Authority | Role::Investigator | Role::Custodian)
+        }
+        // Custody moves are further bound by who holds the item (`custody`).
+        "custody.release" => role != Role::External,
+        "custody.receive" => true,
+        "disclosure.erased" => role == Role::Authority,
+        _ => false,
+    }
+}
+
+/// One member as of some point in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// The key.
+    pub key: MemberKey,
+    /// Seq of the entry that enrolled it (0 for the genesis authority).
+    pub enrolled: Seq,
+    /// Seq of the revoking entry, if revoked.
+    pub revoked: Option<Seq>,
+}
+
+/// Why an entry is not allowed at its position.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The author's key was never enrolled.
+    #[error("author {key} is not an enrolled member")]
+    UnknownAuthor { key: String },
+    /// The author was revoked before this entry.
+    #[error("author '{name}' was revoked at seq {revoked}")]
+    RevokedAuthor { name: String, revoked: u64 },
+    /// The author's role may not append this kind.
+    #[error("'{name}' has role {role}, which may not append {kind}")]
+    RoleNotAllowed {
+        name: String,
+        role: Role,
+        kind: String,
+    },
+    /// Genesis rules broken (first entry not `ledger.open`, or signed by
+    /// another key, or `ledger.open` later in the ledger).
+    #[error("{0}")]
+    BadGenesis(String),
+    /// Enrolling a key that is already a member (or was revoked).
+    #[error("key {key} is already enrolled as '{name}'")]
+    AlreadyEnrolled { key: String, name: String },
+    /// Revoking a key that is not an active member.
+    #[error("key {key} is not an active member")]
+    NotAMember { key: String },
+    /// Revoking the last active authority would leave nobody to manage the ledger.
+    #[error("'{name}' is the last active authority and cannot be revoked")]
+    LastAuthority { name: String },
+    /// The enrolled key is invalid or of small order.
+    #[error("enrolled key {key}: {err}")]
+    BadMemberKey { key: String, err: SigError },
+}
+
+/// Membership as of the entries applied so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Members {
+    by_key: BTreeMap<MemberKey, Member>,
+}
+
+impl Members {
+    /// Nobody enrolled (before genesis).
+    pub fn new() -> Members {
+        Members::default()
+    }
+
+    /// From stored rows (the `meta` cache).
+    pub fn from_list(list: Vec<Member>) -> Members {
+        Members {
+            by_key: list.into_iter().map(|m| (m.key, m)).collect(),
+        }
+    }
+
+    /// Look a key up.
+    pub fn get(&self, key: &MemberKey) -> Option<&Member> {
+        self.by_key.get(key)
+    }
+
+    /// Every member ever enrolled, by key.
+    pub fn iter(&self) -> impl Iterator<Item = &Member> {
+        self.by_key.values()
+    }
+
+    /// Name for messages: the member's name or the short key.
+    pub fn display(&self, key: &MemberKey) -> String {
+        self.get(key)
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| format!("unknown key {}", key.short()))
+    }
+
+    /// Check that `entry` may stand at its position given the members so
+    /// far. Does not check the signature (the caller does).
+    pub fn check(&self, entry: &Entry) -> Result<(), PolicyError> {
+        let kind = entry.body.kind();
+        if entry.seq.0 == 0 {
+            let Body::LedgerOpen(open) = &entry.body else {
+                return Err(PolicyError::BadGenesis(format!(
+                    "the first entry must be ledger.open, found {kind}"
+                )));
+            };
+            if open.authority_key != entry.author {
+                return Err(PolicyError::BadGenesis(
+                    "ledger.open must be signed by the authority key it names".into(),
+                ));
+            }
+            // SPEC §6 rule 1: a genesis key that is no valid point of large
+            // order breaks the genesis, not a later enrollment.
+            return check_key(&open.authority_key)
+                .map_err(|e| PolicyError::BadGenesis(format!("authority {e}")));
+        }
+        if let Body::LedgerOpen(_) = entry.body {
+            return Err(PolicyError::BadGenesis(
+                "ledger.open may only appear at seq 0".into(),
+            ));
+        }
+        let m = self
+            .by_key
+            .get(&entry.author)
+            .ok_or_else(|| PolicyError::UnknownAuthor {
+                key: entry.author.short(),
+            })?;
+        if let Some(r) = m.revoked {
+            return Err(PolicyError::RevokedAuthor {
+                name: m.name.clone(),
+                revoked: r.0,
+            });
+        }
+        if !may_append(m.role, kind) {
+            return Err(PolicyError::RoleNotAllowed {
+                name: m.name.clone(),
+                role: m.role,
+                kind: kind.to_owned(),
+            });
+        }
+        match &entry.body {
+            Body::MemberEnroll(e) => {
+                if let Some(old) = self.by_key.get(&e.key) {
+                    return Err(PolicyError::AlreadyEnrolled {
+                        key: e.key.short(),
+                        name: old.name.clone(),
+                    });
+                }
+                check_key(&e.key)
+            }
+            Body::MemberRevoke(r) => match self.by_key.get(&r.key) {
+                Some(t) if t.revoked.is_none() => {
+                    let others = self
+                        .by_key
+                        .values()
+                        .filter(|o| {
+                            o.role == Role::Authority && o.revoked.is_none() && o.key != t.key
+                        })
+                        .count();
+                    if t.role == Role::Authority && others == 0 {
+                        Err(PolicyError::LastAuthority {
+                            name: t.name.clone(),
+                        })
+                    } else {
+                        Ok(())
+                    }
+                }
+                _ => Err(PolicyError::NotAMember { key: r.key.short() }),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// Apply the membership effect of a checked entry. Returns the member
+    /// rows it changed (for the store's cache).
+    pub fn apply(&mut self, entry: &Entry) -> Vec<Member> {
+        match &entry.body {
+            Body::LedgerOpen(o) => vec![self.insert(Member {
+                name: o.authority_name.clone(),
+                role: Role::Authority,
+                key: o.authority_key,
+                enrolled: entry.seq,
+                revoked: None,
+            })],
+            Body::MemberEnroll(e) => vec![self.insert(Member {
+                name: e.name.clone(),
+                role: e.role,
+                key: e.key,
+                enrolled: entry.seq,
+                revoked: None,
+            })],
+            Body::MemberRevoke(r) => match self.by_key.get_mut(&r.key) {
+                Some(m) => {
+                    m.revoked = Some(entry.seq);
+                    vec![m.clone()]
+                }
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    fn insert(&mut self, m: Member) -> Member {
+        self.by_key.insert(m.key, m.clone());
+        m
+    }
+}
+
+fn check_key(key: &MemberKey) -> Result<(), PolicyError> {
+    sig::checked_key(&key.0)
+        .map(|_| ())
+        .map_err(|err| PolicyError::BadMemberKey {
+            key: key.short(),
+            err,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_table() {
+        assert!(may_append(Role::Authority, "member.enroll"));
+        assert!(!may_append(Role::Investigator, "member.enroll"));
+        assert!(!may_append(Role::Counsel, "member.revoke"));
+        assert!(may_append(Role::Investigator, "note"));
+        assert!(!may_append(Role::External, "note"));
+        for r in Role::ALL {
+            assert!(!may_append(r, "ledger.open"));
+            assert!(!may_append(r, "no.such.kind"));
+        }
+    }
+}

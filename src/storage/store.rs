@@ -1,0 +1,521 @@
+//! RocksDB storage: column families, the writer lock, synced batches.
+//!
+//! Owns: the on-disk layout of a ledger directory (SPEC §8), opening it for
+//! writing (exclusive, with a pid lock file) or reading (RocksDB read-only
+//! mode, which works while a writer holds the lock), and the single write
+//! path: [`Store::commit`] writes one `WriteBatch` with `sync = true`.
+//!
+//! Knows nothing of entries or policy; `ledger` decides what goes in a batch.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read as _, Seek as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use rocksdb::{ColumnFamilyDescriptor, IteratorMode, Options, WriteBatch, WriteOptions, DB};
+use thiserror::Error;
+
+use super::layout::{ALL_CFS, GATE_FILE, LOCK_FILE};
+
+/// One key-value pair as RocksDB returns it.
+pub type Kv = (Box<[u8]>, Box<[u8]>);
+
+/// Why the store could not be opened, read or written.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The directory does not hold a caselog ledger.
+    #[error("no ledger at {dir}")]
+    NotALedger { dir: PathBuf },
+    /// `init` into a directory that already holds something.
+    #[error("{dir} already exists and is not empty")]
+    AlreadyExists { dir: PathBuf },
+    /// Another process holds the writer lock.
+    #[error("ledger {dir} is locked by another caselog process{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked { dir: PathBuf, pid: Option<u32> },
+    /// A filesystem operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// RocksDB reported an error.
+    #[error("storage error in {dir}: {msg}")]
+    Db { dir: PathBuf, msg: String },
+}
+
+/// An open ledger database.
+pub struct Store {
+    db: DB,
+    dir: PathBuf,
+    /// Held for the life of a writable store; dropping it releases the lock.
+    _lock: Option<File>,
+    /// The open gate, held exclusively while a writer closes (declared
+    /// after `db`, so it is released only once the database is closed).
+    gate: Option<File>,
+}
+
+impl Drop for Store {
+    /// A writer closes under the exclusive open gate: it lets RocksDB
+    /// delete the files it made obsolete (deletions were off for the
+    /// session), then closes, then releases the gate.
+    fn drop(&mut self) {
+        if self._lock.is_some() {
+            self.gate = gate(&self.dir, true).ok().flatten();
+            let _ = self.db.enable_file_deletions();
+        }
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dir", &self.dir)
+            .field("writable", &self._lock.is_some())
+            .finish()
+    }
+}
+
+/// A set of writes applied atomically by [`Store::commit`].
+#[derive(Default)]
+pub struct Batch {
+    puts: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
+    deletes: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        Batch::default()
+    }
+    /// Queue a put.
+    pub fn put(&mut self, cf: &'static str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.puts.push((cf, key.into(), value.into()));
+    }
+    /// Queue a delete.
+    pub fn delete(&mut self, cf: &'static str, key: impl Into<Vec<u8>>) {
+        self.deletes.push((cf, key.into()));
+    }
+    /// Number of queued operations.
+    pub fn len(&self) -> usize {
+        self.puts.len() + self.deletes.len()
+    }
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Memory bounds (verify must not grow with the ledger): memtables of
+/// 8 MiB per column family (a read-only open replays at most that much WAL
+/// into memory per family), and one 8 MiB block cache shared by all column
+/// families that also holds index and filter blocks.
+const WRITE_BUFFER: usize = 8 << 20;
+const BLOCK_CACHE: usize = 8 << 20;
+
+fn cf_options(cache: &rocksdb::Cache) -> Options {
+    let mut b = rocksdb::BlockBasedOptions::default();
+    b.set_block_cache(cache);
+    b.set_cache_index_and_filter_blocks(true);
+    let mut o = Options::default();
+    o.set_block_based_table_factory(&b);
+    o.set_write_buffer_size(WRITE_BUFFER);
+    o
+}
+
+fn cf_descriptors() -> Vec<ColumnFamilyDescriptor> {
+    let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE);
+    ALL_CFS
+        .iter()
+        .map(|n| ColumnFamilyDescriptor::new(*n, cf_options(&cache)))
+        .collect()
+}
+
+fn db_options(create: bool) -> Options {
+    let mut o = Options::default();
+    o.set_write_buffer_size(WRITE_BUFFER);
+    o.create_if_missing(create);
+    o.create_missing_column_families(create);
+    o.set_paranoid_checks(true);
+    // Keep the ledger directory tidy: RocksDB's info log goes to a file
+    // beside the data, kept small.
+    o.set_keep_log_file_num(2);
+    o.set_max_log_file_size(1 << 20);
+    o
+}
+
+impl Store {
+    /// Create a new, empty ledger database at `dir` (which must not exist
+    /// or be empty) and hold its writer lock.
+    pub fn create(dir: &Path) -> Result<Store, StoreError> {
+        let io = |source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        if dir.exists() {
+            let mut rd = fs::read_dir(dir).map_err(io)?;
+            if rd.next().is_some() {
+                return Err(StoreError::AlreadyExists {
+                    dir: dir.to_owned(),
+                });
+            }
+        }
+        // Owner-only from the start (SPEC §8): a case ledger is confidential.
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(parent).map_err(io)?;
+            }
+            match fs::DirBuilder::new().mode(0o700).create(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+        let lock = take_lock(dir)?;
+        let g = gate(dir, true).map_err(io)?;
+        let db = DB::open_cf_descriptors(&db_options(true), dir, cf_descriptors())
+            .map_err(|e| db_err(dir, e))?;
+        db.disable_file_deletions().map_err(|e| db_err(dir, e))?;
+        drop(g);
+        Ok(Store {
+            db,
+            dir: dir.to_owned(),
+            _lock: Some(lock),
+            gate: None,
+        })
+    }
+
+    /// Open an existing ledger. `writable` takes the writer lock (and fails
+    /// with [`StoreError::Locked`] if another process has it); read-only
+    /// opens never wait and work alongside a writer.
+    pub fn open(dir: &Path, writable: bool) -> Result<Store, StoreError> {
+        if !dir.join("CURRENT").is_file() {
+            return Err(StoreError::NotALedger {
+                dir: dir.to_owned(),
+            });
+        }
+        let lock = if writable {
+            Some(take_lock(dir)?)
+        } else {
+            None
+        };
+        let opts = db_options(false);
+        // Writers open under the exclusive gate (recovery may flush and
+        // delete a write-ahead log) and then turn file deletion off until
+        // they close; readers open under the shared gate. So no reader ever
+        // lists a log or SST file that vanishes, or misses a flush, while
+        // it opens. Ledgers on read-only media have no writer and may lack
+        // the gate file (made by writers since format 1.1 of the layout).
+        let g = gate(dir, writable).map_err(|source| StoreError::Io {
+            path: dir.join(GATE_FILE),
+            source,
+        })?;
+        let db = if writable {
+            DB::open_cf_descriptors(&opts, dir, cf_descriptors()).and_then(|db| {
+                db.disable_file_deletions()?;
+                Ok(db)
+            })
+        } else {
+            DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
+        }
+        .map_err(|e| {
+            let msg = e.to_string();
+            if msg.contains("Column family not found") || msg.contains("does not exist") {
+                StoreError::NotALedger {
+                    dir: dir.to_owned(),
+                }
+            } else {
+                db_err(dir, e)
+            }
+        })?;
+        drop(g);
+        Ok(Store {
+            db,
+            dir: dir.to_owned(),
+            _lock: lock,
+            gate: None,
+        })
+    }
+
+    /// The ledger directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        self.db
+            .cf_handle(name)
+            .unwrap_or_else(|| panic!("store: column family {name} missing after open"))
+    }
+
+    /// Point read.
+    pub fn get(&self, cf: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db
+            .get_cf(self.cf(cf), key)
+            .map_err(|e| db_err(&self.dir, e))
+    }
+
+    /// Many point reads in one RocksDB `multi_get`.
+    pub fn multi_get<K: AsRef<[u8]>>(
+        &self,
+        cf: &str,
+        keys: &[K],
+    ) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let h = self.cf(cf);
+        self.db
+            .multi_get_cf(keys.iter().map(|k| (h, k.as_ref())))
+            .into_iter()
+            .map(|r| r.map_err(|e| db_err(&self.dir, e)))
+            .collect()
+    }
+
+    /// Iterate a column family in key order from `from` (inclusive).
+    pub fn iter_from<'a>(
+        &'a self,
+        cf: &str,
+        from: &[u8],
+    ) -> impl Iterator<Item = Result<Kv, StoreError>> + 'a {
+        let dir = &self.dir;
+        self.db
+            .iterator_cf(
+                self.cf(cf),
+                IteratorMode::From(from, rocksdb::Direction::Forward),
+            )
+            .map(move |r| r.map_err(|e| db_err(dir, e)))
+    }
+
+    /// Iterate a column family in reverse key order from its end.
+    pub fn iter_rev<'a>(&'a self, cf: &str) -> impl Iterator<Item = Result<Kv, StoreError>> + 'a {
+        let dir = &self.dir;
+        self.db
+            .iterator_cf(self.cf(cf), IteratorMode::End)
+            .map(move |r| r.map_err(|e| db_err(dir, e)))
+    }
+
+    /// Apply `batch` atomically and durably.
+    ///
+    /// Commit order: RocksDB appends the whole batch to its write-ahead log
+    /// as one record, fsyncs the log (`sync = true`), then applies it to
+    /// the memtables. A crash before the fsync completes leaves none of the
+    /// batch (the torn WAL record is discarded on recovery); a crash after
+    /// it leaves all of it. So when this returns `Ok`, every write in the
+    /// batch survives kill -9 and power loss, and no crash ever leaves part
+    /// of a batch.
+    pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        assert!(self._lock.is_some(), "store: commit on a read-only store");
+        let mut wb = WriteBatch::default();
+        for (cf, k, v) in &batch.puts {
+            wb.put_cf(self.cf(cf), k, v);
+        }
+        for (cf, k) in &batch.deletes {
+            wb.delete_cf(self.cf(cf), k);
+        }
+        let mut wo = WriteOptions::default();
+        wo.set_sync(true);
+        // Crash here: nothing of the batch is on disk.
+        crate::storage::failpoint::hit("store.before_write");
+        self.db
+            .write_opt(wb, &wo)
+            .map_err(|e| db_err(&self.dir, e))?;
+        // Crash here: the whole batch is durable but the caller never
+        // acknowledged it (the "at most one in-flight entry extra" case).
+        crate::storage::failpoint::hit("store.after_write");
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Write memtables to SST files. Durability never depends on this (the
+    /// synced WAL already holds every batch); it only spares the next open
+    /// from replaying a large WAL after a bulk load.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        for cf in ALL_CFS {
+            self.db
+                .flush_cf(self.cf(cf))
+                .map_err(|e| db_err(&self.dir, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a new ledger is built before it appears under its name: a hidden
+/// directory beside `dir` (same filesystem, so the final rename is atomic).
+pub fn staging_dir(dir: &Path) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ledger".into());
+    dir.with_file_name(format!(".{name}.init-{}", std::process::id()))
+}
+
+/// Remove staging directories of `dir` left by inits that crashed: those
+/// whose process is gone (Linux `/proc`; elsewhere only this process's own).
+/// A staging directory is never a ledger, only a crashed attempt at one.
+pub fn remove_stale_staging(dir: &Path) {
+    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let prefix = format!(".{name}.init-");
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(rd) = fs::read_dir(parent) else { return };
+    for e in rd.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = f.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let gone = if Path::new("/proc/self").exists() {
+            !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            false
+        };
+        if gone || pid == std::process::id() {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+impl Store {
+    /// Close a store built in [`staging_dir`]`(dir)` and move it to `dir`
+    /// in one rename, synced: a crash before leaves no ledger at `dir` (only
+    /// the hidden staging directory), after it a whole one.
+    pub fn publish(self, dir: &Path) -> Result<(), StoreError> {
+        let staged = self.dir.clone();
+        drop(self);
+        let io = |path: &Path, source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        crate::storage::failpoint::hit("init.before_rename");
+        if let Err(e) = fs::rename(&staged, dir) {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(match e.raw_os_error() {
+                // ENOTEMPTY / EEXIST: another init won the race.
+                Some(39) | Some(17) => StoreError::AlreadyExists {
+                    dir: dir.to_owned(),
+                },
+                _ => io(dir, e),
+            });
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io(parent, e))
+    }
+
+    /// Delete the files RocksDB has made obsolete now rather than when the
+    /// writer closes (file deletion is off during a writer's session; see
+    /// [`Store::open`]). Erasure uses it so no erased byte outlives the
+    /// compaction that dropped it.
+    pub fn purge_obsolete(&self) -> Result<(), StoreError> {
+        let _g = gate(&self.dir, true).map_err(|source| StoreError::Io {
+            path: self.dir.join(GATE_FILE),
+            source,
+        })?;
+        self.db
+            .enable_file_deletions()
+            .and_then(|_| self.db.disable_file_deletions())
+            .map_err(|e| db_err(&self.dir, e))
+    }
+
+    /// Compact the whole of one column family down to the bottommost level,
+    /// so deleted values are dropped from every SST file. RocksDB's C API
+    /// reports no error from a manual compaction, so the result is checked:
+    /// afterwards no live file of the family may hold a deletion marker
+    /// (a marker left means the values it covers may be left too).
+    pub fn compact(&self, cf: &str) -> Result<(), StoreError> {
+        let mut o = rocksdb::CompactOptions::default();
+        o.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+        o.set_exclusive_manual_compaction(true);
+        self.db
+            .compact_range_cf_opt(self.cf(cf), None::<&[u8]>, None::<&[u8]>, &o);
+        let left: u64 = self
+            .db
+            .live_files()
+            .map_err(|e| db_err(&self.dir, e))?
+            .iter()
+            .filter(|f| f.column_family_name == cf)
+            .map(|f| f.num_deletions)
+            .sum();
+        if left > 0 {
+            return Err(StoreError::Db {
+                dir: self.dir.clone(),
+                msg: format!("compaction of {cf} left {left} deletion marker(s); the purge is retried on the next open"),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn db_err(dir: &Path, e: rocksdb::Error) -> StoreError {
+    StoreError::Db {
+        dir: dir.to_owned(),
+        msg: e.into_string(),
+    }
+}
+
+/// Take the exclusive writer lock: an advisory `flock` on
+/// `DIR/caselog.lock`, released by the OS when the process exits (even by
+/// kill -9), so a crash never leaves a stale lock. The holder's pid is
+/// written into the file for the error message of the next writer.
+/// Take the open gate of `dir`: exclusive for a writer (creating the file),
+/// shared for a reader (None when the file is absent or cannot be opened,
+/// as on read-only media, where no writer can run). Blocks while the other
+/// kind holds it; both hold it only for the length of an open or close.
+fn gate(dir: &Path, exclusive: bool) -> std::io::Result<Option<File>> {
+    let path = dir.join(GATE_FILE);
+    if exclusive {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        f.lock()?;
+        Ok(Some(f))
+    } else {
+        match File::open(&path) {
+            Ok(f) => {
+                f.lock_shared()?;
+                Ok(Some(f))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let io = |source| StoreError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut s = String::new();
+            let _ = f.read_to_string(&mut s);
+            return Err(StoreError::Locked {
+                dir: dir.to_owned(),
+                pid: s.trim().parse().ok(),
+            });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    f.set_len(0).map_err(io)?;
+    f.rewind().map_err(io)?;
+    writeln!(f, "{}", std::process::id()).map_err(io)?;
+    Ok(f)
+}

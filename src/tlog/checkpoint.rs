@@ -1,0 +1,329 @@
+//! Checkpoints: signed tree heads in the C2SP tlog-checkpoint format.
+//!
+//! Owns: the origin line of a caselog ledger (`caselog/<hash>/<ledger id
+//! hex>`), the checkpoint body (origin, size, base64 root), its strict
+//! parser, log verifier keys (the authority's Ed25519 key under the origin
+//! as key name), and [`VerifiedCheckpoint`], the only way later steps
+//! (proof checks, witnesses, `verify --against`) can receive a checkpoint:
+//! one whose log signature and witness quorum have been checked.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use thiserror::Error;
+
+use crate::format::entry::{LedgerId, MemberKey};
+use crate::format::hash::{Hash, HashAlg};
+use crate::format::sig::Signer;
+use crate::tlog::merkle::{TreeHead, TreeSize};
+use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_COSIGNATURE, TYPE_ED25519};
+
+/// Why a checkpoint was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// The signed-note layer refused it.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// The body is not origin / size / root.
+    #[error("malformed checkpoint body: {0}")]
+    Body(String),
+    /// The origin is not a caselog ledger's.
+    #[error("origin {0:?} is not a caselog ledger (expected caselog/<hash>/<32 hex digits>)")]
+    Origin(String),
+    /// Fewer valid witness cosignatures than required.
+    #[error("{got} valid witness cosignature(s), {want} required")]
+    Quorum { got: usize, want: usize },
+}
+
+/// A caselog origin: which ledger a checkpoint is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// Ledger hash.
+    pub alg: HashAlg,
+    /// Ledger id.
+    pub ledger: LedgerId,
+}
+
+impl Origin {
+    /// `caselog/<hash>/<ledger id hex>`.
+    pub fn line(&self) -> String {
+        format!("caselog/{}/{}", self.alg.name(), self.ledger.to_hex())
+    }
+
+    /// Parse an origin line.
+    pub fn parse(s: &str) -> Result<Origin, CheckpointError> {
+        let bad = || CheckpointError::Origin(s.to_owned());
+        let rest = s.strip_prefix("caselog/").ok_or_else(bad)?;
+        let (alg, id) = rest.split_once('/').ok_or_else(bad)?;
+        let alg = HashAlg::from_name(alg).ok_or_else(bad)?;
+        if id.len() != 32 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(bad());
+        }
+        let ledger = LedgerId(
+            hex::decode(id)
+                .map_err(|_| bad())?
+                .try_into()
+                .map_err(|_| bad())?,
+        );
+        Ok(Origin { alg, ledger })
+    }
+
+    /// The verifier key of a log signer (an authority key) for this origin.
+    pub fn log_key(&self, key: MemberKey) -> VerifierKey {
+        VerifierKey::new(&self.line(), TYPE_ED25519, key)
+            .expect("checkpoint: origin is a valid key name")
+    }
+}
+
+/// A checkpoint body: origin and tree head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Which ledger.
+    pub origin: Origin,
+    /// Tree size and root.
+    pub head: TreeHead,
+}
+
+impl Checkpoint {
+    /// The note text: origin, size, base64 root, each ending in a newline
+    /// (c2sp.org/tlog-checkpoint §Note text); no extension lines.
+    pub fn body(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin.line(),
+            self.head.size.0,
+            B64.encode(self.head.root.0)
+        )
+    }
+
+    /// Parse a body strictly: exactly three lines, canonical decimal size,
+    /// canonical base64 of 32 bytes. Extension lines are refused (caselog
+    /// never writes them and cannot vouch for them).
+    pub fn parse_body(text: &str) -> Result<Checkpoint, CheckpointError> {
+        let body = |m: &str| CheckpointError::Body(m.to_owned());
+        let t = text
+            .strip_suffix('\n')
+            .ok_or_else(|| body("must end with a newline"))?;
+        let lines: Vec<&str> = t.split('\n').collect();
+        if lines.len() < 3 {
+            return Err(body("needs origin, size and root lines"));
+        }
+        if lines.len() > 3 {
+            return Err(body("extension lines are not accepted"));
+        }
+        let origin = Origin::parse(lines[0])?;
+        let size_s = lines[1];
+        let canonical = !size_s.is_empty()
+            && size_s.bytes().all(|b| b.is_ascii_digit())
+            && (size_s == "0" || !size_s.starts_with('0'));
+        let size: u64 = size_s
+            .parse()
+            .ok()
+            .filter(|_| canonical)
+            .ok_or_else(|| body(&format!("tree size {size_s:?} is not a canonical decimal")))?;
+        let root_raw = B64
+            .decode(lines[2])
+            .map_err(|_| body("root is not base64"))?;
+        let root = Hash::from_slice(&root_raw).ok_or_else(|| body("root is not 32 bytes"))?;
+        if B64.encode(root.0) != lines[2] {
+            return Err(body("root is not canonical base64"));
+        }
+        Ok(Checkpoint {
+            origin,
+            head: TreeHead {
+                size: TreeSize(size),
+                root,
+            },
+        })
+    }
+
+    /// Sign this checkpoint as the log (key name = origin).
+    pub fn sign(&self, signer: &Signer) -> Note {
+        let text = self.body();
+        let g = note::sign(&text, &self.origin.line(), signer)
+            .expect("checkpoint: body is a valid note text");
+        Note {
+            text,
+            sigs: vec![g],
+        }
+    }
+}
+
+/// A checkpoint whose log signature (and witness quorum, if asked) has been
+/// verified. Only [`verify`] makes one.
+#[derive(Clone, Debug)]
+pub struct VerifiedCheckpoint {
+    checkpoint: Checkpoint,
+    note: Note,
+    log_keys: Vec<VerifierKey>,
+    witnesses: Vec<(VerifierKey, u64)>,
+}
+
+impl VerifiedCheckpoint {
+    /// The checkpoint.
+    pub fn checkpoint(&self) -> &Checkpoint {
+        &self.checkpoint
+    }
+    /// The note as received.
+    pub fn note(&self) -> &Note {
+        &self.note
+    }
+    /// Trusted log keys that signed it.
+    pub fn log_keys(&self) -> &[VerifierKey] {
+        &self.log_keys
+    }
+    /// Witnesses whose cosignatures verified, with their timestamps.
+    pub fn witnesses(&self) -> &[(VerifierKey, u64)] {
+        &self.witnesses
+    }
+}
+
+/// Parse a signed checkpoint without checking any signature.
+pub fn parse(bytes: &[u8]) -> Result<(Checkpoint, Note), CheckpointError> {
+    let n = Note::parse(bytes)?;
+    let c = Checkpoint::parse_body(&n.text)?;
+    Ok((c, n))
+}
+
+/// Verify a signed checkpoint: at least one trusted log key (type 0x01)
+/// signed it and every signature by a trusted key verifies; then at least
+/// `quorum` of the given witness keys (type 0x04) cosigned it validly.
+/// Log keys must be named after the checkpoint's origin.
+pub fn verify(
+    bytes: &[u8],
+    log_keys: &[VerifierKey],
+    witness_keys: &[VerifierKey],
+    quorum: usize,
+) -> Result<VerifiedCheckpoint, CheckpointError> {
+    let (checkpoint, n) = parse(bytes)?;
+    // A log key counts only for the log it is named after (SPEC §10.2: key
+    // name = origin line), so a key pinned for one ledger vouches for no
+    // other.
+    let origin = checkpoint.origin.line();
+    let logs: Vec<VerifierKey> = log_keys
+        .iter()
+        .filter(|k| k.typ == TYPE_ED25519 && k.name == origin)
+        .cloned()
+        .collect();
+    let ok = note::verify(&n, &logs)?;
+    let mut witnesses = Vec::new();
+    for w in witness_keys.iter().filter(|k| k.typ == TYPE_COSIGNATURE) {
+        for g in n.sigs_by(w) {
+            let t = note::verify_sig(&n.text, g, w)?.expect("cosignature has a time");
+            // A quorum counts distinct public keys: one witness key pinned
+            // under two names is still one witness (SPEC §10.2).
+            if !witnesses
+                .iter()
+                .any(|(k, _): &(VerifierKey, u64)| k.key == w.key)
+            {
+                witnesses.push((w.clone(), t));
+            }
+        }
+    }
+    if witnesses.len() < quorum {
+        return Err(CheckpointError::Quorum {
+            got: witnesses.len(),
+            want: quorum,
+        });
+    }
+    Ok(VerifiedCheckpoint {
+        checkpoint,
+        note: n,
+        log_keys: ok,
+        witnesses,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp() -> Checkpoint {
+        Checkpoint {
+            origin: Origin {
+                alg: HashAlg::Sha256,
+                ledger: LedgerId([7; 16]),
+            },
+            head: TreeHead {
+                size: TreeSize(12),
+                root: Hash([9; 32]),
+            },
+        }
+    }
+
+    #[test]
+    fn body_round_trips_and_rejects_noncanonical() {
+        let c = cp();
+        assert_eq!(Checkpoint::parse_body(&c.body()).unwrap(), c);
+        let root = B64.encode([9u8; 32]);
+        let origin = c.origin.line();
+        for bad in [
+            format!("{origin}\n12\n{root}"),          // missing newline
+            format!("{origin}\n012\n{root}\n"),       // leading zero
+            format!("{origin}\n+12\n{root}\n"),       // sign
+            format!("{origin}\n1e3\n{root}\n"),       // not decimal
+            format!("{origin}\n12\n{root}\nextra\n"), // extension
+            format!("{origin}\n12\n!!!!\n"),          // bad base64
+            format!("{origin}\n12\n{}\n", B64.encode([1u8; 31])), // short root
+            format!("{origin}\n18446744073709551616\n{root}\n"), // > u64
+            format!("example.com/log\n12\n{root}\n"), // foreign origin
+            format!("{origin}\n12\n"),
+        ] {
+            assert!(Checkpoint::parse_body(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sign_verify_and_quorum() {
+        let c = cp();
+        let log = Signer::from_seed("log", &[1; 32]);
+        let w1 = Signer::from_seed("w1", &[2; 32]);
+        let w2 = Signer::from_seed("w2", &[3; 32]);
+        let mut n = c.sign(&log);
+        let lk = c.origin.log_key(log.public());
+        let wk1 = VerifierKey::new("witness.example/w1", TYPE_COSIGNATURE, w1.public()).unwrap();
+        let wk2 = VerifierKey::new("witness.example/w2", TYPE_COSIGNATURE, w2.public()).unwrap();
+        n.add_sig(note::cosign(&n.text, &wk1.name, &w1, 1_700_000_000).unwrap());
+        let bytes = n.to_text().into_bytes();
+        let v = verify(
+            &bytes,
+            std::slice::from_ref(&lk),
+            &[wk1.clone(), wk2.clone()],
+            1,
+        )
+        .unwrap();
+        assert_eq!(v.witnesses().len(), 1);
+        assert_eq!(v.checkpoint(), &c);
+        assert!(matches!(
+            verify(
+                &bytes,
+                std::slice::from_ref(&lk),
+                &[wk1.clone(), wk2.clone()],
+                2
+            ),
+            Err(CheckpointError::Quorum { got: 1, want: 2 })
+        ));
+        // Another log key: untrusted.
+        let other = c.origin.log_key(w2.public());
+        assert!(verify(&bytes, &[other], &[], 0).is_err());
+        // Trailing garbage, a missing final newline, an over-long note.
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        for bad in [
+            format!("{text}garbage"),
+            format!("{text}\n"),
+            text.trim_end_matches('\n').to_owned(),
+            format!("{}{}", "x\n".repeat(40_000), text),
+        ] {
+            assert!(
+                verify(bad.as_bytes(), std::slice::from_ref(&lk), &[], 0).is_err(),
+                "{:?}",
+                &bad[..40.min(bad.len())]
+            );
+        }
+        // A flipped byte in the body breaks the log signature.
+        let mut t = bytes.clone();
+        let i = t.iter().position(|&b| b == b'\n').unwrap() + 1;
+        t[i] = b'3';
+        assert!(verify(&t, &[lk], &[], 0).is_err());
+    }
+}

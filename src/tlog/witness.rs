@@ -1,0 +1,318 @@
+//! A witness: an outsider (counsel, a prosecutor's office, another agency)
+//! that cosigns a ledger's checkpoint only after checking it extends the
+//! last checkpoint it cosigned for that ledger (c2sp.org/tlog-cosignature).
+//!
+//! Owns: the witness state directory (its name and verifier key, the last
+//! checkpoint per origin, and evidence of split views), and the cosigning
+//! decision. State is written (synced) before the cosignature is returned,
+//! so a witness never vouches for a checkpoint it did not record.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use thiserror::Error;
+
+use crate::format::sig::Signer;
+use crate::tlog::checkpoint::{self, CheckpointError};
+use crate::tlog::merkle::TreeSize;
+use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_COSIGNATURE};
+use crate::tlog::proof::{self, ProofError};
+use crate::tlog::prooffile::ConsistencyProof;
+
+const CONFIG: &str = "witness.json";
+
+/// Why a witness refused or failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum WitnessError {
+    /// A file in the state directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The state directory is missing, foreign or damaged.
+    #[error("witness state: {0}")]
+    State(String),
+    /// The checkpoint was refused (bad format, not signed by the log key).
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// The witness key does not match the state directory.
+    #[error("{0}")]
+    Key(String),
+    /// A larger checkpoint came without a consistency proof.
+    #[error(
+        "a consistency proof from size {old} to {new} is required (caselog prove consistency)"
+    )]
+    ProofRequired { old: u64, new: u64 },
+    /// The proof is for other sizes than the witness needs.
+    #[error("the proof is from size {got_old} to {got_new}, but the witness holds size {old} and was given size {new}")]
+    ProofSizes {
+        old: u64,
+        new: u64,
+        got_old: u64,
+        got_new: u64,
+    },
+    /// The checkpoint is inconsistent with the one held: a split view,
+    /// rollback or rewrite. Both checkpoints were saved as evidence.
+    #[error("REFUSED: {reason}; both signed checkpoints saved as evidence in {}", evidence.display())]
+    Inconsistent { reason: String, evidence: PathBuf },
+}
+
+/// The result of a cosigning.
+#[derive(Debug)]
+pub struct Cosigned {
+    /// The cosignature line (`— name base64`).
+    pub line: String,
+    /// The checkpoint with the cosignature appended.
+    pub note: Note,
+    /// The size the witness held before, if any (None: first checkpoint
+    /// seen for this ledger, trusted on first use).
+    pub previous: Option<TreeSize>,
+}
+
+/// An open witness state directory.
+#[derive(Debug)]
+pub struct Witness {
+    dir: PathBuf,
+    key: VerifierKey,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WitnessError + '_ {
+    move |source| WitnessError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Write `data` to `path` atomically and durably: temp file, fsync, rename,
+/// fsync of the directory. A crash leaves the old file or the new one.
+fn write_atomic(path: &Path, data: &[u8]) -> Result<(), WitnessError> {
+    let dir = path.parent().expect("witness: state paths have a parent");
+    let tmp = path.with_extension("tmp");
+    let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+    f.write_all(data).map_err(io(&tmp))?;
+    f.sync_all().map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(io(path))?;
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
+}
+
+impl Witness {
+    /// Create a witness state directory for `name` with the public half of
+    /// its cosigning key.
+    pub fn init(dir: &Path, name: &str, signer: &Signer) -> Result<Witness, WitnessError> {
+        if dir.exists() && fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
+            return Err(WitnessError::State(format!(
+                "{} exists and is not empty",
+                dir.display()
+            )));
+        }
+        let key = VerifierKey::new(name, TYPE_COSIGNATURE, signer.public())
+            .map_err(|e: NoteError| WitnessError::Key(e.to_string()))?;
+        fs::create_dir_all(dir.join("logs")).map_err(io(dir))?;
+        fs::create_dir_all(dir.join("evidence")).map_err(io(dir))?;
+        let cfg = json!({ "format": "caselog-witness/v1", "name": name, "vkey": key.to_string() });
+        write_atomic(
+            &dir.join(CONFIG),
+            (serde_json::to_string_pretty(&cfg).expect("json") + "\n").as_bytes(),
+        )?;
+        Ok(Witness {
+            dir: dir.to_owned(),
+            key,
+        })
+    }
+
+    /// Open an existing state directory.
+    pub fn open(dir: &Path) -> Result<Witness, WitnessError> {
+        let p = dir.join(CONFIG);
+        let text = fs::read_to_string(&p).map_err(|e| {
+            WitnessError::State(format!(
+                "no witness state at {} ({e}); create one with `caselog witness init`",
+                dir.display()
+            ))
+        })?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| WitnessError::State(format!("{}: {e}", p.display())))?;
+        let key = v["vkey"]
+            .as_str()
+            .ok_or_else(|| WitnessError::State(format!("{}: no vkey", p.display())))
+            .and_then(|s| VerifierKey::parse(s).map_err(|e| WitnessError::State(e.to_string())))?;
+        Ok(Witness {
+            dir: dir.to_owned(),
+            key,
+        })
+    }
+
+    /// The verifier key (type 0x04) relying parties pin for this witness.
+    pub fn verifier_key(&self) -> &VerifierKey {
+        &self.key
+    }
+
+    fn log_path(&self, origin: &str) -> PathBuf {
+        self.dir
+            .join("logs")
+            .join(format!("{}.checkpoint", origin.replace('/', "_")))
+    }
+
+    /// The last checkpoint cosigned for `origin`.
+    pub fn held(&self, origin: &str) -> Result<Option<Vec<u8>>, WitnessError> {
+        let p = self.log_path(origin);
+        match fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(&p)(e)),
+        }
+    }
+
+    fn evidence(
+        &self,
+        origin: &str,
+        old: &[u8],
+        new: &[u8],
+        reason: &str,
+        now: u64,
+    ) -> Result<PathBuf, WitnessError> {
+        // A new directory for every refusal: evidence is never overwritten,
+        // not even by a second refusal in the same second.
+        let base = format!("{}-{now}", origin.replace('/', "_"));
+        let parent = self.dir.join("evidence");
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let mut n = 0u32;
+        let d = loop {
+            let d = parent.join(if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            });
+            match fs::create_dir(&d) {
+                Ok(()) => break d,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
+                Err(e) => return Err(io(&d)(e)),
+            }
+        };
+        write_atomic(&d.join("held.checkpoint"), old)?;
+        write_atomic(&d.join("offered.checkpoint"), new)?;
+        write_atomic(
+            &d.join("README.txt"),
+            format!(
+                "Witness {} refused to cosign at unix time {now}.\nReason: {reason}\n\nheld.checkpoint: the checkpoint this witness had cosigned.\noffered.checkpoint: the checkpoint it was asked to cosign.\nBoth are signed by the log; together they show the log presented inconsistent views.\n",
+                self.key.name
+            )
+            .as_bytes(),
+        )?;
+        Ok(d)
+    }
+
+    /// Cosign `checkpoint` if it is signed by `log_key` and consistent with
+    /// the last checkpoint held for its origin (checked with `proof` when
+    /// it is larger). On inconsistency, refuse and save both as evidence.
+    pub fn cosign(
+        &self,
+        signer: &Signer,
+        log_key: &VerifierKey,
+        checkpoint_bytes: &[u8],
+        proof: Option<&ConsistencyProof>,
+        now: u64,
+    ) -> Result<Cosigned, WitnessError> {
+        if signer.public() != self.key.key {
+            return Err(WitnessError::Key(format!(
+                "the key given is not this witness's key ({})",
+                self.key
+            )));
+        }
+        // One cosigner at a time per state directory: two concurrent runs
+        // would each compare against the same held checkpoint and could
+        // cosign two different extensions of it (a split view). The lock
+        // is released by the OS when the process ends, even by kill -9.
+        let lock_path = self.dir.join("witness.lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        lock.lock().map_err(io(&lock_path))?;
+        let vc = checkpoint::verify(checkpoint_bytes, std::slice::from_ref(log_key), &[], 0)?;
+        let cp = vc.checkpoint().clone();
+        let origin = cp.origin.line();
+        let new = cp.head;
+        let mut previous = None;
+        if let Some(held_bytes) = self.held(&origin)? {
+            let (held, _) = checkpoint::parse(&held_bytes)
+                .map_err(|e| WitnessError::State(format!("held checkpoint for {origin}: {e}")))?;
+            let old = held.head;
+            previous = Some(old.size);
+            let refuse = |reason: String| -> WitnessError {
+                match self.evidence(&origin, &held_bytes, checkpoint_bytes, &reason, now) {
+                    Ok(evidence) => WitnessError::Inconsistent { reason, evidence },
+                    Err(e) => e,
+                }
+            };
+            if new.size < old.size {
+                return Err(refuse(format!(
+                    "rollback: offered size {} is smaller than the held size {}",
+                    new.size.0, old.size.0
+                )));
+            }
+            if new.size == old.size && new.root != old.root {
+                return Err(refuse(format!(
+                    "split view: two different roots for size {} ({} held, {} offered)",
+                    new.size.0, old.root, new.root
+                )));
+            }
+            if new.size > old.size {
+                let p = proof.ok_or(WitnessError::ProofRequired {
+                    old: old.size.0,
+                    new: new.size.0,
+                })?;
+                if p.old != old.size || p.new != new.size {
+                    return Err(WitnessError::ProofSizes {
+                        old: old.size.0,
+                        new: new.size.0,
+                        got_old: p.old.0,
+                        got_new: p.new.0,
+                    });
+                }
+                if let Err(e) = proof::verify_consistency(
+                    cp.origin.alg,
+                    old.size,
+                    new.size,
+                    &old.root,
+                    &new.root,
+                    &p.path,
+                ) {
+                    let why = match e {
+                        ProofError::RootMismatch { .. } => {
+                            "the ledger was rewritten or forked".to_owned()
+                        }
+                        other => other.to_string(),
+                    };
+                    return Err(refuse(format!(
+                        "the checkpoint of size {} does not extend the held size {}: {why}",
+                        new.size.0, old.size.0
+                    )));
+                }
+            }
+        }
+        // Record first, then vouch.
+        let mut held_note = vc.note().clone();
+        held_note
+            .sigs
+            .retain(|g| log_key.id() == g.id && g.name == log_key.name);
+        write_atomic(&self.log_path(&origin), held_note.to_text().as_bytes())?;
+        let g = note::cosign(&vc.note().text, &self.key.name, signer, now)
+            .map_err(|e| WitnessError::Key(e.to_string()))?;
+        let line = g.line();
+        let mut out = vc.note().clone();
+        out.add_sig(g);
+        Ok(Cosigned {
+            line,
+            note: out,
+            previous,
+        })
+    }
+}
