@@ -29,6 +29,7 @@ pub use audit::{verify_store, verify_store_with, Code, Report, VerifyOptions};
 pub use format::entry::{Body, Entry, Record};
 pub use format::hash::{Hash, HashAlg};
 pub use format::ids::{LedgerId, MemberKey, Role, Seq, Timestamp};
+pub use format::kind::Kind;
 pub use format::sig::Signer;
 pub use ledger::{Genesis, Ledger, LedgerError};
 pub use tlog::merkle::{TreeHead, TreeSize};

@@ -88,7 +88,7 @@ fn round_trips_with_both_verifiers() {
             (
                 "notes",
                 Selection {
-                    kinds: vec!["note".into()],
+                    kinds: vec![caselog::Kind::Note],
                     ..Default::default()
                 },
             ),

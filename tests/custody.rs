@@ -165,7 +165,10 @@ fn writer_refuses_breaks_and_nothing_is_written() {
     let refused = |l: &mut Ledger, body: Body, s: &Signer| {
         let e = l.append_at(body, s, common::t(100)).unwrap_err();
         assert!(
-            matches!(e, LedgerError::Custody(_) | LedgerError::BadReference(_)),
+            matches!(
+                e,
+                LedgerError::Custody(_) | LedgerError::BadReference { .. }
+            ),
             "{e}"
         );
     };

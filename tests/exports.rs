@@ -168,7 +168,7 @@ fn json_csv_timesketch_and_case_exports() {
     validate_json("timeline.schema.json", &streamed_path);
     // A filter narrows both the same way.
     let filter = caselog::export::timeline::Filter {
-        kinds: vec!["event".into()],
+        kinds: vec![caselog::Kind::Event],
         ..Default::default()
     };
     let narrowed = caselog::export::timeline_rows(&l, &filter).unwrap();

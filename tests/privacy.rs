@@ -304,7 +304,7 @@ fn erasure_removes_every_byte_and_the_ledger_still_verifies() {
     );
     let raw = l.record_bytes(eseq).unwrap().unwrap();
     let e = caselog::Entry::decode(&caselog::Record::decode(&raw).unwrap().entry_bytes).unwrap();
-    assert_eq!(e.body.kind(), "disclosure.erased");
+    assert_eq!(e.body.kind().name(), "disclosure.erased");
     assert!(e.body.summary().contains("Order 2009-CV-0042"));
     let html =
         caselog::export::court::render(&l, None, None, &Reveal::Paths(vec!["*".into()])).unwrap();

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use caselog::audit::Code;
+use caselog::{Kind, Role};
 
 fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,8 +47,43 @@ fn kinds_match_cddl() {
         .split(" / ")
         .map(|k| k.trim().trim_matches('"'))
         .collect();
-    let ours: BTreeSet<&str> = caselog::format::entry::KINDS.into_iter().collect();
+    let ours: BTreeSet<&str> = Kind::ALL.into_iter().map(Kind::name).collect();
     assert_eq!(in_cddl, ours);
+}
+
+/// SPEC §5's table names every kind once, with exactly the roles the code's
+/// table (`format::kind`) lets append it.
+#[test]
+fn kinds_and_roles_match_spec() {
+    let spec = std::fs::read_to_string(root().join("schemas/SPEC.md")).unwrap();
+    let sec = &spec[spec.find("## 5. Kinds and bodies").unwrap()..spec.find("## 6.").unwrap()];
+    let mut seen = BTreeSet::new();
+    for row in sec.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let who = cells.last().unwrap().trim_end_matches(" |");
+        // The role column, before any parenthesised per-item rule.
+        let who = who.split(" (").next().unwrap();
+        let roles: BTreeSet<Role> = match who {
+            w if w.starts_with("only at `seq` 0") => BTreeSet::new(),
+            "any role" => Role::ALL.into_iter().collect(),
+            "any role but external" => Role::ALL
+                .into_iter()
+                .filter(|r| *r != Role::External)
+                .collect(),
+            list => list
+                .split(", ")
+                .map(|n| Role::from_name(n).unwrap_or_else(|| panic!("SPEC §5: role {n:?}")))
+                .collect(),
+        };
+        for name in cells[0].trim_start_matches("| ").split(", ") {
+            let name = name.trim_matches('`');
+            let kind = Kind::from_name(name).unwrap_or_else(|| panic!("SPEC §5: kind {name:?}"));
+            let ours: BTreeSet<Role> = kind.roles().iter().copied().collect();
+            assert_eq!(roles, ours, "SPEC §5 roles of {name}");
+            assert!(seen.insert(kind), "SPEC §5 lists {name} twice");
+        }
+    }
+    assert_eq!(seen, Kind::ALL.into_iter().collect(), "SPEC §5 kinds");
 }
 
 /// SPEC §8's table names exactly the column families and `meta` rows of

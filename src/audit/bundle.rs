@@ -15,7 +15,8 @@ use crate::audit::Report;
 use crate::format::cbor::{self, DecodeError, MapReader, SchemaError, Value};
 use crate::format::entry::{Body, Entry, LedgerId, Record, Seq};
 use crate::format::hash::{Hash, HashAlg};
-use crate::ledger::{Ledger, LedgerError};
+use crate::format::kind::Kind;
+use crate::ledger::{Damage, Ledger, LedgerError, Missing};
 use crate::tlog::checkpoint::{self, CheckpointError, VerifiedCheckpoint};
 use crate::tlog::note::VerifierKey;
 
@@ -215,7 +216,7 @@ pub struct Selection {
     /// Evidence items whose entries to include.
     pub items: Vec<String>,
     /// Kinds to include.
-    pub kinds: Vec<String>,
+    pub kinds: Vec<Kind>,
     /// Also carry the evidence files of the included intakes, read from the
     /// ledger's blob store.
     pub with_files: bool,
@@ -234,7 +235,7 @@ impl Selection {
             return true;
         }
         let Some(e) = e else { return false };
-        self.kinds.iter().any(|k| k == e.body.kind())
+        self.kinds.contains(&e.body.kind())
             || crate::ledger::entry_item(&e.body).is_some_and(|i| self.items.iter().any(|x| x == i))
     }
 }
@@ -330,12 +331,12 @@ fn write_cbor<W: std::io::Write>(
             Part::Value(v) => w.write_all(&cbor::encode(&v)).map_err(io)?,
             Part::Records => {
                 w.write_all(&cbor::encode_head(4, count)).map_err(io)?;
-                for _ in 0..count {
-                    let i = items.next().ok_or_else(|| {
-                        LedgerError::Damaged(
-                            "records end before the checkpoint's size (run `caselog verify`)"
-                                .into(),
-                        )
+                for n in 0..count {
+                    let i = items.next().ok_or({
+                        LedgerError::Damaged(Damage::Short {
+                            held: n,
+                            needed: count,
+                        })
                     })??;
                     // [seq, record, path], SPEC §14.
                     let v = Value::Array(vec![
@@ -406,9 +407,10 @@ fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleEr
     for b3 in wanted {
         let path = crate::storage::evidence::blob_path(l.store().dir(), &b3);
         let content = std::fs::read(&path).map_err(|e| {
-            LedgerError::NotFound(format!(
-                "evidence file {b3} is not in the blob store ({e}); it was taken in without --copy"
-            ))
+            LedgerError::NotFound(Missing::EvidenceFile {
+                blake3: b3,
+                reason: e.to_string(),
+            })
         })?;
         files.push((b3, content));
     }
@@ -444,9 +446,9 @@ impl Plan {
                     .map(|(n, r)| {
                         let (seq, record) = r?;
                         if seq.0 != n as u64 {
-                            return Err(LedgerError::Damaged(format!(
-                                "record {n} is missing (run `caselog verify`)"
-                            ))
+                            return Err(LedgerError::Damaged(Damage::RecordMissing {
+                                seq: n as u64,
+                            })
                             .into());
                         }
                         Ok(Item {
@@ -458,9 +460,9 @@ impl Plan {
             )
         } else {
             Box::new(self.picked.iter().map(move |(seq, path)| {
-                let record = l.record_bytes(*seq)?.ok_or_else(|| {
-                    LedgerError::Damaged(format!("record {seq} is missing (run `caselog verify`)"))
-                })?;
+                let record = l
+                    .record_bytes(*seq)?
+                    .ok_or(LedgerError::Damaged(Damage::RecordMissing { seq: seq.0 }))?;
                 Ok(Item {
                     seq: *seq,
                     record,
@@ -489,11 +491,10 @@ pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, B
     let p = plan(l, checkpoint, sel)?;
     let items = p.items(l).collect::<Result<Vec<_>, _>>()?;
     if items.len() as u64 != p.count() {
-        return Err(LedgerError::Damaged(format!(
-            "the ledger holds {} records, fewer than the checkpoint's {} (run `caselog verify`)",
-            items.len(),
-            p.count()
-        ))
+        return Err(LedgerError::Damaged(Damage::Short {
+            held: items.len() as u64,
+            needed: p.count(),
+        })
         .into());
     }
     Ok(Bundle {
@@ -530,11 +531,10 @@ pub fn write<W: std::io::Write>(
 ) -> Result<Written, BundleError> {
     let p = plan(l, checkpoint, sel)?;
     if l.head().tree.size.0 < p.size {
-        return Err(LedgerError::Damaged(format!(
-            "the ledger holds {} records, fewer than the checkpoint's {} (run `caselog verify`)",
-            l.head().tree.size.0,
-            p.size
-        ))
+        return Err(LedgerError::Damaged(Damage::Short {
+            held: l.head().tree.size.0,
+            needed: p.size,
+        })
         .into());
     }
     let cp = String::from_utf8_lossy(checkpoint);

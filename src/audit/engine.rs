@@ -580,7 +580,9 @@ pub fn policy_code(e: &PolicyError) -> Code {
     match e {
         PolicyError::UnknownAuthor { .. } => Code::UnknownAuthor,
         PolicyError::RevokedAuthor { .. } => Code::RevokedAuthor,
-        PolicyError::RoleNotAllowed { .. } => Code::RoleNotAllowed,
+        PolicyError::RoleNotAllowed { .. } | PolicyError::NotAnAuthority { .. } => {
+            Code::RoleNotAllowed
+        }
         PolicyError::BadGenesis(_) => Code::BadGenesis,
         _ => Code::BadMembership,
     }

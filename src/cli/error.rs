@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use caselog::ledger::Missing;
 use caselog::storage::keys::KeyError;
 use caselog::storage::store::StoreError;
 use caselog::LedgerError;
@@ -139,10 +140,11 @@ impl From<LedgerError> for CliError {
                 format!("refused, nothing written: {c}"),
                 "see `caselog custody show ITEM`",
             ),
-            LedgerError::BadReference(m) => {
-                CliError::input(format!("refused, nothing written: {m}"), "refer to an earlier entry")
-            }
-            LedgerError::NotFound(m) => CliError::input(m, "see `caselog log`"),
+            LedgerError::BadReference { .. } => CliError::input(
+                format!("refused, nothing written: {e}"),
+                "refer to an earlier entry (see `caselog log --json` for leaf hashes)",
+            ),
+            LedgerError::NotFound(m) => CliError::input(m.to_string(), missing_hint(&m)),
             LedgerError::UnverifiedSignatures { .. } => CliError::input(
                 format!("refused, nothing stored: {e}"),
                 "pin each witness with --witness VKEY (its verifier key), or ask for a fresh cosignature",
@@ -162,5 +164,17 @@ impl From<LedgerError> for CliError {
             LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
             _ => CliError::storage(e.to_string(), None),
         }
+    }
+}
+
+/// How to find what exists, for each thing that was not found.
+fn missing_hint(m: &Missing) -> &'static str {
+    match m {
+        Missing::Entry { .. } => "see `caselog log`",
+        Missing::PrivateField { .. } => "see `caselog show ENTRY --reveal` for its private fields",
+        Missing::EvidenceFile { .. } => {
+            "the file was taken in without --copy, so the ledger holds only its digests"
+        }
+        _ => "see `caselog checkpoint list` and `caselog log`",
     }
 }

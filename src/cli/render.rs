@@ -34,7 +34,7 @@ pub fn entry_json(seq: Seq, leaf: &Hash, record: &Record, e: &Entry, members: &M
         "time": e.time.to_string(),
         "author": e.author.to_hex(),
         "author_name": members.get(&e.author).map(|m| m.name.clone()),
-        "kind": e.body.kind(),
+        "kind": e.body.kind().name(),
         "prev": e.prev.to_hex(),
         "body": value_json(&e.body.to_value()),
         "sd": e.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),

@@ -14,9 +14,9 @@ use serde_json::{json, Value as Json};
 
 use crate::export::iso;
 use crate::export::timeline::Row;
-use crate::format::entry::{Body, Entry, Record, Seq};
+use crate::format::entry::{Body, Seq};
 use crate::format::kinds::{Domain, FileFixity};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{self, Damage, Ledger, LedgerError};
 
 fn dt(secs: Option<i64>) -> Option<Json> {
     iso(secs).map(|s| json!({"@type": "xsd:dateTime", "@value": s}))
@@ -114,7 +114,7 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
                 let mut n = json!({
                     "@id": id, "@type": "core:Event",
                     "core:name": r.summary,
-                    "core:eventType": r.kind,
+                    "core:eventType": r.kind.name(),
                     "core:description": format!("caselog seq {}, occurred {} (EDTF), recorded {}", r.seq.0, r.occurred, r.recorded),
                 });
                 put_time(&mut n, "core:startTime", r.occurred.earliest());
@@ -138,7 +138,7 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
         let mut files: Vec<Json> = Vec::new();
         let mut last_record: Option<String> = None;
         for (seq, raw) in l.item_records(&st.item)? {
-            let Some(e) = decode(&raw) else { continue };
+            let (_, e) = ledger::decode(seq, &raw)?;
             let leaf = l.hash_alg().leaf(&raw);
             let act_id = kb(&format!("entry-{}", &leaf.to_hex()[..24]));
             let Body::Domain(d) = &e.body else { continue };
@@ -258,19 +258,11 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
     }))
 }
 
-fn decode(raw: &[u8]) -> Option<Entry> {
-    Entry::decode(&Record::decode(raw).ok()?.entry_bytes).ok()
-}
-
 /// Case id and title from the genesis entry.
 fn first_entry(l: &Ledger) -> Result<(String, String), LedgerError> {
-    let raw = l
-        .record_bytes(Seq(0))?
-        .ok_or_else(|| LedgerError::Damaged("no genesis entry".into()))?;
-    match decode(&raw).map(|e| e.body) {
+    match l.read(Seq(0))?.map(|(_, e)| e.body) {
         Some(Body::LedgerOpen(o)) => Ok((o.case_id, o.title)),
-        _ => Err(LedgerError::Damaged(
-            "genesis entry unreadable (run `caselog verify`)".into(),
-        )),
+        Some(_) => Err(Damage::Genesis.into()),
+        None => Err(Damage::RecordMissing { seq: 0 }.into()),
     }
 }

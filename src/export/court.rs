@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use crate::audit::verify_store;
 use crate::export::timeline::{Filter, Row};
 use crate::export::{iso, timeline_rows};
-use crate::format::entry::{Body, Entry, Record};
+use crate::format::entry::Body;
 use crate::format::ids::Seq;
 use crate::format::kinds::Domain;
 use crate::ledger::{Ledger, LedgerError};
@@ -58,10 +58,6 @@ svg text { font: 8pt sans-serif; }
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 9pt sans-serif; }
   @bottom-left { content: "caselog court report"; font: 9pt sans-serif; } }
 "#;
-
-fn decode(raw: &[u8]) -> Option<Entry> {
-    Entry::decode(&Record::decode(raw).ok()?.entry_bytes).ok()
-}
 
 fn svg_timeline(rows: &[Row]) -> String {
     let spans: Vec<(i64, i64)> = rows
@@ -165,8 +161,7 @@ pub fn render(
     reveal: &crate::format::disclosure::Reveal,
 ) -> Result<String, LedgerError> {
     let rows = timeline_rows(l, &Filter::default())?;
-    let genesis = l.record_bytes(Seq(0))?.and_then(|r| decode(&r));
-    let (case_id, case_title) = match genesis.map(|e| e.body) {
+    let (case_id, case_title) = match l.read(Seq(0))?.map(|(_, e)| e.body) {
         Some(Body::LedgerOpen(o)) => (o.case_id, o.title),
         _ => ("unknown".into(), "unknown".into()),
     };
@@ -290,7 +285,7 @@ pub fn render(
     for st in l.custody().iter() {
         let _ = write!(h, "<h3>{}</h3><table><thead><tr><th>No.</th><th>Recorded (UTC)</th><th>Step</th><th>Signed by</th></tr></thead><tbody>", esc(&st.item));
         for (seq, raw) in l.item_records(&st.item)? {
-            let Some(e) = decode(&raw) else { continue };
+            let (_, e) = crate::ledger::decode(seq, &raw)?;
             let signer = match &e.body {
                 Body::Domain(Domain::CustodyReceive(c)) if c.receipt.is_some() => format!(
                     "{} (receipt signed by {})",
@@ -345,7 +340,8 @@ pub fn render(
     let mut erasures = String::new();
     for item in l.records_from(Seq(0)) {
         let (seq, raw) = item?;
-        if let Some(Body::Domain(Domain::DisclosureErased(d))) = decode(&raw).map(|e| e.body) {
+        if let Body::Domain(Domain::DisclosureErased(d)) = crate::ledger::decode(seq, &raw)?.1.body
+        {
             let target = l
                 .seq_of_leaf(&d.target)?
                 .map(|s| s.0.to_string())

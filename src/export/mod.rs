@@ -19,8 +19,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value as Json};
 
 use crate::format::disclosure::Reveal;
+use crate::format::entry::Entry;
 use crate::format::entry::Seq;
-use crate::format::entry::{Entry, Record};
+use crate::format::kind::Kind;
 use crate::format::kinds::Domain;
 use crate::ledger::{Ledger, LedgerError};
 use timeline::{Filter, Row};
@@ -29,8 +30,8 @@ use timeline::{Filter, Row};
 pub fn timeline_rows(l: &Ledger, filter: &Filter) -> Result<Vec<Row>, LedgerError> {
     let mut b = timeline::Builder::new();
     for item in l.records_from(Seq(0)) {
-        let (_, raw) = item?;
-        b.push(&decode(&raw)?, l.hash_alg().leaf(&raw));
+        let (seq, raw) = item?;
+        b.push(&decode(seq, &raw)?, l.hash_alg().leaf(&raw));
     }
     Ok(b.finish(filter))
 }
@@ -83,7 +84,7 @@ pub fn row_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
     json!({
         "seq": r.seq.0,
         "leaf": r.leaf.to_hex(),
-        "kind": r.kind,
+        "kind": r.kind.name(),
         "occurred": r.occurred.as_str(),
         "occurred_earliest": iso(r.occurred.earliest()),
         "occurred_latest": iso(r.occurred.latest()),
@@ -180,7 +181,7 @@ fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> 
         r.occurred.is_approximate().to_string(),
         r.occurred.is_uncertain().to_string(),
         r.recorded.to_string(),
-        r.kind.to_owned(),
+        r.kind.name().to_owned(),
         l.members().display(&r.author),
         r.summary.clone(),
         items.join(" "),
@@ -223,11 +224,11 @@ pub fn for_each_row(
 ) -> Result<u64, WriteError> {
     let mut corrections = timeline::Corrections::default();
     for item in l.records_from(Seq(0)) {
-        let (_, raw) = item?;
-        corrections.offer(&decode(&raw)?);
+        let (seq, raw) = item?;
+        corrections.offer(&decode(seq, &raw)?);
     }
-    let row_at = |raw: &[u8]| -> Result<Option<Row>, LedgerError> {
-        let Some(mut r) = timeline::row_of(&decode(raw)?, l.hash_alg().leaf(raw)) else {
+    let row_at = |seq: Seq, raw: &[u8]| -> Result<Option<Row>, LedgerError> {
+        let Some(mut r) = timeline::row_of(&decode(seq, raw)?, l.hash_alg().leaf(raw)) else {
             return Ok(None);
         };
         corrections.apply(&mut r);
@@ -235,17 +236,17 @@ pub fn for_each_row(
     };
     let mut keys: Vec<((i64, i64), i64, u64)> = Vec::new();
     for item in l.records_from(Seq(0)) {
-        let (_, raw) = item?;
-        if let Some(r) = row_at(&raw)? {
+        let (seq, raw) = item?;
+        if let Some(r) = row_at(seq, &raw)? {
             keys.push((r.occurred.sort_key(), r.recorded.micros(), r.seq.0));
         }
     }
     keys.sort_unstable();
     for (_, _, seq) in &keys {
-        let raw = l.record_bytes(Seq(*seq))?.ok_or_else(|| {
-            LedgerError::Damaged(format!("entry {seq} vanished during the export"))
-        })?;
-        let r = row_at(&raw)?.expect("export: a row changed between passes");
+        let raw = l.record_bytes(Seq(*seq))?.ok_or(LedgerError::Damaged(
+            crate::ledger::Damage::Vanished { seq: *seq },
+        ))?;
+        let r = row_at(Seq(*seq), &raw)?.expect("export: a row changed between passes");
         f(&r)?;
     }
     Ok(keys.len() as u64)
@@ -312,13 +313,13 @@ pub fn write_timesketch<W: Write>(
 ) -> Result<u64, WriteError> {
     let mut corrections = timeline::Corrections::default();
     for item in l.records_from(Seq(0)) {
-        let (_, raw) = item?;
-        corrections.offer(&decode(&raw)?);
+        let (seq, raw) = item?;
+        corrections.offer(&decode(seq, &raw)?);
     }
     let mut n = 0u64;
     for item in l.records_from(Seq(0)) {
-        let (_, raw) = item?;
-        let Some(mut r) = timeline::row_of(&decode(&raw)?, l.hash_alg().leaf(&raw)) else {
+        let (seq, raw) = item?;
+        let Some(mut r) = timeline::row_of(&decode(seq, &raw)?, l.hash_alg().leaf(&raw)) else {
             continue;
         };
         corrections.apply(&mut r);
@@ -346,11 +347,8 @@ pub enum WriteError {
     Io(#[from] std::io::Error),
 }
 
-fn decode(raw: &[u8]) -> Result<Entry, LedgerError> {
-    let r = Record::decode(raw)
-        .map_err(|e| LedgerError::Damaged(format!("record: {e} (run `caselog verify`)")))?;
-    Entry::decode(&r.entry_bytes)
-        .map_err(|e| LedgerError::Damaged(format!("entry: {e} (run `caselog verify`)")))
+fn decode(seq: Seq, raw: &[u8]) -> Result<Entry, LedgerError> {
+    crate::ledger::decode(seq, raw).map(|(_, e)| e)
 }
 
 /// One Timesketch event.
@@ -358,10 +356,10 @@ fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
     let at = r.occurred.earliest().or(r.occurred.latest()).unwrap_or(0);
     let (items, sha256) = row_items(r);
     let desc = match (r.kind, r.occurred.is_imprecise()) {
-        ("notification", false) => "Sent",
-        ("notification", true) => "Sent (approximate)",
-        ("evidence.intake", false) => "Collected",
-        ("evidence.intake", true) => "Collected (approximate)",
+        (Kind::Notification, false) => "Sent",
+        (Kind::Notification, true) => "Sent (approximate)",
+        (Kind::EvidenceIntake, false) => "Collected",
+        (Kind::EvidenceIntake, true) => "Collected (approximate)",
         (_, false) => "Occurred",
         (_, true) => "Occurred (approximate)",
     };
@@ -376,7 +374,7 @@ fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         "timestamp_desc": desc,
         "caselog_seq": r.seq.0,
         "caselog_leaf_hash": r.leaf.to_hex(),
-        "caselog_kind": r.kind,
+        "caselog_kind": r.kind.name(),
         "caselog_recorded": r.recorded.to_string(),
         "caselog_author": l.members().display(&r.author),
         "caselog_ledger": l.id().to_hex(),

@@ -12,6 +12,7 @@ use crate::format::cbor::Value;
 use crate::format::edtf::Edtf;
 use crate::format::entry::{Body, Entry, MemberKey, Seq, Timestamp};
 use crate::format::hash::Hash;
+use crate::format::kind::Kind;
 use crate::format::kinds::Domain;
 
 /// One correction applied to a row.
@@ -39,7 +40,7 @@ pub struct Row {
     /// Who recorded it.
     pub author: MemberKey,
     /// Kind.
-    pub kind: &'static str,
+    pub kind: Kind,
     /// When it happened (after corrections).
     pub occurred: Edtf,
     /// One-line description (after corrections).
@@ -60,14 +61,14 @@ pub struct Filter {
     /// Only rows whose span starts at this second or earlier.
     pub to: Option<i64>,
     /// Only these kinds (empty: all).
-    pub kinds: Vec<String>,
+    pub kinds: Vec<Kind>,
 }
 
 impl Filter {
     /// Whether `row` passes the date and kind filters.
     pub fn keeps(&self, row: &Row) -> bool {
         row.occurred.overlaps(self.from, self.to)
-            && (self.kinds.is_empty() || self.kinds.iter().any(|k| k == row.kind))
+            && (self.kinds.is_empty() || self.kinds.contains(&row.kind))
     }
 }
 

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use crate::format::cbor::{self, DecodeError, MapBuilder, MapReader, SchemaError, Value};
 use crate::format::hash::{Hash, HashAlg};
+use crate::format::kind::Kind;
 use crate::format::kinds::Domain;
 use crate::format::sig::{self, SigError};
 
@@ -77,33 +78,14 @@ pub enum Body {
     Domain(Domain),
 }
 
-/// Every kind this version knows, in registry order.
-pub const KINDS: [&str; 15] = [
-    "ledger.open",
-    "member.enroll",
-    "member.revoke",
-    "note",
-    "event",
-    "notification",
-    "action",
-    "evidence.intake",
-    "evidence.verify",
-    "evidence.dispose",
-    "evidence.return",
-    "custody.release",
-    "custody.receive",
-    "correction",
-    "disclosure.erased",
-];
-
 impl Body {
-    /// The kind string written in `kind`.
-    pub fn kind(&self) -> &'static str {
+    /// The kind written in `kind`.
+    pub fn kind(&self) -> Kind {
         match self {
-            Body::LedgerOpen(_) => "ledger.open",
-            Body::MemberEnroll(_) => "member.enroll",
-            Body::MemberRevoke(_) => "member.revoke",
-            Body::Note(_) => "note",
+            Body::LedgerOpen(_) => Kind::LedgerOpen,
+            Body::MemberEnroll(_) => Kind::MemberEnroll,
+            Body::MemberRevoke(_) => Kind::MemberRevoke,
+            Body::Note(_) => Kind::Note,
             Body::Domain(d) => d.kind(),
         }
     }
@@ -150,8 +132,9 @@ impl Body {
 
     /// Read a body of `kind` from its decoded map, enforcing its schema.
     pub fn from_value(kind: &str, v: Value) -> Result<Body, EntryError> {
+        let kind = Kind::from_name(kind).ok_or_else(|| EntryError::UnknownKind(kind.to_owned()))?;
         let body = match kind {
-            "ledger.open" => {
+            Kind::LedgerOpen => {
                 let mut r = MapReader::new("ledger.open body", v)?;
                 let case_id = r.text_nonempty("case", MAX_SHORT_TEXT)?;
                 let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
@@ -171,7 +154,7 @@ impl Body {
                     authority_key,
                 })
             }
-            "member.enroll" => {
+            Kind::MemberEnroll => {
                 let mut r = MapReader::new("member.enroll body", v)?;
                 let name = r.text_nonempty("name", MAX_SHORT_TEXT)?;
                 let role_name = r.text("role")?;
@@ -183,23 +166,22 @@ impl Body {
                 r.finish()?;
                 Body::MemberEnroll(MemberEnroll { name, role, key })
             }
-            "member.revoke" => {
+            Kind::MemberRevoke => {
                 let mut r = MapReader::new("member.revoke body", v)?;
                 let key = MemberKey(r.fixed::<32>("key")?);
                 let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
                 r.finish()?;
                 Body::MemberRevoke(MemberRevoke { key, reason })
             }
-            "note" => {
+            Kind::Note => {
                 let mut r = MapReader::new("note body", v)?;
                 let text = r.text_nonempty("text", MAX_NOTE_LEN)?;
                 r.finish()?;
                 Body::Note(Note { text })
             }
-            other => match Domain::from_value(other, v) {
-                Some(d) => Body::Domain(d?),
-                None => return Err(EntryError::UnknownKind(other.to_owned())),
-            },
+            other => Body::Domain(
+                Domain::from_value(other, v).expect("entry: every other kind is a domain kind")?,
+            ),
         };
         Ok(body)
     }
@@ -265,7 +247,7 @@ impl Entry {
             .bytes("prev", &self.prev.0)
             .text("time", &self.time.to_string())
             .bytes("author", &self.author.0)
-            .text("kind", self.body.kind())
+            .text("kind", self.body.kind().name())
             .put("body", self.body.to_value());
         if !self.sd.is_empty() {
             m = m.put(

@@ -131,7 +131,7 @@ impl fmt::Display for Timestamp {
 }
 
 /// Member roles (SPEC §6).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Hash)]
 pub enum Role {
     /// Runs the ledger: opens it, enrolls and revokes members.
     Authority,

@@ -12,6 +12,7 @@ use crate::format::cbor::{MapBuilder, MapReader, SchemaError, Value};
 use crate::format::edtf::Edtf;
 use crate::format::hash::Hash;
 use crate::format::ids::{MemberKey, Timestamp};
+use crate::format::kind::Kind;
 use crate::format::limits::{MAX_NOTE_LEN, MAX_SHORT_TEXT};
 
 /// Most sources, tags, references or files in one entry.
@@ -371,20 +372,20 @@ pub enum Domain {
 }
 
 impl Domain {
-    /// Kind string.
-    pub fn kind(&self) -> &'static str {
+    /// The kind written in `kind`.
+    pub fn kind(&self) -> Kind {
         match self {
-            Domain::Event(_) => "event",
-            Domain::Notification(_) => "notification",
-            Domain::Action(_) => "action",
-            Domain::EvidenceIntake(_) => "evidence.intake",
-            Domain::EvidenceVerify(_) => "evidence.verify",
-            Domain::EvidenceDispose(_) => "evidence.dispose",
-            Domain::EvidenceReturn(_) => "evidence.return",
-            Domain::CustodyRelease(_) => "custody.release",
-            Domain::CustodyReceive(_) => "custody.receive",
-            Domain::Correction(_) => "correction",
-            Domain::DisclosureErased(_) => "disclosure.erased",
+            Domain::Event(_) => Kind::Event,
+            Domain::Notification(_) => Kind::Notification,
+            Domain::Action(_) => Kind::Action,
+            Domain::EvidenceIntake(_) => Kind::EvidenceIntake,
+            Domain::EvidenceVerify(_) => Kind::EvidenceVerify,
+            Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
+            Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
+            Domain::CustodyRelease(_) => Kind::CustodyRelease,
+            Domain::CustodyReceive(_) => Kind::CustodyReceive,
+            Domain::Correction(_) => Kind::Correction,
+            Domain::DisclosureErased(_) => Kind::DisclosureErased,
         }
     }
 
@@ -608,22 +609,22 @@ impl Domain {
     }
 
     /// Read the body of `kind`; `None` when `kind` is not a domain kind.
-    pub fn from_value(kind: &str, v: Value) -> Option<Result<Domain, SchemaError>> {
-        let f = match kind {
-            "event" => read_event,
-            "notification" => read_notification,
-            "action" => read_action,
-            "evidence.intake" => read_intake,
-            "evidence.verify" => read_verify,
-            "evidence.dispose" => read_dispose,
-            "evidence.return" => read_return,
-            "custody.release" => read_release,
-            "custody.receive" => read_receive,
-            "correction" => read_correction,
-            "disclosure.erased" => read_erased,
-            _ => return None,
+    pub fn from_value(kind: Kind, v: Value) -> Option<Result<Domain, SchemaError>> {
+        let read = match kind {
+            Kind::Event => read_event,
+            Kind::Notification => read_notification,
+            Kind::Action => read_action,
+            Kind::EvidenceIntake => read_intake,
+            Kind::EvidenceVerify => read_verify,
+            Kind::EvidenceDispose => read_dispose,
+            Kind::EvidenceReturn => read_return,
+            Kind::CustodyRelease => read_release,
+            Kind::CustodyReceive => read_receive,
+            Kind::Correction => read_correction,
+            Kind::DisclosureErased => read_erased,
+            Kind::LedgerOpen | Kind::MemberEnroll | Kind::MemberRevoke | Kind::Note => return None,
         };
-        Some(f(v))
+        Some(read(v))
     }
 }
 

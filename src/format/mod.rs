@@ -12,6 +12,7 @@ pub mod edtf;
 pub mod entry;
 pub mod hash;
 pub mod ids;
+pub mod kind;
 pub mod kinds;
 pub mod limits;
 pub mod sig;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::{Damage, Missing};
 use super::{Ledger, LedgerError};
 use crate::format::entry::{Role, Seq};
 use crate::format::hash::Hash;
@@ -29,7 +30,7 @@ pub fn checkpoint_key(size: TreeSize) -> [u8; 8] {
 fn size_of_key(k: &[u8]) -> Result<TreeSize, LedgerError> {
     layout::size_of_key(k)
         .map(TreeSize)
-        .ok_or_else(|| LedgerError::Damaged("checkpoint key is not 8 bytes".into()))
+        .ok_or(LedgerError::Damaged(Damage::BadKey { cf: CF_CHECKPOINTS }))
 }
 
 impl Ledger {
@@ -56,10 +57,9 @@ impl Ledger {
     pub(super) fn require_authority(&self, signer: &Signer) -> Result<(), LedgerError> {
         match self.members.get(&signer.public()) {
             Some(m) if m.role == Role::Authority && m.revoked.is_none() => Ok(()),
-            Some(m) => Err(PolicyError::RoleNotAllowed {
+            Some(m) => Err(PolicyError::NotAnAuthority {
                 name: m.name.clone(),
                 role: m.role,
-                kind: "checkpoint".into(),
             }
             .into()),
             None => Err(PolicyError::UnknownAuthor {
@@ -81,13 +81,16 @@ impl Ledger {
         let mut note = cp.sign(signer);
         if let Some(old) = self.stored_checkpoint(cp.head.size)? {
             let (_, mut old_note) = checkpoint::parse(&old).map_err(|e| {
-                LedgerError::Damaged(format!("stored checkpoint at size {}: {e}", cp.head.size.0))
+                LedgerError::Damaged(Damage::CheckpointUnreadable {
+                    size: cp.head.size.0,
+                    reason: e.to_string(),
+                })
             })?;
             if old_note.text != note.text {
-                return Err(LedgerError::Damaged(format!(
-                    "a different checkpoint is stored at size {} (run `caselog verify`)",
-                    cp.head.size.0
-                )));
+                return Err(Damage::CheckpointConflict {
+                    size: cp.head.size.0,
+                }
+                .into());
             }
             for g in note.sigs {
                 old_note.add_sig(g);
@@ -118,22 +121,25 @@ impl Ledger {
         note: &Note,
         witnesses: &[VerifierKey],
     ) -> Result<usize, LedgerError> {
-        let cp = Checkpoint::parse_body(&note.text)
-            .map_err(|e| LedgerError::NotFound(format!("not a checkpoint: {e}")))?;
-        let stored = self.stored_checkpoint(cp.head.size)?.ok_or_else(|| {
-            LedgerError::NotFound(format!(
-                "no checkpoint is stored at size {}",
-                cp.head.size.0
-            ))
+        let cp = Checkpoint::parse_body(&note.text).map_err(|e| Missing::NotACheckpoint {
+            reason: e.to_string(),
         })?;
+        let stored = self
+            .stored_checkpoint(cp.head.size)?
+            .ok_or(Missing::Checkpoint {
+                size: cp.head.size.0,
+            })?;
         let (_, mut merged) = checkpoint::parse(&stored).map_err(|e| {
-            LedgerError::Damaged(format!("stored checkpoint at size {}: {e}", cp.head.size.0))
+            LedgerError::Damaged(Damage::CheckpointUnreadable {
+                size: cp.head.size.0,
+                reason: e.to_string(),
+            })
         })?;
         if merged.text != note.text {
-            return Err(LedgerError::NotFound(format!(
-                "the cosigned checkpoint differs from the one stored at size {}",
-                cp.head.size.0
-            )));
+            return Err(Missing::CheckpointDiffers {
+                size: cp.head.size.0,
+            }
+            .into());
         }
         let mut keys: Vec<VerifierKey> = witnesses
             .iter()
@@ -248,10 +254,11 @@ impl Ledger {
 
     fn check_size(&self, size: TreeSize) -> Result<(), LedgerError> {
         if size.0 == 0 || size > self.head.tree.size {
-            return Err(LedgerError::NotFound(format!(
-                "tree size {} is outside 1..={}",
-                size.0, self.head.tree.size.0
-            )));
+            return Err(Missing::Size {
+                size: size.0,
+                max: self.head.tree.size.0,
+            }
+            .into());
         }
         Ok(())
     }
@@ -262,11 +269,11 @@ impl Ledger {
         let vals = self.store.multi_get(CF_TREE, &keys)?;
         let mut out = HashMap::with_capacity(ids.len());
         for (id, v) in ids.iter().zip(vals) {
-            let h = v.and_then(|b| Hash::from_slice(&b)).ok_or_else(|| {
-                LedgerError::Damaged(format!(
-                    "tree node (level {}, index {}) is missing (run `caselog verify`)",
-                    id.level, id.index
-                ))
+            let h = v.and_then(|b| Hash::from_slice(&b)).ok_or({
+                LedgerError::Damaged(Damage::TreeNodeMissing {
+                    level: id.level,
+                    index: id.index,
+                })
             })?;
             out.insert(*id, h);
         }
@@ -289,12 +296,11 @@ impl Ledger {
         checkpoint: Vec<u8>,
     ) -> Result<InclusionProof, LedgerError> {
         self.check_size(size)?;
-        let ranges = proof::inclusion_ranges(seq.0, size)
-            .map_err(|e| LedgerError::NotFound(e.to_string()))?;
+        let ranges = proof::inclusion_ranges(seq.0, size).map_err(Missing::Proof)?;
         let path = self.assemble(&ranges)?;
         let record = self
             .record_bytes(seq)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no entry {seq}")))?;
+            .ok_or(Missing::Entry { seq: seq.0 })?;
         Ok(InclusionProof {
             index: seq.0,
             record,
@@ -311,13 +317,13 @@ impl Ledger {
     ) -> Result<ConsistencyProof, LedgerError> {
         self.check_size(new)?;
         if old.0 == 0 || old > new {
-            return Err(LedgerError::NotFound(format!(
-                "old size {} must be between 1 and the new size {}",
-                old.0, new.0
-            )));
+            return Err(Missing::OldSize {
+                old: old.0,
+                new: new.0,
+            }
+            .into());
         }
-        let ranges = proof::consistency_ranges(old, new)
-            .map_err(|e| LedgerError::NotFound(e.to_string()))?;
+        let ranges = proof::consistency_ranges(old, new).map_err(Missing::Proof)?;
         Ok(ConsistencyProof {
             old,
             new,

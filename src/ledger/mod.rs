@@ -11,7 +11,12 @@ use std::path::Path;
 use thiserror::Error;
 
 mod checkpoints;
+mod damage;
+mod open;
+mod read;
 pub use checkpoints::checkpoint_key;
+pub use damage::{Damage, Missing};
+pub use read::decode;
 
 use crate::format::cbor::{self, MapBuilder, MapReader, Value};
 use crate::format::disclosure::Disclosure;
@@ -21,12 +26,12 @@ use crate::format::entry::{
 use crate::format::hash::{Hash, HashAlg};
 use crate::format::kinds::Domain;
 use crate::format::sig::Signer;
-use crate::rules::custody::{Custody, ItemState};
+use crate::rules::custody::Custody;
 use crate::rules::policy::{Member, Members, PolicyError};
 use crate::storage::layout::{
     item_index_key, item_index_prefix, item_meta_key, leaf_index_key, member_key, seq_of_key,
     CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE, META_CHECKPOINT_EVERY, META_FORMAT,
-    META_HASH, META_HEAD, META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
+    META_HASH, META_HEAD, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
 };
 use crate::storage::store::{Batch, Store, StoreError};
 use crate::tlog::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
@@ -57,17 +62,20 @@ pub enum LedgerError {
     #[error(transparent)]
     Custody(#[from] crate::rules::custody::CustodyError),
     /// A reference (correction target, related entry) names no earlier entry.
-    #[error("{0}")]
-    BadReference(String),
-    /// Cached metadata is missing or unreadable.
-    #[error("ledger metadata is damaged: {0}")]
-    Damaged(String),
+    #[error("no earlier entry has leaf hash {leaf}")]
+    BadReference {
+        /// The leaf hash referred to.
+        leaf: Hash,
+    },
+    /// The stored ledger is damaged: what, as typed fields.
+    #[error("ledger is damaged: {0}")]
+    Damaged(#[from] Damage),
     /// The ledger has no entries yet.
     #[error("ledger is empty")]
     Empty,
     /// What was asked for does not exist (an entry, a size, a checkpoint).
-    #[error("{0}")]
-    NotFound(String),
+    #[error(transparent)]
+    NotFound(#[from] Missing),
     /// Signature lines offered for a stored checkpoint that verify under
     /// no key given and no authority's log key; nothing was stored.
     #[error("signature line(s) by {} do not verify under a given witness key or an authority's log key", names.join(", "))]
@@ -300,98 +308,6 @@ impl Ledger {
         }
         ledger.store.publish(dir)?;
         Ledger::open(dir, true)
-    }
-
-    /// Open an existing ledger; `writable` takes the writer lock.
-    pub fn open(dir: &Path, writable: bool) -> Result<Ledger, LedgerError> {
-        let store = Store::open(dir, writable)?;
-        let damaged = |what: &str| LedgerError::Damaged(format!("{what} (run `caselog verify`)"));
-        let id = store
-            .get(CF_META, META_LEDGER)?
-            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
-            .map(LedgerId)
-            .ok_or_else(|| damaged("ledger id missing"))?;
-        let alg = store
-            .get(CF_META, META_HASH)?
-            .and_then(|b| HashAlg::from_name(std::str::from_utf8(&b).ok()?))
-            .ok_or_else(|| damaged("hash name missing"))?;
-        let head = store
-            .get(CF_META, META_HEAD)?
-            .and_then(|b| Head::decode(&b))
-            .ok_or_else(|| damaged("head missing or unreadable"))?;
-        let ids = merkle::frontier_ids(head.tree.size);
-        let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
-        let nodes = store
-            .multi_get(CF_TREE, &keys)?
-            .into_iter()
-            .map(|v| v.and_then(|b| Hash::from_slice(&b)))
-            .collect::<Option<Vec<Hash>>>()
-            .ok_or_else(|| damaged("tree nodes missing"))?;
-        let frontier =
-            Frontier::from_nodes(head.tree.size, nodes).ok_or_else(|| damaged("tree frontier"))?;
-        if frontier.root(alg) != head.tree.root {
-            return Err(damaged("stored root does not match stored tree nodes"));
-        }
-        // The last stored entry must be the head's.
-        let last_key = store
-            .iter_rev(CF_ENTRIES)
-            .next()
-            .transpose()?
-            .map(|(k, _)| k);
-        let expected_last = head.tree.size.0.checked_sub(1).map(|s| Seq(s).key());
-        if last_key.as_deref() != expected_last.as_ref().map(|k| k.as_slice()) {
-            return Err(damaged("stored head does not match the last entry"));
-        }
-        let mut list = Vec::new();
-        for kv in store.iter_from(CF_META, META_MEMBER_PREFIX) {
-            let (k, v) = kv?;
-            if !k.starts_with(META_MEMBER_PREFIX) {
-                break;
-            }
-            list.push(decode_member(&k, &v).ok_or_else(|| damaged("member row unreadable"))?);
-        }
-        let mut items = Vec::new();
-        for kv in store.iter_from(CF_META, META_ITEM_PREFIX) {
-            let (k, v) = kv?;
-            let Some(id) = k.strip_prefix(META_ITEM_PREFIX) else {
-                break;
-            };
-            let id = std::str::from_utf8(id).map_err(|_| damaged("item row key"))?;
-            items.push(ItemState::decode(id, &v).ok_or_else(|| damaged("item row unreadable"))?);
-        }
-        let purge_pending = match store.get(CF_META, META_PURGE)? {
-            None => None,
-            Some(b) => match cbor::decode(&b) {
-                Ok(Value::Uint(s)) => Some(Seq(s)),
-                _ => return Err(damaged("pending purge row unreadable")),
-            },
-        };
-        let checkpoint_every = match store.get(CF_META, META_CHECKPOINT_EVERY)? {
-            None => None,
-            Some(b) => match cbor::decode(&b) {
-                Ok(Value::Uint(k)) if k > 0 => Some(k),
-                _ => return Err(damaged("checkpoint interval unreadable")),
-            },
-        };
-        let mut l = Ledger {
-            store,
-            alg,
-            id,
-            head,
-            frontier,
-            members: Members::from_list(list),
-            custody: Custody::from_list(items),
-            checkpoint_every,
-            checkpoint_due: None,
-            resumed_purge: None,
-        };
-        // An erasure committed before a crash whose purge did not finish:
-        // finish it now, before anything else is written (SPEC §15).
-        if let (Some(seq), true) = (purge_pending, writable) {
-            l.purge()?;
-            l.resumed_purge = Some(seq);
-        }
-        Ok(l)
     }
 
     /// The erasure whose interrupted purge [`Ledger::open`] finished, if any.
@@ -707,9 +623,7 @@ impl Ledger {
             if st.leaves.contains(h) || self.seq_of_leaf(h)?.is_some() {
                 continue;
             }
-            return Err(LedgerError::BadReference(format!(
-                "no earlier entry has leaf hash {h} (see `caselog log --json`)"
-            )));
+            return Err(LedgerError::BadReference { leaf: *h });
         }
         Ok(())
     }
@@ -767,9 +681,10 @@ impl Ledger {
                 break;
             }
             let disc = Disclosure::decode(&v).map_err(|e| {
-                LedgerError::Damaged(format!(
-                    "disclosure of entry {seq}: {e} (run `caselog verify`)"
-                ))
+                LedgerError::Damaged(Damage::DisclosureUnreadable {
+                    seq: seq.0,
+                    reason: e.to_string(),
+                })
             })?;
             out.push((d, disc));
         }
@@ -804,13 +719,15 @@ impl Ledger {
             .filter(|(_, d)| d.path == path)
             .collect();
         let Some((digest, _)) = found.first().cloned() else {
-            return Err(LedgerError::NotFound(format!(
-                "entry {target} has no stored private field {path:?}"
-            )));
+            return Err(Missing::PrivateField {
+                seq: target.0,
+                path: path.to_owned(),
+            }
+            .into());
         };
         let raw = self
             .record_bytes(target)?
-            .ok_or_else(|| LedgerError::NotFound(format!("no entry {target}")))?;
+            .ok_or(Missing::Entry { seq: target.0 })?;
         let body = Body::Domain(Domain::DisclosureErased(
             crate::format::kinds::DisclosureErased {
                 target: self.alg.leaf(&raw),
@@ -892,9 +809,9 @@ impl Ledger {
                 break;
             }
             let seq = seq_of_key(&k[prefix.len()..]).expect("ledger: item row length checked");
-            let raw = self.record_bytes(seq)?.ok_or_else(|| {
-                LedgerError::Damaged(format!("item row points at missing entry {seq}"))
-            })?;
+            let raw = self
+                .record_bytes(seq)?
+                .ok_or(LedgerError::Damaged(Damage::RecordMissing { seq: seq.0 }))?;
             out.push((seq, raw));
         }
         Ok(out)
@@ -923,7 +840,7 @@ impl Ledger {
             let (k, v) = kv?;
             let seq = <[u8; 8]>::try_from(&*k)
                 .map(|b| Seq(u64::from_be_bytes(b)))
-                .map_err(|_| LedgerError::Damaged("entry key is not 8 bytes".into()))?;
+                .map_err(|_| Damage::BadKey { cf: CF_ENTRIES })?;
             Ok((seq, v.into_vec()))
         })
     }

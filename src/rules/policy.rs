@@ -1,8 +1,7 @@
-//! Who may append what: the role table and the membership state machine.
+//! Who may append what: the membership state machine and the role check.
 //!
-//! Owns: the table of which [`Role`] may append which kind (mirrored in
-//! `schemas/SPEC.md` §6), and [`Members`], the set of enrolled keys as it
-//! stands after each entry. The ledger uses it to refuse an append before
+//! Owns [`Members`], the set of enrolled keys as it stands after each
+//! entry; which role may append which kind is the table in `format::kind`. The ledger uses it to refuse an append before
 //! writing; the verifier replays it over every entry. Both call the same
 //! [`Members::check`] and [`Members::apply`], so they cannot disagree.
 
@@ -11,28 +10,8 @@ use std::collections::BTreeMap;
 use thiserror::Error;
 
 use crate::format::entry::{Body, Entry, MemberKey, Role, Seq};
+use crate::format::kind::Kind;
 use crate::format::sig::{self, SigError};
-
-/// Whether `role` may append entries of `kind` (SPEC §6 role table).
-pub fn may_append(role: Role, kind: &str) -> bool {
-    match kind {
-        // Only at seq 0, by the authority named in its body.
-        "ledger.open" => false,
-        "member.enroll" | "member.revoke" => role == Role::Authority,
-        "note" | "correction" => role != Role::External,
-        "event" | "notification" | "action" => {
-            matches!(role, Role::Authority | Role::Investigator | Role::Counsel)
-        }
-        "evidence.intake" | "evidence.verify" | "evidence.dispose" | "evidence.return" => {
-            matches!(role, Role::Authority | Role::Investigator | Role::Custodian)
-        }
-        // Custody moves are further bound by who holds the item (`custody`).
-        "custody.release" => role != Role::External,
-        "custody.receive" => true,
-        "disclosure.erased" => role == Role::Authority,
-        _ => false,
-    }
-}
 
 /// One member as of some point in the ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,8 +43,11 @@ pub enum PolicyError {
     RoleNotAllowed {
         name: String,
         role: Role,
-        kind: String,
+        kind: Kind,
     },
+    /// A checkpoint signer that is not an active authority (SPEC §10).
+    #[error("'{name}' has role {role}, which may not sign checkpoints")]
+    NotAnAuthority { name: String, role: Role },
     /// Genesis rules broken (first entry not `ledger.open`, or signed by
     /// another key, or `ledger.open` later in the ledger).
     #[error("{0}")]
@@ -157,11 +139,11 @@ impl Members {
                 revoked: r.0,
             });
         }
-        if !may_append(m.role, kind) {
+        if !kind.allows(m.role) {
             return Err(PolicyError::RoleNotAllowed {
                 name: m.name.clone(),
                 role: m.role,
-                kind: kind.to_owned(),
+                kind,
             });
         }
         match &entry.body {
@@ -239,22 +221,4 @@ fn check_key(key: &MemberKey) -> Result<(), PolicyError> {
             key: key.short(),
             err,
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn role_table() {
-        assert!(may_append(Role::Authority, "member.enroll"));
-        assert!(!may_append(Role::Investigator, "member.enroll"));
-        assert!(!may_append(Role::Counsel, "member.revoke"));
-        assert!(may_append(Role::Investigator, "note"));
-        assert!(!may_append(Role::External, "note"));
-        for r in Role::ALL {
-            assert!(!may_append(r, "ledger.open"));
-            assert!(!may_append(r, "no.such.kind"));
-        }
-    }
 }

@@ -33,19 +33,29 @@ pub enum WitnessError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// The state directory is missing, foreign or damaged.
-    #[error("witness state: {0}")]
-    State(String),
+    /// `witness init` was given a directory that is not empty.
+    #[error("{} exists and is not empty", dir.display())]
+    NotEmpty { dir: PathBuf },
+    /// No witness state directory here.
+    #[error("no witness state at {}: {source}", dir.display())]
+    NoState {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// A file of the state directory does not parse.
+    #[error("witness state {}: {reason}", path.display())]
+    BadState { path: PathBuf, reason: String },
     /// The checkpoint was refused (bad format, not signed by the log key).
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
-    /// The witness key does not match the state directory.
-    #[error("{0}")]
-    Key(String),
+    /// The key given is not the one the state directory was made for.
+    #[error("the key given is not this witness's key ({expected})")]
+    WrongKey { expected: String },
+    /// The witness name or its cosignature cannot be made (SPEC §10).
+    #[error("cannot cosign: {0}")]
+    Note(#[from] NoteError),
     /// A larger checkpoint came without a consistency proof.
-    #[error(
-        "a consistency proof from size {old} to {new} is required (caselog prove consistency)"
-    )]
+    #[error("a consistency proof from size {old} to {new} is required")]
     ProofRequired { old: u64, new: u64 },
     /// The proof is for other sizes than the witness needs.
     #[error("the proof is from size {got_old} to {got_new}, but the witness holds size {old} and was given size {new}")]
@@ -106,13 +116,11 @@ impl Witness {
     /// its cosigning key.
     pub fn init(dir: &Path, name: &str, signer: &Signer) -> Result<Witness, WitnessError> {
         if dir.exists() && fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
-            return Err(WitnessError::State(format!(
-                "{} exists and is not empty",
-                dir.display()
-            )));
+            return Err(WitnessError::NotEmpty {
+                dir: dir.to_owned(),
+            });
         }
-        let key = VerifierKey::new(name, TYPE_COSIGNATURE, signer.public())
-            .map_err(|e: NoteError| WitnessError::Key(e.to_string()))?;
+        let key = VerifierKey::new(name, TYPE_COSIGNATURE, signer.public())?;
         fs::create_dir_all(dir.join("logs")).map_err(io(dir))?;
         fs::create_dir_all(dir.join("evidence")).map_err(io(dir))?;
         let cfg = json!({ "format": "caselog-witness/v1", "name": name, "vkey": key.to_string() });
@@ -129,18 +137,19 @@ impl Witness {
     /// Open an existing state directory.
     pub fn open(dir: &Path) -> Result<Witness, WitnessError> {
         let p = dir.join(CONFIG);
-        let text = fs::read_to_string(&p).map_err(|e| {
-            WitnessError::State(format!(
-                "no witness state at {} ({e}); create one with `caselog witness init`",
-                dir.display()
-            ))
+        let text = fs::read_to_string(&p).map_err(|source| WitnessError::NoState {
+            dir: dir.to_owned(),
+            source,
         })?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| WitnessError::State(format!("{}: {e}", p.display())))?;
+        let bad = |reason: String| WitnessError::BadState {
+            path: p.clone(),
+            reason,
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
         let key = v["vkey"]
             .as_str()
-            .ok_or_else(|| WitnessError::State(format!("{}: no vkey", p.display())))
-            .and_then(|s| VerifierKey::parse(s).map_err(|e| WitnessError::State(e.to_string())))?;
+            .ok_or_else(|| bad("no vkey".into()))
+            .and_then(|s| VerifierKey::parse(s).map_err(|e| bad(e.to_string())))?;
         Ok(Witness {
             dir: dir.to_owned(),
             key,
@@ -219,10 +228,9 @@ impl Witness {
         now: u64,
     ) -> Result<Cosigned, WitnessError> {
         if signer.public() != self.key.key {
-            return Err(WitnessError::Key(format!(
-                "the key given is not this witness's key ({})",
-                self.key
-            )));
+            return Err(WitnessError::WrongKey {
+                expected: self.key.to_string(),
+            });
         }
         // One cosigner at a time per state directory: two concurrent runs
         // would each compare against the same held checkpoint and could
@@ -242,8 +250,10 @@ impl Witness {
         let new = cp.head;
         let mut previous = None;
         if let Some(held_bytes) = self.held(&origin)? {
-            let (held, _) = checkpoint::parse(&held_bytes)
-                .map_err(|e| WitnessError::State(format!("held checkpoint for {origin}: {e}")))?;
+            let (held, _) = checkpoint::parse(&held_bytes).map_err(|e| WitnessError::BadState {
+                path: self.log_path(&origin),
+                reason: e.to_string(),
+            })?;
             let old = held.head;
             previous = Some(old.size);
             let refuse = |reason: String| -> WitnessError {
@@ -304,8 +314,7 @@ impl Witness {
             .sigs
             .retain(|g| log_key.id() == g.id && g.name == log_key.name);
         write_atomic(&self.log_path(&origin), held_note.to_text().as_bytes())?;
-        let g = note::cosign(&vc.note().text, &self.key.name, signer, now)
-            .map_err(|e| WitnessError::Key(e.to_string()))?;
+        let g = note::cosign(&vc.note().text, &self.key.name, signer, now)?;
         let line = g.line();
         let mut out = vc.note().clone();
         out.add_sig(g);

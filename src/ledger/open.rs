@@ -1,0 +1,152 @@
+//! Opening an existing ledger: the cached head, frontier, members and
+//! items read from `meta` and `tree`, each checked enough to go on (a full
+//! check is `audit`). A row that is missing or does not decode is a typed
+//! [`Damage`]; nothing is written except an interrupted purge finished.
+
+use std::path::Path;
+
+use crate::format::cbor::{self, Value};
+use crate::format::hash::{Hash, HashAlg};
+use crate::format::ids::{LedgerId, Seq};
+use crate::rules::custody::{Custody, ItemState};
+use crate::rules::policy::Members;
+use crate::storage::layout::{
+    self, CF_ENTRIES, CF_META, CF_TREE, META_CHECKPOINT_EVERY, META_HASH, META_HEAD,
+    META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
+};
+use crate::storage::store::Store;
+use crate::tlog::merkle::{self, Frontier};
+
+use super::{decode_member, Damage, Head, Ledger, LedgerError};
+
+fn meta_row(row: &'static [u8]) -> Damage {
+    Damage::MetaRow {
+        row: std::str::from_utf8(row).expect("ledger: meta keys are UTF-8"),
+    }
+}
+
+impl Ledger {
+    /// Open an existing ledger; `writable` takes the writer lock.
+    pub fn open(dir: &Path, writable: bool) -> Result<Ledger, LedgerError> {
+        let store = Store::open(dir, writable)?;
+        let (id, alg, head) = read_identity(&store)?;
+        let frontier = read_frontier(&store, alg, &head)?;
+        let members = Members::from_list(read_members(&store)?);
+        let custody = Custody::from_list(read_items(&store)?);
+        let purge_pending = read_uint(&store, META_PURGE)?.map(Seq);
+        let checkpoint_every = read_uint(&store, META_CHECKPOINT_EVERY)?;
+        if checkpoint_every == Some(0) {
+            return Err(meta_row(META_CHECKPOINT_EVERY).into());
+        }
+        let mut l = Ledger {
+            store,
+            alg,
+            id,
+            head,
+            frontier,
+            members,
+            custody,
+            checkpoint_every,
+            checkpoint_due: None,
+            resumed_purge: None,
+        };
+        // An erasure committed before a crash whose purge did not finish:
+        // finish it now, before anything else is written (SPEC §15).
+        if let (Some(seq), true) = (purge_pending, writable) {
+            l.purge()?;
+            l.resumed_purge = Some(seq);
+        }
+        Ok(l)
+    }
+}
+
+/// Ledger id, hash and head from `meta`.
+fn read_identity(store: &Store) -> Result<(LedgerId, HashAlg, Head), LedgerError> {
+    let id = store
+        .get(CF_META, META_LEDGER)?
+        .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+        .map(LedgerId)
+        .ok_or(meta_row(META_LEDGER))?;
+    let alg = store
+        .get(CF_META, META_HASH)?
+        .and_then(|b| HashAlg::from_name(std::str::from_utf8(&b).ok()?))
+        .ok_or(meta_row(META_HASH))?;
+    let head = store
+        .get(CF_META, META_HEAD)?
+        .and_then(|b| Head::decode(&b))
+        .ok_or(meta_row(META_HEAD))?;
+    Ok((id, alg, head))
+}
+
+/// The frontier of the head's tree from `tree` (one `multi_get`), checked
+/// against the head's root; and the last stored record must be the head's.
+fn read_frontier(store: &Store, alg: HashAlg, head: &Head) -> Result<Frontier, LedgerError> {
+    let ids = merkle::frontier_ids(head.tree.size);
+    let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
+    let nodes = store
+        .multi_get(CF_TREE, &keys)?
+        .into_iter()
+        .map(|v| v.and_then(|b| Hash::from_slice(&b)))
+        .collect::<Option<Vec<Hash>>>()
+        .ok_or(Damage::Tree)?;
+    let frontier = Frontier::from_nodes(head.tree.size, nodes).ok_or(Damage::Tree)?;
+    if frontier.root(alg) != head.tree.root {
+        return Err(Damage::Tree.into());
+    }
+    let last = store
+        .iter_rev(CF_ENTRIES)
+        .next()
+        .transpose()?
+        .map(|(k, _)| k);
+    let expected = head
+        .tree
+        .size
+        .0
+        .checked_sub(1)
+        .map(|s| layout::entry_key(Seq(s)));
+    if last.as_deref() != expected.as_ref().map(|k| k.as_slice()) {
+        return Err(Damage::HeadNotLast.into());
+    }
+    Ok(frontier)
+}
+
+/// Every member row.
+fn read_members(store: &Store) -> Result<Vec<crate::rules::policy::Member>, LedgerError> {
+    let mut list = Vec::new();
+    for kv in store.iter_from(CF_META, META_MEMBER_PREFIX) {
+        let (k, v) = kv?;
+        if !k.starts_with(META_MEMBER_PREFIX) {
+            break;
+        }
+        list.push(decode_member(&k, &v).ok_or(meta_row(META_MEMBER_PREFIX))?);
+    }
+    Ok(list)
+}
+
+/// Every evidence item row.
+fn read_items(store: &Store) -> Result<Vec<ItemState>, LedgerError> {
+    let mut items = Vec::new();
+    for kv in store.iter_from(CF_META, META_ITEM_PREFIX) {
+        let (k, v) = kv?;
+        let Some(id) = k.strip_prefix(META_ITEM_PREFIX) else {
+            break;
+        };
+        let row = std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| ItemState::decode(id, &v))
+            .ok_or(meta_row(META_ITEM_PREFIX))?;
+        items.push(row);
+    }
+    Ok(items)
+}
+
+/// An optional `meta` row holding a CBOR uint.
+fn read_uint(store: &Store, key: &'static [u8]) -> Result<Option<u64>, LedgerError> {
+    match store.get(CF_META, key)? {
+        None => Ok(None),
+        Some(b) => match cbor::decode(&b) {
+            Ok(Value::Uint(n)) => Ok(Some(n)),
+            _ => Err(meta_row(key).into()),
+        },
+    }
+}
