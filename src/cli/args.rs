@@ -22,24 +22,50 @@ pub struct Cli {
     /// Ledger directory.
     #[arg(long, global = true, env = "CASELOG_LEDGER", value_name = "DIR")]
     pub ledger: Option<PathBuf>,
-    /// Private key file that signs new entries (OpenSSH Ed25519).
-    #[arg(long, global = true, env = "CASELOG_KEY", value_name = "FILE")]
+    /// Private key file that signs, for the commands that sign (they also
+    /// take --key after the command name).
+    #[arg(long, env = "CASELOG_KEY", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
-    /// A private field of the entry appended (repeatable): only its salted
-    /// digest enters the signed entry; the value is stored apart, shown only
-    /// with --reveal, and can be erased. Applies to the commands that append
-    /// an investigation entry (note, event, notify, action, evidence,
-    /// custody, correct).
-    #[arg(long = "private", global = true, value_name = "FIELD=VALUE")]
+    /// A private field, for the commands that take them (see their --help).
+    #[arg(long = "private", value_name = "FIELD=VALUE", hide_short_help = true)]
     pub private: Vec<String>,
     /// Like --private, with the value read from a file.
-    #[arg(long = "private-file", global = true, value_name = "FIELD=PATH")]
+    #[arg(
+        long = "private-file",
+        value_name = "FIELD=PATH",
+        hide_short_help = true
+    )]
     pub private_file: Vec<String>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The key that signs, on each command that signs.
+#[derive(Args, Debug, Default, Clone)]
+pub struct Signing {
+    /// Private key file that signs (OpenSSH Ed25519); else --key before
+    /// the command, or $CASELOG_KEY.
+    #[arg(long = "key", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Private fields, on each command that appends an investigation entry.
+#[derive(Args, Debug, Default, Clone)]
+pub struct Private {
+    /// A private field of the entry (repeatable): only its salted digest
+    /// enters the signed entry; the value is stored apart, shown only with
+    /// --reveal, and can be erased.
+    #[arg(long = "private", value_name = "FIELD=VALUE")]
+    pub private: Vec<String>,
+    /// Like --private, with the value read from a file.
+    #[arg(long = "private-file", value_name = "FIELD=PATH")]
+    pub private_file: Vec<String>,
 }
 
 /// Hash algorithms a ledger can use.
@@ -87,6 +113,8 @@ pub enum Command {
         /// appending key is an authority; otherwise a notice says one is due).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         checkpoint_every: Option<u64>,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Generate and inspect Ed25519 key files.
     #[command(subcommand)]
@@ -101,6 +129,10 @@ pub enum Command {
     Note {
         /// The text ("-" reads it from standard input).
         text: String,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// List entries.
     #[command(
@@ -196,6 +228,10 @@ pub enum Command {
         /// Why.
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// The case timeline, ordered by when things happened (EDTF), with the
     /// recorded time beside each; approximate dates marked, corrections applied.
@@ -228,6 +264,8 @@ pub enum Command {
         /// JSON file, or `-` for standard input.
         #[arg(long, value_name = "FILE")]
         body_json: String,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Import entries from JSON lines (one entry per line), signed by --key:
     /// the whole file is checked before the first write, then written in
@@ -244,6 +282,8 @@ pub enum Command {
         /// Skip the first N lines (to resume an interrupted import).
         #[arg(long, default_value_t = 0)]
         skip: u64,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Erase a private field's value (court order, retention): the value is
     /// deleted from the ledger's files; a `disclosure.erased` entry records
@@ -267,6 +307,8 @@ pub enum Command {
         /// Legal authority (court order number...).
         #[arg(long)]
         authority: Option<String>,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Sign the current head as a checkpoint (C2SP signed note) with an
     /// authority's --key and store it; or list, show, add cosignatures.
@@ -279,15 +321,21 @@ pub enum Command {
         /// Also write the signed checkpoint to FILE.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        sign: Signing,
     },
-    /// Print the log verifier key (name+id+key) that counsel and witnesses pin,
-    /// for --key (its public half; no passphrase needed) or every authority.
+    /// Print the log verifier key (name+id+key) that counsel and witnesses pin:
+    /// every active authority's, or the one of --key (no passphrase needed).
     #[command(
-        after_help = "Example:\n  caselog log-key --key keys/authority.pub\n  caselog log-key --all"
+        after_help = "Example:\n  caselog log-key\n  caselog log-key --key keys/authority.pub\n  caselog log-key --all"
     )]
     LogKey {
-        /// Print the keys of every authority ever enrolled.
-        #[arg(long)]
+        /// The authority whose log key to print (its private or .pub key
+        /// file; no passphrase needed); without it, every active authority's.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// Print the keys of every authority ever enrolled, revoked ones marked.
+        #[arg(long, conflicts_with = "key")]
         all: bool,
     },
     /// Make inclusion and consistency proofs (plain-text files).
@@ -456,6 +504,10 @@ pub struct EventAdd {
     /// A related entry, by seq or leaf hash (repeatable).
     #[arg(long = "ref", value_name = "ENTRY")]
     pub refs: Vec<String>,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
 }
 
 /// `caselog notify ...`
@@ -487,6 +539,10 @@ pub enum NotifyCommand {
         /// A copy of the letter or template, to record its digest.
         #[arg(long, value_name = "PATH")]
         template: Option<PathBuf>,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
 }
 
@@ -513,6 +569,10 @@ pub enum ActionCommand {
         /// Outcome.
         #[arg(long)]
         outcome: Option<String>,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
 }
 
@@ -547,6 +607,10 @@ pub enum EvidenceCommand {
         /// Also keep a copy of each file in the ledger's blob store.
         #[arg(long)]
         copy: bool,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// Re-hash an outside copy of an item's file and record the result.
     #[command(
@@ -560,6 +624,10 @@ pub enum EvidenceCommand {
         /// Which of the item's files it is (default: the copy's file name).
         #[arg(long)]
         file: Option<String>,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// List items with holder and status.
     List {
@@ -585,6 +653,10 @@ pub enum EvidenceCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// Record that the holder returned the item to its owner.
     Return {
@@ -596,6 +668,10 @@ pub enum EvidenceCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
 }
 
@@ -618,6 +694,10 @@ pub enum CustodyCommand {
         /// Where.
         #[arg(long)]
         location: Option<String>,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// Receive an item released to you (step 2 of 2), signed with your --key.
     Receive {
@@ -629,6 +709,10 @@ pub enum CustodyCommand {
         /// Condition on receipt.
         #[arg(long)]
         condition: Option<String>,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// External receiver: sign a receipt file offline with your --key (no ledger needed).
     #[command(
@@ -653,11 +737,17 @@ pub enum CustodyCommand {
         /// Where to write the receipt.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Holder: record an external receiver's signed receipt.
     ImportReceipt {
         /// The receipt file.
         file: PathBuf,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// An item's holders over time, who signed what, and any breaks.
     Show {
@@ -739,6 +829,8 @@ pub enum WitnessCommand {
         /// State directory to create.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Cosign a checkpoint signed by --log-key if it extends the last one held.
     #[command(
@@ -760,6 +852,8 @@ pub enum WitnessCommand {
         /// Write the cosigned checkpoint to FILE.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// Print this witness's verifier key.
     Show {
@@ -786,6 +880,9 @@ pub enum KeyCommand {
         /// Store the key unencrypted (not recommended).
         #[arg(long)]
         no_passphrase: bool,
+        /// Read the new key's passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
     },
     /// Print a key's name, public key and fingerprint (never the secret).
     #[command(
@@ -815,6 +912,8 @@ pub enum MemberCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        sign: Signing,
     },
     /// List members with role and status.
     List {
@@ -836,4 +935,71 @@ pub struct MemberAdd {
     /// Public key: .pub file, ssh-ed25519 line, or 64 hex digits.
     #[arg(long, value_name = "FILE|KEY")]
     pub pubkey: String,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+impl Command {
+    /// The signing options of a command that signs; `None` for the rest.
+    pub fn signing(&self) -> Option<&Signing> {
+        use CustodyCommand as C;
+        use EvidenceCommand as V;
+        Some(match self {
+            Command::Init { sign, .. }
+            | Command::Note { sign, .. }
+            | Command::Correct { sign, .. }
+            | Command::Append { sign, .. }
+            | Command::Import { sign, .. }
+            | Command::Erase { sign, .. }
+            | Command::Checkpoint { sign, .. }
+            | Command::Event(EventCommand::Add(EventAdd { sign, .. }))
+            | Command::Notify(NotifyCommand::Add { sign, .. })
+            | Command::Action(ActionCommand::Add { sign, .. })
+            | Command::Evidence(
+                V::Add { sign, .. }
+                | V::Verify { sign, .. }
+                | V::Dispose { sign, .. }
+                | V::Return { sign, .. },
+            )
+            | Command::Custody(
+                C::Release { sign, .. }
+                | C::Receive { sign, .. }
+                | C::Receipt { sign, .. }
+                | C::ImportReceipt { sign, .. },
+            )
+            | Command::Member(
+                MemberCommand::Add(MemberAdd { sign, .. }) | MemberCommand::Revoke { sign, .. },
+            )
+            | Command::Witness(
+                WitnessCommand::Init { sign, .. } | WitnessCommand::Cosign { sign, .. },
+            ) => sign,
+            _ => return None,
+        })
+    }
+
+    /// The private-field options of a command that appends an
+    /// investigation entry; `None` for the rest.
+    pub fn private(&self) -> Option<&Private> {
+        use CustodyCommand as C;
+        use EvidenceCommand as V;
+        Some(match self {
+            Command::Note { private, .. }
+            | Command::Correct { private, .. }
+            | Command::Event(EventCommand::Add(EventAdd { private, .. }))
+            | Command::Notify(NotifyCommand::Add { private, .. })
+            | Command::Action(ActionCommand::Add { private, .. })
+            | Command::Evidence(
+                V::Add { private, .. }
+                | V::Verify { private, .. }
+                | V::Dispose { private, .. }
+                | V::Return { private, .. },
+            )
+            | Command::Custody(
+                C::Release { private, .. }
+                | C::Receive { private, .. }
+                | C::ImportReceipt { private, .. },
+            ) => private,
+            _ => return None,
+        })
+    }
 }

@@ -1,16 +1,12 @@
 //! CLI errors: one line with the problem and the fix, and an exit code.
 
+use crate::cli::exit;
 use std::fmt;
 
 use caselog::ledger::Missing;
 use caselog::storage::keys::KeyError;
 use caselog::storage::store::StoreError;
 use caselog::LedgerError;
-
-/// Exit code: usage or bad input.
-pub const EXIT_INPUT: u8 = 2;
-/// Exit code: storage/IO error or ledger locked.
-pub const EXIT_STORAGE: u8 = 3;
 
 /// An error the CLI reports and exits with.
 #[derive(Debug)]
@@ -26,14 +22,14 @@ pub struct CliError {
 impl CliError {
     pub fn input(msg: impl Into<String>, hint: impl Into<String>) -> CliError {
         CliError {
-            code: EXIT_INPUT,
+            code: exit::INPUT,
             msg: msg.into(),
             hint: Some(hint.into()),
         }
     }
     pub fn storage(msg: impl Into<String>, hint: Option<String>) -> CliError {
         CliError {
-            code: EXIT_STORAGE,
+            code: exit::STORAGE,
             msg: msg.into(),
             hint,
         }
@@ -70,9 +66,9 @@ impl From<KeyError> for CliError {
         };
         let code = match &e {
             KeyError::Io { source, .. } if source.kind() != std::io::ErrorKind::NotFound => {
-                EXIT_STORAGE
+                exit::STORAGE
             }
-            _ => EXIT_INPUT,
+            _ => exit::INPUT,
         };
         CliError {
             code,

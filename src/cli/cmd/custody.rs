@@ -1,0 +1,468 @@
+//! `custody release|receive|receipt|import-receipt|show`: handovers,
+//! signed receipts for receivers outside the ledger, and the per-item
+//! chain of custody replayed from the entries.
+
+use crate::cli::args::CustodyCommand;
+use crate::cli::cmd::domain::append;
+use crate::cli::cmd::domain::DomainCmd;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::check_text;
+use crate::cli::input::hex32;
+use crate::cli::input::item_id;
+use crate::cli::input::load_signer;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::opt_text;
+use crate::cli::input::private_fields;
+use crate::cli::input::read_input;
+use crate::cli::input::resolve_member;
+use crate::cli::output::out;
+use crate::cli::Cli;
+use crate::cli::Command;
+use caselog::format::entry::Body;
+use caselog::format::entry::LedgerId;
+use caselog::format::entry::MemberKey;
+use caselog::format::entry::Seq;
+use caselog::format::entry::Timestamp;
+use caselog::format::entry::MAX_SHORT_TEXT;
+use caselog::format::kinds;
+use caselog::format::kinds::CustodyReceive;
+use caselog::format::kinds::CustodyRelease;
+use caselog::format::kinds::Domain;
+use caselog::format::kinds::Receipt;
+use caselog::ledger;
+use caselog::Hash;
+use caselog::Ledger;
+use serde_json::json;
+use std::path::Path;
+
+pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Custody(CustodyCommand::Release {
+        item,
+        to,
+        reason,
+        location,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_custody_release called for another command")
+    };
+    Ok(DomainCmd::Release {
+        private: private.clone(),
+        item: item_id(item)?,
+        to: check_text("--to", to, MAX_SHORT_TEXT)?,
+        reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        location: opt_text(location, "location", MAX_SHORT_TEXT)?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Custody(CustodyCommand::Receive {
+        item,
+        seal_broken,
+        condition,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_custody_receive called for another command")
+    };
+    Ok(DomainCmd::Receive {
+        private: private.clone(),
+        item: item_id(item)?,
+        seal_intact: !seal_broken,
+        condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let Command::Custody(CustodyCommand::Receipt {
+        ledger_id,
+        item,
+        release,
+        seal_broken,
+        condition,
+        out,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_custody_receipt called for another command")
+    };
+    Ok({
+        let id = hex::decode(ledger_id)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .ok_or_else(|| {
+                CliError::input(
+                    format!("--ledger-id {ledger_id:?} is not 32 hex digits"),
+                    "copy it from `caselog custody release` output",
+                )
+            })?;
+        if out.exists() {
+            return Err(CliError::input(
+                format!("{} already exists", out.display()),
+                "choose another --out",
+            ));
+        }
+        DomainCmd::Receipt {
+            ledger: LedgerId(id),
+            item: item_id(item)?,
+            release: hex32(release, "--release")?,
+            seal_intact: !seal_broken,
+            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+            out: out.clone(),
+            signer: load_signer(cli)?,
+        }
+    })
+}
+
+pub(crate) fn check_custody_import_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Custody(CustodyCommand::ImportReceipt { file, .. }) = &cli.command else {
+        unreachable!("cli: check_custody_import_receipt called for another command")
+    };
+    Ok(DomainCmd::ImportReceipt {
+        private: private.clone(),
+        receipt: ReceiptFile::parse(&read_input(file, "receipt")?).map_err(|m| {
+            CliError::input(
+                format!("{}: {m}", file.display()),
+                "give a file made by `caselog custody receipt`",
+            )
+        })?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Release {
+        private,
+        dir,
+        signer,
+        item,
+        to,
+        reason,
+        location,
+    } = cmd
+    else {
+        unreachable!("cli: run_release called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let to_key = resolve_member(&l, &to)?;
+    let name = l.members().display(&to_key);
+    let (seq, leaf) = append(
+        &mut l,
+        Domain::CustodyRelease(CustodyRelease {
+            item: item.clone(),
+            to: to_key,
+            reason,
+            location,
+        }),
+        &signer,
+        private,
+    )?;
+    out(&format!(
+        "seq {seq}: {item} released to {name}; it is in transit until they receive it\n  receiver with ledger access:  caselog custody receive {item}\n  external receiver (offline):  caselog custody receipt --key THEIR_KEY --ledger-id {} --item {item} --release {leaf} --out {item}.receipt\n",
+        l.id()
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Receive {
+        private,
+        dir,
+        signer,
+        item,
+        seal_intact,
+        condition,
+    } = cmd
+    else {
+        unreachable!("cli: run_receive called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let release = l
+        .custody()
+        .get(&item)
+        .and_then(|s| s.pending.map(|(r, _)| r))
+        .ok_or_else(|| {
+            CliError::input(
+                format!("{item} has no release awaiting receipt"),
+                "the holder must run `caselog custody release` first",
+            )
+        })?;
+    let (seq, _) = append(
+        &mut l,
+        Domain::CustodyReceive(CustodyReceive {
+            item: item.clone(),
+            release,
+            seal_intact,
+            condition,
+            receipt: None,
+        }),
+        &signer,
+        private,
+    )?;
+    out(&format!(
+        "seq {seq}: {item} received by {}{}\n",
+        signer.name(),
+        if seal_intact {
+            ""
+        } else {
+            " — SEAL BROKEN recorded"
+        }
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Receipt {
+        signer,
+        ledger,
+        item,
+        release,
+        seal_intact,
+        condition,
+        out: path,
+    } = cmd
+    else {
+        unreachable!("cli: run_receipt called for another command")
+    };
+    let time = Timestamp::now();
+    let body = CustodyReceive {
+        item: item.clone(),
+        release,
+        seal_intact,
+        condition: condition.clone(),
+        receipt: None,
+    };
+    let msg = kinds::receipt_message(&ledger, &body, &signer.public(), &time);
+    let r = ReceiptFile {
+        ledger,
+        body,
+        receipt: Receipt {
+            key: signer.public(),
+            time,
+            sig: signer.sign(&msg),
+        },
+    };
+    std::fs::write(&path, r.to_json())
+        .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
+    out(&format!(
+        "receipt for {item} signed by {} written to {}; give it to the holder for `caselog custody import-receipt`\n",
+        signer.name(),
+        path.display()
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_import_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::ImportReceipt {
+        private,
+        dir,
+        signer,
+        receipt,
+    } = cmd
+    else {
+        unreachable!("cli: run_import_receipt called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    if receipt.ledger != l.id() {
+        return Err(CliError::input(
+            format!(
+                "the receipt is for ledger {}, this is {}",
+                receipt.ledger,
+                l.id()
+            ),
+            "check --ledger",
+        ));
+    }
+    let mut body = receipt.body.clone();
+    body.receipt = Some(receipt.receipt.clone());
+    let item = body.item.clone();
+    let who = l.members().display(&receipt.receipt.key);
+    let (seq, _) = append(&mut l, Domain::CustodyReceive(body), &signer, private)?;
+    out(&format!(
+        "seq {seq}: {item} received by {who} (external receipt imported)\n"
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
+    let l = Ledger::open(dir, false)?;
+    let records = l.item_records(item)?;
+    if records.is_empty() {
+        return Err(CliError::input(
+            format!("no item {item}"),
+            "see `caselog evidence list`",
+        ));
+    }
+    // Replay this item's entries; breaks are what `verify` would report.
+    let mut c = caselog::rules::custody::Custody::new();
+    let mut rows = Vec::new();
+    let mut breaks = Vec::new();
+    let mut holders: Vec<(MemberKey, Seq, Option<Seq>)> = Vec::new();
+    for (seq, raw) in &records {
+        let Ok((_, e)) = ledger::decode(*seq, raw) else {
+            breaks.push(format!("entry {seq} cannot be decoded"));
+            continue;
+        };
+        let leaf = l.hash_alg().leaf(raw);
+        match c.check(&e, &l.id(), l.members()) {
+            Err(err) => breaks.push(format!("seq {seq}: {err}")),
+            Ok(findings) => {
+                for f in findings {
+                    breaks.push(format!("seq {seq}: {f:?}"));
+                }
+                c.apply(&e, &leaf);
+            }
+        }
+        let holder = c.get(item).map(|s| s.holder);
+        if let Some(h) = holder {
+            if holders.last().map(|x| x.0) != Some(h) {
+                if let Some(last) = holders.last_mut() {
+                    last.2 = Some(*seq);
+                }
+                holders.push((h, *seq, None));
+            }
+        }
+        let signer = match &e.body {
+            Body::Domain(Domain::CustodyReceive(r)) if r.receipt.is_some() => format!(
+                "{} (receipt signed by {})",
+                l.members().display(&e.author),
+                l.members().display(&r.receipt.as_ref().expect("some").key)
+            ),
+            _ => l.members().display(&e.author),
+        };
+        rows.push((
+            seq.0,
+            e.time.to_string(),
+            e.body.kind().name(),
+            signer,
+            e.body.summary(),
+        ));
+    }
+    if json {
+        let v = json!({
+            "item": item,
+            "holders": holders.iter().map(|(k, from, to)| json!({"holder": l.members().display(k), "key": k.to_hex(), "from_seq": from.0, "until_seq": to.map(|s| s.0)})).collect::<Vec<_>>(),
+            "entries": rows.iter().map(|(s, t, k, who, sum)| json!({"seq": s, "recorded": t, "kind": k, "signed_by": who, "summary": sum})).collect::<Vec<_>>(),
+            "breaks": breaks,
+        });
+        out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
+    } else {
+        let mut s = format!("custody of {item}\nholders\n");
+        for (k, from, to) in &holders {
+            s.push_str(&format!(
+                "  {:<32} from seq {:<5} {}\n",
+                l.members().display(k),
+                from.0,
+                to.map(|t| format!("until seq {t}"))
+                    .unwrap_or_else(|| "to now".into())
+            ));
+        }
+        s.push_str("entries\n");
+        for (seq, t, kind, who, sum) in &rows {
+            s.push_str(&format!(
+                "  {seq:>5}  {t}  {kind:<16} signed by {who}\n         {sum}\n"
+            ));
+        }
+        if breaks.is_empty() {
+            s.push_str("no custody breaks\n");
+        } else {
+            s.push_str("CUSTODY BREAKS\n");
+            for b in &breaks {
+                s.push_str(&format!("  {b}\n"));
+            }
+        }
+        out(&s)?;
+    }
+    Ok(if breaks.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+/// An external receiver's signed receipt, as a JSON file.
+#[derive(Clone, Debug)]
+pub(crate) struct ReceiptFile {
+    ledger: LedgerId,
+    body: CustodyReceive,
+    receipt: Receipt,
+}
+
+impl ReceiptFile {
+    fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&json!({
+            "format": "caselog-receipt/v1",
+            "ledger": self.ledger.to_hex(),
+            "item": self.body.item,
+            "release": self.body.release.to_hex(),
+            "seal_intact": self.body.seal_intact,
+            "condition": self.body.condition,
+            "time": self.receipt.time.to_string(),
+            "key": self.receipt.key.to_hex(),
+            "sig": hex::encode(self.receipt.sig),
+        }))
+        .expect("json")
+            + "\n"
+    }
+
+    fn parse(b: &[u8]) -> Result<ReceiptFile, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(b).map_err(|e| format!("not JSON: {e}"))?;
+        if v["format"] != "caselog-receipt/v1" {
+            return Err("not a caselog receipt (format caselog-receipt/v1)".into());
+        }
+        let s = |k: &str| v[k].as_str().ok_or_else(|| format!("missing {k}"));
+        let h32 = |k: &str| -> Result<[u8; 32], String> {
+            hex::decode(s(k)?)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| format!("{k} is not 64 hex digits"))
+        };
+        let ledger = hex::decode(s("ledger")?)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+            .ok_or("ledger is not 32 hex digits")?;
+        let item = s("item")?.to_owned();
+        if !kinds::valid_item_id(&item) {
+            return Err("bad item id".into());
+        }
+        let sig: [u8; 64] = hex::decode(s("sig")?)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or("sig is not 128 hex digits")?;
+        let condition = match &v["condition"] {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(c) if !c.trim().is_empty() && c.len() <= MAX_SHORT_TEXT => {
+                Some(c.clone())
+            }
+            _ => return Err("condition must be text or null".into()),
+        };
+        Ok(ReceiptFile {
+            ledger: LedgerId(ledger),
+            body: CustodyReceive {
+                item,
+                release: Hash(h32("release")?),
+                seal_intact: v["seal_intact"]
+                    .as_bool()
+                    .ok_or("seal_intact must be true or false")?,
+                condition,
+                receipt: None,
+            },
+            receipt: Receipt {
+                key: MemberKey(h32("key")?),
+                time: Timestamp::parse(s("time")?)
+                    .ok_or("time is not YYYY-MM-DDTHH:MM:SS.ffffffZ")?,
+                sig,
+            },
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! The investigation commands (event, notify, action, evidence, custody,
+//! correct, timeline): their checked form ([`DomainCmd`]) and dispatch.
+//! Each group's checks and runs are in `event`, `evidence` and `custody`.
+
+use crate::cli::args::ActionCommand;
+use crate::cli::args::CustodyCommand;
+use crate::cli::args::EventCommand;
+use crate::cli::args::EvidenceCommand;
+use crate::cli::args::NotifyCommand;
+use crate::cli::cmd::custody::check_custody_import_receipt;
+use crate::cli::cmd::custody::check_custody_receipt;
+use crate::cli::cmd::custody::check_custody_receive;
+use crate::cli::cmd::custody::check_custody_release;
+use crate::cli::cmd::custody::custody_show;
+use crate::cli::cmd::custody::run_import_receipt;
+use crate::cli::cmd::custody::run_receipt;
+use crate::cli::cmd::custody::run_receive;
+use crate::cli::cmd::custody::run_release;
+use crate::cli::cmd::custody::ReceiptFile;
+use crate::cli::cmd::event::check_action_add;
+use crate::cli::cmd::event::check_correct;
+use crate::cli::cmd::event::check_event_add;
+use crate::cli::cmd::event::check_notify_add;
+use crate::cli::cmd::event::check_timeline;
+use crate::cli::cmd::event::run_append;
+use crate::cli::cmd::event::run_correct;
+use crate::cli::cmd::event::run_timeline;
+use crate::cli::cmd::evidence::check_evidence_add;
+use crate::cli::cmd::evidence::check_evidence_dispose;
+use crate::cli::cmd::evidence::check_evidence_return;
+use crate::cli::cmd::evidence::check_evidence_verify;
+use crate::cli::cmd::evidence::run_evidence_add;
+use crate::cli::cmd::evidence::run_evidence_list;
+use crate::cli::cmd::evidence::run_evidence_show;
+use crate::cli::cmd::evidence::run_evidence_verify;
+use crate::cli::error::CliError;
+use crate::cli::input::item_id;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::EntryArg;
+use crate::cli::output::checkpoint_notice;
+use crate::cli::Cli;
+use crate::cli::Command;
+use caselog::export::timeline::Filter;
+use caselog::format::disclosure::Disclosure;
+use caselog::format::entry::Body;
+use caselog::format::entry::LedgerId;
+use caselog::format::entry::Seq;
+use caselog::format::kinds::Domain;
+use caselog::format::kinds::EvidenceIntake;
+use caselog::storage::keys::Signer;
+use caselog::Hash;
+use caselog::Ledger;
+use std::path::PathBuf;
+
+/// A checked domain command.
+pub(crate) enum DomainCmd {
+    Append {
+        dir: PathBuf,
+        signer: Signer,
+        body: Domain,
+        refs: Vec<EntryArg>,
+        private: Vec<Disclosure>,
+    },
+    EvidenceAdd {
+        dir: PathBuf,
+        signer: Signer,
+        intake: EvidenceIntake,
+        files: Vec<PathBuf>,
+        copy: bool,
+        private: Vec<Disclosure>,
+    },
+    EvidenceVerify {
+        private: Vec<Disclosure>,
+        dir: PathBuf,
+        signer: Signer,
+        item: String,
+        path: PathBuf,
+        file: String,
+    },
+    EvidenceList {
+        dir: PathBuf,
+        json: bool,
+    },
+    EvidenceShow {
+        dir: PathBuf,
+        item: String,
+        json: bool,
+    },
+    Release {
+        private: Vec<Disclosure>,
+        dir: PathBuf,
+        signer: Signer,
+        item: String,
+        to: String,
+        reason: String,
+        location: Option<String>,
+    },
+    Receive {
+        private: Vec<Disclosure>,
+        dir: PathBuf,
+        signer: Signer,
+        item: String,
+        seal_intact: bool,
+        condition: Option<String>,
+    },
+    Receipt {
+        signer: Signer,
+        ledger: LedgerId,
+        item: String,
+        release: Hash,
+        seal_intact: bool,
+        condition: Option<String>,
+        out: PathBuf,
+    },
+    ImportReceipt {
+        private: Vec<Disclosure>,
+        dir: PathBuf,
+        signer: Signer,
+        receipt: ReceiptFile,
+    },
+    CustodyShow {
+        dir: PathBuf,
+        item: String,
+        json: bool,
+    },
+    Correct {
+        private: Vec<Disclosure>,
+        dir: PathBuf,
+        signer: Signer,
+        target: EntryArg,
+        set: std::collections::BTreeMap<String, String>,
+        reason: String,
+    },
+    Timeline {
+        dir: PathBuf,
+        filter: Filter,
+        json: bool,
+        reveal: caselog::format::disclosure::Reveal,
+    },
+}
+
+/// Validate a domain command before any database is opened.
+pub(crate) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
+    // Private fields apply to the appending commands that take them (each
+    // reads them first); the caller has refused them for every other command.
+    Ok(match &cli.command {
+        Command::Event(EventCommand::Add(_)) => check_event_add(cli)?,
+        Command::Notify(NotifyCommand::Add { .. }) => check_notify_add(cli)?,
+        Command::Action(ActionCommand::Add { .. }) => check_action_add(cli)?,
+        Command::Evidence(EvidenceCommand::Add { .. }) => check_evidence_add(cli)?,
+        Command::Evidence(EvidenceCommand::Verify { .. }) => check_evidence_verify(cli)?,
+        Command::Evidence(EvidenceCommand::List { json }) => DomainCmd::EvidenceList {
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+        },
+        Command::Evidence(EvidenceCommand::Show { item, json }) => DomainCmd::EvidenceShow {
+            dir: need_ledger_dir(&cli.ledger)?,
+            item: item_id(item)?,
+            json: *json,
+        },
+        Command::Evidence(EvidenceCommand::Dispose { .. }) => check_evidence_dispose(cli)?,
+        Command::Evidence(EvidenceCommand::Return { .. }) => check_evidence_return(cli)?,
+        Command::Custody(CustodyCommand::Release { .. }) => check_custody_release(cli)?,
+        Command::Custody(CustodyCommand::Receive { .. }) => check_custody_receive(cli)?,
+        Command::Custody(CustodyCommand::Receipt { .. }) => check_custody_receipt(cli)?,
+        Command::Custody(CustodyCommand::ImportReceipt { .. }) => {
+            check_custody_import_receipt(cli)?
+        }
+        Command::Custody(CustodyCommand::Show { item, json }) => DomainCmd::CustodyShow {
+            dir: need_ledger_dir(&cli.ledger)?,
+            item: item_id(item)?,
+            json: *json,
+        },
+        Command::Correct { .. } => check_correct(cli)?,
+        Command::Timeline { .. } => check_timeline(cli)?,
+        _ => unreachable!("cli: not a domain command"),
+    })
+}
+
+/// Run a domain command.
+pub(crate) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
+    match cmd {
+        cmd @ DomainCmd::Append { .. } => run_append(cmd),
+        cmd @ DomainCmd::EvidenceAdd { .. } => run_evidence_add(cmd),
+        cmd @ DomainCmd::EvidenceVerify { .. } => run_evidence_verify(cmd),
+        cmd @ DomainCmd::EvidenceList { .. } => run_evidence_list(cmd),
+        cmd @ DomainCmd::EvidenceShow { .. } => run_evidence_show(cmd),
+        cmd @ DomainCmd::Release { .. } => run_release(cmd),
+        cmd @ DomainCmd::Receive { .. } => run_receive(cmd),
+        cmd @ DomainCmd::Receipt { .. } => run_receipt(cmd),
+        cmd @ DomainCmd::ImportReceipt { .. } => run_import_receipt(cmd),
+        DomainCmd::CustodyShow { dir, item, json } => custody_show(&dir, &item, json),
+        cmd @ DomainCmd::Correct { .. } => run_correct(cmd),
+        cmd @ DomainCmd::Timeline { .. } => run_timeline(cmd),
+    }
+}
+
+pub(crate) fn append(
+    l: &mut Ledger,
+    body: Domain,
+    signer: &Signer,
+    private: Vec<Disclosure>,
+) -> Result<(Seq, Hash), CliError> {
+    let r = l.append_private(Body::Domain(body), signer, private)?;
+    checkpoint_notice(l);
+    Ok(r)
+}

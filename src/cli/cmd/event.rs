@@ -1,0 +1,385 @@
+//! `event add`, `notify add`, `action add`, `correct`, `timeline`.
+
+use crate::cli::args::ActionCommand;
+use crate::cli::args::EventCommand;
+use crate::cli::args::NotifyCommand;
+use crate::cli::cmd::domain::append;
+use crate::cli::cmd::domain::DomainCmd;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::check_text;
+use crate::cli::input::edtf;
+use crate::cli::input::kinds_arg;
+use crate::cli::input::load_signer;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::opt_text;
+use crate::cli::input::private_fields;
+use crate::cli::input::resolve_entry;
+use crate::cli::input::EntryArg;
+use crate::cli::output::hash_with_progress;
+use crate::cli::output::out;
+use crate::cli::Cli;
+use crate::cli::Command;
+use caselog::export::timeline;
+use caselog::export::timeline::Filter;
+use caselog::format::entry::Seq;
+use caselog::format::entry::MAX_NOTE_LEN;
+use caselog::format::entry::MAX_SHORT_TEXT;
+use caselog::format::kinds;
+use caselog::format::kinds::Action;
+use caselog::format::kinds::Correction;
+use caselog::format::kinds::Domain;
+use caselog::format::kinds::Event;
+use caselog::format::kinds::Notification;
+use caselog::format::kinds::Source;
+use caselog::ledger;
+use caselog::Ledger;
+
+pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Event(EventCommand::Add(a)) = &cli.command else {
+        unreachable!("cli: check_event_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        if a.sources.len() != a.grades.len() {
+            return Err(CliError::input(
+                format!(
+                    "{} --source but {} --grade",
+                    a.sources.len(),
+                    a.grades.len()
+                ),
+                "give one --grade (e.g. B2) after each --source",
+            ));
+        }
+        if a.source_refs.len() > a.sources.len() {
+            return Err(CliError::input(
+                "more --source-ref than --source",
+                "give each --source-ref after its --source",
+            ));
+        }
+        let mut sources = Vec::new();
+        for (i, (name, grade)) in a.sources.iter().zip(&a.grades).enumerate() {
+            if !kinds::valid_grade(grade) {
+                return Err(CliError::input(
+                    format!("grade {grade:?} is not an Admiralty grade"),
+                    "use reliability A-F then credibility 1-6, e.g. B2 (usually reliable, probably true)",
+                ));
+            }
+            sources.push(Source {
+                name: check_text("source", name, MAX_SHORT_TEXT)?,
+                grade: grade.clone(),
+                reference: a.source_refs.get(i).cloned(),
+                digest: None,
+            });
+        }
+        for t in &a.tags {
+            check_text("tag", t, 255)?;
+        }
+        DomainCmd::Append {
+            private: private.clone(),
+            body: Domain::Event(Event {
+                title: check_text("title", &a.title, MAX_SHORT_TEXT)?,
+                description: opt_text(&a.description, "description", MAX_NOTE_LEN)?,
+                occurred: edtf(&a.occurred, "occurred")?,
+                location: opt_text(&a.location, "location", MAX_SHORT_TEXT)?,
+                sources,
+                tags: a.tags.clone(),
+                refs: Vec::new(),
+            }),
+            refs: a.refs.iter().cloned().map(EntryArg).collect(),
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Notify(NotifyCommand::Add {
+        by,
+        to,
+        count,
+        channel,
+        sent,
+        subject,
+        template,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_notify_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let digest = match template {
+            None => None,
+            Some(p) => Some(hash_with_progress(p)?.blake3),
+        };
+        DomainCmd::Append {
+            private: private.clone(),
+            body: Domain::Notification(Notification {
+                by: check_text("--by", by, MAX_SHORT_TEXT)?,
+                to: check_text("--to", to, MAX_SHORT_TEXT)?,
+                count: *count,
+                channel: channel.clone(),
+                sent: edtf(sent, "sent")?,
+                subject: opt_text(subject, "subject", MAX_SHORT_TEXT)?,
+                digest,
+            }),
+            refs: Vec::new(),
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Action(ActionCommand::Add {
+        title,
+        occurred,
+        by,
+        authority,
+        outcome,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_action_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let occurred = edtf(occurred, "occurred")?;
+        let signer = load_signer(cli)?;
+        DomainCmd::Append {
+            private: private.clone(),
+            body: Domain::Action(Action {
+                title: check_text("title", title, MAX_SHORT_TEXT)?,
+                by: match by {
+                    Some(b) => check_text("--by", b, MAX_SHORT_TEXT)?,
+                    None => signer.name().to_owned(),
+                },
+                occurred,
+                authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
+                outcome: opt_text(outcome, "outcome", MAX_NOTE_LEN)?,
+            }),
+            refs: Vec::new(),
+            signer,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Correct {
+        entry, set, reason, ..
+    } = &cli.command
+    else {
+        unreachable!("cli: check_correct called for another command")
+    };
+    Ok({
+        let mut map = std::collections::BTreeMap::new();
+        for kv in set {
+            let (k, v) = kv.split_once('=').ok_or_else(|| {
+                CliError::input(
+                    format!("--set {kv:?} is not FIELD=VALUE"),
+                    "e.g. --set occurred=2008-11-06",
+                )
+            })?;
+            if k.is_empty() || k.len() > 64 {
+                return Err(CliError::input(
+                    format!("--set {kv:?}: empty or long field name"),
+                    "name a field of the entry's body",
+                ));
+            }
+            map.insert(k.to_owned(), v.to_owned());
+        }
+        DomainCmd::Correct {
+            private: private.clone(),
+            target: EntryArg(entry.clone()),
+            set: map,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+            dir: need_ledger_dir(&cli.ledger)?,
+            signer: load_signer(cli)?,
+        }
+    })
+}
+
+pub(crate) fn check_timeline(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let Command::Timeline {
+        from,
+        to,
+        kinds,
+        json,
+        reveal,
+        ..
+    } = &cli.command
+    else {
+        unreachable!("cli: check_timeline called for another command")
+    };
+    Ok({
+        let kinds = kinds_arg(kinds, "kinds: event, notification, action, evidence.intake")?;
+        DomainCmd::Timeline {
+            filter: Filter {
+                from: from
+                    .as_deref()
+                    .map(|f| edtf(f, "from"))
+                    .transpose()?
+                    .and_then(|e| e.earliest()),
+                to: to
+                    .as_deref()
+                    .map(|t| edtf(t, "to"))
+                    .transpose()?
+                    .and_then(|e| e.latest()),
+                kinds,
+            },
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+            reveal: if *reveal {
+                caselog::format::disclosure::Reveal::Paths(vec!["*".into()])
+            } else {
+                caselog::format::disclosure::Reveal::None
+            },
+        }
+    })
+}
+
+pub(crate) fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Append {
+        private,
+        dir,
+        signer,
+        mut body,
+        refs,
+    } = cmd
+    else {
+        unreachable!("cli: run_append called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    if let Domain::Event(e) = &mut body {
+        for r in &refs {
+            e.refs.push(resolve_entry(&l, r)?.1);
+        }
+    }
+    let what = body.kind();
+    let (seq, leaf) = append(&mut l, body, &signer, private)?;
+    out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Correct {
+        private,
+        dir,
+        signer,
+        target,
+        set,
+        reason,
+    } = cmd
+    else {
+        unreachable!("cli: run_correct called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let (tseq, leaf) = resolve_entry(&l, &target)?;
+    let (seq, _) = append(
+        &mut l,
+        Domain::Correction(Correction {
+            target: leaf,
+            set,
+            reason,
+        }),
+        &signer,
+        private,
+    )?;
+    out(&format!(
+        "seq {seq}: correction of entry {tseq} recorded; the original stays\n"
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Timeline {
+        dir,
+        filter,
+        json,
+        reveal,
+    } = cmd
+    else {
+        unreachable!("cli: run_timeline called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let mut b = timeline::Builder::new();
+    for item in l.records_from(Seq(0)) {
+        let (seq, raw) = item?;
+        let (_, e) = ledger::decode(seq, &raw)?;
+        b.push(&e, l.hash_alg().leaf(&raw));
+    }
+    let rows = b.finish(&filter);
+    let mut s = String::new();
+    for r in &rows {
+        let private = caselog::export::revealed(&l, r, &reveal)?;
+        if json {
+            s.push_str(&(caselog::export::row_json(&l, r, &private).to_string() + "\n"));
+        } else {
+            let mark = if r.occurred.is_imprecise() {
+                "≈"
+            } else {
+                " "
+            };
+            s.push_str(&format!(
+                "{mark}{:<24} recorded {}  #{:<4} {:<15} {}\n",
+                r.occurred.as_str(),
+                &r.recorded.to_string()[..16],
+                r.seq.0,
+                r.kind,
+                r.summary
+            ));
+            if !r.sd.is_empty() {
+                if private.is_empty() {
+                    s.push_str(&format!(
+                        "{:>27} {} private field(s), shown with --reveal\n",
+                        "",
+                        r.sd.len()
+                    ));
+                } else {
+                    for (k, v) in &private {
+                        s.push_str(&format!(
+                            "{:>27} private {k}: {}\n",
+                            "",
+                            v.replace('\n', " ")
+                        ));
+                    }
+                }
+            }
+            for c in &r.corrections {
+                let fields: Vec<String> = c
+                    .fields
+                    .iter()
+                    .map(|(k, (old, new))| {
+                        format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)"))
+                    })
+                    .collect();
+                s.push_str(&format!(
+                    "{:>27} CORRECTED by #{} ({}){}: {}\n",
+                    "",
+                    c.seq.0,
+                    c.reason,
+                    if c.applied {
+                        ""
+                    } else {
+                        " [not applicable: invalid value]"
+                    },
+                    fields.join("; ")
+                ));
+            }
+        }
+    }
+    if !json {
+        s.push_str(&format!(
+            "{} dated entries; ≈ marks approximate, uncertain, interval or coarser-than-a-day dates\n",
+            rows.len()
+        ));
+    }
+    out(&s)?;
+    Ok(exit::OK)
+}

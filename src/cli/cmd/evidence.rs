@@ -1,0 +1,425 @@
+//! `evidence add|verify|dispose|return|list|show`: intake with fixity
+//! digests (and an optional copy), re-verification, closing an item.
+
+use crate::cli::args::EvidenceCommand;
+use crate::cli::cmd::domain::append;
+use crate::cli::cmd::domain::DomainCmd;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::check_text;
+use crate::cli::input::edtf;
+use crate::cli::input::item_id;
+use crate::cli::input::load_signer;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::opt_text;
+use crate::cli::input::private_fields;
+use crate::cli::input::today;
+use crate::cli::output::file_name;
+use crate::cli::output::hash_with_progress;
+use crate::cli::output::out;
+use crate::cli::output::progress_bar;
+use crate::cli::Cli;
+use crate::cli::Command;
+use caselog::format::entry::Body;
+use caselog::format::entry::MAX_SHORT_TEXT;
+use caselog::format::kinds::Domain;
+use caselog::format::kinds::EvidenceClose;
+use caselog::format::kinds::EvidenceIntake;
+use caselog::format::kinds::EvidenceVerify;
+use caselog::format::kinds::FileFixity;
+use caselog::ledger;
+use caselog::storage::evidence;
+use caselog::Ledger;
+use serde_json::json;
+
+pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Add {
+        item,
+        description,
+        files,
+        collected_by,
+        collected,
+        location,
+        seal,
+        copy,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_evidence_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let item = item_id(item)?;
+        let mut names = std::collections::BTreeSet::new();
+        for f in files {
+            let meta = std::fs::metadata(f).map_err(|e| {
+                CliError::input(
+                    format!("cannot read {}: {e}", f.display()),
+                    "check the --file path",
+                )
+            })?;
+            if !meta.is_file() {
+                return Err(CliError::input(
+                    format!("{} is not a regular file", f.display()),
+                    "give files, not directories",
+                ));
+            }
+            if !names.insert(file_name(f)) {
+                return Err(CliError::input(
+                    format!("two files named {:?}", file_name(f)),
+                    "file names must be unique within an item; rename one",
+                ));
+            }
+        }
+        let collected = match collected {
+            Some(c) => edtf(c, "collected")?,
+            None => today(),
+        };
+        let signer = load_signer(cli)?;
+        DomainCmd::EvidenceAdd {
+            private: private.clone(),
+            intake: EvidenceIntake {
+                item,
+                description: check_text("description", description, MAX_SHORT_TEXT)?,
+                collected_by: match collected_by {
+                    Some(c) => check_text("--collected-by", c, MAX_SHORT_TEXT)?,
+                    None => signer.name().to_owned(),
+                },
+                collected,
+                location: opt_text(location, "location", MAX_SHORT_TEXT)?,
+                seal: opt_text(seal, "seal", MAX_SHORT_TEXT)?,
+                files: Vec::new(),
+            },
+            files: files.clone(),
+            copy: *copy,
+            signer,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Verify {
+        item, path, file, ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_evidence_verify called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        if !path.is_file() {
+            return Err(CliError::input(
+                format!("{} is not a readable file", path.display()),
+                "check the path",
+            ));
+        }
+        DomainCmd::EvidenceVerify {
+            private: private.clone(),
+            item: item_id(item)?,
+            file: file.clone().unwrap_or_else(|| file_name(path)),
+            path: path.clone(),
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn check_evidence_dispose(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Dispose {
+        item,
+        method,
+        reason,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_evidence_dispose called for another command")
+    };
+    Ok(DomainCmd::Append {
+        private: private.clone(),
+        body: Domain::EvidenceDispose(EvidenceClose {
+            item: item_id(item)?,
+            detail: check_text("--method", method, MAX_SHORT_TEXT)?,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        }),
+        refs: Vec::new(),
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn check_evidence_return(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?;
+    let Command::Evidence(EvidenceCommand::Return {
+        item, to, reason, ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_evidence_return called for another command")
+    };
+    Ok(DomainCmd::Append {
+        private: private.clone(),
+        body: Domain::EvidenceReturn(EvidenceClose {
+            item: item_id(item)?,
+            detail: check_text("--to", to, MAX_SHORT_TEXT)?,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        }),
+        refs: Vec::new(),
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceAdd {
+        dir,
+        signer,
+        mut intake,
+        files,
+        copy,
+        private,
+    } = cmd
+    else {
+        unreachable!("cli: run_evidence_add called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    // Refuse (not a member, duplicate item...) before hashing.
+    l.precheck(
+        &Body::Domain(Domain::EvidenceIntake(intake.clone())),
+        &signer,
+    )?;
+    for f in &files {
+        let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
+        let pb = progress_bar(len, &file_name(f));
+        let mut tick = |n| {
+            if let Some(pb) = &pb {
+                pb.set_position(n);
+            }
+        };
+        let d = if copy {
+            evidence::store_blob(&dir, f, &mut tick)
+        } else {
+            evidence::hash_file(f, &mut tick)
+        }
+        .map_err(|e| {
+            CliError::input(
+                format!("cannot read {}: {e}", f.display()),
+                "check the path and permissions",
+            )
+        })?;
+        if let Some(pb) = pb {
+            pb.finish_and_clear();
+        }
+        let name = file_name(f);
+        intake.files.push(FileFixity {
+            media_type: evidence::guess_media_type(&name).map(str::to_owned),
+            name,
+            size: d.size,
+            blake3: d.blake3,
+            sha256: d.sha256,
+        });
+    }
+    let item = intake.item.clone();
+    let shown: Vec<String> = intake
+        .files
+        .iter()
+        .map(|f| {
+            format!(
+                "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
+                f.name, f.size, f.blake3, f.sha256
+            )
+        })
+        .collect();
+    let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
+    out(&format!(
+        "seq {seq}: {item} taken into evidence (leaf {leaf}){}\n{}",
+        if copy {
+            "; copies stored in the ledger's blob store"
+        } else {
+            ""
+        },
+        shown.concat()
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceVerify {
+        private,
+        dir,
+        signer,
+        item,
+        path,
+        file,
+    } = cmd
+    else {
+        unreachable!("cli: run_evidence_verify called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let st = l
+        .custody()
+        .get(&item)
+        .ok_or_else(|| CliError::input(format!("no item {item}"), "see `caselog evidence list`"))?;
+    let (b3, sha) = *st.files.get(&file).ok_or_else(|| {
+        CliError::input(
+            format!("{item} has no file named {file:?}"),
+            format!(
+                "pass --file with one of: {}",
+                st.files.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let d = hash_with_progress(&path)?;
+    let matches = d.blake3 == b3 && d.sha256 == sha;
+    let body = Domain::EvidenceVerify(EvidenceVerify {
+        item: item.clone(),
+        file: FileFixity {
+            name: file.clone(),
+            size: d.size,
+            blake3: d.blake3,
+            sha256: d.sha256,
+            media_type: None,
+        },
+        matches,
+    });
+    let (seq, _) = append(&mut l, body, &signer, private)?;
+    if matches {
+        out(&format!(
+            "seq {seq}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"
+        ))?;
+    } else {
+        out(&format!(
+            "seq {seq}: {item} {file}: MISMATCH recorded\n  intake  blake3 {b3}\n          sha256 {sha}\n  now     blake3 {}\n          sha256 {}\n",
+            d.blake3, d.sha256
+        ))?;
+        return Ok(exit::FAILED);
+    }
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceList { dir, json } = cmd else {
+        unreachable!("cli: run_evidence_list called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let mut s = String::new();
+    for st in l.custody().iter() {
+        let status = match (&st.closed, &st.pending) {
+            (Some((how, at)), _) => format!("{how} at seq {at}"),
+            (None, Some((_, to))) => {
+                format!("released to {}, awaiting receipt", l.members().display(to))
+            }
+            _ => "held".to_owned(),
+        };
+        if json {
+            s.push_str(
+                &(json!({
+                    "item": st.item,
+                    "intake": st.intake.0,
+                    "holder": l.members().display(&st.holder),
+                    "holder_key": st.holder.to_hex(),
+                    "status": status,
+                    "files": st.files.len(),
+                })
+                .to_string()
+                    + "\n"),
+            );
+        } else {
+            s.push_str(&format!(
+                "{:<12} holder {:<28} {:<40} files {}\n",
+                st.item,
+                l.members().display(&st.holder),
+                status,
+                st.files.len()
+            ));
+        }
+    }
+    if s.is_empty() && !json {
+        s = "no evidence items\n".into();
+    }
+    out(&s)?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_evidence_show(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceShow { dir, item, json } = cmd else {
+        unreachable!("cli: run_evidence_show called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let records = l.item_records(&item)?;
+    let mut intake = None;
+    for (seq, raw) in &records {
+        if let Body::Domain(Domain::EvidenceIntake(i)) = ledger::decode(*seq, raw)?.1.body {
+            intake = Some(i);
+            break;
+        }
+    }
+    let Some(intake) = intake else {
+        return Err(CliError::input(
+            format!("no item {item}"),
+            "see `caselog evidence list`",
+        ));
+    };
+    let st = l.custody().get(&item);
+    if json {
+        let v = json!({
+            "item": intake.item,
+            "description": intake.description,
+            "collected_by": intake.collected_by,
+            "collected": intake.collected.as_str(),
+            "location": intake.location,
+            "seal": intake.seal,
+            "holder": st.map(|s| l.members().display(&s.holder)),
+            "files": intake.files.iter().map(|f| json!({
+                "name": f.name, "size": f.size, "blake3": f.blake3.to_hex(),
+                "sha256": f.sha256.to_hex(), "media_type": f.media_type,
+                "stored_copy": evidence::blob_path(&dir, &f.blake3).is_file(),
+            })).collect::<Vec<_>>(),
+            "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
+        });
+        out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
+    } else {
+        let mut s =
+            format!(
+            "item         {}\ndescription  {}\ncollected    {} by {}{}{}\nholder       {}\nfiles\n",
+            intake.item,
+            intake.description,
+            intake.collected,
+            intake.collected_by,
+            intake.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default(),
+            intake.seal.as_ref().map(|x| format!(", seal {x}")).unwrap_or_default(),
+            st.map(|s| l.members().display(&s.holder)).unwrap_or_default(),
+        );
+        for f in &intake.files {
+            s.push_str(&format!(
+                "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
+                f.name,
+                f.size,
+                f.media_type
+                    .as_ref()
+                    .map(|m| format!(", {m}"))
+                    .unwrap_or_default(),
+                if evidence::blob_path(&dir, &f.blake3).is_file() {
+                    " [copy stored]"
+                } else {
+                    ""
+                },
+                f.blake3,
+                f.sha256
+            ));
+        }
+        s.push_str("history (see `caselog custody show` for holders)\n");
+        for (seq, raw) in &records {
+            let (_, e) = ledger::decode(*seq, raw)?;
+            s.push_str(&format!(
+                "  {:>5}  {}  {}\n",
+                seq.0,
+                e.time,
+                e.body.summary()
+            ));
+        }
+        out(&s)?;
+    }
+    Ok(exit::OK)
+}

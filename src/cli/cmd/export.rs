@@ -1,0 +1,377 @@
+//! `export timeline|report|bundle` and bundle verification.
+
+use crate::cli::args::ExportCommand;
+use crate::cli::args::ExportFormat;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::edtf_bound;
+use crate::cli::input::kinds_arg;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::parse_range;
+use crate::cli::input::parse_vkeys;
+use crate::cli::input::read_input;
+use crate::cli::output::check_new_file;
+use crate::cli::output::create_new;
+use crate::cli::output::finish;
+use crate::cli::output::out;
+use crate::cli::output::write_new;
+use crate::cli::render;
+use crate::cli::Cli;
+use crate::cli::Command;
+use caselog::audit::bundle;
+use caselog::audit::bundle::Selection;
+use caselog::format::disclosure::Reveal;
+use caselog::tlog::note::VerifierKey;
+use caselog::Ledger;
+use std::path::Path;
+use std::path::PathBuf;
+
+/// A checked export command.
+pub(crate) enum ExportCmd {
+    Timeline {
+        dir: PathBuf,
+        out: PathBuf,
+        format: ExportFormat,
+        filter: caselog::export::timeline::Filter,
+        reveal: Reveal,
+    },
+    Report {
+        dir: PathBuf,
+        out: PathBuf,
+        exhibit: Option<String>,
+        title: Option<String>,
+        reveal: Reveal,
+    },
+    Bundle {
+        dir: PathBuf,
+        out: PathBuf,
+        sel: Selection,
+        checkpoint: Option<Vec<u8>>,
+    },
+    VerifyBundle {
+        file: PathBuf,
+        bundle_file: std::fs::File,
+        trust: Vec<VerifierKey>,
+        witnesses: Vec<VerifierKey>,
+        quorum: usize,
+        json: bool,
+    },
+}
+
+pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
+    let Command::Export(args) = &cli.command else {
+        unreachable!("cli: not an export command")
+    };
+    let kinds = kinds_arg(&args.kinds, "see schemas/SPEC.md §5 for kinds")?;
+    match &args.cmd {
+        None => {
+            let (Some(format), Some(out)) = (args.format, args.out.clone()) else {
+                return Err(CliError::input(
+                    "export needs --format and --out (or a subcommand: bundle, report)",
+                    "e.g. caselog export --format timesketch --out case.jsonl",
+                ));
+            };
+            check_new_file(&out)?;
+            Ok(ExportCmd::Timeline {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out,
+                format,
+                reveal: Reveal::from_args(&args.reveal),
+                filter: caselog::export::timeline::Filter {
+                    from: edtf_bound(&args.from, "from", true)?,
+                    to: edtf_bound(&args.to, "to", false)?,
+                    kinds: kinds.clone(),
+                },
+            })
+        }
+        Some(ExportCommand::Report {
+            out,
+            exhibit,
+            title,
+            reveal,
+            ..
+        }) => {
+            check_new_file(out)?;
+            Ok(ExportCmd::Report {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out: out.clone(),
+                exhibit: exhibit.clone(),
+                title: title.clone(),
+                reveal: Reveal::from_args(reveal),
+            })
+        }
+        Some(ExportCommand::Bundle {
+            out,
+            seqs,
+            items,
+            kinds,
+            checkpoint,
+            with_files,
+            reveal,
+            ..
+        }) => {
+            let kinds = kinds_arg(kinds, "see schemas/SPEC.md §5 for kinds")?;
+            check_new_file(out)?;
+            Ok(ExportCmd::Bundle {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out: out.clone(),
+                sel: Selection {
+                    seqs: seqs
+                        .iter()
+                        .map(|s| parse_range(s))
+                        .collect::<Result<_, _>>()?,
+                    items: items.clone(),
+                    kinds: kinds.clone(),
+                    with_files: *with_files,
+                    reveal: Reveal::from_args(reveal),
+                },
+                checkpoint: checkpoint
+                    .as_deref()
+                    .map(|p| read_input(p, "checkpoint"))
+                    .transpose()?,
+            })
+        }
+    }
+}
+
+pub(crate) fn validate_verify(
+    file: &Path,
+    trust: &[String],
+    witness: &[String],
+    quorum: usize,
+    json: bool,
+) -> Result<ExportCmd, CliError> {
+    if trust.is_empty() {
+        return Err(CliError::input(
+            "--bundle needs at least one --trust log key",
+            "pin the log verifier key counsel received (`caselog log-key`)",
+        ));
+    }
+    let witnesses = parse_vkeys(witness, "--witness key")?;
+    if quorum > witnesses.len() {
+        return Err(CliError::input(
+            format!(
+                "--quorum {quorum} but only {} --witness keys given",
+                witnesses.len()
+            ),
+            "pin at least as many witness keys as the quorum",
+        ));
+    }
+    let meta = std::fs::metadata(file).map_err(|e| {
+        CliError::input(
+            format!("cannot read bundle {}: {e}", file.display()),
+            "check the path",
+        )
+    })?;
+    if meta.len() > bundle::MAX_BUNDLE as u64 {
+        return Err(CliError::input(
+            format!("{} is larger than 1 GiB", file.display()),
+            "export a partial bundle",
+        ));
+    }
+    // Opened now (a missing or unreadable file is bad input), read while
+    // verifying: a bundle is never held in memory whole.
+    let bundle_file = std::fs::File::open(file).map_err(|e| {
+        CliError::input(
+            format!("cannot read bundle {}: {e}", file.display()),
+            "check the path",
+        )
+    })?;
+    Ok(ExportCmd::VerifyBundle {
+        file: file.to_owned(),
+        bundle_file,
+        trust: parse_vkeys(trust, "--trust key")?,
+        witnesses,
+        quorum,
+        json,
+    })
+}
+
+pub(crate) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
+    match cmd {
+        cmd @ ExportCmd::Timeline { .. } => run_export_timeline(cmd),
+        cmd @ ExportCmd::Report { .. } => run_report(cmd),
+        cmd @ ExportCmd::Bundle { .. } => run_bundle(cmd),
+        cmd @ ExportCmd::VerifyBundle { .. } => run_verify_bundle(cmd),
+    }
+}
+
+pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Timeline {
+        dir,
+        out: path,
+        format,
+        filter,
+        reveal,
+    } = cmd
+    else {
+        unreachable!("cli: run_export_timeline called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    if format != ExportFormat::Case {
+        let mut f = create_new(&path, &reveal)?;
+        let n = match format {
+            ExportFormat::Timesketch => {
+                caselog::export::write_timesketch(&l, &filter, &reveal, &mut f)
+            }
+            ExportFormat::Csv => caselog::export::write_csv(&l, &filter, &reveal, &mut f),
+            _ => caselog::export::write_json(&l, &filter, &reveal, &mut f),
+        }
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+        let bytes = finish(f, &path)?;
+        out(&format!(
+            "wrote {} ({n} rows, {bytes} bytes); {}\n",
+            path.display(),
+            privacy_note(&reveal)
+        ))?;
+        return Ok(exit::OK);
+    }
+    let rows = caselog::export::timeline_rows(&l, &filter)?;
+    let bytes =
+        serde_json::to_vec_pretty(&caselog::export::case_uco::to_case(&l, &rows)?).expect("json");
+    write_new(&path, &bytes, &reveal)?;
+    out(&format!(
+        "wrote {} ({} rows, {} bytes); {}\n",
+        path.display(),
+        rows.len(),
+        bytes.len(),
+        privacy_note(&reveal)
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Report {
+        dir,
+        out: path,
+        exhibit,
+        title,
+        reveal,
+    } = cmd
+    else {
+        unreachable!("cli: run_report called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let html = caselog::export::court::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
+    write_new(&path, html.as_bytes(), &reveal)?;
+    out(&format!(
+        "wrote {} ({} bytes); {}\n",
+        path.display(),
+        html.len(),
+        privacy_note(&reveal)
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Bundle {
+        dir,
+        out: path,
+        sel,
+        checkpoint,
+    } = cmd
+    else {
+        unreachable!("cli: run_bundle called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let cp = match checkpoint {
+        Some(b) => b,
+        None => l.latest_checkpoint()?.map(|(_, b)| b).ok_or_else(|| {
+            CliError::input(
+                "no checkpoint stored",
+                "an authority makes one with `caselog checkpoint`",
+            )
+        })?,
+    };
+    let mut f = create_new(&path, &sel.reveal)?;
+    let w = bundle::write(&l, &cp, &sel, &mut f).map_err(|e| match e {
+        bundle::BundleError::Io(_) => CliError::storage(e.to_string(), None),
+        _ => CliError::input(e.to_string(), "check --checkpoint"),
+    })?;
+    let bytes = finish(f, &path)?;
+    out(&format!(
+        "wrote {} ({} bytes): {} bundle of {} record(s) against the checkpoint of size {}\n",
+        path.display(),
+        bytes,
+        if w.full { "full" } else { "partial" },
+        w.records,
+        w.size
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::VerifyBundle {
+        file,
+        bundle_file,
+        trust,
+        witnesses,
+        quorum,
+        json,
+    } = cmd
+    else {
+        unreachable!("cli: run_verify_bundle called for another command")
+    };
+    let v = bundle::verify_reader(bundle_file, &trust, &witnesses, quorum).map_err(|e| {
+        CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
+    })?;
+    // SPEC §14.1: not a bundle at all is bad input: one line on
+    // stderr (the JSON report with --json), exit 2.
+    if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {
+        return Err(CliError::input(
+            format!("{}: {} ({})", file.display(), p.message, p.code),
+            "give the file `caselog export bundle` wrote, complete and unaltered",
+        ));
+    }
+    out(&render_bundle_verdict(&v, json))?;
+    // SPEC §14.1: a file that is not a bundle is bad input (2).
+    Ok(if v.not_a_bundle {
+        exit::INPUT
+    } else if v.report.is_ok() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+pub(crate) const PARTIAL_NOTE: &str = "partial bundle: each included entry is proven to be in the checkpointed ledger, and authors are checked against the membership records included; it does not prove that no other entries (including revocations) exist between the included ones, and custody, references and the chain's links and order are not checked (they need every entry: verify a full bundle for them)";
+
+/// The verdict on a bundle as text or as the JSON report (always JSON with
+/// `--json`, whatever went wrong).
+pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
+    let partial_note = (v.full == Some(false)).then_some(PARTIAL_NOTE);
+    let witnesses = v.checkpoint.as_ref().map_or(&[][..], |c| c.witnesses());
+    if json {
+        let mut j = v.report.to_json();
+        j["bundle"] = serde_json::json!({
+            "full": v.full,
+            "checkpoint_size": v.checkpoint.as_ref().map(|c| c.checkpoint().head.size.0),
+            "witnesses": witnesses.iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t})).collect::<Vec<_>>(),
+            "limits": partial_note,
+        });
+        return serde_json::to_string_pretty(&j).expect("json") + "\n";
+    }
+    let mut s = render::report_text_with(
+        &v.report,
+        if v.full == Some(true) {
+            "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership and custody recompute, and the records give the root of the checkpoint signed by the pinned log key"
+        } else {
+            "VERIFIED: every included record decodes canonically, its signature verifies, its author was an enrolled member with the right role, and its inclusion path leads to the root of the checkpoint signed by the pinned log key"
+        },
+    );
+    for (k, t) in witnesses {
+        s.push_str(&format!("witness {} cosigned at unix time {t}\n", k.name));
+    }
+    if let Some(n) = partial_note {
+        s.push_str(n);
+        s.push('\n');
+    }
+    s
+}
+
+pub(crate) fn privacy_note(r: &Reveal) -> &'static str {
+    match r {
+        Reveal::None => "private fields redacted (digests kept)",
+        Reveal::Paths(_) => "REVEALED private fields are included: handle as personal data",
+    }
+}

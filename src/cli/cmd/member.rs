@@ -1,0 +1,149 @@
+//! `member add`, `member revoke`, `member list`.
+
+use crate::cli::args::Cli;
+use crate::cli::args::Command;
+use crate::cli::args::MemberCommand;
+use crate::cli::args::RoleArg;
+use crate::cli::cmd::Checked;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::check_text;
+use crate::cli::input::load_signer;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::MemberRef;
+use crate::cli::output::checkpoint_notice;
+use crate::cli::output::out;
+use crate::cli::render;
+use caselog::format::entry::Body;
+use caselog::format::entry::MemberEnroll;
+use caselog::format::entry::MemberRevoke;
+use caselog::format::entry::MAX_SHORT_TEXT;
+use caselog::storage::keys;
+use caselog::Ledger;
+use caselog::Role;
+
+pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Member(MemberCommand::Add(a)) = &cli.command else {
+        unreachable!("cli: check_member_add called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let named = keys::parse_public(&a.pubkey)?;
+        caselog::format::sig::checked_key(&named.key.0).map_err(|e| {
+            CliError::input(
+                format!("refused key {}: {e}", named.key.short()),
+                "generate a fresh key with `caselog key generate`",
+            )
+        })?;
+        let role = match a.role {
+            RoleArg::Authority => Role::Authority,
+            RoleArg::Investigator => Role::Investigator,
+            RoleArg::Custodian => Role::Custodian,
+            RoleArg::Counsel => Role::Counsel,
+            RoleArg::External => Role::External,
+        };
+        Checked::MemberAdd {
+            body: MemberEnroll {
+                name: check_text("name", &a.name, MAX_SHORT_TEXT)?,
+                role,
+                key: named.key,
+            },
+            signer: load_signer(cli)?,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn check_member_revoke(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Member(MemberCommand::Revoke { member, reason, .. }) = &cli.command else {
+        unreachable!("cli: check_member_revoke called for another command")
+    };
+    Ok({
+        let dir = need_ledger_dir(&cli.ledger)?;
+        let member = match keys::parse_public(member) {
+            Ok(k) => MemberRef::Key(k.key),
+            Err(_) => MemberRef::Name(member.clone()),
+        };
+        Checked::MemberRevoke {
+            reason: check_text("reason", reason, MAX_SHORT_TEXT)?,
+            signer: load_signer(cli)?,
+            member,
+            dir,
+        }
+    })
+}
+
+pub(crate) fn run_member_add(cmd: Checked) -> Result<u8, CliError> {
+    let Checked::MemberAdd { dir, signer, body } = cmd else {
+        unreachable!("cli: run_member_add called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let (name, role, key) = (body.name.clone(), body.role, body.key);
+    let (seq, _) = l.append(Body::MemberEnroll(body), &signer)?;
+    out(&format!(
+        "seq {seq}: enrolled {name} as {role} ({})\n",
+        keys::fingerprint(&key)
+    ))?;
+    checkpoint_notice(&l);
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_member_revoke(cmd: Checked) -> Result<u8, CliError> {
+    let Checked::MemberRevoke {
+        dir,
+        signer,
+        member,
+        reason,
+    } = cmd
+    else {
+        unreachable!("cli: run_member_revoke called for another command")
+    };
+    let mut l = Ledger::open(&dir, true)?;
+    let key = match member {
+        MemberRef::Key(k) => k,
+        MemberRef::Name(n) => {
+            let found: Vec<_> = l.members().iter().filter(|m| m.name == n).collect();
+            match found.as_slice() {
+                [m] => m.key,
+                [] => {
+                    return Err(CliError::input(
+                        format!("no member named {n:?} and not a public key"),
+                        "see `caselog member list`",
+                    ))
+                }
+                _ => {
+                    return Err(CliError::input(
+                        format!("several members are named {n:?}"),
+                        "give the member's key instead of the name",
+                    ))
+                }
+            }
+        }
+    };
+    let name = l.members().display(&key);
+    let (seq, _) = l.append(Body::MemberRevoke(MemberRevoke { key, reason }), &signer)?;
+    out(&format!("seq {seq}: revoked {name}\n"))?;
+    checkpoint_notice(&l);
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_member_list(cmd: Checked) -> Result<u8, CliError> {
+    let Checked::MemberList { dir, json } = cmd else {
+        unreachable!("cli: run_member_list called for another command")
+    };
+    let l = Ledger::open(&dir, false)?;
+    let mut s = String::new();
+    if json {
+        let v: Vec<_> = l.members().iter().map(render::member_json).collect();
+        s = serde_json::to_string_pretty(&v).expect("json") + "\n";
+    } else {
+        let mut ms: Vec<_> = l.members().iter().collect();
+        ms.sort_by_key(|m| m.enrolled);
+        for m in ms {
+            s.push_str(&render::member_line(m));
+            s.push('\n');
+        }
+    }
+    out(&s)?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,95 @@
+//! `verify`: a ledger directory (with `--against` checkpoints and
+//! `--evidence`) or a bundle (`--bundle`).
+
+use crate::cli::args::Cli;
+use crate::cli::args::Command;
+use crate::cli::cmd::export;
+use crate::cli::cmd::Checked;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::need_ledger_dir;
+use crate::cli::input::parse_vkeys;
+use crate::cli::input::read_input;
+use crate::cli::output::out;
+use crate::cli::render;
+use caselog::audit::External;
+
+pub(crate) fn check_verify_bundle(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Verify {
+        json,
+        bundle: Some(file),
+        trust,
+        witness,
+        quorum,
+        ..
+    } = &cli.command
+    else {
+        unreachable!("cli: check_verify_bundle called for another command")
+    };
+    Ok(Checked::Export(export::validate_verify(
+        file, trust, witness, *quorum, *json,
+    )?))
+}
+
+pub(crate) fn check_verify_store(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Verify {
+        json,
+        against,
+        trust,
+        evidence,
+        bundle: None,
+        ..
+    } = &cli.command
+    else {
+        unreachable!("cli: check_verify_store called for another command")
+    };
+    Ok({
+        let trust = parse_vkeys(trust, "--trust key")?;
+        let against = against
+            .iter()
+            .map(|p| {
+                Ok(External {
+                    label: p.display().to_string(),
+                    bytes: read_input(p, "checkpoint")?,
+                    trust: trust.clone(),
+                })
+            })
+            .collect::<Result<_, CliError>>()?;
+        Checked::Verify {
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+            against,
+            evidence: *evidence,
+        }
+    })
+}
+
+pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
+    let Checked::Verify {
+        dir,
+        json,
+        against,
+        evidence,
+    } = cmd
+    else {
+        unreachable!("cli: run_verify called for another command")
+    };
+    let store = caselog::storage::store::Store::open(&dir, false)?;
+    let report = caselog::verify_store_with(
+        &store,
+        &caselog::VerifyOptions {
+            against,
+            evidence_dir: evidence.then(|| dir.clone()),
+        },
+    )?;
+    if json {
+        out(&(serde_json::to_string_pretty(&report.to_json()).expect("json") + "\n"))?;
+    } else {
+        out(&render::report_text(&report))?;
+    }
+    Ok(if report.is_ok() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}

@@ -1,0 +1,10 @@
+//! The exit codes, in one table (README "Exit codes"; `caselog --help`).
+
+/// Success; verified.
+pub(crate) const OK: u8 = 0;
+/// Verification found problems, a proof does not hold, or a witness refused.
+pub(crate) const FAILED: u8 = 1;
+/// Usage or bad input; nothing was written.
+pub(crate) const INPUT: u8 = 2;
+/// Storage or IO error, or the ledger is locked by another writer.
+pub(crate) const STORAGE: u8 = 3;

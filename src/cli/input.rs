@@ -1,0 +1,366 @@
+//! Turning argument strings into checked values before any database is
+//! opened: the ledger directory, the signing key, texts within their
+//! limits, private fields, kinds, EDTF dates, entry and member references.
+
+use crate::cli::args::Cli;
+use crate::cli::cmd::setup::show_key;
+use crate::cli::error::CliError;
+use crate::cli::secret;
+use caselog::format::disclosure::Disclosure;
+use caselog::format::edtf::Edtf;
+use caselog::format::entry::MemberKey;
+use caselog::format::entry::Seq;
+use caselog::format::kinds;
+use caselog::storage::keys;
+use caselog::storage::keys::Signer;
+use caselog::tlog::note::VerifierKey;
+use caselog::Hash;
+use caselog::Ledger;
+use std::path::Path;
+use std::path::PathBuf;
+
+/// A member named on the command line: a key, or a name to look up.
+pub(crate) enum MemberRef {
+    Key(MemberKey),
+    Name(String),
+}
+
+/// An entry named on the command line.
+pub(crate) enum EntryRef {
+    Seq(Seq),
+    Leaf(Hash),
+}
+
+/// `--kind` names as kinds; an unknown name is bad input.
+pub(crate) fn kinds_arg(names: &[String], hint: &str) -> Result<Vec<caselog::Kind>, CliError> {
+    names
+        .iter()
+        .map(|k| {
+            caselog::Kind::from_name(k)
+                .ok_or_else(|| CliError::input(format!("unknown kind {k:?}"), hint))
+        })
+        .collect()
+}
+
+/// Read a small input file, naming it in the error.
+pub(crate) fn read_input(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        CliError::input(
+            format!("cannot read {what} {}: {e}", path.display()),
+            "check the path",
+        )
+    })?;
+    if meta.len() > 4 * 1024 * 1024 {
+        return Err(CliError::input(
+            format!("{what} {} is larger than 4 MiB", path.display()),
+            "give the right file",
+        ));
+    }
+    std::fs::read(path).map_err(|e| {
+        CliError::input(
+            format!("cannot read {what} {}: {e}", path.display()),
+            "check the path",
+        )
+    })
+}
+
+pub(crate) fn parse_vkeys(list: &[String], what: &str) -> Result<Vec<VerifierKey>, CliError> {
+    list.iter()
+        .map(|s| {
+            // A file holding the key is accepted too.
+            let text = if Path::new(s).is_file() {
+                String::from_utf8(read_input(Path::new(s), what)?).unwrap_or_default()
+            } else {
+                s.clone()
+            };
+            VerifierKey::parse(&text).map_err(|e| {
+                CliError::input(
+                    format!("{what} {s:?}: {e}"),
+                    "give a verifier key name+hexid+base64 as printed by `caselog log-key` or `caselog witness show`",
+                )
+            })
+        })
+        .collect()
+}
+
+/// The public half of --key (a .pub file, or a private key file read
+/// without decrypting).
+/// The public key of a private or public key file (no passphrase needed).
+pub(crate) fn key_public(path: &Path) -> Result<MemberKey, CliError> {
+    Ok(show_key(path)?.key)
+}
+
+pub(crate) fn need_ledger(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
+    l.clone().ok_or_else(|| {
+        CliError::input("no ledger given", "pass --ledger DIR or set CASELOG_LEDGER")
+    })
+}
+
+pub(crate) fn need_ledger_dir(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
+    let dir = need_ledger(l)?;
+    if !dir.is_dir() {
+        return Err(CliError::input(
+            format!("no ledger at {}", dir.display()),
+            "check --ledger / $CASELOG_LEDGER, or create one with `caselog init`",
+        ));
+    }
+    Ok(dir)
+}
+
+pub(crate) fn load_signer(cli: &Cli) -> Result<Signer, CliError> {
+    // The command's own options first, then the ones before the command.
+    let sign = cli.command.signing();
+    let path = sign.and_then(|s| s.key.as_ref()).or(cli.key.as_ref());
+    let path = path.ok_or_else(|| {
+        CliError::input(
+            "this command signs an entry but no key was given",
+            "pass --key FILE or set CASELOG_KEY",
+        )
+    })?;
+    let pass_file = sign.and_then(|s| s.passphrase_file.as_deref());
+    let pass = if keys::is_encrypted(path)? {
+        match secret::from_file_or_env(pass_file.or(cli.passphrase_file.as_deref()))? {
+            Some(p) => Some(p),
+            None => secret::prompt(&format!("Passphrase for {}: ", path.display()))?,
+        }
+    } else {
+        None
+    };
+    let signer = keys::load_private(path, pass.as_ref().map(|p| p.as_bytes()))?;
+    Ok(signer)
+}
+
+pub(crate) fn check_text(what: &str, s: &str, max: usize) -> Result<String, CliError> {
+    if s.trim().is_empty() {
+        return Err(CliError::input(
+            format!("{what} is empty"),
+            format!("give a non-empty {what}"),
+        ));
+    }
+    if s.len() > max {
+        return Err(CliError::input(
+            format!(
+                "{what} is {} bytes, more than the {max}-byte limit",
+                s.len()
+            ),
+            format!("shorten the {what}"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// The private fields given with --private / --private-file.
+pub(crate) fn private_fields(cli: &Cli) -> Result<Vec<Disclosure>, CliError> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut add = |field: &str, value: caselog::format::cbor::Value| -> Result<(), CliError> {
+        if !seen.insert(field.to_owned()) {
+            return Err(CliError::input(
+                format!("private field {field:?} given twice"),
+                "give each field once",
+            ));
+        }
+        let d = Disclosure::new(field, value)
+            .map_err(|e| CliError::input(e.to_string(), "use FIELD=VALUE, e.g. members/001=..."))?;
+        if d.encode().len() > caselog::format::cbor::MAX_ENCODED_LEN {
+            return Err(CliError::input(
+                format!("private field {field:?} is larger than 1 MiB"),
+                "store large files as evidence instead",
+            ));
+        }
+        out.push(d);
+        Ok(())
+    };
+    let own = cli.command.private();
+    for kv in cli
+        .private
+        .iter()
+        .chain(own.iter().flat_map(|p| &p.private))
+    {
+        let (k, v) = kv.split_once('=').ok_or_else(|| {
+            CliError::input(
+                format!("--private {kv:?} is not FIELD=VALUE"),
+                "e.g. --private ssn=000-00-0000",
+            )
+        })?;
+        add(k, caselog::format::cbor::Value::Text(v.to_owned()))?;
+    }
+    for kv in cli
+        .private_file
+        .iter()
+        .chain(own.iter().flat_map(|p| &p.private_file))
+    {
+        let (k, p) = kv.split_once('=').ok_or_else(|| {
+            CliError::input(
+                format!("--private-file {kv:?} is not FIELD=PATH"),
+                "e.g. --private-file members=members.csv",
+            )
+        })?;
+        let bytes = read_input(Path::new(p), "private file")?;
+        add(k, caselog::format::cbor::Value::Bytes(bytes))?;
+    }
+    Ok(out)
+}
+
+/// Refuse --private on commands that do not take it.
+pub(crate) fn no_private(cli: &Cli) -> Result<(), CliError> {
+    if cli.private.is_empty() && cli.private_file.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::input(
+            "--private / --private-file apply to commands that append an investigation entry (note, event, notify, action, evidence, custody, correct)",
+            "drop them from this command",
+        ))
+    }
+}
+
+/// An entry given as seq or leaf hash.
+pub(crate) fn resolve_seq(l: &Ledger, s: &str) -> Result<Seq, CliError> {
+    if let Ok(n) = s.parse::<u64>() {
+        if l.record_bytes(Seq(n))?.is_some() {
+            return Ok(Seq(n));
+        }
+        return Err(CliError::input(
+            format!("no entry {n}"),
+            "see `caselog log`",
+        ));
+    }
+    let h = Hash::from_hex(s).ok_or_else(|| {
+        CliError::input(
+            format!("{s:?} is neither a seq nor a leaf hash"),
+            "see `caselog log`",
+        )
+    })?;
+    l.seq_of_leaf(&h)?.ok_or_else(|| {
+        CliError::input(
+            format!("no entry has leaf hash {h}"),
+            "see `caselog log --json`",
+        )
+    })
+}
+
+/// An entry named on the command line: seq or leaf hash, resolved later.
+#[derive(Debug, Clone)]
+pub(crate) struct EntryArg(pub(crate) String);
+
+pub(crate) fn edtf(s: &str, flag: &str) -> Result<Edtf, CliError> {
+    Edtf::parse(s).map_err(|e| {
+        CliError::input(
+            format!("--{flag}: {e}"),
+            "give an EDTF date such as 2008-10~ or 2008-11-06",
+        )
+    })
+}
+
+pub(crate) fn opt_text(
+    v: &Option<String>,
+    what: &str,
+    max: usize,
+) -> Result<Option<String>, CliError> {
+    v.as_deref().map(|s| check_text(what, s, max)).transpose()
+}
+
+pub(crate) fn item_id(s: &str) -> Result<String, CliError> {
+    if kinds::valid_item_id(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(CliError::input(
+            format!("{s:?} is not an item id"),
+            "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. EV-0001",
+        ))
+    }
+}
+
+pub(crate) fn hex32(s: &str, what: &str) -> Result<Hash, CliError> {
+    Hash::from_hex(s).ok_or_else(|| {
+        CliError::input(
+            format!("{what} {s:?} is not 64 hex digits"),
+            "copy it from `caselog custody release` output",
+        )
+    })
+}
+
+/// Today as an EDTF day (UTC).
+pub(crate) fn today() -> Edtf {
+    Edtf::parse(&chrono::Utc::now().format("%Y-%m-%d").to_string())
+        .expect("today is a valid EDTF day")
+}
+
+pub(crate) fn resolve_entry(l: &Ledger, e: &EntryArg) -> Result<(Seq, Hash), CliError> {
+    let seq = if let Ok(n) = e.0.parse::<u64>() {
+        Seq(n)
+    } else if let Some(h) = Hash::from_hex(&e.0) {
+        l.seq_of_leaf(&h)?.ok_or_else(|| {
+            CliError::input(
+                format!("no entry has leaf hash {h}"),
+                "see `caselog log --json`",
+            )
+        })?
+    } else {
+        return Err(CliError::input(
+            format!("{:?} is neither a seq nor a leaf hash", e.0),
+            "see `caselog log`",
+        ));
+    };
+    let raw = l
+        .record_bytes(seq)?
+        .ok_or_else(|| CliError::input(format!("no entry {seq}"), "see `caselog log`"))?;
+    Ok((seq, l.hash_alg().leaf(&raw)))
+}
+
+pub(crate) fn resolve_member(l: &Ledger, who: &str) -> Result<MemberKey, CliError> {
+    if let Ok(k) = keys::parse_public(who) {
+        return Ok(k.key);
+    }
+    let found: Vec<_> = l.members().iter().filter(|m| m.name == who).collect();
+    match found.as_slice() {
+        [m] => Ok(m.key),
+        [] => Err(CliError::input(
+            format!("no member named {who:?}"),
+            "see `caselog member list`",
+        )),
+        _ => Err(CliError::input(
+            format!("several members are named {who:?}"),
+            "give the member's key instead",
+        )),
+    }
+}
+
+pub(crate) fn parse_range(s: &str) -> Result<(u64, u64), CliError> {
+    let bad = || {
+        CliError::input(
+            format!("--seq {s:?} is not A..B or N"),
+            "e.g. --seq 5..12 or --seq 7",
+        )
+    };
+    let (a, b) = match s.split_once("..") {
+        Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
+        None => {
+            let n = s.parse().map_err(|_| bad())?;
+            (n, n)
+        }
+    };
+    if a > b {
+        return Err(bad());
+    }
+    Ok((a, b))
+}
+
+pub(crate) fn edtf_bound(
+    s: &Option<String>,
+    flag: &str,
+    earliest: bool,
+) -> Result<Option<i64>, CliError> {
+    match s {
+        None => Ok(None),
+        Some(v) => {
+            let e = caselog::format::edtf::Edtf::parse(v).map_err(|e| {
+                CliError::input(
+                    format!("--{flag}: {e}"),
+                    "give an EDTF date such as 2008-10",
+                )
+            })?;
+            Ok(if earliest { e.earliest() } else { e.latest() })
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! What the CLI writes: stdout (a closed pipe ends quietly), files made
+//! for the user (created new, never overwritten, owner-only when they hold
+//! private values), progress bars (stderr, terminals only) and notices.
+
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use caselog::format::disclosure::Reveal;
+use caselog::storage::evidence;
+use caselog::storage::evidence::Digests;
+use caselog::Ledger;
+use std::io;
+use std::io::IsTerminal as _;
+use std::io::Write;
+use std::path::Path;
+
+/// Write to stdout; a closed pipe (`caselog log | head`) ends quietly.
+pub(crate) fn out(s: &str) -> Result<(), CliError> {
+    let mut o = io::stdout().lock();
+    match o.write_all(s.as_bytes()).and_then(|_| o.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(CliError::storage(format!("cannot write output: {e}"), None)),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Tell the user when an automatic checkpoint was due but the signer could
+/// not make it.
+pub(crate) fn checkpoint_notice(l: &Ledger) {
+    if let Some(size) = l.checkpoint_due() {
+        eprintln!(
+            "caselog: notice: a checkpoint is due at size {} (every {}); an authority should run `caselog checkpoint`",
+            size.0,
+            l.checkpoint_every().unwrap_or_default()
+        );
+    }
+}
+
+pub(crate) fn write_or_print(path: Option<&Path>, text: &str) -> Result<(), CliError> {
+    match path {
+        None => out(text),
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| CliError::storage(format!("cannot write {}: {e}", p.display()), None)),
+    }
+}
+
+pub(crate) fn check_new_file(out: &Path) -> Result<(), CliError> {
+    if out.exists() {
+        return Err(CliError::input(
+            format!("{} already exists", out.display()),
+            "choose another --out",
+        ));
+    }
+    Ok(())
+}
+
+/// Start an output file that appears under `path` only when complete
+/// (`caselog::storage::newfile`); refuses an existing `path`.
+pub(crate) fn create_new(
+    path: &Path,
+    reveal: &Reveal,
+) -> Result<caselog::storage::newfile::NewFile, CliError> {
+    // An output holding revealed private values is personal data: owner
+    // only. Redacted outputs are meant to be shared.
+    let mode = if *reveal == Reveal::None {
+        0o644
+    } else {
+        0o600
+    };
+    caselog::storage::newfile::NewFile::create(path, mode).map_err(|e| CliError {
+        code: if e.kind() == std::io::ErrorKind::AlreadyExists {
+            exit::INPUT
+        } else {
+            3
+        },
+        msg: format!("cannot create {}: {e}", path.display()),
+        hint: Some("choose another --out".into()),
+    })
+}
+
+/// Make `f` durable and visible under `path`; returns its size.
+pub(crate) fn finish(f: caselog::storage::newfile::NewFile, path: &Path) -> Result<u64, CliError> {
+    let storage = |e: std::io::Error| {
+        CliError::storage(format!("cannot write {}: {e}", path.display()), None)
+    };
+    // Crash here: the export is in its temporary file, nothing under `path`.
+    caselog::storage::failpoint::hit("export.mid_write");
+    f.commit().map_err(storage)?;
+    Ok(std::fs::metadata(path).map_err(storage)?.len())
+}
+
+pub(crate) fn write_new(path: &Path, bytes: &[u8], reveal: &Reveal) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut f = create_new(path, reveal)?;
+    f.write_all(bytes)
+        .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
+    finish(f, path).map(|_| ())
+}
+
+pub(crate) fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+pub(crate) fn progress_bar(len: u64, name: &str) -> Option<indicatif::ProgressBar> {
+    if len < PROGRESS_MIN || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(len);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("template")
+        .progress_chars("=> "),
+    );
+    pb.set_message(format!("hashing {name}"));
+    Some(pb)
+}
+
+pub(crate) fn hash_with_progress(p: &Path) -> Result<Digests, CliError> {
+    let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let pb = progress_bar(len, &file_name(p));
+    let d = evidence::hash_file(p, &mut |n| {
+        if let Some(pb) = &pb {
+            pb.set_position(n);
+        }
+    })
+    .map_err(|e| {
+        CliError::input(
+            format!("cannot read {}: {e}", p.display()),
+            "check the path and permissions",
+        )
+    })?;
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    Ok(d)
+}
+
+/// Files larger than this get a progress bar (when stderr is a terminal).
+pub(crate) const PROGRESS_MIN: u64 = 8 << 20;
