@@ -628,6 +628,8 @@ fn checkpoint_prove_witness_verify_proof() {
     let vkey = stdout_of(e.cmd().arg("log-key").arg("--key").arg(e.p("auth.pub")));
     std::fs::write(e.p("log.vkey"), &vkey).unwrap();
     assert_eq!(stdout_of(e.cmd().args(["log-key", "--all"])), vkey);
+    // No --key: every active authority (here the one), as --trust takes it.
+    assert_eq!(stdout_of(e.cmd().arg("log-key")), vkey);
     e.cmd()
         .arg("log-key")
         .arg("--key")
@@ -1830,4 +1832,93 @@ fn ledger_and_revealed_exports_are_owner_only_and_revoked_keys_are_marked() {
         html.contains("<strong>REVOKED</strong> at seq"),
         "report does not mark the revoked key"
     );
+}
+
+/// Each command's help lists only the options it takes: signing and
+/// private-field options appear on the commands that sign or take private
+/// fields, and are refused by the others; the form with --key before the
+/// command still works.
+#[test]
+fn commands_show_and_take_only_their_options() {
+    let e = Env::populated();
+    let help = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.push("--help");
+        stdout_of(e.cmd().args(&all))
+    };
+    for cmd in [
+        &["checkpoint", "list"][..],
+        &["witness", "show"],
+        &["log"],
+        &["verify"],
+        &["member", "list"],
+        &["timeline"],
+    ] {
+        let h = help(cmd);
+        for opt in ["--private", "--private-file", "--passphrase-file"] {
+            assert!(!h.contains(opt), "{cmd:?} --help lists {opt}:\n{h}");
+        }
+    }
+    assert!(!help(&["verify"]).contains("--key"));
+    for cmd in [
+        &["note"][..],
+        &["event", "add"],
+        &["custody", "release"],
+        &["correct"],
+    ] {
+        let h = help(cmd);
+        for opt in ["--key", "--passphrase-file", "--private", "--private-file"] {
+            assert!(h.contains(opt), "{cmd:?} --help lacks {opt}");
+        }
+    }
+    let h = help(&["member", "add"]);
+    assert!(h.contains("--key") && !h.contains("--private"), "{h}");
+    // Refused where they do not apply (clap: usage error, exit 2).
+    e.cmd().args(["log", "--private", "a=b"]).assert().code(2);
+    e.cmd()
+        .args(["verify", "--passphrase-file", "x"])
+        .assert()
+        .code(2);
+    // Before the command: the signing key applies to the command that signs.
+    e.cmd()
+        .env("CASELOG_PASSPHRASE", PASS)
+        .arg("--key")
+        .arg(e.p("auth"))
+        .args(["note", "signed with the key given before the command"])
+        .assert()
+        .success();
+    e.cmd()
+        .args(["note", "signed with the key given after it", "--key"])
+        .arg(e.p("roe"))
+        .assert()
+        .success();
+    let log = stdout_of(e.cmd().arg("log"));
+    assert!(
+        log.contains("given before the command") && log.contains("given after it"),
+        "{log}"
+    );
+}
+
+/// Completion scripts and man pages come from the clap definitions.
+#[test]
+fn completions_and_man_pages_are_generated() {
+    let e = Env::new();
+    let bash = stdout_of(e.cmd().args(["completions", "bash"]));
+    assert!(
+        bash.contains("_caselog()") && bash.contains("custody"),
+        "{bash}"
+    );
+    let zsh = stdout_of(e.cmd().args(["completions", "zsh"]));
+    assert!(zsh.starts_with("#compdef caselog"), "{zsh}");
+    let fish = stdout_of(e.cmd().args(["completions", "fish"]));
+    assert!(fish.contains("complete -c caselog"), "{fish}");
+    e.cmd().args(["completions", "tcsh"]).assert().code(2);
+    stdout_of(e.cmd().args(["man", "--out"]).arg(e.p("man")));
+    let page = std::fs::read_to_string(e.p("man/caselog-verify.1")).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH caselog-verify"),
+        "{page}"
+    );
+    assert!(page.contains("against"), "the page documents the options");
+    assert!(e.p("man/caselog.1").exists() && e.p("man/caselog-custody-release.1").exists());
 }

@@ -13,4 +13,4 @@ pub mod store;
 
 pub use engine::{policy_code, prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
 pub use report::{Code, Problem, Report, MAX_PROBLEMS};
-pub use store::{verify_store, verify_store_with};
+pub use store::{claimed_size, verify_store, verify_store_progress, verify_store_with};

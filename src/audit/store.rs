@@ -60,6 +60,25 @@ pub fn verify_store(store: &Store) -> Result<Report, StoreError> {
 /// [`verify_store`], also checking that the ledger extends each checkpoint
 /// in `opts.against` (detects truncation, rollback and rewrite).
 pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, StoreError> {
+    verify_store_progress(store, opts, &|_| {})
+}
+
+/// The number of records the stored head claims: only a hint for a
+/// progress bar (`None` when the head is unreadable; verification itself
+/// never trusts it).
+pub fn claimed_size(store: &Store) -> Option<u64> {
+    let head = store.get(CF_META, META_HEAD).ok()??;
+    Head::decode(&head).map(|h| h.tree.size.0)
+}
+
+/// [`verify_store_with`], calling `progress` with the number of records
+/// checked so far after each chunk (for a progress bar; the library never
+/// prints).
+pub fn verify_store_progress(
+    store: &Store,
+    opts: &VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Report, StoreError> {
     // 1. The genesis entry decides the hash; `meta` only caches it.
     let meta_alg = stored_alg(store)?;
     let alg = genesis_alg(store)?.or(meta_alg).unwrap_or(HashAlg::Blake3);
@@ -72,7 +91,7 @@ pub fn verify_store_with(store: &Store, opts: &VerifyOptions) -> Result<Report, 
     watch_checkpoints(store, opts, &mut v)?;
     // 3. Every record, in order, through the engine (SPEC §9); the `tree`
     //    and `index` rows each one implies are compared on the way.
-    let (replayed, stray) = replay_records(store, alg, &mut v)?;
+    let (replayed, stray) = replay_records(store, alg, &mut v, progress)?;
     let mut report = v.finish();
     for p in stray {
         report.add(p.code, p.seq, p.area, p.message);
@@ -176,11 +195,13 @@ fn replay_records(
     store: &Store,
     alg: HashAlg,
     v: &mut ChainVerifier<'_>,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(Replayed, Vec<Problem>), StoreError> {
     let mut pending = Pending::default();
     let (mut stray, mut item_rows) = (Vec::new(), 0u64);
     let mut chunk: Vec<(u64, Box<[u8]>)> = Vec::with_capacity(PAR_CHUNK);
     let mut entries = store.iter_from(CF_ENTRIES, &[]).peekable();
+    let mut done = 0u64;
     while entries.peek().is_some() {
         chunk.clear();
         while chunk.len() < PAR_CHUNK {
@@ -214,6 +235,8 @@ fn replay_records(
                 flush(store, &mut pending, &mut v.report)?;
             }
         }
+        done += chunk.len() as u64;
+        progress(done);
     }
     flush(store, &mut pending, &mut v.report)?;
     let (last_leaf, last_time) = v.last();

@@ -362,6 +362,22 @@ pub enum Command {
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
+    #[command(
+        after_help = "Example:\n  caselog completions bash > ~/.local/share/bash-completion/completions/caselog\n  caselog completions zsh > ~/.zfunc/_caselog\n  caselog completions fish > ~/.config/fish/completions/caselog.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (caselog.1 and one per command) into DIR;
+    /// tools/install-man installs them.
+    #[command(hide = true)]
+    Man {
+        /// Directory to write the pages into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// Timeline export formats.

@@ -132,6 +132,8 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::Witness(WitnessCommand::Show { state }) => Checked::WitnessShow {
             state: state.clone(),
         },
+        Command::Completions { shell } => Checked::Completions { shell: *shell },
+        Command::Man { out } => Checked::Man { out: out.clone() },
     })
 }
 
@@ -165,5 +167,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         Checked::Import(i) => cmd::import::run(i),
         Checked::AppendJson(i) => cmd::import::append_one(i),
         Checked::Export(x) => cmd::export::run(x),
+        Checked::Completions { shell } => cmd::docs::run_completions(shell),
+        Checked::Man { out } => cmd::docs::run_man(&out),
     }
 }

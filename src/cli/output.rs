@@ -140,3 +140,118 @@ pub(crate) fn hash_with_progress(p: &Path) -> Result<Digests, CliError> {
 
 /// Files larger than this get a progress bar (when stderr is a terminal).
 pub(crate) const PROGRESS_MIN: u64 = 8 << 20;
+
+/// Work smaller than this many entries finishes within about a second;
+/// no bar for it.
+pub(crate) const PROGRESS_MIN_ENTRIES: u64 = 20_000;
+
+/// A progress bar on stderr for work that can take longer than a second:
+/// shown only when stderr is a terminal (never in pipes, logs or tests);
+/// `NO_COLOR` is honoured by indicatif's console.
+pub(crate) struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// A bar over `len` entries (`None`: count only), if worth showing.
+    pub(crate) fn entries(what: &str, len: Option<u64>) -> Progress {
+        if len.is_some_and(|n| n < PROGRESS_MIN_ENTRIES) || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let (pb, template) = match len {
+            Some(n) => (
+                indicatif::ProgressBar::new(n),
+                "{msg} [{bar:30}] {pos}/{len} entries {per_sec} eta {eta}",
+            ),
+            None => (
+                indicatif::ProgressBar::no_length(),
+                "{msg} {pos} entries {per_sec}",
+            ),
+        };
+        Progress(Some(Self::styled(pb, template, what)))
+    }
+
+    /// A bar over `len` bytes, if worth showing.
+    pub(crate) fn bytes(what: &str, len: u64) -> Progress {
+        if len < PROGRESS_MIN || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let template = "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}";
+        Progress(Some(Self::styled(
+            indicatif::ProgressBar::new(len),
+            template,
+            what,
+        )))
+    }
+
+    fn styled(pb: indicatif::ProgressBar, template: &str, what: &str) -> indicatif::ProgressBar {
+        let style = indicatif::ProgressStyle::with_template(template)
+            .expect("cli: progress template")
+            .progress_chars("=> ");
+        pb.set_style(style);
+        pb.set_message(what.to_owned());
+        pb
+    }
+
+    /// A spinner with elapsed time for work over `entries` entries whose
+    /// own steps are not counted (rendering a report, writing an export).
+    pub(crate) fn spinner(what: &str, entries: u64) -> Progress {
+        if entries < PROGRESS_MIN_ENTRIES || !std::io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let template = "{spinner} {msg} ({elapsed})";
+        let pb = Self::styled(indicatif::ProgressBar::new_spinner(), template, what);
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        Progress(Some(pb))
+    }
+
+    /// Report `n` done.
+    pub(crate) fn set(&self, n: u64) {
+        if let Some(pb) = &self.0 {
+            pb.set_position(n);
+        }
+    }
+
+    /// Remove the bar (the command's own output follows).
+    pub(crate) fn finish(self) {
+        if let Some(pb) = self.0 {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+/// A reader that reports its position to a [`Progress`] (bundle checks
+/// read the file in passes, so the bar may run more than once).
+pub(crate) struct ProgressReader<R> {
+    inner: R,
+    pos: u64,
+    progress: Progress,
+}
+
+impl<R> ProgressReader<R> {
+    pub(crate) fn new(inner: R, progress: Progress) -> Self {
+        ProgressReader {
+            inner,
+            pos: 0,
+            progress,
+        }
+    }
+    pub(crate) fn finish(self) {
+        self.progress.finish();
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        self.progress.set(self.pos);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for ProgressReader<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        self.progress.set(self.pos);
+        Ok(self.pos)
+    }
+}

@@ -13,8 +13,8 @@ use crate::cli::input::read_input;
 use crate::cli::output::check_new_file;
 use crate::cli::output::create_new;
 use crate::cli::output::finish;
-use crate::cli::output::out;
 use crate::cli::output::write_new;
+use crate::cli::output::{out, Progress, ProgressReader};
 use crate::cli::render;
 use crate::cli::Cli;
 use crate::cli::Command;
@@ -208,6 +208,7 @@ pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
         unreachable!("cli: run_export_timeline called for another command")
     };
     let l = Ledger::open(&dir, false)?;
+    let bar = Progress::spinner("exporting the timeline", l.head().tree.size.0);
     if format != ExportFormat::Case {
         let mut f = create_new(&path, &reveal)?;
         let n = match format {
@@ -219,6 +220,7 @@ pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
         }
         .map_err(|e| CliError::storage(e.to_string(), None))?;
         let bytes = finish(f, &path)?;
+        bar.finish();
         out(&format!(
             "wrote {} ({n} rows, {bytes} bytes); {}\n",
             path.display(),
@@ -230,6 +232,7 @@ pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
     let bytes =
         serde_json::to_vec_pretty(&caselog::export::case_uco::to_case(&l, &rows)?).expect("json");
     write_new(&path, &bytes, &reveal)?;
+    bar.finish();
     out(&format!(
         "wrote {} ({} rows, {} bytes); {}\n",
         path.display(),
@@ -252,8 +255,10 @@ pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
         unreachable!("cli: run_report called for another command")
     };
     let l = Ledger::open(&dir, false)?;
+    let bar = Progress::spinner("rendering the court report", l.head().tree.size.0);
     let html = caselog::export::court::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
     write_new(&path, html.as_bytes(), &reveal)?;
+    bar.finish();
     out(&format!(
         "wrote {} ({} bytes); {}\n",
         path.display(),
@@ -274,6 +279,7 @@ pub(crate) fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
         unreachable!("cli: run_bundle called for another command")
     };
     let l = Ledger::open(&dir, false)?;
+    let bar = Progress::spinner("writing the bundle", l.head().tree.size.0);
     let cp = match checkpoint {
         Some(b) => b,
         None => l.latest_checkpoint()?.map(|(_, b)| b).ok_or_else(|| {
@@ -289,6 +295,7 @@ pub(crate) fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
         _ => CliError::input(e.to_string(), "check --checkpoint"),
     })?;
     let bytes = finish(f, &path)?;
+    bar.finish();
     out(&format!(
         "wrote {} ({} bytes): {} bundle of {} record(s) against the checkpoint of size {}\n",
         path.display(),
@@ -312,9 +319,12 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_verify_bundle called for another command")
     };
-    let v = bundle::verify_reader(bundle_file, &trust, &witnesses, quorum).map_err(|e| {
+    let len = bundle_file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = ProgressReader::new(bundle_file, Progress::bytes("checking bundle", len));
+    let v = bundle::verify_reader(&mut reader, &trust, &witnesses, quorum).map_err(|e| {
         CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
     })?;
+    reader.finish();
     // SPEC §14.1: not a bundle at all is bad input: one line on
     // stderr (the JSON report with --json), exit 2.
     if let (true, false, Some(p)) = (v.not_a_bundle, json, v.report.problems.first()) {

@@ -4,6 +4,7 @@
 
 pub(crate) mod checkpoint;
 pub(crate) mod custody;
+pub(crate) mod docs;
 pub(crate) mod domain;
 pub(crate) mod entry;
 pub(crate) mod event;
@@ -161,4 +162,10 @@ pub(crate) enum Checked {
     Import(import::ImportCmd),
     AppendJson(import::ImportCmd),
     Export(export::ExportCmd),
+    Completions {
+        shell: clap_complete::Shell,
+    },
+    Man {
+        out: PathBuf,
+    },
 }

@@ -10,7 +10,7 @@ use crate::cli::exit;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_vkeys;
 use crate::cli::input::read_input;
-use crate::cli::output::out;
+use crate::cli::output::{out, Progress};
 use crate::cli::render;
 use caselog::audit::External;
 
@@ -75,13 +75,13 @@ pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
         unreachable!("cli: run_verify called for another command")
     };
     let store = caselog::storage::store::Store::open(&dir, false)?;
-    let report = caselog::verify_store_with(
-        &store,
-        &caselog::VerifyOptions {
-            against,
-            evidence_dir: evidence.then(|| dir.clone()),
-        },
-    )?;
+    let opts = caselog::VerifyOptions {
+        against,
+        evidence_dir: evidence.then(|| dir.clone()),
+    };
+    let bar = Progress::entries("verifying", caselog::audit::claimed_size(&store));
+    let report = caselog::audit::verify_store_progress(&store, &opts, &|n| bar.set(n))?;
+    bar.finish();
     if json {
         out(&(serde_json::to_string_pretty(&report.to_json()).expect("json") + "\n"))?;
     } else {
