@@ -1043,6 +1043,29 @@ fn investigation_end_to_end() {
         .args(["correct", "999", "--set", "title=x", "--reason", "r"])
         .assert()
         .code(2);
+    // A correction that cannot apply (a field the kind lacks, an invalid
+    // value) is refused before anything is written.
+    let before = stdout_of(e.cmd().arg("log"));
+    for set in ["sent=2008-11-01", "occurred=yesterday"] {
+        let o = e
+            .as_key("roe")
+            .args([
+                "correct",
+                &clients.to_string(),
+                "--set",
+                set,
+                "--reason",
+                "r",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{set}");
+        assert!(
+            one_line(&o.stderr).contains("does not give a valid event body"),
+            "{set}"
+        );
+    }
+    assert_eq!(stdout_of(e.cmd().arg("log")), before);
     let tl = stdout_of(e.cmd().arg("timeline"));
     let lines: Vec<&str> = tl.lines().collect();
     assert!(lines[0].starts_with("≈2008-10~"), "{tl}");

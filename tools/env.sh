@@ -12,21 +12,7 @@ mkdir -p "$CARGO_TARGET_DIR"
 # Keep the C++ build quiet and bounded on small machines.
 export CARGO_TERM_PROGRESS_WHEN="${CARGO_TERM_PROGRESS_WHEN:-never}"
 
-say() { printf '%s\n' "$*" >&2; }
-
-need_apt() {
-  # $1: package, $2: why
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    say "caselog: installing $1 ($2) with apt-get"
-    if [ ! -f /var/lib/caselog-apt-updated ]; then
-      apt-get update -qq >&2 && touch /var/lib/caselog-apt-updated
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >&2
-  else
-    say "caselog: missing $1 ($2). Install it with: sudo apt-get install -y $1"
-    exit 2
-  fi
-}
+source "$CASELOG_ROOT/tools/prereq.sh"
 
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
@@ -42,21 +28,7 @@ fi
 if ! command -v c++ >/dev/null 2>&1 && ! command -v g++ >/dev/null 2>&1; then
   need_apt g++ "C++ compiler for RocksDB"
 fi
-# The check looks for the very file clang-sys loads (libclang.so or
-# libclang-N.so, never libclang-cpp.so, which Debian installs on its own).
-have_libclang() {
-  local d f
-  for d in ${LIBCLANG_PATH:-} /usr/lib/llvm-*/lib /usr/lib64/llvm*/lib /usr/lib/x86_64-linux-gnu \
-           /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib /usr/local/lib; do
-    for f in "$d"/libclang.so "$d"/libclang.so.[0-9]* "$d"/libclang-[0-9]*.so "$d"/libclang-[0-9]*.so.[0-9]*; do
-      [ -f "$f" ] && return 0
-    done
-  done
-  return 1
-}
-if ! have_libclang; then
-  need_apt libclang-dev "libclang.so for RocksDB's bindgen"
-fi
+check_libclang
 
 # A Python venv for the independent bundle verifier (tools/verify-bundle),
 # with the pinned packages of tools/requirements.txt. Sets CASELOG_PYTHON.

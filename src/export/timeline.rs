@@ -121,7 +121,7 @@ impl Corrections {
     /// `applied: false` and changes nothing.
     pub fn apply(&self, row: &mut Row) {
         for (seq, set, reason) in self.0.get(&row.leaf).into_iter().flatten() {
-            let Value::Map(mut m) = row.body.to_value() else {
+            let Value::Map(m) = row.body.to_value() else {
                 continue;
             };
             let mut fields = BTreeMap::new();
@@ -131,9 +131,8 @@ impl Corrections {
                     _ => None,
                 };
                 fields.insert(k.clone(), (old, v.clone()));
-                m.insert(k.clone(), Value::Text(v.clone()));
             }
-            let corrected = Domain::from_value(row.kind, Value::Map(m)).and_then(Result::ok);
+            let corrected = row.body.corrected(set);
             let applied = corrected.is_some();
             if let Some(d) = corrected {
                 row.occurred = d

@@ -412,6 +412,19 @@ impl Domain {
         }
     }
 
+    /// This body with a correction's `set` applied (SPEC §13.4: each
+    /// field replaced by the text given); `None` when the result breaks the
+    /// kind's schema (an unknown field, an invalid value).
+    pub fn corrected(&self, set: &BTreeMap<String, String>) -> Option<Domain> {
+        let Value::Map(mut m) = self.to_value() else {
+            return None;
+        };
+        for (k, v) in set {
+            m.insert(k.clone(), Value::Text(v.clone()));
+        }
+        Domain::from_value(self.kind(), Value::Map(m))?.ok()
+    }
+
     /// One line for logs.
     pub fn summary(&self) -> String {
         match self {

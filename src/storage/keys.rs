@@ -92,7 +92,8 @@ pub fn openssh_public_line(key: &MemberKey, name: &str) -> String {
 }
 
 /// Write `signer` to `path` (mode 0600, new file only) and its public key to
-/// `path.pub`. With `passphrase`, the private key is encrypted.
+/// `path.pub`. With `passphrase`, the private key is encrypted. Missing
+/// parent directories are created, mode 0700.
 ///
 /// Commit order ([`crate::storage::newfile`]): the private key is written to a
 /// temporary file in the same directory, synced, then hard-linked to `path`
@@ -109,6 +110,21 @@ pub fn write_key_files(
         if p.exists() {
             return Err(KeyError::Exists { path: p.to_owned() });
         }
+    }
+    // Missing parent directories are made owner-only (keys/ in the README).
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| KeyError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
     }
     let mut key = to_ssh(signer)?;
     if let Some(pass) = passphrase {
@@ -325,6 +341,21 @@ pub fn parse_public(arg: &str) -> Result<NamedKey, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Missing parent directories are created owner-only; existing ones
+    /// are left as they are.
+    #[test]
+    fn missing_parents_are_made_0700() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("keys/case/authority");
+        write_key_files(&Signer::from_seed("t", &[3u8; 32]), &path, None).unwrap();
+        for d in ["keys", "keys/case"] {
+            let mode = fs::metadata(t.path().join(d)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{d}");
+        }
+        assert!(path.exists() && pub_path(&path).exists());
+    }
 
     /// An encrypted key file whose KDF asks for 2^32-1 rounds is refused
     /// at once instead of stalling the loader; the same file with its
