@@ -16,20 +16,41 @@
 //! 6. `audit`: verification of a store or a bundle;
 //! 7. `export`: timelines, CASE/UCO, the court exhibit.
 #![forbid(unsafe_code)]
+#![deny(missing_docs, unreachable_pub)]
 
+// The layers are public so that the `caselog` binary, the tests and the
+// fuzz targets can reach every part; they are not a stable API and are
+// hidden from the documentation. The API is the list below.
+#[doc(hidden)]
 pub mod audit;
+#[doc(hidden)]
 pub mod export;
+#[doc(hidden)]
 pub mod format;
+#[doc(hidden)]
 pub mod ledger;
+#[doc(hidden)]
 pub mod rules;
+#[doc(hidden)]
 pub mod storage;
+#[doc(hidden)]
 pub mod tlog;
 
-pub use audit::{verify_store, verify_store_with, Code, Report, VerifyOptions};
+// Writing: a ledger, its entries, the key that signs them.
 pub use format::entry::{Body, Entry, Record};
 pub use format::hash::{Hash, HashAlg};
 pub use format::ids::{LedgerId, MemberKey, Role, Seq, Timestamp};
 pub use format::kind::Kind;
 pub use format::sig::Signer;
-pub use ledger::{Genesis, Ledger, LedgerError};
+pub use ledger::{Damage, Genesis, Ledger, LedgerError, Missing};
+
+// Verifying: a store, a bundle, a proof file; the report and its codes.
+pub use audit::bundle::{verify_reader as verify_bundle, Verdict as BundleVerdict};
+pub use audit::{verify_store, verify_store_progress, verify_store_with, VerifyOptions};
+pub use audit::{Code, Problem, Report};
+pub use tlog::prooffile::{verify_inclusion_file, ConsistencyProof, InclusionProof};
+
+// Checkpoints and the Merkle tree.
+pub use tlog::checkpoint::{Checkpoint, VerifiedCheckpoint};
 pub use tlog::merkle::{TreeHead, TreeSize};
+pub use tlog::note::{Note, VerifierKey};

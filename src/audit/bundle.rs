@@ -99,10 +99,6 @@ impl Bundle {
     pub fn decode(b: &[u8]) -> Result<Bundle, BundleError> {
         let v = cbor::decode_limit(b, MAX_BUNDLE)?;
         let mut r = MapReader::new("bundle", v)?;
-        let bad = |m: &str| SchemaError::Invalid {
-            what: "bundle".into(),
-            reason: m.into(),
-        };
         if r.text("type")? != BUNDLE_TYPE {
             return Err(bad("type is not caselog-bundle/v1").into());
         }
@@ -113,88 +109,16 @@ impl Bundle {
         let Value::Array(raw) = r.req("records")? else {
             return Err(bad("records must be an array").into());
         };
-        let mut disclosures: Vec<(Seq, Vec<u8>)> = Vec::new();
-        match r.opt("disclosures") {
-            None => {}
-            Some(Value::Array(ds)) if !ds.is_empty() => {
-                for d in ds {
-                    let Value::Array(mut a) = d else {
-                        return Err(bad("a disclosure item is not [seq, bytes]").into());
-                    };
-                    let (b, s) = match (a.pop(), a.pop(), a.is_empty()) {
-                        (Some(Value::Bytes(b)), Some(Value::Uint(s)), true) => (b, s),
-                        _ => return Err(bad("a disclosure item is not [uint, bstr]").into()),
-                    };
-                    let item = (Seq(s), b);
-                    if disclosures.last().is_some_and(|l| *l >= item) {
-                        return Err(bad(
-                            "disclosures must be in strictly ascending (seq, bytes) order",
-                        )
-                        .into());
-                    }
-                    disclosures.push(item);
-                }
-            }
-            Some(_) => return Err(bad("disclosures must be a non-empty array when present").into()),
-        }
-        let mut files: Vec<(Hash, Vec<u8>)> = Vec::new();
-        match r.opt("files") {
-            None => {}
-            Some(Value::Array(fs)) if !fs.is_empty() => {
-                for f in fs {
-                    let Value::Array(mut a) = f else {
-                        return Err(bad("a file item is not [blake3, content]").into());
-                    };
-                    let (c, h) = match (a.pop(), a.pop(), a.is_empty()) {
-                        (Some(Value::Bytes(c)), Some(Value::Bytes(h)), true) if h.len() == 32 => {
-                            (c, h)
-                        }
-                        _ => return Err(bad("a file item is not [bstr .size 32, bstr]").into()),
-                    };
-                    let h = Hash::from_slice(&h).expect("32");
-                    if files.last().is_some_and(|(p, _)| *p >= h) {
-                        return Err(bad("files must be in strictly ascending BLAKE3 order").into());
-                    }
-                    files.push((h, c));
-                }
-            }
-            Some(_) => return Err(bad("files must be a non-empty array when present").into()),
-        }
+        let disclosures = read_disclosures(r.opt("disclosures"))?;
+        let files = read_files(r.opt("files"))?;
         r.finish()?;
-        let mut items = Vec::with_capacity(raw.len());
+        let mut items: Vec<Item> = Vec::with_capacity(raw.len());
         for it in raw {
-            let Value::Array(mut a) = it else {
-                return Err(bad("a record item is not [seq, record, path]").into());
-            };
-            if a.len() != 3 {
-                return Err(bad("a record item is not [seq, record, path]").into());
-            }
-            let (p, rec, s) = (
-                a.pop().expect("3"),
-                a.pop().expect("3"),
-                a.pop().expect("3"),
-            );
-            let (Value::Uint(seq), Value::Bytes(record), Value::Array(path)) = (s, rec, p) else {
-                return Err(bad("a record item is not [uint, bstr, [* bstr32]]").into());
-            };
-            let path = path
-                .into_iter()
-                .map(|h| match h {
-                    Value::Bytes(b) if b.len() == 32 => Ok(Hash::from_slice(&b).expect("32")),
-                    _ => Err(bad("path hashes are 32 bytes")),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            if path.len() > 64 {
-                return Err(bad("path longer than 64").into());
-            }
-            if items.last().is_some_and(|l: &Item| l.seq.0 >= seq) {
+            let item = read_item(it)?;
+            if items.last().is_some_and(|l| l.seq >= item.seq) {
                 return Err(bad("records must be in strictly ascending seq order").into());
             }
-            items.push(Item {
-                seq: Seq(seq),
-                record,
-                path,
-            });
+            items.push(item);
         }
         Ok(Bundle {
             ledger,
@@ -206,6 +130,97 @@ impl Bundle {
             disclosures,
         })
     }
+}
+
+/// A bundle that breaks its schema (SPEC §14.1).
+fn bad(m: &str) -> SchemaError {
+    SchemaError::Invalid {
+        what: "bundle".into(),
+        reason: m.into(),
+    }
+}
+
+/// `disclosures`: absent, or a non-empty array of `[seq, bytes]` in
+/// strictly ascending order.
+fn read_disclosures(v: Option<Value>) -> Result<Vec<(Seq, Vec<u8>)>, SchemaError> {
+    let ds = match v {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(ds)) if !ds.is_empty() => ds,
+        Some(_) => return Err(bad("disclosures must be a non-empty array when present")),
+    };
+    let mut out: Vec<(Seq, Vec<u8>)> = Vec::with_capacity(ds.len());
+    for d in ds {
+        let Value::Array(mut a) = d else {
+            return Err(bad("a disclosure item is not [seq, bytes]"));
+        };
+        let (b, s) = match (a.pop(), a.pop(), a.is_empty()) {
+            (Some(Value::Bytes(b)), Some(Value::Uint(s)), true) => (b, s),
+            _ => return Err(bad("a disclosure item is not [uint, bstr]")),
+        };
+        let item = (Seq(s), b);
+        if out.last().is_some_and(|l| *l >= item) {
+            return Err(bad(
+                "disclosures must be in strictly ascending (seq, bytes) order",
+            ));
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// `files`: absent, or a non-empty array of `[blake3, content]` in
+/// strictly ascending BLAKE3 order.
+fn read_files(v: Option<Value>) -> Result<Vec<(Hash, Vec<u8>)>, SchemaError> {
+    let fs = match v {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(fs)) if !fs.is_empty() => fs,
+        Some(_) => return Err(bad("files must be a non-empty array when present")),
+    };
+    let mut out: Vec<(Hash, Vec<u8>)> = Vec::with_capacity(fs.len());
+    for f in fs {
+        let Value::Array(mut a) = f else {
+            return Err(bad("a file item is not [blake3, content]"));
+        };
+        let (c, h) = match (a.pop(), a.pop(), a.is_empty()) {
+            (Some(Value::Bytes(c)), Some(Value::Bytes(h)), true) if h.len() == 32 => (c, h),
+            _ => return Err(bad("a file item is not [bstr .size 32, bstr]")),
+        };
+        let h = Hash::from_slice(&h).expect("bundle: length checked");
+        if out.last().is_some_and(|(p, _)| *p >= h) {
+            return Err(bad("files must be in strictly ascending BLAKE3 order"));
+        }
+        out.push((h, c));
+    }
+    Ok(out)
+}
+
+/// One `records` item: `[seq, record, path]` with at most 64 path hashes.
+fn read_item(it: Value) -> Result<Item, SchemaError> {
+    let shape = "a record item is not [seq, record, path]";
+    let Value::Array(a) = it else {
+        return Err(bad(shape));
+    };
+    let [s, rec, p]: [Value; 3] = a.try_into().map_err(|_| bad(shape))?;
+    let (Value::Uint(seq), Value::Bytes(record), Value::Array(path)) = (s, rec, p) else {
+        return Err(bad("a record item is not [uint, bstr, [* bstr32]]"));
+    };
+    let path = path
+        .into_iter()
+        .map(|h| match h {
+            Value::Bytes(b) if b.len() == 32 => {
+                Ok(Hash::from_slice(&b).expect("bundle: length checked"))
+            }
+            _ => Err(bad("path hashes are 32 bytes")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if path.len() > 64 {
+        return Err(bad("path longer than 64"));
+    }
+    Ok(Item {
+        seq: Seq(seq),
+        record,
+        path,
+    })
 }
 
 /// What to put in a bundle.

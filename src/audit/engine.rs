@@ -327,12 +327,35 @@ impl<'a> ChainVerifier<'a> {
         (leaf, created)
     }
 
+    /// One record in order: the checks of SPEC §9.1, in this order; an
+    /// entry that breaks signature, membership, references or custody
+    /// changes no state.
     fn check_entry(&mut self, pos: u64, p: Prepared) {
-        let leaf = &p.leaf;
+        let leaf = p.leaf;
         let (entry, sig) = match p.decoded {
             Ok(x) => x,
             Err((what, e)) => return self.entry_error(pos, what, &e),
         };
+        self.check_position(pos, &entry);
+        self.check_time(pos, &entry);
+        // Each of these reports its own problem; all of them run.
+        let signed = self.check_signature(pos, &entry, sig);
+        let member = self.check_membership(pos, &entry);
+        self.check_genesis(pos, &entry);
+        let refs = self.check_references(pos, &entry);
+        self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
+        self.report.private_fields += entry.sd.len() as u64;
+        let valid = signed && member && refs && self.check_custody(pos, &entry);
+        if valid {
+            self.apply(&entry, &leaf);
+        }
+        if !entry.sd.is_empty() {
+            self.private.insert(leaf, entry.sd);
+        }
+    }
+
+    /// §9.1 steps 1-3: stored position, ledger id, `prev` link.
+    fn check_position(&mut self, pos: u64, entry: &Entry) {
         if entry.seq.0 != pos {
             self.problem(
                 Code::SeqOrder,
@@ -365,6 +388,10 @@ impl<'a> ChainVerifier<'a> {
                 },
             );
         }
+    }
+
+    /// §9.1 step 4: recorded time never goes back.
+    fn check_time(&mut self, pos: u64, entry: &Entry) {
         if let Some(t) = self.last_time {
             if entry.time < t {
                 self.problem(
@@ -378,23 +405,37 @@ impl<'a> ChainVerifier<'a> {
             }
         }
         self.last_time = Some(self.last_time.map_or(entry.time, |t| t.max(entry.time)));
-        let mut valid = true;
-        if let Err(e) = sig {
-            valid = false;
-            let who = match &entry.body {
-                Body::LedgerOpen(o) if pos == 0 => o.authority_name.clone(),
-                _ => self.members.display(&entry.author),
-            };
-            self.problem(
-                Code::BadSignature,
-                pos,
-                format!("signature by '{who}' does not verify ({e})"),
-            );
+    }
+
+    /// §9.1 step 5: the signature verifies (strict Ed25519, §4).
+    fn check_signature(&mut self, pos: u64, entry: &Entry, sig: SigResult) -> bool {
+        let Err(e) = sig else { return true };
+        let who = match &entry.body {
+            Body::LedgerOpen(o) if pos == 0 => o.authority_name.clone(),
+            _ => self.members.display(&entry.author),
+        };
+        self.problem(
+            Code::BadSignature,
+            pos,
+            format!("signature by '{who}' does not verify ({e})"),
+        );
+        false
+    }
+
+    /// §9.1 step 6: the author is an active member whose role may append
+    /// this kind (§5, §6).
+    fn check_membership(&mut self, pos: u64, entry: &Entry) -> bool {
+        match self.members.check(entry) {
+            Ok(()) => true,
+            Err(e) => {
+                self.problem(policy_code(&e), pos, e.to_string());
+                false
+            }
         }
-        if let Err(e) = self.members.check(&entry) {
-            valid = false;
-            self.problem(policy_code(&e), pos, e.to_string());
-        }
+    }
+
+    /// §9.1 step 7: the genesis names the hash in use.
+    fn check_genesis(&mut self, pos: u64, entry: &Entry) {
         if let Body::LedgerOpen(o) = &entry.body {
             if pos == 0 {
                 self.report.case_id = Some(o.case_id.clone());
@@ -410,6 +451,11 @@ impl<'a> ChainVerifier<'a> {
                 }
             }
         }
+    }
+
+    /// §9.1 step 8: references name earlier entries (§13.4) and erasures
+    /// are valid (§15).
+    fn check_references(&mut self, pos: u64, entry: &Entry) -> bool {
         let bad_refs: Vec<Hash> = match &self.lookup {
             Some(lookup) => crate::ledger::references(&entry.body)
                 .into_iter()
@@ -418,71 +464,60 @@ impl<'a> ChainVerifier<'a> {
                 .collect(),
             None => Vec::new(),
         };
-        let refs_ok = bad_refs.is_empty();
+        let mut valid = bad_refs.is_empty();
         for h in bad_refs {
-            valid = false;
             self.problem(
                 Code::BadReference,
                 pos,
                 format!("refers to {}, which is not an earlier entry", short(&h)),
             );
         }
-        if let Some(why) = refs_ok.then(|| self.bad_erasure(&entry.body)).flatten() {
+        if let Some(why) = valid.then(|| self.bad_erasure(&entry.body)).flatten() {
             valid = false;
             self.problem(Code::BadReference, pos, why);
         }
-        self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
-        self.report.private_fields += entry.sd.len() as u64;
-        if valid && !self.partial {
-            match self.custody.check(&entry, &entry.ledger, &self.members) {
-                Err(e) => {
-                    valid = false;
-                    let code = match e {
-                        CustodyError::UnknownItem(_) => Code::CustodyUnknownItem,
-                        CustodyError::DuplicateItem { .. } => Code::CustodyDuplicateItem,
-                        CustodyError::NotHolder { .. } => Code::CustodyNotHolder,
-                        CustodyError::BadReceiver(_) => Code::CustodyBadReceiver,
-                        CustodyError::WrongReceiver { .. } => Code::CustodyWrongReceiver,
-                        CustodyError::WrongRelease { .. } => Code::CustodyWrongRelease,
-                        CustodyError::DoubleRelease { .. } => Code::CustodyDoubleRelease,
-                        CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
-                        CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
-                        _ => Code::EvidenceMismatch,
-                    };
-                    self.problem(code, pos, e.to_string());
-                }
-                Ok(findings) => {
-                    for f in findings {
-                        match f {
-                            Finding::SealBroken { item } => self.problem(
-                                Code::CustodySealBroken,
-                                pos,
-                                format!("{item} was received with its seal broken"),
-                            ),
-                            Finding::DigestMismatch { item, file } => self.problem(
-                                Code::EvidenceMismatch,
-                                pos,
-                                format!(
-                                    "{item} file {file:?} no longer matches its intake digests"
-                                ),
-                            ),
-                        }
+        valid
+    }
+
+    /// §9.1 step 9: the custody state machine (§13.2), in full ledgers.
+    fn check_custody(&mut self, pos: u64, entry: &Entry) -> bool {
+        if self.partial {
+            return true;
+        }
+        match self.custody.check(entry, &entry.ledger, &self.members) {
+            Err(e) => {
+                self.problem(custody_code(&e), pos, e.to_string());
+                false
+            }
+            Ok(findings) => {
+                for f in findings {
+                    match f {
+                        Finding::SealBroken { item } => self.problem(
+                            Code::CustodySealBroken,
+                            pos,
+                            format!("{item} was received with its seal broken"),
+                        ),
+                        Finding::DigestMismatch { item, file } => self.problem(
+                            Code::EvidenceMismatch,
+                            pos,
+                            format!("{item} file {file:?} no longer matches its intake digests"),
+                        ),
                     }
                 }
+                true
             }
         }
-        if valid {
-            self.members.apply(&entry);
-            if !self.partial {
-                self.custody.apply(&entry, leaf);
-            }
-            if let Body::Domain(crate::format::kinds::Domain::DisclosureErased(d)) = &entry.body {
-                self.report.erasures += 1;
-                self.erased.push((d.target, d.digest));
-            }
+    }
+
+    /// A valid entry changes the replayed state: members, custody, erasures.
+    fn apply(&mut self, entry: &Entry, leaf: &Hash) {
+        self.members.apply(entry);
+        if !self.partial {
+            self.custody.apply(entry, leaf);
         }
-        if !entry.sd.is_empty() {
-            self.private.insert(*leaf, entry.sd);
+        if let Body::Domain(crate::format::kinds::Domain::DisclosureErased(d)) = &entry.body {
+            self.report.erasures += 1;
+            self.erased.push((d.target, d.digest));
         }
     }
 
@@ -572,6 +607,22 @@ impl<'a> ChainVerifier<'a> {
         }
         self.report.root = Some(self.frontier.root(self.alg));
         self.report
+    }
+}
+
+/// The problem code of a custody break (SPEC §9).
+fn custody_code(e: &CustodyError) -> Code {
+    match e {
+        CustodyError::UnknownItem(_) => Code::CustodyUnknownItem,
+        CustodyError::DuplicateItem { .. } => Code::CustodyDuplicateItem,
+        CustodyError::NotHolder { .. } => Code::CustodyNotHolder,
+        CustodyError::BadReceiver(_) => Code::CustodyBadReceiver,
+        CustodyError::WrongReceiver { .. } => Code::CustodyWrongReceiver,
+        CustodyError::WrongRelease { .. } => Code::CustodyWrongRelease,
+        CustodyError::DoubleRelease { .. } => Code::CustodyDoubleRelease,
+        CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
+        CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
+        _ => Code::EvidenceMismatch,
     }
 }
 

@@ -24,6 +24,7 @@ use crate::cli::args::MemberCommand;
 use crate::cli::args::ProveCommand;
 use crate::cli::args::WitnessCommand;
 use crate::cli::cmd::checkpoint::check_checkpoint;
+use crate::cli::cmd::checkpoint::check_prove_consistency;
 use crate::cli::cmd::checkpoint::check_prove_inclusion;
 use crate::cli::cmd::checkpoint::check_verify_proof;
 use crate::cli::cmd::entry::check_append;
@@ -45,7 +46,6 @@ use crate::cli::error::CliError;
 use crate::cli::input::key_public;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::input::no_private;
-use crate::cli::input::read_input;
 use clap::Parser as _;
 use std::process::ExitCode;
 
@@ -81,22 +81,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::Log { .. } => check_log(&cli)?,
         Command::Append { .. } => check_append(&cli)?,
         Command::Import { .. } => check_import(&cli)?,
-        Command::Erase { resume: true, .. } => Checked::EraseResume {
-            dir: need_ledger_dir(&cli.ledger)?,
-        },
-        Command::Erase {
-            entry: Some(_),
-            field: Some(_),
-            reason: Some(_),
-            resume: false,
-            ..
-        } => check_erase(&cli)?,
-        Command::Erase { .. } => {
-            return Err(CliError::input(
-                "erase needs ENTRY, --field and --reason (or --resume)",
-                "see `caselog erase --help`",
-            ))
-        }
+        Command::Erase { .. } => check_erase(&cli)?,
         Command::Show { .. } => check_show(&cli)?,
         Command::Event(_)
         | Command::Notify(_)
@@ -117,15 +102,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
             dir: need_ledger_dir(&cli.ledger)?,
         },
         Command::Prove(ProveCommand::Inclusion { .. }) => check_prove_inclusion(&cli)?,
-        Command::Prove(ProveCommand::Consistency { old, new, out }) => Checked::ProveConsistency {
-            dir: need_ledger_dir(&cli.ledger)?,
-            old: read_input(old, "checkpoint")?,
-            new: new
-                .as_deref()
-                .map(|p| read_input(p, "checkpoint"))
-                .transpose()?,
-            out: out.clone(),
-        },
+        Command::Prove(ProveCommand::Consistency { .. }) => check_prove_consistency(&cli)?,
         Command::VerifyProof { .. } => check_verify_proof(&cli)?,
         Command::Witness(WitnessCommand::Init { .. }) => check_witness_init(&cli)?,
         Command::Witness(WitnessCommand::Cosign { .. }) => check_witness_cosign(&cli)?,

@@ -1,4 +1,4 @@
-//! CASE/UCO 1.4 JSON-LD export (https://caseontology.org): the
+//! CASE/UCO 1.4 JSON-LD export (<https://caseontology.org>): the
 //! investigation, its investigative actions, the evidence files as
 //! `observable:File` with SHA-256 hashes, custody as
 //! `investigation:ProvenanceRecord` with the item ids as exhibit numbers,

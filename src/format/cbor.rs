@@ -50,43 +50,86 @@ pub enum Value {
 pub enum DecodeError {
     /// Input longer than [`MAX_ENCODED_LEN`].
     #[error("encoded item is {len} bytes, more than the {max}-byte limit")]
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        /// Its length in bytes.
+        len: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// Input ended inside an item.
     #[error("truncated CBOR at byte {offset}")]
-    Truncated { offset: usize },
+    Truncated {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// Bytes remain after the first complete item.
     #[error("{extra} trailing bytes after the CBOR item")]
-    TrailingBytes { extra: usize },
+    TrailingBytes {
+        /// How many bytes are left over.
+        extra: usize,
+    },
     /// An integer or length was not written in its shortest form.
     #[error("non-shortest integer or length at byte {offset}")]
-    NonShortest { offset: usize },
+    NonShortest {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// Indefinite-length strings, arrays or maps are not deterministic.
     #[error("indefinite-length item at byte {offset}")]
-    Indefinite { offset: usize },
+    Indefinite {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// Tags (major type 6) are not part of the format.
     #[error("CBOR tag at byte {offset} is not allowed")]
-    Tag { offset: usize },
+    Tag {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// Floats, null, undefined and other simple values are not allowed.
     #[error("float or simple value at byte {offset} is not allowed")]
-    Simple { offset: usize },
+    Simple {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// Reserved additional-information values 28..30.
     #[error("malformed CBOR head at byte {offset}")]
-    Malformed { offset: usize },
+    Malformed {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// A text string that is not UTF-8.
     #[error("invalid UTF-8 in text string at byte {offset}")]
-    InvalidUtf8 { offset: usize },
+    InvalidUtf8 {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// A map key that is not a text string.
     #[error("map key at byte {offset} is not a text string")]
-    NonTextKey { offset: usize },
+    NonTextKey {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// Map keys out of deterministic order.
     #[error("map keys not in deterministic order at byte {offset}")]
-    UnsortedKeys { offset: usize },
+    UnsortedKeys {
+        /// Byte offset in the input.
+        offset: usize,
+    },
     /// The same key twice in one map.
     #[error("duplicate map key {key:?} at byte {offset}")]
-    DuplicateKey { offset: usize, key: String },
+    DuplicateKey {
+        /// Byte offset in the input.
+        offset: usize,
+        /// The key, short form.
+        key: String,
+    },
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("nesting deeper than {max} levels")]
-    TooDeep { max: usize },
+    TooDeep {
+        /// The most allowed.
+        max: usize,
+    },
     /// The value did not re-encode to the same bytes (should be caught above).
     #[error("encoding is not deterministic CBOR")]
     NotCanonical,
@@ -444,18 +487,35 @@ pub enum SchemaError {
     /// The value was not the expected CBOR type.
     #[error("{what}: expected {expected}")]
     WrongType {
+        /// What was being read.
         what: String,
+        /// What was expected.
         expected: &'static str,
     },
     /// A required key is absent.
     #[error("{what}: missing key {key:?}")]
-    Missing { what: &'static str, key: String },
+    Missing {
+        /// What was being read.
+        what: &'static str,
+        /// The key, short form.
+        key: String,
+    },
     /// A key the schema does not define.
     #[error("{what}: unknown key {key:?}")]
-    Unknown { what: &'static str, key: String },
+    Unknown {
+        /// What was being read.
+        what: &'static str,
+        /// The key, short form.
+        key: String,
+    },
     /// A value is out of its allowed range or format.
     #[error("{what}: {reason}")]
-    Invalid { what: String, reason: String },
+    Invalid {
+        /// What was being read.
+        what: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl MapReader {

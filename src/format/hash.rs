@@ -1,7 +1,7 @@
 //! The ledger hash `H` and its domain-separated uses.
 //!
 //! Owns: the choice of hash function (BLAKE3 or SHA-256, fixed at `init` and
-//! recorded in the genesis entry), the 32-byte [`Hash`] newtype, and the
+//! recorded in the genesis entry), the 32-byte [`Hash`](struct@Hash) newtype, and the
 //! domain tags that keep leaves, interior nodes and disclosures apart
 //! (RFC 9162 §2.1.1 uses 0x00 for leaves and 0x01 for nodes).
 

@@ -106,7 +106,7 @@ impl fmt::Debug for Signer {
 
 impl Signer {
     /// From a 32-byte seed (RFC 8032 private key). Used by tests and golden
-    /// vectors; real keys come from [`load_private`].
+    /// vectors; real keys come from `storage::keys::load_private`.
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Signer {
         Signer {
             name: name.to_owned(),

@@ -57,7 +57,12 @@ pub enum LedgerError {
     Invalid(#[from] EntryError),
     /// The system clock is earlier than the last entry's time.
     #[error("system clock {now} is earlier than the last entry's time {head}")]
-    ClockBehind { now: String, head: String },
+    ClockBehind {
+        /// The time now.
+        now: String,
+        /// The last entry's time.
+        head: String,
+    },
     /// An evidence item's chain of custody would break.
     #[error(transparent)]
     Custody(#[from] crate::rules::custody::CustodyError),

@@ -137,12 +137,20 @@ pub enum CustodyError {
     UnknownItem(String),
     /// A second intake of the same item id.
     #[error("item {item} was already taken in at seq {at}")]
-    DuplicateItem { item: String, at: u64 },
+    DuplicateItem {
+        /// The evidence item id.
+        item: String,
+        /// The seq of that entry.
+        at: u64,
+    },
     /// Release, disposal or return by someone who does not hold the item.
     #[error("{who} does not hold {item} (held by {holder})")]
     NotHolder {
+        /// The evidence item id.
         item: String,
+        /// Who tried.
         who: String,
+        /// Who holds the item.
         holder: String,
     },
     /// A release naming a receiver who is not an active member.
@@ -151,34 +159,70 @@ pub enum CustodyError {
     /// A receipt by someone other than the named receiver.
     #[error("{item} was released to {expected}, but received by {got}")]
     WrongReceiver {
+        /// The evidence item id.
         item: String,
+        /// What was expected.
         expected: String,
+        /// Who received it.
         got: String,
     },
     /// A receipt that does not answer the item's pending release.
     #[error("{item}: the receipt answers no pending release of this item")]
-    WrongRelease { item: String },
+    WrongRelease {
+        /// The evidence item id.
+        item: String,
+    },
     /// A release (or disposal) while a release is still pending.
     #[error("{item} is already released to {to} and not yet received")]
-    DoubleRelease { item: String, to: String },
+    DoubleRelease {
+        /// The evidence item id.
+        item: String,
+        /// The receiver it is released to.
+        to: String,
+    },
     /// Any action on an item after it was disposed of or returned.
     #[error("{item} was {how} at seq {at}")]
-    AfterDisposal { item: String, how: String, at: u64 },
+    AfterDisposal {
+        /// The evidence item id.
+        item: String,
+        /// How it left custody (disposed of, returned).
+        how: String,
+        /// The seq of that entry.
+        at: u64,
+    },
     /// An external receipt with a bad signature or by a non-external key.
     #[error("{item}: receipt {reason}")]
-    BadReceipt { item: String, reason: String },
+    BadReceipt {
+        /// The evidence item id.
+        item: String,
+        /// Why.
+        reason: String,
+    },
     /// An `evidence.verify` that names an unknown file or misstates the match.
     #[error("{item}: {reason}")]
-    BadVerify { item: String, reason: String },
+    BadVerify {
+        /// The evidence item id.
+        item: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Facts an entry records that a court must see (allowed, but reported).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     /// Received with the seal broken.
-    SealBroken { item: String },
+    SealBroken {
+        /// The evidence item id.
+        item: String,
+    },
     /// A re-hash of a file did not match its intake digests.
-    DigestMismatch { item: String, file: String },
+    DigestMismatch {
+        /// The evidence item id.
+        item: String,
+        /// The file name.
+        file: String,
+    },
 }
 
 /// Every item's custody state.

@@ -34,36 +34,68 @@ pub struct Member {
 pub enum PolicyError {
     /// The author's key was never enrolled.
     #[error("author {key} is not an enrolled member")]
-    UnknownAuthor { key: String },
+    UnknownAuthor {
+        /// The key, short form.
+        key: String,
+    },
     /// The author was revoked before this entry.
     #[error("author '{name}' was revoked at seq {revoked}")]
-    RevokedAuthor { name: String, revoked: u64 },
+    RevokedAuthor {
+        /// The member's name.
+        name: String,
+        /// The seq of the revocation.
+        revoked: u64,
+    },
     /// The author's role may not append this kind.
     #[error("'{name}' has role {role}, which may not append {kind}")]
     RoleNotAllowed {
+        /// The member's name.
         name: String,
+        /// Their role.
         role: Role,
+        /// The kind they tried to append.
         kind: Kind,
     },
     /// A checkpoint signer that is not an active authority (SPEC §10).
     #[error("'{name}' has role {role}, which may not sign checkpoints")]
-    NotAnAuthority { name: String, role: Role },
+    NotAnAuthority {
+        /// The member's name.
+        name: String,
+        /// Their role.
+        role: Role,
+    },
     /// Genesis rules broken (first entry not `ledger.open`, or signed by
     /// another key, or `ledger.open` later in the ledger).
     #[error("{0}")]
     BadGenesis(String),
     /// Enrolling a key that is already a member (or was revoked).
     #[error("key {key} is already enrolled as '{name}'")]
-    AlreadyEnrolled { key: String, name: String },
+    AlreadyEnrolled {
+        /// The key, short form.
+        key: String,
+        /// The member's name.
+        name: String,
+    },
     /// Revoking a key that is not an active member.
     #[error("key {key} is not an active member")]
-    NotAMember { key: String },
+    NotAMember {
+        /// The key, short form.
+        key: String,
+    },
     /// Revoking the last active authority would leave nobody to manage the ledger.
     #[error("'{name}' is the last active authority and cannot be revoked")]
-    LastAuthority { name: String },
+    LastAuthority {
+        /// The member's name.
+        name: String,
+    },
     /// The enrolled key is invalid or of small order.
     #[error("enrolled key {key}: {err}")]
-    BadMemberKey { key: String, err: SigError },
+    BadMemberKey {
+        /// The key, short form.
+        key: String,
+        /// Why the key is refused.
+        err: SigError,
+    },
 }
 
 /// Membership as of the entries applied so far.

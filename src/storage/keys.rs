@@ -28,35 +28,64 @@ pub enum KeyError {
     /// Reading or writing a key file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file concerned.
         path: PathBuf,
+        /// The underlying IO error.
         source: std::io::Error,
     },
     /// Refusing to overwrite an existing key file.
     #[error("{path} already exists; refusing to overwrite a key")]
-    Exists { path: PathBuf },
+    Exists {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// The file is not an OpenSSH private key.
     #[error("{path} is not an OpenSSH private key ({detail})")]
-    NotAKey { path: PathBuf, detail: String },
+    NotAKey {
+        /// The file concerned.
+        path: PathBuf,
+        /// What the decoder said.
+        detail: String,
+    },
     /// The key is not Ed25519.
     #[error("{path} holds a {algorithm} key; caselog needs Ed25519")]
-    WrongAlgorithm { path: PathBuf, algorithm: String },
+    WrongAlgorithm {
+        /// The file concerned.
+        path: PathBuf,
+        /// The algorithm found.
+        algorithm: String,
+    },
     /// The key is encrypted and no passphrase was given.
     #[error("{path} is passphrase-protected and no passphrase was given")]
-    PassphraseRequired { path: PathBuf },
+    PassphraseRequired {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// The private key file can be read by other users.
     #[error("{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}")]
-    Permissions { path: PathBuf, mode: u32 },
+    Permissions {
+        /// The file concerned.
+        path: PathBuf,
+        /// The file mode found.
+        mode: u32,
+    },
     /// The encrypted key asks for more bcrypt-pbkdf rounds than caselog
     /// will spend (a hostile file could otherwise stall the loader).
     #[error("{path} asks for {rounds} key-derivation rounds (at most {max} accepted); re-encrypt it: ssh-keygen -p -a 100 -f {path}")]
     KdfTooCostly {
+        /// The file concerned.
         path: PathBuf,
+        /// The KDF rounds the file asks for.
         rounds: u32,
+        /// The most allowed.
         max: u32,
     },
     /// The passphrase did not decrypt the key.
     #[error("wrong passphrase for {path}")]
-    WrongPassphrase { path: PathBuf },
+    WrongPassphrase {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// The public key text could not be parsed.
     #[error("not a public key: {0}")]
     BadPublicKey(String),

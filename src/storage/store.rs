@@ -25,22 +25,40 @@ pub type Kv = (Box<[u8]>, Box<[u8]>);
 pub enum StoreError {
     /// The directory does not hold a caselog ledger.
     #[error("no ledger at {dir}")]
-    NotALedger { dir: PathBuf },
+    NotALedger {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// `init` into a directory that already holds something.
     #[error("{dir} already exists and is not empty")]
-    AlreadyExists { dir: PathBuf },
+    AlreadyExists {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// Another process holds the writer lock.
     #[error("ledger {dir} is locked by another caselog process{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
-    Locked { dir: PathBuf, pid: Option<u32> },
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+        /// The process holding it.
+        pid: Option<u32>,
+    },
     /// A filesystem operation failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file concerned.
         path: PathBuf,
+        /// The underlying IO error.
         source: std::io::Error,
     },
     /// RocksDB reported an error.
     #[error("storage error in {dir}: {msg}")]
-    Db { dir: PathBuf, msg: String },
+    Db {
+        /// The directory.
+        dir: PathBuf,
+        /// What is wrong.
+        msg: String,
+    },
 }
 
 /// An open ledger database.

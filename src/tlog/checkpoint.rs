@@ -32,7 +32,12 @@ pub enum CheckpointError {
     Origin(String),
     /// Fewer valid witness cosignatures than required.
     #[error("{got} valid witness cosignature(s), {want} required")]
-    Quorum { got: usize, want: usize },
+    Quorum {
+        /// How many were given or found.
+        got: usize,
+        /// How many are needed.
+        want: usize,
+    },
 }
 
 /// A caselog origin: which ledger a checkpoint is about.

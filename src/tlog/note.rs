@@ -44,10 +44,16 @@ pub enum NoteError {
     BadKey(String),
     /// A signature from a trusted key does not verify.
     #[error("signature by trusted key {name} does not verify")]
-    BadSignature { name: String },
+    BadSignature {
+        /// The member's name.
+        name: String,
+    },
     /// No trusted key signed the note.
     #[error("no signature from a trusted key{}", if names.is_empty() { String::new() } else { format!(" (signed by: {})", names.join(", ")) })]
-    Untrusted { names: Vec<String> },
+    Untrusted {
+        /// The key names on the lines.
+        names: Vec<String>,
+    },
 }
 
 /// A key id: the first four bytes of SHA-256(name || 0x0A || type || key).

@@ -29,19 +29,42 @@ pub struct Range {
 pub enum ProofError {
     /// The leaf index is not inside the tree.
     #[error("leaf index {index} is outside a tree of size {size}")]
-    IndexOutOfRange { index: u64, size: u64 },
+    IndexOutOfRange {
+        /// The index asked for.
+        index: u64,
+        /// The tree size.
+        size: u64,
+    },
     /// The older size is larger than the newer one.
     #[error("old tree size {old} is larger than new tree size {new}")]
-    SizesReversed { old: u64, new: u64 },
+    SizesReversed {
+        /// The older tree size.
+        old: u64,
+        /// The newer tree size.
+        new: u64,
+    },
     /// The proof has the wrong number of hashes for these sizes.
     #[error("proof has {got} hashes, expected {want}")]
-    WrongLength { got: usize, want: usize },
+    WrongLength {
+        /// How many were given or found.
+        got: usize,
+        /// How many are needed.
+        want: usize,
+    },
     /// Recomputed root differs from the one claimed.
     #[error("recomputed root {computed} does not match {claimed}")]
-    RootMismatch { claimed: Hash, computed: Hash },
+    RootMismatch {
+        /// The root the proof or checkpoint claims.
+        claimed: Hash,
+        /// The root computed.
+        computed: Hash,
+    },
     /// Equal sizes but different roots.
     #[error("trees of equal size {size} have different roots")]
-    EqualSizeRootsDiffer { size: u64 },
+    EqualSizeRootsDiffer {
+        /// The tree size.
+        size: u64,
+    },
     /// Consistency from an empty tree is meaningless.
     #[error("a consistency proof from the empty tree proves nothing")]
     EmptyOldTree,
@@ -56,7 +79,7 @@ fn split(n: u64) -> u64 {
     1u64 << (63 - (n - 1).leading_zeros())
 }
 
-/// Ranges of PATH(m, D[n]), RFC 9162 §2.1.3.1, leaf-most first.
+/// Ranges of `PATH(m, D[n])`, RFC 9162 §2.1.3.1, leaf-most first.
 pub fn inclusion_ranges(index: u64, size: TreeSize) -> Result<Vec<Range>, ProofError> {
     if index >= size.0 {
         return Err(ProofError::IndexOutOfRange {
@@ -91,7 +114,7 @@ fn path(m: u64, lo: u64, hi: u64, out: &mut Vec<Range>) {
     }
 }
 
-/// Ranges of PROOF(m, D[n]), RFC 9162 §2.1.4.1. Empty when `old` is 0 or
+/// Ranges of `PROOF(m, D[n])`, RFC 9162 §2.1.4.1. Empty when `old` is 0 or
 /// equals `new`.
 pub fn consistency_ranges(old: TreeSize, new: TreeSize) -> Result<Vec<Range>, ProofError> {
     if old.0 > new.0 {

@@ -30,45 +30,74 @@ pub enum WitnessError {
     /// A file in the state directory could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file concerned.
         path: PathBuf,
+        /// The underlying IO error.
         source: std::io::Error,
     },
     /// `witness init` was given a directory that is not empty.
     #[error("{} exists and is not empty", dir.display())]
-    NotEmpty { dir: PathBuf },
+    NotEmpty {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// No witness state directory here.
     #[error("no witness state at {}: {source}", dir.display())]
     NoState {
+        /// The directory.
         dir: PathBuf,
+        /// The underlying IO error.
         source: std::io::Error,
     },
     /// A file of the state directory does not parse.
     #[error("witness state {}: {reason}", path.display())]
-    BadState { path: PathBuf, reason: String },
+    BadState {
+        /// The file concerned.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The checkpoint was refused (bad format, not signed by the log key).
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     /// The key given is not the one the state directory was made for.
     #[error("the key given is not this witness's key ({expected})")]
-    WrongKey { expected: String },
+    WrongKey {
+        /// What was expected.
+        expected: String,
+    },
     /// The witness name or its cosignature cannot be made (SPEC §10).
     #[error("cannot cosign: {0}")]
     Note(#[from] NoteError),
     /// A larger checkpoint came without a consistency proof.
     #[error("a consistency proof from size {old} to {new} is required")]
-    ProofRequired { old: u64, new: u64 },
+    ProofRequired {
+        /// The older tree size.
+        old: u64,
+        /// The newer tree size.
+        new: u64,
+    },
     /// The proof is for other sizes than the witness needs.
     #[error("the proof is from size {got_old} to {got_new}, but the witness holds size {old} and was given size {new}")]
     ProofSizes {
+        /// The older tree size.
         old: u64,
+        /// The newer tree size.
         new: u64,
+        /// The old size the proof is for.
         got_old: u64,
+        /// The new size the proof is for.
         got_new: u64,
     },
     /// The checkpoint is inconsistent with the one held: a split view,
     /// rollback or rewrite. Both checkpoints were saved as evidence.
     #[error("REFUSED: {reason}; both signed checkpoints saved as evidence in {}", evidence.display())]
-    Inconsistent { reason: String, evidence: PathBuf },
+    Inconsistent {
+        /// Why.
+        reason: String,
+        /// Where both checkpoints were saved.
+        evidence: PathBuf,
+    },
 }
 
 /// The result of a cosigning.

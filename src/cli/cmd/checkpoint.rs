@@ -419,3 +419,18 @@ pub(crate) fn run_checkpoint_add_cosig(cmd: Checked) -> Result<u8, CliError> {
     out(&format!("{n} new signature line(s) added\n"))?;
     Ok(exit::OK)
 }
+
+pub(crate) fn check_prove_consistency(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Prove(ProveCommand::Consistency { old, new, out }) = &cli.command else {
+        unreachable!("cli: check_prove_consistency called for another command")
+    };
+    Ok(Checked::ProveConsistency {
+        dir: need_ledger_dir(&cli.ledger)?,
+        old: read_input(old, "checkpoint")?,
+        new: new
+            .as_deref()
+            .map(|p| read_input(p, "checkpoint"))
+            .transpose()?,
+        out: out.clone(),
+    })
+}

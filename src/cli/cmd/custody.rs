@@ -302,12 +302,37 @@ pub(crate) fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, Cli
             "see `caselog evidence list`",
         ));
     }
-    // Replay this item's entries; breaks are what `verify` would report.
+    let v = replay_item(&l, item, &records);
+    out(&if json {
+        custody_json(&l, item, &v)
+    } else {
+        custody_text(&l, item, &v)
+    })?;
+    Ok(if v.breaks.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+/// One item's custody, replayed from its entries.
+struct CustodyView {
+    /// (holder, from seq, until seq).
+    holders: Vec<(MemberKey, Seq, Option<Seq>)>,
+    /// (seq, recorded, kind, signed by, summary).
+    rows: Vec<(u64, String, &'static str, String, String)>,
+    /// What `verify` would report about this item.
+    breaks: Vec<String>,
+}
+
+/// Replay this item's entries through the custody state machine; breaks
+/// are what `verify` would report.
+fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyView {
     let mut c = caselog::rules::custody::Custody::new();
     let mut rows = Vec::new();
     let mut breaks = Vec::new();
     let mut holders: Vec<(MemberKey, Seq, Option<Seq>)> = Vec::new();
-    for (seq, raw) in &records {
+    for (seq, raw) in records {
         let Ok((_, e)) = ledger::decode(*seq, raw) else {
             breaks.push(format!("entry {seq} cannot be decoded"));
             continue;
@@ -347,46 +372,51 @@ pub(crate) fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, Cli
             e.body.summary(),
         ));
     }
-    if json {
-        let v = json!({
-            "item": item,
-            "holders": holders.iter().map(|(k, from, to)| json!({"holder": l.members().display(k), "key": k.to_hex(), "from_seq": from.0, "until_seq": to.map(|s| s.0)})).collect::<Vec<_>>(),
-            "entries": rows.iter().map(|(s, t, k, who, sum)| json!({"seq": s, "recorded": t, "kind": k, "signed_by": who, "summary": sum})).collect::<Vec<_>>(),
-            "breaks": breaks,
-        });
-        out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
-    } else {
-        let mut s = format!("custody of {item}\nholders\n");
-        for (k, from, to) in &holders {
-            s.push_str(&format!(
-                "  {:<32} from seq {:<5} {}\n",
-                l.members().display(k),
-                from.0,
-                to.map(|t| format!("until seq {t}"))
-                    .unwrap_or_else(|| "to now".into())
-            ));
-        }
-        s.push_str("entries\n");
-        for (seq, t, kind, who, sum) in &rows {
-            s.push_str(&format!(
-                "  {seq:>5}  {t}  {kind:<16} signed by {who}\n         {sum}\n"
-            ));
-        }
-        if breaks.is_empty() {
-            s.push_str("no custody breaks\n");
-        } else {
-            s.push_str("CUSTODY BREAKS\n");
-            for b in &breaks {
-                s.push_str(&format!("  {b}\n"));
-            }
-        }
-        out(&s)?;
+    CustodyView {
+        holders,
+        rows,
+        breaks,
     }
-    Ok(if breaks.is_empty() {
-        exit::OK
+}
+
+fn custody_json(l: &Ledger, item: &str, v: &CustodyView) -> String {
+    let (holders, rows, breaks) = (&v.holders, &v.rows, &v.breaks);
+    let j = json!({
+        "item": item,
+        "holders": holders.iter().map(|(k, from, to)| json!({"holder": l.members().display(k), "key": k.to_hex(), "from_seq": from.0, "until_seq": to.map(|s| s.0)})).collect::<Vec<_>>(),
+        "entries": rows.iter().map(|(s, t, k, who, sum)| json!({"seq": s, "recorded": t, "kind": k, "signed_by": who, "summary": sum})).collect::<Vec<_>>(),
+        "breaks": breaks,
+    });
+    serde_json::to_string_pretty(&j).expect("cli: JSON") + "\n"
+}
+
+fn custody_text(l: &Ledger, item: &str, v: &CustodyView) -> String {
+    let (holders, rows, breaks) = (&v.holders, &v.rows, &v.breaks);
+    let mut s = format!("custody of {item}\nholders\n");
+    for (k, from, to) in holders {
+        s.push_str(&format!(
+            "  {:<32} from seq {:<5} {}\n",
+            l.members().display(k),
+            from.0,
+            to.map(|t| format!("until seq {t}"))
+                .unwrap_or_else(|| "to now".into())
+        ));
+    }
+    s.push_str("entries\n");
+    for (seq, t, kind, who, sum) in rows {
+        s.push_str(&format!(
+            "  {seq:>5}  {t}  {kind:<16} signed by {who}\n         {sum}\n"
+        ));
+    }
+    if breaks.is_empty() {
+        s.push_str("no custody breaks\n");
     } else {
-        exit::FAILED
-    })
+        s.push_str("CUSTODY BREAKS\n");
+        for b in breaks {
+            s.push_str(&format!("  {b}\n"));
+        }
+    }
+    s
 }
 
 /// An external receiver's signed receipt, as a JSON file.

@@ -126,16 +126,23 @@ pub(crate) fn check_show(cli: &Cli) -> Result<Checked, CliError> {
 }
 
 pub(crate) fn check_erase(cli: &Cli) -> Result<Checked, CliError> {
+    if let Command::Erase { resume: true, .. } = &cli.command {
+        return Ok(Checked::EraseResume {
+            dir: need_ledger_dir(&cli.ledger)?,
+        });
+    }
     let Command::Erase {
         entry: Some(entry),
         field: Some(field),
         reason: Some(reason),
         authority,
-        resume: false,
         ..
     } = &cli.command
     else {
-        unreachable!("cli: check_erase called for another command")
+        return Err(CliError::input(
+            "erase needs ENTRY, --field and --reason (or --resume)",
+            "see `caselog erase --help`",
+        ));
     };
     Ok({
         if !caselog::format::disclosure::valid_path(field) {

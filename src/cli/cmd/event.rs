@@ -22,7 +22,6 @@ use crate::cli::Cli;
 use crate::cli::Command;
 use caselog::export::timeline;
 use caselog::export::timeline::Filter;
-use caselog::format::entry::Seq;
 use caselog::format::entry::MAX_NOTE_LEN;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::format::kinds;
@@ -32,7 +31,6 @@ use caselog::format::kinds::Domain;
 use caselog::format::kinds::Event;
 use caselog::format::kinds::Notification;
 use caselog::format::kinds::Source;
-use caselog::ledger;
 use caselog::Ledger;
 
 pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
@@ -326,70 +324,14 @@ pub(crate) fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
         unreachable!("cli: run_timeline called for another command")
     };
     let l = Ledger::open(&dir, false)?;
-    let mut b = timeline::Builder::new();
-    for item in l.records_from(Seq(0)) {
-        let (seq, raw) = item?;
-        let (_, e) = ledger::decode(seq, &raw)?;
-        b.push(&e, l.hash_alg().leaf(&raw));
-    }
-    let rows = b.finish(&filter);
+    let rows = caselog::export::timeline_rows(&l, &filter)?;
     let mut s = String::new();
     for r in &rows {
         let private = caselog::export::revealed(&l, r, &reveal)?;
         if json {
             s.push_str(&(caselog::export::row_json(&l, r, &private).to_string() + "\n"));
         } else {
-            let mark = if r.occurred.is_imprecise() {
-                "≈"
-            } else {
-                " "
-            };
-            s.push_str(&format!(
-                "{mark}{:<24} recorded {}  #{:<4} {:<15} {}\n",
-                r.occurred.as_str(),
-                &r.recorded.to_string()[..16],
-                r.seq.0,
-                r.kind,
-                r.summary
-            ));
-            if !r.sd.is_empty() {
-                if private.is_empty() {
-                    s.push_str(&format!(
-                        "{:>27} {} private field(s), shown with --reveal\n",
-                        "",
-                        r.sd.len()
-                    ));
-                } else {
-                    for (k, v) in &private {
-                        s.push_str(&format!(
-                            "{:>27} private {k}: {}\n",
-                            "",
-                            v.replace('\n', " ")
-                        ));
-                    }
-                }
-            }
-            for c in &r.corrections {
-                let fields: Vec<String> = c
-                    .fields
-                    .iter()
-                    .map(|(k, (old, new))| {
-                        format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)"))
-                    })
-                    .collect();
-                s.push_str(&format!(
-                    "{:>27} CORRECTED by #{} ({}){}: {}\n",
-                    "",
-                    c.seq.0,
-                    c.reason,
-                    if c.applied {
-                        ""
-                    } else {
-                        " [not applicable: invalid value]"
-                    },
-                    fields.join("; ")
-                ));
-            }
+            s.push_str(&timeline_text(r, &private));
         }
     }
     if !json {
@@ -400,4 +342,60 @@ pub(crate) fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
     }
     out(&s)?;
     Ok(exit::OK)
+}
+
+/// One timeline row as text: the date (≈ when imprecise), the entry, its
+/// private fields (or how many are hidden) and its corrections.
+fn timeline_text(r: &timeline::Row, private: &[(String, String)]) -> String {
+    let mut s = String::new();
+    let mark = if r.occurred.is_imprecise() {
+        "≈"
+    } else {
+        " "
+    };
+    s.push_str(&format!(
+        "{mark}{:<24} recorded {}  #{:<4} {:<15} {}\n",
+        r.occurred.as_str(),
+        &r.recorded.to_string()[..16],
+        r.seq.0,
+        r.kind,
+        r.summary
+    ));
+    if !r.sd.is_empty() {
+        if private.is_empty() {
+            s.push_str(&format!(
+                "{:>27} {} private field(s), shown with --reveal\n",
+                "",
+                r.sd.len()
+            ));
+        } else {
+            for (k, v) in private {
+                s.push_str(&format!(
+                    "{:>27} private {k}: {}\n",
+                    "",
+                    v.replace('\n', " ")
+                ));
+            }
+        }
+    }
+    for c in &r.corrections {
+        let fields: Vec<String> = c
+            .fields
+            .iter()
+            .map(|(k, (old, new))| format!("{k}: {} -> {new}", old.as_deref().unwrap_or("(none)")))
+            .collect();
+        s.push_str(&format!(
+            "{:>27} CORRECTED by #{} ({}){}: {}\n",
+            "",
+            c.seq.0,
+            c.reason,
+            if c.applied {
+                ""
+            } else {
+                " [not applicable: invalid value]"
+            },
+            fields.join("; ")
+        ));
+    }
+    s
 }

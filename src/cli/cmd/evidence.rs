@@ -30,7 +30,9 @@ use caselog::format::kinds::FileFixity;
 use caselog::ledger;
 use caselog::storage::evidence;
 use caselog::Ledger;
+use caselog::Seq;
 use serde_json::json;
+use std::path::Path;
 
 pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
     let private = private_fields(cli)?;
@@ -361,65 +363,92 @@ pub(crate) fn run_evidence_show(cmd: DomainCmd) -> Result<u8, CliError> {
             "see `caselog evidence list`",
         ));
     };
-    let st = l.custody().get(&item);
-    if json {
-        let v = json!({
-            "item": intake.item,
-            "description": intake.description,
-            "collected_by": intake.collected_by,
-            "collected": intake.collected.as_str(),
-            "location": intake.location,
-            "seal": intake.seal,
-            "holder": st.map(|s| l.members().display(&s.holder)),
-            "files": intake.files.iter().map(|f| json!({
-                "name": f.name, "size": f.size, "blake3": f.blake3.to_hex(),
-                "sha256": f.sha256.to_hex(), "media_type": f.media_type,
-                "stored_copy": evidence::blob_path(&dir, &f.blake3).is_file(),
-            })).collect::<Vec<_>>(),
-            "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
-        });
-        out(&(serde_json::to_string_pretty(&v).expect("json") + "\n"))?;
+    out(&if json {
+        evidence_json(&l, &dir, &intake, &records)
     } else {
-        let mut s =
-            format!(
-            "item         {}\ndescription  {}\ncollected    {} by {}{}{}\nholder       {}\nfiles\n",
-            intake.item,
-            intake.description,
-            intake.collected,
-            intake.collected_by,
-            intake.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default(),
-            intake.seal.as_ref().map(|x| format!(", seal {x}")).unwrap_or_default(),
-            st.map(|s| l.members().display(&s.holder)).unwrap_or_default(),
-        );
-        for f in &intake.files {
-            s.push_str(&format!(
-                "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
-                f.name,
-                f.size,
-                f.media_type
-                    .as_ref()
-                    .map(|m| format!(", {m}"))
-                    .unwrap_or_default(),
-                if evidence::blob_path(&dir, &f.blake3).is_file() {
-                    " [copy stored]"
-                } else {
-                    ""
-                },
-                f.blake3,
-                f.sha256
-            ));
-        }
-        s.push_str("history (see `caselog custody show` for holders)\n");
-        for (seq, raw) in &records {
-            let (_, e) = ledger::decode(*seq, raw)?;
-            s.push_str(&format!(
-                "  {:>5}  {}  {}\n",
-                seq.0,
-                e.time,
-                e.body.summary()
-            ));
-        }
-        out(&s)?;
-    }
+        evidence_text(&l, &dir, &intake, &records)?
+    })?;
     Ok(exit::OK)
+}
+
+fn evidence_json(
+    l: &Ledger,
+    dir: &Path,
+    intake: &EvidenceIntake,
+    records: &[(Seq, Vec<u8>)],
+) -> String {
+    let st = l.custody().get(&intake.item);
+    let v = json!({
+        "item": intake.item,
+        "description": intake.description,
+        "collected_by": intake.collected_by,
+        "collected": intake.collected.as_str(),
+        "location": intake.location,
+        "seal": intake.seal,
+        "holder": st.map(|s| l.members().display(&s.holder)),
+        "files": intake.files.iter().map(|f| json!({
+            "name": f.name, "size": f.size, "blake3": f.blake3.to_hex(),
+            "sha256": f.sha256.to_hex(), "media_type": f.media_type,
+            "stored_copy": evidence::blob_path(dir, &f.blake3).is_file(),
+        })).collect::<Vec<_>>(),
+        "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&v).expect("cli: JSON") + "\n"
+}
+
+fn evidence_text(
+    l: &Ledger,
+    dir: &Path,
+    intake: &EvidenceIntake,
+    records: &[(Seq, Vec<u8>)],
+) -> Result<String, CliError> {
+    let st = l.custody().get(&intake.item);
+    let mut s = format!(
+        "item         {}\ndescription  {}\ncollected    {} by {}{}{}\nholder       {}\nfiles\n",
+        intake.item,
+        intake.description,
+        intake.collected,
+        intake.collected_by,
+        intake
+            .location
+            .as_ref()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default(),
+        intake
+            .seal
+            .as_ref()
+            .map(|x| format!(", seal {x}"))
+            .unwrap_or_default(),
+        st.map(|s| l.members().display(&s.holder))
+            .unwrap_or_default(),
+    );
+    for f in &intake.files {
+        s.push_str(&format!(
+            "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
+            f.name,
+            f.size,
+            f.media_type
+                .as_ref()
+                .map(|m| format!(", {m}"))
+                .unwrap_or_default(),
+            if evidence::blob_path(dir, &f.blake3).is_file() {
+                " [copy stored]"
+            } else {
+                ""
+            },
+            f.blake3,
+            f.sha256
+        ));
+    }
+    s.push_str("history (see `caselog custody show` for holders)\n");
+    for (seq, raw) in records {
+        let (_, e) = ledger::decode(*seq, raw)?;
+        s.push_str(&format!(
+            "  {:>5}  {}  {}\n",
+            seq.0,
+            e.time,
+            e.body.summary()
+        ));
+    }
+    Ok(s)
 }

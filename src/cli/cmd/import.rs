@@ -9,6 +9,7 @@ use crate::cli::exit;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::output::out;
+use crate::cli::output::{checkpoint_notice, Progress};
 use caselog::format::cbor::Value;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
@@ -17,10 +18,10 @@ use caselog::format::entry::MAX_NOTE_LEN;
 use caselog::format::kind::Kind;
 use caselog::format::kinds::Domain;
 use caselog::Ledger;
+use caselog::Seq;
 use caselog::Signer;
 use caselog::Timestamp;
 use serde_json::Value as Json;
-use std::io::IsTerminal as _;
 use std::io::Read as _;
 use std::path::Path;
 use std::path::PathBuf;
@@ -190,9 +191,32 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
 
 pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     let text = read_jsonl(&cmd.file, "give a UTF-8 JSON-lines file or - for stdin")?;
-    // Parse everything first: a bad line names itself and nothing is written.
+    let items = parse_all(&text, cmd.skip as usize)?;
+    let mut l = Ledger::open(&cmd.dir, true)?;
+    check_all(&mut l, &items, &cmd.signer)?;
+    let (first, last) = write_batches(&mut l, &items, &cmd)?;
+    // A bulk load leaves a large WAL; flushing spares the next open from
+    // replaying it (durability never depended on this).
+    l.flush()?;
+    let batches = items.len().div_ceil(cmd.batch as usize);
+    out(&format!(
+        "imported {} entries (seq {}..{}) in {batches} synced batch(es)\n",
+        items.len(),
+        first.map(|s| s.0).unwrap_or_default(),
+        last.map(|s| s.0).unwrap_or_default()
+    ))?;
+    checkpoint_notice(&l);
+    Ok(exit::OK)
+}
+
+/// A parsed line: its number (1-based), body and private fields.
+type Line = (usize, (Body, Vec<Disclosure>));
+
+/// Parse every line after `skip` first: a bad line names itself and
+/// nothing is written.
+fn parse_all(text: &str, skip: usize) -> Result<Vec<Line>, CliError> {
     let mut items = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(cmd.skip as usize) {
+    for (i, line) in text.lines().enumerate().skip(skip) {
         if line.trim().is_empty() {
             continue;
         }
@@ -210,9 +234,12 @@ pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
             "give a file with one JSON object per line",
         ));
     }
-    let mut l = Ledger::open(&cmd.dir, true)?;
-    let signer = &cmd.signer;
-    // Check the whole file against the ledger before writing anything.
+    Ok(items)
+}
+
+/// Check the whole file against the ledger (members, roles, custody,
+/// references, sizes) before writing anything.
+fn check_all(l: &mut Ledger, items: &[Line], signer: &Signer) -> Result<(), CliError> {
     let dry: Vec<_> = items
         .iter()
         .map(|(_, (b, p))| (b.clone(), signer, p.clone()))
@@ -225,61 +252,44 @@ pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
             ..e
         });
     }
-    let pb = (std::io::stderr().is_terminal() && items.len() > 1000).then(|| {
-        let pb = indicatif::ProgressBar::new(items.len() as u64);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "importing [{bar:30}] {pos}/{len} entries, {per_sec}, eta {eta}",
-            )
-            .expect("template"),
-        );
-        pb
-    });
-    let total = items.len();
-    let mut first = None;
-    let mut last = None;
-    let mut done_lines = cmd.skip as usize;
+    Ok(())
+}
+
+/// Append in synced batches of `cmd.batch`; returns the first and last seq
+/// written. A failure names the last line imported and how to resume.
+fn write_batches(
+    l: &mut Ledger,
+    items: &[Line],
+    cmd: &ImportCmd,
+) -> Result<(Option<Seq>, Option<Seq>), CliError> {
+    let bar = Progress::entries("importing", Some(items.len() as u64));
+    let (mut first, mut last) = (None, None);
+    let (mut done_lines, mut done) = (cmd.skip as usize, 0u64);
     for chunk in items.chunks(cmd.batch as usize) {
         let batch: Vec<_> = chunk
             .iter()
-            .map(|(_, (b, p))| (b.clone(), signer, p.clone()))
+            .map(|(_, (b, p))| (b.clone(), &cmd.signer, p.clone()))
             .collect();
-        match l.append_items(batch, Timestamp::now()) {
-            Ok(out) => {
-                first = first.or(out.first().map(|(s, _)| *s));
-                last = out.last().map(|(s, _)| *s);
-                done_lines = chunk.last().map(|(n, _)| *n).unwrap_or(done_lines);
-                if let Some(pb) = &pb {
-                    pb.inc(chunk.len() as u64);
-                }
+        let written = l.append_items(batch, Timestamp::now()).map_err(|e| {
+            let e: CliError = e.into();
+            CliError {
+                msg: format!(
+                    "{}; lines up to {done_lines} were imported in whole batches, nothing after",
+                    e.msg
+                ),
+                hint: Some(format!(
+                    "resume with: caselog import {} --skip {done_lines}",
+                    cmd.file
+                )),
+                ..e
             }
-            Err(e) => {
-                let e: CliError = e.into();
-                return Err(CliError {
-                    msg: format!(
-                        "{}; lines up to {done_lines} were imported in whole batches, nothing after",
-                        e.msg
-                    ),
-                    hint: Some(format!("resume with: caselog import {} --skip {done_lines}", cmd.file)),
-                    ..e
-                });
-            }
-        }
+        })?;
+        first = first.or(written.first().map(|(s, _)| *s));
+        last = written.last().map(|(s, _)| *s);
+        done_lines = chunk.last().map(|(n, _)| *n).unwrap_or(done_lines);
+        done += chunk.len() as u64;
+        bar.set(done);
     }
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
-    // A bulk load leaves a large WAL; flushing spares the next open from
-    // replaying it (durability never depended on this).
-    l.flush()?;
-    let batches = total.div_ceil(cmd.batch as usize);
-    out(&format!(
-        "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n",
-        first.map(|s| s.0).unwrap_or_default(),
-        last.map(|s| s.0).unwrap_or_default()
-    ))?;
-    if let Some(size) = l.checkpoint_due() {
-        eprintln!("caselog: notice: a checkpoint is due at size {}; an authority should run `caselog checkpoint`", size.0);
-    }
-    Ok(exit::OK)
+    bar.finish();
+    Ok((first, last))
 }
