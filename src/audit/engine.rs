@@ -327,9 +327,9 @@ impl<'a> ChainVerifier<'a> {
         (leaf, created)
     }
 
-    /// One record in order: the checks of SPEC §9.1, in this order; an
-    /// entry that breaks signature, membership, references or custody
-    /// changes no state.
+    /// One record in order: the checks of SPEC §9.1, in its order (step 1,
+    /// decoding, is done by [`prepare`]); an entry that breaks signature,
+    /// membership, references or custody changes no state.
     fn check_entry(&mut self, pos: u64, p: Prepared) {
         let leaf = p.leaf;
         let (entry, sig) = match p.decoded {
@@ -354,7 +354,7 @@ impl<'a> ChainVerifier<'a> {
         }
     }
 
-    /// §9.1 steps 1-3: stored position, ledger id, `prev` link.
+    /// §9.1 step 2: stored position, ledger id, `prev` link.
     fn check_position(&mut self, pos: u64, entry: &Entry) {
         if entry.seq.0 != pos {
             self.problem(
@@ -390,7 +390,7 @@ impl<'a> ChainVerifier<'a> {
         }
     }
 
-    /// §9.1 step 4: recorded time never goes back.
+    /// §9.1 step 2, last: recorded time never goes back.
     fn check_time(&mut self, pos: u64, entry: &Entry) {
         if let Some(t) = self.last_time {
             if entry.time < t {
@@ -407,7 +407,7 @@ impl<'a> ChainVerifier<'a> {
         self.last_time = Some(self.last_time.map_or(entry.time, |t| t.max(entry.time)));
     }
 
-    /// §9.1 step 5: the signature verifies (strict Ed25519, §4).
+    /// §9.1 step 3, first: the signature verifies (strict Ed25519, §4).
     fn check_signature(&mut self, pos: u64, entry: &Entry, sig: SigResult) -> bool {
         let Err(e) = sig else { return true };
         let who = match &entry.body {
@@ -422,7 +422,7 @@ impl<'a> ChainVerifier<'a> {
         false
     }
 
-    /// §9.1 step 6: the author is an active member whose role may append
+    /// §9.1 step 3: the author is an active member whose role may append
     /// this kind (§5, §6).
     fn check_membership(&mut self, pos: u64, entry: &Entry) -> bool {
         match self.members.check(entry) {
@@ -434,7 +434,7 @@ impl<'a> ChainVerifier<'a> {
         }
     }
 
-    /// §9.1 step 7: the genesis names the hash in use.
+    /// §9.1 step 3, last: the genesis names the hash in use.
     fn check_genesis(&mut self, pos: u64, entry: &Entry) {
         if let Body::LedgerOpen(o) = &entry.body {
             if pos == 0 {
@@ -453,7 +453,7 @@ impl<'a> ChainVerifier<'a> {
         }
     }
 
-    /// §9.1 step 8: references name earlier entries (§13.4) and erasures
+    /// §9.1 step 4: references name earlier entries (§13.4), then erasures
     /// are valid (§15).
     fn check_references(&mut self, pos: u64, entry: &Entry) -> bool {
         let bad_refs: Vec<Hash> = match &self.lookup {
@@ -479,7 +479,8 @@ impl<'a> ChainVerifier<'a> {
         valid
     }
 
-    /// §9.1 step 9: the custody state machine (§13.2), in full ledgers.
+    /// §9.1 step 5: the custody state machine (§13.2), only when steps 3-4
+    /// found nothing, and not in partial bundles.
     fn check_custody(&mut self, pos: u64, entry: &Entry) -> bool {
         if self.partial {
             return true;

@@ -38,7 +38,7 @@ pub(crate) fn checkpoint_notice(l: &Ledger) {
 pub(crate) fn write_or_print(path: Option<&Path>, text: &str) -> Result<(), CliError> {
     match path {
         None => out(text),
-        Some(p) => std::fs::write(p, text)
+        Some(p) => caselog::storage::newfile::replace(p, text.as_bytes(), 0o644)
             .map_err(|e| CliError::storage(format!("cannot write {}: {e}", p.display()), None)),
     }
 }

@@ -6,7 +6,9 @@
 //! nothing is ever overwritten), fsync the directory, remove the temporary
 //! name. A crash before the link leaves at most a `.NAME.tmp…` file (with the
 //! final file's mode) and no final file; a crash after it leaves the whole
-//! file.
+//! file. [`replace`] is the same with a rename over the final name, for
+//! files that are rewritten (witness state, outputs the user names again):
+//! a reader sees the old file or the new one, never a mix.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -30,6 +32,10 @@ impl NewFile {
         if fs::symlink_metadata(path).is_ok() {
             return Err(io::Error::new(io::ErrorKind::AlreadyExists, "file exists"));
         }
+        NewFile::start(path, mode)
+    }
+
+    fn start(path: &Path, mode: u32) -> io::Result<NewFile> {
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -65,12 +71,17 @@ impl NewFile {
     }
 
     /// Make the file durable and visible under its final name.
-    pub fn commit(mut self) -> io::Result<()> {
+    pub fn commit(self) -> io::Result<()> {
+        self.finish(|tmp, path| fs::hard_link(tmp, path))
+    }
+
+    /// Sync, put in place with `place(tmp, final)`, sync the directory.
+    fn finish(mut self, place: fn(&Path, &Path) -> io::Result<()>) -> io::Result<()> {
         let out = self.out.take().expect("newfile: committed twice");
         let f = out.into_inner().map_err(|e| e.into_error())?;
         let result = f
             .sync_all()
-            .and_then(|_| fs::hard_link(&self.tmp, &self.path))
+            .and_then(|_| place(&self.tmp, &self.path))
             .and_then(|_| File::open(&self.dir)?.sync_all());
         let _ = fs::remove_file(&self.tmp);
         result
@@ -108,6 +119,15 @@ impl Drop for NewFile {
     }
 }
 
+/// Write `data` to `path`, replacing any file there: written and synced
+/// under a temporary name, then renamed over `path`, then the directory is
+/// synced.
+pub fn replace(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
+    let mut f = NewFile::start(path, mode)?;
+    f.write_all(data)?;
+    f.finish(|tmp, path| fs::rename(tmp, path))
+}
+
 /// Write `data` to the new file `path` in one go (see [`NewFile`]).
 pub fn write_new(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
     let mut f = NewFile::create(path, mode)?;
@@ -118,6 +138,25 @@ pub fn write_new(path: &Path, data: &[u8], mode: u32) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replace_overwrites_whole_and_leaves_no_temporary() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("state.json");
+        replace(&p, b"old", 0o644).unwrap();
+        replace(&p, b"new contents", 0o600).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"new contents");
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let names: Vec<_> = fs::read_dir(t.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("state.json")]);
+    }
 
     #[test]
     fn appears_only_on_commit_and_never_overwrites() {

@@ -8,7 +8,6 @@
 //! so a witness never vouches for a checkpoint it did not record.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -129,15 +128,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WitnessError + '_ {
 /// Write `data` to `path` atomically and durably: temp file, fsync, rename,
 /// fsync of the directory. A crash leaves the old file or the new one.
 fn write_atomic(path: &Path, data: &[u8]) -> Result<(), WitnessError> {
-    let dir = path.parent().expect("witness: state paths have a parent");
-    let tmp = path.with_extension("tmp");
-    let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
-    f.write_all(data).map_err(io(&tmp))?;
-    f.sync_all().map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))?;
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(dir))
+    crate::storage::newfile::replace(path, data, 0o644).map_err(io(path))
 }
 
 impl Witness {

@@ -251,7 +251,7 @@ pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
             sig: signer.sign(&msg),
         },
     };
-    std::fs::write(&path, r.to_json())
+    caselog::storage::newfile::replace(&path, r.to_json().as_bytes(), 0o644)
         .map_err(|e| CliError::storage(format!("cannot write {}: {e}", path.display()), None))?;
     out(&format!(
         "receipt for {item} signed by {} written to {}; give it to the holder for `caselog custody import-receipt`\n",
