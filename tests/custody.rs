@@ -105,7 +105,7 @@ fn forge(dir: &Path, signer: &Signer, body: Body) -> u64 {
 }
 
 fn verify(dir: &Path) -> caselog::Report {
-    verify_store(&caselog::storage::store::Store::open(dir, false).unwrap()).unwrap()
+    verify_store(&caselog::storage::store::Store::open(dir).unwrap()).unwrap()
 }
 
 fn first_entry_problem(r: &caselog::Report) -> (Code, Option<u64>) {

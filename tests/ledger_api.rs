@@ -13,6 +13,26 @@ fn head_bytes(l: &Ledger) -> Vec<u8> {
     l.head().encode()
 }
 
+/// A ledger opened read-only refuses every write with a typed error (the
+/// store under it has no write methods at all) and changes nothing.
+#[test]
+fn read_only_ledgers_refuse_writes() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let size = common::build_small(&dir, HashAlg::Blake3).head().tree.size;
+    let mut l = Ledger::open(&dir, false).unwrap();
+    let e = l
+        .append_at(common::note("x"), &common::authority(), common::t(5000))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::ReadOnly), "{e}");
+    assert!(matches!(
+        l.checkpoint(&common::authority()),
+        Err(LedgerError::ReadOnly)
+    ));
+    drop(l);
+    assert_eq!(Ledger::open(&dir, false).unwrap().head().tree.size, size);
+}
+
 #[test]
 fn refusals_write_nothing() {
     let t = tempfile::tempdir().unwrap();

@@ -59,8 +59,7 @@ fn every_stored_key_and_value_flip_is_detected() {
             rows.push((cf, k.to_vec(), v.to_vec()));
         }
     }
-    let verify =
-        || verify_store(&caselog::storage::store::Store::open(&dir, false).unwrap()).unwrap();
+    let verify = || verify_store(&caselog::storage::store::Store::open(&dir).unwrap()).unwrap();
     assert!(verify().is_ok());
     let (mut mutations, mut missed) = (0, Vec::new());
     for (cf, k, v) in &rows {

@@ -244,7 +244,7 @@ fn tampered_stored_disclosures_are_caught() {
             )
             .unwrap();
         }
-        let r = verify_store(&caselog::storage::store::Store::open(&dir, false).unwrap()).unwrap();
+        let r = verify_store(&caselog::storage::store::Store::open(&dir).unwrap()).unwrap();
         assert_eq!(r.problems.len(), 1, "{name}: {:#?}", r.problems);
         assert_eq!(r.problems[0].code, Code::BadDisclosure, "{name}");
     }
@@ -364,7 +364,7 @@ fn an_interrupted_erasure_is_finished_on_resume() {
             "{point}: the crash left no trace to purge?"
         );
         {
-            let store = caselog::storage::store::Store::open(&dir, false).unwrap();
+            let store = caselog::storage::store::Store::open(&dir).unwrap();
             assert!(
                 store
                     .get(

@@ -17,7 +17,7 @@ fn raw(dir: &Path) -> DB {
 }
 
 fn verify(dir: &Path) -> Report {
-    let store = caselog::storage::store::Store::open(dir, false).unwrap();
+    let store = caselog::storage::store::Store::open(dir).unwrap();
     verify_store(&store).unwrap()
 }
 

@@ -153,7 +153,8 @@ fn svg_timeline(rows: &[Row]) -> String {
     s
 }
 
-/// Render the report for the whole ledger.
+/// Render the report for the whole ledger: caption, timeline, chronology,
+/// custody, digests, erasures and the verification appendix, in order.
 pub fn render(
     l: &Ledger,
     exhibit: Option<&str>,
@@ -161,12 +162,27 @@ pub fn render(
     reveal: &crate::format::disclosure::Reveal,
 ) -> Result<String, LedgerError> {
     let rows = timeline_rows(l, &Filter::default())?;
+    let mut h = caption(l, exhibit, title)?;
+    h.push_str("<h2>Timeline</h2><p>Bars are ranges: approximate (~), uncertain (?) and interval dates are drawn over the whole period they cover (dashed when qualified); dots are exact days.</p>");
+    h.push_str(&svg_timeline(&rows));
+    h.push_str("<h2>Chronology</h2><table><thead><tr><th>No.</th><th>Occurred</th><th>Recorded (UTC)</th><th>Event</th><th>Source (grade)</th><th>Evidence</th><th>Recorded by</th></tr></thead><tbody>");
+    for r in &rows {
+        chronology_row(&mut h, l, r, reveal)?;
+    }
+    h.push_str("</tbody></table>");
+    custody_and_digests(&mut h, l)?;
+    erasures_table(&mut h, l)?;
+    appendix(&mut h, l)?;
+    h.push_str("</div></body></html>\n");
+    Ok(h)
+}
+
+/// The document head and the caption with the exhibit label.
+fn caption(l: &Ledger, exhibit: Option<&str>, title: Option<&str>) -> Result<String, LedgerError> {
     let (case_id, case_title) = match l.read(Seq(0))?.map(|(_, e)| e.body) {
         Some(Body::LedgerOpen(o)) => (o.case_id, o.title),
         _ => ("unknown".into(), "unknown".into()),
     };
-    let report = verify_store(l.store()).map_err(LedgerError::Store)?;
-    let latest = l.latest_checkpoint()?;
     let mut h = String::new();
     let _ = write!(
         h,
@@ -186,97 +202,104 @@ pub fn render(
             .map(|e| format!(r#"<div class="exhibit">{}</div>"#, esc(e)))
             .unwrap_or_default()
     );
-    h.push_str("<h2>Timeline</h2><p>Bars are ranges: approximate (~), uncertain (?) and interval dates are drawn over the whole period they cover (dashed when qualified); dots are exact days.</p>");
-    h.push_str(&svg_timeline(&rows));
+    Ok(h)
+}
 
-    h.push_str("<h2>Chronology</h2><table><thead><tr><th>No.</th><th>Occurred</th><th>Recorded (UTC)</th><th>Event</th><th>Source (grade)</th><th>Evidence</th><th>Recorded by</th></tr></thead><tbody>");
-    for r in &rows {
-        let occurred = if r.occurred.is_imprecise() {
-            format!(
-                r#"<span class="approx">≈ {}</span>"#,
-                esc(r.occurred.as_str())
-            )
-        } else {
+/// One chronology row: dates, the entry with its private fields and
+/// corrections, sources, evidence, signer.
+fn chronology_row(
+    h: &mut String,
+    l: &Ledger,
+    r: &crate::export::timeline::Row,
+    reveal: &crate::format::disclosure::Reveal,
+) -> Result<(), LedgerError> {
+    let occurred = if r.occurred.is_imprecise() {
+        format!(
+            r#"<span class="approx">≈ {}</span>"#,
             esc(r.occurred.as_str())
-        };
-        let sources = match &r.body {
-            Domain::Event(e) => e
-                .sources
-                .iter()
-                .map(|s| format!("{} ({})", esc(&s.name), esc(&s.grade)))
-                .collect::<Vec<_>>()
-                .join("<br>"),
-            _ => String::new(),
-        };
-        let evidence = match &r.body {
-            Domain::EvidenceIntake(i) => i
-                .files
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{} <span class=\"mono\">{}…</span>",
-                        esc(&i.item),
-                        &f.sha256.to_hex()[..12]
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("<br>"),
-            d => d.item().map(esc).unwrap_or_default(),
-        };
-        let mut event = esc(&r.summary);
-        let private = crate::export::revealed(l, r, reveal)?;
-        for (k, v) in &private {
-            let _ = write!(
-                event,
-                r#"<div class="corr">private {}: {}</div>"#,
-                esc(k),
-                esc(v)
-            );
-        }
-        if r.sd.len() > private.len() {
-            let _ = write!(
-                event,
-                r#"<div class="corr">{} private field(s) redacted (digests kept)</div>"#,
-                r.sd.len() - private.len()
-            );
-        }
-        for c in &r.corrections {
-            let fields: Vec<String> = c
-                .fields
-                .iter()
-                .map(|(k, (o, n))| {
-                    format!(
-                        "{}: {} → {}",
-                        esc(k),
-                        esc(o.as_deref().unwrap_or("(none)")),
-                        esc(n)
-                    )
-                })
-                .collect();
-            let _ = write!(
-                event,
-                r#"<div class="corr">Corrected by No. {} ({}){}: {}</div>"#,
-                c.seq.0,
-                esc(&c.reason),
-                if c.applied {
-                    ""
-                } else {
-                    " — not applied, invalid value"
-                },
-                fields.join("; ")
-            );
-        }
+        )
+    } else {
+        esc(r.occurred.as_str())
+    };
+    let sources = match &r.body {
+        Domain::Event(e) => e
+            .sources
+            .iter()
+            .map(|s| format!("{} ({})", esc(&s.name), esc(&s.grade)))
+            .collect::<Vec<_>>()
+            .join("<br>"),
+        _ => String::new(),
+    };
+    let evidence = match &r.body {
+        Domain::EvidenceIntake(i) => i
+            .files
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} <span class=\"mono\">{}…</span>",
+                    esc(&i.item),
+                    &f.sha256.to_hex()[..12]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("<br>"),
+        d => d.item().map(esc).unwrap_or_default(),
+    };
+    let mut event = esc(&r.summary);
+    let private = crate::export::revealed(l, r, reveal)?;
+    for (k, v) in &private {
         let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{occurred}</td><td class=\"mono\">{}</td><td>{event}</td><td>{sources}</td><td>{evidence}</td><td>{}</td></tr>",
-            r.seq.0,
-            &r.recorded.to_string()[..19],
-            esc(&l.members().display(&r.author))
+            event,
+            r#"<div class="corr">private {}: {}</div>"#,
+            esc(k),
+            esc(v)
         );
     }
-    h.push_str("</tbody></table>");
+    if r.sd.len() > private.len() {
+        let _ = write!(
+            event,
+            r#"<div class="corr">{} private field(s) redacted (digests kept)</div>"#,
+            r.sd.len() - private.len()
+        );
+    }
+    for c in &r.corrections {
+        let fields: Vec<String> = c
+            .fields
+            .iter()
+            .map(|(k, (o, n))| {
+                format!(
+                    "{}: {} → {}",
+                    esc(k),
+                    esc(o.as_deref().unwrap_or("(none)")),
+                    esc(n)
+                )
+            })
+            .collect();
+        let _ = write!(
+            event,
+            r#"<div class="corr">Corrected by No. {} ({}){}: {}</div>"#,
+            c.seq.0,
+            esc(&c.reason),
+            if c.applied {
+                ""
+            } else {
+                " — not applied, invalid value"
+            },
+            fields.join("; ")
+        );
+    }
+    let _ = write!(
+        h,
+        "<tr><td>{}</td><td>{occurred}</td><td class=\"mono\">{}</td><td>{event}</td><td>{sources}</td><td>{evidence}</td><td>{}</td></tr>",
+        r.seq.0,
+        &r.recorded.to_string()[..19],
+        esc(&l.members().display(&r.author))
+    );
+    Ok(())
+}
 
-    // Custody and digests per item.
+/// Per item: its custody steps and status; then every file's digests.
+fn custody_and_digests(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
     h.push_str("<h2>Chain of custody</h2>");
     let mut digests = String::new();
     if l.custody().iter().next().is_none() {
@@ -335,8 +358,11 @@ pub fn render(
     } else {
         let _ = write!(h, "<table><thead><tr><th>Item</th><th>File</th><th>Bytes</th><th>SHA-256</th><th>BLAKE3</th></tr></thead><tbody>{digests}</tbody></table>");
     }
+    Ok(())
+}
 
-    // Erasures (court orders, retention): the values are gone, the digests stay.
+/// Erasures (court orders, retention): the values are gone, the digests stay.
+fn erasures_table(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
     let mut erasures = String::new();
     for item in l.records_from(Seq(0)) {
         let (seq, raw) = item?;
@@ -364,8 +390,14 @@ pub fn render(
     } else {
         let _ = write!(h, "<table><thead><tr><th>No.</th><th>Of entry</th><th>Field</th><th>Reason</th><th>Authority</th><th>Digest</th></tr></thead><tbody>{erasures}</tbody></table>");
     }
+    Ok(())
+}
 
-    // Verification appendix.
+/// The verification appendix: identity, verdict at export, the latest
+/// checkpoint, the log keys (revoked ones marked), how to re-verify.
+fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
+    let report = verify_store(l.store()).map_err(LedgerError::Store)?;
+    let latest = l.latest_checkpoint()?;
     h.push_str(r#"<div class="appendix"><h2>Verification appendix</h2><table>"#);
     let _ = write!(
         h,
@@ -449,6 +481,5 @@ pub fn render(
 <li>Both must print VERIFIED, with the ledger id and root shown above. Any alteration, removal or reordering of an entry, or a signature by anyone not enrolled, makes them fail with a stated reason.</li>\
 <li>To check an evidence file, compute its SHA-256 (e.g. <code>sha256sum FILE</code>) and compare with the digests table.</li></ol>",
     );
-    h.push_str("</div></body></html>\n");
-    Ok(h)
+    Ok(())
 }

@@ -103,7 +103,7 @@ impl Ledger {
             checkpoint_key(cp.head.size),
             note.to_text().into_bytes(),
         );
-        self.store.commit(b)?;
+        self.writer()?.commit(b)?;
         Ok(note)
     }
 
@@ -194,7 +194,7 @@ impl Ledger {
                 checkpoint_key(cp.head.size),
                 text.into_bytes(),
             );
-            self.store.commit(b)?;
+            self.writer()?.commit(b)?;
         }
         Ok(changed)
     }
@@ -217,13 +217,13 @@ impl Ledger {
 
     /// The stored checkpoint note at `size`.
     pub fn stored_checkpoint(&self, size: TreeSize) -> Result<Option<Vec<u8>>, LedgerError> {
-        Ok(self.store.get(CF_CHECKPOINTS, &checkpoint_key(size))?)
+        Ok(self.store().get(CF_CHECKPOINTS, &checkpoint_key(size))?)
     }
 
     /// Every stored checkpoint, by size.
     pub fn stored_checkpoints(&self) -> Result<Vec<(TreeSize, Vec<u8>)>, LedgerError> {
         let mut out = Vec::new();
-        for kv in self.store.iter_from(CF_CHECKPOINTS, &[]) {
+        for kv in self.store().iter_from(CF_CHECKPOINTS, &[]) {
             let (k, v) = kv?;
             out.push((size_of_key(&k)?, v.into_vec()));
         }
@@ -232,7 +232,7 @@ impl Ledger {
 
     /// The largest stored checkpoint.
     pub fn latest_checkpoint(&self) -> Result<Option<(TreeSize, Vec<u8>)>, LedgerError> {
-        match self.store.iter_rev(CF_CHECKPOINTS).next() {
+        match self.store().iter_rev(CF_CHECKPOINTS).next() {
             None => Ok(None),
             Some(kv) => {
                 let (k, v) = kv?;
@@ -266,7 +266,7 @@ impl Ledger {
     /// Fetch stored nodes in one `multi_get`; a missing one means damage.
     fn fetch(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, LedgerError> {
         let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
-        let vals = self.store.multi_get(CF_TREE, &keys)?;
+        let vals = self.store().multi_get(CF_TREE, &keys)?;
         let mut out = HashMap::with_capacity(ids.len());
         for (id, v) in ids.iter().zip(vals) {
             let h = v.and_then(|b| Hash::from_slice(&b)).ok_or({

@@ -33,7 +33,7 @@ use crate::storage::layout::{
     CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE, META_CHECKPOINT_EVERY, META_FORMAT,
     META_HASH, META_HEAD, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
 };
-use crate::storage::store::{Batch, Store, StoreError};
+use crate::storage::store::{Batch, Store, StoreError, WriteStore};
 use crate::tlog::merkle::{self, Frontier, NodeId, TreeHead, TreeSize};
 
 /// Batches of at least this many entries check their strict decoding on a
@@ -75,6 +75,9 @@ pub enum LedgerError {
     /// The stored ledger is damaged: what, as typed fields.
     #[error("ledger is damaged: {0}")]
     Damaged(#[from] Damage),
+    /// A write on a ledger opened read-only (`Ledger::open(dir, false)`).
+    #[error("the ledger was opened read-only")]
+    ReadOnly,
     /// The ledger has no entries yet.
     #[error("ledger is empty")]
     Empty,
@@ -218,10 +221,17 @@ pub struct Genesis<'a> {
     pub checkpoint_every: Option<u64>,
 }
 
+/// How a ledger was opened: reading only, or holding the writer lock.
+#[derive(Debug)]
+enum Access {
+    Read(Store),
+    Write(WriteStore),
+}
+
 /// An open ledger.
 #[derive(Debug)]
 pub struct Ledger {
-    store: Store,
+    store: Access,
     alg: HashAlg,
     id: LedgerId,
     head: Head,
@@ -273,9 +283,9 @@ impl Ledger {
         }
         let staging = crate::storage::store::staging_dir(dir);
         crate::storage::store::remove_stale_staging(dir);
-        let store = Store::create(&staging)?;
+        let store = WriteStore::create(&staging)?;
         let mut ledger = Ledger {
-            store,
+            store: Access::Write(store),
             alg: g.hash,
             id,
             head: Head {
@@ -311,7 +321,10 @@ impl Ledger {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(e);
         }
-        ledger.store.publish(dir)?;
+        let Access::Write(store) = ledger.store else {
+            unreachable!("ledger: init builds with a writable store")
+        };
+        store.publish(dir)?;
         Ledger::open(dir, true)
     }
 
@@ -351,7 +364,18 @@ impl Ledger {
     }
     /// The underlying store (read access for `verify` and exports).
     pub fn store(&self) -> &Store {
-        &self.store
+        match &self.store {
+            Access::Read(s) => s,
+            Access::Write(w) => w,
+        }
+    }
+
+    /// The writable store; opened read-only, writing is refused.
+    fn writer(&self) -> Result<&WriteStore, LedgerError> {
+        match &self.store {
+            Access::Write(w) => Ok(w),
+            Access::Read(_) => Err(LedgerError::ReadOnly),
+        }
     }
 
     /// Append `body` signed by `signer` with the current system time.
@@ -666,7 +690,7 @@ impl Ledger {
     /// in-memory state changes only after the write succeeds.
     fn commit(&mut self, st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
         batch.put(CF_META, META_HEAD, st.head.encode());
-        self.store.commit(batch)?;
+        self.writer()?.commit(batch)?;
         self.frontier = st.frontier;
         self.members = st.members;
         self.custody = st.custody;
@@ -677,7 +701,7 @@ impl Ledger {
     /// The stored disclosures of entry `seq` (those not erased), by digest.
     pub fn disclosures_of(&self, seq: Seq) -> Result<Vec<(Hash, Disclosure)>, LedgerError> {
         let mut out = Vec::new();
-        for kv in self.store.iter_from(CF_DISCLOSURES, &seq.key()) {
+        for kv in self.store().iter_from(CF_DISCLOSURES, &seq.key()) {
             let (k, v) = kv?;
             let Some((s, d)) = crate::storage::layout::parse_disclosure_key(&k) else {
                 break;
@@ -769,19 +793,19 @@ impl Ledger {
     /// Purge erased values from every file of the ledger directory, then
     /// clear the `purge/pending` row (see [`Ledger::erase`]).
     pub fn purge(&mut self) -> Result<(), LedgerError> {
-        self.store.flush()?;
+        self.writer()?.flush()?;
         crate::storage::failpoint::hit("erase.after_flush");
-        self.store.compact(CF_DISCLOSURES)?;
-        self.store.purge_obsolete()?;
+        self.writer()?.compact(CF_DISCLOSURES)?;
+        self.writer()?.purge_obsolete()?;
         let mut b = Batch::new();
         b.delete(CF_META, META_PURGE.to_vec());
-        self.store.commit(b)?;
+        self.writer()?.commit(b)?;
         Ok(())
     }
 
     /// Flush memtables after a bulk load (see [`Store::flush`]).
     pub fn flush(&self) -> Result<(), LedgerError> {
-        Ok(self.store.flush()?)
+        Ok(self.writer()?.flush()?)
     }
 
     /// Check whether `signer` could append `body` now, without writing:
@@ -808,7 +832,7 @@ impl Ledger {
     pub fn item_records(&self, item: &str) -> Result<Vec<(Seq, Vec<u8>)>, LedgerError> {
         let prefix = item_index_prefix(item);
         let mut out = Vec::new();
-        for kv in self.store.iter_from(CF_INDEX, &prefix) {
+        for kv in self.store().iter_from(CF_INDEX, &prefix) {
             let (k, _) = kv?;
             if !k.starts_with(&prefix) || k.len() != prefix.len() + 8 {
                 break;
@@ -824,13 +848,13 @@ impl Ledger {
 
     /// The stored record bytes at `seq`.
     pub fn record_bytes(&self, seq: Seq) -> Result<Option<Vec<u8>>, LedgerError> {
-        Ok(self.store.get(CF_ENTRIES, &seq.key())?)
+        Ok(self.store().get(CF_ENTRIES, &seq.key())?)
     }
 
     /// The seq of the record with leaf hash `leaf`, from the index.
     pub fn seq_of_leaf(&self, leaf: &Hash) -> Result<Option<Seq>, LedgerError> {
         Ok(self
-            .store
+            .store()
             .get(CF_INDEX, &leaf_index_key(leaf))?
             .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
             .map(|b| Seq(u64::from_be_bytes(b))))
@@ -841,7 +865,7 @@ impl Ledger {
         &self,
         from: Seq,
     ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), LedgerError>> + '_ {
-        self.store.iter_from(CF_ENTRIES, &from.key()).map(|kv| {
+        self.store().iter_from(CF_ENTRIES, &from.key()).map(|kv| {
             let (k, v) = kv?;
             let seq = <[u8; 8]>::try_from(&*k)
                 .map(|b| Seq(u64::from_be_bytes(b)))
@@ -853,7 +877,7 @@ impl Ledger {
     /// Stored tree node (for proofs).
     pub fn node(&self, id: NodeId) -> Result<Option<Hash>, LedgerError> {
         Ok(self
-            .store
+            .store()
             .get(CF_TREE, &id.key())?
             .and_then(|b| Hash::from_slice(&b)))
     }

@@ -14,10 +14,10 @@ use crate::storage::layout::{
     self, CF_ENTRIES, CF_META, CF_TREE, META_CHECKPOINT_EVERY, META_HASH, META_HEAD,
     META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
 };
-use crate::storage::store::Store;
+use crate::storage::store::{Store, WriteStore};
 use crate::tlog::merkle::{self, Frontier};
 
-use super::{decode_member, Damage, Head, Ledger, LedgerError};
+use super::{decode_member, Access, Damage, Head, Ledger, LedgerError};
 
 fn meta_row(row: &'static [u8]) -> Damage {
     Damage::MetaRow {
@@ -28,13 +28,21 @@ fn meta_row(row: &'static [u8]) -> Damage {
 impl Ledger {
     /// Open an existing ledger; `writable` takes the writer lock.
     pub fn open(dir: &Path, writable: bool) -> Result<Ledger, LedgerError> {
-        let store = Store::open(dir, writable)?;
-        let (id, alg, head) = read_identity(&store)?;
-        let frontier = read_frontier(&store, alg, &head)?;
-        let members = Members::from_list(read_members(&store)?);
-        let custody = Custody::from_list(read_items(&store)?);
-        let purge_pending = read_uint(&store, META_PURGE)?.map(Seq);
-        let checkpoint_every = read_uint(&store, META_CHECKPOINT_EVERY)?;
+        let store = if writable {
+            Access::Write(WriteStore::open(dir)?)
+        } else {
+            Access::Read(Store::open(dir)?)
+        };
+        let s: &Store = match &store {
+            Access::Read(s) => s,
+            Access::Write(w) => w,
+        };
+        let (id, alg, head) = read_identity(s)?;
+        let frontier = read_frontier(s, alg, &head)?;
+        let members = Members::from_list(read_members(s)?);
+        let custody = Custody::from_list(read_items(s)?);
+        let purge_pending = read_uint(s, META_PURGE)?.map(Seq);
+        let checkpoint_every = read_uint(s, META_CHECKPOINT_EVERY)?;
         if checkpoint_every == Some(0) {
             return Err(meta_row(META_CHECKPOINT_EVERY).into());
         }

@@ -28,6 +28,32 @@ pub struct Member {
     pub revoked: Option<Seq>,
 }
 
+/// How a genesis breaks SPEC §6 rule 1.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GenesisFault {
+    /// The entry at seq 0 is not a `ledger.open`.
+    #[error("the first entry must be ledger.open, found {kind}")]
+    NotOpen {
+        /// The kind found.
+        kind: Kind,
+    },
+    /// `ledger.open` is not signed by the authority key it names.
+    #[error("ledger.open must be signed by the authority key it names")]
+    WrongSigner,
+    /// The authority key is refused (SPEC §4: small order or not a point).
+    #[error("authority key {key} refused: {err}")]
+    WeakKey {
+        /// The key, short form.
+        key: String,
+        /// Why the key is refused.
+        err: SigError,
+    },
+    /// A `ledger.open` after seq 0.
+    #[error("ledger.open may only appear at seq 0")]
+    OpenLater,
+}
+
 /// Why an entry is not allowed at its position.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -64,10 +90,9 @@ pub enum PolicyError {
         /// Their role.
         role: Role,
     },
-    /// Genesis rules broken (first entry not `ledger.open`, or signed by
-    /// another key, or `ledger.open` later in the ledger).
+    /// Genesis rules broken (SPEC §6 rule 1).
     #[error("{0}")]
-    BadGenesis(String),
+    BadGenesis(GenesisFault),
     /// Enrolling a key that is already a member (or was revoked).
     #[error("key {key} is already enrolled as '{name}'")]
     AlreadyEnrolled {
@@ -140,24 +165,24 @@ impl Members {
         let kind = entry.body.kind();
         if entry.seq.0 == 0 {
             let Body::LedgerOpen(open) = &entry.body else {
-                return Err(PolicyError::BadGenesis(format!(
-                    "the first entry must be ledger.open, found {kind}"
-                )));
+                return Err(PolicyError::BadGenesis(GenesisFault::NotOpen { kind }));
             };
             if open.authority_key != entry.author {
-                return Err(PolicyError::BadGenesis(
-                    "ledger.open must be signed by the authority key it names".into(),
-                ));
+                return Err(PolicyError::BadGenesis(GenesisFault::WrongSigner));
             }
             // SPEC §6 rule 1: a genesis key that is no valid point of large
             // order breaks the genesis, not a later enrollment.
-            return check_key(&open.authority_key)
-                .map_err(|e| PolicyError::BadGenesis(format!("authority {e}")));
+            return sig::checked_key(&open.authority_key.0)
+                .map(|_| ())
+                .map_err(|err| {
+                    PolicyError::BadGenesis(GenesisFault::WeakKey {
+                        key: open.authority_key.short(),
+                        err,
+                    })
+                });
         }
         if let Body::LedgerOpen(_) = entry.body {
-            return Err(PolicyError::BadGenesis(
-                "ledger.open may only appear at seq 0".into(),
-            ));
+            return Err(PolicyError::BadGenesis(GenesisFault::OpenLater));
         }
         let m = self
             .by_key

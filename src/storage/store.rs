@@ -3,7 +3,9 @@
 //! Owns: the on-disk layout of a ledger directory (SPEC §8), opening it for
 //! writing (exclusive, with a pid lock file) or reading (RocksDB read-only
 //! mode, which works while a writer holds the lock), and the single write
-//! path: [`Store::commit`] writes one `WriteBatch` with `sync = true`.
+//! path: [`WriteStore::commit`] writes one `WriteBatch` with `sync = true`.
+//! Reading and writing are two types: a [`Store`] cannot write, a
+//! [`WriteStore`] holds the writer lock for its life.
 //!
 //! Knows nothing of entries or policy; `ledger` decides what goes in a batch.
 
@@ -61,39 +63,57 @@ pub enum StoreError {
     },
 }
 
-/// An open ledger database.
+/// A ledger database open for reading: RocksDB's read-only mode, which
+/// never waits and works alongside a writer. Every read goes through it;
+/// a [`WriteStore`] is one of these plus the writer lock and the writes.
 pub struct Store {
     db: DB,
     dir: PathBuf,
-    /// Held for the life of a writable store; dropping it releases the lock.
-    _lock: Option<File>,
-    /// The open gate, held exclusively while a writer closes (declared
-    /// after `db`, so it is released only once the database is closed).
-    gate: Option<File>,
 }
 
-impl Drop for Store {
+/// A ledger database open for writing: holds the writer lock for its
+/// life; the only type with [`WriteStore::commit`].
+pub struct WriteStore {
+    /// Dropped first: the database closes...
+    store: Store,
+    /// ...then the exclusive open gate is released (taken in `drop`)...
+    gate: Option<File>,
+    /// ...then the writer lock.
+    _lock: File,
+}
+
+impl std::ops::Deref for WriteStore {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl Drop for WriteStore {
     /// A writer closes under the exclusive open gate: it lets RocksDB
     /// delete the files it made obsolete (deletions were off for the
     /// session), then closes, then releases the gate.
     fn drop(&mut self) {
-        if self._lock.is_some() {
-            self.gate = gate(&self.dir, true).ok().flatten();
-            let _ = self.db.enable_file_deletions();
-        }
+        self.gate = gate(&self.store.dir, true).ok().flatten();
+        let _ = self.store.db.enable_file_deletions();
     }
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("dir", &self.dir)
-            .field("writable", &self._lock.is_some())
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+impl std::fmt::Debug for WriteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteStore")
+            .field("dir", &self.store.dir)
             .finish()
     }
 }
 
-/// A set of writes applied atomically by [`Store::commit`].
+/// A set of writes applied atomically by [`WriteStore::commit`].
 #[derive(Default)]
 pub struct Batch {
     puts: Vec<(&'static str, Vec<u8>, Vec<u8>)>,
@@ -161,10 +181,10 @@ fn db_options(create: bool) -> Options {
     o
 }
 
-impl Store {
+impl WriteStore {
     /// Create a new, empty ledger database at `dir` (which must not exist
     /// or be empty) and hold its writer lock.
-    pub fn create(dir: &Path) -> Result<Store, StoreError> {
+    pub fn create(dir: &Path) -> Result<WriteStore, StoreError> {
         let io = |source| StoreError::Io {
             path: dir.to_owned(),
             source,
@@ -195,28 +215,53 @@ impl Store {
             .map_err(|e| db_err(dir, e))?;
         db.disable_file_deletions().map_err(|e| db_err(dir, e))?;
         drop(g);
-        Ok(Store {
-            db,
-            dir: dir.to_owned(),
-            _lock: Some(lock),
+        Ok(WriteStore {
+            store: Store {
+                db,
+                dir: dir.to_owned(),
+            },
             gate: None,
+            _lock: lock,
         })
     }
 
-    /// Open an existing ledger. `writable` takes the writer lock (and fails
-    /// with [`StoreError::Locked`] if another process has it); read-only
-    /// opens never wait and work alongside a writer.
-    pub fn open(dir: &Path, writable: bool) -> Result<Store, StoreError> {
-        if !dir.join("CURRENT").is_file() {
-            return Err(StoreError::NotALedger {
+    /// Open an existing ledger for writing: takes the writer lock (fails
+    /// with [`StoreError::Locked`] if another process has it).
+    pub fn open(dir: &Path) -> Result<WriteStore, StoreError> {
+        Store::must_exist(dir)?;
+        let lock = take_lock(dir)?;
+        let (db, _) = Store::open_db(dir, true)?;
+        Ok(WriteStore {
+            store: Store {
+                db,
                 dir: dir.to_owned(),
-            });
-        }
-        let lock = if writable {
-            Some(take_lock(dir)?)
+            },
+            gate: None,
+            _lock: lock,
+        })
+    }
+}
+
+impl Store {
+    /// Open an existing ledger for reading: never waits, works alongside
+    /// a writer.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::must_exist(dir)?;
+        let (db, dir) = Store::open_db(dir, false)?;
+        Ok(Store { db, dir })
+    }
+
+    fn must_exist(dir: &Path) -> Result<(), StoreError> {
+        if dir.join("CURRENT").is_file() {
+            Ok(())
         } else {
-            None
-        };
+            Err(StoreError::NotALedger {
+                dir: dir.to_owned(),
+            })
+        }
+    }
+
+    fn open_db(dir: &Path, writable: bool) -> Result<(DB, PathBuf), StoreError> {
         let opts = db_options(false);
         // Writers open under the exclusive gate (recovery may flush and
         // delete a write-ahead log) and then turn file deletion off until
@@ -247,12 +292,7 @@ impl Store {
             }
         })?;
         drop(g);
-        Ok(Store {
-            db,
-            dir: dir.to_owned(),
-            _lock: lock,
-            gate: None,
-        })
+        Ok((db, dir.to_owned()))
     }
 
     /// The ledger directory.
@@ -309,7 +349,9 @@ impl Store {
             .iterator_cf(self.cf(cf), IteratorMode::End)
             .map(move |r| r.map_err(|e| db_err(dir, e)))
     }
+}
 
+impl WriteStore {
     /// Apply `batch` atomically and durably.
     ///
     /// Commit order: RocksDB appends the whole batch to its write-ahead log
@@ -320,7 +362,6 @@ impl Store {
     /// batch survives kill -9 and power loss, and no crash ever leaves part
     /// of a batch.
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        assert!(self._lock.is_some(), "store: commit on a read-only store");
         let mut wb = WriteBatch::default();
         for (cf, k, v) in &batch.puts {
             wb.put_cf(self.cf(cf), k, v);
@@ -342,7 +383,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl WriteStore {
     /// Write memtables to SST files. Durability never depends on this (the
     /// synced WAL already holds every batch); it only spares the next open
     /// from replaying a large WAL after a bulk load.
@@ -395,7 +436,7 @@ pub fn remove_stale_staging(dir: &Path) {
     }
 }
 
-impl Store {
+impl WriteStore {
     /// Close a store built in [`staging_dir`]`(dir)` and move it to `dir`
     /// in one rename, synced: a crash before leaves no ledger at `dir` (only
     /// the hidden staging directory), after it a whole one.
@@ -428,7 +469,7 @@ impl Store {
 
     /// Delete the files RocksDB has made obsolete now rather than when the
     /// writer closes (file deletion is off during a writer's session; see
-    /// [`Store::open`]). Erasure uses it so no erased byte outlives the
+    /// [`WriteStore::open`]). Erasure uses it so no erased byte outlives the
     /// compaction that dropped it.
     pub fn purge_obsolete(&self) -> Result<(), StoreError> {
         let _g = gate(&self.dir, true).map_err(|source| StoreError::Io {

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use thiserror::Error;
 
-use crate::format::entry::{Entry, EntryError, Record};
+use crate::format::entry::{Entry, EntryError, LedgerId, Record};
 use crate::format::hash::Hash;
 use crate::format::sig::SigError;
 use crate::tlog::checkpoint::{self, CheckpointError, VerifiedCheckpoint};
@@ -43,9 +43,22 @@ pub enum ProofFileError {
     /// The record's own signature does not verify.
     #[error("record signature: {0}")]
     Signature(SigError),
-    /// The record belongs to another ledger or position.
-    #[error("{0}")]
-    Mismatch(String),
+    /// The record belongs to another ledger than the checkpoint.
+    #[error("record belongs to ledger {record}, the checkpoint to {checkpoint}")]
+    OtherLedger {
+        /// The record's ledger.
+        record: LedgerId,
+        /// The checkpoint's ledger.
+        checkpoint: LedgerId,
+    },
+    /// The record's seq is not the proof's index.
+    #[error("record says seq {seq}, the proof index is {index}")]
+    OtherSeq {
+        /// The record's seq.
+        seq: u64,
+        /// The proof's leaf index.
+        index: u64,
+    },
 }
 
 fn malformed(m: impl Into<String>) -> ProofFileError {
@@ -172,16 +185,16 @@ pub fn verify_inclusion_file(
     let record = Record::decode(&p.record)?;
     let entry = Entry::decode(&record.entry_bytes)?;
     if entry.ledger != cp.origin.ledger {
-        return Err(ProofFileError::Mismatch(format!(
-            "record belongs to ledger {}, the checkpoint to {}",
-            entry.ledger, cp.origin.ledger
-        )));
+        return Err(ProofFileError::OtherLedger {
+            record: entry.ledger,
+            checkpoint: cp.origin.ledger,
+        });
     }
     if entry.seq.0 != p.index {
-        return Err(ProofFileError::Mismatch(format!(
-            "record says seq {}, the proof index is {}",
-            entry.seq, p.index
-        )));
+        return Err(ProofFileError::OtherSeq {
+            seq: entry.seq.0,
+            index: p.index,
+        });
     }
     record
         .verify_signature(&entry.author)

@@ -253,7 +253,7 @@ fn main() {
     drop(l);
 
     // Full verify of the big ledger.
-    let store = caselog::storage::store::Store::open(&dir, false).expect("open");
+    let store = caselog::storage::store::Store::open(&dir).expect("open");
     let t = Instant::now();
     let report = verify_store(&store).expect("verify");
     let vt = t.elapsed();
@@ -473,7 +473,7 @@ fn profile_one(append: bool, n: u64) {
         return;
     }
     drop(l);
-    let store = caselog::storage::store::Store::open(&dir, false).expect("open");
+    let store = caselog::storage::store::Store::open(&dir).expect("open");
     let t = Instant::now();
     let r = verify_store(&store).expect("verify");
     assert!(r.is_ok());

@@ -74,7 +74,7 @@ pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_verify called for another command")
     };
-    let store = caselog::storage::store::Store::open(&dir, false)?;
+    let store = caselog::storage::store::Store::open(&dir)?;
     let opts = caselog::VerifyOptions {
         against,
         evidence_dir: evidence.then(|| dir.clone()),
