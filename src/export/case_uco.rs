@@ -14,7 +14,7 @@ use serde_json::{json, Value as Json};
 
 use crate::export::iso;
 use crate::export::timeline::Row;
-use crate::format::entry::{Body, Seq};
+use crate::format::entry::{Body, MemberKey, Seq};
 use crate::format::kinds::{Domain, FileFixity};
 use crate::ledger::{self, Damage, Ledger, LedgerError};
 
@@ -61,13 +61,68 @@ fn file_node(id: &str, hash_id: &str, facets: (&str, &str), f: &FileFixity) -> V
     ]
 }
 
-/// The whole case as one JSON-LD document.
+/// The whole case as one JSON-LD document: the investigation, the
+/// members as identities, dated facts, and each item's chain of custody.
 pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
-    // IRIs end in a UUID (as UCO suggests), derived from the ledger id and
-    // the node's role so that the same ledger always exports the same graph.
-    let kb = |s: &str| {
-        let h = blake3::hash(format!("caselog-case-iri\0{}\0{s}", l.id()).as_bytes());
-        let mut b: [u8; 16] = h.as_bytes()[..16].try_into().expect("16");
+    let mut g = Graph::new(l);
+    g.identities();
+    for r in rows {
+        g.dated_fact(r);
+    }
+    for st in l.custody().iter() {
+        g.custody_chain(&st.item)?;
+    }
+    let case_title = first_entry(l)?;
+    let investigation = json!({
+        "@id": g.kb("investigation"),
+        "@type": "investigation:Investigation",
+        "core:name": case_title.0,
+        "core:description": format!("{} — exported from caselog ledger {} ({}), {} entries, root {}", case_title.1, l.id(), l.hash_alg(), l.head().tree.size.0, l.head().tree.root),
+        "investigation:focus": "extortion",
+        "core:object": g.objects,
+    });
+    g.nodes.insert(0, investigation);
+    Ok(json!({
+        "@context": {
+            "kb": "http://example.org/kb/",
+            "action": "https://ontology.unifiedcyberontology.org/uco/action/",
+            "core": "https://ontology.unifiedcyberontology.org/uco/core/",
+            "identity": "https://ontology.unifiedcyberontology.org/uco/identity/",
+            "investigation": "https://ontology.caseontology.org/case/investigation/",
+            "observable": "https://ontology.unifiedcyberontology.org/uco/observable/",
+            "types": "https://ontology.unifiedcyberontology.org/uco/types/",
+            "xsd": "http://www.w3.org/2001/XMLSchema#"
+        },
+        "@graph": g.nodes,
+    }))
+}
+
+/// The graph being built: its nodes, the investigation's objects, and the
+/// identity IRI of each member.
+struct Graph<'a> {
+    l: &'a Ledger,
+    nodes: Vec<Json>,
+    objects: Vec<Json>,
+    identities: BTreeMap<MemberKey, String>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(l: &'a Ledger) -> Self {
+        Graph {
+            l,
+            nodes: Vec::new(),
+            objects: Vec::new(),
+            identities: BTreeMap::new(),
+        }
+    }
+
+    /// IRIs end in a UUID (as UCO suggests), derived from the ledger id and
+    /// the node's role so that the same ledger always exports the same graph.
+    fn kb(&self, s: &str) -> String {
+        let h = blake3::hash(format!("caselog-case-iri\0{}\0{s}", self.l.id()).as_bytes());
+        let mut b: [u8; 16] = h.as_bytes()[..16]
+            .try_into()
+            .expect("case_uco: 16 of 32 bytes");
         b[6] = (b[6] & 0x0f) | 0x50; // version 5 (name-based) layout
         b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
         let x = hex::encode(b);
@@ -80,30 +135,29 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
             &x[16..20],
             &x[20..]
         )
-    };
-    let mut graph: Vec<Json> = Vec::new();
-    let mut objects: Vec<Json> = Vec::new();
-
-    // People and organisations that sign entries.
-    let mut identities = BTreeMap::new();
-    for m in l.members().iter() {
-        let id = kb(&format!("identity-{}", &m.key.to_hex()[..16]));
-        graph.push(json!({"@id": id, "@type": "identity:Identity", "core:name": m.name, "core:description": format!("ledger member, role {}", m.role)}));
-        identities.insert(m.key, id);
     }
 
-    // Dated facts: events and notifications as core:Event, actions as
-    // investigative actions.
-    for r in rows {
-        let id = kb(&format!("entry-{}", &r.leaf.to_hex()[..24]));
-        let mut node = match &r.body {
+    /// People and organisations that sign entries.
+    fn identities(&mut self) {
+        for m in self.l.members().iter() {
+            let id = self.kb(&format!("identity-{}", &m.key.to_hex()[..16]));
+            self.nodes.push(json!({"@id": id, "@type": "identity:Identity", "core:name": m.name, "core:description": format!("ledger member, role {}", m.role)}));
+            self.identities.insert(m.key, id);
+        }
+    }
+
+    /// Dated facts: events and notifications as core:Event, actions as
+    /// investigative actions; other rows have no node of their own.
+    fn dated_fact(&mut self, r: &Row) {
+        let id = self.kb(&format!("entry-{}", &r.leaf.to_hex()[..24]));
+        let node = match &r.body {
             Domain::Action(a) => {
                 let mut n = json!({
                     "@id": id, "@type": "investigation:InvestigativeAction",
                     "core:name": a.title,
                     "core:description": format!("{} (caselog seq {}, occurred {})", a.outcome.clone().unwrap_or_default(), r.seq.0, r.occurred),
                 });
-                if let Some(p) = identities.get(&r.author) {
+                if let Some(p) = self.identities.get(&r.author) {
                     n["action:performer"] = json!({"@id": p});
                 }
                 put_time(&mut n, "action:startTime", r.occurred.earliest());
@@ -121,81 +175,25 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
                 put_time(&mut n, "core:endTime", r.occurred.latest());
                 n
             }
-            _ => continue,
+            _ => return,
         };
-        if node.get("@type") == Some(&json!("core:Event")) && r.occurred.earliest().is_none() {
-            node.as_object_mut()
-                .expect("object")
-                .remove("core:startTime");
-        }
-        objects.push(json!({"@id": id}));
-        graph.push(node);
+        self.objects.push(json!({"@id": id}));
+        self.nodes.push(node);
     }
 
-    // Evidence: intake, then each custody transfer, as actions whose
-    // results are provenance records (exhibit number = item id).
-    for st in l.custody().iter() {
+    /// Evidence: intake, then each custody transfer, as actions whose
+    /// results are provenance records (exhibit number = item id).
+    fn custody_chain(&mut self, item: &str) -> Result<(), LedgerError> {
         let mut files: Vec<Json> = Vec::new();
         let mut last_record: Option<String> = None;
-        for (seq, raw) in l.item_records(&st.item)? {
+        for (seq, raw) in self.l.item_records(item)? {
             let (_, e) = ledger::decode(seq, &raw)?;
-            let leaf = l.hash_alg().leaf(&raw);
-            let act_id = kb(&format!("entry-{}", &leaf.to_hex()[..24]));
             let Body::Domain(d) = &e.body else { continue };
-            let (name, holder) = match d {
-                Domain::EvidenceIntake(i) => {
-                    for f in &i.files {
-                        let b3 = f.blake3.to_hex();
-                        let fid = kb(&format!("file-{b3}"));
-                        let (hid, f1, f2) = (
-                            kb(&format!("hash-{b3}")),
-                            kb(&format!("filefacet-{b3}")),
-                            kb(&format!("contentfacet-{b3}")),
-                        );
-                        graph.extend(file_node(&fid, &hid, (&f1, &f2), f));
-                        files.push(json!({"@id": fid}));
-                    }
-                    (
-                        format!("Evidence intake of {} ({})", i.item, i.description),
-                        Some(e.author),
-                    )
-                }
-                Domain::CustodyRelease(c) => (
-                    format!(
-                        "Custody release of {} to {}",
-                        c.item,
-                        l.members().display(&c.to)
-                    ),
-                    None,
-                ),
-                Domain::CustodyReceive(c) => {
-                    let to = c.receipt.as_ref().map(|r| r.key).unwrap_or(e.author);
-                    (
-                        format!(
-                            "Custody receipt of {} by {}",
-                            c.item,
-                            l.members().display(&to)
-                        ),
-                        Some(to),
-                    )
-                }
-                Domain::EvidenceVerify(v) => (
-                    format!(
-                        "Re-hash of {} file {}: {}",
-                        v.item,
-                        v.file.name,
-                        if v.matches { "match" } else { "MISMATCH" }
-                    ),
-                    None,
-                ),
-                Domain::EvidenceDispose(c) => {
-                    (format!("Disposal of {}: {}", c.item, c.detail), None)
-                }
-                Domain::EvidenceReturn(c) => {
-                    (format!("Return of {} to {}", c.item, c.detail), None)
-                }
-                _ => continue,
+            let Some((name, holder)) = self.step(d, &e.author, &mut files) else {
+                continue;
             };
+            let leaf = self.l.hash_alg().leaf(&raw);
+            let act_id = self.kb(&format!("entry-{}", &leaf.to_hex()[..24]));
             let mut act = json!({
                 "@id": act_id,
                 "@type": "investigation:InvestigativeAction",
@@ -207,55 +205,88 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
                 "action:startTime",
                 Some(e.time.micros().div_euclid(1_000_000)),
             );
-            if let Some(p) = identities.get(&e.author) {
+            if let Some(p) = self.identities.get(&e.author) {
                 act["action:performer"] = json!({"@id": p});
             }
             if let Some(prev) = &last_record {
                 act["action:object"] = json!([{"@id": prev}]);
             }
             if let Some(h) = holder {
-                let rec_id = kb(&format!("provenance-{}", &leaf.to_hex()[..24]));
-                graph.push(json!({
+                let rec_id = self.kb(&format!("provenance-{}", &leaf.to_hex()[..24]));
+                self.nodes.push(json!({
                     "@id": rec_id,
                     "@type": "investigation:ProvenanceRecord",
-                    "investigation:exhibitNumber": st.item,
-                    "core:description": format!("{} held by {} from caselog seq {seq}", st.item, l.members().display(&h)),
+                    "investigation:exhibitNumber": item,
+                    "core:description": format!("{item} held by {} from caselog seq {seq}", self.l.members().display(&h)),
                     "core:object": files,
                 }));
                 act["action:result"] = json!([{"@id": rec_id}]);
-                objects.push(json!({"@id": rec_id}));
+                self.objects.push(json!({"@id": rec_id}));
                 last_record = Some(rec_id);
             }
-            objects.push(json!({"@id": act_id}));
-            graph.push(act);
+            self.objects.push(json!({"@id": act_id}));
+            self.nodes.push(act);
         }
+        Ok(())
     }
 
-    let case_title = first_entry(l)?;
-    graph.insert(
-        0,
-        json!({
-            "@id": kb("investigation"),
-            "@type": "investigation:Investigation",
-            "core:name": case_title.0,
-            "core:description": format!("{} — exported from caselog ledger {} ({}), {} entries, root {}", case_title.1, l.id(), l.hash_alg(), l.head().tree.size.0, l.head().tree.root),
-            "investigation:focus": "extortion",
-            "core:object": objects,
-        }),
-    );
-    Ok(json!({
-        "@context": {
-            "kb": "http://example.org/kb/",
-            "action": "https://ontology.unifiedcyberontology.org/uco/action/",
-            "core": "https://ontology.unifiedcyberontology.org/uco/core/",
-            "identity": "https://ontology.unifiedcyberontology.org/uco/identity/",
-            "investigation": "https://ontology.caseontology.org/case/investigation/",
-            "observable": "https://ontology.unifiedcyberontology.org/uco/observable/",
-            "types": "https://ontology.unifiedcyberontology.org/uco/types/",
-            "xsd": "http://www.w3.org/2001/XMLSchema#"
-        },
-        "@graph": graph,
-    }))
+    /// One custody step: its name and, when it changes who holds the item,
+    /// the new holder; an intake adds its files to the graph and to `files`.
+    /// `None` for entries that are not custody steps.
+    fn step(
+        &mut self,
+        d: &Domain,
+        author: &MemberKey,
+        files: &mut Vec<Json>,
+    ) -> Option<(String, Option<MemberKey>)> {
+        let members = self.l.members();
+        Some(match d {
+            Domain::EvidenceIntake(i) => {
+                for f in &i.files {
+                    let b3 = f.blake3.to_hex();
+                    let fid = self.kb(&format!("file-{b3}"));
+                    let (hid, f1, f2) = (
+                        self.kb(&format!("hash-{b3}")),
+                        self.kb(&format!("filefacet-{b3}")),
+                        self.kb(&format!("contentfacet-{b3}")),
+                    );
+                    self.nodes.extend(file_node(&fid, &hid, (&f1, &f2), f));
+                    files.push(json!({"@id": fid}));
+                }
+                (
+                    format!("Evidence intake of {} ({})", i.item, i.description),
+                    Some(*author),
+                )
+            }
+            Domain::CustodyRelease(c) => (
+                format!(
+                    "Custody release of {} to {}",
+                    c.item,
+                    members.display(&c.to)
+                ),
+                None,
+            ),
+            Domain::CustodyReceive(c) => {
+                let to = c.receipt.as_ref().map(|r| r.key).unwrap_or(*author);
+                (
+                    format!("Custody receipt of {} by {}", c.item, members.display(&to)),
+                    Some(to),
+                )
+            }
+            Domain::EvidenceVerify(v) => (
+                format!(
+                    "Re-hash of {} file {}: {}",
+                    v.item,
+                    v.file.name,
+                    if v.matches { "match" } else { "MISMATCH" }
+                ),
+                None,
+            ),
+            Domain::EvidenceDispose(c) => (format!("Disposal of {}: {}", c.item, c.detail), None),
+            Domain::EvidenceReturn(c) => (format!("Return of {} to {}", c.item, c.detail), None),
+            _ => return None,
+        })
+    }
 }
 
 /// Case id and title from the genesis entry.

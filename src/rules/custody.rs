@@ -16,7 +16,7 @@ use thiserror::Error;
 use crate::format::cbor::{self, MapBuilder, MapReader, Value};
 use crate::format::entry::{Body, Entry, LedgerId, MemberKey, Role, Seq};
 use crate::format::hash::Hash;
-use crate::format::kinds::{receipt_message, Domain, FileFixity};
+use crate::format::kinds::{receipt_message, CustodyReceive, Domain, EvidenceVerify, FileFixity};
 use crate::format::sig;
 use crate::rules::policy::Members;
 
@@ -231,6 +231,25 @@ pub struct Custody {
     items: BTreeMap<String, ItemState>,
 }
 
+/// Only the holder may release, dispose of or return an item, and not
+/// while a release of it is pending.
+fn holder_only(s: &ItemState, author: &MemberKey, members: &Members) -> Result<(), CustodyError> {
+    if s.holder != *author {
+        return Err(CustodyError::NotHolder {
+            item: s.item.clone(),
+            who: members.display(author),
+            holder: members.display(&s.holder),
+        });
+    }
+    if let Some((_, to)) = &s.pending {
+        return Err(CustodyError::DoubleRelease {
+            item: s.item.clone(),
+            to: members.display(to),
+        });
+    }
+    Ok(())
+}
+
 impl Custody {
     /// No items.
     pub fn new() -> Custody {
@@ -280,23 +299,6 @@ impl Custody {
         let Body::Domain(d) = &entry.body else {
             return Ok(Vec::new());
         };
-        let name = |k: &MemberKey| members.display(k);
-        let holder_only = |s: &ItemState| {
-            if s.holder != entry.author {
-                return Err(CustodyError::NotHolder {
-                    item: s.item.clone(),
-                    who: name(&entry.author),
-                    holder: name(&s.holder),
-                });
-            }
-            if let Some((_, to)) = &s.pending {
-                return Err(CustodyError::DoubleRelease {
-                    item: s.item.clone(),
-                    to: name(to),
-                });
-            }
-            Ok(())
-        };
         match d {
             Domain::EvidenceIntake(b) => {
                 if let Some(s) = self.items.get(&b.item) {
@@ -307,109 +309,122 @@ impl Custody {
                 }
                 Ok(Vec::new())
             }
-            Domain::EvidenceVerify(b) => {
-                let s = self.open_item(&b.item)?;
-                let (b3, sha) =
-                    s.files
-                        .get(&b.file.name)
-                        .ok_or_else(|| CustodyError::BadVerify {
-                            item: b.item.clone(),
-                            reason: format!("no file named {:?} was taken in", b.file.name),
-                        })?;
-                let same = *b3 == b.file.blake3 && *sha == b.file.sha256;
-                if same != b.matches {
-                    return Err(CustodyError::BadVerify {
-                        item: b.item.clone(),
-                        reason: format!(
-                            "entry says the digests {} but they {}",
-                            if b.matches { "match" } else { "differ" },
-                            if same { "match" } else { "differ" }
-                        ),
-                    });
-                }
-                Ok(if same {
-                    Vec::new()
-                } else {
-                    vec![Finding::DigestMismatch {
-                        item: b.item.clone(),
-                        file: b.file.name.clone(),
-                    }]
-                })
-            }
+            Domain::EvidenceVerify(b) => self.check_verify(b),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
-                holder_only(self.open_item(&b.item)?)?;
+                holder_only(self.open_item(&b.item)?, &entry.author, members)?;
                 Ok(Vec::new())
             }
             Domain::CustodyRelease(b) => {
-                let s = self.open_item(&b.item)?;
-                holder_only(s)?;
+                holder_only(self.open_item(&b.item)?, &entry.author, members)?;
                 match members.get(&b.to) {
                     Some(m) if m.revoked.is_none() && b.to != entry.author => Ok(Vec::new()),
-                    _ => Err(CustodyError::BadReceiver(name(&b.to))),
+                    _ => Err(CustodyError::BadReceiver(members.display(&b.to))),
                 }
             }
-            Domain::CustodyReceive(b) => {
-                let s = self.open_item(&b.item)?;
-                let Some((release, to)) = &s.pending else {
-                    return Err(CustodyError::WrongRelease {
-                        item: b.item.clone(),
-                    });
-                };
-                if *release != b.release {
-                    return Err(CustodyError::WrongRelease {
-                        item: b.item.clone(),
-                    });
-                }
-                let receiver = match &b.receipt {
-                    None => entry.author,
-                    Some(rc) => {
-                        // Imported by the holder; signed by the receiver.
-                        if entry.author != s.holder {
-                            return Err(CustodyError::NotHolder {
-                                item: b.item.clone(),
-                                who: name(&entry.author),
-                                holder: name(&s.holder),
-                            });
-                        }
-                        match members.get(&rc.key) {
-                            Some(m) if m.role == Role::External && m.revoked.is_none() => {}
-                            _ => {
-                                return Err(CustodyError::BadReceipt {
-                                    item: b.item.clone(),
-                                    reason: format!(
-                                        "signer {} is not an enrolled external member",
-                                        name(&rc.key)
-                                    ),
-                                })
-                            }
-                        }
-                        let msg = receipt_message(ledger, b, &rc.key, &rc.time);
-                        sig::verify(&rc.key.0, &msg, &rc.sig).map_err(|e| {
-                            CustodyError::BadReceipt {
-                                item: b.item.clone(),
-                                reason: format!("signature does not verify ({e})"),
-                            }
-                        })?;
-                        rc.key
-                    }
-                };
-                if receiver != *to {
-                    return Err(CustodyError::WrongReceiver {
-                        item: b.item.clone(),
-                        expected: name(to),
-                        got: name(&receiver),
-                    });
-                }
-                Ok(if b.seal_intact {
-                    Vec::new()
-                } else {
-                    vec![Finding::SealBroken {
-                        item: b.item.clone(),
-                    }]
-                })
-            }
+            Domain::CustodyReceive(b) => self.check_receive(b, entry, ledger, members),
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// `evidence.verify`: the file was taken in, and the entry tells the
+    /// truth about whether its digests still match (a mismatch is a
+    /// recorded fact, not a break).
+    fn check_verify(&self, b: &EvidenceVerify) -> Result<Vec<Finding>, CustodyError> {
+        let s = self.open_item(&b.item)?;
+        let (b3, sha) = s
+            .files
+            .get(&b.file.name)
+            .ok_or_else(|| CustodyError::BadVerify {
+                item: b.item.clone(),
+                reason: format!("no file named {:?} was taken in", b.file.name),
+            })?;
+        let same = *b3 == b.file.blake3 && *sha == b.file.sha256;
+        if same != b.matches {
+            return Err(CustodyError::BadVerify {
+                item: b.item.clone(),
+                reason: format!(
+                    "entry says the digests {} but they {}",
+                    if b.matches { "match" } else { "differ" },
+                    if same { "match" } else { "differ" }
+                ),
+            });
+        }
+        Ok(if same {
+            Vec::new()
+        } else {
+            vec![Finding::DigestMismatch {
+                item: b.item.clone(),
+                file: b.file.name.clone(),
+            }]
+        })
+    }
+
+    /// `custody.receive`: answers the pending release, by the named
+    /// receiver (or the holder importing the receiver's signed receipt).
+    fn check_receive(
+        &self,
+        b: &CustodyReceive,
+        entry: &Entry,
+        ledger: &LedgerId,
+        members: &Members,
+    ) -> Result<Vec<Finding>, CustodyError> {
+        let name = |k: &MemberKey| members.display(k);
+        let s = self.open_item(&b.item)?;
+        let Some((release, to)) = &s.pending else {
+            return Err(CustodyError::WrongRelease {
+                item: b.item.clone(),
+            });
+        };
+        if *release != b.release {
+            return Err(CustodyError::WrongRelease {
+                item: b.item.clone(),
+            });
+        }
+        let receiver = match &b.receipt {
+            None => entry.author,
+            Some(rc) => {
+                // Imported by the holder; signed by the receiver.
+                if entry.author != s.holder {
+                    return Err(CustodyError::NotHolder {
+                        item: b.item.clone(),
+                        who: name(&entry.author),
+                        holder: name(&s.holder),
+                    });
+                }
+                match members.get(&rc.key) {
+                    Some(m) if m.role == Role::External && m.revoked.is_none() => {}
+                    _ => {
+                        return Err(CustodyError::BadReceipt {
+                            item: b.item.clone(),
+                            reason: format!(
+                                "signer {} is not an enrolled external member",
+                                name(&rc.key)
+                            ),
+                        })
+                    }
+                }
+                let msg = receipt_message(ledger, b, &rc.key, &rc.time);
+                sig::verify(&rc.key.0, &msg, &rc.sig).map_err(|e| CustodyError::BadReceipt {
+                    item: b.item.clone(),
+                    reason: format!("signature does not verify ({e})"),
+                })?;
+                rc.key
+            }
+        };
+        if receiver != *to {
+            return Err(CustodyError::WrongReceiver {
+                item: b.item.clone(),
+                expected: name(to),
+                got: name(&receiver),
+            });
+        }
+        Ok(if b.seal_intact {
+            Vec::new()
+        } else {
+            vec![Finding::SealBroken {
+                item: b.item.clone(),
+            }]
+        })
     }
 
     /// Apply a checked entry; returns the item rows it changed.
