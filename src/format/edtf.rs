@@ -225,199 +225,199 @@ fn digits(s: &str) -> bool {
 
 /// A date, date-time, season or qualified/unspecified date (no interval).
 fn parse_date(s: &str) -> Result<Span, String> {
-    // Qualifier at the end (level 1), on dates only.
-    let (body, qual) = match s.as_bytes().last() {
-        Some(b'?') => (
-            &s[..s.len() - 1],
-            Qual {
-                approximate: false,
-                uncertain: true,
-            },
-        ),
-        Some(b'~') => (
-            &s[..s.len() - 1],
-            Qual {
-                approximate: true,
-                uncertain: false,
-            },
-        ),
-        Some(b'%') => (
-            &s[..s.len() - 1],
-            Qual {
-                approximate: true,
-                uncertain: true,
-            },
-        ),
-        _ => (s, Qual::default()),
-    };
-    if body.ends_with(['?', '~', '%']) {
-        return Err("more than one qualifier".into());
-    }
+    let (body, qual) = split_qualifier(s)?;
     if let Some((date, time)) = body.split_once('T') {
         if qual != Qual::default() {
             return Err("qualifiers apply to dates, not date-times".into());
         }
         return parse_datetime(date, time);
     }
-    // Level 1: Y-prefixed year of more than four digits, alone.
     if let Some(y) = body.strip_prefix('Y') {
-        let (neg, ds) = match y.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, y),
-        };
-        if !digits(ds) || ds.len() <= 4 {
-            return Err("a Y-prefixed year has more than four digits (e.g. Y170000002)".into());
-        }
-        // At most eleven digits: |year| < 10^11 keeps every second of the
-        // span inside i64 (2^63 s is about 2.9 * 10^11 years). SPEC §13.1.
-        if ds.len() > 11 {
-            return Err("year out of range (a Y-prefixed year has at most eleven digits)".into());
-        }
-        let v: i64 = ds.parse().map_err(|_| "year out of range".to_string())?;
-        let y = if neg { -v } else { v };
-        return Ok(Span {
-            lo: day_start(y, 1, 1),
-            hi: day_end(y, 12, 31),
-            qual,
-        });
+        return long_year(y, qual);
     }
     let (neg, rest) = match body.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, body),
     };
     let parts: Vec<&str> = rest.split('-').collect();
-    let ystr = parts[0];
-    if ystr.len() != 4 || !ystr.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
-        return Err("the year must be four digits (or Y followed by more)".into());
-    }
-    // Unspecified digits only from the right: 201X, 20XX, 2XXX, XXXX.
-    let known = ystr.trim_end_matches('X');
-    if known.contains('X') {
-        return Err("unspecified digits (X) must be the rightmost digits of the year".into());
-    }
-    if neg && ystr.contains('X') {
-        return Err("a negative year cannot have unspecified digits".into());
-    }
-    let width = 4 - known.len() as u32;
-    let base: i64 = if known.is_empty() {
-        0
-    } else {
-        known.parse().expect("digits")
-    };
-    let ylo = base * 10i64.pow(width);
-    let yhi = ylo + 10i64.pow(width) - 1;
-    let (ylo, yhi) = if neg { (-ylo, -ylo) } else { (ylo, yhi) };
-    let year_unspecified = width > 0;
-    match parts.len() {
-        1 => Ok(Span {
-            lo: day_start(ylo, 1, 1),
-            hi: day_end(yhi, 12, 31),
-            qual,
-        }),
-        2 => {
-            let m = parts[1];
-            if m == "XX" {
-                return Ok(Span {
-                    lo: day_start(ylo, 1, 1),
-                    hi: day_end(yhi, 12, 31),
-                    qual,
-                });
-            }
-            if m.len() != 2 || !digits(m) {
-                return Err("the month must be two digits".into());
-            }
-            if year_unspecified {
-                return Err("a month with an unspecified year is level 2, not supported".into());
-            }
-            let mv: u32 = m.parse().expect("digits");
-            match mv {
-                1..=12 => Ok(Span {
-                    lo: day_start(ylo, mv, 1),
-                    hi: day_end(ylo, mv, days_in_month(ylo, mv)),
-                    qual,
-                }),
-                // Seasons (level 1): spring, summer, autumn, winter, as the
-                // three months each covers (northern hemisphere).
-                21 => Ok(Span {
-                    lo: day_start(ylo, 3, 1),
-                    hi: day_end(ylo, 5, 31),
-                    qual,
-                }),
-                22 => Ok(Span {
-                    lo: day_start(ylo, 6, 1),
-                    hi: day_end(ylo, 8, 31),
-                    qual,
-                }),
-                23 => Ok(Span {
-                    lo: day_start(ylo, 9, 1),
-                    hi: day_end(ylo, 11, 30),
-                    qual,
-                }),
-                24 => Ok(Span {
-                    lo: day_start(ylo, 12, 1),
-                    hi: day_end(ylo + 1, 2, days_in_month(ylo + 1, 2)),
-                    qual,
-                }),
-                _ => Err(format!(
-                    "month {m} does not exist (01-12, or seasons 21-24)"
-                )),
-            }
-        }
-        3 => {
-            let (m, d) = (parts[1], parts[2]);
-            // X digits run from the right (SPEC §13.1): below an
-            // unspecified year, month and day are unspecified too.
-            if year_unspecified {
-                if m != "XX" || d != "XX" {
-                    return Err("a day with an unspecified year is level 2, not supported".into());
-                }
-                return Ok(Span {
-                    lo: day_start(ylo, 1, 1),
-                    hi: day_end(yhi, 12, 31),
-                    qual,
-                });
-            }
-            if m == "XX" {
-                if d != "XX" {
-                    return Err(
-                        "a known day in an unspecified month is level 2, not supported".into(),
-                    );
-                }
-                return Ok(Span {
-                    lo: day_start(ylo, 1, 1),
-                    hi: day_end(ylo, 12, 31),
-                    qual,
-                });
-            }
-            if m.len() != 2 || !digits(m) {
-                return Err("the month must be two digits".into());
-            }
-            let mv: u32 = m.parse().expect("digits");
-            if !(1..=12).contains(&mv) {
-                return Err(format!("month {m} does not exist"));
-            }
-            if d == "XX" {
-                return Ok(Span {
-                    lo: day_start(ylo, mv, 1),
-                    hi: day_end(ylo, mv, days_in_month(ylo, mv)),
-                    qual,
-                });
-            }
-            if d.len() != 2 || !digits(d) {
-                return Err("the day must be two digits".into());
-            }
-            let dv: u32 = d.parse().expect("digits");
-            if dv == 0 || dv > days_in_month(ylo, mv) {
-                return Err(format!("day {d} does not exist in {ystr}-{m}"));
-            }
-            Ok(Span {
-                lo: day_start(ylo, mv, dv),
-                hi: day_end(ylo, mv, dv),
-                qual,
-            })
-        }
+    let year = Year::parse(parts[0], neg)?;
+    match parts[1..] {
+        [] => Ok(year.whole(qual)),
+        [m] => year_month(&year, m, qual),
+        [m, d] => year_month_day(&year, m, d, qual),
         _ => Err("too many '-' separated parts".into()),
     }
+}
+
+/// The qualifier at the end (level 1, dates only): `?` uncertain, `~`
+/// approximate, `%` both; at most one.
+fn split_qualifier(s: &str) -> Result<(&str, Qual), String> {
+    let q = |approximate, uncertain| Qual {
+        approximate,
+        uncertain,
+    };
+    let (body, qual) = match s.as_bytes().last() {
+        Some(b'?') => (&s[..s.len() - 1], q(false, true)),
+        Some(b'~') => (&s[..s.len() - 1], q(true, false)),
+        Some(b'%') => (&s[..s.len() - 1], q(true, true)),
+        _ => (s, Qual::default()),
+    };
+    if body.ends_with(['?', '~', '%']) {
+        return Err("more than one qualifier".into());
+    }
+    Ok((body, qual))
+}
+
+/// Level 1: a Y-prefixed year of more than four digits, alone.
+fn long_year(y: &str, qual: Qual) -> Result<Span, String> {
+    let (neg, ds) = match y.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, y),
+    };
+    if !digits(ds) || ds.len() <= 4 {
+        return Err("a Y-prefixed year has more than four digits (e.g. Y170000002)".into());
+    }
+    // At most eleven digits: |year| < 10^11 keeps every second of the
+    // span inside i64 (2^63 s is about 2.9 * 10^11 years). SPEC §13.1.
+    if ds.len() > 11 {
+        return Err("year out of range (a Y-prefixed year has at most eleven digits)".into());
+    }
+    let v: i64 = ds.parse().map_err(|_| "year out of range".to_string())?;
+    let y = if neg { -v } else { v };
+    Ok(Span {
+        lo: day_start(y, 1, 1),
+        hi: day_end(y, 12, 31),
+        qual,
+    })
+}
+
+/// A four-character year, `X` digits allowed from the right: the range of
+/// years it covers.
+struct Year<'a> {
+    text: &'a str,
+    lo: i64,
+    hi: i64,
+    unspecified: bool,
+}
+
+impl<'a> Year<'a> {
+    fn parse(ystr: &'a str, neg: bool) -> Result<Year<'a>, String> {
+        if ystr.len() != 4 || !ystr.bytes().all(|b| b.is_ascii_digit() || b == b'X') {
+            return Err("the year must be four digits (or Y followed by more)".into());
+        }
+        // Unspecified digits only from the right: 201X, 20XX, 2XXX, XXXX.
+        let known = ystr.trim_end_matches('X');
+        if known.contains('X') {
+            return Err("unspecified digits (X) must be the rightmost digits of the year".into());
+        }
+        if neg && ystr.contains('X') {
+            return Err("a negative year cannot have unspecified digits".into());
+        }
+        let width = 4 - known.len() as u32;
+        let base: i64 = if known.is_empty() {
+            0
+        } else {
+            known.parse().expect("edtf: four digits or fewer")
+        };
+        let lo = base * 10i64.pow(width);
+        let hi = lo + 10i64.pow(width) - 1;
+        let (lo, hi) = if neg { (-lo, -lo) } else { (lo, hi) };
+        Ok(Year {
+            text: ystr,
+            lo,
+            hi,
+            unspecified: width > 0,
+        })
+    }
+
+    /// Every day of every year covered.
+    fn whole(&self, qual: Qual) -> Span {
+        Span {
+            lo: day_start(self.lo, 1, 1),
+            hi: day_end(self.hi, 12, 31),
+            qual,
+        }
+    }
+
+    /// Every day of one month of a known year.
+    fn month(&self, mv: u32, qual: Qual) -> Span {
+        Span {
+            lo: day_start(self.lo, mv, 1),
+            hi: day_end(self.lo, mv, days_in_month(self.lo, mv)),
+            qual,
+        }
+    }
+}
+
+/// `YYYY-MM`: a month, `XX`, or a season (level 1: 21-24, the three months
+/// each covers, northern hemisphere).
+fn year_month(y: &Year, m: &str, qual: Qual) -> Result<Span, String> {
+    if m == "XX" {
+        return Ok(y.whole(qual));
+    }
+    if m.len() != 2 || !digits(m) {
+        return Err("the month must be two digits".into());
+    }
+    if y.unspecified {
+        return Err("a month with an unspecified year is level 2, not supported".into());
+    }
+    let mv: u32 = m.parse().expect("edtf: two digits");
+    let ylo = y.lo;
+    let season = |lo: (i64, u32), hi: (i64, u32, u32)| Span {
+        lo: day_start(lo.0, lo.1, 1),
+        hi: day_end(hi.0, hi.1, hi.2),
+        qual,
+    };
+    match mv {
+        1..=12 => Ok(y.month(mv, qual)),
+        21 => Ok(season((ylo, 3), (ylo, 5, 31))),
+        22 => Ok(season((ylo, 6), (ylo, 8, 31))),
+        23 => Ok(season((ylo, 9), (ylo, 11, 30))),
+        24 => Ok(season((ylo, 12), (ylo + 1, 2, days_in_month(ylo + 1, 2)))),
+        _ => Err(format!(
+            "month {m} does not exist (01-12, or seasons 21-24)"
+        )),
+    }
+}
+
+/// `YYYY-MM-DD`, with `XX` for unspecified parts from the right.
+fn year_month_day(y: &Year, m: &str, d: &str, qual: Qual) -> Result<Span, String> {
+    // X digits run from the right (SPEC §13.1): below an unspecified
+    // year, month and day are unspecified too.
+    if y.unspecified {
+        if m != "XX" || d != "XX" {
+            return Err("a day with an unspecified year is level 2, not supported".into());
+        }
+        return Ok(y.whole(qual));
+    }
+    if m == "XX" {
+        if d != "XX" {
+            return Err("a known day in an unspecified month is level 2, not supported".into());
+        }
+        return Ok(y.whole(qual));
+    }
+    if m.len() != 2 || !digits(m) {
+        return Err("the month must be two digits".into());
+    }
+    let mv: u32 = m.parse().expect("edtf: two digits");
+    if !(1..=12).contains(&mv) {
+        return Err(format!("month {m} does not exist"));
+    }
+    if d == "XX" {
+        return Ok(y.month(mv, qual));
+    }
+    if d.len() != 2 || !digits(d) {
+        return Err("the day must be two digits".into());
+    }
+    let dv: u32 = d.parse().expect("edtf: two digits");
+    if dv == 0 || dv > days_in_month(y.lo, mv) {
+        return Err(format!("day {d} does not exist in {}-{m}", y.text));
+    }
+    Ok(Span {
+        lo: day_start(y.lo, mv, dv),
+        hi: day_end(y.lo, mv, dv),
+        qual,
+    })
 }
 
 /// `YYYY-MM-DD` `T` `hh:mm:ss` [`Z` | `±hh` | `±hh:mm`]; an instant. A time
