@@ -343,6 +343,172 @@ pub fn receipt_message(
     out
 }
 
+impl Event {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("title", &self.title)
+            .opt_text("description", self.description.as_deref())
+            .text("occurred", self.occurred.as_str())
+            .opt_text("location", self.location.as_deref())
+            .opt_array(
+                "sources",
+                self.sources.iter().map(Source::to_value).collect(),
+            )
+            .opt_array(
+                "tags",
+                self.tags.iter().map(|t| Value::Text(t.clone())).collect(),
+            )
+            .opt_array(
+                "refs",
+                self.refs
+                    .iter()
+                    .map(|h| Value::Bytes(h.0.to_vec()))
+                    .collect(),
+            )
+            .build()
+    }
+}
+
+impl Notification {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        let mut m = MapBuilder::new()
+            .text("by", &self.by)
+            .text("to", &self.to)
+            .text("channel", &self.channel)
+            .text("sent", self.sent.as_str())
+            .opt_text("subject", self.subject.as_deref());
+        if let Some(c) = self.count {
+            m = m.uint("count", c);
+        }
+        if let Some(d) = &self.digest {
+            m = m.bytes("digest", &d.0);
+        }
+        m.build()
+    }
+}
+
+impl Action {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("title", &self.title)
+            .text("by", &self.by)
+            .text("occurred", self.occurred.as_str())
+            .opt_text("authority", self.authority.as_deref())
+            .opt_text("outcome", self.outcome.as_deref())
+            .build()
+    }
+}
+
+impl EvidenceIntake {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("item", &self.item)
+            .text("description", &self.description)
+            .text("collected_by", &self.collected_by)
+            .text("collected", self.collected.as_str())
+            .opt_text("location", self.location.as_deref())
+            .opt_text("seal", self.seal.as_deref())
+            .opt_array(
+                "files",
+                self.files.iter().map(FileFixity::to_value).collect(),
+            )
+            .build()
+    }
+}
+
+impl EvidenceVerify {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("item", &self.item)
+            .put("file", self.file.to_value())
+            .put("matches", Value::Bool(self.matches))
+            .build()
+    }
+}
+
+impl CustodyRelease {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("item", &self.item)
+            .bytes("to", &self.to.0)
+            .text("reason", &self.reason)
+            .opt_text("location", self.location.as_deref())
+            .build()
+    }
+}
+
+impl CustodyReceive {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        let mut m = MapBuilder::new()
+            .text("item", &self.item)
+            .bytes("release", &self.release.0)
+            .put("seal_intact", Value::Bool(self.seal_intact))
+            .opt_text("condition", self.condition.as_deref());
+        if let Some(rc) = &self.receipt {
+            m = m.put(
+                "receipt",
+                MapBuilder::new()
+                    .bytes("key", &rc.key.0)
+                    .text("time", &rc.time.to_string())
+                    .bytes("sig", &rc.sig)
+                    .build(),
+            );
+        }
+        m.build()
+    }
+}
+
+impl DisclosureErased {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .bytes("target", &self.target.0)
+            .bytes("digest", &self.digest.0)
+            .text("path", &self.path)
+            .text("reason", &self.reason)
+            .opt_text("authority", self.authority.as_deref())
+            .build()
+    }
+}
+
+impl Correction {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .bytes("target", &self.target.0)
+            .put(
+                "set",
+                Value::Map(
+                    self.set
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
+                        .collect(),
+                ),
+            )
+            .text("reason", &self.reason)
+            .build()
+    }
+}
+
+impl EvidenceClose {
+    /// The body as a CBOR map; `detail_key` is `method` for a disposal and
+    /// `to` for a return (SPEC §13).
+    pub fn to_value(&self, detail_key: &str) -> Value {
+        MapBuilder::new()
+            .text("item", &self.item)
+            .text(detail_key, &self.detail)
+            .text("reason", &self.reason)
+            .build()
+    }
+}
+
 /// The investigation bodies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -513,111 +679,18 @@ impl Domain {
 
     /// The CBOR body map.
     pub fn to_value(&self) -> Value {
-        let close = |b: &EvidenceClose, detail_key: &str| {
-            MapBuilder::new()
-                .text("item", &b.item)
-                .text(detail_key, &b.detail)
-                .text("reason", &b.reason)
-                .build()
-        };
         match self {
-            Domain::Event(b) => MapBuilder::new()
-                .text("title", &b.title)
-                .opt_text("description", b.description.as_deref())
-                .text("occurred", b.occurred.as_str())
-                .opt_text("location", b.location.as_deref())
-                .opt_array("sources", b.sources.iter().map(Source::to_value).collect())
-                .opt_array(
-                    "tags",
-                    b.tags.iter().map(|t| Value::Text(t.clone())).collect(),
-                )
-                .opt_array(
-                    "refs",
-                    b.refs.iter().map(|h| Value::Bytes(h.0.to_vec())).collect(),
-                )
-                .build(),
-            Domain::Notification(b) => {
-                let mut m = MapBuilder::new()
-                    .text("by", &b.by)
-                    .text("to", &b.to)
-                    .text("channel", &b.channel)
-                    .text("sent", b.sent.as_str())
-                    .opt_text("subject", b.subject.as_deref());
-                if let Some(c) = b.count {
-                    m = m.uint("count", c);
-                }
-                if let Some(d) = &b.digest {
-                    m = m.bytes("digest", &d.0);
-                }
-                m.build()
-            }
-            Domain::Action(b) => MapBuilder::new()
-                .text("title", &b.title)
-                .text("by", &b.by)
-                .text("occurred", b.occurred.as_str())
-                .opt_text("authority", b.authority.as_deref())
-                .opt_text("outcome", b.outcome.as_deref())
-                .build(),
-            Domain::EvidenceIntake(b) => MapBuilder::new()
-                .text("item", &b.item)
-                .text("description", &b.description)
-                .text("collected_by", &b.collected_by)
-                .text("collected", b.collected.as_str())
-                .opt_text("location", b.location.as_deref())
-                .opt_text("seal", b.seal.as_deref())
-                .opt_array("files", b.files.iter().map(FileFixity::to_value).collect())
-                .build(),
-            Domain::EvidenceVerify(b) => MapBuilder::new()
-                .text("item", &b.item)
-                .put("file", b.file.to_value())
-                .put("matches", Value::Bool(b.matches))
-                .build(),
-            Domain::EvidenceDispose(b) => close(b, "method"),
-            Domain::EvidenceReturn(b) => close(b, "to"),
-            Domain::CustodyRelease(b) => MapBuilder::new()
-                .text("item", &b.item)
-                .bytes("to", &b.to.0)
-                .text("reason", &b.reason)
-                .opt_text("location", b.location.as_deref())
-                .build(),
-            Domain::CustodyReceive(b) => {
-                let mut m = MapBuilder::new()
-                    .text("item", &b.item)
-                    .bytes("release", &b.release.0)
-                    .put("seal_intact", Value::Bool(b.seal_intact))
-                    .opt_text("condition", b.condition.as_deref());
-                if let Some(rc) = &b.receipt {
-                    m = m.put(
-                        "receipt",
-                        MapBuilder::new()
-                            .bytes("key", &rc.key.0)
-                            .text("time", &rc.time.to_string())
-                            .bytes("sig", &rc.sig)
-                            .build(),
-                    );
-                }
-                m.build()
-            }
-            Domain::DisclosureErased(b) => MapBuilder::new()
-                .bytes("target", &b.target.0)
-                .bytes("digest", &b.digest.0)
-                .text("path", &b.path)
-                .text("reason", &b.reason)
-                .opt_text("authority", b.authority.as_deref())
-                .build(),
-            Domain::Correction(b) => MapBuilder::new()
-                .bytes("target", &b.target.0)
-                .put(
-                    "set",
-                    Value::Map(
-                        b.set
-                            .iter()
-                            .map(|(k, v)| (k.clone(), Value::Text(v.clone())))
-                            .collect(),
-                    ),
-                )
-                .text("reason", &b.reason)
-                .build(),
+            Domain::Event(b) => b.to_value(),
+            Domain::Notification(b) => b.to_value(),
+            Domain::Action(b) => b.to_value(),
+            Domain::EvidenceIntake(b) => b.to_value(),
+            Domain::EvidenceVerify(b) => b.to_value(),
+            Domain::EvidenceDispose(b) => b.to_value("method"),
+            Domain::EvidenceReturn(b) => b.to_value("to"),
+            Domain::CustodyRelease(b) => b.to_value(),
+            Domain::CustodyReceive(b) => b.to_value(),
+            Domain::DisclosureErased(b) => b.to_value(),
+            Domain::Correction(b) => b.to_value(),
         }
     }
 
