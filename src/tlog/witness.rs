@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::format::sig::Signer;
 use crate::tlog::checkpoint::{self, CheckpointError};
-use crate::tlog::merkle::TreeSize;
+use crate::tlog::merkle::{TreeHead, TreeSize};
 use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_COSIGNATURE};
 use crate::tlog::proof::{self, ProofError};
 use crate::tlog::prooffile::ConsistencyProof;
@@ -236,6 +236,22 @@ impl Witness {
         Ok(d)
     }
 
+    /// One cosigner at a time per state directory: two concurrent runs
+    /// would each compare against the same held checkpoint and could
+    /// cosign two different extensions of it (a split view). The lock is
+    /// released by the OS when the process ends, even by kill -9.
+    fn lock(&self) -> Result<fs::File, WitnessError> {
+        let lock_path = self.dir.join("witness.lock");
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        lock.lock().map_err(io(&lock_path))?;
+        Ok(lock)
+    }
+
     /// Cosign `checkpoint` if it is signed by `log_key` and consistent with
     /// the last checkpoint held for its origin (checked with `proof` when
     /// it is larger). On inconsistency, refuse and save both as evidence.
@@ -252,81 +268,24 @@ impl Witness {
                 expected: self.key.to_string(),
             });
         }
-        // One cosigner at a time per state directory: two concurrent runs
-        // would each compare against the same held checkpoint and could
-        // cosign two different extensions of it (a split view). The lock
-        // is released by the OS when the process ends, even by kill -9.
-        let lock_path = self.dir.join("witness.lock");
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        lock.lock().map_err(io(&lock_path))?;
+        let _lock = self.lock()?;
         let vc = checkpoint::verify(checkpoint_bytes, std::slice::from_ref(log_key), &[], 0)?;
         let cp = vc.checkpoint().clone();
         let origin = cp.origin.line();
-        let new = cp.head;
         let mut previous = None;
         if let Some(held_bytes) = self.held(&origin)? {
             let (held, _) = checkpoint::parse(&held_bytes).map_err(|e| WitnessError::BadState {
                 path: self.log_path(&origin),
                 reason: e.to_string(),
             })?;
-            let old = held.head;
-            previous = Some(old.size);
+            previous = Some(held.head.size);
             let refuse = |reason: String| -> WitnessError {
                 match self.evidence(&origin, &held_bytes, checkpoint_bytes, &reason, now) {
                     Ok(evidence) => WitnessError::Inconsistent { reason, evidence },
                     Err(e) => e,
                 }
             };
-            if new.size < old.size {
-                return Err(refuse(format!(
-                    "rollback: offered size {} is smaller than the held size {}",
-                    new.size.0, old.size.0
-                )));
-            }
-            if new.size == old.size && new.root != old.root {
-                return Err(refuse(format!(
-                    "split view: two different roots for size {} ({} held, {} offered)",
-                    new.size.0, old.root, new.root
-                )));
-            }
-            if new.size > old.size {
-                let p = proof.ok_or(WitnessError::ProofRequired {
-                    old: old.size.0,
-                    new: new.size.0,
-                })?;
-                if p.old != old.size || p.new != new.size {
-                    return Err(WitnessError::ProofSizes {
-                        old: old.size.0,
-                        new: new.size.0,
-                        got_old: p.old.0,
-                        got_new: p.new.0,
-                    });
-                }
-                if let Err(e) = proof::verify_consistency(
-                    cp.origin.alg,
-                    old.size,
-                    new.size,
-                    &old.root,
-                    &new.root,
-                    &p.path,
-                ) {
-                    let why = match e {
-                        ProofError::RootMismatch { .. } => {
-                            "the ledger was rewritten or forked".to_owned()
-                        }
-                        other => other.to_string(),
-                    };
-                    return Err(refuse(format!(
-                        "the checkpoint of size {} does not extend the held size {}: {why}",
-                        new.size.0, old.size.0
-                    )));
-                }
-            }
+            extends(cp.origin.alg, held.head, cp.head, proof, refuse)?;
         }
         // Record first, then vouch.
         let mut held_note = vc.note().clone();
@@ -344,4 +303,55 @@ impl Witness {
             previous,
         })
     }
+}
+
+/// Whether the offered head `new` extends the held head `old` (C2SP
+/// tlog-witness): never smaller, the same root at the same size, and a
+/// larger one only with a consistency proof between exactly these sizes
+/// that holds (RFC 9162 §2.1.4.2). `refuse` turns a reason into the
+/// refusal with evidence saved; a missing or mis-sized proof is bad input.
+fn extends(
+    alg: crate::format::hash::HashAlg,
+    old: TreeHead,
+    new: TreeHead,
+    proof: Option<&ConsistencyProof>,
+    refuse: impl Fn(String) -> WitnessError,
+) -> Result<(), WitnessError> {
+    if new.size < old.size {
+        return Err(refuse(format!(
+            "rollback: offered size {} is smaller than the held size {}",
+            new.size.0, old.size.0
+        )));
+    }
+    if new.size == old.size && new.root != old.root {
+        return Err(refuse(format!(
+            "split view: two different roots for size {} ({} held, {} offered)",
+            new.size.0, old.root, new.root
+        )));
+    }
+    if new.size == old.size {
+        return Ok(());
+    }
+    let p = proof.ok_or(WitnessError::ProofRequired {
+        old: old.size.0,
+        new: new.size.0,
+    })?;
+    if p.old != old.size || p.new != new.size {
+        return Err(WitnessError::ProofSizes {
+            old: old.size.0,
+            new: new.size.0,
+            got_old: p.old.0,
+            got_new: p.new.0,
+        });
+    }
+    proof::verify_consistency(alg, old.size, new.size, &old.root, &new.root, &p.path).map_err(|e| {
+        let why = match e {
+            ProofError::RootMismatch { .. } => "the ledger was rewritten or forked".to_owned(),
+            other => other.to_string(),
+        };
+        refuse(format!(
+            "the checkpoint of size {} does not extend the held size {}: {why}",
+            new.size.0, old.size.0
+        ))
+    })
 }
