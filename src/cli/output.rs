@@ -102,39 +102,21 @@ pub(crate) fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-pub(crate) fn progress_bar(len: u64, name: &str) -> Option<indicatif::ProgressBar> {
-    if len < PROGRESS_MIN || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let pb = indicatif::ProgressBar::new(len);
-    pb.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .expect("template")
-        .progress_chars("=> "),
-    );
-    pb.set_message(format!("hashing {name}"));
-    Some(pb)
+/// A bar for hashing the file `p` (see [`Progress::bytes`]).
+pub(crate) fn hashing(p: &Path) -> Progress {
+    let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    Progress::bytes(&format!("hashing {}", file_name(p)), len)
 }
 
 pub(crate) fn hash_with_progress(p: &Path) -> Result<Digests, CliError> {
-    let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-    let pb = progress_bar(len, &file_name(p));
-    let d = evidence::hash_file(p, &mut |n| {
-        if let Some(pb) = &pb {
-            pb.set_position(n);
-        }
-    })
-    .map_err(|e| {
+    let bar = hashing(p);
+    let d = evidence::hash_file(p, &mut |n| bar.set(n)).map_err(|e| {
         CliError::input(
             format!("cannot read {}: {e}", p.display()),
             "check the path and permissions",
         )
     })?;
-    if let Some(pb) = pb {
-        pb.finish_and_clear();
-    }
+    bar.finish();
     Ok(d)
 }
 

@@ -215,14 +215,18 @@ impl WriteStore {
             .map_err(|e| db_err(dir, e))?;
         db.disable_file_deletions().map_err(|e| db_err(dir, e))?;
         drop(g);
-        Ok(WriteStore {
+        Ok(WriteStore::holding(db, dir, lock))
+    }
+
+    fn holding(db: DB, dir: &Path, lock: File) -> WriteStore {
+        WriteStore {
             store: Store {
                 db,
                 dir: dir.to_owned(),
             },
             gate: None,
             _lock: lock,
-        })
+        }
     }
 
     /// Open an existing ledger for writing: takes the writer lock (fails
@@ -230,15 +234,8 @@ impl WriteStore {
     pub fn open(dir: &Path) -> Result<WriteStore, StoreError> {
         Store::must_exist(dir)?;
         let lock = take_lock(dir)?;
-        let (db, _) = Store::open_db(dir, true)?;
-        Ok(WriteStore {
-            store: Store {
-                db,
-                dir: dir.to_owned(),
-            },
-            gate: None,
-            _lock: lock,
-        })
+        let db = Store::open_db(dir, true)?;
+        Ok(WriteStore::holding(db, dir, lock))
     }
 }
 
@@ -247,8 +244,11 @@ impl Store {
     /// a writer.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         Store::must_exist(dir)?;
-        let (db, dir) = Store::open_db(dir, false)?;
-        Ok(Store { db, dir })
+        let db = Store::open_db(dir, false)?;
+        Ok(Store {
+            db,
+            dir: dir.to_owned(),
+        })
     }
 
     fn must_exist(dir: &Path) -> Result<(), StoreError> {
@@ -261,7 +261,7 @@ impl Store {
         }
     }
 
-    fn open_db(dir: &Path, writable: bool) -> Result<(DB, PathBuf), StoreError> {
+    fn open_db(dir: &Path, writable: bool) -> Result<DB, StoreError> {
         let opts = db_options(false);
         // Writers open under the exclusive gate (recovery may flush and
         // delete a write-ahead log) and then turn file deletion off until
@@ -292,7 +292,7 @@ impl Store {
             }
         })?;
         drop(g);
-        Ok((db, dir.to_owned()))
+        Ok(db)
     }
 
     /// The ledger directory.

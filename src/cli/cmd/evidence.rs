@@ -16,8 +16,8 @@ use crate::cli::input::private_fields;
 use crate::cli::input::today;
 use crate::cli::output::file_name;
 use crate::cli::output::hash_with_progress;
+use crate::cli::output::hashing;
 use crate::cli::output::out;
-use crate::cli::output::progress_bar;
 use crate::cli::Cli;
 use crate::cli::Command;
 use caselog::format::entry::Body;
@@ -192,13 +192,8 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
         &signer,
     )?;
     for f in &files {
-        let len = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-        let pb = progress_bar(len, &file_name(f));
-        let mut tick = |n| {
-            if let Some(pb) = &pb {
-                pb.set_position(n);
-            }
-        };
+        let bar = hashing(f);
+        let mut tick = |n| bar.set(n);
         let d = if copy {
             evidence::store_blob(&dir, f, &mut tick)
         } else {
@@ -210,9 +205,7 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
                 "check the path and permissions",
             )
         })?;
-        if let Some(pb) = pb {
-            pb.finish_and_clear();
-        }
+        bar.finish();
         let name = file_name(f);
         intake.files.push(FileFixity {
             media_type: evidence::guess_media_type(&name).map(str::to_owned),
