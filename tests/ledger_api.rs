@@ -305,3 +305,73 @@ fn an_entry_whose_record_would_exceed_the_limit_is_refused() {
     let r = caselog::verify_store(l.store()).unwrap();
     assert!(r.is_ok(), "{:#?}", r.problems);
 }
+
+/// A correction must apply to its target (a field of the target's kind, a
+/// value its schema takes), whether the target is stored or staged earlier
+/// in the same batch; otherwise the whole batch is refused and nothing is
+/// written.
+#[test]
+fn corrections_that_cannot_apply_are_refused() {
+    use caselog::format::edtf::Edtf;
+    use caselog::format::entry::Entry;
+    use caselog::format::kinds::{Correction, Domain, Notification};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = common::build_small(&dir, HashAlg::Blake3);
+    let inv = common::authority();
+    let time = common::t(50_000);
+    let notice = Body::Domain(Domain::Notification(Notification {
+        by: "spokesperson".into(),
+        to: "the public".into(),
+        count: None,
+        channel: "press".into(),
+        sent: Edtf::parse("2008-11-06").unwrap(),
+        subject: None,
+        digest: None,
+    }));
+    // The leaf the notification will have when staged first in the batch.
+    let entry = Entry {
+        ledger: l.id(),
+        seq: Seq(l.head().tree.size.0),
+        prev: l.head().last,
+        time,
+        author: inv.public(),
+        body: notice.clone(),
+        sd: Vec::new(),
+    };
+    let leaf = l
+        .hash_alg()
+        .leaf(&caselog::Record::sign(&entry, &inv).encode());
+    let correct = |field: &str, value: &str| {
+        Body::Domain(Domain::Correction(Correction {
+            target: leaf,
+            set: [(field.to_owned(), value.to_owned())].into(),
+            reason: "test".into(),
+        }))
+    };
+    let first = l.head().tree.size.0;
+    let before = head_bytes(&l);
+    for (field, value) in [("occurred", "2008-11-01"), ("sent", "not a date")] {
+        let batch = vec![(notice.clone(), &inv), (correct(field, value), &inv)];
+        let e = l.append_batch_at(batch, time).unwrap_err();
+        assert!(
+            matches!(&e, LedgerError::BadCorrection { seq, fields, .. } if *seq == first && fields == &[field.to_owned()]),
+            "{field}: {e}"
+        );
+        assert_eq!(head_bytes(&l), before, "nothing written");
+    }
+    // Within the batch and once stored, a correction that applies is taken.
+    let batch = vec![
+        (notice.clone(), &inv),
+        (correct("sent", "2008-11-01/2008-11-06"), &inv),
+    ];
+    let out = l.append_batch_at(batch, time).unwrap();
+    assert_eq!(out[0].1, leaf);
+    l.append_at(correct("subject", "Press release"), &inv, common::t(60_000))
+        .unwrap();
+    let e = l
+        .append_at(correct("title", "x"), &inv, common::t(60_001))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::BadCorrection { .. }), "{e}");
+    assert!(verify_store(l.store()).unwrap().is_ok());
+}

@@ -136,6 +136,10 @@ impl From<LedgerError> for CliError {
                 format!("refused, nothing written: {c}"),
                 "see `caselog custody show ITEM`",
             ),
+            LedgerError::BadCorrection { seq, .. } => CliError::input(
+                format!("refused, nothing written: {e}"),
+                format!("see its fields with `caselog show {seq} --json`"),
+            ),
             LedgerError::BadReference { .. } => CliError::input(
                 format!("refused, nothing written: {e}"),
                 "refer to an earlier entry (see `caselog log --json` for leaf hashes)",

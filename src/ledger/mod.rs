@@ -72,6 +72,18 @@ pub enum LedgerError {
         /// The leaf hash referred to.
         leaf: Hash,
     },
+    /// A correction that cannot apply to its target: a field the target's
+    /// kind does not have, or a value its schema refuses (it would be
+    /// recorded and change nothing).
+    #[error("entry {seq} is a {kind}, and setting {} does not give a valid {kind} body", fields.join(", "))]
+    BadCorrection {
+        /// The target entry.
+        seq: u64,
+        /// The target's kind.
+        kind: crate::format::kind::Kind,
+        /// The fields the correction sets.
+        fields: Vec<String>,
+    },
     /// The stored ledger is damaged: what, as typed fields.
     #[error("ledger is damaged: {0}")]
     Damaged(#[from] Damage),
@@ -593,7 +605,7 @@ impl Ledger {
             st.custody
                 .check(&entry, &self.id, &st.members)
                 .map_err(|e| at(e.into()))?;
-            self.check_references(&entry, st).map_err(at)?;
+            self.check_references(&entry, st, Some(batch)).map_err(at)?;
             let record = Record::sign(&entry, signer);
             // The entry is checked against the limit while it is encoded;
             // the record adds the signature and two heads (SPEC §4), so the
@@ -647,14 +659,61 @@ impl Ledger {
     }
 
     /// Correction targets and related entries must be earlier entries.
-    fn check_references(&self, entry: &Entry, st: &Staged) -> Result<(), LedgerError> {
+    /// A correction must also apply to its target ([`Self::check_correction`]).
+    fn check_references(
+        &self,
+        entry: &Entry,
+        st: &Staged,
+        batch: Option<&Batch>,
+    ) -> Result<(), LedgerError> {
         for h in references(&entry.body) {
             if st.leaves.contains(h) || self.seq_of_leaf(h)?.is_some() {
                 continue;
             }
             return Err(LedgerError::BadReference { leaf: *h });
         }
+        if let Body::Domain(Domain::Correction(c)) = &entry.body {
+            self.check_correction(c, st, batch)?;
+        }
         Ok(())
+    }
+
+    /// The fields a correction sets belong to its target's kind and give a
+    /// valid body (`Domain::corrected`); a target staged earlier in the
+    /// same batch is read from the batch. Writer-side only: verifiers show
+    /// such a correction as not applied (SPEC §13.4).
+    fn check_correction(
+        &self,
+        c: &crate::format::kinds::Correction,
+        st: &Staged,
+        batch: Option<&Batch>,
+    ) -> Result<(), LedgerError> {
+        let (seq, raw) = match st.leaves.iter().position(|l| *l == c.target) {
+            Some(i) => {
+                let seq = Seq(self.head.tree.size.0 + i as u64);
+                let raw = batch
+                    .and_then(|b| b.get(CF_ENTRIES, &seq.key()))
+                    .expect("ledger: staged entries are in the batch");
+                (seq, raw.to_vec())
+            }
+            None => {
+                let seq = self
+                    .seq_of_leaf(&c.target)?
+                    .expect("ledger: reference checked just before");
+                let raw = self
+                    .record_bytes(seq)?
+                    .ok_or(Damage::RecordMissing { seq: seq.0 })?;
+                (seq, raw)
+            }
+        };
+        match decode(seq, &raw)?.1.body {
+            Body::Domain(d) if d.corrected(&c.set).is_none() => Err(LedgerError::BadCorrection {
+                seq: seq.0,
+                kind: d.kind(),
+                fields: c.set.keys().cloned().collect(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Add one entry's writes to `batch`: record, new tree nodes, index row,
@@ -824,7 +883,7 @@ impl Ledger {
         let st = self.staged();
         st.members.check(&entry)?;
         st.custody.check(&entry, &self.id, &st.members)?;
-        self.check_references(&entry, &st)
+        self.check_references(&entry, &st, None)
     }
 
     /// Seqs and records of every entry about evidence item `item`, in order

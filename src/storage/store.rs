@@ -141,6 +141,16 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The value last put under `key` in `cf` in this batch, if any (a
+    /// linear scan: for the rare read of something staged, not a hot path).
+    pub fn get(&self, cf: &str, key: &[u8]) -> Option<&[u8]> {
+        self.puts
+            .iter()
+            .rev()
+            .find(|(c, k, _)| *c == cf && k.as_slice() == key)
+            .map(|(_, _, v)| v.as_slice())
+    }
 }
 
 /// Memory bounds (verify must not grow with the ledger): memtables of

@@ -279,24 +279,6 @@ pub(crate) fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
     };
     let mut l = Ledger::open(&dir, true)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
-    // A correction that cannot apply (a field the kind does not have, a
-    // value its schema refuses) would be recorded but change nothing.
-    if let Some((_, e)) = l.read(tseq)? {
-        if let caselog::Body::Domain(d) = &e.body {
-            if d.corrected(&set).is_none() {
-                let fields: Vec<&str> = set.keys().map(String::as_str).collect();
-                return Err(CliError::input(
-                    format!(
-                        "refused, nothing written: entry {tseq} is a {}, and setting {} does not give a valid {} body",
-                        d.kind(),
-                        fields.join(", "),
-                        d.kind()
-                    ),
-                    format!("see its fields with `caselog show {} --json`", tseq.0),
-                ));
-            }
-        }
-    }
     let (seq, _) = append(
         &mut l,
         Domain::Correction(Correction {
