@@ -14,7 +14,8 @@
 //! 4. `tlog`: Merkle tree, proofs, signed notes, checkpoints, witness;
 //! 5. `ledger`: the only writer, and the one reader of records;
 //! 6. `audit`: verification of a store or a bundle;
-//! 7. `export`: timelines, CASE/UCO, the court exhibit.
+//! 7. `export`: timelines, CASE/UCO, the court exhibit;
+//! 8. `net`: the ledger over HTTP (server, signed requests, client, mirror).
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 
@@ -29,6 +30,8 @@ pub mod export;
 pub mod format;
 #[doc(hidden)]
 pub mod ledger;
+#[doc(hidden)]
+pub mod net;
 #[doc(hidden)]
 pub mod rules;
 #[doc(hidden)]

@@ -137,7 +137,7 @@ fn init_enroll_append_verify() {
         "{s}"
     );
     assert_eq!(lines[1], "case     EXT-2008-001");
-    assert_eq!(lines[2], "hash     blake3");
+    assert_eq!(lines[2], "hash     sha256");
     assert_eq!(lines[3], "entries  3");
     assert!(lines[4].starts_with("root     ") && lines[4].len() == 9 + 64);
     assert_eq!(lines[5], "checkpoints 0 compared");
@@ -619,9 +619,9 @@ fn checkpoint_prove_witness_verify_proof() {
             .arg(e.p("cp3")),
     );
     assert!(
-        cp.starts_with("caselog/blake3/")
+        cp.starts_with("caselog/sha256/")
             && cp.contains("\n3\n")
-            && cp.contains("\n\n\u{2014} caselog/blake3/"),
+            && cp.contains("\n\n\u{2014} caselog/sha256/"),
         "{cp}"
     );
     assert_eq!(std::fs::read_to_string(e.p("cp3")).unwrap(), cp);
@@ -887,7 +887,7 @@ fn checkpoint_prove_witness_verify_proof() {
         .args(["checkpoint", "show", "3"])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("caselog/blake3/"));
+        .stdout(predicate::str::starts_with("caselog/sha256/"));
 
     // A checkpoint of another ledger is not one of this ledger's: exit 1.
     let other = Env::new();

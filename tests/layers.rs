@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Lowest first; the order `src/lib.rs` documents.
-const LAYERS: [&str; 7] = [
-    "format", "rules", "storage", "tlog", "ledger", "audit", "export",
+const LAYERS: [&str; 8] = [
+    "format", "rules", "storage", "tlog", "ledger", "audit", "export", "net",
 ];
 
 fn rank(layer: &str) -> Option<usize> {

@@ -548,15 +548,7 @@ impl<'a> ChainVerifier<'a> {
     }
 
     fn entry_error(&mut self, pos: u64, what: &str, e: &EntryError) {
-        let code = match e {
-            _ if e.is_non_canonical() => Code::NonCanonical,
-            EntryError::Decode(_) | EntryError::RecordShape => Code::Decode,
-            EntryError::Schema(_) => Code::BadEntry,
-            EntryError::Body(_) => Code::BadBody,
-            EntryError::Version(_) => Code::BadVersion,
-            EntryError::UnknownKind(_) => Code::UnknownKind,
-        };
-        self.problem(code, pos, format!("{what} cannot be read: {e}"));
+        self.problem(entry_code(e), pos, format!("{what} cannot be read: {e}"));
     }
 
     /// Members as recomputed so far.
@@ -609,6 +601,37 @@ impl<'a> ChainVerifier<'a> {
         self.report.root = Some(self.frontier.root(self.alg));
         self.report
     }
+}
+
+/// The problem code of an undecodable record or entry (SPEC §9).
+pub fn entry_code(e: &EntryError) -> Code {
+    match e {
+        _ if e.is_non_canonical() => Code::NonCanonical,
+        EntryError::Decode(_) | EntryError::RecordShape => Code::Decode,
+        EntryError::Schema(_) => Code::BadEntry,
+        EntryError::Body(_) => Code::BadBody,
+        EntryError::Version(_) => Code::BadVersion,
+        EntryError::UnknownKind(_) => Code::UnknownKind,
+    }
+}
+
+/// The code a verifier would report for the rule a writer's refusal
+/// enforces, so a refused submission (`caselog serve`) and a verified
+/// forgery carry the same code. `None`: not a rule of the format (storage,
+/// a stale head, a size limit).
+pub fn refusal_code(e: &crate::ledger::LedgerError) -> Option<Code> {
+    use crate::ledger::LedgerError as L;
+    Some(match e {
+        L::Invalid(e) => entry_code(e),
+        L::Policy(p) => policy_code(p),
+        L::Custody(c) => custody_code(c),
+        L::WrongLedger { .. } => Code::WrongLedger,
+        L::BadSignature { .. } => Code::BadSignature,
+        L::ClockBehind { .. } => Code::TimeBackwards,
+        L::BadReference { .. } | L::BadCorrection { .. } => Code::BadReference,
+        L::UnknownDisclosure { .. } | L::Disclosure(_) => Code::BadDisclosure,
+        _ => return None,
+    })
 }
 
 /// The problem code of a custody break (SPEC §9).

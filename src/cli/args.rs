@@ -22,6 +22,11 @@ pub struct Cli {
     /// Ledger directory.
     #[arg(long, global = true, env = "CASELOG_LEDGER", value_name = "DIR")]
     pub ledger: Option<PathBuf>,
+    /// Work on a case served by `caselog serve` (http(s)://HOST[:PORT]/CASE):
+    /// records and requests are signed here with the member's own key; a
+    /// local copy (--ledger, else a cache directory) follows the server.
+    #[arg(long, global = true, env = "CASELOG_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
     /// Private key file that signs, for the commands that sign (they also
     /// take --key after the command name).
     #[arg(long, env = "CASELOG_KEY", value_name = "FILE")]
@@ -71,9 +76,9 @@ pub struct Private {
 /// Hash algorithms a ledger can use.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum HashArg {
-    /// BLAKE3 (default).
+    /// BLAKE3.
     Blake3,
-    /// SHA-256: the tree is then exactly RFC 6962/9162.
+    /// SHA-256 (default): the tree is exactly RFC 6962/9162 and C2SP tlog-tiles.
     Sha256,
 }
 
@@ -107,7 +112,7 @@ pub enum Command {
         #[arg(long)]
         title: String,
         /// Ledger hash, fixed for the ledger's life.
-        #[arg(long, value_enum, default_value = "blake3")]
+        #[arg(long, value_enum, default_value = "sha256")]
         hash: HashArg,
         /// Sign a checkpoint automatically every N entries (when the
         /// appending key is an authority; otherwise a notice says one is due).
@@ -362,6 +367,55 @@ pub enum Command {
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Serve cases over HTTP: members append records they sign themselves;
+    /// tiles and checkpoints are public (C2SP tlog-tiles).
+    #[command(
+        after_help = "Each LEDGER directory is served as the case named after it: \
+  http://ADDR/NAME/checkpoint, /NAME/tile/..., /NAME/api/...\n\nExample:\n  caselog serve ./cases/case-2008 --listen 127.0.0.1:8080\n  caselog serve --cases ./cases --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem"
+    )]
+    Serve {
+        /// Ledger directories to serve (else --ledger).
+        #[arg(value_name = "LEDGER")]
+        ledgers: Vec<PathBuf>,
+        /// Serve every ledger directory found in DIR.
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// TLS certificate chain (PEM); with --tls-key.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM); with --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Allow plain HTTP on an address that is not loopback.
+        #[arg(long)]
+        insecure_http: bool,
+        /// Serve without accepting writes (e.g. a mirror's copy).
+        #[arg(long)]
+        read_only: bool,
+        /// Largest request body, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
+        max_body: usize,
+        /// Connections served at once; more are closed.
+        #[arg(long, value_name = "N", default_value_t = 512)]
+        max_connections: usize,
+    },
+    /// Follow a served case into a local ledger: every record checked as a
+    /// writer checks it, the server's checkpoint held to the copy; a server
+    /// that forks or rolls back is refused and the evidence saved.
+    #[command(
+        after_help = "Exit status: 0 up to date, 1 the server forked or rolled back (evidence in DIR.evidence/), 2 bad input, 3 storage or network error.\n\nExample:\n  caselog mirror https://cases.example/case-2008 ./mirror-2008 --key ./keys/counsel"
+    )]
+    Mirror {
+        /// The case URL, http(s)://HOST[:PORT]/CASE.
+        url: String,
+        /// The local copy (created when absent).
+        dir: PathBuf,
+        #[command(flatten)]
+        sign: Signing,
+    },
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Example:\n  caselog completions bash > ~/.local/share/bash-completion/completions/caselog\n  caselog completions zsh > ~/.zfunc/_caselog\n  caselog completions fish > ~/.config/fish/completions/caselog.fish"
@@ -988,7 +1042,8 @@ impl Command {
             )
             | Command::Witness(
                 WitnessCommand::Init { sign, .. } | WitnessCommand::Cosign { sign, .. },
-            ) => sign,
+            )
+            | Command::Mirror { sign, .. } => sign,
             _ => return None,
         })
     }

@@ -47,6 +47,63 @@ impl fmt::Display for CliError {
     }
 }
 
+impl From<caselog::net::client::RemoteError> for CliError {
+    fn from(e: caselog::net::client::RemoteError) -> CliError {
+        use caselog::net::client::RemoteError as R;
+        match &e {
+            R::BadUrl { .. } => CliError::input(
+                e.to_string(),
+                "give the case URL, e.g. https://cases.example/case-2008",
+            ),
+            R::Unreachable { .. } => CliError::storage(
+                e.to_string(),
+                Some("check the URL and that `caselog serve` runs there".into()),
+            ),
+            R::Api { err, .. } => CliError {
+                code: err.exit,
+                msg: e.to_string(),
+                hint: Some(api_hint(&err.code).into()),
+            },
+            _ => CliError::storage(e.to_string(), Some("is this a caselog server?".into())),
+        }
+    }
+}
+
+/// What to do about a server's refusal, by its code (SPEC §17).
+fn api_hint(code: &str) -> &'static str {
+    match code {
+        "UNKNOWN_AUTHOR" | "REVOKED_AUTHOR" => "ask an authority of the case to enroll your key (`caselog member add`)",
+        "UNSIGNED" | "BAD_REQUEST_SIGNATURE" | "DIGEST_MISMATCH" => "pass the member key with --key",
+        "STALE_REQUEST" => "check this machine's clock",
+        "REPLAYED" => "run the command again (each request is accepted once)",
+        "TIME_SKEW" => "check this machine's clock: entries must carry the current time",
+        "TOO_LARGE" => "shorten the entry, or take large content in as evidence",
+        "ROLE_NOT_ALLOWED" => "ask an authority: your role may not do this",
+        "READ_ONLY" => "this server serves a copy; append to the case's own server",
+        "BUSY" | "STORAGE" | "INTERNAL" => "retry shortly; if it persists, tell the server's operator",
+        _ => "nothing was written; see `caselog --remote URL log` for the case as the server holds it",
+    }
+}
+
+impl From<caselog::net::mirror::MirrorError> for CliError {
+    fn from(e: caselog::net::mirror::MirrorError) -> CliError {
+        use caselog::net::mirror::MirrorError as M;
+        match e {
+            M::Remote(r) => r.into(),
+            M::Ledger(l) => l.into(),
+            M::Rollback { .. } | M::Fork { .. } => CliError {
+                code: exit::FAILED,
+                msg: format!("refused: {e}"),
+                hint: Some("keep the evidence; do not trust this server's copy of the case".into()),
+            },
+            M::BadBundle { .. } => {
+                CliError::storage(e.to_string(), Some("is this a caselog server?".into()))
+            }
+            _ => CliError::storage(e.to_string(), None),
+        }
+    }
+}
+
 impl From<KeyError> for CliError {
     fn from(e: KeyError) -> CliError {
         let hint = match &e {
@@ -162,6 +219,15 @@ impl From<LedgerError> for CliError {
                 "use FIELD=VALUE with a field name of 1-128 bytes and no control characters",
             ),
             LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
+            LedgerError::StaleHead { .. } => CliError::input(
+                format!("refused, nothing written: {e}"),
+                "others appended meanwhile; run the command again",
+            ),
+            LedgerError::Upstream { ref code, status, .. } => CliError {
+                code: if status == 0 || status >= 500 { exit::STORAGE } else { exit::INPUT },
+                msg: e.to_string(),
+                hint: Some(api_hint(code).into()),
+            },
             _ => CliError::storage(e.to_string(), None),
         }
     }

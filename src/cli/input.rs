@@ -91,6 +91,9 @@ pub(crate) fn key_public(path: &Path) -> Result<MemberKey, CliError> {
 }
 
 pub(crate) fn need_ledger(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
+    if let Some(d) = crate::cli::remote::dir() {
+        return Ok(d);
+    }
     l.clone().ok_or_else(|| {
         CliError::input("no ledger given", "pass --ledger DIR or set CASELOG_LEDGER")
     })
@@ -98,7 +101,7 @@ pub(crate) fn need_ledger(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
 
 pub(crate) fn need_ledger_dir(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
     let dir = need_ledger(l)?;
-    if !dir.is_dir() {
+    if !dir.is_dir() && crate::cli::remote::dir().is_none() {
         return Err(CliError::input(
             format!("no ledger at {}", dir.display()),
             "check --ledger / $CASELOG_LEDGER, or create one with `caselog init`",

@@ -14,6 +14,7 @@ mod error;
 mod exit;
 mod input;
 mod output;
+mod remote;
 mod render;
 mod secret;
 
@@ -67,6 +68,9 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
     if !takes_private {
         no_private(&cli)?;
     }
+    if let Some(url) = &cli.remote {
+        check_remote(&cli, url)?;
+    }
     Ok(match &cli.command {
         Command::Init { .. } => check_init(&cli)?,
         Command::Key(KeyCommand::Generate { .. }) => check_key_generate(&cli)?,
@@ -109,9 +113,46 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::Witness(WitnessCommand::Show { state }) => Checked::WitnessShow {
             state: state.clone(),
         },
+        Command::Serve { .. } => cmd::serve::check_serve(&cli)?,
+        Command::Mirror { .. } => cmd::serve::check_mirror(&cli)?,
         Command::Completions { shell } => Checked::Completions { shell: *shell },
         Command::Man { out } => Checked::Man { out: out.clone() },
     })
+}
+
+/// `--remote URL`: only for the commands that work on a case's entries;
+/// the member key signs every request, so it is needed for reads too.
+fn check_remote(cli: &Cli, url: &str) -> Result<(), CliError> {
+    let local_only = matches!(
+        cli.command,
+        Command::Init { .. }
+            | Command::Key(_)
+            | Command::Witness(_)
+            | Command::Serve { .. }
+            | Command::Mirror { .. }
+            | Command::VerifyProof { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. }
+            | Command::Erase { .. }
+            | Command::Verify {
+                bundle: Some(_),
+                ..
+            }
+    );
+    if local_only {
+        return Err(CliError::input(
+            "--remote does not apply to this command",
+            "run it without --remote (or $CASELOG_REMOTE) on a local ledger",
+        ));
+    }
+    if cli.command.signing().is_none() && cli.key.is_none() {
+        return Err(CliError::input(
+            "--remote needs the member key that signs each request",
+            "pass --key FILE before the command, or set CASELOG_KEY",
+        ));
+    }
+    let dir = remote::copy_dir(url, cli.ledger.as_deref())?;
+    remote::set(url, dir, crate::cli::input::load_signer(cli)?)
 }
 
 pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
@@ -144,6 +185,8 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         Checked::Import(i) => cmd::import::run(i),
         Checked::AppendJson(i) => cmd::import::append_one(i),
         Checked::Export(x) => cmd::export::run(x),
+        Checked::Serve(cfg) => cmd::serve::run_serve(cfg),
+        Checked::Mirror { url, dir, signer } => cmd::serve::run_mirror(&url, &dir, &signer),
         Checked::Completions { shell } => cmd::docs::run_completions(shell),
         Checked::Man { out } => cmd::docs::run_man(&out),
     }

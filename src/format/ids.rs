@@ -15,6 +15,15 @@ impl LedgerId {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+    /// Parse exactly 32 lowercase hex digits.
+    pub fn from_hex(s: &str) -> Option<LedgerId> {
+        if s.len() != 32 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let mut k = [0u8; 16];
+        hex::decode_to_slice(s, &mut k).ok()?;
+        Some(LedgerId(k))
+    }
 }
 impl fmt::Display for LedgerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -55,6 +64,15 @@ impl MemberKey {
     /// Short form for messages: first 8 bytes of hex.
     pub fn short(&self) -> String {
         hex::encode(&self.0[..8])
+    }
+    /// Parse exactly 64 lowercase hex digits (the form [`Self::to_hex`] writes).
+    pub fn from_hex(s: &str) -> Option<MemberKey> {
+        if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let mut k = [0u8; 32];
+        hex::decode_to_slice(s, &mut k).ok()?;
+        Some(MemberKey(k))
     }
 }
 impl fmt::Display for MemberKey {

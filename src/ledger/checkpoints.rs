@@ -97,6 +97,10 @@ impl Ledger {
             }
             note = old_note;
         }
+        // On a mirror the server stores it first (see [`super::Upstream`]).
+        if let Some(up) = self.upstream.as_mut() {
+            up.checkpoint(&note.to_text())?;
+        }
         let mut b = Batch::new();
         b.put(
             CF_CHECKPOINTS,
@@ -264,7 +268,7 @@ impl Ledger {
     }
 
     /// Fetch stored nodes in one `multi_get`; a missing one means damage.
-    fn fetch(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, LedgerError> {
+    pub(super) fn fetch(&self, ids: &[NodeId]) -> Result<HashMap<NodeId, Hash>, LedgerError> {
         let keys: Vec<[u8; 9]> = ids.iter().map(|i| i.key()).collect();
         let vals = self.store().multi_get(CF_TREE, &keys)?;
         let mut out = HashMap::with_capacity(ids.len());
@@ -329,5 +333,64 @@ impl Ledger {
             new,
             path: self.assemble(&ranges)?,
         })
+    }
+}
+
+impl Ledger {
+    /// Store a checkpoint signed elsewhere (an authority signing through
+    /// `caselog serve`, or a mirror copying the served ones): it must be of
+    /// this ledger, of a size it has, with the root it has there, and
+    /// carry a log signature by an authority active at that size (SPEC
+    /// §10.3). Only lines that verify are kept: log signatures, and
+    /// cosignatures under `witnesses`. Returns the lines added.
+    pub fn store_signed_checkpoint(
+        &mut self,
+        note: &Note,
+        witnesses: &[VerifierKey],
+    ) -> Result<usize, LedgerError> {
+        let cp = Checkpoint::parse_body(&note.text).map_err(|e| Missing::NotACheckpoint {
+            reason: e.to_string(),
+        })?;
+        let ours = self.tree_head_at(cp.head.size)?;
+        if cp.origin != self.origin() || cp.head != ours {
+            return Err(Missing::CheckpointDiffers {
+                size: cp.head.size.0,
+            }
+            .into());
+        }
+        let log_keys = self.log_keys_at(cp.head.size);
+        let by_authority = |g: &crate::tlog::note::NoteSig| {
+            log_keys.iter().any(|k| {
+                k.name == g.name
+                    && k.id() == g.id
+                    && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
+            })
+        };
+        let mut kept = note.clone();
+        kept.sigs.retain(|g| {
+            by_authority(g)
+                || witnesses.iter().any(|k| {
+                    k.typ == crate::tlog::note::TYPE_COSIGNATURE
+                        && k.name == g.name
+                        && k.id() == g.id
+                        && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
+                })
+        });
+        if !kept.sigs.iter().any(by_authority) {
+            return Err(LedgerError::UnverifiedSignatures {
+                names: note.sigs.iter().map(|g| g.name.clone()).collect(),
+            });
+        }
+        if self.stored_checkpoint(cp.head.size)?.is_some() {
+            return self.add_cosignatures(&kept, witnesses);
+        }
+        let mut b = Batch::new();
+        b.put(
+            CF_CHECKPOINTS,
+            checkpoint_key(cp.head.size),
+            kept.to_text().into_bytes(),
+        );
+        self.writer()?.commit(b)?;
+        Ok(kept.sigs.len())
     }
 }

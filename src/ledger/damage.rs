@@ -125,6 +125,14 @@ pub enum Missing {
         /// What the parser said.
         reason: String,
     },
+    /// A tile or entry bundle beyond the tree (C2SP tlog-tiles: 404).
+    #[error("tile {path} covers entries beyond the {size} the ledger holds")]
+    Tile {
+        /// The tile's path.
+        path: String,
+        /// The ledger's size.
+        size: u64,
+    },
     /// A tree size outside the ledger.
     #[error("tree size {size} is outside 1..={max}")]
     Size {

@@ -14,9 +14,12 @@ mod checkpoints;
 mod damage;
 mod open;
 mod read;
+mod signed;
+mod tiles;
 pub use checkpoints::checkpoint_key;
 pub use damage::{Damage, Missing};
 pub use read::decode;
+pub use signed::{GroupResult, Submission};
 
 use crate::format::cbor::{self, MapBuilder, MapReader, Value};
 use crate::format::disclosure::Disclosure;
@@ -46,6 +49,63 @@ type CheckChunk = Vec<(usize, Vec<u8>)>;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum LedgerError {
+    /// The server a mirror appends through refused or failed.
+    #[error("the server refused: {message} ({code}, HTTP {status})")]
+    Upstream {
+        /// HTTP status (0 when the server was not reached).
+        status: u16,
+        /// The server's code (SPEC §9 / §17).
+        code: String,
+        /// Its message.
+        message: String,
+    },
+    /// A record signed for another ledger.
+    #[error("the record is for ledger {found}, not this ledger ({expected})")]
+    WrongLedger {
+        /// This ledger's id.
+        expected: LedgerId,
+        /// The id in the record.
+        found: LedgerId,
+    },
+    /// A record signed against a head that is not the current one (its
+    /// `seq` or `prev` does not follow the last record): re-sign against
+    /// the head given.
+    #[error("the record was signed for seq {given_seq}, but the ledger's next seq is {size} (head moved or stale)")]
+    StaleHead {
+        /// The ledger's size: the seq the record must have.
+        size: u64,
+        /// Leaf hash of the last record: the `prev` it must have.
+        last: Hash,
+        /// Time of the last record: the earliest `time` it may have.
+        time: String,
+        /// The seq in the record.
+        given_seq: u64,
+    },
+    /// A submitted record whose signature does not verify (strict, SPEC §4).
+    #[error("the signature of the record for seq {seq} does not verify: {reason}")]
+    BadSignature {
+        /// The record's position.
+        seq: u64,
+        /// Why it failed.
+        reason: crate::format::sig::SigError,
+    },
+    /// A submitted private value whose digest is not one of the entry's
+    /// `sd` digests (or is given twice).
+    #[error("a private value for entry {seq} has digest {digest}, which the entry does not carry")]
+    UnknownDisclosure {
+        /// The entry.
+        seq: u64,
+        /// The value's digest.
+        digest: Hash,
+    },
+    /// A record too long for a C2SP entry bundle's uint16 length prefix.
+    #[error("entry {seq} is {size} bytes, more than an entry bundle can carry (65535)")]
+    TooLargeForBundle {
+        /// The record's seq.
+        seq: u64,
+        /// Its size.
+        size: usize,
+    },
     /// Storage failed or the ledger is locked / missing.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -207,6 +267,7 @@ pub fn decode_member(key: &[u8], b: &[u8]) -> Option<Member> {
 }
 
 /// Ledger state being built up by a batch before it is committed.
+#[derive(Clone)]
 struct Staged {
     frontier: Frontier,
     members: Members,
@@ -253,7 +314,32 @@ pub struct Ledger {
     checkpoint_every: Option<u64>,
     checkpoint_due: Option<TreeSize>,
     resumed_purge: Option<Seq>,
+    /// A mirror's server: appends go there first (see [`Upstream`]).
+    upstream: Option<Box<dyn Upstream>>,
 }
+
+impl std::fmt::Debug for dyn Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Upstream")
+    }
+}
+
+/// The server that sequences a ledger this copy mirrors (`caselog
+/// --remote`). Records are signed here, against this copy's head, sent
+/// upstream, and committed here only once the server has committed them,
+/// so the copy stays a prefix of the served ledger.
+pub trait Upstream: Send + Sync {
+    /// Submit records (one request, all or nothing). `StaleHead` when the
+    /// server's head moved past this copy's.
+    fn submit(&mut self, subs: &[Submission]) -> Result<(), LedgerError>;
+    /// The records the server holds from seq `size` on (to catch up).
+    fn since(&mut self, size: u64) -> Result<Vec<Vec<u8>>, LedgerError>;
+    /// Store a checkpoint signed here.
+    fn checkpoint(&mut self, note: &str) -> Result<(), LedgerError>;
+}
+
+/// How many times a remote append re-signs after the head moved.
+const REMOTE_TRIES: usize = 8;
 
 impl Ledger {
     /// Create a ledger at `dir` whose genesis entry is signed by `authority`.
@@ -283,7 +369,19 @@ impl Ledger {
         Members::new().check(&entry)?;
         let record = Record::sign(&entry, authority);
         Entry::decode(&record.entry_bytes)?;
+        Ledger::create(dir, g.hash, g.checkpoint_every, &entry, record.encode())
+    }
 
+    /// Create the store at `dir` and commit the checked genesis `entry`
+    /// (`record` its bytes).
+    fn create(
+        dir: &Path,
+        alg: HashAlg,
+        checkpoint_every: Option<u64>,
+        entry: &Entry,
+        record: Vec<u8>,
+    ) -> Result<Ledger, LedgerError> {
+        let id = entry.ledger;
         // Built in a hidden staging directory and renamed into place after
         // the genesis commit, so a crash never leaves a half-made ledger
         // under `dir` (see [`Store::publish`]).
@@ -298,22 +396,23 @@ impl Ledger {
         let store = WriteStore::create(&staging)?;
         let mut ledger = Ledger {
             store: Access::Write(store),
-            alg: g.hash,
+            alg,
             id,
             head: Head {
                 tree: TreeHead {
                     size: TreeSize(0),
-                    root: merkle::empty_root(g.hash),
+                    root: merkle::empty_root(alg),
                 },
                 last: Hash::ZERO,
-                time: g.time,
+                time: entry.time,
             },
             frontier: Frontier::new(),
             members: Members::new(),
             custody: Custody::new(),
-            checkpoint_every: g.checkpoint_every.filter(|&k| k > 0),
+            checkpoint_every: checkpoint_every.filter(|&k| k > 0),
             checkpoint_due: None,
             resumed_purge: None,
+            upstream: None,
         };
         let mut batch = Batch::new();
         if let Some(k) = ledger.checkpoint_every {
@@ -325,9 +424,9 @@ impl Ledger {
         }
         batch.put(CF_META, META_FORMAT, cbor::encode(&Value::Uint(1)));
         batch.put(CF_META, META_LEDGER, id.0.to_vec());
-        batch.put(CF_META, META_HASH, g.hash.name().as_bytes().to_vec());
+        batch.put(CF_META, META_HASH, alg.name().as_bytes().to_vec());
         let mut st = ledger.staged();
-        ledger.stage(&mut st, &entry, record.encode(), &mut batch);
+        ledger.stage(&mut st, entry, record, &mut batch);
         if let Err(e) = ledger.commit(st, batch) {
             drop(ledger);
             let _ = std::fs::remove_dir_all(&staging);
@@ -451,13 +550,58 @@ impl Ledger {
         self.stage_items(items, Timestamp::now(), true).map(|_| ())
     }
 
-    /// Append items in one synced batch (private fields included).
+    /// Append items in one synced batch (private fields included). On a
+    /// mirror whose server's head moved on, catch up and sign again (a
+    /// bounded number of times).
     pub fn append_items(
         &mut self,
         items: Vec<(Body, &Signer, Vec<Disclosure>)>,
         time: Timestamp,
     ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
-        self.stage_items(items, time, false).map_err(|(_, e)| e)
+        if self.upstream.is_none() {
+            return self.stage_items(items, time, false).map_err(|(_, e)| e);
+        }
+        let mut tries = 0;
+        loop {
+            let time = time.max(Timestamp::now()).max(self.head.time);
+            match self.stage_items(items.clone(), time, false) {
+                Err((_, LedgerError::StaleHead { .. })) if tries < REMOTE_TRIES => {
+                    tries += 1;
+                    self.catch_up()?;
+                }
+                r => return r.map_err(|(_, e)| e),
+            }
+        }
+    }
+
+    /// The frontier of the tree (to compute the root a longer tree would
+    /// have without writing: a mirror checking a checkpoint first).
+    pub fn frontier(&self) -> Frontier {
+        self.frontier.clone()
+    }
+
+    /// Serve appends through `up` (see [`Upstream`]).
+    pub fn set_upstream(&mut self, up: Box<dyn Upstream>) {
+        self.upstream = Some(up);
+    }
+
+    /// Append, as they are, the records the upstream server holds beyond
+    /// this copy's head. Returns how many.
+    pub fn catch_up(&mut self) -> Result<usize, LedgerError> {
+        let Some(mut up) = self.upstream.take() else {
+            return Ok(0);
+        };
+        let got = up.since(self.head.tree.size.0);
+        self.upstream = Some(up);
+        let subs: Vec<Submission> = got?
+            .into_iter()
+            .map(|record| Submission {
+                record,
+                private: Vec::new(),
+            })
+            .collect();
+        self.append_signed(&subs).map_err(|(_, e)| e)?;
+        Ok(subs.len())
     }
 
     fn stage_items(
@@ -546,6 +690,7 @@ impl Ledger {
             return Ok(out);
         }
         let last = out.len().saturating_sub(1);
+        self.send_upstream(&out, &batch).map_err(|e| (last, e))?;
         self.commit(st, batch).map_err(|e| (last, e))?;
         self.checkpoint_due = due;
         Ok(out)
@@ -646,6 +791,34 @@ impl Ledger {
             }
         }
         Ok(out)
+    }
+
+    /// On a mirror: the staged records (with their private values) and
+    /// any checkpoint signed with them go to the server before this copy
+    /// commits them.
+    fn send_upstream(&mut self, out: &[(Seq, Hash)], batch: &Batch) -> Result<(), LedgerError> {
+        let Some(up) = self.upstream.as_mut() else {
+            return Ok(());
+        };
+        let subs: Vec<Submission> = out
+            .iter()
+            .map(|(seq, _)| Submission {
+                record: batch
+                    .get(CF_ENTRIES, &seq.key())
+                    .expect("ledger: staged records are in the batch")
+                    .to_vec(),
+                private: batch
+                    .values_with_prefix(CF_DISCLOSURES, &seq.key())
+                    .into_iter()
+                    .map(<[u8]>::to_vec)
+                    .collect(),
+            })
+            .collect();
+        up.submit(&subs)?;
+        for note in batch.values_with_prefix(crate::storage::layout::CF_CHECKPOINTS, &[]) {
+            up.checkpoint(&String::from_utf8_lossy(note))?;
+        }
+        Ok(())
     }
 
     fn staged(&self) -> Staged {

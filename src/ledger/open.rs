@@ -57,6 +57,7 @@ impl Ledger {
             checkpoint_every,
             checkpoint_due: None,
             resumed_purge: None,
+            upstream: None,
         };
         // An erasure committed before a crash whose purge did not finish:
         // finish it now, before anything else is written (SPEC §15).

@@ -142,6 +142,24 @@ impl Batch {
         self.len() == 0
     }
 
+    /// Values put in `cf` under keys starting with `prefix`, in order.
+    pub fn values_with_prefix(&self, cf: &str, prefix: &[u8]) -> Vec<&[u8]> {
+        self.puts
+            .iter()
+            .filter(|(c, k, _)| *c == cf && k.starts_with(prefix))
+            .map(|(_, _, v)| v.as_slice())
+            .collect()
+    }
+    /// A mark to [`Batch::truncate`] back to.
+    pub fn mark(&self) -> (usize, usize) {
+        (self.puts.len(), self.deletes.len())
+    }
+    /// Drop every operation queued after `mark` (undo a refused part).
+    pub fn truncate(&mut self, mark: (usize, usize)) {
+        self.puts.truncate(mark.0);
+        self.deletes.truncate(mark.1);
+    }
+
     /// The value last put under `key` in `cf` in this batch, if any (a
     /// linear scan: for the rare read of something staged, not a hot path).
     pub fn get(&self, cf: &str, key: &[u8]) -> Option<&[u8]> {

@@ -9,4 +9,5 @@ pub mod merkle;
 pub mod note;
 pub mod proof;
 pub mod prooffile;
+pub mod tiles;
 pub mod witness;

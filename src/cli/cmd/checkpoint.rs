@@ -172,7 +172,7 @@ pub(crate) fn run_checkpoint_sign(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_checkpoint_sign called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let note = l.checkpoint(&signer)?;
     let text = note.to_text();
     if let Some(p) = &path {
@@ -186,7 +186,7 @@ pub(crate) fn run_checkpoint_list(cmd: Checked) -> Result<u8, CliError> {
     let Checked::CheckpointList { dir } = cmd else {
         unreachable!("cli: run_checkpoint_list called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let mut s = String::new();
     for (size, bytes) in l.stored_checkpoints()? {
         match checkpoint::parse(&bytes) {
@@ -214,7 +214,7 @@ pub(crate) fn run_checkpoint_show(cmd: Checked) -> Result<u8, CliError> {
     let Checked::CheckpointShow { dir, size } = cmd else {
         unreachable!("cli: run_checkpoint_show called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let found = match size {
         Some(n) => l.stored_checkpoint(TreeSize(n))?,
         None => l.latest_checkpoint()?.map(|(_, b)| b),
@@ -233,7 +233,7 @@ pub(crate) fn run_log_key(cmd: Checked) -> Result<u8, CliError> {
     let Checked::LogKey { dir, key, all } = cmd else {
         unreachable!("cli: run_log_key called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let authorities: Vec<&caselog::rules::policy::Member> = l
         .members()
         .iter()
@@ -282,7 +282,7 @@ pub(crate) fn run_prove_inclusion(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_prove_inclusion called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let bytes = match cp_bytes {
         Some(b) => {
             check_against_ledger(&l, &b, "the --checkpoint")?;
@@ -325,7 +325,7 @@ pub(crate) fn run_prove_consistency(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_prove_consistency called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let old_cp = check_against_ledger(&l, &old, "the --old checkpoint")?;
     let new_size = match new {
         Some(b) => {
@@ -414,7 +414,7 @@ pub(crate) fn run_checkpoint_add_cosig(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_checkpoint_add_cosig called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let n = l.add_cosignatures(&note, &witnesses)?;
     out(&format!("{n} new signature line(s) added\n"))?;
     Ok(exit::OK)

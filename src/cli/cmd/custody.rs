@@ -152,7 +152,7 @@ pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_release called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let to_key = resolve_member(&l, &to)?;
     let name = l.members().display(&to_key);
     let (seq, leaf) = append(
@@ -185,7 +185,7 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_receive called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let release = l
         .custody()
         .get(&item)
@@ -271,7 +271,7 @@ pub(crate) fn run_import_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_import_receipt called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     if receipt.ledger != l.id() {
         return Err(CliError::input(
             format!(
@@ -294,7 +294,7 @@ pub(crate) fn run_import_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
 }
 
 pub(crate) fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
-    let l = Ledger::open(dir, false)?;
+    let l = crate::cli::remote::open(dir, false)?;
     let records = l.item_records(item)?;
     if records.is_empty() {
         return Err(CliError::input(

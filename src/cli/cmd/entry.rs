@@ -21,7 +21,6 @@ use caselog::format::entry::Note as NoteBody;
 use caselog::format::entry::MAX_NOTE_LEN;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::Hash;
-use caselog::Ledger;
 use caselog::Seq;
 use std::io;
 use std::io::Read as _;
@@ -175,7 +174,7 @@ pub(crate) fn run_note(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_note called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let (seq, leaf) = l.append_private(Body::Note(NoteBody { text }), &signer, private)?;
     out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
     checkpoint_notice(&l);
@@ -194,7 +193,7 @@ pub(crate) fn run_erase(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_erase called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let target = resolve_seq(&l, &entry)?;
     let (seq, _) = l.erase(target, &field, &reason, authority.as_deref(), &signer)?;
     out(&format!(
@@ -214,7 +213,7 @@ pub(crate) fn run_log(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_log called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let members = l.members();
     let alg = l.hash_alg();
     for (n, item) in l.records_from(Seq(from)).enumerate() {
@@ -252,7 +251,7 @@ pub(crate) fn run_show(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_show called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let seq = match id {
         EntryRef::Seq(s) => s,
         EntryRef::Leaf(h) => l.seq_of_leaf(&h)?.ok_or_else(|| {
@@ -294,7 +293,7 @@ pub(crate) fn run_show(cmd: Checked) -> Result<u8, CliError> {
 /// `erase --resume`: opening the ledger writable finishes an interrupted
 /// purge (SPEC §15); say which, if any.
 pub(crate) fn run_erase_resume(dir: &std::path::Path) -> Result<u8, CliError> {
-    let l = Ledger::open(dir, true)?;
+    let l = crate::cli::remote::open(dir, true)?;
     out(&match l.resumed_purge() {
         Some(seq) => format!("the purge of the erasure at seq {seq} is finished: the value is gone from the ledger's files\n"),
         None => "no erasure was waiting for its purge; nothing to do\n".into(),

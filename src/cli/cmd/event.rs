@@ -31,7 +31,6 @@ use caselog::format::kinds::Domain;
 use caselog::format::kinds::Event;
 use caselog::format::kinds::Notification;
 use caselog::format::kinds::Source;
-use caselog::Ledger;
 
 pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
     let private = private_fields(cli)?;
@@ -253,7 +252,7 @@ pub(crate) fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_append called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     if let Domain::Event(e) = &mut body {
         for r in &refs {
             e.refs.push(resolve_entry(&l, r)?.1);
@@ -277,7 +276,7 @@ pub(crate) fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_correct called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
     let (seq, _) = append(
         &mut l,
@@ -305,7 +304,7 @@ pub(crate) fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_timeline called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let rows = caselog::export::timeline_rows(&l, &filter)?;
     let mut s = String::new();
     for r in &rows {

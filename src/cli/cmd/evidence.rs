@@ -185,7 +185,7 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_evidence_add called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     // Refuse (not a member, duplicate item...) before hashing.
     l.precheck(
         &Body::Domain(Domain::EvidenceIntake(intake.clone())),
@@ -251,7 +251,7 @@ pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_evidence_verify called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let st = l
         .custody()
         .get(&item)
@@ -297,7 +297,7 @@ pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
     let DomainCmd::EvidenceList { dir, json } = cmd else {
         unreachable!("cli: run_evidence_list called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let mut s = String::new();
     for st in l.custody().iter() {
         let status = match (&st.closed, &st.pending) {
@@ -341,7 +341,7 @@ pub(crate) fn run_evidence_show(cmd: DomainCmd) -> Result<u8, CliError> {
     let DomainCmd::EvidenceShow { dir, item, json } = cmd else {
         unreachable!("cli: run_evidence_show called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let records = l.item_records(&item)?;
     let mut intake = None;
     for (seq, raw) in &records {

@@ -22,7 +22,6 @@ use caselog::audit::bundle;
 use caselog::audit::bundle::Selection;
 use caselog::format::disclosure::Reveal;
 use caselog::tlog::note::VerifierKey;
-use caselog::Ledger;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -207,7 +206,7 @@ pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_export_timeline called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("exporting the timeline", l.head().tree.size.0);
     if format != ExportFormat::Case {
         let mut f = create_new(&path, &reveal)?;
@@ -254,7 +253,7 @@ pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_report called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("rendering the court report", l.head().tree.size.0);
     let html = caselog::export::court::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
     write_new(&path, html.as_bytes(), &reveal)?;
@@ -278,7 +277,7 @@ pub(crate) fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_bundle called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("writing the bundle", l.head().tree.size.0);
     let cp = match checkpoint {
         Some(b) => b,

@@ -179,7 +179,7 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
             "see `caselog append --help`",
         )
     })?;
-    let mut l = Ledger::open(&cmd.dir, true)?;
+    let mut l = crate::cli::remote::open(&cmd.dir, true)?;
     let kind = body.kind();
     let n = private.len();
     let (seq, leaf) = l.append_private(body, &cmd.signer, private)?;
@@ -192,7 +192,7 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
 pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     let text = read_jsonl(&cmd.file, "give a UTF-8 JSON-lines file or - for stdin")?;
     let items = parse_all(&text, cmd.skip as usize)?;
-    let mut l = Ledger::open(&cmd.dir, true)?;
+    let mut l = crate::cli::remote::open(&cmd.dir, true)?;
     check_all(&mut l, &items, &cmd.signer)?;
     let (first, last) = write_batches(&mut l, &items, &cmd)?;
     // A bulk load leaves a large WAL; flushing spares the next open from

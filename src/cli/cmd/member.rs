@@ -19,7 +19,6 @@ use caselog::format::entry::MemberEnroll;
 use caselog::format::entry::MemberRevoke;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::storage::keys;
-use caselog::Ledger;
 use caselog::Role;
 
 pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
@@ -77,7 +76,7 @@ pub(crate) fn run_member_add(cmd: Checked) -> Result<u8, CliError> {
     let Checked::MemberAdd { dir, signer, body } = cmd else {
         unreachable!("cli: run_member_add called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let (name, role, key) = (body.name.clone(), body.role, body.key);
     let (seq, _) = l.append(Body::MemberEnroll(body), &signer)?;
     out(&format!(
@@ -98,7 +97,7 @@ pub(crate) fn run_member_revoke(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_member_revoke called for another command")
     };
-    let mut l = Ledger::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, true)?;
     let key = match member {
         MemberRef::Key(k) => k,
         MemberRef::Name(n) => {
@@ -131,7 +130,7 @@ pub(crate) fn run_member_list(cmd: Checked) -> Result<u8, CliError> {
     let Checked::MemberList { dir, json } = cmd else {
         unreachable!("cli: run_member_list called for another command")
     };
-    let l = Ledger::open(&dir, false)?;
+    let l = crate::cli::remote::open(&dir, false)?;
     let mut s = String::new();
     if json {
         let v: Vec<_> = l.members().iter().map(render::member_json).collect();

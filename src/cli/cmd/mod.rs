@@ -12,6 +12,7 @@ pub(crate) mod evidence;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod member;
+pub(crate) mod serve;
 pub(crate) mod setup;
 pub(crate) mod verify;
 pub(crate) mod witness;
@@ -162,6 +163,12 @@ pub(crate) enum Checked {
     Import(import::ImportCmd),
     AppendJson(import::ImportCmd),
     Export(export::ExportCmd),
+    Serve(caselog::net::server::ServeConfig),
+    Mirror {
+        url: String,
+        dir: PathBuf,
+        signer: Signer,
+    },
     Completions {
         shell: clap_complete::Shell,
     },

@@ -1,0 +1,197 @@
+//! `caselog serve` and `caselog mirror`: checks and runs.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use caselog::net::client::Remote;
+use caselog::net::mirror::follow;
+use caselog::net::server::{ServeConfig, Server};
+use caselog::storage::keys::Signer;
+
+use crate::cli::args::Command;
+use crate::cli::cmd::Checked;
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::load_signer;
+use crate::cli::output::out;
+use crate::cli::Cli;
+
+/// A case name is the last element of its directory: it becomes a URL path
+/// element, so only letters, digits, `.`, `_` and `-`.
+fn case_name(dir: &std::path::Path) -> Result<String, CliError> {
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| {
+            !n.is_empty()
+                && !n.starts_with('.')
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        })
+        .ok_or_else(|| {
+            CliError::input(
+                format!("{} cannot name a case in a URL", dir.display()),
+                "name ledger directories with letters, digits, '.', '_' and '-' only",
+            )
+        })?;
+    Ok(name.to_owned())
+}
+
+fn is_ledger(dir: &std::path::Path) -> bool {
+    dir.join("CURRENT").is_file()
+}
+
+/// Collect the cases from the LEDGER arguments, --cases DIR, or --ledger.
+fn cases(
+    cli: &Cli,
+    ledgers: &[PathBuf],
+    all_in: Option<&PathBuf>,
+) -> Result<BTreeMap<String, PathBuf>, CliError> {
+    let mut dirs: Vec<PathBuf> = ledgers.to_vec();
+    if let Some(root) = all_in {
+        let rd = std::fs::read_dir(root).map_err(|e| {
+            CliError::input(
+                format!("cannot read {}: {e}", root.display()),
+                "give a directory of ledgers",
+            )
+        })?;
+        for d in rd.flatten() {
+            if is_ledger(&d.path()) {
+                dirs.push(d.path());
+            }
+        }
+    }
+    if dirs.is_empty() {
+        dirs.extend(cli.ledger.clone());
+    }
+    if dirs.is_empty() {
+        return Err(CliError::input(
+            "no ledger to serve",
+            "give LEDGER directories, --cases DIR or --ledger DIR",
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for d in dirs {
+        if !is_ledger(&d) {
+            return Err(CliError::input(
+                format!("no ledger at {}", d.display()),
+                "give ledger directories made by `caselog init`",
+            ));
+        }
+        let name = case_name(&d)?;
+        if let Some(other) = out.insert(name.clone(), d.clone()) {
+            return Err(CliError::input(
+                format!(
+                    "{} and {} would both be served as case {name:?}",
+                    other.display(),
+                    d.display()
+                ),
+                "rename one of the directories",
+            ));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Serve {
+        ledgers,
+        cases: all_in,
+        listen,
+        tls_cert,
+        tls_key,
+        insecure_http,
+        read_only,
+        max_body,
+        max_connections,
+    } = &cli.command
+    else {
+        unreachable!("cli: check_serve called for another command")
+    };
+    let addr: SocketAddr = listen.parse().map_err(|_| {
+        CliError::input(
+            format!("--listen {listen:?} is not an address"),
+            "give HOST:PORT, e.g. 127.0.0.1:8080",
+        )
+    })?;
+    let tls = tls_cert.clone().zip(tls_key.clone());
+    if tls.is_none() && !addr.ip().is_loopback() && !insecure_http {
+        return Err(CliError::input(
+            format!("plain HTTP on {addr} would send case data unencrypted"),
+            "give --tls-cert and --tls-key, listen on 127.0.0.1, or force it with --insecure-http",
+        ));
+    }
+    if *max_body < 1024 || *max_connections == 0 {
+        return Err(CliError::input(
+            "--max-body must be at least 1024 and --max-connections at least 1",
+            "raise them",
+        ));
+    }
+    Ok(Checked::Serve(ServeConfig {
+        cases: cases(cli, ledgers, all_in.as_ref())?,
+        listen: addr,
+        tls,
+        max_body: *max_body,
+        max_connections: *max_connections,
+        read_only: *read_only,
+    }))
+}
+
+pub(crate) fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {
+    let server = Server::bind(&cfg).map_err(|e| {
+        CliError::storage(
+            e.to_string(),
+            Some("is another caselog using the ledger or the port?".into()),
+        )
+    })?;
+    let addr = server
+        .local_addr()
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+    let scheme = if cfg.tls.is_some() { "https" } else { "http" };
+    for name in cfg.cases.keys() {
+        eprintln!(
+            "caselog: serving {scheme}://{addr}/{name}{}",
+            if cfg.read_only { " (read-only)" } else { "" }
+        );
+    }
+    server
+        .run()
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn check_mirror(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Mirror { url, dir, .. } = &cli.command else {
+        unreachable!("cli: check_mirror called for another command")
+    };
+    Remote::new(url)?;
+    Ok(Checked::Mirror {
+        url: url.clone(),
+        dir: dir.clone(),
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_mirror(
+    url: &str,
+    dir: &std::path::Path,
+    signer: &Signer,
+) -> Result<u8, CliError> {
+    let remote = Remote::new(url)?;
+    let bar = crate::cli::output::Progress::entries("following", None);
+    let (l, f) = follow(&remote, signer, dir, &mut |done, _| bar.set(done))?;
+    bar.finish();
+    let cp = match f.checkpoint {
+        Some(n) => format!("; the server's checkpoint at size {n} matches this copy"),
+        None => "; the server has signed no checkpoint yet".into(),
+    };
+    out(&format!(
+        "{}: {} entries ({} new), root {}{cp}\n",
+        dir.display(),
+        f.to,
+        f.to - f.from,
+        l.head().tree.root
+    ))?;
+    Ok(exit::OK)
+}

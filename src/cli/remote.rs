@@ -1,0 +1,97 @@
+//! `--remote URL`: the command runs on a local copy that follows the
+//! served case ([`caselog::net::mirror::follow`]) before it reads, and its
+//! appends go to the server first ([`caselog::net::mirror::RemoteUpstream`]).
+//! Set once, in `validate`, before any ledger is opened.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use caselog::net::client::Remote;
+use caselog::net::mirror::{follow, RemoteUpstream};
+use caselog::storage::keys::Signer;
+use caselog::Ledger;
+
+use crate::cli::error::CliError;
+
+struct Ctx {
+    url: String,
+    dir: PathBuf,
+    signer: Signer,
+}
+
+static CTX: OnceLock<Ctx> = OnceLock::new();
+
+/// Where the copy of the case at `url` lives: --ledger, else
+/// `$XDG_CACHE_HOME/caselog/remote/<host_port_case>` (or `~/.cache/...`).
+pub(crate) fn copy_dir(url: &str, ledger: Option<&Path>) -> Result<PathBuf, CliError> {
+    if let Some(d) = ledger {
+        return Ok(d.to_owned());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .ok_or_else(|| {
+            CliError::input(
+                "no place for the local copy of the remote case",
+                "pass --ledger DIR for the copy, or set HOME",
+            )
+        })?;
+    let name: String = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(base.join("caselog").join("remote").join(name))
+}
+
+/// Remember the remote case for this run (checked: a valid case URL).
+pub(crate) fn set(url: &str, dir: PathBuf, signer: Signer) -> Result<(), CliError> {
+    Remote::new(url)?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            CliError::storage(
+                format!("cannot create {}: {e}", parent.display()),
+                Some("pass --ledger DIR for the local copy".into()),
+            )
+        })?;
+    }
+    let ctx = Ctx {
+        url: url.to_owned(),
+        dir,
+        signer,
+    };
+    // One remote per process: `validate` runs once.
+    let _ = CTX.set(ctx);
+    Ok(())
+}
+
+/// The local copy's directory, when --remote is in force.
+pub(crate) fn dir() -> Option<PathBuf> {
+    CTX.get().map(|c| c.dir.clone())
+}
+
+/// Open the ledger at `dir`: with --remote, bring the copy up to the
+/// server's head first and (for writing) send appends through the server.
+pub(crate) fn open(dir: &Path, writable: bool) -> Result<Ledger, CliError> {
+    let Some(ctx) = CTX.get().filter(|c| c.dir == dir) else {
+        return Ok(Ledger::open(dir, writable)?);
+    };
+    let remote = Remote::new(&ctx.url)?;
+    let (mut l, _) = follow(&remote, &ctx.signer, dir, &mut |_, _| {})?;
+    if writable {
+        let signer = Signer::from_seed(ctx.signer.name(), &ctx.signer.seed());
+        l.set_upstream(Box::new(RemoteUpstream {
+            remote: Remote::new(&ctx.url)?,
+            signer,
+        }));
+    }
+    Ok(l)
+}

@@ -1,0 +1,260 @@
+//! The client side of the API: requests signed locally with the member's
+//! key (RFC 9421), answers decoded, errors kept typed ([`ApiError`]).
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::format::sig::Signer;
+use crate::ledger::Submission;
+use crate::net::api::{self, ApiError, Appended, HeadInfo};
+use crate::net::httpsig::{self, Params, RequestParts};
+use crate::tlog::tiles::Tile;
+
+/// Largest answer read (an entry bundle of 256 records of 64 KiB).
+const MAX_ANSWER: u64 = 32 << 20;
+
+/// Why a request to a server failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum RemoteError {
+    /// The URL is not `http(s)://host[:port]/CASE`.
+    #[error("not a case URL (http(s)://HOST[:PORT]/CASE): {url}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+    },
+    /// The server could not be reached or the connection failed.
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable {
+        /// The URL.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The server answered with an error.
+    #[error("{url}: {} ({}, HTTP {})", .err.error, .err.code, .err.status)]
+    Api {
+        /// The URL.
+        url: String,
+        /// The server's error.
+        err: Box<ApiError>,
+    },
+    /// An answer that is not what the API promises.
+    #[error("{url}: unexpected answer: {reason}")]
+    Protocol {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// One case on a server.
+pub struct Remote {
+    /// `scheme://authority`.
+    origin: String,
+    /// As sent in `Host` and signed as `@authority`.
+    authority: String,
+    /// `/CASE`.
+    prefix: String,
+    agent: ureq::Agent,
+}
+
+impl Remote {
+    /// A client for the case at `url` (`http(s)://HOST[:PORT]/CASE`).
+    pub fn new(url: &str) -> Result<Remote, RemoteError> {
+        let bad = || RemoteError::BadUrl {
+            url: url.to_owned(),
+        };
+        let uri: ureq::http::Uri = url.trim_end_matches('/').parse().map_err(|_| bad())?;
+        let scheme = uri
+            .scheme_str()
+            .filter(|s| *s == "http" || *s == "https")
+            .ok_or_else(bad)?;
+        let authority = uri.authority().ok_or_else(bad)?.as_str().to_owned();
+        let prefix = uri.path().to_owned();
+        let case_ok = prefix.len() > 1 && !prefix[1..].contains('/') && uri.query().is_none();
+        if !case_ok {
+            return Err(bad());
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Ok(Remote {
+            origin: format!("{scheme}://{authority}"),
+            authority,
+            prefix,
+            agent,
+        })
+    }
+
+    /// The case URL.
+    pub fn url(&self) -> String {
+        format!("{}{}", self.origin, self.prefix)
+    }
+
+    /// One request; `signer` signs it; the answer's body on 2xx.
+    fn call(
+        &self,
+        method: &str,
+        rest: &str,
+        body: Option<(&[u8], &str)>,
+        signer: Option<&Signer>,
+    ) -> Result<Vec<u8>, RemoteError> {
+        let path = format!("{}/{rest}", self.prefix);
+        let url = format!("{}{path}", self.origin);
+        let unreachable = |e: ureq::Error| RemoteError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        };
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some((b, ctype)) = body {
+            headers.push(("content-type", ctype.to_owned()));
+            headers.push(("content-digest", httpsig::content_digest(b)));
+        }
+        if let Some(s) = signer {
+            let digest = body.map(|(b, _)| httpsig::content_digest(b));
+            let params = Params {
+                created: now_secs(),
+                nonce: nonce(),
+                key: s.public(),
+                with_digest: body.is_some(),
+            };
+            let parts = RequestParts {
+                method,
+                authority: &self.authority,
+                path: &path,
+                query: "?",
+                content_digest: digest.as_deref(),
+            };
+            let (input, sig) = httpsig::sign(s, &params, &parts);
+            headers.push(("signature-input", input));
+            headers.push(("signature", sig));
+        }
+        let mut resp = match (method, body) {
+            ("POST", Some((b, _))) => {
+                let mut r = self.agent.post(&url);
+                for (k, v) in &headers {
+                    r = r.header(*k, v);
+                }
+                r.send(b).map_err(unreachable)?
+            }
+            _ => {
+                let mut r = self.agent.get(&url);
+                for (k, v) in &headers {
+                    r = r.header(*k, v);
+                }
+                r.call().map_err(unreachable)?
+            }
+        };
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_vec()
+            .map_err(unreachable)?;
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let mut err: ApiError =
+            serde_json::from_slice(&bytes).map_err(|_| RemoteError::Protocol {
+                url: url.clone(),
+                reason: format!("HTTP {status} without an API error body"),
+            })?;
+        err.status = status;
+        Err(RemoteError::Api {
+            url,
+            err: Box::new(err),
+        })
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, rest: &str, b: &[u8]) -> Result<T, RemoteError> {
+        serde_json::from_slice(b).map_err(|e| RemoteError::Protocol {
+            url: format!("{}/{rest}", self.url()),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The case's head (members only).
+    pub fn head(&self, signer: &Signer) -> Result<HeadInfo, RemoteError> {
+        let b = self.call("GET", "api/head", None, Some(signer))?;
+        self.json("api/head", &b)
+    }
+
+    /// Append records signed locally (one request, all or nothing).
+    pub fn append(&self, signer: &Signer, subs: &[Submission]) -> Result<Appended, RemoteError> {
+        let body = api::encode_submissions(subs);
+        let b = self.call("POST", "api/append", Some((&body, api::CBOR)), Some(signer))?;
+        self.json("api/append", &b)
+    }
+
+    /// Store a checkpoint an authority signed.
+    pub fn post_checkpoint(&self, signer: &Signer, note: &str) -> Result<(), RemoteError> {
+        self.call(
+            "POST",
+            "api/checkpoint",
+            Some((note.as_bytes(), "text/plain; charset=utf-8")),
+            Some(signer),
+        )?;
+        Ok(())
+    }
+
+    /// The latest checkpoint (public), `None` when none was signed.
+    pub fn checkpoint(&self) -> Result<Option<String>, RemoteError> {
+        match self.call("GET", "checkpoint", None, None) {
+            Ok(b) => String::from_utf8(b)
+                .map(Some)
+                .map_err(|_| RemoteError::Protocol {
+                    url: format!("{}/checkpoint", self.url()),
+                    reason: "the checkpoint is not UTF-8".into(),
+                }),
+            Err(RemoteError::Api { err, .. }) if err.status == 404 => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A hash tile (public) or an entry bundle (members: `signer`).
+    pub fn tile(&self, t: Tile, signer: Option<&Signer>) -> Result<Vec<u8>, RemoteError> {
+        self.call("GET", &t.path(), None, signer)
+    }
+
+    /// The stored private values of entry `seq` (roles allowed by SPEC §17).
+    pub fn disclosures(&self, signer: &Signer, seq: u64) -> Result<Vec<Vec<u8>>, RemoteError> {
+        let rest = format!("api/disclosures/{seq}");
+        let b = self.call("GET", &rest, None, Some(signer))?;
+        #[derive(serde::Deserialize)]
+        struct D {
+            private: Vec<String>,
+        }
+        let d: D = self.json(&rest, &b)?;
+        use base64::Engine;
+        d.private
+            .iter()
+            .map(|s| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map_err(|e| RemoteError::Protocol {
+                        url: self.url(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// 128 random bits, hex.
+fn nonce() -> String {
+    let mut b = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
+    hex::encode(b)
+}

@@ -1,0 +1,434 @@
+//! `caselog mirror`: follow a served case into a local ledger, and the
+//! [`Upstream`] that `--remote` commands append through.
+//!
+//! Each record fetched (C2SP entry bundles) is appended with
+//! [`Ledger::append_signed`], so the copy is checked as a writer checks:
+//! chain, signatures, membership, custody. The server's signed checkpoint
+//! is then held to the copy: its signature by an authority active at its
+//! size, and its root against the root the copy computed. A server whose
+//! history differs from the copy's (a fork: a record that does not chain
+//! on the copy's head, a checkpoint root the copy does not have) or that
+//! went back (a smaller size than the copy holds) is refused, and what it
+//! served is saved as evidence beside the copy (`DIR.evidence/`).
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+use crate::format::hash::Hash;
+use crate::format::sig::Signer;
+use crate::ledger::{Ledger, LedgerError, Submission, Upstream};
+use crate::net::client::{Remote, RemoteError};
+use crate::tlog::tiles::{decode_bundle, Tile, TILE_WIDTH};
+
+/// Why following a server failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum MirrorError {
+    /// The server could not be read.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// The local copy could not be written, or refused a record.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The server holds fewer entries than the copy (a rollback).
+    #[error("the server holds {served} entries but this copy already holds {held}: the server rolled back (evidence in {})", evidence.display())]
+    Rollback {
+        /// Entries the server has.
+        served: u64,
+        /// Entries the copy has.
+        held: u64,
+        /// Where the evidence was saved.
+        evidence: PathBuf,
+    },
+    /// The server's history is not the copy's.
+    #[error("the server's history differs from this copy's at size {size}: {what} (evidence in {})", evidence.display())]
+    Fork {
+        /// Where they differ.
+        size: u64,
+        /// How.
+        what: String,
+        /// Where the evidence was saved.
+        evidence: PathBuf,
+    },
+    /// An entry bundle that is not what its tile promises.
+    #[error("entry bundle {path} is malformed")]
+    BadBundle {
+        /// Its path.
+        path: String,
+    },
+}
+
+/// What one round of following did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Followed {
+    /// Entries the copy held before.
+    pub from: u64,
+    /// Entries it holds now.
+    pub to: u64,
+    /// Size of the server's checkpoint held to the copy, if it has one.
+    pub checkpoint: Option<u64>,
+}
+
+/// Where evidence of a refused server goes: `DIR.evidence/`.
+pub fn evidence_dir(dir: &Path) -> PathBuf {
+    let mut s = dir.as_os_str().to_owned();
+    s.push(".evidence");
+    PathBuf::from(s)
+}
+
+fn save_evidence(dir: &Path, kind: &str, text: &str) -> PathBuf {
+    let ev = evidence_dir(dir);
+    let _ = std::fs::create_dir_all(&ev);
+    let stamp = crate::format::ids::Timestamp::now()
+        .to_string()
+        .replace(':', "");
+    let path = ev.join(format!("{stamp}-{kind}.txt"));
+    // Best effort: the refusal is reported whether or not this succeeds.
+    let _ = std::fs::write(&path, text);
+    path
+}
+
+/// The records `from..to` of the served case, by entry bundles.
+fn fetch(
+    remote: &Remote,
+    signer: &Signer,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Vec<u8>>, MirrorError> {
+    let mut out = Vec::new();
+    let mut n = from / TILE_WIDTH;
+    while n * TILE_WIDTH < to {
+        let recs = fetch_bundle(remote, signer, n, to)?;
+        let skip = from.saturating_sub(n * TILE_WIDTH) as usize;
+        out.extend(recs.into_iter().skip(skip));
+        n += 1;
+    }
+    Ok(out)
+}
+
+/// Tile `n` of level `level` (`None`: entry bundle) as wide as a tree of
+/// `size` has it.
+fn tile_in(level: Option<u8>, n: u64, size: u64) -> Tile {
+    let width = (size - n * TILE_WIDTH).min(TILE_WIDTH) as u16;
+    Tile {
+        level,
+        index: n,
+        width,
+    }
+}
+
+/// The records of entry bundle `n` of a tree of `size`.
+fn fetch_bundle(
+    remote: &Remote,
+    signer: &Signer,
+    n: u64,
+    size: u64,
+) -> Result<Vec<Vec<u8>>, MirrorError> {
+    let t = tile_in(None, n, size);
+    let b = remote.tile(t, Some(signer))?;
+    let recs = decode_bundle(&b)
+        .filter(|r| r.len() == usize::from(t.width))
+        .ok_or(MirrorError::BadBundle { path: t.path() })?;
+    Ok(recs.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// The leaf hashes of level-0 tile `n` of a tree of `size` (public).
+fn fetch_leaves(remote: &Remote, n: u64, size: u64) -> Result<Vec<Hash>, MirrorError> {
+    let t = tile_in(Some(0), n, size);
+    let b = remote.tile(t, None)?;
+    if b.len() != 32 * usize::from(t.width) {
+        return Err(MirrorError::BadBundle { path: t.path() });
+    }
+    Ok(b.chunks(32)
+        .map(|c| Hash::from_slice(c).expect("mirror: 32-byte chunks"))
+        .collect())
+}
+
+/// The served checkpoint, parsed (its signature is checked when stored).
+struct Served {
+    text: String,
+    note: crate::tlog::note::Note,
+    head: crate::tlog::merkle::TreeHead,
+}
+
+fn served_checkpoint(remote: &Remote, dir: &Path) -> Result<Option<Served>, MirrorError> {
+    let Some(text) = remote.checkpoint()? else {
+        return Ok(None);
+    };
+    let bad = |what: String| {
+        let ev = save_evidence(dir, "fork", &format!("{what}\nserved checkpoint:\n{text}"));
+        MirrorError::Fork {
+            size: 0,
+            what,
+            evidence: ev,
+        }
+    };
+    let note = crate::tlog::note::Note::parse(text.as_bytes())
+        .map_err(|e| bad(format!("the served checkpoint is not a signed note: {e}")))?;
+    let cp = crate::tlog::checkpoint::Checkpoint::parse_body(&note.text)
+        .map_err(|e| bad(format!("the served checkpoint is malformed: {e}")))?;
+    Ok(Some(Served {
+        text,
+        note,
+        head: cp.head,
+    }))
+}
+
+/// Bring the copy at `dir` up to the server's head (creating it from the
+/// genesis record when absent), after holding the server's checkpoint to
+/// the copy and to the served hash tiles: nothing is appended unless the
+/// records the copy lacks give the checkpoint's root. `progress(done,
+/// total)` is called after each chunk.
+pub fn follow(
+    remote: &Remote,
+    signer: &Signer,
+    dir: &Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Ledger, Followed), MirrorError> {
+    let head = remote.head(signer)?;
+    let cp = served_checkpoint(remote, dir)?;
+    let mut l = if dir.exists() {
+        Ledger::open(dir, true)?
+    } else {
+        let first = fetch(remote, signer, 0, 1)?;
+        Ledger::init_signed(dir, &first[0])?
+    };
+    let from = l.head().tree.size.0;
+    let held_cp = l.latest_checkpoint()?.map_or(0, |(s, _)| s.0);
+    let cp_size = cp.as_ref().map_or(0, |c| c.head.size.0);
+    if head.size < from || cp_size < held_cp {
+        let text = format!(
+            "copy: {from} entries, root {}, checkpoint of size {held_cp}\nserved head: {head:?}\nserved checkpoint:\n{}",
+            l.head().tree.root,
+            cp.as_ref().map_or("(none)", |c| c.text.as_str())
+        );
+        return Err(MirrorError::Rollback {
+            served: head.size.min(cp_size.max(head.size)),
+            held: from.max(held_cp),
+            evidence: save_evidence(dir, "rollback", &text),
+        });
+    }
+    if let Some(c) = &cp {
+        check_root(remote, &l, c, dir)?;
+    }
+    let mut at = from;
+    while at < head.size {
+        let n = at / TILE_WIDTH;
+        let recs = fetch_bundle(remote, signer, n, head.size)?;
+        let first = at - n * TILE_WIDTH;
+        if n * TILE_WIDTH < cp_size {
+            let leaves = fetch_leaves(remote, n, cp_size)?;
+            for (i, leaf) in leaves.iter().enumerate().skip(first as usize) {
+                if l.hash_alg().leaf(&recs[i]) != *leaf {
+                    let size = n * TILE_WIDTH + i as u64;
+                    let what =
+                        format!("served record {size} does not hash to the served tile's leaf");
+                    let ev = save_evidence(
+                        dir,
+                        "fork",
+                        &format!("{what}\nrecord (base64 CBOR): {}\n", b64(&recs[i])),
+                    );
+                    return Err(MirrorError::Fork {
+                        size,
+                        what,
+                        evidence: ev,
+                    });
+                }
+            }
+        }
+        let subs: Vec<Submission> = recs
+            .into_iter()
+            .skip(first as usize)
+            .map(|record| Submission {
+                record,
+                private: Vec::new(),
+            })
+            .collect();
+        let count = subs.len() as u64;
+        if let Err((i, e)) = l.append_signed(&subs) {
+            return Err(refused_record(dir, &l, at + i as u64, &subs[i], e));
+        }
+        at += count;
+        progress(at - from, head.size - from);
+    }
+    let checkpoint = match cp {
+        Some(c) => Some(store_checkpoint(&mut l, &c, dir)?),
+        None => None,
+    };
+    Ok((
+        l,
+        Followed {
+            from,
+            to: at,
+            checkpoint,
+        },
+    ))
+}
+
+/// The checkpoint's root must be the copy's at its size, or, beyond the
+/// copy, the root the served leaf hashes give on top of the copy.
+fn check_root(remote: &Remote, l: &Ledger, c: &Served, dir: &Path) -> Result<(), MirrorError> {
+    let size = c.head.size.0;
+    let from = l.head().tree.size.0;
+    let ours = if size == 0 {
+        return Ok(());
+    } else if size <= from {
+        l.tree_head_at(c.head.size)?.root
+    } else {
+        let mut f = l.frontier();
+        let mut n = from / TILE_WIDTH;
+        while n * TILE_WIDTH < size {
+            let leaves = fetch_leaves(remote, n, size)?;
+            let skip = from.saturating_sub(n * TILE_WIDTH) as usize;
+            for leaf in leaves.into_iter().skip(skip) {
+                f.append(l.hash_alg(), leaf);
+            }
+            n += 1;
+        }
+        f.head(l.hash_alg()).root
+    };
+    if ours == c.head.root {
+        return Ok(());
+    }
+    let what = format!(
+        "the served checkpoint has root {} at size {size}, the copy and the served tiles give {ours}",
+        c.head.root
+    );
+    let ev = save_evidence(
+        dir,
+        "fork",
+        &format!("{what}\nserved checkpoint:\n{}", c.text),
+    );
+    Err(MirrorError::Fork {
+        size,
+        what,
+        evidence: ev,
+    })
+}
+
+/// A served record the copy refuses: a fork when it does not chain on the
+/// copy's last record, else the rule it breaks.
+fn refused_record(
+    dir: &Path,
+    l: &Ledger,
+    size: u64,
+    sub: &Submission,
+    e: LedgerError,
+) -> MirrorError {
+    match e {
+        LedgerError::StaleHead { .. } => {
+            let text = format!(
+                "copy's last leaf at size {size}: {}\nserved record {size} (base64 CBOR): {}\n",
+                l.head().last,
+                b64(&sub.record)
+            );
+            MirrorError::Fork {
+                size,
+                what: "the served record does not chain on the copy's last record".into(),
+                evidence: save_evidence(dir, "fork", &text),
+            }
+        }
+        e => e.into(),
+    }
+}
+
+fn b64(b: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+/// Store the served checkpoint in the copy: it must be signed by an
+/// authority active at its size (the root was checked before).
+fn store_checkpoint(l: &mut Ledger, c: &Served, dir: &Path) -> Result<u64, MirrorError> {
+    let size = c.head.size.0;
+    match l.store_signed_checkpoint(&c.note, &[]) {
+        Ok(_) => Ok(size),
+        Err(LedgerError::UnverifiedSignatures { .. }) => {
+            let what =
+                "the served checkpoint is not signed by an authority active at its size".to_owned();
+            let ev = save_evidence(
+                dir,
+                "fork",
+                &format!("{what}\nserved checkpoint:\n{}", c.text),
+            );
+            Err(MirrorError::Fork {
+                size,
+                what,
+                evidence: ev,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Appends of a `--remote` command: through the server (see [`Upstream`]).
+pub struct RemoteUpstream {
+    /// The case.
+    pub remote: Remote,
+    /// The member key that signs requests (and the records).
+    pub signer: Signer,
+}
+
+fn upstream_err(e: RemoteError) -> LedgerError {
+    match e {
+        RemoteError::Api { err, .. } if err.code == "STALE_HEAD" => {
+            let err = *err;
+            let h = err
+                .head
+                .map(|h| *h)
+                .unwrap_or_else(|| crate::net::api::HeadInfo {
+                    ledger: String::new(),
+                    hash: String::new(),
+                    size: 0,
+                    root: String::new(),
+                    last: String::new(),
+                    time: String::new(),
+                });
+            LedgerError::StaleHead {
+                size: h.size,
+                last: crate::format::hash::Hash::from_hex(&h.last)
+                    .unwrap_or(crate::format::hash::Hash::ZERO),
+                time: h.time,
+                given_seq: 0,
+            }
+        }
+        RemoteError::Api { err, .. } => LedgerError::Upstream {
+            status: err.status,
+            code: err.code,
+            message: err.error,
+        },
+        e => LedgerError::Upstream {
+            status: 0,
+            code: "UNREACHABLE".into(),
+            message: e.to_string(),
+        },
+    }
+}
+
+impl Upstream for RemoteUpstream {
+    fn submit(&mut self, subs: &[Submission]) -> Result<(), LedgerError> {
+        self.remote
+            .append(&self.signer, subs)
+            .map(|_| ())
+            .map_err(upstream_err)
+    }
+
+    fn since(&mut self, size: u64) -> Result<Vec<Vec<u8>>, LedgerError> {
+        let head = self.remote.head(&self.signer).map_err(upstream_err)?;
+        fetch(&self.remote, &self.signer, size, head.size).map_err(|e| match e {
+            MirrorError::Remote(r) => upstream_err(r),
+            e => LedgerError::Upstream {
+                status: 0,
+                code: "DECODE".into(),
+                message: e.to_string(),
+            },
+        })
+    }
+
+    fn checkpoint(&mut self, note: &str) -> Result<(), LedgerError> {
+        self.remote
+            .post_checkpoint(&self.signer, note)
+            .map_err(upstream_err)
+    }
+}

@@ -1,0 +1,381 @@
+//! `caselog serve`: several cases (ledgers) behind one HTTP/1.1 listener,
+//! each with its own sequencer. Plain HTTP on loopback, TLS (rustls)
+//! elsewhere. Limits: request bodies ([`ServeConfig::max_body`]), open
+//! connections ([`ServeConfig::max_connections`], more are closed at once),
+//! a client that sends its headers or body too slowly (408).
+
+mod auth;
+pub(crate) mod routes;
+mod sequencer;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use thiserror::Error;
+
+use crate::ledger::{Ledger, LedgerError};
+use crate::net::api::ApiError;
+use crate::net::httpsig::RequestParts;
+use routes::{Answer, Req};
+
+/// Time a client has to send its headers, and then its body.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What `caselog serve` was asked to do, checked.
+#[derive(Debug)]
+pub struct ServeConfig {
+    /// Case name (the URL path element) → ledger directory.
+    pub cases: BTreeMap<String, PathBuf>,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// PEM certificate chain and private key for TLS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Largest request body read.
+    pub max_body: usize,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Serve without writing (a mirror's copy).
+    pub read_only: bool,
+}
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// A ledger could not be opened.
+    #[error("case {case}: {source}")]
+    Ledger {
+        /// The case name.
+        case: String,
+        /// Why.
+        source: LedgerError,
+    },
+    /// The address could not be bound, or the TLS files could not be read.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key is not usable.
+    #[error("TLS: {0}")]
+    Tls(String),
+}
+
+/// One served case.
+pub(crate) struct Case {
+    pub(crate) ledger: Arc<RwLock<Ledger>>,
+    /// `None` when served read-only.
+    pub(crate) tx: Option<SyncSender<sequencer::Job>>,
+    pub(crate) nonces: auth::Nonces,
+}
+
+struct State {
+    cases: BTreeMap<String, Arc<Case>>,
+    max_body: usize,
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    state: Arc<State>,
+    listener: std::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    max_connections: usize,
+}
+
+impl Server {
+    /// Open every ledger (holding its writer lock unless read-only) and
+    /// bind the address; nothing is served until [`Server::run`].
+    pub fn bind(cfg: &ServeConfig) -> Result<Server, ServeError> {
+        let mut cases = BTreeMap::new();
+        for (name, dir) in &cfg.cases {
+            let l = Ledger::open(dir, !cfg.read_only).map_err(|source| ServeError::Ledger {
+                case: name.clone(),
+                source,
+            })?;
+            let ledger = Arc::new(RwLock::new(l));
+            let tx = (!cfg.read_only).then(|| sequencer::start(name, ledger.clone()));
+            cases.insert(
+                name.clone(),
+                Arc::new(Case {
+                    ledger,
+                    tx,
+                    nonces: auth::Nonces::default(),
+                }),
+            );
+        }
+        let listener =
+            std::net::TcpListener::bind(cfg.listen).map_err(|source| ServeError::Io {
+                what: format!("cannot listen on {}", cfg.listen),
+                source,
+            })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| ServeError::Io {
+                what: "listener".into(),
+                source,
+            })?;
+        let tls = match &cfg.tls {
+            Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+            None => None,
+        };
+        Ok(Server {
+            state: Arc::new(State {
+                cases,
+                max_body: cfg.max_body,
+            }),
+            listener,
+            tls,
+            max_connections: cfg.max_connections,
+        })
+    }
+
+    /// The address bound (with the port the OS chose for port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve until the process is stopped (SIGINT or SIGTERM end it
+    /// cleanly: the sequencers finish their batch, the ledgers close).
+    pub fn run(self) -> Result<(), ServeError> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| ServeError::Io {
+                what: "cannot start the runtime".into(),
+                source,
+            })?;
+        rt.block_on(self.accept_loop())
+    }
+
+    async fn accept_loop(self) -> Result<(), ServeError> {
+        let listener =
+            tokio::net::TcpListener::from_std(self.listener).map_err(|source| ServeError::Io {
+                what: "listener".into(),
+                source,
+            })?;
+        let slots = Arc::new(tokio::sync::Semaphore::new(self.max_connections));
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|source| ServeError::Io {
+                what: "signal handler".into(),
+                source,
+            })?;
+        loop {
+            let (stream, _) = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok(c) => c,
+                    // A failed accept (out of descriptors): wait, go on.
+                    Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue }
+                },
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = term.recv() => return Ok(()),
+            };
+            // Over the limit: the connection is closed at once.
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                continue;
+            };
+            let state = self.state.clone();
+            let tls = self.tls.clone();
+            tokio::spawn(async move {
+                let _permit = permit;
+                match tls {
+                    Some(acceptor) => {
+                        if let Ok(Ok(s)) =
+                            tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await
+                        {
+                            serve_connection(TokioIo::new(s), state).await;
+                        }
+                    }
+                    None => serve_connection(TokioIo::new(stream), state).await,
+                }
+            });
+        }
+    }
+}
+
+async fn serve_connection<I>(io: I, state: Arc<State>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, std::convert::Infallible>(handle(state, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(io, svc)
+        .await;
+}
+
+fn respond(r: Result<Answer, ApiError>) -> Response<Full<Bytes>> {
+    let (status, ctype, cache, body) = match r {
+        Ok(a) => (a.status, a.content_type, a.cache, a.body),
+        Err(e) => (
+            e.status,
+            "application/json",
+            "no-store",
+            serde_json::to_vec(&e).expect("serve: JSON of plain data"),
+        ),
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", ctype)
+        .header("cache-control", cache)
+        .body(Full::new(Bytes::from(body)))
+        .expect("serve: a response from valid parts")
+}
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    respond(dispatch(state, req).await)
+}
+
+async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, ApiError> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let (case_name, rest) = path
+        .strip_prefix('/')
+        .and_then(|p| p.split_once('/'))
+        .ok_or_else(|| ApiError::new(404, "NOT_FOUND", 2, format!("no such resource: {path}")))?;
+    let case = state.cases.get(case_name).cloned().ok_or_else(|| {
+        ApiError::new(404, "NOT_FOUND", 2, format!("no case named {case_name:?}"))
+    })?;
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > state.max_body) {
+        return Err(too_large(state.max_body));
+    }
+    let body = match tokio::time::timeout(
+        BODY_TIMEOUT,
+        Limited::new(body, state.max_body).collect(),
+    )
+    .await
+    {
+        Err(_) => {
+            return Err(ApiError::new(
+                408,
+                "SLOW_CLIENT",
+                2,
+                "the request body took too long",
+            ))
+        }
+        Ok(Err(_)) => return Err(too_large(state.max_body)),
+        Ok(Ok(b)) => b.to_bytes(),
+    };
+    let header = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let owned = OwnedReq {
+        method: parts.method.as_str().to_owned(),
+        authority: header("host").unwrap_or_default(),
+        path: path.clone(),
+        query: format!("?{}", parts.uri.query().unwrap_or("")),
+        digest: header("content-digest"),
+        sig_input: header("signature-input"),
+        sig: header("signature"),
+        body: body.to_vec(),
+        rest: rest.to_owned(),
+    };
+    if owned.method == "POST" && owned.rest == "api/append" {
+        let c = case.clone();
+        let subs = tokio::task::spawn_blocking(move || routes::prepare_append(&c, &owned.as_req()))
+            .await
+            .map_err(|_| internal())??;
+        return routes::append(case, subs).await;
+    }
+    tokio::task::spawn_blocking(move || {
+        let req = owned.as_req();
+        match (req.parts.method, req.rest) {
+            ("POST", "api/checkpoint") => routes::post_checkpoint(&case, &req),
+            _ => routes::read(&case, &req),
+        }
+    })
+    .await
+    .map_err(|_| internal())?
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::new(
+        413,
+        "TOO_LARGE",
+        2,
+        format!("the request body is over the server's {max}-byte limit"),
+    )
+}
+
+fn internal() -> ApiError {
+    ApiError::new(500, "INTERNAL", 3, "the request handler failed")
+}
+
+/// A request's parts, owned, to move onto a blocking thread.
+struct OwnedReq {
+    method: String,
+    authority: String,
+    path: String,
+    query: String,
+    digest: Option<String>,
+    sig_input: Option<String>,
+    sig: Option<String>,
+    body: Vec<u8>,
+    rest: String,
+}
+
+impl OwnedReq {
+    fn as_req(&self) -> Req<'_> {
+        Req {
+            parts: RequestParts {
+                method: &self.method,
+                authority: &self.authority,
+                path: &self.path,
+                query: &self.query,
+                content_digest: self.digest.as_deref(),
+            },
+            sig_input: self.sig_input.as_deref(),
+            sig: self.sig.as_deref(),
+            body: &self.body,
+            rest: &self.rest,
+        }
+    }
+}
+
+fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
+    use tokio_rustls::rustls;
+    let read = |p: &PathBuf| {
+        std::fs::read(p).map_err(|source| ServeError::Io {
+            what: format!("cannot read {}", p.display()),
+            source,
+        })
+    };
+    let certs = rustls_pemfile::certs(&mut read(cert)?.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ServeError::Tls(format!("{}: {e}", cert.display())))?;
+    let key = rustls_pemfile::private_key(&mut read(key)?.as_slice())
+        .map_err(|e| ServeError::Tls(format!("{}: {e}", key.display())))?
+        .ok_or_else(|| ServeError::Tls(format!("{}: no private key in the file", key.display())))?;
+    let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ServeError::Tls(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| ServeError::Tls(e.to_string()))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))
+}

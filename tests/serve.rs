@@ -1,0 +1,598 @@
+//! `caselog serve` end to end on loopback: every refusal has its own
+//! status and code and writes nothing; two members append from two
+//! processes; a mirror follows and refuses a server that forks or rolls
+//! back, with evidence saved.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Proc, Stdio};
+use std::time::Duration;
+
+use caselog::format::entry::{Body, Entry, MemberEnroll, Record};
+use caselog::ledger::Submission;
+use caselog::net::api::{self, HeadInfo};
+use caselog::net::client::{Remote, RemoteError};
+use caselog::net::httpsig::{self, Params, RequestParts};
+use caselog::net::server::{ServeConfig, Server};
+use caselog::storage::keys::Signer;
+use caselog::{Hash, HashAlg, Ledger, LedgerId, Role, Seq, Timestamp};
+use common::{authority, build_small, investigator, note, outsider};
+
+/// Serve `dirs` (case name = directory name) in this process; returns the
+/// base URL. The server thread lives until the test process ends.
+fn serve_in_process(dirs: &[&Path], max_body: usize) -> String {
+    let cases = dirs
+        .iter()
+        .map(|d| {
+            (
+                d.file_name().unwrap().to_str().unwrap().to_owned(),
+                d.to_path_buf(),
+            )
+        })
+        .collect();
+    let server = Server::bind(&ServeConfig {
+        cases,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        max_body,
+        max_connections: 64,
+        read_only: false,
+    })
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || server.run().unwrap());
+    format!("http://{addr}")
+}
+
+/// A note record by `s` signed against `head`.
+fn note_record(head: &HeadInfo, s: &Signer, text: &str) -> Vec<u8> {
+    record(head, s, note(text))
+}
+
+fn record(head: &HeadInfo, s: &Signer, body: Body) -> Vec<u8> {
+    let mut id = [0u8; 16];
+    hex::decode_to_slice(&head.ledger, &mut id).unwrap();
+    let entry = Entry {
+        ledger: LedgerId(id),
+        seq: Seq(head.size),
+        prev: Hash::from_hex(&head.last).unwrap(),
+        time: Timestamp::now().max(Timestamp::parse(&head.time).unwrap()),
+        author: s.public(),
+        body,
+        sd: Vec::new(),
+    };
+    Record::sign(&entry, s).encode()
+}
+
+fn sub(record: Vec<u8>) -> Vec<Submission> {
+    vec![Submission {
+        record,
+        private: Vec::new(),
+    }]
+}
+
+/// The server's answer to `f` must be an API error with this status and code.
+fn refused<T: std::fmt::Debug>(r: Result<T, RemoteError>, status: u16, code: &str) {
+    match r {
+        Err(RemoteError::Api { err, .. }) => {
+            assert_eq!(
+                (err.status, err.code.as_str()),
+                (status, code),
+                "{}",
+                err.error
+            )
+        }
+        other => panic!("expected {status} {code}, got {other:?}"),
+    }
+}
+
+/// A signed request sent as given: `signer` signs, `claimed` is the keyid.
+struct Raw {
+    method: &'static str,
+    path: String,
+    body: Vec<u8>,
+    nonce: String,
+}
+
+fn send_raw(base: &str, raw: &Raw, signer: &Signer, claimed: &Signer) -> (u16, serde_json::Value) {
+    let authority = base.trim_start_matches("http://");
+    let digest = (!raw.body.is_empty()).then(|| httpsig::content_digest(&raw.body));
+    let params = Params {
+        created: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        nonce: raw.nonce.clone(),
+        key: claimed.public(),
+        with_digest: digest.is_some(),
+    };
+    let parts = RequestParts {
+        method: raw.method,
+        authority,
+        path: &raw.path,
+        query: "?",
+        content_digest: digest.as_deref(),
+    };
+    let (input, sig) = httpsig::sign(signer, &params, &parts);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("{base}{}", raw.path);
+    let mut resp = if raw.method == "POST" {
+        let mut r = agent
+            .post(&url)
+            .header("signature-input", &input)
+            .header("signature", &sig)
+            .header("content-type", api::CBOR);
+        if let Some(d) = &digest {
+            r = r.header("content-digest", d);
+        }
+        r.send(&raw.body[..]).unwrap()
+    } else {
+        agent
+            .get(&url)
+            .header("signature-input", &input)
+            .header("signature", &sig)
+            .call()
+            .unwrap()
+    };
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_vec().unwrap();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[test]
+fn every_refusal_has_its_status_and_code_and_writes_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-a");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let base = serve_in_process(&[&dir], 64 << 10);
+    let r = Remote::new(&format!("{base}/case-a")).unwrap();
+    let (a, inv, out) = (authority(), investigator(), outsider());
+    let head = r.head(&a).unwrap();
+    assert_eq!(head.size, 7);
+
+    // Not a member; a revoked member.
+    refused(r.head(&out), 403, "UNKNOWN_AUTHOR");
+    refused(r.head(&inv), 403, "REVOKED_AUTHOR");
+    refused(
+        r.append(&out, &sub(note_record(&head, &out, "x"))),
+        403,
+        "UNKNOWN_AUTHOR",
+    );
+    // Unsigned: a public tile is served, an entry bundle is not.
+    assert_eq!(
+        r.tile(
+            caselog::tlog::tiles::Tile {
+                level: Some(0),
+                index: 0,
+                width: 7
+            },
+            None
+        )
+        .unwrap()
+        .len(),
+        7 * 32
+    );
+    refused(
+        r.tile(
+            caselog::tlog::tiles::Tile {
+                level: None,
+                index: 0,
+                width: 7,
+            },
+            None,
+        ),
+        401,
+        "UNSIGNED",
+    );
+
+    // A request claiming the authority's key, signed by another key.
+    let raw = Raw {
+        method: "GET",
+        path: "/case-a/api/head".into(),
+        body: Vec::new(),
+        nonce: "n1".into(),
+    };
+    let (status, body) = send_raw(&base, &raw, &out, &a);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("BAD_REQUEST_SIGNATURE"))
+    );
+
+    // A replayed request: the same signed append sent twice.
+    let rec = note_record(&head, &a, "appended once");
+    let raw = Raw {
+        method: "POST",
+        path: "/case-a/api/append".into(),
+        body: api::encode_submissions(&sub(rec)),
+        nonce: "replay-me".into(),
+    };
+    let (status, _) = send_raw(&base, &raw, &a, &a);
+    assert_eq!(status, 200);
+    let (status, body) = send_raw(&base, &raw, &a, &a);
+    assert_eq!((status, body["code"].as_str()), (401, Some("REPLAYED")));
+    let head8 = r.head(&a).unwrap();
+    assert_eq!(head8.size, 8);
+
+    // A stale head: signed against size 7, the ledger is at 8; the answer
+    // carries the head to sign against.
+    match r.append(&a, &sub(note_record(&head, &a, "stale"))) {
+        Err(RemoteError::Api { err, .. }) => {
+            assert_eq!((err.status, err.code.as_str()), (409, "STALE_HEAD"));
+            assert_eq!(err.head.as_deref(), Some(&head8));
+        }
+        other => panic!("{other:?}"),
+    }
+    // An oversized body.
+    let big = note_record(&head8, &a, &"x".repeat(900));
+    let many: Vec<Submission> = (0..100).map(|_| sub(big.clone()).remove(0)).collect();
+    refused(r.append(&a, &many), 413, "TOO_LARGE");
+    // The same rules as the verifier, with its codes: a record whose
+    // signature fails; a kind the author's role may not append.
+    let mut bad = Record::decode(&note_record(&head8, &a, "forged")).unwrap();
+    bad.sig[0] ^= 1;
+    refused(r.append(&a, &sub(bad.encode())), 422, "BAD_SIGNATURE");
+    let enroll = Body::MemberEnroll(MemberEnroll {
+        name: "X".into(),
+        role: Role::Investigator,
+        key: out.public(),
+    });
+    // The authority may enroll: that is accepted below; an investigator
+    // may not, but the only investigator is revoked, so the role rule is
+    // shown with a record whose author differs from the request's key.
+    refused(
+        r.append(&a, &sub(record(&head8, &out, enroll.clone()))),
+        403,
+        "AUTHOR_MISMATCH",
+    );
+    // A record far from the server's clock.
+    let mut e = Entry::decode(
+        &Record::decode(&note_record(&head8, &a, "old"))
+            .unwrap()
+            .entry_bytes,
+    )
+    .unwrap();
+    e.time = Timestamp::parse("2009-01-01T00:00:00.000000Z").unwrap();
+    refused(
+        r.append(&a, &sub(Record::sign(&e, &a).encode())),
+        422,
+        "TIME_SKEW",
+    );
+
+    // Nothing of the refused requests was written.
+    assert_eq!(r.head(&a).unwrap(), head8);
+    // A good one still goes through.
+    let out8 = r.append(&a, &sub(record(&head8, &a, enroll))).unwrap();
+    assert_eq!(out8.entries[0].seq, 8);
+}
+
+#[test]
+fn role_rules_are_the_verifiers_with_its_codes() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-b");
+    let a = authority();
+    let inv = Signer::from_seed("Active investigator", &[0x22; 32]);
+    let mut l = build_small(&dir, HashAlg::Sha256);
+    l.append(
+        Body::MemberEnroll(MemberEnroll {
+            name: inv.name().into(),
+            role: Role::Investigator,
+            key: inv.public(),
+        }),
+        &a,
+    )
+    .unwrap();
+    drop(l);
+    let base = serve_in_process(&[&dir], api::DEFAULT_MAX_BODY);
+    let r = Remote::new(&format!("{base}/case-b")).unwrap();
+    let head = r.head(&inv).unwrap();
+    let enroll = Body::MemberEnroll(MemberEnroll {
+        name: "X".into(),
+        role: Role::Investigator,
+        key: outsider().public(),
+    });
+    refused(
+        r.append(&inv, &sub(record(&head, &inv, enroll))),
+        422,
+        "ROLE_NOT_ALLOWED",
+    );
+    // Another ledger's record.
+    let mut other = head.clone();
+    other.ledger = "ffeeddccbbaa99887766554433221100".into();
+    refused(
+        r.append(&inv, &sub(note_record(&other, &inv, "elsewhere"))),
+        422,
+        "WRONG_LEDGER",
+    );
+    assert_eq!(r.head(&inv).unwrap(), head);
+    assert_eq!(
+        r.append(&inv, &sub(note_record(&head, &inv, "fine")))
+            .unwrap()
+            .entries[0]
+            .seq,
+        head.size
+    );
+}
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("caselog")
+}
+
+/// `caselog serve` as a child process; killed when dropped.
+struct ServeProc(Child, String);
+
+impl Drop for ServeProc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// The child is killed and waited for by `ServeProc`'s `Drop`.
+#[allow(clippy::zombie_processes)]
+fn serve_proc(dir: &Path) -> ServeProc {
+    let port = free_port();
+    let child = Proc::new(bin())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg(dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!(
+        "http://127.0.0.1:{port}/{}",
+        dir.file_name().unwrap().to_str().unwrap()
+    );
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return ServeProc(child, url);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("caselog serve did not start");
+}
+
+fn write_key(dir: &Path, name: &str, s: &Signer) -> PathBuf {
+    let p = dir.join(name);
+    caselog::storage::keys::write_key_files(s, &p, None).unwrap();
+    p
+}
+
+#[test]
+fn two_members_append_from_two_processes() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-c");
+    let a = authority();
+    let inv = Signer::from_seed("Det. Two", &[0x24; 32]);
+    let mut l = build_small(&dir, HashAlg::Sha256);
+    l.append(
+        Body::MemberEnroll(MemberEnroll {
+            name: inv.name().into(),
+            role: Role::Investigator,
+            key: inv.public(),
+        }),
+        &a,
+    )
+    .unwrap();
+    drop(l);
+    let keys = [
+        write_key(t.path(), "a.key", &a),
+        write_key(t.path(), "i.key", &inv),
+    ];
+    let s = serve_proc(&dir);
+    const N: usize = 15;
+    let workers: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(w, key)| {
+            let (key, url, copy) = (key.clone(), s.1.clone(), t.path().join(format!("copy{w}")));
+            std::thread::spawn(move || {
+                for i in 0..N {
+                    let out = Proc::new(bin())
+                        .args(["--remote", &url, "--ledger"])
+                        .arg(&copy)
+                        .arg("--key")
+                        .arg(&key)
+                        .args(["note", &format!("worker {w} note {i}")])
+                        .env_remove("CASELOG_LEDGER")
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    drop(s);
+    let l = Ledger::open(&dir, false).unwrap();
+    assert_eq!(l.head().tree.size.0, 8 + 2 * N as u64);
+    let report = caselog::verify_store(l.store()).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // Each copy is a verified prefix of the served ledger.
+    for w in 0..2 {
+        let copy = t.path().join(format!("copy{w}"));
+        let c = Ledger::open(&copy, false).unwrap();
+        let n = c.head().tree.size;
+        assert_eq!(c.head().tree, l.tree_head_at(n).unwrap());
+    }
+}
+
+fn mirror(url: &str, dir: &Path, key: &Path) -> std::process::Output {
+    Proc::new(bin())
+        .args(["mirror", url])
+        .arg(dir)
+        .arg("--key")
+        .arg(key)
+        .env_remove("CASELOG_LEDGER")
+        .output()
+        .unwrap()
+}
+
+fn checkpoint(dir: &Path, a: &Signer) {
+    let mut l = Ledger::open(dir, true).unwrap();
+    l.checkpoint(a).unwrap();
+}
+
+#[test]
+fn a_mirror_refuses_a_fork_and_a_rollback_with_evidence() {
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let key = write_key(t.path(), "a.key", &a);
+    // One history, copied before it diverges: `old` (7 entries), `one`
+    // and `two` (8 entries each, different 8th entries).
+    let (old, one, two) = (
+        t.path().join("o/case"),
+        t.path().join("1/case"),
+        t.path().join("2/case"),
+    );
+    for d in [&old, &one, &two] {
+        drop(build_small(d, HashAlg::Sha256));
+    }
+    for (d, text) in [(&one, "history one"), (&two, "history two")] {
+        let mut l = Ledger::open(d, true).unwrap();
+        l.append(note(text), &a).unwrap();
+        drop(l);
+        checkpoint(d, &a);
+    }
+    let m = t.path().join("mirror");
+    {
+        let s1 = serve_proc(&one);
+        let out = mirror(&s1.1, &m, &key);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("checkpoint at size 8 matches"));
+    }
+    let c = Ledger::open(&m, false).unwrap();
+    assert!(caselog::verify_store(c.store())
+        .unwrap()
+        .problems
+        .is_empty());
+    drop(c);
+    // The second server forked: same size, another root.
+    {
+        let s2 = serve_proc(&two);
+        let out = mirror(&s2.1, &m, &key);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("history differs") && err.contains("evidence"),
+            "{err}"
+        );
+    }
+    // The old server rolled back.
+    {
+        let s0 = serve_proc(&old);
+        let out = mirror(&s0.1, &m, &key);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("rolled back"));
+    }
+    let ev = caselog::net::mirror::evidence_dir(&m);
+    let saved: Vec<String> = std::fs::read_dir(&ev)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(saved.iter().any(|f| f.ends_with("-fork.txt")), "{saved:?}");
+    assert!(
+        saved.iter().any(|f| f.ends_with("-rollback.txt")),
+        "{saved:?}"
+    );
+    // The copy is untouched by the refused servers.
+    let c = Ledger::open(&m, false).unwrap();
+    assert_eq!(c.head().tree.size.0, 8);
+}
+
+#[test]
+fn tiles_give_the_checkpoints_root_to_an_independent_reader() {
+    // 256² + 300 entries: full and partial tiles at levels 0 and 1, and a
+    // partial tile at level 2.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-t");
+    let a = authority();
+    let mut l = build_small(&dir, HashAlg::Sha256);
+    let n = 65_536 + 300 - 7;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(5_000) {
+        let items = chunk
+            .iter()
+            .map(|i| (note(&format!("entry {i}")), &a))
+            .collect();
+        l.append_batch_at(items, Timestamp::now()).unwrap();
+    }
+    l.checkpoint(&a).unwrap();
+    let root = l.head().tree.root;
+    let vkey = l.authority_log_keys()[0].to_string();
+    drop(l);
+    let base = serve_in_process(&[&dir], api::DEFAULT_MAX_BODY);
+    let out = Proc::new(common::python())
+        .arg(common::verify_bundle_script())
+        .args(["--tiles", &format!("{base}/case-t"), "--trust", &vkey])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("root            {}", root.to_hex())),
+        "{stdout}"
+    );
+    assert!(stdout.contains("checkpoint_size 65836"), "{stdout}");
+    // The same root `caselog verify` recomputes.
+    let v = Proc::new(bin())
+        .arg("--ledger")
+        .arg(&dir)
+        .arg("verify")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).contains(&root.to_hex()));
+    // A tile beyond the tree is not served; a non-canonical path is not one.
+    let r = Remote::new(&format!("{base}/case-t")).unwrap();
+    refused(
+        r.tile(
+            caselog::tlog::tiles::Tile {
+                level: Some(0),
+                index: 257,
+                width: 45,
+            },
+            None,
+        ),
+        404,
+        "NOT_FOUND",
+    );
+    let status = ureq::get(&format!("{base}/case-t/tile/0/1"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 404);
+}
