@@ -22,6 +22,14 @@ use common::{authority, build_small, investigator, note, outsider};
 /// Serve `dirs` (case name = directory name) in this process; returns the
 /// base URL. The server thread lives until the test process ends.
 fn serve_in_process(dirs: &[&Path], max_body: usize) -> String {
+    serve_with_witnesses(dirs, max_body, Vec::new())
+}
+
+fn serve_with_witnesses(
+    dirs: &[&Path],
+    max_body: usize,
+    witnesses: Vec<caselog::net::witness::WitnessPeer>,
+) -> String {
     let cases = dirs
         .iter()
         .map(|d| {
@@ -38,6 +46,8 @@ fn serve_in_process(dirs: &[&Path], max_body: usize) -> String {
         max_body,
         max_connections: 64,
         read_only: false,
+        quorum: witnesses.len(),
+        witnesses,
     })
     .unwrap();
     let addr = server.local_addr().unwrap();
@@ -595,4 +605,162 @@ fn tiles_give_the_checkpoints_root_to_an_independent_reader() {
         .unwrap()
         .status();
     assert_eq!(status.as_u16(), 404);
+}
+
+/// A witness served in this process; returns its URL and verifier key.
+fn witness_in_process(
+    state: &Path,
+    log_key: caselog::tlog::note::VerifierKey,
+) -> (String, caselog::tlog::note::VerifierKey) {
+    let w_signer = Signer::from_seed("witness", &[0x77; 32]);
+    let w =
+        caselog::tlog::witness::Witness::init(state, "counsel.example/witness", &w_signer).unwrap();
+    let vkey = w.verifier_key().clone();
+    let server = caselog::net::witness::WitnessServer::bind(
+        w,
+        w_signer,
+        vec![log_key],
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || server.run(16).unwrap());
+    (format!("http://{addr}"), vkey)
+}
+
+fn add_checkpoint(url: &str, body: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(&format!("{url}/add-checkpoint"))
+        .send(body.as_bytes())
+        .unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+#[test]
+fn a_witness_over_http_refuses_what_does_not_extend_its_last_checkpoint() {
+    use caselog::net::witness::request_body;
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let (one, two) = (t.path().join("1/case"), t.path().join("2/case"));
+    let mut cps = Vec::new();
+    let mut log_key = None;
+    for (d, text) in [(&one, "history one"), (&two, "history two")] {
+        let mut l = build_small(d, HashAlg::Sha256);
+        let cp7 = l.checkpoint(&a).unwrap().to_text();
+        l.append(note(text), &a).unwrap();
+        let cp8 = l.checkpoint(&a).unwrap().to_text();
+        let proof = l
+            .consistency_proof(caselog::TreeSize(7), caselog::TreeSize(8))
+            .unwrap()
+            .path;
+        log_key = Some(l.authority_log_keys()[0].clone());
+        cps.push((cp7, cp8, proof));
+    }
+    let log_key = log_key.unwrap();
+    let (url, wkey) = witness_in_process(&t.path().join("w"), log_key.clone());
+    let (cp7, cp8, proof) = &cps[0];
+    // First contact: old 0, trusted on first use; then 7 -> 8 with a proof.
+    let (s, body) = add_checkpoint(&url, &request_body(0, &[], cp7));
+    assert_eq!(s, 200, "{body}");
+    assert!(body.starts_with("\u{2014} counsel.example/witness ") && body.ends_with('\n'));
+    let (s, body) = add_checkpoint(&url, &request_body(7, proof, cp8));
+    assert_eq!(s, 200, "{body}");
+    // A wrong old size: 409 with the size held, as text/x.tlog.size.
+    let (s, body) = add_checkpoint(&url, &request_body(0, &[], cp8));
+    assert_eq!((s, body.as_str()), (409, "8\n"));
+    // The other history at the same size: a split view, refused, evidence saved.
+    let (_, two8, _) = &cps[1];
+    let (s, body) = add_checkpoint(&url, &request_body(8, &[], two8));
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("split view"), "{body}");
+    // Extending 7 with the other history's proof from the held 8: old is 8,
+    // the proof is for 7 -> 8 of the other tree: does not verify.
+    let (s, _) = add_checkpoint(&url, &request_body(8, &cps[1].2, two8));
+    assert_eq!(s, 422);
+    // Old larger than new; malformed; an unknown log; a bad signature.
+    assert_eq!(add_checkpoint(&url, &request_body(9, &[], cp8)).0, 400);
+    assert_eq!(add_checkpoint(&url, "old 01\n\n").0, 400);
+    let foreign = cp8.replace(
+        "caselog/sha256/00112233445566778899aabbccddeeff",
+        "caselog/sha256/ffeeddccbbaa99887766554433221100",
+    );
+    assert_eq!(add_checkpoint(&url, &request_body(8, &[], &foreign)).0, 404);
+    // A signature byte changed in the middle of the log's signature line.
+    let mut forged = cp8.clone().into_bytes();
+    let n = cp8.rfind('\u{2014}').unwrap() + 80;
+    forged[n] = if forged[n] == b'A' { b'B' } else { b'A' };
+    assert_eq!(
+        add_checkpoint(
+            &url,
+            &request_body(8, &[], &String::from_utf8(forged).unwrap())
+        )
+        .0,
+        403
+    );
+    // The evidence of the split view is in the state directory.
+    let ev: Vec<_> = std::fs::read_dir(t.path().join("w/evidence"))
+        .unwrap()
+        .collect();
+    assert!(!ev.is_empty());
+    // The witness still holds size 8 of history one: it cosigns it again.
+    let (s, body) = add_checkpoint(&url, &request_body(8, &[], cp8));
+    assert_eq!(s, 200);
+    let cosigned = format!("{cp8}{body}");
+    caselog::tlog::checkpoint::verify(cosigned.as_bytes(), &[log_key], &[wkey], 1).unwrap();
+}
+
+#[test]
+fn serve_gathers_witness_cosignatures_for_each_checkpoint() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-w");
+    let a = authority();
+    let l = build_small(&dir, HashAlg::Sha256);
+    let log_key = l.authority_log_keys()[0].clone();
+    drop(l);
+    let (wurl, wkey) = witness_in_process(&t.path().join("w"), log_key.clone());
+    let base = serve_with_witnesses(
+        &[&dir],
+        api::DEFAULT_MAX_BODY,
+        vec![caselog::net::witness::WitnessPeer {
+            url: wurl,
+            key: wkey.clone(),
+        }],
+    );
+    let r = Remote::new(&format!("{base}/case-w")).unwrap();
+    for text in ["one", "two"] {
+        let head = r.head(&a).unwrap();
+        r.append(&a, &sub(note_record(&head, &a, text))).unwrap();
+        let size = caselog::TreeSize(head.size + 1);
+        let mut root = [0u8; 32];
+        let cp = {
+            // The authority signs the head it fetched, as `caselog checkpoint` does.
+            let h = r.head(&a).unwrap();
+            hex::decode_to_slice(&h.root, &mut root).unwrap();
+            caselog::Checkpoint {
+                origin: caselog::tlog::checkpoint::Origin::parse(&format!(
+                    "caselog/sha256/{}",
+                    h.ledger
+                ))
+                .unwrap(),
+                head: caselog::TreeHead {
+                    size,
+                    root: Hash(root),
+                },
+            }
+        };
+        r.post_checkpoint(&a, &cp.sign(&a).to_text()).unwrap();
+        let stored = r.checkpoint().unwrap().unwrap();
+        // Verifies with a quorum of one under the pinned witness key.
+        caselog::tlog::checkpoint::verify(
+            stored.as_bytes(),
+            std::slice::from_ref(&log_key),
+            std::slice::from_ref(&wkey),
+            1,
+        )
+        .unwrap_or_else(|e| panic!("{e}: {stored}"));
+    }
 }

@@ -401,6 +401,13 @@ pub enum Command {
         /// Connections served at once; more are closed.
         #[arg(long, value_name = "N", default_value_t = 512)]
         max_connections: usize,
+        /// A witness to ask for a cosignature of each checkpoint stored
+        /// (C2SP tlog-witness), as VKEY@URL (repeatable).
+        #[arg(long, value_name = "VKEY@URL")]
+        witness: Vec<String>,
+        /// Cosignatures each checkpoint should gather; fewer are reported.
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        quorum: usize,
     },
     /// Follow a served case into a local ledger: every record checked as a
     /// writer checks it, the server's checkpoint held to the copy; a server
@@ -925,6 +932,23 @@ pub enum WitnessCommand {
         #[command(flatten)]
         sign: Signing,
     },
+    /// Serve the witness over HTTP (C2SP tlog-witness `add-checkpoint`).
+    #[command(
+        after_help = "Example:\n  caselog witness serve --state ./witness --key keys/counsel --log-key log.vkey --listen 127.0.0.1:8090"
+    )]
+    Serve {
+        /// State directory.
+        #[arg(long, value_name = "DIR")]
+        state: PathBuf,
+        /// A log's verifier key, or a file holding it (repeatable).
+        #[arg(long, value_name = "VKEY", required = true)]
+        log_key: Vec<String>,
+        /// Address to listen on (loopback, or behind a TLS proxy).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: String,
+        #[command(flatten)]
+        sign: Signing,
+    },
     /// Print this witness's verifier key.
     Show {
         /// State directory.
@@ -1041,7 +1065,9 @@ impl Command {
                 MemberCommand::Add(MemberAdd { sign, .. }) | MemberCommand::Revoke { sign, .. },
             )
             | Command::Witness(
-                WitnessCommand::Init { sign, .. } | WitnessCommand::Cosign { sign, .. },
+                WitnessCommand::Init { sign, .. }
+                | WitnessCommand::Cosign { sign, .. }
+                | WitnessCommand::Serve { sign, .. },
             )
             | Command::Mirror { sign, .. } => sign,
             _ => return None,

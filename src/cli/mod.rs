@@ -110,6 +110,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::VerifyProof { .. } => check_verify_proof(&cli)?,
         Command::Witness(WitnessCommand::Init { .. }) => check_witness_init(&cli)?,
         Command::Witness(WitnessCommand::Cosign { .. }) => check_witness_cosign(&cli)?,
+        Command::Witness(WitnessCommand::Serve { .. }) => cmd::serve::check_witness_serve(&cli)?,
         Command::Witness(WitnessCommand::Show { state }) => Checked::WitnessShow {
             state: state.clone(),
         },
@@ -186,6 +187,12 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         Checked::AppendJson(i) => cmd::import::append_one(i),
         Checked::Export(x) => cmd::export::run(x),
         Checked::Serve(cfg) => cmd::serve::run_serve(cfg),
+        Checked::WitnessServe {
+            state,
+            log_keys,
+            listen,
+            signer,
+        } => cmd::serve::run_witness_serve(&state, log_keys, listen, signer),
         Checked::Mirror { url, dir, signer } => cmd::serve::run_mirror(&url, &dir, &signer),
         Checked::Completions { shell } => cmd::docs::run_completions(shell),
         Checked::Man { out } => cmd::docs::run_man(&out),

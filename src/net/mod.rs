@@ -10,5 +10,7 @@
 pub mod api;
 pub mod client;
 pub mod httpsig;
+mod listen;
 pub mod mirror;
 pub mod server;
+pub mod witness;

@@ -88,6 +88,35 @@ pub enum WitnessError {
         /// The new size the proof is for.
         got_new: u64,
     },
+    /// `add-checkpoint` named an old size that is not the size held (C2SP
+    /// tlog-witness: 409 with the held size).
+    #[error("the witness holds size {held} for this log, not the old size given")]
+    OldSize {
+        /// The size held (0: none).
+        held: u64,
+    },
+    /// The checkpoint is not signed by a configured log key for its origin,
+    /// or such a key's signature fails (403).
+    #[error("not signed by a log key this witness follows: {0}")]
+    NotSigned(CheckpointError),
+    /// No log key is configured for the checkpoint's origin (404).
+    #[error("no log key is configured for origin {origin}")]
+    UnknownLog {
+        /// The checkpoint's origin line.
+        origin: String,
+    },
+    /// The old size is larger than the checkpoint's (400).
+    #[error("old size {old} is larger than the checkpoint's size {new}")]
+    OldAfterNew {
+        /// The old size given.
+        old: u64,
+        /// The checkpoint's size.
+        new: u64,
+    },
+    /// A proof was given from size 0, or a size-0 checkpoint has a root
+    /// other than the empty tree's (422).
+    #[error("{0}")]
+    BadProof(String),
     /// The checkpoint is inconsistent with the one held: a split view,
     /// rollback or rewrite. Both checkpoints were saved as evidence.
     #[error("REFUSED: {reason}; both signed checkpoints saved as evidence in {}", evidence.display())]
@@ -263,17 +292,99 @@ impl Witness {
         proof: Option<&ConsistencyProof>,
         now: u64,
     ) -> Result<Cosigned, WitnessError> {
+        self.cosign_checked(
+            signer,
+            std::slice::from_ref(log_key),
+            checkpoint_bytes,
+            proof,
+            None,
+            now,
+        )
+    }
+
+    /// C2SP tlog-witness `add-checkpoint`: cosign `checkpoint_bytes` (signed
+    /// by one of `log_keys` named after its origin) when `old` is the size
+    /// held for that origin (0: none) and `proof` is a consistency proof
+    /// from it. The check of `old` and the update of the state happen under
+    /// one lock, so two requests cannot both extend the same size.
+    pub fn add_checkpoint(
+        &self,
+        signer: &Signer,
+        log_keys: &[VerifierKey],
+        old: u64,
+        proof: Vec<crate::format::hash::Hash>,
+        checkpoint_bytes: &[u8],
+        now: u64,
+    ) -> Result<Cosigned, WitnessError> {
+        let (cp, _) = checkpoint::parse(checkpoint_bytes)?;
+        let origin = cp.origin.line();
+        if !log_keys.iter().any(|k| k.name == origin) {
+            return Err(WitnessError::UnknownLog { origin });
+        }
+        checkpoint::verify(checkpoint_bytes, log_keys, &[], 0).map_err(WitnessError::NotSigned)?;
+        let new = cp.head.size.0;
+        if old > new {
+            return Err(WitnessError::OldAfterNew { old, new });
+        }
+        if new == 0 && cp.head.root != crate::tlog::merkle::empty_root(cp.origin.alg) {
+            return Err(WitnessError::BadProof(
+                "a checkpoint of size 0 must have the empty tree's root".into(),
+            ));
+        }
+        if old == 0 && !proof.is_empty() {
+            return Err(WitnessError::BadProof(
+                "a consistency proof from size 0 must be empty".into(),
+            ));
+        }
+        let p = ConsistencyProof {
+            old: TreeSize(old),
+            new: TreeSize(new),
+            path: proof,
+        };
+        let proof = (old > 0 && old < new).then_some(&p);
+        self.cosign_checked(signer, log_keys, checkpoint_bytes, proof, Some(old), now)
+    }
+
+    fn cosign_checked(
+        &self,
+        signer: &Signer,
+        log_keys: &[VerifierKey],
+        checkpoint_bytes: &[u8],
+        proof: Option<&ConsistencyProof>,
+        expect_old: Option<u64>,
+        now: u64,
+    ) -> Result<Cosigned, WitnessError> {
         if signer.public() != self.key.key {
             return Err(WitnessError::WrongKey {
                 expected: self.key.to_string(),
             });
         }
         let _lock = self.lock()?;
-        let vc = checkpoint::verify(checkpoint_bytes, std::slice::from_ref(log_key), &[], 0)?;
+        let vc = checkpoint::verify(checkpoint_bytes, log_keys, &[], 0)?;
         let cp = vc.checkpoint().clone();
         let origin = cp.origin.line();
         let mut previous = None;
-        if let Some(held_bytes) = self.held(&origin)? {
+        let held_now = self.held(&origin)?;
+        if let Some(old) = expect_old {
+            let held = match &held_now {
+                Some(b) => {
+                    checkpoint::parse(b)
+                        .map_err(|e| WitnessError::BadState {
+                            path: self.log_path(&origin),
+                            reason: e.to_string(),
+                        })?
+                        .0
+                        .head
+                        .size
+                        .0
+                }
+                None => 0,
+            };
+            if held != old {
+                return Err(WitnessError::OldSize { held });
+            }
+        }
+        if let Some(held_bytes) = held_now {
             let (held, _) = checkpoint::parse(&held_bytes).map_err(|e| WitnessError::BadState {
                 path: self.log_path(&origin),
                 reason: e.to_string(),
@@ -291,7 +402,7 @@ impl Witness {
         let mut held_note = vc.note().clone();
         held_note
             .sigs
-            .retain(|g| log_key.id() == g.id && g.name == log_key.name);
+            .retain(|g| log_keys.iter().any(|k| k.id() == g.id && g.name == k.name));
         write_atomic(&self.log_path(&origin), held_note.to_text().as_bytes())?;
         let g = note::cosign(&vc.note().text, &self.key.name, signer, now)?;
         let line = g.line();

@@ -164,6 +164,12 @@ pub(crate) enum Checked {
     AppendJson(import::ImportCmd),
     Export(export::ExportCmd),
     Serve(caselog::net::server::ServeConfig),
+    WitnessServe {
+        state: PathBuf,
+        log_keys: Vec<VerifierKey>,
+        listen: std::net::SocketAddr,
+        signer: Signer,
+    },
     Mirror {
         url: String,
         dir: PathBuf,

@@ -105,6 +105,8 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         read_only,
         max_body,
         max_connections,
+        witness,
+        quorum,
     } = &cli.command
     else {
         unreachable!("cli: check_serve called for another command")
@@ -135,7 +137,93 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         max_body: *max_body,
         max_connections: *max_connections,
         read_only: *read_only,
+        witnesses: witness
+            .iter()
+            .map(|w| witness_peer(w))
+            .collect::<Result<_, _>>()?,
+        quorum: *quorum,
     }))
+}
+
+/// `VKEY@URL`: split at the first `@http://` or `@https://`.
+fn witness_peer(s: &str) -> Result<caselog::net::witness::WitnessPeer, CliError> {
+    let at = s
+        .find("@http://")
+        .or_else(|| s.find("@https://"))
+        .ok_or_else(|| {
+            CliError::input(
+                format!("--witness {s:?} is not VKEY@URL"),
+                "e.g. --witness 'counsel.example/witness+1a2b3c4d+BA...@http://127.0.0.1:8090'",
+            )
+        })?;
+    let key = crate::cli::input::parse_vkeys(&[s[..at].to_owned()], "--witness")?.remove(0);
+    if key.typ != caselog::tlog::note::TYPE_COSIGNATURE {
+        return Err(CliError::input(
+            format!(
+                "--witness {:?} is not a witness (cosignature) key",
+                &s[..at]
+            ),
+            "give the key `caselog witness show` prints",
+        ));
+    }
+    Ok(caselog::net::witness::WitnessPeer {
+        url: s[at + 1..].to_owned(),
+        key,
+    })
+}
+
+pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
+    let Command::Witness(crate::cli::args::WitnessCommand::Serve {
+        state,
+        log_key,
+        listen,
+        ..
+    }) = &cli.command
+    else {
+        unreachable!("cli: check_witness_serve called for another command")
+    };
+    let listen: SocketAddr = listen.parse().map_err(|_| {
+        CliError::input(
+            format!("--listen {listen:?} is not an address"),
+            "give HOST:PORT, e.g. 127.0.0.1:8090",
+        )
+    })?;
+    Ok(Checked::WitnessServe {
+        state: state.clone(),
+        log_keys: crate::cli::input::parse_vkeys(log_key, "--log-key")?,
+        listen,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_witness_serve(
+    state: &std::path::Path,
+    log_keys: Vec<caselog::tlog::note::VerifierKey>,
+    listen: SocketAddr,
+    signer: Signer,
+) -> Result<u8, CliError> {
+    let w = caselog::tlog::witness::Witness::open(state)
+        .map_err(crate::cli::cmd::witness::witness_err)?;
+    if signer.public() != w.verifier_key().key {
+        return Err(CliError::input(
+            "the key given is not this witness's key",
+            format!(
+                "use the key the witness was made with ({})",
+                w.verifier_key()
+            ),
+        ));
+    }
+    let vkey = w.verifier_key().to_string();
+    let server = caselog::net::witness::WitnessServer::bind(w, signer, log_keys, listen)
+        .map_err(|e| CliError::storage(e.to_string(), Some("is the port in use?".into())))?;
+    let addr = server
+        .local_addr()
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+    eprintln!("caselog: witness {vkey} at http://{addr}/add-checkpoint");
+    server
+        .run(256)
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+    Ok(exit::OK)
 }
 
 pub(crate) fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {

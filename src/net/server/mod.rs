@@ -18,7 +18,6 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use thiserror::Error;
 
 use crate::ledger::{Ledger, LedgerError};
@@ -26,8 +25,7 @@ use crate::net::api::ApiError;
 use crate::net::httpsig::RequestParts;
 use routes::{Answer, Req};
 
-/// Time a client has to send its headers, and then its body.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Time a client has to send its body (headers: [`crate::net::listen`]).
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What `caselog serve` was asked to do, checked.
@@ -45,6 +43,10 @@ pub struct ServeConfig {
     pub max_connections: usize,
     /// Serve without writing (a mirror's copy).
     pub read_only: bool,
+    /// Witnesses asked to cosign each checkpoint stored (C2SP tlog-witness).
+    pub witnesses: Vec<crate::net::witness::WitnessPeer>,
+    /// Cosignatures a checkpoint should gather (reported, not enforced).
+    pub quorum: usize,
 }
 
 /// Why the server could not start.
@@ -78,11 +80,14 @@ pub(crate) struct Case {
     /// `None` when served read-only.
     pub(crate) tx: Option<SyncSender<sequencer::Job>>,
     pub(crate) nonces: auth::Nonces,
+    /// The size each witness (by URL) is believed to hold for this case.
+    pub(crate) witnessed: std::sync::Mutex<BTreeMap<String, u64>>,
 }
 
 struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
+    witnesses: Arc<crate::net::witness::Witnesses>,
 }
 
 /// A bound server, ready to run.
@@ -111,6 +116,7 @@ impl Server {
                     ledger,
                     tx,
                     nonces: auth::Nonces::default(),
+                    witnessed: Default::default(),
                 }),
             );
         }
@@ -126,13 +132,17 @@ impl Server {
                 source,
             })?;
         let tls = match &cfg.tls {
-            Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+            Some((cert, key)) => Some(crate::net::listen::tls_acceptor(cert, key)?),
             None => None,
         };
         Ok(Server {
             state: Arc::new(State {
                 cases,
                 max_body: cfg.max_body,
+                witnesses: Arc::new(crate::net::witness::Witnesses {
+                    peers: cfg.witnesses.clone(),
+                    quorum: cfg.quorum,
+                }),
             }),
             listener,
             tls,
@@ -159,63 +169,14 @@ impl Server {
     }
 
     async fn accept_loop(self) -> Result<(), ServeError> {
-        let listener =
-            tokio::net::TcpListener::from_std(self.listener).map_err(|source| ServeError::Io {
-                what: "listener".into(),
-                source,
-            })?;
-        let slots = Arc::new(tokio::sync::Semaphore::new(self.max_connections));
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .map_err(|source| ServeError::Io {
-                what: "signal handler".into(),
-                source,
-            })?;
-        loop {
-            let (stream, _) = tokio::select! {
-                r = listener.accept() => match r {
-                    Ok(c) => c,
-                    // A failed accept (out of descriptors): wait, go on.
-                    Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue }
-                },
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-                _ = term.recv() => return Ok(()),
-            };
-            // Over the limit: the connection is closed at once.
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                continue;
-            };
-            let state = self.state.clone();
-            let tls = self.tls.clone();
-            tokio::spawn(async move {
-                let _permit = permit;
-                match tls {
-                    Some(acceptor) => {
-                        if let Ok(Ok(s)) =
-                            tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await
-                        {
-                            serve_connection(TokioIo::new(s), state).await;
-                        }
-                    }
-                    None => serve_connection(TokioIo::new(stream), state).await,
-                }
-            });
-        }
+        let state = self.state.clone();
+        let handler: crate::net::listen::Handler = Arc::new(move |req| {
+            let state = state.clone();
+            Box::pin(async move { handle(state, req).await })
+        });
+        crate::net::listen::accept_loop(self.listener, self.tls, self.max_connections, handler)
+            .await
     }
-}
-
-async fn serve_connection<I>(io: I, state: Arc<State>)
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let svc = hyper::service::service_fn(move |req| {
-        let state = state.clone();
-        async move { Ok::<_, std::convert::Infallible>(handle(state, req).await) }
-    });
-    let _ = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .serve_connection(io, svc)
-        .await;
 }
 
 fn respond(r: Result<Answer, ApiError>) -> Response<Full<Bytes>> {
@@ -300,10 +261,11 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
             .map_err(|_| internal())??;
         return routes::append(case, subs).await;
     }
+    let witnesses = state.witnesses.clone();
     tokio::task::spawn_blocking(move || {
         let req = owned.as_req();
         match (req.parts.method, req.rest) {
-            ("POST", "api/checkpoint") => routes::post_checkpoint(&case, &req),
+            ("POST", "api/checkpoint") => routes::post_checkpoint(&case, &req, &witnesses),
             _ => routes::read(&case, &req),
         }
     })
@@ -353,29 +315,4 @@ impl OwnedReq {
             rest: &self.rest,
         }
     }
-}
-
-fn tls_acceptor(cert: &PathBuf, key: &PathBuf) -> Result<tokio_rustls::TlsAcceptor, ServeError> {
-    use tokio_rustls::rustls;
-    let read = |p: &PathBuf| {
-        std::fs::read(p).map_err(|source| ServeError::Io {
-            what: format!("cannot read {}", p.display()),
-            source,
-        })
-    };
-    let certs = rustls_pemfile::certs(&mut read(cert)?.as_slice())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ServeError::Tls(format!("{}: {e}", cert.display())))?;
-    let key = rustls_pemfile::private_key(&mut read(key)?.as_slice())
-        .map_err(|e| ServeError::Tls(format!("{}: {e}", key.display())))?
-        .ok_or_else(|| ServeError::Tls(format!("{}: no private key in the file", key.display())))?;
-    let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| ServeError::Tls(e.to_string()))?
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .map_err(|e| ServeError::Tls(e.to_string()))?;
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(cfg)))
 }

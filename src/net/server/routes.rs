@@ -177,19 +177,39 @@ fn disclosures(l: &Ledger, caller: &Caller, seq: &str) -> Result<Answer, ApiErro
 }
 
 /// `POST api/checkpoint`: store a checkpoint an authority signed.
-pub(crate) fn post_checkpoint(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError> {
+pub(crate) fn post_checkpoint(
+    case: &Case,
+    req: &Req<'_>,
+    witnesses: &crate::net::witness::Witnesses,
+) -> Result<Answer, ApiError> {
     {
         let l = case.ledger.read().expect("serve: ledger lock poisoned");
         who(case, &l, req)?;
     }
     let note = crate::tlog::note::Note::parse(req.body)
         .map_err(|e| ApiError::new(400, "BAD_CHECKPOINT", 2, format!("not a signed note: {e}")))?;
-    let mut l = case.ledger.write().expect("serve: ledger lock poisoned");
-    let added = l.store_signed_checkpoint(&note, &[]).map_err(|e| match e {
-        LedgerError::NotFound(_) => ApiError::new(422, "BAD_CHECKPOINT", 2, e.to_string()),
-        e => refusal(&l, &e),
-    })?;
-    Ok(json(&serde_json::json!({ "added": added })))
+    let (added, size, stored) = {
+        let mut l = case.ledger.write().expect("serve: ledger lock poisoned");
+        let added = l.store_signed_checkpoint(&note, &[]).map_err(|e| match e {
+            LedgerError::NotFound(_) => ApiError::new(422, "BAD_CHECKPOINT", 2, e.to_string()),
+            e => refusal(&l, &e),
+        })?;
+        let cp = crate::tlog::checkpoint::Checkpoint::parse_body(&note.text)
+            .expect("serve: the checkpoint was just stored");
+        let stored = l
+            .stored_checkpoint(cp.head.size)
+            .map_err(|e| refusal(&l, &e))?
+            .expect("serve: the checkpoint was just stored");
+        (added, cp.head.size, stored)
+    };
+    // Outside the write lock: witnesses are other servers.
+    let report = witnesses.collect(case, size, &String::from_utf8_lossy(&stored));
+    Ok(json(&serde_json::json!({
+        "added": added,
+        "cosignatures": report.cosigned,
+        "quorum": witnesses.quorum,
+        "witness_errors": report.errors,
+    })))
 }
 
 /// `POST api/append`: authenticate, check what can be checked before the
