@@ -171,7 +171,7 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     refused(r.head(&out), 403, "UNKNOWN_AUTHOR");
     refused(r.head(&inv), 403, "REVOKED_AUTHOR");
     refused(
-        r.append(&out, &sub(note_record(&head, &out, "x"))),
+        r.append(&out, &sub(note_record(&head, &out, "x")), None),
         403,
         "UNKNOWN_AUTHOR",
     );
@@ -232,7 +232,7 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
 
     // A stale head: signed against size 7, the ledger is at 8; the answer
     // carries the head to sign against.
-    match r.append(&a, &sub(note_record(&head, &a, "stale"))) {
+    match r.append(&a, &sub(note_record(&head, &a, "stale")), None) {
         Err(RemoteError::Api { err, .. }) => {
             assert_eq!((err.status, err.code.as_str()), (409, "STALE_HEAD"));
             assert_eq!(err.head.as_deref(), Some(&head8));
@@ -242,12 +242,12 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     // An oversized body.
     let big = note_record(&head8, &a, &"x".repeat(900));
     let many: Vec<Submission> = (0..100).map(|_| sub(big.clone()).remove(0)).collect();
-    refused(r.append(&a, &many), 413, "TOO_LARGE");
+    refused(r.append(&a, &many, None), 413, "TOO_LARGE");
     // The same rules as the verifier, with its codes: a record whose
     // signature fails; a kind the author's role may not append.
     let mut bad = Record::decode(&note_record(&head8, &a, "forged")).unwrap();
     bad.sig[0] ^= 1;
-    refused(r.append(&a, &sub(bad.encode())), 422, "BAD_SIGNATURE");
+    refused(r.append(&a, &sub(bad.encode()), None), 422, "BAD_SIGNATURE");
     let enroll = Body::MemberEnroll(MemberEnroll {
         name: "X".into(),
         role: Role::Investigator,
@@ -257,7 +257,7 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     // may not, but the only investigator is revoked, so the role rule is
     // shown with a record whose author differs from the request's key.
     refused(
-        r.append(&a, &sub(record(&head8, &out, enroll.clone()))),
+        r.append(&a, &sub(record(&head8, &out, enroll.clone())), None),
         403,
         "AUTHOR_MISMATCH",
     );
@@ -270,7 +270,7 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     .unwrap();
     e.time = Timestamp::parse("2009-01-01T00:00:00.000000Z").unwrap();
     refused(
-        r.append(&a, &sub(Record::sign(&e, &a).encode())),
+        r.append(&a, &sub(Record::sign(&e, &a).encode()), None),
         422,
         "TIME_SKEW",
     );
@@ -278,7 +278,9 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     // Nothing of the refused requests was written.
     assert_eq!(r.head(&a).unwrap(), head8);
     // A good one still goes through.
-    let out8 = r.append(&a, &sub(record(&head8, &a, enroll))).unwrap();
+    let out8 = r
+        .append(&a, &sub(record(&head8, &a, enroll)), None)
+        .unwrap();
     assert_eq!(out8.entries[0].seq, 8);
 }
 
@@ -308,7 +310,7 @@ fn role_rules_are_the_verifiers_with_its_codes() {
         key: outsider().public(),
     });
     refused(
-        r.append(&inv, &sub(record(&head, &inv, enroll))),
+        r.append(&inv, &sub(record(&head, &inv, enroll)), None),
         422,
         "ROLE_NOT_ALLOWED",
     );
@@ -316,13 +318,13 @@ fn role_rules_are_the_verifiers_with_its_codes() {
     let mut other = head.clone();
     other.ledger = "ffeeddccbbaa99887766554433221100".into();
     refused(
-        r.append(&inv, &sub(note_record(&other, &inv, "elsewhere"))),
+        r.append(&inv, &sub(note_record(&other, &inv, "elsewhere")), None),
         422,
         "WRONG_LEDGER",
     );
     assert_eq!(r.head(&inv).unwrap(), head);
     assert_eq!(
-        r.append(&inv, &sub(note_record(&head, &inv, "fine")))
+        r.append(&inv, &sub(note_record(&head, &inv, "fine")), None)
             .unwrap()
             .entries[0]
             .seq,
@@ -733,7 +735,8 @@ fn serve_gathers_witness_cosignatures_for_each_checkpoint() {
     let r = Remote::new(&format!("{base}/case-w")).unwrap();
     for text in ["one", "two"] {
         let head = r.head(&a).unwrap();
-        r.append(&a, &sub(note_record(&head, &a, text))).unwrap();
+        r.append(&a, &sub(note_record(&head, &a, text)), None)
+            .unwrap();
         let size = caselog::TreeSize(head.size + 1);
         let mut root = [0u8; 32];
         let cp = {
@@ -763,4 +766,85 @@ fn serve_gathers_witness_cosignatures_for_each_checkpoint() {
         )
         .unwrap_or_else(|e| panic!("{e}: {stored}"));
     }
+}
+
+#[test]
+fn kill_9_during_load_loses_no_acknowledged_record() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-k");
+    let a = authority();
+    let members: Vec<Signer> = (0..6u8)
+        .map(|i| Signer::from_seed(&format!("m{i}"), &[0x40 + i; 32]))
+        .collect();
+    let mut l = build_small(&dir, HashAlg::Sha256);
+    for m in &members {
+        l.append(
+            Body::MemberEnroll(MemberEnroll {
+                name: m.name().into(),
+                role: Role::Investigator,
+                key: m.public(),
+            }),
+            &a,
+        )
+        .unwrap();
+    }
+    drop(l);
+    let mut s = serve_proc(&dir);
+    let url = s.1.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = members
+        .into_iter()
+        .enumerate()
+        .map(|(w, m)| {
+            let (url, stop) = (url.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let r = Remote::new(&url).unwrap();
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let Ok((head, turn)) = r.turn(&m, false) else {
+                        break;
+                    };
+                    match r.append(
+                        &m,
+                        &sub(note_record(&head, &m, &format!("w{w} n{i}"))),
+                        Some(turn),
+                    ) {
+                        Ok(a) => acked.push((a.entries[0].seq, a.entries[0].leaf.clone())),
+                        Err(RemoteError::Api { err, .. }) if err.code == "STALE_HEAD" => continue,
+                        Err(_) => break,
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    // SIGKILL: no chance to flush or close.
+    s.0.kill().unwrap();
+    s.0.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let acked: Vec<(u64, String)> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        acked.len() > 10,
+        "too few appends before the kill: {}",
+        acked.len()
+    );
+    let l = Ledger::open(&dir, true).unwrap();
+    for (seq, leaf) in &acked {
+        let raw = l
+            .record_bytes(Seq(*seq))
+            .unwrap()
+            .unwrap_or_else(|| panic!("acknowledged seq {seq} lost"));
+        assert_eq!(l.hash_alg().leaf(&raw).to_hex(), *leaf);
+    }
+    assert!(caselog::verify_store(l.store())
+        .unwrap()
+        .problems
+        .is_empty());
 }

@@ -91,6 +91,7 @@ pub(crate) fn open(dir: &Path, writable: bool) -> Result<Ledger, CliError> {
         l.set_upstream(Box::new(RemoteUpstream {
             remote: Remote::new(&ctx.url)?,
             signer,
+            turn: None,
         }));
     }
     Ok(l)

@@ -11,6 +11,7 @@
 
 pub mod case_uco;
 pub mod court;
+pub mod json;
 pub mod timeline;
 
 use std::io::Write;

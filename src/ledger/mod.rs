@@ -316,6 +316,8 @@ pub struct Ledger {
     resumed_purge: Option<Seq>,
     /// A mirror's server: appends go there first (see [`Upstream`]).
     upstream: Option<Box<dyn Upstream>>,
+    /// Appends leave the WAL sync to a [`WalSync`] (a server's group commit).
+    deferred_sync: bool,
 }
 
 impl std::fmt::Debug for dyn Upstream {
@@ -338,8 +340,9 @@ pub trait Upstream: Send + Sync {
     fn checkpoint(&mut self, note: &str) -> Result<(), LedgerError>;
 }
 
-/// How many times a remote append re-signs after the head moved.
-const REMOTE_TRIES: usize = 8;
+/// How many times a remote append re-signs after the head moved (each
+/// time after waiting for a turn, SPEC §17.2).
+const REMOTE_TRIES: usize = 16;
 
 impl Ledger {
     /// Create a ledger at `dir` whose genesis entry is signed by `authority`.
@@ -413,6 +416,7 @@ impl Ledger {
             checkpoint_due: None,
             resumed_purge: None,
             upstream: None,
+            deferred_sync: false,
         };
         let mut batch = Batch::new();
         if let Some(k) = ledger.checkpoint_every {
@@ -578,6 +582,19 @@ impl Ledger {
     /// have without writing: a mirror checking a checkpoint first).
     pub fn frontier(&self) -> Frontier {
         self.frontier.clone()
+    }
+
+    /// Write appends without syncing the WAL; the caller syncs with the
+    /// handle [`Ledger::wal_sync`] gives and acknowledges nothing before
+    /// (the server's sequencer: one fsync for every batch written while
+    /// the previous one was syncing).
+    pub fn set_deferred_sync(&mut self, on: bool) {
+        self.deferred_sync = on;
+    }
+
+    /// A handle that syncs this ledger's WAL from another thread.
+    pub fn wal_sync(&self) -> Result<crate::storage::store::WalSync, LedgerError> {
+        Ok(self.writer()?.wal_sync())
     }
 
     /// Serve appends through `up` (see [`Upstream`]).
@@ -922,7 +939,7 @@ impl Ledger {
     /// in-memory state changes only after the write succeeds.
     fn commit(&mut self, st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
         batch.put(CF_META, META_HEAD, st.head.encode());
-        self.writer()?.commit(batch)?;
+        self.writer()?.commit_with(batch, !self.deferred_sync)?;
         self.frontier = st.frontier;
         self.members = st.members;
         self.custody = st.custody;

@@ -58,6 +58,7 @@ impl Ledger {
             checkpoint_due: None,
             resumed_purge: None,
             upstream: None,
+            deferred_sync: false,
         };
         // An erasure committed before a crash whose purge did not finish:
         // finish it now, before anything else is written (SPEC §15).

@@ -104,8 +104,21 @@ impl Remote {
         body: Option<(&[u8], &str)>,
         signer: Option<&Signer>,
     ) -> Result<Vec<u8>, RemoteError> {
+        self.call_query(method, rest, "", body, signer)
+    }
+
+    /// [`Self::call`] with a query (`""` or `?k=v`, signed as `@query`).
+    fn call_query(
+        &self,
+        method: &str,
+        rest: &str,
+        query: &str,
+        body: Option<(&[u8], &str)>,
+        signer: Option<&Signer>,
+    ) -> Result<Vec<u8>, RemoteError> {
         let path = format!("{}/{rest}", self.prefix);
-        let url = format!("{}{path}", self.origin);
+        let url = format!("{}{path}{query}", self.origin);
+        let signed_query = if query.is_empty() { "?" } else { query };
         let unreachable = |e: ureq::Error| RemoteError::Unreachable {
             url: url.clone(),
             reason: e.to_string(),
@@ -127,7 +140,7 @@ impl Remote {
                 method,
                 authority: &self.authority,
                 path: &path,
-                query: "?",
+                query: signed_query,
                 content_digest: digest.as_deref(),
             };
             let (input, sig) = httpsig::sign(s, &params, &parts);
@@ -179,17 +192,63 @@ impl Remote {
         })
     }
 
+    /// A JSON resource of the members' API (`api/log`, `api/show/N`,
+    /// `api/timeline`, `api/status`), `query` `""` or `?k=v&...`.
+    pub fn api_json(
+        &self,
+        signer: &Signer,
+        rest: &str,
+        query: &str,
+    ) -> Result<serde_json::Value, RemoteError> {
+        let b = self.call_query("GET", rest, query, None, Some(signer))?;
+        self.json(rest, &b)
+    }
+
     /// The case's head (members only).
     pub fn head(&self, signer: &Signer) -> Result<HeadInfo, RemoteError> {
         let b = self.call("GET", "api/head", None, Some(signer))?;
         self.json("api/head", &b)
     }
 
-    /// Append records signed locally (one request, all or nothing).
-    pub fn append(&self, signer: &Signer, subs: &[Submission]) -> Result<Appended, RemoteError> {
+    /// Append records signed locally (one request, all or nothing), with
+    /// the token of the turn held, if any.
+    pub fn append(
+        &self,
+        signer: &Signer,
+        subs: &[Submission],
+        turn: Option<u64>,
+    ) -> Result<Appended, RemoteError> {
         let body = api::encode_submissions(subs);
-        let b = self.call("POST", "api/append", Some((&body, api::CBOR)), Some(signer))?;
+        let query = turn.map_or(String::new(), |t| format!("?turn={t}"));
+        let b = self.call_query(
+            "POST",
+            "api/append",
+            &query,
+            Some((&body, api::CBOR)),
+            Some(signer),
+        )?;
         self.json("api/append", &b)
+    }
+
+    /// Wait for a turn to append (SPEC §17.2): the head to sign against
+    /// and the turn's token. `durable`: a head whose records can already
+    /// be fetched (for a client that keeps a copy).
+    pub fn turn(&self, signer: &Signer, durable: bool) -> Result<(HeadInfo, u64), RemoteError> {
+        let query = if durable { "?durable=1" } else { "" };
+        let b = self.call_query(
+            "POST",
+            "api/turn",
+            query,
+            Some((b"", "text/plain")),
+            Some(signer),
+        )?;
+        #[derive(serde::Deserialize)]
+        struct T {
+            head: HeadInfo,
+            turn: u64,
+        }
+        let t: T = self.json("api/turn", &b)?;
+        Ok((t.head, t.turn))
     }
 
     /// Store a checkpoint an authority signed.

@@ -368,6 +368,8 @@ pub struct RemoteUpstream {
     pub remote: Remote,
     /// The member key that signs requests (and the records).
     pub signer: Signer,
+    /// The turn held (granted while catching up), for the next submit.
+    pub turn: Option<u64>,
 }
 
 fn upstream_err(e: RemoteError) -> LedgerError {
@@ -409,13 +411,17 @@ fn upstream_err(e: RemoteError) -> LedgerError {
 impl Upstream for RemoteUpstream {
     fn submit(&mut self, subs: &[Submission]) -> Result<(), LedgerError> {
         self.remote
-            .append(&self.signer, subs)
+            .append(&self.signer, subs, self.turn.take())
             .map(|_| ())
             .map_err(upstream_err)
     }
 
+    /// Catching up after a conflict: wait for a turn at a durable head
+    /// (so its records can be fetched), then fetch them; the next submit
+    /// carries the turn.
     fn since(&mut self, size: u64) -> Result<Vec<Vec<u8>>, LedgerError> {
-        let head = self.remote.head(&self.signer).map_err(upstream_err)?;
+        let (head, token) = self.remote.turn(&self.signer, true).map_err(upstream_err)?;
+        self.turn = Some(token);
         fetch(&self.remote, &self.signer, size, head.size).map_err(|e| match e {
             MirrorError::Remote(r) => upstream_err(r),
             e => LedgerError::Upstream {

@@ -67,7 +67,8 @@ pub enum StoreError {
 /// never waits and works alongside a writer. Every read goes through it;
 /// a [`WriteStore`] is one of these plus the writer lock and the writes.
 pub struct Store {
-    db: DB,
+    /// Shared only with [`WalSync`] handles (a server's WAL syncer).
+    db: std::sync::Arc<DB>,
     dir: PathBuf,
 }
 
@@ -249,7 +250,7 @@ impl WriteStore {
     fn holding(db: DB, dir: &Path, lock: File) -> WriteStore {
         WriteStore {
             store: Store {
-                db,
+                db: std::sync::Arc::new(db),
                 dir: dir.to_owned(),
             },
             gate: None,
@@ -274,7 +275,7 @@ impl Store {
         Store::must_exist(dir)?;
         let db = Store::open_db(dir, false)?;
         Ok(Store {
-            db,
+            db: std::sync::Arc::new(db),
             dir: dir.to_owned(),
         })
     }
@@ -390,6 +391,15 @@ impl WriteStore {
     /// batch survives kill -9 and power loss, and no crash ever leaves part
     /// of a batch.
     pub fn commit(&self, batch: Batch) -> Result<(), StoreError> {
+        self.commit_with(batch, true)
+    }
+
+    /// [`WriteStore::commit`], with the write-ahead log synced (`sync`) or
+    /// left to a later [`WalSync::sync`] (group commit across batches: a
+    /// batch written unsynced is in the OS's page cache, so it survives
+    /// the process being killed, but not a power cut until the sync; the
+    /// caller acknowledges nothing before that sync).
+    pub fn commit_with(&self, batch: Batch, sync: bool) -> Result<(), StoreError> {
         let mut wb = WriteBatch::default();
         for (cf, k, v) in &batch.puts {
             wb.put_cf(self.cf(cf), k, v);
@@ -398,7 +408,7 @@ impl WriteStore {
             wb.delete_cf(self.cf(cf), k);
         }
         let mut wo = WriteOptions::default();
-        wo.set_sync(true);
+        wo.set_sync(sync);
         // Crash here: nothing of the batch is on disk.
         crate::storage::failpoint::hit("store.before_write");
         self.db
@@ -411,7 +421,31 @@ impl WriteStore {
     }
 }
 
+/// A handle that syncs a writer's write-ahead log from another thread
+/// (the server's group commit: batches written with `sync = false`, then
+/// one fsync for all of them). The database stays open while a handle
+/// lives; drop it before the ledger.
+pub struct WalSync {
+    db: std::sync::Arc<DB>,
+    dir: PathBuf,
+}
+
+impl WalSync {
+    /// Make every batch written so far durable (fsync of the WAL).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.db.flush_wal(true).map_err(|e| db_err(&self.dir, e))
+    }
+}
+
 impl WriteStore {
+    /// A [`WalSync`] for this database.
+    pub fn wal_sync(&self) -> WalSync {
+        WalSync {
+            db: self.store.db.clone(),
+            dir: self.store.dir.clone(),
+        }
+    }
+
     /// Write memtables to SST files. Durability never depends on this (the
     /// synced WAL already holds every batch); it only spares the next open
     /// from replaying a large WAL after a bulk load.

@@ -78,7 +78,9 @@ pub enum ServeError {
 pub(crate) struct Case {
     pub(crate) ledger: Arc<RwLock<Ledger>>,
     /// `None` when served read-only.
-    pub(crate) tx: Option<SyncSender<sequencer::Job>>,
+    pub(crate) tx: Option<SyncSender<sequencer::Msg>>,
+    /// The head as durable on disk: all that readers are shown.
+    pub(crate) durable: sequencer::Durable,
     pub(crate) nonces: auth::Nonces,
     /// The size each witness (by URL) is believed to hold for this case.
     pub(crate) witnessed: std::sync::Mutex<BTreeMap<String, u64>>,
@@ -108,13 +110,29 @@ impl Server {
                 case: name.clone(),
                 source,
             })?;
+            let durable = Arc::new(std::sync::Mutex::new(crate::net::api::HeadInfo::of(
+                l.id(),
+                l.hash_alg(),
+                l.head(),
+            )));
             let ledger = Arc::new(RwLock::new(l));
-            let tx = (!cfg.read_only).then(|| sequencer::start(name, ledger.clone()));
+            let tx = match cfg.read_only {
+                true => None,
+                false => Some(
+                    sequencer::start(name, ledger.clone(), durable.clone()).map_err(|source| {
+                        ServeError::Ledger {
+                            case: name.clone(),
+                            source,
+                        }
+                    })?,
+                ),
+            };
             cases.insert(
                 name.clone(),
                 Arc::new(Case {
                     ledger,
                     tx,
+                    durable,
                     nonces: auth::Nonces::default(),
                     witnessed: Default::default(),
                 }),
@@ -255,11 +273,23 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
         rest: rest.to_owned(),
     };
     if owned.method == "POST" && owned.rest == "api/append" {
+        let turn = owned
+            .query
+            .strip_prefix("?turn=")
+            .and_then(|t| t.parse::<u64>().ok());
         let c = case.clone();
         let subs = tokio::task::spawn_blocking(move || routes::prepare_append(&c, &owned.as_req()))
             .await
             .map_err(|_| internal())??;
-        return routes::append(case, subs).await;
+        return routes::append(case, subs, turn).await;
+    }
+    if owned.method == "POST" && owned.rest == "api/turn" {
+        let durable = owned.query == "?durable=1";
+        let c = case.clone();
+        tokio::task::spawn_blocking(move || routes::authenticate_only(&c, &owned.as_req()))
+            .await
+            .map_err(|_| internal())??;
+        return routes::turn(case, durable).await;
     }
     let witnesses = state.witnesses.clone();
     tokio::task::spawn_blocking(move || {

@@ -11,7 +11,7 @@ use crate::ledger::{Ledger, LedgerError};
 use crate::net::api::{self, ApiError, HeadInfo};
 use crate::net::httpsig::RequestParts;
 use crate::net::server::auth::{authenticate, Caller};
-use crate::net::server::sequencer::Job;
+use crate::net::server::sequencer::{Grant, Msg};
 use crate::net::server::Case;
 use crate::tlog::tiles::{Tile, MAX_BUNDLE_ENTRY};
 
@@ -86,21 +86,49 @@ fn not_found(what: &str) -> ApiError {
 
 /// Routes that only read (run on a blocking thread).
 pub(crate) fn read(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError> {
+    // Readers see the durable head only (see the sequencer).
+    let durable = case
+        .durable
+        .lock()
+        .expect("serve: durable head lock poisoned")
+        .clone();
     let l = case.ledger.read().expect("serve: ledger lock poisoned");
     match (req.parts.method, req.rest) {
-        ("GET", "checkpoint") => checkpoint(&l),
+        ("GET", "checkpoint") => checkpoint(&l, durable.size),
         ("GET", p) if p.starts_with("tile/entries/") => {
             who(case, &l, req)?;
-            tile(&l, p)
+            tile(&l, p, durable.size)
         }
-        ("GET", p) if p.starts_with("tile/") => tile(&l, p),
+        ("GET", p) if p.starts_with("tile/") => tile(&l, p, durable.size),
         ("GET", "api/head") => {
             who(case, &l, req)?;
-            Ok(json(&HeadInfo::of(l.id(), l.hash_alg(), l.head())))
+            Ok(json(&durable))
         }
         ("GET", p) if p.starts_with("api/disclosures/") => {
             let caller = who(case, &l, req)?;
-            disclosures(&l, &caller, &p["api/disclosures/".len()..])
+            disclosures(&l, &caller, &p["api/disclosures/".len()..], durable.size)
+        }
+        ("GET", "api/log") => {
+            who(case, &l, req)?;
+            log(&l, req.parts.query, durable.size)
+        }
+        ("GET", p) if p.starts_with("api/show/") => {
+            who(case, &l, req)?;
+            let seq = p["api/show/".len()..]
+                .parse()
+                .ok()
+                .filter(|s| *s < durable.size);
+            let seq = seq.ok_or_else(|| not_found(p))?;
+            let entries = entries_json(&l, seq, 1)?;
+            Ok(json(&entries[0]))
+        }
+        ("GET", "api/timeline") => {
+            who(case, &l, req)?;
+            timeline(&l, durable.size)
+        }
+        ("GET", "api/status") => {
+            who(case, &l, req)?;
+            status(&l, &durable)
         }
         _ => Err(not_found(req.rest)),
     }
@@ -117,11 +145,18 @@ fn who(case: &Case, l: &Ledger, req: &Req<'_>) -> Result<Caller, ApiError> {
     )
 }
 
-fn checkpoint(l: &Ledger) -> Result<Answer, ApiError> {
-    let (_, note) = l
-        .latest_checkpoint()
-        .map_err(|e| refusal(l, &e))?
-        .ok_or_else(|| not_found("checkpoint (none has been signed yet)"))?;
+fn checkpoint(l: &Ledger, durable: u64) -> Result<Answer, ApiError> {
+    let latest = l.latest_checkpoint().map_err(|e| refusal(l, &e))?;
+    let found = match latest {
+        Some((size, _)) if size.0 > durable => l
+            .stored_checkpoints()
+            .map_err(|e| refusal(l, &e))?
+            .into_iter()
+            .rev()
+            .find(|(s, _)| s.0 <= durable),
+        other => other,
+    };
+    let (_, note) = found.ok_or_else(|| not_found("checkpoint (none has been signed yet)"))?;
     Ok(Answer {
         status: 200,
         content_type: "text/plain; charset=utf-8",
@@ -130,8 +165,16 @@ fn checkpoint(l: &Ledger) -> Result<Answer, ApiError> {
     })
 }
 
-fn tile(l: &Ledger, path: &str) -> Result<Answer, ApiError> {
+fn tile(l: &Ledger, path: &str, durable: u64) -> Result<Answer, ApiError> {
     let t = Tile::parse(path).map_err(|_| not_found(path))?;
+    if t.needs_size().is_none_or(|n| n > durable) {
+        return Err(ApiError::new(
+            404,
+            "NOT_FOUND",
+            2,
+            format!("tile {path} covers entries beyond the {durable} the ledger holds"),
+        ));
+    }
     let body = match t.level {
         Some(_) => l.hash_tile(t),
         None => l.entry_bundle(t),
@@ -147,7 +190,7 @@ fn tile(l: &Ledger, path: &str) -> Result<Answer, ApiError> {
 
 /// Private values go to the roles that may read them (SPEC §17):
 /// authority, investigator, counsel.
-fn disclosures(l: &Ledger, caller: &Caller, seq: &str) -> Result<Answer, ApiError> {
+fn disclosures(l: &Ledger, caller: &Caller, seq: &str, durable: u64) -> Result<Answer, ApiError> {
     if !matches!(
         caller.role,
         Role::Authority | Role::Investigator | Role::Counsel
@@ -162,7 +205,11 @@ fn disclosures(l: &Ledger, caller: &Caller, seq: &str) -> Result<Answer, ApiErro
             ),
         ));
     }
-    let seq: u64 = seq.parse().map_err(|_| not_found(seq))?;
+    let seq: u64 = seq
+        .parse()
+        .ok()
+        .filter(|s| *s < durable)
+        .ok_or_else(|| not_found(seq))?;
     let found = l
         .disclosures_of(crate::format::ids::Seq(seq))
         .map_err(|e| refusal(l, &e))?;
@@ -283,6 +330,7 @@ pub(crate) fn prepare_append(
 pub(crate) async fn append(
     case: Arc<Case>,
     subs: Vec<crate::ledger::Submission>,
+    turn: Option<u64>,
 ) -> Result<Answer, ApiError> {
     let Some(tx) = case.tx.as_ref() else {
         return Err(ApiError::new(
@@ -293,7 +341,40 @@ pub(crate) async fn append(
         ));
     };
     let (reply, rx) = tokio::sync::oneshot::channel();
-    tx.try_send(Job { subs, reply }).map_err(|_| {
+    tx.try_send(Msg::Append { subs, turn, reply })
+        .map_err(|_| {
+            ApiError::new(
+                503,
+                "BUSY",
+                3,
+                "the case's write queue is full; retry shortly",
+            )
+        })?;
+    let appended = rx
+        .await
+        .map_err(|_| ApiError::new(503, "STORAGE", 3, "the sequencer stopped"))??;
+    Ok(json(&appended))
+}
+
+/// Authenticate a request that carries nothing else.
+pub(crate) fn authenticate_only(case: &Case, req: &Req<'_>) -> Result<(), ApiError> {
+    let l = case.ledger.read().expect("serve: ledger lock poisoned");
+    who(case, &l, req).map(|_| ())
+}
+
+/// `POST api/turn[?durable=1]`: wait for a turn to append (see the
+/// sequencer); the answer is the head to sign against and the token.
+pub(crate) async fn turn(case: Arc<Case>, durable: bool) -> Result<Answer, ApiError> {
+    let Some(tx) = case.tx.as_ref() else {
+        return Err(ApiError::new(
+            405,
+            "READ_ONLY",
+            2,
+            "this case is served read-only",
+        ));
+    };
+    let (reply, rx) = tokio::sync::oneshot::channel::<Grant>();
+    tx.try_send(Msg::Turn { durable, reply }).map_err(|_| {
         ApiError::new(
             503,
             "BUSY",
@@ -301,8 +382,111 @@ pub(crate) async fn append(
             "the case's write queue is full; retry shortly",
         )
     })?;
-    let appended = rx
+    let g = rx
         .await
-        .map_err(|_| ApiError::new(503, "STORAGE", 3, "the sequencer stopped"))??;
-    Ok(json(&appended))
+        .map_err(|_| ApiError::new(503, "STORAGE", 3, "the sequencer stopped"))?;
+    Ok(json(
+        &serde_json::json!({ "head": g.head, "turn": g.token }),
+    ))
+}
+
+/// Most entries one `api/log` answer carries.
+const LOG_PAGE: u64 = 1000;
+
+/// Entries `from..from + n` as JSON ([`crate::export::json::entry_json`]).
+fn entries_json(l: &Ledger, from: u64, n: u64) -> Result<Vec<serde_json::Value>, ApiError> {
+    let mut out = Vec::new();
+    for item in l
+        .records_from(crate::format::ids::Seq(from))
+        .take(n as usize)
+    {
+        let (seq, raw) = item.map_err(|e| refusal(l, &e))?;
+        let (record, entry) = crate::ledger::decode(seq, &raw).map_err(|e| refusal(l, &e))?;
+        let leaf = l.hash_alg().leaf(&raw);
+        out.push(crate::export::json::entry_json(
+            seq,
+            &leaf,
+            &record,
+            &entry,
+            l.members(),
+        ));
+    }
+    Ok(out)
+}
+
+/// `api/log?from=N&limit=M` (M at most 1000): entries as JSON, durable only.
+fn log(l: &Ledger, query: &str, durable: u64) -> Result<Answer, ApiError> {
+    let mut from = 0u64;
+    let mut limit = LOG_PAGE;
+    for kv in query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|s| !s.is_empty())
+    {
+        let bad = || {
+            ApiError::new(
+                400,
+                "BAD_QUERY",
+                2,
+                format!("api/log takes from=N and limit=M (M <= {LOG_PAGE}), not {kv:?}"),
+            )
+        };
+        match kv.split_once('=') {
+            Some(("from", v)) => from = v.parse().map_err(|_| bad())?,
+            Some(("limit", v)) => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=LOG_PAGE).contains(n))
+                    .ok_or_else(bad)?
+            }
+            _ => return Err(bad()),
+        }
+    }
+    let n = limit.min(durable.saturating_sub(from));
+    let entries = if n == 0 {
+        Vec::new()
+    } else {
+        entries_json(l, from, n)?
+    };
+    Ok(json(
+        &serde_json::json!({ "size": durable, "from": from, "entries": entries }),
+    ))
+}
+
+/// `api/timeline`: the timeline document of `caselog export --format json`
+/// (private values redacted), of the durable entries.
+fn timeline(l: &Ledger, durable: u64) -> Result<Answer, ApiError> {
+    let rows: Vec<_> = crate::export::timeline_rows(l, &crate::export::timeline::Filter::default())
+        .map_err(|e| refusal(l, &e))?
+        .into_iter()
+        .filter(|r| r.seq.0 < durable)
+        .collect();
+    let doc = crate::export::to_json(l, &rows, &crate::format::disclosure::Reveal::None)
+        .map_err(|e| refusal(l, &e))?;
+    Ok(json(&doc))
+}
+
+/// `api/status`: the durable head and the latest checkpoint held to the
+/// tree (cheap; full verification is the client's: `caselog mirror`, then
+/// `caselog verify` on the copy, trusting no server).
+fn status(l: &Ledger, durable: &HeadInfo) -> Result<Answer, ApiError> {
+    let cp = l.latest_checkpoint().map_err(|e| refusal(l, &e))?;
+    let checkpoint = match cp {
+        None => serde_json::Value::Null,
+        Some((size, text)) => {
+            let parsed = crate::tlog::checkpoint::parse(&text).ok();
+            let matches = parsed
+                .as_ref()
+                .is_some_and(|(c, _)| l.tree_head_at(size).is_ok_and(|h| h == c.head));
+            serde_json::json!({
+                "size": size.0,
+                "matches_tree": matches,
+                "signatures": parsed.map_or(0, |(_, n)| n.sigs.len()),
+            })
+        }
+    };
+    Ok(json(
+        &serde_json::json!({ "head": durable, "checkpoint": checkpoint }),
+    ))
 }
