@@ -14,7 +14,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
-use crate::net::server::ServeError;
+use thiserror::Error;
+
+use crate::ledger::LedgerError;
 
 /// Time a client has to send its request headers (and a TLS handshake).
 pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,6 +88,31 @@ where
         .header_read_timeout(HEADER_TIMEOUT)
         .serve_connection(io, svc)
         .await;
+}
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// A ledger could not be opened.
+    #[error("case {case}: {source}")]
+    Ledger {
+        /// The case name.
+        case: String,
+        /// Why.
+        source: LedgerError,
+    },
+    /// The address could not be bound, or the TLS files could not be read.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key is not usable.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// A TLS acceptor from a PEM certificate chain and private key.

@@ -5,6 +5,7 @@
 //! a client that sends its headers or body too slowly (408).
 
 mod auth;
+mod cosign;
 pub(crate) mod routes;
 mod sequencer;
 
@@ -18,9 +19,8 @@ use std::time::Duration;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
-use thiserror::Error;
 
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::Ledger;
 use crate::net::api::ApiError;
 use crate::net::httpsig::RequestParts;
 use routes::{Answer, Req};
@@ -49,30 +49,7 @@ pub struct ServeConfig {
     pub quorum: usize,
 }
 
-/// Why the server could not start.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum ServeError {
-    /// A ledger could not be opened.
-    #[error("case {case}: {source}")]
-    Ledger {
-        /// The case name.
-        case: String,
-        /// Why.
-        source: LedgerError,
-    },
-    /// The address could not be bound, or the TLS files could not be read.
-    #[error("{what}: {source}")]
-    Io {
-        /// What was being done.
-        what: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The TLS certificate or key is not usable.
-    #[error("TLS: {0}")]
-    Tls(String),
-}
+pub use crate::net::listen::ServeError;
 
 /// One served case.
 pub(crate) struct Case {
@@ -89,7 +66,7 @@ pub(crate) struct Case {
 struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
-    witnesses: Arc<crate::net::witness::Witnesses>,
+    witnesses: Arc<cosign::Witnesses>,
 }
 
 /// A bound server, ready to run.
@@ -157,7 +134,7 @@ impl Server {
             state: Arc::new(State {
                 cases,
                 max_body: cfg.max_body,
-                witnesses: Arc::new(crate::net::witness::Witnesses {
+                witnesses: Arc::new(cosign::Witnesses {
                     peers: cfg.witnesses.clone(),
                     quorum: cfg.quorum,
                 }),

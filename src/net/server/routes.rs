@@ -227,7 +227,7 @@ fn disclosures(l: &Ledger, caller: &Caller, seq: &str, durable: u64) -> Result<A
 pub(crate) fn post_checkpoint(
     case: &Case,
     req: &Req<'_>,
-    witnesses: &crate::net::witness::Witnesses,
+    witnesses: &super::cosign::Witnesses,
 ) -> Result<Answer, ApiError> {
     {
         let l = case.ledger.read().expect("serve: ledger lock poisoned");
