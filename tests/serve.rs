@@ -30,6 +30,15 @@ fn serve_with_witnesses(
     max_body: usize,
     witnesses: Vec<caselog::net::witness::WitnessPeer>,
 ) -> String {
+    serve_full(dirs, max_body, witnesses, None)
+}
+
+fn serve_full(
+    dirs: &[&Path],
+    max_body: usize,
+    witnesses: Vec<caselog::net::witness::WitnessPeer>,
+    publish: Option<(String, bool)>,
+) -> String {
     let cases = dirs
         .iter()
         .map(|d| {
@@ -48,6 +57,7 @@ fn serve_with_witnesses(
         read_only: false,
         quorum: witnesses.len(),
         witnesses,
+        publish,
     })
     .unwrap();
     let addr = server.local_addr().unwrap();
@@ -847,4 +857,118 @@ fn kill_9_during_load_loses_no_acknowledged_record() {
         .unwrap()
         .problems
         .is_empty());
+}
+
+/// Records chained from `head`, signed by `s`, for one append request.
+fn chain(head: &HeadInfo, s: &Signer, n: usize, tag: &str) -> Vec<Submission> {
+    let mut h = head.clone();
+    (0..n)
+        .map(|i| {
+            let record = note_record(&h, s, &format!("{tag} {i}"));
+            h.last = caselog::HashAlg::Sha256.leaf(&record).to_hex();
+            h.size += 1;
+            Submission {
+                record,
+                private: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// Sign and post a checkpoint of the case's current head.
+fn post_checkpoint(r: &Remote, a: &Signer) -> u64 {
+    let h = r.head(a).unwrap();
+    let mut root = [0u8; 32];
+    hex::decode_to_slice(&h.root, &mut root).unwrap();
+    let cp = caselog::Checkpoint {
+        origin: caselog::tlog::checkpoint::Origin::parse(&format!("caselog/sha256/{}", h.ledger))
+            .unwrap(),
+        head: caselog::TreeHead {
+            size: caselog::TreeSize(h.size),
+            root: Hash(root),
+        },
+    };
+    r.post_checkpoint(a, &cp.sign(a).to_text()).unwrap();
+    h.size
+}
+
+#[test]
+fn checkpoints_and_tiles_are_published_to_an_object_store() {
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let (open, private) = (t.path().join("case-p"), t.path().join("case-q"));
+    let mut vkeys = Vec::new();
+    for d in [&open, &private] {
+        let l = build_small(d, HashAlg::Sha256);
+        vkeys.push(l.authority_log_keys()[0].to_string());
+    }
+    let store = t.path().join("bucket");
+    let url = format!("file://{}", store.display());
+    let base = serve_full(
+        &[&open],
+        api::DEFAULT_MAX_BODY,
+        Vec::new(),
+        Some((url.clone(), false)),
+    );
+    let base_q = serve_full(
+        &[&private],
+        api::DEFAULT_MAX_BODY,
+        Vec::new(),
+        Some((url, true)),
+    );
+    for (base, case) in [(&base, "case-p"), (&base_q, "case-q")] {
+        let r = Remote::new(&format!("{base}/{case}")).unwrap();
+        // Three checkpoints: tiles at levels 0 and 1, a partial that grows,
+        // one that becomes full.
+        for n in [300usize, 100, 200] {
+            let head = r.head(&a).unwrap();
+            r.append(&a, &chain(&head, &a, n, case), None).unwrap();
+            post_checkpoint(&r, &a);
+        }
+    }
+    // The static copy verifies with the independent reader, as served.
+    for (case, vkey) in [("case-p", &vkeys[0]), ("case-q", &vkeys[1])] {
+        let out = Proc::new(common::python())
+            .arg(common::verify_bundle_script())
+            .args([
+                "--tiles",
+                &format!("file://{}/{case}", store.display()),
+                "--trust",
+                vkey,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("checkpoint_size 607"), "{stdout}");
+    }
+    // Entry bundles only where asked; the full tiles and the last partial.
+    assert!(!store.join("case-p/tile/entries").exists());
+    assert!(store.join("case-q/tile/entries/001").is_file());
+    assert!(store.join("case-q/tile/entries/002.p/95").is_file());
+    assert_eq!(
+        std::fs::read(store.join("case-p/tile/0/001"))
+            .unwrap()
+            .len(),
+        8192
+    );
+    assert_eq!(
+        std::fs::read(store.join("case-p/tile/1/000.p/2"))
+            .unwrap()
+            .len(),
+        64
+    );
+    let bundle = std::fs::read(store.join("case-q/tile/entries/002.p/95")).unwrap();
+    let leaves = std::fs::read(store.join("case-q/tile/0/002.p/95")).unwrap();
+    let recs = caselog::tlog::tiles::decode_bundle(&bundle).unwrap();
+    for (i, r) in recs.iter().enumerate() {
+        assert_eq!(
+            HashAlg::Sha256.leaf(r).0.as_slice(),
+            &leaves[32 * i..32 * i + 32]
+        );
+    }
 }

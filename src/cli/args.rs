@@ -408,6 +408,14 @@ pub enum Command {
         /// Cosignatures each checkpoint should gather; fewer are reported.
         #[arg(long, value_name = "K", default_value_t = 0)]
         quorum: usize,
+        /// Publish each checkpoint and its tiles as static C2SP tlog-tiles
+        /// to file:///DIR or s3://BUCKET/PREFIX (AWS_* variables).
+        #[arg(long, value_name = "URL")]
+        publish: Option<String>,
+        /// Publish the entry bundles too (they hold the case's content:
+        /// only to a private store).
+        #[arg(long, requires = "publish")]
+        publish_entries: bool,
     },
     /// Follow a served case into a local ledger: every record checked as a
     /// writer checks it, the server's checkpoint held to the copy; a server

@@ -110,6 +110,9 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The object store to publish to is not usable.
+    #[error("--publish: {0}")]
+    Publish(String),
     /// The TLS certificate or key is not usable.
     #[error("TLS: {0}")]
     Tls(String),

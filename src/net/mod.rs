@@ -12,5 +12,6 @@ pub mod client;
 pub mod httpsig;
 mod listen;
 pub mod mirror;
+pub mod publish;
 pub mod server;
 pub mod witness;

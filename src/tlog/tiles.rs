@@ -136,6 +136,48 @@ impl Tile {
     }
 }
 
+/// The tiles a static copy of the log must add to go from a checkpoint
+/// of size `old` to one of size `new` (C2SP tlog-tiles): at each level,
+/// the full tiles that became full and the partial tile of `new`; with
+/// `entries`, the entry bundles the same way. Full tiles are immutable, so
+/// those already full at `old` are not repeated.
+pub fn tiles_between(old: u64, new: u64, entries: bool) -> Vec<Tile> {
+    let mut out = Vec::new();
+    let mut per: u64 = 1; // leaves per hash at this level: 256^level
+    for level in 0u8..=63 {
+        if per > new {
+            break;
+        }
+        let (had, has) = (old / per, new / per);
+        let mut push = |level: Option<u8>| {
+            for index in had / TILE_WIDTH..has / TILE_WIDTH {
+                out.push(Tile {
+                    level,
+                    index,
+                    width: TILE_WIDTH as u16,
+                });
+            }
+            if has % TILE_WIDTH != 0 && (has != had || old == 0) {
+                let width = (has % TILE_WIDTH) as u16;
+                out.push(Tile {
+                    level,
+                    index: has / TILE_WIDTH,
+                    width,
+                });
+            }
+        };
+        push(Some(level));
+        if level == 0 && entries {
+            push(None);
+        }
+        per = match per.checked_mul(TILE_WIDTH) {
+            Some(p) => p,
+            None => break,
+        };
+    }
+    out
+}
+
 /// A decimal number with no sign and no leading zeros.
 fn canonical_decimal(s: &str) -> Option<u64> {
     let ok =
@@ -301,6 +343,43 @@ mod tests {
             index: 0,
             width: 2
         }));
+    }
+
+    #[test]
+    fn tiles_between_lists_what_a_static_copy_needs() {
+        // The spec's example: a tree of 70,000 from nothing.
+        let all = tiles_between(0, 70_000, false);
+        let at = |l: u8| {
+            all.iter()
+                .filter(|t| t.level == Some(l))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(0).len(), 274);
+        assert_eq!(at(0).iter().filter(|t| t.width == 256).count(), 273);
+        assert_eq!(at(0).last().unwrap().width, 112);
+        assert_eq!(
+            at(1).iter().map(|t| t.width).collect::<Vec<_>>(),
+            vec![256, 17]
+        );
+        assert_eq!(at(2).iter().map(|t| t.width).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(all.len(), 274 + 2 + 1);
+        // Every tile fits the tree it is for.
+        assert!(all.iter().all(|t| t.needs_size().unwrap() <= 70_000));
+        // From 70,000 to 70,100: the level-0 partial grows, nothing else
+        // changes (17 level-1 hashes, 1 level-2 hash still).
+        let step = tiles_between(70_000, 70_100, true);
+        assert_eq!(step.len(), 2);
+        assert!(step.iter().all(|t| t.width == 212 && t.index == 273));
+        // Across a tile boundary: the tile becomes full, a new partial.
+        let cross = tiles_between(250, 260, false);
+        assert_eq!(
+            cross
+                .iter()
+                .map(|t| (t.level, t.index, t.width))
+                .collect::<Vec<_>>(),
+            vec![(Some(0), 0, 256), (Some(0), 1, 4), (Some(1), 0, 1)]
+        );
+        assert!(tiles_between(5, 5, true).is_empty());
     }
 
     #[test]

@@ -107,6 +107,8 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         max_connections,
         witness,
         quorum,
+        publish,
+        publish_entries,
     } = &cli.command
     else {
         unreachable!("cli: check_serve called for another command")
@@ -142,6 +144,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
             .map(|w| witness_peer(w))
             .collect::<Result<_, _>>()?,
         quorum: *quorum,
+        publish: publish.clone().map(|u| (u, *publish_entries)),
     }))
 }
 

@@ -47,6 +47,10 @@ pub struct ServeConfig {
     pub witnesses: Vec<crate::net::witness::WitnessPeer>,
     /// Cosignatures a checkpoint should gather (reported, not enforced).
     pub quorum: usize,
+    /// Publish each checkpoint and its tiles to this object store
+    /// (`file://` or `s3://`, see [`crate::net::publish`]); with entry
+    /// bundles when the flag is set.
+    pub publish: Option<(String, bool)>,
 }
 
 pub use crate::net::listen::ServeError;
@@ -61,12 +65,18 @@ pub(crate) struct Case {
     pub(crate) nonces: auth::Nonces,
     /// The size each witness (by URL) is believed to hold for this case.
     pub(crate) witnessed: std::sync::Mutex<BTreeMap<String, u64>>,
+    /// The case's name (its URL path element).
+    pub(crate) name: String,
+    /// The size published to the object store (`None`: not read yet);
+    /// held while publishing, so publications never go backwards.
+    pub(crate) published: std::sync::Mutex<Option<u64>>,
 }
 
 struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
     witnesses: Arc<cosign::Witnesses>,
+    publisher: Option<Arc<crate::net::publish::Publisher>>,
 }
 
 /// A bound server, ready to run.
@@ -112,6 +122,8 @@ impl Server {
                     durable,
                     nonces: auth::Nonces::default(),
                     witnessed: Default::default(),
+                    name: name.clone(),
+                    published: std::sync::Mutex::new(None),
                 }),
             );
         }
@@ -126,6 +138,13 @@ impl Server {
                 what: "listener".into(),
                 source,
             })?;
+        let publisher = match &cfg.publish {
+            Some((url, entries)) => Some(Arc::new(
+                crate::net::publish::Publisher::new(url, *entries)
+                    .map_err(|e| ServeError::Publish(e.to_string()))?,
+            )),
+            None => None,
+        };
         let tls = match &cfg.tls {
             Some((cert, key)) => Some(crate::net::listen::tls_acceptor(cert, key)?),
             None => None,
@@ -138,6 +157,7 @@ impl Server {
                     peers: cfg.witnesses.clone(),
                     quorum: cfg.quorum,
                 }),
+                publisher,
             }),
             listener,
             tls,
@@ -269,10 +289,13 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
         return routes::turn(case, durable).await;
     }
     let witnesses = state.witnesses.clone();
+    let publisher = state.publisher.clone();
     tokio::task::spawn_blocking(move || {
         let req = owned.as_req();
         match (req.parts.method, req.rest) {
-            ("POST", "api/checkpoint") => routes::post_checkpoint(&case, &req, &witnesses),
+            ("POST", "api/checkpoint") => {
+                routes::post_checkpoint(&case, &req, &witnesses, publisher.as_deref())
+            }
             _ => routes::read(&case, &req),
         }
     })

@@ -228,6 +228,7 @@ pub(crate) fn post_checkpoint(
     case: &Case,
     req: &Req<'_>,
     witnesses: &super::cosign::Witnesses,
+    publisher: Option<&crate::net::publish::Publisher>,
 ) -> Result<Answer, ApiError> {
     {
         let l = case.ledger.read().expect("serve: ledger lock poisoned");
@@ -251,11 +252,14 @@ pub(crate) fn post_checkpoint(
     };
     // Outside the write lock: witnesses are other servers.
     let report = witnesses.collect(case, size, &String::from_utf8_lossy(&stored));
+    let published = publisher.map(|p| publish(case, p, size));
     Ok(json(&serde_json::json!({
         "added": added,
         "cosignatures": report.cosigned,
         "quorum": witnesses.quorum,
         "witness_errors": report.errors,
+        "published": published.as_ref().map(|r| r.as_ref().ok()),
+        "publish_error": published.and_then(|r| r.err()),
     })))
 }
 
@@ -489,4 +493,41 @@ fn status(l: &Ledger, durable: &HeadInfo) -> Result<Answer, ApiError> {
     Ok(json(
         &serde_json::json!({ "head": durable, "checkpoint": checkpoint }),
     ))
+}
+
+/// Publish the checkpoint stored at `size` (with its cosignatures) and its
+/// tiles, unless a checkpoint at least as large is already published.
+/// Runs on a blocking thread of the server's runtime.
+fn publish(
+    case: &Case,
+    p: &crate::net::publish::Publisher,
+    size: crate::tlog::merkle::TreeSize,
+) -> Result<usize, String> {
+    let rt = tokio::runtime::Handle::current();
+    let mut published = case
+        .published
+        .lock()
+        .map_err(|_| "publish lock poisoned".to_owned())?;
+    let from = match *published {
+        Some(n) => n,
+        None => rt.block_on(p.published_size(&case.name)),
+    };
+    *published = Some(from);
+    if size.0 <= from {
+        return Ok(0);
+    }
+    let note = {
+        let l = case
+            .ledger
+            .read()
+            .map_err(|_| "ledger lock poisoned".to_owned())?;
+        l.stored_checkpoint(size)
+            .map_err(|e| e.to_string())?
+            .ok_or("the checkpoint vanished")?
+    };
+    let n = rt
+        .block_on(p.publish(&case.name, &case.ledger, from, size.0, &note))
+        .map_err(|e| e.to_string())?;
+    *published = Some(size.0);
+    Ok(n)
 }
