@@ -39,6 +39,17 @@ fn serve_full(
     witnesses: Vec<caselog::net::witness::WitnessPeer>,
     publish: Option<(String, bool)>,
 ) -> String {
+    serve_tls(dirs, max_body, witnesses, publish, None)
+}
+
+fn serve_tls(
+    dirs: &[&Path],
+    max_body: usize,
+    witnesses: Vec<caselog::net::witness::WitnessPeer>,
+    publish: Option<(String, bool)>,
+    tls: Option<(PathBuf, PathBuf)>,
+) -> String {
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let cases = dirs
         .iter()
         .map(|d| {
@@ -51,7 +62,7 @@ fn serve_full(
     let server = Server::bind(&ServeConfig {
         cases,
         listen: "127.0.0.1:0".parse().unwrap(),
-        tls: None,
+        tls,
         max_body,
         max_connections: 64,
         read_only: false,
@@ -62,7 +73,7 @@ fn serve_full(
     .unwrap();
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || server.run().unwrap());
-    format!("http://{addr}")
+    format!("{scheme}://{addr}")
 }
 
 /// A note record by `s` signed against `head`.
@@ -971,4 +982,92 @@ fn checkpoints_and_tiles_are_published_to_an_object_store() {
             &leaves[32 * i..32 * i + 32]
         );
     }
+}
+
+#[test]
+fn tls_with_an_agencys_own_ca() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let t = tempfile::tempdir().unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let (cert, key, ca_file) = (
+        t.path().join("cert.pem"),
+        t.path().join("key.pem"),
+        t.path().join("ca.pem"),
+    );
+    std::fs::write(&cert, leaf.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+    let dir = t.path().join("case-tls");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let base = serve_tls(
+        &[&dir],
+        api::DEFAULT_MAX_BODY,
+        Vec::new(),
+        None,
+        Some((cert, key)),
+    );
+    assert!(base.starts_with("https://"));
+    let url = format!("{base}/case-tls");
+    // Not trusted by the public web's roots: refused before any request.
+    match Remote::new(&url).unwrap().head(&authority()) {
+        Err(RemoteError::Unreachable { .. }) => {}
+        other => panic!("an untrusted certificate was accepted: {other:?}"),
+    }
+    // Trusted with the agency's CA: the case is served over TLS.
+    let r = Remote::new(&url)
+        .unwrap()
+        .trusting(&std::fs::read(&ca_file).unwrap())
+        .unwrap();
+    let head = r.head(&authority()).unwrap();
+    assert_eq!(head.size, 7);
+    r.append(
+        &authority(),
+        &sub(note_record(&head, &authority(), "over TLS")),
+        None,
+    )
+    .unwrap();
+    // The CLI: a copy followed over TLS with CASELOG_TLS_CA.
+    let key_file = write_key(t.path(), "a.key", &authority());
+    let out = Proc::new(bin())
+        .args(["mirror", &url])
+        .arg(t.path().join("copy"))
+        .arg("--key")
+        .arg(&key_file)
+        .env("CASELOG_TLS_CA", &ca_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("8 entries"));
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback_unless_forced() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-h");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let out = Proc::new(bin())
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unencrypted") && err.contains("--tls-cert"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
 }

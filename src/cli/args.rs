@@ -25,6 +25,7 @@ pub struct Cli {
     /// Work on a case served by `caselog serve` (http(s)://HOST[:PORT]/CASE):
     /// records and requests are signed here with the member's own key; a
     /// local copy (--ledger, else a cache directory) follows the server.
+    /// $CASELOG_TLS_CA=FILE trusts those CA certificates (PEM) for https.
     #[arg(long, global = true, env = "CASELOG_REMOTE", value_name = "URL")]
     pub remote: Option<String>,
     /// Private key file that signs, for the commands that sign (they also

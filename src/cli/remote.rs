@@ -52,6 +52,24 @@ pub(crate) fn copy_dir(url: &str, ledger: Option<&Path>) -> Result<PathBuf, CliE
     Ok(base.join("caselog").join("remote").join(name))
 }
 
+/// A client for `url`; with `$CASELOG_TLS_CA` (a PEM file), trusting
+/// those root certificates instead of the public web's.
+pub(crate) fn client(url: &str) -> Result<Remote, CliError> {
+    let r = Remote::new(url)?;
+    match std::env::var_os("CASELOG_TLS_CA") {
+        None => Ok(r),
+        Some(f) => {
+            let pem = std::fs::read(&f).map_err(|e| {
+                CliError::input(
+                    format!("CASELOG_TLS_CA={}: {e}", PathBuf::from(&f).display()),
+                    "point CASELOG_TLS_CA at a PEM file of CA certificates",
+                )
+            })?;
+            Ok(r.trusting(&pem)?)
+        }
+    }
+}
+
 /// Remember the remote case for this run (checked: a valid case URL).
 pub(crate) fn set(url: &str, dir: PathBuf, signer: Signer) -> Result<(), CliError> {
     Remote::new(url)?;
@@ -84,12 +102,12 @@ pub(crate) fn open(dir: &Path, writable: bool) -> Result<Ledger, CliError> {
     let Some(ctx) = CTX.get().filter(|c| c.dir == dir) else {
         return Ok(Ledger::open(dir, writable)?);
     };
-    let remote = Remote::new(&ctx.url)?;
+    let remote = client(&ctx.url)?;
     let (mut l, _) = follow(&remote, &ctx.signer, dir, &mut |_, _| {})?;
     if writable {
         let signer = Signer::from_seed(ctx.signer.name(), &ctx.signer.seed());
         l.set_upstream(Box::new(RemoteUpstream {
-            remote: Remote::new(&ctx.url)?,
+            remote: client(&ctx.url)?,
             signer,
             turn: None,
         }));

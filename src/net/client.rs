@@ -91,6 +91,36 @@ impl Remote {
         })
     }
 
+    /// Trust the root certificates in `pem` (an agency's own CA) instead
+    /// of the public web's (Mozilla's list, the default) for `https`.
+    pub fn trusting(mut self, pem: &[u8]) -> Result<Remote, RemoteError> {
+        let bad = |reason: String| RemoteError::Protocol {
+            url: self.url(),
+            reason,
+        };
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(format!("the CA file is not PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(bad("the CA file holds no certificate".into()));
+        }
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+            .build();
+        self.agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .tls_config(tls)
+            .build()
+            .into();
+        Ok(self)
+    }
+
     /// The case URL.
     pub fn url(&self) -> String {
         format!("{}{}", self.origin, self.prefix)

@@ -269,7 +269,7 @@ pub(crate) fn run_mirror(
     dir: &std::path::Path,
     signer: &Signer,
 ) -> Result<u8, CliError> {
-    let remote = Remote::new(url)?;
+    let remote = crate::cli::remote::client(url)?;
     let bar = crate::cli::output::Progress::entries("following", None);
     let (l, f) = follow(&remote, signer, dir, &mut |done, _| bar.set(done))?;
     bar.finish();
