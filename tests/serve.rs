@@ -1071,3 +1071,86 @@ fn plain_http_is_refused_off_loopback_unless_forced() {
     );
     assert_eq!(err.lines().count(), 1);
 }
+
+#[test]
+fn private_values_reach_the_roles_allowed_and_erasure_works_remotely() {
+    use caselog::format::cbor::Value;
+    use caselog::format::disclosure::Disclosure;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-v");
+    let a = authority();
+    let counsel = Signer::from_seed("Counsel", &[0x51; 32]);
+    let custodian = Signer::from_seed("Custodian", &[0x52; 32]);
+    let mut l = build_small(&dir, HashAlg::Sha256);
+    for (m, role) in [(&counsel, Role::Counsel), (&custodian, Role::Custodian)] {
+        l.append(
+            Body::MemberEnroll(MemberEnroll {
+                name: m.name().into(),
+                role,
+                key: m.public(),
+            }),
+            &a,
+        )
+        .unwrap();
+    }
+    let private =
+        vec![Disclosure::new("caller", Value::Text("FAKE Caller, 555-0100".into())).unwrap()];
+    let (seq, _) = l
+        .append_private(note("tip line call"), &a, private)
+        .unwrap();
+    drop(l);
+    let s = serve_proc(&dir);
+    let show = |key: &Path, copy: &str| {
+        let out = Proc::new(bin())
+            .args(["--remote", &s.1, "--ledger"])
+            .arg(t.path().join(copy))
+            .arg("--key")
+            .arg(key)
+            .args(["show", &seq.to_string(), "--reveal", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let (ck, uk, ak) = (
+        write_key(t.path(), "counsel.key", &counsel),
+        write_key(t.path(), "custodian.key", &custodian),
+        write_key(t.path(), "a.key", &a),
+    );
+    assert!(show(&ck, "c1").contains("FAKE Caller, 555-0100"));
+    assert!(!show(&uk, "c2").contains("FAKE Caller"));
+    // The authority erases it through the server: gone there and here.
+    let out = Proc::new(bin())
+        .args(["--remote", &s.1, "--ledger"])
+        .arg(t.path().join("c3"))
+        .arg("--key")
+        .arg(&ak)
+        .args([
+            "erase",
+            &seq.to_string(),
+            "--field",
+            "caller",
+            "--reason",
+            "court order 12",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = Remote::new(&s.1).unwrap();
+    assert!(r.disclosures(&a, seq.0).unwrap().is_empty());
+    assert!(!show(&ck, "c4").contains("FAKE Caller"));
+    drop(s);
+    let l = Ledger::open(&dir, false).unwrap();
+    assert!(caselog::verify_store(l.store())
+        .unwrap()
+        .problems
+        .is_empty());
+}

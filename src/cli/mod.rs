@@ -134,7 +134,6 @@ fn check_remote(cli: &Cli, url: &str) -> Result<(), CliError> {
             | Command::VerifyProof { .. }
             | Command::Completions { .. }
             | Command::Man { .. }
-            | Command::Erase { .. }
             | Command::Verify {
                 bundle: Some(_),
                 ..

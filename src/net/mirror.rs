@@ -237,7 +237,7 @@ pub fn follow(
                 }
             }
         }
-        let subs: Vec<Submission> = recs
+        let mut subs: Vec<Submission> = recs
             .into_iter()
             .skip(first as usize)
             .map(|record| Submission {
@@ -245,6 +245,7 @@ pub fn follow(
                 private: Vec::new(),
             })
             .collect();
+        with_private(remote, signer, at, &mut subs)?;
         let count = subs.len() as u64;
         if let Err((i, e)) = l.append_signed(&subs) {
             return Err(refused_record(dir, &l, at + i as u64, &subs[i], e));
@@ -264,6 +265,32 @@ pub fn follow(
             checkpoint,
         },
     ))
+}
+
+/// The private values (SPEC §15) of the records that carry digests, for
+/// a member whose role may read them (SPEC §17.2); for other roles the
+/// copy holds the digests only, as the records do. Each value is checked
+/// against the record's digests when the record is appended.
+fn with_private(
+    remote: &Remote,
+    signer: &Signer,
+    at: u64,
+    subs: &mut [Submission],
+) -> Result<(), MirrorError> {
+    for (i, sub) in subs.iter_mut().enumerate() {
+        let has_sd = crate::format::entry::Record::decode(&sub.record)
+            .and_then(|r| crate::format::entry::Entry::decode(&r.entry_bytes))
+            .is_ok_and(|e| !e.sd.is_empty());
+        if !has_sd {
+            continue;
+        }
+        match remote.disclosures(signer, at + i as u64) {
+            Ok(values) => sub.private = values,
+            Err(RemoteError::Api { err, .. }) if err.code == "ROLE_NOT_ALLOWED" => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// The checkpoint's root must be the copy's at its size, or, beyond the
