@@ -246,6 +246,8 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     };
     let (status, _) = send_raw(&base, &raw, &a, &a);
     assert_eq!(status, 200);
+    // Acknowledged means readable: the head already includes it.
+    assert_eq!(r.head(&a).unwrap().size, 8);
     let (status, body) = send_raw(&base, &raw, &a, &a);
     assert_eq!((status, body["code"].as_str()), (401, Some("REPLAYED")));
     let head8 = r.head(&a).unwrap();
@@ -375,12 +377,21 @@ fn free_port() -> u16 {
         .port()
 }
 
+fn serve_proc(dir: &Path) -> ServeProc {
+    serve_proc_with(dir, &[])
+}
+
+fn serve_read_only(dir: &Path) -> ServeProc {
+    serve_proc_with(dir, &["--read-only"])
+}
+
 // The child is killed and waited for by `ServeProc`'s `Drop`.
 #[allow(clippy::zombie_processes)]
-fn serve_proc(dir: &Path) -> ServeProc {
+fn serve_proc_with(dir: &Path, extra: &[&str]) -> ServeProc {
     let port = free_port();
     let child = Proc::new(bin())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
         .arg(dir)
         .stderr(Stdio::null())
         .spawn()
@@ -1153,4 +1164,51 @@ fn private_values_reach_the_roles_allowed_and_erasure_works_remotely() {
         .unwrap()
         .problems
         .is_empty());
+}
+
+#[test]
+fn a_mirror_is_a_ledger_that_verifies_and_can_be_served_read_only() {
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let key = write_key(t.path(), "a.key", &a);
+    let dir = t.path().join("origin").join("case-m");
+    {
+        let mut l = build_small(&dir, HashAlg::Sha256);
+        l.checkpoint(&a).unwrap();
+    }
+    let copy = t.path().join("copy").join("case-m");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    {
+        let s = serve_proc(&dir);
+        let out = mirror(&s.1, &copy, &key);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let v = Proc::new(bin())
+        .arg("--ledger")
+        .arg(&copy)
+        .arg("verify")
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    // The copy served read-only: followed by a second mirror, refuses writes.
+    let ro = serve_read_only(&copy);
+    let second = t.path().join("second");
+    let out = mirror(&ro.1, &second, &key);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("checkpoint at size 7 matches"));
+    let r = Remote::new(&ro.1).unwrap();
+    let head = r.head(&a).unwrap();
+    refused(
+        r.append(&a, &sub(note_record(&head, &a, "no")), None),
+        405,
+        "READ_ONLY",
+    );
 }

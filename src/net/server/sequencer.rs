@@ -262,10 +262,8 @@ impl Sequencer {
             self.poisoned = Some(why);
             return;
         }
-        while self.pending.front().is_some_and(|(g, _, _)| *g <= gen) {
-            let (_, reply, answer) = self.pending.pop_front().expect("checked");
-            let _ = reply.send(Ok(answer));
-        }
+        // The durable head first: a client that got its answer must find
+        // its record in `api/head` and the tiles.
         let mut newest = None;
         while self.heads.front().is_some_and(|(g, _)| *g <= gen) {
             newest = self.heads.pop_front().map(|(_, h)| h);
@@ -275,6 +273,10 @@ impl Sequencer {
                 .durable
                 .lock()
                 .expect("serve: durable head lock poisoned") = h;
+        }
+        while self.pending.front().is_some_and(|(g, _, _)| *g <= gen) {
+            let (_, reply, answer) = self.pending.pop_front().expect("checked");
+            let _ = reply.send(Ok(answer));
         }
     }
 
