@@ -76,6 +76,20 @@ fn serve_tls(
     format!("{scheme}://{addr}")
 }
 
+/// The fixture ledger (SHA-256) with `members` enrolled by the authority.
+fn case_with(dir: &Path, members: &[(&Signer, Role)]) -> Ledger {
+    let mut l = build_small(dir, HashAlg::Sha256);
+    for (m, role) in members {
+        let enroll = MemberEnroll {
+            name: m.name().into(),
+            role: *role,
+            key: m.public(),
+        };
+        l.append(Body::MemberEnroll(enroll), &authority()).unwrap();
+    }
+    l
+}
+
 /// A note record by `s` signed against `head`.
 fn note_record(head: &HeadInfo, s: &Signer, text: &str) -> Vec<u8> {
     record(head, s, note(text))
@@ -311,19 +325,8 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
 fn role_rules_are_the_verifiers_with_its_codes() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("case-b");
-    let a = authority();
     let inv = Signer::from_seed("Active investigator", &[0x22; 32]);
-    let mut l = build_small(&dir, HashAlg::Sha256);
-    l.append(
-        Body::MemberEnroll(MemberEnroll {
-            name: inv.name().into(),
-            role: Role::Investigator,
-            key: inv.public(),
-        }),
-        &a,
-    )
-    .unwrap();
-    drop(l);
+    drop(case_with(&dir, &[(&inv, Role::Investigator)]));
     let base = serve_in_process(&[&dir], api::DEFAULT_MAX_BODY);
     let r = Remote::new(&format!("{base}/case-b")).unwrap();
     let head = r.head(&inv).unwrap();
@@ -421,17 +424,7 @@ fn two_members_append_from_two_processes() {
     let dir = t.path().join("case-c");
     let a = authority();
     let inv = Signer::from_seed("Det. Two", &[0x24; 32]);
-    let mut l = build_small(&dir, HashAlg::Sha256);
-    l.append(
-        Body::MemberEnroll(MemberEnroll {
-            name: inv.name().into(),
-            role: Role::Investigator,
-            key: inv.public(),
-        }),
-        &a,
-    )
-    .unwrap();
-    drop(l);
+    drop(case_with(&dir, &[(&inv, Role::Investigator)]));
     let keys = [
         write_key(t.path(), "a.key", &a),
         write_key(t.path(), "i.key", &inv),
@@ -804,23 +797,11 @@ fn serve_gathers_witness_cosignatures_for_each_checkpoint() {
 fn kill_9_during_load_loses_no_acknowledged_record() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("case-k");
-    let a = authority();
     let members: Vec<Signer> = (0..6u8)
         .map(|i| Signer::from_seed(&format!("m{i}"), &[0x40 + i; 32]))
         .collect();
-    let mut l = build_small(&dir, HashAlg::Sha256);
-    for m in &members {
-        l.append(
-            Body::MemberEnroll(MemberEnroll {
-                name: m.name().into(),
-                role: Role::Investigator,
-                key: m.public(),
-            }),
-            &a,
-        )
-        .unwrap();
-    }
-    drop(l);
+    let enrolled: Vec<(&Signer, Role)> = members.iter().map(|m| (m, Role::Investigator)).collect();
+    drop(case_with(&dir, &enrolled));
     let mut s = serve_proc(&dir);
     let url = s.1.clone();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -1092,18 +1073,10 @@ fn private_values_reach_the_roles_allowed_and_erasure_works_remotely() {
     let a = authority();
     let counsel = Signer::from_seed("Counsel", &[0x51; 32]);
     let custodian = Signer::from_seed("Custodian", &[0x52; 32]);
-    let mut l = build_small(&dir, HashAlg::Sha256);
-    for (m, role) in [(&counsel, Role::Counsel), (&custodian, Role::Custodian)] {
-        l.append(
-            Body::MemberEnroll(MemberEnroll {
-                name: m.name().into(),
-                role,
-                key: m.public(),
-            }),
-            &a,
-        )
-        .unwrap();
-    }
+    let mut l = case_with(
+        &dir,
+        &[(&counsel, Role::Counsel), (&custodian, Role::Custodian)],
+    );
     let private =
         vec![Disclosure::new("caller", Value::Text("FAKE Caller, 555-0100".into())).unwrap()];
     let (seq, _) = l

@@ -21,6 +21,26 @@ use crate::tlog::note::{Note, VerifierKey};
 use crate::tlog::proof::{self, Range};
 use crate::tlog::prooffile::{ConsistencyProof, InclusionProof};
 
+/// The checkpoint body of `note` (SPEC §10.1).
+fn body_of(note: &Note) -> Result<Checkpoint, LedgerError> {
+    Checkpoint::parse_body(&note.text).map_err(|e| {
+        Missing::NotACheckpoint {
+            reason: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Whether signature line `g` of `note` verifies under one of `keys`
+/// (same name and key id).
+fn verifies_under(note: &Note, g: &crate::tlog::note::NoteSig, keys: &[VerifierKey]) -> bool {
+    keys.iter().any(|k| {
+        k.name == g.name
+            && k.id() == g.id
+            && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
+    })
+}
+
 /// `checkpoints` key of a tree size (SPEC §8, `storage::layout`).
 pub fn checkpoint_key(size: TreeSize) -> [u8; 8] {
     layout::checkpoint_key(size.0)
@@ -125,9 +145,7 @@ impl Ledger {
         note: &Note,
         witnesses: &[VerifierKey],
     ) -> Result<usize, LedgerError> {
-        let cp = Checkpoint::parse_body(&note.text).map_err(|e| Missing::NotACheckpoint {
-            reason: e.to_string(),
-        })?;
+        let cp = body_of(note)?;
         let stored = self
             .stored_checkpoint(cp.head.size)?
             .ok_or(Missing::Checkpoint {
@@ -151,13 +169,7 @@ impl Ledger {
             .cloned()
             .collect();
         keys.extend(self.log_keys_at(cp.head.size));
-        let verifies = |g: &crate::tlog::note::NoteSig| {
-            keys.iter().any(|k| {
-                k.name == g.name
-                    && k.id() == g.id
-                    && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
-            })
-        };
+        let verifies = |g: &crate::tlog::note::NoteSig| verifies_under(note, g, &keys);
         let (mut changed, mut refused) = (0, Vec::new());
         for g in &note.sigs {
             let held = merged
@@ -348,9 +360,7 @@ impl Ledger {
         note: &Note,
         witnesses: &[VerifierKey],
     ) -> Result<usize, LedgerError> {
-        let cp = Checkpoint::parse_body(&note.text).map_err(|e| Missing::NotACheckpoint {
-            reason: e.to_string(),
-        })?;
+        let cp = body_of(note)?;
         let ours = self.tree_head_at(cp.head.size)?;
         if cp.origin != self.origin() || cp.head != ours {
             return Err(Missing::CheckpointDiffers {
@@ -359,23 +369,15 @@ impl Ledger {
             .into());
         }
         let log_keys = self.log_keys_at(cp.head.size);
-        let by_authority = |g: &crate::tlog::note::NoteSig| {
-            log_keys.iter().any(|k| {
-                k.name == g.name
-                    && k.id() == g.id
-                    && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
-            })
-        };
+        let cosigners: Vec<VerifierKey> = witnesses
+            .iter()
+            .filter(|k| k.typ == crate::tlog::note::TYPE_COSIGNATURE)
+            .cloned()
+            .collect();
+        let by_authority = |g: &crate::tlog::note::NoteSig| verifies_under(note, g, &log_keys);
         let mut kept = note.clone();
-        kept.sigs.retain(|g| {
-            by_authority(g)
-                || witnesses.iter().any(|k| {
-                    k.typ == crate::tlog::note::TYPE_COSIGNATURE
-                        && k.name == g.name
-                        && k.id() == g.id
-                        && crate::tlog::note::verify_sig(&note.text, g, k).is_ok()
-                })
-        });
+        kept.sigs
+            .retain(|g| by_authority(g) || verifies_under(note, g, &cosigners));
         if !kept.sigs.iter().any(by_authority) {
             return Err(LedgerError::UnverifiedSignatures {
                 names: note.sigs.iter().map(|g| g.name.clone()).collect(),

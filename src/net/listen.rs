@@ -28,6 +28,17 @@ pub(crate) type Handler = Arc<
         + Sync,
 >;
 
+/// The multi-threaded runtime a server runs on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| ServeError::Io {
+            what: "cannot start the runtime".into(),
+            source,
+        })
+}
+
 /// Accept connections until SIGINT or SIGTERM.
 pub(crate) async fn accept_loop(
     listener: std::net::TcpListener,

@@ -195,76 +195,99 @@ pub fn follow(
         Ledger::init_signed(dir, &first[0])?
     };
     let from = l.head().tree.size.0;
-    let held_cp = l.latest_checkpoint()?.map_or(0, |(s, _)| s.0);
-    let cp_size = cp.as_ref().map_or(0, |c| c.head.size.0);
-    if head.size < from || cp_size < held_cp {
-        let text = format!(
-            "copy: {from} entries, root {}, checkpoint of size {held_cp}\nserved head: {head:?}\nserved checkpoint:\n{}",
-            l.head().tree.root,
-            cp.as_ref().map_or("(none)", |c| c.text.as_str())
-        );
-        return Err(MirrorError::Rollback {
-            served: head.size.min(cp_size.max(head.size)),
-            held: from.max(held_cp),
-            evidence: save_evidence(dir, "rollback", &text),
-        });
-    }
+    check_rollback(&l, head.size, cp.as_ref(), dir)?;
     if let Some(c) = &cp {
         check_root(remote, &l, c, dir)?;
     }
+    let cp_size = cp.as_ref().map_or(0, |c| c.head.size.0);
     let mut at = from;
     while at < head.size {
-        let n = at / TILE_WIDTH;
-        let recs = fetch_bundle(remote, signer, n, head.size)?;
-        let first = at - n * TILE_WIDTH;
-        if n * TILE_WIDTH < cp_size {
-            let leaves = fetch_leaves(remote, n, cp_size)?;
-            for (i, leaf) in leaves.iter().enumerate().skip(first as usize) {
-                if l.hash_alg().leaf(&recs[i]) != *leaf {
-                    let size = n * TILE_WIDTH + i as u64;
-                    let what =
-                        format!("served record {size} does not hash to the served tile's leaf");
-                    let ev = save_evidence(
-                        dir,
-                        "fork",
-                        &format!("{what}\nrecord (base64 CBOR): {}\n", b64(&recs[i])),
-                    );
-                    return Err(MirrorError::Fork {
-                        size,
-                        what,
-                        evidence: ev,
-                    });
-                }
-            }
-        }
-        let mut subs: Vec<Submission> = recs
-            .into_iter()
-            .skip(first as usize)
-            .map(|record| Submission {
-                record,
-                private: Vec::new(),
-            })
-            .collect();
-        with_private(remote, signer, at, &mut subs)?;
-        let count = subs.len() as u64;
+        let subs = fetch_checked(remote, signer, &l, at, head.size, cp_size, dir)?;
         if let Err((i, e)) = l.append_signed(&subs) {
             return Err(refused_record(dir, &l, at + i as u64, &subs[i], e));
         }
-        at += count;
+        at += subs.len() as u64;
         progress(at - from, head.size - from);
     }
     let checkpoint = match cp {
         Some(c) => Some(store_checkpoint(&mut l, &c, dir)?),
         None => None,
     };
-    Ok((
-        l,
-        Followed {
-            from,
-            to: at,
-            checkpoint,
-        },
-    ))
+    let followed = Followed {
+        from,
+        to: at,
+        checkpoint,
+    };
+    Ok((l, followed))
+}
+
+/// A server that holds fewer records than the copy, or a smaller
+/// checkpoint than the copy holds, rolled back.
+fn check_rollback(
+    l: &Ledger,
+    served: u64,
+    cp: Option<&Served>,
+    dir: &Path,
+) -> Result<(), MirrorError> {
+    let from = l.head().tree.size.0;
+    let held_cp = l.latest_checkpoint()?.map_or(0, |(s, _)| s.0);
+    let cp_size = cp.map_or(0, |c| c.head.size.0);
+    if served >= from && cp_size >= held_cp {
+        return Ok(());
+    }
+    let text = format!(
+        "copy: {from} entries, root {}, checkpoint of size {held_cp}\nserved head size: {served}\nserved checkpoint:\n{}",
+        l.head().tree.root,
+        cp.map_or("(none)", |c| c.text.as_str())
+    );
+    Err(MirrorError::Rollback {
+        served: if served < from { served } else { cp_size },
+        held: if served < from { from } else { held_cp },
+        evidence: save_evidence(dir, "rollback", &text),
+    })
+}
+
+/// The records of the entry bundle holding seq `at`, from `at` on, each
+/// (below the checkpoint's size) checked against the served level-0 tile
+/// whose leaves gave the checkpoint's root, with their private values.
+fn fetch_checked(
+    remote: &Remote,
+    signer: &Signer,
+    l: &Ledger,
+    at: u64,
+    size: u64,
+    cp_size: u64,
+    dir: &Path,
+) -> Result<Vec<Submission>, MirrorError> {
+    let n = at / TILE_WIDTH;
+    let recs = fetch_bundle(remote, signer, n, size)?;
+    let first = (at - n * TILE_WIDTH) as usize;
+    if n * TILE_WIDTH < cp_size {
+        let leaves = fetch_leaves(remote, n, cp_size)?;
+        for (i, leaf) in leaves.iter().enumerate().skip(first) {
+            if l.hash_alg().leaf(&recs[i]) != *leaf {
+                let size = n * TILE_WIDTH + i as u64;
+                let what = format!("served record {size} does not hash to the served tile's leaf");
+                let text = format!("{what}\nrecord (base64 CBOR): {}\n", b64(&recs[i]));
+                let evidence = save_evidence(dir, "fork", &text);
+                return Err(MirrorError::Fork {
+                    size,
+                    what,
+                    evidence,
+                });
+            }
+        }
+    }
+    let mut subs: Vec<Submission> = recs
+        .into_iter()
+        .skip(first)
+        .map(|record| Submission {
+            record,
+            private: Vec::new(),
+        })
+        .collect();
+    with_private(remote, signer, at, &mut subs)?;
+    Ok(subs)
 }
 
 /// The private values (SPEC §15) of the records that carry digests, for
@@ -322,16 +345,21 @@ fn check_root(remote: &Remote, l: &Ledger, c: &Served, dir: &Path) -> Result<(),
         "the served checkpoint has root {} at size {size}, the copy and the served tiles give {ours}",
         c.head.root
     );
-    let ev = save_evidence(
+    Err(checkpoint_fork(dir, size, what, c))
+}
+
+/// A fork shown by the served checkpoint, saved as evidence.
+fn checkpoint_fork(dir: &Path, size: u64, what: String, c: &Served) -> MirrorError {
+    let evidence = save_evidence(
         dir,
         "fork",
         &format!("{what}\nserved checkpoint:\n{}", c.text),
     );
-    Err(MirrorError::Fork {
+    MirrorError::Fork {
         size,
         what,
-        evidence: ev,
-    })
+        evidence,
+    }
 }
 
 /// A served record the copy refuses: a fork when it does not chain on the
@@ -374,16 +402,7 @@ fn store_checkpoint(l: &mut Ledger, c: &Served, dir: &Path) -> Result<u64, Mirro
         Err(LedgerError::UnverifiedSignatures { .. }) => {
             let what =
                 "the served checkpoint is not signed by an authority active at its size".to_owned();
-            let ev = save_evidence(
-                dir,
-                "fork",
-                &format!("{what}\nserved checkpoint:\n{}", c.text),
-            );
-            Err(MirrorError::Fork {
-                size,
-                what,
-                evidence: ev,
-            })
+            Err(checkpoint_fork(dir, size, what, c))
         }
         Err(e) => Err(e.into()),
     }

@@ -114,13 +114,7 @@ impl WitnessServer {
 
     /// Serve until SIGINT or SIGTERM.
     pub fn run(self, max_connections: usize) -> Result<(), ServeError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| ServeError::Io {
-                what: "cannot start the runtime".into(),
-                source,
-            })?;
+        let rt = crate::net::listen::runtime()?;
         let WitnessServer {
             witness,
             signer,

@@ -173,13 +173,7 @@ impl Server {
     /// Serve until the process is stopped (SIGINT or SIGTERM end it
     /// cleanly: the sequencers finish their batch, the ledgers close).
     pub fn run(self) -> Result<(), ServeError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| ServeError::Io {
-                what: "cannot start the runtime".into(),
-                source,
-            })?;
+        let rt = crate::net::listen::runtime()?;
         rt.block_on(self.accept_loop())
     }
 
@@ -226,49 +220,8 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
     let case = state.cases.get(case_name).cloned().ok_or_else(|| {
         ApiError::new(404, "NOT_FOUND", 2, format!("no case named {case_name:?}"))
     })?;
-    let declared = parts
-        .headers
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.max_body) {
-        return Err(too_large(state.max_body));
-    }
-    let body = match tokio::time::timeout(
-        BODY_TIMEOUT,
-        Limited::new(body, state.max_body).collect(),
-    )
-    .await
-    {
-        Err(_) => {
-            return Err(ApiError::new(
-                408,
-                "SLOW_CLIENT",
-                2,
-                "the request body took too long",
-            ))
-        }
-        Ok(Err(_)) => return Err(too_large(state.max_body)),
-        Ok(Ok(b)) => b.to_bytes(),
-    };
-    let header = |n: &str| {
-        parts
-            .headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let owned = OwnedReq {
-        method: parts.method.as_str().to_owned(),
-        authority: header("host").unwrap_or_default(),
-        path: path.clone(),
-        query: format!("?{}", parts.uri.query().unwrap_or("")),
-        digest: header("content-digest"),
-        sig_input: header("signature-input"),
-        sig: header("signature"),
-        body: body.to_vec(),
-        rest: rest.to_owned(),
-    };
+    let body = read_body(&parts, body, state.max_body).await?;
+    let owned = OwnedReq::new(&parts, body, rest);
     if owned.method == "POST" && owned.rest == "api/append" {
         let turn = owned
             .query
@@ -303,6 +256,33 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
     .map_err(|_| internal())?
 }
 
+/// The request body: at most `max` bytes (a larger declared or actual
+/// length is 413), within [`BODY_TIMEOUT`] (408).
+async fn read_body(
+    parts: &hyper::http::request::Parts,
+    body: Incoming,
+    max: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_large(max));
+    }
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, max).collect()).await {
+        Err(_) => Err(ApiError::new(
+            408,
+            "SLOW_CLIENT",
+            2,
+            "the request body took too long",
+        )),
+        Ok(Err(_)) => Err(too_large(max)),
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+    }
+}
+
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
         413,
@@ -330,6 +310,27 @@ struct OwnedReq {
 }
 
 impl OwnedReq {
+    fn new(parts: &hyper::http::request::Parts, body: Bytes, rest: &str) -> OwnedReq {
+        let header = |n: &str| {
+            parts
+                .headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        OwnedReq {
+            method: parts.method.as_str().to_owned(),
+            authority: header("host").unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+            query: format!("?{}", parts.uri.query().unwrap_or("")),
+            digest: header("content-digest"),
+            sig_input: header("signature-input"),
+            sig: header("signature"),
+            body: body.to_vec(),
+            rest: rest.to_owned(),
+        }
+    }
+
     fn as_req(&self) -> Req<'_> {
         Req {
             parts: RequestParts {
