@@ -1185,3 +1185,56 @@ fn a_mirror_is_a_ledger_that_verifies_and_can_be_served_read_only() {
         "READ_ONLY",
     );
 }
+
+#[test]
+fn connections_over_the_limit_are_closed_at_once() {
+    use std::io::{Read, Write};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-l");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let server = Server::bind(&ServeConfig {
+        cases: [("case-l".to_owned(), dir.clone())].into_iter().collect(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        max_body: api::DEFAULT_MAX_BODY,
+        max_connections: 2,
+        read_only: false,
+        witnesses: Vec::new(),
+        quorum: 0,
+        publish: None,
+    })
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || server.run().unwrap());
+    // Two idle connections take both slots (each sends half a request).
+    let mut held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            c.write_all(b"GET /case-l/checkpoint HTTP/1.1\r\n").unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // A third is closed without an answer.
+    let mut third = std::net::TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = third.write_all(b"GET /case-l/checkpoint HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut buf = [0u8; 64];
+    let n = third.read(&mut buf).unwrap_or(0);
+    assert_eq!(
+        n,
+        0,
+        "over the limit, got {:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    // A slot freed: served again.
+    held.pop();
+    std::thread::sleep(Duration::from_millis(200));
+    let status = ureq::get(&format!("http://{addr}/case-l/tile/0/000.p/7"))
+        .call()
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 200);
+}
