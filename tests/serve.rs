@@ -66,6 +66,7 @@ fn serve_tls(
         max_body,
         max_connections: 64,
         read_only: false,
+        max_blob: 1 << 30,
         quorum: witnesses.len(),
         witnesses,
         publish,
@@ -1199,6 +1200,7 @@ fn connections_over_the_limit_are_closed_at_once() {
         max_body: api::DEFAULT_MAX_BODY,
         max_connections: 2,
         read_only: false,
+        max_blob: 1 << 20,
         witnesses: Vec::new(),
         quorum: 0,
         publish: None,
@@ -1237,4 +1239,106 @@ fn connections_over_the_limit_are_closed_at_once() {
         .unwrap()
         .status();
     assert_eq!(status.as_u16(), 200);
+}
+
+#[test]
+fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-e");
+    let custodian = Signer::from_seed("Evidence custodian", &[0x61; 32]);
+    drop(case_with(&dir, &[(&custodian, Role::Custodian)]));
+    let key = write_key(t.path(), "c.key", &custodian);
+    let letter = t.path().join("letter.pdf");
+    std::fs::write(&letter, b"%PDF-1.4 the extortion letter, scanned").unwrap();
+    let s = serve_proc(&dir);
+    let out = Proc::new(bin())
+        .args(["--remote", &s.1, "--ledger"])
+        .arg(t.path().join("copy"))
+        .arg("--key")
+        .arg(&key)
+        .args([
+            "evidence",
+            "add",
+            "EV-0001",
+            "--description",
+            "Extortion letter",
+            "--copy",
+            "--file",
+        ])
+        .arg(&letter)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("uploaded to the server (1 new)"));
+    let d = caselog::storage::evidence::hash_file(&letter, &mut |_| {}).unwrap();
+    let r = Remote::new(&s.1).unwrap();
+    // Again: already there. A stranger: refused. A file no intake recorded: refused.
+    assert!(!r
+        .put_blob(&custodian, &letter, &d.blake3, &d.sha256)
+        .unwrap());
+    refused(
+        r.put_blob(&outsider(), &letter, &d.blake3, &d.sha256),
+        403,
+        "UNKNOWN_AUTHOR",
+    );
+    let other = t.path().join("other.bin");
+    std::fs::write(&other, b"not evidence").unwrap();
+    let o = caselog::storage::evidence::hash_file(&other, &mut |_| {}).unwrap();
+    refused(
+        r.put_blob(&custodian, &other, &o.blake3, &o.sha256),
+        422,
+        "EVIDENCE_MISMATCH",
+    );
+    // A second item taken in without a copy: a body that is not the
+    // signed digest is refused and nothing kept; the right one is stored.
+    let photo = t.path().join("envelope.jpg");
+    std::fs::write(&photo, b"JFIF photo of the envelope").unwrap();
+    let out = Proc::new(bin())
+        .args(["--remote", &s.1, "--ledger"])
+        .arg(t.path().join("copy"))
+        .arg("--key")
+        .arg(&key)
+        .args([
+            "evidence",
+            "add",
+            "EV-0002",
+            "--description",
+            "Envelope photo",
+            "--file",
+        ])
+        .arg(&photo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p = caselog::storage::evidence::hash_file(&photo, &mut |_| {}).unwrap();
+    refused(
+        r.put_blob(&custodian, &other, &p.blake3, &p.sha256),
+        401,
+        "DIGEST_MISMATCH",
+    );
+    assert!(!caselog::storage::evidence::blob_path(&dir, &p.blake3).exists());
+    assert!(r
+        .put_blob(&custodian, &photo, &p.blake3, &p.sha256)
+        .unwrap());
+    drop(s);
+    let blob = caselog::storage::evidence::blob_path(&dir, &d.blake3);
+    assert_eq!(
+        std::fs::read(&blob).unwrap(),
+        std::fs::read(&letter).unwrap()
+    );
+    let v = Proc::new(bin())
+        .arg("--ledger")
+        .arg(&dir)
+        .args(["verify", "--evidence"])
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }

@@ -399,6 +399,9 @@ pub enum Command {
         /// Largest request body, in bytes.
         #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
         max_body: usize,
+        /// Largest evidence copy a member may upload, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+        max_blob: u64,
         /// Connections served at once; more are closed.
         #[arg(long, value_name = "N", default_value_t = 512)]
         max_connections: usize,

@@ -114,3 +114,22 @@ pub(crate) fn open(dir: &Path, writable: bool) -> Result<Ledger, CliError> {
     }
     Ok(l)
 }
+
+/// With --remote: upload the copies of evidence files just taken in
+/// (`(path, blake3, sha256)`) to the server's blob store. Returns how many
+/// the server did not have yet; `None` without --remote.
+pub(crate) fn upload_blobs(
+    files: &[(PathBuf, caselog::Hash, caselog::Hash)],
+) -> Result<Option<usize>, CliError> {
+    let Some(ctx) = CTX.get() else {
+        return Ok(None);
+    };
+    let remote = client(&ctx.url)?;
+    let mut sent = 0;
+    for (path, b3, sha) in files {
+        if remote.put_blob(&ctx.signer, path, b3, sha)? {
+            sent += 1;
+        }
+    }
+    Ok(Some(sent))
+}

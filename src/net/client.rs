@@ -234,6 +234,75 @@ impl Remote {
         self.json(rest, &b)
     }
 
+    /// Upload the copy of an evidence file (`file`, whose digests an
+    /// intake entry already recorded) to the server's blob store. Returns
+    /// false when the server already had it.
+    pub fn put_blob(
+        &self,
+        signer: &Signer,
+        file: &std::path::Path,
+        blake3: &crate::format::hash::Hash,
+        sha256: &crate::format::hash::Hash,
+    ) -> Result<bool, RemoteError> {
+        let rest = format!("api/blob/{}", blake3.to_hex());
+        let path = format!("{}/{rest}", self.prefix);
+        let url = format!("{}{path}", self.origin);
+        let digest = httpsig::content_digest_of(sha256);
+        let params = Params {
+            created: now_secs(),
+            nonce: nonce(),
+            key: signer.public(),
+            with_digest: true,
+        };
+        let parts = RequestParts {
+            method: "PUT",
+            authority: &self.authority,
+            path: &path,
+            query: "?",
+            content_digest: Some(&digest),
+        };
+        let (input, sig) = httpsig::sign(signer, &params, &parts);
+        let f = std::fs::File::open(file).map_err(|e| RemoteError::Unreachable {
+            url: url.clone(),
+            reason: format!("cannot read {}: {e}", file.display()),
+        })?;
+        let mut resp = self
+            .agent
+            .put(&url)
+            .header("content-type", "application/octet-stream")
+            .header("content-digest", &digest)
+            .header("signature-input", &input)
+            .header("signature", &sig)
+            .send(f)
+            .map_err(|e| RemoteError::Unreachable {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+        let status = resp.status().as_u16();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_vec()
+            .map_err(|e| RemoteError::Unreachable {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+        if (200..300).contains(&status) {
+            return Ok(status == 201);
+        }
+        let mut err: ApiError =
+            serde_json::from_slice(&bytes).map_err(|_| RemoteError::Protocol {
+                url: url.clone(),
+                reason: format!("HTTP {status} without an API error body"),
+            })?;
+        err.status = status;
+        Err(RemoteError::Api {
+            url,
+            err: Box::new(err),
+        })
+    }
+
     /// The case's head (members only).
     pub fn head(&self, signer: &Signer) -> Result<HeadInfo, RemoteError> {
         let b = self.call("GET", "api/head", None, Some(signer))?;

@@ -76,7 +76,15 @@ pub enum SigInputError {
 
 /// `sha-256=:<base64>:` of `body` (RFC 9530 §2).
 pub fn content_digest(body: &[u8]) -> String {
-    format!("sha-256=:{}:", B64.encode(sha2::Sha256::digest(body)))
+    content_digest_of(&crate::format::hash::Hash(
+        sha2::Sha256::digest(body).into(),
+    ))
+}
+
+/// `sha-256=:<base64>:` of a body whose SHA-256 is `sha256` (a file hashed
+/// once, then streamed).
+pub fn content_digest_of(sha256: &crate::format::hash::Hash) -> String {
+    format!("sha-256=:{}:", B64.encode(sha256.0))
 }
 
 impl Params {
@@ -162,6 +170,23 @@ pub fn sign(signer: &Signer, params: &Params, req: &RequestParts<'_>) -> (String
     )
 }
 
+/// Check the signature of a request whose body is streamed: the signature
+/// must cover `content-digest`, and the caller must compare the digest of
+/// the body it reads with [`RequestParts::content_digest`] before it keeps
+/// anything.
+pub fn verify_streamed(
+    signature_input: Option<&str>,
+    signature: Option<&str>,
+    req: &RequestParts<'_>,
+) -> Result<Params, SigInputError> {
+    let (params, sig) = parse_headers(signature_input, signature)?;
+    if !params.with_digest || req.content_digest.is_none() {
+        return Err(SigInputError::DigestMismatch);
+    }
+    check_signature(&params, req, &sig)?;
+    Ok(params)
+}
+
 /// Check a request's signature headers against the request and its body;
 /// returns the parameters (the key, `created`, `nonce`) for the caller's
 /// policy: membership, clock skew, replay.
@@ -171,6 +196,22 @@ pub fn verify(
     req: &RequestParts<'_>,
     body: &[u8],
 ) -> Result<Params, SigInputError> {
+    let (params, sig) = parse_headers(signature_input, signature)?;
+    if !body.is_empty() || req.content_digest.is_some() {
+        let want = content_digest(body);
+        if !params.with_digest || req.content_digest != Some(want.as_str()) {
+            return Err(SigInputError::DigestMismatch);
+        }
+    }
+    check_signature(&params, req, &sig)?;
+    Ok(params)
+}
+
+/// The parameters and the signature bytes of the `caselog` label.
+fn parse_headers(
+    signature_input: Option<&str>,
+    signature: Option<&str>,
+) -> Result<(Params, [u8; 64]), SigInputError> {
     let prefix = format!("{LABEL}=");
     let input = signature_input
         .and_then(|v| v.strip_prefix(&prefix))
@@ -181,12 +222,6 @@ pub fn verify(
         .and_then(|v| v.strip_suffix(':'))
         .ok_or(SigInputError::Unsigned)?;
     let params = Params::parse(input)?;
-    if !body.is_empty() || req.content_digest.is_some() {
-        let want = content_digest(body);
-        if !params.with_digest || req.content_digest != Some(want.as_str()) {
-            return Err(SigInputError::DigestMismatch);
-        }
-    }
     let sig: [u8; 64] = B64
         .decode(sig_b64)
         .ok()
@@ -195,12 +230,20 @@ pub fn verify(
         .ok_or(SigInputError::Malformed {
             what: "signature is not canonical base64 of 64 bytes",
         })?;
-    crate::format::sig::verify(&params.key.0, params.base(req).as_bytes(), &sig).map_err(|_| {
+    Ok((params, sig))
+}
+
+/// Ed25519 (strict) over the signature base, under `keyid`.
+fn check_signature(
+    params: &Params,
+    req: &RequestParts<'_>,
+    sig: &[u8; 64],
+) -> Result<(), SigInputError> {
+    crate::format::sig::verify(&params.key.0, params.base(req).as_bytes(), sig).map_err(|_| {
         SigInputError::BadSignature {
             key: params.key.short(),
         }
-    })?;
-    Ok(params)
+    })
 }
 
 #[cfg(test)]

@@ -137,31 +137,43 @@ pub fn store_blob(
     src: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Digests> {
-    let tmp_dir = blob_dir(ledger_dir).join("tmp");
-    fs::create_dir_all(&tmp_dir)?;
-    let tmp = tmp_dir.join(format!(
-        "in-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
+    let tmp = tmp_blob(ledger_dir)?;
     let result = (|| {
         let mut out = File::create(&tmp)?;
         let d = hash_reader(File::open(src)?, Some(&mut out), progress)?;
         out.sync_all()?;
-        let dest = blob_path(ledger_dir, &d.blake3);
-        let parent = dest.parent().expect("blob path has a parent");
-        fs::create_dir_all(parent)?;
-        fs::rename(&tmp, &dest)?;
-        File::open(parent)?.sync_all()?;
+        adopt_blob(ledger_dir, &tmp, &d.blake3)?;
         Ok(d)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// A fresh temporary path in the blob store (for a copy being written).
+pub fn tmp_blob(ledger_dir: &Path) -> io::Result<PathBuf> {
+    let tmp_dir = blob_dir(ledger_dir).join("tmp");
+    fs::create_dir_all(&tmp_dir)?;
+    Ok(tmp_dir.join(format!(
+        "in-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    )))
+}
+
+/// Move a synced temporary copy whose BLAKE3 is `b3` to its final name
+/// `blobs/xx/<blake3>` and sync the directory (the last step of
+/// [`store_blob`]'s commit order).
+pub fn adopt_blob(ledger_dir: &Path, tmp: &Path, b3: &Hash) -> io::Result<()> {
+    let dest = blob_path(ledger_dir, b3);
+    let parent = dest.parent().expect("blob path has a parent");
+    fs::create_dir_all(parent)?;
+    fs::rename(tmp, &dest)?;
+    File::open(parent)?.sync_all()
 }
 
 /// Re-hash a stored blob; `Ok(None)` when it is missing.

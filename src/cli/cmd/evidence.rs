@@ -33,6 +33,7 @@ use caselog::Ledger;
 use caselog::Seq;
 use serde_json::json;
 use std::path::Path;
+use std::path::PathBuf;
 
 pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
     let private = private_fields(cli)?;
@@ -191,30 +192,7 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
         &Body::Domain(Domain::EvidenceIntake(intake.clone())),
         &signer,
     )?;
-    for f in &files {
-        let bar = hashing(f);
-        let mut tick = |n| bar.set(n);
-        let d = if copy {
-            evidence::store_blob(&dir, f, &mut tick)
-        } else {
-            evidence::hash_file(f, &mut tick)
-        }
-        .map_err(|e| {
-            CliError::input(
-                format!("cannot read {}: {e}", f.display()),
-                "check the path and permissions",
-            )
-        })?;
-        bar.finish();
-        let name = file_name(f);
-        intake.files.push(FileFixity {
-            media_type: evidence::guess_media_type(&name).map(str::to_owned),
-            name,
-            size: d.size,
-            blake3: d.blake3,
-            sha256: d.sha256,
-        });
-    }
+    intake.files.extend(fixity_of(&files, &dir, copy)?);
     let item = intake.item.clone();
     let shown: Vec<String> = intake
         .files
@@ -226,17 +204,64 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
             )
         })
         .collect();
+    let blobs: Vec<(PathBuf, caselog::Hash, caselog::Hash)> = intake
+        .files
+        .iter()
+        .map(|f| (evidence::blob_path(&dir, &f.blake3), f.blake3, f.sha256))
+        .collect();
     let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
+    drop(l);
+    // Through a server, the copies go there too, once the entry is in.
+    let uploaded = if copy {
+        crate::cli::remote::upload_blobs(&blobs)?
+    } else {
+        None
+    };
     out(&format!(
-        "seq {seq}: {item} taken into evidence (leaf {leaf}){}\n{}",
+        "seq {seq}: {item} taken into evidence (leaf {leaf}){}{}\n{}",
         if copy {
             "; copies stored in the ledger's blob store"
         } else {
             ""
         },
+        match uploaded {
+            Some(n) => format!(" and uploaded to the server ({n} new)"),
+            None => String::new(),
+        },
         shown.concat()
     ))?;
     Ok(exit::OK)
+}
+
+/// Hash each file (BLAKE3 and SHA-256, one pass), keeping a copy in the
+/// blob store of `dir` when `copy`.
+fn fixity_of(files: &[PathBuf], dir: &Path, copy: bool) -> Result<Vec<FileFixity>, CliError> {
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let bar = hashing(f);
+        let mut tick = |n| bar.set(n);
+        let d = if copy {
+            evidence::store_blob(dir, f, &mut tick)
+        } else {
+            evidence::hash_file(f, &mut tick)
+        }
+        .map_err(|e| {
+            CliError::input(
+                format!("cannot read {}: {e}", f.display()),
+                "check the path and permissions",
+            )
+        })?;
+        bar.finish();
+        let name = file_name(f);
+        out.push(FileFixity {
+            media_type: evidence::guess_media_type(&name).map(str::to_owned),
+            name,
+            size: d.size,
+            blake3: d.blake3,
+            sha256: d.sha256,
+        });
+    }
+    Ok(out)
 }
 
 pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {

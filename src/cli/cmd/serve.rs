@@ -104,6 +104,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         insecure_http,
         read_only,
         max_body,
+        max_blob,
         max_connections,
         witness,
         quorum,
@@ -139,6 +140,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         max_body: *max_body,
         max_connections: *max_connections,
         read_only: *read_only,
+        max_blob: *max_blob,
         witnesses: witness
             .iter()
             .map(|w| witness_peer(w))

@@ -49,14 +49,34 @@ pub(crate) fn authenticate(
     req: &RequestParts<'_>,
     body: &[u8],
 ) -> Result<Caller, ApiError> {
-    let params = httpsig::verify(sig_input, sig, req, body).map_err(|e| {
-        let code = match e {
-            SigInputError::Unsigned => "UNSIGNED",
-            SigInputError::DigestMismatch => "DIGEST_MISMATCH",
-            _ => "BAD_REQUEST_SIGNATURE",
-        };
-        ApiError::new(401, code, 2, format!("{e}"))
-    })?;
+    let params = httpsig::verify(sig_input, sig, req, body).map_err(sig_error)?;
+    admit(ledger, nonces, &params)
+}
+
+/// [`authenticate`] for a request whose body is streamed (an evidence
+/// file): the caller compares the body's digest with the signed one.
+pub(crate) fn authenticate_streamed(
+    ledger: &Ledger,
+    nonces: &Nonces,
+    sig_input: Option<&str>,
+    sig: Option<&str>,
+    req: &RequestParts<'_>,
+) -> Result<Caller, ApiError> {
+    let params = httpsig::verify_streamed(sig_input, sig, req).map_err(sig_error)?;
+    admit(ledger, nonces, &params)
+}
+
+fn sig_error(e: SigInputError) -> ApiError {
+    let code = match e {
+        SigInputError::Unsigned => "UNSIGNED",
+        SigInputError::DigestMismatch => "DIGEST_MISMATCH",
+        _ => "BAD_REQUEST_SIGNATURE",
+    };
+    ApiError::new(401, code, 2, format!("{e}"))
+}
+
+/// A verified signature's clock, membership and nonce.
+fn admit(ledger: &Ledger, nonces: &Nonces, params: &httpsig::Params) -> Result<Caller, ApiError> {
     let now = now_secs();
     if params.created.abs_diff(now) > CLOCK_SKEW_SECS {
         return Err(ApiError::new(

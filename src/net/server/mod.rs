@@ -5,6 +5,7 @@
 //! a client that sends its headers or body too slowly (408).
 
 mod auth;
+mod blobs;
 mod cosign;
 pub(crate) mod routes;
 mod sequencer;
@@ -43,6 +44,8 @@ pub struct ServeConfig {
     pub max_connections: usize,
     /// Serve without writing (a mirror's copy).
     pub read_only: bool,
+    /// Largest evidence copy a member may upload (`api/blob`).
+    pub max_blob: u64,
     /// Witnesses asked to cosign each checkpoint stored (C2SP tlog-witness).
     pub witnesses: Vec<crate::net::witness::WitnessPeer>,
     /// Cosignatures a checkpoint should gather (reported, not enforced).
@@ -67,6 +70,8 @@ pub(crate) struct Case {
     pub(crate) witnessed: std::sync::Mutex<BTreeMap<String, u64>>,
     /// The case's name (its URL path element).
     pub(crate) name: String,
+    /// The ledger directory (for its evidence blob store).
+    pub(crate) dir: std::path::PathBuf,
     /// The size published to the object store (`None`: not read yet);
     /// held while publishing, so publications never go backwards.
     pub(crate) published: std::sync::Mutex<Option<u64>>,
@@ -75,6 +80,7 @@ pub(crate) struct Case {
 struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
+    max_blob: u64,
     witnesses: Arc<cosign::Witnesses>,
     publisher: Option<Arc<crate::net::publish::Publisher>>,
 }
@@ -123,6 +129,7 @@ impl Server {
                     nonces: auth::Nonces::default(),
                     witnessed: Default::default(),
                     name: name.clone(),
+                    dir: dir.clone(),
                     published: std::sync::Mutex::new(None),
                 }),
             );
@@ -153,6 +160,7 @@ impl Server {
             state: Arc::new(State {
                 cases,
                 max_body: cfg.max_body,
+                max_blob: cfg.max_blob,
                 witnesses: Arc::new(cosign::Witnesses {
                     peers: cfg.witnesses.clone(),
                     quorum: cfg.quorum,
@@ -220,6 +228,18 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
     let case = state.cases.get(case_name).cloned().ok_or_else(|| {
         ApiError::new(404, "NOT_FOUND", 2, format!("no case named {case_name:?}"))
     })?;
+    if parts.method == "PUT" && rest.starts_with("api/blob/") {
+        if case.tx.is_none() {
+            return Err(ApiError::new(
+                405,
+                "READ_ONLY",
+                2,
+                "this case is served read-only",
+            ));
+        }
+        let owned = OwnedReq::new(&parts, Bytes::new(), rest);
+        return blobs::put(&case, owned, body, state.max_blob).await;
+    }
     let body = read_body(&parts, body, state.max_body).await?;
     let owned = OwnedReq::new(&parts, body, rest);
     if owned.method == "POST" && owned.rest == "api/append" {
@@ -297,16 +317,16 @@ fn internal() -> ApiError {
 }
 
 /// A request's parts, owned, to move onto a blocking thread.
-struct OwnedReq {
+pub(crate) struct OwnedReq {
     method: String,
     authority: String,
     path: String,
     query: String,
-    digest: Option<String>,
+    pub(crate) digest: Option<String>,
     sig_input: Option<String>,
     sig: Option<String>,
     body: Vec<u8>,
-    rest: String,
+    pub(crate) rest: String,
 }
 
 impl OwnedReq {
@@ -331,7 +351,7 @@ impl OwnedReq {
         }
     }
 
-    fn as_req(&self) -> Req<'_> {
+    pub(crate) fn as_req(&self) -> Req<'_> {
         Req {
             parts: RequestParts {
                 method: &self.method,
