@@ -67,6 +67,7 @@ fn serve_tls(
         max_connections: 64,
         read_only: false,
         max_blob: 1 << 30,
+        witness_ca: None,
         quorum: witnesses.len(),
         witnesses,
         publish,
@@ -1201,6 +1202,7 @@ fn connections_over_the_limit_are_closed_at_once() {
         max_connections: 2,
         read_only: false,
         max_blob: 1 << 20,
+        witness_ca: None,
         witnesses: Vec::new(),
         quorum: 0,
         publish: None,
@@ -1341,4 +1343,68 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
         .output()
         .unwrap();
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}
+
+#[test]
+fn a_witness_over_tls_cosigns_for_a_server_that_trusts_its_ca() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let t = tempfile::tempdir().unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let (cert, key) = (t.path().join("w.pem"), t.path().join("w.key"));
+    std::fs::write(&cert, leaf.pem()).unwrap();
+    std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
+    let dir = t.path().join("case-wt");
+    let l = build_small(&dir, HashAlg::Sha256);
+    let log_key = l.authority_log_keys()[0].clone();
+    drop(l);
+    let w_signer = Signer::from_seed("witness", &[0x78; 32]);
+    let w =
+        caselog::tlog::witness::Witness::init(&t.path().join("w"), "w.example/witness", &w_signer)
+            .unwrap();
+    let wkey = w.verifier_key().clone();
+    let server = caselog::net::witness::WitnessServer::bind(
+        w,
+        w_signer,
+        vec![log_key.clone()],
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap()
+    .with_tls(&cert, &key)
+    .unwrap();
+    let wurl = format!("https://{}", server.local_addr().unwrap());
+    std::thread::spawn(move || server.run(16).unwrap());
+    let peer = caselog::net::witness::WitnessPeer {
+        url: wurl,
+        key: wkey.clone(),
+    };
+    let s = Server::bind(&ServeConfig {
+        cases: [("case-wt".to_owned(), dir.clone())].into_iter().collect(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        max_body: api::DEFAULT_MAX_BODY,
+        max_blob: 1 << 20,
+        witness_ca: Some(ca_pem.into_bytes()),
+        max_connections: 16,
+        read_only: false,
+        witnesses: vec![peer],
+        quorum: 1,
+        publish: None,
+    })
+    .unwrap();
+    let base = format!("http://{}", s.local_addr().unwrap());
+    std::thread::spawn(move || s.run().unwrap());
+    let r = Remote::new(&format!("{base}/case-wt")).unwrap();
+    post_checkpoint(&r, &authority());
+    let stored = r.checkpoint().unwrap().unwrap();
+    caselog::tlog::checkpoint::verify(stored.as_bytes(), &[log_key], &[wkey], 1)
+        .unwrap_or_else(|e| panic!("{e}: {stored}"));
 }

@@ -955,9 +955,18 @@ pub enum WitnessCommand {
         /// A log's verifier key, or a file holding it (repeatable).
         #[arg(long, value_name = "VKEY", required = true)]
         log_key: Vec<String>,
-        /// Address to listen on (loopback, or behind a TLS proxy).
+        /// Address to listen on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
         listen: String,
+        /// TLS certificate chain (PEM); with --tls-key.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM); with --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Allow plain HTTP on an address that is not loopback.
+        #[arg(long)]
+        insecure_http: bool,
         #[command(flatten)]
         sign: Signing,
     },

@@ -56,17 +56,23 @@ pub(crate) fn copy_dir(url: &str, ledger: Option<&Path>) -> Result<PathBuf, CliE
 /// those root certificates instead of the public web's.
 pub(crate) fn client(url: &str) -> Result<Remote, CliError> {
     let r = Remote::new(url)?;
-    match std::env::var_os("CASELOG_TLS_CA") {
+    match tls_ca()? {
         None => Ok(r),
-        Some(f) => {
-            let pem = std::fs::read(&f).map_err(|e| {
-                CliError::input(
-                    format!("CASELOG_TLS_CA={}: {e}", PathBuf::from(&f).display()),
-                    "point CASELOG_TLS_CA at a PEM file of CA certificates",
-                )
-            })?;
-            Ok(r.trusting(&pem)?)
-        }
+        Some(pem) => Ok(r.trusting(&pem)?),
+    }
+}
+
+/// `$CASELOG_TLS_CA`: a PEM file of root certificates to trust for
+/// `https` (an agency's own CA) instead of the public web's.
+pub(crate) fn tls_ca() -> Result<Option<Vec<u8>>, CliError> {
+    match std::env::var_os("CASELOG_TLS_CA") {
+        None => Ok(None),
+        Some(f) => std::fs::read(&f).map(Some).map_err(|e| {
+            CliError::input(
+                format!("CASELOG_TLS_CA={}: {e}", PathBuf::from(&f).display()),
+                "point CASELOG_TLS_CA at a PEM file of CA certificates",
+            )
+        }),
     }
 }
 

@@ -78,11 +78,7 @@ impl Remote {
         if !case_ok {
             return Err(bad());
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build()
-            .into();
+        let agent = agent(Duration::from_secs(120), None).map_err(|_| bad())?;
         Ok(Remote {
             origin: format!("{scheme}://{authority}"),
             authority,
@@ -94,30 +90,11 @@ impl Remote {
     /// Trust the root certificates in `pem` (an agency's own CA) instead
     /// of the public web's (Mozilla's list, the default) for `https`.
     pub fn trusting(mut self, pem: &[u8]) -> Result<Remote, RemoteError> {
-        let bad = |reason: String| RemoteError::Protocol {
-            url: self.url(),
-            reason,
-        };
-        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
-            .filter_map(|item| match item {
-                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
-                Ok(_) => None,
-                Err(e) => Some(Err(e)),
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(format!("the CA file is not PEM: {e}")))?;
-        if certs.is_empty() {
-            return Err(bad("the CA file holds no certificate".into()));
-        }
-        let tls = ureq::tls::TlsConfig::builder()
-            .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
-            .build();
-        self.agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
-            .tls_config(tls)
-            .build()
-            .into();
+        self.agent =
+            agent(Duration::from_secs(120), Some(pem)).map_err(|reason| RemoteError::Protocol {
+                url: self.url(),
+                reason,
+            })?;
         Ok(self)
     }
 
@@ -402,6 +379,33 @@ impl Remote {
             })
             .collect()
     }
+}
+
+/// An HTTP agent that answers error statuses as values, with a global
+/// timeout; with `ca_pem`, trusting those root certificates (PEM) instead
+/// of the public web's (Mozilla's list).
+pub(crate) fn agent(timeout: Duration, ca_pem: Option<&[u8]>) -> Result<ureq::Agent, String> {
+    let mut cfg = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout));
+    if let Some(pem) = ca_pem {
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("the CA file is not PEM: {e}"))?;
+        if certs.is_empty() {
+            return Err("the CA file holds no certificate".into());
+        }
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+            .build();
+        cfg = cfg.tls_config(tls);
+    }
+    Ok(cfg.build().into())
 }
 
 fn now_secs() -> u64 {

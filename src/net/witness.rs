@@ -74,6 +74,7 @@ pub struct WitnessServer {
     signer: Signer,
     log_keys: Vec<VerifierKey>,
     listener: std::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 fn plain(status: u16, ctype: &str, body: String) -> Response<Full<Bytes>> {
@@ -104,7 +105,18 @@ impl WitnessServer {
             signer,
             log_keys,
             listener,
+            tls: None,
         })
+    }
+
+    /// Serve over TLS with this PEM certificate chain and key.
+    pub fn with_tls(
+        mut self,
+        cert: &std::path::PathBuf,
+        key: &std::path::PathBuf,
+    ) -> Result<WitnessServer, ServeError> {
+        self.tls = Some(crate::net::listen::tls_acceptor(cert, key)?);
+        Ok(self)
     }
 
     /// The address bound.
@@ -120,6 +132,7 @@ impl WitnessServer {
             signer,
             log_keys,
             listener,
+            tls,
         } = self;
         let state = Arc::new((witness, signer, log_keys));
         let handler: crate::net::listen::Handler = Arc::new(move |req| {
@@ -128,7 +141,7 @@ impl WitnessServer {
         });
         rt.block_on(crate::net::listen::accept_loop(
             listener,
-            None,
+            tls,
             max_connections,
             handler,
         ))

@@ -168,6 +168,7 @@ pub(crate) enum Checked {
         state: PathBuf,
         log_keys: Vec<VerifierKey>,
         listen: std::net::SocketAddr,
+        tls: Option<(PathBuf, PathBuf)>,
         signer: Signer,
     },
     Mirror {

@@ -121,12 +121,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         )
     })?;
     let tls = tls_cert.clone().zip(tls_key.clone());
-    if tls.is_none() && !addr.ip().is_loopback() && !insecure_http {
-        return Err(CliError::input(
-            format!("plain HTTP on {addr} would send case data unencrypted"),
-            "give --tls-cert and --tls-key, listen on 127.0.0.1, or force it with --insecure-http",
-        ));
-    }
+    plain_only_on_loopback(addr, tls.is_some(), *insecure_http)?;
     if *max_body < 1024 || *max_connections == 0 {
         return Err(CliError::input(
             "--max-body must be at least 1024 and --max-connections at least 1",
@@ -146,8 +141,20 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
             .map(|w| witness_peer(w))
             .collect::<Result<_, _>>()?,
         quorum: *quorum,
+        witness_ca: crate::cli::remote::tls_ca()?,
         publish: publish.clone().map(|u| (u, *publish_entries)),
     }))
+}
+
+/// Plain HTTP only on loopback, unless forced.
+fn plain_only_on_loopback(addr: SocketAddr, tls: bool, forced: bool) -> Result<(), CliError> {
+    if tls || addr.ip().is_loopback() || forced {
+        return Ok(());
+    }
+    Err(CliError::input(
+        format!("plain HTTP on {addr} would send case data unencrypted"),
+        "give --tls-cert and --tls-key, listen on 127.0.0.1, or force it with --insecure-http",
+    ))
 }
 
 /// `VKEY@URL`: split at the first `@http://` or `@https://`.
@@ -182,6 +189,9 @@ pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
         state,
         log_key,
         listen,
+        tls_cert,
+        tls_key,
+        insecure_http,
         ..
     }) = &cli.command
     else {
@@ -193,10 +203,13 @@ pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
             "give HOST:PORT, e.g. 127.0.0.1:8090",
         )
     })?;
+    let tls = tls_cert.clone().zip(tls_key.clone());
+    plain_only_on_loopback(listen, tls.is_some(), *insecure_http)?;
     Ok(Checked::WitnessServe {
         state: state.clone(),
         log_keys: crate::cli::input::parse_vkeys(log_key, "--log-key")?,
         listen,
+        tls,
         signer: load_signer(cli)?,
     })
 }
@@ -205,6 +218,7 @@ pub(crate) fn run_witness_serve(
     state: &std::path::Path,
     log_keys: Vec<caselog::tlog::note::VerifierKey>,
     listen: SocketAddr,
+    tls: Option<(PathBuf, PathBuf)>,
     signer: Signer,
 ) -> Result<u8, CliError> {
     let w = caselog::tlog::witness::Witness::open(state)
@@ -219,12 +233,18 @@ pub(crate) fn run_witness_serve(
         ));
     }
     let vkey = w.verifier_key().to_string();
-    let server = caselog::net::witness::WitnessServer::bind(w, signer, log_keys, listen)
+    let mut server = caselog::net::witness::WitnessServer::bind(w, signer, log_keys, listen)
         .map_err(|e| CliError::storage(e.to_string(), Some("is the port in use?".into())))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    if let Some((cert, key)) = &tls {
+        server = server.with_tls(cert, key).map_err(|e| {
+            CliError::input(e.to_string(), "give a PEM certificate chain and its key")
+        })?;
+    }
     let addr = server
         .local_addr()
         .map_err(|e| CliError::storage(e.to_string(), None))?;
-    eprintln!("caselog: witness {vkey} at http://{addr}/add-checkpoint");
+    eprintln!("caselog: witness {vkey} at {scheme}://{addr}/add-checkpoint");
     server
         .run(256)
         .map_err(|e| CliError::storage(e.to_string(), None))?;

@@ -11,6 +11,8 @@ use crate::tlog::note::VerifierKey;
 pub(crate) struct Witnesses {
     pub(crate) peers: Vec<WitnessPeer>,
     pub(crate) quorum: usize,
+    /// Root certificates (PEM) trusted for `https` witnesses.
+    pub(crate) ca: Option<Vec<u8>>,
 }
 
 /// What asking the witnesses gave.
@@ -37,11 +39,15 @@ impl Witnesses {
         if self.peers.is_empty() {
             return out;
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(std::time::Duration::from_secs(10)))
-            .build()
-            .into();
+        let agent =
+            match crate::net::client::agent(std::time::Duration::from_secs(10), self.ca.as_deref())
+            {
+                Ok(a) => a,
+                Err(e) => {
+                    out.errors.push(format!("witness CA: {e}"));
+                    return out;
+                }
+            };
         let proof = |old: u64| -> Option<Vec<Hash>> {
             if old == 0 || old == size.0 {
                 return Some(Vec::new());

@@ -50,6 +50,9 @@ pub struct ServeConfig {
     pub witnesses: Vec<crate::net::witness::WitnessPeer>,
     /// Cosignatures a checkpoint should gather (reported, not enforced).
     pub quorum: usize,
+    /// Root certificates (PEM) trusted for `https` witnesses (else the
+    /// public web's).
+    pub witness_ca: Option<Vec<u8>>,
     /// Publish each checkpoint and its tiles to this object store
     /// (`file://` or `s3://`, see [`crate::net::publish`]); with entry
     /// bundles when the flag is set.
@@ -164,6 +167,7 @@ impl Server {
                 witnesses: Arc::new(cosign::Witnesses {
                     peers: cfg.witnesses.clone(),
                     quorum: cfg.quorum,
+                    ca: cfg.witness_ca.clone(),
                 }),
                 publisher,
             }),
