@@ -74,6 +74,11 @@ pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_verify called for another command")
     };
+    if crate::cli::remote::dir().is_some() {
+        // With --remote: bring the copy up to the server first (closed
+        // again before the verifier opens it read-only).
+        drop(crate::cli::remote::open(&dir, true)?);
+    }
     let store = caselog::storage::store::Store::open(&dir)?;
     let opts = caselog::VerifyOptions {
         against,
