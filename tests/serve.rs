@@ -360,6 +360,17 @@ fn role_rules_are_the_verifiers_with_its_codes() {
     );
 }
 
+/// `caselog --remote URL --ledger COPY --key KEY`, the command to follow.
+fn remote_cmd(url: &str, copy: impl AsRef<Path>, key: impl AsRef<Path>) -> Proc {
+    let mut c = Proc::new(bin());
+    c.args(["--remote", url, "--ledger"])
+        .arg(copy.as_ref())
+        .arg("--key")
+        .arg(key.as_ref())
+        .env_remove("CASELOG_LEDGER");
+    c
+}
+
 fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("caselog")
 }
@@ -440,11 +451,7 @@ fn two_members_append_from_two_processes() {
             let (key, url, copy) = (key.clone(), s.1.clone(), t.path().join(format!("copy{w}")));
             std::thread::spawn(move || {
                 for i in 0..N {
-                    let out = Proc::new(bin())
-                        .args(["--remote", &url, "--ledger"])
-                        .arg(&copy)
-                        .arg("--key")
-                        .arg(&key)
+                    let out = remote_cmd(&url, &copy, &key)
                         .args(["note", &format!("worker {w} note {i}")])
                         .env_remove("CASELOG_LEDGER")
                         .output()
@@ -1087,11 +1094,7 @@ fn private_values_reach_the_roles_allowed_and_erasure_works_remotely() {
     drop(l);
     let s = serve_proc(&dir);
     let show = |key: &Path, copy: &str| {
-        let out = Proc::new(bin())
-            .args(["--remote", &s.1, "--ledger"])
-            .arg(t.path().join(copy))
-            .arg("--key")
-            .arg(key)
+        let out = remote_cmd(&s.1, t.path().join(copy), key)
             .args(["show", &seq.to_string(), "--reveal", "--json"])
             .output()
             .unwrap();
@@ -1110,11 +1113,7 @@ fn private_values_reach_the_roles_allowed_and_erasure_works_remotely() {
     assert!(show(&ck, "c1").contains("FAKE Caller, 555-0100"));
     assert!(!show(&uk, "c2").contains("FAKE Caller"));
     // The authority erases it through the server: gone there and here.
-    let out = Proc::new(bin())
-        .args(["--remote", &s.1, "--ledger"])
-        .arg(t.path().join("c3"))
-        .arg("--key")
-        .arg(&ak)
+    let out = remote_cmd(&s.1, t.path().join("c3"), &ak)
         .args([
             "erase",
             &seq.to_string(),
@@ -1253,11 +1252,7 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
     let letter = t.path().join("letter.pdf");
     std::fs::write(&letter, b"%PDF-1.4 the extortion letter, scanned").unwrap();
     let s = serve_proc(&dir);
-    let out = Proc::new(bin())
-        .args(["--remote", &s.1, "--ledger"])
-        .arg(t.path().join("copy"))
-        .arg("--key")
-        .arg(&key)
+    let out = remote_cmd(&s.1, t.path().join("copy"), &key)
         .args([
             "evidence",
             "add",
@@ -1299,11 +1294,7 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
     // signed digest is refused and nothing kept; the right one is stored.
     let photo = t.path().join("envelope.jpg");
     std::fs::write(&photo, b"JFIF photo of the envelope").unwrap();
-    let out = Proc::new(bin())
-        .args(["--remote", &s.1, "--ledger"])
-        .arg(t.path().join("copy"))
-        .arg("--key")
-        .arg(&key)
+    let out = remote_cmd(&s.1, t.path().join("copy"), &key)
         .args([
             "evidence",
             "add",

@@ -125,36 +125,20 @@ impl Remote {
     ) -> Result<Vec<u8>, RemoteError> {
         let path = format!("{}/{rest}", self.prefix);
         let url = format!("{}{path}{query}", self.origin);
-        let signed_query = if query.is_empty() { "?" } else { query };
         let unreachable = |e: ureq::Error| RemoteError::Unreachable {
             url: url.clone(),
             reason: e.to_string(),
         };
+        let digest = body.map(|(b, _)| httpsig::content_digest(b));
         let mut headers: Vec<(&str, String)> = Vec::new();
-        if let Some((b, ctype)) = body {
+        if let (Some((_, ctype)), Some(d)) = (body, &digest) {
             headers.push(("content-type", ctype.to_owned()));
-            headers.push(("content-digest", httpsig::content_digest(b)));
+            headers.push(("content-digest", d.clone()));
         }
         if let Some(s) = signer {
-            let digest = body.map(|(b, _)| httpsig::content_digest(b));
-            let params = Params {
-                created: now_secs(),
-                nonce: nonce(),
-                key: s.public(),
-                with_digest: body.is_some(),
-            };
-            let parts = RequestParts {
-                method,
-                authority: &self.authority,
-                path: &path,
-                query: signed_query,
-                content_digest: digest.as_deref(),
-            };
-            let (input, sig) = httpsig::sign(s, &params, &parts);
-            headers.push(("signature-input", input));
-            headers.push(("signature", sig));
+            headers.extend(self.signature(s, method, &path, query, digest.as_deref()));
         }
-        let mut resp = match (method, body) {
+        let resp = match (method, body) {
             ("POST", Some((b, _))) => {
                 let mut r = self.agent.post(&url);
                 for (k, v) in &headers {
@@ -170,26 +154,34 @@ impl Remote {
                 r.call().map_err(unreachable)?
             }
         };
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER)
-            .read_to_vec()
-            .map_err(unreachable)?;
-        if (200..300).contains(&status) {
-            return Ok(bytes);
-        }
-        let mut err: ApiError =
-            serde_json::from_slice(&bytes).map_err(|_| RemoteError::Protocol {
-                url: url.clone(),
-                reason: format!("HTTP {status} without an API error body"),
-            })?;
-        err.status = status;
-        Err(RemoteError::Api {
-            url,
-            err: Box::new(err),
-        })
+        answer(resp, url).map(|(_, bytes)| bytes)
+    }
+
+    /// The `Signature-Input` and `Signature` headers of a request (RFC
+    /// 9421, [`httpsig`]); `query` is `""` or `?k=v`.
+    fn signature(
+        &self,
+        signer: &Signer,
+        method: &str,
+        path: &str,
+        query: &str,
+        content_digest: Option<&str>,
+    ) -> [(&'static str, String); 2] {
+        let params = Params {
+            created: now_secs(),
+            nonce: nonce(),
+            key: signer.public(),
+            with_digest: content_digest.is_some(),
+        };
+        let parts = RequestParts {
+            method,
+            authority: &self.authority,
+            path,
+            query: if query.is_empty() { "?" } else { query },
+            content_digest,
+        };
+        let (input, sig) = httpsig::sign(signer, &params, &parts);
+        [("signature-input", input), ("signature", sig)]
     }
 
     fn json<T: serde::de::DeserializeOwned>(&self, rest: &str, b: &[u8]) -> Result<T, RemoteError> {
@@ -221,63 +213,26 @@ impl Remote {
         blake3: &crate::format::hash::Hash,
         sha256: &crate::format::hash::Hash,
     ) -> Result<bool, RemoteError> {
-        let rest = format!("api/blob/{}", blake3.to_hex());
-        let path = format!("{}/{rest}", self.prefix);
+        let path = format!("{}/api/blob/{}", self.prefix, blake3.to_hex());
         let url = format!("{}{path}", self.origin);
         let digest = httpsig::content_digest_of(sha256);
-        let params = Params {
-            created: now_secs(),
-            nonce: nonce(),
-            key: signer.public(),
-            with_digest: true,
-        };
-        let parts = RequestParts {
-            method: "PUT",
-            authority: &self.authority,
-            path: &path,
-            query: "?",
-            content_digest: Some(&digest),
-        };
-        let (input, sig) = httpsig::sign(signer, &params, &parts);
         let f = std::fs::File::open(file).map_err(|e| RemoteError::Unreachable {
             url: url.clone(),
             reason: format!("cannot read {}: {e}", file.display()),
         })?;
-        let mut resp = self
+        let mut r = self
             .agent
             .put(&url)
             .header("content-type", "application/octet-stream")
-            .header("content-digest", &digest)
-            .header("signature-input", &input)
-            .header("signature", &sig)
-            .send(f)
-            .map_err(|e| RemoteError::Unreachable {
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
-        let status = resp.status().as_u16();
-        let bytes = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER)
-            .read_to_vec()
-            .map_err(|e| RemoteError::Unreachable {
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
-        if (200..300).contains(&status) {
-            return Ok(status == 201);
+            .header("content-digest", &digest);
+        for (k, v) in self.signature(signer, "PUT", &path, "", Some(&digest)) {
+            r = r.header(k, v);
         }
-        let mut err: ApiError =
-            serde_json::from_slice(&bytes).map_err(|_| RemoteError::Protocol {
-                url: url.clone(),
-                reason: format!("HTTP {status} without an API error body"),
-            })?;
-        err.status = status;
-        Err(RemoteError::Api {
-            url,
-            err: Box::new(err),
-        })
+        let resp = r.send(f).map_err(|e| RemoteError::Unreachable {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        answer(resp, url).map(|(status, _)| status == 201)
     }
 
     /// The case's head (members only).
@@ -379,6 +334,43 @@ impl Remote {
             })
             .collect()
     }
+}
+
+/// A response's status and body on 2xx; otherwise the server's
+/// [`ApiError`] (or a protocol error when there is none).
+fn answer(
+    mut resp: ureq::http::Response<ureq::Body>,
+    url: String,
+) -> Result<(u16, Vec<u8>), RemoteError> {
+    let status = resp.status().as_u16();
+    let bytes = match resp
+        .body_mut()
+        .with_config()
+        .limit(MAX_ANSWER)
+        .read_to_vec()
+    {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(RemoteError::Unreachable {
+                url,
+                reason: e.to_string(),
+            })
+        }
+    };
+    if (200..300).contains(&status) {
+        return Ok((status, bytes));
+    }
+    let Ok(mut err) = serde_json::from_slice::<ApiError>(&bytes) else {
+        return Err(RemoteError::Protocol {
+            url,
+            reason: format!("HTTP {status} without an API error body"),
+        });
+    };
+    err.status = status;
+    Err(RemoteError::Api {
+        url,
+        err: Box::new(err),
+    })
 }
 
 /// An HTTP agent that answers error statuses as values, with a global
