@@ -64,7 +64,10 @@ fn serve_tls(
         listen: "127.0.0.1:0".parse().unwrap(),
         tls,
         max_body,
-        max_connections: 64,
+        limits: caselog::net::server::Limits {
+            connections: 64,
+            ..Default::default()
+        },
         read_only: false,
         max_blob: 1 << 30,
         witness_ca: None,
@@ -404,11 +407,18 @@ fn serve_read_only(dir: &Path) -> ServeProc {
 // The child is killed and waited for by `ServeProc`'s `Drop`.
 #[allow(clippy::zombie_processes)]
 fn serve_proc_with(dir: &Path, extra: &[&str]) -> ServeProc {
+    serve_proc_env(dir, extra, &[])
+}
+
+// The child is killed and waited for by `ServeProc`'s `Drop`.
+#[allow(clippy::zombie_processes)]
+fn serve_proc_env(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> ServeProc {
     let port = free_port();
     let child = Proc::new(bin())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(extra)
         .arg(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -660,7 +670,7 @@ fn witness_in_process(
     )
     .unwrap();
     let addr = server.local_addr().unwrap();
-    std::thread::spawn(move || server.run(16).unwrap());
+    std::thread::spawn(move || server.run(caselog::net::server::Limits::default()).unwrap());
     (format!("http://{addr}"), vkey)
 }
 
@@ -985,6 +995,91 @@ fn checkpoints_and_tiles_are_published_to_an_object_store() {
     }
 }
 
+/// A local S3-compatible server (moto, from tools/requirements.txt) with
+/// one empty bucket that anyone may read (as a deployment makes public the
+/// tiles and checkpoints it serves); killed when dropped.
+fn s3_server(bucket: &str) -> (ServeProc, String) {
+    let port = free_port();
+    let child = Proc::new(common::python())
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto (tools/requirements.txt): run tools/test to install it");
+    let url = format!("http://127.0.0.1:{port}");
+    let proc = ServeProc(child, url.clone());
+    for _ in 0..200 {
+        if ureq::put(&format!("{url}/{bucket}")).send_empty().is_ok() {
+            let policy = serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                    "Resource": format!("arn:aws:s3:::{bucket}/*"),
+                }],
+            });
+            ureq::put(&format!("{url}/{bucket}?policy"))
+                .send(policy.to_string())
+                .unwrap();
+            return (proc, url);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the S3 test server (moto) did not start");
+}
+
+#[test]
+fn checkpoints_and_tiles_are_published_to_an_s3_bucket() {
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let dir = t.path().join("case-s3");
+    let vkey = build_small(&dir, HashAlg::Sha256).authority_log_keys()[0].to_string();
+    let (_s3, endpoint) = s3_server("evidence-tiles");
+    let env = [
+        ("AWS_ENDPOINT", endpoint.clone()),
+        ("AWS_ALLOW_HTTP", "true".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+    ];
+    let s = serve_proc_env(&dir, &["--publish", "s3://evidence-tiles/pub"], &env);
+    let r = Remote::new(&s.1).unwrap();
+    for n in [300usize, 100] {
+        let head = r.head(&a).unwrap();
+        r.append(&a, &chain(&head, &a, n, "s3"), None).unwrap();
+        post_checkpoint(&r, &a);
+    }
+    // The bucket, read over S3's HTTP, verifies with the independent reader.
+    let published = format!("{endpoint}/evidence-tiles/pub/case-s3");
+    let out = Proc::new(common::python())
+        .arg(common::verify_bundle_script())
+        .args(["--tiles", &published, "--trust", &vkey])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("checkpoint_size 407"), "{stdout}");
+    // Without --publish-entries, no entry bundle leaves the server.
+    let bundle = ureq::get(&format!("{published}/tile/entries/001.p/151")).call();
+    assert!(
+        matches!(bundle, Err(ureq::Error::StatusCode(404))),
+        "{bundle:?}"
+    );
+    assert!(ureq::get(&format!("{published}/tile/0/001.p/151"))
+        .call()
+        .is_ok());
+}
+
 #[test]
 fn tls_with_an_agencys_own_ca() {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
@@ -1198,7 +1293,10 @@ fn connections_over_the_limit_are_closed_at_once() {
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: None,
         max_body: api::DEFAULT_MAX_BODY,
-        max_connections: 2,
+        limits: caselog::net::server::Limits {
+            connections: 2,
+            ..Default::default()
+        },
         read_only: false,
         max_blob: 1 << 20,
         witness_ca: None,
@@ -1240,6 +1338,87 @@ fn connections_over_the_limit_are_closed_at_once() {
         .unwrap()
         .status();
     assert_eq!(status.as_u16(), 200);
+}
+
+/// Read from `c` until the server closes it; what it sent and how long
+/// that took.
+fn read_until_closed(c: &mut std::net::TcpStream) -> (String, Duration) {
+    use std::io::Read;
+    let t0 = std::time::Instant::now();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    (String::from_utf8_lossy(&got).into_owned(), t0.elapsed())
+}
+
+#[test]
+fn slow_clients_are_dropped_and_free_their_connection() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-s");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let server = Server::bind(&ServeConfig {
+        cases: [("case-s".to_owned(), dir.clone())].into_iter().collect(),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        max_body: api::DEFAULT_MAX_BODY,
+        limits: caselog::net::server::Limits {
+            connections: 4,
+            header_timeout: Duration::from_secs(1),
+            body_timeout: Duration::from_secs(1),
+        },
+        read_only: false,
+        max_blob: 1 << 20,
+        witness_ca: None,
+        witnesses: Vec::new(),
+        quorum: 0,
+        publish: None,
+    })
+    .unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || server.run().unwrap());
+    let a = authority();
+    let before = Remote::new(&format!("http://{addr}/case-s"))
+        .unwrap()
+        .head(&a)
+        .unwrap();
+    // All four slots taken by clients that never finish: one silent, one
+    // with half its headers, one idle after an answer, one with a third
+    // of the body it declared.
+    let send = |bytes: &[u8]| {
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.write_all(bytes).unwrap();
+        c
+    };
+    let mut held = [
+        send(b""),
+        send(b"GET /case-s/checkpoint HTTP/1.1\r\n"),
+        send(b"GET /case-s/tile/0/000.p/7 HTTP/1.1\r\nHost: x\r\n\r\n"),
+        send(
+            b"POST /case-s/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n0123456789",
+        ),
+    ];
+    let seen: Vec<(String, Duration)> = held.iter_mut().map(read_until_closed).collect();
+    for (i, (got, took)) in seen.iter().enumerate() {
+        assert!(
+            *took < Duration::from_secs(10),
+            "client {i} held for {took:?}"
+        );
+        match i {
+            0 | 1 => assert_eq!(got, "", "client {i}"),
+            2 => assert!(got.starts_with("HTTP/1.1 200"), "{got}"),
+            _ => {
+                assert!(got.starts_with("HTTP/1.1 408"), "{got}");
+                assert!(got.contains("\"code\":\"SLOW_CLIENT\""), "{got}");
+            }
+        }
+    }
+    // The slots are free again, and nothing was written.
+    let after = Remote::new(&format!("http://{addr}/case-s"))
+        .unwrap()
+        .head(&a)
+        .unwrap();
+    assert_eq!((after.size, &after.root), (before.size, &before.root));
 }
 
 #[test]
@@ -1372,7 +1551,7 @@ fn a_witness_over_tls_cosigns_for_a_server_that_trusts_its_ca() {
     .with_tls(&cert, &key)
     .unwrap();
     let wurl = format!("https://{}", server.local_addr().unwrap());
-    std::thread::spawn(move || server.run(16).unwrap());
+    std::thread::spawn(move || server.run(caselog::net::server::Limits::default()).unwrap());
     let peer = caselog::net::witness::WitnessPeer {
         url: wurl,
         key: wkey.clone(),
@@ -1384,7 +1563,7 @@ fn a_witness_over_tls_cosigns_for_a_server_that_trusts_its_ca() {
         max_body: api::DEFAULT_MAX_BODY,
         max_blob: 1 << 20,
         witness_ca: Some(ca_pem.into_bytes()),
-        max_connections: 16,
+        limits: caselog::net::server::Limits::default(),
         read_only: false,
         witnesses: vec![peer],
         quorum: 1,

@@ -405,6 +405,14 @@ pub enum Command {
         /// Connections served at once; more are closed.
         #[arg(long, value_name = "N", default_value_t = 512)]
         max_connections: usize,
+        /// Seconds a client has to send its request headers (also how long
+        /// an idle keep-alive connection is kept); slower ones are dropped.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds a client has to send a request body (for an evidence
+        /// upload: the longest pause); slower ones are answered 408.
+        #[arg(long, value_name = "SECS", default_value_t = 30)]
+        body_timeout: u64,
         /// A witness to ask for a cosignature of each checkpoint stored
         /// (C2SP tlog-witness), as VKEY@URL (repeatable).
         #[arg(long, value_name = "VKEY@URL")]

@@ -18,8 +18,32 @@ use thiserror::Error;
 
 use crate::ledger::LedgerError;
 
-/// Time a client has to send its request headers (and a TLS handshake).
-pub(crate) const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much a server gives its clients: open connections, and the time a
+/// client has to send its request headers (and finish a TLS handshake)
+/// and its body. A client over a limit is dropped (headers) or answered
+/// 408 (body); a connection over the limit is closed at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once.
+    pub connections: usize,
+    /// Time to send the request headers, from the connection's start or
+    /// the end of the previous answer (so an idle keep-alive connection is
+    /// closed after it too).
+    pub header_timeout: Duration,
+    /// Time to send a request body (JSON and CBOR requests; an evidence
+    /// upload may instead pause at most this long between chunks).
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Answers one request.
 pub(crate) type Handler = Arc<
@@ -43,7 +67,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
 pub(crate) async fn accept_loop(
     listener: std::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    max_connections: usize,
+    limits: Limits,
     handler: Handler,
 ) -> Result<(), ServeError> {
     let io_err = |what: &str| {
@@ -51,7 +75,7 @@ pub(crate) async fn accept_loop(
         move |source| ServeError::Io { what, source }
     };
     let listener = tokio::net::TcpListener::from_std(listener).map_err(io_err("listener"))?;
-    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io_err("signal handler"))?;
     loop {
@@ -74,18 +98,18 @@ pub(crate) async fn accept_loop(
             match tls {
                 Some(acceptor) => {
                     if let Ok(Ok(s)) =
-                        tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await
                     {
-                        serve_connection(TokioIo::new(s), handler).await;
+                        serve_connection(TokioIo::new(s), handler, limits).await;
                     }
                 }
-                None => serve_connection(TokioIo::new(stream), handler).await,
+                None => serve_connection(TokioIo::new(stream), handler, limits).await,
             }
         });
     }
 }
 
-async fn serve_connection<I>(io: I, handler: Handler)
+async fn serve_connection<I>(io: I, handler: Handler, limits: Limits)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -96,7 +120,7 @@ where
     // A connection that fails (a client gone, a timeout) ends quietly.
     let _ = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(io, svc)
         .await;
 }

@@ -125,7 +125,7 @@ impl WitnessServer {
     }
 
     /// Serve until SIGINT or SIGTERM.
-    pub fn run(self, max_connections: usize) -> Result<(), ServeError> {
+    pub fn run(self, limits: crate::net::server::Limits) -> Result<(), ServeError> {
         let rt = crate::net::listen::runtime()?;
         let WitnessServer {
             witness,
@@ -140,10 +140,7 @@ impl WitnessServer {
             Box::pin(async move { handle(state, req).await })
         });
         rt.block_on(crate::net::listen::accept_loop(
-            listener,
-            tls,
-            max_connections,
-            handler,
+            listener, tls, limits, handler,
         ))
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use caselog::net::client::Remote;
 use caselog::net::mirror::follow;
-use caselog::net::server::{ServeConfig, Server};
+use caselog::net::server::{Limits, ServeConfig, Server};
 use caselog::storage::keys::Signer;
 
 use crate::cli::args::Command;
@@ -106,6 +106,8 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         max_body,
         max_blob,
         max_connections,
+        header_timeout,
+        body_timeout,
         witness,
         quorum,
         publish,
@@ -122,9 +124,9 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
     })?;
     let tls = tls_cert.clone().zip(tls_key.clone());
     plain_only_on_loopback(addr, tls.is_some(), *insecure_http)?;
-    if *max_body < 1024 || *max_connections == 0 {
+    if *max_body < 1024 || *max_connections == 0 || *header_timeout == 0 || *body_timeout == 0 {
         return Err(CliError::input(
-            "--max-body must be at least 1024 and --max-connections at least 1",
+            "--max-body must be at least 1024, and --max-connections, --header-timeout and --body-timeout at least 1",
             "raise them",
         ));
     }
@@ -133,7 +135,11 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         listen: addr,
         tls,
         max_body: *max_body,
-        max_connections: *max_connections,
+        limits: Limits {
+            connections: *max_connections,
+            header_timeout: std::time::Duration::from_secs(*header_timeout),
+            body_timeout: std::time::Duration::from_secs(*body_timeout),
+        },
         read_only: *read_only,
         max_blob: *max_blob,
         witnesses: witness
@@ -246,7 +252,10 @@ pub(crate) fn run_witness_serve(
         .map_err(|e| CliError::storage(e.to_string(), None))?;
     eprintln!("caselog: witness {vkey} at {scheme}://{addr}/add-checkpoint");
     server
-        .run(256)
+        .run(Limits {
+            connections: 256,
+            ..Default::default()
+        })
         .map_err(|e| CliError::storage(e.to_string(), None))?;
     Ok(exit::OK)
 }

@@ -20,9 +20,6 @@ use crate::net::server::routes::Answer;
 use crate::net::server::{Case, OwnedReq};
 use crate::storage::evidence;
 
-/// Longest pause between two chunks of an upload.
-const IDLE: Duration = Duration::from_secs(30);
-
 fn err(status: u16, code: &str, msg: impl Into<String>) -> ApiError {
     ApiError::new(status, code, 2, msg)
 }
@@ -33,6 +30,7 @@ pub(crate) async fn put(
     req: OwnedReq,
     body: Incoming,
     max: u64,
+    idle: Duration,
 ) -> Result<Answer, ApiError> {
     let b3 = req
         .rest
@@ -62,7 +60,7 @@ pub(crate) async fn put(
     }
     let claimed = req.digest.clone().unwrap_or_default();
     let tmp = evidence::tmp_blob(&case.dir).map_err(storage)?;
-    let result = receive(&tmp, body, max, &claimed, &b3, &sha).await;
+    let result = receive(&tmp, body, (max, idle), &claimed, &b3, &sha).await;
     match result {
         Ok(size) => {
             evidence::adopt_blob(&case.dir, &tmp, &b3).map_err(storage)?;
@@ -94,7 +92,7 @@ fn stored(new: bool, size: u64) -> Answer {
 async fn receive(
     tmp: &Path,
     mut body: Incoming,
-    max: u64,
+    (max, idle): (u64, Duration),
     claimed: &str,
     b3: &Hash,
     sha: &Hash,
@@ -102,7 +100,7 @@ async fn receive(
     let mut file = std::fs::File::create(tmp).map_err(storage)?;
     let (mut h3, mut h2, mut size) = (blake3::Hasher::new(), sha2::Sha256::new(), 0u64);
     loop {
-        let frame = match tokio::time::timeout(IDLE, body.frame()).await {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
             Err(_) => return Err(err(408, "SLOW_CLIENT", "the upload stalled")),
             Ok(None) => break,
             Ok(Some(Err(e))) => {

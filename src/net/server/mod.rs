@@ -1,8 +1,8 @@
 //! `caselog serve`: several cases (ledgers) behind one HTTP/1.1 listener,
 //! each with its own sequencer. Plain HTTP on loopback, TLS (rustls)
 //! elsewhere. Limits: request bodies ([`ServeConfig::max_body`]), open
-//! connections ([`ServeConfig::max_connections`], more are closed at once),
-//! a client that sends its headers or body too slowly (408).
+//! connections and slow clients ([`ServeConfig::limits`]: more connections
+//! are closed at once, slow headers dropped, a slow body answered 408).
 
 mod auth;
 mod blobs;
@@ -26,9 +26,6 @@ use crate::net::api::ApiError;
 use crate::net::httpsig::RequestParts;
 use routes::{Answer, Req};
 
-/// Time a client has to send its body (headers: [`crate::net::listen`]).
-const BODY_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// What `caselog serve` was asked to do, checked.
 #[derive(Debug)]
 pub struct ServeConfig {
@@ -40,8 +37,8 @@ pub struct ServeConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Largest request body read.
     pub max_body: usize,
-    /// Connections served at once.
-    pub max_connections: usize,
+    /// Connections at once and the time clients have to send a request.
+    pub limits: Limits,
     /// Serve without writing (a mirror's copy).
     pub read_only: bool,
     /// Largest evidence copy a member may upload (`api/blob`).
@@ -59,7 +56,7 @@ pub struct ServeConfig {
     pub publish: Option<(String, bool)>,
 }
 
-pub use crate::net::listen::ServeError;
+pub use crate::net::listen::{Limits, ServeError};
 
 /// One served case.
 pub(crate) struct Case {
@@ -84,6 +81,7 @@ struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
     max_blob: u64,
+    body_timeout: Duration,
     witnesses: Arc<cosign::Witnesses>,
     publisher: Option<Arc<crate::net::publish::Publisher>>,
 }
@@ -93,7 +91,7 @@ pub struct Server {
     state: Arc<State>,
     listener: std::net::TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    max_connections: usize,
+    limits: Limits,
 }
 
 impl Server {
@@ -164,6 +162,7 @@ impl Server {
                 cases,
                 max_body: cfg.max_body,
                 max_blob: cfg.max_blob,
+                body_timeout: cfg.limits.body_timeout,
                 witnesses: Arc::new(cosign::Witnesses {
                     peers: cfg.witnesses.clone(),
                     quorum: cfg.quorum,
@@ -173,7 +172,7 @@ impl Server {
             }),
             listener,
             tls,
-            max_connections: cfg.max_connections,
+            limits: cfg.limits,
         })
     }
 
@@ -195,8 +194,7 @@ impl Server {
             let state = state.clone();
             Box::pin(async move { handle(state, req).await })
         });
-        crate::net::listen::accept_loop(self.listener, self.tls, self.max_connections, handler)
-            .await
+        crate::net::listen::accept_loop(self.listener, self.tls, self.limits, handler).await
     }
 }
 
@@ -242,9 +240,9 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
             ));
         }
         let owned = OwnedReq::new(&parts, Bytes::new(), rest);
-        return blobs::put(&case, owned, body, state.max_blob).await;
+        return blobs::put(&case, owned, body, state.max_blob, state.body_timeout).await;
     }
-    let body = read_body(&parts, body, state.max_body).await?;
+    let body = read_body(&parts, body, state.max_body, state.body_timeout).await?;
     let owned = OwnedReq::new(&parts, body, rest);
     if owned.method == "POST" && owned.rest == "api/append" {
         let turn = owned
@@ -281,11 +279,12 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
 }
 
 /// The request body: at most `max` bytes (a larger declared or actual
-/// length is 413), within [`BODY_TIMEOUT`] (408).
+/// length is 413), within `timeout` (408).
 async fn read_body(
     parts: &hyper::http::request::Parts,
     body: Incoming,
     max: usize,
+    timeout: Duration,
 ) -> Result<Bytes, ApiError> {
     let declared = parts
         .headers
@@ -295,7 +294,7 @@ async fn read_body(
     if declared.is_some_and(|n| n > max) {
         return Err(too_large(max));
     }
-    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, max).collect()).await {
+    match tokio::time::timeout(timeout, Limited::new(body, max).collect()).await {
         Err(_) => Err(ApiError::new(
             408,
             "SLOW_CLIENT",
