@@ -131,6 +131,10 @@ pub struct VerifyOptions {
     pub against: Vec<External>,
     /// Ledger directory whose blob store is re-hashed (`verify --evidence`).
     pub evidence_dir: Option<std::path::PathBuf>,
+    /// Trust anchors for time-stamping authorities (`--tsa-ca`); without
+    /// them a token's signature, imprint, EKU and validity are checked but
+    /// the time it shows is not stated.
+    pub tsa_anchors: Option<crate::tlog::tsp::Anchors>,
 }
 
 impl<'a> ChainVerifier<'a> {

@@ -97,11 +97,26 @@ pub enum Code {
     /// A disclosure whose value or salt was altered, that belongs to no
     /// digest of its entry (moved), or that was erased but is still stored.
     BadDisclosure,
+    /// A stored or carried RFC 3161 token that is not a time-stamp token,
+    /// or is stored for no checkpoint.
+    BadTimestamp,
+    /// A token whose CMS signature (or signed attributes) does not verify.
+    TimestampSignature,
+    /// A token over other data than its checkpoint's body.
+    TimestampImprint,
+    /// A token whose signer certificate lacks the critical timeStamping EKU.
+    TimestampEku,
+    /// A token whose genTime is outside a certificate's validity.
+    TimestampExpired,
+    /// A token whose signer does not chain to a `--tsa-ca` trust anchor.
+    TimestampUntrusted,
+    /// A token whose genTime is earlier than an entry's time in its checkpoint.
+    TimestampBeforeEntry,
 }
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 45] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -140,6 +155,13 @@ impl Code {
         Code::EvidenceMismatch,
         Code::BadReference,
         Code::BadDisclosure,
+        Code::BadTimestamp,
+        Code::TimestampSignature,
+        Code::TimestampImprint,
+        Code::TimestampEku,
+        Code::TimestampExpired,
+        Code::TimestampUntrusted,
+        Code::TimestampBeforeEntry,
     ];
 
     /// The stable upper-case name.
@@ -183,6 +205,13 @@ impl Code {
             Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
+            Code::BadTimestamp => "BAD_TIMESTAMP",
+            Code::TimestampSignature => "TIMESTAMP_SIGNATURE",
+            Code::TimestampImprint => "TIMESTAMP_IMPRINT",
+            Code::TimestampEku => "TIMESTAMP_EKU",
+            Code::TimestampExpired => "TIMESTAMP_EXPIRED",
+            Code::TimestampUntrusted => "TIMESTAMP_UNTRUSTED",
+            Code::TimestampBeforeEntry => "TIMESTAMP_BEFORE_ENTRY",
         }
     }
 }
@@ -245,6 +274,38 @@ pub struct Report {
     pub disclosures_present: u64,
     /// Erasures recorded (`disclosure.erased` entries).
     pub erasures: u64,
+    /// RFC 3161 time-stamps that verified (SPEC §10.5), by checkpoint size.
+    pub timestamps: Vec<TimestampFact>,
+}
+
+/// What a verified time-stamp shows: the state of size `size` existed no
+/// later than `gen_time`, per `tsa`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimestampFact {
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// The TSA's genTime.
+    pub gen_time: crate::format::ids::Timestamp,
+    /// The TSA's name.
+    pub tsa: String,
+    /// Whether its signer chained to a `--tsa-ca` anchor; only then does
+    /// the report state the time as shown.
+    pub anchored: bool,
+}
+
+impl Code {
+    /// The code of a time-stamp token's verification failure.
+    pub fn of_timestamp(e: &crate::tlog::tsp::TspError) -> Code {
+        use crate::tlog::tsp::TspError as E;
+        match e {
+            E::Signature { .. } => Code::TimestampSignature,
+            E::Imprint => Code::TimestampImprint,
+            E::Eku { .. } => Code::TimestampEku,
+            E::Expired { .. } => Code::TimestampExpired,
+            E::Untrusted { .. } => Code::TimestampUntrusted,
+            _ => Code::BadTimestamp,
+        }
+    }
 }
 
 impl Report {
@@ -314,6 +375,12 @@ impl Report {
             "private_fields": self.private_fields,
             "disclosures_present": self.disclosures_present,
             "erasures": self.erasures,
+            "timestamps": self.timestamps.iter().map(|t| json!({
+                "size": t.size,
+                "gen_time": t.gen_time.to_string(),
+                "tsa": t.tsa,
+                "anchored": t.anchored,
+            })).collect::<Vec<_>>(),
         })
     }
 }

@@ -14,7 +14,7 @@ use crate::rules::custody::{Custody, ItemState};
 use crate::rules::policy::Members;
 use crate::storage::evidence;
 use crate::storage::layout::{
-    self, CF_CHECKPOINTS, CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE,
+    self, CF_CHECKPOINTS, CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TIMESTAMPS, CF_TREE,
     INDEX_ITEM_PREFIX, META_CHECKPOINT_EVERY, META_FORMAT, META_HASH, META_HEAD, META_ITEM_PREFIX,
     META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
 };
@@ -116,6 +116,8 @@ pub fn verify_store_progress(
     }
     // 12. `index`: one leaf row per entry, one item row per item entry.
     check_index_counts(store, replayed.item_rows, &mut report)?;
+    // 13. `timestamps`: each token verifies for its stored checkpoint.
+    check_timestamps(store, opts, &mut report)?;
     Ok(report)
 }
 
@@ -620,4 +622,76 @@ fn flush(store: &Store, p: &mut Pending, report: &mut Report) -> Result<(), Stor
     p.nodes.clear();
     p.leaves.clear();
     Ok(())
+}
+
+/// Step 13: every stored time-stamp token (SPEC §10.5) is keyed by its own
+/// SHA-256 under the size of a stored checkpoint, verifies for that
+/// checkpoint's body, and shows a time no earlier than the last entry the
+/// checkpoint covers.
+fn check_timestamps(
+    store: &Store,
+    opts: &VerifyOptions,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    if !store.has_cf(CF_TIMESTAMPS) {
+        return Ok(());
+    }
+    for kv in store.iter_from(CF_TIMESTAMPS, &[]) {
+        let (k, token) = kv?;
+        let size = match (k.len(), k.get(..8)) {
+            (40, Some(s))
+                if k[..]
+                    == layout::timestamp_key(
+                        u64::from_be_bytes(s.try_into().expect("store: 8 bytes")),
+                        &token,
+                    )[..] =>
+            {
+                u64::from_be_bytes(s.try_into().expect("store: 8 bytes"))
+            }
+            _ => {
+                let msg = format!(
+                    "time-stamp row {} is not keyed by its size and SHA-256",
+                    hex::encode(&k)
+                );
+                report.add(Code::BadTimestamp, None, "timestamp", msg);
+                continue;
+            }
+        };
+        let body = store
+            .get(CF_CHECKPOINTS, &layout::checkpoint_key(size))?
+            .and_then(|note| checkpoint::parse(&note).ok())
+            .map(|(cp, _)| cp.body());
+        let Some(body) = body else {
+            let msg =
+                format!("a time-stamp is stored for size {size}, where no readable checkpoint is");
+            report.add(Code::BadTimestamp, None, "timestamp", msg);
+            continue;
+        };
+        let last = last_time(store, size)?;
+        super::timestamps::check_token(
+            report,
+            size,
+            &token,
+            body.as_bytes(),
+            last,
+            opts.tsa_anchors.as_ref(),
+        );
+    }
+    Ok(())
+}
+
+/// The recorded time of the entry at seq `size - 1`, if readable.
+fn last_time(store: &Store, size: u64) -> Result<Option<Timestamp>, StoreError> {
+    let Some(seq) = size.checked_sub(1) else {
+        return Ok(None);
+    };
+    Ok(store
+        .get(CF_ENTRIES, &layout::entry_key(Seq(seq)))?
+        .and_then(|raw| {
+            Some(
+                Entry::decode(&Record::decode(&raw).ok()?.entry_bytes)
+                    .ok()?
+                    .time,
+            )
+        }))
 }

@@ -190,6 +190,11 @@ pub enum Command {
         /// Also re-hash every evidence file stored in the ledger's blob store.
         #[arg(long)]
         evidence: bool,
+        /// Root certificate(s) of trusted time-stamping authorities (PEM):
+        /// each RFC 3161 time-stamp must chain to one, and the report states
+        /// the time it shows. Without it, tokens are checked but no time is stated.
+        #[arg(long, value_name = "FILE")]
+        tsa_ca: Option<PathBuf>,
         /// Verify an exported bundle instead of a ledger (no database; needs --trust).
         #[arg(long, value_name = "FILE", conflicts_with_all = ["against", "evidence"])]
         bundle: Option<PathBuf>,
@@ -329,6 +334,25 @@ pub enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         sign: Signing,
+    },
+    /// Have a stored checkpoint time-stamped by an RFC 3161 time-stamping
+    /// authority (TSA): independent evidence that the ledger's state of that
+    /// size existed no later than the TSA's time. The token is checked and
+    /// stored beside the checkpoint; `verify --tsa-ca` checks it again.
+    #[command(
+        after_help = "Exit status: 0 stored (or already stored), 1 the TSA's token was refused (its code is printed), 2 bad input (no such checkpoint, bad URL or CA file), 3 storage or network error.\n\nExample:\n  caselog checkpoint\n  caselog timestamp --tsa https://tsa.example/ --tsa-ca tsa-root.pem"
+    )]
+    Timestamp {
+        /// The TSA's URL (RFC 3161 over HTTP: POST application/timestamp-query).
+        #[arg(long, value_name = "URL")]
+        tsa: String,
+        /// The checkpoint's tree size (default: the largest stored checkpoint).
+        #[arg(long, value_name = "N")]
+        size: Option<u64>,
+        /// The TSA's root certificate(s), PEM: the token must chain to one
+        /// before it is stored (recommended; verify needs it to state the time).
+        #[arg(long, value_name = "FILE")]
+        tsa_ca: Option<PathBuf>,
     },
     /// Print the log verifier key (name+id+key) that counsel and witnesses pin:
     /// every active authority's, or the one of --key (no passphrase needed).

@@ -100,6 +100,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         } => check_verify_bundle(&cli)?,
         Command::Verify { bundle: None, .. } => check_verify_store(&cli)?,
         Command::Checkpoint { .. } => check_checkpoint(&cli)?,
+        Command::Timestamp { .. } => cmd::timestamp::check_timestamp(&cli)?,
         Command::LogKey { key, all } => Checked::LogKey {
             key: key.as_deref().map(key_public).transpose()?,
             all: *all,
@@ -132,6 +133,7 @@ fn check_remote(cli: &Cli, url: &str) -> Result<(), CliError> {
             | Command::Serve { .. }
             | Command::Mirror { .. }
             | Command::VerifyProof { .. }
+            | Command::Timestamp { .. }
             | Command::Completions { .. }
             | Command::Man { .. }
             | Command::Verify {
@@ -172,6 +174,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         cmd @ Checked::Verify { .. } => verify::run_verify(cmd),
         cmd @ Checked::CheckpointSign { .. } => checkpoint::run_checkpoint_sign(cmd),
         cmd @ Checked::CheckpointList { .. } => checkpoint::run_checkpoint_list(cmd),
+        cmd @ Checked::Timestamp { .. } => cmd::timestamp::run_timestamp(cmd),
         cmd @ Checked::CheckpointShow { .. } => checkpoint::run_checkpoint_show(cmd),
         cmd @ Checked::CheckpointAddCosig { .. } => checkpoint::run_checkpoint_add_cosig(cmd),
         cmd @ Checked::LogKey { .. } => checkpoint::run_log_key(cmd),

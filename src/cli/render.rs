@@ -170,6 +170,21 @@ pub fn report_text(r: &Report) -> String {
     )
 }
 
+/// What one verified RFC 3161 time-stamp shows; the time is stated only
+/// when its signer chained to a `--tsa-ca` root.
+pub fn timestamp_line(t: &caselog::audit::TimestampFact) -> String {
+    match t.anchored {
+        true => format!(
+            "time     the state of size {} existed no later than {} ({})\n",
+            t.size, t.gen_time, t.tsa
+        ),
+        false => format!(
+            "time     size {}: a time-stamp by {} for {}, its signer not checked against a TSA root (give --tsa-ca)\n",
+            t.size, t.tsa, t.gen_time
+        ),
+    }
+}
+
 /// Human verification report with the given success sentence.
 pub fn report_text_with(r: &Report, verified: &str) -> String {
     let mut s = String::new();
@@ -189,6 +204,9 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
             "private  {} field(s): {} disclosure(s) present and matching, the rest redacted or erased ({} erasure(s))\n",
             r.private_fields, r.disclosures_present, r.erasures
         ));
+    }
+    for t in &r.timestamps {
+        s.push_str(&timestamp_line(t));
     }
     if r.evidence_missing > 0 {
         s.push_str(&format!(

@@ -16,6 +16,7 @@ mod open;
 mod read;
 mod signed;
 mod tiles;
+mod timestamps;
 pub use checkpoints::checkpoint_key;
 pub use damage::{Damage, Missing};
 pub use read::decode;
@@ -97,6 +98,27 @@ pub enum LedgerError {
         seq: u64,
         /// The value's digest.
         digest: Hash,
+    },
+    /// A time-stamp token that does not verify for its checkpoint.
+    #[error("the time-stamp token for size {size}: {source}")]
+    Timestamp {
+        /// The checkpoint's tree size.
+        size: u64,
+        /// Why.
+        source: crate::tlog::tsp::TspError,
+    },
+    /// A time-stamp that says the checkpoint's state existed before an
+    /// entry it holds was recorded (SPEC §10.5, `TIMESTAMP_BEFORE_ENTRY`).
+    #[error("the time-stamp for size {size} says {gen_time}, earlier than entry {seq}'s recorded time {entry_time}")]
+    TimestampBeforeEntry {
+        /// The checkpoint's tree size.
+        size: u64,
+        /// The TSA's time.
+        gen_time: crate::format::ids::Timestamp,
+        /// The last entry the checkpoint covers.
+        seq: u64,
+        /// Its recorded time.
+        entry_time: crate::format::ids::Timestamp,
     },
     /// A record too long for a C2SP entry bundle's uint16 length prefix.
     #[error("entry {seq} is {size} bytes, more than an entry bundle can carry (65535)")]

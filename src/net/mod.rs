@@ -14,4 +14,5 @@ mod listen;
 pub mod mirror;
 pub mod publish;
 pub mod server;
+pub mod tsa;
 pub mod witness;

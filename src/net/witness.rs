@@ -125,7 +125,7 @@ impl WitnessServer {
     }
 
     /// Serve until SIGINT or SIGTERM.
-    pub fn run(self, limits: crate::net::server::Limits) -> Result<(), ServeError> {
+    pub fn run(self, limits: crate::net::listen::Limits) -> Result<(), ServeError> {
         let rt = crate::net::listen::runtime()?;
         let WitnessServer {
             witness,

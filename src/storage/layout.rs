@@ -26,6 +26,10 @@
 //! purge leaves the row, and the next writable open finishes the purge before
 //! anything else, so the value ends up gone from every file.
 //!
+//! A **time-stamp** is one synced batch: the token under its checkpoint's
+//! size in `timestamps`, written only after the checkpoint is stored and
+//! the token verified; a crash leaves the token or nothing.
+//!
 //! **Init** builds the whole directory (genesis entry, meta rows) in a
 //! staging directory beside the target and renames it into place: a crash
 //! leaves no ledger or a whole one, and a stale staging directory is removed
@@ -46,15 +50,36 @@ pub const CF_CHECKPOINTS: &str = "checkpoints";
 pub const CF_DISCLOSURES: &str = "disclosures";
 /// `meta`: ledger id, hash, head, member and item rows, configuration.
 pub const CF_META: &str = "meta";
+/// `timestamps`: tree size (8 BE) || SHA-256 of the token → RFC 3161
+/// time-stamp token (DER) over that size's checkpoint body. Added in
+/// layout 1.2: a writer creates it in an older ledger; a reader of an
+/// older ledger finds none.
+pub const CF_TIMESTAMPS: &str = "timestamps";
 /// Every column family, in creation order.
-pub const ALL_CFS: [&str; 6] = [
+pub const ALL_CFS: [&str; 7] = [
     CF_ENTRIES,
     CF_TREE,
     CF_INDEX,
     CF_CHECKPOINTS,
     CF_DISCLOSURES,
     CF_META,
+    CF_TIMESTAMPS,
 ];
+
+/// How many of [`ALL_CFS`] every ledger has (layout 1.0); the rest were
+/// added later and are created by a writer when missing.
+pub const BASE_CFS: usize = 6;
+
+/// Key of a time-stamp token in `timestamps`: the checkpoint's tree size
+/// (8 bytes BE) || SHA-256 of the token's DER, so a checkpoint's tokens
+/// sort together and the same token is stored once.
+pub fn timestamp_key(size: u64, token: &[u8]) -> [u8; 40] {
+    use sha2::Digest;
+    let mut k = [0u8; 40];
+    k[..8].copy_from_slice(&size.to_be_bytes());
+    k[8..].copy_from_slice(&sha2::Sha256::digest(token));
+    k
+}
 
 /// Name of the writer lock file inside a ledger directory.
 pub const LOCK_FILE: &str = "caselog.lock";

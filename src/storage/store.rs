@@ -303,12 +303,21 @@ impl Store {
             source,
         })?;
         let db = if writable {
+            // A writer adds the families of newer layouts (`timestamps`) to
+            // an older ledger; the six of layout 1.0 must be there.
+            let mut opts = opts;
+            opts.create_missing_column_families(true);
+            Store::has_base_families(&opts, dir)?;
             DB::open_cf_descriptors(&opts, dir, cf_descriptors()).and_then(|db| {
                 db.disable_file_deletions()?;
                 Ok(db)
             })
         } else {
-            DB::open_cf_descriptors_read_only(&opts, dir, cf_descriptors(), false)
+            // A reader opens the families the ledger has.
+            let have = DB::list_cf(&opts, dir).unwrap_or_default();
+            let mut cfs = cf_descriptors();
+            cfs.retain(|d| have.iter().any(|h| h == d.name()));
+            DB::open_cf_descriptors_read_only(&opts, dir, cfs, false)
         }
         .map_err(|e| {
             let msg = e.to_string();
@@ -322,6 +331,24 @@ impl Store {
         })?;
         drop(g);
         Ok(db)
+    }
+
+    /// A writer may create only the families added after layout 1.0.
+    fn has_base_families(opts: &Options, dir: &Path) -> Result<(), StoreError> {
+        let have = DB::list_cf(opts, dir).map_err(|e| db_err(dir, e))?;
+        let base = &crate::storage::layout::ALL_CFS[..crate::storage::layout::BASE_CFS];
+        match base.iter().all(|b| have.iter().any(|h| h == b)) {
+            true => Ok(()),
+            false => Err(StoreError::NotALedger {
+                dir: dir.to_owned(),
+            }),
+        }
+    }
+
+    /// Whether the column family exists (an older ledger opened read-only
+    /// lacks the families of newer layouts).
+    pub fn has_cf(&self, name: &str) -> bool {
+        self.db.cf_handle(name).is_some()
     }
 
     /// The ledger directory.

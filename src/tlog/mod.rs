@@ -10,4 +10,5 @@ pub mod note;
 pub mod proof;
 pub mod prooffile;
 pub mod tiles;
+pub mod tsp;
 pub mod witness;

@@ -14,6 +14,7 @@ pub(crate) mod import;
 pub(crate) mod member;
 pub(crate) mod serve;
 pub(crate) mod setup;
+pub(crate) mod timestamp;
 pub(crate) mod verify;
 pub(crate) mod witness;
 
@@ -100,6 +101,13 @@ pub(crate) enum Checked {
         json: bool,
         against: Vec<External>,
         evidence: bool,
+        tsa: Option<caselog::tlog::tsp::Anchors>,
+    },
+    Timestamp {
+        dir: PathBuf,
+        url: String,
+        size: Option<u64>,
+        anchors: Option<caselog::tlog::tsp::Anchors>,
     },
     CheckpointSign {
         dir: PathBuf,

@@ -38,6 +38,7 @@ pub(crate) fn check_verify_store(cli: &Cli) -> Result<Checked, CliError> {
         trust,
         evidence,
         bundle: None,
+        tsa_ca,
         ..
     } = &cli.command
     else {
@@ -60,6 +61,7 @@ pub(crate) fn check_verify_store(cli: &Cli) -> Result<Checked, CliError> {
             json: *json,
             against,
             evidence: *evidence,
+            tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
         }
     })
 }
@@ -70,6 +72,7 @@ pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
         json,
         against,
         evidence,
+        tsa,
     } = cmd
     else {
         unreachable!("cli: run_verify called for another command")
@@ -83,6 +86,7 @@ pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
     let opts = caselog::VerifyOptions {
         against,
         evidence_dir: evidence.then(|| dir.clone()),
+        tsa_anchors: tsa,
     };
     let bar = Progress::entries("verifying", caselog::audit::claimed_size(&store));
     let report = caselog::audit::verify_store_progress(&store, &opts, &|n| bar.set(n))?;
