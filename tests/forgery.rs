@@ -303,7 +303,13 @@ struct Forge {
     /// pointed at the re-signed entry they named, as a forger would.
     links: HashMap<Hash, usize>,
     keys: Rc<HashMap<[u8; 32], Signer>>,
+    /// Time-stamp tokens to carry, made over the body of the checkpoint
+    /// the forger signs (SPEC §10.5).
+    stamp: Option<Stamp>,
 }
+
+/// Makes time-stamp tokens over a checkpoint body.
+type Stamp = Rc<dyn Fn(&[u8]) -> Vec<Vec<u8>>>;
 
 impl Forge {
     fn from_bundle(b: &Bundle) -> Forge {
@@ -342,6 +348,7 @@ impl Forge {
             cp_signer: Rc::new(common::authority()),
             cp_claim: None,
             cosign: Vec::new(),
+            stamp: None,
             partial: None,
             keys: Rc::new(signers().into_iter().map(|s| (s.public().0, s)).collect()),
         }
@@ -553,6 +560,11 @@ impl Forge {
         for (name, s) in &self.cosign {
             n.add_sig(note::cosign(&n.text, name, s, 1_700_000_000).unwrap());
         }
+        let mut timestamps = self
+            .stamp
+            .as_ref()
+            .map_or_else(Vec::new, |f| f(cp.body().as_bytes()));
+        timestamps.sort();
         let items = match &self.partial {
             None => recs
                 .into_iter()
@@ -583,6 +595,7 @@ impl Forge {
             items,
             files: self.files.clone(),
             disclosures: self.disclosures.clone(),
+            timestamps,
         }
         .encode()
     }
@@ -618,6 +631,8 @@ struct Case {
     trust: Vec<VerifierKey>,
     witnesses: Vec<VerifierKey>,
     quorum: usize,
+    /// TSA roots both verifiers are given (`--tsa-ca`).
+    tsa_ca: Option<std::path::PathBuf>,
 }
 
 struct Corpus {
@@ -647,6 +662,7 @@ impl Corpus {
             trust,
             witnesses: vec![],
             quorum: 0,
+            tsa_ca: None,
         });
     }
 }
@@ -1150,6 +1166,7 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         trust: vec![c.authority_key.clone()],
         witnesses: vec![w1.clone(), w2.clone()],
         quorum: 2,
+        tsa_ca: None,
     });
     c.cases.push(Case {
         name: "control-quorum-of-one".into(),
@@ -1158,7 +1175,9 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         trust: vec![c.authority_key.clone()],
         witnesses: vec![w1, w2],
         quorum: 1,
+        tsa_ca: None,
     });
+    timestamp_cases(&mut c, dir);
     assert!(
         rebuilt == exported,
         "the forger's rebuild differs from the export"
@@ -1166,17 +1185,104 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     (c, exported)
 }
 
+/// SPEC §10.5: a carried time-stamp that breaks one rule, each correctly
+/// signed by a key the forger holds (chaining to the pinned TSA root
+/// unless the rule is the root), and a control both must accept.
+fn timestamp_cases(c: &mut Corpus, dir: &Path) {
+    use common::tsp::{forge, root_pem, tsa, Eku, NOW};
+    let (issuer, _, pem) = root_pem();
+    let ca = dir.join("tsa-root.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let good = Rc::new(tsa(&issuer, Eku::Critical, (2000, 2040)));
+    let (rogue, _) = common::tsp::root();
+    let cases: Vec<(&str, Option<&'static str>, Stamp)> = vec![
+        ("control-timestamp", None, {
+            let g = good.clone();
+            Rc::new(move |b: &[u8]| vec![forge(&g, b, NOW)])
+        }),
+        (
+            "timestamp-not-a-token",
+            Some("BAD_TIMESTAMP"),
+            Rc::new(|_: &[u8]| vec![b"0\x03\x02\x01\x01".to_vec()]),
+        ),
+        ("timestamp-gentime-moved", Some("TIMESTAMP_SIGNATURE"), {
+            let g = good.clone();
+            Rc::new(move |b: &[u8]| {
+                let mut t = forge(&g, b, NOW);
+                let at = t.windows(15).position(|w| w == b"20350101000000Z").unwrap();
+                t[at + 3] = b'4';
+                vec![t]
+            })
+        }),
+        ("timestamp-other-checkpoint", Some("TIMESTAMP_IMPRINT"), {
+            let g = good.clone();
+            Rc::new(move |_: &[u8]| vec![forge(&g, b"another checkpoint\n", NOW)])
+        }),
+        ("timestamp-no-eku", Some("TIMESTAMP_EKU"), {
+            let t = Rc::new(tsa(&issuer, Eku::None, (2000, 2040)));
+            Rc::new(move |b: &[u8]| vec![forge(&t, b, NOW)])
+        }),
+        ("timestamp-expired-tsa", Some("TIMESTAMP_EXPIRED"), {
+            let t = Rc::new(tsa(&issuer, Eku::Critical, (2000, 2001)));
+            Rc::new(move |b: &[u8]| vec![forge(&t, b, NOW)])
+        }),
+        ("timestamp-rogue-root", Some("TIMESTAMP_UNTRUSTED"), {
+            let t = Rc::new(tsa(&rogue, Eku::Critical, (2000, 2040)));
+            Rc::new(move |b: &[u8]| vec![forge(&t, b, NOW)])
+        }),
+        (
+            "timestamp-before-entries",
+            Some("TIMESTAMP_BEFORE_ENTRY"),
+            {
+                let g = good.clone();
+                Rc::new(move |b: &[u8]| vec![forge(&g, b, "2001-01-01T00:00:00Z")])
+            },
+        ),
+    ];
+    for (name, want, stamp) in cases {
+        let mut g = c.base.clone();
+        g.stamp = Some(stamp);
+        let bytes = g.build();
+        c.cases.push(Case {
+            name: name.into(),
+            bytes,
+            want,
+            trust: vec![c.authority_key.clone()],
+            witnesses: vec![],
+            quorum: 0,
+            tsa_ca: Some(ca.clone()),
+        });
+    }
+}
+
 // ---- running both verifiers --------------------------------------------------------
 
 fn rust_codes(c: &Case) -> BTreeSet<String> {
-    common::rust_codes(&c.bytes, &c.trust, &c.witnesses, c.quorum)
+    let tsa = c
+        .tsa_ca
+        .as_ref()
+        .map(|f| caselog::tlog::tsp::Anchors::from_pem(&std::fs::read(f).unwrap()).unwrap());
+    bundle::verify_reader_with(
+        std::io::Cursor::new(&c.bytes),
+        &c.trust,
+        &c.witnesses,
+        c.quorum,
+        tsa.as_ref(),
+    )
+    .unwrap()
+    .report
+    .problems
+    .iter()
+    .map(|p| p.code.as_str().to_owned())
+    .collect()
 }
 
 fn python_codes(dir: &Path, c: &Case) -> BTreeSet<String> {
     let sub = dir.join(&c.name);
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("b"), &c.bytes).unwrap();
-    let mut v = common::python_batch(&sub, &c.trust, &c.witnesses, c.quorum);
+    let mut v =
+        common::python_batch_with(&sub, &c.trust, &c.witnesses, c.quorum, c.tsa_ca.as_deref());
     assert_eq!(v.len(), 1, "{}", c.name);
     v.remove(0).1
 }

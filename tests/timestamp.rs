@@ -12,15 +12,8 @@ use std::time::Duration;
 
 use caselog::tlog::tsp::{verify_token, Anchors, TspError};
 use caselog::{HashAlg, TreeSize};
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::ContentInfo;
-use cms::signed_data::{CertificateSet, SignedData, SignerIdentifier, SignerInfos};
-use der::asn1::{GeneralizedTime, OctetString, SetOfVec};
-use der::{Any, Decode, Encode};
-use rcgen::{CertificateParams, CustomExtension, IsCa, Issuer, KeyPair, SigningKey};
-use sha2::Digest;
-use x509_cert::Certificate;
-use x509_tsp::TstInfo;
+use common::tsp::{forge, root, swap_cert, tsa, Eku, Tsa, NOW};
+use rcgen::CertificateParams;
 
 fn vectors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/tsp")
@@ -88,145 +81,6 @@ fn every_flipped_bit_of_a_token_is_refused() {
 
 // ---- Forged tokens: correctly signed, each breaking one rule ----
 
-/// A test root and the issuer to sign TSA certificates with.
-fn root() -> (Issuer<'static, KeyPair>, Anchors) {
-    let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    p.distinguished_name
-        .push(rcgen::DnType::CommonName, "forgery test root");
-    let cert = p.self_signed(&key).unwrap();
-    let anchors = Anchors::from_pem(cert.pem().as_bytes()).unwrap();
-    (Issuer::new(p, key), anchors)
-}
-
-#[derive(Clone, Copy)]
-enum Eku {
-    Critical,
-    NotCritical,
-    None,
-    WithCodeSigning,
-}
-
-struct Tsa {
-    cert: Vec<u8>,
-    key: KeyPair,
-}
-
-/// A TSA certificate from `issuer`, valid in `years` (default: 2020-2040).
-fn tsa(issuer: &Issuer<'_, KeyPair>, eku: Eku, years: (i32, i32)) -> Tsa {
-    let key = KeyPair::generate().unwrap();
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.is_ca = IsCa::ExplicitNoCa;
-    p.distinguished_name
-        .push(rcgen::DnType::CommonName, "forged TSA");
-    p.not_before = rcgen::date_time_ymd(years.0, 1, 1);
-    p.not_after = rcgen::date_time_ymd(years.1, 1, 1);
-    // extKeyUsage: SEQUENCE { id-kp-timeStamping [, id-kp-codeSigning] }
-    let ts = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08];
-    let cs = [0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03];
-    let (content, critical) = match eku {
-        Eku::Critical => ([&[0x30, 10][..], &ts].concat(), true),
-        Eku::NotCritical => ([&[0x30, 10][..], &ts].concat(), false),
-        Eku::WithCodeSigning => ([&[0x30, 20][..], &ts, &cs].concat(), true),
-        Eku::None => (Vec::new(), false),
-    };
-    if !content.is_empty() {
-        let mut ext = CustomExtension::from_oid_content(&[2, 5, 29, 37], content);
-        ext.set_criticality(critical);
-        p.custom_extensions.push(ext);
-    }
-    let cert = p.signed_by(&key, issuer).unwrap();
-    Tsa {
-        cert: cert.der().to_vec(),
-        key,
-    }
-}
-
-fn sha256(b: &[u8]) -> Vec<u8> {
-    sha2::Sha256::digest(b).to_vec()
-}
-
-/// A token like OpenSSL's, over `body` at `gen_time`, signed by `tsa` with
-/// a valid CMS signature and ESS signing-certificate attribute.
-fn forge(tsa: &Tsa, body: &[u8], gen_time: &str) -> Vec<u8> {
-    let (template, _, _) = kat("ec");
-    let ci = ContentInfo::from_der(&template).unwrap();
-    let mut sd: SignedData = ci.content.decode_as().unwrap();
-    let econtent: OctetString = sd
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .unwrap()
-        .decode_as()
-        .unwrap();
-    let mut info = TstInfo::from_der(econtent.as_bytes()).unwrap();
-    info.message_imprint.hashed_message = OctetString::new(sha256(body)).unwrap();
-    info.gen_time = GeneralizedTime::from_date_time(
-        der::DateTime::from_system_time(
-            std::time::UNIX_EPOCH
-                + Duration::from_secs(
-                    chrono::DateTime::parse_from_rfc3339(gen_time)
-                        .unwrap()
-                        .timestamp() as u64,
-                ),
-        )
-        .unwrap(),
-    );
-    info.tsa = None;
-    let info = info.to_der().unwrap();
-    sd.encap_content_info.econtent =
-        Some(Any::encode_from(&OctetString::new(info.clone()).unwrap()).unwrap());
-    let cert = Certificate::from_der(&tsa.cert).unwrap();
-    sd.certificates = Some(CertificateSet(
-        SetOfVec::try_from(vec![CertificateChoices::Certificate(cert.clone())]).unwrap(),
-    ));
-    let mut si = sd.signer_infos.0.get(0).unwrap().clone();
-    si.sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-        issuer: cert.tbs_certificate.issuer.clone(),
-        serial_number: cert.tbs_certificate.serial_number.clone(),
-    });
-    let attrs: Vec<x509_cert::attr::Attribute> = si
-        .signed_attrs
-        .take()
-        .unwrap()
-        .into_vec()
-        .into_iter()
-        .map(|mut a| {
-            let v = match a.oid.to_string().as_str() {
-                // message-digest over the new TSTInfo
-                "1.2.840.113549.1.9.4" => {
-                    Any::encode_from(&OctetString::new(sha256(&info)).unwrap()).unwrap()
-                }
-                // signingCertificateV2: SEQ { SEQ { SEQ { OCTET STRING sha256(cert) } } }
-                "1.2.840.113549.1.9.16.2.47" => {
-                    let h = sha256(&tsa.cert);
-                    Any::from_der(
-                        &[&[0x30, 0x26, 0x30, 0x24, 0x30, 0x22, 0x04, 0x20][..], &h].concat(),
-                    )
-                    .unwrap()
-                }
-                _ => return a,
-            };
-            a.values = SetOfVec::try_from(vec![v]).unwrap();
-            a
-        })
-        .collect();
-    let attrs = SetOfVec::try_from(attrs).unwrap();
-    let sig = tsa.key.sign(&attrs.to_der().unwrap()).unwrap();
-    si.signed_attrs = Some(attrs);
-    si.signature = OctetString::new(sig).unwrap();
-    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
-    ContentInfo {
-        content_type: ci.content_type,
-        content: Any::encode_from(&sd).unwrap(),
-    }
-    .to_der()
-    .unwrap()
-}
-
-const NOW: &str = "2026-11-30T12:00:00Z";
-
 #[test]
 fn forged_tokens_are_each_refused_with_their_own_code() {
     let (issuer, anchors) = root();
@@ -235,7 +89,7 @@ fn forged_tokens_are_each_refused_with_their_own_code() {
     // The forger's control: a proper TSA certificate gives a valid token.
     let good = tsa(&issuer, Eku::Critical, (2020, 2040));
     let ok = check(&good).unwrap();
-    assert_eq!(ok.gen_time.to_string(), "2026-11-30T12:00:00.000000Z");
+    assert_eq!(ok.gen_time.to_string(), "2035-01-01T00:00:00.000000Z");
     // No EKU, a non-critical one, one with another purpose too.
     for eku in [Eku::None, Eku::NotCritical, Eku::WithCodeSigning] {
         let r = check(&tsa(&issuer, eku, (2020, 2040)));
@@ -245,7 +99,7 @@ fn forged_tokens_are_each_refused_with_their_own_code() {
     let r = check(&tsa(&issuer, Eku::Critical, (2020, 2021)));
     assert!(matches!(r, Err(TspError::Expired { .. })), "{r:?}");
     // A certificate not valid yet at genTime.
-    let r = check(&tsa(&issuer, Eku::Critical, (2030, 2040)));
+    let r = check(&tsa(&issuer, Eku::Critical, (2036, 2040)));
     assert!(matches!(r, Err(TspError::Expired { .. })), "{r:?}");
     // A root nobody trusts.
     let (rogue, _) = root();
@@ -253,8 +107,8 @@ fn forged_tokens_are_each_refused_with_their_own_code() {
     assert!(matches!(r, Err(TspError::Untrusted { .. })), "{r:?}");
     // genTime moved after signing.
     let mut t = forge(&good, body, NOW);
-    let at = t.windows(15).position(|w| w == b"20261130120000Z").unwrap();
-    t[at + 3] = b'5';
+    let at = t.windows(15).position(|w| w == b"20350101000000Z").unwrap();
+    t[at + 3] = b'4';
     let r = verify_token(&t, body, Some(&anchors));
     assert!(matches!(r, Err(TspError::Signature { .. })), "{r:?}");
     // Another certificate for the same key put in (ESS names the first).
@@ -276,28 +130,6 @@ fn forged_tokens_are_each_refused_with_their_own_code() {
     // Over another body.
     let r = verify_token(&forge(&good, b"another\n", NOW), body, Some(&anchors));
     assert_eq!(r, Err(TspError::Imprint));
-}
-
-/// Replace the token's certificates by `cert` (signature left as it was).
-fn swap_cert(token: &[u8], cert: &[u8]) -> Vec<u8> {
-    let ci = ContentInfo::from_der(token).unwrap();
-    let mut sd: SignedData = ci.content.decode_as().unwrap();
-    let c = Certificate::from_der(cert).unwrap();
-    sd.certificates = Some(CertificateSet(
-        SetOfVec::try_from(vec![CertificateChoices::Certificate(c.clone())]).unwrap(),
-    ));
-    let mut si = sd.signer_infos.0.get(0).unwrap().clone();
-    si.sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-        issuer: c.tbs_certificate.issuer.clone(),
-        serial_number: c.tbs_certificate.serial_number.clone(),
-    });
-    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
-    ContentInfo {
-        content_type: ci.content_type,
-        content: Any::encode_from(&sd).unwrap(),
-    }
-    .to_der()
-    .unwrap()
 }
 
 #[test]
@@ -465,6 +297,44 @@ fn caselog_timestamp_and_verify_with_a_local_tsa() {
     );
     let l = caselog::Ledger::open(&dir, false).unwrap();
     assert_eq!(l.timestamps_at(TreeSize(7)).unwrap().len(), 2);
+    let vkey = l.authority_log_keys()[0].to_string();
+    drop(l);
+    // A bundle carries both tokens; both verifiers state both times.
+    let b = t.path().join("case.bundle");
+    let out = caselog(&dir)
+        .args(["export", "bundle", "--out"])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rust = Proc::new(assert_cmd::cargo::cargo_bin("caselog"))
+        .args(["verify", "--trust", &vkey, "--tsa-ca"])
+        .arg(&both)
+        .arg("--bundle")
+        .arg(&b)
+        .output()
+        .unwrap();
+    let py = Proc::new(common::python())
+        .arg(common::verify_bundle_script())
+        .arg(&b)
+        .args(["--trust", &vkey, "--tsa-ca"])
+        .arg(&both)
+        .output()
+        .unwrap();
+    for (who, out) in [("caselog", rust), ("verify-bundle", py)] {
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{who}: {text}");
+        assert_eq!(
+            text.matches("the state of size 7 existed no later than 20")
+                .count(),
+            2,
+            "{who}: {text}"
+        );
+    }
     // Bad input: no such checkpoint, not a URL, not a PEM.
     for (args, want) in [
         (

@@ -9,7 +9,7 @@
 use thiserror::Error;
 
 mod stream;
-pub use stream::verify_reader;
+pub use stream::{verify_reader, verify_reader_with};
 
 use crate::audit::Report;
 use crate::format::cbor::{self, DecodeError, MapReader, SchemaError, Value};
@@ -75,6 +75,9 @@ pub struct Bundle {
     /// Revealed disclosures: (seq of their entry, disclosure bytes),
     /// ascending by seq then bytes (`--reveal`).
     pub disclosures: Vec<(Seq, Vec<u8>)>,
+    /// RFC 3161 time-stamp tokens (DER) of the checkpoint, ascending
+    /// (SPEC §10.5).
+    pub timestamps: Vec<Vec<u8>>,
 }
 
 impl Bundle {
@@ -88,6 +91,7 @@ impl Bundle {
             full: self.full,
             disclosures: &self.disclosures,
             files: &self.files,
+            timestamps: &self.timestamps,
         };
         let items = self.items.iter().cloned().map(Ok);
         write_cbor(&mut out, &head, self.items.len() as u64, items)
@@ -111,6 +115,7 @@ impl Bundle {
         };
         let disclosures = read_disclosures(r.opt("disclosures"))?;
         let files = read_files(r.opt("files"))?;
+        let timestamps = read_timestamps(r.opt("timestamps"))?;
         r.finish()?;
         let mut items: Vec<Item> = Vec::with_capacity(raw.len());
         for it in raw {
@@ -128,6 +133,7 @@ impl Bundle {
             items,
             files,
             disclosures,
+            timestamps,
         })
     }
 }
@@ -190,6 +196,33 @@ fn read_files(v: Option<Value>) -> Result<Vec<(Hash, Vec<u8>)>, SchemaError> {
             return Err(bad("files must be in strictly ascending BLAKE3 order"));
         }
         out.push((h, c));
+    }
+    Ok(out)
+}
+
+/// Largest time-stamp token a bundle carries.
+pub(crate) const MAX_TOKEN: u64 = 65_536;
+
+/// `timestamps`: absent, or a non-empty array of byte strings of at most
+/// [`MAX_TOKEN`] bytes, strictly ascending.
+fn read_timestamps(v: Option<Value>) -> Result<Vec<Vec<u8>>, SchemaError> {
+    let ts = match v {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(ts)) if !ts.is_empty() => ts,
+        Some(_) => return Err(bad("timestamps must be a non-empty array when present")),
+    };
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(ts.len());
+    for t in ts {
+        let Value::Bytes(t) = t else {
+            return Err(bad("a time-stamp is not a byte string"));
+        };
+        if t.len() as u64 > MAX_TOKEN {
+            return Err(bad("a time-stamp is over 65536 bytes"));
+        }
+        if out.last().is_some_and(|l| *l >= t) {
+            return Err(bad("timestamps must be in strictly ascending order"));
+        }
+        out.push(t);
     }
     Ok(out)
 }
@@ -285,6 +318,7 @@ struct Head<'a> {
     full: bool,
     disclosures: &'a [(Seq, Vec<u8>)],
     files: &'a [(Hash, Vec<u8>)],
+    timestamps: &'a [Vec<u8>],
 }
 
 /// One value of the bundle map, in the order it is written.
@@ -329,6 +363,10 @@ fn write_cbor<W: std::io::Write>(
             .map(|(h, c)| Value::Array(vec![Value::Bytes(h.0.to_vec()), Value::Bytes(c.clone())]))
             .collect();
         parts.push(("files", Part::Value(Value::Array(v))));
+    }
+    if !head.timestamps.is_empty() {
+        let v = head.timestamps.iter().cloned().map(Value::Bytes).collect();
+        parts.push(("timestamps", Part::Value(Value::Array(v))));
     }
     // Map keys in the order of their encoded bytes, RFC 8949 §4.2.1.
     let mut parts: Vec<(Vec<u8>, Part)> = parts
@@ -378,6 +416,7 @@ struct Plan {
     picked: Vec<(Seq, Vec<Hash>)>,
     files: Vec<(Hash, Vec<u8>)>,
     disclosures: Vec<(Seq, Vec<u8>)>,
+    timestamps: Vec<Vec<u8>>,
 }
 
 fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleError> {
@@ -429,12 +468,15 @@ fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleEr
         })?;
         files.push((b3, content));
     }
+    let mut timestamps = l.timestamps_at(size)?;
+    timestamps.sort();
     Ok(Plan {
         size: size.0,
         full,
         picked,
         files,
         disclosures,
+        timestamps,
     })
 }
 
@@ -495,6 +537,7 @@ impl Plan {
             full: self.full,
             disclosures: &self.disclosures,
             files: &self.files,
+            timestamps: &self.timestamps,
         }
     }
 }
@@ -520,6 +563,7 @@ pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, B
         items,
         files: p.files,
         disclosures: p.disclosures,
+        timestamps: p.timestamps,
     })
 }
 

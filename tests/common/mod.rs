@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+pub mod tsp;
+
 use caselog::format::entry::{Body, MemberEnroll, MemberRevoke, Note};
 use caselog::storage::keys::Signer;
 use caselog::{Genesis, HashAlg, Ledger, LedgerId, Role, Timestamp};
@@ -118,8 +120,22 @@ pub fn python_batch(
     witnesses: &[caselog::tlog::note::VerifierKey],
     quorum: usize,
 ) -> Vec<(String, std::collections::BTreeSet<String>)> {
+    python_batch_with(dir, trust, witnesses, quorum, None)
+}
+
+/// [`python_batch`], with TSA roots (`--tsa-ca`).
+pub fn python_batch_with(
+    dir: &Path,
+    trust: &[caselog::tlog::note::VerifierKey],
+    witnesses: &[caselog::tlog::note::VerifierKey],
+    quorum: usize,
+    tsa_ca: Option<&Path>,
+) -> Vec<(String, std::collections::BTreeSet<String>)> {
     let mut cmd = std::process::Command::new(python());
     cmd.arg(verify_bundle_script()).arg("--batch").arg(dir);
+    if let Some(ca) = tsa_ca {
+        cmd.arg("--tsa-ca").arg(ca);
+    }
     for k in trust {
         cmd.arg("--trust").arg(k.to_string());
     }

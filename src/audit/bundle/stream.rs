@@ -33,6 +33,7 @@ use crate::format::entry::{Body, LedgerId};
 use crate::format::hash::{Hash, HashAlg};
 use crate::tlog::checkpoint::{self, Origin, VerifiedCheckpoint};
 use crate::tlog::note::VerifierKey;
+use crate::tlog::tsp::Anchors;
 
 /// How a bundle failed before verification proper.
 enum Stop {
@@ -89,9 +90,27 @@ pub fn verify_reader<R: Read + Seek>(
     witnesses: &[VerifierKey],
     quorum: usize,
 ) -> io::Result<Verdict> {
+    verify_reader_with(r, trust, witnesses, quorum, None)
+}
+
+/// [`verify_reader`], with the roots the checkpoint's time-stamps must
+/// chain to (`--tsa-ca`, SPEC §10.5).
+pub fn verify_reader_with<R: Read + Seek>(
+    r: R,
+    trust: &[VerifierKey],
+    witnesses: &[VerifierKey],
+    quorum: usize,
+    tsa: Option<&Anchors>,
+) -> io::Result<Verdict> {
     let mut s = CborStream::new(r)?;
     let mut head = None;
-    let result = check(&mut s, &mut head, trust, witnesses, quorum);
+    let pins = Pins {
+        trust,
+        witnesses,
+        quorum,
+        tsa,
+    };
+    let result = check(&mut s, &mut head, &pins);
     let verdict = |report, full, not_a_bundle| Verdict {
         report,
         checkpoint: None,
@@ -119,12 +138,18 @@ pub fn verify_reader<R: Read + Seek>(
     }
 }
 
+/// What the verifier trusts.
+struct Pins<'a> {
+    trust: &'a [VerifierKey],
+    witnesses: &'a [VerifierKey],
+    quorum: usize,
+    tsa: Option<&'a Anchors>,
+}
+
 fn check<R: Read + Seek>(
     s: &mut CborStream<R>,
     head_out: &mut Option<Head>,
-    trust: &[VerifierKey],
-    witnesses: &[VerifierKey],
-    quorum: usize,
+    pins: &Pins<'_>,
 ) -> Result<Verdict, Stop> {
     if s.len() > MAX_BUNDLE as u64 {
         return Err(Stop::from(StreamError::Decode(DecodeError::TooLarge {
@@ -139,12 +164,13 @@ fn check<R: Read + Seek>(
     let records = records_shape(s, &layout)?;
     files_shape(s, &layout)?;
     disclosures_shape(s, &layout)?;
+    timestamps_shape(s, &layout)?;
     let (full, alg, ledger) = (head.full, head.alg, head.ledger);
     let cp_bytes = head.checkpoint.clone();
     *head_out = Some(head);
     let cp_bytes =
         cp_bytes.ok_or_else(|| Stop::Checkpoint("the note is larger than 65536 bytes".into()))?;
-    let vc = checkpoint::verify(&cp_bytes, trust, witnesses, quorum)
+    let vc = checkpoint::verify(&cp_bytes, pins.trust, pins.witnesses, pins.quorum)
         .map_err(|e| Stop::Checkpoint(e.to_string()))?;
     let want = Origin { alg, ledger };
     let cp = vc.checkpoint().clone();
@@ -184,6 +210,7 @@ fn check<R: Read + Seek>(
     report.checkpoints = 1;
     check_files(s, &layout, &seen, &mut report)?;
     check_disclosures(s, &layout, alg, &seen, &mut report)?;
+    check_timestamps(s, &layout, &cp, &seen, pins.tsa, &mut report)?;
     Ok(done(report, vc, full))
 }
 
@@ -233,6 +260,7 @@ fn layout<R: Read + Seek>(s: &mut CborStream<R>) -> Result<Layout, Stop> {
         "records",
         "files",
         "disclosures",
+        "timestamps",
     ];
     if let Some(k) = out.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(shape(&format!("unknown key {k:?}")));
@@ -454,6 +482,72 @@ fn disclosures_shape<R: Read + Seek>(s: &mut CborStream<R>, l: &Layout) -> Resul
     Ok(())
 }
 
+/// `timestamps`, when present: a non-empty array of byte strings of at
+/// most 65,536 bytes, strictly ascending.
+fn timestamps_shape<R: Read + Seek>(s: &mut CborStream<R>, l: &Layout) -> Result<(), Stop> {
+    if !at(s, l, "timestamps")? {
+        return Ok(());
+    }
+    let (major, n) = s.head()?;
+    if major != 4 || n == 0 {
+        return Err(shape("timestamps must be a non-empty array when present"));
+    }
+    let mut last: Option<(u64, u64)> = None;
+    for _ in 0..n {
+        let range = token_item(s)?;
+        s.skip(range.1 - range.0)?;
+        if let Some(prev) = last {
+            if s.compare_ranges(prev, range)? != std::cmp::Ordering::Less {
+                return Err(shape("timestamps must be in strictly ascending order"));
+            }
+        }
+        last = Some(range);
+    }
+    Ok(())
+}
+
+/// Where a time-stamp's bytes lie (position left at them).
+fn token_item<R: Read + Seek>(s: &mut CborStream<R>) -> Result<(u64, u64), Stop> {
+    let (major, n) = s.head()?;
+    if major != 2 || n > super::MAX_TOKEN {
+        return Err(shape(
+            "a time-stamp is not a byte string of at most 65536 bytes",
+        ));
+    }
+    let start = s.pos();
+    Ok((start, start + n))
+}
+
+/// The checkpoint's time-stamps (§10.5): each verifies for its body and
+/// shows a time no earlier than any included entry's.
+fn check_timestamps<R: Read + Seek>(
+    s: &mut CborStream<R>,
+    l: &Layout,
+    cp: &checkpoint::Checkpoint,
+    seen: &Seen,
+    tsa: Option<&Anchors>,
+    report: &mut Report,
+) -> Result<(), Stop> {
+    if !at(s, l, "timestamps")? {
+        return Ok(());
+    }
+    let (_, n) = s.head()?;
+    let body = cp.body();
+    for _ in 0..n {
+        let (start, end) = token_item(s)?;
+        let token = s.read_vec(end - start)?;
+        crate::audit::timestamps::check_token(
+            report,
+            cp.head.size.0,
+            &token,
+            body.as_bytes(),
+            seen.latest,
+            tsa,
+        );
+    }
+    Ok(())
+}
+
 /// A disclosure item's seq and where its bytes lie (position left at them).
 fn disclosure_item<R: Read + Seek>(s: &mut CborStream<R>) -> Result<(u64, (u64, u64)), Stop> {
     let bad = || shape("a disclosure item is not [uint, bstr]");
@@ -480,11 +574,15 @@ struct Seen {
     private_fields: u64,
     /// (target, digest) of every valid erasure.
     erased: Vec<(Hash, Hash)>,
+    /// The latest recorded time of the included entries (time-stamps
+    /// must not be earlier, §10.5).
+    latest: Option<crate::format::ids::Timestamp>,
 }
 
 impl Seen {
     fn note(&mut self, seq: u64, p: &Prepared) {
         let Some(e) = p.entry() else { return };
+        self.latest = self.latest.max(Some(e.time));
         self.private_fields += e.sd.len() as u64;
         if !e.sd.is_empty() {
             self.private.insert(seq, (p.leaf(), e.sd.clone()));

@@ -53,6 +53,7 @@ pub(crate) enum ExportCmd {
         trust: Vec<VerifierKey>,
         witnesses: Vec<VerifierKey>,
         quorum: usize,
+        tsa: Option<caselog::tlog::tsp::Anchors>,
         json: bool,
     },
 }
@@ -135,9 +136,8 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
 
 pub(crate) fn validate_verify(
     file: &Path,
-    trust: &[String],
-    witness: &[String],
-    quorum: usize,
+    (trust, witness, quorum): (&[String], &[String], usize),
+    tsa: Option<caselog::tlog::tsp::Anchors>,
     json: bool,
 ) -> Result<ExportCmd, CliError> {
     if trust.is_empty() {
@@ -182,6 +182,7 @@ pub(crate) fn validate_verify(
         trust: parse_vkeys(trust, "--trust key")?,
         witnesses,
         quorum,
+        tsa,
         json,
     })
 }
@@ -313,6 +314,7 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
         trust,
         witnesses,
         quorum,
+        tsa,
         json,
     } = cmd
     else {
@@ -320,9 +322,10 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
     };
     let len = bundle_file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = ProgressReader::new(bundle_file, Progress::bytes("checking bundle", len));
-    let v = bundle::verify_reader(&mut reader, &trust, &witnesses, quorum).map_err(|e| {
-        CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
-    })?;
+    let v = bundle::verify_reader_with(&mut reader, &trust, &witnesses, quorum, tsa.as_ref())
+        .map_err(|e| {
+            CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
+        })?;
     reader.finish();
     // SPEC §14.1: not a bundle at all is bad input: one line on
     // stderr (the JSON report with --json), exit 2.

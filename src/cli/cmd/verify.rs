@@ -21,13 +21,18 @@ pub(crate) fn check_verify_bundle(cli: &Cli) -> Result<Checked, CliError> {
         trust,
         witness,
         quorum,
+        tsa_ca,
         ..
     } = &cli.command
     else {
         unreachable!("cli: check_verify_bundle called for another command")
     };
+    let tsa = crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?;
     Ok(Checked::Export(export::validate_verify(
-        file, trust, witness, *quorum, *json,
+        file,
+        (trust, witness, *quorum),
+        tsa,
+        *json,
     )?))
 }
 

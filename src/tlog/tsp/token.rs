@@ -128,13 +128,7 @@ pub fn verify_token(
         .ok_or_else(|| malformed("genTime out of range"))?;
     check_validity(&signer.0, info.gen_time.to_unix_duration(), &gen_time)?;
     if let Some(a) = anchors {
-        check_path(
-            signer,
-            &certs,
-            a,
-            info.gen_time.to_unix_duration(),
-            &gen_time,
-        )?;
+        check_path(signer, &certs, a, info.gen_time.to_unix_duration())?;
     }
     let tsa = match &info.tsa {
         Some(x509_cert::ext::pkix::name::GeneralName::DirectoryName(n)) => n.to_string(),
@@ -372,11 +366,10 @@ fn check_validity(
 /// certificates to an anchor, checking each signature, validity at
 /// `genTime`, basic constraints and the EKU.
 fn check_path(
-    (signer, signer_der): &(Certificate, Vec<u8>),
+    (_, signer_der): &(Certificate, Vec<u8>),
     certs: &[(Certificate, Vec<u8>)],
     anchors: &Anchors,
     gen: std::time::Duration,
-    gen_time: &Timestamp,
 ) -> Result<(), TspError> {
     let cert = CertificateDer::from(signer_der.as_slice());
     let ee = webpki::EndEntityCert::try_from(&cert).map_err(|e| TspError::Untrusted {
@@ -401,16 +394,24 @@ fn check_path(
         None,
         None,
     );
-    match r {
-        Ok(_) => Ok(()),
-        Err(webpki::Error::CertExpired { .. } | webpki::Error::CertNotValidYet { .. }) => {
-            Err(TspError::Expired {
-                gen_time: gen_time.to_string(),
-                cert: format!("a certificate above {}", signer.tbs_certificate.subject),
-            })
+    r.map(|_| ()).map_err(|e| TspError::Untrusted {
+        what: untrusted_reason(&e),
+    })
+}
+
+/// A sentence for why no path to a root was found.
+fn untrusted_reason(e: &webpki::Error) -> String {
+    use webpki::Error as W;
+    match e {
+        W::UnknownIssuer => "no given root (or certificate in the token) issued it".into(),
+        W::CertExpired { .. } | W::CertNotValidYet { .. } => {
+            "a certificate above the signer is not valid at genTime".into()
         }
-        Err(e) => Err(TspError::Untrusted {
-            what: e.to_string(),
-        }),
+        W::CaUsedAsEndEntity => "the signer certificate is a CA certificate".into(),
+        W::InvalidSignatureForPublicKey
+        | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "a certificate's signature does not verify under its issuer's key".into()
+        }
+        other => format!("{other:?}"),
     }
 }
