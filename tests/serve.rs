@@ -1282,21 +1282,15 @@ fn a_mirror_is_a_ledger_that_verifies_and_can_be_served_read_only() {
     );
 }
 
-#[test]
-fn connections_over_the_limit_are_closed_at_once() {
-    use std::io::{Read, Write};
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("case-l");
-    drop(build_small(&dir, HashAlg::Sha256));
+/// Serve the case in `dir` in this process under `limits`; its address.
+fn serve_limited(dir: &Path, limits: caselog::net::server::Limits) -> std::net::SocketAddr {
+    let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
     let server = Server::bind(&ServeConfig {
-        cases: [("case-l".to_owned(), dir.clone())].into_iter().collect(),
+        cases: [(name, dir.to_path_buf())].into_iter().collect(),
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: None,
         max_body: api::DEFAULT_MAX_BODY,
-        limits: caselog::net::server::Limits {
-            connections: 2,
-            ..Default::default()
-        },
+        limits,
         read_only: false,
         max_blob: 1 << 20,
         witness_ca: None,
@@ -1307,6 +1301,22 @@ fn connections_over_the_limit_are_closed_at_once() {
     .unwrap();
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || server.run().unwrap());
+    addr
+}
+
+#[test]
+fn connections_over_the_limit_are_closed_at_once() {
+    use std::io::{Read, Write};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-l");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let addr = serve_limited(
+        &dir,
+        caselog::net::server::Limits {
+            connections: 2,
+            ..Default::default()
+        },
+    );
     // Two idle connections take both slots (each sends half a request).
     let mut held: Vec<std::net::TcpStream> = (0..2)
         .map(|_| {
@@ -1357,26 +1367,14 @@ fn slow_clients_are_dropped_and_free_their_connection() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("case-s");
     drop(build_small(&dir, HashAlg::Sha256));
-    let server = Server::bind(&ServeConfig {
-        cases: [("case-s".to_owned(), dir.clone())].into_iter().collect(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        tls: None,
-        max_body: api::DEFAULT_MAX_BODY,
-        limits: caselog::net::server::Limits {
+    let addr = serve_limited(
+        &dir,
+        caselog::net::server::Limits {
             connections: 4,
             header_timeout: Duration::from_secs(1),
             body_timeout: Duration::from_secs(1),
         },
-        read_only: false,
-        max_blob: 1 << 20,
-        witness_ca: None,
-        witnesses: Vec::new(),
-        quorum: 0,
-        publish: None,
-    })
-    .unwrap();
-    let addr = server.local_addr().unwrap();
-    std::thread::spawn(move || server.run().unwrap());
+    );
     let a = authority();
     let before = Remote::new(&format!("http://{addr}/case-s"))
         .unwrap()

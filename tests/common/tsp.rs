@@ -125,15 +125,7 @@ pub fn forge(tsa: &Tsa, body: &[u8], gen_time: &str) -> Vec<u8> {
     let info = info.to_der().unwrap();
     sd.encap_content_info.econtent =
         Some(Any::encode_from(&OctetString::new(info.clone()).unwrap()).unwrap());
-    let cert = Certificate::from_der(&tsa.cert).unwrap();
-    sd.certificates = Some(CertificateSet(
-        SetOfVec::try_from(vec![CertificateChoices::Certificate(cert.clone())]).unwrap(),
-    ));
-    let mut si = sd.signer_infos.0.get(0).unwrap().clone();
-    si.sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-        issuer: cert.tbs_certificate.issuer.clone(),
-        serial_number: cert.tbs_certificate.serial_number.clone(),
-    });
+    let mut si = put_cert(&mut sd, &tsa.cert);
     let attrs: Vec<x509_cert::attr::Attribute> = si
         .signed_attrs
         .take()
@@ -177,6 +169,19 @@ pub fn forge(tsa: &Tsa, body: &[u8], gen_time: &str) -> Vec<u8> {
 pub fn swap_cert(token: &[u8], cert: &[u8]) -> Vec<u8> {
     let ci = ContentInfo::from_der(token).unwrap();
     let mut sd: SignedData = ci.content.decode_as().unwrap();
+    let si = put_cert(&mut sd, cert);
+    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
+    ContentInfo {
+        content_type: ci.content_type,
+        content: Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}
+
+/// Make `cert` the token's only certificate and its signer's identity; the
+/// signer info to finish.
+fn put_cert(sd: &mut SignedData, cert: &[u8]) -> cms::signed_data::SignerInfo {
     let c = Certificate::from_der(cert).unwrap();
     sd.certificates = Some(CertificateSet(
         SetOfVec::try_from(vec![CertificateChoices::Certificate(c.clone())]).unwrap(),
@@ -186,11 +191,5 @@ pub fn swap_cert(token: &[u8], cert: &[u8]) -> Vec<u8> {
         issuer: c.tbs_certificate.issuer.clone(),
         serial_number: c.tbs_certificate.serial_number.clone(),
     });
-    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
-    ContentInfo {
-        content_type: ci.content_type,
-        content: Any::encode_from(&sd).unwrap(),
-    }
-    .to_der()
-    .unwrap()
+    si
 }
