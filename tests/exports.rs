@@ -247,10 +247,60 @@ fn verify_reports_follow_their_schema() {
     validate_json("verify-report.schema.json", &p);
 }
 
+/// The report's fixture: [`ledger`], plus an event two years before the
+/// rest (the timeline must not squeeze the others into a sliver for it)
+/// and the evidence released to a member named in the custody table.
+fn report_ledger(dir: &Path) -> Ledger {
+    let a = common::authority();
+    let mut l = ledger(dir);
+    let lab = caselog::storage::keys::Signer::from_seed("Outside forensic agency", &[0x41; 32]);
+    let outlier = Body::Domain(Domain::Event(Event {
+        title: "Exposed data held in the system".into(),
+        description: None,
+        occurred: Edtf::parse("2006-06?").unwrap(),
+        location: None,
+        sources: vec![],
+        tags: vec![],
+        refs: vec![],
+    }));
+    l.append_at(outlier, &a, common::t(1400)).unwrap();
+    let enroll = Body::MemberEnroll(caselog::format::entry::MemberEnroll {
+        name: lab.name().into(),
+        role: caselog::Role::Investigator,
+        key: lab.public(),
+    });
+    l.append_at(enroll, &a, common::t(1500)).unwrap();
+    l.append_at(common::release("EV-0001", &lab), &a, common::t(1600))
+        .unwrap();
+    l
+}
+
+/// (x, y) of every word of the PDF, from `pdftotext -bbox`.
+fn pdf_words(pdf: &Path) -> Vec<(String, f64, f64)> {
+    let out = Command::new("pdftotext")
+        .args(["-bbox"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    html.split("<word ")
+        .skip(1)
+        .filter_map(|w| {
+            let num = |k: &str| -> Option<f64> {
+                let at = w.find(&format!("{k}=\""))? + k.len() + 2;
+                w[at..].split('"').next()?.parse().ok()
+            };
+            let text = w.split('>').nth(1)?.split('<').next()?.to_owned();
+            Some((text, num("xMin")?, num("yMin")?))
+        })
+        .collect()
+}
+
 #[test]
 fn court_report_renders_in_chromium_with_every_title() {
     let t = tempfile::tempdir().unwrap();
-    let mut l = ledger(&t.path().join("l"));
+    let mut l = report_ledger(&t.path().join("l"));
     l.checkpoint(&common::authority()).unwrap();
     let html = caselog::export::court::render(&l, Some("Gov't Ex. 12"), None, &Default::default())
         .unwrap();
@@ -323,4 +373,41 @@ fn court_report_renders_in_chromium_with_every_title() {
     }
     assert!(text.contains("Verification appendix"));
     assert!(text.contains("EV-0001"));
+    // The custody table names the receiver, not a key id.
+    assert!(
+        text.contains("released to Outside forensic agency"),
+        "{text}"
+    );
+    assert!(!text.contains("released to key"), "{text}");
+    // Recorded times are whole on their line (they wrapped mid-timestamp).
+    let layout = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let layout = String::from_utf8_lossy(&layout.stdout);
+    assert!(layout.contains("2008-10-09 12:21:40"), "{layout}");
+    // The timeline: the 2006 outlier is cut off to its own scale and the
+    // months of 2008 get the width (their tick labels well apart, in order).
+    let words = pdf_words(&pdf);
+    let at = |w: &str| {
+        words
+            .iter()
+            .find(|(t, _, _)| t == w)
+            .map(|(_, x, y)| (*x, *y))
+            .unwrap_or_else(|| panic!("no {w:?} on the page: {words:?}"))
+    };
+    let (jun06, oct08, nov08) = (at("2006-06"), at("2008-10"), at("2008-11"));
+    let cut = at("cut");
+    assert!(
+        cut.0 > jun06.0 && cut.0 < nov08.0,
+        "cut {cut:?}, 2006-06 {jun06:?}, 2008-11 {nov08:?}"
+    );
+    assert!(
+        nov08.0 - oct08.0 > 60.0,
+        "October and November 2008 are {:.0} pt apart",
+        nov08.0 - oct08.0
+    );
+    assert!((oct08.1 - nov08.1).abs() < 1.0 && (jun06.1 - oct08.1).abs() < 1.0);
 }

@@ -79,7 +79,10 @@ pub fn private_text(
 
 /// One line of `caselog log`.
 pub fn entry_line(seq: Seq, e: &Entry, members: &Members) -> String {
-    let summary: String = e.body.summary().replace('\n', " ");
+    let summary: String = e
+        .body
+        .summary_with(&|k| members.display(k))
+        .replace('\n', " ");
     let summary = clip(&summary, 100);
     format!(
         "{:>6}  {}  {:<24}  {:<14}  {}",

@@ -90,8 +90,13 @@ impl Body {
         }
     }
 
-    /// One line describing the body, for logs.
+    /// One line describing the body, for logs (members by key id).
     pub fn summary(&self) -> String {
+        self.summary_with(&|k| format!("key {}", k.short()))
+    }
+
+    /// [`Body::summary`], naming members with `name`.
+    pub fn summary_with(&self, name: &dyn Fn(&MemberKey) -> String) -> String {
         match self {
             Body::LedgerOpen(b) => format!(
                 "opened case {} \"{}\" (hash {}, authority {})",
@@ -100,9 +105,9 @@ impl Body {
             Body::MemberEnroll(b) => {
                 format!("enrolled {} as {} (key {})", b.name, b.role, b.key.short())
             }
-            Body::MemberRevoke(b) => format!("revoked key {}: {}", b.key.short(), b.reason),
+            Body::MemberRevoke(b) => format!("revoked {}: {}", name(&b.key), b.reason),
             Body::Note(b) => b.text.clone(),
-            Body::Domain(d) => d.summary(),
+            Body::Domain(d) => d.summary_with(name),
         }
     }
 

@@ -591,8 +591,14 @@ impl Domain {
         Domain::from_value(self.kind(), Value::Map(m))?.ok()
     }
 
-    /// One line for logs.
+    /// One line for logs, naming members by key id.
     pub fn summary(&self) -> String {
+        self.summary_with(&|k| format!("key {}", k.short()))
+    }
+
+    /// One line for logs, naming members with `name` (a reader with the
+    /// membership gives their names).
+    pub fn summary_with(&self, name: &dyn Fn(&crate::format::ids::MemberKey) -> String) -> String {
         match self {
             Domain::Event(b) => format!("[{}] {}", b.occurred, b.title),
             Domain::Notification(b) => format!(
@@ -608,10 +614,10 @@ impl Domain {
                     .unwrap_or_default()
             ),
             Domain::Action(b) => format!(
-                "[{}] {} by {}{}",
+                "[{}] {}{}{}",
                 b.occurred,
                 b.title,
-                b.by,
+                by_unless_said(&b.title, &b.by),
                 b.authority
                     .as_ref()
                     .map(|a| format!(" under {a}"))
@@ -642,7 +648,7 @@ impl Domain {
                 format!("{} returned to {}: {}", b.item, b.detail, b.reason)
             }
             Domain::CustodyRelease(b) => {
-                format!("{} released to key {}: {}", b.item, b.to.short(), b.reason)
+                format!("{} released to {}: {}", b.item, name(&b.to), b.reason)
             }
             Domain::CustodyReceive(b) => format!(
                 "{} received{}, seal {}",
@@ -965,4 +971,60 @@ fn read_erased(v: Value) -> Result<Domain, SchemaError> {
         reason,
         authority,
     }))
+}
+
+/// " by WHO", unless the title already says it ("... engaged by the PBM").
+fn by_unless_said(title: &str, by: &str) -> String {
+    let said = title
+        .to_lowercase()
+        .contains(&format!("by {}", by.to_lowercase()));
+    if said {
+        String::new()
+    } else {
+        format!(" by {by}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(title: &str, by: &str) -> Domain {
+        Domain::Action(Action {
+            title: title.into(),
+            by: by.into(),
+            occurred: Edtf::parse("2008-11~").unwrap(),
+            authority: None,
+            outcome: None,
+        })
+    }
+
+    #[test]
+    fn an_action_names_its_agent_once() {
+        assert_eq!(
+            action("Investigation engaged by the PBM", "the PBM").summary(),
+            "[2008-11~] Investigation engaged by the PBM"
+        );
+        assert_eq!(
+            action("Outside investigation engaged", "the company").summary(),
+            "[2008-11~] Outside investigation engaged by the company"
+        );
+    }
+
+    #[test]
+    fn a_release_names_its_receiver_as_the_reader_knows_them() {
+        let d = Domain::CustodyRelease(CustodyRelease {
+            item: "EV-0001".into(),
+            to: MemberKey([7; 32]),
+            reason: "examination".into(),
+            location: None,
+        });
+        assert!(d
+            .summary()
+            .starts_with("EV-0001 released to key 0707070707070707:"));
+        assert_eq!(
+            d.summary_with(&|_| "Outside forensic agency".into()),
+            "EV-0001 released to Outside forensic agency: examination"
+        );
+    }
 }

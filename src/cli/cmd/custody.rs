@@ -369,7 +369,7 @@ fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyVie
             e.time.to_string(),
             e.body.kind().name(),
             signer,
-            e.body.summary(),
+            e.body.summary_with(&|k| l.members().display(k)),
         ));
     }
     CustodyView {

@@ -465,7 +465,7 @@ fn evidence_text(
             "  {:>5}  {}  {}\n",
             seq.0,
             e.time,
-            e.body.summary()
+            e.body.summary_with(&|k| l.members().display(k))
         ));
     }
     Ok(s)

@@ -8,11 +8,15 @@
 //! to re-verify. The report contains everything recorded (selective
 //! disclosure is a later version).
 
+mod axis;
+
 use std::fmt::Write as _;
+
+use axis::Axis;
 
 use crate::audit::verify_store;
 use crate::export::timeline::{Filter, Row};
-use crate::export::{iso, timeline_rows};
+use crate::export::timeline_rows;
 use crate::format::entry::Body;
 use crate::format::ids::Seq;
 use crate::format::kinds::Domain;
@@ -45,6 +49,7 @@ table { border-collapse: collapse; width: 100%; font-size: 9.5pt; }
 th, td { border: 1px solid var(--rule); padding: .25em .4em; vertical-align: top; text-align: left; }
 th { background: #f2f2f2; }
 .mono, code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
+.when { white-space: nowrap; word-break: keep-all; }
 .approx { color: var(--approx); } .corr { color: #7c2d12; font-size: 9pt; }
 .ok { color: #166534; font-weight: bold; } .bad { color: #991b1b; font-weight: bold; }
 pre { white-space: pre-wrap; background: #f7f7f7; padding: .6em; border: 1px solid var(--rule); }
@@ -59,98 +64,113 @@ svg text { font: 8pt sans-serif; }
   @bottom-left { content: "caselog court report"; font: 9pt sans-serif; } }
 "#;
 
+/// A row's drawn span: its earliest and latest second (an open end runs
+/// to the other end of all the dates).
+fn span(r: &Row) -> Option<(i64, i64)> {
+    match (r.occurred.earliest(), r.occurred.latest()) {
+        (Some(a), Some(b)) => Some((a, b)),
+        (Some(a), None) => Some((a, a)),
+        (None, Some(b)) => Some((b, b)),
+        _ => None,
+    }
+}
+
+/// Labels on the left, the plot on the right, one row per dated entry.
+const SVG_W: f64 = 900.0;
+const PLOT_X0: f64 = 380.0;
+const PLOT_X1: f64 = 880.0;
+const ROW_H: f64 = 16.0;
+
 fn svg_timeline(rows: &[Row]) -> String {
-    let spans: Vec<(i64, i64)> = rows
-        .iter()
-        .filter_map(|r| {
-            let (lo, hi) = (r.occurred.earliest(), r.occurred.latest());
-            match (lo, hi) {
-                (Some(a), Some(b)) => Some((a, b)),
-                (Some(a), None) => Some((a, a)),
-                (None, Some(b)) => Some((b, b)),
-                _ => None,
-            }
-        })
-        .collect();
+    let spans: Vec<(i64, i64)> = rows.iter().filter_map(span).collect();
     if spans.is_empty() {
         return "<p>No dated entries.</p>".into();
     }
-    let min = spans.iter().map(|s| s.0).min().expect("non-empty");
-    let max = spans.iter().map(|s| s.1).max().expect("non-empty");
-    let width = 900.0;
-    // Labels on the left, bars in the plot area on the right.
-    let (left, right) = (380.0, 20.0);
-    let span = ((max - min).max(86_400)) as f64;
-    let x = |t: i64| left + (t - min) as f64 / span * (width - left - right);
-    let row_h = 16.0;
-    let height = 40.0 + row_h * rows.len() as f64;
+    let axis = Axis::new(&spans, PLOT_X0, PLOT_X1);
+    let height = 40.0 + ROW_H * rows.len() as f64;
     let mut s = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" role="img" aria-label="Timeline of dated entries">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {SVG_W} {height}" role="img" aria-label="Timeline of dated entries">"#
     );
-    // Year ticks.
-    let year = |t: i64| {
-        iso(Some(t))
-            .map(|d| d[..4].parse::<i64>().unwrap_or(1970))
-            .unwrap_or(1970)
-    };
-    for y in year(min)..=year(max) + 1 {
-        let t = crate::format::edtf::Edtf::parse(&format!("{y:04}"))
-            .ok()
-            .and_then(|e| e.earliest());
-        if let Some(t) = t.filter(|t| *t >= min && *t <= max) {
-            let _ = write!(
-                s,
-                r##"<line x1="{0:.1}" y1="20" x2="{0:.1}" y2="{1:.1}" stroke="#ddd"/><text x="{0:.1}" y="14" text-anchor="middle">{y}</text>"##,
-                x(t),
-                height - 10.0
-            );
-        }
-    }
+    svg_axis(&mut s, &axis, height);
+    let (min, max) = (axis.segs[0].t0, axis.segs[axis.segs.len() - 1].t1);
     for (i, r) in rows.iter().enumerate() {
-        let yy = 30.0 + row_h * i as f64;
-        let (lo, hi) = match (r.occurred.earliest(), r.occurred.latest()) {
-            (Some(a), Some(b)) => (a, b),
-            (Some(a), None) => (a, max),
-            (None, Some(b)) => (min, b),
-            _ => continue,
-        };
-        let (x0, x1) = (x(lo), x(hi));
-        let imprecise = r.occurred.is_imprecise();
-        let color = if imprecise { "#b45309" } else { "#1f2937" };
-        if x1 - x0 < 3.0 && !imprecise {
-            let _ = write!(
-                s,
-                r#"<circle cx="{:.1}" cy="{yy:.1}" r="3.5" fill="{color}"/>"#,
-                x0
-            );
-        } else {
-            let dash = if r.occurred.is_approximate() || r.occurred.is_uncertain() {
-                r#" stroke-dasharray="4 2""#
-            } else {
-                ""
-            };
-            let _ = write!(
-                s,
-                r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="7" fill="{color}" fill-opacity="0.25" stroke="{color}"{dash}/>"#,
-                x0,
-                yy - 3.5,
-                (x1 - x0).max(3.0)
-            );
-        }
-        let mut summary: String = r.summary.chars().take(44).collect();
-        if r.summary.chars().count() > 44 {
-            summary.push('…');
-        }
-        let label = format!("#{} {} {}", r.seq.0, r.occurred.as_str(), summary);
-        let _ = write!(
-            s,
-            r#"<text x="4" y="{:.1}">{}</text>"#,
-            yy + 3.0,
-            esc(&label)
-        );
+        svg_row(&mut s, &axis, r, 30.0 + ROW_H * i as f64, (min, max));
     }
     s.push_str("</svg>");
     s
+}
+
+/// Tick lines with their labels, and a marked break between segments.
+fn svg_axis(s: &mut String, axis: &Axis, height: f64) {
+    for (x, label) in axis.ticks() {
+        let _ = write!(
+            s,
+            r##"<line x1="{x:.1}" y1="20" x2="{x:.1}" y2="{:.1}" stroke="#ddd"/><text x="{x:.1}" y="14" text-anchor="middle">{label}</text>"##,
+            height - 10.0
+        );
+    }
+    for x in axis.breaks() {
+        let _ = write!(
+            s,
+            r##"<rect x="{:.1}" y="18" width="8" height="{:.1}" fill="#fff"/><path d="M{:.1} {:.1} l4 -8 M{:.1} {:.1} l4 -8" stroke="#555"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#555">time cut</text>"##,
+            x - 4.0,
+            height - 26.0,
+            x - 4.0,
+            height - 10.0,
+            x,
+            height - 10.0,
+            height - 2.0
+        );
+    }
+}
+
+/// One entry: a dot for an exact day, a bar for a range (dashed when
+/// approximate or uncertain), and its label on the left.
+fn svg_row(s: &mut String, axis: &Axis, r: &Row, yy: f64, (min, max): (i64, i64)) {
+    let (lo, hi) = match (r.occurred.earliest(), r.occurred.latest()) {
+        (Some(a), Some(b)) => (a, b),
+        (Some(a), None) => (a, max),
+        (None, Some(b)) => (min, b),
+        _ => return,
+    };
+    let (x0, x1) = (axis.x(lo), axis.x(hi));
+    let imprecise = r.occurred.is_imprecise();
+    let color = if imprecise { "#b45309" } else { "#1f2937" };
+    if x1 - x0 < 3.0 && !imprecise {
+        let _ = write!(
+            s,
+            r#"<circle cx="{x0:.1}" cy="{yy:.1}" r="3.5" fill="{color}"/>"#
+        );
+    } else {
+        let dash = if r.occurred.is_approximate() || r.occurred.is_uncertain() {
+            r#" stroke-dasharray="4 2""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="7" fill="{color}" fill-opacity="0.25" stroke="{color}"{dash}/>"#,
+            yy - 3.5,
+            (x1 - x0).max(3.0)
+        );
+    }
+    let mut summary: String = r.summary.chars().take(44).collect();
+    if r.summary.chars().count() > 44 {
+        summary.push('…');
+    }
+    let label = format!("#{} {} {}", r.seq.0, r.occurred.as_str(), summary);
+    let _ = write!(
+        s,
+        r#"<text x="4" y="{:.1}">{}</text>"#,
+        yy + 3.0,
+        esc(&label)
+    );
+}
+
+/// A recorded time to the second, date and time apart (`2008-10-09
+/// 12:00:00`), kept on one line by the `when` class.
+fn when(t: &crate::format::ids::Timestamp) -> String {
+    t.to_string()[..19].replacen('T', " ", 1)
 }
 
 /// Render the report for the whole ledger: caption, timeline, chronology,
@@ -163,7 +183,7 @@ pub fn render(
 ) -> Result<String, LedgerError> {
     let rows = timeline_rows(l, &Filter::default())?;
     let mut h = caption(l, exhibit, title)?;
-    h.push_str("<h2>Timeline</h2><p>Bars are ranges: approximate (~), uncertain (?) and interval dates are drawn over the whole period they cover (dashed when qualified); dots are exact days.</p>");
+    h.push_str("<h2>Timeline</h2><p>Bars are ranges: approximate (~), uncertain (?) and interval dates are drawn over the whole period they cover (dashed when qualified); dots are exact days. The axis follows the dates: where a long stretch holds no date it is left out (marked “time cut”), so each side is drawn to its own scale.</p>");
     h.push_str(&svg_timeline(&rows));
     h.push_str("<h2>Chronology</h2><table><thead><tr><th>No.</th><th>Occurred</th><th>Recorded (UTC)</th><th>Event</th><th>Source (grade)</th><th>Evidence</th><th>Recorded by</th></tr></thead><tbody>");
     for r in &rows {
@@ -290,9 +310,9 @@ fn chronology_row(
     }
     let _ = write!(
         h,
-        "<tr><td>{}</td><td>{occurred}</td><td class=\"mono\">{}</td><td>{event}</td><td>{sources}</td><td>{evidence}</td><td>{}</td></tr>",
+        "<tr><td>{}</td><td>{occurred}</td><td class=\"mono when\">{}</td><td>{event}</td><td>{sources}</td><td>{evidence}</td><td>{}</td></tr>",
         r.seq.0,
-        &r.recorded.to_string()[..19],
+        when(&r.recorded),
         esc(&l.members().display(&r.author))
     );
     Ok(())
@@ -319,10 +339,10 @@ fn custody_and_digests(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
             };
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"mono when\">{}</td><td>{}</td><td>{}</td></tr>",
                 seq.0,
-                &e.time.to_string()[..19],
-                esc(&e.body.summary()),
+                when(&e.time),
+                esc(&e.body.summary_with(&|k| l.members().display(k))),
                 esc(&signer)
             );
             if let Body::Domain(Domain::EvidenceIntake(i)) = &e.body {
