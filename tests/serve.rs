@@ -74,6 +74,7 @@ fn serve_tls(
         quorum: witnesses.len(),
         witnesses,
         publish,
+        tsa: None,
     })
     .unwrap();
     let addr = server.local_addr().unwrap();
@@ -1297,6 +1298,7 @@ fn serve_limited(dir: &Path, limits: caselog::net::server::Limits) -> std::net::
         witnesses: Vec::new(),
         quorum: 0,
         publish: None,
+        tsa: None,
     })
     .unwrap();
     let addr = server.local_addr().unwrap();
@@ -1566,6 +1568,7 @@ fn a_witness_over_tls_cosigns_for_a_server_that_trusts_its_ca() {
         witnesses: vec![peer],
         quorum: 1,
         publish: None,
+        tsa: None,
     })
     .unwrap();
     let base = format!("http://{}", s.local_addr().unwrap());

@@ -360,3 +360,64 @@ fn caselog_timestamp_and_verify_with_a_local_tsa() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+#[allow(clippy::zombie_processes)]
+fn serve_time_stamps_each_checkpoint_it_stores() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-ts");
+    let a = common::authority();
+    let l = common::build_small(&dir, HashAlg::Sha256);
+    let note = caselog::Checkpoint {
+        origin: l.origin(),
+        head: l.head().tree,
+    }
+    .sign(&a)
+    .to_text();
+    drop(l);
+    let tsa = test_tsa(&t.path().join("tsa"), false);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Proc::new(assert_cmd::cargo::cargo_bin("caselog"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--tsa", &tsa.1, "--tsa-ca"])
+        .arg(&tsa.2)
+        .arg(&dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/case-ts");
+    let r = caselog::net::client::Remote::new(&url).unwrap();
+    let mut posted = Err(None);
+    for _ in 0..100 {
+        match r.post_checkpoint(&a, &note) {
+            Ok(()) => {
+                posted = Ok(());
+                break;
+            }
+            Err(e) => posted = Err(Some(e)),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    posted.unwrap();
+    let l = caselog::Ledger::open(&dir, false).unwrap();
+    assert_eq!(l.timestamps_at(TreeSize(7)).unwrap().len(), 1);
+    drop(l);
+    let out = caselog(&dir)
+        .arg("verify")
+        .arg("--tsa-ca")
+        .arg(&tsa.2)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("the state of size 7 existed no later than"),
+        "{text}"
+    );
+}

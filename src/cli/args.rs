@@ -444,6 +444,14 @@ pub enum Command {
         /// Cosignatures each checkpoint should gather; fewer are reported.
         #[arg(long, value_name = "K", default_value_t = 0)]
         quorum: usize,
+        /// Have each checkpoint stored time-stamped by this RFC 3161 TSA
+        /// (its token kept beside the checkpoint, SPEC §10.5).
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+        /// With --tsa: the TSA's root certificate(s), PEM; a token that does
+        /// not chain to one is not stored.
+        #[arg(long, value_name = "FILE", requires = "tsa")]
+        tsa_ca: Option<PathBuf>,
         /// Publish each checkpoint and its tiles as static C2SP tlog-tiles
         /// to file:///DIR or s3://BUCKET/PREFIX (AWS_* variables).
         #[arg(long, value_name = "URL")]

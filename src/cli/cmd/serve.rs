@@ -112,6 +112,8 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         quorum,
         publish,
         publish_entries,
+        tsa,
+        tsa_ca,
     } = &cli.command
     else {
         unreachable!("cli: check_serve called for another command")
@@ -149,6 +151,13 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         quorum: *quorum,
         witness_ca: crate::cli::remote::tls_ca()?,
         publish: publish.clone().map(|u| (u, *publish_entries)),
+        tsa: match tsa {
+            Some(url) => Some((
+                url.clone(),
+                crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
+            )),
+            None => None,
+        },
     }))
 }
 

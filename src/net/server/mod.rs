@@ -50,6 +50,9 @@ pub struct ServeConfig {
     /// Root certificates (PEM) trusted for `https` witnesses (else the
     /// public web's).
     pub witness_ca: Option<Vec<u8>>,
+    /// Have each checkpoint stored time-stamped by this RFC 3161 TSA
+    /// (SPEC §10.5), its token checked against these roots when given.
+    pub tsa: Option<(String, Option<crate::tlog::tsp::Anchors>)>,
     /// Publish each checkpoint and its tiles to this object store
     /// (`file://` or `s3://`, see [`crate::net::publish`]); with entry
     /// bundles when the flag is set.
@@ -84,6 +87,7 @@ struct State {
     body_timeout: Duration,
     witnesses: Arc<cosign::Witnesses>,
     publisher: Option<Arc<crate::net::publish::Publisher>>,
+    tsa: Option<Arc<routes::Tsa>>,
 }
 
 /// A bound server, ready to run.
@@ -169,6 +173,13 @@ impl Server {
                     ca: cfg.witness_ca.clone(),
                 }),
                 publisher,
+                tsa: cfg.tsa.clone().map(|(url, anchors)| {
+                    Arc::new(routes::Tsa {
+                        url,
+                        anchors,
+                        ca: cfg.witness_ca.clone(),
+                    })
+                }),
             }),
             listener,
             tls,
@@ -265,11 +276,17 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
     }
     let witnesses = state.witnesses.clone();
     let publisher = state.publisher.clone();
+    let tsa = state.tsa.clone();
     tokio::task::spawn_blocking(move || {
         let req = owned.as_req();
         match (req.parts.method, req.rest) {
             ("POST", "api/checkpoint") => {
-                routes::post_checkpoint(&case, &req, &witnesses, publisher.as_deref())
+                let after = routes::AfterCheckpoint {
+                    witnesses: &witnesses,
+                    publisher: publisher.as_deref(),
+                    tsa: tsa.as_deref(),
+                };
+                routes::post_checkpoint(&case, &req, &after)
             }
             _ => routes::read(&case, &req),
         }

@@ -224,12 +224,27 @@ fn disclosures(l: &Ledger, caller: &Caller, seq: &str, durable: u64) -> Result<A
 }
 
 /// `POST api/checkpoint`: store a checkpoint an authority signed.
+/// The TSA that time-stamps each stored checkpoint (`serve --tsa`).
+pub(crate) struct Tsa {
+    pub(crate) url: String,
+    pub(crate) anchors: Option<crate::tlog::tsp::Anchors>,
+    /// Roots (PEM) trusted for an `https` TSA (else the public web's).
+    pub(crate) ca: Option<Vec<u8>>,
+}
+
+/// What follows a stored checkpoint: cosignatures, a time-stamp, publishing.
+pub(crate) struct AfterCheckpoint<'a> {
+    pub(crate) witnesses: &'a super::cosign::Witnesses,
+    pub(crate) publisher: Option<&'a crate::net::publish::Publisher>,
+    pub(crate) tsa: Option<&'a Tsa>,
+}
+
 pub(crate) fn post_checkpoint(
     case: &Case,
     req: &Req<'_>,
-    witnesses: &super::cosign::Witnesses,
-    publisher: Option<&crate::net::publish::Publisher>,
+    after: &AfterCheckpoint<'_>,
 ) -> Result<Answer, ApiError> {
+    let witnesses = after.witnesses;
     {
         let l = case.ledger.read().expect("serve: ledger lock poisoned");
         who(case, &l, req)?;
@@ -252,15 +267,42 @@ pub(crate) fn post_checkpoint(
     };
     // Outside the write lock: witnesses are other servers.
     let report = witnesses.collect(case, size, &String::from_utf8_lossy(&stored));
-    let published = publisher.map(|p| publish(case, p, size));
+    let stamped = after.tsa.map(|t| timestamp(case, t, size));
+    let published = after.publisher.map(|p| publish(case, p, size));
     Ok(json(&serde_json::json!({
         "added": added,
         "cosignatures": report.cosigned,
         "quorum": witnesses.quorum,
         "witness_errors": report.errors,
+        "timestamp": stamped.as_ref().and_then(|r| r.as_ref().ok()),
+        "timestamp_error": stamped.and_then(|r| r.err()),
         "published": published.as_ref().map(|r| r.as_ref().ok()),
         "publish_error": published.and_then(|r| r.err()),
     })))
+}
+
+/// Ask the TSA for a token over the checkpoint of `size` (outside the
+/// lock: the TSA is another server) and store it (under the write lock).
+fn timestamp(
+    case: &Case,
+    tsa: &Tsa,
+    size: crate::tlog::merkle::TreeSize,
+) -> Result<serde_json::Value, String> {
+    let body = {
+        let l = case.ledger.read().expect("serve: ledger lock poisoned");
+        l.checkpoint_body(size).map_err(|e| e.to_string())?
+    };
+    let token = crate::net::tsa::fetch_token(&tsa.url, body.as_bytes(), tsa.ca.as_deref())
+        .map_err(|e| e.to_string())?;
+    let mut l = case.ledger.write().expect("serve: ledger lock poisoned");
+    let (t, _) = l
+        .store_timestamp(size, &token, tsa.anchors.as_ref())
+        .map_err(|e| e.to_string())?;
+    Ok(serde_json::json!({
+        "gen_time": t.gen_time.to_string(),
+        "tsa": t.tsa,
+        "anchored": t.anchored,
+    }))
 }
 
 /// `POST api/append`: authenticate, check what can be checked before the
