@@ -297,25 +297,11 @@ fn pdf_words(pdf: &Path) -> Vec<(String, f64, f64)> {
         .collect()
 }
 
-#[test]
-fn court_report_renders_in_chromium_with_every_title() {
-    let t = tempfile::tempdir().unwrap();
-    let mut l = report_ledger(&t.path().join("l"));
-    l.checkpoint(&common::authority()).unwrap();
-    let html = caselog::export::court::render(&l, Some("Gov't Ex. 12"), None, &Default::default())
-        .unwrap();
-    // Self-contained: no scripts, no remote resources.
-    assert!(!html.contains("<script"));
-    assert!(
-        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import")
-    );
-    for t in TITLES {
-        assert!(html.contains(t), "{t}");
-    }
-    assert!(html.contains("Gov&#39;t Ex. 12"));
-    assert!(html.contains("VERIFIED"));
-    let page = t.path().join("report.html");
-    std::fs::write(&page, &html).unwrap();
+/// Render `html` with headless Chromium to DIR/NAME.pdf (print) and
+/// DIR/NAME.png (screenshot).
+fn render_in_chromium(dir: &Path, name: &str, html: &str) -> (PathBuf, PathBuf) {
+    let page = dir.join(format!("{name}.html"));
+    std::fs::write(&page, html).unwrap();
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|c| {
@@ -337,16 +323,13 @@ fn court_report_renders_in_chromium_with_every_title() {
             "--no-first-run",
             "--no-pdf-header-footer",
         ])
-        .arg(format!(
-            "--user-data-dir={}",
-            t.path().join("profile").display()
-        ))
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(extra)
         .arg(format!("file://{}", page.display()));
         c
     };
-    let pdf = t.path().join("report.pdf");
-    let png = t.path().join("report.png");
+    let pdf = dir.join(format!("{name}.pdf"));
+    let png = dir.join(format!("{name}.png"));
     assert!(base(&format!("--print-to-pdf={}", pdf.display()))
         .output()
         .unwrap()
@@ -358,16 +341,86 @@ fn court_report_renders_in_chromium_with_every_title() {
         .unwrap()
         .status
         .success());
+    (pdf, png)
+}
+
+/// The PDF's text layer, one line.
+fn pdf_text(pdf: &Path) -> String {
+    let text = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&text.stdout).replace('\n', " ")
+}
+
+#[test]
+fn certification_renders_in_chromium_with_the_facts_it_certifies() {
+    let t = tempfile::tempdir().unwrap();
+    let mut l = report_ledger(&t.path().join("l"));
+    l.checkpoint(&common::authority()).unwrap();
+    let c = caselog::export::certification::Certify {
+        exhibit: "Gov't Ex. 12",
+        items: vec!["EV-0001".into()],
+        tsa: None,
+    };
+    let html = caselog::export::certification::render(&l, &c).unwrap();
+    assert!(!html.contains("<script") && !html.contains("src=\"http"));
+    let (pdf, _) = render_in_chromium(t.path(), "cert", &html);
+    let text = pdf_text(&pdf);
+    // Digests may wrap inside their cell.
+    let joined = text.replace(' ', "");
+    assert!(joined.contains(&"cd".repeat(32)), "{text}");
+    assert!(text.contains("caselog certification") && !text.contains("court report"));
+    for want in [
+        "902(13)",
+        "902(14)",
+        "NOT LEGAL ADVICE",
+        "VERIFIED",
+        &l.head().tree.root.to_hex(),
+        "no copy kept",
+        "28 U.S.C. § 1746",
+        "Gov't Ex. 12",
+    ] {
+        assert!(text.contains(want), "certification lacks {want:?}: {text}");
+    }
+    // An item that was never taken in is an error, not an empty section.
+    let c = caselog::export::certification::Certify {
+        exhibit: "X",
+        items: vec!["EV-9".into()],
+        tsa: None,
+    };
+    assert!(matches!(
+        caselog::export::certification::render(&l, &c),
+        Err(caselog::LedgerError::NotFound(
+            caselog::ledger::Missing::Item { .. }
+        ))
+    ));
+}
+
+#[test]
+fn court_report_renders_in_chromium_with_every_title() {
+    let t = tempfile::tempdir().unwrap();
+    let mut l = report_ledger(&t.path().join("l"));
+    l.checkpoint(&common::authority()).unwrap();
+    let html = caselog::export::court::render(&l, Some("Gov't Ex. 12"), None, &Default::default())
+        .unwrap();
+    // Self-contained: no scripts, no remote resources.
+    assert!(!html.contains("<script"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import")
+    );
+    for t in TITLES {
+        assert!(html.contains(t), "{t}");
+    }
+    assert!(html.contains("Gov&#39;t Ex. 12"));
+    assert!(html.contains("VERIFIED"));
+    let (pdf, png) = render_in_chromium(t.path(), "report", &html);
     assert!(
         std::fs::metadata(&png).unwrap().len() > 10_000,
         "screenshot too small"
     );
-    let text = Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    let text = String::from_utf8_lossy(&text.stdout).replace('\n', " ");
+    let text = pdf_text(&pdf);
     for t in TITLES {
         assert!(text.contains(t), "PDF text lacks {t:?}: {text}");
     }

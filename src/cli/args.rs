@@ -560,6 +560,29 @@ pub enum ExportCommand {
         #[arg(long, value_name = "FIELD")]
         reveal: Vec<String>,
     },
+    /// The certification a qualified person signs for an exhibit (Fed. R.
+    /// Evid. 902(13) and 902(14)): the process and a fresh verification, the
+    /// checkpoint and its time-stamps, each item's SHA-256 at intake and of
+    /// the copy kept. Self-contained HTML that prints to PDF; a template for
+    /// counsel, not legal advice.
+    #[command(
+        after_help = "Example:\n  caselog export certification --exhibit \"Gov't Ex. 12\" --out ex12-certification.html --tsa-ca tsa-root.pem\n  caselog export certification --exhibit \"Gov't Ex. 13\" --item EV-0001 --out ex13-certification.html"
+    )]
+    Certification {
+        /// Output file (.html).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The exhibit label it certifies.
+        #[arg(long)]
+        exhibit: String,
+        /// Only this evidence item under 902(14) (repeatable; default: every item).
+        #[arg(long = "item", value_name = "ITEM")]
+        items: Vec<String>,
+        /// Root certificate(s) of the time-stamping authority (PEM), so that
+        /// the checkpoint's time-stamps are stated.
+        #[arg(long, value_name = "FILE")]
+        tsa_ca: Option<PathBuf>,
+    },
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
     #[command(

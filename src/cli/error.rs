@@ -237,6 +237,7 @@ impl From<LedgerError> for CliError {
 fn missing_hint(m: &Missing) -> &'static str {
     match m {
         Missing::Entry { .. } => "see `caselog log`",
+        Missing::Item { .. } => "see `caselog evidence list`",
         Missing::PrivateField { .. } => "see `caselog show ENTRY --reveal` for its private fields",
         Missing::EvidenceFile { .. } => {
             "the file was taken in without --copy, so the ledger holds only its digests"

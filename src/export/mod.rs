@@ -10,6 +10,7 @@
 //! version): treat them as containing personal data.
 
 pub mod case_uco;
+pub mod certification;
 pub mod court;
 pub mod json;
 pub mod timeline;

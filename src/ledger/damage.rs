@@ -152,6 +152,12 @@ pub enum Missing {
     /// No proof exists for these positions (RFC 9162 §2.1).
     #[error(transparent)]
     Proof(#[from] crate::tlog::proof::ProofError),
+    /// No evidence item with this id was taken in.
+    #[error("no evidence item {item:?} was taken in")]
+    Item {
+        /// The id asked for.
+        item: String,
+    },
     /// An evidence file is not in the blob store (taken in without a copy).
     #[error("evidence file {blake3} is not in the blob store ({reason})")]
     EvidenceFile {

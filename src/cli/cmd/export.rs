@@ -47,6 +47,13 @@ pub(crate) enum ExportCmd {
         sel: Selection,
         checkpoint: Option<Vec<u8>>,
     },
+    Certification {
+        dir: PathBuf,
+        out: PathBuf,
+        exhibit: String,
+        items: Vec<String>,
+        tsa: Option<caselog::tlog::tsp::Anchors>,
+    },
     VerifyBundle {
         file: PathBuf,
         bundle_file: std::fs::File,
@@ -98,6 +105,21 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 exhibit: exhibit.clone(),
                 title: title.clone(),
                 reveal: Reveal::from_args(reveal),
+            })
+        }
+        Some(ExportCommand::Certification {
+            out,
+            exhibit,
+            items,
+            tsa_ca,
+        }) => {
+            check_new_file(out)?;
+            Ok(ExportCmd::Certification {
+                dir: need_ledger_dir(&cli.ledger)?,
+                out: out.clone(),
+                exhibit: exhibit.clone(),
+                items: items.clone(),
+                tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
             })
         }
         Some(ExportCommand::Bundle {
@@ -192,6 +214,7 @@ pub(crate) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
         cmd @ ExportCmd::Timeline { .. } => run_export_timeline(cmd),
         cmd @ ExportCmd::Report { .. } => run_report(cmd),
         cmd @ ExportCmd::Bundle { .. } => run_bundle(cmd),
+        cmd @ ExportCmd::Certification { .. } => run_certification(cmd),
         cmd @ ExportCmd::VerifyBundle { .. } => run_verify_bundle(cmd),
     }
 }
@@ -264,6 +287,38 @@ pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
         path.display(),
         html.len(),
         privacy_note(&reveal)
+    ))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn run_certification(cmd: ExportCmd) -> Result<u8, CliError> {
+    let ExportCmd::Certification {
+        dir,
+        out: path,
+        exhibit,
+        items,
+        tsa,
+    } = cmd
+    else {
+        unreachable!("cli: run_certification called for another command")
+    };
+    let l = crate::cli::remote::open(&dir, false)?;
+    let bar = Progress::spinner(
+        "verifying and rendering the certification",
+        l.head().tree.size.0,
+    );
+    let c = caselog::export::certification::Certify {
+        exhibit: &exhibit,
+        items,
+        tsa: tsa.as_ref(),
+    };
+    let html = caselog::export::certification::render(&l, &c)?;
+    write_new(&path, html.as_bytes(), &Reveal::None)?;
+    bar.finish();
+    out(&format!(
+        "wrote {} ({} bytes): a template for counsel to adapt and a qualified person to sign, not legal advice\n",
+        path.display(),
+        html.len()
     ))?;
     Ok(exit::OK)
 }

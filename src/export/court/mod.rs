@@ -39,7 +39,7 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root { --ink:#111; --muted:#555; --rule:#bbb; --approx:#b45309; }
 body { font: 11pt/1.4 Georgia, "Times New Roman", serif; color: var(--ink); margin: 2em auto; max-width: 60em; }
 h1 { font-size: 16pt; margin: .2em 0; } h2 { font-size: 13pt; border-bottom: 1px solid var(--rule); margin-top: 1.6em; }
