@@ -1123,6 +1123,56 @@ fn investigation_end_to_end() {
         .args(["evidence", "add", "EV-1", "--description", "again"])
         .assert()
         .code(2);
+    // SPEC §13.5: a forensic image of EV-1 names its source, tool and
+    // method; a copy of an item never taken in, or a copy without its
+    // method, is refused and nothing is written.
+    let image = [
+        "evidence",
+        "add",
+        "EV-2",
+        "--description",
+        "forensic image of the scan",
+        "--copy-role",
+        "image",
+        "--tool",
+        "dd",
+        "--tool-version",
+        "9.1",
+        "--imei",
+        "356938035643809",
+    ];
+    let head = stdout_of(e.cmd().arg("log")).lines().count();
+    let err = e
+        .as_key("cust")
+        .args(image)
+        .args(["--derived-from", "EV-9"])
+        .assert()
+        .code(2);
+    let out = one_line(&err.get_output().stderr);
+    assert!(
+        out.contains("a copy names derived_from, tool and method"),
+        "{out}"
+    );
+    let err = e
+        .as_key("cust")
+        .args(image)
+        .args(["--derived-from", "EV-9", "--method", "bit-for-bit"])
+        .assert()
+        .code(2);
+    let out = one_line(&err.get_output().stderr);
+    assert!(out.contains("EV-9"), "{out}");
+    assert_eq!(stdout_of(e.cmd().arg("log")).lines().count(), head);
+    e.as_key("cust")
+        .args(image)
+        .args(["--derived-from", "EV-1", "--method", "bit-for-bit"])
+        .assert()
+        .success();
+    let shown = stdout_of(e.cmd().args(["evidence", "show", "EV-2"]));
+    assert!(
+        shown.contains("copy         image of EV-1, made with dd 9.1 (bit-for-bit)")
+            && shown.contains("device       imei 356938035643809"),
+        "{shown}"
+    );
     let rel = stdout_of(e.as_key("cust").args([
         "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
     ]));

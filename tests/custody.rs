@@ -66,6 +66,8 @@ fn fixture(dir: &Path) -> Ledger {
     }
     l.append_at(
         d(Domain::EvidenceIntake(EvidenceIntake {
+            device: None,
+            lineage: None,
             item: "EV-1".into(),
             description: "scan of the letter".into(),
             collected_by: "Custodian One".into(),
@@ -178,6 +180,8 @@ fn writer_refuses_breaks_and_nothing_is_written() {
     refused(
         &mut l,
         d(Domain::EvidenceIntake(EvidenceIntake {
+            device: None,
+            lineage: None,
             item: "EV-1".into(),
             description: "again".into(),
             collected_by: "x".into(),

@@ -90,6 +90,8 @@ fn ledger(dir: &Path) -> Ledger {
     .unwrap();
     l.append_at(
         Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
+            device: None,
+            lineage: None,
             item: "EV-0001".into(),
             description: "scan of the letter (synthetic)".into(),
             collected_by: "custodian".into(),

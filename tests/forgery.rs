@@ -222,6 +222,8 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
 
 fn intake(item: &str) -> Body {
     d(Domain::EvidenceIntake(EvidenceIntake {
+        device: None,
+        lineage: None,
         item: item.into(),
         description: "scan of the letter".into(),
         collected_by: "Custodian One".into(),
@@ -889,6 +891,63 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("item-id-space", Some("BAD_BODY"), |g| {
         g.set_body(intake, "item", text("EV 1"))
     });
+    // SPEC §13.5: device identifiers and lineage at intake.
+    let ev2 = (0..n)
+        .find(|&k| {
+            let (_, Value::Map(m)) = &c.base.entries[k] else {
+                return false;
+            };
+            matches!(m.get("body"), Some(Value::Map(b)) if b.get("item") == Some(&text("EV-2")))
+        })
+        .unwrap();
+    let map = |kv: &[(&str, &str)]| {
+        Value::Map(kv.iter().map(|(k, v)| ((*k).to_owned(), text(v))).collect())
+    };
+    let image_of = |src: &str| {
+        map(&[
+            ("role", "image"),
+            ("derived_from", src),
+            ("tool", "FTK Imager"),
+            ("tool_version", "4.7.1"),
+            ("method", "physical acquisition, write-blocked"),
+        ])
+    };
+    c.add("control-intake-provenance", None, |g| {
+        g.set_body(
+            intake,
+            "device",
+            map(&[("make", "Acme"), ("serial", "SN-1")]),
+        );
+        g.set_body(intake, "lineage", map(&[("role", "original")]));
+        g.set_body(ev2, "lineage", image_of("EV-1"));
+    });
+    c.add("intake-device-empty", Some("BAD_BODY"), |g| {
+        g.set_body(intake, "device", map(&[]));
+    });
+    c.add("intake-device-unknown-field", Some("BAD_BODY"), |g| {
+        g.set_body(intake, "device", map(&[("colour", "grey")]));
+    });
+    c.add("lineage-original-with-tool", Some("BAD_BODY"), |g| {
+        g.set_body(
+            intake,
+            "lineage",
+            map(&[("role", "original"), ("tool", "dd")]),
+        );
+    });
+    c.add("lineage-copy-without-method", Some("BAD_BODY"), |g| {
+        let l = map(&[("role", "image"), ("derived_from", "EV-1"), ("tool", "dd")]);
+        g.set_body(ev2, "lineage", l);
+    });
+    c.add("lineage-role-unknown", Some("BAD_BODY"), |g| {
+        g.set_body(intake, "lineage", map(&[("role", "photocopy")]));
+    });
+    c.add(
+        "lineage-copy-of-a-later-item",
+        Some("CUSTODY_UNKNOWN_ITEM"),
+        |g| {
+            g.set_body(intake, "lineage", image_of("EV-2"));
+        },
+    );
     c.add("intake-duplicate-file-names", Some("BAD_BODY"), |g| {
         let f = g.body(intake)["files"].clone();
         let Value::Array(mut a) = f else { panic!() };

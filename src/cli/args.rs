@@ -535,6 +535,45 @@ pub struct ExportArgs {
     pub reveal: Vec<String>,
 }
 
+/// Where an item comes from (SPEC §13.5): device identifiers, and its place
+/// in the chain of copies.
+#[derive(Args, Debug, Default)]
+pub struct Provenance {
+    /// Device make.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub device_make: Option<String>,
+    /// Device model.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub device_model: Option<String>,
+    /// Device serial number.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub device_serial: Option<String>,
+    /// Phone IMEI.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub imei: Option<String>,
+    /// Host name.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub hostname: Option<String>,
+    /// MAC address.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub mac: Option<String>,
+    /// Which copy this item is: original, image, working-copy or derived.
+    #[arg(long, value_name = "ROLE", help_heading = "Provenance")]
+    pub copy_role: Option<String>,
+    /// The item (taken in earlier) this copy was made from.
+    #[arg(long, value_name = "ITEM", help_heading = "Provenance")]
+    pub derived_from: Option<String>,
+    /// The tool that made the copy.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub tool: Option<String>,
+    /// The tool's version.
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub tool_version: Option<String>,
+    /// How the copy was made (e.g. "physical acquisition, write-blocked").
+    #[arg(long, value_name = "TEXT", help_heading = "Provenance")]
+    pub method: Option<String>,
+}
+
 /// `caselog export ...` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
@@ -759,6 +798,8 @@ pub enum EvidenceCommand {
         /// Also keep a copy of each file in the ledger's blob store.
         #[arg(long)]
         copy: bool,
+        #[command(flatten)]
+        provenance: Box<Provenance>,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]

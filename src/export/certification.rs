@@ -191,9 +191,10 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
         h.push_str("<p>No evidence items.</p>");
     }
     for (seq, time, intake, checks) in items {
-        let _ = write!(
+        let _ =
+            write!(
             h,
-            "<h3>{}: {}</h3><p>Taken in by entry No. {} recorded {} UTC; collected {} by {}{}.</p><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256 of the original (at intake)</th><th>Copy kept: SHA-256 now</th></tr></thead><tbody>",
+            "<h3>{}: {}</h3><p>Taken in by entry No. {} recorded {} UTC; collected {} by {}{}.</p>",
             esc(&intake.item),
             esc(&intake.description),
             seq.0,
@@ -202,6 +203,13 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
             esc(&intake.collected_by),
             intake.seal.as_ref().map(|s| format!(", seal {}", esc(s))).unwrap_or_default()
         );
+        if let Some(g) = &intake.lineage {
+            let _ = write!(h, "<p>This item is: {}.</p>", esc(&g.describe()));
+        }
+        if let Some(d) = &intake.device {
+            let _ = write!(h, "<p>Device: {}.</p>", esc(&d.describe()));
+        }
+        h.push_str("<table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256 at intake</th><th>Copy kept: SHA-256 now</th></tr></thead><tbody>");
         for f in &intake.files {
             let copy = match evidence::check_blob(l.store().dir(), &f.blake3) {
                 Ok(Some(d)) if d.sha256 == f.sha256 && d.size == f.size => {

@@ -226,6 +226,10 @@ pub struct EvidenceIntake {
     pub seal: Option<String>,
     /// Files with fixity digests.
     pub files: Vec<FileFixity>,
+    /// The device it is or was read from (SPEC §13.5).
+    pub device: Option<crate::format::provenance::Device>,
+    /// Its place in the chain of copies (SPEC §13.5).
+    pub lineage: Option<Box<crate::format::provenance::Lineage>>,
 }
 
 /// `evidence.verify`: a later re-hash of one of an item's files.
@@ -405,7 +409,7 @@ impl Action {
 impl EvidenceIntake {
     /// The body as a CBOR map (SPEC §13, `entry.cddl`).
     pub fn to_value(&self) -> Value {
-        MapBuilder::new()
+        let m = MapBuilder::new()
             .text("item", &self.item)
             .text("description", &self.description)
             .text("collected_by", &self.collected_by)
@@ -415,8 +419,16 @@ impl EvidenceIntake {
             .opt_array(
                 "files",
                 self.files.iter().map(FileFixity::to_value).collect(),
-            )
-            .build()
+            );
+        let m = match &self.device {
+            Some(d) => m.put("device", d.to_value()),
+            None => m,
+        };
+        let m = match &self.lineage {
+            Some(l) => m.put("lineage", l.to_value()),
+            None => m,
+        };
+        m.build()
     }
 }
 
@@ -624,12 +636,16 @@ impl Domain {
                     .unwrap_or_default()
             ),
             Domain::EvidenceIntake(b) => format!(
-                "[{}] {} taken in: {} ({} file{})",
+                "[{}] {} taken in: {} ({} file{}){}",
                 b.collected,
                 b.item,
                 b.description,
                 b.files.len(),
-                if b.files.len() == 1 { "" } else { "s" }
+                if b.files.len() == 1 { "" } else { "s" },
+                b.lineage
+                    .as_ref()
+                    .map(|l| format!("; {}", l.describe()))
+                    .unwrap_or_default()
             ),
             Domain::EvidenceVerify(b) => format!(
                 "{} file {} re-hashed: {}",
@@ -824,6 +840,15 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
             "file names must be unique within an item",
         ));
     }
+    let device = r
+        .opt_map("device")?
+        .map(crate::format::provenance::Device::from_value)
+        .transpose()?;
+    let lineage = r
+        .opt_map("lineage")?
+        .map(crate::format::provenance::Lineage::from_value)
+        .transpose()?
+        .map(Box::new);
     r.finish()?;
     Ok(Domain::EvidenceIntake(EvidenceIntake {
         item,
@@ -833,6 +858,8 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
         location,
         seal,
         files,
+        device,
+        lineage,
     }))
 }
 

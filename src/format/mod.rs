@@ -15,4 +15,5 @@ pub mod ids;
 pub mod kind;
 pub mod kinds;
 pub mod limits;
+pub mod provenance;
 pub mod sig;

@@ -307,7 +307,13 @@ impl Custody {
                         at: s.intake.0,
                     });
                 }
-                Ok(Vec::new())
+                // A copy is made from an item already in evidence (SPEC §13.5).
+                match b.lineage.as_ref().and_then(|l| l.derived_from.as_ref()) {
+                    Some(src) if !self.items.contains_key(src) => {
+                        Err(CustodyError::UnknownItem(src.clone()))
+                    }
+                    _ => Ok(Vec::new()),
+                }
             }
             Domain::EvidenceVerify(b) => self.check_verify(b),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {

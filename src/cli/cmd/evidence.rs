@@ -46,6 +46,7 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         location,
         seal,
         copy,
+        provenance,
         ..
     }) = &cli.command
     else {
@@ -83,6 +84,8 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         DomainCmd::EvidenceAdd {
             private: private.clone(),
             intake: EvidenceIntake {
+                device: device(provenance)?,
+                lineage: lineage(provenance)?.map(Box::new),
                 item,
                 description: check_text("description", description, MAX_SHORT_TEXT)?,
                 collected_by: match collected_by {
@@ -440,6 +443,18 @@ fn evidence_text(
         st.map(|s| l.members().display(&s.holder))
             .unwrap_or_default(),
     );
+    if let Some(d) = &intake.device {
+        s.insert_str(
+            s.len() - "files\n".len(),
+            &format!("device       {}\n", d.describe()),
+        );
+    }
+    if let Some(g) = &intake.lineage {
+        s.insert_str(
+            s.len() - "files\n".len(),
+            &format!("copy         {}\n", g.describe()),
+        );
+    }
     for f in &intake.files {
         s.push_str(&format!(
             "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
@@ -469,4 +484,61 @@ fn evidence_text(
         ));
     }
     Ok(s)
+}
+
+/// The device identifiers given, if any (SPEC §13.5).
+fn device(
+    p: &crate::cli::args::Provenance,
+) -> Result<Option<caselog::format::provenance::Device>, CliError> {
+    let given = [
+        ("make", &p.device_make),
+        ("model", &p.device_model),
+        ("serial", &p.device_serial),
+        ("imei", &p.imei),
+        ("hostname", &p.hostname),
+        ("mac", &p.mac),
+    ];
+    let mut out = Vec::new();
+    for (k, v) in given {
+        if let Some(v) = v {
+            out.push((k.to_owned(), check_text(k, v, MAX_SHORT_TEXT)?));
+        }
+    }
+    Ok((!out.is_empty()).then_some(caselog::format::provenance::Device(out)))
+}
+
+/// The item's place in the chain of copies, if given (SPEC §13.5).
+fn lineage(
+    p: &crate::cli::args::Provenance,
+) -> Result<Option<caselog::format::provenance::Lineage>, CliError> {
+    use caselog::format::provenance::{CopyRole, Lineage};
+    let role = match (&p.copy_role, &p.derived_from) {
+        (None, None) if p.tool.is_none() && p.method.is_none() && p.tool_version.is_none() => {
+            return Ok(None)
+        }
+        (None, _) => return Err(CliError::input(
+            "--derived-from, --tool, --tool-version and --method describe a copy: give --copy-role",
+            "--copy-role image|working-copy|derived (or original, with none of them)",
+        )),
+        (Some(r), _) => CopyRole::from_name(r).ok_or_else(|| {
+            CliError::input(
+                format!("--copy-role {r:?} is not a copy role"),
+                "use original, image, working-copy or derived",
+            )
+        })?,
+    };
+    let l = Lineage {
+        role,
+        derived_from: p.derived_from.clone(),
+        tool: p.tool.clone(),
+        tool_version: p.tool_version.clone(),
+        method: p.method.clone(),
+    };
+    l.check().map_err(|e| {
+        CliError::input(
+            e.to_string(),
+            "a copy gives --derived-from ITEM, --tool and --method; an original gives none of them",
+        )
+    })?;
+    Ok(Some(l))
 }
