@@ -193,6 +193,17 @@ impl fmt::Display for Role {
     }
 }
 
+/// An item id: 1-64 characters from `A-Z a-z 0-9 . _ -`, starting with a
+/// letter or digit (e.g. `EV-0001`).
+pub fn valid_item_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,16 +25,7 @@ fn invalid(what: &str, reason: impl Into<String>) -> SchemaError {
     }
 }
 
-/// An item id: 1-64 characters from `A-Z a-z 0-9 . _ -`, starting with a
-/// letter or digit (e.g. `EV-0001`).
-pub fn valid_item_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
-}
+pub use crate::format::ids::valid_item_id;
 
 /// An Admiralty grade: source reliability `A`-`F` and information
 /// credibility `1`-`6`, e.g. `B2`.

@@ -141,7 +141,7 @@ impl Lineage {
         let role = CopyRole::from_name(&role)
             .ok_or_else(|| invalid("lineage.role", format!("{role:?} is not a copy role")))?;
         let derived_from = match r.opt_text("derived_from", 64)? {
-            Some(s) if !crate::format::kinds::valid_item_id(&s) => {
+            Some(s) if !crate::format::ids::valid_item_id(&s) => {
                 return Err(invalid(
                     "lineage.derived_from",
                     format!("{s:?} is not an item id"),
