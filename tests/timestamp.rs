@@ -64,6 +64,20 @@ fn openssl_tokens_verify_offline_under_their_roots_only() {
 }
 
 #[test]
+fn every_truncation_or_extension_of_a_token_is_refused_without_panic() {
+    for kind in ["ec", "rsa"] {
+        let (token, body, root) = kat(kind);
+        for n in 0..token.len() {
+            assert!(verify_token(&token[..n], &body, Some(&root)).is_err());
+        }
+        for extra in [&[0u8][..], b"\x30\x00", &token[..]] {
+            let t = [&token[..], extra].concat();
+            assert!(verify_token(&t, &body, Some(&root)).is_err());
+        }
+    }
+}
+
+#[test]
 fn every_flipped_bit_of_a_token_is_refused() {
     for kind in ["ec", "rsa"] {
         let (token, body, root) = kat(kind);
