@@ -1167,6 +1167,33 @@ fn investigation_end_to_end() {
         .args(["--derived-from", "EV-1", "--method", "bit-for-bit"])
         .assert()
         .success();
+    // SPEC §13.2: the receiver refuses the image; the custodian keeps it.
+    e.as_key("cust")
+        .args([
+            "custody", "release", "EV-2", "--to", "Det. Roe", "--reason", "exam",
+        ])
+        .assert()
+        .success();
+    let refused = stdout_of(e.as_key("roe").args([
+        "custody",
+        "receive",
+        "EV-2",
+        "--reject",
+        "the original was requested",
+    ]));
+    assert!(
+        refused.contains("EV-2 refused by Det. Roe (the original was requested); it stays with"),
+        "{refused}"
+    );
+    let custody = stdout_of(e.cmd().args(["custody", "show", "EV-2"]));
+    assert!(
+        custody.contains("EV-2 REFUSED by the receiver: the original was requested"),
+        "{custody}"
+    );
+    e.as_key("roe")
+        .args(["custody", "release", "EV-2", "--to", "Lab", "--reason", "x"])
+        .assert()
+        .code(2);
     let shown = stdout_of(e.cmd().args(["evidence", "show", "EV-2"]));
     assert!(
         shown.contains("copy         image of EV-1, made with dd 9.1 (bit-for-bit)")

@@ -129,6 +129,7 @@ fn clean_chain_with_external_receipt_verifies() {
         .unwrap();
     // The lab signs a receipt offline; the holder imports it.
     let mut body = CustodyReceive {
+        rejected: None,
         item: "EV-1".into(),
         release: rel,
         seal_intact: true,
@@ -268,6 +269,7 @@ fn every_break_has_its_code() {
                 .unwrap();
             let o = common::outsider();
             let mut body = CustodyReceive {
+                rejected: None,
                 item: "EV-1".into(),
                 release: rel,
                 seal_intact: true,
@@ -306,6 +308,7 @@ fn every_break_has_its_code() {
                 .append_at(release("EV-1", &lab()), &c1(), common::t(30))
                 .unwrap();
             let body = CustodyReceive {
+                rejected: None,
                 item: "EV-1".into(),
                 release: rel,
                 seal_intact: true,

@@ -242,6 +242,7 @@ fn receipt(
     seal_intact: bool,
 ) -> CustodyReceive {
     let mut body = CustodyReceive {
+        rejected: None,
         item: item.into(),
         release,
         seal_intact,
@@ -471,9 +472,9 @@ impl Forge {
             return;
         };
         // "caselog-receipt-v1" || 0x00 || {ledger, item, release,
-        // seal_intact, ? condition, time, key}, SPEC §13.3.
+        // seal_intact, ? condition, ? rejected, time, key}, SPEC §13.3.
         let mut msg_map = BTreeMap::new();
-        for k in ["item", "release", "seal_intact", "condition"] {
+        for k in ["item", "release", "seal_intact", "condition", "rejected"] {
             if let Some(v) = b.get(k) {
                 msg_map.insert(k.to_owned(), v.clone());
             }
@@ -1051,6 +1052,32 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     });
     c.add("seal-broken", Some("CUSTODY_SEAL_BROKEN"), |g| {
         g.set_body(rec, "seal_intact", Value::Bool(false))
+    });
+    // SPEC §13.2: a refused transfer leaves the item with the releaser.
+    c.add("control-external-receiver-refuses", None, |g| {
+        g.set_body(
+            receipt_rec,
+            "rejected",
+            text("seal number differs from the form"),
+        );
+    });
+    c.add(
+        "refuser-then-acts-as-holder",
+        Some("CUSTODY_NOT_HOLDER"),
+        |g| {
+            g.set_body(rec, "rejected", text("not the item requested"));
+        },
+    );
+    c.add(
+        "refusal-added-to-a-signed-receipt",
+        Some("CUSTODY_BAD_RECEIPT"),
+        |g| {
+            g.set_body(receipt_rec, "rejected", text("added by the holder"));
+            g.keep_receipt.insert(receipt_rec);
+        },
+    );
+    c.add("refusal-blank", Some("BAD_BODY"), |g| {
+        g.set_body(rec, "rejected", text(" "));
     });
     c.add("receipt-forged", Some("CUSTODY_BAD_RECEIPT"), |g| {
         let Some(Value::Map(r)) = g.body(receipt_rec).get_mut("receipt") else {

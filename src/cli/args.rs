@@ -892,7 +892,11 @@ pub enum CustodyCommand {
         #[command(flatten)]
         private: Private,
     },
-    /// Receive an item released to you (step 2 of 2), signed with your --key.
+    /// Receive an item released to you (step 2 of 2), signed with your --key;
+    /// or refuse it (--reject REASON): the releaser keeps it.
+    #[command(
+        after_help = "Example:\n  caselog custody receive EV-0001 --condition \"sealed bag, seal S-1187\"\n  caselog custody receive EV-0002 --reject \"wrong item: the original was requested\""
+    )]
     Receive {
         /// Item id.
         item: String,
@@ -902,6 +906,9 @@ pub enum CustodyCommand {
         /// Condition on receipt.
         #[arg(long)]
         condition: Option<String>,
+        /// Refuse the item, saying why; custody stays with the releaser.
+        #[arg(long, value_name = "REASON")]
+        reject: Option<String>,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]

@@ -93,7 +93,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         | Command::Evidence(_)
         | Command::Custody(_)
         | Command::Correct { .. }
-        | Command::Timeline { .. } => Checked::Domain(cmd::domain::validate(&cli)?),
+        | Command::Timeline { .. } => Checked::Domain(Box::new(cmd::domain::validate(&cli)?)),
         Command::Export(_) => Checked::Export(cmd::export::validate(&cli)?),
         Command::Verify {
             bundle: Some(_), ..
@@ -184,7 +184,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         cmd @ Checked::WitnessInit { .. } => witness::run_witness_init(cmd),
         cmd @ Checked::WitnessCosign { .. } => witness::run_witness_cosign(cmd),
         Checked::WitnessShow { state } => witness::run_witness_show(&state),
-        Checked::Domain(d) => cmd::domain::run(d),
+        Checked::Domain(d) => cmd::domain::run(*d),
         Checked::Import(i) => cmd::import::run(i),
         Checked::AppendJson(i) => cmd::import::append_one(i),
         Checked::Export(x) => cmd::export::run(x),

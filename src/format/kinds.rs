@@ -280,6 +280,9 @@ pub struct CustodyReceive {
     pub seal_intact: bool,
     /// Condition on receipt.
     pub condition: Option<String>,
+    /// Present when the receiver refuses the item, with why (SPEC §13.2):
+    /// the release is answered and the releaser keeps the item.
+    pub rejected: Option<String>,
     /// Present when an external receiver signed offline.
     pub receipt: Option<Receipt>,
 }
@@ -329,6 +332,7 @@ pub fn receipt_message(
         .bytes("release", &r.release.0)
         .put("seal_intact", Value::Bool(r.seal_intact))
         .opt_text("condition", r.condition.as_deref())
+        .opt_text("rejected", r.rejected.as_deref())
         .text("time", &time.to_string())
         .bytes("key", &key.0)
         .build();
@@ -453,7 +457,8 @@ impl CustodyReceive {
             .text("item", &self.item)
             .bytes("release", &self.release.0)
             .put("seal_intact", Value::Bool(self.seal_intact))
-            .opt_text("condition", self.condition.as_deref());
+            .opt_text("condition", self.condition.as_deref())
+            .opt_text("rejected", self.rejected.as_deref());
         if let Some(rc) = &self.receipt {
             m = m.put(
                 "receipt",
@@ -657,6 +662,17 @@ impl Domain {
             Domain::CustodyRelease(b) => {
                 format!("{} released to {}: {}", b.item, name(&b.to), b.reason)
             }
+            Domain::CustodyReceive(b) if b.rejected.is_some() => format!(
+                "{} REFUSED by the receiver{}: {}; seal {}",
+                b.item,
+                if b.receipt.is_some() {
+                    " (external receipt)"
+                } else {
+                    ""
+                },
+                b.rejected.as_deref().unwrap_or_default(),
+                if b.seal_intact { "intact" } else { "BROKEN" }
+            ),
             Domain::CustodyReceive(b) => format!(
                 "{} received{}, seal {}",
                 b.item,
@@ -912,6 +928,7 @@ fn read_receive(v: Value) -> Result<Domain, SchemaError> {
     let release = Hash(r.fixed::<32>("release")?);
     let seal_intact = r.bool("seal_intact")?;
     let condition = r.opt_text("condition", MAX_SHORT_TEXT)?;
+    let rejected = r.opt_text("rejected", MAX_SHORT_TEXT)?;
     let receipt = match r.opt_map("receipt")? {
         None => None,
         Some(m) => {
@@ -931,6 +948,7 @@ fn read_receive(v: Value) -> Result<Domain, SchemaError> {
         release,
         seal_intact,
         condition,
+        rejected,
         receipt,
     }))
 }

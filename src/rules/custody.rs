@@ -466,7 +466,9 @@ impl Custody {
             }
             Domain::CustodyReceive(b) => {
                 if let Some(s) = self.items.get_mut(&b.item) {
-                    if let Some((_, to)) = s.pending.take() {
+                    // A refused transfer answers the release; the releaser
+                    // keeps the item (SPEC §13.2).
+                    if let Some((_, to)) = s.pending.take().filter(|_| b.rejected.is_none()) {
                         s.holder = to;
                     }
                 }

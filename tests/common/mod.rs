@@ -202,6 +202,7 @@ pub fn release(item: &str, to: &Signer) -> Body {
 pub fn receive(item: &str, release: caselog::Hash, seal_intact: bool) -> Body {
     Body::Domain(caselog::format::kinds::Domain::CustodyReceive(
         caselog::format::kinds::CustodyReceive {
+            rejected: None,
             item: item.into(),
             release,
             seal_intact,

@@ -65,6 +65,7 @@ pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
         item,
         seal_broken,
         condition,
+        reject,
         ..
     }) = &cli.command
     else {
@@ -75,6 +76,7 @@ pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
         item: item_id(item)?,
         seal_intact: !seal_broken,
         condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+        rejected: opt_text(reject, "reject", MAX_SHORT_TEXT)?,
         dir: need_ledger_dir(&cli.ledger)?,
         signer: load_signer(cli)?,
     })
@@ -181,6 +183,7 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
         item,
         seal_intact,
         condition,
+        rejected,
     } = cmd
     else {
         unreachable!("cli: run_receive called for another command")
@@ -199,6 +202,7 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
     let (seq, _) = append(
         &mut l,
         Domain::CustodyReceive(CustodyReceive {
+            rejected: rejected.clone(),
             item: item.clone(),
             release,
             seal_intact,
@@ -208,6 +212,18 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
         &signer,
         private,
     )?;
+    if let Some(why) = &rejected {
+        let holder = l
+            .custody()
+            .get(&item)
+            .map(|s| l.members().display(&s.holder))
+            .unwrap_or_default();
+        out(&format!(
+            "seq {seq}: {item} refused by {} ({why}); it stays with {holder}\n",
+            signer.name()
+        ))?;
+        return Ok(exit::OK);
+    }
     out(&format!(
         "seq {seq}: {item} received by {}{}\n",
         signer.name(),
@@ -235,6 +251,7 @@ pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
     };
     let time = Timestamp::now();
     let body = CustodyReceive {
+        rejected: None,
         item: item.clone(),
         release,
         seal_intact,
@@ -325,10 +342,35 @@ struct CustodyView {
     breaks: Vec<String>,
 }
 
+/// A copy's intake names the item it was made from (SPEC §13.5), which
+/// this item's own entries do not take in: replay that item's intake first
+/// when it came earlier, as `verify` sees it.
+fn seed_source(l: &Ledger, records: &[(Seq, Vec<u8>)], c: &mut caselog::rules::custody::Custody) {
+    let Some((seq, raw)) = records.first() else {
+        return;
+    };
+    let Ok((_, e)) = ledger::decode(*seq, raw) else {
+        return;
+    };
+    let Body::Domain(Domain::EvidenceIntake(i)) = &e.body else {
+        return;
+    };
+    let Some(src) = i.lineage.as_ref().and_then(|g| g.derived_from.as_ref()) else {
+        return;
+    };
+    let first = l.item_records(src).ok().and_then(|r| r.into_iter().next());
+    if let Some((sseq, sraw)) = first.filter(|(sseq, _)| sseq < seq) {
+        if let Ok((_, se)) = ledger::decode(sseq, &sraw) {
+            c.apply(&se, &l.hash_alg().leaf(&sraw));
+        }
+    }
+}
+
 /// Replay this item's entries through the custody state machine; breaks
 /// are what `verify` would report.
 fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyView {
     let mut c = caselog::rules::custody::Custody::new();
+    seed_source(l, records, &mut c);
     let mut rows = Vec::new();
     let mut breaks = Vec::new();
     let mut holders: Vec<(MemberKey, Seq, Option<Seq>)> = Vec::new();
@@ -479,6 +521,7 @@ impl ReceiptFile {
         Ok(ReceiptFile {
             ledger: LedgerId(ledger),
             body: CustodyReceive {
+                rejected: None,
                 item,
                 release: Hash(h32("release")?),
                 seal_intact: v["seal_intact"]

@@ -102,6 +102,7 @@ pub(crate) enum DomainCmd {
         item: String,
         seal_intact: bool,
         condition: Option<String>,
+        rejected: Option<String>,
     },
     Receipt {
         signer: Signer,

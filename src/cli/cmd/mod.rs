@@ -167,7 +167,7 @@ pub(crate) enum Checked {
     WitnessShow {
         state: PathBuf,
     },
-    Domain(domain::DomainCmd),
+    Domain(Box<domain::DomainCmd>),
     Import(import::ImportCmd),
     AppendJson(import::ImportCmd),
     Export(export::ExportCmd),
