@@ -376,10 +376,18 @@ fn answer(
 /// An HTTP agent that answers error statuses as values, with a global
 /// timeout; with `ca_pem`, trusting those root certificates (PEM) instead
 /// of the public web's (Mozilla's list).
+/// Longest a pooled connection is reused after its last answer (well under
+/// a server's idle limit; see [`agent`]).
+const IDLE_REUSE: Duration = Duration::from_secs(4);
+
 pub(crate) fn agent(timeout: Duration, ca_pem: Option<&[u8]>) -> Result<ureq::Agent, String> {
+    // Reuse a kept-alive connection only while the server surely keeps it:
+    // servers close idle ones (caselog serve after --header-timeout, 10 s
+    // by default), and a POST sent on a connection closing under it fails.
     let mut cfg = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(timeout));
+        .timeout_global(Some(timeout))
+        .max_idle_age(IDLE_REUSE);
     if let Some(pem) = ca_pem {
         let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(pem)
             .filter_map(|item| match item {
