@@ -20,7 +20,6 @@ use crate::format::ids::{Seq, Timestamp};
 use crate::format::kinds::{Domain, EvidenceIntake, EvidenceVerify};
 use crate::ledger::{Ledger, LedgerError};
 use crate::storage::evidence;
-use crate::tlog::checkpoint;
 use crate::tlog::tsp::{self, Anchors};
 
 /// What the certification covers.
@@ -144,21 +143,7 @@ fn checkpoint_rows(h: &mut String, l: &Ledger, tsa: Option<&Anchors>) -> Result<
         h.push_str("<tr><th>Checkpoint</th><td>none stored</td></tr>");
         return Ok(());
     };
-    let signers = checkpoint::parse(&note)
-        .map(|(_, n)| {
-            n.sigs
-                .iter()
-                .map(|g| g.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let _ = write!(
-        h,
-        "<tr><th>Latest checkpoint</th><td><pre>{}</pre>Signed by: {}</td></tr>",
-        esc(&String::from_utf8_lossy(&note)),
-        esc(&signers)
-    );
+    h.push_str(&crate::export::court::checkpoint_row(&note));
     let body = l.checkpoint_body(size)?;
     let mut rows = String::new();
     for token in l.timestamps_at(size)? {

@@ -631,6 +631,38 @@ impl Domain {
                     .map(|a| format!(" under {a}"))
                     .unwrap_or_default()
             ),
+            Domain::EvidenceIntake(_)
+            | Domain::EvidenceVerify(_)
+            | Domain::EvidenceDispose(_)
+            | Domain::EvidenceReturn(_)
+            | Domain::CustodyRelease(_)
+            | Domain::CustodyReceive(_) => self.evidence_summary(name),
+            Domain::DisclosureErased(b) => format!(
+                "private field {} of entry {} erased: {}{}",
+                b.path,
+                &b.target.to_hex()[..16],
+                b.reason,
+                b.authority
+                    .as_ref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            ),
+            Domain::Correction(b) => format!(
+                "correction of {}: {} ({})",
+                &b.target.to_hex()[..16],
+                b.set
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                b.reason
+            ),
+        }
+    }
+
+    /// [`Domain::summary_with`] for evidence and custody entries.
+    fn evidence_summary(&self, name: &dyn Fn(&crate::format::ids::MemberKey) -> String) -> String {
+        match self {
             Domain::EvidenceIntake(b) => format!(
                 "[{}] {} taken in: {} ({} file{}){}",
                 b.collected,
@@ -683,26 +715,7 @@ impl Domain {
                 },
                 if b.seal_intact { "intact" } else { "BROKEN" }
             ),
-            Domain::DisclosureErased(b) => format!(
-                "private field {} of entry {} erased: {}{}",
-                b.path,
-                &b.target.to_hex()[..16],
-                b.reason,
-                b.authority
-                    .as_ref()
-                    .map(|a| format!(" ({a})"))
-                    .unwrap_or_default()
-            ),
-            Domain::Correction(b) => format!(
-                "correction of {}: {} ({})",
-                &b.target.to_hex()[..16],
-                b.set
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                b.reason
-            ),
+            _ => unreachable!("kinds: evidence_summary called for another kind"),
         }
     }
 

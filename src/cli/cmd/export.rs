@@ -122,38 +122,44 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
             })
         }
-        Some(ExportCommand::Bundle {
-            out,
-            seqs,
-            items,
-            kinds,
-            checkpoint,
-            with_files,
-            reveal,
-            ..
-        }) => {
-            let kinds = kinds_arg(kinds, "see schemas/SPEC.md §5 for kinds")?;
-            check_new_file(out)?;
-            Ok(ExportCmd::Bundle {
-                dir: need_ledger_dir(&cli.ledger)?,
-                out: out.clone(),
-                sel: Selection {
-                    seqs: seqs
-                        .iter()
-                        .map(|s| parse_range(s))
-                        .collect::<Result<_, _>>()?,
-                    items: items.clone(),
-                    kinds: kinds.clone(),
-                    with_files: *with_files,
-                    reveal: Reveal::from_args(reveal),
-                },
-                checkpoint: checkpoint
-                    .as_deref()
-                    .map(|p| read_input(p, "checkpoint"))
-                    .transpose()?,
-            })
-        }
+        Some(bundle @ ExportCommand::Bundle { .. }) => validate_bundle(cli, bundle),
     }
+}
+
+fn validate_bundle(cli: &Cli, cmd: &ExportCommand) -> Result<ExportCmd, CliError> {
+    let ExportCommand::Bundle {
+        out,
+        seqs,
+        items,
+        kinds,
+        checkpoint,
+        with_files,
+        reveal,
+        ..
+    } = cmd
+    else {
+        unreachable!("cli: validate_bundle called for another export")
+    };
+    let kinds = kinds_arg(kinds, "see schemas/SPEC.md §5 for kinds")?;
+    check_new_file(out)?;
+    Ok(ExportCmd::Bundle {
+        dir: need_ledger_dir(&cli.ledger)?,
+        out: out.clone(),
+        sel: Selection {
+            seqs: seqs
+                .iter()
+                .map(|s| parse_range(s))
+                .collect::<Result<_, _>>()?,
+            items: items.clone(),
+            kinds,
+            with_files: *with_files,
+            reveal: Reveal::from_args(reveal),
+        },
+        checkpoint: checkpoint
+            .as_deref()
+            .map(|p| read_input(p, "checkpoint"))
+            .transpose()?,
+    })
 }
 
 pub(crate) fn validate_verify(

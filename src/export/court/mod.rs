@@ -413,6 +413,25 @@ fn erasures_table(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// A table row with a checkpoint note, verbatim, and the names that
+/// signed it (shared with the certification).
+pub(crate) fn checkpoint_row(note: &[u8]) -> String {
+    let signers = checkpoint::parse(note)
+        .map(|(_, n)| {
+            n.sigs
+                .iter()
+                .map(|g| g.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    format!(
+        "<tr><th>Latest checkpoint</th><td><pre>{}</pre>Signed by: {}</td></tr>",
+        esc(&String::from_utf8_lossy(note)),
+        esc(&signers)
+    )
+}
+
 /// The verification appendix: identity, verdict at export, the latest
 /// checkpoint, the log keys (revoked ones marked), how to re-verify.
 fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
@@ -449,21 +468,7 @@ fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
         .as_ref()
         .map(|(_, b)| String::from_utf8_lossy(b).into_owned());
     if let Some(t) = &cp_text {
-        let signers = checkpoint::parse(t.as_bytes())
-            .map(|(_, n)| {
-                n.sigs
-                    .iter()
-                    .map(|g| g.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
-        let _ = write!(
-            h,
-            "<tr><th>Latest checkpoint</th><td><pre>{}</pre>Signed by: {}</td></tr>",
-            esc(t),
-            esc(&signers)
-        );
+        h.push_str(&checkpoint_row(t.as_bytes()));
     } else {
         h.push_str("<tr><th>Latest checkpoint</th><td>none stored (an authority makes one with <code>caselog checkpoint</code>)</td></tr>");
     }

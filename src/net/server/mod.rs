@@ -98,46 +98,43 @@ pub struct Server {
     limits: Limits,
 }
 
+/// Open one case's ledger (holding its writer lock unless read-only) and
+/// start its sequencer.
+fn open_case(name: &str, dir: &std::path::Path, read_only: bool) -> Result<Case, ServeError> {
+    let err = |source| ServeError::Ledger {
+        case: name.to_owned(),
+        source,
+    };
+    let l = Ledger::open(dir, !read_only).map_err(err)?;
+    let durable = Arc::new(std::sync::Mutex::new(crate::net::api::HeadInfo::of(
+        l.id(),
+        l.hash_alg(),
+        l.head(),
+    )));
+    let ledger = Arc::new(RwLock::new(l));
+    let tx = match read_only {
+        true => None,
+        false => Some(sequencer::start(name, ledger.clone(), durable.clone()).map_err(err)?),
+    };
+    Ok(Case {
+        ledger,
+        tx,
+        durable,
+        nonces: auth::Nonces::default(),
+        witnessed: Default::default(),
+        name: name.to_owned(),
+        dir: dir.to_path_buf(),
+        published: std::sync::Mutex::new(None),
+    })
+}
+
 impl Server {
     /// Open every ledger (holding its writer lock unless read-only) and
     /// bind the address; nothing is served until [`Server::run`].
     pub fn bind(cfg: &ServeConfig) -> Result<Server, ServeError> {
         let mut cases = BTreeMap::new();
         for (name, dir) in &cfg.cases {
-            let l = Ledger::open(dir, !cfg.read_only).map_err(|source| ServeError::Ledger {
-                case: name.clone(),
-                source,
-            })?;
-            let durable = Arc::new(std::sync::Mutex::new(crate::net::api::HeadInfo::of(
-                l.id(),
-                l.hash_alg(),
-                l.head(),
-            )));
-            let ledger = Arc::new(RwLock::new(l));
-            let tx = match cfg.read_only {
-                true => None,
-                false => Some(
-                    sequencer::start(name, ledger.clone(), durable.clone()).map_err(|source| {
-                        ServeError::Ledger {
-                            case: name.clone(),
-                            source,
-                        }
-                    })?,
-                ),
-            };
-            cases.insert(
-                name.clone(),
-                Arc::new(Case {
-                    ledger,
-                    tx,
-                    durable,
-                    nonces: auth::Nonces::default(),
-                    witnessed: Default::default(),
-                    name: name.clone(),
-                    dir: dir.clone(),
-                    published: std::sync::Mutex::new(None),
-                }),
-            );
+            cases.insert(name.clone(), Arc::new(open_case(name, dir, cfg.read_only)?));
         }
         let listener =
             std::net::TcpListener::bind(cfg.listen).map_err(|source| ServeError::Io {
