@@ -1382,6 +1382,9 @@ fn slow_clients_are_dropped_and_free_their_connection() {
         .unwrap()
         .head(&a)
         .unwrap();
+    // That request's connection is gone (its client dropped; the server also
+    // closes idle ones after 1 s) before the four below take every slot.
+    std::thread::sleep(Duration::from_millis(1500));
     // All four slots taken by clients that never finish: one silent, one
     // with half its headers, one idle after an answer, one with a third
     // of the body it declared.
