@@ -162,11 +162,23 @@ fn a_time_stamp_earlier_than_an_entry_is_refused_and_reported() {
         other => panic!("{other:?}"),
     }
     let late = forge(&good, body.as_bytes(), NOW);
-    assert!(
-        l.store_timestamp(TreeSize(7), &late, Some(&anchors))
+    let store = |l: &mut caselog::Ledger, size: u64, t: &[u8]| {
+        l.store_timestamp(TreeSize(size), t, Some(&anchors))
             .unwrap()
             .1
-    );
+    };
+    assert!(store(&mut l, 7, &late));
+    assert!(!store(&mut l, 7, &late), "stored once");
+    // A later checkpoint's tokens are its own.
+    l.append(common::note("one more"), &common::authority())
+        .unwrap();
+    l.checkpoint(&common::authority()).unwrap();
+    let body8 = l.checkpoint_body(TreeSize(8)).unwrap();
+    let t8 = forge(&good, body8.as_bytes(), NOW);
+    assert!(store(&mut l, 8, &t8));
+    assert_eq!(l.timestamps_at(TreeSize(7)).unwrap(), vec![late.clone()]);
+    assert_eq!(l.timestamps_at(TreeSize(8)).unwrap(), vec![t8]);
+    assert!(l.timestamps_at(TreeSize(6)).unwrap().is_empty());
     // The early one put in by hand: the verifier reports it.
     drop(l);
     {
@@ -191,7 +203,7 @@ fn a_time_stamp_earlier_than_an_entry_is_refused_and_reported() {
         r.problems
     );
     assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
-    assert_eq!(r.timestamps.len(), 1);
+    assert_eq!(r.timestamps.len(), 2);
 }
 
 // ---- The CLI against a local TSA ----

@@ -87,13 +87,22 @@ impl Ledger {
         Ok(out)
     }
 
-    /// The tokens stored for the checkpoint at `size`.
+    /// The tokens stored for the checkpoint at `size` (its rows only: they
+    /// share the size as key prefix).
     pub fn timestamps_at(&self, size: TreeSize) -> Result<Vec<Vec<u8>>, LedgerError> {
-        Ok(self
-            .stored_timestamps()?
-            .into_iter()
-            .filter(|(s, _)| *s == size)
-            .map(|(_, t)| t)
-            .collect())
+        let store = self.store();
+        if !store.has_cf(CF_TIMESTAMPS) {
+            return Ok(Vec::new());
+        }
+        let prefix = size.0.to_be_bytes();
+        let mut out = Vec::new();
+        for kv in store.iter_from(CF_TIMESTAMPS, &prefix) {
+            let (k, v) = kv?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            out.push(v.into_vec());
+        }
+        Ok(out)
     }
 }
