@@ -156,13 +156,7 @@ pub fn forge(tsa: &Tsa, body: &[u8], gen_time: &str) -> Vec<u8> {
     let sig = tsa.key.sign(&attrs.to_der().unwrap()).unwrap();
     si.signed_attrs = Some(attrs);
     si.signature = OctetString::new(sig).unwrap();
-    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
-    ContentInfo {
-        content_type: ci.content_type,
-        content: Any::encode_from(&sd).unwrap(),
-    }
-    .to_der()
-    .unwrap()
+    wrap(ci.content_type, sd, si)
 }
 
 /// Replace the token's certificates by `cert` (signature left as it was).
@@ -170,13 +164,7 @@ pub fn swap_cert(token: &[u8], cert: &[u8]) -> Vec<u8> {
     let ci = ContentInfo::from_der(token).unwrap();
     let mut sd: SignedData = ci.content.decode_as().unwrap();
     let si = put_cert(&mut sd, cert);
-    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
-    ContentInfo {
-        content_type: ci.content_type,
-        content: Any::encode_from(&sd).unwrap(),
-    }
-    .to_der()
-    .unwrap()
+    wrap(ci.content_type, sd, si)
 }
 
 /// Make `cert` the token's only certificate and its signer's identity; the
@@ -192,4 +180,19 @@ fn put_cert(sd: &mut SignedData, cert: &[u8]) -> cms::signed_data::SignerInfo {
         serial_number: c.tbs_certificate.serial_number.clone(),
     });
     si
+}
+
+/// The token: `sd` with `si` as its one signer, in a ContentInfo of `ty`.
+fn wrap(
+    ty: der::oid::ObjectIdentifier,
+    mut sd: SignedData,
+    si: cms::signed_data::SignerInfo,
+) -> Vec<u8> {
+    sd.signer_infos = SignerInfos(SetOfVec::try_from(vec![si]).unwrap());
+    ContentInfo {
+        content_type: ty,
+        content: Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
 }
