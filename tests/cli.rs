@@ -1099,6 +1099,8 @@ fn investigation_end_to_end() {
                 "scan",
                 "--collected",
                 "2008-10~",
+                "--seal",
+                "S-1",
                 "--copy",
                 "--file",
             ])
@@ -1200,8 +1202,70 @@ fn investigation_end_to_end() {
             && shown.contains("device       imei 356938035643809"),
         "{shown}"
     );
+    // SPEC §13.6: an evidence-room check-in; a stored item is checked out
+    // before it is released; seals are each used once.
+    let stored = stdout_of(e.as_key("cust").args([
+        "custody",
+        "store",
+        "EV-1",
+        "--location",
+        "Property room B, locker 12",
+    ]));
+    assert!(
+        stored.contains("EV-1 checked in to Property room B, locker 12"),
+        "{stored}"
+    );
+    let err = e
+        .as_key("cust")
+        .args([
+            "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
+        ])
+        .assert()
+        .code(2);
+    let out = one_line(&err.get_output().stderr);
+    assert!(
+        out.contains("EV-1: is in storage at Property room B, locker 12")
+            && out.contains("custody retrieve EV-1"),
+        "{out}"
+    );
+    for (broken, applied, why) in [
+        ("S-9", "S-2", "seal \"S-9\" is not on the item"),
+        ("S-1", "S-1", "both broken and applied"),
+    ] {
+        let err = e
+            .as_key("cust")
+            .args(["custody", "retrieve", "EV-1", "--reason", "exam"])
+            .args(["--break-seal", broken, "--apply-seal", applied])
+            .assert()
+            .code(2);
+        let out = one_line(&err.get_output().stderr);
+        assert!(out.contains(why), "{out}");
+    }
+    e.as_key("cust")
+        .args(["custody", "retrieve", "EV-1", "--reason", "exam"])
+        .args(["--break-seal", "S-1", "--apply-seal", "S-2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "seal S-1 broken, seal S-2 applied",
+        ));
+    let cs = stdout_of(e.cmd().args(["custody", "show", "EV-1"]));
+    assert!(
+        cs.contains("seals on it: S-2") && !cs.contains("in storage"),
+        "{cs}"
+    );
     let rel = stdout_of(e.as_key("cust").args([
-        "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
+        "custody",
+        "release",
+        "EV-1",
+        "--to",
+        "Lab",
+        "--reason",
+        "exam",
+        "--authority",
+        "Search warrant 08-SW-1123",
+        "--transport",
+        "FedEx 7712 3456 9901",
     ]));
     let release = rel
         .split("--release ")
@@ -1245,6 +1309,8 @@ fn investigation_end_to_end() {
                 "EV-1",
                 "--release",
                 &release,
+                "--break-seal",
+                "S-2",
                 "--out",
             ])
             .arg(e.p(out))
@@ -1268,7 +1334,11 @@ fn investigation_end_to_end() {
         .success();
     let cs = stdout_of(e.cmd().args(["custody", "show", "EV-1"]));
     assert!(
-        cs.contains("Lab") && cs.contains("no custody breaks"),
+        cs.contains("Lab")
+            && cs.contains("no custody breaks")
+            && cs.contains("under Search warrant 08-SW-1123; by FedEx 7712 3456 9901")
+            && cs.contains("received (external receipt), seal intact; seal S-2 broken")
+            && !cs.contains("seals on it"),
         "{cs}"
     );
     // Re-verification of an outside copy: match (exit 0), then mismatch (exit 1, recorded).

@@ -129,6 +129,7 @@ fn clean_chain_with_external_receipt_verifies() {
         .unwrap();
     // The lab signs a receipt offline; the holder imports it.
     let mut body = CustodyReceive {
+        seals: Default::default(),
         rejected: None,
         item: "EV-1".into(),
         release: rel,
@@ -269,6 +270,7 @@ fn every_break_has_its_code() {
                 .unwrap();
             let o = common::outsider();
             let mut body = CustodyReceive {
+                seals: Default::default(),
                 rejected: None,
                 item: "EV-1".into(),
                 release: rel,
@@ -308,6 +310,7 @@ fn every_break_has_its_code() {
                 .append_at(release("EV-1", &lab()), &c1(), common::t(30))
                 .unwrap();
             let body = CustodyReceive {
+                seals: Default::default(),
                 rejected: None,
                 item: "EV-1".into(),
                 release: rel,
@@ -370,4 +373,135 @@ fn every_break_has_its_code() {
             r.problems
         );
     }
+}
+
+fn store_body(item: &str, seals: caselog::format::kinds::Seals) -> Body {
+    d(Domain::CustodyStore(caselog::format::kinds::CustodyStore {
+        item: item.into(),
+        location: "Property room B, locker 12".into(),
+        reason: None,
+        condition: None,
+        seals,
+    }))
+}
+
+fn retrieve_body(item: &str, broken: &[&str], applied: &[&str]) -> Body {
+    d(Domain::CustodyRetrieve(
+        caselog::format::kinds::CustodyRetrieve {
+            item: item.into(),
+            reason: "examination".into(),
+            condition: None,
+            seals: caselog::format::kinds::Seals {
+                broken: broken.iter().map(|s| s.to_string()).collect(),
+                applied: applied.iter().map(|s| s.to_string()).collect(),
+            },
+        },
+    ))
+}
+
+/// SPEC §13.6: the writer refuses each storage and seal break with its
+/// error, writes nothing, and the item's state (stored, seals) is what a
+/// verifier replays; a reopened writer reads it back from the item row.
+#[test]
+fn evidence_room_and_seals_are_enforced_by_the_writer() {
+    use caselog::rules::custody::CustodyError as E;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = fixture(&dir);
+    let refused = |l: &mut Ledger, body: Body, s: &Signer| -> E {
+        let before = l.head().encode();
+        let e = l.append_at(body, s, common::t(100)).unwrap_err();
+        assert_eq!(l.head().encode(), before);
+        match e {
+            LedgerError::Custody(c) => c,
+            other => panic!("{other}"),
+        }
+    };
+    let none = caselog::format::kinds::Seals::default();
+    assert!(matches!(
+        refused(&mut l, retrieve_body("EV-1", &[], &[]), &c1()),
+        E::Storage { .. }
+    ));
+    assert!(matches!(
+        refused(&mut l, store_body("EV-1", none.clone()), &c2()),
+        E::NotHolder { .. }
+    ));
+    l.append_at(store_body("EV-1", none.clone()), &c1(), common::t(30))
+        .unwrap();
+    for body in [store_body("EV-1", none.clone()), release("EV-1", &c2())] {
+        assert!(matches!(refused(&mut l, body, &c1()), E::Storage { .. }));
+    }
+    assert!(matches!(
+        refused(&mut l, retrieve_body("EV-1", &["S-2"], &[]), &c1()),
+        E::Seal { .. }
+    ));
+    l.append_at(
+        retrieve_body("EV-1", &["S-1"], &["S-2"]),
+        &c1(),
+        common::t(40),
+    )
+    .unwrap();
+    drop(l);
+    // Reopened: the item row carries the seals.
+    let mut l = Ledger::open(&dir, true).unwrap();
+    let s = l.custody().get("EV-1").unwrap().clone();
+    assert_eq!(s.seals.iter().collect::<Vec<_>>(), ["S-2"]);
+    assert_eq!(s.retired.iter().collect::<Vec<_>>(), ["S-1"]);
+    assert!(s.stored.is_none());
+    for applied in ["S-1", "S-2"] {
+        let mut body = release("EV-1", &c2());
+        if let Body::Domain(Domain::CustodyRelease(r)) = &mut body {
+            r.seals.applied = vec![applied.into()];
+        }
+        assert!(matches!(refused(&mut l, body, &c1()), E::Seal { .. }));
+    }
+    let (_, rel) = l
+        .append_at(release("EV-1", &c2()), &c1(), common::t(50))
+        .unwrap();
+    let mut rec = receive("EV-1", rel, true);
+    if let Body::Domain(Domain::CustodyReceive(r)) = &mut rec {
+        r.seals.broken = vec!["S-2".into()];
+        r.seals.applied = vec!["S-3".into()];
+    }
+    l.append_at(rec, &c2(), common::t(60)).unwrap();
+    assert!(verify_store(l.store()).unwrap().is_ok());
+}
+
+/// An item row written before seals were tracked (no `seals`/`retired`)
+/// takes its seals from the intake's `seal` (SPEC §8, §13.6), so an old
+/// ledger verifies and a writer reopening it knows the seal.
+#[test]
+fn item_rows_without_seals_read_as_the_intakes_seal() {
+    use caselog::format::cbor::{self, Value};
+    use caselog::rules::custody::ItemState;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let l = fixture(&dir);
+    drop(l);
+    let key = [&b"item/"[..], b"EV-1"].concat();
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), &dir, ALL_CFS).unwrap();
+        let meta = db.cf_handle("meta").unwrap();
+        let row = db.get_cf(meta, &key).unwrap().unwrap();
+        let Value::Map(mut m) = cbor::decode(&row).unwrap() else {
+            panic!("item row")
+        };
+        assert!(m.remove("seals").is_some() && m.remove("retired").is_some());
+        db.put_cf(meta, &key, cbor::encode(&Value::Map(m))).unwrap();
+    }
+    let mut l = Ledger::open(&dir, true).unwrap();
+    let s: &ItemState = l.custody().get("EV-1").unwrap();
+    assert_eq!(s.seals.iter().collect::<Vec<_>>(), ["S-1"]);
+    assert!(verify_store(l.store()).unwrap().is_ok());
+    l.append_at(retrieve_body("EV-1", &[], &[]), &c1(), common::t(30))
+        .unwrap_err();
+    l.append_at(store_body("EV-1", Default::default()), &c1(), common::t(30))
+        .unwrap();
+    l.append_at(
+        retrieve_body("EV-1", &["S-1"], &["S-2"]),
+        &c1(),
+        common::t(31),
+    )
+    .unwrap();
+    assert!(verify_store(l.store()).unwrap().is_ok());
 }

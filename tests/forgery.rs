@@ -24,8 +24,9 @@ use caselog::format::disclosure::{Disclosure, Reveal};
 use caselog::format::edtf::Edtf;
 use caselog::format::entry::{signing_message, Body, MemberEnroll, MemberRevoke, Timestamp};
 use caselog::format::kinds::{
-    receipt_message, Action, Correction, CustodyReceive, Domain, Event, EvidenceClose,
-    EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Source,
+    receipt_message, Action, Correction, CustodyReceive, CustodyRetrieve, CustodyStore, Domain,
+    Event, EvidenceClose, EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Seals,
+    Source,
 };
 use caselog::storage::keys::Signer;
 use caselog::tlog::checkpoint::{Checkpoint, Origin};
@@ -161,7 +162,40 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
         t(450),
     )
     .unwrap();
-    let (_, rel) = l.append_at(release("EV-1", &c2()), &c1(), t(460)).unwrap();
+    // SPEC §13.6: an evidence-room check-in and check-out, the intake's
+    // seal broken and a new one applied, a release under a warrant.
+    l.append_at(
+        d(Domain::CustodyStore(CustodyStore {
+            item: "EV-1".into(),
+            location: "Property room B, locker 12".into(),
+            reason: Some("awaiting examination".into()),
+            condition: None,
+            seals: Seals::default(),
+        })),
+        &c1(),
+        t(452),
+    )
+    .unwrap();
+    l.append_at(
+        d(Domain::CustodyRetrieve(CustodyRetrieve {
+            item: "EV-1".into(),
+            reason: "transfer for examination".into(),
+            condition: Some("bag intact".into()),
+            seals: Seals {
+                broken: vec!["S-1187".into()],
+                applied: vec!["S-1188".into()],
+            },
+        })),
+        &c1(),
+        t(455),
+    )
+    .unwrap();
+    let mut first = release("EV-1", &c2());
+    if let Body::Domain(Domain::CustodyRelease(r)) = &mut first {
+        r.authority = Some("Search warrant 08-SW-1123".into());
+        r.transport = Some("hand carried".into());
+    }
+    let (_, rel) = l.append_at(first, &c1(), t(460)).unwrap();
     l.append_at(receive("EV-1", rel, true), &c2(), t(470))
         .unwrap();
     let (_, rel) = l.append_at(release("EV-1", &lab()), &c2(), t(480)).unwrap();
@@ -242,6 +276,7 @@ fn receipt(
     seal_intact: bool,
 ) -> CustodyReceive {
     let mut body = CustodyReceive {
+        seals: Default::default(),
         rejected: None,
         item: item.into(),
         release,
@@ -472,9 +507,18 @@ impl Forge {
             return;
         };
         // "caselog-receipt-v1" || 0x00 || {ledger, item, release,
-        // seal_intact, ? condition, ? rejected, time, key}, SPEC §13.3.
+        // seal_intact, ? condition, ? rejected, ? seals_broken,
+        // ? seals_applied, time, key}, SPEC §13.3.
         let mut msg_map = BTreeMap::new();
-        for k in ["item", "release", "seal_intact", "condition", "rejected"] {
+        for k in [
+            "item",
+            "release",
+            "seal_intact",
+            "condition",
+            "rejected",
+            "seals_broken",
+            "seals_applied",
+        ] {
             if let Some(v) = b.get(k) {
                 msg_map.insert(k.to_owned(), v.clone());
             }
@@ -1108,6 +1152,57 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
             g.set(receipt_rec, "body", v);
         },
     );
+    // §13.6: evidence rooms and seals.
+    let (store, retrieve) = (i(&c, "custody.store"), i(&c, "custody.retrieve"));
+    let texts = |v: &[&str]| Value::Array(v.iter().map(|s| text(s)).collect());
+    c.add("store-by-non-holder", Some("CUSTODY_NOT_HOLDER"), |g| {
+        g.author(store, &c2())
+    });
+    c.add("stored-twice", Some("CUSTODY_STORAGE"), |g| {
+        g.duplicate(store)
+    });
+    c.add("retrieved-when-not-stored", Some("CUSTODY_STORAGE"), |g| {
+        g.duplicate(retrieve)
+    });
+    c.add("released-while-stored", Some("CUSTODY_STORAGE"), |g| {
+        g.remove(retrieve)
+    });
+    c.add("seal-broken-that-is-not-on-it", Some("CUSTODY_SEAL"), |g| {
+        g.set_body(retrieve, "seals_broken", texts(&["S-9999"]))
+    });
+    c.add("seal-reapplied-after-breaking", Some("CUSTODY_SEAL"), |g| {
+        g.set_body(rec, "seals_applied", texts(&["S-1187"]))
+    });
+    c.add("seal-applied-twice", Some("CUSTODY_SEAL"), |g| {
+        g.set_body(rec, "seals_applied", texts(&["S-1188"]))
+    });
+    c.add("control-receiver-breaks-and-reseals", None, |g| {
+        g.set_body(rec, "seals_broken", texts(&["S-1188"]));
+        g.set_body(rec, "seals_applied", texts(&["S-2001"]));
+    });
+    c.add("seal-in-both-lists", Some("BAD_BODY"), |g| {
+        g.set_body(retrieve, "seals_applied", texts(&["S-1187"]))
+    });
+    c.add("seal-listed-twice", Some("BAD_BODY"), |g| {
+        g.set_body(retrieve, "seals_applied", texts(&["S-1188", "S-1188"]))
+    });
+    c.add("seals-empty-list", Some("BAD_BODY"), |g| {
+        g.set_body(store, "seals_applied", texts(&[]))
+    });
+    c.add("store-without-location", Some("BAD_BODY"), |g| {
+        g.body(store).remove("location");
+    });
+    c.add(
+        "seals-added-to-a-signed-receipt",
+        Some("CUSTODY_BAD_RECEIPT"),
+        |g| {
+            g.set_body(receipt_rec, "seals_broken", texts(&["S-1188"]));
+            g.keep_receipt.insert(receipt_rec);
+        },
+    );
+    c.add("control-external-receiver-breaks-a-seal", None, |g| {
+        g.set_body(receipt_rec, "seals_broken", texts(&["S-1188"]));
+    });
     c.add("verify-misstates", Some("EVIDENCE_MISMATCH"), |g| {
         let Some(Value::Map(f)) = g.body(verify).get_mut("file") else {
             panic!()

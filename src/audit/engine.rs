@@ -650,6 +650,8 @@ fn custody_code(e: &CustodyError) -> Code {
         CustodyError::DoubleRelease { .. } => Code::CustodyDoubleRelease,
         CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
         CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
+        CustodyError::Storage { .. } => Code::CustodyStorage,
+        CustodyError::Seal { .. } => Code::CustodySeal,
         _ => Code::EvidenceMismatch,
     }
 }

@@ -89,6 +89,11 @@ pub enum Code {
     CustodySealBroken,
     /// An external receipt with a bad signature or by a non-external key.
     CustodyBadReceipt,
+    /// A check-in of a stored item, a check-out of one not stored, or a
+    /// release, disposal or return of a stored item.
+    CustodyStorage,
+    /// A seal broken that is not on the item, or applied twice.
+    CustodySeal,
     /// A re-hash of an evidence file differs from its intake digests (or
     /// the entry misstates the comparison, or names an unknown file).
     EvidenceMismatch,
@@ -116,7 +121,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 45] = [
+    pub const ALL: [Code; 47] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -152,6 +157,8 @@ impl Code {
         Code::CustodyAfterDisposal,
         Code::CustodySealBroken,
         Code::CustodyBadReceipt,
+        Code::CustodyStorage,
+        Code::CustodySeal,
         Code::EvidenceMismatch,
         Code::BadReference,
         Code::BadDisclosure,
@@ -202,6 +209,8 @@ impl Code {
             Code::CustodyAfterDisposal => "CUSTODY_AFTER_DISPOSAL",
             Code::CustodySealBroken => "CUSTODY_SEAL_BROKEN",
             Code::CustodyBadReceipt => "CUSTODY_BAD_RECEIPT",
+            Code::CustodyStorage => "CUSTODY_STORAGE",
+            Code::CustodySeal => "CUSTODY_SEAL",
             Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",

@@ -431,7 +431,8 @@ fn check_item_rows(
         };
         stored += 1;
         let id = String::from_utf8_lossy(id).to_string();
-        if !ItemState::decode(&id, &val).is_some_and(|st| custody.get(&id) == Some(&st)) {
+        let legacy = |seq| ledger::open::intake_seal(store, seq);
+        if !ItemState::decode(&id, &val, &legacy).is_some_and(|st| custody.get(&id) == Some(&st)) {
             let msg = format!("item row {id:?} differs from the custody recomputed from entries");
             meta_problem(report, msg);
         }

@@ -61,6 +61,17 @@ pub struct Signing {
     pub passphrase_file: Option<PathBuf>,
 }
 
+/// Seal numbers broken and applied at a handling (SPEC §13.6).
+#[derive(Args, Debug, Default, Clone)]
+pub struct SealArgs {
+    /// A seal on the item that was broken (repeatable).
+    #[arg(long = "break-seal", value_name = "SEAL")]
+    pub broken: Vec<String>,
+    /// A new seal applied to the item (repeatable; each number is used once).
+    #[arg(long = "apply-seal", value_name = "SEAL")]
+    pub applied: Vec<String>,
+}
+
 /// Private fields, on each command that appends an investigation entry.
 #[derive(Args, Debug, Default, Clone)]
 pub struct Private {
@@ -873,7 +884,7 @@ pub enum EvidenceCommand {
 pub enum CustodyCommand {
     /// Release an item you hold to a named member (step 1 of 2).
     #[command(
-        after_help = "Example:\n  caselog custody release EV-0001 --to \"State crime lab\" --reason \"document examination\""
+        after_help = "Example:\n  caselog custody release EV-0001 --to \"State crime lab\" --reason \"document examination\" \\\n      --authority \"search warrant 08-SW-1123\" --transport \"hand carried by Det. Ruiz\" --apply-seal S-1188"
     )]
     Release {
         /// Item id.
@@ -881,12 +892,20 @@ pub enum CustodyCommand {
         /// Receiver: member name, .pub file or key.
         #[arg(long)]
         to: String,
-        /// Why.
+        /// Why (the purpose of the transfer).
         #[arg(long)]
         reason: String,
         /// Where.
         #[arg(long)]
         location: Option<String>,
+        /// Legal authority for the transfer (warrant, subpoena, consent).
+        #[arg(long)]
+        authority: Option<String>,
+        /// How the item travels (courier, carrier and tracking number).
+        #[arg(long)]
+        transport: Option<String>,
+        #[command(flatten)]
+        seals: SealArgs,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]
@@ -909,6 +928,8 @@ pub enum CustodyCommand {
         /// Refuse the item, saying why; custody stays with the releaser.
         #[arg(long, value_name = "REASON")]
         reject: Option<String>,
+        #[command(flatten)]
+        seals: SealArgs,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]
@@ -938,7 +959,53 @@ pub enum CustodyCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         #[command(flatten)]
+        seals: SealArgs,
+        #[command(flatten)]
         sign: Signing,
+    },
+    /// Check an item you hold into an evidence room (you stay accountable
+    /// for it until you check it out).
+    #[command(
+        after_help = "Example:\n  caselog custody store EV-0001 --location \"Property room B, shelf 4, locker 12\" --reason \"awaiting examination\""
+    )]
+    Store {
+        /// Item id.
+        item: String,
+        /// Where: room, shelf, locker.
+        #[arg(long)]
+        location: String,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Condition at check-in.
+        #[arg(long)]
+        condition: Option<String>,
+        #[command(flatten)]
+        seals: SealArgs,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
+    },
+    /// Check an item you stored out of the evidence room.
+    #[command(
+        after_help = "Example:\n  caselog custody retrieve EV-0001 --reason \"transfer to the state lab\" --break-seal S-1187 --apply-seal S-1188"
+    )]
+    Retrieve {
+        /// Item id.
+        item: String,
+        /// Why (examination, court, transfer).
+        #[arg(long)]
+        reason: String,
+        /// Condition at check-out.
+        #[arg(long)]
+        condition: Option<String>,
+        #[command(flatten)]
+        seals: SealArgs,
+        #[command(flatten)]
+        sign: Signing,
+        #[command(flatten)]
+        private: Private,
     },
     /// Holder: record an external receiver's signed receipt.
     ImportReceipt {
@@ -1190,6 +1257,8 @@ impl Command {
             | Command::Custody(
                 C::Release { sign, .. }
                 | C::Receive { sign, .. }
+                | C::Store { sign, .. }
+                | C::Retrieve { sign, .. }
                 | C::Receipt { sign, .. }
                 | C::ImportReceipt { sign, .. },
             )
@@ -1226,6 +1295,8 @@ impl Command {
             | Command::Custody(
                 C::Release { private, .. }
                 | C::Receive { private, .. }
+                | C::Store { private, .. }
+                | C::Retrieve { private, .. }
                 | C::ImportReceipt { private, .. },
             ) => private,
             _ => return None,

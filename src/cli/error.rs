@@ -191,7 +191,15 @@ impl From<LedgerError> for CliError {
             ),
             LedgerError::Custody(c) => CliError::input(
                 format!("refused, nothing written: {c}"),
-                "see `caselog custody show ITEM`",
+                match c {
+                    caselog::rules::custody::CustodyError::Storage { item, .. } => format!(
+                        "see `caselog custody show {item}`; a stored item is checked out with `caselog custody retrieve {item} --reason WHY`"
+                    ),
+                    caselog::rules::custody::CustodyError::Seal { item, .. } => format!(
+                        "see the seals on it with `caselog custody show {item}`; a new seal gets a new number"
+                    ),
+                    _ => "see `caselog custody show ITEM`".to_owned(),
+                },
             ),
             LedgerError::BadCorrection { seq, .. } => CliError::input(
                 format!("refused, nothing written: {e}"),

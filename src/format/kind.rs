@@ -43,13 +43,17 @@ pub enum Kind {
     Correction,
     /// `disclosure.erased`
     DisclosureErased,
+    /// `custody.store`: check-in to an evidence room (SPEC §13.6).
+    CustodyStore,
+    /// `custody.retrieve`: check-out of an evidence room (SPEC §13.6).
+    CustodyRetrieve,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 15] = [
+const TABLE: [(Kind, &str, &[Role]); 17] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -65,12 +69,14 @@ const TABLE: [(Kind, &str, &[Role]); 15] = [
     (Kind::CustodyReceive, "custody.receive", &[A, I, K, C, X]),
     (Kind::Correction, "correction", &[A, I, K, C]),
     (Kind::DisclosureErased, "disclosure.erased", &[A]),
+    (Kind::CustodyStore, "custody.store", &[A, I, K]),
+    (Kind::CustodyRetrieve, "custody.retrieve", &[A, I, K]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 15] = {
-        let mut all = [Kind::LedgerOpen; 15];
+    pub const ALL: [Kind; 17] = {
+        let mut all = [Kind::LedgerOpen; 17];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

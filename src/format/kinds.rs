@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::format::cbor::{MapBuilder, MapReader, SchemaError, Value};
 use crate::format::edtf::Edtf;
+pub use crate::format::handling::{CustodyRetrieve, CustodyStore, Seals};
 use crate::format::hash::Hash;
 use crate::format::ids::{MemberKey, Timestamp};
 use crate::format::kind::Kind;
@@ -263,10 +264,16 @@ pub struct CustodyRelease {
     pub item: String,
     /// Receiver's member key.
     pub to: MemberKey,
-    /// Why.
+    /// Why (the purpose of the transfer).
     pub reason: String,
     /// Where.
     pub location: Option<String>,
+    /// Legal authority for it (warrant, subpoena, consent), when given.
+    pub authority: Option<String>,
+    /// How the item travels (courier, carrier and tracking number).
+    pub transport: Option<String>,
+    /// Seals broken and applied before handing over (SPEC §13.6).
+    pub seals: Seals,
 }
 
 /// `custody.receive`: the receiver takes the item.
@@ -283,6 +290,8 @@ pub struct CustodyReceive {
     /// Present when the receiver refuses the item, with why (SPEC §13.2):
     /// the release is answered and the releaser keeps the item.
     pub rejected: Option<String>,
+    /// Seals broken and applied on receipt (SPEC §13.6).
+    pub seals: Seals,
     /// Present when an external receiver signed offline.
     pub receipt: Option<Receipt>,
 }
@@ -319,7 +328,8 @@ pub const RECEIPT_CONTEXT: &[u8] = b"caselog-receipt-v1";
 
 /// The message an external receiver signs: `"caselog-receipt-v1" || 0x00 ||`
 /// the deterministic CBOR map `{ledger, item, release, seal_intact,
-/// ? condition, time, key}` (SPEC §13.3).
+/// ? condition, ? rejected, ? seals_broken, ? seals_applied, time, key}`
+/// (SPEC §13.3).
 pub fn receipt_message(
     ledger: &crate::format::ids::LedgerId,
     r: &CustodyReceive,
@@ -332,7 +342,10 @@ pub fn receipt_message(
         .bytes("release", &r.release.0)
         .put("seal_intact", Value::Bool(r.seal_intact))
         .opt_text("condition", r.condition.as_deref())
-        .opt_text("rejected", r.rejected.as_deref())
+        .opt_text("rejected", r.rejected.as_deref());
+    let m = r
+        .seals
+        .put(m)
         .text("time", &time.to_string())
         .bytes("key", &key.0)
         .build();
@@ -441,12 +454,14 @@ impl EvidenceVerify {
 impl CustodyRelease {
     /// The body as a CBOR map (SPEC §13, `entry.cddl`).
     pub fn to_value(&self) -> Value {
-        MapBuilder::new()
+        let m = MapBuilder::new()
             .text("item", &self.item)
             .bytes("to", &self.to.0)
             .text("reason", &self.reason)
             .opt_text("location", self.location.as_deref())
-            .build()
+            .opt_text("authority", self.authority.as_deref())
+            .opt_text("transport", self.transport.as_deref());
+        self.seals.put(m).build()
     }
 }
 
@@ -459,6 +474,7 @@ impl CustodyReceive {
             .put("seal_intact", Value::Bool(self.seal_intact))
             .opt_text("condition", self.condition.as_deref())
             .opt_text("rejected", self.rejected.as_deref());
+        m = self.seals.put(m);
         if let Some(rc) = &self.receipt {
             m = m.put(
                 "receipt",
@@ -543,6 +559,10 @@ pub enum Domain {
     Correction(Correction),
     /// `disclosure.erased`
     DisclosureErased(DisclosureErased),
+    /// `custody.store`
+    CustodyStore(CustodyStore),
+    /// `custody.retrieve`
+    CustodyRetrieve(CustodyRetrieve),
 }
 
 impl Domain {
@@ -560,6 +580,8 @@ impl Domain {
             Domain::CustodyReceive(_) => Kind::CustodyReceive,
             Domain::Correction(_) => Kind::Correction,
             Domain::DisclosureErased(_) => Kind::DisclosureErased,
+            Domain::CustodyStore(_) => Kind::CustodyStore,
+            Domain::CustodyRetrieve(_) => Kind::CustodyRetrieve,
         }
     }
 
@@ -571,6 +593,8 @@ impl Domain {
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => Some(&b.item),
             Domain::CustodyRelease(b) => Some(&b.item),
             Domain::CustodyReceive(b) => Some(&b.item),
+            Domain::CustodyStore(b) => Some(&b.item),
+            Domain::CustodyRetrieve(b) => Some(&b.item),
             _ => None,
         }
     }
@@ -636,7 +660,9 @@ impl Domain {
             | Domain::EvidenceDispose(_)
             | Domain::EvidenceReturn(_)
             | Domain::CustodyRelease(_)
-            | Domain::CustodyReceive(_) => self.evidence_summary(name),
+            | Domain::CustodyReceive(_)
+            | Domain::CustodyStore(_)
+            | Domain::CustodyRetrieve(_) => self.evidence_summary(name),
             Domain::DisclosureErased(b) => format!(
                 "private field {} of entry {} erased: {}{}",
                 b.path,
@@ -691,29 +717,57 @@ impl Domain {
             Domain::EvidenceReturn(b) => {
                 format!("{} returned to {}: {}", b.item, b.detail, b.reason)
             }
-            Domain::CustodyRelease(b) => {
-                format!("{} released to {}: {}", b.item, name(&b.to), b.reason)
-            }
-            Domain::CustodyReceive(b) if b.rejected.is_some() => format!(
-                "{} REFUSED by the receiver{}: {}; seal {}",
+            Domain::CustodyRelease(b) => format!(
+                "{} released to {}: {}{}{}{}",
                 b.item,
-                if b.receipt.is_some() {
-                    " (external receipt)"
-                } else {
-                    ""
-                },
-                b.rejected.as_deref().unwrap_or_default(),
-                if b.seal_intact { "intact" } else { "BROKEN" }
+                name(&b.to),
+                b.reason,
+                b.authority
+                    .as_ref()
+                    .map(|a| format!(" under {a}"))
+                    .unwrap_or_default(),
+                b.transport
+                    .as_ref()
+                    .map(|t| format!("; by {t}"))
+                    .unwrap_or_default(),
+                seals_phrase(&b.seals)
             ),
             Domain::CustodyReceive(b) => format!(
-                "{} received{}, seal {}",
+                "{} {}{}{}{}seal {}{}",
                 b.item,
+                if b.rejected.is_some() {
+                    "REFUSED by the receiver"
+                } else {
+                    "received"
+                },
                 if b.receipt.is_some() {
                     " (external receipt)"
                 } else {
                     ""
                 },
-                if b.seal_intact { "intact" } else { "BROKEN" }
+                b.rejected
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default(),
+                if b.rejected.is_some() { "; " } else { ", " },
+                if b.seal_intact { "intact" } else { "BROKEN" },
+                seals_phrase(&b.seals)
+            ),
+            Domain::CustodyStore(b) => format!(
+                "{} checked in to {}{}{}",
+                b.item,
+                b.location,
+                b.reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default(),
+                seals_phrase(&b.seals)
+            ),
+            Domain::CustodyRetrieve(b) => format!(
+                "{} checked out of storage: {}{}",
+                b.item,
+                b.reason,
+                seals_phrase(&b.seals)
             ),
             _ => unreachable!("kinds: evidence_summary called for another kind"),
         }
@@ -733,6 +787,8 @@ impl Domain {
             Domain::CustodyReceive(b) => b.to_value(),
             Domain::DisclosureErased(b) => b.to_value(),
             Domain::Correction(b) => b.to_value(),
+            Domain::CustodyStore(b) => b.to_value(),
+            Domain::CustodyRetrieve(b) => b.to_value(),
         }
     }
 
@@ -750,6 +806,8 @@ impl Domain {
             Kind::CustodyReceive => read_receive,
             Kind::Correction => read_correction,
             Kind::DisclosureErased => read_erased,
+            Kind::CustodyStore => read_store,
+            Kind::CustodyRetrieve => read_retrieve,
             Kind::LedgerOpen | Kind::MemberEnroll | Kind::MemberRevoke | Kind::Note => return None,
         };
         Some(read(v))
@@ -925,13 +983,27 @@ fn read_release(v: Value) -> Result<Domain, SchemaError> {
     let to = MemberKey(r.fixed::<32>("to")?);
     let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
     let location = r.opt_text("location", MAX_SHORT_TEXT)?;
+    let authority = r.opt_text("authority", MAX_SHORT_TEXT)?;
+    let transport = r.opt_text("transport", MAX_SHORT_TEXT)?;
+    let seals = Seals::read(&mut r, w)?;
     r.finish()?;
     Ok(Domain::CustodyRelease(CustodyRelease {
         item,
         to,
         reason,
         location,
+        authority,
+        transport,
+        seals,
     }))
+}
+
+fn read_store(v: Value) -> Result<Domain, SchemaError> {
+    CustodyStore::from_value(v, item).map(Domain::CustodyStore)
+}
+
+fn read_retrieve(v: Value) -> Result<Domain, SchemaError> {
+    CustodyRetrieve::from_value(v, item).map(Domain::CustodyRetrieve)
 }
 
 fn read_receive(v: Value) -> Result<Domain, SchemaError> {
@@ -942,6 +1014,7 @@ fn read_receive(v: Value) -> Result<Domain, SchemaError> {
     let seal_intact = r.bool("seal_intact")?;
     let condition = r.opt_text("condition", MAX_SHORT_TEXT)?;
     let rejected = r.opt_text("rejected", MAX_SHORT_TEXT)?;
+    let seals = Seals::read(&mut r, w)?;
     let receipt = match r.opt_map("receipt")? {
         None => None,
         Some(m) => {
@@ -962,6 +1035,7 @@ fn read_receive(v: Value) -> Result<Domain, SchemaError> {
         seal_intact,
         condition,
         rejected,
+        seals,
         receipt,
     }))
 }
@@ -1022,6 +1096,11 @@ fn read_erased(v: Value) -> Result<Domain, SchemaError> {
     }))
 }
 
+/// "; seal S-1 broken, seal S-2 applied", or nothing.
+fn seals_phrase(s: &Seals) -> String {
+    s.describe().map(|d| format!("; {d}")).unwrap_or_default()
+}
+
 /// " by WHO", unless the title already says it ("... engaged by the PBM").
 fn by_unless_said(title: &str, by: &str) -> String {
     let said = title
@@ -1067,6 +1146,9 @@ mod tests {
             to: MemberKey([7; 32]),
             reason: "examination".into(),
             location: None,
+            authority: None,
+            transport: None,
+            seals: Seals::default(),
         });
         assert!(d
             .summary()

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 mod checkpoints;
 mod damage;
-mod open;
+pub mod open;
 mod read;
 mod signed;
 mod tiles;

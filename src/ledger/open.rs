@@ -143,11 +143,25 @@ fn read_items(store: &Store) -> Result<Vec<ItemState>, LedgerError> {
         };
         let row = std::str::from_utf8(id)
             .ok()
-            .and_then(|id| ItemState::decode(id, &v))
+            .and_then(|id| ItemState::decode(id, &v, &|seq| intake_seal(store, seq)))
             .ok_or(meta_row(META_ITEM_PREFIX))?;
         items.push(row);
     }
     Ok(items)
+}
+
+/// The `seal` of the intake at `seq` (`Some(None)`: it names none;
+/// `None`: no readable intake there). Item rows written before seals were
+/// tracked are completed with it ([`ItemState::decode`]).
+pub fn intake_seal(store: &Store, seq: Seq) -> Option<Option<String>> {
+    use crate::format::entry::{Body, Entry, Record};
+    use crate::format::kinds::Domain;
+    let raw = store.get(CF_ENTRIES, &layout::entry_key(seq)).ok()??;
+    let e = Entry::decode(&Record::decode(&raw).ok()?.entry_bytes).ok()?;
+    match e.body {
+        Body::Domain(Domain::EvidenceIntake(b)) => Some(b.seal),
+        _ => None,
+    }
 }
 
 /// An optional `meta` row holding a CBOR uint.

@@ -9,14 +9,16 @@
 //! external receiver without ledger access, imported by the holder with the
 //! receiver's offline-signed receipt.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use thiserror::Error;
 
 use crate::format::cbor::{self, MapBuilder, MapReader, Value};
 use crate::format::entry::{Body, Entry, LedgerId, MemberKey, Role, Seq};
 use crate::format::hash::Hash;
-use crate::format::kinds::{receipt_message, CustodyReceive, Domain, EvidenceVerify, FileFixity};
+use crate::format::kinds::{
+    receipt_message, CustodyReceive, Domain, EvidenceVerify, FileFixity, Seals,
+};
 use crate::format::sig;
 use crate::rules::policy::Members;
 
@@ -35,6 +37,12 @@ pub struct ItemState {
     pub closed: Option<(String, Seq)>,
     /// The intake's files (name → BLAKE3, SHA-256).
     pub files: BTreeMap<String, (Hash, Hash)>,
+    /// In an evidence room: the location and the `custody.store` seq.
+    pub stored: Option<(String, Seq)>,
+    /// Seals on the item now: the intake's `seal`, then as applied (SPEC §13.6).
+    pub seals: BTreeSet<String>,
+    /// Seals broken since: a seal number is used once.
+    pub retired: BTreeSet<String>,
 }
 
 impl ItemState {
@@ -75,11 +83,29 @@ impl ItemState {
                 Value::Array(vec![Value::Text(how.clone()), Value::Uint(s.0)]),
             );
         }
+        if let Some((at, s)) = &self.stored {
+            m = m.put(
+                "stored",
+                Value::Array(vec![Value::Text(at.clone()), Value::Uint(s.0)]),
+            );
+        }
+        let texts = |set: &BTreeSet<String>| {
+            Value::Array(set.iter().map(|t| Value::Text(t.clone())).collect())
+        };
+        m = m.put("seals", texts(&self.seals));
+        m = m.put("retired", texts(&self.retired));
         cbor::encode(&m.build())
     }
 
-    /// Parse a cache row for `item`.
-    pub fn decode(item: &str, b: &[u8]) -> Option<ItemState> {
+    /// Parse a cache row for `item`. A row written before seals were
+    /// tracked (no `seals` key) takes its seals from the intake's `seal`,
+    /// which `intake_seal` reads from the intake entry: nothing but the
+    /// intake could have set them then.
+    pub fn decode(
+        item: &str,
+        b: &[u8],
+        intake_seal: &dyn Fn(Seq) -> Option<Option<String>>,
+    ) -> Option<ItemState> {
         let pair = |v: Value| -> Option<(Hash, Hash)> {
             match v {
                 Value::Array(a) if a.len() == 2 => match (&a[0], &a[1]) {
@@ -116,6 +142,31 @@ impl ItemState {
             },
             Some(_) => return None,
         };
+        let stored = match r.opt("stored") {
+            None => None,
+            Some(Value::Array(a)) if a.len() == 2 => match (&a[0], &a[1]) {
+                (Value::Text(t), Value::Uint(n)) => Some((t.clone(), Seq(*n))),
+                _ => return None,
+            },
+            Some(_) => return None,
+        };
+        let texts = |v: Value| -> Option<BTreeSet<String>> {
+            match v {
+                Value::Array(a) => a
+                    .into_iter()
+                    .map(|t| match t {
+                        Value::Text(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            }
+        };
+        let (seals, retired) = match (r.opt("seals"), r.opt("retired")) {
+            (Some(s), Some(t)) => (texts(s)?, texts(t)?),
+            (None, None) => (intake_seal(intake)?.into_iter().collect(), BTreeSet::new()),
+            _ => return None,
+        };
         r.finish().ok()?;
         Some(ItemState {
             item: item.to_owned(),
@@ -124,6 +175,9 @@ impl ItemState {
             pending,
             closed,
             files,
+            stored,
+            seals,
+            retired,
         })
     }
 }
@@ -198,6 +252,26 @@ pub enum CustodyError {
         /// Why.
         reason: String,
     },
+    /// Check-in of an item already in storage, check-out of one that is
+    /// not, or a release, disposal or return while it is stored.
+    #[error("{item}: {reason}")]
+    Storage {
+        /// The evidence item id.
+        item: String,
+        /// Why.
+        reason: String,
+    },
+    /// A seal broken that is not on the item, or applied when it was
+    /// already used on it.
+    #[error("{item}: seal {seal:?} {reason}")]
+    Seal {
+        /// The evidence item id.
+        item: String,
+        /// The seal number.
+        seal: String,
+        /// Why.
+        reason: String,
+    },
     /// An `evidence.verify` that names an unknown file or misstates the match.
     #[error("{item}: {reason}")]
     BadVerify {
@@ -231,9 +305,13 @@ pub struct Custody {
     items: BTreeMap<String, ItemState>,
 }
 
-/// Only the holder may release, dispose of or return an item, and not
-/// while a release of it is pending.
-fn holder_only(s: &ItemState, author: &MemberKey, members: &Members) -> Result<(), CustodyError> {
+/// Only the holder may release, dispose of, return, store or retrieve an
+/// item, and not while a release of it is pending.
+fn holder_only<'a>(
+    s: &'a ItemState,
+    author: &MemberKey,
+    members: &Members,
+) -> Result<&'a ItemState, CustodyError> {
     if s.holder != *author {
         return Err(CustodyError::NotHolder {
             item: s.item.clone(),
@@ -247,7 +325,52 @@ fn holder_only(s: &ItemState, author: &MemberKey, members: &Members) -> Result<(
             to: members.display(to),
         });
     }
+    Ok(s)
+}
+
+/// An item in an evidence room is checked out before it is handed over,
+/// disposed of, returned or checked in again (SPEC §13.6).
+fn not_stored(s: &ItemState) -> Result<(), CustodyError> {
+    match &s.stored {
+        Some((at, seq)) => Err(CustodyError::Storage {
+            item: s.item.clone(),
+            reason: format!(
+                "is in storage at {at} since seq {}; check it out first",
+                seq.0
+            ),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A seal broken is one on the item now; a seal applied was never used on
+/// it (SPEC §13.6).
+fn check_seals(s: &ItemState, seals: &Seals) -> Result<(), CustodyError> {
+    let bad = |seal: &String, reason: &str| CustodyError::Seal {
+        item: s.item.clone(),
+        seal: seal.clone(),
+        reason: reason.to_owned(),
+    };
+    if let Some(b) = seals.broken.iter().find(|b| !s.seals.contains(*b)) {
+        return Err(bad(b, "is not on the item"));
+    }
+    if let Some(a) = seals
+        .applied
+        .iter()
+        .find(|a| s.seals.contains(*a) || s.retired.contains(*a))
+    {
+        return Err(bad(a, "was already used on the item"));
+    }
     Ok(())
+}
+
+/// Seals after a handling: broken ones retired, applied ones added.
+fn apply_seals(s: &mut ItemState, seals: &Seals) {
+    for b in &seals.broken {
+        s.seals.remove(b);
+        s.retired.insert(b.clone());
+    }
+    s.seals.extend(seals.applied.iter().cloned());
 }
 
 impl Custody {
@@ -317,17 +440,41 @@ impl Custody {
             }
             Domain::EvidenceVerify(b) => self.check_verify(b),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
-                holder_only(self.open_item(&b.item)?, &entry.author, members)?;
+                not_stored(holder_only(
+                    self.open_item(&b.item)?,
+                    &entry.author,
+                    members,
+                )?)?;
                 Ok(Vec::new())
             }
             Domain::CustodyRelease(b) => {
-                holder_only(self.open_item(&b.item)?, &entry.author, members)?;
+                let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
+                not_stored(s)?;
                 match members.get(&b.to) {
-                    Some(m) if m.revoked.is_none() && b.to != entry.author => Ok(Vec::new()),
-                    _ => Err(CustodyError::BadReceiver(members.display(&b.to))),
+                    Some(m) if m.revoked.is_none() && b.to != entry.author => {}
+                    _ => return Err(CustodyError::BadReceiver(members.display(&b.to))),
                 }
+                check_seals(s, &b.seals)?;
+                Ok(Vec::new())
             }
             Domain::CustodyReceive(b) => self.check_receive(b, entry, ledger, members),
+            Domain::CustodyStore(b) => {
+                let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
+                not_stored(s)?;
+                check_seals(s, &b.seals)?;
+                Ok(Vec::new())
+            }
+            Domain::CustodyRetrieve(b) => {
+                let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
+                if s.stored.is_none() {
+                    return Err(CustodyError::Storage {
+                        item: b.item.clone(),
+                        reason: "checked out, but it is not in storage".into(),
+                    });
+                }
+                check_seals(s, &b.seals)?;
+                Ok(Vec::new())
+            }
             _ => Ok(Vec::new()),
         }
     }
@@ -424,6 +571,7 @@ impl Custody {
                 got: name(&receiver),
             });
         }
+        check_seals(s, &b.seals)?;
         Ok(if b.seal_intact {
             Vec::new()
         } else {
@@ -454,6 +602,9 @@ impl Custody {
                         pending: None,
                         closed: None,
                         files,
+                        stored: None,
+                        seals: b.seal.iter().cloned().collect(),
+                        retired: BTreeSet::new(),
                     },
                 );
                 Some(b.item.as_str())
@@ -461,6 +612,7 @@ impl Custody {
             Domain::CustodyRelease(b) => {
                 if let Some(s) = self.items.get_mut(&b.item) {
                     s.pending = Some((*leaf, b.to));
+                    apply_seals(s, &b.seals);
                 }
                 Some(b.item.as_str())
             }
@@ -471,6 +623,21 @@ impl Custody {
                     if let Some((_, to)) = s.pending.take().filter(|_| b.rejected.is_none()) {
                         s.holder = to;
                     }
+                    apply_seals(s, &b.seals);
+                }
+                Some(b.item.as_str())
+            }
+            Domain::CustodyStore(b) => {
+                if let Some(s) = self.items.get_mut(&b.item) {
+                    s.stored = Some((b.location.clone(), entry.seq));
+                    apply_seals(s, &b.seals);
+                }
+                Some(b.item.as_str())
+            }
+            Domain::CustodyRetrieve(b) => {
+                if let Some(s) = self.items.get_mut(&b.item) {
+                    s.stored = None;
+                    apply_seals(s, &b.seals);
                 }
                 Some(b.item.as_str())
             }

@@ -190,6 +190,9 @@ pub fn rust_codes(
 pub fn release(item: &str, to: &Signer) -> Body {
     Body::Domain(caselog::format::kinds::Domain::CustodyRelease(
         caselog::format::kinds::CustodyRelease {
+            authority: None,
+            transport: None,
+            seals: Default::default(),
             item: item.into(),
             to: to.public(),
             reason: "examination".into(),
@@ -202,6 +205,7 @@ pub fn release(item: &str, to: &Signer) -> Body {
 pub fn receive(item: &str, release: caselog::Hash, seal_intact: bool) -> Body {
     Body::Domain(caselog::format::kinds::Domain::CustodyReceive(
         caselog::format::kinds::CustodyReceive {
+            seals: Default::default(),
             rejected: None,
             item: item.into(),
             release,

@@ -3,6 +3,7 @@
 //! chain of custody replayed from the entries.
 
 use crate::cli::args::CustodyCommand;
+use crate::cli::args::SealArgs;
 use crate::cli::cmd::domain::append;
 use crate::cli::cmd::domain::DomainCmd;
 use crate::cli::error::CliError;
@@ -30,6 +31,7 @@ use caselog::format::kinds::CustodyReceive;
 use caselog::format::kinds::CustodyRelease;
 use caselog::format::kinds::Domain;
 use caselog::format::kinds::Receipt;
+use caselog::format::kinds::{CustodyRetrieve, CustodyStore, Seals};
 use caselog::ledger;
 use caselog::Hash;
 use caselog::Ledger;
@@ -43,6 +45,9 @@ pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
         to,
         reason,
         location,
+        authority,
+        transport,
+        seals,
         ..
     }) = &cli.command
     else {
@@ -54,6 +59,81 @@ pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
         to: check_text("--to", to, MAX_SHORT_TEXT)?,
         reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
         location: opt_text(location, "location", MAX_SHORT_TEXT)?,
+        authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
+        transport: opt_text(transport, "transport", MAX_SHORT_TEXT)?,
+        seals: check_seals(seals)?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+/// `--break-seal`/`--apply-seal`: each a seal number, none twice, none in
+/// both lists (SPEC §13.6).
+fn check_seals(a: &SealArgs) -> Result<Seals, CliError> {
+    let list = |v: &[String], flag: &str| -> Result<Vec<String>, CliError> {
+        let mut out: Vec<String> = Vec::new();
+        for s in v {
+            let s = check_text(flag, s, MAX_SHORT_TEXT)?;
+            if out.contains(&s) {
+                return Err(CliError::input(
+                    format!("{flag} {s:?} is given twice"),
+                    "name each seal once",
+                ));
+            }
+            out.push(s);
+        }
+        Ok(out)
+    };
+    let seals = Seals {
+        broken: list(&a.broken, "--break-seal")?,
+        applied: list(&a.applied, "--apply-seal")?,
+    };
+    if let Some(s) = seals.broken.iter().find(|s| seals.applied.contains(s)) {
+        return Err(CliError::input(
+            format!("seal {s:?} is both broken and applied"),
+            "a seal number is used once: apply a new seal",
+        ));
+    }
+    Ok(seals)
+}
+
+/// `custody store` and `custody retrieve`: evidence-room check-in and
+/// check-out by the holder (SPEC §13.6).
+pub(crate) fn check_custody_storage(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let private = private_fields(cli)?.clone();
+    let body = match &cli.command {
+        Command::Custody(CustodyCommand::Store {
+            item,
+            location,
+            reason,
+            condition,
+            seals,
+            ..
+        }) => Domain::CustodyStore(CustodyStore {
+            item: item_id(item)?,
+            location: check_text("--location", location, MAX_SHORT_TEXT)?,
+            reason: opt_text(reason, "reason", MAX_SHORT_TEXT)?,
+            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+            seals: check_seals(seals)?,
+        }),
+        Command::Custody(CustodyCommand::Retrieve {
+            item,
+            reason,
+            condition,
+            seals,
+            ..
+        }) => Domain::CustodyRetrieve(CustodyRetrieve {
+            item: item_id(item)?,
+            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+            seals: check_seals(seals)?,
+        }),
+        _ => unreachable!("cli: check_custody_storage called for another command"),
+    };
+    Ok(DomainCmd::Append {
+        private,
+        body,
+        refs: Vec::new(),
         dir: need_ledger_dir(&cli.ledger)?,
         signer: load_signer(cli)?,
     })
@@ -66,6 +146,7 @@ pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
         seal_broken,
         condition,
         reject,
+        seals,
         ..
     }) = &cli.command
     else {
@@ -77,6 +158,7 @@ pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
         seal_intact: !seal_broken,
         condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
         rejected: opt_text(reject, "reject", MAX_SHORT_TEXT)?,
+        seals: check_seals(seals)?,
         dir: need_ledger_dir(&cli.ledger)?,
         signer: load_signer(cli)?,
     })
@@ -90,6 +172,7 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
         seal_broken,
         condition,
         out,
+        seals,
         ..
     }) = &cli.command
     else {
@@ -117,6 +200,7 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
             release: hex32(release, "--release")?,
             seal_intact: !seal_broken,
             condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
+            seals: check_seals(seals)?,
             out: out.clone(),
             signer: load_signer(cli)?,
         }
@@ -150,6 +234,9 @@ pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
         to,
         reason,
         location,
+        authority,
+        transport,
+        seals,
     } = cmd
     else {
         unreachable!("cli: run_release called for another command")
@@ -164,6 +251,9 @@ pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
             to: to_key,
             reason,
             location,
+            authority,
+            transport,
+            seals,
         }),
         &signer,
         private,
@@ -184,6 +274,7 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
         seal_intact,
         condition,
         rejected,
+        seals,
     } = cmd
     else {
         unreachable!("cli: run_receive called for another command")
@@ -207,6 +298,7 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
             release,
             seal_intact,
             condition,
+            seals,
             receipt: None,
         }),
         &signer,
@@ -244,6 +336,7 @@ pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
         release,
         seal_intact,
         condition,
+        seals,
         out: path,
     } = cmd
     else {
@@ -256,6 +349,7 @@ pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
         release,
         seal_intact,
         condition: condition.clone(),
+        seals,
         receipt: None,
     };
     let msg = kinds::receipt_message(&ledger, &body, &signer.public(), &time);
@@ -340,6 +434,8 @@ struct CustodyView {
     rows: Vec<(u64, String, &'static str, String, String)>,
     /// What `verify` would report about this item.
     breaks: Vec<String>,
+    /// Its state after the last entry.
+    now: Option<caselog::rules::custody::ItemState>,
 }
 
 /// A copy's intake names the item it was made from (SPEC §13.5), which
@@ -418,6 +514,7 @@ fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyVie
         holders,
         rows,
         breaks,
+        now: c.get(item).cloned(),
     }
 }
 
@@ -428,6 +525,8 @@ fn custody_json(l: &Ledger, item: &str, v: &CustodyView) -> String {
         "holders": holders.iter().map(|(k, from, to)| json!({"holder": l.members().display(k), "key": k.to_hex(), "from_seq": from.0, "until_seq": to.map(|s| s.0)})).collect::<Vec<_>>(),
         "entries": rows.iter().map(|(s, t, k, who, sum)| json!({"seq": s, "recorded": t, "kind": k, "signed_by": who, "summary": sum})).collect::<Vec<_>>(),
         "breaks": breaks,
+        "stored_at": v.now.as_ref().and_then(|s| s.stored.as_ref().map(|x| x.0.clone())),
+        "seals": v.now.as_ref().map(|s| s.seals.iter().cloned().collect::<Vec<_>>()).unwrap_or_default(),
     });
     serde_json::to_string_pretty(&j).expect("cli: JSON") + "\n"
 }
@@ -443,6 +542,15 @@ fn custody_text(l: &Ledger, item: &str, v: &CustodyView) -> String {
             to.map(|t| format!("until seq {t}"))
                 .unwrap_or_else(|| "to now".into())
         ));
+    }
+    if let Some(now) = &v.now {
+        if let Some((at, seq)) = &now.stored {
+            s.push_str(&format!("in storage at {at} (since seq {})\n", seq.0));
+        }
+        if !now.seals.is_empty() {
+            let list: Vec<&str> = now.seals.iter().map(String::as_str).collect();
+            s.push_str(&format!("seals on it: {}\n", list.join(", ")));
+        }
     }
     s.push_str("entries\n");
     for (seq, t, kind, who, sum) in rows {
@@ -478,6 +586,8 @@ impl ReceiptFile {
             "release": self.body.release.to_hex(),
             "seal_intact": self.body.seal_intact,
             "condition": self.body.condition,
+            "seals_broken": self.body.seals.broken,
+            "seals_applied": self.body.seals.applied,
             "time": self.receipt.time.to_string(),
             "key": self.receipt.key.to_hex(),
             "sig": hex::encode(self.receipt.sig),
@@ -518,6 +628,21 @@ impl ReceiptFile {
             }
             _ => return Err("condition must be text or null".into()),
         };
+        let seal_list = |k: &str| -> Result<Vec<String>, String> {
+            match &v[k] {
+                serde_json::Value::Null => Ok(Vec::new()),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_owned))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| format!("{k} must be a list of seal numbers")),
+                _ => Err(format!("{k} must be a list of seal numbers")),
+            }
+        };
+        let seals = Seals {
+            broken: seal_list("seals_broken")?,
+            applied: seal_list("seals_applied")?,
+        };
         Ok(ReceiptFile {
             ledger: LedgerId(ledger),
             body: CustodyReceive {
@@ -528,6 +653,7 @@ impl ReceiptFile {
                     .as_bool()
                     .ok_or("seal_intact must be true or false")?,
                 condition,
+                seals,
                 receipt: None,
             },
             receipt: Receipt {

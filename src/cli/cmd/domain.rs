@@ -47,6 +47,7 @@ use caselog::format::entry::LedgerId;
 use caselog::format::entry::Seq;
 use caselog::format::kinds::Domain;
 use caselog::format::kinds::EvidenceIntake;
+use caselog::format::kinds::Seals;
 use caselog::storage::keys::Signer;
 use caselog::Hash;
 use caselog::Ledger;
@@ -94,6 +95,9 @@ pub(crate) enum DomainCmd {
         to: String,
         reason: String,
         location: Option<String>,
+        authority: Option<String>,
+        transport: Option<String>,
+        seals: Seals,
     },
     Receive {
         private: Vec<Disclosure>,
@@ -103,6 +107,7 @@ pub(crate) enum DomainCmd {
         seal_intact: bool,
         condition: Option<String>,
         rejected: Option<String>,
+        seals: Seals,
     },
     Receipt {
         signer: Signer,
@@ -111,6 +116,7 @@ pub(crate) enum DomainCmd {
         release: Hash,
         seal_intact: bool,
         condition: Option<String>,
+        seals: Seals,
         out: PathBuf,
     },
     ImportReceipt {
@@ -164,6 +170,9 @@ pub(crate) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
         Command::Custody(CustodyCommand::Release { .. }) => check_custody_release(cli)?,
         Command::Custody(CustodyCommand::Receive { .. }) => check_custody_receive(cli)?,
         Command::Custody(CustodyCommand::Receipt { .. }) => check_custody_receipt(cli)?,
+        Command::Custody(CustodyCommand::Store { .. } | CustodyCommand::Retrieve { .. }) => {
+            crate::cli::cmd::custody::check_custody_storage(cli)?
+        }
         Command::Custody(CustodyCommand::ImportReceipt { .. }) => {
             check_custody_import_receipt(cli)?
         }

@@ -259,8 +259,14 @@ pub(crate) fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
         }
     }
     let what = body.kind();
+    // Evidence-room steps say what happened to the item (SPEC §13.6).
+    let said = matches!(body, Domain::CustodyStore(_) | Domain::CustodyRetrieve(_))
+        .then(|| body.summary_with(&|k| l.members().display(k)));
     let (seq, leaf) = append(&mut l, body, &signer, private)?;
-    out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?;
+    match said {
+        Some(s) => out(&format!("seq {seq}: {s} (leaf {leaf})\n"))?,
+        None => out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?,
+    }
     Ok(exit::OK)
 }
 
