@@ -425,6 +425,7 @@ fn automatic_checkpoints() {
     .unwrap();
     l.append_at(
         caselog::Body::MemberEnroll(caselog::format::entry::MemberEnroll {
+            profile: Default::default(),
             name: "i".into(),
             role: caselog::Role::Investigator,
             key: i.public(),

@@ -919,9 +919,9 @@ fn checkpoint_prove_witness_verify_proof() {
 fn investigation_end_to_end() {
     let e = Env::populated();
     // Roles: a custodian and an external lab.
-    for (k, name, role) in [
-        ("cust", "Custodian", "custodian"),
-        ("lab", "Lab", "external"),
+    for (k, name, role, org) in [
+        ("cust", "Custodian", "custodian", "Property unit"),
+        ("lab", "Lab", "external", "State crime lab"),
     ] {
         e.cmd()
             .args([
@@ -936,11 +936,17 @@ fn investigation_end_to_end() {
             .assert()
             .success();
         e.as_key("auth")
-            .args(["member", "add", "--name", name, "--role", role, "--pubkey"])
+            .args(["member", "add", "--name", name, "--role", role])
+            .args(["--title", "Examiner", "--organization", org, "--pubkey"])
             .arg(e.p(&format!("{k}.pub")))
             .assert()
             .success();
     }
+    let members = stdout_of(e.cmd().args(["member", "list"]));
+    assert!(
+        members.contains("    Examiner, State crime lab"),
+        "{members}"
+    );
     let before = e.verify_json();
     // Bad EDTF: exit 2, one line with an example, nothing written.
     let err = e
@@ -1336,7 +1342,7 @@ fn investigation_end_to_end() {
     assert!(
         cs.contains("Lab")
             && cs.contains("no custody breaks")
-            && cs.contains("under Search warrant 08-SW-1123; by FedEx 7712 3456 9901")
+            && cs.contains("released to Lab (Examiner, State crime lab): exam under Search warrant 08-SW-1123; by FedEx 7712 3456 9901")
             && cs.contains("received (external receipt), seal intact; seal S-2 broken")
             && !cs.contains("seals on it"),
         "{cs}"

@@ -23,6 +23,7 @@ fn body() -> impl Strategy<Value = Body> {
         }),
         (text(), 0usize..5, any::<[u8; 32]>()).prop_map(|(n, r, k)| Body::MemberEnroll(
             MemberEnroll {
+                profile: Default::default(),
                 name: n,
                 role: Role::ALL[r],
                 key: MemberKey(k)

@@ -55,6 +55,7 @@ fn fixture(dir: &Path) -> Ledger {
     ] {
         l.append_at(
             Body::MemberEnroll(MemberEnroll {
+                profile: Default::default(),
                 name: s.name().into(),
                 role,
                 key: s.public(),

@@ -267,6 +267,7 @@ fn report_ledger(dir: &Path) -> Ledger {
     }));
     l.append_at(outlier, &a, common::t(1400)).unwrap();
     let enroll = Body::MemberEnroll(caselog::format::entry::MemberEnroll {
+        profile: Default::default(),
         name: lab.name().into(),
         role: caselog::Role::Investigator,
         key: lab.public(),

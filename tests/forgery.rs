@@ -98,6 +98,7 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
         (counsel(), Role::Counsel),
     ] {
         let body = Body::MemberEnroll(MemberEnroll {
+            profile: Default::default(),
             name: s.name().into(),
             role,
             key: s.public(),
@@ -1050,6 +1051,19 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
                 b.insert("key".into(), Value::Bytes(identity));
             }
         });
+    });
+    // §6: who a member is.
+    let enroll = i(&c, "member.enroll");
+    c.add("control-enroll-with-title-and-organization", None, |g| {
+        g.set_body(enroll, "title", text("Detective"));
+        g.set_body(enroll, "organization", text("Palo Alto Police Department"));
+        g.set_body(enroll, "contact", text("+1 650 555 0100"));
+    });
+    c.add("enroll-blank-organization", Some("BAD_BODY"), |g| {
+        g.set_body(enroll, "organization", text(" "))
+    });
+    c.add("enroll-unknown-field", Some("BAD_BODY"), |g| {
+        g.set_body(enroll, "rank", text("Sergeant"))
     });
     c.add("enroll-twice", Some("BAD_MEMBERSHIP"), |g| {
         g.append(1, |_| {});

@@ -67,6 +67,7 @@ fn refusals_write_nothing() {
     let e = l
         .append_at(
             Body::MemberEnroll(MemberEnroll {
+                profile: Default::default(),
                 name: "weak".into(),
                 role: Role::Counsel,
                 key: MemberKey(identity),
@@ -130,6 +131,7 @@ fn investigator_cannot_enroll() {
     .unwrap();
     l.append_at(
         Body::MemberEnroll(MemberEnroll {
+            profile: Default::default(),
             name: "i".into(),
             role: Role::Investigator,
             key: i.public(),
@@ -141,6 +143,7 @@ fn investigator_cannot_enroll() {
     let e = l
         .append_at(
             Body::MemberEnroll(MemberEnroll {
+                profile: Default::default(),
                 name: "o".into(),
                 role: Role::Investigator,
                 key: common::outsider().public(),

@@ -87,6 +87,7 @@ fn case_with(dir: &Path, members: &[(&Signer, Role)]) -> Ledger {
     let mut l = build_small(dir, HashAlg::Sha256);
     for (m, role) in members {
         let enroll = MemberEnroll {
+            profile: Default::default(),
             name: m.name().into(),
             role: *role,
             key: m.public(),
@@ -292,6 +293,7 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     bad.sig[0] ^= 1;
     refused(r.append(&a, &sub(bad.encode()), None), 422, "BAD_SIGNATURE");
     let enroll = Body::MemberEnroll(MemberEnroll {
+        profile: Default::default(),
         name: "X".into(),
         role: Role::Investigator,
         key: out.public(),
@@ -337,6 +339,7 @@ fn role_rules_are_the_verifiers_with_its_codes() {
     let r = Remote::new(&format!("{base}/case-b")).unwrap();
     let head = r.head(&inv).unwrap();
     let enroll = Body::MemberEnroll(MemberEnroll {
+        profile: Default::default(),
         name: "X".into(),
         role: Role::Investigator,
         key: outsider().public(),

@@ -221,6 +221,7 @@ fn tail_truncated_with_meta_patched() {
             key: common::investigator().public(),
             enrolled: Seq(1),
             revoked: None,
+            profile: Default::default(),
         });
         put(&db, CF_META, &key, &row);
     }

@@ -1228,6 +1228,15 @@ pub struct MemberAdd {
     /// Public key: .pub file, ssh-ed25519 line, or 64 hex digits.
     #[arg(long, value_name = "FILE|KEY")]
     pub pubkey: String,
+    /// Title or rank, e.g. "Detective" (shown beside the name in custody records).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Organisation, e.g. "Palo Alto Police Department".
+    #[arg(long, visible_alias = "organisation")]
+    pub organization: Option<String>,
+    /// How to reach them (telephone, e-mail); recorded in the ledger.
+    #[arg(long)]
+    pub contact: Option<String>,
     #[command(flatten)]
     pub sign: Signing,
 }

@@ -146,6 +146,9 @@ pub fn member_json(m: &Member) -> Json {
         "fingerprint": keys::fingerprint(&m.key),
         "enrolled": m.enrolled.0,
         "revoked": m.revoked.map(|s| s.0),
+        "title": m.profile.title,
+        "organization": m.profile.organization,
+        "contact": m.profile.contact,
     })
 }
 
@@ -155,14 +158,21 @@ pub fn member_line(m: &Member) -> String {
         Some(s) => format!("revoked at seq {s}"),
         None => "active".to_owned(),
     };
-    format!(
+    let mut line = format!(
         "{:<36} {:<12} {}  enrolled seq {:<5} {}",
         clip(&m.name, 36),
         m.role.name(),
         keys::fingerprint(&m.key),
         m.enrolled.0,
         status
-    )
+    );
+    if let Some(p) = m.profile.describe() {
+        line.push_str(&format!("\n    {p}"));
+    }
+    if let Some(c) = &m.profile.contact {
+        line.push_str(&format!("\n    contact: {c}"));
+    }
+    line
 }
 
 /// Human verification report of a ledger.

@@ -44,6 +44,48 @@ pub struct MemberEnroll {
     pub role: Role,
     /// The member's signing key.
     pub key: MemberKey,
+    /// Title, organisation and contact, when given (SPEC §6).
+    pub profile: Profile,
+}
+
+/// Who a member is beyond their name (NIST SP 800-61 §3.2.2: name, title,
+/// organisation, contact); each optional, a short text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Title or rank, e.g. `Detective`.
+    pub title: Option<String>,
+    /// Organisation, e.g. `Palo Alto Police Department`.
+    pub organization: Option<String>,
+    /// How to reach them (telephone, e-mail).
+    pub contact: Option<String>,
+}
+
+impl Profile {
+    /// `Detective, Palo Alto Police Department`, or `None` when neither is given.
+    pub fn describe(&self) -> Option<String> {
+        let parts: Vec<&str> = [&self.title, &self.organization]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    /// Add the given keys to a map.
+    pub fn put(&self, m: MapBuilder) -> MapBuilder {
+        m.opt_text("title", self.title.as_deref())
+            .opt_text("organization", self.organization.as_deref())
+            .opt_text("contact", self.contact.as_deref())
+    }
+
+    /// Read the optional keys from a map.
+    pub fn read(r: &mut MapReader) -> Result<Profile, SchemaError> {
+        Ok(Profile {
+            title: r.opt_text("title", MAX_SHORT_TEXT)?,
+            organization: r.opt_text("organization", MAX_SHORT_TEXT)?,
+            contact: r.opt_text("contact", MAX_SHORT_TEXT)?,
+        })
+    }
 }
 
 /// Body of `member.revoke`.
@@ -102,9 +144,16 @@ impl Body {
                 "opened case {} \"{}\" (hash {}, authority {})",
                 b.case_id, b.title, b.hash, b.authority_name
             ),
-            Body::MemberEnroll(b) => {
-                format!("enrolled {} as {} (key {})", b.name, b.role, b.key.short())
-            }
+            Body::MemberEnroll(b) => format!(
+                "enrolled {}{} as {} (key {})",
+                b.name,
+                b.profile
+                    .describe()
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default(),
+                b.role,
+                b.key.short()
+            ),
             Body::MemberRevoke(b) => format!("revoked {}: {}", name(&b.key), b.reason),
             Body::Note(b) => b.text.clone(),
             Body::Domain(d) => d.summary_with(name),
@@ -121,10 +170,14 @@ impl Body {
                 .text("authority_name", &b.authority_name)
                 .bytes("authority_key", &b.authority_key.0)
                 .build(),
-            Body::MemberEnroll(b) => MapBuilder::new()
-                .text("name", &b.name)
-                .text("role", b.role.name())
-                .bytes("key", &b.key.0)
+            Body::MemberEnroll(b) => b
+                .profile
+                .put(
+                    MapBuilder::new()
+                        .text("name", &b.name)
+                        .text("role", b.role.name())
+                        .bytes("key", &b.key.0),
+                )
                 .build(),
             Body::MemberRevoke(b) => MapBuilder::new()
                 .bytes("key", &b.key.0)
@@ -168,8 +221,14 @@ impl Body {
                     reason: format!("unknown role {role_name:?}"),
                 })?;
                 let key = MemberKey(r.fixed::<32>("key")?);
+                let profile = Profile::read(&mut r)?;
                 r.finish()?;
-                Body::MemberEnroll(MemberEnroll { name, role, key })
+                Body::MemberEnroll(MemberEnroll {
+                    name,
+                    role,
+                    key,
+                    profile,
+                })
             }
             Kind::MemberRevoke => {
                 let mut r = MapReader::new("member.revoke body", v)?;

@@ -256,10 +256,12 @@ impl Head {
 
 /// CBOR for a member row.
 pub fn encode_member(m: &Member) -> Vec<u8> {
-    let mut b = MapBuilder::new()
-        .text("name", &m.name)
-        .text("role", m.role.name())
-        .uint("enrolled", m.enrolled.0);
+    let mut b = m.profile.put(
+        MapBuilder::new()
+            .text("name", &m.name)
+            .text("role", m.role.name())
+            .uint("enrolled", m.enrolled.0),
+    );
     if let Some(r) = m.revoked {
         b = b.uint("revoked", r.0);
     }
@@ -278,6 +280,7 @@ pub fn decode_member(key: &[u8], b: &[u8]) -> Option<Member> {
         Some(Value::Uint(n)) => Some(Seq(n)),
         Some(_) => return None,
     };
+    let profile = crate::format::entry::Profile::read(&mut r).ok()?;
     r.finish().ok()?;
     Some(Member {
         name,
@@ -285,6 +288,7 @@ pub fn decode_member(key: &[u8], b: &[u8]) -> Option<Member> {
         key,
         enrolled,
         revoked,
+        profile,
     })
 }
 

@@ -26,6 +26,8 @@ pub struct Member {
     pub enrolled: Seq,
     /// Seq of the revoking entry, if revoked.
     pub revoked: Option<Seq>,
+    /// Title, organisation, contact as enrolled.
+    pub profile: crate::format::entry::Profile,
 }
 
 /// How a genesis breaks SPEC §6 rule 1.
@@ -155,7 +157,10 @@ impl Members {
     /// Name for messages: the member's name or the short key.
     pub fn display(&self, key: &MemberKey) -> String {
         self.get(key)
-            .map(|m| m.name.clone())
+            .map(|m| match m.profile.describe() {
+                Some(p) => format!("{} ({p})", m.name),
+                None => m.name.clone(),
+            })
             .unwrap_or_else(|| format!("unknown key {}", key.short()))
     }
 
@@ -246,6 +251,7 @@ impl Members {
                 key: o.authority_key,
                 enrolled: entry.seq,
                 revoked: None,
+                profile: Default::default(),
             })],
             Body::MemberEnroll(e) => vec![self.insert(Member {
                 name: e.name.clone(),
@@ -253,6 +259,7 @@ impl Members {
                 key: e.key,
                 enrolled: entry.seq,
                 revoked: None,
+                profile: e.profile.clone(),
             })],
             Body::MemberRevoke(r) => match self.by_key.get_mut(&r.key) {
                 Some(m) => {

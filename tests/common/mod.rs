@@ -61,6 +61,7 @@ pub fn build_small_prefix(dir: &Path, alg: HashAlg, id: LedgerId, n: usize) -> L
     let items: Vec<(Body, &Signer, i64)> = vec![
         (
             Body::MemberEnroll(MemberEnroll {
+                profile: Default::default(),
                 name: i.name().into(),
                 role: Role::Investigator,
                 key: i.public(),

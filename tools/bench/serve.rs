@@ -89,6 +89,7 @@ fn make_ledger(dir: &Path, clients: usize) -> Signer {
             let m = member(i);
             (
                 Body::MemberEnroll(MemberEnroll {
+                    profile: Default::default(),
                     name: m.name().into(),
                     role: Role::Investigator,
                     key: m.public(),

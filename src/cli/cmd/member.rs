@@ -10,6 +10,7 @@ use crate::cli::exit;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger_dir;
+use crate::cli::input::opt_text;
 use crate::cli::input::MemberRef;
 use crate::cli::output::checkpoint_notice;
 use crate::cli::output::out;
@@ -46,6 +47,11 @@ pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
                 name: check_text("name", &a.name, MAX_SHORT_TEXT)?,
                 role,
                 key: named.key,
+                profile: caselog::format::entry::Profile {
+                    title: opt_text(&a.title, "title", MAX_SHORT_TEXT)?,
+                    organization: opt_text(&a.organization, "organization", MAX_SHORT_TEXT)?,
+                    contact: opt_text(&a.contact, "contact", MAX_SHORT_TEXT)?,
+                },
             },
             signer: load_signer(cli)?,
             dir,
