@@ -247,6 +247,7 @@ fn evidence_files_travel_with_the_bundle() {
     let d = caselog::storage::evidence::store_blob(&ldir, &src, &mut |_| {}).unwrap();
     l.append_at(
         caselog::Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
+            zone: None,
             device: None,
             lineage: None,
             item: "EV-7".into(),

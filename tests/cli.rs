@@ -2098,3 +2098,51 @@ fn completions_and_man_pages_are_generated() {
     assert!(page.contains("against"), "the page documents the options");
     assert!(e.p("man/caselog.1").exists() && e.p("man/caselog-custody-release.1").exists());
 }
+
+/// SPEC §13.1: a human-entered date keeps the IANA zone it was given,
+/// shown as given in the log, the timeline and its exports; a zone that is
+/// not an IANA name is refused in one line and nothing is written.
+#[test]
+fn human_entered_dates_keep_their_zone() {
+    let e = Env::populated();
+    let head = stdout_of(e.cmd().arg("log")).lines().count();
+    let err = e
+        .as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Call",
+            "--occurred",
+            "2008-10-09",
+        ])
+        .args(["--zone", "-07:00"])
+        .assert()
+        .code(2);
+    let out = one_line(&err.get_output().stderr);
+    assert!(
+        out.contains("--zone \"-07:00\" is not an IANA time zone name")
+            && out.contains("America/Los_Angeles"),
+        "{out}"
+    );
+    assert_eq!(stdout_of(e.cmd().arg("log")).lines().count(), head);
+    e.as_key("roe")
+        .args(["event", "add", "--title", "Call from the extortionist"])
+        .args(["--occurred", "2008-10-09T14:05:00"])
+        .env("CASELOG_ZONE", "America/Los_Angeles")
+        .assert()
+        .success();
+    let log = stdout_of(e.cmd().arg("log"));
+    assert!(
+        log.contains("[2008-10-09T14:05:00 America/Los_Angeles] Call from the extortionist"),
+        "{log}"
+    );
+    let j = stdout_of(e.cmd().args(["timeline", "--kind", "event", "--json"]));
+    let row: serde_json::Value = j
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["occurred"] == "2008-10-09T14:05:00")
+        .unwrap();
+    assert_eq!(row["zone"], "America/Los_Angeles");
+    assert!(e.verify_json()["verified"].as_bool().unwrap());
+}

@@ -67,6 +67,7 @@ fn fixture(dir: &Path) -> Ledger {
     }
     l.append_at(
         d(Domain::EvidenceIntake(EvidenceIntake {
+            zone: None,
             device: None,
             lineage: None,
             item: "EV-1".into(),
@@ -183,6 +184,7 @@ fn writer_refuses_breaks_and_nothing_is_written() {
     refused(
         &mut l,
         d(Domain::EvidenceIntake(EvidenceIntake {
+            zone: None,
             device: None,
             lineage: None,
             item: "EV-1".into(),

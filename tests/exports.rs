@@ -40,6 +40,7 @@ fn ledger(dir: &Path) -> Ledger {
     let mut l = common::build_small(dir, HashAlg::Sha256);
     let ev = |title: &str, occ: &str| {
         Body::Domain(Domain::Event(Event {
+            zone: None,
             title: title.into(),
             description: None,
             occurred: Edtf::parse(occ).unwrap(),
@@ -64,6 +65,7 @@ fn ledger(dir: &Path) -> Ledger {
     }
     l.append_at(
         Body::Domain(Domain::Notification(Notification {
+            zone: None,
             by: "university system president".into(),
             to: "employees".into(),
             count: None,
@@ -78,6 +80,7 @@ fn ledger(dir: &Path) -> Ledger {
     .unwrap();
     l.append_at(
         Body::Domain(Domain::Action(Action {
+            zone: None,
             title: "Outside investigation engaged".into(),
             by: "the company".into(),
             occurred: Edtf::parse("2008-11~").unwrap(),
@@ -90,6 +93,7 @@ fn ledger(dir: &Path) -> Ledger {
     .unwrap();
     l.append_at(
         Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
+            zone: None,
             device: None,
             lineage: None,
             item: "EV-0001".into(),
@@ -257,6 +261,7 @@ fn report_ledger(dir: &Path) -> Ledger {
     let mut l = ledger(dir);
     let lab = caselog::storage::keys::Signer::from_seed("Outside forensic agency", &[0x41; 32]);
     let outlier = Body::Domain(Domain::Event(Event {
+        zone: None,
         title: "Exposed data held in the system".into(),
         description: None,
         occurred: Edtf::parse("2006-06?").unwrap(),

@@ -109,6 +109,7 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
     let (_, event) = l
         .append_at(
             d(Domain::Event(Event {
+                zone: None,
                 title: "Extortion letter received".into(),
                 description: Some("Lists members' names, SSNs and birth dates".into()),
                 occurred: Edtf::parse("2008-10~").unwrap(),
@@ -128,6 +129,7 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
         .unwrap();
     l.append_at(
         d(Domain::Notification(Notification {
+            zone: None,
             by: "Company".into(),
             to: "Affected members".into(),
             count: Some(75),
@@ -142,6 +144,7 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
     .unwrap();
     l.append_at(
         d(Domain::Action(Action {
+            zone: None,
             title: "Subpoena served".into(),
             by: "Counsel".into(),
             occurred: Edtf::parse("2008-11-10T09:30:00-05:00").unwrap(),
@@ -257,6 +260,7 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
 
 fn intake(item: &str) -> Body {
     d(Domain::EvidenceIntake(EvidenceIntake {
+        zone: None,
         device: None,
         lineage: None,
         item: item.into(),
@@ -773,6 +777,25 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
             "set",
             Value::Map(BTreeMap::from([("title".into(), text(""))])),
         )
+    });
+    // §13.1: the IANA zone of a human-entered date, spelling only.
+    c.add("control-zone-names", None, |g| {
+        g.set_body(event, "zone", text("America/Argentina/Buenos_Aires"));
+        g.set_body(notif, "zone", text("Etc/GMT+5"));
+        g.set_body(action, "zone", text("UTC"));
+        g.set_body(intake, "zone", text("America/Los_Angeles"));
+    });
+    c.add("zone-is-an-offset", Some("BAD_BODY"), |g| {
+        g.set_body(event, "zone", text("-07:00"))
+    });
+    c.add("zone-not-ascii", Some("BAD_BODY"), |g| {
+        g.set_body(action, "zone", text("Europe/Zürich"))
+    });
+    c.add("zone-empty-part", Some("BAD_BODY"), |g| {
+        g.set_body(intake, "zone", text("America//Los_Angeles"))
+    });
+    c.add("zone-on-a-note", Some("BAD_BODY"), |g| {
+        g.set_body(note, "zone", text("UTC"))
     });
     c.add("control-edtf-datetime-zone", None, |g| {
         g.set_body(event, "occurred", text("1985-04-12T23:20:30+14:00"))

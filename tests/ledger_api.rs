@@ -324,6 +324,7 @@ fn corrections_that_cannot_apply_are_refused() {
     let inv = common::authority();
     let time = common::t(50_000);
     let notice = Body::Domain(Domain::Notification(Notification {
+        zone: None,
         by: "spokesperson".into(),
         to: "the public".into(),
         count: None,

@@ -36,6 +36,7 @@ fn ledger(dir: &Path) -> (Ledger, Seq) {
         .append_private(
             caselog::Body::Domain(caselog::format::kinds::Domain::Event(
                 caselog::format::kinds::Event {
+                    zone: None,
                     title: "Letter lists 5 members (private)".into(),
                     description: None,
                     occurred: caselog::format::edtf::Edtf::parse("2008-10~").unwrap(),

@@ -61,6 +61,21 @@ pub struct Signing {
     pub passphrase_file: Option<PathBuf>,
 }
 
+/// The time zone of a human-entered date (SPEC §13.1).
+#[derive(Args, Debug, Default, Clone)]
+pub struct ZoneArg {
+    /// IANA time zone the date is local to, kept and shown as given
+    /// (e.g. America/Los_Angeles); a UTC offset goes in the date itself
+    /// (2008-10-09T14:05:00-07:00).
+    #[arg(
+        long,
+        env = "CASELOG_ZONE",
+        value_name = "IANA",
+        allow_hyphen_values = true
+    )]
+    pub zone: Option<String>,
+}
+
 /// Seal numbers broken and applied at a handling (SPEC §13.6).
 #[derive(Args, Debug, Default, Clone)]
 pub struct SealArgs {
@@ -685,6 +700,8 @@ pub struct EventAdd {
     /// When it happened, EDTF (2008-10~, 2006-06?, 2008-11-06, 2008-10-01/2008-10-15).
     #[arg(long, value_name = "EDTF")]
     pub occurred: String,
+    #[command(flatten)]
+    pub zone: ZoneArg,
     /// Longer description.
     #[arg(long)]
     pub description: Option<String>,
@@ -735,6 +752,8 @@ pub enum NotifyCommand {
         /// When sent (EDTF).
         #[arg(long, value_name = "EDTF")]
         sent: String,
+        #[command(flatten)]
+        zone: ZoneArg,
         /// Subject line.
         #[arg(long)]
         subject: Option<String>,
@@ -762,6 +781,8 @@ pub enum ActionCommand {
         /// When (EDTF).
         #[arg(long, value_name = "EDTF")]
         occurred: String,
+        #[command(flatten)]
+        zone: ZoneArg,
         /// Who did it (default: the signer's name).
         #[arg(long)]
         by: Option<String>,
@@ -800,6 +821,8 @@ pub enum EvidenceCommand {
         /// When collected (EDTF; default: today).
         #[arg(long, value_name = "EDTF")]
         collected: Option<String>,
+        #[command(flatten)]
+        zone: ZoneArg,
         /// Where.
         #[arg(long)]
         location: Option<String>,

@@ -367,3 +367,15 @@ pub(crate) fn edtf_bound(
         }
     }
 }
+
+/// `--zone`: an IANA time zone name (SPEC §13.1), spelling checked.
+pub(crate) fn zone(z: &crate::cli::args::ZoneArg) -> Result<Option<String>, CliError> {
+    match &z.zone {
+        Some(n) if !caselog::format::edtf::valid_zone(n) => Err(CliError::input(
+            format!("--zone {n:?} is not an IANA time zone name"),
+            "give a name like America/Los_Angeles or Europe/London; put a UTC offset in the date itself (2008-10-09T14:05:00-07:00)",
+        )),
+        Some(n) => Ok(Some(n.clone())),
+        None => Ok(None),
+    }
+}

@@ -88,6 +88,7 @@ pub fn row_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         "leaf": r.leaf.to_hex(),
         "kind": r.kind.name(),
         "occurred": r.occurred.as_str(),
+        "zone": r.body.zone(),
         "occurred_earliest": iso(r.occurred.earliest()),
         "occurred_latest": iso(r.occurred.latest()),
         "approximate": r.occurred.is_approximate(),
@@ -137,7 +138,7 @@ fn timeline_head(l: &Ledger, reveal: &Reveal) -> Json {
 }
 
 /// The CSV header row.
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "seq",
     "occurred",
     "earliest",
@@ -154,6 +155,7 @@ const CSV_HEADER: [&str; 16] = [
     "leaf",
     "private_digests",
     "private",
+    "zone",
 ];
 
 /// One row as CSV fields (in [`CSV_HEADER`] order).
@@ -199,6 +201,7 @@ fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> 
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("; "),
+        r.body.zone().unwrap_or_default().to_owned(),
     ]
 }
 
@@ -381,6 +384,7 @@ fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         "caselog_author": l.members().display(&r.author),
         "caselog_ledger": l.id().to_hex(),
         "occurred_edtf": r.occurred.as_str(),
+        "occurred_zone": r.body.zone(),
         "edtf_earliest": iso(r.occurred.earliest()),
         "edtf_latest": iso(r.occurred.latest()),
         "item_ids": items,

@@ -154,6 +154,22 @@ impl fmt::Display for Edtf {
     }
 }
 
+/// An IANA time zone name as written in the tz database (SPEC §13.1):
+/// `UTC`, `America/Los_Angeles`, `America/Argentina/Buenos_Aires`,
+/// `Etc/GMT+5`. One to 64 bytes; parts separated by `/`, each 1 to 30 of
+/// ASCII letters, digits, `_`, `-`, `+`, the first part starting with a
+/// letter. Only the spelling is checked, never a database (two verifiers
+/// with different tz releases must agree): the name is kept as given.
+pub fn valid_zone(s: &str) -> bool {
+    s.len() <= 64
+        && s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && s.split('/').all(|p| {
+            (1..=30).contains(&p.len())
+                && p.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_-+".contains(&c))
+        })
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Qual {
     approximate: bool,
@@ -478,6 +494,31 @@ fn parse_datetime(date: &str, time: &str) -> Result<Span, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn zone_names_are_checked_for_spelling_only() {
+        for ok in [
+            "UTC",
+            "America/Los_Angeles",
+            "America/Argentina/Buenos_Aires",
+            "Etc/GMT+5",
+            "Europe/Zurich",
+        ] {
+            assert!(valid_zone(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/UTC",
+            "UTC/",
+            "America//X",
+            "-07:00",
+            "Europe/Zürich",
+            "a b",
+            "+05",
+        ] {
+            assert!(!valid_zone(bad), "{bad}");
+        }
+    }
     use super::*;
 
     fn utc(y: i64, m: u32, d: u32) -> i64 {

@@ -40,6 +40,25 @@ fn edtf(r: &mut MapReader, key: &str, what: &str) -> Result<Edtf, SchemaError> {
     Edtf::parse(&s).map_err(|e| invalid(&format!("{what}.{key}"), e.to_string()))
 }
 
+/// The optional `zone` beside a body's date: an IANA time zone name (SPEC §13.1).
+fn zone(r: &mut MapReader, what: &str) -> Result<Option<String>, SchemaError> {
+    match r.opt_text("zone", 64)? {
+        Some(z) if !crate::format::edtf::valid_zone(&z) => Err(invalid(
+            &format!("{what}.zone"),
+            format!("{z:?} is not an IANA time zone name like America/Los_Angeles"),
+        )),
+        z => Ok(z),
+    }
+}
+
+/// `2008-10-09T14:05:00 America/Los_Angeles`: a date with its zone as given.
+fn dated(d: &Edtf, zone: &Option<String>) -> String {
+    match zone {
+        Some(z) => format!("{d} {z}"),
+        None => d.to_string(),
+    }
+}
+
 fn item(r: &mut MapReader, what: &str) -> Result<String, SchemaError> {
     let s = r.text("item")?;
     if !valid_item_id(&s) {
@@ -115,6 +134,8 @@ pub struct Event {
     pub description: Option<String>,
     /// When it happened (EDTF).
     pub occurred: Edtf,
+    /// The IANA time zone the date is local to, as given (SPEC §13.1).
+    pub zone: Option<String>,
     /// Where.
     pub location: Option<String>,
     /// Graded sources.
@@ -141,6 +162,8 @@ pub struct Notification {
     pub channel: String,
     /// When sent (EDTF).
     pub sent: Edtf,
+    /// The IANA time zone the date is local to, as given (SPEC §13.1).
+    pub zone: Option<String>,
     /// Subject line.
     pub subject: Option<String>,
     /// Digest of the template or letter.
@@ -156,6 +179,8 @@ pub struct Action {
     pub by: String,
     /// When (EDTF).
     pub occurred: Edtf,
+    /// The IANA time zone the date is local to, as given (SPEC §13.1).
+    pub zone: Option<String>,
     /// Legal authority: warrant, subpoena or consent id.
     pub authority: Option<String>,
     /// Outcome.
@@ -212,6 +237,8 @@ pub struct EvidenceIntake {
     pub collected_by: String,
     /// When collected (EDTF).
     pub collected: Edtf,
+    /// The IANA time zone the date is local to, as given (SPEC §13.1).
+    pub zone: Option<String>,
     /// Where.
     pub location: Option<String>,
     /// Seal number.
@@ -362,6 +389,7 @@ impl Event {
             .text("title", &self.title)
             .opt_text("description", self.description.as_deref())
             .text("occurred", self.occurred.as_str())
+            .opt_text("zone", self.zone.as_deref())
             .opt_text("location", self.location.as_deref())
             .opt_array(
                 "sources",
@@ -390,6 +418,7 @@ impl Notification {
             .text("to", &self.to)
             .text("channel", &self.channel)
             .text("sent", self.sent.as_str())
+            .opt_text("zone", self.zone.as_deref())
             .opt_text("subject", self.subject.as_deref());
         if let Some(c) = self.count {
             m = m.uint("count", c);
@@ -408,6 +437,7 @@ impl Action {
             .text("title", &self.title)
             .text("by", &self.by)
             .text("occurred", self.occurred.as_str())
+            .opt_text("zone", self.zone.as_deref())
             .opt_text("authority", self.authority.as_deref())
             .opt_text("outcome", self.outcome.as_deref())
             .build()
@@ -422,6 +452,7 @@ impl EvidenceIntake {
             .text("description", &self.description)
             .text("collected_by", &self.collected_by)
             .text("collected", self.collected.as_str())
+            .opt_text("zone", self.zone.as_deref())
             .opt_text("location", self.location.as_deref())
             .opt_text("seal", self.seal.as_deref())
             .opt_array(
@@ -599,6 +630,17 @@ impl Domain {
         }
     }
 
+    /// The IANA time zone of its date, as entered (SPEC §13.1).
+    pub fn zone(&self) -> Option<&str> {
+        match self {
+            Domain::Event(b) => b.zone.as_deref(),
+            Domain::Notification(b) => b.zone.as_deref(),
+            Domain::Action(b) => b.zone.as_deref(),
+            Domain::EvidenceIntake(b) => b.zone.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The EDTF date the entry is about, if any.
     pub fn occurred(&self) -> Option<&Edtf> {
         match self {
@@ -632,10 +674,10 @@ impl Domain {
     /// membership gives their names).
     pub fn summary_with(&self, name: &dyn Fn(&crate::format::ids::MemberKey) -> String) -> String {
         match self {
-            Domain::Event(b) => format!("[{}] {}", b.occurred, b.title),
+            Domain::Event(b) => format!("[{}] {}", dated(&b.occurred, &b.zone), b.title),
             Domain::Notification(b) => format!(
                 "[{}] {} notified {}{} by {}{}",
-                b.sent,
+                dated(&b.sent, &b.zone),
                 b.by,
                 b.to,
                 b.count.map(|c| format!(" ({c})")).unwrap_or_default(),
@@ -647,7 +689,7 @@ impl Domain {
             ),
             Domain::Action(b) => format!(
                 "[{}] {}{}{}",
-                b.occurred,
+                dated(&b.occurred, &b.zone),
                 b.title,
                 by_unless_said(&b.title, &b.by),
                 b.authority
@@ -691,7 +733,7 @@ impl Domain {
         match self {
             Domain::EvidenceIntake(b) => format!(
                 "[{}] {} taken in: {} ({} file{}){}",
-                b.collected,
+                dated(&b.collected, &b.zone),
                 b.item,
                 b.description,
                 b.files.len(),
@@ -820,6 +862,7 @@ fn read_event(v: Value) -> Result<Domain, SchemaError> {
     let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
     let description = r.opt_text("description", MAX_NOTE_LEN)?;
     let occurred = edtf(&mut r, "occurred", w)?;
+    let zone = zone(&mut r, w)?;
     let location = r.opt_text("location", MAX_SHORT_TEXT)?;
     let sources = r
         .opt_array("sources", MAX_LIST)?
@@ -843,6 +886,7 @@ fn read_event(v: Value) -> Result<Domain, SchemaError> {
         title,
         description,
         occurred,
+        zone,
         location,
         sources,
         tags,
@@ -864,6 +908,7 @@ fn read_notification(v: Value) -> Result<Domain, SchemaError> {
         ));
     }
     let sent = edtf(&mut r, "sent", w)?;
+    let zone = zone(&mut r, w)?;
     let subject = r.opt_text("subject", MAX_SHORT_TEXT)?;
     let digest = r.opt_fixed::<32>("digest")?.map(Hash);
     r.finish()?;
@@ -873,6 +918,7 @@ fn read_notification(v: Value) -> Result<Domain, SchemaError> {
         count,
         channel,
         sent,
+        zone,
         subject,
         digest,
     }))
@@ -884,6 +930,7 @@ fn read_action(v: Value) -> Result<Domain, SchemaError> {
     let title = r.text_nonempty("title", MAX_SHORT_TEXT)?;
     let by = r.text_nonempty("by", MAX_SHORT_TEXT)?;
     let occurred = edtf(&mut r, "occurred", w)?;
+    let zone = zone(&mut r, w)?;
     let authority = r.opt_text("authority", MAX_SHORT_TEXT)?;
     let outcome = r.opt_text("outcome", MAX_NOTE_LEN)?;
     r.finish()?;
@@ -891,6 +938,7 @@ fn read_action(v: Value) -> Result<Domain, SchemaError> {
         title,
         by,
         occurred,
+        zone,
         authority,
         outcome,
     }))
@@ -903,6 +951,7 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
     let description = r.text_nonempty("description", MAX_SHORT_TEXT)?;
     let collected_by = r.text_nonempty("collected_by", MAX_SHORT_TEXT)?;
     let collected = edtf(&mut r, "collected", w)?;
+    let zone = zone(&mut r, w)?;
     let location = r.opt_text("location", MAX_SHORT_TEXT)?;
     let seal = r.opt_text("seal", MAX_SHORT_TEXT)?;
     let files: Vec<FileFixity> = r
@@ -933,6 +982,7 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
         description,
         collected_by,
         collected,
+        zone,
         location,
         seal,
         files,
@@ -1119,6 +1169,7 @@ mod tests {
 
     fn action(title: &str, by: &str) -> Domain {
         Domain::Action(Action {
+            zone: None,
             title: title.into(),
             by: by.into(),
             occurred: Edtf::parse("2008-11~").unwrap(),

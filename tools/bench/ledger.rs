@@ -24,6 +24,7 @@ fn rate(n: u64, d: Duration) -> f64 {
 /// events, so the Timesketch export has rows to write).
 fn event(i: u64) -> Body {
     Body::Domain(Domain::Event(Event {
+        zone: None,
         title: format!("Tip line call {i}: caller reports a letter like the extortion letter"),
         description: Some("Logged by the tip line; follow-up assigned.".into()),
         occurred: Edtf::parse(&format!("2008-11-{:02}", i % 28 + 1)).expect("edtf"),

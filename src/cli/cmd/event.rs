@@ -76,6 +76,7 @@ pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         DomainCmd::Append {
             private: private.clone(),
             body: Domain::Event(Event {
+                zone: crate::cli::input::zone(&a.zone)?,
                 title: check_text("title", &a.title, MAX_SHORT_TEXT)?,
                 description: opt_text(&a.description, "description", MAX_NOTE_LEN)?,
                 occurred: edtf(&a.occurred, "occurred")?,
@@ -101,6 +102,7 @@ pub(crate) fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         sent,
         subject,
         template,
+        zone,
         ..
     }) = &cli.command
     else {
@@ -115,6 +117,7 @@ pub(crate) fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         DomainCmd::Append {
             private: private.clone(),
             body: Domain::Notification(Notification {
+                zone: crate::cli::input::zone(zone)?,
                 by: check_text("--by", by, MAX_SHORT_TEXT)?,
                 to: check_text("--to", to, MAX_SHORT_TEXT)?,
                 count: *count,
@@ -138,6 +141,7 @@ pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         by,
         authority,
         outcome,
+        zone,
         ..
     }) = &cli.command
     else {
@@ -150,6 +154,7 @@ pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         DomainCmd::Append {
             private: private.clone(),
             body: Domain::Action(Action {
+                zone: crate::cli::input::zone(zone)?,
                 title: check_text("title", title, MAX_SHORT_TEXT)?,
                 by: match by {
                     Some(b) => check_text("--by", b, MAX_SHORT_TEXT)?,

@@ -47,6 +47,7 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         seal,
         copy,
         provenance,
+        zone,
         ..
     }) = &cli.command
     else {
@@ -84,6 +85,7 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         DomainCmd::EvidenceAdd {
             private: private.clone(),
             intake: EvidenceIntake {
+                zone: crate::cli::input::zone(zone)?,
                 device: device(provenance)?,
                 lineage: lineage(provenance)?.map(Box::new),
                 item,

@@ -50,7 +50,7 @@ th, td { border: 1px solid var(--rule); padding: .25em .4em; vertical-align: top
 th { background: #f2f2f2; }
 .mono, code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
 .when { white-space: nowrap; word-break: keep-all; }
-.approx { color: var(--approx); } .corr { color: #7c2d12; font-size: 9pt; }
+.approx { color: var(--approx); } .zone { font-size: 8pt; color: #475569; } .corr { color: #7c2d12; font-size: 9pt; }
 .ok { color: #166534; font-weight: bold; } .bad { color: #991b1b; font-weight: bold; }
 pre { white-space: pre-wrap; background: #f7f7f7; padding: .6em; border: 1px solid var(--rule); }
 svg text { font: 8pt sans-serif; }
@@ -240,6 +240,11 @@ fn chronology_row(
         )
     } else {
         esc(r.occurred.as_str())
+    };
+    // The zone the date is local to, as entered (SPEC §13.1).
+    let occurred = match r.body.zone() {
+        Some(z) => format!(r#"{occurred}<br><span class="zone">{}</span>"#, esc(z)),
+        None => occurred,
     };
     let sources = match &r.body {
         Domain::Event(e) => e
