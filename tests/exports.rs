@@ -472,3 +472,122 @@ fn court_report_renders_in_chromium_with_every_title() {
     );
     assert!((oct08.1 - nov08.1).abs() < 1.0 && (jun06.1 - oct08.1).abs() < 1.0);
 }
+
+/// Issue 15: each custody action of an item is an investigative action
+/// whose result is a provenance record of the item as it then stood; the
+/// evidence room is a `location:Location`, the warrant an
+/// `investigation:Authorization`; a refused transfer says so; the graph
+/// still conforms to CASE 1.4.
+#[test]
+fn case_export_has_a_provenance_record_per_custody_action() {
+    use caselog::format::kinds::{CustodyRetrieve, CustodyStore, Seals};
+    let t = tempfile::tempdir().unwrap();
+    let mut l = ledger(&t.path().join("l"));
+    let a = common::authority();
+    let i = caselog::storage::keys::Signer::from_seed("Dana Cruz (test)", &[0x44; 32]);
+    l.append_at(
+        Body::MemberEnroll(caselog::format::entry::MemberEnroll {
+            name: i.name().into(),
+            role: caselog::Role::Custodian,
+            key: i.public(),
+            profile: caselog::format::entry::Profile {
+                title: Some("Evidence technician".into()),
+                organization: Some("State crime lab".into()),
+                contact: None,
+            },
+        }),
+        &a,
+        common::t(1350),
+    )
+    .unwrap();
+    let steps = [
+        Domain::CustodyStore(CustodyStore {
+            item: "EV-0001".into(),
+            location: "Property room B, locker 12".into(),
+            reason: Some("awaiting examination".into()),
+            condition: None,
+            seals: Seals::default(),
+        }),
+        Domain::CustodyRetrieve(CustodyRetrieve {
+            item: "EV-0001".into(),
+            reason: "transfer".into(),
+            condition: None,
+            seals: Seals {
+                broken: vec!["S-1".into()],
+                applied: vec!["S-2".into()],
+            },
+        }),
+    ];
+    let mut at = 1400;
+    for d in steps {
+        l.append_at(Body::Domain(d), &a, common::t(at)).unwrap();
+        at += 10;
+    }
+    for refuse in [true, false] {
+        let mut rel = common::release("EV-0001", &i);
+        if let Body::Domain(Domain::CustodyRelease(r)) = &mut rel {
+            r.authority = Some("Search warrant 08-SW-1123".into());
+            r.transport = Some("hand carried".into());
+        }
+        let (_, leaf) = l.append_at(rel, &a, common::t(at)).unwrap();
+        let mut rec = common::receive("EV-0001", leaf, true);
+        if let Body::Domain(Domain::CustodyReceive(r)) = &mut rec {
+            r.rejected = refuse.then(|| "the original was requested".into());
+        }
+        l.append_at(rec, &i, common::t(at + 5)).unwrap();
+        at += 10;
+    }
+    let rows = caselog::export::timeline_rows(&l, &Default::default()).unwrap();
+    let case = caselog::export::case_uco::to_case(&l, &rows).unwrap();
+    let case_path = t.path().join("case.jsonld");
+    std::fs::write(&case_path, serde_json::to_vec_pretty(&case).unwrap()).unwrap();
+    let out = Command::new(venv_bin("case_validate"))
+        .args(["--built-version", "case-1.4.0"])
+        .arg(&case_path)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains("Conforms: True"),
+        "{report}"
+    );
+    let g = case["@graph"].as_array().unwrap();
+    let records: Vec<&str> = g
+        .iter()
+        .filter(|n| n["@type"] == "investigation:ProvenanceRecord")
+        .map(|n| n["core:description"].as_str().unwrap())
+        .collect();
+    // Intake, check-in, check-out, release, refusal, release, receipt.
+    assert_eq!(records.len(), 7, "{records:#?}");
+    assert!(records[1].contains("in storage at Property room B, locker 12; seals S-1"));
+    assert!(records[2].contains("seals S-2") && !records[2].contains("in storage"));
+    assert!(
+        records[4].contains(&format!("held by {}", a.name())),
+        "{}",
+        records[4]
+    );
+    assert!(
+        records[6].contains("held by Dana Cruz (test) (Evidence technician, State crime lab)"),
+        "{}",
+        records[6]
+    );
+    assert!(g.iter().any(|n| n["@type"] == "identity:Identity"
+        && n["core:description"]
+            == "ledger member, role custodian; Evidence technician, State crime lab"));
+    let names: Vec<&str> = g
+        .iter()
+        .filter(|n| n["@type"] == "investigation:InvestigativeAction")
+        .filter_map(|n| n["core:name"].as_str())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("refused by") && n.contains("the original was requested")),
+        "{names:#?}"
+    );
+    assert!(g.iter().any(
+        |n| n["@type"] == "location:Location" && n["core:name"] == "Property room B, locker 12"
+    ));
+    assert!(g.iter().any(|n| n["@type"] == "investigation:Authorization"
+        && n["investigation:authorizationIdentifier"][0] == "Search warrant 08-SW-1123"));
+}

@@ -1,8 +1,11 @@
 //! CASE/UCO 1.4 JSON-LD export (<https://caseontology.org>): the
 //! investigation, its investigative actions, the evidence files as
-//! `observable:File` with SHA-256 hashes, custody as
-//! `investigation:ProvenanceRecord` with the item ids as exhibit numbers,
-//! and recorded events and notifications as `core:Event`.
+//! `observable:File` with SHA-256 hashes, each custody action as an
+//! investigative action (its place a `location:Location`, its legal
+//! authority an `investigation:Authorization` instrument) whose result is
+//! an `investigation:ProvenanceRecord` of the item as it then stood (item
+//! id = exhibit number), and recorded events and notifications as
+//! `core:Event`.
 //!
 //! Owns only the mapping; every node gets a stable IRI under `kb:` built
 //! from the ledger id and the entry's leaf hash, so exports are
@@ -15,8 +18,9 @@ use serde_json::{json, Value as Json};
 use crate::export::iso;
 use crate::export::timeline::Row;
 use crate::format::entry::{Body, MemberKey, Seq};
-use crate::format::kinds::{Domain, FileFixity};
+use crate::format::kinds::{Domain, FileFixity, Seals};
 use crate::ledger::{self, Damage, Ledger, LedgerError};
+use crate::rules::custody::{Custody, ItemState};
 
 fn dt(secs: Option<i64>) -> Option<Json> {
     iso(secs).map(|s| json!({"@type": "xsd:dateTime", "@value": s}))
@@ -89,6 +93,7 @@ pub fn to_case(l: &Ledger, rows: &[Row]) -> Result<Json, LedgerError> {
             "core": "https://ontology.unifiedcyberontology.org/uco/core/",
             "identity": "https://ontology.unifiedcyberontology.org/uco/identity/",
             "investigation": "https://ontology.caseontology.org/case/investigation/",
+            "location": "https://ontology.unifiedcyberontology.org/uco/location/",
             "observable": "https://ontology.unifiedcyberontology.org/uco/observable/",
             "types": "https://ontology.unifiedcyberontology.org/uco/types/",
             "xsd": "http://www.w3.org/2001/XMLSchema#"
@@ -104,6 +109,8 @@ struct Graph<'a> {
     nodes: Vec<Json>,
     objects: Vec<Json>,
     identities: BTreeMap<MemberKey, String>,
+    /// Location and authorization nodes already added.
+    named: std::collections::BTreeSet<String>,
 }
 
 impl<'a> Graph<'a> {
@@ -113,6 +120,7 @@ impl<'a> Graph<'a> {
             nodes: Vec::new(),
             objects: Vec::new(),
             identities: BTreeMap::new(),
+            named: Default::default(),
         }
     }
 
@@ -141,7 +149,12 @@ impl<'a> Graph<'a> {
     fn identities(&mut self) {
         for m in self.l.members().iter() {
             let id = self.kb(&format!("identity-{}", &m.key.to_hex()[..16]));
-            self.nodes.push(json!({"@id": id, "@type": "identity:Identity", "core:name": m.name, "core:description": format!("ledger member, role {}", m.role)}));
+            let who = m
+                .profile
+                .describe()
+                .map(|p| format!("; {p}"))
+                .unwrap_or_default();
+            self.nodes.push(json!({"@id": id, "@type": "identity:Identity", "core:name": m.name, "core:description": format!("ledger member, role {}{who}", m.role)}));
             self.identities.insert(m.key, id);
         }
     }
@@ -181,24 +194,28 @@ impl<'a> Graph<'a> {
         self.nodes.push(node);
     }
 
-    /// Evidence: intake, then each custody transfer, as actions whose
-    /// results are provenance records (exhibit number = item id).
+    /// Evidence: every custody action (intake, re-hash, release, receipt or
+    /// refusal, check-in, check-out, disposal, return) as an investigative
+    /// action whose result is a provenance record of the item as it stood
+    /// after it: holder, storage, seals (exhibit number = item id).
     fn custody_chain(&mut self, item: &str) -> Result<(), LedgerError> {
         let mut files: Vec<Json> = Vec::new();
         let mut last_record: Option<String> = None;
+        let mut state = Custody::new();
         for (seq, raw) in self.l.item_records(item)? {
             let (_, e) = ledger::decode(seq, &raw)?;
             let Body::Domain(d) = &e.body else { continue };
-            let Some((name, holder)) = self.step(d, &e.author, &mut files) else {
+            let Some(step) = self.step(d, &e.author, &mut files) else {
                 continue;
             };
             let leaf = self.l.hash_alg().leaf(&raw);
+            state.apply(&e, &leaf);
             let act_id = self.kb(&format!("entry-{}", &leaf.to_hex()[..24]));
             let mut act = json!({
                 "@id": act_id,
                 "@type": "investigation:InvestigativeAction",
-                "core:name": name,
-                "core:description": format!("caselog seq {seq}, recorded {}", e.time),
+                "core:name": step.name,
+                "core:description": format!("{}caselog seq {seq}, recorded {}", step.details.iter().map(|d| format!("{d}; ")).collect::<String>(), e.time),
             });
             put_time(
                 &mut act,
@@ -211,13 +228,19 @@ impl<'a> Graph<'a> {
             if let Some(prev) = &last_record {
                 act["action:object"] = json!([{"@id": prev}]);
             }
-            if let Some(h) = holder {
+            if let Some(at) = &step.location {
+                act["action:location"] = json!([{"@id": self.location(at)}]);
+            }
+            if let Some(a) = &step.authority {
+                act["action:instrument"] = json!([{"@id": self.authorization(a)}]);
+            }
+            if let Some(now) = state.get(item) {
                 let rec_id = self.kb(&format!("provenance-{}", &leaf.to_hex()[..24]));
                 self.nodes.push(json!({
                     "@id": rec_id,
                     "@type": "investigation:ProvenanceRecord",
                     "investigation:exhibitNumber": item,
-                    "core:description": format!("{item} held by {} from caselog seq {seq}", self.l.members().display(&h)),
+                    "core:description": format!("{} after caselog seq {seq}", self.standing(now)),
                     "core:object": files,
                 }));
                 act["action:result"] = json!([{"@id": rec_id}]);
@@ -230,62 +253,209 @@ impl<'a> Graph<'a> {
         Ok(())
     }
 
-    /// One custody step: its name and, when it changes who holds the item,
-    /// the new holder; an intake adds its files to the graph and to `files`.
-    /// `None` for entries that are not custody steps.
-    fn step(
-        &mut self,
-        d: &Domain,
-        author: &MemberKey,
-        files: &mut Vec<Json>,
-    ) -> Option<(String, Option<MemberKey>)> {
+    /// How an item stands: `EV-1 held by Det. Roe (Detective, PAPD); in
+    /// storage at Property room B; seals S-2`.
+    fn standing(&self, s: &ItemState) -> String {
+        let mut out = format!("{} held by {}", s.item, self.l.members().display(&s.holder));
+        if let Some((_, to)) = &s.pending {
+            out.push_str(&format!(
+                "; released to {}, not yet received",
+                self.l.members().display(to)
+            ));
+        }
+        if let Some((at, _)) = &s.stored {
+            out.push_str(&format!("; in storage at {at}"));
+        }
+        if !s.seals.is_empty() {
+            let list: Vec<&str> = s.seals.iter().map(String::as_str).collect();
+            out.push_str(&format!("; seals {}", list.join(", ")));
+        }
+        if let Some((how, _)) = &s.closed {
+            out.push_str(&format!("; {how}"));
+        }
+        out
+    }
+
+    /// A `location:Location` node for a place named in a custody step (one
+    /// per distinct name).
+    fn location(&mut self, name: &str) -> String {
+        let id = self.kb(&format!(
+            "location-{}",
+            blake3::hash(name.as_bytes()).to_hex()
+        ));
+        if self.named.insert(id.clone()) {
+            self.nodes
+                .push(json!({"@id": id, "@type": "location:Location", "core:name": name}));
+        }
+        id
+    }
+
+    /// An `investigation:Authorization` node for a legal authority (warrant,
+    /// subpoena, consent) named in a custody step.
+    fn authorization(&mut self, text: &str) -> String {
+        let id = self.kb(&format!(
+            "authorization-{}",
+            blake3::hash(text.as_bytes()).to_hex()
+        ));
+        if self.named.insert(id.clone()) {
+            self.nodes.push(json!({
+                "@id": id,
+                "@type": "investigation:Authorization",
+                "investigation:authorizationIdentifier": [text],
+            }));
+        }
+        id
+    }
+
+    /// One custody step: its name, details, place and legal authority; an
+    /// intake adds its files to the graph and to `files`. `None` for entries
+    /// that are not custody steps.
+    fn step(&mut self, d: &Domain, author: &MemberKey, files: &mut Vec<Json>) -> Option<Step> {
         let members = self.l.members();
+        let seals = |s: &Seals| s.describe().into_iter().collect::<Vec<_>>();
         Some(match d {
             Domain::EvidenceIntake(i) => {
                 for f in &i.files {
-                    let b3 = f.blake3.to_hex();
-                    let fid = self.kb(&format!("file-{b3}"));
-                    let (hid, f1, f2) = (
-                        self.kb(&format!("hash-{b3}")),
-                        self.kb(&format!("filefacet-{b3}")),
-                        self.kb(&format!("contentfacet-{b3}")),
-                    );
-                    self.nodes.extend(file_node(&fid, &hid, (&f1, &f2), f));
-                    files.push(json!({"@id": fid}));
+                    self.add_file(f, files);
                 }
-                (
+                let mut details = vec![format!(
+                    "collected {}{} by {}",
+                    i.collected,
+                    i.zone.as_ref().map(|z| format!(" {z}")).unwrap_or_default(),
+                    i.collected_by
+                )];
+                details.extend(i.seal.as_ref().map(|s| format!("seal {s}")));
+                details.extend(i.lineage.as_ref().map(|l| l.describe()));
+                details.extend(
+                    i.device
+                        .as_ref()
+                        .map(|d| format!("device {}", d.describe())),
+                );
+                Step::new(
                     format!("Evidence intake of {} ({})", i.item, i.description),
-                    Some(*author),
+                    details,
+                    i.location.clone(),
+                    None,
                 )
             }
-            Domain::CustodyRelease(c) => (
-                format!(
-                    "Custody release of {} to {}",
-                    c.item,
-                    members.display(&c.to)
-                ),
-                None,
-            ),
+            Domain::CustodyRelease(c) => {
+                let mut details = vec![format!("purpose: {}", c.reason)];
+                details.extend(c.transport.as_ref().map(|t| format!("transport: {t}")));
+                details.extend(seals(&c.seals));
+                Step::new(
+                    format!(
+                        "Custody release of {} to {}",
+                        c.item,
+                        members.display(&c.to)
+                    ),
+                    details,
+                    c.location.clone(),
+                    c.authority.clone(),
+                )
+            }
             Domain::CustodyReceive(c) => {
                 let to = c.receipt.as_ref().map(|r| r.key).unwrap_or(*author);
-                (
-                    format!("Custody receipt of {} by {}", c.item, members.display(&to)),
-                    Some(to),
+                let name = match &c.rejected {
+                    Some(why) => format!(
+                        "Custody transfer of {} refused by {}: {why}",
+                        c.item,
+                        members.display(&to)
+                    ),
+                    None => format!("Custody receipt of {} by {}", c.item, members.display(&to)),
+                };
+                let mut details = vec![format!(
+                    "seal {}",
+                    if c.seal_intact { "intact" } else { "BROKEN" }
+                )];
+                details.extend(c.condition.as_ref().map(|x| format!("condition: {x}")));
+                details.extend(seals(&c.seals));
+                Step::new(name, details, None, None)
+            }
+            Domain::CustodyStore(c) => {
+                let mut details: Vec<String> =
+                    c.reason.iter().map(|r| format!("reason: {r}")).collect();
+                details.extend(c.condition.as_ref().map(|x| format!("condition: {x}")));
+                details.extend(seals(&c.seals));
+                Step::new(
+                    format!("Check-in of {} to {}", c.item, c.location),
+                    details,
+                    Some(c.location.clone()),
+                    None,
                 )
             }
-            Domain::EvidenceVerify(v) => (
+            Domain::CustodyRetrieve(c) => {
+                let mut details = vec![format!("reason: {}", c.reason)];
+                details.extend(c.condition.as_ref().map(|x| format!("condition: {x}")));
+                details.extend(seals(&c.seals));
+                Step::new(
+                    format!("Check-out of {} from storage", c.item),
+                    details,
+                    None,
+                    None,
+                )
+            }
+            Domain::EvidenceVerify(v) => Step::new(
                 format!(
                     "Re-hash of {} file {}: {}",
                     v.item,
                     v.file.name,
                     if v.matches { "match" } else { "MISMATCH" }
                 ),
+                Vec::new(),
+                None,
                 None,
             ),
-            Domain::EvidenceDispose(c) => (format!("Disposal of {}: {}", c.item, c.detail), None),
-            Domain::EvidenceReturn(c) => (format!("Return of {} to {}", c.item, c.detail), None),
+            Domain::EvidenceDispose(c) => Step::new(
+                format!("Disposal of {}: {}", c.item, c.detail),
+                vec![format!("reason: {}", c.reason)],
+                None,
+                None,
+            ),
+            Domain::EvidenceReturn(c) => Step::new(
+                format!("Return of {} to {}", c.item, c.detail),
+                vec![format!("reason: {}", c.reason)],
+                None,
+                None,
+            ),
             _ => return None,
         })
+    }
+
+    /// An intake file as `observable:File` with its SHA-256.
+    fn add_file(&mut self, f: &FileFixity, files: &mut Vec<Json>) {
+        let b3 = f.blake3.to_hex();
+        let fid = self.kb(&format!("file-{b3}"));
+        let (hid, f1, f2) = (
+            self.kb(&format!("hash-{b3}")),
+            self.kb(&format!("filefacet-{b3}")),
+            self.kb(&format!("contentfacet-{b3}")),
+        );
+        self.nodes.extend(file_node(&fid, &hid, (&f1, &f2), f));
+        files.push(json!({"@id": fid}));
+    }
+}
+
+/// A custody step as the export names it.
+struct Step {
+    name: String,
+    details: Vec<String>,
+    location: Option<String>,
+    authority: Option<String>,
+}
+
+impl Step {
+    fn new(
+        name: String,
+        details: Vec<String>,
+        location: Option<String>,
+        authority: Option<String>,
+    ) -> Step {
+        Step {
+            name,
+            details,
+            location,
+            authority,
+        }
     }
 }
 
