@@ -1342,7 +1342,7 @@ fn investigation_end_to_end() {
     assert!(
         cs.contains("Lab")
             && cs.contains("no custody breaks")
-            && cs.contains("released to Lab (Examiner, State crime lab): exam under Search warrant 08-SW-1123; by FedEx 7712 3456 9901")
+            && cs.contains("released to Lab (Examiner, State crime lab): exam under Search warrant 08-SW-1123; transport: FedEx 7712 3456 9901")
             && cs.contains("received (external receipt), seal intact; seal S-2 broken")
             && !cs.contains("seals on it"),
         "{cs}"

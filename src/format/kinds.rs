@@ -770,7 +770,7 @@ impl Domain {
                     .unwrap_or_default(),
                 b.transport
                     .as_ref()
-                    .map(|t| format!("; by {t}"))
+                    .map(|t| format!("; transport: {t}"))
                     .unwrap_or_default(),
                 seals_phrase(&b.seals)
             ),
