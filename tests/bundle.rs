@@ -175,6 +175,7 @@ fn mutation_corpus_gets_identical_verdicts() {
     // A checkpoint of a different size (validly signed).
     let mut l5 = f.ledger;
     let cp5 = caselog::tlog::checkpoint::Checkpoint {
+        items: None,
         origin: l5.origin(),
         head: l5.tree_head_at(TreeSize(5)).unwrap(),
     }
@@ -306,5 +307,110 @@ fn evidence_files_travel_with_the_bundle() {
         let r = rust_ok(&bytes, &vkey);
         assert_eq!(ok, r, "{n}: python {ok}, rust {r}");
         assert_eq!(r, n.ends_with("-ok"), "{n}");
+    }
+}
+
+/// What the Python verifier says about each item of an item bundle
+/// (`items` of its JSON verdict).
+fn python_items(file: &Path, vkey: &VerifierKey) -> serde_json::Value {
+    let out = std::process::Command::new(common::python())
+        .arg(common::verify_bundle_script())
+        .args(["--json", "--trust"])
+        .arg(vkey.to_string())
+        .arg(file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(v["verified"], true, "{v:#}");
+    v["items"].clone()
+}
+
+/// SPEC §13.7: an item bundle proves that it carries every entry about its
+/// item up to the checkpoint (item links, the checkpoint's item map), both
+/// verifiers replay its custody and say so; a copy's bundle brings its
+/// source's intake; entries after the checkpoint are not needed.
+#[test]
+fn an_item_bundle_proves_its_item_complete() {
+    use caselog::format::kinds::{CustodyRetrieve, CustodyStore, Domain, Seals};
+    let f = fixture(HashAlg::Sha256);
+    let mut l = f.ledger;
+    let a = common::authority();
+    let mut at = 9000;
+    let mut put = |l: &mut Ledger, d: Domain| {
+        at += 1;
+        l.append_at(caselog::Body::Domain(d), &a, common::t(at))
+            .unwrap()
+    };
+    let intake = |item: &str, from: Option<&str>| {
+        let mut i = match common::intake_body(item) {
+            caselog::Body::Domain(Domain::EvidenceIntake(i)) => i,
+            _ => unreachable!(),
+        };
+        i.lineage = from.map(|src| {
+            Box::new(caselog::format::provenance::Lineage {
+                role: caselog::format::provenance::CopyRole::Image,
+                derived_from: Some(src.into()),
+                tool: Some("dd".into()),
+                tool_version: None,
+                method: Some("bit-for-bit".into()),
+            })
+        });
+        Domain::EvidenceIntake(i)
+    };
+    put(&mut l, intake("EV-7", None));
+    put(
+        &mut l,
+        Domain::CustodyStore(CustodyStore {
+            item: "EV-7".into(),
+            location: "Property room B".into(),
+            reason: None,
+            condition: None,
+            seals: Seals::default(),
+        }),
+    );
+    let (head, _) = put(
+        &mut l,
+        Domain::CustodyRetrieve(CustodyRetrieve {
+            item: "EV-7".into(),
+            reason: "imaging".into(),
+            condition: None,
+            seals: Seals::default(),
+        }),
+    );
+    let (copy, _) = put(&mut l, intake("EV-8", Some("EV-7")));
+    let cp = l.checkpoint(&a).unwrap().to_text().into_bytes();
+    assert!(String::from_utf8_lossy(&cp).contains("\ncaselog-items 2 "));
+    // Later entries about EV-7 are beyond the checkpoint: not needed.
+    put(
+        &mut l,
+        Domain::CustodyStore(CustodyStore {
+            item: "EV-7".into(),
+            location: "Property room B".into(),
+            reason: None,
+            condition: None,
+            seals: Seals::default(),
+        }),
+    );
+    for (item, want_head) in [("EV-7", head), ("EV-8", copy)] {
+        let sel = Selection {
+            items: vec![item.into()],
+            ..Default::default()
+        };
+        let b = bundle::build(&l, &cp, &sel).unwrap();
+        assert_eq!(b.item_proofs.len(), 1);
+        let (r, _) = bundle::verify(&b, std::slice::from_ref(&f.vkey), &[], 0).unwrap();
+        assert!(r.is_ok(), "{item}: {:#?}", r.problems);
+        assert_eq!(r.items.len(), 1);
+        assert!(
+            r.items[0].complete && r.items[0].head == want_head.0,
+            "{:?}",
+            r.items
+        );
+        let file = f.dir.join(format!("{item}.bundle"));
+        std::fs::write(&file, b.encode()).unwrap();
+        let py = python_items(&file, &f.vkey);
+        assert_eq!(py[0]["complete"], true, "{py:#}");
+        assert_eq!(py[0]["head_seq"], want_head.0, "{py:#}");
     }
 }

@@ -102,6 +102,7 @@ fn stored_checkpoints_are_verified() {
     // A stored checkpoint with another root, validly signed by the
     // authority (a fork the operator made): CHECKPOINT_MISMATCH.
     let forged = Checkpoint {
+        items: None,
         origin: caselog::tlog::checkpoint::Origin::parse(&format!(
             "caselog/blake3/{}",
             common::LEDGER_ID
@@ -128,6 +129,7 @@ fn stored_checkpoints_are_verified() {
             .tree_head_at(TreeSize(6))
             .unwrap();
         let by_outsider = Checkpoint {
+            items: None,
             origin: forged_origin(),
             head: head6,
         }
@@ -350,6 +352,7 @@ impl CheckpointAt for Ledger {
     /// A checkpoint of this ledger's tree at an earlier size, signed by the authority.
     fn checkpoint_at_for_test(&self, size: u64) -> Vec<u8> {
         Checkpoint {
+            items: None,
             origin: self.origin(),
             head: self.tree_head_at(TreeSize(size)).unwrap(),
         }
@@ -475,6 +478,7 @@ fn verify_against_believes_only_authenticated_checkpoints() {
     let t = tempfile::tempdir().unwrap();
     let l = common::build_small(&t.path().join("l"), HashAlg::Blake3);
     let claim = |origin: Origin, size: u64| Checkpoint {
+        items: None,
         origin,
         head: TreeHead {
             size: TreeSize(size),

@@ -48,6 +48,7 @@ fn entry() -> impl Strategy<Value = Entry> {
         prop::collection::vec(any::<[u8; 32]>(), 0..4),
     )
         .prop_map(|(l, s, p, t, a, b, sd)| Entry {
+            item_prev: None,
             ledger: LedgerId(l),
             seq: Seq(s),
             prev: Hash(p),

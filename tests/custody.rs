@@ -94,6 +94,7 @@ fn forge(dir: &Path, signer: &Signer, body: Body) -> u64 {
     let (k, v) = it.next().unwrap().unwrap();
     let seq = u64::from_be_bytes((*k).try_into().unwrap()) + 1;
     let e = Entry {
+        item_prev: None,
         ledger: common::LEDGER_ID,
         seq: Seq(seq),
         prev: HashAlg::Blake3.leaf(&v),

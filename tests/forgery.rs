@@ -17,12 +17,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::rc::Rc;
 
-use caselog::audit::bundle::{self, Bundle, Item, Selection};
+use caselog::audit::bundle::{self, Bundle, Item, ItemProof, Selection};
 use caselog::audit::Code;
 use caselog::format::cbor::{self, Value};
 use caselog::format::disclosure::{Disclosure, Reveal};
 use caselog::format::edtf::Edtf;
 use caselog::format::entry::{signing_message, Body, MemberEnroll, MemberRevoke, Timestamp};
+use caselog::format::ids::ItemHeads;
 use caselog::format::kinds::{
     receipt_message, Action, Correction, CustodyReceive, CustodyRetrieve, CustodyStore, Domain,
     Event, EvidenceClose, EvidenceIntake, EvidenceVerify, FileFixity, Notification, Receipt, Seals,
@@ -30,6 +31,7 @@ use caselog::format::kinds::{
 };
 use caselog::storage::keys::Signer;
 use caselog::tlog::checkpoint::{Checkpoint, Origin};
+use caselog::tlog::itemmap::{self, MapHead};
 use caselog::tlog::merkle::{root_of_leaves, TreeHead, TreeSize};
 use caselog::tlog::note::{self, VerifierKey, TYPE_COSIGNATURE};
 use caselog::{Hash, HashAlg, Ledger, Role, Seq};
@@ -349,6 +351,14 @@ struct Forge {
     /// Time-stamp tokens to carry, made over the body of the checkpoint
     /// the forger signs (SPEC §10.5).
     stamp: Option<Stamp>,
+    /// Entries whose `item_prev` is left as set (not re-linked).
+    keep_item_prev: BTreeSet<usize>,
+    /// The checkpoint's item-map line to claim instead of the recomputed one.
+    items_claim: Option<Option<MapHead>>,
+    /// Items a partial bundle proves whole (SPEC §13.7), and a change made
+    /// to their proofs.
+    claims: Vec<String>,
+    proof_edit: Option<fn(&mut ItemProof)>,
 }
 
 /// Makes time-stamp tokens over a checkpoint body.
@@ -392,6 +402,10 @@ impl Forge {
             cp_claim: None,
             cosign: Vec::new(),
             stamp: None,
+            keep_item_prev: BTreeSet::new(),
+            items_claim: None,
+            claims: Vec::new(),
+            proof_edit: None,
             partial: None,
             keys: Rc::new(signers().into_iter().map(|s| (s.public().0, s)).collect()),
         }
@@ -550,12 +564,26 @@ impl Forge {
         let mut out = Vec::with_capacity(self.entries.len());
         let mut prev = Hash::ZERO;
         let mut leaves = HashMap::new();
+        let mut item_last: HashMap<String, Hash> = HashMap::new();
         for (i, (_, e)) in self.entries.iter().enumerate() {
+            let item = entry_item(e);
             let bytes = if let Some(r) = self.raw.get(&i) {
                 r.clone()
             } else {
                 let mut e = e.clone();
                 self.relink(i, &mut e, &leaves);
+                // SPEC §13.7: re-linked to the item's latest entry, as a
+                // forger re-chains `prev`.
+                if let (Value::Map(m), Some(it), false) =
+                    (&mut e, &item, self.keep_item_prev.contains(&i))
+                {
+                    if m.contains_key("item_prev") {
+                        match item_last.get(it) {
+                            Some(l) => m.insert("item_prev".into(), Value::Bytes(l.0.to_vec())),
+                            None => m.remove("item_prev"),
+                        };
+                    }
+                }
                 if let (Value::Map(m), false) = (&mut e, self.keep_prev.contains(&i)) {
                     m.insert("prev".into(), Value::Bytes(prev.0.to_vec()));
                 }
@@ -587,6 +615,9 @@ impl Forge {
                 ]))
             };
             let leaf = self.alg.leaf(&bytes);
+            if let Some(it) = item {
+                item_last.insert(it, leaf);
+            }
             out.push((bytes, leaf));
             leaves.insert(self.ids[i], leaf);
             prev = leaf;
@@ -601,13 +632,40 @@ impl Forge {
             size: TreeSize(leaves.len() as u64),
             root: root_of_leaves(self.alg, &leaves),
         });
+        // SPEC §13.7: every item's latest entry, as the forger sees them.
+        let mut heads = ItemHeads::new();
+        for ((_, leaf), (seq, e)) in recs.iter().zip(&self.entries) {
+            if let Some(it) = entry_item(e) {
+                heads.insert(it, (Seq(*seq), *leaf));
+            }
+        }
         let cp = Checkpoint {
+            items: self
+                .items_claim
+                .unwrap_or_else(|| itemmap::head(self.alg, &heads)),
             origin: Origin {
                 alg: self.alg,
                 ledger: self.ledger,
             },
             head,
         };
+        let item_proofs: Vec<ItemProof> = self
+            .claims
+            .iter()
+            .map(|it| {
+                let (index, path) = itemmap::prove(self.alg, &heads, it).unwrap();
+                let mut p = ItemProof {
+                    item: it.clone(),
+                    seq: heads[it].0,
+                    index,
+                    path,
+                };
+                if let Some(f) = self.proof_edit {
+                    f(&mut p);
+                }
+                p
+            })
+            .collect();
         let mut n = cp.sign(&self.cp_signer);
         for (name, s) in &self.cosign {
             n.add_sig(note::cosign(&n.text, name, s, 1_700_000_000).unwrap());
@@ -648,8 +706,33 @@ impl Forge {
             files: self.files.clone(),
             disclosures: self.disclosures.clone(),
             timestamps,
+            item_proofs,
         }
         .encode()
+    }
+}
+
+/// The evidence item an entry map is about (SPEC §13.7), by its kind.
+fn entry_item(e: &Value) -> Option<String> {
+    const KINDS: [&str; 8] = [
+        "evidence.intake",
+        "evidence.verify",
+        "evidence.dispose",
+        "evidence.return",
+        "custody.release",
+        "custody.receive",
+        "custody.store",
+        "custody.retrieve",
+    ];
+    let Value::Map(m) = e else { return None };
+    match (m.get("kind"), m.get("body")) {
+        (Some(Value::Text(k)), Some(Value::Map(b))) if KINDS.contains(&k.as_str()) => {
+            match b.get("item") {
+                Some(Value::Text(i)) => Some(i.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -830,6 +913,105 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         g.files.clear();
         g.partial = Some(vec![0, 1, 5, 7, 8, 9, 10, 11, note, event]);
     });
+    // §13.7: item links, the checkpoint's item map, item bundles.
+    let kind_of = |g: &Forge, k: usize| match &g.entries[k].1 {
+        Value::Map(m) => match m.get("kind") {
+            Some(Value::Text(t)) => t.clone(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    };
+    let membership: Vec<usize> = (0..n)
+        .filter(|&k| {
+            ["ledger.open", "member.enroll", "member.revoke"]
+                .contains(&kind_of(&c.base, k).as_str())
+        })
+        .collect();
+    let ev1: Vec<usize> = (0..n)
+        .filter(|&k| entry_item(&c.base.entries[k].1).as_deref() == Some("EV-1"))
+        .collect();
+    assert_eq!(
+        ev1.len(),
+        8,
+        "EV-1: intake, verify, store, retrieve, two releases, two receipts"
+    );
+    let item_bundle = move |g: &mut Forge, leave_out: Option<usize>| {
+        g.disclosures.clear();
+        g.files.clear();
+        let mut pick = membership.clone();
+        pick.extend(ev1.iter().copied().filter(|k| Some(*k) != leave_out));
+        g.partial = Some(pick);
+        g.claims = vec!["EV-1".into()];
+    };
+    let ib = item_bundle.clone();
+    c.add("control-item-bundle-complete", None, move |g| ib(g, None));
+    c.add("control-item-link-absent", None, |g| {
+        if let Value::Map(m) = &mut g.entries[verify].1 {
+            m.remove("item_prev");
+        }
+    });
+    c.add("item-link-skips-an-entry", Some("CUSTODY_ITEM_LINK"), |g| {
+        let l = g.leaf_of(intake);
+        g.set(rec, "item_prev", Value::Bytes(l.0.to_vec()));
+        g.keep_item_prev.insert(rec);
+    });
+    c.add("item-link-on-intake", Some("BAD_ENTRY"), |g| {
+        let l = g.leaf_of(intake - 1);
+        g.set(intake, "item_prev", Value::Bytes(l.0.to_vec()));
+        g.keep_item_prev.insert(intake);
+    });
+    c.add("item-link-on-a-note", Some("BAD_ENTRY"), |g| {
+        g.set(note, "item_prev", Value::Bytes(vec![1; 32]));
+    });
+    c.add("item-map-root-wrong", Some("CHECKPOINT_MISMATCH"), |g| {
+        g.items_claim = Some(Some(MapHead {
+            count: 2,
+            root: Hash([7; 32]),
+        }));
+    });
+    c.add("control-checkpoint-without-item-map", None, |g| {
+        g.items_claim = Some(None);
+    });
+    let stored = i(&c, "custody.store");
+    let ib = item_bundle.clone();
+    c.add(
+        "item-bundle-leaves-out-an-entry",
+        Some("ITEM_INCOMPLETE"),
+        move |g| ib(g, Some(stored)),
+    );
+    let ib = item_bundle.clone();
+    c.add(
+        "item-bundle-stops-early",
+        Some("ITEM_INCOMPLETE"),
+        move |g| ib(g, Some(receipt_rec)),
+    );
+    let ib = item_bundle.clone();
+    c.add(
+        "item-bundle-proof-edited",
+        Some("ITEM_INCOMPLETE"),
+        move |g| {
+            ib(g, None);
+            g.proof_edit = Some(|p| p.index ^= 1);
+        },
+    );
+    let ib = item_bundle.clone();
+    c.add(
+        "item-bundle-without-item-map",
+        Some("ITEM_INCOMPLETE"),
+        move |g| {
+            ib(g, None);
+            g.items_claim = Some(None);
+        },
+    );
+    let ib = item_bundle.clone();
+    c.add(
+        "item-bundle-custody-break",
+        Some("CUSTODY_NOT_HOLDER"),
+        move |g| {
+            ib(g, None);
+            g.author(rel, &c2());
+        },
+    );
 
     // §2 and §4: encoding.
     c.add("non-canonical-entry", Some("NON_CANONICAL"), |g| {

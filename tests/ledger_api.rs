@@ -276,6 +276,7 @@ fn an_entry_whose_record_would_exceed_the_limit_is_refused() {
     // The entry as the ledger will encode it, to aim its size.
     let size = |pad: usize| {
         Entry {
+            item_prev: None,
             ledger: l.id(),
             seq: Seq(l.head().tree.size.0),
             prev: l.head().last,
@@ -335,6 +336,7 @@ fn corrections_that_cannot_apply_are_refused() {
     }));
     // The leaf the notification will have when staged first in the batch.
     let entry = Entry {
+        item_prev: None,
         ledger: l.id(),
         seq: Seq(l.head().tree.size.0),
         prev: l.head().last,

@@ -106,6 +106,7 @@ fn record(head: &HeadInfo, s: &Signer, body: Body) -> Vec<u8> {
     let mut id = [0u8; 16];
     hex::decode_to_slice(&head.ledger, &mut id).unwrap();
     let entry = Entry {
+        item_prev: None,
         ledger: LedgerId(id),
         seq: Seq(head.size),
         prev: Hash::from_hex(&head.last).unwrap(),
@@ -792,6 +793,7 @@ fn serve_gathers_witness_cosignatures_for_each_checkpoint() {
             let h = r.head(&a).unwrap();
             hex::decode_to_slice(&h.root, &mut root).unwrap();
             caselog::Checkpoint {
+                items: None,
                 origin: caselog::tlog::checkpoint::Origin::parse(&format!(
                     "caselog/sha256/{}",
                     h.ledger
@@ -907,6 +909,7 @@ fn post_checkpoint(r: &Remote, a: &Signer) -> u64 {
     let mut root = [0u8; 32];
     hex::decode_to_slice(&h.root, &mut root).unwrap();
     let cp = caselog::Checkpoint {
+        items: None,
         origin: caselog::tlog::checkpoint::Origin::parse(&format!("caselog/sha256/{}", h.ledger))
             .unwrap(),
         head: caselog::TreeHead {

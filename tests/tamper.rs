@@ -134,6 +134,7 @@ fn forged(
     let db = raw(dir);
     let prev_raw = get(&db, CF_ENTRIES, &Seq(seq - 1).key());
     let entry = Entry {
+        item_prev: None,
         ledger,
         seq: Seq(seq),
         prev: alg.leaf(&prev_raw),

@@ -395,6 +395,7 @@ fn serve_time_stamps_each_checkpoint_it_stores() {
     let a = common::authority();
     let l = common::build_small(&dir, HashAlg::Sha256);
     let note = caselog::Checkpoint {
+        items: None,
         origin: l.origin(),
         head: l.head().tree,
     }

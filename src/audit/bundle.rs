@@ -8,7 +8,9 @@
 
 use thiserror::Error;
 
+mod items;
 mod stream;
+pub use items::ItemProof;
 pub use stream::{verify_reader, verify_reader_with};
 
 use crate::audit::Report;
@@ -78,6 +80,9 @@ pub struct Bundle {
     /// RFC 3161 time-stamp tokens (DER) of the checkpoint, ascending
     /// (SPEC §10.5).
     pub timestamps: Vec<Vec<u8>>,
+    /// Partial bundles of items: each item's place in the checkpoint's
+    /// item map, ascending by item (SPEC §13.7).
+    pub item_proofs: Vec<ItemProof>,
 }
 
 impl Bundle {
@@ -92,6 +97,7 @@ impl Bundle {
             disclosures: &self.disclosures,
             files: &self.files,
             timestamps: &self.timestamps,
+            item_proofs: &self.item_proofs,
         };
         let items = self.items.iter().cloned().map(Ok);
         write_cbor(&mut out, &head, self.items.len() as u64, items)
@@ -116,6 +122,10 @@ impl Bundle {
         let disclosures = read_disclosures(r.opt("disclosures"))?;
         let files = read_files(r.opt("files"))?;
         let timestamps = read_timestamps(r.opt("timestamps"))?;
+        let item_proofs = match r.opt("item_proofs") {
+            None => Vec::new(),
+            Some(v) => items::from_value(v)?,
+        };
         r.finish()?;
         let mut items: Vec<Item> = Vec::with_capacity(raw.len());
         for it in raw {
@@ -134,6 +144,7 @@ impl Bundle {
             files,
             disclosures,
             timestamps,
+            item_proofs,
         })
     }
 }
@@ -319,6 +330,7 @@ struct Head<'a> {
     disclosures: &'a [(Seq, Vec<u8>)],
     files: &'a [(Hash, Vec<u8>)],
     timestamps: &'a [Vec<u8>],
+    item_proofs: &'a [ItemProof],
 }
 
 /// One value of the bundle map, in the order it is written.
@@ -367,6 +379,12 @@ fn write_cbor<W: std::io::Write>(
     if !head.timestamps.is_empty() {
         let v = head.timestamps.iter().cloned().map(Value::Bytes).collect();
         parts.push(("timestamps", Part::Value(Value::Array(v))));
+    }
+    if !head.item_proofs.is_empty() {
+        parts.push((
+            "item_proofs",
+            Part::Value(items::to_value(head.item_proofs)),
+        ));
     }
     // Map keys in the order of their encoded bytes, RFC 8949 §4.2.1.
     let mut parts: Vec<(Vec<u8>, Part)> = parts
@@ -417,6 +435,7 @@ struct Plan {
     files: Vec<(Hash, Vec<u8>)>,
     disclosures: Vec<(Seq, Vec<u8>)>,
     timestamps: Vec<Vec<u8>>,
+    item_proofs: Vec<ItemProof>,
 }
 
 fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleError> {
@@ -427,6 +446,13 @@ fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleEr
     let mut wanted = std::collections::BTreeSet::new();
     let mut disclosures = Vec::new();
     let reveal = sel.reveal != crate::format::disclosure::Reveal::None;
+    // SPEC §13.7: an item bundle proves its items whole when the
+    // checkpoint has an item map; a copy's source intake comes along.
+    let (item_proofs, extra) = if full {
+        (Vec::new(), Vec::new())
+    } else {
+        items::plan(l, &cp, &sel.items)?
+    };
     if !full || sel.with_files || reveal {
         for r in l.records_from(Seq(0)) {
             let (seq, raw) = r?;
@@ -437,7 +463,10 @@ fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleEr
                 let e = Record::decode(&raw)
                     .ok()
                     .and_then(|r| Entry::decode(&r.entry_bytes).ok());
-                if !(e.as_ref().is_some_and(is_membership) || sel.wants(seq, e.as_ref())) {
+                if !(e.as_ref().is_some_and(is_membership)
+                    || sel.wants(seq, e.as_ref())
+                    || extra.contains(&seq))
+                {
                     continue;
                 }
                 picked.push((seq, l.inclusion_proof(seq, size, Vec::new())?.path));
@@ -477,6 +506,7 @@ fn plan(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Plan, BundleEr
         files,
         disclosures,
         timestamps,
+        item_proofs,
     })
 }
 
@@ -538,6 +568,7 @@ impl Plan {
             disclosures: &self.disclosures,
             files: &self.files,
             timestamps: &self.timestamps,
+            item_proofs: &self.item_proofs,
         }
     }
 }
@@ -564,6 +595,7 @@ pub fn build(l: &Ledger, checkpoint: &[u8], sel: &Selection) -> Result<Bundle, B
         files: p.files,
         disclosures: p.disclosures,
         timestamps: p.timestamps,
+        item_proofs: p.item_proofs,
     })
 }
 
@@ -576,6 +608,8 @@ pub struct Written {
     pub records: u64,
     /// The checkpoint's tree size.
     pub size: u64,
+    /// Items proven whole by the checkpoint's item map (SPEC §13.7).
+    pub item_proofs: usize,
 }
 
 /// Stream a bundle to `w`: the same bytes as `build(..).encode()`, with
@@ -602,6 +636,7 @@ pub fn write<W: std::io::Write>(
         full: p.full,
         records: p.count(),
         size: p.size,
+        item_proofs: p.item_proofs.len(),
     })
 }
 

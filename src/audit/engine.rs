@@ -93,8 +93,16 @@ pub struct ChainVerifier<'a> {
     /// leaf hash (what an erasure may name, SPEC §15).
     private: std::collections::HashMap<Hash, Vec<Hash>>,
     /// A selection of records (partial bundle): no sequence, link or
-    /// custody checks, which need every record.
+    /// custody checks, which need every record, except for the claimed
+    /// items.
     partial: bool,
+    /// Items whose every entry a partial bundle claims to carry (SPEC
+    /// §13.7): custody is replayed for them, and each entry about one but
+    /// its intake must link to the one before.
+    claimed: std::collections::BTreeSet<String>,
+    /// Per claimed item, the first carried entry about it (not its intake)
+    /// with no `item_prev`: from there on, completeness cannot be shown.
+    unlinked: BTreeMap<String, u64>,
 }
 
 /// Finds the seq of an entry by its leaf hash.
@@ -158,6 +166,8 @@ impl<'a> ChainVerifier<'a> {
             erased: Vec::new(),
             private: std::collections::HashMap::new(),
             partial: false,
+            claimed: Default::default(),
+            unlinked: BTreeMap::new(),
         }
     }
 
@@ -180,6 +190,19 @@ impl<'a> ChainVerifier<'a> {
         v
     }
 
+    /// In a partial bundle, replay custody for `items`, whose every entry
+    /// up to the checkpoint the bundle claims to carry (SPEC §13.7).
+    pub fn claiming(mut self, items: impl IntoIterator<Item = String>) -> Self {
+        self.claimed.extend(items);
+        self
+    }
+
+    /// Per claimed item, the first entry after its intake that carries no
+    /// `item_prev` (completeness cannot be shown past it).
+    pub fn unlinked(&self) -> &BTreeMap<String, u64> {
+        &self.unlinked
+    }
+
     /// Report a problem about the entry at `seq` found outside the verifier
     /// (e.g. an inclusion path that fails).
     pub fn entry_problem(&mut self, code: Code, seq: u64, message: String) {
@@ -197,6 +220,11 @@ impl<'a> ChainVerifier<'a> {
     /// The evidence item of the entry pushed last, if any.
     pub fn take_item(&mut self) -> Option<String> {
         self.last_item.take()
+    }
+
+    /// The ledger hash.
+    pub fn alg(&self) -> HashAlg {
+        self.alg
     }
 
     /// Custody as recomputed so far.
@@ -234,6 +262,21 @@ impl<'a> ChainVerifier<'a> {
                 continue;
             }
             let cp = &w.checkpoint;
+            if let (Some(line), false) = (&cp.items, self.partial) {
+                let map = crate::tlog::itemmap::head(self.alg, self.custody.heads());
+                if map.as_ref() != Some(line) {
+                    self.checkpoint_problem(
+                        Code::CheckpointMismatch,
+                        format!(
+                            "{} at size {size} commits to an item map of {} item(s), root {}, but the ledger's first {size} entries give {}",
+                            w.label,
+                            line.count,
+                            line.root,
+                            map.map(|m| format!("{} item(s), root {}", m.count, m.root)).unwrap_or_else(|| "no item".into())
+                        ),
+                    );
+                }
+            }
             if cp.head.root != root {
                 self.checkpoint_problem(
                     Code::CheckpointMismatch,
@@ -486,10 +529,27 @@ impl<'a> ChainVerifier<'a> {
     /// §9.1 step 5: the custody state machine (§13.2), only when steps 3-4
     /// found nothing, and not in partial bundles.
     fn check_custody(&mut self, pos: u64, entry: &Entry) -> bool {
-        if self.partial {
+        if self.partial && !self.claims(entry) {
             return true;
         }
+        if self.partial && entry.item_prev.is_none() {
+            if let Body::Domain(d) = &entry.body {
+                if !matches!(d, crate::format::kinds::Domain::EvidenceIntake(_)) {
+                    let item = d.item().expect("engine: claimed entries name an item");
+                    self.unlinked.entry(item.to_owned()).or_insert(pos);
+                }
+            }
+        }
         match self.custody.check(entry, &entry.ledger, &self.members) {
+            // In an item bundle a broken link is an entry left out.
+            Err(e @ CustodyError::ItemLink { .. }) if self.partial => {
+                self.problem(
+                    Code::ItemIncomplete,
+                    pos,
+                    format!("{e}: an entry about the item is missing from the bundle"),
+                );
+                false
+            }
             Err(e) => {
                 self.problem(custody_code(&e), pos, e.to_string());
                 false
@@ -517,12 +577,26 @@ impl<'a> ChainVerifier<'a> {
     /// A valid entry changes the replayed state: members, custody, erasures.
     fn apply(&mut self, entry: &Entry, leaf: &Hash) {
         self.members.apply(entry);
-        if !self.partial {
+        // A partial bundle replays its claimed items, and the intakes it
+        // carries (a claimed copy's source, SPEC §13.5).
+        let intake = matches!(
+            &entry.body,
+            Body::Domain(crate::format::kinds::Domain::EvidenceIntake(_))
+        );
+        if !self.partial || self.claims(entry) || intake {
             self.custody.apply(entry, leaf);
         }
         if let Body::Domain(crate::format::kinds::Domain::DisclosureErased(d)) = &entry.body {
             self.report.erasures += 1;
             self.erased.push((d.target, d.digest));
+        }
+    }
+
+    /// Whether `entry` is about an item this partial bundle claims whole.
+    fn claims(&self, entry: &Entry) -> bool {
+        match &entry.body {
+            Body::Domain(d) => d.item().is_some_and(|i| self.claimed.contains(i)),
+            _ => false,
         }
     }
 
@@ -652,7 +726,8 @@ fn custody_code(e: &CustodyError) -> Code {
         CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
         CustodyError::Storage { .. } => Code::CustodyStorage,
         CustodyError::Seal { .. } => Code::CustodySeal,
-        _ => Code::EvidenceMismatch,
+        CustodyError::ItemLink { .. } => Code::CustodyItemLink,
+        CustodyError::BadVerify { .. } => Code::EvidenceMismatch,
     }
 }
 

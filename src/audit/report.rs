@@ -94,6 +94,11 @@ pub enum Code {
     CustodyStorage,
     /// A seal broken that is not on the item, or applied twice.
     CustodySeal,
+    /// An `item_prev` that is not the latest earlier entry about the item.
+    CustodyItemLink,
+    /// An item bundle whose chain of an item does not run from its intake
+    /// to the head the checkpoint's item map commits to.
+    ItemIncomplete,
     /// A re-hash of an evidence file differs from its intake digests (or
     /// the entry misstates the comparison, or names an unknown file).
     EvidenceMismatch,
@@ -121,7 +126,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 47] = [
+    pub const ALL: [Code; 49] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -159,6 +164,8 @@ impl Code {
         Code::CustodyBadReceipt,
         Code::CustodyStorage,
         Code::CustodySeal,
+        Code::CustodyItemLink,
+        Code::ItemIncomplete,
         Code::EvidenceMismatch,
         Code::BadReference,
         Code::BadDisclosure,
@@ -211,6 +218,8 @@ impl Code {
             Code::CustodyBadReceipt => "CUSTODY_BAD_RECEIPT",
             Code::CustodyStorage => "CUSTODY_STORAGE",
             Code::CustodySeal => "CUSTODY_SEAL",
+            Code::CustodyItemLink => "CUSTODY_ITEM_LINK",
+            Code::ItemIncomplete => "ITEM_INCOMPLETE",
             Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
@@ -285,6 +294,25 @@ pub struct Report {
     pub erasures: u64,
     /// RFC 3161 time-stamps that verified (SPEC §10.5), by checkpoint size.
     pub timestamps: Vec<TimestampFact>,
+    /// Items whose every entry a partial bundle claims to carry, and
+    /// whether that was shown (SPEC §13.7).
+    pub items: Vec<ItemChain>,
+}
+
+/// What an item bundle shows about one item's chain of entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemChain {
+    /// The item id.
+    pub item: String,
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// Seq of the item's latest entry at that size.
+    pub head: u64,
+    /// Every entry about the item up to `size` is in the bundle, linked
+    /// from its intake to `head`, and its custody replayed.
+    pub complete: bool,
+    /// Why completeness cannot be shown (entries written before links).
+    pub reason: Option<String>,
 }
 
 /// What a verified time-stamp shows: the state of size `size` existed no
@@ -389,6 +417,13 @@ impl Report {
                 "gen_time": t.gen_time.to_string(),
                 "tsa": t.tsa,
                 "anchored": t.anchored,
+            })).collect::<Vec<_>>(),
+            "items": self.items.iter().map(|c| json!({
+                "item": c.item,
+                "size": c.size,
+                "head_seq": c.head,
+                "complete": c.complete,
+                "reason": c.reason,
             })).collect::<Vec<_>>(),
         })
     }

@@ -221,6 +221,18 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
     for t in &r.timestamps {
         s.push_str(&timestamp_line(t));
     }
+    for c in &r.items {
+        s.push_str(&match &c.reason {
+            None => format!(
+                "item     {}: custody complete as of size {}: every entry about it, from its intake to seq {}, is in the bundle, linked, and its custody replays\n",
+                c.item, c.size, c.head
+            ),
+            Some(why) => format!(
+                "item     {}: completeness as of size {} cannot be shown: {why}\n",
+                c.item, c.size
+            ),
+        });
+    }
     if r.evidence_missing > 0 {
         s.push_str(&format!(
             "evidence {} file(s) not re-hashed: the blob store holds no copy (taken in without --copy, or removed)\n",

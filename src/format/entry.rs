@@ -268,6 +268,9 @@ pub struct Entry {
     pub body: Body,
     /// Digests of selectively disclosed fields (empty: key absent).
     pub sd: Vec<Hash>,
+    /// Leaf hash of the previous entry about the same evidence item (SPEC
+    /// §13.7); only on an entry about an item, never on its intake.
+    pub item_prev: Option<Hash>,
 }
 
 /// Why an entry or record was refused.
@@ -318,6 +321,9 @@ impl Entry {
                 "sd",
                 Value::Array(self.sd.iter().map(|h| Value::Bytes(h.0.to_vec())).collect()),
             );
+        }
+        if let Some(p) = &self.item_prev {
+            m = m.bytes("item_prev", &p.0);
         }
         cbor::encode(&m.build())
     }
@@ -370,11 +376,25 @@ impl Entry {
             }
             .into());
         }
+        let item_prev = r.opt_fixed::<32>("item_prev")?.map(Hash);
         r.finish()?;
         let body = Body::from_value(&kind, body_v).map_err(|e| match e {
             EntryError::Schema(s) => EntryError::Body(s),
             other => other,
         })?;
+        // SPEC §13.7: only an entry about an item links to the previous
+        // one; an intake starts its item.
+        let links = match &body {
+            Body::Domain(d) => d.item().is_some() && d.kind() != Kind::EvidenceIntake,
+            _ => false,
+        };
+        if item_prev.is_some() && !links {
+            return Err(SchemaError::Invalid {
+                what: "entry.item_prev".into(),
+                reason: format!("a {kind} entry has no earlier entry about its item to link to"),
+            }
+            .into());
+        }
         Ok(Entry {
             ledger,
             seq,
@@ -383,6 +403,7 @@ impl Entry {
             author,
             body,
             sd,
+            item_prev,
         })
     }
 }

@@ -204,6 +204,11 @@ pub fn valid_item_id(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(c))
 }
 
+/// Every evidence item's latest entry: item id → (seq, leaf hash). What an
+/// entry's `item_prev` links to and what a checkpoint's item map commits
+/// to (SPEC §13.7).
+pub type ItemHeads = std::collections::BTreeMap<String, (Seq, crate::format::hash::Hash)>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,6 +95,8 @@ impl Ledger {
     pub fn checkpoint(&mut self, signer: &Signer) -> Result<Note, LedgerError> {
         self.require_authority(signer)?;
         let cp = Checkpoint {
+            // SPEC §10.1, §13.7: the item map at this size.
+            items: crate::tlog::itemmap::head(self.alg, self.custody.heads()),
             origin: self.origin(),
             head: self.head.tree,
         };

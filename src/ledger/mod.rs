@@ -386,6 +386,7 @@ impl Ledger {
             authority_key: authority.public(),
         });
         let entry = Entry {
+            item_prev: None,
             ledger: id,
             seq: Seq(0),
             prev: Hash::ZERO,
@@ -716,6 +717,7 @@ impl Ledger {
                     .is_some_and(|m| m.role == Role::Authority && m.revoked.is_none());
                 if active_authority {
                     let cp = crate::tlog::checkpoint::Checkpoint {
+                        items: crate::tlog::itemmap::head(self.alg, st.custody.heads()),
                         origin: self.origin(),
                         head: st.head.tree,
                     };
@@ -781,6 +783,8 @@ impl Ledger {
                 sd.push(digest);
             }
             let entry = Entry {
+                // SPEC §13.7: linked to the item's latest entry.
+                item_prev: st.custody.link_for(&body),
                 ledger: self.id,
                 seq,
                 prev: st.head.last,
@@ -1087,7 +1091,9 @@ impl Ledger {
     /// membership, role, custody and references (used before slow work
     /// such as hashing evidence, so a refusal comes first).
     pub fn precheck(&self, body: &Body, signer: &Signer) -> Result<(), LedgerError> {
+        let st = self.staged();
         let entry = Entry {
+            item_prev: st.custody.link_for(body),
             ledger: self.id,
             seq: Seq(self.head.tree.size.0),
             prev: self.head.last,
@@ -1096,10 +1102,21 @@ impl Ledger {
             body: body.clone(),
             sd: Vec::new(),
         };
-        let st = self.staged();
         st.members.check(&entry)?;
         st.custody.check(&entry, &self.id, &st.members)?;
         self.check_references(&entry, &st, None)
+    }
+
+    /// Every evidence item's latest entry among the first `size` entries:
+    /// what a checkpoint of that size commits to (SPEC §13.7).
+    pub fn item_heads_at(
+        &self,
+        size: crate::tlog::merkle::TreeSize,
+    ) -> Result<crate::format::ids::ItemHeads, LedgerError> {
+        if size == self.head.tree.size {
+            return Ok(self.custody.heads().clone());
+        }
+        open::read_item_heads(self.store(), self.alg, size.0)
     }
 
     /// Seqs and records of every entry about evidence item `item`, in order

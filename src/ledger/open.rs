@@ -11,8 +11,8 @@ use crate::format::ids::{LedgerId, Seq};
 use crate::rules::custody::{Custody, ItemState};
 use crate::rules::policy::Members;
 use crate::storage::layout::{
-    self, CF_ENTRIES, CF_META, CF_TREE, META_CHECKPOINT_EVERY, META_HASH, META_HEAD,
-    META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
+    self, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE, INDEX_ITEM_PREFIX, META_CHECKPOINT_EVERY,
+    META_HASH, META_HEAD, META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
 };
 use crate::storage::store::{Store, WriteStore};
 use crate::tlog::merkle::{self, Frontier};
@@ -40,7 +40,7 @@ impl Ledger {
         let (id, alg, head) = read_identity(s)?;
         let frontier = read_frontier(s, alg, &head)?;
         let members = Members::from_list(read_members(s)?);
-        let custody = Custody::from_list(read_items(s)?);
+        let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?);
         let purge_pending = read_uint(s, META_PURGE)?.map(Seq);
         let checkpoint_every = read_uint(s, META_CHECKPOINT_EVERY)?;
         if checkpoint_every == Some(0) {
@@ -148,6 +148,46 @@ fn read_items(store: &Store) -> Result<Vec<ItemState>, LedgerError> {
         items.push(row);
     }
     Ok(items)
+}
+
+/// Every item's latest entry below seq `below` (SPEC §13.7), from the
+/// `index` item rows (`"I" || item || 0x00 || seq`, ascending): the last
+/// such row of each item, and the leaf hash of its record. One pass over
+/// the item rows and one read per item.
+pub(super) fn read_item_heads(
+    store: &Store,
+    alg: HashAlg,
+    below: u64,
+) -> Result<crate::format::ids::ItemHeads, LedgerError> {
+    let mut last: Vec<(String, Seq)> = Vec::new();
+    for kv in store.iter_from(CF_INDEX, &[INDEX_ITEM_PREFIX]) {
+        let (k, _) = kv?;
+        if k.first() != Some(&INDEX_ITEM_PREFIX) {
+            break;
+        }
+        let bad = || meta_row(b"index item row");
+        let n = k.len();
+        if n < 11 || k[n - 9] != 0 {
+            return Err(bad().into());
+        }
+        let item = std::str::from_utf8(&k[1..n - 9]).map_err(|_| bad())?;
+        let seq = layout::seq_of_key(&k[n - 8..]).ok_or_else(bad)?;
+        if seq.0 >= below {
+            continue;
+        }
+        match last.last_mut() {
+            Some((i, s)) if i == item => *s = seq,
+            _ => last.push((item.to_owned(), seq)),
+        }
+    }
+    let mut heads = crate::format::ids::ItemHeads::new();
+    for (item, seq) in last {
+        let raw = store
+            .get(CF_ENTRIES, &layout::entry_key(seq))?
+            .ok_or(Damage::RecordMissing { seq: seq.0 })?;
+        heads.insert(item, (seq, alg.leaf(&raw)));
+    }
+    Ok(heads)
 }
 
 /// The `seal` of the intake at `seq` (`Some(None)`: it names none;

@@ -16,6 +16,7 @@ use thiserror::Error;
 use crate::format::cbor::{self, MapBuilder, MapReader, Value};
 use crate::format::entry::{Body, Entry, LedgerId, MemberKey, Role, Seq};
 use crate::format::hash::Hash;
+use crate::format::ids::ItemHeads;
 use crate::format::kinds::{
     receipt_message, CustodyReceive, Domain, EvidenceVerify, FileFixity, Seals,
 };
@@ -272,6 +273,17 @@ pub enum CustodyError {
         /// Why.
         reason: String,
     },
+    /// An `item_prev` that is not the leaf hash of the latest earlier
+    /// entry about the item (SPEC §13.7).
+    #[error("{item}: item_prev {got} is not the latest earlier entry about it ({})", latest.map(|h| h.to_string()).unwrap_or_else(|| "there is none".into()))]
+    ItemLink {
+        /// The evidence item id.
+        item: String,
+        /// The leaf hash of its latest earlier entry, if any.
+        latest: Option<Hash>,
+        /// The `item_prev` the entry carries.
+        got: Hash,
+    },
     /// An `evidence.verify` that names an unknown file or misstates the match.
     #[error("{item}: {reason}")]
     BadVerify {
@@ -303,6 +315,9 @@ pub enum Finding {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Custody {
     items: BTreeMap<String, ItemState>,
+    /// The latest valid entry about each item (SPEC §13.7): what the next
+    /// entry's `item_prev` names and what a checkpoint's item map holds.
+    heads: ItemHeads,
 }
 
 /// Only the holder may release, dispose of, return, store or retrieve an
@@ -379,10 +394,28 @@ impl Custody {
         Custody::default()
     }
 
-    /// From cached rows.
-    pub fn from_list(list: Vec<ItemState>) -> Custody {
+    /// From cached rows and each item's latest entry.
+    pub fn from_list(list: Vec<ItemState>, heads: ItemHeads) -> Custody {
         Custody {
             items: list.into_iter().map(|s| (s.item.clone(), s)).collect(),
+            heads,
+        }
+    }
+
+    /// Every item's latest entry (SPEC §13.7).
+    pub fn heads(&self) -> &ItemHeads {
+        &self.heads
+    }
+
+    /// The `item_prev` an entry with `body` must carry: the leaf hash of
+    /// the latest entry about its item; `None` for an intake or an entry
+    /// about no item.
+    pub fn link_for(&self, body: &Body) -> Option<Hash> {
+        match body {
+            Body::Domain(d) if !matches!(d, Domain::EvidenceIntake(_)) => {
+                self.heads.get(d.item()?).map(|(_, leaf)| *leaf)
+            }
+            _ => None,
         }
     }
 
@@ -422,6 +455,16 @@ impl Custody {
         let Body::Domain(d) = &entry.body else {
             return Ok(Vec::new());
         };
+        if let (Some(item), Some(got)) = (d.item(), entry.item_prev) {
+            let last = self.heads.get(item).map(|(_, l)| *l);
+            if last != Some(got) {
+                return Err(CustodyError::ItemLink {
+                    item: item.to_owned(),
+                    latest: last,
+                    got,
+                });
+            }
+        }
         match d {
             Domain::EvidenceIntake(b) => {
                 if let Some(s) = self.items.get(&b.item) {
@@ -586,6 +629,9 @@ impl Custody {
         let Body::Domain(d) = &entry.body else {
             return Vec::new();
         };
+        if let Some(item) = d.item() {
+            self.heads.insert(item.to_owned(), (entry.seq, *leaf));
+        }
         let changed = match d {
             Domain::EvidenceIntake(b) => {
                 let files = b

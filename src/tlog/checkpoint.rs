@@ -14,6 +14,7 @@ use thiserror::Error;
 use crate::format::entry::{LedgerId, MemberKey};
 use crate::format::hash::{Hash, HashAlg};
 use crate::format::sig::Signer;
+use crate::tlog::itemmap::MapHead;
 use crate::tlog::merkle::{TreeHead, TreeSize};
 use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_COSIGNATURE, TYPE_ED25519};
 
@@ -80,30 +81,48 @@ impl Origin {
     }
 }
 
-/// A checkpoint body: origin and tree head.
+/// A checkpoint body: origin, tree head and, when the ledger has evidence
+/// items, the head of its item map (SPEC §10.1, §13.7).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checkpoint {
     /// Which ledger.
     pub origin: Origin,
     /// Tree size and root.
     pub head: TreeHead,
+    /// The `caselog-items` extension line: count and root of the item map.
+    pub items: Option<MapHead>,
 }
+
+/// The first word of the item-map extension line (SPEC §10.1).
+pub const ITEMS_LINE: &str = "caselog-items";
 
 impl Checkpoint {
     /// The note text: origin, size, base64 root, each ending in a newline
-    /// (c2sp.org/tlog-checkpoint §Note text); no extension lines.
+    /// (c2sp.org/tlog-checkpoint §Note text), then the one extension line
+    /// caselog writes, `caselog-items <count> <base64 map root>`, when
+    /// the ledger has items (SPEC §10.1).
     pub fn body(&self) -> String {
-        format!(
+        let mut b = format!(
             "{}\n{}\n{}\n",
             self.origin.line(),
             self.head.size.0,
             B64.encode(self.head.root.0)
-        )
+        );
+        if let Some(m) = &self.items {
+            b.push_str(&format!(
+                "{ITEMS_LINE} {} {}\n",
+                m.count,
+                B64.encode(m.root.0)
+            ));
+        }
+        b
     }
 
-    /// Parse a body strictly: exactly three lines, canonical decimal size,
-    /// canonical base64 of 32 bytes. Extension lines are refused (caselog
-    /// never writes them and cannot vouch for them).
+    /// Parse a body strictly: three lines, canonical decimal size,
+    /// canonical base64 of 32 bytes, then at most one extension line, the
+    /// `caselog-items` line with a canonical count of at least 1 and a
+    /// canonical base64 root. Any other extension line is refused (caselog
+    /// cannot vouch for it).
     pub fn parse_body(text: &str) -> Result<Checkpoint, CheckpointError> {
         let body = |m: &str| CheckpointError::Body(m.to_owned());
         let t = text
@@ -113,32 +132,28 @@ impl Checkpoint {
         if lines.len() < 3 {
             return Err(body("needs origin, size and root lines"));
         }
-        if lines.len() > 3 {
-            return Err(body("extension lines are not accepted"));
+        if lines.len() > 4 {
+            return Err(body("only one extension line, caselog-items, is accepted"));
         }
         let origin = Origin::parse(lines[0])?;
         let size_s = lines[1];
-        let canonical = !size_s.is_empty()
-            && size_s.bytes().all(|b| b.is_ascii_digit())
-            && (size_s == "0" || !size_s.starts_with('0'));
-        let size: u64 = size_s
-            .parse()
-            .ok()
-            .filter(|_| canonical)
+        let size = canonical_u64(size_s)
             .ok_or_else(|| body(&format!("tree size {size_s:?} is not a canonical decimal")))?;
-        let root_raw = B64
-            .decode(lines[2])
-            .map_err(|_| body("root is not base64"))?;
-        let root = Hash::from_slice(&root_raw).ok_or_else(|| body("root is not 32 bytes"))?;
-        if B64.encode(root.0) != lines[2] {
-            return Err(body("root is not canonical base64"));
-        }
+        let root = canonical_root(lines[2])
+            .ok_or_else(|| body("root is not canonical base64 of 32 bytes"))?;
+        let items = match lines.get(3) {
+            None => None,
+            Some(l) => Some(parse_items_line(l).ok_or_else(|| {
+                body("the extension line is not `caselog-items <count ≥ 1> <base64 root>`")
+            })?),
+        };
         Ok(Checkpoint {
             origin,
             head: TreeHead {
                 size: TreeSize(size),
                 root,
             },
+            items,
         })
     }
 
@@ -152,6 +167,34 @@ impl Checkpoint {
             sigs: vec![g],
         }
     }
+}
+
+/// A canonical decimal (no sign, no leading zero but `0` itself).
+fn canonical_u64(s: &str) -> Option<u64> {
+    let canonical =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    s.parse().ok().filter(|_| canonical)
+}
+
+/// Canonical standard base64 of exactly 32 bytes.
+fn canonical_root(s: &str) -> Option<Hash> {
+    let raw = B64.decode(s).ok()?;
+    let h = Hash::from_slice(&raw)?;
+    (B64.encode(h.0) == s).then_some(h)
+}
+
+/// `caselog-items <count> <root>`, single spaces, count ≥ 1.
+fn parse_items_line(l: &str) -> Option<MapHead> {
+    let mut parts = l.split(' ');
+    let (tag, count, root) = (parts.next()?, parts.next()?, parts.next()?);
+    if tag != ITEMS_LINE || parts.next().is_some() {
+        return None;
+    }
+    let count = canonical_u64(count).filter(|c| *c >= 1)?;
+    Some(MapHead {
+        count,
+        root: canonical_root(root)?,
+    })
 }
 
 /// A checkpoint whose log signature (and witness quorum, if asked) has been
@@ -253,6 +296,7 @@ mod tests {
                 size: TreeSize(12),
                 root: Hash([9; 32]),
             },
+            items: None,
         }
     }
 
@@ -260,6 +304,17 @@ mod tests {
     fn body_round_trips_and_rejects_noncanonical() {
         let c = cp();
         assert_eq!(Checkpoint::parse_body(&c.body()).unwrap(), c);
+        let with = Checkpoint {
+            items: Some(MapHead {
+                count: 3,
+                root: Hash([5; 32]),
+            }),
+            ..cp()
+        };
+        assert!(with
+            .body()
+            .ends_with(&format!("\ncaselog-items 3 {}\n", B64.encode([5u8; 32]))));
+        assert_eq!(Checkpoint::parse_body(&with.body()).unwrap(), with);
         let root = B64.encode([9u8; 32]);
         let origin = c.origin.line();
         for bad in [
@@ -268,7 +323,12 @@ mod tests {
             format!("{origin}\n+12\n{root}\n"),       // sign
             format!("{origin}\n1e3\n{root}\n"),       // not decimal
             format!("{origin}\n12\n{root}\nextra\n"), // extension
-            format!("{origin}\n12\n!!!!\n"),          // bad base64
+            format!("{origin}\n12\n{root}\ncaselog-items 0 {root}\n"), // empty map
+            format!("{origin}\n12\n{root}\ncaselog-items 01 {root}\n"),
+            format!("{origin}\n12\n{root}\ncaselog-items 1  {root}\n"),
+            format!("{origin}\n12\n{root}\ncaselog-items 1 {root} x\n"),
+            format!("{origin}\n12\n{root}\ncaselog-items 1 {root}\nextra\n"),
+            format!("{origin}\n12\n!!!!\n"), // bad base64
             format!("{origin}\n12\n{}\n", B64.encode([1u8; 31])), // short root
             format!("{origin}\n18446744073709551616\n{root}\n"), // > u64
             format!("example.com/log\n12\n{root}\n"), // foreign origin

@@ -5,6 +5,7 @@
 //! because the witness keeps its state in a file and loads key files.
 
 pub mod checkpoint;
+pub mod itemmap;
 pub mod merkle;
 pub mod note;
 pub mod proof;

@@ -216,3 +216,21 @@ pub fn receive(item: &str, release: caselog::Hash, seal_intact: bool) -> Body {
         },
     ))
 }
+
+/// `evidence.intake` of `item`: one synthetic file, seal S-1.
+pub fn intake_body(item: &str) -> Body {
+    Body::Domain(caselog::format::kinds::Domain::EvidenceIntake(
+        caselog::format::kinds::EvidenceIntake {
+            zone: None,
+            device: None,
+            lineage: None,
+            item: item.into(),
+            description: "scan (synthetic)".into(),
+            collected_by: "custodian".into(),
+            collected: caselog::format::edtf::Edtf::parse("2008-10~").unwrap(),
+            location: None,
+            seal: Some("S-1".into()),
+            files: vec![],
+        },
+    ))
+}

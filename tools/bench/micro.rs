@@ -13,6 +13,7 @@ use caselog::{HashAlg, Timestamp};
 
 fn entry(signer: &Signer) -> Entry {
     Entry {
+        item_prev: None,
         ledger: LedgerId([7; 16]),
         seq: Seq(123_456),
         prev: Hash([9; 32]),

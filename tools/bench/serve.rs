@@ -106,6 +106,7 @@ fn sign_note(head: &HeadInfo, s: &Signer, text: String) -> Vec<u8> {
     let mut id = [0u8; 16];
     hex::decode_to_slice(&head.ledger, &mut id).expect("ledger id");
     let entry = Entry {
+        item_prev: None,
         ledger: LedgerId(id),
         seq: Seq(head.size),
         prev: Hash::from_hex(&head.last).expect("last"),

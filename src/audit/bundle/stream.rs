@@ -165,6 +165,7 @@ fn check<R: Read + Seek>(
     files_shape(s, &layout)?;
     disclosures_shape(s, &layout)?;
     timestamps_shape(s, &layout)?;
+    let item_proofs = item_proofs(s, &layout, head.full)?;
     let (full, alg, ledger) = (head.full, head.alg, head.ledger);
     let cp_bytes = head.checkpoint.clone();
     *head_out = Some(head);
@@ -200,6 +201,7 @@ fn check<R: Read + Seek>(
         alg,
         ledger,
         vc: &vc,
+        item_proofs: &item_proofs,
     };
     let report = if full {
         full_records(s, &pass, &mut seen)?
@@ -261,6 +263,7 @@ fn layout<R: Read + Seek>(s: &mut CborStream<R>) -> Result<Layout, Stop> {
         "files",
         "disclosures",
         "timestamps",
+        "item_proofs",
     ];
     if let Some(k) = out.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(shape(&format!("unknown key {k:?}")));
@@ -482,6 +485,28 @@ fn disclosures_shape<R: Read + Seek>(s: &mut CborStream<R>, l: &Layout) -> Resul
     Ok(())
 }
 
+/// `item_proofs`, when present (partial bundles only): read whole, at most
+/// 1 MiB (SPEC §14).
+fn item_proofs<R: Read + Seek>(
+    s: &mut CborStream<R>,
+    l: &Layout,
+    full: bool,
+) -> Result<Vec<super::ItemProof>, Stop> {
+    let Some((start, end)) = l.get("item_proofs").copied() else {
+        return Ok(Vec::new());
+    };
+    if full {
+        return Err(shape("a full bundle carries no item_proofs"));
+    }
+    if end - start > MAX_ENCODED_LEN as u64 {
+        return Err(shape("item_proofs is over 1 MiB"));
+    }
+    s.seek(start)?;
+    let bytes = s.read_vec(end - start)?;
+    let v = crate::format::cbor::decode(&bytes).map_err(|e| shape(&format!("item_proofs: {e}")))?;
+    super::items::from_value(v).map_err(|e| shape(&e.to_string()))
+}
+
 /// `timestamps`, when present: a non-empty array of byte strings of at
 /// most 65,536 bytes, strictly ascending.
 fn timestamps_shape<R: Read + Seek>(s: &mut CborStream<R>, l: &Layout) -> Result<(), Stop> {
@@ -621,6 +646,7 @@ struct Pass<'a> {
     alg: HashAlg,
     ledger: LedgerId,
     vc: &'a VerifiedCheckpoint,
+    item_proofs: &'a [super::ItemProof],
 }
 
 /// The chain verifier's report, with the checkpoint signer's authority at
@@ -666,6 +692,8 @@ fn full_records<R: Read + Seek>(
         leaves.borrow_mut().entry(leaf).or_insert(item.seq);
     }
     let head = v.tree_head();
+    // SPEC §13.7: the item map the checkpoint commits to.
+    let map = crate::tlog::itemmap::head(alg, v.custody().heads());
     let mut r = close(v, vc, seen);
     r.ledger = Some(ledger);
     if head.size.0 < cp.head.size.0 {
@@ -698,6 +726,13 @@ fn full_records<R: Read + Seek>(
                 head.root, cp.head.root
             ),
         );
+    } else if cp.items.is_some() && map != cp.items {
+        r.add(
+            Code::CheckpointMismatch,
+            None,
+            "checkpoint",
+            "the records do not give the checkpoint's item map".into(),
+        );
     }
     Ok(r)
 }
@@ -716,7 +751,8 @@ fn partial_records<R: Read + Seek>(
 ) -> Result<Report, Stop> {
     let (alg, vc) = (p.alg, p.vc);
     let cp = vc.checkpoint();
-    let mut v = ChainVerifier::partial(alg, p.ledger);
+    let mut v = ChainVerifier::partial(alg, p.ledger)
+        .claiming(p.item_proofs.iter().map(|x| x.item.clone()));
     let mut at = records_start(s, p.layout)?;
     for _ in 0..p.count {
         s.seek(at)?;
@@ -753,8 +789,12 @@ fn partial_records<R: Read + Seek>(
         }
         v.push_prepared(seq, rec);
     }
+    let mut judged = Report::default();
+    super::items::judge(&v, cp, p.item_proofs, &mut judged);
     let mut report = close(v, vc, seen);
     report.root = Some(cp.head.root);
+    report.problems.extend(judged.problems);
+    report.items = judged.items;
     Ok(report)
 }
 

@@ -365,6 +365,21 @@ pub(crate) fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
         w.records,
         w.size
     ))?;
+    if !sel.items.is_empty() {
+        out(&if w.item_proofs > 0 {
+            format!(
+                "item map proof included: the bundle carries every entry about {} up to size {} (SPEC §13.7)\n",
+                sel.items.join(", "),
+                w.size
+            )
+        } else {
+            format!(
+                "the checkpoint of size {} has no item map: the bundle cannot prove that it holds every entry about {} (an authority can sign a new checkpoint with `caselog checkpoint`)\n",
+                w.size,
+                sel.items.join(", ")
+            )
+        })?;
+    }
     Ok(exit::OK)
 }
 
@@ -412,7 +427,12 @@ pub(crate) const PARTIAL_NOTE: &str = "partial bundle: each included entry is pr
 /// The verdict on a bundle as text or as the JSON report (always JSON with
 /// `--json`, whatever went wrong).
 pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
-    let partial_note = (v.full == Some(false)).then_some(PARTIAL_NOTE);
+    let items_note = if v.report.items.iter().any(|c| c.complete) {
+        "; except for the items marked complete above: the checkpoint's item map and the item links prove every entry about them is included, and their custody is replayed (SPEC §13.7)"
+    } else {
+        ""
+    };
+    let partial_note = (v.full == Some(false)).then(|| format!("{PARTIAL_NOTE}{items_note}"));
     let witnesses = v.checkpoint.as_ref().map_or(&[][..], |c| c.witnesses());
     if json {
         let mut j = v.report.to_json();
@@ -436,7 +456,7 @@ pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
         s.push_str(&format!("witness {} cosigned at unix time {t}\n", k.name));
     }
     if let Some(n) = partial_note {
-        s.push_str(n);
+        s.push_str(&n);
         s.push('\n');
     }
     s
