@@ -21,6 +21,7 @@ use crate::format::entry::{Body, MemberKey, Seq};
 use crate::format::kinds::{Domain, FileFixity, Seals};
 use crate::ledger::{self, Damage, Ledger, LedgerError};
 use crate::rules::custody::{Custody, ItemState};
+use crate::rules::policy::Members;
 
 fn dt(secs: Option<i64>) -> Option<Json> {
     iso(secs).map(|s| json!({"@type": "xsd:dateTime", "@value": s}))
@@ -311,88 +312,12 @@ impl<'a> Graph<'a> {
     /// intake adds its files to the graph and to `files`. `None` for entries
     /// that are not custody steps.
     fn step(&mut self, d: &Domain, author: &MemberKey, files: &mut Vec<Json>) -> Option<Step> {
-        let members = self.l.members();
-        let seals = |s: &Seals| s.describe().into_iter().collect::<Vec<_>>();
         Some(match d {
             Domain::EvidenceIntake(i) => {
                 for f in &i.files {
                     self.add_file(f, files);
                 }
-                let mut details = vec![format!(
-                    "collected {}{} by {}",
-                    i.collected,
-                    i.zone.as_ref().map(|z| format!(" {z}")).unwrap_or_default(),
-                    i.collected_by
-                )];
-                details.extend(i.seal.as_ref().map(|s| format!("seal {s}")));
-                details.extend(i.lineage.as_ref().map(|l| l.describe()));
-                details.extend(
-                    i.device
-                        .as_ref()
-                        .map(|d| format!("device {}", d.describe())),
-                );
-                Step::new(
-                    format!("Evidence intake of {} ({})", i.item, i.description),
-                    details,
-                    i.location.clone(),
-                    None,
-                )
-            }
-            Domain::CustodyRelease(c) => {
-                let mut details = vec![format!("purpose: {}", c.reason)];
-                details.extend(c.transport.as_ref().map(|t| format!("transport: {t}")));
-                details.extend(seals(&c.seals));
-                Step::new(
-                    format!(
-                        "Custody release of {} to {}",
-                        c.item,
-                        members.display(&c.to)
-                    ),
-                    details,
-                    c.location.clone(),
-                    c.authority.clone(),
-                )
-            }
-            Domain::CustodyReceive(c) => {
-                let to = c.receipt.as_ref().map(|r| r.key).unwrap_or(*author);
-                let name = match &c.rejected {
-                    Some(why) => format!(
-                        "Custody transfer of {} refused by {}: {why}",
-                        c.item,
-                        members.display(&to)
-                    ),
-                    None => format!("Custody receipt of {} by {}", c.item, members.display(&to)),
-                };
-                let mut details = vec![format!(
-                    "seal {}",
-                    if c.seal_intact { "intact" } else { "BROKEN" }
-                )];
-                details.extend(c.condition.as_ref().map(|x| format!("condition: {x}")));
-                details.extend(seals(&c.seals));
-                Step::new(name, details, None, None)
-            }
-            Domain::CustodyStore(c) => {
-                let mut details: Vec<String> =
-                    c.reason.iter().map(|r| format!("reason: {r}")).collect();
-                details.extend(c.condition.as_ref().map(|x| format!("condition: {x}")));
-                details.extend(seals(&c.seals));
-                Step::new(
-                    format!("Check-in of {} to {}", c.item, c.location),
-                    details,
-                    Some(c.location.clone()),
-                    None,
-                )
-            }
-            Domain::CustodyRetrieve(c) => {
-                let mut details = vec![format!("reason: {}", c.reason)];
-                details.extend(c.condition.as_ref().map(|x| format!("condition: {x}")));
-                details.extend(seals(&c.seals));
-                Step::new(
-                    format!("Check-out of {} from storage", c.item),
-                    details,
-                    None,
-                    None,
-                )
+                intake_step(i)
             }
             Domain::EvidenceVerify(v) => Step::new(
                 format!(
@@ -402,22 +327,16 @@ impl<'a> Graph<'a> {
                     if v.matches { "match" } else { "MISMATCH" }
                 ),
                 Vec::new(),
-                None,
-                None,
             ),
             Domain::EvidenceDispose(c) => Step::new(
                 format!("Disposal of {}: {}", c.item, c.detail),
                 vec![format!("reason: {}", c.reason)],
-                None,
-                None,
             ),
             Domain::EvidenceReturn(c) => Step::new(
                 format!("Return of {} to {}", c.item, c.detail),
                 vec![format!("reason: {}", c.reason)],
-                None,
-                None,
             ),
-            _ => return None,
+            _ => handling_step(d, author, self.l.members())?,
         })
     }
 
@@ -444,19 +363,91 @@ struct Step {
 }
 
 impl Step {
-    fn new(
-        name: String,
-        details: Vec<String>,
-        location: Option<String>,
-        authority: Option<String>,
-    ) -> Step {
+    fn new(name: String, details: Vec<String>) -> Step {
         Step {
             name,
             details,
-            location,
-            authority,
+            location: None,
+            authority: None,
         }
     }
+
+    fn at(mut self, location: Option<String>) -> Step {
+        self.location = location;
+        self
+    }
+}
+
+/// An intake: when and by whom collected, seal, lineage, device.
+fn intake_step(i: &crate::format::kinds::EvidenceIntake) -> Step {
+    let mut details = vec![format!(
+        "collected {}{} by {}",
+        i.collected,
+        i.zone.as_ref().map(|z| format!(" {z}")).unwrap_or_default(),
+        i.collected_by
+    )];
+    details.extend(i.seal.as_ref().map(|s| format!("seal {s}")));
+    details.extend(i.lineage.as_ref().map(|l| l.describe()));
+    details.extend(
+        i.device
+            .as_ref()
+            .map(|d| format!("device {}", d.describe())),
+    );
+    Step::new(
+        format!("Evidence intake of {} ({})", i.item, i.description),
+        details,
+    )
+    .at(i.location.clone())
+}
+
+/// A handling (SPEC §13.2, §13.6): release, receipt or refusal, check-in,
+/// check-out; `None` for other kinds.
+fn handling_step(d: &Domain, author: &MemberKey, members: &Members) -> Option<Step> {
+    let seals = |s: &Seals| s.describe().into_iter().collect::<Vec<_>>();
+    let cond = |c: &Option<String>| c.as_ref().map(|x| format!("condition: {x}"));
+    Some(match d {
+        Domain::CustodyRelease(c) => {
+            let mut details = vec![format!("purpose: {}", c.reason)];
+            details.extend(c.transport.as_ref().map(|t| format!("transport: {t}")));
+            details.extend(seals(&c.seals));
+            let name = format!(
+                "Custody release of {} to {}",
+                c.item,
+                members.display(&c.to)
+            );
+            Step {
+                authority: c.authority.clone(),
+                ..Step::new(name, details).at(c.location.clone())
+            }
+        }
+        Domain::CustodyReceive(c) => {
+            let to = members.display(&c.receipt.as_ref().map(|r| r.key).unwrap_or(*author));
+            let name = match &c.rejected {
+                Some(why) => format!("Custody transfer of {} refused by {to}: {why}", c.item),
+                None => format!("Custody receipt of {} by {to}", c.item),
+            };
+            let intact = if c.seal_intact { "intact" } else { "BROKEN" };
+            let mut details = vec![format!("seal {intact}")];
+            details.extend(cond(&c.condition));
+            details.extend(seals(&c.seals));
+            Step::new(name, details)
+        }
+        Domain::CustodyStore(c) => {
+            let mut details: Vec<String> =
+                c.reason.iter().map(|r| format!("reason: {r}")).collect();
+            details.extend(cond(&c.condition));
+            details.extend(seals(&c.seals));
+            Step::new(format!("Check-in of {} to {}", c.item, c.location), details)
+                .at(Some(c.location.clone()))
+        }
+        Domain::CustodyRetrieve(c) => {
+            let mut details = vec![format!("reason: {}", c.reason)];
+            details.extend(cond(&c.condition));
+            details.extend(seals(&c.seals));
+            Step::new(format!("Check-out of {} from storage", c.item), details)
+        }
+        _ => return None,
+    })
 }
 
 /// Case id and title from the genesis entry.

@@ -759,6 +759,13 @@ impl Domain {
             Domain::EvidenceReturn(b) => {
                 format!("{} returned to {}: {}", b.item, b.detail, b.reason)
             }
+            _ => self.custody_summary(name),
+        }
+    }
+
+    /// [`Domain::summary_with`] for custody handlings.
+    fn custody_summary(&self, name: &dyn Fn(&crate::format::ids::MemberKey) -> String) -> String {
+        match self {
             Domain::CustodyRelease(b) => format!(
                 "{} released to {}: {}{}{}{}",
                 b.item,
@@ -811,7 +818,7 @@ impl Domain {
                 b.reason,
                 seals_phrase(&b.seals)
             ),
-            _ => unreachable!("kinds: evidence_summary called for another kind"),
+            _ => unreachable!("kinds: custody_summary called for another kind"),
         }
     }
 

@@ -707,30 +707,7 @@ impl Ledger {
                 (Ok(out), Ok(())) => Ok(out),
             }
         })?;
-        let (old, new) = (self.head.tree.size.0, st.head.tree.size.0);
-        let mut due = None;
-        if let (Some(k), Some(signer)) = (self.checkpoint_every, last_signer) {
-            if old / k != new / k {
-                let active_authority = st
-                    .members
-                    .get(&signer.public())
-                    .is_some_and(|m| m.role == Role::Authority && m.revoked.is_none());
-                if active_authority {
-                    let cp = crate::tlog::checkpoint::Checkpoint {
-                        items: crate::tlog::itemmap::head(self.alg, st.custody.heads()),
-                        origin: self.origin(),
-                        head: st.head.tree,
-                    };
-                    batch.put(
-                        crate::storage::layout::CF_CHECKPOINTS,
-                        checkpoint_key(cp.head.size),
-                        cp.sign(signer).to_text().into_bytes(),
-                    );
-                } else {
-                    due = Some(st.head.tree.size);
-                }
-            }
-        }
+        let due = self.auto_checkpoint(&st, last_signer, &mut batch);
         if dry_run {
             return Ok(out);
         }
@@ -739,6 +716,40 @@ impl Ledger {
         self.commit(st, batch).map_err(|e| (last, e))?;
         self.checkpoint_due = due;
         Ok(out)
+    }
+
+    /// With `init --checkpoint-every K`, a batch that crosses a multiple of
+    /// K signs a checkpoint of the staged head into `batch` when its last
+    /// signer is an active authority; otherwise the size is returned as
+    /// due (SPEC §10.4).
+    fn auto_checkpoint(
+        &self,
+        st: &Staged,
+        signer: Option<&Signer>,
+        batch: &mut Batch,
+    ) -> Option<crate::tlog::merkle::TreeSize> {
+        let (k, signer) = (self.checkpoint_every?, signer?);
+        if self.head.tree.size.0 / k == st.head.tree.size.0 / k {
+            return None;
+        }
+        let active_authority = st
+            .members
+            .get(&signer.public())
+            .is_some_and(|m| m.role == Role::Authority && m.revoked.is_none());
+        if !active_authority {
+            return Some(st.head.tree.size);
+        }
+        let cp = crate::tlog::checkpoint::Checkpoint {
+            items: crate::tlog::itemmap::head(self.alg, st.custody.heads()),
+            origin: self.origin(),
+            head: st.head.tree,
+        };
+        batch.put(
+            crate::storage::layout::CF_CHECKPOINTS,
+            checkpoint_key(cp.head.size),
+            cp.sign(signer).to_text().into_bytes(),
+        );
+        None
     }
 
     /// The sequential part of staging: check, sign and stage each item in

@@ -629,81 +629,66 @@ impl Custody {
         let Body::Domain(d) = &entry.body else {
             return Vec::new();
         };
-        if let Some(item) = d.item() {
-            self.heads.insert(item.to_owned(), (entry.seq, *leaf));
+        let Some(item) = d.item() else {
+            return Vec::new();
+        };
+        self.heads.insert(item.to_owned(), (entry.seq, *leaf));
+        if let Domain::EvidenceIntake(b) = d {
+            self.items
+                .insert(b.item.clone(), ItemState::taken_in(b, entry));
+        } else if let Some(s) = self.items.get_mut(item) {
+            s.step(d, entry.seq, leaf);
         }
-        let changed = match d {
-            Domain::EvidenceIntake(b) => {
-                let files = b
-                    .files
-                    .iter()
-                    .map(|f: &FileFixity| (f.name.clone(), (f.blake3, f.sha256)))
-                    .collect();
-                self.items.insert(
-                    b.item.clone(),
-                    ItemState {
-                        item: b.item.clone(),
-                        intake: entry.seq,
-                        holder: entry.author,
-                        pending: None,
-                        closed: None,
-                        files,
-                        stored: None,
-                        seals: b.seal.iter().cloned().collect(),
-                        retired: BTreeSet::new(),
-                    },
-                );
-                Some(b.item.as_str())
-            }
+        self.items.get(item).cloned().into_iter().collect()
+    }
+}
+
+impl ItemState {
+    /// The state an intake starts (SPEC §13.2, §13.6).
+    fn taken_in(b: &crate::format::kinds::EvidenceIntake, entry: &Entry) -> ItemState {
+        ItemState {
+            item: b.item.clone(),
+            intake: entry.seq,
+            holder: entry.author,
+            pending: None,
+            closed: None,
+            files: b
+                .files
+                .iter()
+                .map(|f: &FileFixity| (f.name.clone(), (f.blake3, f.sha256)))
+                .collect(),
+            stored: None,
+            seals: b.seal.iter().cloned().collect(),
+            retired: BTreeSet::new(),
+        }
+    }
+
+    /// One checked entry about this item, after its intake.
+    fn step(&mut self, d: &Domain, seq: Seq, leaf: &Hash) {
+        match d {
             Domain::CustodyRelease(b) => {
-                if let Some(s) = self.items.get_mut(&b.item) {
-                    s.pending = Some((*leaf, b.to));
-                    apply_seals(s, &b.seals);
-                }
-                Some(b.item.as_str())
+                self.pending = Some((*leaf, b.to));
+                apply_seals(self, &b.seals);
             }
             Domain::CustodyReceive(b) => {
-                if let Some(s) = self.items.get_mut(&b.item) {
-                    // A refused transfer answers the release; the releaser
-                    // keeps the item (SPEC §13.2).
-                    if let Some((_, to)) = s.pending.take().filter(|_| b.rejected.is_none()) {
-                        s.holder = to;
-                    }
-                    apply_seals(s, &b.seals);
+                // A refused transfer answers the release; the releaser
+                // keeps the item (SPEC §13.2).
+                if let Some((_, to)) = self.pending.take().filter(|_| b.rejected.is_none()) {
+                    self.holder = to;
                 }
-                Some(b.item.as_str())
+                apply_seals(self, &b.seals);
             }
             Domain::CustodyStore(b) => {
-                if let Some(s) = self.items.get_mut(&b.item) {
-                    s.stored = Some((b.location.clone(), entry.seq));
-                    apply_seals(s, &b.seals);
-                }
-                Some(b.item.as_str())
+                self.stored = Some((b.location.clone(), seq));
+                apply_seals(self, &b.seals);
             }
             Domain::CustodyRetrieve(b) => {
-                if let Some(s) = self.items.get_mut(&b.item) {
-                    s.stored = None;
-                    apply_seals(s, &b.seals);
-                }
-                Some(b.item.as_str())
+                self.stored = None;
+                apply_seals(self, &b.seals);
             }
-            Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
-                let how = if matches!(d, Domain::EvidenceDispose(_)) {
-                    "disposed"
-                } else {
-                    "returned"
-                };
-                if let Some(s) = self.items.get_mut(&b.item) {
-                    s.closed = Some((how.to_owned(), entry.seq));
-                }
-                Some(b.item.as_str())
-            }
-            _ => None,
-        };
-        changed
-            .and_then(|i| self.items.get(i))
-            .cloned()
-            .into_iter()
-            .collect()
+            Domain::EvidenceDispose(_) => self.closed = Some(("disposed".into(), seq)),
+            Domain::EvidenceReturn(_) => self.closed = Some(("returned".into(), seq)),
+            _ => {}
+        }
     }
 }

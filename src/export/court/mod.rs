@@ -227,25 +227,27 @@ fn caption(l: &Ledger, exhibit: Option<&str>, title: Option<&str>) -> Result<Str
 
 /// One chronology row: dates, the entry with its private fields and
 /// corrections, sources, evidence, signer.
+/// The date as entered: ≈ when imprecise, its zone beneath (SPEC §13.1).
+fn occurred_cell(r: &crate::export::timeline::Row) -> String {
+    let date = esc(r.occurred.as_str());
+    let date = if r.occurred.is_imprecise() {
+        format!(r#"<span class="approx">≈ {date}</span>"#)
+    } else {
+        date
+    };
+    match r.body.zone() {
+        Some(z) => format!(r#"{date}<br><span class="zone">{}</span>"#, esc(z)),
+        None => date,
+    }
+}
+
 fn chronology_row(
     h: &mut String,
     l: &Ledger,
     r: &crate::export::timeline::Row,
     reveal: &crate::format::disclosure::Reveal,
 ) -> Result<(), LedgerError> {
-    let occurred = if r.occurred.is_imprecise() {
-        format!(
-            r#"<span class="approx">≈ {}</span>"#,
-            esc(r.occurred.as_str())
-        )
-    } else {
-        esc(r.occurred.as_str())
-    };
-    // The zone the date is local to, as entered (SPEC §13.1).
-    let occurred = match r.body.zone() {
-        Some(z) => format!(r#"{occurred}<br><span class="zone">{}</span>"#, esc(z)),
-        None => occurred,
-    };
+    let occurred = occurred_cell(r);
     let sources = match &r.body {
         Domain::Event(e) => e
             .sources
