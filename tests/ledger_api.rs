@@ -381,3 +381,44 @@ fn corrections_that_cannot_apply_are_refused() {
     assert!(matches!(e, LedgerError::BadCorrection { .. }), "{e}");
     assert!(verify_store(l.store()).unwrap().is_ok());
 }
+
+/// Issue 16: a writer opened for one append at a time (as each CLI command
+/// is) leaves neither a growing pile of table files nor of write-ahead
+/// logs: opens replay the log without flushing it, and a writer's close
+/// flushes once the logs pass a bound. (Before, every open flushed one
+/// table file per family written, four per append, and level 0 grew until
+/// a compaction stalled an append for seconds.)
+#[test]
+fn one_append_per_open_keeps_the_files_bounded() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let start = common::build_small(&dir, HashAlg::Sha256)
+        .head()
+        .tree
+        .size
+        .0;
+    let count = |ext: &str| {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(ext)
+            })
+            .count()
+    };
+    let a = common::authority();
+    for i in 0..150 {
+        let mut l = Ledger::open(&dir, true).unwrap();
+        l.append(common::note(&format!("one append, one open {i}")), &a)
+            .unwrap();
+    }
+    let (sst, wal) = (count(".sst"), count(".log"));
+    assert!(wal <= 50, "{wal} write-ahead logs left after 150 opens");
+    assert!(sst <= 60, "{sst} table files left after 150 opens");
+    let l = Ledger::open(&dir, false).unwrap();
+    assert_eq!(l.head().tree.size.0, start + 150);
+    assert!(caselog::verify_store(l.store()).unwrap().is_ok());
+}

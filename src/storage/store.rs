@@ -96,6 +96,14 @@ impl Drop for WriteStore {
     /// session), then closes, then releases the gate.
     fn drop(&mut self) {
         self.gate = gate(&self.store.dir, true).ok().flatten();
+        // Opens do not flush what earlier processes logged (see
+        // `db_options`), so write-ahead logs accumulate, one per session:
+        // past MAX_WAL_FILES, flush every family now (a few ms, once in
+        // that many appends) so the logs become obsolete and the next
+        // line deletes them. A failed flush loses nothing: the logs stay.
+        if wal_files(&self.store.dir) > MAX_WAL_FILES {
+            let _ = self.flush();
+        }
         let _ = self.store.db.enable_file_deletions();
     }
 }
@@ -178,6 +186,21 @@ impl Batch {
 /// families that also holds index and filter blocks.
 const WRITE_BUFFER: usize = 8 << 20;
 const BLOCK_CACHE: usize = 8 << 20;
+/// Table files kept open (RocksDB's default, -1, opens every one at open).
+const MAX_OPEN_FILES: i32 = 256;
+/// Write-ahead log kept before every family is flushed.
+const MAX_WAL: u64 = 64 << 10;
+/// Write-ahead log files a writer leaves before it flushes at close.
+const MAX_WAL_FILES: usize = 48;
+
+/// How many write-ahead log files (`*.log`) the ledger directory holds.
+fn wal_files(dir: &Path) -> usize {
+    fs::read_dir(dir).map_or(0, |rd| {
+        rd.filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+            .count()
+    })
+}
 
 fn cf_options(cache: &rocksdb::Cache) -> Options {
     let mut b = rocksdb::BlockBasedOptions::default();
@@ -207,7 +230,21 @@ fn db_options(create: bool) -> Options {
     // beside the data, kept small.
     o.set_keep_log_file_num(2);
     o.set_max_log_file_size(1 << 20);
-    o
+    // A CLI process opens the ledger for one append (issue 16): open table
+    // files lazily instead of all of them, on one thread per family each,
+    // at every open; and do not read every file for statistics.
+    o.set_max_open_files(MAX_OPEN_FILES);
+    o.set_skip_stats_update_on_db_open(true);
+    // Nor flush what the last process left in the write-ahead log into one
+    // small table file per family at every open (each synced; they piled
+    // up in level 0 until a compaction of the whole index family, which a
+    // closing process abandons and the next one starts again, stalled an
+    // append for seconds): replay it into the memtables and keep the logs
+    // until they pass MAX_WAL (or MAX_WAL_FILES, see `WriteStore::drop`).
+    // Crash safety is the same: every append is synced to the log.
+    o.set_max_total_wal_size(MAX_WAL);
+    o.get_options_from_string("avoid_flush_during_recovery=true")
+        .expect("store: a valid RocksDB option string")
 }
 
 impl WriteStore {
