@@ -358,17 +358,17 @@ fn an_item_bundle_proves_its_item_complete() {
         });
         Domain::EvidenceIntake(i)
     };
-    put(&mut l, intake("EV-7", None));
-    put(
-        &mut l,
+    let store = || {
         Domain::CustodyStore(CustodyStore {
             item: "EV-7".into(),
             location: "Property room B".into(),
             reason: None,
             condition: None,
             seals: Seals::default(),
-        }),
-    );
+        })
+    };
+    put(&mut l, intake("EV-7", None));
+    put(&mut l, store());
     let (head, _) = put(
         &mut l,
         Domain::CustodyRetrieve(CustodyRetrieve {
@@ -382,16 +382,7 @@ fn an_item_bundle_proves_its_item_complete() {
     let cp = l.checkpoint(&a).unwrap().to_text().into_bytes();
     assert!(String::from_utf8_lossy(&cp).contains("\ncaselog-items 2 "));
     // Later entries about EV-7 are beyond the checkpoint: not needed.
-    put(
-        &mut l,
-        Domain::CustodyStore(CustodyStore {
-            item: "EV-7".into(),
-            location: "Property room B".into(),
-            reason: None,
-            condition: None,
-            seals: Seals::default(),
-        }),
-    );
+    put(&mut l, store());
     for (item, want_head) in [("EV-7", head), ("EV-8", copy)] {
         let sel = Selection {
             items: vec![item.into()],

@@ -117,6 +117,20 @@ fn ledger(dir: &Path) -> Ledger {
     l
 }
 
+/// The CASE graph at `path` conforms to CASE 1.4 (`case_validate`).
+fn assert_case_conforms(path: &Path) {
+    let out = Command::new(venv_bin("case_validate"))
+        .args(["--built-version", "case-1.4.0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains("Conforms: True"),
+        "{report}"
+    );
+}
+
 fn validate_json(schema: &str, doc: &Path) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("schemas")
@@ -220,16 +234,7 @@ fn json_csv_timesketch_and_case_exports() {
         serde_json::to_vec_pretty(&caselog::export::case_uco::to_case(&l, &rows).unwrap()).unwrap(),
     )
     .unwrap();
-    let out = Command::new(venv_bin("case_validate"))
-        .args(["--built-version", "case-1.4.0"])
-        .arg(&case_path)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && report.contains("Conforms: True"),
-        "{report}"
-    );
+    assert_case_conforms(&case_path);
     let case: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&case_path).unwrap()).unwrap();
     let g = case["@graph"].as_array().unwrap();
@@ -541,16 +546,7 @@ fn case_export_has_a_provenance_record_per_custody_action() {
     let case = caselog::export::case_uco::to_case(&l, &rows).unwrap();
     let case_path = t.path().join("case.jsonld");
     std::fs::write(&case_path, serde_json::to_vec_pretty(&case).unwrap()).unwrap();
-    let out = Command::new(venv_bin("case_validate"))
-        .args(["--built-version", "case-1.4.0"])
-        .arg(&case_path)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && report.contains("Conforms: True"),
-        "{report}"
-    );
+    assert_case_conforms(&case_path);
     let g = case["@graph"].as_array().unwrap();
     let records: Vec<&str> = g
         .iter()
