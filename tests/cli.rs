@@ -105,6 +105,12 @@ fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
+/// Run `c`, which must be refused with exit 2; its one-line error.
+fn refusal(c: &mut Command) -> String {
+    let a = c.assert().code(2);
+    one_line(&a.get_output().stderr)
+}
+
 /// stderr is exactly one line naming the problem (and a hint).
 fn one_line(stderr: &[u8]) -> String {
     let s = String::from_utf8_lossy(stderr).to_string();
@@ -1221,14 +1227,9 @@ fn investigation_end_to_end() {
         stored.contains("EV-1 checked in to Property room B, locker 12"),
         "{stored}"
     );
-    let err = e
-        .as_key("cust")
-        .args([
-            "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
-        ])
-        .assert()
-        .code(2);
-    let out = one_line(&err.get_output().stderr);
+    let out = refusal(e.as_key("cust").args([
+        "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
+    ]));
     assert!(
         out.contains("EV-1: is in storage at Property room B, locker 12")
             && out.contains("custody retrieve EV-1"),
@@ -1238,13 +1239,11 @@ fn investigation_end_to_end() {
         ("S-9", "S-2", "seal \"S-9\" is not on the item"),
         ("S-1", "S-1", "both broken and applied"),
     ] {
-        let err = e
-            .as_key("cust")
-            .args(["custody", "retrieve", "EV-1", "--reason", "exam"])
-            .args(["--break-seal", broken, "--apply-seal", applied])
-            .assert()
-            .code(2);
-        let out = one_line(&err.get_output().stderr);
+        let out = refusal(
+            e.as_key("cust")
+                .args(["custody", "retrieve", "EV-1", "--reason", "exam"])
+                .args(["--break-seal", broken, "--apply-seal", applied]),
+        );
         assert!(out.contains(why), "{out}");
     }
     e.as_key("cust")
@@ -2106,20 +2105,18 @@ fn completions_and_man_pages_are_generated() {
 fn human_entered_dates_keep_their_zone() {
     let e = Env::populated();
     let head = stdout_of(e.cmd().arg("log")).lines().count();
-    let err = e
-        .as_key("roe")
-        .args([
-            "event",
-            "add",
-            "--title",
-            "Call",
-            "--occurred",
-            "2008-10-09",
-        ])
-        .args(["--zone", "-07:00"])
-        .assert()
-        .code(2);
-    let out = one_line(&err.get_output().stderr);
+    let out = refusal(
+        e.as_key("roe")
+            .args([
+                "event",
+                "add",
+                "--title",
+                "Call",
+                "--occurred",
+                "2008-10-09",
+            ])
+            .args(["--zone", "-07:00"]),
+    );
     assert!(
         out.contains("--zone \"-07:00\" is not an IANA time zone name")
             && out.contains("America/Los_Angeles"),

@@ -633,11 +633,18 @@ impl Custody {
             return Vec::new();
         };
         self.heads.insert(item.to_owned(), (entry.seq, *leaf));
-        if let Domain::EvidenceIntake(b) = d {
-            self.items
-                .insert(b.item.clone(), ItemState::taken_in(b, entry));
-        } else if let Some(s) = self.items.get_mut(item) {
-            s.step(d, entry.seq, leaf);
+        match d {
+            Domain::EvidenceIntake(b) => {
+                self.items
+                    .insert(b.item.clone(), ItemState::taken_in(b, entry));
+            }
+            // A re-hash changes no item row: nothing to write.
+            Domain::EvidenceVerify(_) => return Vec::new(),
+            _ => {
+                if let Some(s) = self.items.get_mut(item) {
+                    s.step(d, entry.seq, leaf);
+                }
+            }
         }
         self.items.get(item).cloned().into_iter().collect()
     }
