@@ -249,6 +249,7 @@ fn evidence_files_travel_with_the_bundle() {
     l.append_at(
         caselog::Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
             zone: None,
+            tree: None,
             device: None,
             lineage: None,
             item: "EV-7".into(),

@@ -68,6 +68,7 @@ fn fixture(dir: &Path) -> Ledger {
     l.append_at(
         d(Domain::EvidenceIntake(EvidenceIntake {
             zone: None,
+            tree: None,
             device: None,
             lineage: None,
             item: "EV-1".into(),
@@ -186,6 +187,7 @@ fn writer_refuses_breaks_and_nothing_is_written() {
         &mut l,
         d(Domain::EvidenceIntake(EvidenceIntake {
             zone: None,
+            tree: None,
             device: None,
             lineage: None,
             item: "EV-1".into(),

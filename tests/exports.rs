@@ -94,6 +94,7 @@ fn ledger(dir: &Path) -> Ledger {
     l.append_at(
         Body::Domain(Domain::EvidenceIntake(EvidenceIntake {
             zone: None,
+            tree: None,
             device: None,
             lineage: None,
             item: "EV-0001".into(),

@@ -263,6 +263,7 @@ fn base_ledger(dir: &Path) -> (Ledger, Vec<u8>, Seq) {
 fn intake(item: &str) -> Body {
     d(Domain::EvidenceIntake(EvidenceIntake {
         zone: None,
+        tree: None,
         device: None,
         lineage: None,
         item: item.into(),

@@ -299,7 +299,8 @@ impl Selection {
     }
 }
 
-/// (BLAKE3, (size, SHA-256)) of the files an intake record lists.
+/// (BLAKE3, (size, SHA-256)) of the files an intake record lists, its
+/// tree's manifest included (SPEC §13.8).
 fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
     let e = Record::decode(record)
         .ok()
@@ -308,6 +309,7 @@ fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
         Some(Body::Domain(crate::format::kinds::Domain::EvidenceIntake(i))) => i
             .files
             .iter()
+            .chain(i.tree.as_ref().map(|t| &t.manifest))
             .map(|f| (f.blake3, (f.size, f.sha256)))
             .collect(),
         _ => Vec::new(),

@@ -504,10 +504,16 @@ fn disclosure_problem(
 }
 
 /// Check 11: every stored evidence copy re-hashes to its intake digests;
-/// a copy not stored is counted (said, not silently skipped).
+/// a copy not stored is counted (said, not silently skipped). A tree's
+/// stored manifest must list content whose digests the intake recorded,
+/// and each of its files stored as a copy must match the manifest.
 fn check_evidence(dir: &std::path::Path, custody: &Custody, report: &mut Report) {
     for st in custody.iter() {
         for (name, (b3, sha)) in &st.files {
+            if let Some(root) = name.strip_suffix('/') {
+                check_tree(dir, st, root, (b3, sha), report);
+                continue;
+            }
             let trouble = match evidence::check_blob(dir, b3) {
                 Ok(None) => {
                     report.evidence_missing += 1;
@@ -522,14 +528,77 @@ fn check_evidence(dir: &std::path::Path, custody: &Custody, report: &mut Report)
                 }
                 Err(e) => format!("cannot be read: {e}"),
             };
-            report.add(
-                Code::EvidenceMismatch,
-                Some(st.intake.0),
-                "evidence",
+            evidence_trouble(
+                report,
+                st,
                 format!("stored copy of {} file {name:?} {trouble}", st.item),
             );
         }
     }
+}
+
+/// The tree `root` of item `st`, whose content listing has digests `want`
+/// (SPEC §13.8). Its manifest blob is checked as a file of the item.
+fn check_tree(
+    dir: &std::path::Path,
+    st: &crate::rules::custody::ItemState,
+    root: &str,
+    want: (&Hash, &Hash),
+    report: &mut Report,
+) {
+    let Some((mb3, _)) = st.files.get(&format!("{root}.tree.cbor")) else {
+        return;
+    };
+    let manifest = match crate::storage::tree::read_manifest(dir, mb3) {
+        Ok(None) => return,
+        Ok(Some(bytes)) => crate::format::tree::Manifest::decode(&bytes).map_err(|e| e.to_string()),
+        Err(e) => Err(format!("cannot be read: {e}")),
+    };
+    let manifest = match manifest {
+        Ok(m) => m,
+        Err(e) => {
+            return evidence_trouble(
+                report,
+                st,
+                format!("manifest of {} tree {root:?}: {e}", st.item),
+            )
+        }
+    };
+    if crate::format::tree::digests(&manifest.content_listing()) != (*want.0, *want.1) {
+        let why = format!(
+            "manifest of {} tree {root:?} lists content other than its intake recorded",
+            st.item
+        );
+        return evidence_trouble(report, st, why);
+    }
+    for f in &manifest.files {
+        match evidence::check_blob(dir, &f.blake3) {
+            Ok(None) => report.evidence_missing += 1,
+            Ok(Some(d)) if (d.size, d.blake3, d.sha256) == (f.size, f.blake3, f.sha256) => {
+                report.evidence_checked += 1;
+            }
+            Ok(Some(_)) => {
+                report.evidence_checked += 1;
+                let why = format!(
+                    "stored copy of {} tree file {:?} no longer matches its manifest",
+                    st.item, f.path
+                );
+                evidence_trouble(report, st, why);
+            }
+            Err(e) => evidence_trouble(
+                report,
+                st,
+                format!(
+                    "stored copy of {} tree file {:?} cannot be read: {e}",
+                    st.item, f.path
+                ),
+            ),
+        }
+    }
+}
+
+fn evidence_trouble(report: &mut Report, st: &crate::rules::custody::ItemState, why: String) {
+    report.add(Code::EvidenceMismatch, Some(st.intake.0), "evidence", why);
 }
 
 /// Check 12: as many `index` rows as entries and item entries.

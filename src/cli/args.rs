@@ -829,6 +829,10 @@ pub enum EvidenceCommand {
         /// Seal number.
         #[arg(long)]
         seal: Option<String>,
+        /// A directory taken in as a whole (a seized drive's files): every
+        /// regular file hashed in parallel, recorded in a manifest (SPEC §13.8).
+        #[arg(long, value_name = "DIR")]
+        tree: Option<PathBuf>,
         /// Also keep a copy of each file in the ledger's blob store.
         #[arg(long)]
         copy: bool,
@@ -839,22 +843,41 @@ pub enum EvidenceCommand {
         #[command(flatten)]
         private: Private,
     },
-    /// Re-hash an outside copy of an item's file and record the result.
+    /// Re-hash an outside copy of an item's file, or its whole tree, and record the result.
     #[command(
-        after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way).\n\nExample:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf"
+        after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way).\n\nExamples:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf\n  caselog evidence verify EV-0007 --tree /mnt/lab/laptop-files"
     )]
     Verify {
         /// Item id.
         item: String,
         /// The copy to check.
-        path: PathBuf,
+        #[arg(required_unless_present = "tree")]
+        path: Option<PathBuf>,
         /// Which of the item's files it is (default: the copy's file name).
         #[arg(long)]
         file: Option<String>,
+        /// Re-hash a copy of the item's tree instead, naming every added,
+        /// missing and changed file.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["path", "file"])]
+        tree: Option<PathBuf>,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]
         private: Private,
+    },
+    /// Write an item's tree manifest: hashdeep's format (for `hashdeep -a -k`), JSON, or the CBOR itself.
+    #[command(
+        after_help = "The stored manifest is first checked against the digests its intake recorded.\n\nExample:\n  caselog evidence manifest EV-0007 -o laptop.hashdeep\n  (cd /mnt/lab && hashdeep -r -l -o f -c sha256 -a -k laptop.hashdeep laptop-files)"
+    )]
+    Manifest {
+        /// Item id.
+        item: String,
+        /// Output format.
+        #[arg(long, default_value = "hashdeep", value_parser = ["hashdeep", "json", "cbor"])]
+        format: String,
+        /// Write to this file (default: standard output; CBOR needs a file).
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
     },
     /// List items with holder and status.
     List {

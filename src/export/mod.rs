@@ -14,6 +14,7 @@ pub mod certification;
 pub mod court;
 pub mod json;
 pub mod timeline;
+pub mod tree;
 
 use std::io::Write;
 

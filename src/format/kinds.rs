@@ -203,7 +203,8 @@ pub struct FileFixity {
 }
 
 impl FileFixity {
-    fn to_value(&self) -> Value {
+    /// CBOR of the `file` map.
+    pub fn to_value(&self) -> Value {
         MapBuilder::new()
             .text("name", &self.name)
             .uint("size", self.size)
@@ -212,7 +213,8 @@ impl FileFixity {
             .opt_text("media_type", self.media_type.as_deref())
             .build()
     }
-    fn from_value(v: Value) -> Result<FileFixity, SchemaError> {
+    /// Read a `file` map.
+    pub fn from_value(v: Value) -> Result<FileFixity, SchemaError> {
         let mut r = MapReader::new("file", v)?;
         let f = FileFixity {
             name: r.text_nonempty("name", MAX_SHORT_TEXT)?,
@@ -249,6 +251,8 @@ pub struct EvidenceIntake {
     pub device: Option<crate::format::provenance::Device>,
     /// Its place in the chain of copies (SPEC §13.5).
     pub lineage: Option<Box<crate::format::provenance::Lineage>>,
+    /// A directory tree taken in as a whole (SPEC §13.8).
+    pub tree: Option<Box<crate::format::tree::Tree>>,
 }
 
 /// `evidence.verify`: a later re-hash of one of an item's files.
@@ -467,7 +471,28 @@ impl EvidenceIntake {
             Some(l) => m.put("lineage", l.to_value()),
             None => m,
         };
+        let m = match &self.tree {
+            Some(t) => m.put("tree", t.to_value()),
+            None => m,
+        };
         m.build()
+    }
+}
+
+/// "2 files", "tree drive/: 51 files, 1275003 bytes", or both.
+fn intake_contents(b: &EvidenceIntake) -> String {
+    let n = b.files.len();
+    let files = format!("{n} file{}", if n == 1 { "" } else { "s" });
+    match &b.tree {
+        None => files,
+        Some(t) => {
+            let tree = format!("tree {}: {} files, {} bytes", t.key(), t.files, t.bytes);
+            if n == 0 {
+                tree
+            } else {
+                format!("{files}; {tree}")
+            }
+        }
     }
 }
 
@@ -732,12 +757,11 @@ impl Domain {
     fn evidence_summary(&self, name: &dyn Fn(&crate::format::ids::MemberKey) -> String) -> String {
         match self {
             Domain::EvidenceIntake(b) => format!(
-                "[{}] {} taken in: {} ({} file{}){}",
+                "[{}] {} taken in: {} ({}){}",
                 dated(&b.collected, &b.zone),
                 b.item,
                 b.description,
-                b.files.len(),
-                if b.files.len() == 1 { "" } else { "s" },
+                intake_contents(b),
                 b.lineage
                     .as_ref()
                     .map(|l| format!("; {}", l.describe()))
@@ -983,7 +1007,21 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
         .map(crate::format::provenance::Lineage::from_value)
         .transpose()?
         .map(Box::new);
+    let tree = r
+        .opt_map("tree")?
+        .map(crate::format::tree::Tree::from_value)
+        .transpose()?
+        .map(Box::new);
     r.finish()?;
+    // The tree takes two of the item's file names (SPEC §13.8).
+    if let Some(t) = &tree {
+        if files.iter().any(|f| t.names().contains(&f.name)) {
+            return Err(invalid(
+                "evidence.intake body.files",
+                "a file is named like the tree (\"<name>/\" or \"<name>.tree.cbor\")",
+            ));
+        }
+    }
     Ok(Domain::EvidenceIntake(EvidenceIntake {
         item,
         description,
@@ -995,6 +1033,7 @@ fn read_intake(v: Value) -> Result<Domain, SchemaError> {
         files,
         device,
         lineage,
+        tree,
     }))
 }
 

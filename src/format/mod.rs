@@ -18,3 +18,4 @@ pub mod kinds;
 pub mod limits;
 pub mod provenance;
 pub mod sig;
+pub mod tree;

@@ -659,10 +659,15 @@ impl ItemState {
             holder: entry.author,
             pending: None,
             closed: None,
+            // A tree is re-verified as one file named "<name>/" whose
+            // digests are those of its content listing, and its manifest
+            // is a file of the item (SPEC §13.8).
             files: b
                 .files
                 .iter()
+                .chain(b.tree.iter().map(|t| &t.manifest))
                 .map(|f: &FileFixity| (f.name.clone(), (f.blake3, f.sha256)))
+                .chain(b.tree.iter().map(|t| (t.key(), (t.blake3, t.sha256))))
                 .collect(),
             stored: None,
             seals: b.seal.iter().cloned().collect(),

@@ -111,6 +111,38 @@ pub fn hash_reader(
     })
 }
 
+/// [`hash_reader`] on the calling thread alone: read a chunk, BLAKE3 it,
+/// SHA-256 it, copy it. For hashing many files at once, where every core
+/// already has a file of its own (`storage::tree`).
+pub fn hash_serial(mut r: impl Read, mut copy: Option<&mut dyn Write>) -> io::Result<Digests> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; CHUNK]);
+    }
+    BUF.with_borrow_mut(|buf| {
+        let (mut b3, mut sha) = (blake3::Hasher::new(), sha2::Sha256::new());
+        let mut size = 0u64;
+        loop {
+            let n = match r.read(buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            b3.update(&buf[..n]);
+            sha.update(&buf[..n]);
+            if let Some(w) = copy.as_deref_mut() {
+                w.write_all(&buf[..n])?;
+            }
+            size += n as u64;
+        }
+        Ok(Digests {
+            size,
+            blake3: Hash(*b3.finalize().as_bytes()),
+            sha256: Hash(sha.finalize().into()),
+        })
+    })
+}
+
 /// Hash a file.
 pub fn hash_file(path: &Path, progress: &mut dyn FnMut(u64)) -> io::Result<Digests> {
     hash_reader(File::open(path)?, None, progress)
@@ -137,10 +169,21 @@ pub fn store_blob(
     src: &Path,
     progress: &mut dyn FnMut(u64),
 ) -> io::Result<Digests> {
+    store_with(ledger_dir, |out| {
+        hash_reader(File::open(src)?, Some(out), progress)
+    })
+}
+
+/// Store what `fill` writes (returning its digests) as a blob, with
+/// [`store_blob`]'s commit order.
+pub fn store_with(
+    ledger_dir: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<Digests>,
+) -> io::Result<Digests> {
     let tmp = tmp_blob(ledger_dir)?;
     let result = (|| {
         let mut out = File::create(&tmp)?;
-        let d = hash_reader(File::open(src)?, Some(&mut out), progress)?;
+        let d = fill(&mut out)?;
         out.sync_all()?;
         adopt_blob(ledger_dir, &tmp, &d.blake3)?;
         Ok(d)
@@ -155,9 +198,12 @@ pub fn store_blob(
 pub fn tmp_blob(ledger_dir: &Path) -> io::Result<PathBuf> {
     let tmp_dir = blob_dir(ledger_dir).join("tmp");
     fs::create_dir_all(&tmp_dir)?;
+    // Several threads may be storing copies at once (a tree's files).
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     Ok(tmp_dir.join(format!(
-        "in-{}-{}",
+        "in-{}-{}-{}",
         std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())

@@ -12,3 +12,4 @@ pub mod keys;
 pub mod layout;
 pub mod newfile;
 pub mod store;
+pub mod tree;

@@ -224,6 +224,7 @@ pub fn intake_body(item: &str) -> Body {
             zone: None,
             device: None,
             lineage: None,
+            tree: None,
             item: item.into(),
             description: "scan (synthetic)".into(),
             collected_by: "custodian".into(),

@@ -613,7 +613,7 @@ impl Seen {
             self.private.insert(seq, (p.leaf(), e.sd.clone()));
         }
         if let Body::Domain(crate::format::kinds::Domain::EvidenceIntake(i)) = &e.body {
-            for f in &i.files {
+            for f in i.files.iter().chain(i.tree.iter().map(|t| &t.manifest)) {
                 self.listed.insert(f.blake3, (f.size, f.sha256));
             }
         }

@@ -67,8 +67,22 @@ pub(crate) enum DomainCmd {
         signer: Signer,
         intake: EvidenceIntake,
         files: Vec<PathBuf>,
+        tree: Option<PathBuf>,
         copy: bool,
         private: Vec<Disclosure>,
+    },
+    EvidenceVerifyTree {
+        private: Vec<Disclosure>,
+        dir: PathBuf,
+        signer: Signer,
+        item: String,
+        root: PathBuf,
+    },
+    EvidenceManifest {
+        dir: PathBuf,
+        item: String,
+        format: String,
+        output: Option<PathBuf>,
     },
     EvidenceVerify {
         private: Vec<Disclosure>,
@@ -156,6 +170,11 @@ pub(crate) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
         Command::Action(ActionCommand::Add { .. }) => check_action_add(cli)?,
         Command::Evidence(EvidenceCommand::Add { .. }) => check_evidence_add(cli)?,
         Command::Evidence(EvidenceCommand::Verify { .. }) => check_evidence_verify(cli)?,
+        Command::Evidence(EvidenceCommand::Manifest {
+            item,
+            format,
+            output,
+        }) => crate::cli::cmd::tree::check_manifest(cli, item, format, output)?,
         Command::Evidence(EvidenceCommand::List { json }) => DomainCmd::EvidenceList {
             dir: need_ledger_dir(&cli.ledger)?,
             json: *json,
@@ -193,6 +212,8 @@ pub(crate) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
         cmd @ DomainCmd::Append { .. } => run_append(cmd),
         cmd @ DomainCmd::EvidenceAdd { .. } => run_evidence_add(cmd),
         cmd @ DomainCmd::EvidenceVerify { .. } => run_evidence_verify(cmd),
+        cmd @ DomainCmd::EvidenceVerifyTree { .. } => crate::cli::cmd::tree::run_verify_tree(cmd),
+        cmd @ DomainCmd::EvidenceManifest { .. } => crate::cli::cmd::tree::run_manifest(cmd),
         cmd @ DomainCmd::EvidenceList { .. } => run_evidence_list(cmd),
         cmd @ DomainCmd::EvidenceShow { .. } => run_evidence_show(cmd),
         cmd @ DomainCmd::Release { .. } => run_release(cmd),

@@ -48,6 +48,7 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         copy,
         provenance,
         zone,
+        tree,
         ..
     }) = &cli.command
     else {
@@ -77,6 +78,9 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
                 ));
             }
         }
+        if let Some(t) = tree {
+            crate::cli::cmd::tree::check_root(t)?;
+        }
         let collected = match collected {
             Some(c) => edtf(c, "collected")?,
             None => today(),
@@ -88,6 +92,7 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
                 zone: crate::cli::input::zone(zone)?,
                 device: device(provenance)?,
                 lineage: lineage(provenance)?.map(Box::new),
+                tree: None,
                 item,
                 description: check_text("description", description, MAX_SHORT_TEXT)?,
                 collected_by: match collected_by {
@@ -100,6 +105,7 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
                 files: Vec::new(),
             },
             files: files.clone(),
+            tree: tree.clone(),
             copy: *copy,
             signer,
             dir,
@@ -110,11 +116,21 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
 pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
     let private = private_fields(cli)?;
     let Command::Evidence(EvidenceCommand::Verify {
-        item, path, file, ..
+        item,
+        path,
+        file,
+        tree,
+        ..
     }) = &cli.command
     else {
         unreachable!("cli: check_evidence_verify called for another command")
     };
+    if let Some(root) = tree {
+        return crate::cli::cmd::tree::check_verify_tree(cli, item, root, private);
+    }
+    let path = path
+        .as_ref()
+        .expect("cli: clap requires a path without --tree");
     Ok({
         let dir = need_ledger_dir(&cli.ledger)?;
         if !path.is_file() {
@@ -127,7 +143,7 @@ pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
             private: private.clone(),
             item: item_id(item)?,
             file: file.clone().unwrap_or_else(|| file_name(path)),
-            path: path.clone(),
+            path: path.to_owned(),
             signer: load_signer(cli)?,
             dir,
         }
@@ -185,6 +201,7 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
         signer,
         mut intake,
         files,
+        tree,
         copy,
         private,
     } = cmd
@@ -198,8 +215,18 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
         &signer,
     )?;
     intake.files.extend(fixity_of(&files, &dir, copy)?);
+    let taken = match &tree {
+        Some(root) => Some(crate::cli::cmd::tree::take(
+            root,
+            &dir,
+            copy,
+            &intake.files,
+        )?),
+        None => None,
+    };
+    intake.tree = taken.as_ref().map(|t| Box::new(t.tree.clone()));
     let item = intake.item.clone();
-    let shown: Vec<String> = intake
+    let mut shown: Vec<String> = intake
         .files
         .iter()
         .map(|f| {
@@ -209,18 +236,26 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
             )
         })
         .collect();
-    let blobs: Vec<(PathBuf, caselog::Hash, caselog::Hash)> = intake
-        .files
-        .iter()
-        .map(|f| (evidence::blob_path(&dir, &f.blake3), f.blake3, f.sha256))
-        .collect();
+    let mut blobs: Vec<(PathBuf, caselog::Hash, caselog::Hash)> = Vec::new();
+    if copy {
+        blobs.extend(
+            intake
+                .files
+                .iter()
+                .map(|f| (evidence::blob_path(&dir, &f.blake3), f.blake3, f.sha256)),
+        );
+    }
+    if let Some(t) = &taken {
+        shown.push(t.describe());
+        blobs.extend(t.blobs(&dir, copy));
+    }
     let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
     drop(l);
     // Through a server, the copies go there too, once the entry is in.
-    let uploaded = if copy {
-        crate::cli::remote::upload_blobs(&blobs)?
-    } else {
+    let uploaded = if blobs.is_empty() {
         None
+    } else {
+        crate::cli::remote::upload_blobs(&blobs)?
     };
     out(&format!(
         "seq {seq}: {item} taken into evidence (leaf {leaf}){}{}\n{}",
@@ -414,6 +449,13 @@ fn evidence_json(
             "sha256": f.sha256.to_hex(), "media_type": f.media_type,
             "stored_copy": evidence::blob_path(dir, &f.blake3).is_file(),
         })).collect::<Vec<_>>(),
+        "tree": intake.tree.as_ref().map(|t| json!({
+            "name": t.name, "files": t.files, "bytes": t.bytes,
+            "blake3": t.blake3.to_hex(), "sha256": t.sha256.to_hex(),
+            "manifest": {"name": t.manifest.name, "size": t.manifest.size,
+                "blake3": t.manifest.blake3.to_hex(), "sha256": t.manifest.sha256.to_hex(),
+                "stored": evidence::blob_path(dir, &t.manifest.blake3).is_file()},
+        })),
         "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&v).expect("cli: JSON") + "\n"
@@ -473,6 +515,19 @@ fn evidence_text(
             },
             f.blake3,
             f.sha256
+        ));
+    }
+    if let Some(t) = &intake.tree {
+        s.push_str(&format!(
+            "  tree {} ({} files, {} bytes; `caselog evidence manifest {}` lists them)\n    listing blake3  {}\n    listing sha256  {}\n    manifest {}{}\n",
+            t.key(),
+            t.files,
+            t.bytes,
+            intake.item,
+            t.blake3,
+            t.sha256,
+            t.manifest.name,
+            if evidence::blob_path(dir, &t.manifest.blake3).is_file() { " [stored]" } else { " [NOT in the blob store]" },
         ));
     }
     s.push_str("history (see `caselog custody show` for holders)\n");

@@ -15,6 +15,7 @@ pub(crate) mod member;
 pub(crate) mod serve;
 pub(crate) mod setup;
 pub(crate) mod timestamp;
+pub(crate) mod tree;
 pub(crate) mod verify;
 pub(crate) mod witness;
 

@@ -1,0 +1,348 @@
+//! `evidence add --tree`, `evidence verify --tree`, `evidence manifest`:
+//! a directory (a seized drive's files) taken in as one item, re-verified
+//! file by file, and handed to other tools (SPEC §13.8).
+
+use std::path::{Path, PathBuf};
+
+use caselog::format::disclosure::Disclosure;
+use caselog::format::entry::Body;
+use caselog::format::kinds::{Domain, EvidenceVerify, FileFixity};
+use caselog::format::tree::{diff, digests, Manifest, Tree, TreeDiff};
+use caselog::storage::{evidence, tree};
+use caselog::Ledger;
+
+use crate::cli::cmd::domain::{append, DomainCmd};
+use crate::cli::error::CliError;
+use crate::cli::exit;
+use crate::cli::input::{item_id, load_signer, need_ledger_dir};
+use crate::cli::output::{out, Progress};
+use crate::cli::Cli;
+
+/// `--tree DIR` must name a directory.
+pub(crate) fn check_root(root: &Path) -> Result<(), CliError> {
+    if !root.is_dir() {
+        return Err(CliError::input(
+            format!("{} is not a directory", root.display()),
+            "give --tree the directory holding the files (e.g. a mounted drive)",
+        ));
+    }
+    Ok(())
+}
+
+/// A tree hashed for an intake, its manifest stored.
+pub(crate) struct Taken {
+    pub(crate) tree: Tree,
+    manifest: Manifest,
+}
+
+impl Taken {
+    /// What `evidence add` prints about the tree.
+    pub(crate) fn describe(&self) -> String {
+        let t = &self.tree;
+        let mut s = format!(
+            "  tree {}  {} files, {} bytes\n    content listing blake3 {}\n                    sha256 {}\n    manifest {} (in the blob store)\n",
+            t.key(), t.files, t.bytes, t.blake3, t.sha256, t.manifest.name
+        );
+        if !self.manifest.skipped.is_empty() {
+            s.push_str(&format!(
+                "    not hashed (listed in the manifest): {}\n",
+                self.manifest
+                    .skipped
+                    .iter()
+                    .map(|x| format!("{} ({})", x.path, x.what))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        s
+    }
+
+    /// Blobs to send to a server: the manifest, and with `copy` every file.
+    pub(crate) fn blobs(
+        &self,
+        dir: &Path,
+        copy: bool,
+    ) -> Vec<(PathBuf, caselog::Hash, caselog::Hash)> {
+        let m = &self.tree.manifest;
+        let mut v = vec![(evidence::blob_path(dir, &m.blake3), m.blake3, m.sha256)];
+        if copy {
+            v.extend(
+                self.manifest
+                    .files
+                    .iter()
+                    .map(|f| (evidence::blob_path(dir, &f.blake3), f.blake3, f.sha256)),
+            );
+        }
+        v
+    }
+}
+
+/// Walk and hash `root` (storing copies with `copy`), store its manifest in
+/// the blob store of `dir`. Refuses an empty tree and a tree named like
+/// one of the item's `files`.
+pub(crate) fn take(
+    root: &Path,
+    dir: &Path,
+    copy: bool,
+    files: &[FileFixity],
+) -> Result<Taken, CliError> {
+    let manifest = scan(root, copy.then_some(dir))?;
+    if manifest.files.is_empty() {
+        return Err(CliError::input(
+            format!("{} holds no regular file", root.display()),
+            "check the path (symbolic links are listed, never followed)",
+        ));
+    }
+    let bytes = manifest.encode();
+    let tree = manifest.tree(&bytes);
+    if files.iter().any(|f| tree.names().contains(&f.name)) {
+        return Err(CliError::input(
+            format!(
+                "a --file is named like the tree ({} or {})",
+                tree.key(),
+                tree.manifest_name()
+            ),
+            "rename the file or take the tree in as its own item",
+        ));
+    }
+    tree::store_manifest(dir, &bytes).map_err(|e| {
+        CliError::storage(
+            format!("cannot store the tree manifest in {}: {e}", dir.display()),
+            None,
+        )
+    })?;
+    Ok(Taken { tree, manifest })
+}
+
+/// Walk `root` and hash every file in parallel, with a progress bar.
+fn scan(root: &Path, copy_to: Option<&Path>) -> Result<Manifest, CliError> {
+    let fail = |e: tree::TreeError| {
+        CliError::input(
+            e.to_string(),
+            "check the directory and permissions; nothing was written",
+        )
+    };
+    let walked = tree::walk(root).map_err(fail)?;
+    let bar = Progress::bytes(
+        &format!("hashing {} ({} files)", walked.name, walked.files.len()),
+        walked.bytes(),
+    );
+    let m = tree::hash(&walked, copy_to, &|n| bar.set(n)).map_err(fail)?;
+    bar.finish();
+    Ok(m)
+}
+
+pub(crate) fn check_verify_tree(
+    cli: &Cli,
+    item: &str,
+    root: &Path,
+    private: Vec<Disclosure>,
+) -> Result<DomainCmd, CliError> {
+    let dir = need_ledger_dir(&cli.ledger)?;
+    check_root(root)?;
+    Ok(DomainCmd::EvidenceVerifyTree {
+        private,
+        item: item_id(item)?,
+        root: root.to_owned(),
+        signer: load_signer(cli)?,
+        dir,
+    })
+}
+
+pub(crate) fn run_verify_tree(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceVerifyTree {
+        private,
+        dir,
+        signer,
+        item,
+        root,
+    } = cmd
+    else {
+        unreachable!("cli: run_verify_tree called for another command")
+    };
+    let mut l = crate::cli::remote::open(&dir, true)?;
+    let (tree, then) = stored_manifest(&l, &dir, &item)?;
+    let body = |file: FileFixity, matches| {
+        Domain::EvidenceVerify(EvidenceVerify {
+            item: item.clone(),
+            file,
+            matches,
+        })
+    };
+    let fixity = |size, (blake3, sha256)| FileFixity {
+        name: tree.key(),
+        size,
+        blake3,
+        sha256,
+        media_type: None,
+    };
+    // Refuse (disposed item, not a member...) before hashing the tree.
+    l.precheck(
+        &Body::Domain(body(fixity(tree.bytes, (tree.blake3, tree.sha256)), true)),
+        &signer,
+    )?;
+    let now = scan(&root, None)?;
+    let found = digests(&now.content_listing());
+    let matches = found == (tree.blake3, tree.sha256);
+    let d = diff(&then, &now);
+    assert_eq!(
+        matches,
+        d.same_content(),
+        "cli: listing digests disagree with the file comparison"
+    );
+    let size = now.files.iter().map(|f| f.size).sum();
+    let (seq, _) = append(&mut l, body(fixity(size, found), matches), &signer, private)?;
+    out(&verify_text(seq, &item, &tree, &d))?;
+    Ok(if matches { exit::OK } else { exit::FAILED })
+}
+
+fn verify_text(seq: caselog::Seq, item: &str, tree: &Tree, d: &TreeDiff) -> String {
+    let mut s = if d.same_content() {
+        format!(
+            "seq {seq}: {item} tree {}: MATCH ({} files, {} bytes; every path, size, BLAKE3 and SHA-256 equal the intake's)\n",
+            tree.key(), tree.files, tree.bytes
+        )
+    } else {
+        format!(
+            "seq {seq}: {item} tree {}: MISMATCH recorded: {} added, {} missing, {} changed\n",
+            tree.key(),
+            d.added.len(),
+            d.missing.len(),
+            d.changed.len()
+        )
+    };
+    for (what, paths) in [
+        ("added", &d.added),
+        ("missing", &d.missing),
+        ("changed", &d.changed),
+    ] {
+        for p in paths {
+            s.push_str(&format!("  {what:<8} {p}\n"));
+        }
+    }
+    if !d.touched.is_empty() {
+        s.push_str(&format!(
+            "  {} file(s) with another modification time, content unchanged: {}\n",
+            d.touched.len(),
+            d.touched.join(", ")
+        ));
+    }
+    s
+}
+
+/// The item's tree and its stored manifest, checked against the digests
+/// its intake recorded (the manifest's own, and its content listing's).
+fn stored_manifest(l: &Ledger, dir: &Path, item: &str) -> Result<(Tree, Manifest), CliError> {
+    let tree = intake_tree(l, item)?;
+    let m = &tree.manifest;
+    let path = evidence::blob_path(dir, &m.blake3);
+    let bytes = tree::read_manifest(dir, &m.blake3)
+        .map_err(|e| CliError::storage(format!("cannot read {}: {e}", path.display()), None))?
+        .ok_or_else(|| {
+            CliError::input(
+                format!(
+                    "the manifest of {item} ({}) is not in this ledger's blob store",
+                    m.name
+                ),
+                format!(
+                    "restore {} from a backup of the ledger directory (BLAKE3 {})",
+                    path.display(),
+                    m.blake3
+                ),
+            )
+        })?;
+    let tampered = |why: String| CliError {
+        code: exit::FAILED,
+        msg: format!("the stored manifest of {item} {why} (EVIDENCE_MISMATCH)"),
+        hint: Some(format!(
+            "restore {} from a backup; `caselog verify --evidence` checks every stored copy",
+            path.display()
+        )),
+    };
+    if digests(&bytes) != (m.blake3, m.sha256) || bytes.len() as u64 != m.size {
+        return Err(tampered(
+            "no longer matches the digests its intake recorded".into(),
+        ));
+    }
+    let manifest =
+        Manifest::decode(&bytes).map_err(|e| tampered(format!("cannot be read: {e}")))?;
+    if digests(&manifest.content_listing()) != (tree.blake3, tree.sha256) {
+        return Err(tampered(
+            "lists content other than its intake recorded".into(),
+        ));
+    }
+    Ok((tree, manifest))
+}
+
+/// The `tree` of `item`'s intake.
+fn intake_tree(l: &Ledger, item: &str) -> Result<Tree, CliError> {
+    for (seq, raw) in l.item_records(item)? {
+        if let Body::Domain(Domain::EvidenceIntake(i)) = caselog::ledger::decode(seq, &raw)?.1.body
+        {
+            return i.tree.map(|t| *t).ok_or_else(|| {
+                CliError::input(
+                    format!("{item} was taken in without --tree"),
+                    "see `caselog evidence show`",
+                )
+            });
+        }
+    }
+    Err(CliError::input(
+        format!("no item {item}"),
+        "see `caselog evidence list`",
+    ))
+}
+
+pub(crate) fn check_manifest(
+    cli: &Cli,
+    item: &str,
+    format: &str,
+    output: &Option<PathBuf>,
+) -> Result<DomainCmd, CliError> {
+    if format == "cbor" && output.is_none() {
+        return Err(CliError::input(
+            "CBOR is not written to a terminal",
+            "give -o FILE",
+        ));
+    }
+    if let Some(p) = output {
+        crate::cli::output::check_new_file(p)?;
+    }
+    Ok(DomainCmd::EvidenceManifest {
+        dir: need_ledger_dir(&cli.ledger)?,
+        item: item_id(item)?,
+        format: format.to_owned(),
+        output: output.clone(),
+    })
+}
+
+pub(crate) fn run_manifest(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::EvidenceManifest {
+        dir,
+        item,
+        format,
+        output,
+    } = cmd
+    else {
+        unreachable!("cli: run_manifest called for another command")
+    };
+    let l = crate::cli::remote::open(&dir, false)?;
+    let (_, m) = stored_manifest(&l, &dir, &item)?;
+    let bytes = match format.as_str() {
+        "hashdeep" => caselog::export::tree::hashdeep(&m, &item)
+            .map_err(|e| CliError::input(e.to_string(), "use --format json or cbor"))?
+            .into_bytes(),
+        "json" => (serde_json::to_string_pretty(&caselog::export::tree::json(&m, &item))
+            .expect("cli: JSON")
+            + "\n")
+            .into_bytes(),
+        _ => m.encode(),
+    };
+    match output {
+        Some(p) => {
+            crate::cli::output::write_new(&p, &bytes, &caselog::format::disclosure::Reveal::None)?
+        }
+        None => out(std::str::from_utf8(&bytes).expect("cli: text formats are UTF-8"))?,
+    }
+    Ok(exit::OK)
+}
