@@ -1579,6 +1579,7 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         tsa_ca: None,
     });
     timestamp_cases(&mut c, dir);
+    tree_cases(&mut c, intake, verify);
     assert!(
         rebuilt == exported,
         "the forger's rebuild differs from the export"
@@ -1589,6 +1590,107 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
 /// SPEC §10.5: a carried time-stamp that breaks one rule, each correctly
 /// signed by a key the forger holds (chaining to the pinned TSA root
 /// unless the rule is the root), and a control both must accept.
+/// A small tree manifest (SPEC §13.8) and the intake's `tree` for it.
+fn drive_tree() -> (Vec<u8>, caselog::format::tree::Tree) {
+    use caselog::format::tree::{format_mtime, Manifest, TreeFile};
+    let file = |path: &str, content: &[u8]| TreeFile {
+        path: path.into(),
+        size: content.len() as u64,
+        blake3: Hash(*blake3::hash(content).as_bytes()),
+        sha256: Hash(<sha2::Sha256 as sha2::Digest>::digest(content).into()),
+        mtime: format_mtime(1_222_956_191, 0).unwrap(),
+    };
+    let m = Manifest {
+        name: "drive".into(),
+        files: vec![file("docs/ransom.txt", b"pay"), file("notes.txt", b"n")],
+        skipped: vec![],
+    };
+    let bytes = m.encode();
+    let t = m.tree(&bytes);
+    (bytes, t)
+}
+
+/// §13.8: directory trees. The intake's `tree` is body schema both
+/// verifiers check; its re-verification is an `evidence.verify` of the
+/// file `<name>/`; its manifest may travel in `files`.
+fn tree_cases(c: &mut Corpus, intake: usize, verify: usize) {
+    let (manifest, tree) = drive_tree();
+    let with_tree = |g: &mut Forge, t: &caselog::format::tree::Tree| {
+        g.set_body(intake, "tree", t.to_value());
+    };
+    let verify_tree = |g: &mut Forge, b3: Hash, matches: bool| {
+        let f = FileFixity {
+            name: "drive/".into(),
+            size: 4,
+            blake3: b3,
+            sha256: tree.sha256,
+            media_type: None,
+        };
+        g.set_body(verify, "file", f.to_value());
+        g.set_body(verify, "matches", Value::Bool(matches));
+    };
+    let carry = |g: &mut Forge, bytes: Vec<u8>| {
+        g.files
+            .push((Hash(*blake3::hash(&bytes).as_bytes()), bytes));
+        g.files.sort();
+    };
+    c.add("control-tree-verified-manifest-carried", None, |g| {
+        with_tree(g, &tree);
+        verify_tree(g, tree.blake3, true);
+        carry(g, manifest.clone());
+    });
+    c.add("tree-verify-misstates", Some("EVIDENCE_MISMATCH"), |g| {
+        with_tree(g, &tree);
+        verify_tree(g, Hash([7; 32]), true);
+    });
+    c.add(
+        "tree-verify-truthful-mismatch",
+        Some("EVIDENCE_MISMATCH"),
+        |g| {
+            with_tree(g, &tree);
+            verify_tree(g, Hash([7; 32]), false);
+        },
+    );
+    c.add("tree-verify-without-tree", Some("EVIDENCE_MISMATCH"), |g| {
+        verify_tree(g, tree.blake3, true);
+    });
+    c.add(
+        "tree-manifest-carried-altered",
+        Some("EVIDENCE_MISMATCH"),
+        |g| {
+            with_tree(g, &tree);
+            let mut m = manifest.clone();
+            let last = m.len() - 1;
+            m[last] ^= 1;
+            carry(g, m);
+        },
+    );
+    c.add("tree-name-dotdot", Some("BAD_BODY"), |g| {
+        let mut t = tree.clone();
+        t.name = "..".into();
+        t.manifest.name = "...tree.cbor".into();
+        with_tree(g, &t);
+    });
+    c.add("tree-manifest-misnamed", Some("BAD_BODY"), |g| {
+        let mut t = tree.clone();
+        t.manifest.name = "drive.cbor".into();
+        with_tree(g, &t);
+    });
+    c.add("tree-file-named-like-its-manifest", Some("BAD_BODY"), |g| {
+        with_tree(g, &tree);
+        let mut f = letter_file();
+        f.name = "drive.tree.cbor".into();
+        g.set_body(intake, "files", Value::Array(vec![f.to_value()]));
+    });
+    c.add("tree-unknown-key", Some("BAD_BODY"), |g| {
+        let Value::Map(mut m) = tree.to_value() else {
+            panic!()
+        };
+        m.insert("root".into(), text("/mnt/drive"));
+        g.set_body(intake, "tree", Value::Map(m));
+    });
+}
+
 fn timestamp_cases(c: &mut Corpus, dir: &Path) {
     use common::tsp::{forge, root_pem, tsa, Eku, NOW};
     let (issuer, _, pem) = root_pem();
@@ -1674,6 +1776,11 @@ fn rust_codes(c: &Case) -> BTreeSet<String> {
     .report
     .problems
     .iter()
+    .inspect(|p| {
+        if std::env::var("FORGERY_DEBUG").is_ok() {
+            eprintln!("{}: {:?}", c.name, p)
+        }
+    })
     .map(|p| p.code.as_str().to_owned())
     .collect()
 }

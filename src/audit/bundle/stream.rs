@@ -431,7 +431,8 @@ fn files_shape<R: Read + Seek>(s: &mut CborStream<R>, l: &Layout) -> Result<(), 
     }
     let mut last: Option<Hash> = None;
     for _ in 0..n {
-        let (h, _) = file_item(s)?;
+        let (h, len) = file_item(s)?;
+        s.skip(len)?;
         if last.is_some_and(|p| p >= h) {
             return Err(shape("files must be in strictly ascending BLAKE3 order"));
         }
