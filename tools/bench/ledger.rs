@@ -75,6 +75,13 @@ fn main() {
                 profile_one(mode == "--append-only", n);
                 return;
             }
+            "--one-core-rates" => {
+                // From RAM, one thread: SHA-256, BLAKE3, and both in the one
+                // pass a tree's worker makes (MB/s): the compute bound of
+                // `evidence add --tree` per core.
+                one_core_rates();
+                return;
+            }
             "--hash" => {
                 // Time one evidence hashing pass (BLAKE3 + SHA-256) and exit.
                 let p = args.next().expect("--hash PATH");
@@ -601,4 +608,33 @@ fn hostile() {
         fixtures.len(),
         ms(worst)
     );
+}
+
+/// Best of 3 over 256 MiB in RAM, one thread: SHA-256 (sha2), BLAKE3, and
+/// `hash_serial` (both, 128 KiB chunks), in MB/s.
+fn one_core_rates() {
+    use sha2::Digest as _;
+    let buf: Vec<u8> = (0..256u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let rate = |f: &dyn Fn()| {
+        let best = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min);
+        buf.len() as f64 / 1e6 / best
+    };
+    let sha = rate(&|| {
+        std::hint::black_box(sha2::Sha256::digest(&buf));
+    });
+    let b3 = rate(&|| {
+        std::hint::black_box(blake3::hash(&buf));
+    });
+    let both = rate(&|| {
+        std::hint::black_box(caselog::storage::evidence::hash_serial(&buf[..], None).unwrap());
+    });
+    println!("{sha:.0} {b3:.0} {both:.0}");
 }
