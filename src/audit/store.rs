@@ -200,46 +200,36 @@ fn replay_records(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(Replayed, Vec<Problem>), StoreError> {
     let mut pending = Pending::default();
-    let (mut stray, mut item_rows) = (Vec::new(), 0u64);
-    let mut chunk: Vec<(u64, Box<[u8]>)> = Vec::with_capacity(PAR_CHUNK);
-    let mut entries = store.iter_from(CF_ENTRIES, &[]).peekable();
-    let mut done = 0u64;
-    while entries.peek().is_some() {
-        chunk.clear();
-        while chunk.len() < PAR_CHUNK {
-            let Some(kv) = entries.next() else { break };
-            let (k, raw) = kv?;
-            match layout::seq_of_key(&k) {
-                Some(seq) => chunk.push((seq.0, raw)),
-                None => stray.push(Problem {
-                    code: Code::Decode,
-                    seq: None,
-                    area: "entry",
-                    message: format!("stray key {} in entries", hex::encode(&k)),
-                }),
+    let (mut stray, mut item_rows, mut done) = (Vec::new(), 0u64, 0u64);
+    // Two stages: a reader thread reads chunk k+1 and has it prepared on
+    // every core (decoding, leaf hash, signature) while this thread runs
+    // chunk k through the engine and compares the caches. At most
+    // IN_FLIGHT chunks wait between them, so memory stays bounded.
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(IN_FLIGHT);
+        scope.spawn(move || read_and_prepare(store, alg, tx));
+        for batch in rx {
+            let batch: Batch = batch?;
+            stray.extend(batch.stray);
+            for (&pos, p) in batch.seqs.iter().zip(batch.prepared) {
+                let (leaf, created) = v.push_prepared(pos, p);
+                pending.leaves.push((leaf, pos));
+                if let Some(item) = v.take_item() {
+                    item_rows += 1;
+                    pending.items.push((item, pos, leaf));
+                }
+                pending
+                    .nodes
+                    .extend(created.into_iter().map(|(id, h)| (id, h, pos)));
+                if pending.leaves.len() >= CHUNK {
+                    flush(store, &mut pending, &mut v.report)?;
+                }
             }
+            done += batch.seqs.len() as u64;
+            progress(done);
         }
-        let prepared: Vec<Prepared> = {
-            use rayon::prelude::*;
-            chunk.par_iter().map(|(_, raw)| prepare(alg, raw)).collect()
-        };
-        for (&(pos, _), p) in chunk.iter().zip(prepared) {
-            let (leaf, created) = v.push_prepared(pos, p);
-            pending.leaves.push((leaf, pos));
-            if let Some(item) = v.take_item() {
-                item_rows += 1;
-                pending.items.push((item, pos, leaf));
-            }
-            pending
-                .nodes
-                .extend(created.into_iter().map(|(id, h)| (id, h, pos)));
-            if pending.leaves.len() >= CHUNK {
-                flush(store, &mut pending, &mut v.report)?;
-            }
-        }
-        done += chunk.len() as u64;
-        progress(done);
-    }
+        Ok(())
+    })?;
     flush(store, &mut pending, &mut v.report)?;
     let (last_leaf, last_time) = v.last();
     let replayed = Replayed {
@@ -253,6 +243,66 @@ fn replay_records(
         item_rows,
     };
     Ok((replayed, stray))
+}
+
+/// Prepared chunks waiting for the engine.
+const IN_FLIGHT: usize = 2;
+
+/// A chunk of stored records, prepared.
+struct Batch {
+    seqs: Vec<u64>,
+    prepared: Vec<Prepared>,
+    stray: Vec<Problem>,
+}
+
+/// The reader stage of [`replay_records`]: read records in key order in
+/// chunks, prepare each chunk in parallel, send it on. Stops at the end,
+/// at a read error (sent on), or when the engine stops listening.
+fn read_and_prepare(
+    store: &Store,
+    alg: HashAlg,
+    tx: std::sync::mpsc::SyncSender<Result<Batch, StoreError>>,
+) {
+    use rayon::prelude::*;
+    let mut entries = store.iter_from(CF_ENTRIES, &[]);
+    loop {
+        let mut chunk: Vec<(u64, Box<[u8]>)> = Vec::with_capacity(PAR_CHUNK);
+        let mut stray = Vec::new();
+        while chunk.len() < PAR_CHUNK {
+            let (k, raw) = match entries.next() {
+                None => break,
+                Some(Ok(kv)) => kv,
+                Some(Err(e)) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            match layout::seq_of_key(&k) {
+                Some(seq) => chunk.push((seq.0, raw)),
+                None => stray.push(Problem {
+                    code: Code::Decode,
+                    seq: None,
+                    area: "entry",
+                    message: format!("stray key {} in entries", hex::encode(&k)),
+                }),
+            }
+        }
+        if chunk.is_empty() && stray.is_empty() {
+            return;
+        }
+        let prepared = chunk.par_iter().map(|(_, raw)| prepare(alg, raw)).collect();
+        let seqs = chunk.iter().map(|(s, _)| *s).collect();
+        if tx
+            .send(Ok(Batch {
+                seqs,
+                prepared,
+                stray,
+            }))
+            .is_err()
+        {
+            return;
+        }
+    }
 }
 
 fn meta_problem(report: &mut Report, message: String) {

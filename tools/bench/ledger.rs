@@ -75,6 +75,18 @@ fn main() {
                 profile_one(mode == "--append-only", n);
                 return;
             }
+            "--ceilings" => {
+                // Only the Ed25519 ceilings, one line: sign (1 core),
+                // verify_strict 1 core, 1 core key once, all cores, all
+                // cores key once (per second).
+                let signer = Signer::from_seed("bench authority", &[5u8; 32]);
+                let c = ed25519_ceilings(&signer, &mut Vec::new());
+                println!(
+                    "{:.0} {:.0} {:.0} {:.0} {:.0}",
+                    c[0], c[1], c[2], c[3], c[4]
+                );
+                return;
+            }
             "--one-core-rates" => {
                 // From RAM, one thread: SHA-256, BLAKE3, and both in the one
                 // pass a tree's worker makes (MB/s): the compute bound of
@@ -122,76 +134,11 @@ fn main() {
     let signer = Signer::from_seed("bench authority", &[5u8; 32]);
     let mut rows: Vec<(String, String, String)> = Vec::new();
 
-    // Ceilings: Ed25519 on one core.
+    // Ceilings: Ed25519 on one core and on all cores.
+    let [sign_rate, verify_rate, verify_once, verify_all, verify_all_once] =
+        ed25519_ceilings(&signer, &mut rows);
+    let _ = verify_once;
     let msg = vec![0x5au8; 300];
-    let n = 20_000u64;
-    let t = Instant::now();
-    let mut sig = [0u8; 64];
-    for i in 0..n {
-        let mut m = msg.clone();
-        m[0] = i as u8;
-        sig = signer.sign(&m);
-    }
-    let sign_rate = rate(n, t.elapsed());
-    let mut m0 = msg.clone();
-    m0[0] = (n - 1) as u8;
-    // verify_strict two ways: decoding the public key on every call (what
-    // a verifier without a key cache does; the ceiling) and with
-    // the key decoded once (the signature check alone).
-    let pk = signer.public().0;
-    let sg = ed25519_dalek::Signature::from_bytes(&sig);
-    let per_call = || {
-        ed25519_dalek::VerifyingKey::from_bytes(&pk)
-            .expect("key")
-            .verify_strict(&m0, &sg)
-            .expect("verifies")
-    };
-    let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk).expect("key");
-    let once = || vk.verify_strict(&m0, &sg).expect("verifies");
-    let t = Instant::now();
-    (0..n).for_each(|_| per_call());
-    let verify_rate = rate(n, t.elapsed());
-    let t = Instant::now();
-    (0..n).for_each(|_| once());
-    let verify_once = rate(n, t.elapsed());
-    rows.push((
-        "ed25519 sign, 1 core".into(),
-        format!("{sign_rate:.0} /s"),
-        "ceiling".into(),
-    ));
-    rows.push((
-        "ed25519 verify_strict, 1 core".into(),
-        format!("{verify_rate:.0} /s"),
-        "ceiling (key decoded per call)".into(),
-    ));
-    rows.push((
-        "ed25519 verify_strict, 1 core".into(),
-        format!("{verify_once:.0} /s"),
-        "ceiling (key decoded once)".into(),
-    ));
-    // All cores: the ceilings for the parallel verifier.
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let all = |f: &(dyn Fn() + Sync)| {
-        use rayon::prelude::*;
-        let t = Instant::now();
-        (0..n * cores as u64).into_par_iter().for_each(|_| f());
-        rate(n * cores as u64, t.elapsed())
-    };
-    let verify_all = all(&per_call);
-    let verify_all_once = all(&once);
-    rows.push((
-        format!("ed25519 verify_strict, {cores} cores"),
-        format!("{verify_all:.0} /s"),
-        "ceiling (key decoded per call)".into(),
-    ));
-    rows.push((
-        format!("ed25519 verify_strict, {cores} cores"),
-        format!("{verify_all_once:.0} /s"),
-        "ceiling (key decoded once)".into(),
-    ));
-
     // Ceiling: write + fdatasync of a small record in the same filesystem.
     let fpath = tmp.path().join("fsync-probe");
     let mut f = std::fs::File::create(&fpath).expect("probe file");
@@ -637,4 +584,86 @@ fn one_core_rates() {
         std::hint::black_box(caselog::storage::evidence::hash_serial(&buf[..], None).unwrap());
     });
     println!("{sha:.0} {b3:.0} {both:.0}");
+}
+
+/// The Ed25519 ceilings, measured now: (sign on 1 core, verify_strict on 1
+/// core key decoded per call, on 1 core key decoded once, on all cores per
+/// call, on all cores once), per second, with their table rows.
+fn ed25519_ceilings(signer: &Signer, rows: &mut Vec<(String, String, String)>) -> [f64; 5] {
+    let msg = vec![0x5au8; 300];
+    let n = 20_000u64;
+    let t = Instant::now();
+    let mut sig = [0u8; 64];
+    for i in 0..n {
+        let mut m = msg.clone();
+        m[0] = i as u8;
+        sig = signer.sign(&m);
+    }
+    let sign_rate = rate(n, t.elapsed());
+    let mut m0 = msg.clone();
+    m0[0] = (n - 1) as u8;
+    // verify_strict two ways: decoding the public key on every call (what
+    // a verifier without a key cache does; the ceiling) and with
+    // the key decoded once (the signature check alone).
+    let pk = signer.public().0;
+    let sg = ed25519_dalek::Signature::from_bytes(&sig);
+    let per_call = || {
+        ed25519_dalek::VerifyingKey::from_bytes(&pk)
+            .expect("key")
+            .verify_strict(&m0, &sg)
+            .expect("verifies")
+    };
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk).expect("key");
+    let once = || vk.verify_strict(&m0, &sg).expect("verifies");
+    let t = Instant::now();
+    (0..n).for_each(|_| per_call());
+    let verify_rate = rate(n, t.elapsed());
+    let t = Instant::now();
+    (0..n).for_each(|_| once());
+    let verify_once = rate(n, t.elapsed());
+    rows.push((
+        "ed25519 sign, 1 core".into(),
+        format!("{sign_rate:.0} /s"),
+        "ceiling".into(),
+    ));
+    rows.push((
+        "ed25519 verify_strict, 1 core".into(),
+        format!("{verify_rate:.0} /s"),
+        "ceiling (key decoded per call)".into(),
+    ));
+    rows.push((
+        "ed25519 verify_strict, 1 core".into(),
+        format!("{verify_once:.0} /s"),
+        "ceiling (key decoded once)".into(),
+    ));
+    // All cores: the ceilings for the parallel verifier.
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let all = |f: &(dyn Fn() + Sync)| {
+        use rayon::prelude::*;
+        let t = Instant::now();
+        (0..n * cores as u64).into_par_iter().for_each(|_| f());
+        rate(n * cores as u64, t.elapsed())
+    };
+    let verify_all = all(&per_call);
+    let verify_all_once = all(&once);
+    rows.push((
+        format!("ed25519 verify_strict, {cores} cores"),
+        format!("{verify_all:.0} /s"),
+        "ceiling (key decoded per call)".into(),
+    ));
+    rows.push((
+        format!("ed25519 verify_strict, {cores} cores"),
+        format!("{verify_all_once:.0} /s"),
+        "ceiling (key decoded once)".into(),
+    ));
+
+    [
+        sign_rate,
+        verify_rate,
+        verify_once,
+        verify_all,
+        verify_all_once,
+    ]
 }
