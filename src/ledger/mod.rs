@@ -13,12 +13,14 @@ use thiserror::Error;
 mod checkpoints;
 mod damage;
 pub mod open;
+mod precheck;
 mod read;
 mod signed;
 mod tiles;
 mod timestamps;
 pub use checkpoints::checkpoint_key;
 pub use damage::{Damage, Missing};
+pub use precheck::Precheck;
 pub use read::decode;
 pub use signed::{GroupResult, Submission};
 
@@ -344,6 +346,8 @@ pub struct Ledger {
     upstream: Option<Box<dyn Upstream>>,
     /// Appends leave the WAL sync to a [`WalSync`] (a server's group commit).
     deferred_sync: bool,
+    /// Committed batches go to a committer thread (a bulk import).
+    handoff: Option<std::sync::mpsc::SyncSender<Batch>>,
 }
 
 impl std::fmt::Debug for dyn Upstream {
@@ -444,6 +448,7 @@ impl Ledger {
             resumed_purge: None,
             upstream: None,
             deferred_sync: false,
+            handoff: None,
         };
         let mut batch = Batch::new();
         if let Some(k) = ledger.checkpoint_every {
@@ -573,7 +578,9 @@ impl Ledger {
     }
 
     /// Check that `items` could be appended, in order, in one batch,
-    /// writing nothing. On refusal, returns the index of the first bad item.
+    /// writing nothing and signing nothing. On refusal, returns the index
+    /// of the first bad item. For input too large to hold, see
+    /// [`Ledger::precheck_start`].
     pub fn check_batch(
         &mut self,
         items: Vec<(Body, &Signer, Vec<Disclosure>)>,
@@ -617,6 +624,22 @@ impl Ledger {
     /// the previous one was syncing).
     pub fn set_deferred_sync(&mut self, on: bool) {
         self.deferred_sync = on;
+    }
+
+    /// Hand every committed batch to `tx` instead of writing it (`None`:
+    /// write again). A committer thread writes them, in order, with a
+    /// [`Ledger::batch_writer`] while this one signs the next: a bulk
+    /// import. Until the committer has written a batch, this ledger's state
+    /// is ahead of the store; its appends may only refer to entries written
+    /// before the handoff began. Each batch stays one atomic write, so a
+    /// crash leaves whole batches, as without the handoff.
+    pub fn set_handoff(&mut self, tx: Option<std::sync::mpsc::SyncSender<Batch>>) {
+        self.handoff = tx;
+    }
+
+    /// A handle that writes this ledger's batches from another thread.
+    pub fn batch_writer(&self) -> Result<crate::storage::store::BatchWriter, LedgerError> {
+        Ok(self.writer()?.batch_writer())
     }
 
     /// A handle that syncs this ledger's WAL from another thread.
@@ -677,36 +700,7 @@ impl Ledger {
         }
         let mut st = self.staged();
         let last_signer = items.last().map(|(_, s, _)| *s);
-        // Whatever is written must read back under the strict decoder. For
-        // a batch that check runs on a second thread while this one signs
-        // (signing is sequential: each entry's `prev` covers the previous
-        // record), and both finish before anything is committed.
-        let pipelined = items.len() >= PIPELINE_MIN;
-        let out = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<CheckChunk>(64);
-            let checker = pipelined.then(|| {
-                scope.spawn(move || -> Result<(), (usize, LedgerError)> {
-                    for chunk in rx {
-                        for (index, bytes) in chunk {
-                            Entry::decode(&bytes).map_err(|e| (index, e.into()))?;
-                        }
-                    }
-                    Ok(())
-                })
-            });
-            let signed =
-                self.sign_items(items, time, &mut st, &mut batch, pipelined.then_some(&tx));
-            drop(tx);
-            let checked = match checker {
-                Some(c) => c.join().expect("ledger: strict-decode thread panicked"),
-                None => Ok(()),
-            };
-            match (signed, checked) {
-                (Err(a), Err(b)) => Err(if b.0 < a.0 { b } else { a }),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(out), Ok(())) => Ok(out),
-            }
-        })?;
+        let out = self.sign_checked(items, time, &mut st, &mut batch, dry_run)?;
         let due = self.auto_checkpoint(&st, last_signer, &mut batch);
         if dry_run {
             return Ok(out);
@@ -752,9 +746,53 @@ impl Ledger {
         None
     }
 
+    /// [`Self::sign_items`], with the strict decoding of what it makes.
+    /// Whatever is written must read back under the strict decoder. For a
+    /// batch that check runs on a second thread while this one signs
+    /// (signing is sequential: each entry's `prev` covers the previous
+    /// record), and both finish before anything is committed.
+    fn sign_checked(
+        &self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        st: &mut Staged,
+        batch: &mut Batch,
+        unsigned: bool,
+    ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
+        let pipelined = items.len() >= PIPELINE_MIN;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<CheckChunk>(64);
+            let checker = pipelined.then(|| {
+                scope.spawn(move || -> Result<(), (usize, LedgerError)> {
+                    for chunk in rx {
+                        for (index, bytes) in chunk {
+                            Entry::decode(&bytes).map_err(|e| (index, e.into()))?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+            let signed =
+                self.sign_items(items, time, st, batch, pipelined.then_some(&tx), unsigned);
+            drop(tx);
+            let checked = match checker {
+                Some(c) => c.join().expect("ledger: strict-decode thread panicked"),
+                None => Ok(()),
+            };
+            match (signed, checked) {
+                (Err(a), Err(b)) => Err(if b.0 < a.0 { b } else { a }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(out), Ok(())) => Ok(out),
+            }
+        })
+    }
+
     /// The sequential part of staging: check, sign and stage each item in
     /// order. With `check`, each entry's bytes go to the strict-decode
-    /// thread instead of being decoded here.
+    /// thread instead of being decoded here. With `unsigned` (a check that
+    /// writes nothing) records carry an all-zero signature of the same
+    /// size instead of a real one: every rule and size is checked, no
+    /// signing time is spent.
     fn sign_items(
         &self,
         items: Vec<(Body, &Signer, Vec<Disclosure>)>,
@@ -762,6 +800,7 @@ impl Ledger {
         st: &mut Staged,
         batch: &mut Batch,
         check: Option<&std::sync::mpsc::SyncSender<CheckChunk>>,
+        unsigned: bool,
     ) -> Result<Vec<(Seq, Hash)>, (usize, LedgerError)> {
         let mut out = Vec::with_capacity(items.len());
         // Sent in chunks: one message per entry costs more in thread
@@ -809,7 +848,14 @@ impl Ledger {
                 .check(&entry, &self.id, &st.members)
                 .map_err(|e| at(e.into()))?;
             self.check_references(&entry, st, Some(batch)).map_err(at)?;
-            let record = Record::sign(&entry, signer);
+            let record = if unsigned {
+                Record {
+                    entry_bytes: entry.encode(),
+                    sig: [0; 64],
+                }
+            } else {
+                Record::sign(&entry, signer)
+            };
             // The entry is checked against the limit while it is encoded;
             // the record adds the signature and two heads (SPEC §4), so the
             // record, which is what is stored and read back, is checked too.
@@ -980,7 +1026,15 @@ impl Ledger {
     /// in-memory state changes only after the write succeeds.
     fn commit(&mut self, st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
         batch.put(CF_META, META_HEAD, st.head.encode());
-        self.writer()?.commit_with(batch, !self.deferred_sync)?;
+        match &self.handoff {
+            Some(tx) => tx
+                .send(batch)
+                .map_err(|_| crate::storage::store::StoreError::Db {
+                    dir: self.store().dir().to_owned(),
+                    msg: "the committer stopped (see its error)".into(),
+                })?,
+            None => self.writer()?.commit_with(batch, !self.deferred_sync)?,
+        }
         self.frontier = st.frontier;
         self.members = st.members;
         self.custody = st.custody;

@@ -59,6 +59,7 @@ impl Ledger {
             resumed_purge: None,
             upstream: None,
             deferred_sync: false,
+            handoff: None,
         };
         // An erasure committed before a crash whose purge did not finish:
         // finish it now, before anything else is written (SPEC §15).

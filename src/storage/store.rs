@@ -464,24 +464,55 @@ impl WriteStore {
     /// the process being killed, but not a power cut until the sync; the
     /// caller acknowledges nothing before that sync).
     pub fn commit_with(&self, batch: Batch, sync: bool) -> Result<(), StoreError> {
-        let mut wb = WriteBatch::default();
-        for (cf, k, v) in &batch.puts {
-            wb.put_cf(self.cf(cf), k, v);
+        write_batch(&self.db, &self.dir, batch, sync)
+    }
+
+    /// A [`BatchWriter`] for this database.
+    pub fn batch_writer(&self) -> BatchWriter {
+        BatchWriter {
+            db: self.store.db.clone(),
+            dir: self.store.dir.clone(),
         }
-        for (cf, k) in &batch.deletes {
-            wb.delete_cf(self.cf(cf), k);
-        }
-        let mut wo = WriteOptions::default();
-        wo.set_sync(sync);
-        // Crash here: nothing of the batch is on disk.
-        crate::storage::failpoint::hit("store.before_write");
-        self.db
-            .write_opt(wb, &wo)
-            .map_err(|e| db_err(&self.dir, e))?;
-        // Crash here: the whole batch is durable but the caller never
-        // acknowledged it (the "at most one in-flight entry extra" case).
-        crate::storage::failpoint::hit("store.after_write");
-        Ok(())
+    }
+}
+
+/// One atomic write of `batch` (see [`WriteStore::commit_with`]).
+fn write_batch(db: &DB, dir: &Path, batch: Batch, sync: bool) -> Result<(), StoreError> {
+    let cf = |name: &str| {
+        db.cf_handle(name)
+            .unwrap_or_else(|| panic!("store: column family {name} missing after open"))
+    };
+    let mut wb = WriteBatch::default();
+    for (name, k, v) in &batch.puts {
+        wb.put_cf(cf(name), k, v);
+    }
+    for (name, k) in &batch.deletes {
+        wb.delete_cf(cf(name), k);
+    }
+    let mut wo = WriteOptions::default();
+    wo.set_sync(sync);
+    // Crash here: nothing of the batch is on disk.
+    crate::storage::failpoint::hit("store.before_write");
+    db.write_opt(wb, &wo).map_err(|e| db_err(dir, e))?;
+    // Crash here: the whole batch is durable but the caller never
+    // acknowledged it (the "at most one in-flight entry extra" case).
+    crate::storage::failpoint::hit("store.after_write");
+    Ok(())
+}
+
+/// A handle that writes a writer's batches from another thread, in the
+/// order it is given them (a bulk import's committer: the writer signs
+/// batch k+1 while batch k is written and synced here). The database stays
+/// open while a handle lives; drop it before the ledger.
+pub struct BatchWriter {
+    db: std::sync::Arc<DB>,
+    dir: PathBuf,
+}
+
+impl BatchWriter {
+    /// One atomic write of `batch`, synced when `sync`.
+    pub fn write(&self, batch: Batch, sync: bool) -> Result<(), StoreError> {
+        write_batch(&self.db, &self.dir, batch, sync)
     }
 }
 

@@ -190,18 +190,15 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
 }
 
 pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
-    let text = read_jsonl(&cmd.file, "give a UTF-8 JSON-lines file or - for stdin")?;
-    let items = parse_all(&text, cmd.skip as usize)?;
+    let src = Source::open(&cmd.file)?;
     let mut l = crate::cli::remote::open(&cmd.dir, true)?;
-    check_all(&mut l, &items, &cmd.signer)?;
-    let (first, last) = write_batches(&mut l, &items, &cmd)?;
+    let total = check_all(&l, &src, &cmd)?;
+    let (first, last, batches) = write_all(&mut l, &src, &cmd, total)?;
     // A bulk load leaves a large WAL; flushing spares the next open from
     // replaying it (durability never depended on this).
     l.flush()?;
-    let batches = items.len().div_ceil(cmd.batch as usize);
     out(&format!(
-        "imported {} entries (seq {}..{}) in {batches} synced batch(es)\n",
-        items.len(),
+        "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n",
         first.map(|s| s.0).unwrap_or_default(),
         last.map(|s| s.0).unwrap_or_default()
     ))?;
@@ -212,84 +209,213 @@ pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
 /// A parsed line: its number (1-based), body and private fields.
 type Line = (usize, (Body, Vec<Disclosure>));
 
-/// Parse every line after `skip` first: a bad line names itself and
-/// nothing is written.
-fn parse_all(text: &str, skip: usize) -> Result<Vec<Line>, CliError> {
-    let mut items = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(skip) {
-        if line.trim().is_empty() {
-            continue;
+/// Lines parsed per message between the parser and the checker.
+const CHECK_CHUNK: usize = 1024;
+
+/// Where the lines come from: a file is read twice (checked, then
+/// written), streamed; standard input is held (at most [`MAX_INPUT`]).
+enum Source {
+    File(PathBuf),
+    Held(Vec<u8>),
+}
+
+impl Source {
+    fn open(file: &str) -> Result<Source, CliError> {
+        if file != "-" {
+            return Ok(Source::File(PathBuf::from(file)));
         }
-        let parsed = parse_line(line).map_err(|m| {
-            CliError::input(
-                format!("line {}: {m}; nothing was written", i + 1),
-                "fix the line and run the import again",
-            )
-        })?;
-        items.push((i + 1, parsed));
+        let mut held = Vec::new();
+        std::io::stdin()
+            .take(MAX_INPUT)
+            .read_to_end(&mut held)
+            .map_err(|e| {
+                CliError::input(
+                    format!("cannot read stdin: {e}"),
+                    "give a file instead of -",
+                )
+            })?;
+        Ok(Source::Held(held))
     }
-    if items.is_empty() {
+
+    fn reader(&self) -> Result<Box<dyn std::io::BufRead + Send + '_>, CliError> {
+        Ok(match self {
+            Source::File(p) => Box::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(p).map_err(|e| {
+                    CliError::input(
+                        format!("cannot read {}: {e}", p.display()),
+                        "give a JSON-lines file, or - for stdin",
+                    )
+                })?,
+            )),
+            Source::Held(b) => Box::new(&b[..]),
+        })
+    }
+}
+
+/// Parse the lines after `skip` on a thread of `scope`, sending chunks of
+/// up to `n` (or the first bad line, as the error to report) through a
+/// bounded channel; the thread stops when the receiver is dropped.
+fn parse_chunks<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    src: &'s Source,
+    skip: usize,
+    n: usize,
+) -> std::sync::mpsc::Receiver<Result<Vec<Line>, CliError>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(4);
+    scope.spawn(move || {
+        let send = |r| tx.send(r).is_ok();
+        let mut r = match src.reader() {
+            Ok(r) => r,
+            Err(e) => return send(Err(e)),
+        };
+        let (mut chunk, mut line, mut no) = (Vec::with_capacity(n), String::new(), 0usize);
+        loop {
+            line.clear();
+            match r.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => no += 1,
+                Err(e) => return send(Err(bad_line(no + 1, format!("cannot read it: {e}")))),
+            }
+            if no <= skip || line.trim().is_empty() {
+                continue;
+            }
+            match parse_line(line.trim_end_matches(['\n', '\r'])) {
+                Ok(parsed) => chunk.push((no, parsed)),
+                Err(m) => return send(Err(bad_line(no, m))),
+            }
+            if chunk.len() == n && !send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(n)))) {
+                return false;
+            }
+        }
+        chunk.is_empty() || send(Ok(chunk))
+    });
+    rx
+}
+
+fn bad_line(no: usize, m: String) -> CliError {
+    CliError::input(
+        format!("line {no}: {m}; nothing was written"),
+        "fix the line and run the import again",
+    )
+}
+
+/// Check the whole input against the ledger (members, roles, custody,
+/// references, sizes) before writing anything: parsed on one thread,
+/// checked on this one, nothing held but a chunk. Returns the count.
+fn check_all(l: &Ledger, src: &Source, cmd: &ImportCmd) -> Result<u64, CliError> {
+    let mut p = l.precheck_start();
+    std::thread::scope(|scope| -> Result<(), CliError> {
+        for chunk in parse_chunks(scope, src, cmd.skip as usize, CHECK_CHUNK) {
+            let (nos, items) = split(chunk?, &cmd.signer);
+            let before = p.checked();
+            l.precheck_more(&mut p, items).map_err(|(idx, e)| {
+                let e: CliError = e.into();
+                CliError {
+                    msg: format!("line {}: {}; nothing was written", nos[idx - before], e.msg),
+                    ..e
+                }
+            })?;
+        }
+        Ok(())
+    })?;
+    if p.checked() == 0 {
         return Err(CliError::input(
             "no entries to import",
             "give a file with one JSON object per line",
         ));
     }
-    Ok(items)
+    Ok(p.checked() as u64)
 }
 
-/// Check the whole file against the ledger (members, roles, custody,
-/// references, sizes) before writing anything.
-fn check_all(l: &mut Ledger, items: &[Line], signer: &Signer) -> Result<(), CliError> {
-    let dry: Vec<_> = items
-        .iter()
-        .map(|(_, (b, p))| (b.clone(), signer, p.clone()))
-        .collect();
-    if let Err((idx, e)) = l.check_batch(dry) {
-        let line = items.get(idx).map(|(n, _)| *n).unwrap_or(0);
-        let e: CliError = e.into();
+/// Line numbers and ledger items of a parsed chunk.
+fn split(chunk: Vec<Line>, signer: &Signer) -> (Vec<usize>, Vec<(Body, &Signer, Vec<Disclosure>)>) {
+    chunk
+        .into_iter()
+        .map(|(no, (b, p))| (no, (b, signer, p)))
+        .unzip()
+}
+
+/// Append in batches of `cmd.batch`, pipelined: a thread parses batch k+1
+/// while this one signs batch k, and a committer thread writes and syncs
+/// each signed batch (one atomic, synced write per batch, as without the
+/// pipeline) while the next is signed. A failure names the last line made
+/// durable and how to resume. Returns the first and last seq and the count
+/// of batches.
+fn write_all(
+    l: &mut Ledger,
+    src: &Source,
+    cmd: &ImportCmd,
+    total: u64,
+) -> Result<(Option<Seq>, Option<Seq>, usize), CliError> {
+    let bar = Progress::entries("importing", Some(total));
+    let writer = l.batch_writer()?;
+    let (handoff, signed) = std::sync::mpsc::sync_channel(2);
+    l.set_handoff(Some(handoff));
+    // Per batch handed to the committer: its last line and its entries.
+    let mut ends: Vec<(usize, u64)> = Vec::new();
+    let (mut first, mut last) = (None, None);
+    let (result, (durable, commit_error)) = std::thread::scope(|scope| {
+        let committer = scope.spawn(move || {
+            let mut n = 0usize;
+            for batch in signed {
+                if let Err(e) = writer.write(batch, true) {
+                    return (n, Some(CliError::from(e)));
+                }
+                n += 1;
+            }
+            (n, None)
+        });
+        let mut result = Ok(());
+        for chunk in parse_chunks(scope, src, cmd.skip as usize, cmd.batch as usize) {
+            // The input was checked whole; a line that no longer parses
+            // means it changed since.
+            let chunk = chunk.map_err(|e| CliError {
+                msg: format!(
+                    "the input changed after it was checked: {}",
+                    e.msg.trim_end_matches("; nothing was written")
+                ),
+                ..e
+            });
+            let step = chunk.and_then(|chunk| {
+                let end = chunk.last().map(|(n, _)| *n).unwrap_or_default();
+                let (_, items) = split(chunk, &cmd.signer);
+                let n = items.len() as u64;
+                let out = l.append_items(items, Timestamp::now())?;
+                first = first.or(out.first().map(|(s, _)| *s));
+                last = out.last().map(|(s, _)| *s).or(last);
+                Ok((end, n))
+            });
+            match step {
+                Ok(end) => {
+                    ends.push(end);
+                    bar.set(ends.iter().map(|(_, n)| n).sum());
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        // Closes the handoff: the committer writes what it holds, then ends.
+        l.set_handoff(None);
+        (result, committer.join().expect("cli: committer panicked"))
+    });
+    bar.finish();
+    // The committer's own error is the cause of any the writer saw after it.
+    if let Some(e) = commit_error.or(result.err()) {
+        let done_lines = durable
+            .checked_sub(1)
+            .map_or(cmd.skip as usize, |k| ends[k].0);
+        let entries: u64 = ends[..durable].iter().map(|(_, n)| n).sum();
         return Err(CliError {
-            msg: format!("line {line}: {}; nothing was written", e.msg),
+            msg: format!(
+                "{}; lines up to {done_lines} were imported in whole batches ({entries} entries), nothing after",
+                e.msg
+            ),
+            hint: Some(format!("resume with: caselog import {} --skip {done_lines}", cmd.file)),
             ..e
         });
     }
-    Ok(())
-}
-
-/// Append in synced batches of `cmd.batch`; returns the first and last seq
-/// written. A failure names the last line imported and how to resume.
-fn write_batches(
-    l: &mut Ledger,
-    items: &[Line],
-    cmd: &ImportCmd,
-) -> Result<(Option<Seq>, Option<Seq>), CliError> {
-    let bar = Progress::entries("importing", Some(items.len() as u64));
-    let (mut first, mut last) = (None, None);
-    let (mut done_lines, mut done) = (cmd.skip as usize, 0u64);
-    for chunk in items.chunks(cmd.batch as usize) {
-        let batch: Vec<_> = chunk
-            .iter()
-            .map(|(_, (b, p))| (b.clone(), &cmd.signer, p.clone()))
-            .collect();
-        let written = l.append_items(batch, Timestamp::now()).map_err(|e| {
-            let e: CliError = e.into();
-            CliError {
-                msg: format!(
-                    "{}; lines up to {done_lines} were imported in whole batches, nothing after",
-                    e.msg
-                ),
-                hint: Some(format!(
-                    "resume with: caselog import {} --skip {done_lines}",
-                    cmd.file
-                )),
-                ..e
-            }
-        })?;
-        first = first.or(written.first().map(|(s, _)| *s));
-        last = written.last().map(|(s, _)| *s);
-        done_lines = chunk.last().map(|(n, _)| *n).unwrap_or(done_lines);
-        done += chunk.len() as u64;
-        bar.set(done);
-    }
-    bar.finish();
-    Ok((first, last))
+    Ok((first, last, ends.len()))
 }
