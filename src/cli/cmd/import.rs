@@ -328,8 +328,11 @@ fn check_all(l: &Ledger, src: &Source, cmd: &ImportCmd) -> Result<u64, CliError>
     Ok(p.checked() as u64)
 }
 
+/// What the ledger appends: a body, its signer, its private fields.
+type Item<'a> = (Body, &'a Signer, Vec<Disclosure>);
+
 /// Line numbers and ledger items of a parsed chunk.
-fn split(chunk: Vec<Line>, signer: &Signer) -> (Vec<usize>, Vec<(Body, &Signer, Vec<Disclosure>)>) {
+fn split(chunk: Vec<Line>, signer: &Signer) -> (Vec<usize>, Vec<Item<'_>>) {
     chunk
         .into_iter()
         .map(|(no, (b, p))| (no, (b, signer, p)))
