@@ -736,7 +736,7 @@ impl Ledger {
         let cp = crate::tlog::checkpoint::Checkpoint {
             items: crate::tlog::itemmap::head(self.alg, st.custody.heads()),
             origin: self.origin(),
-            head: st.head.tree,
+            head: st.frontier.head(self.alg),
         };
         batch.put(
             crate::storage::layout::CF_CHECKPOINTS,
@@ -1009,7 +1009,12 @@ impl Ledger {
         }
         st.leaves.push(leaf);
         st.head = Head {
-            tree: st.frontier.head(self.alg),
+            // The root is folded once per batch, in `commit` (folding it
+            // for every entry cost ~log2(size) hashes each).
+            tree: crate::tlog::merkle::TreeHead {
+                size: st.frontier.size(),
+                root: st.head.tree.root,
+            },
             last: leaf,
             time: entry.time,
         };
@@ -1024,7 +1029,8 @@ impl Ledger {
     /// Write the staged entries and the new head in one synced batch (see
     /// [`Store::commit`] for what a crash leaves: all of it or none). The
     /// in-memory state changes only after the write succeeds.
-    fn commit(&mut self, st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
+    fn commit(&mut self, mut st: Staged, mut batch: Batch) -> Result<(), LedgerError> {
+        st.head.tree = st.frontier.head(self.alg);
         batch.put(CF_META, META_HEAD, st.head.encode());
         match &self.handoff {
             Some(tx) => tx

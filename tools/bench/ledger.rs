@@ -78,9 +78,16 @@ fn main() {
             "--ceilings" => {
                 // Only the Ed25519 ceilings, one line: sign (1 core),
                 // verify_strict 1 core, 1 core key once, all cores, all
-                // cores key once (per second).
+                // cores key once (per second), each the best of 3: on a
+                // shared machine the best is the closest to the hardware.
                 let signer = Signer::from_seed("bench authority", &[5u8; 32]);
-                let c = ed25519_ceilings(&signer, &mut Vec::new());
+                let mut c = [0f64; 5];
+                for _ in 0..3 {
+                    let r = ed25519_ceilings(&signer, &mut Vec::new());
+                    for (best, x) in c.iter_mut().zip(r) {
+                        *best = best.max(x);
+                    }
+                }
                 println!(
                     "{:.0} {:.0} {:.0} {:.0} {:.0}",
                     c[0], c[1], c[2], c[3], c[4]
