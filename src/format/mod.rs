@@ -10,6 +10,7 @@ pub mod cbor_stream;
 pub mod disclosure;
 pub mod edtf;
 pub mod entry;
+pub mod fixity;
 pub mod handling;
 pub mod hash;
 pub mod ids;

@@ -13,8 +13,8 @@ use sha2::Digest as _;
 use thiserror::Error;
 
 use crate::format::cbor::{self, MapBuilder, MapReader, SchemaError, Value};
+use crate::format::fixity::FileFixity;
 use crate::format::hash::Hash;
-use crate::format::kinds::FileFixity;
 use crate::format::limits::MAX_SHORT_TEXT;
 
 /// The manifest's `type`.
