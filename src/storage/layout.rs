@@ -174,10 +174,10 @@ pub fn parse_disclosure_key(k: &[u8]) -> Option<(Seq, Hash)> {
 }
 
 /// `index` key of a leaf hash: `"L" || leaf`.
-pub fn leaf_index_key(leaf: &Hash) -> Vec<u8> {
-    let mut k = Vec::with_capacity(33);
-    k.push(INDEX_LEAF_PREFIX);
-    k.extend_from_slice(&leaf.0);
+pub fn leaf_index_key(leaf: &Hash) -> [u8; 33] {
+    let mut k = [0u8; 33];
+    k[0] = INDEX_LEAF_PREFIX;
+    k[1..].copy_from_slice(&leaf.0);
     k
 }
 
