@@ -206,6 +206,44 @@ fn a_time_stamp_earlier_than_an_entry_is_refused_and_reported() {
     assert_eq!(r.timestamps.len(), 2);
 }
 
+/// genTime has whole seconds (SPEC §10.5 step 7): a token of the last
+/// entry's own second agrees with an entry recorded late in that second,
+/// one a second earlier does not; the verifier says the same.
+#[test]
+fn a_time_stamp_of_the_last_entrys_own_second_is_accepted() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("l");
+    let mut l = common::build_small(&dir, HashAlg::Sha256);
+    let at = caselog::Timestamp::from_micros(common::t(1000).micros() + 999_999).unwrap();
+    l.append_at(common::note("late in its second"), &common::authority(), at)
+        .unwrap();
+    l.checkpoint(&common::authority()).unwrap();
+    let body = l.checkpoint_body(TreeSize(8)).unwrap();
+    let (issuer, anchors) = root();
+    let good = tsa(&issuer, Eku::Critical, (2000, 2040));
+    let second = |t: caselog::Timestamp| format!("{}Z", &t.to_string()[..19]);
+    let before = forge(&good, body.as_bytes(), &second(common::t(999)));
+    match l.store_timestamp(TreeSize(8), &before, Some(&anchors)) {
+        Err(caselog::LedgerError::TimestampBeforeEntry { seq: 7, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let same = forge(&good, body.as_bytes(), &second(at));
+    assert!(
+        l.store_timestamp(TreeSize(8), &same, Some(&anchors))
+            .unwrap()
+            .1
+    );
+    drop(l);
+    let store = caselog::storage::store::Store::open(&dir).unwrap();
+    let opts = caselog::VerifyOptions {
+        tsa_anchors: Some(anchors),
+        ..Default::default()
+    };
+    let r = caselog::verify_store_with(&store, &opts).unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(r.timestamps.len(), 1);
+}
+
 // ---- The CLI against a local TSA ----
 
 struct TestTsa(Child, String, PathBuf);

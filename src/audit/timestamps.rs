@@ -25,7 +25,8 @@ pub(crate) fn check_token(
             return;
         }
     };
-    if let Some(last) = last.filter(|l| shown.gen_time < *l) {
+    // genTime has whole seconds (SPEC §10.5 step 7).
+    if let Some(last) = last.filter(|l| shown.gen_time < l.whole_second()) {
         let msg = format!(
             "the time-stamp of size {size} says {} (by {}), earlier than entry {}'s recorded time {last}",
             shown.gen_time,

@@ -107,6 +107,13 @@ impl Timestamp {
     pub fn micros(&self) -> i64 {
         self.0.timestamp_micros()
     }
+    /// This time with its fraction of a second dropped (what a time of
+    /// whole seconds, such as an RFC 3161 `genTime`, can be compared with).
+    pub fn whole_second(&self) -> Timestamp {
+        let us = self.micros();
+        Timestamp::from_micros(us - us.rem_euclid(1_000_000))
+            .expect("ids: a whole second of a valid time is valid")
+    }
     /// Parse the exact format; anything else (other offsets, fewer digits,
     /// leap seconds, years outside 0000..9999) is refused.
     pub fn parse(s: &str) -> Option<Timestamp> {

@@ -49,7 +49,9 @@ impl Ledger {
             .ok_or(LedgerError::NotFound(Missing::Entry { seq }))?
             .1
             .time;
-        if shown.gen_time < entry_time {
+        // genTime has whole seconds (SPEC §10.5 step 7): a token of
+        // 12:00:16 is consistent with an entry of 12:00:16.085.
+        if shown.gen_time < entry_time.whole_second() {
             return Err(LedgerError::TimestampBeforeEntry {
                 size: size.0,
                 gen_time: shown.gen_time,
