@@ -261,60 +261,51 @@ fn file_value(f: &TreeFile) -> Value {
     ])
 }
 
-fn read_file(v: Value) -> Result<TreeFile, SchemaError> {
-    let w = "tree manifest.files";
-    let Value::Array(a) = v else {
-        return Err(invalid(
-            w,
-            "each file must be [path, size, blake3, sha256, mtime]",
-        ));
-    };
-    match <[Value; 5]>::try_from(a) {
-        Ok(
-            [Value::Text(path), Value::Uint(size), Value::Bytes(b3), Value::Bytes(sha), Value::Text(mtime)],
-        ) => {
-            check_path(&path).map_err(|e| invalid(w, format!("{path:?}: {e}")))?;
-            check_mtime(&mtime).map_err(|e| invalid(w, format!("{path:?}: {e}")))?;
-            let hash =
-                |b: Vec<u8>| Hash::from_slice(&b).ok_or_else(|| invalid(w, "digests are 32 bytes"));
-            Ok(TreeFile {
-                size,
-                blake3: hash(b3)?,
-                sha256: hash(sha)?,
-                mtime,
-                path,
-            })
-        }
-        _ => Err(invalid(
-            w,
-            "each file must be [path, size, blake3, sha256, mtime]",
-        )),
+/// The elements of a manifest row that must be an array of `N` values.
+fn row<const N: usize>(v: Value, w: &str, shape: &str) -> Result<[Value; N], SchemaError> {
+    match v {
+        Value::Array(a) => <[Value; N]>::try_from(a).map_err(|_| invalid(w, shape)),
+        _ => Err(invalid(w, shape)),
     }
 }
 
-fn read_skipped(v: Value) -> Result<Skipped, SchemaError> {
-    let w = "tree manifest.skipped";
-    let Value::Array(a) = v else {
-        return Err(invalid(
-            w,
-            "each entry must be [path, \"symlink\" / \"other\"]",
-        ));
+fn read_file(v: Value) -> Result<TreeFile, SchemaError> {
+    let (w, shape) = (
+        "tree manifest.files",
+        "each file must be [path, size, blake3, sha256, mtime]",
+    );
+    let [Value::Text(path), Value::Uint(size), Value::Bytes(b3), Value::Bytes(sha), Value::Text(mtime)] =
+        row(v, w, shape)?
+    else {
+        return Err(invalid(w, shape));
     };
-    match <[Value; 2]>::try_from(a) {
-        Ok([Value::Text(path), Value::Text(what)]) => {
-            check_path(&path).map_err(|e| invalid(w, format!("{path:?}: {e}")))?;
-            let what = match what.as_str() {
-                "symlink" => "symlink",
-                "other" => "other",
-                _ => return Err(invalid(w, "the kind is \"symlink\" or \"other\"")),
-            };
-            Ok(Skipped { path, what })
-        }
-        _ => Err(invalid(
-            w,
-            "each entry must be [path, \"symlink\" / \"other\"]",
-        )),
-    }
+    check_path(&path).map_err(|e| invalid(w, format!("{path:?}: {e}")))?;
+    check_mtime(&mtime).map_err(|e| invalid(w, format!("{path:?}: {e}")))?;
+    let hash = |b: Vec<u8>| Hash::from_slice(&b).ok_or_else(|| invalid(w, "digests are 32 bytes"));
+    Ok(TreeFile {
+        size,
+        blake3: hash(b3)?,
+        sha256: hash(sha)?,
+        mtime,
+        path,
+    })
+}
+
+fn read_skipped(v: Value) -> Result<Skipped, SchemaError> {
+    let (w, shape) = (
+        "tree manifest.skipped",
+        "each entry must be [path, \"symlink\" / \"other\"]",
+    );
+    let [Value::Text(path), Value::Text(what)] = row(v, w, shape)? else {
+        return Err(invalid(w, shape));
+    };
+    check_path(&path).map_err(|e| invalid(w, format!("{path:?}: {e}")))?;
+    let what = match what.as_str() {
+        "symlink" => "symlink",
+        "other" => "other",
+        _ => return Err(invalid(w, "the kind is \"symlink\" or \"other\"")),
+    };
+    Ok(Skipped { path, what })
 }
 
 fn ascending<'a>(paths: impl Iterator<Item = &'a str>, key: &str) -> Result<(), SchemaError> {
