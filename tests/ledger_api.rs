@@ -422,3 +422,109 @@ fn one_append_per_open_keeps_the_files_bounded() {
     assert_eq!(l.head().tree.size.0, start + 150);
     assert!(caselog::verify_store(l.store()).unwrap().is_ok());
 }
+
+/// Issue 16: appends inside `Ledger::pipelined` (the committer writes
+/// batch k while batch k+1 is signed) leave the same ledger a reopen
+/// reads: every batch durable, the head the writer held, and it verifies.
+#[test]
+fn pipelined_appends_are_durable_and_verify() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = common::build_small(&dir, HashAlg::Blake3);
+    let a = common::authority();
+    let start = l.head().tree.size.0;
+    let run = l
+        .pipelined(|l| {
+            (0..5)
+                .map(|b| {
+                    let items = (0..100).map(|i| (common::note(&format!("{b}/{i}")), &a));
+                    l.append_batch_at(items.collect(), common::t(9_000 + b))
+                        .map(|out| out.len())
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap();
+    assert!(run.commit_error.is_none());
+    assert_eq!(run.result.unwrap(), vec![100; 5]);
+    assert_eq!(run.durable, 5);
+    let held = head_bytes(&l);
+    assert_eq!(l.head().tree.size.0, start + 500);
+    drop(l);
+    let l = Ledger::open(&dir, false).unwrap();
+    assert_eq!(head_bytes(&l), held, "the reopened head is the one held");
+    assert!(verify_store(l.store()).unwrap().is_ok());
+}
+
+/// Inside a pipeline an append may refer to entries from before it, or
+/// earlier in its own batch, but not to an entry of an earlier batch of
+/// the pipeline (it may not be written yet): that is refused whether or
+/// not the committer got to it, so the outcome does not depend on timing.
+/// Once the pipeline is over, the same reference is taken.
+#[test]
+fn a_pipeline_refuses_references_to_its_own_earlier_batches() {
+    use caselog::format::kinds::{Correction, Domain};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let mut l = common::build_small(&dir, HashAlg::Blake3);
+    let a = common::authority();
+    let correct = |target| {
+        Body::Domain(Domain::Correction(Correction {
+            target,
+            set: [("text".to_owned(), "corrected".to_owned())].into(),
+            reason: "test".into(),
+        }))
+    };
+    let old = l
+        .append_at(common::note("before"), &a, common::t(9_000))
+        .unwrap()
+        .1;
+    let run = l
+        .pipelined(|l| {
+            let new = l.append_at(common::note("inside"), &a, common::t(9_001))?.1;
+            // Let the committer write it: refused all the same.
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let refused = l.append_at(correct(new), &a, common::t(9_002));
+            l.append_at(correct(old), &a, common::t(9_003))?;
+            Ok::<_, LedgerError>((new, refused))
+        })
+        .unwrap();
+    let (new, refused) = run.result.unwrap();
+    assert!(
+        matches!(&refused, Err(LedgerError::BadReference { leaf }) if *leaf == new),
+        "{refused:?}"
+    );
+    assert_eq!(run.durable, 2);
+    l.append_at(correct(new), &a, common::t(9_004)).unwrap();
+    assert!(verify_store(l.store()).unwrap().is_ok());
+}
+
+/// A pipeline whose work panics still closes the handoff, so the
+/// committer ends and the panic reaches the caller instead of a hang; what
+/// was handed over before the panic is durable.
+#[test]
+fn a_panic_inside_a_pipeline_does_not_hang() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("l");
+    let l = common::build_small(&dir, HashAlg::Blake3);
+    let size = l.head().tree.size.0;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut l = l;
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            l.pipelined(|l| {
+                let a = common::authority();
+                l.append_at(common::note("handed over"), &a, common::t(9_000))
+                    .unwrap();
+                panic!("work failed");
+            })
+        }));
+        drop(l);
+        tx.send(r.is_err()).unwrap();
+    });
+    let panicked = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the pipeline returned");
+    assert!(panicked);
+    let l = Ledger::open(&dir, false).unwrap();
+    assert_eq!(l.head().tree.size.0, size + 1);
+}

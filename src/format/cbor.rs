@@ -196,6 +196,13 @@ fn encode_into(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// Append `b` as a byte string (major type 2, shortest head): what
+/// [`encode`] writes for `Value::Bytes(b)`, without building the value.
+pub fn push_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    push_head(out, 2, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
 /// Append the shortest head of major type `major` with argument `n`
 /// (RFC 8949 §3, §4.2.1).
 fn push_head(out: &mut Vec<u8>, major: u8, n: u64) {

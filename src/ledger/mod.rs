@@ -13,6 +13,7 @@ use thiserror::Error;
 mod checkpoints;
 mod damage;
 pub mod open;
+mod pipeline;
 mod precheck;
 mod read;
 mod signed;
@@ -20,6 +21,7 @@ mod tiles;
 mod timestamps;
 pub use checkpoints::checkpoint_key;
 pub use damage::{Damage, Missing};
+pub use pipeline::Pipelined;
 pub use precheck::Precheck;
 pub use read::decode;
 pub use signed::{GroupResult, Submission};
@@ -346,8 +348,8 @@ pub struct Ledger {
     upstream: Option<Box<dyn Upstream>>,
     /// Appends leave the WAL sync to a [`WalSync`] (a server's group commit).
     deferred_sync: bool,
-    /// Committed batches go to a committer thread (a bulk import).
-    handoff: Option<std::sync::mpsc::SyncSender<Batch>>,
+    /// Committed batches go to a committer thread (see [`Ledger::pipelined`]).
+    handoff: Option<pipeline::Handoff>,
 }
 
 impl std::fmt::Debug for dyn Upstream {
@@ -624,22 +626,6 @@ impl Ledger {
     /// the previous one was syncing).
     pub fn set_deferred_sync(&mut self, on: bool) {
         self.deferred_sync = on;
-    }
-
-    /// Hand every committed batch to `tx` instead of writing it (`None`:
-    /// write again). A committer thread writes them, in order, with a
-    /// [`Ledger::batch_writer`] while this one signs the next: a bulk
-    /// import. Until the committer has written a batch, this ledger's state
-    /// is ahead of the store; its appends may only refer to entries written
-    /// before the handoff began. Each batch stays one atomic write, so a
-    /// crash leaves whole batches, as without the handoff.
-    pub fn set_handoff(&mut self, tx: Option<std::sync::mpsc::SyncSender<Batch>>) {
-        self.handoff = tx;
-    }
-
-    /// A handle that writes this ledger's batches from another thread.
-    pub fn batch_writer(&self) -> Result<crate::storage::store::BatchWriter, LedgerError> {
-        Ok(self.writer()?.batch_writer())
     }
 
     /// A handle that syncs this ledger's WAL from another thread.
@@ -944,7 +930,7 @@ impl Ledger {
         batch: Option<&Batch>,
     ) -> Result<(), LedgerError> {
         for h in references(&entry.body) {
-            if st.leaves.contains(h) || self.seq_of_leaf(h)?.is_some() {
+            if st.leaves.contains(h) || self.seq_of_leaf(h)?.is_some_and(|s| self.referable(s)) {
                 continue;
             }
             return Err(LedgerError::BadReference { leaf: *h });
@@ -1033,12 +1019,13 @@ impl Ledger {
         st.head.tree = st.frontier.head(self.alg);
         batch.put(CF_META, META_HEAD, st.head.encode());
         match &self.handoff {
-            Some(tx) => tx
-                .send(batch)
-                .map_err(|_| crate::storage::store::StoreError::Db {
-                    dir: self.store().dir().to_owned(),
-                    msg: "the committer stopped (see its error)".into(),
-                })?,
+            Some(h) => {
+                h.tx.send(batch)
+                    .map_err(|_| crate::storage::store::StoreError::Db {
+                        dir: self.store().dir().to_owned(),
+                        msg: "the committer stopped (see its error)".into(),
+                    })?
+            }
             None => self.writer()?.commit_with(batch, !self.deferred_sync)?,
         }
         self.frontier = st.frontier;

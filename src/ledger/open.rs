@@ -38,9 +38,7 @@ impl Ledger {
             Access::Write(w) => w,
         };
         let (id, alg, head) = read_identity(s)?;
-        let frontier = read_frontier(s, alg, &head)?;
-        let members = Members::from_list(read_members(s)?);
-        let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?);
+        let (frontier, members, custody) = read_state(s, alg, &head)?;
         let purge_pending = read_uint(s, META_PURGE)?.map(Seq);
         let checkpoint_every = read_uint(s, META_CHECKPOINT_EVERY)?;
         if checkpoint_every == Some(0) {
@@ -69,6 +67,33 @@ impl Ledger {
         }
         Ok(l)
     }
+}
+
+impl Ledger {
+    /// Read the head, frontier, members and items again from the store,
+    /// dropping whatever this handle cached beyond it (after a pipelined
+    /// append whose committer stopped early: the store is the truth).
+    pub(super) fn reload(&mut self) -> Result<(), LedgerError> {
+        let (_, _, head) = read_identity(self.store())?;
+        let (frontier, members, custody) = read_state(self.store(), self.alg, &head)?;
+        self.head = head;
+        self.frontier = frontier;
+        self.members = members;
+        self.custody = custody;
+        Ok(())
+    }
+}
+
+/// The frontier, members and items as of `head`.
+fn read_state(
+    s: &Store,
+    alg: HashAlg,
+    head: &Head,
+) -> Result<(Frontier, Members, Custody), LedgerError> {
+    let frontier = read_frontier(s, alg, head)?;
+    let members = Members::from_list(read_members(s)?);
+    let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?);
+    Ok((frontier, members, custody))
 }
 
 /// Ledger id, hash and head from `meta`.

@@ -65,14 +65,14 @@ fn main() {
                 hostile();
                 return;
             }
-            mode @ ("--verify-only" | "--append-only") => {
+            mode @ ("--verify-only" | "--append-only" | "--append-pipelined") => {
                 // One phase alone, for a profiler:
                 // perf record -- bench --append-only 50000
                 let n: u64 = args
                     .next()
                     .and_then(|v| v.parse().ok())
                     .unwrap_or_else(|| panic!("{mode} N"));
-                profile_one(mode == "--append-only", n);
+                profile_one(mode, n);
                 return;
             }
             "--ceilings" => {
@@ -201,16 +201,27 @@ fn main() {
     ));
     drop(l);
 
-    // Library group commit: build the big ledger for the verify run.
+    // Library group commit: build the big ledger for the verify run, its
+    // first half with one synced `append_batch` after another, the second
+    // half pipelined (the committer writes batch k while k+1 is signed).
     let dir = tmp.path().join("big");
     let mut l = init(&dir, &signer);
+    let half = entries / 2;
     let t = Instant::now();
-    fill(&mut l, &signer, entries, note);
-    let grouped = rate(entries - 1, t.elapsed());
+    fill(&mut l, &signer, half, note);
+    let grouped = rate(half - 1, t.elapsed());
     rows.push((
         "library append_batch, 1000/batch".into(),
         format!("{grouped:.0} /s"),
         format!("{:.2} x sign ceiling", grouped / sign_rate),
+    ));
+    let t = Instant::now();
+    fill_pipelined(&mut l, &signer, entries, note);
+    let piped = rate(entries - half, t.elapsed());
+    rows.push((
+        "library append_batch, pipelined".into(),
+        format!("{piped:.0} /s"),
+        format!("{:.2} x sign ceiling", piped / sign_rate),
     ));
     drop(l);
 
@@ -421,16 +432,26 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
     .expect("init")
 }
 
-/// `--append-only N`: time building N notes with `append_batch`;
-/// `--verify-only N`: build them untimed, then time the full verify.
-fn profile_one(append: bool, n: u64) {
+/// `--append-only N`: time building N notes with `append_batch`, one
+/// synced call after another; `--append-pipelined N`: the same calls
+/// inside [`Ledger::pipelined`]; `--verify-only N`: build them untimed,
+/// then time the full verify.
+fn profile_one(mode: &str, n: u64) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let signer = Signer::from_seed("bench authority", &[5u8; 32]);
     let dir = tmp.path().join("l");
     let mut l = init(&dir, &signer);
     let t = Instant::now();
+    if mode == "--append-pipelined" {
+        fill_pipelined(&mut l, &signer, n, note);
+        println!(
+            "append_batch, pipelined: {:.0} /s",
+            rate(n - 1, t.elapsed())
+        );
+        return;
+    }
     fill(&mut l, &signer, n, note);
-    if append {
+    if mode == "--append-only" {
         println!("append_batch: {:.0} /s", rate(n - 1, t.elapsed()));
         return;
     }
@@ -453,6 +474,14 @@ fn fill(l: &mut Ledger, signer: &Signer, n: u64, body: fn(u64) -> Body) {
             .expect("append batch");
         done += k;
     }
+}
+
+/// [`fill`] inside [`Ledger::pipelined`]: each batch is written and
+/// synced by the committer while the next is signed. Returns once all are
+/// durable.
+fn fill_pipelined(l: &mut Ledger, signer: &Signer, n: u64, body: fn(u64) -> Body) {
+    let run = l.pipelined(|l| fill(l, signer, n, body)).expect("pipeline");
+    assert!(run.commit_error.is_none(), "commit: {:?}", run.commit_error);
 }
 
 /// Run `bin --ledger dir ARGS` under `/usr/bin/time`: wall time and peak

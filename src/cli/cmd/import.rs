@@ -339,12 +339,12 @@ fn split(chunk: Vec<Line>, signer: &Signer) -> (Vec<usize>, Vec<Item<'_>>) {
         .unzip()
 }
 
-/// Append in batches of `cmd.batch`, pipelined: a thread parses batch k+1
-/// while this one signs batch k, and a committer thread writes and syncs
-/// each signed batch (one atomic, synced write per batch, as without the
-/// pipeline) while the next is signed. A failure names the last line made
-/// durable and how to resume. Returns the first and last seq and the count
-/// of batches.
+/// Append in batches of `cmd.batch`, pipelined ([`Ledger::pipelined`]):
+/// a thread parses batch k+1 while this one signs batch k, and a committer
+/// thread writes and syncs each signed batch (one atomic, synced write per
+/// batch, as without the pipeline) while the next is signed. A failure
+/// names the last line made durable and how to resume. Returns the first
+/// and last seq and the count of batches.
 fn write_all(
     l: &mut Ledger,
     src: &Source,
@@ -352,61 +352,37 @@ fn write_all(
     total: u64,
 ) -> Result<(Option<Seq>, Option<Seq>, usize), CliError> {
     let bar = Progress::entries("importing", Some(total));
-    let writer = l.batch_writer()?;
-    let (handoff, signed) = std::sync::mpsc::sync_channel(2);
-    l.set_handoff(Some(handoff));
     // Per batch handed to the committer: its last line and its entries.
     let mut ends: Vec<(usize, u64)> = Vec::new();
     let (mut first, mut last) = (None, None);
-    let (result, (durable, commit_error)) = std::thread::scope(|scope| {
-        let committer = scope.spawn(move || {
-            let mut n = 0usize;
-            for batch in signed {
-                if let Err(e) = writer.write(batch, true) {
-                    return (n, Some(CliError::from(e)));
-                }
-                n += 1;
-            }
-            (n, None)
-        });
-        let mut result = Ok(());
-        for chunk in parse_chunks(scope, src, cmd.skip as usize, cmd.batch as usize) {
-            // The input was checked whole; a line that no longer parses
-            // means it changed since.
-            let chunk = chunk.map_err(|e| CliError {
-                msg: format!(
-                    "the input changed after it was checked: {}",
-                    e.msg.trim_end_matches("; nothing was written")
-                ),
-                ..e
-            });
-            let step = chunk.and_then(|chunk| {
+    let run = l.pipelined(|l| {
+        std::thread::scope(|scope| -> Result<(), CliError> {
+            for chunk in parse_chunks(scope, src, cmd.skip as usize, cmd.batch as usize) {
+                // The input was checked whole; a line that no longer
+                // parses means it changed since.
+                let chunk = chunk.map_err(|e| CliError {
+                    msg: format!(
+                        "the input changed after it was checked: {}",
+                        e.msg.trim_end_matches("; nothing was written")
+                    ),
+                    ..e
+                })?;
                 let end = chunk.last().map(|(n, _)| *n).unwrap_or_default();
                 let (_, items) = split(chunk, &cmd.signer);
                 let n = items.len() as u64;
                 let out = l.append_items(items, Timestamp::now())?;
                 first = first.or(out.first().map(|(s, _)| *s));
                 last = out.last().map(|(s, _)| *s).or(last);
-                Ok((end, n))
-            });
-            match step {
-                Ok(end) => {
-                    ends.push(end);
-                    bar.set(ends.iter().map(|(_, n)| n).sum());
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+                ends.push((end, n));
+                bar.set(ends.iter().map(|(_, n)| n).sum());
             }
-        }
-        // Closes the handoff: the committer writes what it holds, then ends.
-        l.set_handoff(None);
-        (result, committer.join().expect("cli: committer panicked"))
-    });
+            Ok(())
+        })
+    })?;
     bar.finish();
+    let durable = run.durable;
     // The committer's own error is the cause of any the writer saw after it.
-    if let Some(e) = commit_error.or(result.err()) {
+    if let Some(e) = run.commit_error.map(CliError::from).or(run.result.err()) {
         let done_lines = durable
             .checked_sub(1)
             .map_or(cmd.skip as usize, |k| ends[k].0);
