@@ -160,7 +160,9 @@ pub fn encode(v: &Value) -> Vec<u8> {
     out
 }
 
-fn encode_into(v: &Value, out: &mut Vec<u8>) {
+/// [`encode`], appended to `out` (a map written field by field, such as
+/// an entry, puts a nested value in place with it).
+pub fn encode_into(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Uint(n) => push_head(out, 0, *n),
         Value::Nint(n) => push_head(out, 1, *n),
@@ -194,6 +196,30 @@ fn encode_into(v: &Value, out: &mut Vec<u8>) {
         // Simple values 20 (false) and 21 (true), RFC 8949 §3.3.
         Value::Bool(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
     }
+}
+
+/// Append `t` as a text string (major type 3, shortest head): what
+/// [`encode`] writes for `Value::Text(t)` and for a map key `t`.
+pub fn push_text(out: &mut Vec<u8>, t: &str) {
+    push_head(out, 3, t.len() as u64);
+    out.extend_from_slice(t.as_bytes());
+}
+
+/// Append `n` as an unsigned integer (major type 0, shortest head).
+pub fn push_uint(out: &mut Vec<u8>, n: u64) {
+    push_head(out, 0, n);
+}
+
+/// Append the head of an array of `len` items (major type 4); the items
+/// follow.
+pub fn push_array_head(out: &mut Vec<u8>, len: usize) {
+    push_head(out, 4, len as u64);
+}
+
+/// Append the head of a map of `len` pairs (major type 5); the pairs
+/// follow, keys in the order [`encode`] would sort them.
+pub fn push_map_head(out: &mut Vec<u8>, len: usize) {
+    push_head(out, 5, len as u64);
 }
 
 /// Append `b` as a byte string (major type 2, shortest head): what
