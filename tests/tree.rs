@@ -313,3 +313,120 @@ fn bad_trees_are_refused_in_one_line_and_write_nothing() {
         "EV-1 was taken in without --tree",
     );
 }
+
+/// Issue 16: the same through `import`. An `evidence.intake` line names
+/// its directory with `"tree"`; the import hashes it in the check pass,
+/// stores the manifest once the whole file has passed, and signs the
+/// intake with the tree record `evidence add --tree` would write: the same
+/// content listing, re-verified file by file, and the ledger verifies.
+#[test]
+fn an_import_line_takes_a_tree_in() {
+    let e = Env::new();
+    drive(&e.p("drive"));
+    let line = |item: &str, tree: &Path| {
+        serde_json::json!({
+            "kind": "evidence.intake",
+            "body": {"item": item, "description": "laptop files",
+                     "collected_by": "Det. A", "collected": "2008-10-09"},
+            "tree": tree,
+        })
+        .to_string()
+    };
+    let lines = [
+        r#"{"kind": "note", "body": {"text": "drive imaged"}}"#.to_owned(),
+        line("EV-7", &e.p("drive")),
+    ];
+    std::fs::write(e.p("in.jsonl"), lines.join("\n")).unwrap();
+    let shown = stdout(e.run(&["import"]).arg(e.p("in.jsonl")), 0);
+    assert!(shown.contains("imported 2 entries"), "{shown}");
+    assert!(shown.contains("tree drive/  42 files"), "{shown}");
+    let ok = stdout(
+        e.run(&["evidence", "verify", "EV-7", "--tree"])
+            .arg(e.p("drive")),
+        0,
+    );
+    assert!(ok.contains("MATCH (42 files"), "{ok}");
+
+    // The record equals what `evidence add --tree` signs for the same drive.
+    e.run(&[
+        "evidence",
+        "add",
+        "EV-8",
+        "--description",
+        "laptop files",
+        "--tree",
+    ])
+    .arg(e.p("drive"))
+    .assert()
+    .success();
+    let tree_of = |item: &str| {
+        let j = stdout(
+            e.run(&["evidence", "manifest", item, "--format", "json"]),
+            0,
+        );
+        let mut v = serde_json::from_str::<serde_json::Value>(&j).unwrap();
+        assert_eq!(v["item"].take(), item);
+        v
+    };
+    assert!(tree_of("EV-7") == tree_of("EV-8"), "the same manifest");
+    stdout(e.run(&["verify", "--evidence"]), 0);
+}
+
+/// A bad import line that names a tree, or any bad line after one, is
+/// refused in one line naming it; nothing is written, not even a manifest.
+#[test]
+fn bad_tree_lines_write_nothing() {
+    let e = Env::new();
+    drive(&e.p("drive"));
+    let before = e.size();
+    let intake = |extra_body: &str, tree: &str| {
+        format!(
+            r#"{{"kind": "evidence.intake", "body": {{"item": "EV-1", "description": "d", "collected_by": "A", "collected": "2008"{extra_body}}}, "tree": {tree}}}"#
+        )
+    };
+    let drive = serde_json::to_string(&e.p("drive")).unwrap();
+    let nowhere = serde_json::to_string(&e.p("nowhere")).unwrap();
+    let cases = [
+        (
+            intake("", &drive) + "\n{\"kind\": \"note\"}",
+            "line 2: missing \"body\"",
+        ),
+        (intake("", &nowhere), "line 1: "),
+        (intake("", "7"), "\"tree\" must be the path of a directory"),
+        (
+            intake(r#", "files": []"#, &drive),
+            "an imported intake's body has no \"files\"",
+        ),
+        (
+            format!(r#"{{"kind": "note", "body": {{"text": "x"}}, "tree": {drive}}}"#),
+            "\"tree\" is only for an evidence.intake line",
+        ),
+        (intake("", &drive) + "\n" + &intake("", &drive), "line 2: "),
+    ];
+    for (input, says) in cases {
+        std::fs::write(e.p("in.jsonl"), &input).unwrap();
+        let a = e.run(&["import"]).arg(e.p("in.jsonl")).assert().code(2);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(
+            err.starts_with("caselog: error: ")
+                && err.contains(says)
+                && err.contains("nothing was written"),
+            "{input}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert_eq!(e.size(), before, "nothing written: {input}");
+        let blobs = e.p("ledger/blobs");
+        let stored = walkdir_count(&blobs);
+        assert_eq!(stored, 0, "no manifest stored: {input}");
+    }
+}
+
+/// Regular files under `dir` (0 when it does not exist).
+fn walkdir_count(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.map(|x| x.unwrap().path())
+        .map(|p| if p.is_dir() { walkdir_count(&p) } else { 1 })
+        .sum()
+}

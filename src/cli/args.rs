@@ -308,7 +308,7 @@ pub enum Command {
     /// the whole file is checked before the first write, then written in
     /// synced batches (group commit).
     #[command(
-        after_help = "Each line: {\"kind\": \"event\", \"body\": {...}, \"private\": {\"field\": \"value\"}}\nwith bodies as in schemas/entry.cddl; byte fields (refs, digest, target, ...) as lowercase hex,\nas `caselog log --json` prints them. Kinds: note, event, notification, action, correction.\n\nExample:\n  caselog import tipline.jsonl\n  cat export.jsonl | caselog import -"
+        after_help = "Each line: {\"kind\": \"event\", \"body\": {...}, \"private\": {\"field\": \"value\"}}\nwith bodies as in schemas/entry.cddl; byte fields (refs, digest, target, ...) as lowercase hex,\nas `caselog log --json` prints them. Kinds: note, event, notification, action, correction,\nevidence.intake. An intake line may name a directory to take in as a tree (as `evidence add --tree`):\n  {\"kind\": \"evidence.intake\", \"body\": {\"item\": \"EV-7\", \"description\": \"...\", \"collected_by\": \"...\", \"collected\": \"2008-10-09\"}, \"tree\": \"/mnt/drive\"}\nEvery tree is hashed while the file is checked; its manifest is stored once the whole file passed.\n\nExample:\n  caselog import tipline.jsonl\n  cat export.jsonl | caselog import -"
     )]
     Import {
         /// JSON-lines file, or `-` for standard input.

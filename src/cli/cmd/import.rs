@@ -3,6 +3,7 @@
 
 use crate::cli::args::Cli;
 use crate::cli::args::Command;
+use crate::cli::cmd::tree::{Hashed, Taken};
 use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::exit;
@@ -22,6 +23,7 @@ use caselog::Seq;
 use caselog::Signer;
 use caselog::Timestamp;
 use serde_json::Value as Json;
+use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::Path;
 use std::path::PathBuf;
@@ -50,13 +52,16 @@ pub(crate) fn check_import(cli: &Cli) -> Result<Checked, CliError> {
     })
 }
 
-/// Kinds an import may carry (membership and custody stay interactive).
-pub(crate) const IMPORTABLE: [Kind; 5] = [
+/// Kinds an import may carry: membership and custody transfers stay
+/// interactive; an intake may be imported, its files hashed by the import
+/// from the directory its line's `tree` names (SPEC §13.8).
+pub(crate) const IMPORTABLE: [Kind; 6] = [
     Kind::Note,
     Kind::Event,
     Kind::Notification,
     Kind::Action,
     Kind::Correction,
+    Kind::EvidenceIntake,
 ];
 /// Body keys whose JSON strings are lowercase hex byte strings.
 const BYTE_KEYS: [&str; 4] = ["refs", "digest", "target", "ref_digest"];
@@ -98,15 +103,28 @@ pub(crate) fn to_value(key: Option<&str>, j: &Json) -> Result<Value, String> {
     })
 }
 
-/// One line → body and private fields.
-pub(crate) fn parse_line(line: &str) -> Result<(Body, Vec<Disclosure>), String> {
+/// One parsed line.
+pub(crate) struct Parsed {
+    /// The entry's body.
+    pub body: Body,
+    /// Its private fields.
+    pub private: Vec<Disclosure>,
+    /// For an `evidence.intake`, the directory its `tree` key names: the
+    /// import hashes it and puts the tree record in the body.
+    pub tree: Option<PathBuf>,
+}
+
+/// One line → body, private fields and, for an intake, its tree.
+pub(crate) fn parse_line(line: &str) -> Result<Parsed, String> {
     let j: Json = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let Json::Object(m) = &j else {
         return Err("a line must be a JSON object".into());
     };
     for k in m.keys() {
-        if !["kind", "body", "private"].contains(&k.as_str()) {
-            return Err(format!("unknown key {k:?} (expected kind, body, private)"));
+        if !["kind", "body", "private", "tree"].contains(&k.as_str()) {
+            return Err(format!(
+                "unknown key {k:?} (expected kind, body, private, tree)"
+            ));
         }
     }
     let name = m
@@ -121,6 +139,7 @@ pub(crate) fn parse_line(line: &str) -> Result<(Body, Vec<Disclosure>), String> 
         ));
     };
     let body_json = m.get("body").ok_or("missing \"body\"")?;
+    let tree = parse_tree(kind, m.get("tree"), body_json)?;
     let body_v = to_value(None, body_json)?;
     let body = if kind == Kind::Note {
         let Value::Map(mut b) = body_v else {
@@ -154,7 +173,53 @@ pub(crate) fn parse_line(line: &str) -> Result<(Body, Vec<Disclosure>), String> 
             private.push(Disclosure::new(k, Value::Text(v.clone())).map_err(|e| e.to_string())?);
         }
     }
-    Ok((body, private))
+    Ok(Parsed {
+        body,
+        private,
+        tree,
+    })
+}
+
+/// The `tree` key: a directory, on an `evidence.intake` line only. An
+/// imported intake's files are hashed by the import, so its body may not
+/// carry `files` or `tree` digests of its own.
+fn parse_tree(kind: Kind, tree: Option<&Json>, body: &Json) -> Result<Option<PathBuf>, String> {
+    if kind == Kind::EvidenceIntake {
+        for k in ["files", "tree"] {
+            if body.get(k).is_some() {
+                return Err(format!(
+                    "an imported intake's body has no {k:?}: name the directory to hash with \"tree\": \"DIR\" beside the body"
+                ));
+            }
+        }
+    }
+    match tree {
+        None => Ok(None),
+        Some(_) if kind != Kind::EvidenceIntake => {
+            Err("\"tree\" is only for an evidence.intake line".into())
+        }
+        Some(Json::String(d)) if !d.trim().is_empty() => Ok(Some(PathBuf::from(d))),
+        Some(_) => Err("\"tree\" must be the path of a directory".into()),
+    }
+}
+
+/// A line's `tree` must name a directory.
+fn check_tree_root(root: &Path) -> Result<(), CliError> {
+    if root.is_dir() {
+        return Ok(());
+    }
+    Err(CliError::input(
+        format!("{} is not a directory", root.display()),
+        "\"tree\" names the directory holding the files (e.g. a mounted drive), relative to the current directory",
+    ))
+}
+
+/// Put `tree` in an intake's body (the record `evidence add --tree`
+/// writes).
+fn with_tree(body: &mut Body, tree: &caselog::format::tree::Tree) {
+    if let Body::Domain(Domain::EvidenceIntake(i)) = body {
+        i.tree = Some(Box::new(tree.clone()));
+    }
 }
 
 /// Reads `file` (or stdin for `-`), at most [`MAX_INPUT`] bytes, as UTF-8.
@@ -173,18 +238,35 @@ pub(crate) fn read_jsonl(file: &str, hint: &str) -> Result<String, CliError> {
 pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
     let text = read_jsonl(&cmd.file, "give a UTF-8 JSON file or - for stdin")?;
     let one_line: String = text.lines().collect::<Vec<_>>().join(" ");
-    let (body, private) = parse_line(&one_line).map_err(|m| {
+    let Parsed {
+        mut body,
+        private,
+        tree,
+    } = parse_line(&one_line).map_err(|m| {
         CliError::input(
             format!("{}: {m}; nothing was written", cmd.file),
             "see `caselog append --help`",
         )
     })?;
     let mut l = crate::cli::remote::open(&cmd.dir, true)?;
+    // Refuse (not a member, a duplicate item...) before hashing a tree.
+    l.precheck(&body, &cmd.signer)?;
+    let taken = match &tree {
+        Some(root) => {
+            check_tree_root(root)?;
+            let taken = crate::cli::cmd::tree::take(root, &cmd.dir, false, &[])?;
+            with_tree(&mut body, &taken.tree);
+            Some(taken)
+        }
+        None => None,
+    };
     let kind = body.kind();
     let n = private.len();
     let (seq, leaf) = l.append_private(body, &cmd.signer, private)?;
+    drop(l);
+    let shown = upload_trees(&cmd.dir, taken.iter())?;
     out(&format!(
-        "seq {seq}: {kind} recorded with {n} private field(s) (leaf {leaf})\n"
+        "seq {seq}: {kind} recorded with {n} private field(s) (leaf {leaf})\n{shown}"
     ))?;
     Ok(exit::OK)
 }
@@ -192,13 +274,20 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
 pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     let src = Source::open(&cmd.file)?;
     let mut l = crate::cli::remote::open(&cmd.dir, true)?;
-    let total = check_all(&l, &src, &cmd)?;
-    let (first, last, batches) = write_all(&mut l, &src, &cmd, total)?;
+    let (total, hashed) = check_all(&l, &src, &cmd)?;
+    // The whole file passed: the trees' manifests go to the blob store
+    // before the entries that name them.
+    let taken = hashed
+        .into_iter()
+        .map(|(no, h)| Ok((no, h.store(&cmd.dir)?)))
+        .collect::<Result<BTreeMap<_, _>, CliError>>()?;
+    let (first, last, batches) = write_all(&mut l, &src, &cmd, total, &taken)?;
     // A bulk load leaves a large WAL; flushing spares the next open from
     // replaying it (durability never depended on this).
     l.flush()?;
+    let shown = upload_trees(&cmd.dir, taken.values())?;
     out(&format!(
-        "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n",
+        "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n{shown}",
         first.map(|s| s.0).unwrap_or_default(),
         last.map(|s| s.0).unwrap_or_default()
     ))?;
@@ -206,8 +295,27 @@ pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-/// A parsed line: its number (1-based), body and private fields.
-type Line = (usize, (Body, Vec<Disclosure>));
+/// What the import says about each tree it took in, once the entries are
+/// in; through a server, the manifests are uploaded there too.
+fn upload_trees<'a>(
+    dir: &Path,
+    taken: impl Iterator<Item = &'a crate::cli::cmd::tree::Taken>,
+) -> Result<String, CliError> {
+    let (mut shown, mut blobs) = (String::new(), Vec::new());
+    for t in taken {
+        shown.push_str(&t.describe());
+        blobs.extend(t.blobs(dir, false));
+    }
+    if !blobs.is_empty() {
+        if let Some(n) = crate::cli::remote::upload_blobs(&blobs)? {
+            shown.push_str(&format!("  manifests uploaded to the server ({n} new)\n"));
+        }
+    }
+    Ok(shown)
+}
+
+/// A parsed line and its number (1-based).
+type Line = (usize, Parsed);
 
 /// Lines parsed per message between the parser and the checker.
 const CHECK_CHUNK: usize = 1024;
@@ -302,12 +410,27 @@ fn bad_line(no: usize, m: String) -> CliError {
 
 /// Check the whole input against the ledger (members, roles, custody,
 /// references, sizes) before writing anything: parsed on one thread,
-/// checked on this one, nothing held but a chunk. Returns the count.
-fn check_all(l: &Ledger, src: &Source, cmd: &ImportCmd) -> Result<u64, CliError> {
+/// checked on this one, nothing held but a chunk and the hashed trees.
+/// Returns the count and, by line, each intake's tree, hashed here (its
+/// record is part of what is checked) and not stored yet.
+fn check_all(
+    l: &Ledger,
+    src: &Source,
+    cmd: &ImportCmd,
+) -> Result<(u64, Vec<(usize, Hashed)>), CliError> {
     let mut p = l.precheck_start();
+    let mut trees = Vec::new();
     std::thread::scope(|scope| -> Result<(), CliError> {
         for chunk in parse_chunks(scope, src, cmd.skip as usize, CHECK_CHUNK) {
-            let (nos, items) = split(chunk?, &cmd.signer);
+            let mut chunk = chunk?;
+            for (no, line) in chunk.iter_mut() {
+                if let Some(root) = &line.tree {
+                    let h = hash_line_tree(*no, root)?;
+                    with_tree(&mut line.body, h.tree());
+                    trees.push((*no, h));
+                }
+            }
+            let (nos, items) = split(chunk, &cmd.signer);
             let before = p.checked();
             l.precheck_more(&mut p, items).map_err(|(idx, e)| {
                 let e: CliError = e.into();
@@ -325,7 +448,39 @@ fn check_all(l: &Ledger, src: &Source, cmd: &ImportCmd) -> Result<u64, CliError>
             "give a file with one JSON object per line",
         ));
     }
-    Ok(p.checked() as u64)
+    Ok((p.checked() as u64, trees))
+}
+
+/// Hash the tree of the intake on line `no`; an error names the line.
+fn hash_line_tree(no: usize, root: &Path) -> Result<Hashed, CliError> {
+    check_tree_root(root)
+        .and_then(|()| crate::cli::cmd::tree::hash_tree(root, None, &[]))
+        .map_err(|e| CliError {
+            msg: format!("line {no}: {}; nothing was written", e.msg),
+            ..e
+        })
+}
+
+/// Put in each intake the tree the check pass hashed for its line (never
+/// hashed twice: what was checked is what is signed).
+fn attach_trees(
+    mut chunk: Vec<Line>,
+    trees: &BTreeMap<usize, Taken>,
+) -> Result<Vec<Line>, CliError> {
+    for (no, line) in chunk.iter_mut() {
+        if line.tree.is_some() {
+            let t = trees.get(no).ok_or_else(|| {
+                CliError::input(
+                    format!(
+                        "the input changed after it was checked: line {no} names a tree it did not"
+                    ),
+                    "run the import again on an input that does not change",
+                )
+            })?;
+            with_tree(&mut line.body, &t.tree);
+        }
+    }
+    Ok(chunk)
 }
 
 /// What the ledger appends: a body, its signer, its private fields.
@@ -335,7 +490,7 @@ type Item<'a> = (Body, &'a Signer, Vec<Disclosure>);
 fn split(chunk: Vec<Line>, signer: &Signer) -> (Vec<usize>, Vec<Item<'_>>) {
     chunk
         .into_iter()
-        .map(|(no, (b, p))| (no, (b, signer, p)))
+        .map(|(no, p)| (no, (p.body, signer, p.private)))
         .unzip()
 }
 
@@ -350,6 +505,7 @@ fn write_all(
     src: &Source,
     cmd: &ImportCmd,
     total: u64,
+    trees: &BTreeMap<usize, Taken>,
 ) -> Result<(Option<Seq>, Option<Seq>, usize), CliError> {
     let bar = Progress::entries("importing", Some(total));
     // Per batch handed to the committer: its last line and its entries.
@@ -368,6 +524,7 @@ fn write_all(
                     ..e
                 })?;
                 let end = chunk.last().map(|(n, _)| *n).unwrap_or_default();
+                let chunk = attach_trees(chunk, trees)?;
                 let (_, items) = split(chunk, &cmd.signer);
                 let n = items.len() as u64;
                 let out = l.append_items(items, Timestamp::now())?;

@@ -86,7 +86,43 @@ pub(crate) fn take(
     copy: bool,
     files: &[FileFixity],
 ) -> Result<Taken, CliError> {
-    let manifest = scan(root, copy.then_some(dir))?;
+    hash_tree(root, copy.then_some(dir), files)?.store(dir)
+}
+
+/// A tree walked and hashed, its manifest not stored yet (an import
+/// hashes every tree in its check pass and stores the manifests only once
+/// the whole file has passed).
+pub(crate) struct Hashed {
+    taken: Taken,
+    bytes: Vec<u8>,
+}
+
+impl Hashed {
+    /// The tree record the intake carries.
+    pub(crate) fn tree(&self) -> &Tree {
+        &self.taken.tree
+    }
+
+    /// Store the manifest in the blob store of `dir`.
+    pub(crate) fn store(self, dir: &Path) -> Result<Taken, CliError> {
+        tree::store_manifest(dir, &self.bytes).map_err(|e| {
+            CliError::storage(
+                format!("cannot store the tree manifest in {}: {e}", dir.display()),
+                None,
+            )
+        })?;
+        Ok(self.taken)
+    }
+}
+
+/// Walk and hash `root` (storing file copies in `copy_to`'s blob store),
+/// refusing an empty tree and a tree named like one of the item's `files`.
+pub(crate) fn hash_tree(
+    root: &Path,
+    copy_to: Option<&Path>,
+    files: &[FileFixity],
+) -> Result<Hashed, CliError> {
+    let manifest = scan(root, copy_to)?;
     if manifest.files.is_empty() {
         return Err(CliError::input(
             format!("{} holds no regular file", root.display()),
@@ -105,13 +141,10 @@ pub(crate) fn take(
             "rename the file or take the tree in as its own item",
         ));
     }
-    tree::store_manifest(dir, &bytes).map_err(|e| {
-        CliError::storage(
-            format!("cannot store the tree manifest in {}: {e}", dir.display()),
-            None,
-        )
-    })?;
-    Ok(Taken { tree, manifest })
+    Ok(Hashed {
+        taken: Taken { tree, manifest },
+        bytes,
+    })
 }
 
 /// Walk `root` and hash every file in parallel, with a progress bar.
