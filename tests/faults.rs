@@ -194,3 +194,128 @@ fn entries_cli(dir: &Path) -> u64 {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("no entries line in {stdout}"))
 }
+
+/// Issue 16: a disk that fills during a pipelined append (the committer
+/// writes batch k while k+1 is signed). Through the library, the pipeline
+/// reports how many batches are durable and the handle re-reads its state
+/// from the store (its head is the last durable batch's; RocksDB itself
+/// refuses writes after a failed one until reopened). Through the CLI, `caselog import` exits 3 naming
+/// the last line imported in whole batches, and resuming with `--skip`
+/// at that line imports the rest exactly once.
+#[test]
+fn a_disk_filling_during_a_pipelined_import_stops_at_whole_batches() {
+    let t = tempfile::tempdir().unwrap();
+    let Some(_disk) = small_disk(&t.path().join("disk"), 16) else {
+        return;
+    };
+    let dir = t.path().join("disk/l");
+    let filler = t.path().join("disk/filler");
+    let key = t.path().join("k");
+    let a = Signer::from_seed("Full-disk authority", &[0x33; 32]);
+    write_key_files(&a, &key, None).unwrap();
+    drop(Ledger::init(&dir, genesis(), &a).unwrap());
+
+    // Library.
+    // Open first, then leave ~1 MiB: a few batches fit, then one fails.
+    let mut l = Ledger::open(&dir, true).unwrap();
+    leave_free(&filler, 1 << 20);
+    let text = "x".repeat(3000);
+    let run = l
+        .pipelined(|l| {
+            for _ in 0..2_000 {
+                let items = (0..50).map(|_| (Body::Note(Note { text: text.clone() }), &a));
+                l.append_batch_at(items.collect(), Timestamp::now())?;
+            }
+            Ok::<_, caselog::LedgerError>(())
+        })
+        .unwrap();
+    assert!(run.commit_error.is_some(), "16 MiB disk never filled up");
+    assert!(run.durable > 0, "no batch fit in the space left");
+    assert!(
+        run.result.is_err(),
+        "appends went on after the committer stopped"
+    );
+    let durable = 1 + 50 * run.durable as u64;
+    assert_eq!(
+        l.head().tree.size.0,
+        durable,
+        "the handle was not reset to the store"
+    );
+    // RocksDB refuses writes after a failed one until it is reopened.
+    drop(l);
+    std::fs::remove_file(&filler).unwrap();
+    assert_eq!(entries(&dir), durable, "a durable batch lost");
+    let mut l = Ledger::open(&dir, true).unwrap();
+    l.append(
+        Body::Note(Note {
+            text: "after".into(),
+        }),
+        &a,
+    )
+    .unwrap();
+    drop(l);
+    assert_eq!(entries(&dir), durable + 1);
+
+    // CLI: leave ~2 MiB free, then import ~6 MB of notes in batches of 50.
+    let lines: Vec<String> = (1..=2_000)
+        .map(|i| format!(r#"{{"kind": "note", "body": {{"text": "line {i} {text}"}}}}"#))
+        .collect();
+    std::fs::write(t.path().join("in.jsonl"), lines.join("\n")).unwrap();
+    leave_free(&filler, 2 << 20);
+    let before = entries_cli(&dir);
+    let import = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_caselog"))
+            .arg("--ledger")
+            .arg(&dir)
+            .arg("--key")
+            .arg(&key)
+            .arg("import")
+            .arg(t.path().join("in.jsonl"))
+            .args(["--batch", "50"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = import(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let done: u64 = stderr
+        .split("--skip ")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no --skip N in: {stderr}"));
+    assert!(
+        stderr.contains(&format!("lines up to {done} were imported")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("nothing recorded"), "{stderr}");
+    assert!(
+        stderr.contains("free space on it, then resume with"),
+        "{stderr}"
+    );
+    assert_eq!(done % 50, 0, "whole batches only: {stderr}");
+    assert_eq!(entries_cli(&dir), before + done, "{stderr}");
+
+    std::fs::remove_file(&filler).unwrap();
+    let out = import(&["--skip", &done.to_string()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(entries(&dir), before + 2_000, "each line exactly once");
+}
+
+/// Fill the filesystem of `filler`, then give back `bytes` of it.
+fn leave_free(filler: &Path, bytes: u64) {
+    let filled = fill(filler);
+    assert!(filled > bytes, "the disk had less than {bytes} bytes free");
+    File::options()
+        .write(true)
+        .open(filler)
+        .unwrap()
+        .set_len(filled - bytes)
+        .unwrap();
+}

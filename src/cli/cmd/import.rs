@@ -283,8 +283,14 @@ pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
         .collect::<Result<BTreeMap<_, _>, CliError>>()?;
     let (first, last, batches) = write_all(&mut l, &src, &cmd, total, &taken)?;
     // A bulk load leaves a large WAL; flushing spares the next open from
-    // replaying it (durability never depended on this).
-    l.flush()?;
+    // replaying it. Durability never depended on it: every batch is
+    // synced, so a failed flush (a disk that filled up just now) must not
+    // report the import as failed.
+    if let Err(e) = l.flush() {
+        eprintln!(
+            "caselog: warning: all {total} entries are imported and durable, but the final flush failed ({e}); the next open replays the log"
+        );
+    }
     let shown = upload_trees(&cmd.dir, taken.values())?;
     out(&format!(
         "imported {total} entries (seq {}..{}) in {batches} synced batch(es)\n{shown}",
@@ -544,13 +550,23 @@ fn write_all(
             .checked_sub(1)
             .map_or(cmd.skip as usize, |k| ends[k].0);
         let entries: u64 = ends[..durable].iter().map(|(_, n)| n).sum();
+        // A full disk's error says "nothing recorded", which is true of
+        // the batch that failed, not of the import.
+        let (cause, full) = match e.msg.strip_prefix("nothing recorded: ") {
+            Some(rest) => (rest, true),
+            None => (e.msg.as_str(), false),
+        };
+        let resume = format!("caselog import {} --skip {done_lines}", cmd.file);
         return Err(CliError {
             msg: format!(
-                "{}; lines up to {done_lines} were imported in whole batches ({entries} entries), nothing after",
-                e.msg
+                "{cause}; lines up to {done_lines} were imported in whole batches ({entries} entries), nothing after"
             ),
-            hint: Some(format!("resume with: caselog import {} --skip {done_lines}", cmd.file)),
-            ..e
+            hint: Some(if full {
+                format!("the disk holding the ledger is full; free space on it, then resume with: {resume}")
+            } else {
+                format!("resume with: {resume}")
+            }),
+            code: e.code,
         });
     }
     Ok((first, last, ends.len()))
