@@ -57,6 +57,33 @@ fn small_disk(at: &Path, mib: u32) -> Option<Tmpfs> {
     }
 }
 
+/// A 16 MiB disk holding a new ledger, with its authority's key file.
+struct Disk {
+    _disk: Tmpfs,
+    dir: PathBuf,
+    filler: PathBuf,
+    key: PathBuf,
+    a: Signer,
+}
+
+impl Disk {
+    /// `None` when the tmpfs cannot be mounted (see [`small_disk`]).
+    fn with_ledger(at: &Path) -> Option<Disk> {
+        let disk = small_disk(&at.join("disk"), 16)?;
+        let (dir, key) = (at.join("disk/l"), at.join("k"));
+        let a = Signer::from_seed("Full-disk authority", &[0x33; 32]);
+        write_key_files(&a, &key, None).unwrap();
+        drop(Ledger::init(&dir, genesis(), &a).unwrap());
+        Some(Disk {
+            _disk: disk,
+            dir,
+            filler: at.join("disk/filler"),
+            key,
+            a,
+        })
+    }
+}
+
 /// Writes zeros to `path` until the filesystem refuses; returns bytes written.
 fn fill(path: &Path) -> u64 {
     let mut f = File::create(path).unwrap();
@@ -97,15 +124,16 @@ fn entries(dir: &Path) -> u64 {
 #[test]
 fn a_full_disk_fails_appends_cleanly_and_recovers_once_space_is_freed() {
     let t = tempfile::tempdir().unwrap();
-    let Some(_disk) = small_disk(&t.path().join("disk"), 16) else {
+    let Some(Disk {
+        _disk,
+        dir,
+        filler,
+        key,
+        a,
+    }) = Disk::with_ledger(t.path())
+    else {
         return;
     };
-    let dir = t.path().join("disk/l");
-    let filler = t.path().join("disk/filler");
-    let key = t.path().join("k");
-    let a = Signer::from_seed("Full-disk authority", &[0x33; 32]);
-    write_key_files(&a, &key, None).unwrap();
-    drop(Ledger::init(&dir, genesis(), &a).unwrap());
 
     // Library: open first, then fill, so the failure hits the write itself
     // rather than the open. Appends may still succeed into space RocksDB
@@ -205,15 +233,16 @@ fn entries_cli(dir: &Path) -> u64 {
 #[test]
 fn a_disk_filling_during_a_pipelined_import_stops_at_whole_batches() {
     let t = tempfile::tempdir().unwrap();
-    let Some(_disk) = small_disk(&t.path().join("disk"), 16) else {
+    let Some(Disk {
+        _disk,
+        dir,
+        filler,
+        key,
+        a,
+    }) = Disk::with_ledger(t.path())
+    else {
         return;
     };
-    let dir = t.path().join("disk/l");
-    let filler = t.path().join("disk/filler");
-    let key = t.path().join("k");
-    let a = Signer::from_seed("Full-disk authority", &[0x33; 32]);
-    write_key_files(&a, &key, None).unwrap();
-    drop(Ledger::init(&dir, genesis(), &a).unwrap());
 
     // Library.
     // Open first, then leave ~1 MiB: a few batches fit, then one fails.
