@@ -227,9 +227,10 @@ fn entries_cli(dir: &Path) -> u64 {
 /// writes batch k while k+1 is signed). Through the library, the pipeline
 /// reports how many batches are durable and the handle re-reads its state
 /// from the store (its head is the last durable batch's; RocksDB itself
-/// refuses writes after a failed one until reopened). Through the CLI, `caselog import` exits 3 naming
-/// the last line imported in whole batches, and resuming with `--skip`
-/// at that line imports the rest exactly once.
+/// refuses writes after a failed one until reopened). Through the CLI,
+/// `caselog import` exits 3 naming the last line imported in whole
+/// batches, and resuming with `--skip` at that line imports the rest
+/// exactly once.
 #[test]
 fn a_disk_filling_during_a_pipelined_import_stops_at_whole_batches() {
     let t = tempfile::tempdir().unwrap();
@@ -244,8 +245,8 @@ fn a_disk_filling_during_a_pipelined_import_stops_at_whole_batches() {
         return;
     };
 
-    // Library.
-    // Open first, then leave ~1 MiB: a few batches fit, then one fails.
+    // Library: open first, then leave ~1 MiB, so a few batches fit and
+    // then one fails.
     let mut l = Ledger::open(&dir, true).unwrap();
     leave_free(&filler, 1 << 20);
     let text = "x".repeat(3000);
