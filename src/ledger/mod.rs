@@ -796,28 +796,7 @@ impl Ledger {
         for (index, (body, signer, private)) in items.into_iter().enumerate() {
             let at = |e: LedgerError| (index, e);
             let seq = Seq(st.head.tree.size.0);
-            let mut sd = Vec::with_capacity(private.len());
-            for d in &private {
-                let bytes = d.encode();
-                // Every stored item must read back under the strict decoder
-                // (SPEC §2), on every append path.
-                if bytes.len() > cbor::MAX_ENCODED_LEN {
-                    return Err(at(LedgerError::TooLarge {
-                        what: format!("private field {:?}", d.path),
-                        seq,
-                        size: bytes.len(),
-                        limit: cbor::MAX_ENCODED_LEN,
-                    }));
-                }
-                Disclosure::decode(&bytes).map_err(|e| at(e.into()))?;
-                let digest = crate::format::disclosure::digest_of(self.alg, &bytes);
-                batch.put(
-                    CF_DISCLOSURES,
-                    crate::storage::layout::disclosure_key(seq, &digest).to_vec(),
-                    bytes,
-                );
-                sd.push(digest);
-            }
+            let sd = self.stage_private(seq, &private, batch).map_err(at)?;
             let entry = Entry {
                 // SPEC §13.7: linked to the item's latest entry.
                 item_prev: st.custody.link_for(&body),
@@ -834,26 +813,7 @@ impl Ledger {
                 .check(&entry, &self.id, &st.members)
                 .map_err(|e| at(e.into()))?;
             self.check_references(&entry, st, Some(batch)).map_err(at)?;
-            let record = if unsigned {
-                Record {
-                    entry_bytes: entry.encode(),
-                    sig: [0; 64],
-                }
-            } else {
-                Record::sign(&entry, signer)
-            };
-            // The entry is checked against the limit while it is encoded;
-            // the record adds the signature and two heads (SPEC §4), so the
-            // record, which is what is stored and read back, is checked too.
-            let bytes = record.encode();
-            if bytes.len() > cbor::MAX_ENCODED_LEN {
-                return Err(at(LedgerError::TooLarge {
-                    what: "record".into(),
-                    seq,
-                    size: bytes.len(),
-                    limit: cbor::MAX_ENCODED_LEN,
-                }));
-            }
+            let (record, bytes) = make_record(&entry, signer, unsigned).map_err(at)?;
             match check {
                 // A closed channel means the checker stopped at an error,
                 // which it reports.
@@ -881,6 +841,39 @@ impl Ledger {
             }
         }
         Ok(out)
+    }
+
+    /// Stage the private values of the entry at `seq` (SPEC §15): each is
+    /// encoded, must read back under the strict decoder and fit the size
+    /// limit (SPEC §2), and goes to `disclosures` under its digest.
+    /// Returns the digests, the entry's `sd`.
+    fn stage_private(
+        &self,
+        seq: Seq,
+        private: &[Disclosure],
+        batch: &mut Batch,
+    ) -> Result<Vec<Hash>, LedgerError> {
+        let mut sd = Vec::with_capacity(private.len());
+        for d in private {
+            let bytes = d.encode();
+            if bytes.len() > cbor::MAX_ENCODED_LEN {
+                return Err(LedgerError::TooLarge {
+                    what: format!("private field {:?}", d.path),
+                    seq,
+                    size: bytes.len(),
+                    limit: cbor::MAX_ENCODED_LEN,
+                });
+            }
+            Disclosure::decode(&bytes)?;
+            let digest = crate::format::disclosure::digest_of(self.alg, &bytes);
+            batch.put(
+                CF_DISCLOSURES,
+                crate::storage::layout::disclosure_key(seq, &digest).to_vec(),
+                bytes,
+            );
+            sd.push(digest);
+        }
+        Ok(sd)
     }
 
     /// On a mirror: the staged records (with their private values) and
@@ -1249,4 +1242,33 @@ pub fn references(body: &Body) -> Vec<&Hash> {
         Body::Domain(Domain::Event(e)) => e.refs.iter().collect(),
         _ => Vec::new(),
     }
+}
+
+/// Sign `entry` (with `unsigned`, a check that writes nothing: an all-zero
+/// signature of the same size) and encode its record, which must fit the
+/// size limit: the record is what is stored and read back, and it adds
+/// the signature and two heads to the entry (SPEC §4).
+fn make_record(
+    entry: &Entry,
+    signer: &Signer,
+    unsigned: bool,
+) -> Result<(Record, Vec<u8>), LedgerError> {
+    let record = if unsigned {
+        Record {
+            entry_bytes: entry.encode(),
+            sig: [0; 64],
+        }
+    } else {
+        Record::sign(entry, signer)
+    };
+    let bytes = record.encode();
+    if bytes.len() > cbor::MAX_ENCODED_LEN {
+        return Err(LedgerError::TooLarge {
+            what: "record".into(),
+            seq: entry.seq,
+            size: bytes.len(),
+            limit: cbor::MAX_ENCODED_LEN,
+        });
+    }
+    Ok((record, bytes))
 }
