@@ -1742,8 +1742,46 @@ fn timestamp_cases(c: &mut Corpus, dir: &Path) {
             },
         ),
     ];
-    for (name, want, stamp) in cases {
+    // genTime has whole seconds: it is compared with the last entry's time
+    // cut to the whole second (SPEC §10.5 step 7). The last entry is moved
+    // to 12:00:00.5; a token of 12:00:00 is taken, one of 11:59:59 is not.
+    let last_second = |g: &mut Forge| {
+        let last = g.entries.len() - 1;
+        g.set(last, "time", text("2030-06-01T12:00:00.500000Z"));
+    };
+    let cases: Vec<(&str, Option<&'static str>, Stamp, bool)> = cases
+        .into_iter()
+        .map(|(n, w, s)| (n, w, s, false))
+        .chain([
+            (
+                "control-timestamp-same-second",
+                None,
+                {
+                    let g = good.clone();
+                    let s: Stamp =
+                        Rc::new(move |b: &[u8]| vec![forge(&g, b, "2030-06-01T12:00:00Z")]);
+                    s
+                },
+                true,
+            ),
+            (
+                "timestamp-second-before-entry",
+                Some("TIMESTAMP_BEFORE_ENTRY"),
+                {
+                    let g = good.clone();
+                    let s: Stamp =
+                        Rc::new(move |b: &[u8]| vec![forge(&g, b, "2030-06-01T11:59:59Z")]);
+                    s
+                },
+                true,
+            ),
+        ])
+        .collect();
+    for (name, want, stamp, moved) in cases {
         let mut g = c.base.clone();
+        if moved {
+            last_second(&mut g);
+        }
         g.stamp = Some(stamp);
         let bytes = g.build();
         c.cases.push(Case {
