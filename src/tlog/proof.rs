@@ -277,6 +277,45 @@ pub fn verify_consistency(
     new_root: &Hash,
     proof: &[Hash],
 ) -> Result<(), ProofError> {
+    let Some(want) = consistency_preamble(old, new, old_root, new_root, proof)? else {
+        return Ok(());
+    };
+    // Step 2: if old is a power of two, prepend its root.
+    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
+    if old.0.is_power_of_two() {
+        path.push(*old_root);
+    }
+    path.extend_from_slice(proof);
+    let (fr, sr) = fold_consistency(alg, old, new, &path).ok_or(ProofError::WrongLength {
+        got: proof.len(),
+        want,
+    })?;
+    if fr != *old_root {
+        return Err(ProofError::RootMismatch {
+            claimed: *old_root,
+            computed: fr,
+        });
+    }
+    if sr != *new_root {
+        return Err(ProofError::RootMismatch {
+            claimed: *new_root,
+            computed: sr,
+        });
+    }
+    Ok(())
+}
+
+/// What is decided before any hashing: reversed sizes, an empty old tree
+/// and equal sizes (`Ok(None)`: proven by the roots alone), else the
+/// proof's length, which must be the one the sizes call for
+/// (`Ok(Some(len))`).
+fn consistency_preamble(
+    old: TreeSize,
+    new: TreeSize,
+    old_root: &Hash,
+    new_root: &Hash,
+    proof: &[Hash],
+) -> Result<Option<usize>, ProofError> {
     if old.0 > new.0 {
         return Err(ProofError::SizesReversed {
             old: old.0,
@@ -296,7 +335,7 @@ pub fn verify_consistency(
             });
         }
         return if old_root == new_root {
-            Ok(())
+            Ok(None)
         } else {
             Err(ProofError::EqualSizeRootsDiffer { size: old.0 })
         };
@@ -308,12 +347,18 @@ pub fn verify_consistency(
             want,
         });
     }
-    // Step 2: if old is a power of two, prepend its root.
-    let mut path: Vec<Hash> = Vec::with_capacity(proof.len() + 1);
-    if old.0.is_power_of_two() {
-        path.push(*old_root);
-    }
-    path.extend_from_slice(proof);
+    Ok(Some(want))
+}
+
+/// RFC 9162 §2.1.4.2 steps 3–6 over `path` (the proof, after the old
+/// root when the old size is a power of two): the old and new roots it
+/// computes, or `None` when the path does not fit the sizes.
+fn fold_consistency(
+    alg: HashAlg,
+    old: TreeSize,
+    new: TreeSize,
+    path: &[Hash],
+) -> Option<(Hash, Hash)> {
     let (mut fnode, mut snode) = (old.0 - 1, new.0 - 1);
     while fnode & 1 == 1 {
         fnode >>= 1;
@@ -323,10 +368,7 @@ pub fn verify_consistency(
     let mut sr = path[0];
     for c in &path[1..] {
         if snode == 0 {
-            return Err(ProofError::WrongLength {
-                got: proof.len(),
-                want,
-            });
+            return None;
         }
         if fnode & 1 == 1 || fnode == snode {
             fr = alg.node(c, &fr);
@@ -343,25 +385,7 @@ pub fn verify_consistency(
         fnode >>= 1;
         snode >>= 1;
     }
-    if snode != 0 {
-        return Err(ProofError::WrongLength {
-            got: proof.len(),
-            want,
-        });
-    }
-    if fr != *old_root {
-        return Err(ProofError::RootMismatch {
-            claimed: *old_root,
-            computed: fr,
-        });
-    }
-    if sr != *new_root {
-        return Err(ProofError::RootMismatch {
-            claimed: *new_root,
-            computed: sr,
-        });
-    }
-    Ok(())
+    (snode == 0).then_some((fr, sr))
 }
 
 #[cfg(test)]

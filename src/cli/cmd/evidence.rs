@@ -499,6 +499,24 @@ fn evidence_text(
             &format!("copy         {}\n", g.describe()),
         );
     }
+    s.push_str(&files_text(dir, intake));
+    s.push_str("history (see `caselog custody show` for holders)\n");
+    for (seq, raw) in records {
+        let (_, e) = ledger::decode(*seq, raw)?;
+        s.push_str(&format!(
+            "  {:>5}  {}  {}\n",
+            seq.0,
+            e.time,
+            e.body.summary_with(&|k| l.members().display(k))
+        ));
+    }
+    Ok(s)
+}
+
+/// The files and tree of an intake, each marked by whether its copy or
+/// manifest is in the blob store of `dir`.
+fn files_text(dir: &Path, intake: &EvidenceIntake) -> String {
+    let mut s = String::new();
     for f in &intake.files {
         s.push_str(&format!(
             "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
@@ -530,17 +548,7 @@ fn evidence_text(
             if evidence::blob_path(dir, &t.manifest.blake3).is_file() { " [stored]" } else { " [NOT in the blob store]" },
         ));
     }
-    s.push_str("history (see `caselog custody show` for holders)\n");
-    for (seq, raw) in records {
-        let (_, e) = ledger::decode(*seq, raw)?;
-        s.push_str(&format!(
-            "  {:>5}  {}  {}\n",
-            seq.0,
-            e.time,
-            e.body.summary_with(&|k| l.members().display(k))
-        ));
-    }
-    Ok(s)
+    s
 }
 
 /// The device identifiers given, if any (SPEC §13.5).

@@ -289,6 +289,20 @@ fn chronology_row(
             r.sd.len() - private.len()
         );
     }
+    corrections_cell(&mut event, r);
+    let _ = write!(
+        h,
+        "<tr><td>{}</td><td>{occurred}</td><td class=\"mono when\">{}</td><td>{event}</td><td>{sources}</td><td>{evidence}</td><td>{}</td></tr>",
+        r.seq.0,
+        when(&r.recorded),
+        esc(&l.members().display(&r.author))
+    );
+    Ok(())
+}
+
+/// The corrections of a row, appended to its event cell: who corrected
+/// what from what to what, and whether the correction applies.
+fn corrections_cell(event: &mut String, r: &crate::export::timeline::Row) {
     for c in &r.corrections {
         let fields: Vec<String> = c
             .fields
@@ -315,14 +329,6 @@ fn chronology_row(
             fields.join("; ")
         );
     }
-    let _ = write!(
-        h,
-        "<tr><td>{}</td><td>{occurred}</td><td class=\"mono when\">{}</td><td>{event}</td><td>{sources}</td><td>{evidence}</td><td>{}</td></tr>",
-        r.seq.0,
-        when(&r.recorded),
-        esc(&l.members().display(&r.author))
-    );
-    Ok(())
 }
 
 /// Per item: its custody steps and status; then every file's digests.
