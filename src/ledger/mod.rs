@@ -856,14 +856,7 @@ impl Ledger {
         let mut sd = Vec::with_capacity(private.len());
         for d in private {
             let bytes = d.encode();
-            if bytes.len() > cbor::MAX_ENCODED_LEN {
-                return Err(LedgerError::TooLarge {
-                    what: format!("private field {:?}", d.path),
-                    seq,
-                    size: bytes.len(),
-                    limit: cbor::MAX_ENCODED_LEN,
-                });
-            }
+            fits(|| format!("private field {:?}", d.path), seq, bytes.len())?;
             Disclosure::decode(&bytes)?;
             let digest = crate::format::disclosure::digest_of(self.alg, &bytes);
             batch.put(
@@ -1262,13 +1255,25 @@ fn make_record(
         Record::sign(entry, signer)
     };
     let bytes = record.encode();
-    if bytes.len() > cbor::MAX_ENCODED_LEN {
+    fits(|| "record".into(), entry.seq, bytes.len())?;
+    Ok((record, bytes))
+}
+
+/// Every stored item must fit the limit of SPEC §2, or it could never be
+/// read back: `what` (a record, a private field) of entry `seq`, `size`
+/// bytes encoded.
+pub(super) fn fits(
+    what: impl FnOnce() -> String,
+    seq: Seq,
+    size: usize,
+) -> Result<(), LedgerError> {
+    if size > cbor::MAX_ENCODED_LEN {
         return Err(LedgerError::TooLarge {
-            what: "record".into(),
-            seq: entry.seq,
-            size: bytes.len(),
+            what: what(),
+            seq,
+            size,
             limit: cbor::MAX_ENCODED_LEN,
         });
     }
-    Ok((record, bytes))
+    Ok(())
 }

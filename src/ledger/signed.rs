@@ -140,14 +140,7 @@ impl Ledger {
         sub: &Submission,
     ) -> Result<StagedRecord, LedgerError> {
         let seq = Seq(st.head.tree.size.0);
-        if sub.record.len() > cbor::MAX_ENCODED_LEN {
-            return Err(LedgerError::TooLarge {
-                what: "record".into(),
-                seq,
-                size: sub.record.len(),
-                limit: cbor::MAX_ENCODED_LEN,
-            });
-        }
+        super::fits(|| "record".into(), seq, sub.record.len())?;
         let (record, entry) = decode_submitted(&sub.record)?;
         if entry.ledger != self.id {
             return Err(LedgerError::WrongLedger {
@@ -206,14 +199,7 @@ impl Ledger {
     ) -> Result<Vec<(Hash, Vec<u8>)>, LedgerError> {
         let mut out: Vec<(Hash, Vec<u8>)> = Vec::with_capacity(private.len());
         for bytes in private {
-            if bytes.len() > cbor::MAX_ENCODED_LEN {
-                return Err(LedgerError::TooLarge {
-                    what: "private field".into(),
-                    seq: entry.seq,
-                    size: bytes.len(),
-                    limit: cbor::MAX_ENCODED_LEN,
-                });
-            }
+            super::fits(|| "private field".into(), entry.seq, bytes.len())?;
             Disclosure::decode(bytes)?;
             let digest = crate::format::disclosure::digest_of(self.alg, bytes);
             if !entry.sd.contains(&digest) || out.iter().any(|(d, _)| *d == digest) {
