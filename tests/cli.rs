@@ -1314,6 +1314,7 @@ fn investigation_end_to_end() {
                 "EV-1",
                 "--release",
                 &release,
+                "--seal-intact",
                 "--break-seal",
                 "S-2",
                 "--out",
@@ -1342,7 +1343,7 @@ fn investigation_end_to_end() {
         cs.contains("Lab")
             && cs.contains("no custody breaks")
             && cs.contains("released to Lab (Examiner, State crime lab): exam under Search warrant 08-SW-1123; transport: FedEx 7712 3456 9901")
-            && cs.contains("received (external receipt), seal intact; seal S-2 broken")
+            && cs.contains("received (external receipt), seal recorded as intact; seal S-2 broken")
             && !cs.contains("seals on it"),
         "{cs}"
     );
@@ -1360,9 +1361,32 @@ fn investigation_end_to_end() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("MISMATCH recorded"));
+    // SPEC §9.3: the ledger is intact; the differing copy is a finding,
+    // named with its seq and who recorded it, never a failure.
     let j = e.verify_json();
-    assert_eq!(j["verified"], false);
-    assert_eq!(j["problems"][0]["code"], "EVIDENCE_MISMATCH");
+    assert_eq!(j["verified"], true, "{j:#}");
+    assert_eq!(j["problems"].as_array().unwrap().len(), 0);
+    let codes: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["TRANSFER_REFUSED", "COPY_DIFFERED"], "{j:#}");
+    let f = &j["findings"][1];
+    assert_eq!(f["item"], "EV-1");
+    assert_eq!(f["stored_copy"], "not-checked");
+    assert!(f["by"].as_str().unwrap().starts_with("Custodian"), "{f}");
+    let text = stdout_of(e.cmd().args(["verify", "--evidence"]));
+    assert!(
+        text.contains("findings 2 fact(s) recorded in the entries")
+            && text.contains("differed from the intake digests; the ledger's own copy, re-hashed in this run, matches them (COPY_DIFFERED)")
+            && text.contains("\nVERIFIED: ")
+            && text.contains("\nChecked:\n")
+            && text.contains("stored evidence copies re-hashed against their intake digests: EV-1 \"scan.txt\"")
+            && text.contains("\nNot checked:\n"),
+        "{text}"
+    );
     // A tampered stored copy is caught by verify --evidence.
     let b3 = show["files"][0]["blake3"].as_str().unwrap().to_owned();
     let blob = e.p("ledger").join("blobs").join(&b3[..2]).join(&b3);
@@ -1421,7 +1445,7 @@ fn export_bundle_and_verify_offline() {
     verify("one.bundle", &vkey)
         .assert()
         .success()
-        .stdout(predicate::str::contains("partial bundle"));
+        .stdout(predicate::str::contains("Partial bundle: it does not show"));
     // --json carries the bundle facts.
     let out = verify("one.bundle", &vkey).arg("--json").output().unwrap();
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -2142,4 +2166,196 @@ fn human_entered_dates_keep_their_zone() {
         .unwrap();
     assert_eq!(row["zone"], "America/Los_Angeles");
     assert!(e.verify_json()["verified"].as_bool().unwrap());
+}
+
+/// Issue 25, item 8: a trust file of several keys (what `caselog log-key >
+/// FILE` writes for two authorities, plus comments) works in both
+/// verifiers; a file with no key is refused.
+#[test]
+fn a_trust_file_of_several_authorities_works_in_both_verifiers() {
+    let e = Env::populated();
+    stdout_of(
+        e.cmd()
+            .args([
+                "key",
+                "generate",
+                "--name",
+                "Second",
+                "--no-passphrase",
+                "--out",
+            ])
+            .arg(e.p("a2")),
+    );
+    e.as_key("auth")
+        .args([
+            "member",
+            "add",
+            "--name",
+            "Second",
+            "--role",
+            "authority",
+            "--pubkey",
+        ])
+        .arg(e.p("a2.pub"))
+        .assert()
+        .success();
+    e.as_key("auth").arg("checkpoint").assert().success();
+    let keys = stdout_of(e.cmd().arg("log-key"));
+    assert_eq!(keys.lines().count(), 2, "{keys}");
+    std::fs::write(
+        e.p("log.vkey"),
+        format!("# the case's authorities\n\n{keys}"),
+    )
+    .unwrap();
+    stdout_of(e.cmd().args(["export", "bundle", "--out"]).arg(e.p("b")));
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.env_remove("CASELOG_LEDGER")
+        .args(["verify", "--bundle"])
+        .arg(e.p("b"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("VERIFIED"));
+    let py = std::process::Command::new(python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle"))
+        .arg(e.p("b"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success() && String::from_utf8_lossy(&py.stdout).contains("VERIFIED"),
+        "{py:?}"
+    );
+    std::fs::write(e.p("empty.vkey"), "# nothing here\n").unwrap();
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.env_remove("CASELOG_LEDGER")
+        .args(["verify", "--bundle"])
+        .arg(e.p("b"))
+        .arg("--trust")
+        .arg(e.p("empty.vkey"));
+    assert!(refusal(&mut c).contains("holds no key"));
+}
+
+/// Issue 25, item 8: refusals say the first thing first and offer the fix;
+/// nothing is written by any of them.
+#[test]
+fn refusals_name_the_problem_and_the_fix() {
+    let e = Env::populated();
+    let before = e.verify_json()["entries"].clone();
+    // A .pub given as --key is said to be a public key, not "run chmod".
+    let err = refusal(
+        e.cmd()
+            .env("CASELOG_KEY", e.p("roe.pub"))
+            .args(["note", "x"]),
+    );
+    assert!(
+        err.contains("is a public key, not a private key") && !err.contains("chmod"),
+        "{err}"
+    );
+    // A date and time with a space: the EDTF spelling is offered.
+    let event = |when: &str| {
+        let mut c = e.as_key("roe");
+        c.args(["event", "add", "--title", "Call", "--occurred", when]);
+        c
+    };
+    let err = refusal(&mut event("2026-07-15 02:20"));
+    assert!(err.contains("--occurred 2026-07-15T02:20:00"), "{err}");
+    // SPEC §13.1: nothing follows a Y year.
+    assert!(refusal(&mut event("Y-170000002?")).contains("Y-prefixed year"));
+    assert_eq!(e.verify_json()["entries"], before);
+    // A date in the future is recorded, with a warning.
+    event("2999-01-01")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "--occurred 2999-01-01 lies wholly in the future",
+        ));
+}
+
+fn python() -> PathBuf {
+    std::env::var_os("CASELOG_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var_os("HOME").unwrap()).join(".cache/caselog/venv/bin/python")
+        })
+}
+
+/// Issue 25, item 7: `bundle extract` writes a verified bundle's carried
+/// files (and a SHA256SUMS that `sha256sum -c` accepts); a bundle that
+/// does not verify writes nothing, an existing --out is refused.
+#[test]
+fn bundle_extract_writes_only_what_verified() {
+    let e = Env::populated();
+    std::fs::write(e.p("letter.txt"), b"FAKE letter for tests\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "letter",
+            "--collected",
+            "2008-10~",
+            "--copy",
+            "--file",
+        ])
+        .arg(e.p("letter.txt"))
+        .assert()
+        .success();
+    e.as_key("auth").arg("checkpoint").assert().success();
+    std::fs::write(e.p("log.vkey"), stdout_of(e.cmd().arg("log-key"))).unwrap();
+    stdout_of(
+        e.cmd()
+            .args([
+                "export",
+                "bundle",
+                "--item",
+                "EV-1",
+                "--with-files",
+                "--out",
+            ])
+            .arg(e.p("ev1.bundle")),
+    );
+    let extract = |bundle: &str, out: &str| {
+        let mut c = Command::cargo_bin("caselog").unwrap();
+        c.env_remove("CASELOG_LEDGER")
+            .args(["bundle", "extract"])
+            .arg(e.p(bundle))
+            .arg("--trust")
+            .arg(e.p("log.vkey"))
+            .arg("--out")
+            .arg(e.p(out));
+        c
+    };
+    let said = stdout_of(&mut extract("ev1.bundle", "files"));
+    assert!(
+        said.contains("extracted 1 carried file(s)") && said.contains("EV-1/letter.txt"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read(e.p("files/EV-1/letter.txt")).unwrap(),
+        b"FAKE letter for tests\n"
+    );
+    assert_eq!(mode(&e.p("files/EV-1/letter.txt")), 0o600);
+    assert_eq!(mode(&e.p("files")), 0o700);
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(e.p("files"))
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    // An existing directory is refused.
+    assert!(refusal(&mut extract("ev1.bundle", "files")).contains("already exists"));
+    // One flipped byte of the carried file: FAILED, nothing written.
+    let mut b = std::fs::read(e.p("ev1.bundle")).unwrap();
+    let at = b.windows(9).position(|w| w == b"FAKE lett").unwrap();
+    b[at] ^= 1;
+    std::fs::write(e.p("bad.bundle"), &b).unwrap();
+    extract("bad.bundle", "bad")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nothing extracted"));
+    assert!(!e.p("bad").exists());
 }

@@ -104,6 +104,10 @@ const INVALID: &[&str] = &[
     // Found by tools/fuzz (edtf): twelve digits overflowed the i64 span.
     "Y666015840740",
     "Y-999999999999",
+    // SPEC §13.1: nothing follows a Y year (issue 25: this was accepted).
+    "Y-170000002?",
+    "Y170000002~",
+    "Y170000002%",
 ];
 
 #[test]

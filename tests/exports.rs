@@ -588,3 +588,62 @@ fn case_export_has_a_provenance_record_per_custody_action() {
     assert!(g.iter().any(|n| n["@type"] == "investigation:Authorization"
         && n["investigation:authorizationIdentifier"][0] == "Search warrant 08-SW-1123"));
 }
+
+/// Issue 25, item 8 (OWASP CSV injection): a name or text that a
+/// spreadsheet would run as a formula is exported inert, with a leading
+/// `'`; ordinary text is unchanged. Member names are chosen by whoever
+/// enrols, titles and subject lines by whoever wrote them.
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_made_inert() {
+    use caselog::format::entry::MemberEnroll;
+    let t = tempfile::tempdir().unwrap();
+    let mut l = common::build_small(&t.path().join("l"), HashAlg::Sha256);
+    let hostile = [
+        "=HYPERLINK(\"http://x.invalid\",\"pay\")",
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(A1:A9)",
+        "\tpadded",
+        "\rreturn",
+    ];
+    for (i, name) in hostile.iter().chain(&["Plain Name"]).enumerate() {
+        let who = caselog::storage::keys::Signer::from_seed(name, &[0x60 + i as u8; 32]);
+        let enrol = Body::MemberEnroll(MemberEnroll {
+            profile: Default::default(),
+            name: (*name).into(),
+            role: caselog::Role::Investigator,
+            key: who.public(),
+        });
+        let at = |k: i64| common::t(2000 + 10 * i as i64 + k);
+        l.append_at(enrol, &common::authority(), at(0)).unwrap();
+        let action = Body::Domain(Domain::Action(Action {
+            zone: None,
+            title: format!("Action {i}"),
+            by: "the company".into(),
+            occurred: Edtf::parse("2008-11~").unwrap(),
+            authority: None,
+            outcome: None,
+        }));
+        l.append_at(action, &who, at(1)).unwrap();
+    }
+    let rows = caselog::export::timeline_rows(&l, &Default::default()).unwrap();
+    let csv = caselog::export::to_csv(&l, &rows, &Default::default()).unwrap();
+    let mut r = csv::Reader::from_reader(&csv[..]);
+    let col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "author")
+        .unwrap();
+    let authors: Vec<String> = r.records().map(|x| x.unwrap()[col].to_owned()).collect();
+    for name in hostile {
+        assert!(
+            authors.iter().any(|s| s == &format!("'{name}")),
+            "{name:?} not neutralised in {authors:?}"
+        );
+    }
+    for s in &authors {
+        assert!(!s.starts_with(['=', '+', '-', '@', '\t', '\r']), "{s:?}");
+    }
+    assert!(authors.iter().any(|s| s == "Plain Name"), "{authors:?}");
+}

@@ -288,7 +288,7 @@ fn receipt(
         rejected: None,
         item: item.into(),
         release,
-        seal_intact,
+        seal_intact: Some(seal_intact),
         condition: Some("sealed bag".into()),
         receipt: None,
     };
@@ -764,6 +764,9 @@ struct Case {
     /// None: a control that both must accept. Some(code): a forgery both
     /// must reject, reporting at least this code.
     want: Option<&'static str>,
+    /// A finding (SPEC §9.3) both must report; every case's findings must
+    /// be the same in both.
+    finding: Option<&'static str>,
     trust: Vec<VerifierKey>,
     witnesses: Vec<VerifierKey>,
     quorum: usize,
@@ -784,6 +787,12 @@ impl Corpus {
         self.push(name, want, g.build(), vec![self.authority_key.clone()]);
     }
 
+    /// A control (both must accept it) whose entries state `finding`.
+    fn found(&mut self, name: &str, finding: &'static str, f: impl FnOnce(&mut Forge)) {
+        self.add(name, None, f);
+        self.cases.last_mut().expect("forgery: just added").finding = Some(finding);
+    }
+
     fn push(
         &mut self,
         name: &str,
@@ -795,6 +804,7 @@ impl Corpus {
             name: name.into(),
             bytes,
             want,
+            finding: None,
             trust,
             witnesses: vec![],
             quorum: 0,
@@ -1115,6 +1125,13 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("edtf-zone-15h", Some("BAD_BODY"), |g| {
         g.set_body(event, "occurred", text("2008-10-01T10:00:00+15:00"))
     });
+    // SPEC §13.1: nothing follows a Y year (both verifiers once took it).
+    c.add("edtf-qualified-long-year", Some("BAD_BODY"), |g| {
+        g.set_body(event, "occurred", text("Y-170000002?"))
+    });
+    c.add("control-edtf-long-year", None, |g| {
+        g.set_body(event, "occurred", text("Y-170000002"))
+    });
     c.add("edtf-qualified-datetime", Some("BAD_BODY"), |g| {
         g.set_body(event, "occurred", text("2008-10-01T10:00:00Z?"))
     });
@@ -1314,17 +1331,40 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("after-disposal", Some("CUSTODY_AFTER_DISPOSAL"), |g| {
         g.append(dispose, |_| {});
     });
-    c.add("seal-broken", Some("CUSTODY_SEAL_BROKEN"), |g| {
+    // SPEC §9.3: recorded facts are findings, never problems.
+    c.found("control-seal-broken", "SEAL_BROKEN", |g| {
         g.set_body(rec, "seal_intact", Value::Bool(false))
     });
-    // SPEC §13.2: a refused transfer leaves the item with the releaser.
-    c.add("control-external-receiver-refuses", None, |g| {
-        g.set_body(
-            receipt_rec,
-            "rejected",
-            text("seal number differs from the form"),
-        );
+    // SPEC §13.6: a receipt of a sealed item states what was found; only
+    // an item with no seal may be received without saying.
+    c.add(
+        "receipt-of-sealed-item-silent-on-seal",
+        Some("CUSTODY_SEAL"),
+        |g| {
+            g.body(rec).remove("seal_intact");
+        },
+    );
+    let retrieve = i(&c, "custody.retrieve");
+    c.add("control-receipts-of-unsealed-item-say-nothing", None, |g| {
+        g.body(retrieve).remove("seals_applied");
+        g.body(rec).remove("seal_intact");
+        g.body(receipt_rec).remove("seal_intact");
     });
+    c.found("control-receipt-condition", "RECEIPT_CONDITION", |g| {
+        g.set_body(rec, "condition", text("bag torn at one corner"))
+    });
+    // SPEC §13.2: a refused transfer leaves the item with the releaser.
+    c.found(
+        "control-external-receiver-refuses",
+        "TRANSFER_REFUSED",
+        |g| {
+            g.set_body(
+                receipt_rec,
+                "rejected",
+                text("seal number differs from the form"),
+            );
+        },
+    );
     c.add(
         "refuser-then-acts-as-holder",
         Some("CUSTODY_NOT_HOLDER"),
@@ -1429,7 +1469,7 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         };
         f.insert("sha256".into(), Value::Bytes(vec![1; 32]));
     });
-    c.add("verify-truthful-mismatch", Some("EVIDENCE_MISMATCH"), |g| {
+    c.found("control-verify-truthful-mismatch", "COPY_DIFFERED", |g| {
         let Some(Value::Map(f)) = g.body(verify).get_mut("file") else {
             panic!()
         };
@@ -1564,6 +1604,7 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         name: "quorum-of-one-witness-under-two-names".into(),
         bytes: bytes.clone(),
         want: Some("BAD_CHECKPOINT"),
+        finding: None,
         trust: vec![c.authority_key.clone()],
         witnesses: vec![w1.clone(), w2.clone()],
         quorum: 2,
@@ -1573,6 +1614,7 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         name: "control-quorum-of-one".into(),
         bytes,
         want: None,
+        finding: None,
         trust: vec![c.authority_key.clone()],
         witnesses: vec![w1, w2],
         quorum: 1,
@@ -1643,9 +1685,9 @@ fn tree_cases(c: &mut Corpus, intake: usize, verify: usize) {
         with_tree(g, &tree);
         verify_tree(g, Hash([7; 32]), true);
     });
-    c.add(
-        "tree-verify-truthful-mismatch",
-        Some("EVIDENCE_MISMATCH"),
+    c.found(
+        "control-tree-verify-truthful-mismatch",
+        "TREE_DIFFERED",
         |g| {
             with_tree(g, &tree);
             verify_tree(g, Hash([7; 32]), false);
@@ -1788,6 +1830,7 @@ fn timestamp_cases(c: &mut Corpus, dir: &Path) {
             name: name.into(),
             bytes,
             want,
+            finding: None,
             trust: vec![c.authority_key.clone()],
             witnesses: vec![],
             quorum: 0,
@@ -1798,12 +1841,14 @@ fn timestamp_cases(c: &mut Corpus, dir: &Path) {
 
 // ---- running both verifiers --------------------------------------------------------
 
-fn rust_codes(c: &Case) -> BTreeSet<String> {
+/// (problem codes, finding codes) of the Rust verifier; its JSON report
+/// is written to `json` for the schema check.
+fn rust_codes(c: &Case, json: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let tsa = c
         .tsa_ca
         .as_ref()
         .map(|f| caselog::tlog::tsp::Anchors::from_pem(&std::fs::read(f).unwrap()).unwrap());
-    bundle::verify_reader_with(
+    let report = bundle::verify_reader_with(
         std::io::Cursor::new(&c.bytes),
         &c.trust,
         &c.witnesses,
@@ -1811,26 +1856,27 @@ fn rust_codes(c: &Case) -> BTreeSet<String> {
         tsa.as_ref(),
     )
     .unwrap()
-    .report
-    .problems
-    .iter()
-    .inspect(|p| {
-        if std::env::var("FORGERY_DEBUG").is_ok() {
-            eprintln!("{}: {:?}", c.name, p)
-        }
-    })
-    .map(|p| p.code.as_str().to_owned())
-    .collect()
+    .report;
+    let doc = serde_json::to_vec_pretty(&report.to_json()).unwrap();
+    std::fs::write(json.join(format!("{}.json", c.name)), doc).unwrap();
+    if std::env::var("FORGERY_DEBUG").is_ok() {
+        eprintln!("{}: {:?} {:?}", c.name, report.problems, report.findings);
+    }
+    let problems = report.problems.iter().map(|p| p.code.as_str().to_owned());
+    let findings = report.findings.iter().map(|f| f.code.as_str().to_owned());
+    (problems.collect(), findings.collect())
 }
 
-fn python_codes(dir: &Path, c: &Case) -> BTreeSet<String> {
+/// (problem codes, finding codes) of tools/verify-bundle.
+fn python_codes(dir: &Path, c: &Case) -> (BTreeSet<String>, BTreeSet<String>) {
     let sub = dir.join(&c.name);
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("b"), &c.bytes).unwrap();
     let mut v =
-        common::python_batch_with(&sub, &c.trust, &c.witnesses, c.quorum, c.tsa_ca.as_deref());
+        common::python_batch_findings(&sub, &c.trust, &c.witnesses, c.quorum, c.tsa_ca.as_deref());
     assert_eq!(v.len(), 1, "{}", c.name);
-    v.remove(0).1
+    let (_, problems, findings) = v.remove(0);
+    (problems, findings)
 }
 
 #[test]
@@ -1844,20 +1890,24 @@ fn both_verifiers_reject_every_signed_forgery_with_the_same_codes() {
     let pydir = t.path().join("py");
     std::fs::create_dir(&pydir).unwrap();
     let mut failures = Vec::new();
-    let mut covered = BTreeSet::new();
+    let jsondir = t.path().join("json");
+    std::fs::create_dir(&jsondir).unwrap();
+    let (mut covered, mut found) = (BTreeSet::new(), BTreeSet::new());
     for case in &c.cases {
-        let (r, p) = (rust_codes(case), python_codes(&pydir, case));
+        let (r, rf) = rust_codes(case, &jsondir);
+        let (p, pf) = python_codes(&pydir, case);
         let ok = match case.want {
             None => r.is_empty() && p.is_empty(),
             Some(code) => r == p && r.contains(code),
         };
-        if let Some(code) = case.want {
-            covered.insert(code);
-        }
+        // Findings never fail a verification, and both list the same.
+        let ok = ok && rf == pf && case.finding.is_none_or(|f| rf.contains(f));
+        covered.extend(case.want);
+        found.extend(case.finding);
         if !ok {
             failures.push(format!(
-                "{}: want {:?}, rust {:?}, python {:?}",
-                case.name, case.want, r, p
+                "{}: want {:?} finding {:?}, rust {r:?} {rf:?}, python {p:?} {pf:?}",
+                case.name, case.want, case.finding
             ));
         }
     }
@@ -1879,6 +1929,15 @@ fn both_verifiers_reject_every_signed_forgery_with_the_same_codes() {
         .filter(|c| !store_only.contains(c) && !covered.contains(c))
         .collect();
     assert!(missing.is_empty(), "no forgery exhibits {missing:?}");
+    let unshown: Vec<&str> = caselog::audit::FindingCode::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .filter(|f| !found.contains(f))
+        .collect();
+    assert!(unshown.is_empty(), "no control states {unshown:?}");
+    // Every report, whatever its codes, areas and findings, follows
+    // schemas/verify-report.schema.json.
+    common::validate_jsons("verify-report.schema.json", &jsondir);
     eprintln!(
         "forgery corpus: {} cases ({} controls), both verifiers agree on all",
         c.cases.len(),
@@ -2012,17 +2071,25 @@ fn random_resigned_mutations_get_the_same_codes() {
         std::fs::write(dir.join(&name), &bytes).unwrap();
         built.push((name, bytes));
     }
-    let py: BTreeMap<String, BTreeSet<String>> =
-        common::python_batch(&dir, std::slice::from_ref(&c.authority_key), &[], 0)
+    let trust = std::slice::from_ref(&c.authority_key);
+    let py: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> =
+        common::python_batch_findings(&dir, trust, &[], 0, None)
             .into_iter()
+            .map(|(name, problems, findings)| (name, (problems, findings)))
             .collect();
     let mut disagree = Vec::new();
     let mut rejected = 0;
     for (name, bytes) in &built {
-        let rc = common::rust_codes(bytes, std::slice::from_ref(&c.authority_key), &[], 0);
+        let report = bundle::verify_bytes(bytes, trust, &[], 0).report;
+        let rc: BTreeSet<String> = report.problems.iter().map(|p| p.code.to_string()).collect();
+        let rf: BTreeSet<String> = report.findings.iter().map(|f| f.code.to_string()).collect();
         rejected += usize::from(!rc.is_empty());
-        if Some(&rc) != py.get(name) {
-            disagree.push(format!("{name}: rust {rc:?}, python {:?}", py.get(name)));
+        // Problems and findings (SPEC §9.3) alike.
+        if Some(&(rc.clone(), rf.clone())) != py.get(name) {
+            disagree.push(format!(
+                "{name}: rust {rc:?} {rf:?}, python {:?}",
+                py.get(name)
+            ));
         }
     }
     assert!(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use caselog::audit::Code;
+use caselog::audit::{Code, FindingCode};
 use caselog::{Kind, Role};
 
 fn root() -> std::path::PathBuf {
@@ -29,14 +29,41 @@ fn codes_match_spec_and_schema() {
     assert_eq!(in_schema, ours, "schemas/verify-report.schema.json");
 
     let spec = std::fs::read_to_string(root().join("schemas/SPEC.md")).unwrap();
-    let sec = &spec[spec.find("## 9. Verification codes").unwrap()..spec.find("## 10.").unwrap()];
-    let in_spec: BTreeSet<String> = sec
-        .lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| l.split('`').next())
-        .map(str::to_owned)
+    let codes = |from: &str, to: &str| -> BTreeSet<String> {
+        let sec = &spec[spec.find(from).unwrap()..spec.find(to).unwrap()];
+        sec.lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(
+        codes("## 9. Verification codes", "### 9.3 Findings"),
+        ours,
+        "SPEC.md §9"
+    );
+
+    // SPEC §9.3: the findings, apart from the problems, in both.
+    let found: BTreeSet<String> = FindingCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
         .collect();
-    assert_eq!(in_spec, ours, "SPEC.md §9");
+    assert!(
+        found.is_disjoint(&ours),
+        "a code both a problem and a finding"
+    );
+    assert_eq!(codes("### 9.3 Findings", "## 10."), found, "SPEC.md §9.3");
+    let in_schema: BTreeSet<String> = schema["properties"]["findings"]["items"]["properties"]
+        ["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        in_schema, found,
+        "schemas/verify-report.schema.json findings"
+    );
 }
 
 #[test]

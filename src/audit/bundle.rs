@@ -11,7 +11,7 @@ use thiserror::Error;
 mod items;
 mod stream;
 pub use items::ItemProof;
-pub use stream::{verify_reader, verify_reader_with};
+pub use stream::{carried_files, verify_reader, verify_reader_with};
 
 use crate::audit::Report;
 use crate::format::cbor::{self, DecodeError, MapReader, SchemaError, Value};
@@ -706,6 +706,9 @@ pub struct Verdict {
     /// The file is not a bundle (bad CBOR or not the bundle schema): the
     /// CLI exits 2, as for other unreadable input.
     pub not_a_bundle: bool,
+    /// Each carried file an included intake lists: its BLAKE3 (the key it
+    /// is carried under), the item and the file name the intake gives.
+    pub carried: Vec<(Hash, String, String)>,
 }
 
 /// Verify the bundle in `bytes` (see [`verify_reader`], which reads a

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::format::entry::{Body, Entry, EntryError, LedgerId, Record, Role, Timestamp};
 use crate::format::hash::{Hash, HashAlg};
-use crate::rules::custody::{Custody, CustodyError, Finding};
+use crate::rules::custody::{Custody, CustodyError};
 use crate::rules::policy::{Members, PolicyError};
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::{self, Frontier, NodeId};
@@ -394,6 +394,7 @@ impl<'a> ChainVerifier<'a> {
         self.report.private_fields += entry.sd.len() as u64;
         let valid = signed && member && refs && self.check_custody(pos, &entry);
         if valid {
+            self.record_findings(pos, &entry);
             self.apply(&entry, &leaf);
         }
         if !entry.sd.is_empty() {
@@ -554,23 +555,15 @@ impl<'a> ChainVerifier<'a> {
                 self.problem(custody_code(&e), pos, e.to_string());
                 false
             }
-            Ok(findings) => {
-                for f in findings {
-                    match f {
-                        Finding::SealBroken { item } => self.problem(
-                            Code::CustodySealBroken,
-                            pos,
-                            format!("{item} was received with its seal broken"),
-                        ),
-                        Finding::DigestMismatch { item, file } => self.problem(
-                            Code::EvidenceMismatch,
-                            pos,
-                            format!("{item} file {file:?} no longer matches its intake digests"),
-                        ),
-                    }
-                }
-                true
-            }
+            Ok(()) => true,
+        }
+    }
+
+    /// SPEC §9.3: what a valid entry states for a court to see, named by
+    /// who recorded it. Never a problem.
+    fn record_findings(&mut self, pos: u64, entry: &Entry) {
+        for f in super::findings::findings_of(pos, entry, &self.members, &self.custody) {
+            self.report.add_finding(f);
         }
     }
 
@@ -725,7 +718,7 @@ fn custody_code(e: &CustodyError) -> Code {
         CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
         CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
         CustodyError::Storage { .. } => Code::CustodyStorage,
-        CustodyError::Seal { .. } => Code::CustodySeal,
+        CustodyError::Seal { .. } | CustodyError::SealUnstated { .. } => Code::CustodySeal,
         CustodyError::ItemLink { .. } => Code::CustodyItemLink,
         CustodyError::BadVerify { .. } => Code::EvidenceMismatch,
     }

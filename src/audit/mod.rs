@@ -8,10 +8,13 @@
 
 pub mod bundle;
 pub mod engine;
+pub mod findings;
 pub mod report;
 pub mod store;
 mod timestamps;
 
 pub use engine::{policy_code, prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
-pub use report::{Code, Problem, Report, TimestampFact, MAX_PROBLEMS};
+pub use report::{
+    Code, CopyCheck, Finding, FindingCode, Problem, Report, Scope, TimestampFact, MAX_PROBLEMS,
+};
 pub use store::{claimed_size, verify_store, verify_store_progress, verify_store_with};

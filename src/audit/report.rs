@@ -85,8 +85,6 @@ pub enum Code {
     CustodyDoubleRelease,
     /// An item acted on after its disposal or return.
     CustodyAfterDisposal,
-    /// An item received with its seal broken.
-    CustodySealBroken,
     /// An external receipt with a bad signature or by a non-external key.
     CustodyBadReceipt,
     /// A check-in of a stored item, a check-out of one not stored, or a
@@ -99,8 +97,10 @@ pub enum Code {
     /// An item bundle whose chain of an item does not run from its intake
     /// to the head the checkpoint's item map commits to.
     ItemIncomplete,
-    /// A re-hash of an evidence file differs from its intake digests (or
-    /// the entry misstates the comparison, or names an unknown file).
+    /// An `evidence.verify` that misstates the comparison or names an
+    /// unknown file, a stored or carried copy that differs from its intake
+    /// digests. (A truthful record that a presented copy differed is a
+    /// finding, [`FindingCode::CopyDiffered`], not a problem.)
     EvidenceMismatch,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
@@ -126,7 +126,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 49] = [
+    pub const ALL: [Code; 48] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -160,7 +160,6 @@ impl Code {
         Code::CustodyWrongRelease,
         Code::CustodyDoubleRelease,
         Code::CustodyAfterDisposal,
-        Code::CustodySealBroken,
         Code::CustodyBadReceipt,
         Code::CustodyStorage,
         Code::CustodySeal,
@@ -214,7 +213,6 @@ impl Code {
             Code::CustodyWrongRelease => "CUSTODY_WRONG_RELEASE",
             Code::CustodyDoubleRelease => "CUSTODY_DOUBLE_RELEASE",
             Code::CustodyAfterDisposal => "CUSTODY_AFTER_DISPOSAL",
-            Code::CustodySealBroken => "CUSTODY_SEAL_BROKEN",
             Code::CustodyBadReceipt => "CUSTODY_BAD_RECEIPT",
             Code::CustodyStorage => "CUSTODY_STORAGE",
             Code::CustodySeal => "CUSTODY_SEAL",
@@ -262,6 +260,161 @@ impl fmt::Display for Problem {
     }
 }
 
+/// What a ledger states that a court must see (SPEC §9.3). A finding is
+/// a fact its members recorded, never a problem of the record's integrity:
+/// it does not change the verdict or the exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FindingCode {
+    /// A receipt that says the item's seal was not intact.
+    SealBroken,
+    /// A re-hash of a presented copy of a file that differed from the
+    /// intake digests (`evidence.verify` with `matches` false).
+    CopyDiffered,
+    /// A re-hash of a presented copy of a tree whose content listing
+    /// differed from the intake's.
+    TreeDiffered,
+    /// A receipt refusing the transfer (`rejected`).
+    TransferRefused,
+    /// The condition a receiver recorded on receipt.
+    ReceiptCondition,
+}
+
+impl FindingCode {
+    /// Every finding code, in SPEC §9.3 order.
+    pub const ALL: [FindingCode; 5] = [
+        FindingCode::CopyDiffered,
+        FindingCode::TreeDiffered,
+        FindingCode::SealBroken,
+        FindingCode::TransferRefused,
+        FindingCode::ReceiptCondition,
+    ];
+
+    /// The stable upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingCode::SealBroken => "SEAL_BROKEN",
+            FindingCode::CopyDiffered => "COPY_DIFFERED",
+            FindingCode::TreeDiffered => "TREE_DIFFERED",
+            FindingCode::TransferRefused => "TRANSFER_REFUSED",
+            FindingCode::ReceiptCondition => "RECEIPT_CONDITION",
+        }
+    }
+}
+
+impl fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What this run established about the stored or carried copy of the file
+/// a [`FindingCode::CopyDiffered`] finding names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CopyCheck {
+    /// Not re-hashed in this run (`verify` without `--evidence`).
+    NotChecked,
+    /// The ledger keeps no copy of it.
+    NoCopy,
+    /// The kept (or carried) copy was re-hashed and matches the intake.
+    Matches,
+    /// The kept (or carried) copy was re-hashed and does not match (an
+    /// `EVIDENCE_MISMATCH` problem says so).
+    Differs,
+    /// A bundle: the file is not carried in it.
+    NotCarried,
+    /// A bundle: the file is carried and matches the intake.
+    CarriedMatches,
+    /// A bundle: the file is carried and does not match the intake (an
+    /// `EVIDENCE_MISMATCH` problem says so).
+    CarriedDiffers,
+}
+
+impl CopyCheck {
+    /// The stable lower-case name (JSON `stored_copy`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyCheck::NotChecked => "not-checked",
+            CopyCheck::NoCopy => "no-copy",
+            CopyCheck::Matches => "matches",
+            CopyCheck::Differs => "differs",
+            CopyCheck::NotCarried => "not-carried",
+            CopyCheck::CarriedMatches => "carried-matches",
+            CopyCheck::CarriedDiffers => "carried-differs",
+        }
+    }
+
+    fn clause(self) -> &'static str {
+        match self {
+            CopyCheck::NotChecked => "the ledger's own copy was not re-hashed in this run (verify --evidence does)",
+            CopyCheck::NoCopy => "the ledger keeps no copy of it to compare",
+            CopyCheck::Matches => "the ledger's own copy, re-hashed in this run, matches them",
+            CopyCheck::Differs => "the ledger's own copy, re-hashed in this run, does not match them either (see EVIDENCE_MISMATCH)",
+            CopyCheck::NotCarried => "this bundle does not carry the file",
+            CopyCheck::CarriedMatches => "the copy this bundle carries, re-hashed, matches them",
+            CopyCheck::CarriedDiffers => "the copy this bundle carries, re-hashed, does not match them either (see EVIDENCE_MISMATCH)",
+        }
+    }
+}
+
+/// One fact a ledger states (SPEC §9.3): who recorded what, where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable code.
+    pub code: FindingCode,
+    /// The entry that states it.
+    pub seq: u64,
+    /// The evidence item it is about.
+    pub item: String,
+    /// Who recorded it: the entry's author as `member list` names them
+    /// (and the signer of an imported receipt).
+    pub by: String,
+    /// The file named (a copy or tree finding) or the recorded words (a
+    /// refusal's reason, a condition), exactly as recorded.
+    pub detail: String,
+    /// The intake's BLAKE3 of the file named, when the intake was seen.
+    pub intake_blake3: Option<Hash>,
+    /// What this run established about the ledger's own copy (copy
+    /// findings only).
+    pub copy: Option<CopyCheck>,
+}
+
+impl Finding {
+    /// The sentence every output shows, without the seq.
+    pub fn sentence(&self) -> String {
+        let (item, by, d) = (&self.item, &self.by, &self.detail);
+        let copy = self
+            .copy
+            .map(|c| format!("; {}", c.clause()))
+            .unwrap_or_default();
+        match self.code {
+            FindingCode::SealBroken => {
+                format!("{by} recorded that {item} was received with its seal not intact")
+            }
+            FindingCode::CopyDiffered => format!(
+                "{by} recorded that a copy of {item} file {d:?} they re-hashed differed from the intake digests{copy}"
+            ),
+            FindingCode::TreeDiffered => format!(
+                "{by} recorded that a copy of {item} tree {:?} they re-hashed differed from the intake's content listing (files added, missing or changed; the ledger records the listing's digests, not which files){copy}",
+                d.trim_end_matches('/')
+            ),
+            FindingCode::TransferRefused => {
+                format!("{by} recorded that the transfer of {item} was refused: {d:?}")
+            }
+            FindingCode::ReceiptCondition => {
+                format!("{by} recorded the condition of {item} on receipt: {d:?}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "seq {}: {} ({})", self.seq, self.sentence(), self.code)
+    }
+}
+
 /// The result of a verification run.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
@@ -279,6 +432,11 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Problems found beyond [`MAX_PROBLEMS`].
     pub problems_omitted: u64,
+    /// Facts the entries state for a court to see (SPEC §9.3), in entry
+    /// order, at most [`MAX_PROBLEMS`]; they never fail a verification.
+    pub findings: Vec<Finding>,
+    /// Findings beyond [`MAX_PROBLEMS`].
+    pub findings_omitted: u64,
     /// Checkpoints (stored and given) compared with the recomputed tree.
     pub checkpoints: u64,
     /// Stored evidence copies re-hashed (`verify --evidence`).
@@ -297,6 +455,39 @@ pub struct Report {
     /// Items whose every entry a partial bundle claims to carry, and
     /// whether that was shown (SPEC §13.7).
     pub items: Vec<ItemChain>,
+    /// What the run covered beyond the records, for the "Checked:" and
+    /// "Not checked:" lists every output ends with.
+    pub scope: Scope,
+}
+
+/// What a verification run covered beyond the records themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Stored or carried copies were re-hashed (`verify --evidence`; a
+    /// bundle's carried files always are).
+    pub rehash: bool,
+    /// The files re-hashed, named (`EV-1 "scan.pdf"`), at most
+    /// [`MAX_NAMED`]; `evidence_checked` counts them all.
+    pub rehashed: Vec<String>,
+    /// Checkpoints given from outside (`--against`).
+    pub against: u64,
+    /// Items whose custody was replayed.
+    pub items_replayed: u64,
+    /// A bundle: who signed its checkpoint with a pinned key, by member
+    /// name as the bundle's membership records give it.
+    pub signed_by: Vec<String>,
+}
+
+/// Most files named in [`Scope::rehashed`].
+pub const MAX_NAMED: usize = 50;
+
+impl Scope {
+    /// Name one more re-hashed file (counted by the caller).
+    pub fn rehashed(&mut self, name: String) {
+        if self.rehashed.len() < MAX_NAMED {
+            self.rehashed.push(name);
+        }
+    }
 }
 
 /// What an item bundle shows about one item's chain of entries.
@@ -389,6 +580,25 @@ impl Report {
         }
     }
 
+    /// Record a finding (kept up to [`MAX_PROBLEMS`], then only counted).
+    pub fn add_finding(&mut self, f: Finding) {
+        if self.findings.len() < MAX_PROBLEMS {
+            self.findings.push(f);
+        } else {
+            self.findings_omitted += 1;
+        }
+    }
+
+    /// Settle what the copy and tree findings say about the ledger's own
+    /// copies: `check(item, file name, intake BLAKE3)`.
+    pub fn settle_copies(&mut self, check: impl Fn(&str, &str, Option<&Hash>) -> CopyCheck) {
+        for f in &mut self.findings {
+            if f.copy.is_some() {
+                f.copy = Some(check(&f.item, &f.detail, f.intake_blake3.as_ref()));
+            }
+        }
+    }
+
     /// Machine-readable form (`schemas/verify-report.schema.json`).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
@@ -406,6 +616,16 @@ impl Report {
                 "message": p.message,
             })).collect::<Vec<_>>(),
             "problems_omitted": self.problems_omitted,
+            "findings": self.findings.iter().map(|f| json!({
+                "code": f.code.as_str(),
+                "seq": f.seq,
+                "item": f.item,
+                "by": f.by,
+                "detail": f.detail,
+                "stored_copy": f.copy.map(CopyCheck::as_str),
+                "message": f.sentence(),
+            })).collect::<Vec<_>>(),
+            "findings_omitted": self.findings_omitted,
             "checkpoints": self.checkpoints,
             "evidence_checked": self.evidence_checked,
             "evidence_missing": self.evidence_missing,
@@ -418,6 +638,13 @@ impl Report {
                 "tsa": t.tsa,
                 "anchored": t.anchored,
             })).collect::<Vec<_>>(),
+            "scope": json!({
+                "rehash": self.scope.rehash,
+                "rehashed": self.scope.rehashed,
+                "against": self.scope.against,
+                "items_replayed": self.scope.items_replayed,
+                "signed_by": self.scope.signed_by,
+            }),
             "items": self.items.iter().map(|c| json!({
                 "item": c.item,
                 "size": c.size,

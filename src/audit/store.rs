@@ -6,6 +6,8 @@
 //! stays bounded by the number of members and a fixed batch size, not by
 //! the ledger's length.
 
+use std::collections::BTreeMap;
+
 use crate::format::cbor::{self, Value};
 use crate::format::entry::{Body, Entry, LedgerId, Record, Seq, Timestamp};
 use crate::format::hash::{Hash, HashAlg};
@@ -24,7 +26,7 @@ use crate::tlog::merkle::{self, NodeId, TreeHead};
 use crate::tlog::note::VerifierKey;
 
 use super::engine::{prepare, ChainVerifier, Prepared, VerifyOptions, Watched};
-use super::report::{Code, Problem, Report};
+use super::report::{Code, CopyCheck, Problem, Report};
 
 /// Records decoded and signature-checked in parallel at a time.
 const PAR_CHUNK: usize = 1024;
@@ -117,8 +119,17 @@ pub fn verify_store_progress(
     // 10. `disclosures`: each belongs to its entry and was not erased.
     check_disclosures(store, &replayed, &mut report)?;
     // 11. Evidence copies still have their intake digests (when asked).
+    report.scope.against = opts.against.len() as u64;
+    report.scope.items_replayed = replayed.custody.iter().count() as u64;
     if let Some(dir) = &opts.evidence_dir {
-        check_evidence(dir, &replayed.custody, &mut report);
+        report.scope.rehash = true;
+        let copies = check_evidence(dir, &replayed.custody, &mut report);
+        report.settle_copies(|item, file, _| {
+            copies
+                .get(&(item.to_owned(), file.to_owned()))
+                .copied()
+                .unwrap_or(CopyCheck::NoCopy)
+        });
     }
     // 12. `index`: one leaf row per entry, one item row per item entry.
     check_index_counts(store, replayed.item_rows, &mut report)?;
@@ -567,27 +578,38 @@ fn disclosure_problem(
 /// a copy not stored is counted (said, not silently skipped). A tree's
 /// stored manifest must list content whose digests the intake recorded,
 /// and each of its files stored as a copy must match the manifest.
-fn check_evidence(dir: &std::path::Path, custody: &Custody, report: &mut Report) {
+/// Returns what was found of each (item, file) outside trees.
+fn check_evidence(
+    dir: &std::path::Path,
+    custody: &Custody,
+    report: &mut Report,
+) -> BTreeMap<(String, String), CopyCheck> {
+    let mut copies = BTreeMap::new();
     for st in custody.iter() {
         for (name, (b3, sha)) in &st.files {
             if let Some(root) = name.strip_suffix('/') {
                 check_tree(dir, st, root, (b3, sha), report);
                 continue;
             }
+            let mut found = |c| copies.insert((st.item.clone(), name.clone()), c);
             let trouble = match evidence::check_blob(dir, b3) {
                 Ok(None) => {
                     report.evidence_missing += 1;
+                    found(CopyCheck::NoCopy);
                     continue;
                 }
                 Ok(Some(d)) => {
                     report.evidence_checked += 1;
+                    report.scope.rehashed(format!("{} {name:?}", st.item));
                     if d.blake3 == *b3 && d.sha256 == *sha {
+                        found(CopyCheck::Matches);
                         continue;
                     }
                     "no longer matches its intake digests".to_owned()
                 }
                 Err(e) => format!("cannot be read: {e}"),
             };
+            found(CopyCheck::Differs);
             evidence_trouble(
                 report,
                 st,
@@ -595,6 +617,7 @@ fn check_evidence(dir: &std::path::Path, custody: &Custody, report: &mut Report)
             );
         }
     }
+    copies
 }
 
 /// The tree `root` of item `st`, whose content listing has digests `want`
@@ -636,9 +659,15 @@ fn check_tree(
             Ok(None) => report.evidence_missing += 1,
             Ok(Some(d)) if (d.size, d.blake3, d.sha256) == (f.size, f.blake3, f.sha256) => {
                 report.evidence_checked += 1;
+                report
+                    .scope
+                    .rehashed(format!("{} tree {root:?} file {:?}", st.item, f.path));
             }
             Ok(Some(_)) => {
                 report.evidence_checked += 1;
+                report
+                    .scope
+                    .rehashed(format!("{} tree {root:?} file {:?}", st.item, f.path));
                 let why = format!(
                     "stored copy of {} tree file {:?} no longer matches its manifest",
                     st.item, f.path

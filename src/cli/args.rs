@@ -87,6 +87,19 @@ pub struct SealArgs {
     pub applied: Vec<String>,
 }
 
+/// What a receiver found of the item's seals (SPEC §13.6): stated, never
+/// assumed. Required when the item carries seals; refused when it has none.
+#[derive(Args, Debug, Default, Clone)]
+pub struct SealFound {
+    /// The item's seals were found intact.
+    #[arg(long, conflicts_with = "seal_broken")]
+    pub seal_intact: bool,
+    /// This seal of the item was found broken (recorded as not intact, and
+    /// the seal as broken).
+    #[arg(long, value_name = "SEAL")]
+    pub seal_broken: Option<String>,
+}
+
 /// Private fields, on each command that appends an investigation entry.
 #[derive(Args, Debug, Default, Clone)]
 pub struct Private {
@@ -231,6 +244,9 @@ pub enum Command {
         #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
         quorum: usize,
     },
+    /// Work with an exported bundle offline (no ledger needed).
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Export for counsel and other tools: the timeline as JSON, CSV,
     /// Timesketch JSONL or CASE/UCO JSON-LD; or `export bundle`, `export report`.
     #[command(
@@ -683,6 +699,34 @@ pub enum ExportCommand {
 
 /// `caselog event ...`
 #[derive(Subcommand, Debug)]
+pub enum BundleCommand {
+    /// Verify a bundle, then write the evidence files it carries into a
+    /// new directory (each under ITEM/FILE-NAME, with a SHA256SUMS file).
+    #[command(
+        after_help = "Nothing is written unless the bundle verifies (exit 1 then, with the report). Files are written 0600 in a new 0700 directory; a file name an intake gives that is not a plain file name is written as its BLAKE3 digest instead, and said.\n\nExit status: 0 verified and written, 1 problems found (nothing written), 2 bad input, 3 storage error.\n\nExample:\n  caselog bundle extract ev1.bundle --trust log.vkey --out ev1-files\n  (cd ev1-files && sha256sum -c SHA256SUMS)"
+    )]
+    Extract {
+        /// The bundle file.
+        file: PathBuf,
+        /// Directory to create and write the carried files into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Log verifier key (or a file of them) the checkpoint must be signed by. Repeatable.
+        #[arg(long, value_name = "VKEY", required = true)]
+        trust: Vec<String>,
+        /// Pinned witness verifier key (repeatable).
+        #[arg(long, value_name = "VKEY")]
+        witness: Vec<String>,
+        /// Valid witness cosignatures required.
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        quorum: usize,
+        /// Root certificate(s) of trusted time-stamping authorities (PEM).
+        #[arg(long, value_name = "FILE")]
+        tsa_ca: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum EventCommand {
     /// Append an event.
     #[command(
@@ -845,7 +889,7 @@ pub enum EvidenceCommand {
     },
     /// Re-hash an outside copy of an item's file, or its whole tree, and record the result.
     #[command(
-        after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way).\n\nExamples:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf\n  caselog evidence verify EV-0007 --tree /mnt/lab/laptop-files"
+        after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way, unless --dry-run; a recorded difference is a finding of the ledger, not a failure of its integrity), 2 bad input: nothing recorded.\n\nExamples:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf\n  caselog evidence verify EV-0001 lab-copy.eml --file extortion.eml --dry-run\n  caselog evidence verify EV-0007 --tree /mnt/lab/laptop-files"
     )]
     Verify {
         /// Item id.
@@ -860,6 +904,14 @@ pub enum EvidenceCommand {
         /// missing and changed file.
         #[arg(long, value_name = "DIR", conflicts_with_all = ["path", "file"])]
         tree: Option<PathBuf>,
+        /// Compare and print the result without recording it (no key needed).
+        #[arg(long)]
+        dry_run: bool,
+        /// With --tree: record the comparison even when the directory shares
+        /// no file path with the item's tree (otherwise refused as the wrong
+        /// directory).
+        #[arg(long, requires = "tree")]
+        force: bool,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]
@@ -960,14 +1012,13 @@ pub enum CustodyCommand {
     /// Receive an item released to you (step 2 of 2), signed with your --key;
     /// or refuse it (--reject REASON): the releaser keeps it.
     #[command(
-        after_help = "Example:\n  caselog custody receive EV-0001 --condition \"sealed bag, seal S-1187\"\n  caselog custody receive EV-0002 --reject \"wrong item: the original was requested\""
+        after_help = "An item that carries seals needs --seal-intact or --seal-broken SEAL (what you found); one with none takes neither and is recorded as \"no seal\".\n\nExample:\n  caselog custody receive EV-0001 --seal-intact --condition \"sealed bag, seal S-1187\"\n  caselog custody receive EV-0001 --seal-broken S-1187 --condition \"bag torn at one corner\"\n  caselog custody receive EV-0002 --seal-intact --reject \"wrong item: the original was requested\""
     )]
     Receive {
         /// Item id.
         item: String,
-        /// The seal was found broken.
-        #[arg(long)]
-        seal_broken: bool,
+        #[command(flatten)]
+        found: SealFound,
         /// Condition on receipt.
         #[arg(long)]
         condition: Option<String>,
@@ -995,9 +1046,8 @@ pub enum CustodyCommand {
         /// Leaf hash of the release (printed by `custody release`).
         #[arg(long)]
         release: String,
-        /// The seal was found broken.
-        #[arg(long)]
-        seal_broken: bool,
+        #[command(flatten)]
+        found: SealFound,
         /// Condition on receipt.
         #[arg(long)]
         condition: Option<String>,

@@ -117,6 +117,9 @@ impl From<KeyError> for CliError {
             }
             KeyError::BadPublicKey(_) => "give a .pub file, an ssh-ed25519 line or 64 hex digits",
             KeyError::Permissions { .. } => "private keys must be readable by their owner only",
+            KeyError::PublicKeyGiven { .. } => {
+                "give the private key file (the same path without .pub) to --key or $CASELOG_KEY"
+            }
             KeyError::KdfTooCostly { .. } => "ssh-keygen -p rewrites the key with the rounds given by -a",
             KeyError::Io { .. } => "check the path and its permissions",
             _ => "see `caselog key --help`",
@@ -195,6 +198,9 @@ impl From<LedgerError> for CliError {
                     caselog::rules::custody::CustodyError::Storage { item, .. } => format!(
                         "see `caselog custody show {item}`; a stored item is checked out with `caselog custody retrieve {item} --reason WHY`"
                     ),
+                    caselog::rules::custody::CustodyError::SealUnstated { .. } => {
+                        "the receiver states what they found: sign the receipt again with --seal-intact, or --seal-broken SEAL".to_owned()
+                    }
                     caselog::rules::custody::CustodyError::Seal { item, .. } => format!(
                         "see the seals on it with `caselog custody show {item}`; a new seal gets a new number"
                     ),

@@ -64,23 +64,53 @@ pub(crate) fn read_input(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     })
 }
 
+/// Verifier keys given as strings or files. A file holds one key per line
+/// (`caselog log-key > log.vkey` writes one per authority); blank lines
+/// and lines starting with `#` are skipped; a file with no key is refused.
 pub(crate) fn parse_vkeys(list: &[String], what: &str) -> Result<Vec<VerifierKey>, CliError> {
-    list.iter()
-        .map(|s| {
-            // A file holding the key is accepted too.
-            let text = if Path::new(s).is_file() {
-                String::from_utf8(read_input(Path::new(s), what)?).unwrap_or_default()
-            } else {
-                s.clone()
-            };
-            VerifierKey::parse(&text).map_err(|e| {
-                CliError::input(
-                    format!("{what} {s:?}: {e}"),
-                    "give a verifier key name+hexid+base64 as printed by `caselog log-key` or `caselog witness show`",
-                )
-            })
-        })
-        .collect()
+    let bad = |s: &str, e: &dyn std::fmt::Display| {
+        CliError::input(
+            format!("{what} {s:?}: {e}"),
+            "give a verifier key name+hexid+base64 as printed by `caselog log-key` or `caselog witness show`, or a file of them, one per line",
+        )
+    };
+    let mut keys = Vec::new();
+    for s in list {
+        if !Path::new(s).is_file() {
+            keys.push(VerifierKey::parse(s).map_err(|e| bad(s, &e))?);
+            continue;
+        }
+        let text = String::from_utf8(read_input(Path::new(s), what)?)
+            .map_err(|_| bad(s, &"the file is not UTF-8 text"))?;
+        let before = keys.len();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let key = VerifierKey::parse(line).map_err(|e| bad(&format!("{s}:{}", n + 1), &e))?;
+            keys.push(key);
+        }
+        if keys.len() == before {
+            return Err(bad(s, &"the file holds no key (only blank or # lines)"));
+        }
+    }
+    Ok(keys)
+}
+
+/// Exactly one verifier key (a string, or a file holding one).
+pub(crate) fn parse_vkey(s: &str, what: &str) -> Result<VerifierKey, CliError> {
+    let mut keys = parse_vkeys(&[s.to_owned()], what)?;
+    if keys.len() != 1 {
+        return Err(CliError::input(
+            format!(
+                "{what} {s:?} holds {} keys; this option takes one",
+                keys.len()
+            ),
+            "give the one key (a line of the file) that this option names",
+        ));
+    }
+    Ok(keys.remove(0))
 }
 
 /// The public half of --key (a .pub file, or a private key file read
@@ -247,12 +277,34 @@ pub(crate) fn resolve_seq(l: &Ledger, s: &str) -> Result<Seq, CliError> {
 pub(crate) struct EntryArg(pub(crate) String);
 
 pub(crate) fn edtf(s: &str, flag: &str) -> Result<Edtf, CliError> {
-    Edtf::parse(s).map_err(|e| {
-        CliError::input(
-            format!("--{flag}: {e}"),
-            "give an EDTF date such as 2008-10~ or 2008-11-06",
-        )
-    })
+    let e = Edtf::parse(s).map_err(|e| {
+        let hint = match spaced_datetime(s) {
+            Some(fixed) => format!("use T between date and time, with seconds: --{flag} {fixed} (add Z or +hh:mm to state the UTC offset)"),
+            None => "give an EDTF date such as 2008-10~ or 2008-11-06".to_owned(),
+        };
+        CliError::input(format!("--{flag}: {e}"), hint)
+    })?;
+    // Accepted (a planned date can be right), but said: a typo in the
+    // year would otherwise reach a court unnoticed.
+    if e.earliest()
+        .is_some_and(|t| t > chrono::Utc::now().timestamp())
+    {
+        eprintln!("caselog: warning: --{flag} {s} lies wholly in the future (recorded as given)");
+    }
+    Ok(e)
+}
+
+/// `2026-07-15 02:20` or `2026-07-15 02:20:05` as the EDTF date-time it
+/// was meant to be (`2026-07-15T02:20:00`), if that parses.
+fn spaced_datetime(s: &str) -> Option<String> {
+    let (date, time) = s.trim().split_once(' ')?;
+    let time = time.trim();
+    let time = match time.len() {
+        5 => format!("{time}:00"),
+        _ => time.to_owned(),
+    };
+    let fixed = format!("{date}T{time}");
+    Edtf::parse(&fixed).is_ok().then_some(fixed)
 }
 
 pub(crate) fn opt_text(

@@ -18,6 +18,7 @@ mod remote;
 mod render;
 mod secret;
 
+use crate::cli::args::BundleCommand;
 use crate::cli::args::Cli;
 use crate::cli::args::Command;
 use crate::cli::args::KeyCommand;
@@ -99,6 +100,19 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
             bundle: Some(_), ..
         } => check_verify_bundle(&cli)?,
         Command::Verify { bundle: None, .. } => check_verify_store(&cli)?,
+        Command::Bundle(BundleCommand::Extract {
+            file,
+            out,
+            trust,
+            witness,
+            quorum,
+            tsa_ca,
+        }) => {
+            let tsa = cmd::timestamp::anchors(tsa_ca.as_deref())?;
+            let mut x = cmd::export::validate_verify(file, (trust, witness, *quorum), tsa, false)?;
+            x.extract_to(cmd::export::check_new_dir(out)?);
+            Checked::Export(x)
+        }
         Command::Checkpoint { .. } => check_checkpoint(&cli)?,
         Command::Timestamp { .. } => cmd::timestamp::check_timestamp(&cli)?,
         Command::LogKey { key, all } => Checked::LogKey {
@@ -133,6 +147,7 @@ fn check_remote(cli: &Cli, url: &str) -> Result<(), CliError> {
             | Command::Serve { .. }
             | Command::Mirror { .. }
             | Command::VerifyProof { .. }
+            | Command::Bundle(_)
             | Command::Timestamp { .. }
             | Command::Completions { .. }
             | Command::Man { .. }

@@ -177,10 +177,13 @@ pub fn member_line(m: &Member) -> String {
 
 /// Human verification report of a ledger.
 pub fn report_text(r: &Report) -> String {
-    report_text_with(
-        r,
-        "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership, custody and Merkle tree recompute and match the stored head",
-    )
+    let verified = format!(
+        "VERIFIED: every record decodes canonically, every signature verifies, the chain, membership, custody and Merkle tree recompute and match the stored head{}",
+        if r.checkpoints > 0 { " and every checkpoint compared" } else { "" }
+    );
+    let mut s = report_text_with(r, &verified);
+    s.push_str(&scope_text(r, None));
+    s
 }
 
 /// What one verified RFC 3161 time-stamp shows; the time is stated only
@@ -196,6 +199,29 @@ pub fn timestamp_line(t: &caselog::audit::TimestampFact) -> String {
             t.size, t.tsa, t.gen_time
         ),
     }
+}
+
+/// The findings of a report under their own heading (SPEC §9.3): facts
+/// the entries state, apart from the verdict on integrity.
+pub fn findings_text(r: &Report) -> String {
+    if r.findings.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "findings {} fact(s) recorded in the entries for a court to see; they are statements by the members named, not problems of the ledger's integrity:
+",
+        r.findings.len() as u64 + r.findings_omitted
+    );
+    for f in &r.findings {
+        s.push_str(&format!(
+            "  {f}
+"
+        ));
+    }
+    if r.findings_omitted > 0 {
+        s.push_str(&format!("  ... and {} more findings\n", r.findings_omitted));
+    }
+    s
 }
 
 /// Human verification report with the given success sentence.
@@ -224,8 +250,8 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
     for c in &r.items {
         s.push_str(&match &c.reason {
             None => format!(
-                "item     {}: custody complete as of size {}: every entry about it, from its intake to seq {}, is in the bundle, linked, and its custody replays\n",
-                c.item, c.size, c.head
+                "item     {}: custody complete as of size {}: every entry about it, from its intake to seq {}, is in the bundle, linked, and its custody replays; this rests on the item map in the checkpoint signed by {}, which nothing here recomputes from the whole ledger\n",
+                c.item, c.size, c.head, list_or(&r.scope.signed_by, "the pinned log key")
             ),
             Some(why) => format!(
                 "item     {}: completeness as of size {} cannot be shown: {why}\n",
@@ -239,13 +265,10 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
             r.evidence_missing
         ));
     }
+    s.push_str(&findings_text(r));
     if r.is_ok() {
         s.push_str(verified);
-        s.push_str(if r.checkpoints > 0 {
-            " and every checkpoint compared.\n"
-        } else {
-            ".\n"
-        });
+        s.push_str(".\n");
     } else {
         for p in &r.problems {
             s.push_str(&format!("{p}\n"));
@@ -259,4 +282,115 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
         ));
     }
     s
+}
+
+/// RFC 3339 (UTC, whole seconds) of a unix time, as cosignatures carry.
+pub fn rfc3339(unix: u64) -> String {
+    i64::try_from(unix)
+        .ok()
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("unix time {unix}"))
+}
+
+/// Up to the named files, then how many more.
+fn named(r: &Report) -> String {
+    let more = r
+        .evidence_checked
+        .saturating_sub(r.scope.rehashed.len() as u64);
+    let mut s = r.scope.rehashed.join(", ");
+    if more > 0 {
+        s.push_str(&format!(" and {more} more"));
+    }
+    s
+}
+
+/// The lists every verify output ends with: what was checked, against
+/// what, and what was not. `bundle`: `Some(full)` for a bundle.
+pub fn scope_text(r: &Report, bundle: Option<(bool, &[String])>) -> String {
+    let mut yes: Vec<String> = Vec::new();
+    let mut no: Vec<String> = Vec::new();
+    let items = r.scope.items_replayed;
+    match bundle {
+        None => {
+            yes.push(format!("{} record(s): canonical CBOR, strict Ed25519 signatures, the hash chain and its order, recorded times never going back, membership and roles, references and erasures, and the custody of {items} item(s)", r.entries));
+            yes.push("the Merkle tree recomputed from the records, compared with the stored head, tree nodes, leaf index, and member and item rows".into());
+        }
+        Some((true, _)) => yes.push(format!("{} record(s), every entry up to the checkpoint: canonical CBOR, strict Ed25519 signatures, the hash chain and its order, recorded times, membership and roles, references and erasures, the custody of {items} item(s), and their Merkle root against the checkpoint's", r.entries)),
+        Some((false, _)) => yes.push(format!("{} included record(s): canonical CBOR, strict Ed25519 signatures, each author's membership and role as the included membership records give it, each inclusion path to the checkpoint's root{}", r.entries, if items > 0 { format!(", and the custody of {items} claimed item(s)") } else { String::new() })),
+    }
+    if let Some((_, signed_by)) = bundle {
+        yes.push(format!(
+            "the checkpoint's signature by a pinned log key, held by {}",
+            list_or(signed_by, "no member the bundle names")
+        ));
+        // The caller adds each cosignature it verified under this line.
+    } else if r.checkpoints > 0 {
+        yes.push(format!("{} checkpoint(s) ({} given with --against): each signed by an authority active at its size (or a --trust key), and its root equal to the recomputed root at its size", r.checkpoints, r.scope.against));
+    }
+    if r.scope.rehash && r.evidence_checked > 0 {
+        let what = if bundle.is_some() {
+            "carried file(s) re-hashed against the intakes that list them"
+        } else {
+            "stored evidence copies re-hashed against their intake digests"
+        };
+        yes.push(format!("{} {what}: {}", r.evidence_checked, named(r)));
+    }
+    if r.private_fields > 0 {
+        yes.push(format!("{} private field(s): each disclosure present against its digest ({} present, the rest redacted or erased)", r.private_fields, r.disclosures_present));
+    }
+    let anchored = r.timestamps.iter().filter(|t| t.anchored).count();
+    if anchored > 0 {
+        yes.push(format!("{anchored} RFC 3161 time-stamp(s): signature, imprint over the checkpoint, EKU, validity, and the chain to a --tsa-ca root"));
+    }
+    let loose = r.timestamps.len() - anchored;
+    if loose > 0 {
+        yes.push(format!("{loose} RFC 3161 time-stamp(s): signature, imprint over the checkpoint, EKU and validity"));
+        no.push("who signed the time-stamps: give --tsa-ca ROOT.pem to check their chain to a trusted authority".into());
+    }
+    match bundle {
+        None if !r.scope.rehash => {
+            no.push("the stored evidence copies: give --evidence to re-hash them".into())
+        }
+        _ => {}
+    }
+    if r.evidence_missing > 0 {
+        no.push(match bundle {
+            None => format!(
+                "{} intake file(s) with no stored copy here (taken in without --copy, or removed)",
+                r.evidence_missing
+            ),
+            Some(_) => format!(
+                "{} file(s) the included intakes list but the bundle does not carry",
+                r.evidence_missing
+            ),
+        });
+    }
+    if bundle.is_none() && r.scope.against == 0 {
+        no.push("whether this copy was rebuilt after entries were removed or rewritten: only a checkpoint held by someone else shows that (give --against FILE)".into());
+    }
+    if r.timestamps.is_empty() {
+        no.push("when the entries existed: no RFC 3161 time-stamp was checked (recorded times are the signers' clocks)".into());
+    }
+    if let Some((false, _)) = bundle {
+        no.push("Partial bundle: it does not show that no other entries exist between those included. Custody, references and the chain's links are checked only for items shown complete above.".into());
+    }
+    no.push("whether what the members recorded is true: the entries and the findings are their signed statements".into());
+    let mut s = String::from("Checked:\n");
+    for x in yes {
+        s.push_str(&format!("  - {x}\n"));
+    }
+    s.push_str("Not checked:\n");
+    for x in no {
+        s.push_str(&format!("  - {x}\n"));
+    }
+    s
+}
+
+fn list_or(v: &[String], none: &str) -> String {
+    if v.is_empty() {
+        none.to_owned()
+    } else {
+        v.join(", ")
+    }
 }

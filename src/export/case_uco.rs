@@ -426,8 +426,11 @@ fn handling_step(d: &Domain, author: &MemberKey, members: &Members) -> Option<St
                 Some(why) => format!("Custody transfer of {} refused by {to}: {why}", c.item),
                 None => format!("Custody receipt of {} by {to}", c.item),
             };
-            let intact = if c.seal_intact { "intact" } else { "BROKEN" };
-            let mut details = vec![format!("seal {intact}")];
+            let mut details = vec![match c.seal_intact {
+                Some(true) => "seal recorded as intact".to_owned(),
+                Some(false) => "seal recorded as NOT intact".to_owned(),
+                None => "no seal".to_owned(),
+            }];
             details.extend(cond(&c.condition));
             details.extend(seals(&c.seals));
             Step::new(name, details)

@@ -110,6 +110,7 @@ fn process_part(h: &mut String, l: &Ledger, c: &Certify<'_>) -> Result<(), Ledge
 <li>that every entry names the hash of the one before it and the time never goes back, so that no entry was removed, inserted or reordered;</li>\
 <li>that the Merkle tree recomputed from the entries has the root of every signed checkpoint, so that no entry was altered after a checkpoint was signed;</li>\
 <li>the chain of custody of each evidence item (only the holder may release it, only the named receiver may receive it);</li>\
+<li>that each re-hash recorded in an entry states truthfully whether the file matched its intake digests. What the members recorded about the evidence (a seal found not intact, a copy that differed on re-hashing, a refused transfer, a condition on receipt) is listed below as findings: statements by the members named, which do not bear on whether the record is intact;</li>\
 <li>the RFC 3161 time-stamps of checkpoints by an independent time-stamping authority, when present.</li></ul>",
         esc(c.exhibit)
     );
@@ -132,6 +133,7 @@ fn process_part(h: &mut String, l: &Ledger, c: &Certify<'_>) -> Result<(), Ledge
         l.head().tree.size.0,
         l.head().tree.root
     );
+    h.push_str(&crate::export::court::findings_row(&report));
     checkpoint_rows(h, l, c.tsa)?;
     h.push_str("</table>");
     Ok(())

@@ -187,23 +187,37 @@ fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> 
         r.occurred.is_uncertain().to_string(),
         r.recorded.to_string(),
         r.kind.name().to_owned(),
-        l.members().display(&r.author),
-        r.summary.clone(),
-        items.join(" "),
+        inert(l.members().display(&r.author)),
+        inert(r.summary.clone()),
+        inert(items.join(" ")),
         sha.join(" "),
-        corrected.join(" | "),
+        inert(corrected.join(" | ")),
         r.leaf.to_hex(),
         r.sd.iter()
             .map(|h| h.to_hex())
             .collect::<Vec<_>>()
             .join(" "),
-        private
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; "),
+        inert(
+            private
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
         r.body.zone().unwrap_or_default().to_owned(),
     ]
+}
+
+/// A free-text CSV cell a spreadsheet will not run as a formula (OWASP
+/// "CSV Injection"): one starting with `=`, `+`, `-`, `@`, tab or CR gets
+/// a leading `'`. Subject lines and names are chosen by whoever wrote
+/// them, an extortionist included. The other columns are formatted by
+/// caselog (numbers, hashes, EDTF, times) and left as they are.
+fn inert(cell: String) -> String {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}"),
+        _ => cell,
+    }
 }
 
 /// The timeline as CSV with a header row, in memory.

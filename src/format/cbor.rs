@@ -618,6 +618,14 @@ impl MapReader {
         }
     }
 
+    /// Take an optional boolean.
+    pub fn opt_bool(&mut self, key: &str) -> Result<Option<bool>, SchemaError> {
+        if !self.m.contains_key(key) {
+            return Ok(None);
+        }
+        self.bool(key).map(Some)
+    }
+
     /// Take an optional byte string of exactly `N` bytes.
     pub fn opt_fixed<const N: usize>(&mut self, key: &str) -> Result<Option<[u8; N]>, SchemaError> {
         if !self.m.contains_key(key) {
@@ -687,6 +695,13 @@ impl MapBuilder {
     pub fn opt_text(self, k: &str, v: Option<&str>) -> Self {
         match v {
             Some(t) => self.text(k, t),
+            None => self,
+        }
+    }
+    /// Add a boolean when present.
+    pub fn opt_bool(self, k: &str, v: Option<bool>) -> Self {
+        match v {
+            Some(b) => self.put(k, Value::Bool(b)),
             None => self,
         }
     }

@@ -249,6 +249,10 @@ fn parse_date(s: &str) -> Result<Span, String> {
         return parse_datetime(date, time);
     }
     if let Some(y) = body.strip_prefix('Y') {
+        // SPEC §13.1: nothing follows a Y year, a qualifier included.
+        if qual != Qual::default() {
+            return Err("nothing may follow a Y-prefixed year (no qualifier)".into());
+        }
         return long_year(y, qual);
     }
     let (neg, rest) = match body.strip_prefix('-') {

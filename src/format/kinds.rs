@@ -274,8 +274,10 @@ pub struct CustodyReceive {
     pub item: String,
     /// Leaf hash of the release this answers.
     pub release: Hash,
-    /// Seal found intact.
-    pub seal_intact: bool,
+    /// What the receiver stated of the item's seal: intact (`true`), not
+    /// intact (`false`), or nothing (absent: allowed only for an item that
+    /// carries no seal, SPEC §13.6).
+    pub seal_intact: Option<bool>,
     /// Condition on receipt.
     pub condition: Option<String>,
     /// Present when the receiver refuses the item, with why (SPEC §13.2):
@@ -318,7 +320,7 @@ pub struct DisclosureErased {
 pub const RECEIPT_CONTEXT: &[u8] = b"caselog-receipt-v1";
 
 /// The message an external receiver signs: `"caselog-receipt-v1" || 0x00 ||`
-/// the deterministic CBOR map `{ledger, item, release, seal_intact,
+/// the deterministic CBOR map `{ledger, item, release, ? seal_intact,
 /// ? condition, ? rejected, ? seals_broken, ? seals_applied, time, key}`
 /// (SPEC §13.3).
 pub fn receipt_message(
@@ -331,7 +333,7 @@ pub fn receipt_message(
         .bytes("ledger", &ledger.0)
         .text("item", &r.item)
         .bytes("release", &r.release.0)
-        .put("seal_intact", Value::Bool(r.seal_intact))
+        .opt_bool("seal_intact", r.seal_intact)
         .opt_text("condition", r.condition.as_deref())
         .opt_text("rejected", r.rejected.as_deref());
     let m = r
@@ -487,7 +489,7 @@ impl CustodyReceive {
         let mut m = MapBuilder::new()
             .text("item", &self.item)
             .bytes("release", &self.release.0)
-            .put("seal_intact", Value::Bool(self.seal_intact))
+            .opt_bool("seal_intact", self.seal_intact)
             .opt_text("condition", self.condition.as_deref())
             .opt_text("rejected", self.rejected.as_deref());
         m = self.seals.put(m);
@@ -766,7 +768,7 @@ impl Domain {
                 seals_phrase(&b.seals)
             ),
             Domain::CustodyReceive(b) => format!(
-                "{} {}{}{}{}seal {}{}",
+                "{} {}{}{}{}{}{}{}",
                 b.item,
                 if b.rejected.is_some() {
                     "REFUSED by the receiver"
@@ -783,7 +785,15 @@ impl Domain {
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default(),
                 if b.rejected.is_some() { "; " } else { ", " },
-                if b.seal_intact { "intact" } else { "BROKEN" },
+                match b.seal_intact {
+                    Some(true) => "seal recorded as intact",
+                    Some(false) => "seal recorded as NOT intact",
+                    None => "no seal",
+                },
+                b.condition
+                    .as_ref()
+                    .map(|c| format!("; condition: {c}"))
+                    .unwrap_or_default(),
                 seals_phrase(&b.seals)
             ),
             Domain::CustodyStore(b) => format!(
@@ -1067,7 +1077,7 @@ fn read_receive(v: Value) -> Result<Domain, SchemaError> {
     let mut r = MapReader::new(w, v)?;
     let item = item(&mut r, w)?;
     let release = Hash(r.fixed::<32>("release")?);
-    let seal_intact = r.bool("seal_intact")?;
+    let seal_intact = r.opt_bool("seal_intact")?;
     let condition = r.opt_text("condition", MAX_SHORT_TEXT)?;
     let rejected = r.opt_text("rejected", MAX_SHORT_TEXT)?;
     let seals = Seals::read(&mut r, w)?;

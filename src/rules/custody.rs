@@ -273,6 +273,15 @@ pub enum CustodyError {
         /// Why.
         reason: String,
     },
+    /// A receipt of an item carrying seals that does not state whether
+    /// they were intact (SPEC §13.6).
+    #[error("{item}: seal {seal:?} is on the item, and the receipt does not state whether it was intact")]
+    SealUnstated {
+        /// The evidence item id.
+        item: String,
+        /// A seal on the item.
+        seal: String,
+    },
     /// An `item_prev` that is not the leaf hash of the latest earlier
     /// entry about the item (SPEC §13.7).
     #[error("{item}: item_prev {got} is not the latest earlier entry about it ({})", latest.map(|h| h.to_string()).unwrap_or_else(|| "there is none".into()))]
@@ -294,21 +303,74 @@ pub enum CustodyError {
     },
 }
 
-/// Facts an entry records that a court must see (allowed, but reported).
+/// Facts an entry states that a court must see (SPEC §9.3): reported
+/// beside the verdict, never a reason to fail it. Read from the entry
+/// alone ([`stated`]); whether the statement is consistent with custody
+/// is [`Custody::check`]'s job.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Finding {
-    /// Received with the seal broken.
+    /// A receipt that says the item's seal was not intact.
     SealBroken {
         /// The evidence item id.
         item: String,
     },
-    /// A re-hash of a file did not match its intake digests.
+    /// A re-hash of a file (or, named `<name>/`, of a tree's content
+    /// listing) that the entry says differed from the intake digests.
     DigestMismatch {
         /// The evidence item id.
         item: String,
-        /// The file name.
+        /// The file name as the intake lists it.
         file: String,
     },
+    /// A receipt refusing the transfer, with the receiver's reason.
+    Refused {
+        /// The evidence item id.
+        item: String,
+        /// The reason, as recorded.
+        reason: String,
+    },
+    /// The condition the receiver recorded on receipt.
+    Condition {
+        /// The evidence item id.
+        item: String,
+        /// The condition, as recorded.
+        text: String,
+    },
+}
+
+/// The findings `entry` states (SPEC §9.3), in the order of that section.
+pub fn stated(entry: &Entry) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match &entry.body {
+        Body::Domain(Domain::EvidenceVerify(b)) if !b.matches => {
+            out.push(Finding::DigestMismatch {
+                item: b.item.clone(),
+                file: b.file.name.clone(),
+            })
+        }
+        Body::Domain(Domain::CustodyReceive(b)) => {
+            if b.seal_intact == Some(false) {
+                out.push(Finding::SealBroken {
+                    item: b.item.clone(),
+                });
+            }
+            if let Some(reason) = &b.rejected {
+                out.push(Finding::Refused {
+                    item: b.item.clone(),
+                    reason: reason.clone(),
+                });
+            }
+            if let Some(text) = &b.condition {
+                out.push(Finding::Condition {
+                    item: b.item.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 /// Every item's custody state.
@@ -444,16 +506,16 @@ impl Custody {
         Ok(s)
     }
 
-    /// Check `entry` (whose leaf hash is `leaf`) against custody so far.
-    /// `Ok` carries findings to report; `Err` is a break.
+    /// Check `entry` against custody so far; `Err` is a break. What the
+    /// entry states for a court to see is [`stated`].
     pub fn check(
         &self,
         entry: &Entry,
         ledger: &LedgerId,
         members: &Members,
-    ) -> Result<Vec<Finding>, CustodyError> {
+    ) -> Result<(), CustodyError> {
         let Body::Domain(d) = &entry.body else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         if let (Some(item), Some(got)) = (d.item(), entry.item_prev) {
             let last = self.heads.get(item).map(|(_, l)| *l);
@@ -478,7 +540,7 @@ impl Custody {
                     Some(src) if !self.items.contains_key(src) => {
                         Err(CustodyError::UnknownItem(src.clone()))
                     }
-                    _ => Ok(Vec::new()),
+                    _ => Ok(()),
                 }
             }
             Domain::EvidenceVerify(b) => self.check_verify(b),
@@ -488,7 +550,7 @@ impl Custody {
                     &entry.author,
                     members,
                 )?)?;
-                Ok(Vec::new())
+                Ok(())
             }
             Domain::CustodyRelease(b) => {
                 let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
@@ -498,14 +560,14 @@ impl Custody {
                     _ => return Err(CustodyError::BadReceiver(members.display(&b.to))),
                 }
                 check_seals(s, &b.seals)?;
-                Ok(Vec::new())
+                Ok(())
             }
             Domain::CustodyReceive(b) => self.check_receive(b, entry, ledger, members),
             Domain::CustodyStore(b) => {
                 let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
                 not_stored(s)?;
                 check_seals(s, &b.seals)?;
-                Ok(Vec::new())
+                Ok(())
             }
             Domain::CustodyRetrieve(b) => {
                 let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
@@ -516,16 +578,16 @@ impl Custody {
                     });
                 }
                 check_seals(s, &b.seals)?;
-                Ok(Vec::new())
+                Ok(())
             }
-            _ => Ok(Vec::new()),
+            _ => Ok(()),
         }
     }
 
     /// `evidence.verify`: the file was taken in, and the entry tells the
     /// truth about whether its digests still match (a mismatch is a
     /// recorded fact, not a break).
-    fn check_verify(&self, b: &EvidenceVerify) -> Result<Vec<Finding>, CustodyError> {
+    fn check_verify(&self, b: &EvidenceVerify) -> Result<(), CustodyError> {
         let s = self.open_item(&b.item)?;
         let (b3, sha) = s
             .files
@@ -545,14 +607,7 @@ impl Custody {
                 ),
             });
         }
-        Ok(if same {
-            Vec::new()
-        } else {
-            vec![Finding::DigestMismatch {
-                item: b.item.clone(),
-                file: b.file.name.clone(),
-            }]
-        })
+        Ok(())
     }
 
     /// `custody.receive`: answers the pending release, by the named
@@ -563,7 +618,7 @@ impl Custody {
         entry: &Entry,
         ledger: &LedgerId,
         members: &Members,
-    ) -> Result<Vec<Finding>, CustodyError> {
+    ) -> Result<(), CustodyError> {
         let name = |k: &MemberKey| members.display(k);
         let s = self.open_item(&b.item)?;
         let Some((release, to)) = &s.pending else {
@@ -615,13 +670,15 @@ impl Custody {
             });
         }
         check_seals(s, &b.seals)?;
-        Ok(if b.seal_intact {
-            Vec::new()
-        } else {
-            vec![Finding::SealBroken {
+        // SPEC §13.6: the receipt of a sealed item states its seal's
+        // condition; only an item with no seal may be received without.
+        match (b.seal_intact, s.seals.iter().next()) {
+            (None, Some(seal)) => Err(CustodyError::SealUnstated {
                 item: b.item.clone(),
-            }]
-        })
+                seal: seal.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Apply a checked entry; returns the item rows it changed.

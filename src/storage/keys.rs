@@ -61,6 +61,12 @@ pub enum KeyError {
         /// The file concerned.
         path: PathBuf,
     },
+    /// A public key was given where the private key is needed.
+    #[error("{path} is a public key, not a private key")]
+    PublicKeyGiven {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// The private key file can be read by other users.
     #[error("{path} is readable by other users (mode {mode:o}); run: chmod 600 {path}")]
     Permissions {
@@ -216,14 +222,6 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
     // for the path to be swapped between the check and the read).
     let mut f = fs::File::open(path).map_err(io)?;
     let meta = f.metadata().map_err(io)?;
-    // Like ssh, refuse a private key others can read.
-    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(KeyError::Permissions {
-            path: path.to_owned(),
-            mode,
-        });
-    }
     if meta.len() > MAX_KEY_FILE {
         return Err(KeyError::NotAKey {
             path: path.to_owned(),
@@ -242,6 +240,21 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
         return Err(KeyError::NotAKey {
             path: path.to_owned(),
             detail: "file grew while being read".into(),
+        });
+    }
+    // A `.pub` given for --key is the first thing to say, before its mode.
+    if text.starts_with(b"ssh-") && PublicKey::from_openssh(&String::from_utf8_lossy(&text)).is_ok()
+    {
+        return Err(KeyError::PublicKeyGiven {
+            path: path.to_owned(),
+        });
+    }
+    // Like ssh, refuse a private key others can read.
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyError::Permissions {
+            path: path.to_owned(),
+            mode,
         });
     }
     PrivateKey::from_openssh(&*text).map_err(|e| KeyError::NotAKey {

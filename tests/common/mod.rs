@@ -132,6 +132,56 @@ pub fn python_batch_with(
     quorum: usize,
     tsa_ca: Option<&Path>,
 ) -> Vec<(String, std::collections::BTreeSet<String>)> {
+    python_batch_findings(dir, trust, witnesses, quorum, tsa_ca)
+        .into_iter()
+        .map(|(name, problems, _)| (name, problems))
+        .collect()
+}
+
+/// Validate every `*.json` file in `dir` against `schemas/NAME` with
+/// Python's jsonschema (one process for all); panics naming each failure.
+pub fn validate_jsons(schema: &str, dir: &Path) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(schema);
+    let script = r#"
+import json, sys, pathlib, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+n = bad = 0
+for p in sorted(pathlib.Path(sys.argv[2]).glob("*.json")):
+    n += 1
+    for e in v.iter_errors(json.load(open(p))):
+        bad += 1
+        print(p.name, e.json_path, e.message[:300])
+print(n, "documents", bad, "errors")
+sys.exit(1 if bad or not n else 0)
+"#;
+    let out = std::process::Command::new(python())
+        .args(["-c", script])
+        .arg(&schema)
+        .arg(dir)
+        .output()
+        .expect("run python jsonschema");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One verdict per file: (name, problem codes, finding codes, SPEC §9.3).
+pub fn python_batch_findings(
+    dir: &Path,
+    trust: &[caselog::tlog::note::VerifierKey],
+    witnesses: &[caselog::tlog::note::VerifierKey],
+    quorum: usize,
+    tsa_ca: Option<&Path>,
+) -> Vec<(
+    String,
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+)> {
     let mut cmd = std::process::Command::new(python());
     cmd.arg(verify_bundle_script()).arg("--batch").arg(dir);
     if let Some(ca) = tsa_ca {
@@ -150,24 +200,31 @@ pub fn python_batch_with(
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let codes = |s: Option<&str>| -> std::collections::BTreeSet<String> {
+        s.unwrap_or("")
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| {
-            // NAME VERIFIED | NAME FAILED CODE,CODE
+            // NAME VERIFIED [FINDINGS C,C] | NAME FAILED CODE,CODE [FINDINGS C,C]
             let mut w = l.split(' ');
             let name = w.next().unwrap().to_owned();
-            let codes = match w.next() {
+            let problems = match w.next() {
                 Some("VERIFIED") => Default::default(),
-                Some("FAILED") => w
-                    .next()
-                    .unwrap_or("")
-                    .split(',')
-                    .map(str::to_owned)
-                    .collect(),
+                Some("FAILED") => codes(w.next()),
                 other => panic!("unexpected verdict {other:?} in {l:?}"),
             };
-            (name, codes)
+            let findings = match w.next() {
+                None => Default::default(),
+                Some("FINDINGS") => codes(w.next()),
+                other => panic!("unexpected {other:?} in {l:?}"),
+            };
+            (name, problems, findings)
         })
         .collect()
 }
@@ -210,7 +267,7 @@ pub fn receive(item: &str, release: caselog::Hash, seal_intact: bool) -> Body {
             rejected: None,
             item: item.into(),
             release,
-            seal_intact,
+            seal_intact: Some(seal_intact),
             condition: None,
             receipt: None,
         },

@@ -26,7 +26,7 @@ use std::io::{self, Read, Seek};
 use std::rc::Rc;
 
 use super::{signer_not_authority, Verdict, BUNDLE_TYPE, MAX_BUNDLE};
-use crate::audit::{engine, ChainVerifier, Code, Prepared, Report};
+use crate::audit::{engine, ChainVerifier, Code, CopyCheck, Prepared, Report};
 use crate::format::cbor::{DecodeError, MAX_ENCODED_LEN};
 use crate::format::cbor_stream::{CborStream, StreamError};
 use crate::format::entry::{Body, LedgerId};
@@ -116,6 +116,7 @@ pub fn verify_reader_with<R: Read + Seek>(
         checkpoint: None,
         full,
         not_a_bundle,
+        carried: Vec::new(),
     };
     match result {
         Ok(v) => Ok(v),
@@ -210,10 +211,21 @@ fn check<R: Read + Seek>(
     };
     let mut report = report;
     report.checkpoints = 1;
-    check_files(s, &layout, &seen, &mut report)?;
+    report.scope.rehash = true;
+    let carried = check_files(s, &layout, &seen, &mut report)?;
+    report.settle_copies(|_, _, b3| match b3.and_then(|b| carried.get(b)) {
+        Some(true) => CopyCheck::CarriedMatches,
+        Some(false) => CopyCheck::CarriedDiffers,
+        None => CopyCheck::NotCarried,
+    });
     check_disclosures(s, &layout, alg, &seen, &mut report)?;
     check_timestamps(s, &layout, &cp, &seen, pins.tsa, &mut report)?;
-    Ok(done(report, vc, full))
+    let mut v = done(report, vc, full);
+    v.carried = carried
+        .keys()
+        .filter_map(|b3| seen.names.get(b3).map(|(i, n)| (*b3, i.clone(), n.clone())))
+        .collect();
+    Ok(v)
 }
 
 fn done(report: Report, vc: VerifiedCheckpoint, full: bool) -> Verdict {
@@ -222,7 +234,44 @@ fn done(report: Report, vc: VerifiedCheckpoint, full: bool) -> Verdict {
         checkpoint: Some(vc),
         full: Some(full),
         not_a_bundle: false,
+        carried: Vec::new(),
     }
+}
+
+/// Read the files a verified bundle carries (SPEC §14): `each(blake3,
+/// content)` for every one, in the bundle's order. Refused unless
+/// `verdict` is this bundle's and it verified, so unverified content never
+/// flows onward; the caller re-hashes what it writes if it must.
+pub fn carried_files<R: Read + Seek>(
+    r: R,
+    verdict: &Verdict,
+    each: &mut dyn FnMut(Hash, &mut dyn Read) -> io::Result<()>,
+) -> io::Result<()> {
+    if verdict.not_a_bundle || !verdict.report.is_ok() || verdict.checkpoint.is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "bundle: files are read only from a bundle that verified",
+        ));
+    }
+    let mut s = CborStream::new(r)?;
+    let fail = |e: Stop| match e {
+        Stop::Io(e) => e,
+        _ => io::Error::new(
+            io::ErrorKind::InvalidData,
+            "bundle: changed since it was verified",
+        ),
+    };
+    let l = layout(&mut s).map_err(fail)?;
+    if !at(&mut s, &l, "files").map_err(fail)? {
+        return Ok(());
+    }
+    let (_, n) = s.head().map_err(|e| fail(e.into()))?;
+    for _ in 0..n {
+        let (b3, len) = file_item(&mut s).map_err(fail)?;
+        each(b3, &mut s.take(len).map_err(|e| fail(e.into()))?)?;
+        s.advanced(len);
+    }
+    Ok(())
 }
 
 /// Pass 1: the whole input checked against SPEC §2, noting the bundle
@@ -594,6 +643,8 @@ fn disclosure_item<R: Read + Seek>(s: &mut CborStream<R>) -> Result<(u64, (u64, 
 struct Seen {
     /// BLAKE3 -> (size, SHA-256) of every file an included intake lists.
     listed: HashMap<Hash, (u64, Hash)>,
+    /// BLAKE3 -> (item, file name), the first intake's that lists it.
+    names: HashMap<Hash, (String, String)>,
     /// seq -> (leaf hash, sd) of the included entries with private fields.
     private: HashMap<u64, (Hash, Vec<Hash>)>,
     /// Private-field digests in all decodable included entries.
@@ -616,6 +667,8 @@ impl Seen {
         if let Body::Domain(crate::format::kinds::Domain::EvidenceIntake(i)) = &e.body {
             for f in i.files.iter().chain(i.tree.iter().map(|t| &t.manifest)) {
                 self.listed.insert(f.blake3, (f.size, f.sha256));
+                let name = (i.item.clone(), f.name.clone());
+                self.names.entry(f.blake3).or_insert(name);
             }
         }
     }
@@ -655,7 +708,18 @@ struct Pass<'a> {
 fn close(v: ChainVerifier<'_>, vc: &VerifiedCheckpoint, seen: &mut Seen) -> Report {
     let signer_problem = signer_not_authority(vc, v.members());
     seen.erased = v.erased().to_vec();
+    let items = v.custody().iter().count() as u64;
+    let signed_by = vc
+        .log_keys()
+        .iter()
+        .map(|k| match v.members().get(&k.key) {
+            Some(_) => v.members().display(&k.key),
+            None => format!("key {}", k.key.short()),
+        })
+        .collect();
     let mut r = v.finish();
+    r.scope.items_replayed = items;
+    r.scope.signed_by = signed_by;
     if let Some(m) = signer_problem {
         r.add(Code::BadCheckpoint, None, "checkpoint", m);
     }
@@ -793,6 +857,8 @@ fn partial_records<R: Read + Seek>(
     let mut judged = Report::default();
     super::items::judge(&v, cp, p.item_proofs, &mut judged);
     let mut report = close(v, vc, seen);
+    // Only the claimed items' custody is replayed in a partial bundle.
+    report.scope.items_replayed = p.item_proofs.len() as u64;
     report.root = Some(cp.head.root);
     report.problems.extend(judged.problems);
     report.items = judged.items;
@@ -801,15 +867,19 @@ fn partial_records<R: Read + Seek>(
 
 /// Carried evidence files (§14): each hashed while read; its BLAKE3 must
 /// be its key and an included intake must list it with the same size and
-/// SHA-256.
+/// SHA-256. Returns whether each carried file (by its key) matched.
 fn check_files<R: Read + Seek>(
     s: &mut CborStream<R>,
     l: &Layout,
     seen: &Seen,
     report: &mut Report,
-) -> Result<(), Stop> {
+) -> Result<BTreeMap<Hash, bool>, Stop> {
+    let mut carried = BTreeMap::new();
+    // What an included intake lists and the bundle does not carry.
+    let mut listed: std::collections::HashSet<&Hash> = seen.listed.keys().collect();
     if !at(s, l, "files")? {
-        return Ok(());
+        report.evidence_missing = listed.len() as u64;
+        return Ok(carried);
     }
     let (_, n) = s.head()?;
     for _ in 0..n {
@@ -821,8 +891,15 @@ fn check_files<R: Read + Seek>(
         s.advanced(len);
         let ok = d.blake3 == b3 && seen.listed.get(&b3) == Some(&(d.size, d.sha256));
         report.checked_files(ok, &b3);
+        listed.remove(&b3);
+        let name = seen.names.get(&b3).map(|(i, n)| format!("{i} {n:?}"));
+        report
+            .scope
+            .rehashed(name.unwrap_or_else(|| format!("file {b3}")));
+        carried.insert(b3, ok);
     }
-    Ok(())
+    report.evidence_missing = listed.len() as u64;
+    Ok(carried)
 }
 
 /// Carried disclosures (§15): each decodes, its digest is in the `sd` of

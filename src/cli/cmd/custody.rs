@@ -3,7 +3,7 @@
 //! chain of custody replayed from the entries.
 
 use crate::cli::args::CustodyCommand;
-use crate::cli::args::SealArgs;
+use crate::cli::args::{SealArgs, SealFound};
 use crate::cli::cmd::domain::append;
 use crate::cli::cmd::domain::DomainCmd;
 use crate::cli::error::CliError;
@@ -20,6 +20,7 @@ use crate::cli::input::resolve_member;
 use crate::cli::output::out;
 use crate::cli::Cli;
 use crate::cli::Command;
+use caselog::audit::findings::findings_of;
 use caselog::format::entry::Body;
 use caselog::format::entry::LedgerId;
 use caselog::format::entry::MemberKey;
@@ -65,6 +66,48 @@ pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
         dir: need_ledger_dir(&cli.ledger)?,
         signer: load_signer(cli)?,
     })
+}
+
+/// `--seal-intact` / `--seal-broken SEAL`: what the receiver states of the
+/// seals (SPEC §13.6); a seal found broken is also recorded as broken.
+fn seal_found(f: &SealFound, mut seals: Seals) -> Result<(Option<bool>, Seals), CliError> {
+    let Some(seal) = &f.seal_broken else {
+        return Ok((f.seal_intact.then_some(true), seals));
+    };
+    let seal = check_text("--seal-broken", seal, MAX_SHORT_TEXT)?;
+    if seals.applied.contains(&seal) {
+        return Err(CliError::input(
+            format!("seal {seal:?} is both found broken and applied"),
+            "a seal number is used once: apply a new number",
+        ));
+    }
+    if !seals.broken.contains(&seal) {
+        seals.broken.push(seal);
+    }
+    Ok((Some(false), seals))
+}
+
+/// The receiver's statement against the item's seals now: required when
+/// it carries seals, refused when it has none (never assumed either way).
+fn check_seal_statement(
+    item: &str,
+    on_item: &std::collections::BTreeSet<String>,
+    stated: Option<bool>,
+) -> Result<(), CliError> {
+    let list = on_item.iter().cloned().collect::<Vec<_>>().join(", ");
+    match (stated, on_item.is_empty()) {
+        (None, false) => Err(CliError::input(
+            format!("{item} carries seal(s) {list}, and the receipt does not say what you found"),
+            format!(
+                "add --seal-intact, or --seal-broken SEAL naming the broken one (one of {list})"
+            ),
+        )),
+        (Some(_), true) => Err(CliError::input(
+            format!("{item} carries no seal, so there is no seal to state as intact or broken"),
+            "leave out --seal-intact / --seal-broken (the receipt records \"no seal\")",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `--break-seal`/`--apply-seal`: each a seal number, none twice, none in
@@ -143,7 +186,7 @@ pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
     let private = private_fields(cli)?;
     let Command::Custody(CustodyCommand::Receive {
         item,
-        seal_broken,
+        found,
         condition,
         reject,
         seals,
@@ -152,13 +195,14 @@ pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
     else {
         unreachable!("cli: check_custody_receive called for another command")
     };
+    let (seal_intact, seals) = seal_found(found, check_seals(seals)?)?;
     Ok(DomainCmd::Receive {
         private: private.clone(),
         item: item_id(item)?,
-        seal_intact: !seal_broken,
+        seal_intact,
         condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
         rejected: opt_text(reject, "reject", MAX_SHORT_TEXT)?,
-        seals: check_seals(seals)?,
+        seals,
         dir: need_ledger_dir(&cli.ledger)?,
         signer: load_signer(cli)?,
     })
@@ -169,7 +213,7 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
         ledger_id,
         item,
         release,
-        seal_broken,
+        found,
         condition,
         out,
         seals,
@@ -178,6 +222,7 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
     else {
         unreachable!("cli: check_custody_receipt called for another command")
     };
+    let (seal_intact, seals) = seal_found(found, check_seals(seals)?)?;
     Ok({
         let id = hex::decode(ledger_id)
             .ok()
@@ -198,9 +243,9 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
             ledger: LedgerId(id),
             item: item_id(item)?,
             release: hex32(release, "--release")?,
-            seal_intact: !seal_broken,
+            seal_intact,
             condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
-            seals: check_seals(seals)?,
+            seals,
             out: out.clone(),
             signer: load_signer(cli)?,
         }
@@ -280,16 +325,16 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
         unreachable!("cli: run_receive called for another command")
     };
     let mut l = crate::cli::remote::open(&dir, true)?;
-    let release = l
-        .custody()
-        .get(&item)
-        .and_then(|s| s.pending.map(|(r, _)| r))
-        .ok_or_else(|| {
-            CliError::input(
-                format!("{item} has no release awaiting receipt"),
-                "the holder must run `caselog custody release` first",
-            )
-        })?;
+    let st = l.custody().get(&item);
+    let release = st.and_then(|s| s.pending.map(|(r, _)| r)).ok_or_else(|| {
+        CliError::input(
+            format!("{item} has no release awaiting receipt"),
+            "the holder must run `caselog custody release` first",
+        )
+    })?;
+    let on_item = st.map(|s| s.seals.clone()).unwrap_or_default();
+    check_seal_statement(&item, &on_item, seal_intact)?;
+    let me = l.members().display(&signer.public());
     let (seq, _) = append(
         &mut l,
         Domain::CustodyReceive(CustodyReceive {
@@ -311,18 +356,16 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
             .map(|s| l.members().display(&s.holder))
             .unwrap_or_default();
         out(&format!(
-            "seq {seq}: {item} refused by {} ({why}); it stays with {holder}\n",
-            signer.name()
+            "seq {seq}: {item} refused by {me} ({why}); it stays with {holder}\n"
         ))?;
         return Ok(exit::OK);
     }
     out(&format!(
-        "seq {seq}: {item} received by {}{}\n",
-        signer.name(),
-        if seal_intact {
-            ""
-        } else {
-            " — SEAL BROKEN recorded"
+        "seq {seq}: {item} received by {me}; {}\n",
+        match seal_intact {
+            Some(true) => "seal recorded as intact",
+            Some(false) => "seal recorded as NOT intact",
+            None => "no seal",
         }
     ))?;
     Ok(exit::OK)
@@ -434,6 +477,8 @@ struct CustodyView {
     rows: Vec<(u64, String, &'static str, String, String)>,
     /// What `verify` would report about this item.
     breaks: Vec<String>,
+    /// What its entries state for a court to see (SPEC §9.3).
+    findings: Vec<caselog::audit::Finding>,
     /// Its state after the last entry.
     now: Option<caselog::rules::custody::ItemState>,
 }
@@ -469,6 +514,7 @@ fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyVie
     seed_source(l, records, &mut c);
     let mut rows = Vec::new();
     let mut breaks = Vec::new();
+    let mut findings = Vec::new();
     let mut holders: Vec<(MemberKey, Seq, Option<Seq>)> = Vec::new();
     for (seq, raw) in records {
         let Ok((_, e)) = ledger::decode(*seq, raw) else {
@@ -478,10 +524,8 @@ fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyVie
         let leaf = l.hash_alg().leaf(raw);
         match c.check(&e, &l.id(), l.members()) {
             Err(err) => breaks.push(format!("seq {seq}: {err}")),
-            Ok(findings) => {
-                for f in findings {
-                    breaks.push(format!("seq {seq}: {f:?}"));
-                }
+            Ok(()) => {
+                findings.extend(findings_of(seq.0, &e, l.members(), &c));
                 c.apply(&e, &leaf);
             }
         }
@@ -514,6 +558,7 @@ fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyVie
         holders,
         rows,
         breaks,
+        findings,
         now: c.get(item).cloned(),
     }
 }
@@ -525,6 +570,7 @@ fn custody_json(l: &Ledger, item: &str, v: &CustodyView) -> String {
         "holders": holders.iter().map(|(k, from, to)| json!({"holder": l.members().display(k), "key": k.to_hex(), "from_seq": from.0, "until_seq": to.map(|s| s.0)})).collect::<Vec<_>>(),
         "entries": rows.iter().map(|(s, t, k, who, sum)| json!({"seq": s, "recorded": t, "kind": k, "signed_by": who, "summary": sum})).collect::<Vec<_>>(),
         "breaks": breaks,
+        "findings": v.findings.iter().map(|f| json!({"code": f.code.as_str(), "seq": f.seq, "by": f.by, "detail": f.detail, "message": f.sentence()})).collect::<Vec<_>>(),
         "stored_at": v.now.as_ref().and_then(|s| s.stored.as_ref().map(|x| x.0.clone())),
         "seals": v.now.as_ref().map(|s| s.seals.iter().cloned().collect::<Vec<_>>()).unwrap_or_default(),
     });
@@ -557,6 +603,12 @@ fn custody_text(l: &Ledger, item: &str, v: &CustodyView) -> String {
         s.push_str(&format!(
             "  {seq:>5}  {t}  {kind:<16} signed by {who}\n         {sum}\n"
         ));
+    }
+    if !v.findings.is_empty() {
+        s.push_str("findings (recorded by the members named; not custody breaks)\n");
+        for f in &v.findings {
+            s.push_str(&format!("  {f}\n"));
+        }
     }
     if breaks.is_empty() {
         s.push_str("no custody breaks\n");
@@ -649,9 +701,13 @@ impl ReceiptFile {
                 rejected: None,
                 item,
                 release: Hash(h32("release")?),
-                seal_intact: v["seal_intact"]
-                    .as_bool()
-                    .ok_or("seal_intact must be true or false")?,
+                seal_intact: match &v["seal_intact"] {
+                    serde_json::Value::Null => None,
+                    b => Some(
+                        b.as_bool()
+                            .ok_or("seal_intact must be true, false or null")?,
+                    ),
+                },
                 condition,
                 seals,
                 receipt: None,

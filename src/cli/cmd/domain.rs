@@ -74,9 +74,11 @@ pub(crate) enum DomainCmd {
     EvidenceVerifyTree {
         private: Vec<Disclosure>,
         dir: PathBuf,
-        signer: Signer,
+        /// None: --dry-run, nothing is recorded.
+        signer: Option<Signer>,
         item: String,
         root: PathBuf,
+        force: bool,
     },
     EvidenceManifest {
         dir: PathBuf,
@@ -87,7 +89,8 @@ pub(crate) enum DomainCmd {
     EvidenceVerify {
         private: Vec<Disclosure>,
         dir: PathBuf,
-        signer: Signer,
+        /// None: --dry-run, nothing is recorded.
+        signer: Option<Signer>,
         item: String,
         path: PathBuf,
         file: String,
@@ -118,7 +121,7 @@ pub(crate) enum DomainCmd {
         dir: PathBuf,
         signer: Signer,
         item: String,
-        seal_intact: bool,
+        seal_intact: Option<bool>,
         condition: Option<String>,
         rejected: Option<String>,
         seals: Seals,
@@ -128,7 +131,7 @@ pub(crate) enum DomainCmd {
         ledger: LedgerId,
         item: String,
         release: Hash,
-        seal_intact: bool,
+        seal_intact: Option<bool>,
         condition: Option<String>,
         seals: Seals,
         out: PathBuf,

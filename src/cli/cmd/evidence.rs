@@ -120,13 +120,19 @@ pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
         path,
         file,
         tree,
+        dry_run,
+        force,
         ..
     }) = &cli.command
     else {
         unreachable!("cli: check_evidence_verify called for another command")
     };
     if let Some(root) = tree {
-        return crate::cli::cmd::tree::check_verify_tree(cli, item, root, private);
+        let how = crate::cli::cmd::tree::VerifyHow {
+            dry_run: *dry_run,
+            force: *force,
+        };
+        return crate::cli::cmd::tree::check_verify_tree(cli, item, root, private, how);
     }
     let path = path
         .as_ref()
@@ -144,7 +150,7 @@ pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
             item: item_id(item)?,
             file: file.clone().unwrap_or_else(|| file_name(path)),
             path: path.to_owned(),
-            signer: load_signer(cli)?,
+            signer: (!dry_run).then(|| load_signer(cli)).transpose()?,
             dir,
         }
     })
@@ -316,7 +322,7 @@ pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
     else {
         unreachable!("cli: run_evidence_verify called for another command")
     };
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, signer.is_some())?;
     let st = l
         .custody()
         .get(&item)
@@ -343,19 +349,26 @@ pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
         },
         matches,
     });
-    let (seq, _) = append(&mut l, body, &signer, private)?;
+    // --dry-run: the same comparison, nothing appended.
+    let at = match &signer {
+        Some(signer) => format!("seq {}", append(&mut l, body, signer, private)?.0),
+        None => "dry run, not recorded".to_owned(),
+    };
     if matches {
         out(&format!(
-            "seq {seq}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"
+            "{at}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"
         ))?;
-    } else {
-        out(&format!(
-            "seq {seq}: {item} {file}: MISMATCH recorded\n  intake  blake3 {b3}\n          sha256 {sha}\n  now     blake3 {}\n          sha256 {}\n",
-            d.blake3, d.sha256
-        ))?;
-        return Ok(exit::FAILED);
+        return Ok(exit::OK);
     }
-    Ok(exit::OK)
+    let (what, note) = match signer {
+        Some(_) => ("MISMATCH recorded", "the ledger now records that this copy differed (a finding; the ledger's own copy is not affected: `caselog verify --evidence` re-hashes it)"),
+        None => ("MISMATCH", "nothing was recorded (--dry-run)"),
+    };
+    out(&format!(
+        "{at}: {item} {file}: {what}\n  intake  blake3 {b3}\n          sha256 {sha}\n  this    blake3 {}\n          sha256 {}\n  {note}\n",
+        d.blake3, d.sha256
+    ))?;
+    Ok(exit::FAILED)
 }
 
 pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {

@@ -21,7 +21,10 @@ use crate::cli::Command;
 use caselog::audit::bundle;
 use caselog::audit::bundle::Selection;
 use caselog::format::disclosure::Reveal;
+use caselog::storage::evidence::Digests;
 use caselog::tlog::note::VerifierKey;
+use caselog::Hash;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -62,7 +65,36 @@ pub(crate) enum ExportCmd {
         quorum: usize,
         tsa: Option<caselog::tlog::tsp::Anchors>,
         json: bool,
+        /// `bundle extract --out DIR`: write the carried files once verified.
+        extract: Option<PathBuf>,
     },
+}
+
+impl ExportCmd {
+    /// Make a bundle verification also write its carried files to `dir`.
+    pub(crate) fn extract_to(&mut self, dir: PathBuf) {
+        if let ExportCmd::VerifyBundle { extract, .. } = self {
+            *extract = Some(dir);
+        }
+    }
+}
+
+/// A directory to create for output: it must not exist, its parent must.
+pub(crate) fn check_new_dir(dir: &Path) -> Result<PathBuf, CliError> {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return Err(CliError::input(
+            format!("{} already exists", dir.display()),
+            "name a new directory for --out; nothing is written into an existing one",
+        ));
+    }
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    if parent.is_some_and(|p| !p.is_dir()) {
+        return Err(CliError::input(
+            format!("{} has no parent directory", dir.display()),
+            "create the parent directory first",
+        ));
+    }
+    Ok(dir.to_owned())
 }
 
 pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
@@ -212,6 +244,7 @@ pub(crate) fn validate_verify(
         quorum,
         tsa,
         json,
+        extract: None,
     })
 }
 
@@ -392,6 +425,7 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
         quorum,
         tsa,
         json,
+        extract,
     } = cmd
     else {
         unreachable!("cli: run_verify_bundle called for another command")
@@ -412,6 +446,13 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
         ));
     }
     out(&render_bundle_verdict(&v, json))?;
+    if let Some(dir) = extract {
+        if !v.report.is_ok() {
+            eprintln!("caselog: the bundle did not verify: nothing extracted");
+            return Ok(exit::FAILED);
+        }
+        out(&extract_files(&file, &v, &dir)?)?;
+    }
     // SPEC §14.1: a file that is not a bundle is bad input (2).
     Ok(if v.not_a_bundle {
         exit::INPUT
@@ -422,24 +463,100 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
     })
 }
 
-pub(crate) const PARTIAL_NOTE: &str = "partial bundle: each included entry is proven to be in the checkpointed ledger, and authors are checked against the membership records included; it does not prove that no other entries (including revocations) exist between the included ones, and custody, references and the chain's links and order are not checked (they need every entry: verify a full bundle for them)";
+/// `bundle extract`: write the carried files of the verified bundle `v`
+/// (read again from `file`, each re-hashed as written) into the new `dir`
+/// as ITEM/NAME, mode 0600, with a SHA256SUMS file; returns what to print.
+fn extract_files(file: &Path, v: &bundle::Verdict, dir: &Path) -> Result<String, CliError> {
+    let io = |e: std::io::Error| {
+        CliError::storage(format!("cannot extract into {}: {e}", dir.display()), None)
+    };
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(dir)
+        .map_err(io)?;
+    let names: std::collections::HashMap<Hash, (String, String)> = v
+        .carried
+        .iter()
+        .map(|(h, i, n)| (*h, (i.clone(), n.clone())))
+        .collect();
+    let (mut sums, mut said) = (String::new(), String::new());
+    let reader = std::fs::File::open(file).map_err(io)?;
+    bundle::carried_files(reader, v, &mut |b3, content| {
+        let (item, name) = names
+            .get(&b3)
+            .cloned()
+            .unwrap_or_else(|| ("unlisted".into(), String::new()));
+        let plain = !name.is_empty()
+            && name != "."
+            && name != ".."
+            && !name.contains(['/', '\0'])
+            && !name.chars().any(char::is_control);
+        let rel = format!(
+            "{item}/{}",
+            if plain {
+                name.clone()
+            } else {
+                format!("{b3}.bin")
+            }
+        );
+        let path = dir.join(&rel);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(path.parent().expect("item dir"))?;
+        let d = write_file(&path, content)?;
+        if d.blake3 != b3 {
+            return Err(std::io::Error::other(format!(
+                "{rel} changed since the bundle was verified"
+            )));
+        }
+        sums.push_str(&format!("{}  {rel}\n", d.sha256));
+        said.push_str(&format!(
+            "  {rel}  sha256 {}{}\n",
+            d.sha256,
+            if plain {
+                String::new()
+            } else {
+                format!(" (the intake names it {name:?}, not a plain file name)")
+            }
+        ));
+        Ok(())
+    })
+    .map_err(io)?;
+    let count = sums.lines().count();
+    write_file(&dir.join("SHA256SUMS"), &mut sums.as_bytes()).map_err(io)?;
+    Ok(format!(
+        "extracted {count} carried file(s) of the verified bundle into {} (each re-hashed as written; check with: cd {} && sha256sum -c SHA256SUMS):\n{said}",
+        dir.display(),
+        dir.display()
+    ))
+}
+
+/// Write `content` to the new file `path` (0600, synced), hashing it.
+fn write_file(path: &Path, content: &mut dyn std::io::Read) -> std::io::Result<Digests> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    let d = caselog::storage::evidence::hash_reader(content, Some(&mut f), &mut |_| {})?;
+    f.sync_all()?;
+    Ok(d)
+}
+
+pub(crate) const PARTIAL_NOTE: &str = "Partial bundle: it does not show that no other entries exist between those included. Custody, references and the chain's links are checked only for items shown complete.";
 
 /// The verdict on a bundle as text or as the JSON report (always JSON with
 /// `--json`, whatever went wrong).
 pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
-    let items_note = if v.report.items.iter().any(|c| c.complete) {
-        "; except for the items marked complete above: the checkpoint's item map and the item links prove every entry about them is included, and their custody is replayed (SPEC §13.7)"
-    } else {
-        ""
-    };
-    let partial_note = (v.full == Some(false)).then(|| format!("{PARTIAL_NOTE}{items_note}"));
+    let partial_note = (v.full == Some(false)).then_some(PARTIAL_NOTE);
     let witnesses = v.checkpoint.as_ref().map_or(&[][..], |c| c.witnesses());
     if json {
         let mut j = v.report.to_json();
         j["bundle"] = serde_json::json!({
             "full": v.full,
             "checkpoint_size": v.checkpoint.as_ref().map(|c| c.checkpoint().head.size.0),
-            "witnesses": witnesses.iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t})).collect::<Vec<_>>(),
+            "witnesses": witnesses.iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t, "time_rfc3339": render::rfc3339(*t)})).collect::<Vec<_>>(),
             "limits": partial_note,
         });
         return serde_json::to_string_pretty(&j).expect("json") + "\n";
@@ -452,13 +569,27 @@ pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
             "VERIFIED: every included record decodes canonically, its signature verifies, its author was an enrolled member with the right role, and its inclusion path leads to the root of the checkpoint signed by the pinned log key"
         },
     );
-    for (k, t) in witnesses {
-        s.push_str(&format!("witness {} cosigned at unix time {t}\n", k.name));
+    let Some(full) = v.full else { return s };
+    let mut scope = render::scope_text(&v.report, Some((full, &v.report.scope.signed_by)));
+    // Cosignatures are part of what was checked; none, of what was not.
+    let at = scope.find("Not checked:\n").expect("cli: scope lists");
+    if witnesses.is_empty() {
+        let none = "  - that anyone besides the log's key-holder saw this checkpoint: no cosignature by a --witness key was required or checked\n";
+        scope.insert_str(at + "Not checked:\n".len(), none);
+    } else {
+        let lines: String = witnesses
+            .iter()
+            .map(|(k, t)| {
+                format!(
+                    "  - a cosignature by witness {}, dated {}\n",
+                    k.name,
+                    render::rfc3339(*t)
+                )
+            })
+            .collect();
+        scope.insert_str(at, &lines);
     }
-    if let Some(n) = partial_note {
-        s.push_str(&n);
-        s.push('\n');
-    }
+    s.push_str(&scope);
     s
 }
 

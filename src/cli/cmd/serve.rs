@@ -183,7 +183,7 @@ fn witness_peer(s: &str) -> Result<caselog::net::witness::WitnessPeer, CliError>
                 "e.g. --witness 'counsel.example/witness+1a2b3c4d+BA...@http://127.0.0.1:8090'",
             )
         })?;
-    let key = crate::cli::input::parse_vkeys(&[s[..at].to_owned()], "--witness")?.remove(0);
+    let key = crate::cli::input::parse_vkey(&s[..at], "--witness")?;
     if key.typ != caselog::tlog::note::TYPE_COSIGNATURE {
         return Err(CliError::input(
             format!(

@@ -165,11 +165,21 @@ fn scan(root: &Path, copy_to: Option<&Path>) -> Result<Manifest, CliError> {
     Ok(m)
 }
 
+/// How `evidence verify --tree` records its comparison.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct VerifyHow {
+    /// Compare only; record nothing (no key needed).
+    pub(crate) dry_run: bool,
+    /// Record even a directory that shares no path with the item's tree.
+    pub(crate) force: bool,
+}
+
 pub(crate) fn check_verify_tree(
     cli: &Cli,
     item: &str,
     root: &Path,
     private: Vec<Disclosure>,
+    how: VerifyHow,
 ) -> Result<DomainCmd, CliError> {
     let dir = need_ledger_dir(&cli.ledger)?;
     check_root(root)?;
@@ -177,8 +187,9 @@ pub(crate) fn check_verify_tree(
         private,
         item: item_id(item)?,
         root: root.to_owned(),
-        signer: load_signer(cli)?,
+        signer: (!how.dry_run).then(|| load_signer(cli)).transpose()?,
         dir,
+        force: how.force,
     })
 }
 
@@ -189,11 +200,12 @@ pub(crate) fn run_verify_tree(cmd: DomainCmd) -> Result<u8, CliError> {
         signer,
         item,
         root,
+        force,
     } = cmd
     else {
         unreachable!("cli: run_verify_tree called for another command")
     };
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, signer.is_some())?;
     let (tree, then) = stored_manifest(&l, &dir, &item)?;
     let body = |file: FileFixity, matches| {
         Domain::EvidenceVerify(EvidenceVerify {
@@ -210,11 +222,11 @@ pub(crate) fn run_verify_tree(cmd: DomainCmd) -> Result<u8, CliError> {
         media_type: None,
     };
     // Refuse (disposed item, not a member...) before hashing the tree.
-    l.precheck(
-        &Body::Domain(body(fixity(tree.bytes, (tree.blake3, tree.sha256)), true)),
-        &signer,
-    )?;
-    let now = scan(&root, None)?;
+    if let Some(signer) = &signer {
+        let probe = body(fixity(tree.bytes, (tree.blake3, tree.sha256)), true);
+        l.precheck(&Body::Domain(probe), signer)?;
+    }
+    let now = scan_checked(&root, &then, &item, force)?;
     let found = digests(&now.content_listing());
     let matches = found == (tree.blake3, tree.sha256);
     let d = diff(&then, &now);
@@ -224,21 +236,68 @@ pub(crate) fn run_verify_tree(cmd: DomainCmd) -> Result<u8, CliError> {
         "cli: listing digests disagree with the file comparison"
     );
     let size = now.files.iter().map(|f| f.size).sum();
-    let (seq, _) = append(&mut l, body(fixity(size, found), matches), &signer, private)?;
-    out(&verify_text(seq, &item, &tree, &d))?;
+    let at = match &signer {
+        Some(signer) => {
+            let recorded = body(fixity(size, found), matches);
+            format!("seq {}", append(&mut l, recorded, signer, private)?.0)
+        }
+        None => "dry run, not recorded".to_owned(),
+    };
+    out(&verify_text(&at, &item, &tree, &d))?;
     Ok(if matches { exit::OK } else { exit::FAILED })
 }
 
-fn verify_text(seq: caselog::Seq, item: &str, tree: &Tree, d: &TreeDiff) -> String {
+/// Walk `root`; unless `force`, refuse one that shares no file path with
+/// the item's tree (a wrong directory would be recorded as a mismatch of
+/// every file) before hashing anything.
+fn scan_checked(
+    root: &Path,
+    then: &Manifest,
+    item: &str,
+    force: bool,
+) -> Result<Manifest, CliError> {
+    if !force && !then.files.is_empty() {
+        let walked = tree::walk(root).map_err(|e| {
+            CliError::input(
+                e.to_string(),
+                "check the directory and permissions; nothing was written",
+            )
+        })?;
+        let shared = walked.files.iter().any(|f| {
+            then.files
+                .binary_search_by(|t| t.path.as_str().cmp(&f.rel))
+                .is_ok()
+        });
+        if !shared {
+            return Err(CliError::input(
+                format!(
+                    "{} shares no file path with {item}'s tree {:?} ({} files): nothing recorded",
+                    root.display(),
+                    then.name,
+                    then.files.len()
+                ),
+                "give the directory that holds the tree's files (check with --dry-run), or add --force to record the comparison anyway",
+            ));
+        }
+    }
+    scan(root, None)
+}
+
+fn verify_text(at: &str, item: &str, tree: &Tree, d: &TreeDiff) -> String {
     let mut s = if d.same_content() {
         format!(
-            "seq {seq}: {item} tree {}: MATCH ({} files, {} bytes; every path, size, BLAKE3 and SHA-256 equal the intake's)\n",
+            "{at}: {item} tree {}: MATCH ({} files, {} bytes; every path, size, BLAKE3 and SHA-256 equal the intake's)\n",
             tree.key(), tree.files, tree.bytes
         )
     } else {
         format!(
-            "seq {seq}: {item} tree {}: MISMATCH recorded: {} added, {} missing, {} changed\n",
+            "{at}: {item} tree {}: MISMATCH{}: {} added, {} missing, {} changed\n",
             tree.key(),
+            if at.starts_with("seq") {
+                " recorded"
+            } else {
+                ""
+            },
             d.added.len(),
             d.missing.len(),
             d.changed.len()

@@ -7,7 +7,6 @@ use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::input::load_signer;
-use crate::cli::input::parse_vkeys;
 use crate::cli::input::read_input;
 use crate::cli::output::out;
 use crate::cli::output::write_or_print;
@@ -48,7 +47,7 @@ pub(crate) fn check_witness_cosign(cli: &Cli) -> Result<Checked, CliError> {
         unreachable!("cli: check_witness_cosign called for another command")
     };
     Ok({
-        let log_key = parse_vkeys(std::slice::from_ref(log_key), "--log-key")?.remove(0);
+        let log_key = crate::cli::input::parse_vkey(log_key, "--log-key")?;
         let proof = match proof {
             None => None,
             Some(p) => Some(

@@ -445,6 +445,28 @@ pub(crate) fn checkpoint_row(note: &[u8]) -> String {
     )
 }
 
+/// The findings of a verification run as a table row (SPEC §9.3): facts
+/// the members recorded, shown apart from the verdict on integrity.
+pub(crate) fn findings_row(report: &crate::audit::Report) -> String {
+    let mut cell = String::new();
+    if report.findings.is_empty() {
+        cell.push_str("none: no entry records a seal found not intact, a copy or tree that differed on re-hashing, a refused transfer or a condition on receipt");
+    } else {
+        cell.push_str("Facts recorded in the entries, each a statement by the member named; they are not problems of the ledger's integrity and do not change the verdict above:<br>");
+        for f in report.findings.iter().take(200) {
+            let _ = write!(cell, "{}<br>", esc(&f.to_string()));
+        }
+        let more = report.findings.len().saturating_sub(200) as u64 + report.findings_omitted;
+        if more > 0 {
+            let _ = write!(
+                cell,
+                "... and {more} more (listed by <code>caselog verify</code>)"
+            );
+        }
+    }
+    format!("<tr><th>Findings recorded in the ledger</th><td>{cell}</td></tr>")
+}
+
 /// The verification appendix: identity, verdict at export, the latest
 /// checkpoint, the log keys (revoked ones marked), how to re-verify.
 fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
@@ -477,6 +499,7 @@ fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
         )
     };
     let _ = write!(h, "<tr><th>Verification</th><td>{verdict}</td></tr>");
+    h.push_str(&findings_row(&report));
     let cp_text = latest
         .as_ref()
         .map(|(_, b)| String::from_utf8_lossy(b).into_owned());
