@@ -2359,3 +2359,89 @@ fn bundle_extract_writes_only_what_verified() {
         .stderr(predicate::str::contains("nothing extracted"));
     assert!(!e.p("bad").exists());
 }
+
+/// Issue 25, item 5: a correction shows each field before and after and
+/// has --dry-run; it cannot change what an entry is about; item ids that
+/// differ only in letter case name one item. Refusals write nothing.
+#[test]
+fn corrections_keep_identity_and_item_ids_ignore_case() {
+    let e = Env::populated();
+    e.as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Call",
+            "--occurred",
+            "2008-10-09",
+        ])
+        .assert()
+        .success();
+    std::fs::write(e.p("scan.txt"), b"FAKE scan\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "scan",
+            "--collected",
+            "2008-10~",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    let entries = || e.verify_json()["entries"].as_u64().unwrap();
+    let before = entries();
+    let dry = stdout_of(e.as_key("roe").args([
+        "correct",
+        "3",
+        "--set",
+        "title=Call from the extortionist",
+        "--reason",
+        "log",
+        "--dry-run",
+    ]));
+    assert!(
+        dry.starts_with("entry 3 (event): [2008-10-09] Call\n")
+            && dry.contains("  title: \"Call\" -> \"Call from the extortionist\"\n")
+            && dry.contains("dry run: the correction would be accepted; nothing recorded"),
+        "{dry}"
+    );
+    assert_eq!(entries(), before);
+    let err =
+        refusal(
+            e.as_key("roe")
+                .args(["correct", "4", "--set", "item=EV-9", "--reason", "typo"]),
+        );
+    assert!(err.contains("its item says what it is about"), "{err}");
+    let err = refusal(
+        e.as_key("roe")
+            .args([
+                "evidence",
+                "add",
+                "ev-1",
+                "--description",
+                "again",
+                "--collected",
+                "2008-10~",
+                "--file",
+            ])
+            .arg(e.p("scan.txt")),
+    );
+    assert!(err.contains("already taken in as EV-1"), "{err}");
+    assert_eq!(entries(), before);
+    let done = stdout_of(e.as_key("roe").args([
+        "correct",
+        "3",
+        "--set",
+        "title=Call from the extortionist",
+        "--reason",
+        "log",
+    ]));
+    assert!(
+        done.contains("seq 5: correction of entry 3 recorded"),
+        "{done}"
+    );
+}

@@ -1307,6 +1307,19 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("second-intake", Some("CUSTODY_DUPLICATE_ITEM"), |g| {
         g.append(intake, |_| {});
     });
+    // Ids differing only in letter case name one item (issue 25, item 5).
+    c.add(
+        "second-intake-in-other-case",
+        Some("CUSTODY_DUPLICATE_ITEM"),
+        |g| {
+            g.append(intake, |m| {
+                if let Some(Value::Map(b)) = m.get_mut("body") {
+                    b.insert("item".into(), text("ev-1"));
+                }
+                m.remove("item_prev");
+            });
+        },
+    );
     c.add("release-by-non-holder", Some("CUSTODY_NOT_HOLDER"), |g| {
         g.author(rel, &c2())
     });

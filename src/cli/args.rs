@@ -281,6 +281,10 @@ pub enum Command {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// Show each field's value before and after, check the correction
+        /// as the write would, and record nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         sign: Signing,
         #[command(flatten)]

@@ -583,6 +583,21 @@ pub enum Domain {
     CustodyRetrieve(CustodyRetrieve),
 }
 
+/// Body fields that say which item, entry, member or file an entry is
+/// about, not what it says of it: a correction that sets one is never
+/// applied (SPEC §13.4; caselog's writer refuses it).
+pub const IDENTITY_FIELDS: [&str; 11] = [
+    "item", "to", "release", "target", "refs", "files", "tree", "receipt", "lineage", "key",
+    "digest",
+];
+
+/// The first identity field (SPEC §13.4) a correction's `set` names.
+pub fn identity_field(set: &BTreeMap<String, String>) -> Option<&str> {
+    set.keys()
+        .map(String::as_str)
+        .find(|k| IDENTITY_FIELDS.contains(k))
+}
+
 impl Domain {
     /// The kind written in `kind`.
     pub fn kind(&self) -> Kind {
@@ -643,6 +658,9 @@ impl Domain {
     /// field replaced by the text given); `None` when the result breaks the
     /// kind's schema (an unknown field, an invalid value).
     pub fn corrected(&self, set: &BTreeMap<String, String>) -> Option<Domain> {
+        if identity_field(set).is_some() {
+            return None;
+        }
         let Value::Map(mut m) = self.to_value() else {
             return None;
         };

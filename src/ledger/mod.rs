@@ -170,6 +170,17 @@ pub enum LedgerError {
         /// The fields the correction sets.
         fields: Vec<String>,
     },
+    /// A correction that would change which item, entry, member or file
+    /// its target is about (SPEC §13.4); nothing was written.
+    #[error("entry {seq} is a {kind}, and its {field} says what it is about, which a correction cannot change")]
+    IdentityCorrection {
+        /// The target entry.
+        seq: u64,
+        /// The target's kind.
+        kind: crate::format::kind::Kind,
+        /// The identity field the correction sets.
+        field: String,
+    },
     /// The stored ledger is damaged: what, as typed fields.
     #[error("ledger is damaged: {0}")]
     Damaged(#[from] Damage),
@@ -955,7 +966,15 @@ impl Ledger {
                 (seq, raw)
             }
         };
-        match decode(seq, &raw)?.1.body {
+        let body = decode(seq, &raw)?.1.body;
+        if let Some(field) = crate::format::kinds::identity_field(&c.set) {
+            return Err(LedgerError::IdentityCorrection {
+                seq: seq.0,
+                kind: body.kind(),
+                field: field.to_owned(),
+            });
+        }
+        match body {
             Body::Domain(d) if d.corrected(&c.set).is_none() => Err(LedgerError::BadCorrection {
                 seq: seq.0,
                 kind: d.kind(),

@@ -190,11 +190,14 @@ pub enum CustodyError {
     /// The item was never taken in.
     #[error("item {0} was never taken into evidence")]
     UnknownItem(String),
-    /// A second intake of the same item id.
-    #[error("item {item} was already taken in at seq {at}")]
+    /// A second intake of the same item id (or of one that differs only
+    /// in letter case).
+    #[error("item {item} was already taken in{} at seq {at}", if item == taken_as { String::new() } else { format!(" as {taken_as} (ids that differ only in letter case name one item)") })]
     DuplicateItem {
         /// The evidence item id.
         item: String,
+        /// The id it was taken in under.
+        taken_as: String,
         /// The seq of that entry.
         at: u64,
     },
@@ -377,6 +380,9 @@ pub fn stated(entry: &Entry) -> Vec<Finding> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Custody {
     items: BTreeMap<String, ItemState>,
+    /// Each item id in ASCII lower case -> the id as taken in: ids that
+    /// differ only by letter case name one item (SPEC §13.2).
+    folded: BTreeMap<String, String>,
     /// The latest valid entry about each item (SPEC §13.7): what the next
     /// entry's `item_prev` names and what a checkpoint's item map holds.
     heads: ItemHeads,
@@ -458,8 +464,14 @@ impl Custody {
 
     /// From cached rows and each item's latest entry.
     pub fn from_list(list: Vec<ItemState>, heads: ItemHeads) -> Custody {
+        let items: BTreeMap<String, ItemState> =
+            list.into_iter().map(|s| (s.item.clone(), s)).collect();
         Custody {
-            items: list.into_iter().map(|s| (s.item.clone(), s)).collect(),
+            folded: items
+                .keys()
+                .map(|k| (k.to_ascii_lowercase(), k.clone()))
+                .collect(),
+            items,
             heads,
         }
     }
@@ -529,9 +541,11 @@ impl Custody {
         }
         match d {
             Domain::EvidenceIntake(b) => {
-                if let Some(s) = self.items.get(&b.item) {
+                let same = self.folded.get(&b.item.to_ascii_lowercase());
+                if let Some(s) = same.and_then(|id| self.items.get(id)) {
                     return Err(CustodyError::DuplicateItem {
                         item: b.item.clone(),
+                        taken_as: s.item.clone(),
                         at: s.intake.0,
                     });
                 }
@@ -692,6 +706,8 @@ impl Custody {
         self.heads.insert(item.to_owned(), (entry.seq, *leaf));
         match d {
             Domain::EvidenceIntake(b) => {
+                self.folded
+                    .insert(b.item.to_ascii_lowercase(), b.item.clone());
                 self.items
                     .insert(b.item.clone(), ItemState::taken_in(b, entry));
             }

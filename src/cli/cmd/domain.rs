@@ -154,6 +154,7 @@ pub(crate) enum DomainCmd {
         target: EntryArg,
         set: std::collections::BTreeMap<String, String>,
         reason: String,
+        dry_run: bool,
     },
     Timeline {
         dir: PathBuf,

@@ -174,7 +174,11 @@ pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
 pub(crate) fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
     let private = private_fields(cli)?;
     let Command::Correct {
-        entry, set, reason, ..
+        entry,
+        set,
+        reason,
+        dry_run,
+        ..
     } = &cli.command
     else {
         unreachable!("cli: check_correct called for another command")
@@ -201,6 +205,7 @@ pub(crate) fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
             target: EntryArg(entry.clone()),
             set: map,
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+            dry_run: *dry_run,
             dir: need_ledger_dir(&cli.ledger)?,
             signer: load_signer(cli)?,
         }
@@ -283,26 +288,63 @@ pub(crate) fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
         target,
         set,
         reason,
+        dry_run,
     } = cmd
     else {
         unreachable!("cli: run_correct called for another command")
     };
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = crate::cli::remote::open(&dir, !dry_run)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
-    let (seq, _) = append(
-        &mut l,
-        Domain::Correction(Correction {
-            target: leaf,
-            set,
-            reason,
-        }),
-        &signer,
-        private,
-    )?;
-    out(&format!(
-        "seq {seq}: correction of entry {tseq} recorded; the original stays\n"
-    ))?;
+    let before = correction_preview(&l, tseq, &set)?;
+    let body = Domain::Correction(Correction {
+        target: leaf,
+        set,
+        reason,
+    });
+    let said = if dry_run {
+        l.precheck(&caselog::format::entry::Body::Domain(body), &signer)?;
+        "dry run: the correction would be accepted; nothing recorded".to_owned()
+    } else {
+        let (seq, _) = append(&mut l, body, &signer, private)?;
+        format!("seq {seq}: correction of entry {tseq} recorded; the original stays")
+    };
+    out(&format!("{before}{said}\n"))?;
     Ok(exit::OK)
+}
+
+/// The target's kind and summary, then each field set: its value before
+/// (as recorded) and after.
+fn correction_preview(
+    l: &caselog::Ledger,
+    seq: caselog::Seq,
+    set: &std::collections::BTreeMap<String, String>,
+) -> Result<String, CliError> {
+    use caselog::format::cbor::Value;
+    let raw = l
+        .record_bytes(seq)?
+        .ok_or_else(|| CliError::input(format!("no entry {seq}"), "see `caselog log`"))?;
+    let (_, e) = caselog::ledger::decode(seq, &raw)?;
+    let mut s = format!(
+        "entry {seq} ({}): {}\n",
+        e.body.kind().name(),
+        e.body.summary_with(&|k| l.members().display(k))
+    );
+    let fields = match &e.body {
+        caselog::format::entry::Body::Domain(d) => d.to_value(),
+        _ => Value::Map(Default::default()),
+    };
+    for (k, v) in set {
+        let was = match &fields {
+            Value::Map(m) => match m.get(k) {
+                Some(Value::Text(t)) => format!("{t:?}"),
+                Some(_) => "(not text)".to_owned(),
+                None => "(none)".to_owned(),
+            },
+            _ => "(none)".to_owned(),
+        };
+        s.push_str(&format!("  {k}: {was} -> {v:?}\n"));
+    }
+    Ok(s)
 }
 
 pub(crate) fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
