@@ -337,7 +337,7 @@ pub fn scope_text(r: &Report, bundle: Option<(bool, &[String])>) -> String {
         yes.push(format!("{} {what}: {}", r.evidence_checked, named(r)));
     }
     if r.private_fields > 0 {
-        yes.push(format!("{} private field(s): each disclosure present against its digest ({} present, the rest redacted or erased)", r.private_fields, r.disclosures_present));
+        yes.push(format!("{} private field(s) committed to by digest: the {} disclosure(s) present, each against its digest (the other values are redacted or erased)", r.private_fields, r.disclosures_present));
     }
     let anchored = r.timestamps.iter().filter(|t| t.anchored).count();
     if anchored > 0 {
