@@ -430,3 +430,113 @@ fn walkdir_count(dir: &Path) -> usize {
         .map(|p| if p.is_dir() { walkdir_count(&p) } else { 1 })
         .sum()
 }
+
+/// Issue 25, items 1 and 3: a tree's digests are wherever digests are
+/// shown (evidence list counts its files, CSV, certification, report,
+/// CASE/UCO name its listing, manifest and files); a re-hash of a
+/// directory that shares no path with the tree is refused unless --force;
+/// a recorded mismatch is a finding and the ledger still verifies.
+#[test]
+fn tree_digests_everywhere_and_a_wrong_directory_is_refused() {
+    let e = Env::new();
+    drive(&e.p("drive"));
+    e.run(&[
+        "evidence",
+        "add",
+        "EV-7",
+        "--description",
+        "laptop files",
+        "--copy",
+        "--tree",
+    ])
+    .arg(e.p("drive"))
+    .assert()
+    .success();
+    let list = stdout(e.run(&["evidence", "list"]), 0);
+    assert!(list.contains("files 42 (tree drive/: 42 files, "), "{list}");
+    e.run(&["export", "--format", "csv", "--out"])
+        .arg(e.p("t.csv"))
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(e.p("t.csv")).unwrap();
+    assert!(
+        csv.contains("drive/=") && csv.contains("drive.tree.cbor="),
+        "{csv}"
+    );
+    e.run(&["export", "certification", "--exhibit", "A", "--out"])
+        .arg(e.p("cert.html"))
+        .assert()
+        .success();
+    let cert = std::fs::read_to_string(e.p("cert.html")).unwrap();
+    assert!(
+        cert.contains("drive/<br><small>tree: the content listing of its 42 file(s)")
+            && cert.contains("drive.tree.cbor")
+            && cert.contains("(from the kept manifest)")
+            && cert.contains("caselog evidence manifest EV-7 -o EV-7.hashdeep"),
+        "the certification's 902(14) table lists the tree"
+    );
+    e.run(&["export", "report", "--out"])
+        .arg(e.p("r.html"))
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(
+        report.contains("<td>drive/<br><small>tree: the content listing of its 42 file(s)")
+            && report.contains("EV-7 tree drive/: 42 file(s)"),
+        "the report's evidence digests list the tree"
+    );
+    e.run(&["export", "--format", "case", "--out"])
+        .arg(e.p("case.jsonld"))
+        .assert()
+        .success();
+    let case = std::fs::read_to_string(e.p("case.jsonld")).unwrap();
+    assert!(
+        case.contains("drive/docs/letter, draft 2.txt") && case.contains("drive.tree.cbor"),
+        "CASE/UCO lists the tree's files"
+    );
+    // A directory with none of the tree's paths: refused, nothing hashed
+    // or recorded; --dry-run and --force say what they do.
+    std::fs::create_dir_all(e.p("other/x")).unwrap();
+    std::fs::write(e.p("other/x/y.txt"), "unrelated").unwrap();
+    let before = e.size();
+    let err = e
+        .run(&["evidence", "verify", "EV-7", "--tree"])
+        .arg(e.p("other"))
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("shares no file path with EV-7's tree") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(e.size(), before);
+    let dry = stdout(
+        e.run(&[
+            "evidence",
+            "verify",
+            "EV-7",
+            "--dry-run",
+            "--force",
+            "--tree",
+        ])
+        .arg(e.p("other")),
+        1,
+    );
+    assert!(
+        dry.starts_with("dry run, not recorded: EV-7 tree drive/: MISMATCH: 1 added, 42 missing"),
+        "{dry}"
+    );
+    assert_eq!(e.size(), before);
+    stdout(
+        e.run(&["evidence", "verify", "EV-7", "--force", "--tree"])
+            .arg(e.p("other")),
+        1,
+    );
+    let v = stdout(e.run(&["verify", "--json"]), 0);
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["findings"][0]["code"], "TREE_DIFFERED");
+}

@@ -317,6 +317,9 @@ impl<'a> Graph<'a> {
                 for f in &i.files {
                     self.add_file(f, files);
                 }
+                if let Some(t) = &i.tree {
+                    self.add_tree(t, files);
+                }
                 intake_step(i)
             }
             Domain::EvidenceVerify(v) => Step::new(
@@ -340,9 +343,42 @@ impl<'a> Graph<'a> {
         })
     }
 
+    /// A tree (SPEC §13.8): its manifest, and each file the kept manifest
+    /// lists (named `ROOT/PATH`), as `observable:File`s with their SHA-256.
+    /// Without a kept manifest only the manifest's own digests are known.
+    fn add_tree(&mut self, t: &crate::format::tree::Tree, files: &mut Vec<Json>) {
+        self.add_file(&t.manifest, files);
+        let dir = self.l.store().dir();
+        let Ok(Some(bytes)) = crate::storage::tree::read_manifest(dir, &t.manifest.blake3) else {
+            return;
+        };
+        let Ok(m) = crate::format::tree::Manifest::decode(&bytes) else {
+            return;
+        };
+        if crate::format::tree::digests(&m.content_listing()) != (t.blake3, t.sha256) {
+            return;
+        }
+        for tf in &m.files {
+            let f = FileFixity {
+                name: format!("{}/{}", t.name, tf.path),
+                size: tf.size,
+                blake3: tf.blake3,
+                sha256: tf.sha256,
+                media_type: None,
+            };
+            let at = blake3::hash(f.name.as_bytes()).to_hex();
+            self.add_file_as(&format!("{}-{}", tf.blake3.to_hex(), &at[..16]), &f, files);
+        }
+    }
+
     /// An intake file as `observable:File` with its SHA-256.
     fn add_file(&mut self, f: &FileFixity, files: &mut Vec<Json>) {
-        let b3 = f.blake3.to_hex();
+        self.add_file_as(&f.blake3.to_hex(), f, files);
+    }
+
+    /// [`Self::add_file`] under node ids made from `b3` (a tree's files
+    /// add their path's digest: equal contents are still two files).
+    fn add_file_as(&mut self, b3: &str, f: &FileFixity, files: &mut Vec<Json>) {
         let fid = self.kb(&format!("file-{b3}"));
         let (hid, f1, f2) = (
             self.kb(&format!("hash-{b3}")),

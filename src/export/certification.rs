@@ -17,7 +17,7 @@ use crate::audit::verify_store;
 use crate::export::court::{esc, CSS};
 use crate::format::entry::Body;
 use crate::format::ids::{Seq, Timestamp};
-use crate::format::kinds::{Domain, EvidenceIntake, EvidenceVerify};
+use crate::format::kinds::{DigestOf, DigestRow, Domain, EvidenceIntake, EvidenceVerify};
 use crate::ledger::{Ledger, LedgerError};
 use crate::storage::evidence;
 use crate::tlog::tsp::{self, Anchors};
@@ -197,27 +197,39 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
             let _ = write!(h, "<p>Device: {}.</p>", esc(&d.describe()));
         }
         h.push_str("<table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256 at intake</th><th>Copy kept: SHA-256 now</th></tr></thead><tbody>");
-        for f in &intake.files {
-            let copy = match evidence::check_blob(l.store().dir(), &f.blake3) {
-                Ok(Some(d)) if d.sha256 == f.sha256 && d.size == f.size => {
-                    format!("<span class=\"mono\">{}</span> — identical", d.sha256)
-                }
-                Ok(Some(d)) => format!(
-                    "<span class=\"mono\">{}</span> — <span class=\"bad\">DIFFERS</span>",
-                    d.sha256
+        for r in intake.digest_rows() {
+            let copy = match r.what {
+                DigestOf::Listing { .. } => listing_now(l, intake),
+                _ => copy_now(l, &r),
+            };
+            let name = match r.what {
+                DigestOf::File => esc(&r.name),
+                _ => format!(
+                    "{}<br><small>{}</small>",
+                    esc(&r.name),
+                    esc(&r.what.describe())
                 ),
-                Ok(None) => "no copy kept (digests only)".into(),
-                Err(e) => format!("copy unreadable: {}", esc(&e.to_string())),
             };
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{copy}</td></tr>",
-                esc(&f.name),
-                f.size,
-                f.sha256
+                "<tr><td>{name}</td><td>{}</td><td class=\"mono\">{}</td><td>{copy}</td></tr>",
+                r.size, r.sha256
             );
         }
         h.push_str("</tbody></table>");
+        if let Some(t) = &intake.tree {
+            let _ = write!(
+                h,
+                "<p>The tree {} holds {} file(s), {} bytes. Its file-by-file list (path, size, SHA-256) is its manifest, attached in hashdeep's format with <code>caselog evidence manifest {} -o {}.hashdeep</code>; a copy of the tree is audited against it with <code>hashdeep -r -l -o f -c sha256 -a -k {}.hashdeep {}</code>.</p>",
+                esc(&t.key()),
+                t.files,
+                t.bytes,
+                esc(&intake.item),
+                esc(&intake.item),
+                esc(&intake.item),
+                esc(&t.name)
+            );
+        }
         for (vseq, vtime, v) in checks {
             let _ = write!(
                 h,
@@ -234,6 +246,46 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
         }
     }
     Ok(())
+}
+
+/// The kept copy of a file (or manifest) re-hashed now, against its row.
+fn copy_now(l: &Ledger, r: &DigestRow) -> String {
+    match evidence::check_blob(l.store().dir(), &r.blake3) {
+        Ok(Some(d)) if d.sha256 == r.sha256 && d.size == r.size => {
+            format!("<span class=\"mono\">{}</span> — identical", d.sha256)
+        }
+        Ok(Some(d)) => format!(
+            "<span class=\"mono\">{}</span> — <span class=\"bad\">DIFFERS</span>",
+            d.sha256
+        ),
+        Ok(None) => "no copy kept (digests only)".into(),
+        Err(e) => format!("copy unreadable: {}", esc(&e.to_string())),
+    }
+}
+
+/// A tree's content listing recomputed now from its kept manifest.
+fn listing_now(l: &Ledger, i: &EvidenceIntake) -> String {
+    let Some(t) = &i.tree else {
+        return String::new();
+    };
+    let dir = l.store().dir();
+    let m = match crate::storage::tree::read_manifest(dir, &t.manifest.blake3) {
+        Ok(Some(b)) => crate::format::tree::Manifest::decode(&b).map_err(|e| e.to_string()),
+        Ok(None) => return "no manifest kept".into(),
+        Err(e) => Err(e.to_string()),
+    };
+    match m {
+        Ok(m) => {
+            let (_, sha) = crate::format::tree::digests(&m.content_listing());
+            let same = if sha == t.sha256 {
+                "identical"
+            } else {
+                "<span class=\"bad\">DIFFERS</span>"
+            };
+            format!("<span class=\"mono\">{sha}</span> — {same} (from the kept manifest)")
+        }
+        Err(e) => format!("manifest unreadable: {}", esc(&e)),
+    }
 }
 
 /// A time to the second as `2008-10-09 12:21:40` (UTC is said beside it).

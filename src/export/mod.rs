@@ -48,9 +48,10 @@ pub fn iso(secs: Option<i64>) -> Option<String> {
 /// Evidence item ids and SHA-256 digests a row mentions.
 fn row_items(r: &Row) -> (Vec<String>, Vec<String>) {
     match &r.body {
+        // A tree's listing and manifest too (see `digests` for which is which).
         Domain::EvidenceIntake(i) => (
             vec![i.item.clone()],
-            i.files.iter().map(|f| f.sha256.to_hex()).collect(),
+            i.digest_rows().iter().map(|f| f.sha256.to_hex()).collect(),
         ),
         _ => (
             r.body.item().map(str::to_owned).into_iter().collect(),
@@ -84,7 +85,23 @@ fn private_json(private: &[(String, String)]) -> Json {
 /// One row as JSON (the `rows` items of `schemas/timeline.schema.json`).
 pub fn row_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
     let (items, sha256) = row_items(r);
+    let digests: Vec<Json> = match &r.body {
+        Domain::EvidenceIntake(i) => i
+            .digest_rows()
+            .iter()
+            .map(|f| {
+                let of = match f.what {
+                    crate::format::kinds::DigestOf::File => "file",
+                    crate::format::kinds::DigestOf::Listing { .. } => "tree-listing",
+                    crate::format::kinds::DigestOf::Manifest => "tree-manifest",
+                };
+                json!({"name": f.name, "of": of, "size": f.size, "sha256": f.sha256.to_hex(), "blake3": f.blake3.to_hex()})
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     json!({
+        "digests": digests,
         "seq": r.seq.0,
         "leaf": r.leaf.to_hex(),
         "kind": r.kind.name(),
@@ -161,7 +178,7 @@ const CSV_HEADER: [&str; 17] = [
 
 /// One row as CSV fields (in [`CSV_HEADER`] order).
 fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> {
-    let (items, sha) = row_items(r);
+    let (items, sha) = csv_digests(r);
     let corrected: Vec<String> = r
         .corrections
         .iter()
@@ -217,6 +234,24 @@ fn inert(cell: String) -> String {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}"),
         _ => cell,
+    }
+}
+
+/// Items and SHA-256 digests for a CSV row: a tree's listing and
+/// manifest are labelled `NAME/=HEX` and `NAME.tree.cbor=HEX`.
+fn csv_digests(r: &Row) -> (Vec<String>, Vec<String>) {
+    match &r.body {
+        Domain::EvidenceIntake(i) => (
+            vec![i.item.clone()],
+            i.digest_rows()
+                .iter()
+                .map(|f| match f.what {
+                    crate::format::kinds::DigestOf::File => f.sha256.to_hex(),
+                    _ => format!("{}={}", f.name, f.sha256.to_hex()),
+                })
+                .collect(),
+        ),
+        _ => row_items(r),
     }
 }
 

@@ -410,7 +410,82 @@ impl Action {
     }
 }
 
+/// One digest an intake records, as every export shows it (SPEC §13.5,
+/// §13.8): a file, a tree's content listing, or a tree's manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigestRow {
+    /// The name the intake gives it (a tree's listing: `NAME/`).
+    pub name: String,
+    /// Bytes (a listing: the total of the tree's files).
+    pub size: u64,
+    /// SHA-256.
+    pub sha256: Hash,
+    /// BLAKE3.
+    pub blake3: Hash,
+    /// What the digests are of.
+    pub what: DigestOf,
+}
+
+/// What a [`DigestRow`]'s digests are of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestOf {
+    /// A file, byte for byte.
+    File,
+    /// A tree's content listing (path, size and both digests of each of
+    /// `files` files), not of any one file.
+    Listing {
+        /// The tree's files.
+        files: u64,
+    },
+    /// A tree's manifest file (each file's path, size, digests, mtime).
+    Manifest,
+}
+
+impl DigestOf {
+    /// How a table describes the row.
+    pub fn describe(&self) -> String {
+        match self {
+            DigestOf::File => "file".into(),
+            DigestOf::Listing { files } => {
+                format!("tree: the content listing of its {files} file(s) (path, size, BLAKE3, SHA-256 of each)")
+            }
+            DigestOf::Manifest => {
+                "tree manifest: every file's path, size, digests and modification time".into()
+            }
+        }
+    }
+}
+
 impl EvidenceIntake {
+    /// Every digest the intake records: its files, then, for a tree, its
+    /// content listing and its manifest.
+    pub fn digest_rows(&self) -> Vec<DigestRow> {
+        let row = |f: &FileFixity, what| DigestRow {
+            name: f.name.clone(),
+            size: f.size,
+            sha256: f.sha256,
+            blake3: f.blake3,
+            what,
+        };
+        let mut rows: Vec<DigestRow> = self.files.iter().map(|f| row(f, DigestOf::File)).collect();
+        if let Some(t) = &self.tree {
+            rows.push(DigestRow {
+                name: t.key(),
+                size: t.bytes,
+                sha256: t.sha256,
+                blake3: t.blake3,
+                what: DigestOf::Listing { files: t.files },
+            });
+            rows.push(row(&t.manifest, DigestOf::Manifest));
+        }
+        rows
+    }
+
+    /// Files taken in: the files given one by one plus a tree's files.
+    pub fn file_count(&self) -> u64 {
+        self.files.len() as u64 + self.tree.as_ref().map_or(0, |t| t.files)
+    }
+
     /// The body as a CBOR map (SPEC §13, `entry.cddl`).
     pub fn to_value(&self) -> Value {
         let m = MapBuilder::new()

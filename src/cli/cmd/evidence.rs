@@ -371,6 +371,28 @@ pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::FAILED)
 }
 
+/// The number of files an item's intake took in (a tree's files counted
+/// one by one) and, for a tree, how to name it.
+fn intake_files(l: &Ledger, seq: Seq) -> Result<(u64, Option<String>), CliError> {
+    let raw = l
+        .record_bytes(seq)?
+        .ok_or_else(|| CliError::storage(format!("the intake at seq {seq} is missing"), None))?;
+    let (_, e) = caselog::ledger::decode(seq, &raw)?;
+    let Body::Domain(Domain::EvidenceIntake(i)) = &e.body else {
+        return Ok((0, None));
+    };
+    let tree = i.tree.as_ref().map(|t| {
+        format!(
+            "tree {}: {} files, {} bytes, listing sha256 {}",
+            t.key(),
+            t.files,
+            t.bytes,
+            t.sha256
+        )
+    });
+    Ok((i.file_count(), tree))
+}
+
 pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
     let DomainCmd::EvidenceList { dir, json } = cmd else {
         unreachable!("cli: run_evidence_list called for another command")
@@ -378,6 +400,7 @@ pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
     let l = crate::cli::remote::open(&dir, false)?;
     let mut s = String::new();
     for st in l.custody().iter() {
+        let (files, tree) = intake_files(&l, st.intake)?;
         let status = match (&st.closed, &st.pending) {
             (Some((how, at)), _) => format!("{how} at seq {at}"),
             (None, Some((_, to))) => {
@@ -393,18 +416,22 @@ pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
                     "holder": l.members().display(&st.holder),
                     "holder_key": st.holder.to_hex(),
                     "status": status,
-                    "files": st.files.len(),
+                    "files": files,
+                    "tree": tree,
                 })
                 .to_string()
                     + "\n"),
             );
         } else {
             s.push_str(&format!(
-                "{:<12} holder {:<28} {:<40} files {}\n",
+                "{:<12} holder {:<28} {:<40} files {}{}\n",
                 st.item,
                 l.members().display(&st.holder),
                 status,
-                st.files.len()
+                files,
+                tree.as_deref()
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default()
             ));
         }
     }

@@ -259,12 +259,13 @@ fn chronology_row(
     };
     let evidence = match &r.body {
         Domain::EvidenceIntake(i) => i
-            .files
+            .digest_rows()
             .iter()
             .map(|f| {
                 format!(
-                    "{} <span class=\"mono\">{}…</span>",
+                    "{} {} <span class=\"mono\">{}…</span>",
                     esc(&i.item),
+                    esc(&f.name),
                     &f.sha256.to_hex()[..12]
                 )
             })
@@ -359,15 +360,31 @@ fn custody_and_digests(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
                 esc(&signer)
             );
             if let Body::Domain(Domain::EvidenceIntake(i)) = &e.body {
-                for f in &i.files {
+                for f in i.digest_rows() {
+                    let what = match f.what {
+                        crate::format::kinds::DigestOf::File => String::new(),
+                        w => format!("<br><small>{}</small>", esc(&w.describe())),
+                    };
                     let _ = write!(
                         digests,
-                        "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                        "<tr><td>{}</td><td>{}{what}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
                         esc(&i.item),
                         esc(&f.name),
                         f.size,
                         f.sha256,
                         f.blake3
+                    );
+                }
+                if let Some(t) = &i.tree {
+                    let _ = write!(
+                        digests,
+                        "<tr><td colspan=\"5\">{} tree {}: {} file(s), {} bytes; its file-by-file manifest in hashdeep's format: <code>caselog evidence manifest {} -o {}.hashdeep</code></td></tr>",
+                        esc(&i.item),
+                        esc(&t.key()),
+                        t.files,
+                        t.bytes,
+                        esc(&i.item),
+                        esc(&i.item)
                     );
                 }
             }
