@@ -2165,6 +2165,39 @@ fn human_entered_dates_keep_their_zone() {
         .find(|v| v["occurred"] == "2008-10-09T14:05:00")
         .unwrap();
     assert_eq!(row["zone"], "America/Los_Angeles");
+    // Issue 25, item 4: the zone makes it an instant (14:05 PDT = 21:05
+    // UTC) wherever it is ordered and shown; the stored text is unchanged.
+    assert_eq!(row["occurred_earliest"], "2008-10-09T21:05:00Z", "{row}");
+    assert_eq!(row["occurred_latest"], "2008-10-09T21:05:00Z");
+    assert_eq!(row["approximate"], false);
+    assert_eq!(row["zone_resolution"]["as"], "instant");
+    let text = stdout_of(e.cmd().args(["timeline", "--kind", "event"]));
+    assert!(
+        text.contains(
+            "America/Los_Angeles = 2008-10-09 21:05:00 UTC (in America/Los_Angeles, tz database"
+        ),
+        "{text}"
+    );
+    stdout_of(
+        e.cmd()
+            .args(["export", "--format", "timesketch", "--out"])
+            .arg(e.p("ts.jsonl")),
+    );
+    let ts = std::fs::read_to_string(e.p("ts.jsonl")).unwrap();
+    let ev: serde_json::Value = ts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["occurred_edtf"] == "2008-10-09T14:05:00")
+        .unwrap();
+    assert_eq!(ev["datetime"], "2008-10-09T21:05:00Z", "{ev}");
+    assert_eq!(ev["timestamp_desc"], "Occurred");
+    stdout_of(
+        e.cmd()
+            .args(["export", "report", "--out"])
+            .arg(e.p("r.html")),
+    );
+    let report = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(report.contains("= 2008-10-09 21:05:00 UTC (in America/Los_Angeles"));
     assert!(e.verify_json()["verified"].as_bool().unwrap());
 }
 

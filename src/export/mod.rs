@@ -15,6 +15,7 @@ pub mod court;
 pub mod json;
 pub mod timeline;
 pub mod tree;
+pub mod zone;
 
 use std::io::Write;
 
@@ -78,6 +79,22 @@ pub fn revealed(
         .collect())
 }
 
+/// How the row's local date-time was read in its zone (SPEC §13.1).
+fn zone_json(r: &Row) -> Json {
+    match &r.zoned {
+        None => Json::Null,
+        Some(z) => json!({"as": z.as_str(), "tzdb": zone::tzdb_release()}),
+    }
+}
+
+/// The CSV form of [`zone_json`]: `instant (tzdb 2025b)`, or empty.
+fn zone_csv(r: &Row) -> String {
+    r.zoned
+        .as_ref()
+        .map(|z| format!("{} (tzdb {})", z.as_str(), zone::tzdb_release()))
+        .unwrap_or_default()
+}
+
 fn private_json(private: &[(String, String)]) -> Json {
     Json::Object(private.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
@@ -101,6 +118,7 @@ pub fn row_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         _ => Vec::new(),
     };
     json!({
+        "zone_resolution": zone_json(r),
         "digests": digests,
         "seq": r.seq.0,
         "leaf": r.leaf.to_hex(),
@@ -156,7 +174,7 @@ fn timeline_head(l: &Ledger, reveal: &Reveal) -> Json {
 }
 
 /// The CSV header row.
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 18] = [
     "seq",
     "occurred",
     "earliest",
@@ -174,6 +192,7 @@ const CSV_HEADER: [&str; 17] = [
     "private_digests",
     "private",
     "zone",
+    "zone_resolution",
 ];
 
 /// One row as CSV fields (in [`CSV_HEADER`] order).
@@ -222,6 +241,7 @@ fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> 
                 .join("; "),
         ),
         r.body.zone().unwrap_or_default().to_owned(),
+        zone_csv(r),
     ]
 }
 
@@ -410,13 +430,17 @@ fn decode(seq: Seq, raw: &[u8]) -> Result<Entry, LedgerError> {
 fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
     let at = r.occurred.earliest().or(r.occurred.latest()).unwrap_or(0);
     let (items, sha256) = row_items(r);
-    let desc = match (r.kind, r.occurred.is_imprecise()) {
-        (Kind::Notification, false) => "Sent",
-        (Kind::Notification, true) => "Sent (approximate)",
-        (Kind::EvidenceIntake, false) => "Collected",
-        (Kind::EvidenceIntake, true) => "Collected (approximate)",
-        (_, false) => "Occurred",
-        (_, true) => "Occurred (approximate)",
+    let verb = match r.kind {
+        Kind::Notification => "Sent",
+        Kind::EvidenceIntake => "Collected",
+        _ => "Occurred",
+    };
+    // A local time the zone's clocks showed twice is the earlier of two
+    // instants, and said so (SPEC §13.1).
+    let desc = match (&r.zoned, r.occurred.is_imprecise()) {
+        (Some(zone::Zoned::Ambiguous(..)), _) => format!("{verb} (the earlier of two instants)"),
+        (_, true) => format!("{verb} (approximate)"),
+        (_, false) => verb.to_owned(),
     };
     let mut message = format!("[{}] {}", r.kind, r.summary);
     if !r.corrections.is_empty() {
@@ -435,6 +459,7 @@ fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         "caselog_ledger": l.id().to_hex(),
         "occurred_edtf": r.occurred.as_str(),
         "occurred_zone": r.body.zone(),
+        "occurred_zone_resolution": zone_json(r),
         "edtf_earliest": iso(r.occurred.earliest()),
         "edtf_latest": iso(r.occurred.latest()),
         "item_ids": items,

@@ -51,6 +51,9 @@ pub struct Row {
     pub corrections: Vec<Applied>,
     /// Digests of the entry's private fields (SPEC §15).
     pub sd: Vec<Hash>,
+    /// How a local date-time was read in its zone, when it was (SPEC
+    /// §13.1; then `occurred`'s span is the instant, its text unchanged).
+    pub zoned: Option<crate::export::zone::Zoned>,
 }
 
 /// What to include.
@@ -93,6 +96,7 @@ pub fn row_of(entry: &Entry, leaf: Hash) -> Option<Row> {
         body: d.clone(),
         corrections: Vec::new(),
         sd: entry.sd.clone(),
+        zoned: None,
     })
 }
 
@@ -118,7 +122,8 @@ impl Corrections {
 
     /// Apply (and record on the row) every correction that targets `row`.
     /// A correction whose result would be an invalid body is listed with
-    /// `applied: false` and changes nothing.
+    /// `applied: false` and changes nothing. Then read a local date-time
+    /// in its zone ([`crate::export::zone`]).
     pub fn apply(&self, row: &mut Row) {
         for (seq, set, reason) in self.0.get(&row.leaf).into_iter().flatten() {
             let Value::Map(m) = row.body.to_value() else {
@@ -149,6 +154,11 @@ impl Corrections {
                 applied,
             });
         }
+        // After corrections: a corrected date or zone is what is read
+        // (SPEC §13.1, a derived view).
+        let (occurred, zoned) = crate::export::zone::resolve(&row.occurred, row.body.zone());
+        row.occurred = occurred;
+        row.zoned = zoned;
     }
 }
 

@@ -130,6 +130,33 @@ impl Edtf {
             || matches!((self.earliest, self.latest), (Some(a), Some(b)) if b - a >= 86_400)
     }
 
+    /// A date-time written without a UTC offset (`YYYY-MM-DDThh:mm:ss`):
+    /// its wall-clock reading, which only a time zone turns into an
+    /// instant (SPEC §13.1; until then it covers every offset).
+    pub fn local_datetime(&self) -> Option<&str> {
+        let t = self.text.as_bytes();
+        (t.len() == 19 && t[10] == b'T' && !self.interval).then_some(self.text.as_str())
+    }
+
+    /// This value with its span narrowed to `[lo, hi]`, the instants a
+    /// time zone gives a local date-time: a derived view (SPEC §13.1),
+    /// the text as recorded. Panics unless the value is a local
+    /// date-time and the instants lie in its span.
+    pub fn resolved(&self, lo: i64, hi: i64) -> Edtf {
+        assert!(
+            self.local_datetime().is_some()
+                && self.earliest.is_some_and(|e| e <= lo)
+                && self.latest.is_some_and(|l| hi <= l)
+                && lo <= hi,
+            "edtf: resolved outside a local date-time's span"
+        );
+        Edtf {
+            earliest: Some(lo),
+            latest: Some(hi),
+            ..self.clone()
+        }
+    }
+
     /// Sort key: the earliest second, then the latest; an unknown start
     /// sorts by its end.
     pub fn sort_key(&self) -> (i64, i64) {

@@ -395,6 +395,9 @@ fn timeline_text(r: &timeline::Row, private: &[(String, String)]) -> String {
         r.kind,
         r.summary
     ));
+    if let (Some(z), Some(how)) = (r.body.zone(), &r.zoned) {
+        s.push_str(&format!("{:>27} {z} {}\n", "", how.describe(z)));
+    }
     if !r.sd.is_empty() {
         if private.is_empty() {
             s.push_str(&format!(

@@ -235,9 +235,14 @@ fn occurred_cell(r: &crate::export::timeline::Row) -> String {
     } else {
         date
     };
-    match r.body.zone() {
-        Some(z) => format!(r#"{date}<br><span class="zone">{}</span>"#, esc(z)),
-        None => date,
+    match (r.body.zone(), &r.zoned) {
+        (Some(z), Some(how)) => format!(
+            r#"{date}<br><span class="zone">{}</span><br><span class="zone">{}</span>"#,
+            esc(z),
+            esc(&how.describe(z))
+        ),
+        (Some(z), None) => format!(r#"{date}<br><span class="zone">{}</span>"#, esc(z)),
+        _ => date,
     }
 }
 
