@@ -311,6 +311,60 @@ fn pdf_words(pdf: &Path) -> Vec<(String, f64, f64)> {
         .collect()
 }
 
+/// Per page of the PDF: its height and its lines of text (y, words joined),
+/// top to bottom, from `pdftotext -bbox`; the page number footer left out.
+fn pdf_pages(pdf: &Path) -> Vec<(f64, Vec<(f64, String)>)> {
+    let out = Command::new("pdftotext")
+        .args(["-bbox"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    html.split("<page ")
+        .skip(1)
+        .map(|p| {
+            let height: f64 = p
+                .split("height=\"")
+                .nth(1)
+                .and_then(|h| h.split('"').next())
+                .and_then(|h| h.parse().ok())
+                .unwrap();
+            let mut lines: Vec<(f64, String)> = Vec::new();
+            for w in p.split("<word ").skip(1) {
+                let y: f64 = w
+                    .split("yMax=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let t = w
+                    .split('>')
+                    .nth(1)
+                    .unwrap()
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                match lines.iter_mut().find(|(ly, _)| (ly - y).abs() < 2.0) {
+                    Some((_, text)) => {
+                        text.push(' ');
+                        text.push_str(&t);
+                    }
+                    None => lines.push((y, t)),
+                }
+            }
+            lines.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // The footer ("Page N of M", "caselog court report") is not content.
+            lines.retain(|(y, _)| *y < height * 0.93);
+            (height, lines)
+        })
+        .collect()
+}
+
 /// Render `html` with headless Chromium to DIR/NAME.pdf (print) and
 /// DIR/NAME.png (screenshot).
 fn render_in_chromium(dir: &Path, name: &str, html: &str) -> (PathBuf, PathBuf) {
@@ -417,8 +471,12 @@ fn court_report_renders_in_chromium_with_every_title() {
     let t = tempfile::tempdir().unwrap();
     let mut l = report_ledger(&t.path().join("l"));
     l.checkpoint(&common::authority()).unwrap();
-    let html = caselog::export::court::render(&l, Some("Gov't Ex. 12"), None, &Default::default())
-        .unwrap();
+    let made = caselog::export::court::Made {
+        exhibit: Some("Gov't Ex. 12"),
+        preparer: Some(common::investigator().public()),
+        ..Default::default()
+    };
+    let html = caselog::export::court::render_with(&l, &made).unwrap();
     // Self-contained: no scripts, no remote resources.
     assert!(!html.contains("<script"));
     assert!(
@@ -440,6 +498,48 @@ fn court_report_renders_in_chromium_with_every_title() {
     }
     assert!(text.contains("Verification appendix"));
     assert!(text.contains("EV-0001"));
+    // Issue 25, item 6: when, by what, by whom, as of which size; the
+    // grade legend; the checkpoint's signer by member name.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "Exported 20",
+        &format!("by caselog {}", env!("CARGO_PKG_VERSION")),
+        "as of size",
+        "Prepared by Det. Roe (test)",
+        "Source grades",
+        "B usually reliable",
+        "2 probably true",
+        "(authority; log key",
+    ] {
+        assert!(flat.contains(want), "PDF text lacks {want:?}: {flat}");
+    }
+    // No heading is the last line of a page, and no page but the last is
+    // nearly empty. (The demo's report had a page 11% full before the
+    // appendix's forced page break; none is forced now.)
+    assert!(!html.contains("break-before: page"));
+    let pages = pdf_pages(&pdf);
+    assert!(pages.len() >= 2, "{} pages", pages.len());
+    for (i, (height, lines)) in pages.iter().enumerate() {
+        let last = lines.last().map(|(_, t)| t.as_str()).unwrap_or("");
+        for h in [
+            "Timeline",
+            "Chronology",
+            "Source grades",
+            "Custody",
+            "Evidence digests",
+            "Erasures",
+            "Verification appendix",
+        ] {
+            assert_ne!(last, h, "page {} ends with the heading {h:?}", i + 1);
+        }
+        let used = lines.last().map_or(0.0, |(y, _)| *y) / height;
+        assert!(
+            i + 1 == pages.len() || used > 0.5,
+            "page {} is {:.0}% used",
+            i + 1,
+            used * 100.0
+        );
+    }
     // The custody table names the receiver, not a key id.
     assert!(
         text.contains("released to Outside forensic agency"),

@@ -644,6 +644,10 @@ pub enum ExportCommand {
         /// Include these private fields (repeatable; `*` for all).
         #[arg(long, value_name = "FIELD")]
         reveal: Vec<String>,
+        /// Root certificate(s) of trusted time-stamping authorities (PEM):
+        /// the appendix then states the time each time-stamp shows.
+        #[arg(long, value_name = "FILE")]
+        tsa_ca: Option<PathBuf>,
     },
     /// The certification a qualified person signs for an exhibit (Fed. R.
     /// Evid. 902(13) and 902(14)): the process and a fresh verification, the

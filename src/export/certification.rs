@@ -20,7 +20,7 @@ use crate::format::ids::{Seq, Timestamp};
 use crate::format::kinds::{DigestOf, DigestRow, Domain, EvidenceIntake, EvidenceVerify};
 use crate::ledger::{Ledger, LedgerError};
 use crate::storage::evidence;
-use crate::tlog::tsp::{self, Anchors};
+use crate::tlog::tsp::Anchors;
 
 /// What the certification covers.
 #[derive(Debug, Default)]
@@ -134,38 +134,8 @@ fn process_part(h: &mut String, l: &Ledger, c: &Certify<'_>) -> Result<(), Ledge
         l.head().tree.root
     );
     h.push_str(&crate::export::court::findings_row(&report));
-    checkpoint_rows(h, l, c.tsa)?;
+    crate::export::court::checkpoint_rows(h, l, c.tsa)?;
     h.push_str("</table>");
-    Ok(())
-}
-
-/// The latest checkpoint, its signers, and what its time-stamps show.
-fn checkpoint_rows(h: &mut String, l: &Ledger, tsa: Option<&Anchors>) -> Result<(), LedgerError> {
-    let Some((size, note)) = l.latest_checkpoint()? else {
-        h.push_str("<tr><th>Checkpoint</th><td>none stored</td></tr>");
-        return Ok(());
-    };
-    h.push_str(&crate::export::court::checkpoint_row(&note));
-    let body = l.checkpoint_body(size)?;
-    let mut rows = String::new();
-    for token in l.timestamps_at(size)? {
-        let line = match tsp::verify_token(&token, body.as_bytes(), tsa) {
-            Ok(t) if t.anchored => format!(
-                "The state of the ledger at {} entries existed no later than {} UTC, per the time-stamping authority {} (RFC 3161 token, verified against its root certificate).",
-                size.0, utc(&t.gen_time), t.tsa
-            ),
-            Ok(t) => format!(
-                "A time-stamp by {} for {} UTC (its authority's certificate was not checked against a root: export with --tsa-ca to state this time).",
-                t.tsa, utc(&t.gen_time)
-            ),
-            Err(e) => format!("A stored time-stamp does not verify: {e}."),
-        };
-        let _ = write!(rows, "{}<br>", esc(&line));
-    }
-    if rows.is_empty() {
-        rows = "none (an independent time can be added with <code>caselog timestamp</code>)".into();
-    }
-    let _ = write!(h, "<tr><th>Time-stamps</th><td>{rows}</td></tr>");
     Ok(())
 }
 

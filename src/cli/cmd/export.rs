@@ -43,6 +43,8 @@ pub(crate) enum ExportCmd {
         exhibit: Option<String>,
         title: Option<String>,
         reveal: Reveal,
+        preparer: Option<caselog::MemberKey>,
+        tsa: Option<caselog::tlog::tsp::Anchors>,
     },
     Bundle {
         dir: PathBuf,
@@ -128,6 +130,7 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
             exhibit,
             title,
             reveal,
+            tsa_ca,
             ..
         }) => {
             check_new_file(out)?;
@@ -137,6 +140,14 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 exhibit: exhibit.clone(),
                 title: title.clone(),
                 reveal: Reveal::from_args(reveal),
+                // Names the preparer; the public half is enough (the report
+                // is not signed), so no passphrase is asked.
+                preparer: cli
+                    .key
+                    .as_deref()
+                    .map(crate::cli::input::key_public)
+                    .transpose()?,
+                tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
             })
         }
         Some(ExportCommand::Certification {
@@ -312,13 +323,22 @@ pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
         exhibit,
         title,
         reveal,
+        preparer,
+        tsa,
     } = cmd
     else {
         unreachable!("cli: run_report called for another command")
     };
     let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("rendering the court report", l.head().tree.size.0);
-    let html = caselog::export::court::render(&l, exhibit.as_deref(), title.as_deref(), &reveal)?;
+    let made = caselog::export::court::Made {
+        exhibit: exhibit.as_deref(),
+        title: title.as_deref(),
+        reveal: reveal.clone(),
+        preparer,
+        tsa: tsa.as_ref(),
+    };
+    let html = caselog::export::court::render_with(&l, &made)?;
     write_new(&path, html.as_bytes(), &reveal)?;
     bar.finish();
     out(&format!(

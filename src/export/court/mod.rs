@@ -51,13 +51,16 @@ th { background: #f2f2f2; }
 .mono, code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
 .when { white-space: nowrap; word-break: keep-all; }
 .approx { color: var(--approx); } .zone { font-size: 8pt; color: #475569; } .corr { color: #7c2d12; font-size: 9pt; }
+.made { font-size: 9.5pt; color: var(--muted); } .legend p { font-size: 9pt; }
 .ok { color: #166534; font-weight: bold; } .bad { color: #991b1b; font-weight: bold; }
 pre { white-space: pre-wrap; background: #f7f7f7; padding: .6em; border: 1px solid var(--rule); }
 svg text { font: 8pt sans-serif; }
 @media print {
   body { margin: 0; max-width: none; }
-  h2 { break-after: avoid; } tr, .caption, svg { break-inside: avoid; }
-  .appendix { break-before: page; }
+  h2, h3 { break-after: avoid; } tr, .caption, svg, .legend, .made { break-inside: avoid; }
+  h2 + h3, h2 + table, h3 + table, h2 + p { break-before: avoid; }
+  .appendix tr { break-inside: auto; }
+  thead { display: table-header-group; }
 }
 @page { size: A4; margin: 18mm 15mm 20mm;
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 9pt sans-serif; }
@@ -181,8 +184,22 @@ pub fn render(
     title: Option<&str>,
     reveal: &crate::format::disclosure::Reveal,
 ) -> Result<String, LedgerError> {
+    let made = Made {
+        exhibit,
+        title,
+        reveal: reveal.clone(),
+        ..Made::default()
+    };
+    render_with(l, &made)
+}
+
+/// [`render`], saying who prepared it and checking time-stamps against
+/// the given roots.
+pub fn render_with(l: &Ledger, made: &Made<'_>) -> Result<String, LedgerError> {
+    let (exhibit, title, reveal) = (made.exhibit, made.title, &made.reveal);
     let rows = timeline_rows(l, &Filter::default())?;
     let mut h = caption(l, exhibit, title)?;
+    h.push_str(&prepared(l, made.preparer.as_ref())?);
     h.push_str("<h2>Timeline</h2><p>Bars are ranges: approximate (~), uncertain (?) and interval dates are drawn over the whole period they cover (dashed when qualified); dots are exact days. The axis follows the dates: where a long stretch holds no date it is left out (marked “time cut”), so each side is drawn to its own scale.</p>");
     h.push_str(&svg_timeline(&rows));
     h.push_str("<h2>Chronology</h2><table><thead><tr><th>No.</th><th>Occurred</th><th>Recorded (UTC)</th><th>Event</th><th>Source (grade)</th><th>Evidence</th><th>Recorded by</th></tr></thead><tbody>");
@@ -190,11 +207,49 @@ pub fn render(
         chronology_row(&mut h, l, r, reveal)?;
     }
     h.push_str("</tbody></table>");
+    h.push_str(GRADES);
     custody_and_digests(&mut h, l)?;
     erasures_table(&mut h, l)?;
-    appendix(&mut h, l)?;
+    appendix(&mut h, l, made.tsa)?;
     h.push_str("</div></body></html>\n");
     Ok(h)
+}
+
+/// The legend of the Admiralty (NATO AJP-2.1) grades the sources carry.
+const GRADES: &str = "<div class=\"legend\"><h3>Source grades</h3><p>Each source is graded as recorded by the member who entered it, on the Admiralty scale: a letter for the source's reliability and a digit for the information's credibility. Reliability: A completely reliable, B usually reliable, C fairly reliable, D not usually reliable, E unreliable, F reliability cannot be judged. Credibility: 1 confirmed by other sources, 2 probably true, 3 possibly true, 4 doubtful, 5 improbable, 6 truth cannot be judged. A grade is the recorder's assessment, not a finding of this software.</p></div>";
+
+/// When, by what and by whom the report was made, and what it covers.
+fn prepared(
+    l: &Ledger,
+    preparer: Option<&crate::format::entry::MemberKey>,
+) -> Result<String, LedgerError> {
+    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
+    let size = l.head().tree.size.0;
+    let cp = match l.latest_checkpoint()? {
+        Some((s, _)) if s.0 == size => format!("the latest checkpoint covers all {size} entries"),
+        Some((s, _)) => {
+            let after = size - s.0;
+            let (n, are) = if after == 1 {
+                ("entry", "is")
+            } else {
+                ("entries", "are")
+            };
+            format!("the latest checkpoint covers the first {} of them; the {after} {n} after it {are} not yet covered by any checkpoint", s.0)
+        }
+        None => "no checkpoint covers them yet".into(),
+    };
+    let by = match preparer {
+        Some(k) if l.members().get(k).is_some() => format!(
+            "Prepared by {} (the member whose key was given to the export; the report itself is not signed).",
+            esc(&l.members().display(k))
+        ),
+        Some(k) => format!("Prepared with key {}, which is not a member of this ledger.", esc(&k.short())),
+        None => "The preparing member was not stated (give --key to the export to name them).".into(),
+    };
+    Ok(format!(
+        "<p class=\"made\">Exported {now} by caselog {}; as of size {size}: this report shows the ledger's first {size} entries, and {cp}. {by}</p>",
+        env!("CARGO_PKG_VERSION")
+    ))
 }
 
 /// The document head and the caption with the exhibit label.
@@ -448,23 +503,105 @@ fn erasures_table(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
     Ok(())
 }
 
+/// The latest checkpoint, its signers, and what its time-stamps show.
+pub(crate) fn checkpoint_rows(
+    h: &mut String,
+    l: &Ledger,
+    tsa: Option<&crate::tlog::tsp::Anchors>,
+) -> Result<(), LedgerError> {
+    let Some((size, note)) = l.latest_checkpoint()? else {
+        h.push_str("<tr><th>Checkpoint</th><td>none stored</td></tr>");
+        return Ok(());
+    };
+    h.push_str(&checkpoint_row(l, &note));
+    let body = l.checkpoint_body(size)?;
+    let mut rows = String::new();
+    for token in l.timestamps_at(size)? {
+        let line = match crate::tlog::tsp::verify_token(&token, body.as_bytes(), tsa) {
+            Ok(t) if t.anchored => format!(
+                "The state of the ledger at {} entries existed no later than {} UTC, per the time-stamping authority {} (RFC 3161 token, verified against its root certificate).",
+                size.0, utc_time(&t.gen_time), t.tsa
+            ),
+            Ok(t) => format!(
+                "A time-stamp by {} for {} UTC (its authority's certificate was not checked against a root: export with --tsa-ca to state this time).",
+                t.tsa, utc_time(&t.gen_time)
+            ),
+            Err(e) => format!("A stored time-stamp does not verify: {e}."),
+        };
+        let _ = write!(rows, "{}<br>", esc(&line));
+    }
+    if rows.is_empty() {
+        rows = "none (an independent time can be added with <code>caselog timestamp</code>)".into();
+    }
+    let _ = write!(h, "<tr><th>Time-stamps</th><td>{rows}</td></tr>");
+    Ok(())
+}
+
+/// `2008-10-09 12:21:40` (UTC is said beside it).
+fn utc_time(t: &crate::format::ids::Timestamp) -> String {
+    when(t)
+}
+
 /// A table row with a checkpoint note, verbatim, and the names that
 /// signed it (shared with the certification).
-pub(crate) fn checkpoint_row(note: &[u8]) -> String {
+pub(crate) fn checkpoint_row(l: &Ledger, note: &[u8]) -> String {
     let signers = checkpoint::parse(note)
         .map(|(_, n)| {
             n.sigs
                 .iter()
-                .map(|g| g.name.clone())
+                .map(|g| signer_name(l, g))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join("; ")
         })
         .unwrap_or_default();
     format!(
-        "<tr><th>Latest checkpoint</th><td><pre>{}</pre>Signed by: {}</td></tr>",
+        "<tr><th>Latest checkpoint</th><td><pre>{}</pre>Signature lines (not verified by this table; see the verification above): {}</td></tr>",
         esc(&String::from_utf8_lossy(note)),
         esc(&signers)
     )
+}
+
+/// Who a checkpoint's signature line names: the authority whose log key
+/// has its name and key id, as `member list` names them; otherwise the
+/// line's own key name (a witness, or no authority of this ledger).
+fn signer_name(l: &Ledger, g: &crate::tlog::note::NoteSig) -> String {
+    let by = l
+        .members()
+        .iter()
+        .filter(|m| m.role == crate::format::entry::Role::Authority)
+        .find(|m| {
+            let k = l.origin().log_key(m.key);
+            k.name == g.name && k.id() == g.id
+        });
+    match by {
+        Some(m) => format!(
+            "{} (authority; log key {})",
+            l.members().display(&m.key),
+            hex::encode(g.id)
+        ),
+        None => format!(
+            "key {} {} (not an authority of this ledger: a witness or another signer)",
+            g.name,
+            hex::encode(g.id)
+        ),
+    }
+}
+
+/// What the report says of how it was made, beyond the ledger itself.
+#[derive(Default)]
+pub struct Made<'a> {
+    /// Exhibit label.
+    pub exhibit: Option<&'a str>,
+    /// Caption title (default: the case title).
+    pub title: Option<&'a str>,
+    /// Which private fields it reveals.
+    pub reveal: crate::format::disclosure::Reveal,
+    /// The member preparing it (the key given to the export), named as
+    /// enrolled; the report itself is not signed.
+    pub preparer: Option<crate::format::entry::MemberKey>,
+    /// Time-stamping roots (`--tsa-ca`): only then is a time-stamp's time
+    /// stated as shown.
+    pub tsa: Option<&'a crate::tlog::tsp::Anchors>,
 }
 
 /// The findings of a verification run as a table row (SPEC §9.3): facts
@@ -491,9 +628,12 @@ pub(crate) fn findings_row(report: &crate::audit::Report) -> String {
 
 /// The verification appendix: identity, verdict at export, the latest
 /// checkpoint, the log keys (revoked ones marked), how to re-verify.
-fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
+fn appendix(
+    h: &mut String,
+    l: &Ledger,
+    tsa: Option<&crate::tlog::tsp::Anchors>,
+) -> Result<(), LedgerError> {
     let report = verify_store(l.store()).map_err(LedgerError::Store)?;
-    let latest = l.latest_checkpoint()?;
     h.push_str(r#"<div class="appendix"><h2>Verification appendix</h2><table>"#);
     let _ = write!(
         h,
@@ -505,7 +645,7 @@ fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
     );
     let verdict = if report.is_ok() {
         format!(
-            r#"<span class="ok">VERIFIED</span> at export: {} entries, {} checkpoint(s) compared; every signature, link, membership, custody step and the Merkle tree recomputed.</p>"#,
+            r#"<span class="ok">VERIFIED</span> at export: {} entries, {} checkpoint(s) compared; every signature, link, membership, custody step and the Merkle tree recomputed. Stored evidence copies were not re-hashed by this run (the evidence digests above were).</p>"#,
             report.entries, report.checkpoints
         )
     } else {
@@ -522,14 +662,7 @@ fn appendix(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
     };
     let _ = write!(h, "<tr><th>Verification</th><td>{verdict}</td></tr>");
     h.push_str(&findings_row(&report));
-    let cp_text = latest
-        .as_ref()
-        .map(|(_, b)| String::from_utf8_lossy(b).into_owned());
-    if let Some(t) = &cp_text {
-        h.push_str(&checkpoint_row(t.as_bytes()));
-    } else {
-        h.push_str("<tr><th>Latest checkpoint</th><td>none stored (an authority makes one with <code>caselog checkpoint</code>)</td></tr>");
-    }
+    checkpoint_rows(h, l, tsa)?;
     h.push_str("<tr><th>Log verifier keys</th><td class=\"mono\">");
     for m in l
         .members()
