@@ -2478,3 +2478,77 @@ fn corrections_keep_identity_and_item_ids_ignore_case() {
         "{done}"
     );
 }
+
+/// Issue 25, item 5: `void` marks an entry entered in error; the timeline,
+/// JSON, CSV and report show it struck through with the reason; a void of
+/// an intake (its custody effect stays) or of nothing is refused.
+#[test]
+fn a_void_strikes_an_entry_through_everywhere() {
+    let e = Env::populated();
+    e.as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Letter posted from Fresno",
+            "--occurred",
+            "2008-10~",
+        ])
+        .assert()
+        .success();
+    std::fs::write(e.p("scan.txt"), b"FAKE scan\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "scan",
+            "--collected",
+            "2008-10~",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    let done = stdout_of(
+        e.as_key("roe")
+            .args(["void", "3", "--reason", "another case's letter"]),
+    );
+    assert!(
+        done.starts_with("seq 5: entry 3 marked as entered in error"),
+        "{done}"
+    );
+    let text = stdout_of(e.cmd().args(["timeline"]));
+    assert!(
+        text.contains("VOID: entered in error (#5): another case's letter"),
+        "{text}"
+    );
+    let j = stdout_of(e.cmd().args(["timeline", "--json"]));
+    let row: serde_json::Value = j
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["seq"] == 3)
+        .unwrap();
+    assert_eq!(row["voided"][0]["reason"], "another case's letter", "{row}");
+    assert_eq!(row["voided"][0]["by"], "Det. Roe");
+    stdout_of(
+        e.cmd()
+            .args(["export", "report", "--out"])
+            .arg(e.p("r.html")),
+    );
+    let report = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(
+        report.contains("<s>Letter posted from Fresno</s>"),
+        "struck through in the report"
+    );
+    assert!(report.contains("entered in error (void #5 by Det. Roe: another case&#39;s letter)"));
+    let err = refusal(e.as_key("roe").args(["void", "4", "--reason", "typo"]));
+    assert!(
+        err.contains("evidence.intake, which cannot be voided"),
+        "{err}"
+    );
+    let err = refusal(e.as_key("roe").args(["void", "99", "--reason", "typo"]));
+    assert!(err.contains("99"), "{err}");
+    assert!(e.verify_json()["verified"].as_bool().unwrap());
+}

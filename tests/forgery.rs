@@ -1504,6 +1504,41 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
     });
+    // §13.4: a void marks an earlier entry entered in error.
+    let void_of = |g: &mut Forge, target: Hash| -> usize {
+        g.append(corr, |m| {
+            m.insert("kind".into(), text("void"));
+            m.insert(
+                "body".into(),
+                Value::Map(BTreeMap::from([
+                    ("target".into(), Value::Bytes(target.0.to_vec())),
+                    ("reason".into(), text("entered against the wrong case")),
+                ])),
+            );
+        })
+    };
+    c.add("control-void-of-an-event", None, |g| {
+        let t = g.leaf_of(event);
+        void_of(g, t);
+    });
+    // Verifiers accept a void of any earlier entry (the writer is stricter).
+    c.add("control-void-of-a-release", None, |g| {
+        let t = g.leaf_of(rel);
+        void_of(g, t);
+    });
+    c.add("void-of-nothing", Some("BAD_REFERENCE"), |g| {
+        void_of(g, Hash([5; 32]));
+    });
+    c.add("void-without-reason", Some("BAD_BODY"), |g| {
+        let t = g.leaf_of(event);
+        let i = void_of(g, t);
+        g.body(i).remove("reason");
+    });
+    c.add("void-by-external", Some("ROLE_NOT_ALLOWED"), |g| {
+        let t = g.leaf_of(event);
+        let i = void_of(g, t);
+        g.author(i, &lab());
+    });
     // §15: erasure and disclosures.
     c.add("erasure-digest-not-in-sd", Some("BAD_REFERENCE"), |g| {
         g.set_body(erase, "digest", Value::Bytes(vec![6; 32]))

@@ -290,6 +290,20 @@ pub enum Command {
         #[command(flatten)]
         private: Private,
     },
+    /// Mark an earlier entry as entered in error, saying why. Nothing is
+    /// removed: timelines, the report and exports show it struck through.
+    #[command(
+        after_help = "Only what states something can be voided (a note, event, notification, action or correction); membership, evidence and custody entries are undone by the entry that undoes them.\n\nExample:\n  caselog void 12 --reason \"entered against the wrong case\""
+    )]
+    Void {
+        /// The entry: seq or leaf hash.
+        entry: String,
+        /// Why it was entered in error.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        sign: Signing,
+    },
     /// The case timeline, ordered by when things happened (EDTF), with the
     /// recorded time beside each; approximate dates marked, corrections applied.
     #[command(
@@ -1354,6 +1368,7 @@ impl Command {
             Command::Init { sign, .. }
             | Command::Note { sign, .. }
             | Command::Correct { sign, .. }
+            | Command::Void { sign, .. }
             | Command::Append { sign, .. }
             | Command::Import { sign, .. }
             | Command::Erase { sign, .. }

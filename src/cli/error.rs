@@ -207,6 +207,10 @@ impl From<LedgerError> for CliError {
                     _ => "see `caselog custody show ITEM`".to_owned(),
                 },
             ),
+            LedgerError::NotVoidable { .. } => CliError::input(
+                format!("refused, nothing written: {e}"),
+                "a release is answered by a receipt, an enrolment by a revocation, an intake by a disposal or return",
+            ),
             LedgerError::IdentityCorrection { seq, .. } => CliError::input(
                 format!("refused, nothing written: {e}"),
                 format!("correct what entry {seq} says, not what it is about: record the right entry anew and, if this one was entered in error, say so in a note or correction of its other fields"),

@@ -94,6 +94,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         | Command::Evidence(_)
         | Command::Custody(_)
         | Command::Correct { .. }
+        | Command::Void { .. }
         | Command::Timeline { .. } => Checked::Domain(Box::new(cmd::domain::validate(&cli)?)),
         Command::Export(_) => Checked::Export(cmd::export::validate(&cli)?),
         Command::Verify {

@@ -118,6 +118,7 @@ pub fn row_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         _ => Vec::new(),
     };
     json!({
+        "voided": r.voided.iter().map(|v| json!({"seq": v.seq.0, "by": l.members().display(&v.by), "reason": v.reason})).collect::<Vec<_>>(),
         "zone_resolution": zone_json(r),
         "digests": digests,
         "seq": r.seq.0,
@@ -174,7 +175,7 @@ fn timeline_head(l: &Ledger, reveal: &Reveal) -> Json {
 }
 
 /// The CSV header row.
-const CSV_HEADER: [&str; 18] = [
+const CSV_HEADER: [&str; 19] = [
     "seq",
     "occurred",
     "earliest",
@@ -193,6 +194,7 @@ const CSV_HEADER: [&str; 18] = [
     "private",
     "zone",
     "zone_resolution",
+    "voided",
 ];
 
 /// One row as CSV fields (in [`CSV_HEADER`] order).
@@ -242,7 +244,25 @@ fn csv_record(l: &Ledger, r: &Row, private: &[(String, String)]) -> Vec<String> 
         ),
         r.body.zone().unwrap_or_default().to_owned(),
         zone_csv(r),
+        inert(voided_text(l, r)),
     ]
+}
+
+/// `entered in error (void #N by NAME: reason)`, every void of the row's
+/// entry (SPEC §13.4); empty when none.
+pub fn voided_text(l: &Ledger, r: &Row) -> String {
+    r.voided
+        .iter()
+        .map(|v| {
+            format!(
+                "entered in error (void #{} by {}: {})",
+                v.seq.0,
+                l.members().display(&v.by),
+                v.reason
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A free-text CSV cell a spreadsheet will not run as a formula (OWASP
@@ -446,6 +466,9 @@ fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
     if !r.corrections.is_empty() {
         message.push_str(" (corrected)");
     }
+    if !r.voided.is_empty() {
+        message = format!("[VOID] {message}: {}", voided_text(l, r));
+    }
     json!({
         "message": message,
         "datetime": iso(Some(at)),
@@ -465,6 +488,7 @@ fn timesketch_json(l: &Ledger, r: &Row, private: &[(String, String)]) -> Json {
         "item_ids": items,
         "sha256": sha256,
         "corrected": !r.corrections.is_empty(),
+        "voided": !r.voided.is_empty(),
         "private_digests": r.sd.iter().map(|h| h.to_hex()).collect::<Vec<_>>(),
         "private": private_json(private),
     })

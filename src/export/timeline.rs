@@ -28,6 +28,17 @@ pub struct Applied {
     pub applied: bool,
 }
 
+/// A void of a row's entry (SPEC §13.4): it was entered in error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Voided {
+    /// Seq of the void entry.
+    pub seq: Seq,
+    /// Who recorded the void.
+    pub by: MemberKey,
+    /// Why.
+    pub reason: String,
+}
+
 /// One timeline row.
 #[derive(Clone, Debug)]
 pub struct Row {
@@ -54,6 +65,9 @@ pub struct Row {
     /// How a local date-time was read in its zone, when it was (SPEC
     /// §13.1; then `occurred`'s span is the instant, its text unchanged).
     pub zoned: Option<crate::export::zone::Zoned>,
+    /// Voids of the entry, in ledger order: when any, it was entered in
+    /// error and every view shows it struck through (SPEC §13.4).
+    pub voided: Vec<Voided>,
 }
 
 /// What to include.
@@ -97,6 +111,7 @@ pub fn row_of(entry: &Entry, leaf: Hash) -> Option<Row> {
         corrections: Vec::new(),
         sd: entry.sd.clone(),
         zoned: None,
+        voided: Vec::new(),
     })
 }
 
@@ -107,16 +122,23 @@ type Pending = (Seq, BTreeMap<String, String>, String);
 /// order within a target). Memory grows with the number of corrections,
 /// not with the ledger, so exports can stream rows past it.
 #[derive(Default)]
-pub struct Corrections(BTreeMap<Hash, Vec<Pending>>);
+pub struct Corrections(BTreeMap<Hash, Vec<Pending>>, BTreeMap<Hash, Vec<Voided>>);
 
 impl Corrections {
-    /// Offer one entry; keeps it if it is a correction.
+    /// Offer one entry; keeps it if it is a correction or a void.
     pub fn offer(&mut self, entry: &Entry) {
-        if let Body::Domain(Domain::Correction(c)) = &entry.body {
-            self.0
-                .entry(c.target)
-                .or_default()
-                .push((entry.seq, c.set.clone(), c.reason.clone()));
+        match &entry.body {
+            Body::Domain(Domain::Correction(c)) => self.0.entry(c.target).or_default().push((
+                entry.seq,
+                c.set.clone(),
+                c.reason.clone(),
+            )),
+            Body::Domain(Domain::Void(v)) => self.1.entry(v.target).or_default().push(Voided {
+                seq: entry.seq,
+                by: entry.author,
+                reason: v.reason.clone(),
+            }),
+            _ => {}
         }
     }
 
@@ -154,6 +176,7 @@ impl Corrections {
                 applied,
             });
         }
+        row.voided = self.1.get(&row.leaf).cloned().unwrap_or_default();
         // After corrections: a corrected date or zone is what is read
         // (SPEC §13.1, a derived view).
         let (occurred, zoned) = crate::export::zone::resolve(&row.occurred, row.body.zone());

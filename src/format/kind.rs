@@ -47,13 +47,15 @@ pub enum Kind {
     CustodyStore,
     /// `custody.retrieve`: check-out of an evidence room (SPEC §13.6).
     CustodyRetrieve,
+    /// `void`: an earlier entry was entered in error (SPEC §13.4).
+    Void,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 17] = [
+const TABLE: [(Kind, &str, &[Role]); 18] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -71,12 +73,13 @@ const TABLE: [(Kind, &str, &[Role]); 17] = [
     (Kind::DisclosureErased, "disclosure.erased", &[A]),
     (Kind::CustodyStore, "custody.store", &[A, I, K]),
     (Kind::CustodyRetrieve, "custody.retrieve", &[A, I, K]),
+    (Kind::Void, "void", &[A, I, K, C]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 17] = {
-        let mut all = [Kind::LedgerOpen; 17];
+    pub const ALL: [Kind; 18] = {
+        let mut all = [Kind::LedgerOpen; 18];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

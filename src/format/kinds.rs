@@ -300,6 +300,34 @@ pub struct Correction {
     pub reason: String,
 }
 
+/// `void`: an earlier entry was entered in error (SPEC §13.4). Nothing is
+/// removed: views show the entry struck through, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Void {
+    /// Leaf hash of the entry entered in error.
+    pub target: Hash,
+    /// Why it was entered in error.
+    pub reason: String,
+}
+
+impl Void {
+    /// The body as a CBOR map (SPEC §13, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .bytes("target", &self.target.0)
+            .text("reason", &self.reason)
+            .build()
+    }
+}
+
+fn read_void(v: Value) -> Result<Domain, SchemaError> {
+    let mut r = MapReader::new("void body", v)?;
+    let target = Hash(r.fixed::<32>("target")?);
+    let reason = r.text_nonempty("reason", MAX_SHORT_TEXT)?;
+    r.finish()?;
+    Ok(Domain::Void(Void { target, reason }))
+}
+
 /// `disclosure.erased`: a private field's value was deleted (court order,
 /// retention); the digest stays in the original entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -656,6 +684,8 @@ pub enum Domain {
     CustodyStore(CustodyStore),
     /// `custody.retrieve`
     CustodyRetrieve(CustodyRetrieve),
+    /// `void`
+    Void(Void),
 }
 
 /// Body fields that say which item, entry, member or file an entry is
@@ -690,6 +720,7 @@ impl Domain {
             Domain::DisclosureErased(_) => Kind::DisclosureErased,
             Domain::CustodyStore(_) => Kind::CustodyStore,
             Domain::CustodyRetrieve(_) => Kind::CustodyRetrieve,
+            Domain::Void(_) => Kind::Void,
         }
     }
 
@@ -794,6 +825,11 @@ impl Domain {
                     .as_ref()
                     .map(|a| format!(" ({a})"))
                     .unwrap_or_default()
+            ),
+            Domain::Void(b) => format!(
+                "VOID: entry {} entered in error: {}",
+                &b.target.to_hex()[..16],
+                b.reason
             ),
             Domain::Correction(b) => format!(
                 "correction of {}: {} ({})",
@@ -925,6 +961,7 @@ impl Domain {
             Domain::Correction(b) => b.to_value(),
             Domain::CustodyStore(b) => b.to_value(),
             Domain::CustodyRetrieve(b) => b.to_value(),
+            Domain::Void(b) => b.to_value(),
         }
     }
 
@@ -944,6 +981,7 @@ impl Domain {
             Kind::DisclosureErased => read_erased,
             Kind::CustodyStore => read_store,
             Kind::CustodyRetrieve => read_retrieve,
+            Kind::Void => read_void,
             Kind::LedgerOpen | Kind::MemberEnroll | Kind::MemberRevoke | Kind::Note => return None,
         };
         Some(read(v))

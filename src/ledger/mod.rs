@@ -170,6 +170,15 @@ pub enum LedgerError {
         /// The fields the correction sets.
         fields: Vec<String>,
     },
+    /// A void of an entry whose effect a void cannot take back
+    /// (membership, evidence, custody, erasure, genesis; SPEC §13.4).
+    #[error("entry {seq} is a {kind}, which cannot be voided: its effect on membership, custody or erasure stays; record the entry that undoes it")]
+    NotVoidable {
+        /// The target entry.
+        seq: u64,
+        /// Its kind.
+        kind: crate::format::kind::Kind,
+    },
     /// A correction that would change which item, entry, member or file
     /// its target is about (SPEC §13.4); nothing was written.
     #[error("entry {seq} is a {kind}, and its {field} says what it is about, which a correction cannot change")]
@@ -935,7 +944,42 @@ impl Ledger {
         if let Body::Domain(Domain::Correction(c)) = &entry.body {
             self.check_correction(c, st, batch)?;
         }
+        if let Body::Domain(Domain::Void(v)) = &entry.body {
+            let (seq, raw) = self.target_record(&v.target, st, batch)?;
+            let kind = decode(seq, &raw)?.1.body.kind();
+            if !VOIDABLE.contains(&kind) {
+                return Err(LedgerError::NotVoidable { seq: seq.0, kind });
+            }
+        }
         Ok(())
+    }
+
+    /// The record with leaf hash `target` (checked to exist just before),
+    /// read from the batch when staged earlier in it.
+    fn target_record(
+        &self,
+        target: &Hash,
+        st: &Staged,
+        batch: Option<&Batch>,
+    ) -> Result<(Seq, Vec<u8>), LedgerError> {
+        Ok(match st.leaves.iter().position(|l| l == target) {
+            Some(i) => {
+                let seq = Seq(self.head.tree.size.0 + i as u64);
+                let raw = batch
+                    .and_then(|b| b.get(CF_ENTRIES, &seq.key()))
+                    .expect("ledger: staged entries are in the batch");
+                (seq, raw.to_vec())
+            }
+            None => {
+                let seq = self
+                    .seq_of_leaf(target)?
+                    .expect("ledger: reference checked just before");
+                let raw = self
+                    .record_bytes(seq)?
+                    .ok_or(Damage::RecordMissing { seq: seq.0 })?;
+                (seq, raw)
+            }
+        })
     }
 
     /// The fields a correction sets belong to its target's kind and give a
@@ -948,24 +992,7 @@ impl Ledger {
         st: &Staged,
         batch: Option<&Batch>,
     ) -> Result<(), LedgerError> {
-        let (seq, raw) = match st.leaves.iter().position(|l| *l == c.target) {
-            Some(i) => {
-                let seq = Seq(self.head.tree.size.0 + i as u64);
-                let raw = batch
-                    .and_then(|b| b.get(CF_ENTRIES, &seq.key()))
-                    .expect("ledger: staged entries are in the batch");
-                (seq, raw.to_vec())
-            }
-            None => {
-                let seq = self
-                    .seq_of_leaf(&c.target)?
-                    .expect("ledger: reference checked just before");
-                let raw = self
-                    .record_bytes(seq)?
-                    .ok_or(Damage::RecordMissing { seq: seq.0 })?;
-                (seq, raw)
-            }
-        };
+        let (seq, raw) = self.target_record(&c.target, st, batch)?;
         let body = decode(seq, &raw)?.1.body;
         if let Some(field) = crate::format::kinds::identity_field(&c.set) {
             return Err(LedgerError::IdentityCorrection {
@@ -1250,11 +1277,22 @@ pub fn entry_item(body: &Body) -> Option<&str> {
 pub fn references(body: &Body) -> Vec<&Hash> {
     match body {
         Body::Domain(Domain::Correction(c)) => vec![&c.target],
+        Body::Domain(Domain::Void(v)) => vec![&v.target],
         Body::Domain(Domain::DisclosureErased(d)) => vec![&d.target],
         Body::Domain(Domain::Event(e)) => e.refs.iter().collect(),
         _ => Vec::new(),
     }
 }
+
+/// The kinds caselog's writer lets a `void` target (SPEC §13.4): what only
+/// states something. Verifiers accept a void of any earlier entry.
+pub const VOIDABLE: [crate::format::kind::Kind; 5] = [
+    crate::format::kind::Kind::Note,
+    crate::format::kind::Kind::Event,
+    crate::format::kind::Kind::Notification,
+    crate::format::kind::Kind::Action,
+    crate::format::kind::Kind::Correction,
+];
 
 /// Sign `entry` (with `unsigned`, a check that writes nothing: an all-zero
 /// signature of the same size) and encode its record, which must fit the

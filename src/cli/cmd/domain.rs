@@ -156,6 +156,12 @@ pub(crate) enum DomainCmd {
         reason: String,
         dry_run: bool,
     },
+    Void {
+        dir: PathBuf,
+        signer: Signer,
+        target: EntryArg,
+        reason: String,
+    },
     Timeline {
         dir: PathBuf,
         filter: Filter,
@@ -205,6 +211,7 @@ pub(crate) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
             json: *json,
         },
         Command::Correct { .. } => check_correct(cli)?,
+        Command::Void { .. } => crate::cli::cmd::event::check_void(cli)?,
         Command::Timeline { .. } => check_timeline(cli)?,
         _ => unreachable!("cli: not a domain command"),
     })
@@ -226,6 +233,7 @@ pub(crate) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
         cmd @ DomainCmd::ImportReceipt { .. } => run_import_receipt(cmd),
         DomainCmd::CustodyShow { dir, item, json } => custody_show(&dir, &item, json),
         cmd @ DomainCmd::Correct { .. } => run_correct(cmd),
+        cmd @ DomainCmd::Void { .. } => crate::cli::cmd::event::run_void(cmd),
         cmd @ DomainCmd::Timeline { .. } => run_timeline(cmd),
     }
 }

@@ -212,6 +212,41 @@ pub(crate) fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
     })
 }
 
+pub(crate) fn check_void(cli: &Cli) -> Result<DomainCmd, CliError> {
+    let Command::Void { entry, reason, .. } = &cli.command else {
+        unreachable!("cli: check_void called for another command")
+    };
+    Ok(DomainCmd::Void {
+        target: EntryArg(entry.clone()),
+        reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
+        dir: need_ledger_dir(&cli.ledger)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_void(cmd: DomainCmd) -> Result<u8, CliError> {
+    let DomainCmd::Void {
+        dir,
+        signer,
+        target,
+        reason,
+    } = cmd
+    else {
+        unreachable!("cli: run_void called for another command")
+    };
+    let mut l = crate::cli::remote::open(&dir, true)?;
+    let (tseq, leaf) = resolve_entry(&l, &target)?;
+    let body = Domain::Void(caselog::format::kinds::Void {
+        target: leaf,
+        reason,
+    });
+    let (seq, _) = append(&mut l, body, &signer, Vec::new())?;
+    out(&format!(
+        "seq {seq}: entry {tseq} marked as entered in error; it stays in the ledger, shown struck through\n"
+    ))?;
+    Ok(exit::OK)
+}
+
 pub(crate) fn check_timeline(cli: &Cli) -> Result<DomainCmd, CliError> {
     let Command::Timeline {
         from,
@@ -395,6 +430,12 @@ fn timeline_text(r: &timeline::Row, private: &[(String, String)]) -> String {
         r.kind,
         r.summary
     ));
+    for v in &r.voided {
+        s.push_str(&format!(
+            "{:>27} VOID: entered in error (#{}): {}\n",
+            "", v.seq.0, v.reason
+        ));
+    }
     if let (Some(z), Some(how)) = (r.body.zone(), &r.zoned) {
         s.push_str(&format!("{:>27} {z} {}\n", "", how.describe(z)));
     }

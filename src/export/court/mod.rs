@@ -333,7 +333,16 @@ fn chronology_row(
             .join("<br>"),
         d => d.item().map(esc).unwrap_or_default(),
     };
-    let mut event = esc(&r.summary);
+    // SPEC §13.4: an entry entered in error stays, struck through.
+    let mut event = if r.voided.is_empty() {
+        esc(&r.summary)
+    } else {
+        format!(
+            r#"<s>{}</s><div class="corr">{}</div>"#,
+            esc(&r.summary),
+            esc(&crate::export::voided_text(l, r))
+        )
+    };
     let private = crate::export::revealed(l, r, reveal)?;
     for (k, v) in &private {
         let _ = write!(
