@@ -396,7 +396,16 @@ fn non_member_and_wrong_role_are_refused() {
         .get_output()
         .stderr
         .clone();
-    assert!(one_line(&out).contains("not an enrolled member"));
+    let err = one_line(&out);
+    assert!(err.contains("not an enrolled member"));
+    // Issue 25, item 8: the key is named as `key show` / `member list` and
+    // ssh-keygen -l name keys (its OpenSSH fingerprint), not a hex prefix.
+    let shown = stdout_of(e.cmd().args(["key", "show"]).arg(e.p("s.pub")));
+    let fp = shown
+        .split_whitespace()
+        .find(|w| w.starts_with("SHA256:"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(err.contains(fp), "{err} lacks {fp}");
     let out = e
         .as_key("roe")
         .args([
@@ -2399,32 +2408,7 @@ fn bundle_extract_writes_only_what_verified() {
 #[test]
 fn corrections_keep_identity_and_item_ids_ignore_case() {
     let e = Env::populated();
-    e.as_key("roe")
-        .args([
-            "event",
-            "add",
-            "--title",
-            "Call",
-            "--occurred",
-            "2008-10-09",
-        ])
-        .assert()
-        .success();
-    std::fs::write(e.p("scan.txt"), b"FAKE scan\n").unwrap();
-    e.as_key("roe")
-        .args([
-            "evidence",
-            "add",
-            "EV-1",
-            "--description",
-            "scan",
-            "--collected",
-            "2008-10~",
-            "--file",
-        ])
-        .arg(e.p("scan.txt"))
-        .assert()
-        .success();
+    event_and_item(&e, "Call", "2008-10-09");
     let entries = || e.verify_json()["entries"].as_u64().unwrap();
     let before = entries();
     let dry = stdout_of(e.as_key("roe").args([
@@ -2485,32 +2469,7 @@ fn corrections_keep_identity_and_item_ids_ignore_case() {
 #[test]
 fn a_void_strikes_an_entry_through_everywhere() {
     let e = Env::populated();
-    e.as_key("roe")
-        .args([
-            "event",
-            "add",
-            "--title",
-            "Letter posted from Fresno",
-            "--occurred",
-            "2008-10~",
-        ])
-        .assert()
-        .success();
-    std::fs::write(e.p("scan.txt"), b"FAKE scan\n").unwrap();
-    e.as_key("roe")
-        .args([
-            "evidence",
-            "add",
-            "EV-1",
-            "--description",
-            "scan",
-            "--collected",
-            "2008-10~",
-            "--file",
-        ])
-        .arg(e.p("scan.txt"))
-        .assert()
-        .success();
+    event_and_item(&e, "Letter posted from Fresno", "2008-10~");
     let done = stdout_of(
         e.as_key("roe")
             .args(["void", "3", "--reason", "another case's letter"]),
@@ -2551,4 +2510,27 @@ fn a_void_strikes_an_entry_through_everywhere() {
     let err = refusal(e.as_key("roe").args(["void", "99", "--reason", "typo"]));
     assert!(err.contains("99"), "{err}");
     assert!(e.verify_json()["verified"].as_bool().unwrap());
+}
+
+/// Seq 3: an event by Det. Roe; seq 4: the intake of EV-1 (one file).
+fn event_and_item(e: &Env, title: &str, occurred: &str) {
+    e.as_key("roe")
+        .args(["event", "add", "--title", title, "--occurred", occurred])
+        .assert()
+        .success();
+    std::fs::write(e.p("scan.txt"), b"FAKE scan\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "scan",
+            "--collected",
+            "2008-10~",
+        ])
+        .arg("--file")
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
 }

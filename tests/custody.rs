@@ -548,13 +548,8 @@ fn recorded_facts_are_findings_not_failures() {
 }
 
 fn receive_body(item: &str, release: Hash, seal_intact: bool) -> CustodyReceive {
-    CustodyReceive {
-        seals: Default::default(),
-        rejected: None,
-        item: item.into(),
-        release,
-        seal_intact: Some(seal_intact),
-        condition: None,
-        receipt: None,
+    match receive(item, release, seal_intact) {
+        Body::Domain(Domain::CustodyReceive(b)) => b,
+        _ => unreachable!("common::receive makes a receipt"),
     }
 }

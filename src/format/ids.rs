@@ -65,6 +65,21 @@ impl MemberKey {
     pub fn short(&self) -> String {
         hex::encode(&self.0[..8])
     }
+    /// The OpenSSH fingerprint `SHA256:...` (unpadded base64 of SHA-256
+    /// over the key's wire form, `string "ssh-ed25519" || string key`,
+    /// RFC 4253 §6.6 and RFC 8709): the form `caselog member list` and
+    /// `ssh-keygen -l` show, so messages name a key the same way.
+    pub fn fingerprint(&self) -> String {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(11u32.to_be_bytes());
+        h.update(b"ssh-ed25519");
+        h.update(32u32.to_be_bytes());
+        h.update(self.0);
+        let b64 = base64::engine::general_purpose::STANDARD_NO_PAD.encode(h.finalize());
+        format!("SHA256:{b64}")
+    }
     /// Parse exactly 64 lowercase hex digits (the form [`Self::to_hex`] writes).
     pub fn from_hex(s: &str) -> Option<MemberKey> {
         if s.len() != 64 || s.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -161,7 +161,7 @@ impl Members {
                 Some(p) => format!("{} ({p})", m.name),
                 None => m.name.clone(),
             })
-            .unwrap_or_else(|| format!("unknown key {}", key.short()))
+            .unwrap_or_else(|| format!("unknown key {}", key.fingerprint()))
     }
 
     /// Check that `entry` may stand at its position given the members so
@@ -181,7 +181,7 @@ impl Members {
                 .map(|_| ())
                 .map_err(|err| {
                     PolicyError::BadGenesis(GenesisFault::WeakKey {
-                        key: open.authority_key.short(),
+                        key: open.authority_key.fingerprint(),
                         err,
                     })
                 });
@@ -193,7 +193,7 @@ impl Members {
             .by_key
             .get(&entry.author)
             .ok_or_else(|| PolicyError::UnknownAuthor {
-                key: entry.author.short(),
+                key: entry.author.fingerprint(),
             })?;
         if let Some(r) = m.revoked {
             return Err(PolicyError::RevokedAuthor {
@@ -212,7 +212,7 @@ impl Members {
             Body::MemberEnroll(e) => {
                 if let Some(old) = self.by_key.get(&e.key) {
                     return Err(PolicyError::AlreadyEnrolled {
-                        key: e.key.short(),
+                        key: e.key.fingerprint(),
                         name: old.name.clone(),
                     });
                 }
@@ -235,7 +235,9 @@ impl Members {
                         Ok(())
                     }
                 }
-                _ => Err(PolicyError::NotAMember { key: r.key.short() }),
+                _ => Err(PolicyError::NotAMember {
+                    key: r.key.fingerprint(),
+                }),
             },
             _ => Ok(()),
         }
@@ -282,7 +284,7 @@ fn check_key(key: &MemberKey) -> Result<(), PolicyError> {
     sig::checked_key(&key.0)
         .map(|_| ())
         .map_err(|err| PolicyError::BadMemberKey {
-            key: key.short(),
+            key: key.fingerprint(),
             err,
         })
 }

@@ -112,7 +112,12 @@ fn to_ssh(signer: &Signer) -> Result<PrivateKey, KeyError> {
 
 /// SHA-256 fingerprint in OpenSSH's `SHA256:...` form.
 pub fn fingerprint(key: &MemberKey) -> String {
-    ssh_public(key, "").fingerprint(SshHash::Sha256).to_string()
+    let f = key.fingerprint();
+    debug_assert_eq!(
+        f,
+        ssh_public(key, "").fingerprint(SshHash::Sha256).to_string()
+    );
+    f
 }
 
 fn ssh_public(key: &MemberKey, comment: &str) -> PublicKey {

@@ -243,7 +243,7 @@ pub(crate) fn run_log_key(cmd: Checked) -> Result<u8, CliError> {
         .collect();
     if let (Some(k), true) = (key, authorities.is_empty()) {
         return Err(CliError::input(
-            format!("key {} is not an authority of this ledger", k.short()),
+            format!("key {} is not an authority of this ledger", k.fingerprint()),
             "give an authority's key, or none for every active authority",
         ));
     }

@@ -31,7 +31,7 @@ pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
         let named = keys::parse_public(&a.pubkey)?;
         caselog::format::sig::checked_key(&named.key.0).map_err(|e| {
             CliError::input(
-                format!("refused key {}: {e}", named.key.short()),
+                format!("refused key {}: {e}", named.key.fingerprint()),
                 "generate a fresh key with `caselog key generate`",
             )
         })?;
