@@ -449,6 +449,10 @@ fn certification_renders_in_chromium_with_the_facts_it_certifies() {
         "no copy kept",
         "28 U.S.C. § 1746",
         "Gov't Ex. 12",
+        // Issue 25: the custody as recorded, and the findings row.
+        "Custody as recorded",
+        "released to Outside forensic agency",
+        "Findings recorded",
     ] {
         assert!(text.contains(want), "certification lacks {want:?}: {text}");
     }

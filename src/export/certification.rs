@@ -203,18 +203,38 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
         for (vseq, vtime, v) in checks {
             let _ = write!(
                 h,
-                "<p>Re-hashed by entry No. {} at {} UTC: {} — {}.</p>",
+                "<p>Re-hashed by entry No. {} at {} UTC: a copy presented as {} — {}.</p>",
                 vseq.0,
                 utc(vtime),
                 esc(&v.file.name),
                 if v.matches {
-                    "digests match the intake"
+                    "its digests match the intake"
                 } else {
-                    "DIGESTS DIFFER from the intake"
+                    "its digests differed from the intake (a recorded finding about that copy; the copy kept is compared in the table above)"
                 }
             );
         }
+        custody_list(h, l, &intake.item)?;
     }
+    Ok(())
+}
+
+/// Every entry about `item`, in ledger order, as recorded: who signed it
+/// and what it says (seal statements and conditions included).
+fn custody_list(h: &mut String, l: &Ledger, item: &str) -> Result<(), LedgerError> {
+    h.push_str("<p>Custody as recorded (every entry about the item, in order; statements by the members who signed them):</p><ul>");
+    for (seq, raw) in l.item_records(item)? {
+        let (_, e) = crate::ledger::decode(seq, &raw)?;
+        let _ = write!(
+            h,
+            "<li>No. {} at {} UTC, signed by {}: {}</li>",
+            seq.0,
+            utc(&e.time),
+            esc(&l.members().display(&e.author)),
+            esc(&e.body.summary_with(&|k| l.members().display(k)))
+        );
+    }
+    h.push_str("</ul>");
     Ok(())
 }
 
