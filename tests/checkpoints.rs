@@ -422,6 +422,7 @@ fn automatic_checkpoints() {
             time: common::t(0),
             ledger_id: None,
             checkpoint_every: Some(3),
+            zone: None,
         },
         &a,
     )

@@ -2534,3 +2534,59 @@ fn event_and_item(e: &Env, title: &str, occurred: &str) {
         .assert()
         .success();
 }
+
+/// Issue 25, item 4: a case zone (init --zone) is signed in the genesis;
+/// a local date-time entered without a zone is read in it by the views,
+/// which say so; the report gives the export time in it too.
+#[test]
+fn the_case_zone_reads_local_times_and_says_so() {
+    let e = Env::new();
+    e.cmd()
+        .args(["key", "generate", "--name", "A", "--no-passphrase", "--out"])
+        .arg(e.p("a"))
+        .assert()
+        .success();
+    let init = stdout_of(e.as_key("a").args([
+        "init",
+        "--case",
+        "Z-1",
+        "--title",
+        "zones",
+        "--zone",
+        "America/Los_Angeles",
+    ]));
+    assert!(
+        init.contains("(case time zone America/Los_Angeles)"),
+        "{init}"
+    );
+    e.as_key("a")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Call",
+            "--occurred",
+            "2008-10-09T14:05:00",
+        ])
+        .env_remove("CASELOG_ZONE")
+        .assert()
+        .success();
+    let j = stdout_of(e.cmd().args(["timeline", "--json"]));
+    let row: serde_json::Value = serde_json::from_str(j.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        row["zone"],
+        serde_json::Value::Null,
+        "nothing was entered: {row}"
+    );
+    assert_eq!(row["occurred_earliest"], "2008-10-09T21:05:00Z");
+    assert_eq!(row["zone_resolution"]["from"], "case");
+    stdout_of(
+        e.cmd()
+            .args(["export", "report", "--out"])
+            .arg(e.p("r.html")),
+    );
+    let report = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(report.contains("in the case's zone, America/Los_Angeles)"));
+    assert!(report.contains("(the case's zone; none was entered)"));
+    assert!(e.verify_json()["verified"].as_bool().unwrap());
+}

@@ -19,6 +19,7 @@ fn body() -> impl Strategy<Value = Body> {
                 hash: if h { HashAlg::Sha256 } else { HashAlg::Blake3 },
                 authority_name: n,
                 authority_key: MemberKey(k),
+                zone: None,
             })
         }),
         (text(), 0usize..5, any::<[u8; 32]>()).prop_map(|(n, r, k)| Body::MemberEnroll(

@@ -25,6 +25,7 @@ fn setup(root: &Path) {
         time: Timestamp::now(),
         ledger_id: None,
         checkpoint_every: None,
+        zone: None,
     };
     drop(Ledger::init(&root.join("l"), g, &a).unwrap());
 }

@@ -27,6 +27,7 @@ fn new_ledger(root: &Path, case_id: &str, seed: u8) -> (PathBuf, PathBuf) {
         time: Timestamp::now(),
         ledger_id: None,
         checkpoint_every: None,
+        zone: None,
     };
     drop(Ledger::init(&dir, genesis, &a).unwrap());
     (dir, key)

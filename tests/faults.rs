@@ -111,6 +111,7 @@ fn genesis() -> Genesis<'static> {
         time: Timestamp::now(),
         ledger_id: None,
         checkpoint_every: None,
+        zone: None,
     }
 }
 

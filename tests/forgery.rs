@@ -872,6 +872,13 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
             Value::Map(BTreeMap::from([("title".into(), text(""))])),
         )
     });
+    // §13.1: the case's zone in the genesis entry, spelling only.
+    c.add("control-case-zone", None, |g| {
+        g.set_body(0, "zone", text("America/Los_Angeles"))
+    });
+    c.add("case-zone-an-offset", Some("BAD_BODY"), |g| {
+        g.set_body(0, "zone", text("-07:00"))
+    });
     // §13.1: the IANA zone of a human-entered date, spelling only.
     c.add("control-zone-names", None, |g| {
         g.set_body(event, "zone", text("America/Argentina/Buenos_Aires"));

@@ -125,6 +125,7 @@ fn investigator_cannot_enroll() {
             time: common::t(0),
             ledger_id: None,
             checkpoint_every: None,
+            zone: None,
         },
         &a,
     )
@@ -229,6 +230,7 @@ fn init_refuses_a_non_empty_directory() {
             time: common::t(0),
             ledger_id: None,
             checkpoint_every: None,
+            zone: None,
         },
         &common::authority(),
     )

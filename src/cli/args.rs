@@ -158,6 +158,11 @@ pub enum Command {
         /// appending key is an authority; otherwise a notice says one is due).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         checkpoint_every: Option<u64>,
+        /// The case's IANA time zone (e.g. America/Los_Angeles), signed in
+        /// the genesis entry: a date-time entered without a zone of its own
+        /// is read in it by the timeline, report and exports (SPEC §13.1).
+        #[arg(long = "zone", value_name = "IANA")]
+        case_zone: Option<String>,
         #[command(flatten)]
         sign: Signing,
     },

@@ -427,7 +427,15 @@ pub(crate) fn zone(z: &crate::cli::args::ZoneArg) -> Result<Option<String>, CliE
             format!("--zone {n:?} is not an IANA time zone name"),
             "give a name like America/Los_Angeles or Europe/London; put a UTC offset in the date itself (2008-10-09T14:05:00-07:00)",
         )),
-        Some(n) => Ok(Some(n.clone())),
+        Some(n) => {
+            if !caselog::export::zone::known(n) {
+                eprintln!(
+                    "caselog: warning: --zone {n} is not in this build's tz database (release {}): recorded as given, but views cannot make its local times instants",
+                    caselog::export::zone::tzdb_release()
+                );
+            }
+            Ok(Some(n.clone()))
+        }
         None => Ok(None),
     }
 }

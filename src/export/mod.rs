@@ -83,7 +83,12 @@ pub fn revealed(
 fn zone_json(r: &Row) -> Json {
     match &r.zoned {
         None => Json::Null,
-        Some(z) => json!({"as": z.as_str(), "tzdb": zone::tzdb_release()}),
+        Some(z) => json!({
+            "as": z.as_str(),
+            "tzdb": zone::tzdb_release(),
+            "zone": r.body.zone().or(r.case_zone.as_deref()),
+            "from": if r.body.zone().is_some() { "entry" } else { "case" },
+        }),
     }
 }
 

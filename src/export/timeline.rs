@@ -65,6 +65,8 @@ pub struct Row {
     /// How a local date-time was read in its zone, when it was (SPEC
     /// §13.1; then `occurred`'s span is the instant, its text unchanged).
     pub zoned: Option<crate::export::zone::Zoned>,
+    /// The case's zone (SPEC §13.1), when the entry has none of its own.
+    pub case_zone: Option<String>,
     /// Voids of the entry, in ledger order: when any, it was entered in
     /// error and every view shows it struck through (SPEC §13.4).
     pub voided: Vec<Voided>,
@@ -111,6 +113,7 @@ pub fn row_of(entry: &Entry, leaf: Hash) -> Option<Row> {
         corrections: Vec::new(),
         sd: entry.sd.clone(),
         zoned: None,
+        case_zone: None,
         voided: Vec::new(),
     })
 }
@@ -122,7 +125,12 @@ type Pending = (Seq, BTreeMap<String, String>, String);
 /// order within a target). Memory grows with the number of corrections,
 /// not with the ledger, so exports can stream rows past it.
 #[derive(Default)]
-pub struct Corrections(BTreeMap<Hash, Vec<Pending>>, BTreeMap<Hash, Vec<Voided>>);
+pub struct Corrections(
+    BTreeMap<Hash, Vec<Pending>>,
+    BTreeMap<Hash, Vec<Voided>>,
+    /// The case's time zone, from the genesis entry (SPEC §13.1).
+    Option<String>,
+);
 
 impl Corrections {
     /// Offer one entry; keeps it if it is a correction or a void.
@@ -133,6 +141,7 @@ impl Corrections {
                 c.set.clone(),
                 c.reason.clone(),
             )),
+            Body::LedgerOpen(o) => self.2 = o.zone.clone(),
             Body::Domain(Domain::Void(v)) => self.1.entry(v.target).or_default().push(Voided {
                 seq: entry.seq,
                 by: entry.author,
@@ -178,8 +187,10 @@ impl Corrections {
         }
         row.voided = self.1.get(&row.leaf).cloned().unwrap_or_default();
         // After corrections: a corrected date or zone is what is read
-        // (SPEC §13.1, a derived view).
-        let (occurred, zoned) = crate::export::zone::resolve(&row.occurred, row.body.zone());
+        // (SPEC §13.1, a derived view); without its own zone, the case's.
+        row.case_zone = row.body.zone().is_none().then(|| self.2.clone()).flatten();
+        let zone = row.body.zone().or(row.case_zone.as_deref());
+        let (occurred, zoned) = crate::export::zone::resolve(&row.occurred, zone);
         row.occurred = occurred;
         row.zoned = zoned;
     }

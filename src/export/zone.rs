@@ -18,6 +18,11 @@ pub fn tzdb_release() -> &'static str {
     chrono_tz::IANA_TZDB_VERSION
 }
 
+/// Whether this build's tz database knows `zone`.
+pub fn known(zone: &str) -> bool {
+    Tz::from_str(zone).is_ok()
+}
+
 /// How a recorded date was read against its zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Zoned {

@@ -33,6 +33,9 @@ pub struct LedgerOpen {
     pub authority_name: String,
     /// The authority's key; it signs the genesis entry.
     pub authority_key: MemberKey,
+    /// The case's IANA time zone (SPEC §13.1): the zone a date-time
+    /// entered without one is read in by the derived views.
+    pub zone: Option<String>,
 }
 
 /// Body of `member.enroll`.
@@ -169,6 +172,7 @@ impl Body {
                 .text("hash", b.hash.name())
                 .text("authority_name", &b.authority_name)
                 .bytes("authority_key", &b.authority_key.0)
+                .opt_text("zone", b.zone.as_deref())
                 .build(),
             Body::MemberEnroll(b) => b
                 .profile
@@ -203,6 +207,7 @@ impl Body {
                 })?;
                 let authority_name = r.text_nonempty("authority_name", MAX_SHORT_TEXT)?;
                 let authority_key = MemberKey(r.fixed::<32>("authority_key")?);
+                let zone = crate::format::kinds::zone(&mut r, "ledger.open body")?;
                 r.finish()?;
                 Body::LedgerOpen(LedgerOpen {
                     case_id,
@@ -210,6 +215,7 @@ impl Body {
                     hash,
                     authority_name,
                     authority_key,
+                    zone,
                 })
             }
             Kind::MemberEnroll => {

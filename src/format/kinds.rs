@@ -42,7 +42,7 @@ fn edtf(r: &mut MapReader, key: &str, what: &str) -> Result<Edtf, SchemaError> {
 }
 
 /// The optional `zone` beside a body's date: an IANA time zone name (SPEC §13.1).
-fn zone(r: &mut MapReader, what: &str) -> Result<Option<String>, SchemaError> {
+pub(crate) fn zone(r: &mut MapReader, what: &str) -> Result<Option<String>, SchemaError> {
     match r.opt_text("zone", 64)? {
         Some(z) if !crate::format::edtf::valid_zone(&z) => Err(invalid(
             &format!("{what}.zone"),

@@ -342,6 +342,8 @@ pub struct Genesis<'a> {
     /// Sign a checkpoint automatically whenever the tree size crosses a
     /// multiple of this (see [`Ledger::append_batch_at`]).
     pub checkpoint_every: Option<u64>,
+    /// The case's IANA time zone (SPEC §13.1), if it has one.
+    pub zone: Option<&'a str>,
 }
 
 /// How a ledger was opened: reading only, or holding the writer lock.
@@ -410,6 +412,7 @@ impl Ledger {
             hash: g.hash,
             authority_name: authority.name().to_owned(),
             authority_key: authority.public(),
+            zone: g.zone.map(str::to_owned),
         });
         let entry = Entry {
             item_prev: None,

@@ -54,6 +54,7 @@ pub fn build_small_prefix(dir: &Path, alg: HashAlg, id: LedgerId, n: usize) -> L
             time: t(0),
             ledger_id: Some(id),
             checkpoint_every: None,
+            zone: None,
         },
         &a,
     )

@@ -426,6 +426,7 @@ fn init(dir: &Path, signer: &Signer) -> Ledger {
             time: Timestamp::now(),
             ledger_id: None,
             checkpoint_every: None,
+            zone: None,
         },
         signer,
     )

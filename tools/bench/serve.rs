@@ -80,6 +80,7 @@ fn make_ledger(dir: &Path, clients: usize) -> Signer {
             time: Timestamp::now(),
             ledger_id: None,
             checkpoint_every: None,
+            zone: None,
         },
         &a,
     )
@@ -262,6 +263,7 @@ fn import_rate(cli: &str, root: &Path, n: usize) -> f64 {
             time: Timestamp::now(),
             ledger_id: None,
             checkpoint_every: None,
+            zone: None,
         },
         &a,
     ));

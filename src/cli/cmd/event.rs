@@ -436,8 +436,14 @@ fn timeline_text(r: &timeline::Row, private: &[(String, String)]) -> String {
             "", v.seq.0, v.reason
         ));
     }
-    if let (Some(z), Some(how)) = (r.body.zone(), &r.zoned) {
-        s.push_str(&format!("{:>27} {z} {}\n", "", how.describe(z)));
+    match (r.body.zone(), r.case_zone.as_deref(), &r.zoned) {
+        (Some(z), _, Some(how)) => s.push_str(&format!("{:>27} {z} {}\n", "", how.describe(z))),
+        (None, Some(z), Some(how)) => s.push_str(&format!(
+            "{:>27} {} (the case's zone; none was entered)\n",
+            "",
+            how.describe(z)
+        )),
+        _ => {}
     }
     if !r.sd.is_empty() {
         if private.is_empty() {

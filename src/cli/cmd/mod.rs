@@ -43,6 +43,7 @@ pub(crate) enum Checked {
         title: String,
         hash: HashAlg,
         checkpoint_every: Option<u64>,
+        zone: Option<String>,
     },
     KeyGenerate {
         name: String,

@@ -27,6 +27,7 @@ pub(crate) fn check_init(cli: &Cli) -> Result<Checked, CliError> {
         title,
         hash,
         checkpoint_every,
+        case_zone,
         ..
     } = &cli.command
     else {
@@ -52,6 +53,9 @@ pub(crate) fn check_init(cli: &Cli) -> Result<Checked, CliError> {
                 HashArg::Sha256 => HashAlg::Sha256,
             },
             checkpoint_every: *checkpoint_every,
+            zone: crate::cli::input::zone(&crate::cli::args::ZoneArg {
+                zone: case_zone.clone(),
+            })?,
             signer: load_signer(cli)?,
             dir,
         }
@@ -107,6 +111,7 @@ pub(crate) fn run_init(cmd: Checked) -> Result<u8, CliError> {
         title,
         hash,
         checkpoint_every,
+        zone,
     } = cmd
     else {
         unreachable!("cli: run_init called for another command")
@@ -120,13 +125,17 @@ pub(crate) fn run_init(cmd: Checked) -> Result<u8, CliError> {
             time: Timestamp::now(),
             ledger_id: None,
             checkpoint_every,
+            zone: zone.as_deref(),
         },
         &signer,
     )?;
     out(&format!(
-        "created ledger {} at {}\ncase {case_id}: {title}\nhash {hash}; authority {} ({})\n",
+        "created ledger {} at {}\ncase {case_id}: {title}{}\nhash {hash}; authority {} ({})\n",
         l.id(),
         dir.display(),
+        zone.as_deref()
+            .map(|z| format!(" (case time zone {z})"))
+            .unwrap_or_default(),
         signer.name(),
         keys::fingerprint(&signer.public())
     ))?;

@@ -223,7 +223,22 @@ fn prepared(
     l: &Ledger,
     preparer: Option<&crate::format::entry::MemberKey>,
 ) -> Result<String, LedgerError> {
-    let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
+    let now = chrono::Utc::now();
+    let local = match l.read(Seq(0))?.map(|(_, e)| e.body) {
+        Some(Body::LedgerOpen(o)) => o.zone.and_then(|z| {
+            let tz: chrono_tz::Tz = z.parse().ok()?;
+            Some(format!(
+                " ({} in the case's zone, {z})",
+                now.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z")
+            ))
+        }),
+        _ => None,
+    };
+    let now = format!(
+        "{}{}",
+        now.format("%Y-%m-%d %H:%M:%S UTC"),
+        local.unwrap_or_default()
+    );
     let size = l.head().tree.size.0;
     let cp = match l.latest_checkpoint()? {
         Some((s, _)) if s.0 == size => format!("the latest checkpoint covers all {size} entries"),
@@ -290,13 +305,17 @@ fn occurred_cell(r: &crate::export::timeline::Row) -> String {
     } else {
         date
     };
-    match (r.body.zone(), &r.zoned) {
-        (Some(z), Some(how)) => format!(
+    match (r.body.zone(), r.case_zone.as_deref(), &r.zoned) {
+        (Some(z), _, Some(how)) => format!(
             r#"{date}<br><span class="zone">{}</span><br><span class="zone">{}</span>"#,
             esc(z),
             esc(&how.describe(z))
         ),
-        (Some(z), None) => format!(r#"{date}<br><span class="zone">{}</span>"#, esc(z)),
+        (None, Some(z), Some(how)) => format!(
+            r#"{date}<br><span class="zone">{} (the case's zone; none was entered)</span>"#,
+            esc(&how.describe(z))
+        ),
+        (Some(z), _, None) => format!(r#"{date}<br><span class="zone">{}</span>"#, esc(z)),
         _ => date,
     }
 }
