@@ -222,3 +222,145 @@ fn spec_worked_example_is_true() {
         "SPEC.md §16 differs from the computed example; print it with CASELOG_PRINT_SPEC_EXAMPLE=1:\n{example}"
     );
 }
+
+/// SPEC §16.1 (issue 25, item 9): the worked example beyond genesis, for
+/// a stranger's verifier: a second record, the interior nodes of the
+/// 7-leaf tree, a witness cosignature, an item-map leaf and its items
+/// line, a disclosure and its digest, an external receipt's message and
+/// signature. Recomputed here and required in SPEC verbatim.
+#[test]
+fn spec_worked_example_continued_is_true() {
+    use base64::Engine as _;
+    use caselog::format::cbor::Value;
+    use caselog::format::disclosure::Disclosure;
+    use caselog::format::kinds::{receipt_message, CustodyReceive};
+    use caselog::storage::keys::Signer;
+    use caselog::{HashAlg, Seq};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let wrap = |h: String| {
+        h.as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let alg = HashAlg::Sha256;
+    let t = tempfile::tempdir().unwrap();
+    let mut l = common::build_small(&t.path().join("l"), alg);
+    let raw1 = l.record_bytes(Seq(1)).unwrap().unwrap();
+    let lh: Vec<_> = (0..7)
+        .map(|s| alg.leaf(&l.record_bytes(Seq(s)).unwrap().unwrap()))
+        .collect();
+    // RFC 9162 §2.1.1: MTH(7) splits at 4, MTH(4..7) at 2.
+    let n = |a: &caselog::Hash, b: &caselog::Hash| alg.node(a, b);
+    let (a01, a23, a45) = (n(&lh[0], &lh[1]), n(&lh[2], &lh[3]), n(&lh[4], &lh[5]));
+    let (m03, m46) = (n(&a01, &a23), n(&a45, &lh[6]));
+    let top = n(&m03, &m46);
+    let note = l.checkpoint(&common::authority()).unwrap().to_text();
+    let body = &note[..note.find("\n\n").unwrap() + 1];
+    assert_eq!(
+        top,
+        l.head().tree.root,
+        "the nodes below give the tree's root"
+    );
+    let witness = Signer::from_seed("Witness (test)", &[0x36; 32]);
+    let time = 1_228_824_000u64; // 2008-12-09T12:00:00Z
+    let cosig =
+        caselog::tlog::note::cosign(body, "counsel.example/witness", &witness, time).unwrap();
+    let cosig_line = format!(
+        "— {} {}",
+        cosig.name,
+        b64(&[&cosig.id[..], &cosig.sig].concat())
+    );
+    let heads: caselog::format::ids::ItemHeads = [("EV-0001".to_owned(), (Seq(5), lh[5]))].into();
+    let map_leaf = caselog::tlog::itemmap::map_leaf(alg, "EV-0001", Seq(5), &lh[5]);
+    let map = caselog::tlog::itemmap::head(alg, &heads).unwrap();
+    let d = Disclosure {
+        salt: [0x5a; 16],
+        path: "members/017".into(),
+        value: Value::Text("FAKE-NAME Test Person".into()),
+    };
+    let lab = Signer::from_seed("State lab (external, test)", &[0x34; 32]);
+    let receipt = CustodyReceive {
+        item: "EV-0001".into(),
+        release: lh[6],
+        seal_intact: Some(true),
+        condition: Some("sealed bag".into()),
+        rejected: None,
+        seals: Default::default(),
+        receipt: None,
+    };
+    let rtime = caselog::Timestamp::parse("2008-10-10T09:30:00.000000Z").unwrap();
+    let msg = receipt_message(&common::LEDGER_ID, &receipt, &lab.public(), &rtime);
+    let example = format!(
+        "record seq 1 ('member.enroll'), {rlen} bytes:\n{rec1}\n\
+         LH(seq 1) = {lh1}\n\n\
+         the 7 leaf hashes LH(seq 0) .. LH(seq 6):\n{leaves}\n\n\
+         interior nodes, H(0x01 || left || right) (RFC 9162 §2.1.1):\n\
+         n01 = H(LH0, LH1)   = {a01}\n\
+         n23 = H(LH2, LH3)   = {a23}\n\
+         n45 = H(LH4, LH5)   = {a45}\n\
+         n0123 = H(n01, n23) = {m03}\n\
+         n456 = H(n45, LH6)  = {m46}\n\
+         root = H(n0123, n456) = {root}\n\n\
+         witness key: seed 36..36 (32 bytes), name counsel.example/witness, verifier key\n{wkey}\n\
+         cosignature at time {time}: Ed25519 over \"cosignature/v1\\ntime {time}\\n\" || checkpoint body; the line is\n\
+         \"— \" name \" \" base64(key id || 8-byte big-endian time || signature):\n{cosig_line}\n\n\
+         item map of one item, EV-0001 at seq 5 with leaf LH(seq 5):\n\
+         map leaf = H(0x00 || CBOR [\"EV-0001\", 5, LH5]) = {map_leaf}\n\
+         checkpoint extension line: caselog-items {count} {map_root}\n\n\
+         disclosure [salt 5a..5a (16 bytes), \"members/017\", \"FAKE-NAME Test Person\"], {dlen} bytes:\n{dis}\n\
+         its digest H(0x02 || disclosure) = {dig}\n\n\
+         external receipt of EV-0001 (release LH6, seal_intact true, condition \"sealed bag\",\n\
+         time 2008-10-10T09:30:00.000000Z) by the key of seed 34..34: the signed message, {mlen} bytes:\n{msg}\n\
+         signature:\n{rsig}",
+        rlen = raw1.len(),
+        rec1 = wrap(hex::encode(&raw1)),
+        lh1 = lh[1].to_hex(),
+        leaves = lh.iter().map(|h| h.to_hex()).collect::<Vec<_>>().join("\n"),
+        a01 = a01.to_hex(),
+        a23 = a23.to_hex(),
+        a45 = a45.to_hex(),
+        m03 = m03.to_hex(),
+        m46 = m46.to_hex(),
+        root = top.to_hex(),
+        wkey = caselog::tlog::note::VerifierKey::new(
+            "counsel.example/witness",
+            caselog::tlog::note::TYPE_COSIGNATURE,
+            witness.public()
+        )
+        .unwrap(),
+        cosig_line = cosig_line,
+        map_leaf = map_leaf.to_hex(),
+        count = map.count,
+        map_root = b64(&map.root.0),
+        dlen = d.encode().len(),
+        dis = wrap(hex::encode(d.encode())),
+        dig = d.digest(alg).to_hex(),
+        mlen = msg.len(),
+        msg = wrap(hex::encode(&msg)),
+        rsig = wrap(hex::encode(lab.sign(&msg))),
+    );
+    // The cosignature verifies under the witness key, as a verifier checks it.
+    let vk = caselog::tlog::note::VerifierKey::new(
+        "counsel.example/witness",
+        caselog::tlog::note::TYPE_COSIGNATURE,
+        witness.public(),
+    )
+    .unwrap();
+    let cosigned = format!("{note}{cosig_line}\n");
+    let parsed = caselog::tlog::note::Note::parse(cosigned.as_bytes()).unwrap();
+    let sig = parsed.sigs.iter().find(|g| g.name == vk.name).unwrap();
+    assert_eq!(
+        caselog::tlog::note::verify_sig(&parsed.text, sig, &vk).unwrap(),
+        Some(time)
+    );
+    if std::env::var_os("CASELOG_PRINT_SPEC_EXAMPLE").is_some() {
+        println!("{example}");
+    }
+    let spec = std::fs::read_to_string(root().join("schemas/SPEC.md")).unwrap();
+    assert!(
+        spec.contains(&example),
+        "SPEC.md §16.1 differs from the computed example; print it with CASELOG_PRINT_SPEC_EXAMPLE=1:\n{example}"
+    );
+}
