@@ -2590,3 +2590,70 @@ fn the_case_zone_reads_local_times_and_says_so() {
     assert!(report.contains("(the case's zone; none was entered)"));
     assert!(e.verify_json()["verified"].as_bool().unwrap());
 }
+
+/// Issue 25, item 8: what the ledger records by default names the member
+/// as enrolled, never the key file's comment ("laptop key").
+#[test]
+fn defaults_name_the_enrolled_member_not_the_key_comment() {
+    let e = Env::populated();
+    stdout_of(
+        e.cmd()
+            .args([
+                "key",
+                "generate",
+                "--name",
+                "laptop key",
+                "--no-passphrase",
+                "--out",
+            ])
+            .arg(e.p("poe")),
+    );
+    e.as_key("auth")
+        .args([
+            "member",
+            "add",
+            "--name",
+            "Sgt. Poe",
+            "--role",
+            "investigator",
+            "--pubkey",
+        ])
+        .arg(e.p("poe.pub"))
+        .assert()
+        .success();
+    e.as_key("poe")
+        .args([
+            "action",
+            "add",
+            "--title",
+            "Mail-room logs requested",
+            "--occurred",
+            "2008-11-10",
+        ])
+        .assert()
+        .success();
+    std::fs::write(e.p("scan.txt"), b"FAKE scan\n").unwrap();
+    e.as_key("poe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "scan",
+            "--collected",
+            "2008-10~",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    let log = stdout_of(e.cmd().args(["log", "--json"]));
+    assert!(
+        log.contains("\"by\":\"Sgt. Poe\"") && log.contains("\"collected_by\":\"Sgt. Poe\""),
+        "{log}"
+    );
+    assert!(
+        !log.contains("laptop key\",\"") || !log.contains("\"by\":\"laptop key\""),
+        "{log}"
+    );
+}

@@ -238,6 +238,14 @@ pub(crate) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
     }
 }
 
+/// The name `signer` was enrolled under (what `member list` shows), or
+/// the key file's name when it is not a member (the append then refuses).
+pub(crate) fn enrolled_name(l: &Ledger, signer: &Signer) -> String {
+    l.members()
+        .get(&signer.public())
+        .map_or_else(|| signer.name().to_owned(), |m| m.name.clone())
+}
+
 pub(crate) fn append(
     l: &mut Ledger,
     body: Domain,

@@ -156,9 +156,11 @@ pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
             body: Domain::Action(Action {
                 zone: crate::cli::input::zone(zone)?,
                 title: check_text("title", title, MAX_SHORT_TEXT)?,
+                // Empty until run: then the signer's enrolled name, which
+                // needs the ledger (not the key file's comment).
                 by: match by {
                     Some(b) => check_text("--by", b, MAX_SHORT_TEXT)?,
-                    None => signer.name().to_owned(),
+                    None => String::new(),
                 },
                 occurred,
                 authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
@@ -301,6 +303,11 @@ pub(crate) fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
     if let Domain::Event(e) = &mut body {
         for r in &refs {
             e.refs.push(resolve_entry(&l, r)?.1);
+        }
+    }
+    if let Domain::Action(a) = &mut body {
+        if a.by.is_empty() {
+            a.by = crate::cli::cmd::domain::enrolled_name(&l, &signer);
         }
     }
     let what = body.kind();

@@ -95,9 +95,10 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
                 tree: None,
                 item,
                 description: check_text("description", description, MAX_SHORT_TEXT)?,
+                // Empty until run: then the signer's enrolled name.
                 collected_by: match collected_by {
                     Some(c) => check_text("--collected-by", c, MAX_SHORT_TEXT)?,
-                    None => signer.name().to_owned(),
+                    None => String::new(),
                 },
                 collected,
                 location: opt_text(location, "location", MAX_SHORT_TEXT)?,
@@ -215,6 +216,9 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
         unreachable!("cli: run_evidence_add called for another command")
     };
     let mut l = crate::cli::remote::open(&dir, true)?;
+    if intake.collected_by.is_empty() {
+        intake.collected_by = crate::cli::cmd::domain::enrolled_name(&l, &signer);
+    }
     // Refuse (not a member, duplicate item...) before hashing.
     l.precheck(
         &Body::Domain(Domain::EvidenceIntake(intake.clone())),
