@@ -292,6 +292,17 @@ fn spec_worked_example_continued_is_true() {
     };
     let rtime = caselog::Timestamp::parse("2008-10-10T09:30:00.000000Z").unwrap();
     let msg = receipt_message(&common::LEDGER_ID, &receipt, &lab.public(), &rtime);
+    let sel = caselog::audit::bundle::Selection {
+        seqs: vec![(6, 6)],
+        ..Default::default()
+    };
+    let tiny = caselog::audit::bundle::build(&l, note.as_bytes(), &sel)
+        .unwrap()
+        .encode();
+    let vk_log = l.origin().log_key(common::authority().public());
+    let verdict =
+        caselog::audit::bundle::verify_bytes(&tiny, std::slice::from_ref(&vk_log), &[], 0);
+    assert!(verdict.report.is_ok(), "{:?}", verdict.report.problems);
     let example = format!(
         "record seq 1 ('member.enroll'), {rlen} bytes:\n{rec1}\n\
          LH(seq 1) = {lh1}\n\n\
@@ -313,7 +324,9 @@ fn spec_worked_example_continued_is_true() {
          its digest H(0x02 || disclosure) = {dig}\n\n\
          external receipt of EV-0001 (release LH6, seal_intact true, condition \"sealed bag\",\n\
          time 2008-10-10T09:30:00.000000Z) by the key of seed 34..34: the signed message, {mlen} bytes:\n{msg}\n\
-         signature:\n{rsig}",
+         signature:\n{rsig}\n\n\
+         a partial bundle of seq 6 against the checkpoint above (§14; the membership records\n\
+         a verifier needs to judge its author ride along, each with its inclusion path), {blen} bytes:\n{tiny}",
         rlen = raw1.len(),
         rec1 = wrap(hex::encode(&raw1)),
         lh1 = lh[1].to_hex(),
@@ -340,6 +353,8 @@ fn spec_worked_example_continued_is_true() {
         mlen = msg.len(),
         msg = wrap(hex::encode(&msg)),
         rsig = wrap(hex::encode(lab.sign(&msg))),
+        blen = tiny.len(),
+        tiny = wrap(hex::encode(&tiny)),
     );
     // The cosignature verifies under the witness key, as a verifier checks it.
     let vk = caselog::tlog::note::VerifierKey::new(
