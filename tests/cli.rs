@@ -94,6 +94,27 @@ impl Env {
             .stdout(predicate::str::starts_with("seq 2: note recorded (leaf "));
         e
     }
+    /// A new unencrypted key file `file` (named `key_name` inside), its
+    /// public half enrolled by the authority as `name` with `role`.
+    fn enrol(&self, file: &str, key_name: &str, name: &str, role: &str) {
+        self.cmd()
+            .args([
+                "key",
+                "generate",
+                "--name",
+                key_name,
+                "--no-passphrase",
+                "--out",
+            ])
+            .arg(self.p(file))
+            .assert()
+            .success();
+        self.as_key("auth")
+            .args(["member", "add", "--name", name, "--role", role, "--pubkey"])
+            .arg(self.p(&format!("{file}.pub")))
+            .assert()
+            .success();
+    }
     fn verify_json(&self) -> serde_json::Value {
         let out = self.cmd().args(["verify", "--json"]).output().unwrap();
         serde_json::from_slice(&out.stdout).unwrap()
@@ -2216,31 +2237,7 @@ fn human_entered_dates_keep_their_zone() {
 #[test]
 fn a_trust_file_of_several_authorities_works_in_both_verifiers() {
     let e = Env::populated();
-    stdout_of(
-        e.cmd()
-            .args([
-                "key",
-                "generate",
-                "--name",
-                "Second",
-                "--no-passphrase",
-                "--out",
-            ])
-            .arg(e.p("a2")),
-    );
-    e.as_key("auth")
-        .args([
-            "member",
-            "add",
-            "--name",
-            "Second",
-            "--role",
-            "authority",
-            "--pubkey",
-        ])
-        .arg(e.p("a2.pub"))
-        .assert()
-        .success();
+    e.enrol("a2", "Second", "Second", "authority");
     e.as_key("auth").arg("checkpoint").assert().success();
     let keys = stdout_of(e.cmd().arg("log-key"));
     assert_eq!(keys.lines().count(), 2, "{keys}");
@@ -2596,31 +2593,7 @@ fn the_case_zone_reads_local_times_and_says_so() {
 #[test]
 fn defaults_name_the_enrolled_member_not_the_key_comment() {
     let e = Env::populated();
-    stdout_of(
-        e.cmd()
-            .args([
-                "key",
-                "generate",
-                "--name",
-                "laptop key",
-                "--no-passphrase",
-                "--out",
-            ])
-            .arg(e.p("poe")),
-    );
-    e.as_key("auth")
-        .args([
-            "member",
-            "add",
-            "--name",
-            "Sgt. Poe",
-            "--role",
-            "investigator",
-            "--pubkey",
-        ])
-        .arg(e.p("poe.pub"))
-        .assert()
-        .success();
+    e.enrol("poe", "laptop key", "Sgt. Poe", "investigator");
     e.as_key("poe")
         .args([
             "action",

@@ -289,15 +289,20 @@ fn report_ledger(dir: &Path) -> Ledger {
     l
 }
 
-/// (x, y) of every word of the PDF, from `pdftotext -bbox`.
-fn pdf_words(pdf: &Path) -> Vec<(String, f64, f64)> {
+/// `pdftotext -bbox`: every word of the PDF with its box, as XHTML.
+fn pdf_bbox(pdf: &Path) -> String {
     let out = Command::new("pdftotext")
         .args(["-bbox"])
         .arg(pdf)
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils)");
-    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// (x, y) of every word of the PDF, from `pdftotext -bbox`.
+fn pdf_words(pdf: &Path) -> Vec<(String, f64, f64)> {
+    let html = pdf_bbox(pdf);
     html.split("<word ")
         .skip(1)
         .filter_map(|w| {
@@ -314,13 +319,7 @@ fn pdf_words(pdf: &Path) -> Vec<(String, f64, f64)> {
 /// Per page of the PDF: its height and its lines of text (y, words joined),
 /// top to bottom, from `pdftotext -bbox`; the page number footer left out.
 fn pdf_pages(pdf: &Path) -> Vec<(f64, Vec<(f64, String)>)> {
-    let out = Command::new("pdftotext")
-        .args(["-bbox"])
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    let html = pdf_bbox(pdf);
     html.split("<page ")
         .skip(1)
         .map(|p| {

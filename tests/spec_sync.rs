@@ -10,6 +10,16 @@ fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The `code` enum of a report array's items in the JSON Schema.
+fn enum_of(array: &serde_json::Value) -> BTreeSet<String> {
+    array["items"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[test]
 fn codes_match_spec_and_schema() {
     let ours: BTreeSet<String> = Code::ALL.iter().map(|c| c.as_str().to_owned()).collect();
@@ -19,14 +29,11 @@ fn codes_match_spec_and_schema() {
         &std::fs::read_to_string(root().join("schemas/verify-report.schema.json")).unwrap(),
     )
     .unwrap();
-    let in_schema: BTreeSet<String> = schema["properties"]["problems"]["items"]["properties"]
-        ["code"]["enum"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(in_schema, ours, "schemas/verify-report.schema.json");
+    assert_eq!(
+        enum_of(&schema["properties"]["problems"]),
+        ours,
+        "schemas/verify-report.schema.json"
+    );
 
     let spec = std::fs::read_to_string(root().join("schemas/SPEC.md")).unwrap();
     let codes = |from: &str, to: &str| -> BTreeSet<String> {
@@ -53,15 +60,9 @@ fn codes_match_spec_and_schema() {
         "a code both a problem and a finding"
     );
     assert_eq!(codes("### 9.3 Findings", "## 10."), found, "SPEC.md §9.3");
-    let in_schema: BTreeSet<String> = schema["properties"]["findings"]["items"]["properties"]
-        ["code"]["enum"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect();
     assert_eq!(
-        in_schema, found,
+        enum_of(&schema["properties"]["findings"]),
+        found,
         "schemas/verify-report.schema.json findings"
     );
 }

@@ -149,18 +149,28 @@ pub(crate) fn hash_tree(
 
 /// Walk `root` and hash every file in parallel, with a progress bar.
 fn scan(root: &Path, copy_to: Option<&Path>) -> Result<Manifest, CliError> {
-    let fail = |e: tree::TreeError| {
-        CliError::input(
-            e.to_string(),
-            "check the directory and permissions; nothing was written",
-        )
-    };
-    let walked = tree::walk(root).map_err(fail)?;
+    hash_walked(&walk(root)?, copy_to)
+}
+
+fn walk_failed(e: tree::TreeError) -> CliError {
+    CliError::input(
+        e.to_string(),
+        "check the directory and permissions; nothing was written",
+    )
+}
+
+/// List `root` without following symbolic links.
+fn walk(root: &Path) -> Result<tree::Walk, CliError> {
+    tree::walk(root).map_err(walk_failed)
+}
+
+/// Hash every file of a walked tree in parallel, with a progress bar.
+fn hash_walked(walked: &tree::Walk, copy_to: Option<&Path>) -> Result<Manifest, CliError> {
     let bar = Progress::bytes(
         &format!("hashing {} ({} files)", walked.name, walked.files.len()),
         walked.bytes(),
     );
-    let m = tree::hash(&walked, copy_to, &|n| bar.set(n)).map_err(fail)?;
+    let m = tree::hash(walked, copy_to, &|n| bar.set(n)).map_err(walk_failed)?;
     bar.finish();
     Ok(m)
 }
@@ -256,31 +266,25 @@ fn scan_checked(
     item: &str,
     force: bool,
 ) -> Result<Manifest, CliError> {
-    if !force && !then.files.is_empty() {
-        let walked = tree::walk(root).map_err(|e| {
-            CliError::input(
-                e.to_string(),
-                "check the directory and permissions; nothing was written",
-            )
-        })?;
-        let shared = walked.files.iter().any(|f| {
-            then.files
-                .binary_search_by(|t| t.path.as_str().cmp(&f.rel))
-                .is_ok()
-        });
-        if !shared {
-            return Err(CliError::input(
-                format!(
-                    "{} shares no file path with {item}'s tree {:?} ({} files): nothing recorded",
-                    root.display(),
-                    then.name,
-                    then.files.len()
-                ),
-                "give the directory that holds the tree's files (check with --dry-run), or add --force to record the comparison anyway",
-            ));
-        }
+    // One walk: checked, then hashed.
+    let walked = walk(root)?;
+    let shared = walked.files.iter().any(|f| {
+        then.files
+            .binary_search_by(|t| t.path.as_str().cmp(&f.rel))
+            .is_ok()
+    });
+    if !force && !then.files.is_empty() && !shared {
+        return Err(CliError::input(
+            format!(
+                "{} shares no file path with {item}'s tree {:?} ({} files): nothing recorded",
+                root.display(),
+                then.name,
+                then.files.len()
+            ),
+            "give the directory that holds the tree's files (check with --dry-run), or add --force to record the comparison anyway",
+        ));
     }
-    scan(root, None)
+    hash_walked(&walked, None)
 }
 
 fn verify_text(at: &str, item: &str, tree: &Tree, d: &TreeDiff) -> String {

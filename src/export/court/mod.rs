@@ -548,11 +548,11 @@ pub(crate) fn checkpoint_rows(
         let line = match crate::tlog::tsp::verify_token(&token, body.as_bytes(), tsa) {
             Ok(t) if t.anchored => format!(
                 "The state of the ledger at {} entries existed no later than {} UTC, per the time-stamping authority {} (RFC 3161 token, verified against its root certificate).",
-                size.0, utc_time(&t.gen_time), t.tsa
+                size.0, when(&t.gen_time), t.tsa
             ),
             Ok(t) => format!(
                 "A time-stamp by {} for {} UTC (its authority's certificate was not checked against a root: export with --tsa-ca to state this time).",
-                t.tsa, utc_time(&t.gen_time)
+                t.tsa, when(&t.gen_time)
             ),
             Err(e) => format!("A stored time-stamp does not verify: {e}."),
         };
@@ -563,11 +563,6 @@ pub(crate) fn checkpoint_rows(
     }
     let _ = write!(h, "<tr><th>Time-stamps</th><td>{rows}</td></tr>");
     Ok(())
-}
-
-/// `2008-10-09 12:21:40` (UTC is said beside it).
-fn utc_time(t: &crate::format::ids::Timestamp) -> String {
-    when(t)
 }
 
 /// A table row with a checkpoint note, verbatim, and the names that
