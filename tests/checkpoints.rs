@@ -291,24 +291,23 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
     let c = w.cosign(&wsigner, &lk, &cp6, Some(&p), 1_002).unwrap();
     assert_eq!(c.previous, Some(TreeSize(5)));
 
-    // Rollback: offering the size-5 checkpoint again is refused with evidence.
-    let mut seen = Vec::new();
-    // Twice in the same second: each refusal keeps its own evidence.
-    for _ in 0..2 {
-        match w.cosign(&wsigner, &lk, &cp5, None, 1_003) {
-            Err(WitnessError::Inconsistent { reason, evidence }) => {
-                assert!(reason.contains("rollback"), "{reason}");
-                assert!(evidence.join("held.checkpoint").is_file());
-                assert!(evidence.join("offered.checkpoint").is_file());
-                assert!(!seen.contains(&evidence), "evidence overwritten");
-                seen.push(evidence);
-            }
-            other => panic!("expected refusal, got {other:?}"),
-        }
-    }
+    // An older checkpoint (size 5, which the log did sign): refused, and
+    // nothing saved, for it shows nothing about the log.
+    let evidence_dir = t.path().join("w/evidence");
+    let saved = || std::fs::read_dir(&evidence_dir).unwrap().count();
+    assert!(matches!(
+        w.cosign(&wsigner, &lk, &cp5, None, 1_003),
+        Err(WitnessError::Older {
+            held: 6,
+            offered: 5
+        })
+    ));
+    assert_eq!(saved(), 0);
 
     // A rewritten ledger of the same id: its checkpoint at 8 with its own
     // (valid for it) proof from 6 does not extend what the witness holds.
+    // The proof does not verify: refused as bad input, nothing saved
+    // (anyone can send a bad proof).
     let (_t2, _cp7, mut re) = rewritten();
     let cp8 = re
         .checkpoint(&common::authority())
@@ -317,22 +316,61 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
         .into_bytes();
     let p = re.consistency_proof(TreeSize(6), TreeSize(8)).unwrap();
     match w.cosign(&wsigner, &lk, &cp8, Some(&p), 1_004) {
-        Err(WitnessError::Inconsistent { reason, .. }) => {
+        Err(WitnessError::BadProof(reason)) => {
             assert!(
-                reason.contains("does not extend the held size 6"),
+                reason.contains("from the held size 6 to 8 does not verify"),
                 "{reason}"
             )
         }
         other => panic!("expected refusal, got {other:?}"),
     }
-    // Split view: a different root at the held size.
+    assert_eq!(saved(), 0);
+    // Split view: a different root at the held size, signed by the log:
+    // refused with evidence; offered again, the same evidence directory.
     let cp6_fork = re.checkpoint_at_for_test(6);
-    match w.cosign(&wsigner, &lk, &cp6_fork, None, 1_005) {
+    let mut seen = Vec::new();
+    for now in [1_005, 1_006] {
+        match w.cosign(&wsigner, &lk, &cp6_fork, None, now) {
+            Err(WitnessError::Inconsistent { reason, evidence }) => {
+                assert!(reason.contains("split view"), "{reason}");
+                assert_eq!(
+                    std::fs::read(evidence.join("offered.checkpoint")).unwrap(),
+                    cp6_fork
+                );
+                assert!(evidence.join("held.checkpoint").is_file());
+                seen.push(evidence);
+            }
+            other => panic!("expected refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(seen[0], seen[1], "the same split view is saved once");
+    assert_eq!(saved(), 1);
+    // The same root at the held size with another body (an item-map line
+    // the held checkpoint does not have) is a split view too: the whole
+    // body must be the one held.
+    let other_body = Checkpoint {
+        items: Some(caselog::tlog::itemmap::MapHead {
+            count: 1,
+            root: caselog::Hash([7; 32]),
+        }),
+        origin: l.origin(),
+        head: l.tree_head_at(TreeSize(6)).unwrap(),
+    }
+    .sign(&common::authority())
+    .to_text()
+    .into_bytes();
+    match w.cosign(&wsigner, &lk, &other_body, None, 1_007) {
         Err(WitnessError::Inconsistent { reason, .. }) => {
-            assert!(reason.contains("split view"), "{reason}")
+            assert!(
+                reason.contains("two different checkpoints signed for size 6"),
+                "{reason}"
+            )
         }
         other => panic!("expected refusal, got {other:?}"),
     }
+    assert_eq!(saved(), 2);
+    // The very checkpoint held is cosigned again.
+    w.cosign(&wsigner, &lk, &cp6, None, 1_008).unwrap();
     // A checkpoint not signed by the log key: refused before anything else.
     let bad = Checkpoint::parse_body(&Note::parse(&cp6).unwrap().text)
         .unwrap()
@@ -340,7 +378,7 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
         .to_text()
         .into_bytes();
     assert!(matches!(
-        w.cosign(&wsigner, &lk, &bad, None, 1_006),
+        w.cosign(&wsigner, &lk, &bad, None, 1_009),
         Err(WitnessError::Checkpoint(_))
     ));
 }

@@ -887,7 +887,8 @@ fn checkpoint_prove_witness_verify_proof() {
         .unwrap()
         .starts_with("caselog/consistency-proof@v1\nold 3\nnew 5\n"));
     cosign(Some("step")).assert().success();
-    // Rollback: offering size 3 again is refused, evidence saved, exit 1.
+    // An older checkpoint: offering size 3 again is refused (exit 2), and
+    // nothing is saved: the log did sign it, it shows nothing.
     let mut c = e.cmd();
     let err = c
         .env("CASELOG_KEY", e.p("counsel"))
@@ -898,12 +899,16 @@ fn checkpoint_prove_witness_verify_proof() {
         .arg("--checkpoint")
         .arg(e.p("cp3"))
         .assert()
-        .code(1)
+        .code(2)
         .get_output()
         .stderr
         .clone();
-    assert!(one_line(&err).contains("REFUSED: rollback"));
-    assert_eq!(std::fs::read_dir(e.p("w/evidence")).unwrap().count(), 1);
+    assert!(
+        one_line(&err).contains("does not cosign the smaller size 3"),
+        "{}",
+        one_line(&err)
+    );
+    assert_eq!(std::fs::read_dir(e.p("w/evidence")).unwrap().count(), 0);
 
     // verify --against an earlier checkpoint: consistent.
     e.cmd()

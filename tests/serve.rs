@@ -513,6 +513,90 @@ fn checkpoint(dir: &Path, a: &Signer) {
     l.checkpoint(a).unwrap();
 }
 
+/// A checkpoint over the ledger's true root at its size whose
+/// `caselog-items` line is the item map of one entry earlier (EV-2, taken
+/// in last, left out): what an operator holding an authority key could
+/// sign to make a partial item bundle look complete.
+fn false_completeness(l: &Ledger, a: &Signer) -> String {
+    let size = l.head().tree.size;
+    caselog::Checkpoint {
+        items: caselog::tlog::itemmap::head(
+            l.hash_alg(),
+            &l.item_heads_at(caselog::TreeSize(size.0 - 1)).unwrap(),
+        ),
+        origin: l.origin(),
+        head: l.tree_head_at(size).unwrap(),
+    }
+    .sign(a)
+    .to_text()
+}
+
+#[test]
+fn a_false_completeness_line_is_refused_by_the_server_and_the_mirror() {
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let key = write_key(t.path(), "a.key", &a);
+    let dir = t.path().join("case-i");
+    let mut l = build_small(&dir, HashAlg::Sha256);
+    l.append(common::intake_body("EV-1"), &a).unwrap();
+    l.append(common::intake_body("EV-2"), &a).unwrap();
+    let forged = false_completeness(&l, &a);
+    let size = l.head().tree.size.0;
+    // The ledger refuses it itself.
+    let e = l
+        .store_signed_checkpoint(
+            &caselog::tlog::note::Note::parse(forged.as_bytes()).unwrap(),
+            &[],
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("states item map 1 items"), "{e}");
+    drop(l);
+    // So does the server: 422, nothing stored, nothing published.
+    {
+        let base = serve_in_process(&[&dir], api::DEFAULT_MAX_BODY);
+        let r = Remote::new(&format!("{base}/case-i")).unwrap();
+        refused(r.post_checkpoint(&a, &forged), 422, "BAD_CHECKPOINT");
+        assert!(r.checkpoint().unwrap().is_none());
+    }
+    // A server that stored one anyway (written straight into its store, as
+    // a tampered server would): the mirror refuses it with evidence and
+    // does not call it matching.
+    let served = t.path().join("s/case-i");
+    std::fs::create_dir_all(served.parent().unwrap()).unwrap();
+    copy_dir(&dir, &served);
+    let mut b = caselog::storage::store::Batch::new();
+    b.put(
+        caselog::storage::layout::CF_CHECKPOINTS,
+        size.to_be_bytes().to_vec(),
+        forged.clone().into_bytes(),
+    );
+    caselog::storage::store::WriteStore::open(&served)
+        .unwrap()
+        .commit(b)
+        .unwrap();
+    let m = t.path().join("mirror");
+    let s = serve_read_only(&served);
+    let out = mirror(&s.1, &m, &key);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(!stdout.contains("matches"), "{stdout}");
+    assert!(stderr.contains("completeness line is false"), "{stderr}");
+    let ev = caselog::net::mirror::evidence_dir(&m);
+    let saved: Vec<_> = std::fs::read_dir(&ev).unwrap().collect();
+    assert_eq!(saved.len(), 1);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 #[test]
 fn a_mirror_refuses_a_fork_and_a_rollback_with_evidence() {
     let t = tempfile::tempdir().unwrap();
@@ -663,6 +747,14 @@ fn witness_in_process(
     state: &Path,
     log_key: caselog::tlog::note::VerifierKey,
 ) -> (String, caselog::tlog::note::VerifierKey) {
+    witness_limited(state, log_key, caselog::net::server::Limits::default())
+}
+
+fn witness_limited(
+    state: &Path,
+    log_key: caselog::tlog::note::VerifierKey,
+    limits: caselog::net::server::Limits,
+) -> (String, caselog::tlog::note::VerifierKey) {
     let w_signer = Signer::from_seed("witness", &[0x77; 32]);
     let w =
         caselog::tlog::witness::Witness::init(state, "counsel.example/witness", &w_signer).unwrap();
@@ -675,7 +767,7 @@ fn witness_in_process(
     )
     .unwrap();
     let addr = server.local_addr().unwrap();
-    std::thread::spawn(move || server.run(caselog::net::server::Limits::default()).unwrap());
+    std::thread::spawn(move || server.run(limits).unwrap());
     (format!("http://{addr}"), vkey)
 }
 
@@ -728,10 +820,38 @@ fn a_witness_over_http_refuses_what_does_not_extend_its_last_checkpoint() {
     let (s, body) = add_checkpoint(&url, &request_body(8, &[], two8));
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("split view"), "{body}");
+    let evidence = || {
+        std::fs::read_dir(t.path().join("w/evidence"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(evidence(), 1);
+    // The same split view again: the same evidence, not a second copy.
+    assert_eq!(add_checkpoint(&url, &request_body(8, &[], two8)).0, 422);
+    assert_eq!(evidence(), 1);
     // Extending 7 with the other history's proof from the held 8: old is 8,
     // the proof is for 7 -> 8 of the other tree: does not verify.
     let (s, _) = add_checkpoint(&url, &request_body(8, &cps[1].2, two8));
     assert_eq!(s, 422);
+    // A genuine larger checkpoint with a junk one-hash proof, 50 times:
+    // refused as bad input each time and nothing saved; then with its
+    // real proof it is cosigned.
+    let (cp9, proof9) = {
+        let mut l = Ledger::open(&one, true).unwrap();
+        l.append(note("nine"), &a).unwrap();
+        let cp9 = l.checkpoint(&a).unwrap().to_text();
+        let p = l
+            .consistency_proof(caselog::TreeSize(8), caselog::TreeSize(9))
+            .unwrap()
+            .path;
+        (cp9, p)
+    };
+    for i in 0..50u8 {
+        let (s, body) = add_checkpoint(&url, &request_body(8, &[Hash([i; 32])], &cp9));
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("does not verify"), "{body}");
+    }
+    assert_eq!(evidence(), 1, "a bad proof is not evidence");
     // Old larger than new; malformed; an unknown log; a bad signature.
     assert_eq!(add_checkpoint(&url, &request_body(9, &[], cp8)).0, 400);
     assert_eq!(add_checkpoint(&url, "old 01\n\n").0, 400);
@@ -752,16 +872,56 @@ fn a_witness_over_http_refuses_what_does_not_extend_its_last_checkpoint() {
         .0,
         403
     );
-    // The evidence of the split view is in the state directory.
-    let ev: Vec<_> = std::fs::read_dir(t.path().join("w/evidence"))
-        .unwrap()
-        .collect();
-    assert!(!ev.is_empty());
     // The witness still holds size 8 of history one: it cosigns it again.
     let (s, body) = add_checkpoint(&url, &request_body(8, &[], cp8));
     assert_eq!(s, 200);
     let cosigned = format!("{cp8}{body}");
-    caselog::tlog::checkpoint::verify(cosigned.as_bytes(), &[log_key], &[wkey], 1).unwrap();
+    caselog::tlog::checkpoint::verify(
+        cosigned.as_bytes(),
+        std::slice::from_ref(&log_key),
+        std::slice::from_ref(&wkey),
+        1,
+    )
+    .unwrap();
+    let (s, body) = add_checkpoint(&url, &request_body(8, &proof9, &cp9));
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(evidence(), 1);
+}
+
+#[test]
+fn a_witness_answers_stalled_bodies_408_and_frees_their_slots() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let mut l = build_small(&t.path().join("case"), HashAlg::Sha256);
+    let cp = l.checkpoint(&authority()).unwrap().to_text();
+    let log_key = l.authority_log_keys()[0].clone();
+    let limits = caselog::net::server::Limits {
+        connections: 4,
+        header_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(1),
+    };
+    let (url, _) = witness_limited(&t.path().join("w"), log_key, limits);
+    let addr = url.trim_start_matches("http://");
+    // Every slot taken by a client that sends a third of the body it
+    // declared, then nothing.
+    let mut held: Vec<std::net::TcpStream> = (0..4)
+        .map(|_| {
+            let mut c = std::net::TcpStream::connect(addr).unwrap();
+            c.write_all(
+                b"POST /add-checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\nold 0\n",
+            )
+            .unwrap();
+            c
+        })
+        .collect();
+    for c in &mut held {
+        let (got, took) = read_until_closed(c);
+        assert!(took < Duration::from_secs(10), "held for {took:?}");
+        assert!(got.starts_with("HTTP/1.1 408"), "{got}");
+    }
+    // The slots are free again: an honest request is cosigned.
+    let (s, body) = add_checkpoint(&url, &caselog::net::witness::request_body(0, &[], &cp));
+    assert_eq!(s, 200, "{body}");
 }
 
 #[test]

@@ -491,17 +491,8 @@ pub enum Command {
         /// Largest evidence copy a member may upload, in bytes.
         #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
         max_blob: u64,
-        /// Connections served at once; more are closed.
-        #[arg(long, value_name = "N", default_value_t = 512)]
-        max_connections: usize,
-        /// Seconds a client has to send its request headers (also how long
-        /// an idle keep-alive connection is kept); slower ones are dropped.
-        #[arg(long, value_name = "SECS", default_value_t = 10)]
-        header_timeout: u64,
-        /// Seconds a client has to send a request body (for an evidence
-        /// upload: the longest pause); slower ones are answered 408.
-        #[arg(long, value_name = "SECS", default_value_t = 30)]
-        body_timeout: u64,
+        #[command(flatten)]
+        limits: LimitArgs,
         /// A witness to ask for a cosignature of each checkpoint stored
         /// (C2SP tlog-witness), as VKEY@URL (repeatable).
         #[arg(long, value_name = "VKEY@URL")]
@@ -1269,6 +1260,8 @@ pub enum WitnessCommand {
         #[arg(long)]
         insecure_http: bool,
         #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
         sign: Signing,
     },
     /// Print this witness's verifier key.
@@ -1435,4 +1428,20 @@ impl Command {
             _ => return None,
         })
     }
+}
+
+/// What a listener gives its clients (`serve` and `witness serve` alike).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct LimitArgs {
+    /// Connections served at once; more are closed.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub max_connections: usize,
+    /// Seconds a client has to send its request headers (also how long
+    /// an idle keep-alive connection is kept); slower ones are dropped.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a request body (for an evidence
+    /// upload: the longest pause); slower ones are answered 408.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub body_timeout: u64,
 }

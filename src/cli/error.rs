@@ -241,6 +241,10 @@ impl From<LedgerError> for CliError {
                 "use FIELD=VALUE with a field name of 1-128 bytes and no control characters",
             ),
             LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
+            LedgerError::TooManyTimestamps { .. } => CliError::input(
+                format!("refused, nothing stored: {e}"),
+                "sign a new checkpoint (`caselog checkpoint`) and time-stamp that",
+            ),
             LedgerError::StaleHead { .. } => CliError::input(
                 format!("refused, nothing written: {e}"),
                 "others appended meanwhile; run the command again",

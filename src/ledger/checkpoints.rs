@@ -355,8 +355,10 @@ impl Ledger {
     /// `caselog serve`, or a mirror copying the served ones): it must be of
     /// this ledger, of a size it has, with the root it has there, and
     /// carry a log signature by an authority active at that size (SPEC
-    /// §10.3). Only lines that verify are kept: log signatures, and
-    /// cosignatures under `witnesses`. Returns the lines added.
+    /// §10.3), and state the item map its records give at that size (the
+    /// `caselog-items` line, recomputed here). Only lines that verify are
+    /// kept: log signatures, and cosignatures under `witnesses`. Returns
+    /// the lines added.
     pub fn store_signed_checkpoint(
         &mut self,
         note: &Note,
@@ -367,6 +369,22 @@ impl Ledger {
         if cp.origin != self.origin() || cp.head != ours {
             return Err(Missing::CheckpointDiffers {
                 size: cp.head.size.0,
+            }
+            .into());
+        }
+        // Every extension line is recomputed, not taken on the signer's
+        // word: the item map at this size (SPEC §10.1, §13.7).
+        let items = crate::tlog::itemmap::head(self.alg, &self.item_heads_at(cp.head.size)?);
+        if cp.items != items {
+            let show = |m: Option<crate::tlog::itemmap::MapHead>| {
+                m.map_or("none".to_owned(), |m| {
+                    format!("{} items, root {}", m.count, m.root)
+                })
+            };
+            return Err(Missing::CheckpointItemsDiffer {
+                size: cp.head.size.0,
+                signed: show(cp.items),
+                computed: show(items),
             }
             .into());
         }

@@ -119,6 +119,18 @@ pub enum Missing {
         /// Its tree size.
         size: u64,
     },
+    /// A checkpoint whose `caselog-items` line is not the item map this
+    /// ledger holds at its size (SPEC §10.1, §13.7): a completeness claim
+    /// the records do not support.
+    #[error("the checkpoint of size {size} states item map {signed}, but this ledger's records give {computed}")]
+    CheckpointItemsDiffer {
+        /// Its tree size.
+        size: u64,
+        /// The item map the checkpoint states (`none`: no line).
+        signed: String,
+        /// The item map recomputed from the records (`none`: no items).
+        computed: String,
+    },
     /// The text given is not a checkpoint (SPEC §10).
     #[error("not a checkpoint: {reason}")]
     NotACheckpoint {

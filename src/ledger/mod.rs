@@ -124,6 +124,15 @@ pub enum LedgerError {
         /// Its recorded time.
         entry_time: crate::format::ids::Timestamp,
     },
+    /// The checkpoint already has the most time-stamp tokens kept for one
+    /// (eight, SPEC §10.5).
+    #[error("the checkpoint of size {size} already has {held} time-stamps, the most kept for one")]
+    TooManyTimestamps {
+        /// The checkpoint's tree size.
+        size: u64,
+        /// Tokens held.
+        held: usize,
+    },
     /// A record too long for a C2SP entry bundle's uint16 length prefix.
     #[error("entry {seq} is {size} bytes, more than an entry bundle can carry (65535)")]
     TooLargeForBundle {

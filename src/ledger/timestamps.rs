@@ -10,6 +10,10 @@ use crate::tlog::checkpoint;
 use crate::tlog::merkle::TreeSize;
 use crate::tlog::tsp::{self, Anchors, Timestamped};
 
+/// Most tokens kept for one checkpoint (SPEC §10.5): several TSAs may
+/// stamp it, but a bundle never carries an unbounded pile of them.
+pub(super) const MAX_TIMESTAMPS: usize = 8;
+
 impl Ledger {
     /// The body (three lines, SPEC §10.1) of the checkpoint stored at
     /// `size`: what its time-stamps cover.
@@ -62,6 +66,10 @@ impl Ledger {
         let key = timestamp_key(size.0, token);
         if self.store().get(CF_TIMESTAMPS, &key)?.is_some() {
             return Ok((shown, false));
+        }
+        let held = self.timestamps_at(size)?.len();
+        if held >= MAX_TIMESTAMPS {
+            return Err(LedgerError::TooManyTimestamps { size: size.0, held });
         }
         let mut b = Batch::new();
         b.put(CF_TIMESTAMPS, key, token.to_vec());

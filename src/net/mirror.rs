@@ -394,7 +394,9 @@ fn b64(b: &[u8]) -> String {
 }
 
 /// Store the served checkpoint in the copy: it must be signed by an
-/// authority active at its size (the root was checked before).
+/// authority active at its size and state the item map the copy's
+/// records give (the root was checked before); otherwise it is saved as
+/// evidence and refused.
 fn store_checkpoint(l: &mut Ledger, c: &Served, dir: &Path) -> Result<u64, MirrorError> {
     let size = c.head.size.0;
     match l.store_signed_checkpoint(&c.note, &[]) {
@@ -402,6 +404,10 @@ fn store_checkpoint(l: &mut Ledger, c: &Served, dir: &Path) -> Result<u64, Mirro
         Err(LedgerError::UnverifiedSignatures { .. }) => {
             let what =
                 "the served checkpoint is not signed by an authority active at its size".to_owned();
+            Err(checkpoint_fork(dir, size, what, c))
+        }
+        Err(LedgerError::NotFound(m @ crate::ledger::Missing::CheckpointItemsDiffer { .. })) => {
+            let what = format!("the served checkpoint's completeness line is false: {m}");
             Err(checkpoint_fork(dir, size, what, c))
         }
         Err(e) => Err(e.into()),

@@ -7,8 +7,10 @@
 //! base64 consistency-proof lines, an empty line, then the signed
 //! checkpoint. Answers: 200 with the cosignature lines; 400 malformed or
 //! old > size; 403 not signed by a configured log key; 404 unknown origin;
-//! 409 `text/x.tlog.size` with the size held when `old` is not it; 422 a
-//! proof that does not verify, a split view or a rollback (evidence saved).
+//! 408 a body not sent within the body timeout; 409 `text/x.tlog.size`
+//! with the size held when `old` is not it; 413 over 80 KiB; 422 a proof
+//! that does not verify (nothing saved) or a split view (another body
+//! signed for the size held: evidence saved).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -137,7 +139,7 @@ impl WitnessServer {
         let state = Arc::new((witness, signer, log_keys));
         let handler: crate::net::listen::Handler = Arc::new(move |req| {
             let state = state.clone();
-            Box::pin(async move { handle(state, req).await })
+            Box::pin(async move { handle(state, req, limits.body_timeout).await })
         });
         rt.block_on(crate::net::listen::accept_loop(
             listener, tls, limits, handler,
@@ -148,6 +150,7 @@ impl WitnessServer {
 async fn handle(
     state: Arc<(Witness, Signer, Vec<VerifierKey>)>,
     req: Request<Incoming>,
+    body_timeout: std::time::Duration,
 ) -> Response<Full<Bytes>> {
     let text = "text/plain; charset=utf-8";
     if req.method() != "POST" || !req.uri().path().ends_with("/add-checkpoint") {
@@ -157,9 +160,19 @@ async fn handle(
             "not found: POST <prefix>/add-checkpoint\n".into(),
         );
     }
-    let body = match Limited::new(req.into_body(), MAX_REQUEST).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return plain(413, text, "request too large\n".into()),
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_REQUEST) {
+        return plain(413, text, "request too large\n".into());
+    }
+    let read = Limited::new(req.into_body(), MAX_REQUEST).collect();
+    let body = match tokio::time::timeout(body_timeout, read).await {
+        Err(_) => return plain(408, text, "the request body took too long\n".into()),
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(_)) => return plain(413, text, "request too large\n".into()),
     };
     let answer = tokio::task::spawn_blocking(move || add_checkpoint(&state, &body)).await;
     match answer {
@@ -187,8 +200,10 @@ fn add_checkpoint(
         Err(e @ WitnessError::OldAfterNew { .. }) => plain(400, text, format!("{e}\n")),
         Err(e @ WitnessError::Checkpoint(_)) => plain(400, text, format!("{e}\n")),
         Err(e @ WitnessError::NotSigned(_)) => plain(403, text, format!("{e}\n")),
+        Err(e @ WitnessError::Older { .. }) => plain(409, text, format!("{e}\n")),
         Err(
             e @ (WitnessError::Inconsistent { .. }
+            | WitnessError::EvidenceFull { .. }
             | WitnessError::BadProof(_)
             | WitnessError::ProofRequired { .. }
             | WitnessError::ProofSizes { .. }),

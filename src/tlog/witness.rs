@@ -22,6 +22,10 @@ use crate::tlog::prooffile::ConsistencyProof;
 
 const CONFIG: &str = "witness.json";
 
+/// Most evidence directories a witness keeps (each a split view the log
+/// itself signed; beyond this, refusals are reported but not saved).
+pub const MAX_EVIDENCE: usize = 1000;
+
 /// Why a witness refused or failed.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -113,18 +117,41 @@ pub enum WitnessError {
         /// The checkpoint's size.
         new: u64,
     },
-    /// A proof was given from size 0, or a size-0 checkpoint has a root
-    /// other than the empty tree's (422).
+    /// A proof was given from size 0, a size-0 checkpoint has a root other
+    /// than the empty tree's, or the consistency proof does not verify
+    /// (422; nothing is saved: anyone can send a bad proof).
     #[error("{0}")]
     BadProof(String),
-    /// The checkpoint is inconsistent with the one held: a split view,
-    /// rollback or rewrite. Both checkpoints were saved as evidence.
+    /// The log signed a different checkpoint for the size held: a split
+    /// view. Both checkpoints were saved as evidence.
     #[error("REFUSED: {reason}; both signed checkpoints saved as evidence in {}", evidence.display())]
     Inconsistent {
         /// Why.
         reason: String,
         /// Where both checkpoints were saved.
         evidence: PathBuf,
+    },
+    /// A split view, but the evidence directory already holds
+    /// [`MAX_EVIDENCE`] cases: nothing more was saved.
+    #[error("REFUSED: {reason}; evidence NOT saved: {} already holds {limit} evidence directories", dir.display())]
+    EvidenceFull {
+        /// Why.
+        reason: String,
+        /// The evidence directory.
+        dir: PathBuf,
+        /// The limit.
+        limit: usize,
+    },
+    /// The checkpoint offered is smaller than the one held: an older
+    /// checkpoint (not evidence of anything: the log did sign it once).
+    #[error(
+        "the witness holds size {held} for this log; it does not cosign the smaller size {offered}"
+    )]
+    Older {
+        /// The size held.
+        held: u64,
+        /// The size offered.
+        offered: u64,
     },
 }
 
@@ -226,6 +253,10 @@ impl Witness {
         }
     }
 
+    /// Save both checkpoints of a split view in their own directory,
+    /// named by the offered checkpoint's hash: the same offer saved twice
+    /// is one directory, and evidence is never overwritten. At most
+    /// [`MAX_EVIDENCE`] directories are kept.
     fn evidence(
         &self,
         origin: &str,
@@ -234,30 +265,29 @@ impl Witness {
         reason: &str,
         now: u64,
     ) -> Result<PathBuf, WitnessError> {
-        // A new directory for every refusal: evidence is never overwritten,
-        // not even by a second refusal in the same second.
-        let base = format!("{}-{now}", origin.replace('/', "_"));
         let parent = self.dir.join("evidence");
         fs::create_dir_all(&parent).map_err(io(&parent))?;
-        let mut n = 0u32;
-        let d = loop {
-            let d = parent.join(if n == 0 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
+        let digest = crate::format::hash::HashAlg::Sha256.digest(&[new]).to_hex();
+        let d = parent.join(format!("{}-{}", origin.replace('/', "_"), &digest[..32]));
+        if d.join("README.txt").is_file() {
+            return Ok(d);
+        }
+        let held = fs::read_dir(&parent).map_err(io(&parent))?.count();
+        if held >= MAX_EVIDENCE {
+            return Err(WitnessError::EvidenceFull {
+                reason: reason.to_owned(),
+                dir: parent,
+                limit: MAX_EVIDENCE,
             });
-            match fs::create_dir(&d) {
-                Ok(()) => break d,
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
-                Err(e) => return Err(io(&d)(e)),
-            }
-        };
+        }
+        fs::create_dir_all(&d).map_err(io(&d))?;
         write_atomic(&d.join("held.checkpoint"), old)?;
         write_atomic(&d.join("offered.checkpoint"), new)?;
+        // README last: its presence marks the directory complete.
         write_atomic(
             &d.join("README.txt"),
             format!(
-                "Witness {} refused to cosign at unix time {now}.\nReason: {reason}\n\nheld.checkpoint: the checkpoint this witness had cosigned.\noffered.checkpoint: the checkpoint it was asked to cosign.\nBoth are signed by the log; together they show the log presented inconsistent views.\n",
+                "Witness {} refused to cosign at unix time {now}.\nReason: {reason}\n\nheld.checkpoint: the checkpoint this witness had cosigned.\noffered.checkpoint: the checkpoint it was asked to cosign.\nBoth are signed by the log for the same tree size with different bodies: the log presented two views.\n",
                 self.key.name
             )
             .as_bytes(),
@@ -396,7 +426,13 @@ impl Witness {
                     Err(e) => e,
                 }
             };
-            extends(cp.origin.alg, held.head, cp.head, proof, refuse)?;
+            extends(
+                cp.origin.alg,
+                (held.head, &held.body()),
+                (cp.head, &cp.body()),
+                proof,
+                refuse,
+            )?;
         }
         // Record first, then vouch.
         let mut held_note = vc.note().clone();
@@ -416,32 +452,35 @@ impl Witness {
     }
 }
 
-/// Whether the offered head `new` extends the held head `old` (C2SP
-/// tlog-witness): never smaller, the same root at the same size, and a
-/// larger one only with a consistency proof between exactly these sizes
-/// that holds (RFC 9162 §2.1.4.2). `refuse` turns a reason into the
-/// refusal with evidence saved; a missing or mis-sized proof is bad input.
+/// Whether the offered checkpoint extends the held one (C2SP
+/// tlog-witness): never smaller, the very same body at the same size, and
+/// a larger one only with a consistency proof between exactly these sizes
+/// that holds (RFC 9162 §2.1.4.2). Only a different body the log signed
+/// for the size held is evidence of a split view (`refuse` saves both); a
+/// smaller checkpoint (an old one, genuinely signed, proves nothing), a
+/// missing, mis-sized or failing proof (anyone may send a bad proof) are
+/// refusals with nothing saved.
 fn extends(
     alg: crate::format::hash::HashAlg,
-    old: TreeHead,
-    new: TreeHead,
+    (old, old_body): (TreeHead, &str),
+    (new, new_body): (TreeHead, &str),
     proof: Option<&ConsistencyProof>,
     refuse: impl Fn(String) -> WitnessError,
 ) -> Result<(), WitnessError> {
     if new.size < old.size {
-        return Err(refuse(format!(
-            "rollback: offered size {} is smaller than the held size {}",
-            new.size.0, old.size.0
-        )));
-    }
-    if new.size == old.size && new.root != old.root {
-        return Err(refuse(format!(
-            "split view: two different roots for size {} ({} held, {} offered)",
-            new.size.0, old.root, new.root
-        )));
+        return Err(WitnessError::Older {
+            held: old.size.0,
+            offered: new.size.0,
+        });
     }
     if new.size == old.size {
-        return Ok(());
+        if new_body == old_body {
+            return Ok(());
+        }
+        return Err(refuse(format!(
+            "split view: two different checkpoints signed for size {} (roots {} held, {} offered)",
+            new.size.0, old.root, new.root
+        )));
     }
     let p = proof.ok_or(WitnessError::ProofRequired {
         old: old.size.0,
@@ -457,12 +496,14 @@ fn extends(
     }
     proof::verify_consistency(alg, old.size, new.size, &old.root, &new.root, &p.path).map_err(|e| {
         let why = match e {
-            ProofError::RootMismatch { .. } => "the ledger was rewritten or forked".to_owned(),
+            ProofError::RootMismatch { .. } => {
+                "it does not give both checkpoints' roots".to_owned()
+            }
             other => other.to_string(),
         };
-        refuse(format!(
-            "the checkpoint of size {} does not extend the held size {}: {why}",
-            new.size.0, old.size.0
+        WitnessError::BadProof(format!(
+            "the consistency proof from the held size {} to {} does not verify: {why}",
+            old.size.0, new.size.0
         ))
     })
 }

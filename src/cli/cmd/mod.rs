@@ -179,6 +179,7 @@ pub(crate) enum Checked {
         log_keys: Vec<VerifierKey>,
         listen: std::net::SocketAddr,
         tls: Option<(PathBuf, PathBuf)>,
+        limits: caselog::net::server::Limits,
         signer: Signer,
     },
     Mirror {

@@ -105,9 +105,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         read_only,
         max_body,
         max_blob,
-        max_connections,
-        header_timeout,
-        body_timeout,
+        limits,
         witness,
         quorum,
         publish,
@@ -126,10 +124,10 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
     })?;
     let tls = tls_cert.clone().zip(tls_key.clone());
     plain_only_on_loopback(addr, tls.is_some(), *insecure_http)?;
-    if *max_body < 1024 || *max_connections == 0 || *header_timeout == 0 || *body_timeout == 0 {
+    if *max_body < 1024 {
         return Err(CliError::input(
-            "--max-body must be at least 1024, and --max-connections, --header-timeout and --body-timeout at least 1",
-            "raise them",
+            format!("--max-body {max_body} is below 1024 bytes"),
+            "raise it",
         ));
     }
     Ok(Checked::Serve(ServeConfig {
@@ -137,11 +135,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         listen: addr,
         tls,
         max_body: *max_body,
-        limits: Limits {
-            connections: *max_connections,
-            header_timeout: std::time::Duration::from_secs(*header_timeout),
-            body_timeout: std::time::Duration::from_secs(*body_timeout),
-        },
+        limits: listen_limits(limits)?,
         read_only: *read_only,
         max_blob: *max_blob,
         witnesses: witness
@@ -207,6 +201,7 @@ pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
         tls_cert,
         tls_key,
         insecure_http,
+        limits,
         ..
     }) = &cli.command
     else {
@@ -225,7 +220,23 @@ pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
         log_keys: crate::cli::input::parse_vkeys(log_key, "--log-key")?,
         listen,
         tls,
+        limits: listen_limits(limits)?,
         signer: load_signer(cli)?,
+    })
+}
+
+/// The listener's limits, each at least 1.
+fn listen_limits(a: &crate::cli::args::LimitArgs) -> Result<Limits, CliError> {
+    if a.max_connections == 0 || a.header_timeout == 0 || a.body_timeout == 0 {
+        return Err(CliError::input(
+            "--max-connections, --header-timeout and --body-timeout must be at least 1",
+            "raise them",
+        ));
+    }
+    Ok(Limits {
+        connections: a.max_connections,
+        header_timeout: std::time::Duration::from_secs(a.header_timeout),
+        body_timeout: std::time::Duration::from_secs(a.body_timeout),
     })
 }
 
@@ -234,6 +245,7 @@ pub(crate) fn run_witness_serve(
     log_keys: Vec<caselog::tlog::note::VerifierKey>,
     listen: SocketAddr,
     tls: Option<(PathBuf, PathBuf)>,
+    limits: Limits,
     signer: Signer,
 ) -> Result<u8, CliError> {
     let w = caselog::tlog::witness::Witness::open(state)
@@ -261,10 +273,7 @@ pub(crate) fn run_witness_serve(
         .map_err(|e| CliError::storage(e.to_string(), None))?;
     eprintln!("caselog: witness {vkey} at {scheme}://{addr}/add-checkpoint");
     server
-        .run(Limits {
-            connections: 256,
-            ..Default::default()
-        })
+        .run(limits)
         .map_err(|e| CliError::storage(e.to_string(), None))?;
     Ok(exit::OK)
 }

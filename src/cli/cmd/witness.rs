@@ -117,7 +117,7 @@ pub(crate) fn run_witness_cosign(cmd: Checked) -> Result<u8, CliError> {
 
 pub(crate) fn witness_err(e: WitnessError) -> CliError {
     let code = match &e {
-        WitnessError::Inconsistent { .. } => exit::FAILED,
+        WitnessError::Inconsistent { .. } | WitnessError::EvidenceFull { .. } => exit::FAILED,
         WitnessError::Io { .. } => exit::STORAGE,
         WitnessError::Checkpoint(_) => exit::FAILED,
         _ => exit::INPUT,
@@ -125,6 +125,13 @@ pub(crate) fn witness_err(e: WitnessError) -> CliError {
     let hint = match &e {
         WitnessError::Inconsistent { .. } => {
             "give the evidence directory to whoever oversees the ledger"
+        }
+        WitnessError::EvidenceFull { .. } => {
+            "move the evidence directories somewhere safe, then offer the checkpoint again to save this one"
+        }
+        WitnessError::Older { .. } => "offer the log's latest checkpoint",
+        WitnessError::BadProof(_) => {
+            "ask the ledger operator for `caselog prove consistency --old HELD` against this checkpoint"
         }
         WitnessError::ProofRequired { .. } => {
             "ask the ledger operator for `caselog prove consistency --old HELD`"

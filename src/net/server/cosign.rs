@@ -24,8 +24,9 @@ pub(crate) struct Collected {
 }
 
 impl Witnesses {
-    /// Ask every witness to cosign the checkpoint of `size` stored in
-    /// `case` (text `stored`), and store the cosignatures that verify.
+    /// Ask every witness whose cosignature `stored` (the checkpoint of
+    /// `size` stored in `case`) lacks to cosign it, and store the
+    /// cosignatures that verify.
     pub(crate) fn collect(
         &self,
         case: &Case,
@@ -57,8 +58,15 @@ impl Witnesses {
                 .ok()
                 .map(|p| p.path)
         };
+        let held = crate::tlog::note::Note::parse(stored.as_bytes()).ok();
         let mut lines = Vec::new();
         for peer in &self.peers {
+            // A witness whose cosignature is already stored is not asked
+            // again: re-posting a checkpoint re-does nothing.
+            if held.as_ref().is_some_and(|n| cosigned_by(n, &peer.key)) {
+                out.cosigned += 1;
+                continue;
+            }
             let mut known = case
                 .witnessed
                 .lock()
@@ -98,4 +106,13 @@ impl Witnesses {
         }
         out
     }
+}
+
+/// Whether `note` carries a cosignature by `key` that verifies.
+fn cosigned_by(note: &crate::tlog::note::Note, key: &VerifierKey) -> bool {
+    note.sigs.iter().any(|g| {
+        g.name == key.name
+            && g.id == key.id()
+            && crate::tlog::note::verify_sig(&note.text, g, key).is_ok()
+    })
 }

@@ -290,6 +290,12 @@ fn timestamp(
 ) -> Result<serde_json::Value, String> {
     let body = {
         let l = case.ledger.read().expect("serve: ledger lock poisoned");
+        // One token per checkpoint from the server: a re-posted checkpoint
+        // is not time-stamped again.
+        let held = l.timestamps_at(size).map_err(|e| e.to_string())?;
+        if !held.is_empty() {
+            return Ok(serde_json::json!({ "already_held": held.len() }));
+        }
         l.checkpoint_body(size).map_err(|e| e.to_string())?
     };
     let token = crate::net::tsa::fetch_token(&tsa.url, body.as_bytes(), tsa.ca.as_deref())
