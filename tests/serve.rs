@@ -75,11 +75,58 @@ fn serve_tls(
         witnesses,
         publish,
         tsa: None,
+        ..ServeConfig::new(Default::default(), "127.0.0.1:0".parse().unwrap())
     })
     .unwrap();
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || server.run().unwrap());
+    next_second();
     format!("{scheme}://{addr}")
+}
+
+/// Wait for the next wall-clock second: a server refuses requests signed
+/// in the second it started (SIGNED_BEFORE_START; clients would retry a
+/// second later), so tests start signing after it.
+fn next_second() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    std::thread::sleep(Duration::from_nanos(
+        1_000_000_000 - u64::from(now.subsec_nanos()),
+    ));
+}
+
+/// The head of a signed request as raw HTTP/1.1, for a body of `body`
+/// (its digest signed), to send by hand: all of it, part of it, or none.
+fn raw_signed_head(addr: &str, method: &str, path: &str, body: &[u8], s: &Signer) -> String {
+    let digest = httpsig::content_digest(body);
+    let params = Params {
+        created: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+        nonce: format!("n{}", rand_nonce()),
+        key: s.public(),
+        with_digest: true,
+    };
+    let parts = RequestParts {
+        method,
+        authority: addr,
+        path,
+        query: "?",
+        content_digest: Some(&digest),
+    };
+    let (input, sig) = httpsig::sign(s, &params, &parts);
+    format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\ncontent-type: application/cbor\r\ncontent-digest: {digest}\r\nsignature-input: {input}\r\nsignature: {sig}\r\n\r\n",
+        body.len()
+    )
+}
+
+fn rand_nonce() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed) ^ u64::from(std::process::id()) << 32
 }
 
 /// The fixture ledger (SHA-256) with `members` enrolled by the authority.
@@ -409,16 +456,22 @@ fn serve_read_only(dir: &Path) -> ServeProc {
     serve_proc_with(dir, &["--read-only"])
 }
 
-// The child is killed and waited for by `ServeProc`'s `Drop`.
-#[allow(clippy::zombie_processes)]
 fn serve_proc_with(dir: &Path, extra: &[&str]) -> ServeProc {
     serve_proc_env(dir, extra, &[])
 }
 
+fn serve_proc_env(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> ServeProc {
+    serve_port(dir, free_port(), extra, env)
+}
+
+/// `caselog serve` on this port (again, after a restart).
+fn serve_on(dir: &Path, port: u16) -> ServeProc {
+    serve_port(dir, port, &[], &[])
+}
+
 // The child is killed and waited for by `ServeProc`'s `Drop`.
 #[allow(clippy::zombie_processes)]
-fn serve_proc_env(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> ServeProc {
-    let port = free_port();
+fn serve_port(dir: &Path, port: u16, extra: &[&str], env: &[(&str, String)]) -> ServeProc {
     let child = Proc::new(bin())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(extra)
@@ -433,6 +486,7 @@ fn serve_proc_env(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> ServePr
     );
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            next_second();
             return ServeProc(child, url);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -1333,6 +1387,26 @@ fn plain_http_is_refused_off_loopback_unless_forced() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1);
+    // Forced, on every address: the names clients use are needed to check
+    // what requests were signed for.
+    for (extra, want) in [
+        (&[][..], "add --public-host"),
+        (
+            &["--public-host", "cases example"][..],
+            "is not HOST or HOST:PORT",
+        ),
+    ] {
+        let out = Proc::new(bin())
+            .args(["serve", "--listen", "0.0.0.0:0", "--insecure-http"])
+            .args(extra)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{err}");
+        assert_eq!(err.lines().count(), 1);
+    }
 }
 
 #[test]
@@ -1465,10 +1539,12 @@ fn serve_limited(dir: &Path, limits: caselog::net::server::Limits) -> std::net::
         quorum: 0,
         publish: None,
         tsa: None,
+        ..ServeConfig::new(Default::default(), "127.0.0.1:0".parse().unwrap())
     })
     .unwrap();
     let addr = server.local_addr().unwrap();
     std::thread::spawn(move || server.run().unwrap());
+    next_second();
     addr
 }
 
@@ -1529,6 +1605,122 @@ fn read_until_closed(c: &mut std::net::TcpStream) -> (String, Duration) {
     (String::from_utf8_lossy(&got).into_owned(), t0.elapsed())
 }
 
+/// A member request is judged from its headers before its body is read:
+/// an unsigned or wrongly addressed request is answered at once, however
+/// large the body it announces; a request replayed to another server (a
+/// mirror of the same case name) or after a restart is refused.
+#[test]
+fn requests_are_authenticated_before_their_bodies_are_read() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-h");
+    drop(build_small(&dir, HashAlg::Sha256));
+    let a = authority();
+    let s = serve_proc(&dir);
+    let addr =
+        s.1.trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+    // 4 MiB announced, unsigned, not a byte sent: 401 at once.
+    let started = std::time::Instant::now();
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.write_all(b"POST /case-h/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n")
+        .unwrap();
+    let (got, _) = read_until_closed(&mut c);
+    assert!(got.starts_with("HTTP/1.1 401"), "{got}");
+    assert!(got.contains("\"code\":\"UNSIGNED\""), "{got}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Signed, for another host: 421 WRONG_HOST before the body.
+    let body = api::encode_submissions(&[]);
+    let head = raw_signed_head(
+        "cases.elsewhere:8443",
+        "POST",
+        "/case-h/api/append",
+        &body,
+        &a,
+    );
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.write_all(head.as_bytes()).unwrap();
+    let (got, _) = read_until_closed(&mut c);
+    assert!(got.starts_with("HTTP/1.1 421"), "{got}");
+    assert!(got.contains("WRONG_HOST"), "{got}");
+    // A request captured once, replayed: refused by the same server
+    // (REPLAYED), by a mirror of the same case name elsewhere (WRONG_HOST)
+    // and by this server after a restart (SIGNED_BEFORE_START).
+    let r = Remote::new(&s.1).unwrap();
+    let size = r.head(&a).unwrap().size;
+    let capture = raw_signed_head(&addr, "GET", "/case-h/api/head", b"", &a).replace(
+        "Content-Length: 0\r\ncontent-type: application/cbor\r\n",
+        "",
+    );
+    let send = |at: &str, bytes: &str| {
+        let mut c = std::net::TcpStream::connect(at).unwrap();
+        c.write_all(bytes.as_bytes()).unwrap();
+        read_until_closed(&mut c).0
+    };
+    let first = send(&addr, &capture);
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    assert!(first.contains(&format!("\"size\":{size}")), "{first}");
+    assert!(send(&addr, &capture).contains("REPLAYED"));
+    let copy = t.path().join("m/case-h");
+    copy_dir(&dir, &copy);
+    let m = serve_read_only(&copy);
+    let maddr =
+        m.1.trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+    assert!(send(&maddr, &capture).contains("WRONG_HOST"));
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    drop(s);
+    let s2 = serve_on(&dir, port);
+    let again = send(&addr, &capture);
+    assert!(again.contains("SIGNED_BEFORE_START"), "{again}");
+    // A client signs again and is answered.
+    assert_eq!(Remote::new(&s2.1).unwrap().head(&a).unwrap().size, size);
+}
+
+/// A member waits for at most two turns at once: a third is refused at
+/// once, and turns held unused end after 500 ms.
+#[test]
+fn turns_are_bounded_per_member() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-t");
+    let (a, b) = (authority(), Signer::from_seed("turns", &[0x33; 32]));
+    drop(case_with(&dir, &[(&b, Role::Investigator)]));
+    let base = serve_in_process(&[&dir], api::DEFAULT_MAX_BODY);
+    let addr = base.trim_start_matches("http://").to_owned();
+    let r = Remote::new(&format!("{base}/case-t")).unwrap();
+    let held = std::time::Instant::now();
+    r.turn(&a, false).unwrap();
+    let ask = || {
+        let head = raw_signed_head(&addr, "POST", "/case-t/api/turn", b"", &b);
+        let mut c = std::net::TcpStream::connect(&addr).unwrap();
+        c.write_all(head.as_bytes()).unwrap();
+        c
+    };
+    let mut waiting = [ask(), ask()];
+    std::thread::sleep(Duration::from_millis(100));
+    let (third, _) = read_until_closed(&mut ask());
+    assert!(third.starts_with("HTTP/1.1 503"), "{third}");
+    assert!(third.contains("BUSY"), "{third}");
+    // The two waiting are granted in turn, each after the unused turn
+    // before it ended.
+    for c in &mut waiting {
+        let (got, _) = read_until_closed(c);
+        assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    }
+    let took = held.elapsed();
+    assert!(
+        took >= Duration::from_millis(1000) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+}
+
 #[test]
 fn slow_clients_are_dropped_and_free_their_connection() {
     use std::io::Write;
@@ -1552,20 +1744,20 @@ fn slow_clients_are_dropped_and_free_their_connection() {
     // closes idle ones after 1 s) before the four below take every slot.
     std::thread::sleep(Duration::from_millis(1500));
     // All four slots taken by clients that never finish: one silent, one
-    // with half its headers, one idle after an answer, one with a third
-    // of the body it declared.
+    // with half its headers, one idle after an answer, one (signed) with
+    // a third of the body it declared.
     let send = |bytes: &[u8]| {
         let mut c = std::net::TcpStream::connect(addr).unwrap();
         c.write_all(bytes).unwrap();
         c
     };
+    let body = [7u8; 30];
+    let signed = raw_signed_head(&addr.to_string(), "POST", "/case-s/api/append", &body, &a);
     let mut held = [
         send(b""),
         send(b"GET /case-s/checkpoint HTTP/1.1\r\n"),
         send(b"GET /case-s/tile/0/000.p/7 HTTP/1.1\r\nHost: x\r\n\r\n"),
-        send(
-            b"POST /case-s/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n0123456789",
-        ),
+        send(&[signed.as_bytes(), &body[..10]].concat()),
     ];
     let seen: Vec<(String, Duration)> = held.iter_mut().map(read_until_closed).collect();
     for (i, (got, took)) in seen.iter().enumerate() {
@@ -1666,10 +1858,92 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
         "DIGEST_MISMATCH",
     );
     assert!(!caselog::storage::evidence::blob_path(&dir, &p.blake3).exists());
+    // Longer than the size the intake recorded: refused at that size.
+    let longer = t.path().join("longer.jpg");
+    std::fs::write(
+        &longer,
+        [&std::fs::read(&photo).unwrap()[..], b"+appended"].concat(),
+    )
+    .unwrap();
+    let err = r
+        .put_blob(&custodian, &longer, &p.blake3, &p.sha256)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("longer than the 26 bytes the intake recorded"),
+        "{err}"
+    );
     assert!(r
         .put_blob(&custodian, &photo, &p.blake3, &p.sha256)
         .unwrap());
+    // A member has at most two uploads under way: with two stalled, a
+    // third is refused BUSY (after the client's retries); once they are
+    // gone, it is taken.
+    let video = t.path().join("video.bin");
+    std::fs::write(&video, vec![0x5a; 4096]).unwrap();
+    let out = remote_cmd(&s.1, t.path().join("copy"), &key)
+        .args([
+            "evidence",
+            "add",
+            "EV-0003",
+            "--description",
+            "CCTV",
+            "--file",
+        ])
+        .arg(&video)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = caselog::storage::evidence::hash_file(&video, &mut |_| {}).unwrap();
+    let addr =
+        s.1.trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+    let path = format!("/case-e/api/blob/{}", v.blake3.to_hex());
+    let body = std::fs::read(&video).unwrap();
+    let stalled: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            use std::io::Write;
+            let head = raw_signed_head(&addr, "PUT", &path, &body, &custodian);
+            let mut c = std::net::TcpStream::connect(&addr).unwrap();
+            c.write_all(&[head.as_bytes(), &body[..100]].concat())
+                .unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    refused(
+        r.put_blob(&custodian, &video, &v.blake3, &v.sha256),
+        503,
+        "BUSY",
+    );
+    drop(stalled);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(r
+        .put_blob(&custodian, &video, &v.blake3, &v.sha256)
+        .unwrap());
     drop(s);
+    // A server that must keep more free space than the disk has: 507.
+    let s = serve_proc_with(&dir, &["--min-free", "1152921504606846976"]);
+    let r = Remote::new(&s.1).unwrap();
+    std::fs::remove_file(caselog::storage::evidence::blob_path(&dir, &v.blake3)).unwrap();
+    refused(
+        r.put_blob(&custodian, &video, &v.blake3, &v.sha256),
+        507,
+        "DISK_FULL",
+    );
+    drop(s);
+    std::fs::copy(
+        &video,
+        caselog::storage::evidence::blob_path(&dir, &v.blake3),
+    )
+    .unwrap();
     let blob = caselog::storage::evidence::blob_path(&dir, &d.blake3);
     assert_eq!(
         std::fs::read(&blob).unwrap(),
@@ -1738,6 +2012,7 @@ fn a_witness_over_tls_cosigns_for_a_server_that_trusts_its_ca() {
         quorum: 1,
         publish: None,
         tsa: None,
+        ..ServeConfig::new(Default::default(), "127.0.0.1:0".parse().unwrap())
     })
     .unwrap();
     let base = format!("http://{}", s.local_addr().unwrap());

@@ -461,7 +461,7 @@ pub enum Command {
     /// tiles and checkpoints are public (C2SP tlog-tiles).
     #[command(
         after_help = "Each LEDGER directory is served as the case named after it: \
-  http://ADDR/NAME/checkpoint, /NAME/tile/..., /NAME/api/...\n\nExample:\n  caselog serve ./cases/case-2008 --listen 127.0.0.1:8080\n  caselog serve --cases ./cases --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem"
+  http://ADDR/NAME/checkpoint, /NAME/tile/..., /NAME/api/...\n\nExample:\n  caselog serve ./cases/case-2008 --listen 127.0.0.1:8080\n  caselog serve --cases ./cases --listen 0.0.0.0:8443 --public-host cases.example:8443 --tls-cert cert.pem --tls-key key.pem"
     )]
     Serve {
         /// Ledger directories to serve (else --ledger).
@@ -491,6 +491,19 @@ pub enum Command {
         /// Largest evidence copy a member may upload, in bytes.
         #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
         max_blob: u64,
+        /// Request bytes held in memory at once, all requests together;
+        /// a request that would go over is answered 503 before its body
+        /// is read.
+        #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+        max_in_flight: usize,
+        /// Free space an evidence upload must leave on the disk, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+        min_free: u64,
+        /// A name clients reach this server by, HOST or HOST:PORT
+        /// (repeatable): requests signed for other hosts are refused.
+        /// Needed when listening on every address (0.0.0.0, ::).
+        #[arg(long, value_name = "HOST[:PORT]")]
+        public_host: Vec<String>,
         #[command(flatten)]
         limits: LimitArgs,
         /// A witness to ask for a cosignature of each checkpoint stored

@@ -114,8 +114,31 @@ impl Remote {
         self.call_query(method, rest, "", body, signer)
     }
 
-    /// [`Self::call`] with a query (`""` or `?k=v`, signed as `@query`).
+    /// [`Self::call`] with a query (`""` or `?k=v`, signed as `@query`),
+    /// signed afresh and sent again when the server asks for it
+    /// ([`retry_after`]).
     fn call_query(
+        &self,
+        method: &str,
+        rest: &str,
+        query: &str,
+        body: Option<(&[u8], &str)>,
+        signer: Option<&Signer>,
+    ) -> Result<Vec<u8>, RemoteError> {
+        let mut attempt = 0;
+        loop {
+            match self.call_once(method, rest, query, body, signer) {
+                Err(e) => match retry_after(&e, attempt) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => return Err(e),
+                },
+                ok => return ok,
+            }
+            attempt += 1;
+        }
+    }
+
+    fn call_once(
         &self,
         method: &str,
         rest: &str,
@@ -207,6 +230,26 @@ impl Remote {
     /// intake entry already recorded) to the server's blob store. Returns
     /// false when the server already had it.
     pub fn put_blob(
+        &self,
+        signer: &Signer,
+        file: &std::path::Path,
+        blake3: &crate::format::hash::Hash,
+        sha256: &crate::format::hash::Hash,
+    ) -> Result<bool, RemoteError> {
+        let mut attempt = 0;
+        loop {
+            match self.put_blob_once(signer, file, blake3, sha256) {
+                Err(e) => match retry_after(&e, attempt) {
+                    Some(pause) => std::thread::sleep(pause),
+                    None => return Err(e),
+                },
+                ok => return ok,
+            }
+            attempt += 1;
+        }
+    }
+
+    fn put_blob_once(
         &self,
         signer: &Signer,
         file: &std::path::Path,
@@ -333,6 +376,21 @@ impl Remote {
                     })
             })
             .collect()
+    }
+}
+
+/// Whether (and after what pause) a refused request is worth signing and
+/// sending again: once, a second later, when it was signed in the second
+/// the server started (`SIGNED_BEFORE_START`); up to five times, backing
+/// off from 100 ms, when the server is busy (`BUSY`: nothing was done).
+fn retry_after(e: &RemoteError, attempt: u32) -> Option<std::time::Duration> {
+    let RemoteError::Api { err, .. } = e else {
+        return None;
+    };
+    match err.code.as_str() {
+        "SIGNED_BEFORE_START" if attempt < 1 => Some(std::time::Duration::from_millis(1100)),
+        "BUSY" if attempt < 5 => Some(std::time::Duration::from_millis(100 << attempt)),
+        _ => None,
     }
 }
 

@@ -170,21 +170,39 @@ pub fn sign(signer: &Signer, params: &Params, req: &RequestParts<'_>) -> (String
     )
 }
 
-/// Check the signature of a request whose body is streamed: the signature
-/// must cover `content-digest`, and the caller must compare the digest of
-/// the body it reads with [`RequestParts::content_digest`] before it keeps
-/// anything.
-pub fn verify_streamed(
+/// Check a request's signature headers before its body is read (a server
+/// authenticates first, so no unauthenticated body is ever buffered): the
+/// signature over the request parts, including the `content-digest` value
+/// when one is sent (it must then be covered). The body is checked against
+/// that digest afterwards ([`check_body`], or by the caller while it
+/// streams the body).
+pub fn verify_headers(
     signature_input: Option<&str>,
     signature: Option<&str>,
     req: &RequestParts<'_>,
 ) -> Result<Params, SigInputError> {
     let (params, sig) = parse_headers(signature_input, signature)?;
-    if !params.with_digest || req.content_digest.is_none() {
+    if req.content_digest.is_some() && !params.with_digest {
         return Err(SigInputError::DigestMismatch);
     }
     check_signature(&params, req, &sig)?;
     Ok(params)
+}
+
+/// After [`verify_headers`]: a body (or a `Content-Digest` sent without
+/// one) must be the one the covered `content-digest` names (RFC 9530).
+pub fn check_body(
+    params: &Params,
+    req: &RequestParts<'_>,
+    body: &[u8],
+) -> Result<(), SigInputError> {
+    if !body.is_empty() || req.content_digest.is_some() {
+        let want = content_digest(body);
+        if !params.with_digest || req.content_digest != Some(want.as_str()) {
+            return Err(SigInputError::DigestMismatch);
+        }
+    }
+    Ok(())
 }
 
 /// Check a request's signature headers against the request and its body;
@@ -196,14 +214,8 @@ pub fn verify(
     req: &RequestParts<'_>,
     body: &[u8],
 ) -> Result<Params, SigInputError> {
-    let (params, sig) = parse_headers(signature_input, signature)?;
-    if !body.is_empty() || req.content_digest.is_some() {
-        let want = content_digest(body);
-        if !params.with_digest || req.content_digest != Some(want.as_str()) {
-            return Err(SigInputError::DigestMismatch);
-        }
-    }
-    check_signature(&params, req, &sig)?;
+    let params = verify_headers(signature_input, signature, req)?;
+    check_body(&params, req, body)?;
     Ok(params)
 }
 

@@ -148,6 +148,13 @@ pub enum ServeError {
     /// The object store to publish to is not usable.
     #[error("--publish: {0}")]
     Publish(String),
+    /// Listening on every address with no `--public-host`: no name to
+    /// check signed requests' `@authority` against.
+    #[error("listening on {listen} (every address) needs the names clients use: --public-host HOST[:PORT]")]
+    NoHost {
+        /// The listen address.
+        listen: std::net::SocketAddr,
+    },
     /// The TLS certificate or key is not usable.
     #[error("TLS: {0}")]
     Tls(String),

@@ -105,6 +105,9 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         read_only,
         max_body,
         max_blob,
+        max_in_flight,
+        min_free,
+        public_host,
         limits,
         witness,
         quorum,
@@ -124,10 +127,22 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
     })?;
     let tls = tls_cert.clone().zip(tls_key.clone());
     plain_only_on_loopback(addr, tls.is_some(), *insecure_http)?;
-    if *max_body < 1024 {
+    if *max_body < 1024 || max_in_flight < max_body {
         return Err(CliError::input(
-            format!("--max-body {max_body} is below 1024 bytes"),
-            "raise it",
+            format!("--max-body {max_body} must be at least 1024 and at most --max-in-flight {max_in_flight}"),
+            "raise --max-in-flight, or lower --max-body",
+        ));
+    }
+    if addr.ip().is_unspecified() && public_host.is_empty() {
+        return Err(CliError::input(
+            format!("--listen {addr} is every address: requests cannot be checked against the host they were signed for"),
+            "add --public-host with the name clients use, e.g. --public-host cases.example:8443",
+        ));
+    }
+    if let Some(h) = public_host.iter().find(|h| !valid_host(h)) {
+        return Err(CliError::input(
+            format!("--public-host {h:?} is not HOST or HOST:PORT"),
+            "give the host name (and port) clients put in their URLs, e.g. cases.example:8443",
         ));
     }
     Ok(Checked::Serve(ServeConfig {
@@ -136,6 +151,9 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         tls,
         max_body: *max_body,
         limits: listen_limits(limits)?,
+        max_in_flight: *max_in_flight,
+        min_free: *min_free,
+        public_hosts: public_host.clone(),
         read_only: *read_only,
         max_blob: *max_blob,
         witnesses: witness
@@ -223,6 +241,26 @@ pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
         limits: listen_limits(limits)?,
         signer: load_signer(cli)?,
     })
+}
+
+/// A `--public-host`: letters, digits, `.-_`, an optional `:PORT`, or a
+/// bracketed IPv6 literal with an optional port.
+fn valid_host(h: &str) -> bool {
+    let (host, port) = match h.rsplit_once(':') {
+        Some((a, p)) if !a.contains(':') || a.ends_with(']') => (a, Some(p)),
+        _ => (h, None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    let host_ok = match host.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        }
+    };
+    port_ok && host_ok
 }
 
 /// The listener's limits, each at least 1.

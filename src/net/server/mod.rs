@@ -37,6 +37,15 @@ pub struct ServeConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Largest request body read.
     pub max_body: usize,
+    /// Request bytes held in memory at once, over all requests: a request
+    /// that would go over is answered 503 `BUSY` before its body is read.
+    pub max_in_flight: usize,
+    /// The names clients reach this server by (`--public-host`, HOST or
+    /// HOST:PORT), besides the listen address: a request signed for
+    /// another host is refused (SPEC §17.2).
+    pub public_hosts: Vec<String>,
+    /// Free space an evidence upload must leave on the blob store's disk.
+    pub min_free: u64,
     /// Connections at once and the time clients have to send a request.
     pub limits: Limits,
     /// Serve without writing (a mirror's copy).
@@ -61,6 +70,35 @@ pub struct ServeConfig {
 
 pub use crate::net::listen::{Limits, ServeError};
 
+/// Request bytes in memory at once, by default: 64 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64 << 20;
+/// Free space an upload leaves on the disk, by default: 1 GiB.
+pub const DEFAULT_MIN_FREE: u64 = 1 << 30;
+
+impl ServeConfig {
+    /// Serve `cases` on `listen` with the defaults of `caselog serve`:
+    /// plain HTTP, writable, no witness, TSA or publishing.
+    pub fn new(cases: BTreeMap<String, PathBuf>, listen: SocketAddr) -> ServeConfig {
+        ServeConfig {
+            cases,
+            listen,
+            tls: None,
+            max_body: crate::net::api::DEFAULT_MAX_BODY,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            public_hosts: Vec::new(),
+            min_free: DEFAULT_MIN_FREE,
+            limits: Limits::default(),
+            read_only: false,
+            max_blob: 64 << 30,
+            witnesses: Vec::new(),
+            quorum: 0,
+            witness_ca: None,
+            tsa: None,
+            publish: None,
+        }
+    }
+}
+
 /// One served case.
 pub(crate) struct Case {
     pub(crate) ledger: Arc<RwLock<Ledger>>,
@@ -69,6 +107,9 @@ pub(crate) struct Case {
     /// The head as durable on disk: all that readers are shown.
     pub(crate) durable: sequencer::Durable,
     pub(crate) nonces: auth::Nonces,
+    /// Evidence uploads under way, per member (at most
+    /// [`blobs::UPLOADS_PER_MEMBER`] each).
+    pub(crate) uploads: std::sync::Mutex<BTreeMap<crate::format::ids::MemberKey, usize>>,
     /// The size each witness (by URL) is believed to hold for this case.
     pub(crate) witnessed: std::sync::Mutex<BTreeMap<String, u64>>,
     /// The case's name (its URL path element).
@@ -83,7 +124,10 @@ pub(crate) struct Case {
 struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
-    max_blob: u64,
+    /// Permits of 1 KiB each: the request bytes that may be in memory.
+    in_flight: Arc<tokio::sync::Semaphore>,
+    gate: auth::Gate,
+    blob_limits: blobs::BlobLimits,
     body_timeout: Duration,
     witnesses: Arc<cosign::Witnesses>,
     publisher: Option<Arc<crate::net::publish::Publisher>>,
@@ -121,6 +165,7 @@ fn open_case(name: &str, dir: &std::path::Path, read_only: bool) -> Result<Case,
         tx,
         durable,
         nonces: auth::Nonces::default(),
+        uploads: Default::default(),
         witnessed: Default::default(),
         name: name.to_owned(),
         dir: dir.to_path_buf(),
@@ -132,6 +177,9 @@ impl Server {
     /// Open every ledger (holding its writer lock unless read-only) and
     /// bind the address; nothing is served until [`Server::run`].
     pub fn bind(cfg: &ServeConfig) -> Result<Server, ServeError> {
+        if cfg.listen.ip().is_unspecified() && cfg.public_hosts.is_empty() {
+            return Err(ServeError::NoHost { listen: cfg.listen });
+        }
         let mut cases = BTreeMap::new();
         for (name, dir) in &cfg.cases {
             cases.insert(name.clone(), Arc::new(open_case(name, dir, cfg.read_only)?));
@@ -147,6 +195,12 @@ impl Server {
                 what: "listener".into(),
                 source,
             })?;
+        // The address bound (port 0 becomes the port the OS chose).
+        let bound = listener.local_addr().map_err(|source| ServeError::Io {
+            what: "listener".into(),
+            source,
+        })?;
+        let hosts = auth::Hosts::new(&cfg.public_hosts, bound);
         let publisher = match &cfg.publish {
             Some((url, entries)) => Some(Arc::new(
                 crate::net::publish::Publisher::new(url, *entries)
@@ -162,7 +216,16 @@ impl Server {
             state: Arc::new(State {
                 cases,
                 max_body: cfg.max_body,
-                max_blob: cfg.max_blob,
+                in_flight: Arc::new(tokio::sync::Semaphore::new(kib(cfg.max_in_flight))),
+                gate: auth::Gate {
+                    hosts,
+                    started: auth::now_secs(),
+                },
+                blob_limits: blobs::BlobLimits {
+                    max: cfg.max_blob,
+                    idle: cfg.limits.body_timeout,
+                    min_free: cfg.min_free,
+                },
                 body_timeout: cfg.limits.body_timeout,
                 witnesses: Arc::new(cosign::Witnesses {
                     peers: cfg.witnesses.clone(),
@@ -228,6 +291,14 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Full<Byte
     respond(dispatch(state, req).await)
 }
 
+/// Public resources: the C2SP checkpoint and hash tiles. Everything else
+/// is a member's, authenticated from its headers before its body is read.
+fn public(method: &hyper::Method, rest: &str) -> bool {
+    method == "GET"
+        && (rest == "checkpoint"
+            || (rest.starts_with("tile/") && !rest.starts_with("tile/entries/")))
+}
+
 async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, ApiError> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
@@ -238,6 +309,18 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
     let case = state.cases.get(case_name).cloned().ok_or_else(|| {
         ApiError::new(404, "NOT_FOUND", 2, format!("no case named {case_name:?}"))
     })?;
+    let mut owned = OwnedReq::new(&parts, Bytes::new(), rest);
+    if !public(&parts.method, rest) {
+        let (c, s) = (case.clone(), state.clone());
+        let (caller, back) = tokio::task::spawn_blocking(move || {
+            let caller = auth_headers(&c, &s.gate, &owned);
+            (caller, owned)
+        })
+        .await
+        .map_err(|_| internal())?;
+        owned = back;
+        owned.caller = Some(caller?);
+    }
     if parts.method == "PUT" && rest.starts_with("api/blob/") {
         if case.tx.is_none() {
             return Err(ApiError::new(
@@ -247,29 +330,77 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
                 "this case is served read-only",
             ));
         }
-        let owned = OwnedReq::new(&parts, Bytes::new(), rest);
-        return blobs::put(&case, owned, body, state.max_blob, state.body_timeout).await;
+        return blobs::put(&case, owned, body, &state.blob_limits).await;
     }
+    // Held until the answer is made: the body's bytes in memory.
+    let _permit = reserve(&state, &parts)?;
     let body = read_body(&parts, body, state.max_body, state.body_timeout).await?;
-    let owned = OwnedReq::new(&parts, body, rest);
+    if let Some(c) = &owned.caller {
+        c.check_body(&owned.as_req().parts, &body)?;
+    }
+    owned.body = body.to_vec();
+    route(state, case, owned).await
+}
+
+/// Authenticate `req` against `case`'s members.
+fn auth_headers(case: &Case, gate: &auth::Gate, req: &OwnedReq) -> Result<auth::Caller, ApiError> {
+    let l = case.ledger.read().expect("serve: ledger lock poisoned");
+    let r = req.as_req();
+    auth::authenticate(&l, &case.nonces, gate, r.sig_input, r.sig, &r.parts)
+}
+
+/// Reserve room for the request's body (its declared length, else the
+/// largest body) in the server-wide budget, or answer 503 at once.
+fn reserve(
+    state: &State,
+    parts: &hyper::http::request::Parts,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    let declared = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let n = match declared {
+        Some(n) if n <= state.max_body => n,
+        Some(_) => return Err(too_large(state.max_body)),
+        None if parts.method == "GET" => 0,
+        None => state.max_body,
+    };
+    state
+        .in_flight
+        .clone()
+        .try_acquire_many_owned(kib(n).try_into().unwrap_or(u32::MAX))
+        .map_err(|_| {
+            ApiError::new(
+                503,
+                "BUSY",
+                3,
+                "the server is receiving as many request bytes as it holds at once; retry shortly",
+            )
+        })
+}
+
+/// Whole KiB, rounded up (semaphore permits).
+fn kib(bytes: usize) -> usize {
+    bytes.div_ceil(1024)
+}
+
+/// Run the route of an authenticated (or public) request.
+async fn route(state: Arc<State>, case: Arc<Case>, owned: OwnedReq) -> Result<Answer, ApiError> {
     if owned.method == "POST" && owned.rest == "api/append" {
         let turn = owned
             .query
             .strip_prefix("?turn=")
             .and_then(|t| t.parse::<u64>().ok());
-        let c = case.clone();
-        let subs = tokio::task::spawn_blocking(move || routes::prepare_append(&c, &owned.as_req()))
+        let subs = tokio::task::spawn_blocking(move || routes::prepare_append(&owned.as_req()))
             .await
             .map_err(|_| internal())??;
         return routes::append(case, subs, turn).await;
     }
     if owned.method == "POST" && owned.rest == "api/turn" {
         let durable = owned.query == "?durable=1";
-        let c = case.clone();
-        tokio::task::spawn_blocking(move || routes::authenticate_only(&c, &owned.as_req()))
-            .await
-            .map_err(|_| internal())??;
-        return routes::turn(case, durable).await;
+        let who = routes::who(&owned.as_req())?.key;
+        return routes::turn(case, who, durable).await;
     }
     let witnesses = state.witnesses.clone();
     let publisher = state.publisher.clone();
@@ -344,6 +475,8 @@ pub(crate) struct OwnedReq {
     sig: Option<String>,
     body: Vec<u8>,
     pub(crate) rest: String,
+    /// The member who signed it (`None`: a public resource).
+    pub(crate) caller: Option<auth::Caller>,
 }
 
 impl OwnedReq {
@@ -365,6 +498,7 @@ impl OwnedReq {
             sig: header("signature"),
             body: body.to_vec(),
             rest: rest.to_owned(),
+            caller: None,
         }
     }
 
@@ -381,6 +515,7 @@ impl OwnedReq {
             sig: self.sig.as_deref(),
             body: &self.body,
             rest: &self.rest,
+            caller: self.caller.as_ref(),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::format::ids::Role;
 use crate::ledger::{Ledger, LedgerError};
 use crate::net::api::{self, ApiError, HeadInfo};
 use crate::net::httpsig::RequestParts;
-use crate::net::server::auth::{authenticate, Caller};
+use crate::net::server::auth::Caller;
 use crate::net::server::sequencer::{Grant, Msg};
 use crate::net::server::Case;
 use crate::tlog::tiles::{Tile, MAX_BUNDLE_ENTRY};
@@ -44,6 +44,8 @@ pub(crate) struct Req<'a> {
     pub(crate) body: &'a [u8],
     /// The path below the case: `checkpoint`, `tile/...`, `api/...`.
     pub(crate) rest: &'a str,
+    /// The member who signed it, authenticated (`None`: not signed).
+    pub(crate) caller: Option<&'a Caller>,
 }
 
 /// The HTTP answer to a refused write or a failed read.
@@ -96,24 +98,24 @@ pub(crate) fn read(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError> {
     match (req.parts.method, req.rest) {
         ("GET", "checkpoint") => checkpoint(&l, durable.size),
         ("GET", p) if p.starts_with("tile/entries/") => {
-            who(case, &l, req)?;
+            who(req)?;
             tile(&l, p, durable.size)
         }
         ("GET", p) if p.starts_with("tile/") => tile(&l, p, durable.size),
         ("GET", "api/head") => {
-            who(case, &l, req)?;
+            who(req)?;
             Ok(json(&durable))
         }
         ("GET", p) if p.starts_with("api/disclosures/") => {
-            let caller = who(case, &l, req)?;
+            let caller = who(req)?;
             disclosures(&l, &caller, &p["api/disclosures/".len()..], durable.size)
         }
         ("GET", "api/log") => {
-            who(case, &l, req)?;
+            who(req)?;
             log(&l, req.parts.query, durable.size)
         }
         ("GET", p) if p.starts_with("api/show/") => {
-            who(case, &l, req)?;
+            who(req)?;
             let seq = p["api/show/".len()..]
                 .parse()
                 .ok()
@@ -123,26 +125,28 @@ pub(crate) fn read(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError> {
             Ok(json(&entries[0]))
         }
         ("GET", "api/timeline") => {
-            who(case, &l, req)?;
+            who(req)?;
             timeline(&l, durable.size)
         }
         ("GET", "api/status") => {
-            who(case, &l, req)?;
+            who(req)?;
             status(&l, &durable)
         }
         _ => Err(not_found(req.rest)),
     }
 }
 
-fn who(case: &Case, l: &Ledger, req: &Req<'_>) -> Result<Caller, ApiError> {
-    authenticate(
-        l,
-        &case.nonces,
-        req.sig_input,
-        req.sig,
-        &req.parts,
-        req.body,
-    )
+/// The member who signed the request (authenticated from its headers
+/// before its body was read, see `mod.rs`).
+pub(crate) fn who(req: &Req<'_>) -> Result<Caller, ApiError> {
+    req.caller.cloned().ok_or_else(|| {
+        ApiError::new(
+            401,
+            "UNSIGNED",
+            2,
+            "the request is not signed (no Signature-Input / Signature for label \"caselog\")",
+        )
+    })
 }
 
 fn checkpoint(l: &Ledger, durable: u64) -> Result<Answer, ApiError> {
@@ -245,10 +249,7 @@ pub(crate) fn post_checkpoint(
     after: &AfterCheckpoint<'_>,
 ) -> Result<Answer, ApiError> {
     let witnesses = after.witnesses;
-    {
-        let l = case.ledger.read().expect("serve: ledger lock poisoned");
-        who(case, &l, req)?;
-    }
+    who(req)?;
     let note = crate::tlog::note::Note::parse(req.body)
         .map_err(|e| ApiError::new(400, "BAD_CHECKPOINT", 2, format!("not a signed note: {e}")))?;
     let (added, size, stored) = {
@@ -314,14 +315,8 @@ fn timestamp(
 /// `POST api/append`: authenticate, check what can be checked before the
 /// sequencer (body form, record size for entry bundles, the author is the
 /// caller, time near the server's clock), then queue it.
-pub(crate) fn prepare_append(
-    case: &Case,
-    req: &Req<'_>,
-) -> Result<Vec<crate::ledger::Submission>, ApiError> {
-    let caller = {
-        let l = case.ledger.read().expect("serve: ledger lock poisoned");
-        who(case, &l, req)?
-    };
+pub(crate) fn prepare_append(req: &Req<'_>) -> Result<Vec<crate::ledger::Submission>, ApiError> {
+    let caller = who(req)?;
     let subs = api::decode_submissions(req.body).ok_or_else(|| {
         ApiError::new(
             400,
@@ -408,15 +403,13 @@ pub(crate) async fn append(
     Ok(json(&appended))
 }
 
-/// Authenticate a request that carries nothing else.
-pub(crate) fn authenticate_only(case: &Case, req: &Req<'_>) -> Result<(), ApiError> {
-    let l = case.ledger.read().expect("serve: ledger lock poisoned");
-    who(case, &l, req).map(|_| ())
-}
-
 /// `POST api/turn[?durable=1]`: wait for a turn to append (see the
 /// sequencer); the answer is the head to sign against and the token.
-pub(crate) async fn turn(case: Arc<Case>, durable: bool) -> Result<Answer, ApiError> {
+pub(crate) async fn turn(
+    case: Arc<Case>,
+    member: crate::format::ids::MemberKey,
+    durable: bool,
+) -> Result<Answer, ApiError> {
     let Some(tx) = case.tx.as_ref() else {
         return Err(ApiError::new(
             405,
@@ -425,8 +418,13 @@ pub(crate) async fn turn(case: Arc<Case>, durable: bool) -> Result<Answer, ApiEr
             "this case is served read-only",
         ));
     };
-    let (reply, rx) = tokio::sync::oneshot::channel::<Grant>();
-    tx.try_send(Msg::Turn { durable, reply }).map_err(|_| {
+    let (reply, rx) = tokio::sync::oneshot::channel::<Result<Grant, ApiError>>();
+    tx.try_send(Msg::Turn {
+        durable,
+        member,
+        reply,
+    })
+    .map_err(|_| {
         ApiError::new(
             503,
             "BUSY",
@@ -436,7 +434,7 @@ pub(crate) async fn turn(case: Arc<Case>, durable: bool) -> Result<Answer, ApiEr
     })?;
     let g = rx
         .await
-        .map_err(|_| ApiError::new(503, "STORAGE", 3, "the sequencer stopped"))?;
+        .map_err(|_| ApiError::new(503, "STORAGE", 3, "the sequencer stopped"))??;
     Ok(json(
         &serde_json::json!({ "head": g.head, "turn": g.token }),
     ))

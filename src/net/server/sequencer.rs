@@ -36,8 +36,13 @@ use crate::storage::store::WalSync;
 
 /// Requests committed together at most.
 pub(crate) const MAX_GROUP: usize = 256;
-/// How long a granted turn waits for the holder's append.
-pub(crate) const TURN_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a granted turn waits for the holder's append: short, for an
+/// unused turn holds everyone else's back.
+pub(crate) const TURN_TIMEOUT: Duration = Duration::from_millis(500);
+/// Turns one member may be waiting for at once; more are refused `BUSY`.
+pub(crate) const TURNS_PER_MEMBER: usize = 2;
+/// Turns waited for at once, all members together.
+pub(crate) const MAX_WAITERS: usize = 1024;
 
 type Reply = oneshot::Sender<Result<Appended, ApiError>>;
 
@@ -58,7 +63,9 @@ pub(crate) enum Msg {
     /// Wait for a turn; `durable`: grant it only when the head is durable.
     Turn {
         durable: bool,
-        reply: oneshot::Sender<Grant>,
+        /// Who asks (turns are bounded per member).
+        member: crate::format::ids::MemberKey,
+        reply: oneshot::Sender<Result<Grant, ApiError>>,
     },
     /// From the syncer: everything up to generation `gen` is durable (or
     /// the sync failed).
@@ -108,7 +115,8 @@ fn syncer(wal: &WalSync, rx: &Receiver<u64>, back: &SyncSender<Msg>) {
 
 struct Waiter {
     durable: bool,
-    reply: oneshot::Sender<Grant>,
+    member: crate::format::ids::MemberKey,
+    reply: oneshot::Sender<Result<Grant, ApiError>>,
 }
 
 struct Sequencer {
@@ -167,9 +175,15 @@ impl Sequencer {
             while let Some(m) = next {
                 match m {
                     Msg::Append { subs, turn, reply } => appends.push((subs, turn, reply)),
-                    Msg::Turn { durable, reply } => {
-                        self.waiters.push_back(Waiter { durable, reply })
-                    }
+                    Msg::Turn {
+                        durable,
+                        member,
+                        reply,
+                    } => self.wait(Waiter {
+                        durable,
+                        member,
+                        reply,
+                    }),
                     Msg::Synced(g, r) => self.synced(g, r),
                 }
                 next = if appends.len() < MAX_GROUP {
@@ -282,6 +296,25 @@ impl Sequencer {
         }
     }
 
+    /// Queue a turn, unless its member already waits for
+    /// [`TURNS_PER_MEMBER`] or [`MAX_WAITERS`] wait.
+    fn wait(&mut self, w: Waiter) {
+        let mine = self.waiters.iter().filter(|o| o.member == w.member).count();
+        if mine >= TURNS_PER_MEMBER || self.waiters.len() >= MAX_WAITERS {
+            let _ = w.reply.send(Err(ApiError::new(
+                503,
+                "BUSY",
+                3,
+                format!(
+                    "{} turns are waited for already ({mine} by this key); retry shortly",
+                    self.waiters.len()
+                ),
+            )));
+            return;
+        }
+        self.waiters.push_back(w);
+    }
+
     /// Grant the next turn when none is held.
     fn grant(&mut self) {
         while self.holder.is_none() {
@@ -302,10 +335,10 @@ impl Sequencer {
             };
             self.tokens += 1;
             if w.reply
-                .send(Grant {
+                .send(Ok(Grant {
                     head,
                     token: self.tokens,
-                })
+                }))
                 .is_ok()
             {
                 self.holder = Some((self.tokens, Instant::now() + TURN_TIMEOUT));
