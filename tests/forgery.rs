@@ -1768,6 +1768,12 @@ fn tree_cases(c: &mut Corpus, intake: usize, verify: usize) {
         t.manifest.name = "...tree.cbor".into();
         with_tree(g, &t);
     });
+    c.add("tree-name-with-a-line-break", Some("BAD_BODY"), |g| {
+        let mut t = tree.clone();
+        t.name = "drive\n##   rm -rf ~".into();
+        t.manifest.name = format!("{}.tree.cbor", t.name);
+        with_tree(g, &t);
+    });
     c.add("tree-manifest-misnamed", Some("BAD_BODY"), |g| {
         let mut t = tree.clone();
         t.manifest.name = "drive.cbor".into();

@@ -637,8 +637,15 @@ fn a_false_completeness_line_is_refused_by_the_server_and_the_mirror() {
     assert!(!stdout.contains("matches"), "{stdout}");
     assert!(stderr.contains("completeness line is false"), "{stderr}");
     let ev = caselog::net::mirror::evidence_dir(&m);
-    let saved: Vec<_> = std::fs::read_dir(&ev).unwrap().collect();
+    let saved: Vec<_> = std::fs::read_dir(&ev)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(saved.len(), 1);
+    // What the server served is case content: 0700 / 0600.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&ev), mode(&saved[0])), (0o700, 0o600));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -1193,6 +1200,26 @@ fn checkpoints_and_tiles_are_published_to_an_object_store() {
     assert!(!store.join("case-p/tile/entries").exists());
     assert!(store.join("case-q/tile/entries/001").is_file());
     assert!(store.join("case-q/tile/entries/002.p/95").is_file());
+    // A file:// store holding case content is private to the server's user.
+    let mode = |p: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(store.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(""), 0o700);
+    for d in ["case-q", "case-q/tile/entries", "case-q/tile/entries/002.p"] {
+        assert_eq!(mode(d), 0o700, "{d}");
+    }
+    for f in [
+        "case-q/tile/entries/001",
+        "case-q/tile/entries/002.p/95",
+        "case-q/checkpoint",
+    ] {
+        assert_eq!(mode(f), 0o600, "{f}");
+    }
     assert_eq!(
         std::fs::read(store.join("case-p/tile/0/001"))
             .unwrap()

@@ -284,6 +284,11 @@ fn bad_trees_are_refused_in_one_line_and_write_nothing() {
         add("t").arg("--file").arg(e.p("t.tree.cbor")),
         "a --file is named like the tree",
     );
+    // A tree named with a line break would inject lines into the hashdeep
+    // manifest and the commands printed for it.
+    std::fs::create_dir_all(e.p("drive\n##   rm -rf ~")).unwrap();
+    std::fs::write(e.p("drive\n##   rm -rf ~/a"), "a").unwrap();
+    refuse(&mut add("drive\n##   rm -rf ~"), "control character");
     assert_eq!(e.size(), before, "nothing written");
     assert!(!e
         .p("ledger/blobs")
@@ -539,4 +544,30 @@ fn tree_digests_everywhere_and_a_wrong_directory_is_refused() {
     let v: serde_json::Value = serde_json::from_str(&v).unwrap();
     assert_eq!(v["verified"], true);
     assert_eq!(v["findings"][0]["code"], "TREE_DIFFERED");
+}
+
+/// A file swapped for a link (or another file) between the walk and the
+/// read is not read as the tree's.
+#[test]
+fn a_file_swapped_after_the_walk_is_not_read() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("drive");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a.txt"), "seized").unwrap();
+    std::fs::write(t.path().join("secret"), "not on the drive").unwrap();
+    let w = caselog::storage::tree::walk(&root).unwrap();
+    assert!(caselog::storage::tree::hash(&w, None, &|_| {}).is_ok());
+    std::fs::remove_file(root.join("a.txt")).unwrap();
+    std::os::unix::fs::symlink(t.path().join("secret"), root.join("a.txt")).unwrap();
+    let e = caselog::storage::tree::hash(&w, None, &|_| {}).unwrap_err();
+    assert!(e.to_string().contains("a.txt"), "{e}");
+    // Another regular file moved into its place: not the one listed
+    // either (made first, so it cannot reuse the listed file's inode).
+    std::fs::write(t.path().join("other"), "seized").unwrap();
+    std::fs::rename(t.path().join("other"), root.join("a.txt")).unwrap();
+    let e = caselog::storage::tree::hash(&w, None, &|_| {}).unwrap_err();
+    assert!(
+        e.to_string().contains("not the file the walk listed"),
+        "{e}"
+    );
 }

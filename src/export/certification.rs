@@ -190,14 +190,14 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
         if let Some(t) = &intake.tree {
             let _ = write!(
                 h,
-                "<p>The tree {} holds {} file(s), {} bytes. Its file-by-file list (path, size, SHA-256) is its manifest, attached in hashdeep's format with <code>caselog evidence manifest {} -o {}.hashdeep</code>; a copy of the tree is audited against it with <code>hashdeep -r -l -o f -c sha256 -a -k {}.hashdeep {}</code>.</p>",
+                "<p>The tree {} holds {} file(s), {} bytes. Its file-by-file list (path, size, SHA-256) is its manifest, attached in hashdeep's format with <code>caselog evidence manifest {} -o {}</code>; a copy of the tree is audited against it with <code>hashdeep -r -l -o f -c sha256 -a -k {} {}</code>.</p>",
                 esc(&t.key()),
                 t.files,
                 t.bytes,
-                esc(&intake.item),
-                esc(&intake.item),
-                esc(&intake.item),
-                esc(&t.name)
+                esc(&crate::export::tree::shell_quote(&intake.item)),
+                esc(&crate::export::tree::shell_quote(&format!("{}.hashdeep", intake.item))),
+                esc(&crate::export::tree::shell_quote(&format!("{}.hashdeep", intake.item))),
+                esc(&crate::export::tree::shell_quote(&t.name))
             );
         }
         for (vseq, vtime, v) in checks {

@@ -28,12 +28,15 @@ pub enum HashdeepError {
 /// -l` prints when run beside the tree). Lines starting `##` are comments
 /// to hashdeep.
 pub fn hashdeep(m: &Manifest, item: &str) -> Result<String, HashdeepError> {
+    // The tree's and the item's names cannot hold a control character
+    // (format::tree::check_name, SPEC §13.8, §13.2), so no line break can
+    // reach these comment lines; the command quotes them for a POSIX shell.
+    let name = shell_quote(&m.name);
     let mut s = format!(
         "%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n\
-         ## caselog evidence manifest of item {item}, tree {:?}: {} files\n\
-         ## audit a copy, from the directory holding {0:?}:\n\
-         ##   hashdeep -r -l -o f -c sha256 -a -k THIS-FILE {0:?}\n##\n",
-        m.name,
+         ## caselog evidence manifest of item {item}, tree {name}: {} files\n\
+         ## audit a copy, from the directory holding {name}:\n\
+         ##   hashdeep -r -l -o f -c sha256 -a -k THIS-FILE {name}\n##\n",
         m.files.len()
     );
     for f in &m.files {
@@ -65,4 +68,30 @@ pub fn json(m: &Manifest, item: &str) -> serde_json::Value {
         })).collect::<Vec<_>>(),
         "skipped": m.skipped.iter().map(|s| json!({"path": s.path, "type": s.what})).collect::<Vec<_>>(),
     })
+}
+
+/// `s` as one word for a POSIX shell: as is when it holds only characters
+/// no shell treats specially, else in single quotes (each `'` written as
+/// `'\''`).
+pub fn shell_quote(s: &str) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"_./-+:,@%=".contains(&b);
+    if !s.is_empty() && s.bytes().all(plain) {
+        return s.to_owned();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn shell_quoting_keeps_every_name_one_word() {
+        assert_eq!(shell_quote("drive_E-01.img"), "drive_E-01.img");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("My Drive"), "'My Drive'");
+        assert_eq!(shell_quote("a'b"), "'a'\\''b'");
+        assert_eq!(shell_quote("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_quote("x;y`z`"), "'x;y`z`'");
+    }
 }

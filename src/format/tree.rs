@@ -131,7 +131,7 @@ impl Tree {
             manifest: FileFixity::from_value(r.req("manifest")?)?,
         };
         r.finish()?;
-        check_component(&t.name).map_err(|reason| invalid(format!("{w}.name"), reason))?;
+        check_name(&t.name).map_err(|reason| invalid(format!("{w}.name"), reason))?;
         if t.manifest.name != t.manifest_name() {
             return Err(invalid(
                 format!("{w}.manifest.name"),
@@ -174,7 +174,7 @@ impl Manifest {
             return Err(invalid("tree manifest.type", format!("must be {MANIFEST_TYPE:?}")).into());
         }
         let name = r.text_nonempty("name", MAX_SHORT_TEXT)?;
-        check_component(&name).map_err(|e| invalid("tree manifest.name", e))?;
+        check_name(&name).map_err(|e| invalid("tree manifest.name", e))?;
         let files = match r.req("files")? {
             Value::Array(a) => a
                 .into_iter()
@@ -336,6 +336,18 @@ pub fn check_path(p: &str) -> Result<(), String> {
 pub fn check_component(c: &str) -> Result<(), String> {
     if c.is_empty() || c == "." || c == ".." || c.contains(['/', '\0']) {
         return Err("a path component is empty, \".\", \"..\" or holds NUL".into());
+    }
+    Ok(())
+}
+
+/// A tree's own name (the root directory's): a path component (see
+/// [`check_component`]) with no control character, for it is printed in
+/// manifests, certifications and commands a person runs (SPEC §13.8).
+/// File paths inside the tree keep whatever bytes the seized drive has.
+pub fn check_name(c: &str) -> Result<(), String> {
+    check_component(c)?;
+    if c.chars().any(char::is_control) {
+        return Err("a tree's name holds a control character".into());
     }
     Ok(())
 }

@@ -77,15 +77,26 @@ pub fn evidence_dir(dir: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Save what a refused server served (case content: the directory 0700,
+/// the file 0600).
 fn save_evidence(dir: &Path, kind: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let ev = evidence_dir(dir);
-    let _ = std::fs::create_dir_all(&ev);
+    let _ = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&ev);
     let stamp = crate::format::ids::Timestamp::now()
         .to_string()
         .replace(':', "");
     let path = ev.join(format!("{stamp}-{kind}.txt"));
     // Best effort: the refusal is reported whether or not this succeeds.
-    let _ = std::fs::write(&path, text);
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
     path
 }
 

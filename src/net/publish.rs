@@ -60,6 +60,9 @@ pub struct Publisher {
     store: Arc<dyn ObjectStore>,
     base: ObjPath,
     entries: bool,
+    /// A `file://` store that holds entry bundles (case content): its
+    /// directory, kept 0700 with files 0600.
+    private_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -76,12 +79,20 @@ impl Publisher {
             reason,
         };
         let u = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+        let mut private_dir = None;
         let (store, base): (Arc<dyn ObjectStore>, ObjPath) = match u.scheme() {
             "file" => {
                 let dir = u
                     .to_file_path()
                     .map_err(|()| bad("not an absolute file path".into()))?;
                 std::fs::create_dir_all(&dir).map_err(|e| bad(e.to_string()))?;
+                if entries {
+                    // Case content: only the server's user may enter.
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                        .map_err(|e| bad(e.to_string()))?;
+                    private_dir = Some(dir.clone());
+                }
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(&dir)
                     .map_err(|e| bad(e.to_string()))?;
                 (Arc::new(fs), ObjPath::default())
@@ -100,6 +111,7 @@ impl Publisher {
             store,
             base,
             entries,
+            private_dir,
         })
     }
 
@@ -112,14 +124,18 @@ impl Publisher {
     }
 
     async fn put(&self, path: ObjPath, bytes: Vec<u8>) -> Result<(), PublishError> {
+        let failed = |reason: String| PublishError::Write {
+            path: path.to_string(),
+            reason,
+        };
         self.store
             .put(&path, PutPayload::from(bytes))
             .await
-            .map(|_| ())
-            .map_err(|e| PublishError::Write {
-                path: path.to_string(),
-                reason: e.to_string(),
-            })
+            .map_err(|e| failed(e.to_string()))?;
+        if let Some(dir) = &self.private_dir {
+            private(dir, &path).map_err(|e| failed(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// The size of the checkpoint already published for `case` (0: none,
@@ -172,4 +188,18 @@ impl Publisher {
             .await?;
         Ok(tiles.len() + 1)
     }
+}
+
+/// Make the object at `path` under `dir` 0600 and the directories between
+/// 0700 (the store's own directory already is).
+fn private(dir: &std::path::Path, path: &ObjPath) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut at = dir.to_path_buf();
+    let parts: Vec<_> = path.parts().collect();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part.as_ref());
+        let mode = if i + 1 == parts.len() { 0o600 } else { 0o700 };
+        std::fs::set_permissions(&at, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(())
 }

@@ -1,14 +1,14 @@
 //! Directory trees as evidence: walk a tree and hash every regular file
 //! in parallel (SPEC §13.8).
 //!
-//! Owns: the walk (symbolic links are listed, never followed; devices,
+//! Owns: the walk (symbolic links are listed, never followed, and a file
+//! is read only if it is still the one listed; devices,
 //! sockets and FIFOs are listed, never read; a directory that cannot be
 //! read is an error, not a gap), the parallel hashing (one file per core,
 //! BLAKE3 and SHA-256 in one read pass each, optionally copying into the
 //! blob store), and reading a stored manifest back. The manifest's bytes
 //! are `format::tree`.
 
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +31,8 @@ pub struct Found {
     pub size: u64,
     /// Modification time when listed (SPEC §13.8 form).
     pub mtime: String,
+    /// Device and inode when listed: the file read must be this one.
+    pub id: (u64, u64),
 }
 
 /// What [`walk`] found under a root.
@@ -94,6 +96,10 @@ pub fn walk(root: &Path) -> Result<Walk, TreeError> {
         .and_then(|n| n.to_str())
         .ok_or_else(|| TreeError::NoName(root.to_owned()))?
         .to_owned();
+    crate::format::tree::check_name(&name).map_err(|reason| TreeError::Name {
+        path: root.to_owned(),
+        reason,
+    })?;
     let mut w = Walk {
         name,
         files: Vec::new(),
@@ -119,11 +125,13 @@ pub fn walk(root: &Path) -> Result<Walk, TreeError> {
                 path: e.path().to_owned(),
                 reason: "its modification time is out of range".into(),
             })?;
+            use std::os::unix::fs::MetadataExt;
             w.files.push(Found {
                 rel,
                 path: e.path().to_owned(),
                 size: meta.len(),
                 mtime,
+                id: (meta.dev(), meta.ino()),
             });
         } else {
             let what = if t.is_symlink() { "symlink" } else { "other" };
@@ -183,7 +191,7 @@ pub fn hash(
         .files
         .par_iter()
         .map(|f| {
-            let d = hash_one(&f.path, copy_to).map_err(|source| TreeError::Read {
+            let d = hash_one(f, copy_to).map_err(|source| TreeError::Read {
                 path: f.path.clone(),
                 source,
             })?;
@@ -204,8 +212,24 @@ pub fn hash(
     })
 }
 
-fn hash_one(path: &Path, copy_to: Option<&Path>) -> io::Result<evidence::Digests> {
-    let f = File::open(path)?;
+/// Hash the file `found` lists: opened without following a symbolic link
+/// in its last component, and refused unless it is still the regular file
+/// (device and inode) the walk listed, so a link or another file swapped
+/// in since (anywhere on its path) is never read as the tree's.
+fn hash_one(found: &Found, copy_to: Option<&Path>) -> io::Result<evidence::Digests> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let nofollow =
+        i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).expect("tree: O_NOFOLLOW fits an int");
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nofollow)
+        .open(&found.path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() || (meta.dev(), meta.ino()) != found.id {
+        return Err(io::Error::other(
+            "it is not the file the walk listed (replaced since, or a link swapped in)",
+        ));
+    }
     match copy_to {
         None => evidence::hash_serial(f, None),
         Some(dir) => evidence::store_with(dir, |out| evidence::hash_serial(f, Some(out))),
