@@ -367,6 +367,15 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
         422,
         "TIME_SKEW",
     );
+    // A minute ahead: refused, or every later entry would inherit it.
+    e.time = Timestamp::from_micros(Timestamp::now().micros() + 60_000_000).unwrap();
+    let err = r
+        .append(&a, &sub(Record::sign(&e, &a).encode()), None)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("s ahead of the server's clock"),
+        "{err}"
+    );
 
     // Nothing of the refused requests was written.
     assert_eq!(r.head(&a).unwrap(), head8);

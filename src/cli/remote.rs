@@ -36,20 +36,23 @@ pub(crate) fn copy_dir(url: &str, ledger: Option<&Path>) -> Result<PathBuf, CliE
                 "pass --ledger DIR for the copy, or set HOME",
             )
         })?;
-    let name: String = url
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(base.join("caselog").join("remote").join(name))
+    Ok(base.join("caselog").join("remote").join(copy_name(url)))
+}
+
+/// The copy's directory name: the URL after its scheme, letters, digits,
+/// `.` and `-` kept and every other byte written `_XX` (hex), so two URLs
+/// never share a copy (`host:8080/x` and `host/8080_x` differ).
+fn copy_name(url: &str) -> String {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let mut name = String::with_capacity(rest.len());
+    for b in rest.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+            name.push(char::from(b));
+        } else {
+            name.push_str(&format!("_{b:02x}"));
+        }
+    }
+    name
 }
 
 /// A client for `url`; with `$CASELOG_TLS_CA` (a PEM file), trusting
@@ -138,4 +141,16 @@ pub(crate) fn upload_blobs(
         }
     }
     Ok(Some(sent))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copies_of_different_urls_never_share_a_directory() {
+        let a = super::copy_name("https://host:8080/x");
+        let b = super::copy_name("https://host/8080_x");
+        assert_eq!(a, "host_3a8080_2fx");
+        assert_eq!(b, "host_2f8080_5fx");
+        assert_ne!(a, b);
+    }
 }

@@ -21,8 +21,12 @@ pub const CBOR: &str = "application/cbor";
 pub const DEFAULT_MAX_BODY: usize = 4 << 20;
 /// A request's `created` may differ from the server's clock by this much.
 pub const CLOCK_SKEW_SECS: u64 = 300;
-/// A submitted entry's `time` may be this far from the server's clock.
+/// A submitted entry's `time` may be this far behind the server's clock.
 pub const ENTRY_SKEW_SECS: i64 = 300;
+/// A submitted entry's `time` may be this far ahead of the server's clock
+/// (later entries may not be earlier, so a time far ahead would be
+/// inherited by every entry after it).
+pub const ENTRY_AHEAD_SECS: i64 = 5;
 
 /// The ledger's head as the API gives it: what a client signs against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

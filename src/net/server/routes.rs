@@ -357,14 +357,20 @@ pub(crate) fn prepare_append(req: &Req<'_>) -> Result<Vec<crate::ledger::Submiss
                 "the record's author is not the key that signed the request",
             ));
         }
-        let skew = (entry.time.micros() - now.micros()).abs() / 1_000_000;
-        if skew > api::ENTRY_SKEW_SECS {
+        // Ahead by a few seconds at most: later entries may not be earlier,
+        // so a time far ahead would be inherited by everyone's next ones.
+        let ahead = entry.time.micros() - now.micros();
+        if ahead > api::ENTRY_AHEAD_SECS * 1_000_000 || -ahead > api::ENTRY_SKEW_SECS * 1_000_000 {
+            let (n, way) = match ahead > 0 {
+                true => (ahead / 1_000_000, "ahead of"),
+                false => (-ahead / 1_000_000, "behind"),
+            };
             return Err(ApiError::new(
                 422,
                 "TIME_SKEW",
                 2,
                 format!(
-                    "the entry's time {} is {skew} s from the server's clock {now}",
+                    "the entry's time {} is {n} s {way} the server's clock {now}",
                     entry.time
                 ),
             ));
