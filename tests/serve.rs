@@ -2059,3 +2059,182 @@ fn a_witness_over_tls_cosigns_for_a_server_that_trusts_its_ca() {
     caselog::tlog::checkpoint::verify(stored.as_bytes(), &[log_key], &[wkey], 1)
         .unwrap_or_else(|e| panic!("{e}: {stored}"));
 }
+
+/// The resident memory of process `pid` in bytes (Linux `VmRSS`).
+fn rss(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Issue 26's hostile-peer load, at test scale (`tools/bench` has the
+/// figures): honest members append through `caselog serve` while hostile
+/// peers hold connections without headers, announce 4 MiB bodies
+/// unsigned (and send them), and replay a captured request; a witness is
+/// stalled and sent junk proofs meanwhile. Honest appends keep being
+/// acknowledged, the server stays under 256 MiB, and after a kill -9 every
+/// acknowledged entry is in the ledger.
+#[test]
+fn hostile_peers_do_not_stop_honest_members() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-x");
+    let members: Vec<Signer> = (0..8u8)
+        .map(|i| Signer::from_seed(&format!("h{i}"), &[0x70 + i; 32]))
+        .collect();
+    let enrolled: Vec<(&Signer, Role)> = members.iter().map(|m| (m, Role::Investigator)).collect();
+    let mut l = case_with(&dir, &enrolled);
+    let cp = l.checkpoint(&authority()).unwrap().to_text();
+    let (wurl, _) = witness_limited(
+        &t.path().join("w"),
+        l.authority_log_keys()[0].clone(),
+        caselog::net::server::Limits {
+            connections: 64,
+            header_timeout: Duration::from_secs(2),
+            body_timeout: Duration::from_secs(2),
+        },
+    );
+    drop(l);
+    let mut s = serve_proc_with(&dir, &["--header-timeout", "2", "--body-timeout", "2"]);
+    let pid = s.0.id();
+    let addr =
+        s.1.trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+    let waddr = wurl.trim_start_matches("http://").to_owned();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut hostile = Vec::new();
+    // Connections that never send their headers, again and again.
+    for at in [addr.clone(), waddr.clone()] {
+        let stop = stop.clone();
+        hostile.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let held: Vec<_> = (0..48)
+                    .filter_map(|_| std::net::TcpStream::connect(&at).ok())
+                    .collect();
+                std::thread::sleep(Duration::from_millis(500));
+                drop(held);
+            }
+        }));
+    }
+    // Unsigned 4 MiB bodies, sent in full.
+    for _ in 0..2 {
+        let (at, stop) = (addr.clone(), stop.clone());
+        hostile.push(std::thread::spawn(move || {
+            let junk = vec![0u8; 4 << 20];
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(mut c) = std::net::TcpStream::connect(&at) {
+                    let _ = c.write_all(b"POST /case-x/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n");
+                    let _ = c.write_all(&junk);
+                }
+            }
+        }));
+    }
+    // A captured request, replayed; junk proofs to the witness.
+    {
+        let (at, wat, stop) = (addr.clone(), waddr.clone(), stop.clone());
+        let capture = raw_signed_head(&at, "GET", "/case-x/api/head", b"", &members[0]).replace(
+            "Content-Length: 0\r\ncontent-type: application/cbor\r\n",
+            "",
+        );
+        let cp = cp.clone();
+        hostile.push(std::thread::spawn(move || {
+            let body = caselog::net::witness::request_body(7, &[Hash([9; 32])], &cp);
+            while !stop.load(Ordering::Relaxed) {
+                for (a, bytes) in [
+                    (&at, capture.clone()),
+                    (&wat, format!("POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len())),
+                ] {
+                    if let Ok(mut c) = std::net::TcpStream::connect(a) {
+                        let _ = c.write_all(bytes.as_bytes());
+                        let _ = read_until_closed(&mut c);
+                    }
+                }
+            }
+        }));
+    }
+    // Memory, sampled while it lasts.
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = {
+        let (peak, stop) = (peak.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                peak.fetch_max(rss(pid), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    // Honest members: turn, append, as `--remote` does, for 4 s.
+    let url = s.1.clone();
+    let honest: Vec<_> = members
+        .into_iter()
+        .enumerate()
+        .map(|(w, m)| {
+            let (url, stop) = (url.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let r = Remote::new(&url).unwrap();
+                let (mut acked, mut took) = (Vec::new(), Vec::new());
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let t0 = std::time::Instant::now();
+                    let Ok((head, turn)) = r.turn(&m, false) else {
+                        continue;
+                    };
+                    let rec = sub(note_record(&head, &m, &format!("w{w} n{i}")));
+                    if let Ok(a) = r.append(&m, &rec, Some(turn)) {
+                        acked.push((a.entries[0].seq, a.entries[0].leaf.clone()));
+                        took.push(t0.elapsed());
+                    }
+                    i += 1;
+                }
+                (acked, took)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(4));
+    // The witness still cosigns for an honest log meanwhile.
+    let (st, body) = add_checkpoint(&wurl, &caselog::net::witness::request_body(0, &[], &cp));
+    assert_eq!(st, 200, "{body}");
+    s.0.kill().unwrap();
+    s.0.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let (mut acked, mut took) = (Vec::new(), Vec::new());
+    for h in honest {
+        let (a, t) = h.join().unwrap();
+        acked.extend(a);
+        took.extend(t);
+    }
+    sampler.join().unwrap();
+    for h in hostile {
+        h.join().unwrap();
+    }
+    took.sort();
+    let peak = peak.load(Ordering::Relaxed);
+    eprintln!(
+        "hostile load: {} honest appends acknowledged in 4 s, p50 {:?}, p99 {:?}, server peak RSS {} MiB",
+        acked.len(),
+        took.get(took.len() / 2),
+        took.get(took.len() * 99 / 100),
+        peak >> 20
+    );
+    assert!(acked.len() >= 20, "only {} honest appends", acked.len());
+    assert!(
+        peak > 0 && peak < 256 << 20,
+        "server RSS peaked at {} MiB",
+        peak >> 20
+    );
+    let l = Ledger::open(&dir, true).unwrap();
+    for (seq, leaf) in &acked {
+        let raw = l
+            .record_bytes(Seq(*seq))
+            .unwrap()
+            .expect("acknowledged entry lost");
+        assert_eq!(&HashAlg::Sha256.leaf(&raw).to_hex(), leaf);
+    }
+}
