@@ -1716,7 +1716,23 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
     let again = send(&addr, &capture);
     assert!(again.contains("SIGNED_BEFORE_START"), "{again}");
     // A client signs again and is answered.
-    assert_eq!(Remote::new(&s2.1).unwrap().head(&a).unwrap().size, size);
+    let r = Remote::new(&s2.1).unwrap();
+    assert_eq!(r.head(&a).unwrap().size, size);
+    // A refusal before the body is read closes the connection and says so:
+    // the client's next request on its pool is answered, every time.
+    let head = r.head(&a).unwrap();
+    for _ in 0..20 {
+        refused(
+            r.append(
+                &outsider(),
+                &sub(note_record(&head, &outsider(), "x")),
+                None,
+            ),
+            403,
+            "UNKNOWN_AUTHOR",
+        );
+        assert_eq!(r.head(&a).unwrap().size, size);
+    }
 }
 
 /// A member waits for at most two turns at once: a third is refused at

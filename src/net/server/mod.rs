@@ -288,7 +288,24 @@ fn respond(r: Result<Answer, ApiError>) -> Response<Full<Bytes>> {
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    respond(dispatch(state, req).await)
+    let has_body = req
+        .headers()
+        .get("content-length")
+        .is_none_or(|v| v.as_bytes() != b"0")
+        && req.method() != "GET";
+    let answer = dispatch(state, req).await;
+    let refused = answer.is_err();
+    let mut resp = respond(answer);
+    // A refusal may come before the body was read (authentication is
+    // judged from the headers): the connection cannot carry another
+    // request, so the client is told not to reuse it.
+    if refused && has_body {
+        resp.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
+    resp
 }
 
 /// Public resources: the C2SP checkpoint and hash tiles. Everything else
