@@ -84,6 +84,12 @@ fn serve_tls(
     format!("{scheme}://{addr}")
 }
 
+/// `HOST:PORT` of a case URL `http://HOST:PORT/CASE`.
+fn host_of(url: &str) -> String {
+    let rest = url.trim_start_matches("http://");
+    rest.split('/').next().unwrap().to_owned()
+}
+
 /// Wait for the next wall-clock second: a server refuses requests signed
 /// in the second it started (SIGNED_BEFORE_START; clients would retry a
 /// second later), so tests start signing after it.
@@ -1653,12 +1659,7 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
     drop(build_small(&dir, HashAlg::Sha256));
     let a = authority();
     let s = serve_proc(&dir);
-    let addr =
-        s.1.trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
+    let addr = host_of(&s.1);
     // 4 MiB announced, unsigned, not a byte sent: 401 at once.
     let started = std::time::Instant::now();
     let mut c = std::net::TcpStream::connect(&addr).unwrap();
@@ -1703,12 +1704,7 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
     let copy = t.path().join("m/case-h");
     copy_dir(&dir, &copy);
     let m = serve_read_only(&copy);
-    let maddr =
-        m.1.trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
+    let maddr = host_of(&m.1);
     assert!(send(&maddr, &capture).contains("WRONG_HOST"));
     let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
     drop(s);
@@ -1951,12 +1947,7 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v = caselog::storage::evidence::hash_file(&video, &mut |_| {}).unwrap();
-    let addr =
-        s.1.trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
+    let addr = host_of(&s.1);
     let path = format!("/case-e/api/blob/{}", v.blake3.to_hex());
     let body = std::fs::read(&video).unwrap();
     let stalled: Vec<std::net::TcpStream> = (0..2)
@@ -2117,12 +2108,7 @@ fn hostile_peers_do_not_stop_honest_members() {
     drop(l);
     let mut s = serve_proc_with(&dir, &["--header-timeout", "2", "--body-timeout", "2"]);
     let pid = s.0.id();
-    let addr =
-        s.1.trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
+    let addr = host_of(&s.1);
     let waddr = wurl.trim_start_matches("http://").to_owned();
     let stop = Arc::new(AtomicBool::new(false));
     let mut hostile = Vec::new();

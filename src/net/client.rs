@@ -125,17 +125,7 @@ impl Remote {
         body: Option<(&[u8], &str)>,
         signer: Option<&Signer>,
     ) -> Result<Vec<u8>, RemoteError> {
-        let mut attempt = 0;
-        loop {
-            match self.call_once(method, rest, query, body, signer) {
-                Err(e) => match retry_after(&e, attempt) {
-                    Some(pause) => std::thread::sleep(pause),
-                    None => return Err(e),
-                },
-                ok => return ok,
-            }
-            attempt += 1;
-        }
+        retrying(|| self.call_once(method, rest, query, body, signer))
     }
 
     fn call_once(
@@ -236,17 +226,7 @@ impl Remote {
         blake3: &crate::format::hash::Hash,
         sha256: &crate::format::hash::Hash,
     ) -> Result<bool, RemoteError> {
-        let mut attempt = 0;
-        loop {
-            match self.put_blob_once(signer, file, blake3, sha256) {
-                Err(e) => match retry_after(&e, attempt) {
-                    Some(pause) => std::thread::sleep(pause),
-                    None => return Err(e),
-                },
-                ok => return ok,
-            }
-            attempt += 1;
-        }
+        retrying(|| self.put_blob_once(signer, file, blake3, sha256))
     }
 
     fn put_blob_once(
@@ -376,6 +356,22 @@ impl Remote {
                     })
             })
             .collect()
+    }
+}
+
+/// Run `send` (which signs afresh each time) again while [`retry_after`]
+/// says the refusal is worth it.
+fn retrying<T>(mut send: impl FnMut() -> Result<T, RemoteError>) -> Result<T, RemoteError> {
+    let mut attempt = 0;
+    loop {
+        match send() {
+            Err(e) => match retry_after(&e, attempt) {
+                Some(pause) => std::thread::sleep(pause),
+                None => return Err(e),
+            },
+            ok => return ok,
+        }
+        attempt += 1;
     }
 }
 

@@ -110,9 +110,6 @@ impl Witnesses {
 
 /// Whether `note` carries a cosignature by `key` that verifies.
 fn cosigned_by(note: &crate::tlog::note::Note, key: &VerifierKey) -> bool {
-    note.sigs.iter().any(|g| {
-        g.name == key.name
-            && g.id == key.id()
-            && crate::tlog::note::verify_sig(&note.text, g, key).is_ok()
-    })
+    note.sigs_by(key)
+        .any(|g| crate::tlog::note::verify_sig(&note.text, g, key).is_ok())
 }
