@@ -34,7 +34,7 @@ fn every_inclusion_proof_verifies_offline_and_tampering_breaks_it() {
             let text = p.to_text();
             let parsed = InclusionProof::parse(text.as_bytes()).unwrap();
             assert_eq!(parsed, p);
-            let v = verify_inclusion_file(&parsed, &trust, &[], 0).unwrap();
+            let v = verify_inclusion_file(&parsed, &pin(&trust)).unwrap();
             assert_eq!(v.entry.seq, Seq(seq));
             // Every byte of the file, flipped: refused (or, for bytes that
             // do not carry meaning, such as base64 padding bits, still the
@@ -44,7 +44,7 @@ fn every_inclusion_proof_verifies_offline_and_tampering_breaks_it() {
                 let mut b = bytes.to_vec();
                 b[i] ^= 0x01;
                 if let Ok(q) = InclusionProof::parse(&b) {
-                    if verify_inclusion_file(&q, &trust, &[], 0).is_ok() {
+                    if verify_inclusion_file(&q, &pin(&trust)).is_ok() {
                         assert_eq!(
                             q, p,
                             "flip at byte {i} gave a different proof that verifies"
@@ -56,11 +56,11 @@ fn every_inclusion_proof_verifies_offline_and_tampering_breaks_it() {
         // Another authority key is not trusted.
         let p = l.inclusion_proof(Seq(2), TreeSize(7), cp.clone()).unwrap();
         let other = l.origin().log_key(common::outsider().public());
-        assert!(verify_inclusion_file(&p, &[other], &[], 0).is_err());
+        assert!(verify_inclusion_file(&p, &pin(&[other])).is_err());
         // A record from another position with the same path is refused.
         let mut q = p.clone();
         q.record = l.record_bytes(Seq(3)).unwrap().unwrap();
-        assert!(verify_inclusion_file(&q, &trust, &[], 0).is_err());
+        assert!(verify_inclusion_file(&q, &pin(&trust)).is_err());
     }
 }
 
@@ -634,4 +634,9 @@ fn add_cosignature_stores_only_verifying_lines() {
     );
     let bytes = l.stored_checkpoint(TreeSize(7)).unwrap().unwrap();
     checkpoint::verify(&bytes, &[log_key(&l)], &[wkey], 1).unwrap();
+}
+
+/// A policy of log keys alone.
+fn pin(logs: &[caselog::tlog::note::VerifierKey]) -> caselog::tlog::trust::TrustPolicy {
+    caselog::tlog::trust::TrustPolicy::from_keys(logs, &[], 0, &[], 0).unwrap()
 }

@@ -847,7 +847,7 @@ fn checkpoint_prove_witness_verify_proof() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "0 valid witness cosignature(s), 1 required",
+            "0 valid witness cosignature(s); the trust policy requires 1 of the pinned witness keys",
         ));
 
     // The ledger grows; the witness needs a consistency proof.

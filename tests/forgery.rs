@@ -54,6 +54,9 @@ fn counsel() -> Signer {
 fn witness() -> Signer {
     Signer::from_seed("Witness (test)", &[0x36; 32])
 }
+fn mirror() -> Signer {
+    Signer::from_seed("Mirror (test)", &[0x37; 32])
+}
 fn signers() -> Vec<Signer> {
     vec![
         common::authority(),
@@ -338,6 +341,9 @@ struct Forge {
     cp_claim: Option<TreeHead>,
     /// Extra note signature lines (cosignatures).
     cosign: Vec<(String, Rc<Signer>)>,
+    /// The key id those lines claim instead of their signer's (a line
+    /// relabelled as another cosigner's).
+    cosign_id: Option<[u8; 4]>,
     /// Leave records out of a partial bundle: only these indices, with paths.
     partial: Option<Vec<usize>>,
     /// Custody receipts left as set (not re-signed).
@@ -402,6 +408,7 @@ impl Forge {
             cp_signer: Rc::new(common::authority()),
             cp_claim: None,
             cosign: Vec::new(),
+            cosign_id: None,
             stamp: None,
             keep_item_prev: BTreeSet::new(),
             items_claim: None,
@@ -669,7 +676,11 @@ impl Forge {
             .collect();
         let mut n = cp.sign(&self.cp_signer);
         for (name, s) in &self.cosign {
-            n.add_sig(note::cosign(&n.text, name, s, 1_700_000_000).unwrap());
+            let mut g = note::cosign(&n.text, name, s, 1_700_000_000).unwrap();
+            if let Some(id) = self.cosign_id {
+                g.id = id;
+            }
+            n.add_sig(g);
         }
         let mut timestamps = self
             .stamp
@@ -770,6 +781,9 @@ struct Case {
     trust: Vec<VerifierKey>,
     witnesses: Vec<VerifierKey>,
     quorum: usize,
+    /// Mirror keys pinned (`--mirror`) and the mirror quorum.
+    mirrors: Vec<VerifierKey>,
+    mirror_quorum: usize,
     /// TSA roots both verifiers are given (`--tsa-ca`).
     tsa_ca: Option<std::path::PathBuf>,
 }
@@ -808,6 +822,8 @@ impl Corpus {
             trust,
             witnesses: vec![],
             quorum: 0,
+            mirrors: vec![],
+            mirror_quorum: 0,
             tsa_ca: None,
         });
     }
@@ -1663,6 +1679,8 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         trust: vec![c.authority_key.clone()],
         witnesses: vec![w1.clone(), w2.clone()],
         quorum: 2,
+        mirrors: vec![],
+        mirror_quorum: 0,
         tsa_ca: None,
     });
     c.cases.push(Case {
@@ -1673,8 +1691,11 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         trust: vec![c.authority_key.clone()],
         witnesses: vec![w1, w2],
         quorum: 1,
+        mirrors: vec![],
+        mirror_quorum: 0,
         tsa_ca: None,
     });
+    mirror_cases(&mut c);
     timestamp_cases(&mut c, dir);
     tree_cases(&mut c, intake, verify);
     assert!(
@@ -1895,7 +1916,49 @@ fn timestamp_cases(c: &mut Corpus, dir: &Path) {
             trust: vec![c.authority_key.clone()],
             witnesses: vec![],
             quorum: 0,
+            mirrors: vec![],
+            mirror_quorum: 0,
             tsa_ca: Some(ca.clone()),
+        });
+    }
+}
+
+/// Mirror cosignatures (SPEC §10.6, §17.7) under `--mirror KEY
+/// --mirror-quorum 1`: the control, a checkpoint no mirror cosigned, and a
+/// line carrying the mirror's name and key id signed by the witness's key
+/// (a witness's cosignature passed off as the mirror's).
+fn mirror_cases(c: &mut Corpus) {
+    let m = VerifierKey::new("mirror.example/m1", TYPE_COSIGNATURE, mirror().public()).unwrap();
+    let mut g = c.base.clone();
+    g.cosign = vec![("mirror.example/m1".into(), Rc::new(mirror()))];
+    let cosigned = g.build();
+    g.cosign = vec![("mirror.example/m1".into(), Rc::new(witness()))];
+    g.cosign_id = Some(m.id());
+    let relabelled = g.build();
+    for (name, bytes, want) in [
+        ("control-mirror-quorum-of-one", cosigned, None),
+        (
+            "mirror-quorum-unmet",
+            c.base.build(),
+            Some("BAD_CHECKPOINT"),
+        ),
+        (
+            "mirror-line-signed-by-a-witness-key",
+            relabelled,
+            Some("BAD_CHECKPOINT"),
+        ),
+    ] {
+        c.cases.push(Case {
+            name: name.into(),
+            bytes,
+            want,
+            finding: None,
+            trust: vec![c.authority_key.clone()],
+            witnesses: vec![],
+            quorum: 0,
+            mirrors: vec![m.clone()],
+            mirror_quorum: 1,
+            tsa_ca: None,
         });
     }
 }
@@ -1909,15 +1972,17 @@ fn rust_codes(c: &Case, json: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
         .tsa_ca
         .as_ref()
         .map(|f| caselog::tlog::tsp::Anchors::from_pem(&std::fs::read(f).unwrap()).unwrap());
-    let report = bundle::verify_reader_with(
-        std::io::Cursor::new(&c.bytes),
+    let policy = caselog::tlog::trust::TrustPolicy::from_keys(
         &c.trust,
         &c.witnesses,
         c.quorum,
-        tsa.as_ref(),
+        &c.mirrors,
+        c.mirror_quorum,
     )
-    .unwrap()
-    .report;
+    .unwrap();
+    let report = bundle::verify_reader_with(std::io::Cursor::new(&c.bytes), &policy, tsa.as_ref())
+        .unwrap()
+        .report;
     let doc = serde_json::to_vec_pretty(&report.to_json()).unwrap();
     std::fs::write(json.join(format!("{}.json", c.name)), doc).unwrap();
     if std::env::var("FORGERY_DEBUG").is_ok() {
@@ -1933,8 +1998,14 @@ fn python_codes(dir: &Path, c: &Case) -> (BTreeSet<String>, BTreeSet<String>) {
     let sub = dir.join(&c.name);
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("b"), &c.bytes).unwrap();
-    let mut v =
-        common::python_batch_findings(&sub, &c.trust, &c.witnesses, c.quorum, c.tsa_ca.as_deref());
+    let mut v = common::python_batch_findings(
+        &sub,
+        &c.trust,
+        &c.witnesses,
+        c.quorum,
+        c.tsa_ca.as_deref(),
+        (&c.mirrors, c.mirror_quorum),
+    );
     assert_eq!(v.len(), 1, "{}", c.name);
     let (_, problems, findings) = v.remove(0);
     (problems, findings)
@@ -2134,7 +2205,7 @@ fn random_resigned_mutations_get_the_same_codes() {
     }
     let trust = std::slice::from_ref(&c.authority_key);
     let py: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> =
-        common::python_batch_findings(&dir, trust, &[], 0, None)
+        common::python_batch_findings(&dir, trust, &[], 0, None, (&[], 0))
             .into_iter()
             .map(|(name, problems, findings)| (name, (problems, findings)))
             .collect();

@@ -2240,3 +2240,236 @@ fn hostile_peers_do_not_stop_honest_members() {
         assert_eq!(&HashAlg::Sha256.leaf(&raw).to_hex(), leaf);
     }
 }
+
+/// `caselog mirror` with the mirror's own cosigner key (SPEC §17.7).
+fn mirror_cosign(url: &str, dir: &Path, key: &Path, mkey: &Path) -> (Option<i32>, String) {
+    let out = Proc::new(bin())
+        .args(["mirror", url])
+        .arg(dir)
+        .arg("--key")
+        .arg(key)
+        .arg("--cosign")
+        .arg(mkey)
+        .args(["--cosign-name", "counsel.example/mirror"])
+        .env_remove("CASELOG_LEDGER")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text)
+}
+
+/// Both verifiers on `bundle` with `args`: (Rust exit, stdout), (Python
+/// exit, stdout).
+fn both_verify(bundle: &Path, args: &[String]) -> [(Option<i32>, String); 2] {
+    let rust = Proc::new(bin())
+        .args(["verify", "--bundle"])
+        .arg(bundle)
+        .args(args)
+        .env_remove("CASELOG_LEDGER")
+        .output()
+        .unwrap();
+    let py = Proc::new(common::python())
+        .arg(common::verify_bundle_script())
+        .arg(bundle)
+        .args(args)
+        .output()
+        .unwrap();
+    [rust, py].map(|o| {
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    })
+}
+
+#[test]
+fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
+    let t = tempfile::tempdir().unwrap();
+    let a = authority();
+    let key = write_key(t.path(), "a.key", &a);
+    let m = Signer::from_seed("Mirror (test)", &[0x37; 32]);
+    let mkey = write_key(t.path(), "m.key", &m);
+    let mvk = caselog::tlog::note::VerifierKey::new(
+        "counsel.example/mirror",
+        caselog::tlog::note::TYPE_COSIGNATURE,
+        m.public(),
+    )
+    .unwrap()
+    .to_string();
+    let dir = t.path().join("case-c");
+    let log_key = {
+        let mut l = build_small(&dir, HashAlg::Sha256);
+        l.append(common::intake_body("EV-1"), &a).unwrap();
+        l.checkpoint(&a).unwrap();
+        l.origin().log_key(a.public()).to_string()
+    };
+    let copy = t.path().join("copy");
+    // A server that pins no mirror refuses the cosignature; the copy keeps
+    // the one it made.
+    {
+        let s = serve_proc(&dir);
+        let (code, text) = mirror_cosign(&s.1, &copy, &key, &mkey);
+        assert_ne!(code, Some(0), "{text}");
+        assert!(text.contains("NO_MIRRORS"), "{text}");
+    }
+    // One that pins it stores that same line, once.
+    {
+        let s = serve_proc_with(&dir, &["--mirror", &mvk]);
+        let (code, text) = mirror_cosign(&s.1, &copy, &key, &mkey);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains("mirror counsel.example/mirror cosigned the checkpoint of size 8 (the cosignature this copy already held); the server stored it"),
+            "{text}"
+        );
+        assert!(text.contains(&mvk), "{text}");
+        let (code, text) = mirror_cosign(&s.1, &copy, &key, &mkey);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("the server already held it"), "{text}");
+        let served = Remote::new(&s.1).unwrap().checkpoint().unwrap().unwrap();
+        let p = caselog::tlog::trust::TrustPolicy::from_keys(
+            &[caselog::tlog::note::VerifierKey::parse(&log_key).unwrap()],
+            &[],
+            0,
+            &[caselog::tlog::note::VerifierKey::parse(&mvk).unwrap()],
+            1,
+        )
+        .unwrap();
+        let vc = caselog::tlog::checkpoint::verify_with(served.as_bytes(), &p).unwrap();
+        assert_eq!(vc.mirrors().len(), 1);
+        assert_eq!(served.matches('\u{2014}').count(), 2, "{served}");
+    }
+    // An item bundle from the server's ledger: with the mirror pinned, both
+    // verifiers say the item map was recomputed by it; without, that it
+    // rests on the authority's word.
+    let b = t.path().join("ev1.bundle");
+    let out = Proc::new(bin())
+        .arg("--ledger")
+        .arg(&dir)
+        .args(["export", "bundle", "--item", "EV-1", "--out"])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let trust = vec!["--trust".to_owned(), log_key.clone()];
+    let pinned = [
+        trust.clone(),
+        vec![
+            "--mirror".into(),
+            mvk.clone(),
+            "--mirror-quorum".into(),
+            "1".into(),
+        ],
+    ]
+    .concat();
+    for (code, text) in both_verify(&b, &pinned) {
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains("this rests on the item map in the checkpoint signed by")
+                && text.contains("recomputed from every record by 1 mirror whose cosignature verified: counsel.example/mirror"),
+            "{text}"
+        );
+        assert!(
+            text.contains("a cosignature by mirror counsel.example/mirror"),
+            "{text}"
+        );
+    }
+    for (code, text) in both_verify(&b, &trust) {
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains("asserted by the authority's checkpoint only"),
+            "{text}"
+        );
+        assert!(
+            text.contains("no cosignature by a --mirror key was required or checked"),
+            "{text}"
+        );
+    }
+    // The same pins as a policy file (C2SP tlog-policy, SPEC §10.6).
+    let policy = t.path().join("policy");
+    std::fs::write(
+        &policy,
+        format!("# counsel\nlog {log_key}\nmirror M {mvk}\ngroup Ms any M\nquorum none\nmirror-quorum Ms\n"),
+    )
+    .unwrap();
+    let by_file = vec!["--policy".to_owned(), policy.display().to_string()];
+    for (code, text) in both_verify(&b, &by_file) {
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains("recomputed from every record by 1 mirror"),
+            "{text}"
+        );
+    }
+    // A second mirror required: refused by both, BAD_CHECKPOINT.
+    let other = caselog::tlog::note::VerifierKey::new(
+        "other.example/mirror",
+        caselog::tlog::note::TYPE_COSIGNATURE,
+        common::outsider().public(),
+    )
+    .unwrap()
+    .to_string();
+    let two = [
+        trust.clone(),
+        vec!["--mirror".into(), mvk.clone(), "--mirror".into(), other],
+        vec!["--mirror-quorum".into(), "2".into()],
+    ]
+    .concat();
+    for (code, text) in both_verify(&b, &two) {
+        assert_eq!(code, Some(1), "{text}");
+        assert!(
+            text.contains("BAD_CHECKPOINT") && text.contains("1 valid mirror cosignature"),
+            "{text}"
+        );
+    }
+    // Malformed policy files: bad input (exit 2) in both, naming the line.
+    let w = caselog::tlog::note::VerifierKey::new(
+        "w.example",
+        caselog::tlog::note::TYPE_COSIGNATURE,
+        common::investigator().public(),
+    )
+    .unwrap();
+    for (bad, why) in [
+        (format!("log {log_key}\nmirror M {mvk}\n"), "no quorum line"),
+        (
+            format!("log {log_key}\nwitness W {w}\nquorum none\nmirror-quorum W\n"),
+            "counts witnesses",
+        ),
+        (
+            format!("log {log_key}\nwitness W {w}\nmirror M {mvk}\ngroup G any W M\nquorum G\n"),
+            "mixes",
+        ),
+        (
+            format!("log {log_key}\nwitness W {w}\ngroup G 2 W\nquorum G\n"),
+            "threshold",
+        ),
+        (
+            format!("log {log_key}\nwitness W {mvk}\nmirror M {mvk}\nquorum W\n"),
+            "line 3",
+        ),
+        (format!("log {log_key}\nquorum X\n"), "not defined"),
+        (
+            format!("log {log_key}\nquorum none\x0b\n"),
+            "control character",
+        ),
+    ] {
+        std::fs::write(&policy, &bad).unwrap();
+        for (code, text) in both_verify(&b, &by_file) {
+            assert_eq!(code, Some(2), "{bad}{text}");
+            assert!(text.contains(why), "{why}: {text}");
+        }
+    }
+    // One key pinned as witness and mirror: bad input (exit 2) in both.
+    let both_roles = [
+        trust,
+        vec!["--witness".into(), mvk.clone(), "--mirror".into(), mvk],
+    ]
+    .concat();
+    for (code, text) in both_verify(&b, &both_roles) {
+        assert_eq!(code, Some(2), "{text}");
+        assert!(text.contains("already pinned as"), "{text}");
+    }
+}

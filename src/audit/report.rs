@@ -476,6 +476,10 @@ pub struct Scope {
     /// A bundle: who signed its checkpoint with a pinned key, by member
     /// name as the bundle's membership records give it.
     pub signed_by: Vec<String>,
+    /// A bundle: the mirrors (by key name) whose cosignature of its
+    /// checkpoint verified under a pinned mirror key; each says it
+    /// recomputed the item map from every record (SPEC §17.7).
+    pub recomputed_by: Vec<String>,
 }
 
 /// Most files named in [`Scope::rehashed`].
@@ -644,6 +648,7 @@ impl Report {
                 "against": self.scope.against,
                 "items_replayed": self.scope.items_replayed,
                 "signed_by": self.scope.signed_by,
+                "recomputed_by": self.scope.recomputed_by,
             }),
             "items": self.items.iter().map(|c| json!({
                 "item": c.item,

@@ -248,6 +248,17 @@ pub enum Command {
         /// With --bundle: valid witness cosignatures required.
         #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
         quorum: usize,
+        /// With --bundle: pinned mirror verifier key (repeatable): a mirror
+        /// cosigns only what it holds, checked, with the item map recomputed.
+        #[arg(long, value_name = "VKEY", requires = "bundle")]
+        mirror: Vec<String>,
+        /// With --bundle: valid mirror cosignatures required.
+        #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
+        mirror_quorum: usize,
+        /// With --bundle: a trust policy file (C2SP tlog-policy form, with
+        /// mirror lines; SPEC §10.6) instead of the key options.
+        #[arg(long, value_name = "FILE", requires = "bundle", conflicts_with_all = ["trust", "witness", "quorum", "mirror", "mirror_quorum"])]
+        policy: Option<PathBuf>,
     },
     /// Work with an exported bundle offline (no ledger needed).
     #[command(subcommand)]
@@ -444,15 +455,8 @@ pub enum Command {
     VerifyProof {
         /// The proof file.
         file: PathBuf,
-        /// Pinned log verifier key, or a file holding it (repeatable; at least one).
-        #[arg(long, value_name = "VKEY", required = true)]
-        trust: Vec<String>,
-        /// Pinned witness verifier key, or a file holding it (repeatable).
-        #[arg(long, value_name = "VKEY")]
-        witness: Vec<String>,
-        /// Valid witness cosignatures required.
-        #[arg(long, value_name = "K", default_value_t = 0)]
-        quorum: usize,
+        #[command(flatten)]
+        pins: Pins,
     },
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
@@ -513,6 +517,11 @@ pub enum Command {
         /// Cosignatures each checkpoint should gather; fewer are reported.
         #[arg(long, value_name = "K", default_value_t = 0)]
         quorum: usize,
+        /// A mirror whose cosignatures (`caselog mirror --cosign`) this
+        /// server accepts and keeps with the checkpoint, as its verifier
+        /// key or a file holding it (repeatable).
+        #[arg(long, value_name = "VKEY")]
+        mirror: Vec<String>,
         /// Have each checkpoint stored time-stamped by this RFC 3161 TSA
         /// (its token kept beside the checkpoint, SPEC §10.5).
         #[arg(long, value_name = "URL")]
@@ -534,13 +543,23 @@ pub enum Command {
     /// writer checks it, the server's checkpoint held to the copy; a server
     /// that forks or rolls back is refused and the evidence saved.
     #[command(
-        after_help = "Exit status: 0 up to date, 1 the server forked or rolled back (evidence in DIR.evidence/), 2 bad input, 3 storage or network error.\n\nExample:\n  caselog mirror https://cases.example/case-2008 ./mirror-2008 --key ./keys/counsel"
+        after_help = "With --cosign, once the server's checkpoint matches the copy (every record to its size checked, root and item map recomputed), the mirror cosigns it (C2SP cosignature/v1), keeps the cosignature with the copy and hands it to the server, which keeps it if it pins this mirror (serve --mirror VKEY). Verifiers pin the printed key with --mirror.\n\nExit status: 0 up to date, 1 the server forked or rolled back (evidence in DIR.evidence/), 2 bad input, 3 storage or network error.\n\nExample:\n  caselog mirror https://cases.example/case-2008 ./mirror-2008 --key ./keys/counsel\n  caselog mirror https://cases.example/case-2008 ./mirror-2008 --key ./keys/counsel \\\n      --cosign ./keys/counsel-mirror --cosign-name counsel.example/mirror"
     )]
     Mirror {
         /// The case URL, http(s)://HOST[:PORT]/CASE.
         url: String,
         /// The local copy (created when absent).
         dir: PathBuf,
+        /// Cosign the server's checkpoint as a mirror with this key file
+        /// (a key of its own, never a witness's; `caselog key generate`).
+        #[arg(long, value_name = "FILE", requires = "cosign_name")]
+        cosign: Option<PathBuf>,
+        /// The mirror's name in its cosignatures, e.g. counsel.example/mirror.
+        #[arg(long, value_name = "NAME", requires = "cosign")]
+        cosign_name: Option<String>,
+        /// Passphrase file of the --cosign key (else CASELOG_PASSPHRASE, else a prompt).
+        #[arg(long, value_name = "FILE", requires = "cosign")]
+        cosign_passphrase_file: Option<PathBuf>,
         #[command(flatten)]
         sign: Signing,
     },
@@ -698,7 +717,7 @@ pub enum ExportCommand {
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
     #[command(
-        after_help = "Verify it anywhere with:\n  caselog verify --bundle FILE --trust LOG_VKEY [--witness VKEY --quorum K]\n  tools/verify-bundle FILE --trust LOG_VKEY   (independent Python verifier)\n\nExample:\n  caselog export bundle --out case.bundle\n  caselog export bundle --item EV-0001 --out ev1.bundle"
+        after_help = "Verify it anywhere with:\n  caselog verify --bundle FILE --trust LOG_VKEY [--witness VKEY --quorum K] [--mirror VKEY --mirror-quorum K]\n  caselog verify --bundle FILE --policy FILE   (log, witness and mirror keys in one file, SPEC §10.6)\n  tools/verify-bundle FILE --trust LOG_VKEY   (independent Python verifier)\n\nExample:\n  caselog export bundle --out case.bundle\n  caselog export bundle --item EV-0001 --out ev1.bundle"
     )]
     Bundle {
         /// Output file.
@@ -742,19 +761,39 @@ pub enum BundleCommand {
         /// Directory to create and write the carried files into.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Log verifier key (or a file of them) the checkpoint must be signed by. Repeatable.
-        #[arg(long, value_name = "VKEY", required = true)]
-        trust: Vec<String>,
-        /// Pinned witness verifier key (repeatable).
-        #[arg(long, value_name = "VKEY")]
-        witness: Vec<String>,
-        /// Valid witness cosignatures required.
-        #[arg(long, value_name = "K", default_value_t = 0)]
-        quorum: usize,
+        #[command(flatten)]
+        pins: Pins,
         /// Root certificate(s) of trusted time-stamping authorities (PEM).
         #[arg(long, value_name = "FILE")]
         tsa_ca: Option<PathBuf>,
     },
+}
+
+/// What an offline verifier pins: log keys, witnesses, mirrors and their
+/// quorums, or one policy file holding them all (SPEC §10.6).
+#[derive(Args, Debug, Clone)]
+pub struct Pins {
+    /// Pinned log verifier key, or a file holding them (repeatable; at
+    /// least one unless --policy).
+    #[arg(long, value_name = "VKEY", required_unless_present = "policy")]
+    pub trust: Vec<String>,
+    /// Pinned witness verifier key, or a file holding them (repeatable).
+    #[arg(long, value_name = "VKEY")]
+    pub witness: Vec<String>,
+    /// Valid witness cosignatures required.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub quorum: usize,
+    /// Pinned mirror verifier key (repeatable): a mirror cosigns only what
+    /// it holds, checked, with the item map recomputed.
+    #[arg(long, value_name = "VKEY")]
+    pub mirror: Vec<String>,
+    /// Valid mirror cosignatures required.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub mirror_quorum: usize,
+    /// A trust policy file (C2SP tlog-policy form, with mirror lines; SPEC
+    /// §10.6) instead of the key options.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trust", "witness", "quorum", "mirror", "mirror_quorum"])]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -151,16 +151,24 @@ pub(crate) fn load_signer(cli: &Cli) -> Result<Signer, CliError> {
         )
     })?;
     let pass_file = sign.and_then(|s| s.passphrase_file.as_deref());
+    load_key_file(path, pass_file.or(cli.passphrase_file.as_deref()))
+}
+
+/// Load the private key at `path`, its passphrase (when encrypted) from
+/// `pass_file`, else `CASELOG_PASSPHRASE`, else a prompt.
+pub(crate) fn load_key_file(path: &Path, pass_file: Option<&Path>) -> Result<Signer, CliError> {
     let pass = if keys::is_encrypted(path)? {
-        match secret::from_file_or_env(pass_file.or(cli.passphrase_file.as_deref()))? {
+        match secret::from_file_or_env(pass_file)? {
             Some(p) => Some(p),
             None => secret::prompt(&format!("Passphrase for {}: ", path.display()))?,
         }
     } else {
         None
     };
-    let signer = keys::load_private(path, pass.as_ref().map(|p| p.as_bytes()))?;
-    Ok(signer)
+    Ok(keys::load_private(
+        path,
+        pass.as_ref().map(|p| p.as_bytes()),
+    )?)
 }
 
 pub(crate) fn check_text(what: &str, s: &str, max: usize) -> Result<String, CliError> {
@@ -438,4 +446,62 @@ pub(crate) fn zone(z: &crate::cli::args::ZoneArg) -> Result<Option<String>, CliE
         }
         None => Ok(None),
     }
+}
+
+/// The trust policy an offline verifier pins (SPEC §10.6): a `--policy`
+/// file, or the key options. Refused: a key pinned in two roles, a quorum
+/// larger than the keys it counts, a policy with no log key.
+pub(crate) fn trust_policy(
+    (trust, witness, quorum): (&[String], &[String], usize),
+    (mirror, mirror_quorum): (&[String], usize),
+    policy: Option<&Path>,
+) -> Result<caselog::tlog::trust::TrustPolicy, CliError> {
+    use caselog::tlog::trust::{TrustError, TrustPolicy};
+    let p = match policy {
+        Some(f) => TrustPolicy::parse(&read_input(f, "policy")?).map_err(|e| {
+            CliError::input(
+                format!("{}: {e}", f.display()),
+                "write log, witness, mirror, group, quorum and mirror-quorum lines as SPEC §10.6 shows",
+            )
+        })?,
+        None => {
+            let p = TrustPolicy::from_keys(
+                &parse_vkeys(trust, "--trust key")?,
+                &parse_vkeys(witness, "--witness key")?,
+                quorum,
+                &parse_vkeys(mirror, "--mirror key")?,
+                mirror_quorum,
+            )
+            .and_then(|p| p.check_sizes().map(|()| p));
+            p.map_err(|e| match e {
+                TrustError::QuorumTooLarge { role, .. } => CliError::input(
+                    e.to_string(),
+                    format!("pin at least as many --{role} keys as the quorum"),
+                ),
+                e => CliError::input(
+                    e.to_string(),
+                    "pin each key in one role only: a witness's cosignature is byte-for-byte a mirror's",
+                ),
+            })?
+        }
+    };
+    if p.logs.is_empty() {
+        return Err(CliError::input(
+            "no log key is pinned",
+            "pin the log verifier key counsel received (`caselog log-key`) with --trust or a `log` line",
+        ));
+    }
+    Ok(p)
+}
+
+/// [`trust_policy`] of the shared `--trust`/`--witness`/`--mirror`/
+/// `--policy` options.
+pub(crate) fn pins(
+    p: &crate::cli::args::Pins,
+) -> Result<caselog::tlog::trust::TrustPolicy, CliError> {
+    trust_policy(
+        (&p.trust, &p.witness, p.quorum),
+        (&p.mirror, p.mirror_quorum),
+        p.policy.as_deref(),
+    )
 }

@@ -104,13 +104,12 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::Bundle(BundleCommand::Extract {
             file,
             out,
-            trust,
-            witness,
-            quorum,
+            pins,
             tsa_ca,
         }) => {
             let tsa = cmd::timestamp::anchors(tsa_ca.as_deref())?;
-            let mut x = cmd::export::validate_verify(file, (trust, witness, *quorum), tsa, false)?;
+            let policy = crate::cli::input::pins(pins)?;
+            let mut x = cmd::export::validate_verify(file, policy, tsa, false)?;
             x.extract_to(cmd::export::check_new_dir(out)?);
             Checked::Export(x)
         }
@@ -213,7 +212,12 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
             limits,
             signer,
         } => cmd::serve::run_witness_serve(&state, log_keys, listen, tls, limits, signer),
-        Checked::Mirror { url, dir, signer } => cmd::serve::run_mirror(&url, &dir, &signer),
+        Checked::Mirror {
+            url,
+            dir,
+            signer,
+            cosigner,
+        } => cmd::serve::run_mirror(&url, &dir, &signer, cosigner.as_ref()),
         Checked::Completions { shell } => cmd::docs::run_completions(shell),
         Checked::Man { out } => cmd::docs::run_man(&out),
     }

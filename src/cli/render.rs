@@ -250,8 +250,8 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
     for c in &r.items {
         s.push_str(&match &c.reason {
             None => format!(
-                "item     {}: custody complete as of size {}: every entry about it, from its intake to seq {}, is in the bundle, linked, and its custody replays; this rests on the item map in the checkpoint signed by {}, which nothing here recomputes from the whole ledger\n",
-                c.item, c.size, c.head, list_or(&r.scope.signed_by, "the pinned log key")
+                "item     {}: custody complete as of size {}: every entry about it, from its intake to seq {}, is in the bundle, linked, and its custody replays; this rests on the item map in the checkpoint signed by {}, {}\n",
+                c.item, c.size, c.head, list_or(&r.scope.signed_by, "the pinned log key"), rests_on(&r.scope.recomputed_by)
             ),
             Some(why) => format!(
                 "item     {}: completeness as of size {} cannot be shown: {why}\n",
@@ -282,6 +282,20 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
         ));
     }
     s
+}
+
+/// What an item map rests on beyond the authority's signature: the
+/// mirrors whose cosignature verified, each of which recomputed it from
+/// every record (SPEC §17.7), or nothing.
+pub fn rests_on(mirrors: &[String]) -> String {
+    match mirrors.len() {
+        0 => "asserted by the authority's checkpoint only: no pinned --mirror cosigned it, and nothing here recomputes it from the whole ledger".into(),
+        n => format!(
+            "recomputed from every record by {n} mirror{} whose cosignature verified: {}",
+            if n == 1 { "" } else { "s" },
+            mirrors.join(", ")
+        ),
+    }
 }
 
 /// RFC 3339 (UTC, whole seconds) of a unix time, as cosignatures carry.

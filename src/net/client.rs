@@ -316,6 +316,23 @@ impl Remote {
         Ok(())
     }
 
+    /// Hand the server a mirror's cosignature: `note` is the stored
+    /// checkpoint's text with the mirror's line (SPEC §17.7). Returns the
+    /// lines the server added (0: it held them already).
+    pub fn post_cosignature(&self, signer: &Signer, note: &str) -> Result<u64, RemoteError> {
+        #[derive(serde::Deserialize)]
+        struct A {
+            added: u64,
+        }
+        let b = self.call(
+            "POST",
+            "api/cosignature",
+            Some((note.as_bytes(), "text/plain; charset=utf-8")),
+            Some(signer),
+        )?;
+        self.json::<A>("api/cosignature", &b).map(|a| a.added)
+    }
+
     /// The latest checkpoint (public), `None` when none was signed.
     pub fn checkpoint(&self) -> Result<Option<String>, RemoteError> {
         match self.call("GET", "checkpoint", None, None) {

@@ -19,6 +19,7 @@ use crate::format::hash::Hash;
 use crate::format::sig::Signer;
 use crate::ledger::{Ledger, LedgerError, Submission, Upstream};
 use crate::net::client::{Remote, RemoteError};
+use crate::tlog::note::{Note, VerifierKey, TYPE_COSIGNATURE};
 use crate::tlog::tiles::{decode_bundle, Tile, TILE_WIDTH};
 
 /// Why following a server failed.
@@ -51,6 +52,9 @@ pub enum MirrorError {
         /// Where the evidence was saved.
         evidence: PathBuf,
     },
+    /// The mirror's cosigner key cannot make a cosignature (a bad name).
+    #[error("mirror cosigner: {0}")]
+    Cosigner(String),
     /// An entry bundle that is not what its tile promises.
     #[error("entry bundle {path} is malformed")]
     BadBundle {
@@ -423,6 +427,86 @@ fn store_checkpoint(l: &mut Ledger, c: &Served, dir: &Path) -> Result<u64, Mirro
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A mirror's cosigner (`caselog mirror --cosign`, SPEC §17.7): the name
+/// its cosignatures carry and the key that makes them. Keep it apart from
+/// any witness key: a cosignature/v1 line reads the same in both roles.
+pub struct MirrorCosigner {
+    /// Key name, e.g. `counsel.example/mirror`.
+    pub name: String,
+    /// The mirror's key.
+    pub signer: Signer,
+}
+
+impl MirrorCosigner {
+    /// The verifier key (type 0x04) verifiers pin with `--mirror`.
+    pub fn verifier_key(&self) -> Result<VerifierKey, crate::tlog::note::NoteError> {
+        VerifierKey::new(&self.name, TYPE_COSIGNATURE, self.signer.public())
+    }
+}
+
+/// What cosigning as a mirror did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MirrorCosigned {
+    /// The checkpoint's size.
+    pub size: u64,
+    /// The copy already held this mirror's cosignature (made by an
+    /// earlier follow); it is handed over again, not made anew.
+    pub held: bool,
+    /// Lines the server added (0: it held the cosignature already).
+    pub added: u64,
+}
+
+/// Cosign, as the mirror `c`, the checkpoint of `size` the copy `l`
+/// stored in [`follow`] (so it holds every record to that size, each
+/// checked as a writer checks it, and recomputed the root and item map
+/// the checkpoint states), keep the cosignature with the copy's
+/// checkpoint, and hand it to the server (`POST api/cosignature`). A
+/// cosignature the copy already holds is handed over again as it is.
+pub fn cosign(
+    remote: &Remote,
+    signer: &Signer,
+    l: &mut Ledger,
+    size: u64,
+    c: &MirrorCosigner,
+) -> Result<MirrorCosigned, MirrorError> {
+    let key = c
+        .verifier_key()
+        .map_err(|e| MirrorError::Cosigner(e.to_string()))?;
+    let size_t = crate::tlog::merkle::TreeSize(size);
+    let stored = l
+        .stored_checkpoint(size_t)?
+        .expect("mirror: cosign follows a stored checkpoint");
+    let note = Note::parse(&stored).expect("mirror: a stored checkpoint parses");
+    let held = note
+        .sigs_by(&key)
+        .find(|g| crate::tlog::note::verify_sig(&note.text, g, &key).is_ok())
+        .cloned();
+    let line = match &held {
+        Some(g) => g.clone(),
+        None => {
+            let now = crate::format::ids::Timestamp::now().micros().max(0) as u64 / 1_000_000;
+            let g = crate::tlog::note::cosign(&note.text, &c.name, &c.signer, now)
+                .map_err(|e| MirrorError::Cosigner(e.to_string()))?;
+            let mine = Note {
+                text: note.text.clone(),
+                sigs: vec![g.clone()],
+            };
+            l.add_cosignatures(&mine, std::slice::from_ref(&key))?;
+            g
+        }
+    };
+    let post = Note {
+        text: note.text,
+        sigs: vec![line],
+    };
+    let added = remote.post_cosignature(signer, &post.to_text())?;
+    Ok(MirrorCosigned {
+        size,
+        held: held.is_some(),
+        added,
+    })
 }
 
 /// Appends of a `--remote` command: through the server (see [`Upstream`]).

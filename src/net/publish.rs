@@ -184,9 +184,13 @@ impl Publisher {
                 self.put(self.path(case, &t.path()), bytes).await?;
             }
         }
-        self.put(self.path(case, "checkpoint"), note.to_vec())
-            .await?;
+        self.put_checkpoint(case, note).await?;
         Ok(tiles.len() + 1)
+    }
+
+    /// Write the checkpoint object alone (its cosignatures changed).
+    pub async fn put_checkpoint(&self, case: &str, note: &[u8]) -> Result<(), PublishError> {
+        self.put(self.path(case, "checkpoint"), note.to_vec()).await
     }
 }
 

@@ -5,7 +5,8 @@
 //! parser, log verifier keys (the authority's Ed25519 key under the origin
 //! as key name), and [`VerifiedCheckpoint`], the only way later steps
 //! (proof checks, witnesses, `verify --against`) can receive a checkpoint:
-//! one whose log signature and witness quorum have been checked.
+//! one whose log signature and the witness and mirror quorums of a
+//! [`TrustPolicy`] have been checked.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -16,7 +17,8 @@ use crate::format::hash::{Hash, HashAlg};
 use crate::format::sig::Signer;
 use crate::tlog::itemmap::MapHead;
 use crate::tlog::merkle::{TreeHead, TreeSize};
-use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_COSIGNATURE, TYPE_ED25519};
+use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_ED25519};
+use crate::tlog::trust::{Role, TrustPolicy};
 
 /// Why a checkpoint was refused.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -31,13 +33,16 @@ pub enum CheckpointError {
     /// The origin is not a caselog ledger's.
     #[error("origin {0:?} is not a caselog ledger (expected caselog/<hash>/<32 hex digits>)")]
     Origin(String),
-    /// Fewer valid witness cosignatures than required.
-    #[error("{got} valid witness cosignature(s), {want} required")]
+    /// The cosignatures that verified do not meet a quorum of the trust
+    /// policy (SPEC §10.6).
+    #[error("{got} valid {role} cosignature(s); the trust policy requires {rule}")]
     Quorum {
-        /// How many were given or found.
+        /// `witness` or `mirror`.
+        role: &'static str,
+        /// How many of that role verified.
         got: usize,
-        /// How many are needed.
-        want: usize,
+        /// The rule, in words (`2 of the pinned witness keys`).
+        rule: String,
     },
 }
 
@@ -205,6 +210,7 @@ pub struct VerifiedCheckpoint {
     note: Note,
     log_keys: Vec<VerifierKey>,
     witnesses: Vec<(VerifierKey, u64)>,
+    mirrors: Vec<(VerifierKey, u64)>,
 }
 
 impl VerifiedCheckpoint {
@@ -224,6 +230,12 @@ impl VerifiedCheckpoint {
     pub fn witnesses(&self) -> &[(VerifierKey, u64)] {
         &self.witnesses
     }
+    /// Mirrors whose cosignatures verified, with their timestamps: each
+    /// says it holds every record to this size, checked, and recomputed
+    /// the item map (SPEC §17.7).
+    pub fn mirrors(&self) -> &[(VerifierKey, u64)] {
+        &self.mirrors
+    }
 }
 
 /// Parse a signed checkpoint without checking any signature.
@@ -233,58 +245,80 @@ pub fn parse(bytes: &[u8]) -> Result<(Checkpoint, Note), CheckpointError> {
     Ok((c, n))
 }
 
-/// Verify a signed checkpoint: at least one trusted log key (type 0x01)
-/// signed it and every signature by a trusted key verifies; then at least
-/// `quorum` of the given witness keys (type 0x04) cosigned it validly.
-/// Log keys must be named after the checkpoint's origin.
+/// Verify a signed checkpoint under `log_keys` and `quorum` of the
+/// witness keys ([`verify_with`] of [`TrustPolicy::from_keys`]).
 pub fn verify(
     bytes: &[u8],
     log_keys: &[VerifierKey],
     witness_keys: &[VerifierKey],
     quorum: usize,
 ) -> Result<VerifiedCheckpoint, CheckpointError> {
+    // Keys in one role only: from_keys refuses nothing here.
+    let p = TrustPolicy::from_keys(log_keys, witness_keys, quorum, &[], 0)
+        .expect("checkpoint: witness keys alone cannot clash");
+    verify_with(bytes, &p)
+}
+
+/// Verify a signed checkpoint under a trust policy: at least one of its
+/// log keys (type 0x01, named after the checkpoint's origin) signed it and
+/// every signature by a pinned key verifies; then the cosignatures that
+/// verified meet the policy's witness quorum and its mirror quorum (SPEC
+/// §10.2, §10.6).
+pub fn verify_with(
+    bytes: &[u8],
+    policy: &TrustPolicy,
+) -> Result<VerifiedCheckpoint, CheckpointError> {
     let (checkpoint, n) = parse(bytes)?;
     // A log key counts only for the log it is named after (SPEC §10.2: key
     // name = origin line), so a key pinned for one ledger vouches for no
     // other.
     let origin = checkpoint.origin.line();
-    let logs: Vec<VerifierKey> = log_keys
+    let logs: Vec<VerifierKey> = policy
+        .logs
         .iter()
         .filter(|k| k.typ == TYPE_ED25519 && k.name == origin)
         .cloned()
         .collect();
     let ok = note::verify(&n, &logs)?;
-    let mut witnesses = Vec::new();
-    for w in witness_keys.iter().filter(|k| k.typ == TYPE_COSIGNATURE) {
-        for g in n.sigs_by(w) {
-            let t = note::verify_sig(&n.text, g, w)?.expect("cosignature has a time");
-            // A quorum counts distinct public keys: one witness key pinned
-            // under two names is still one witness (SPEC §10.2).
-            if !witnesses
-                .iter()
-                .any(|(k, _): &(VerifierKey, u64)| k.key == w.key)
-            {
-                witnesses.push((w.clone(), t));
+    let cosigners = policy.cosigners();
+    let mut cosigned = vec![false; cosigners.len()];
+    let (mut witnesses, mut mirrors) = (Vec::new(), Vec::new());
+    for (i, c) in cosigners.iter().enumerate() {
+        for g in n.sigs_by(&c.key) {
+            let t = note::verify_sig(&n.text, g, &c.key)?.expect("cosignature has a time");
+            if !std::mem::replace(&mut cosigned[i], true) {
+                match c.role {
+                    Role::Witness => witnesses.push((c.key.clone(), t)),
+                    Role::Mirror => mirrors.push((c.key.clone(), t)),
+                }
             }
         }
     }
-    if witnesses.len() < quorum {
-        return Err(CheckpointError::Quorum {
-            got: witnesses.len(),
-            want: quorum,
-        });
+    for (role, got) in [
+        (Role::Witness, witnesses.len()),
+        (Role::Mirror, mirrors.len()),
+    ] {
+        if !policy.met(role, &cosigned) {
+            return Err(CheckpointError::Quorum {
+                role: role.word(),
+                got,
+                rule: policy.rule(role),
+            });
+        }
     }
     Ok(VerifiedCheckpoint {
         checkpoint,
         note: n,
         log_keys: ok,
         witnesses,
+        mirrors,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tlog::note::TYPE_COSIGNATURE;
 
     fn cp() -> Checkpoint {
         Checkpoint {
@@ -366,7 +400,7 @@ mod tests {
                 &[wk1.clone(), wk2.clone()],
                 2
             ),
-            Err(CheckpointError::Quorum { got: 1, want: 2 })
+            Err(CheckpointError::Quorum { got: 1, .. })
         ));
         // Another log key: untrusted.
         let other = c.origin.log_key(w2.public());

@@ -11,5 +11,6 @@ pub mod note;
 pub mod proof;
 pub mod prooffile;
 pub mod tiles;
+pub mod trust;
 pub mod tsp;
 pub mod witness;

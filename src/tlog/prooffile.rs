@@ -14,7 +14,6 @@ use crate::format::hash::Hash;
 use crate::format::sig::SigError;
 use crate::tlog::checkpoint::{self, CheckpointError, VerifiedCheckpoint};
 use crate::tlog::merkle::TreeSize;
-use crate::tlog::note::VerifierKey;
 use crate::tlog::proof::{self, ProofError};
 
 /// First line of an inclusion proof file (c2sp.org/tlog-proof).
@@ -168,16 +167,14 @@ pub struct VerifiedInclusion {
 }
 
 /// Check an inclusion proof with no database: the checkpoint is signed by a
-/// trusted log key (and `quorum` of the witnesses), the record decodes
+/// log key of `policy` and meets its quorums (SPEC §10.6), the record decodes
 /// canonically and its signature verifies, it claims this ledger and this
 /// index, and the path leads from its leaf hash to the checkpoint's root.
 pub fn verify_inclusion_file(
     p: &InclusionProof,
-    trust: &[VerifierKey],
-    witnesses: &[VerifierKey],
-    quorum: usize,
+    policy: &crate::tlog::trust::TrustPolicy,
 ) -> Result<VerifiedInclusion, ProofFileError> {
-    let vc = checkpoint::verify(&p.checkpoint, trust, witnesses, quorum)?;
+    let vc = checkpoint::verify_with(&p.checkpoint, policy)?;
     let cp = vc.checkpoint().clone();
     let alg = cp.origin.alg;
     let leaf = alg.leaf(&p.record);

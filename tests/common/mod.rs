@@ -133,7 +133,7 @@ pub fn python_batch_with(
     quorum: usize,
     tsa_ca: Option<&Path>,
 ) -> Vec<(String, std::collections::BTreeSet<String>)> {
-    python_batch_findings(dir, trust, witnesses, quorum, tsa_ca)
+    python_batch_findings(dir, trust, witnesses, quorum, tsa_ca, (&[], 0))
         .into_iter()
         .map(|(name, problems, _)| (name, problems))
         .collect()
@@ -178,6 +178,7 @@ pub fn python_batch_findings(
     witnesses: &[caselog::tlog::note::VerifierKey],
     quorum: usize,
     tsa_ca: Option<&Path>,
+    (mirrors, mirror_quorum): (&[caselog::tlog::note::VerifierKey], usize),
 ) -> Vec<(
     String,
     std::collections::BTreeSet<String>,
@@ -195,6 +196,10 @@ pub fn python_batch_findings(
         cmd.arg("--witness").arg(k.to_string());
     }
     cmd.arg("--quorum").arg(quorum.to_string());
+    for k in mirrors {
+        cmd.arg("--mirror").arg(k.to_string());
+    }
+    cmd.arg("--mirror-quorum").arg(mirror_quorum.to_string());
     let out = cmd.output().expect("run tools/verify-bundle");
     assert!(
         out.status.success(),

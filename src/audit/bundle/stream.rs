@@ -33,6 +33,7 @@ use crate::format::entry::{Body, LedgerId};
 use crate::format::hash::{Hash, HashAlg};
 use crate::tlog::checkpoint::{self, Origin, VerifiedCheckpoint};
 use crate::tlog::note::VerifierKey;
+use crate::tlog::trust::TrustPolicy;
 use crate::tlog::tsp::Anchors;
 
 /// How a bundle failed before verification proper.
@@ -90,26 +91,22 @@ pub fn verify_reader<R: Read + Seek>(
     witnesses: &[VerifierKey],
     quorum: usize,
 ) -> io::Result<Verdict> {
-    verify_reader_with(r, trust, witnesses, quorum, None)
+    let policy = TrustPolicy::from_keys(trust, witnesses, quorum, &[], 0)
+        .expect("bundle: witness keys alone cannot clash");
+    verify_reader_with(r, &policy, None)
 }
 
-/// [`verify_reader`], with the roots the checkpoint's time-stamps must
-/// chain to (`--tsa-ca`, SPEC §10.5).
+/// [`verify_reader`] under a whole trust policy (log keys, witness and
+/// mirror quorums, SPEC §10.6), with the roots the checkpoint's
+/// time-stamps must chain to (`--tsa-ca`, SPEC §10.5).
 pub fn verify_reader_with<R: Read + Seek>(
     r: R,
-    trust: &[VerifierKey],
-    witnesses: &[VerifierKey],
-    quorum: usize,
+    policy: &TrustPolicy,
     tsa: Option<&Anchors>,
 ) -> io::Result<Verdict> {
     let mut s = CborStream::new(r)?;
     let mut head = None;
-    let pins = Pins {
-        trust,
-        witnesses,
-        quorum,
-        tsa,
-    };
+    let pins = Pins { policy, tsa };
     let result = check(&mut s, &mut head, &pins);
     let verdict = |report, full, not_a_bundle| Verdict {
         report,
@@ -141,9 +138,7 @@ pub fn verify_reader_with<R: Read + Seek>(
 
 /// What the verifier trusts.
 struct Pins<'a> {
-    trust: &'a [VerifierKey],
-    witnesses: &'a [VerifierKey],
-    quorum: usize,
+    policy: &'a TrustPolicy,
     tsa: Option<&'a Anchors>,
 }
 
@@ -172,7 +167,7 @@ fn check<R: Read + Seek>(
     *head_out = Some(head);
     let cp_bytes =
         cp_bytes.ok_or_else(|| Stop::Checkpoint("the note is larger than 65536 bytes".into()))?;
-    let vc = checkpoint::verify(&cp_bytes, pins.trust, pins.witnesses, pins.quorum)
+    let vc = checkpoint::verify_with(&cp_bytes, pins.policy)
         .map_err(|e| Stop::Checkpoint(e.to_string()))?;
     let want = Origin { alg, ledger };
     let cp = vc.checkpoint().clone();
@@ -720,6 +715,7 @@ fn close(v: ChainVerifier<'_>, vc: &VerifiedCheckpoint, seen: &mut Seen) -> Repo
     let mut r = v.finish();
     r.scope.items_replayed = items;
     r.scope.signed_by = signed_by;
+    r.scope.recomputed_by = vc.mirrors().iter().map(|(k, _)| k.name.clone()).collect();
     if let Some(m) = signer_problem {
         r.add(Code::BadCheckpoint, None, "checkpoint", m);
     }

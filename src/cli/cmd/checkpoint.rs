@@ -80,14 +80,7 @@ pub(crate) fn check_prove_inclusion(cli: &Cli) -> Result<Checked, CliError> {
 }
 
 pub(crate) fn check_verify_proof(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::VerifyProof {
-        file,
-        trust,
-        witness,
-        quorum,
-        ..
-    } = &cli.command
-    else {
+    let Command::VerifyProof { file, pins } = &cli.command else {
         unreachable!("cli: check_verify_proof called for another command")
     };
     Ok({
@@ -97,21 +90,9 @@ pub(crate) fn check_verify_proof(cli: &Cli) -> Result<Checked, CliError> {
                 "give a file made by `caselog prove inclusion`",
             )
         })?;
-        let witnesses = parse_vkeys(witness, "--witness key")?;
-        if *quorum > witnesses.len() {
-            return Err(CliError::input(
-                format!(
-                    "--quorum {quorum} but only {} --witness keys given",
-                    witnesses.len()
-                ),
-                "pin at least as many witness keys as the quorum",
-            ));
-        }
         Checked::VerifyProof {
             proof,
-            trust: parse_vkeys(trust, "--trust key")?,
-            witnesses,
-            quorum: *quorum,
+            policy: crate::cli::input::pins(pins)?,
         }
     })
 }
@@ -355,16 +336,10 @@ pub(crate) fn run_prove_consistency(cmd: Checked) -> Result<u8, CliError> {
 }
 
 pub(crate) fn run_verify_proof(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::VerifyProof {
-        proof,
-        trust,
-        witnesses,
-        quorum,
-    } = cmd
-    else {
+    let Checked::VerifyProof { proof, policy } = cmd else {
         unreachable!("cli: run_verify_proof called for another command")
     };
-    match prooffile::verify_inclusion_file(&proof, &trust, &witnesses, quorum) {
+    match prooffile::verify_inclusion_file(&proof, &policy) {
         Ok(v) => {
             let cp = v.checkpoint.checkpoint();
             let mut s = format!(
@@ -386,6 +361,12 @@ pub(crate) fn run_verify_proof(cmd: Checked) -> Result<u8, CliError> {
                 s.push_str(&format!(
                     "witness   {} (cosigned at unix time {t})\n",
                     w.name
+                ));
+            }
+            for (m, t) in v.checkpoint.mirrors() {
+                s.push_str(&format!(
+                    "mirror    {} (cosigned at unix time {t}: it holds every record to this size, checked, and recomputed the item map)\n",
+                    m.name
                 ));
             }
             s.push_str(

@@ -8,7 +8,6 @@ use crate::cli::input::edtf_bound;
 use crate::cli::input::kinds_arg;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_range;
-use crate::cli::input::parse_vkeys;
 use crate::cli::input::read_input;
 use crate::cli::output::check_new_file;
 use crate::cli::output::create_new;
@@ -22,7 +21,6 @@ use caselog::audit::bundle;
 use caselog::audit::bundle::Selection;
 use caselog::format::disclosure::Reveal;
 use caselog::storage::evidence::Digests;
-use caselog::tlog::note::VerifierKey;
 use caselog::Hash;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
@@ -62,9 +60,7 @@ pub(crate) enum ExportCmd {
     VerifyBundle {
         file: PathBuf,
         bundle_file: std::fs::File,
-        trust: Vec<VerifierKey>,
-        witnesses: Vec<VerifierKey>,
-        quorum: usize,
+        policy: caselog::tlog::trust::TrustPolicy,
         tsa: Option<caselog::tlog::tsp::Anchors>,
         json: bool,
         /// `bundle extract --out DIR`: write the carried files once verified.
@@ -207,26 +203,10 @@ fn validate_bundle(cli: &Cli, cmd: &ExportCommand) -> Result<ExportCmd, CliError
 
 pub(crate) fn validate_verify(
     file: &Path,
-    (trust, witness, quorum): (&[String], &[String], usize),
+    policy: caselog::tlog::trust::TrustPolicy,
     tsa: Option<caselog::tlog::tsp::Anchors>,
     json: bool,
 ) -> Result<ExportCmd, CliError> {
-    if trust.is_empty() {
-        return Err(CliError::input(
-            "--bundle needs at least one --trust log key",
-            "pin the log verifier key counsel received (`caselog log-key`)",
-        ));
-    }
-    let witnesses = parse_vkeys(witness, "--witness key")?;
-    if quorum > witnesses.len() {
-        return Err(CliError::input(
-            format!(
-                "--quorum {quorum} but only {} --witness keys given",
-                witnesses.len()
-            ),
-            "pin at least as many witness keys as the quorum",
-        ));
-    }
     let meta = std::fs::metadata(file).map_err(|e| {
         CliError::input(
             format!("cannot read bundle {}: {e}", file.display()),
@@ -250,9 +230,7 @@ pub(crate) fn validate_verify(
     Ok(ExportCmd::VerifyBundle {
         file: file.to_owned(),
         bundle_file,
-        trust: parse_vkeys(trust, "--trust key")?,
-        witnesses,
-        quorum,
+        policy,
         tsa,
         json,
         extract: None,
@@ -440,9 +418,7 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
     let ExportCmd::VerifyBundle {
         file,
         bundle_file,
-        trust,
-        witnesses,
-        quorum,
+        policy,
         tsa,
         json,
         extract,
@@ -452,10 +428,9 @@ pub(crate) fn run_verify_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
     };
     let len = bundle_file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = ProgressReader::new(bundle_file, Progress::bytes("checking bundle", len));
-    let v = bundle::verify_reader_with(&mut reader, &trust, &witnesses, quorum, tsa.as_ref())
-        .map_err(|e| {
-            CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
-        })?;
+    let v = bundle::verify_reader_with(&mut reader, &policy, tsa.as_ref()).map_err(|e| {
+        CliError::storage(format!("cannot read bundle {}: {e}", file.display()), None)
+    })?;
     reader.finish();
     // SPEC §14.1: not a bundle at all is bad input: one line on
     // stderr (the JSON report with --json), exit 2.
@@ -571,12 +546,19 @@ pub(crate) const PARTIAL_NOTE: &str = "Partial bundle: it does not show that no 
 pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
     let partial_note = (v.full == Some(false)).then_some(PARTIAL_NOTE);
     let witnesses = v.checkpoint.as_ref().map_or(&[][..], |c| c.witnesses());
+    let mirrors = v.checkpoint.as_ref().map_or(&[][..], |c| c.mirrors());
+    let dated = |l: &[(caselog::tlog::note::VerifierKey, u64)]| {
+        l.iter()
+            .map(|(k, t)| serde_json::json!({"name": k.name, "time": t, "time_rfc3339": render::rfc3339(*t)}))
+            .collect::<Vec<_>>()
+    };
     if json {
         let mut j = v.report.to_json();
         j["bundle"] = serde_json::json!({
             "full": v.full,
             "checkpoint_size": v.checkpoint.as_ref().map(|c| c.checkpoint().head.size.0),
-            "witnesses": witnesses.iter().map(|(k, t)| serde_json::json!({"name": k.name, "time": t, "time_rfc3339": render::rfc3339(*t)})).collect::<Vec<_>>(),
+            "witnesses": dated(witnesses),
+            "mirrors": dated(mirrors),
             "limits": partial_note,
         });
         return serde_json::to_string_pretty(&j).expect("json") + "\n";
@@ -593,22 +575,32 @@ pub(crate) fn render_bundle_verdict(v: &bundle::Verdict, json: bool) -> String {
     let mut scope = render::scope_text(&v.report, Some((full, &v.report.scope.signed_by)));
     // Cosignatures are part of what was checked; none, of what was not.
     let at = scope.find("Not checked:\n").expect("cli: scope lists");
+    let mut unchecked = String::new();
     if witnesses.is_empty() {
-        let none = "  - that anyone besides the log's key-holder saw this checkpoint: no cosignature by a --witness key was required or checked\n";
-        scope.insert_str(at + "Not checked:\n".len(), none);
-    } else {
-        let lines: String = witnesses
-            .iter()
-            .map(|(k, t)| {
-                format!(
-                    "  - a cosignature by witness {}, dated {}\n",
-                    k.name,
-                    render::rfc3339(*t)
-                )
-            })
-            .collect();
-        scope.insert_str(at, &lines);
+        unchecked.push_str("  - that anyone besides the log's key-holder saw this checkpoint: no cosignature by a --witness key was required or checked\n");
     }
+    if mirrors.is_empty() {
+        unchecked.push_str("  - that anyone besides the log's key-holder holds every record to this size and recomputed its item map: no cosignature by a --mirror key was required or checked\n");
+    }
+    scope.insert_str(at + "Not checked:\n".len(), &unchecked);
+    let mut lines: String = witnesses
+        .iter()
+        .map(|(k, t)| {
+            format!(
+                "  - a cosignature by witness {}, dated {}\n",
+                k.name,
+                render::rfc3339(*t)
+            )
+        })
+        .collect();
+    for (k, t) in mirrors {
+        lines.push_str(&format!(
+            "  - a cosignature by mirror {}, dated {}: it states it holds every record to this size, checked as a writer checks them, and recomputed the item map\n",
+            k.name,
+            render::rfc3339(*t)
+        ));
+    }
+    scope.insert_str(at, &lines);
     s.push_str(&scope);
     s
 }

@@ -149,9 +149,7 @@ pub(crate) enum Checked {
     },
     VerifyProof {
         proof: InclusionProof,
-        trust: Vec<VerifierKey>,
-        witnesses: Vec<VerifierKey>,
-        quorum: usize,
+        policy: caselog::tlog::trust::TrustPolicy,
     },
     WitnessInit {
         state: PathBuf,
@@ -186,6 +184,7 @@ pub(crate) enum Checked {
         url: String,
         dir: PathBuf,
         signer: Signer,
+        cosigner: Option<caselog::net::mirror::MirrorCosigner>,
     },
     Completions {
         shell: clap_complete::Shell,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use caselog::net::client::Remote;
 use caselog::net::mirror::follow;
+use caselog::net::mirror::MirrorCosigner;
 use caselog::net::server::{Limits, ServeConfig, Server};
 use caselog::storage::keys::Signer;
 
@@ -111,6 +112,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         limits,
         witness,
         quorum,
+        mirror,
         publish,
         publish_entries,
         tsa,
@@ -161,6 +163,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
             .map(|w| witness_peer(w))
             .collect::<Result<_, _>>()?,
         quorum: *quorum,
+        mirrors: mirror_keys(mirror)?,
         witness_ca: crate::cli::remote::tls_ca()?,
         publish: publish.clone().map(|u| (u, *publish_entries)),
         tsa: match tsa {
@@ -340,14 +343,39 @@ pub(crate) fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {
 }
 
 pub(crate) fn check_mirror(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Mirror { url, dir, .. } = &cli.command else {
+    let Command::Mirror {
+        url,
+        dir,
+        cosign,
+        cosign_name,
+        cosign_passphrase_file,
+        ..
+    } = &cli.command
+    else {
         unreachable!("cli: check_mirror called for another command")
     };
     Remote::new(url)?;
+    let cosigner = match (cosign, cosign_name) {
+        (Some(key), Some(name)) => {
+            if !caselog::tlog::note::valid_name(name) {
+                return Err(CliError::input(
+                    format!("--cosign-name {name:?} is empty or contains spaces or '+'"),
+                    "use a schema-less URL such as counsel.example/mirror",
+                ));
+            }
+            let signer = crate::cli::input::load_key_file(key, cosign_passphrase_file.as_deref())?;
+            Some(MirrorCosigner {
+                name: name.clone(),
+                signer,
+            })
+        }
+        _ => None,
+    };
     Ok(Checked::Mirror {
         url: url.clone(),
         dir: dir.clone(),
         signer: load_signer(cli)?,
+        cosigner,
     })
 }
 
@@ -355,10 +383,11 @@ pub(crate) fn run_mirror(
     url: &str,
     dir: &std::path::Path,
     signer: &Signer,
+    cosigner: Option<&MirrorCosigner>,
 ) -> Result<u8, CliError> {
     let remote = crate::cli::remote::client(url)?;
     let bar = crate::cli::output::Progress::entries("following", None);
-    let (l, f) = follow(&remote, signer, dir, &mut |done, _| bar.set(done))?;
+    let (mut l, f) = follow(&remote, signer, dir, &mut |done, _| bar.set(done))?;
     bar.finish();
     let cp = match f.checkpoint {
         Some(n) => format!("; the server's checkpoint at size {n} matches this copy"),
@@ -371,5 +400,37 @@ pub(crate) fn run_mirror(
         f.to - f.from,
         l.head().tree.root
     ))?;
+    let (Some(c), Some(size)) = (cosigner, f.checkpoint) else {
+        if cosigner.is_some() {
+            out("nothing cosigned: the server has no checkpoint to cosign\n")?;
+        }
+        return Ok(exit::OK);
+    };
+    let m = caselog::net::mirror::cosign(&remote, signer, &mut l, size, c)?;
+    out(&format!(
+        "mirror {} cosigned the checkpoint of size {size}{}; the server {}\nmirror verifier key (pin it with --mirror): {}\n",
+        c.name,
+        if m.held { " (the cosignature this copy already held)" } else { "" },
+        if m.added > 0 { "stored it" } else { "already held it" },
+        c.verifier_key().map_err(|e| CliError::input(e.to_string(), "choose another --cosign-name"))?
+    ))?;
     Ok(exit::OK)
+}
+
+/// `serve --mirror`: the mirrors' verifier keys, cosignature keys only.
+fn mirror_keys(given: &[String]) -> Result<Vec<caselog::tlog::note::VerifierKey>, CliError> {
+    let keys = crate::cli::input::parse_vkeys(given, "--mirror key")?;
+    if let Some(k) = keys
+        .iter()
+        .find(|k| k.typ != caselog::tlog::note::TYPE_COSIGNATURE)
+    {
+        return Err(CliError::input(
+            format!(
+                "--mirror key {} is not a cosignature key (type 0x04)",
+                k.name
+            ),
+            "give the key `caselog mirror --cosign` prints",
+        ));
+    }
+    Ok(keys)
 }

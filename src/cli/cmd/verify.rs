@@ -21,6 +21,9 @@ pub(crate) fn check_verify_bundle(cli: &Cli) -> Result<Checked, CliError> {
         trust,
         witness,
         quorum,
+        mirror,
+        mirror_quorum,
+        policy,
         tsa_ca,
         ..
     } = &cli.command
@@ -28,11 +31,13 @@ pub(crate) fn check_verify_bundle(cli: &Cli) -> Result<Checked, CliError> {
         unreachable!("cli: check_verify_bundle called for another command")
     };
     let tsa = crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?;
-    Ok(Checked::Export(export::validate_verify(
-        file,
+    let policy = crate::cli::input::trust_policy(
         (trust, witness, *quorum),
-        tsa,
-        *json,
+        (mirror, *mirror_quorum),
+        policy.as_deref(),
+    )?;
+    Ok(Checked::Export(export::validate_verify(
+        file, policy, tsa, *json,
     )?))
 }
 

@@ -11,6 +11,8 @@ use crate::tlog::note::VerifierKey;
 pub(crate) struct Witnesses {
     pub(crate) peers: Vec<WitnessPeer>,
     pub(crate) quorum: usize,
+    /// Mirrors whose cosignatures are accepted (`serve --mirror`).
+    pub(crate) mirrors: Vec<VerifierKey>,
     /// Root certificates (PEM) trusted for `https` witnesses.
     pub(crate) ca: Option<Vec<u8>>,
 }

@@ -56,6 +56,9 @@ pub struct ServeConfig {
     pub witnesses: Vec<crate::net::witness::WitnessPeer>,
     /// Cosignatures a checkpoint should gather (reported, not enforced).
     pub quorum: usize,
+    /// Mirrors whose cosignatures `POST api/cosignature` accepts and
+    /// stores with the checkpoint (SPEC §17.7).
+    pub mirrors: Vec<crate::tlog::note::VerifierKey>,
     /// Root certificates (PEM) trusted for `https` witnesses (else the
     /// public web's).
     pub witness_ca: Option<Vec<u8>>,
@@ -92,6 +95,7 @@ impl ServeConfig {
             max_blob: 64 << 30,
             witnesses: Vec::new(),
             quorum: 0,
+            mirrors: Vec::new(),
             witness_ca: None,
             tsa: None,
             publish: None,
@@ -230,6 +234,7 @@ impl Server {
                 witnesses: Arc::new(cosign::Witnesses {
                     peers: cfg.witnesses.clone(),
                     quorum: cfg.quorum,
+                    mirrors: cfg.mirrors.clone(),
                     ca: cfg.witness_ca.clone(),
                 }),
                 publisher,
@@ -432,6 +437,9 @@ async fn route(state: Arc<State>, case: Arc<Case>, owned: OwnedReq) -> Result<An
                     tsa: tsa.as_deref(),
                 };
                 routes::post_checkpoint(&case, &req, &after)
+            }
+            ("POST", "api/cosignature") => {
+                routes::post_cosignature(&case, &req, &witnesses.mirrors, publisher.as_deref())
             }
             _ => routes::read(&case, &req),
         }

@@ -282,6 +282,87 @@ pub(crate) fn post_checkpoint(
     })))
 }
 
+/// `POST api/cosignature`: a mirror's cosignature of a stored checkpoint
+/// (SPEC §17.7). The body is that checkpoint's note carrying the mirror's
+/// line; every line must be held already or verify under a `serve
+/// --mirror` key or the log keys. Stored with the checkpoint (served from
+/// then on) and, when that checkpoint is the one published, published
+/// again. A line already held changes nothing.
+pub(crate) fn post_cosignature(
+    case: &Case,
+    req: &Req<'_>,
+    mirrors: &[crate::tlog::note::VerifierKey],
+    publisher: Option<&crate::net::publish::Publisher>,
+) -> Result<Answer, ApiError> {
+    who(req)?;
+    if mirrors.is_empty() {
+        return Err(ApiError::new(
+            403,
+            "NO_MIRRORS",
+            2,
+            "this server accepts no mirror cosignatures (its operator pins mirrors with serve --mirror VKEY)",
+        ));
+    }
+    let bad = |e: String| ApiError::new(422, "BAD_COSIGNATURE", 2, e);
+    let note = crate::tlog::note::Note::parse(req.body)
+        .map_err(|e| ApiError::new(400, "BAD_COSIGNATURE", 2, format!("not a signed note: {e}")))?;
+    let size = crate::tlog::checkpoint::Checkpoint::parse_body(&note.text)
+        .map_err(|e| bad(e.to_string()))?
+        .head
+        .size;
+    let added = {
+        let mut l = case.ledger.write().expect("serve: ledger lock poisoned");
+        l.add_cosignatures(&note, mirrors).map_err(|e| match e {
+            LedgerError::NotFound(_)
+            | LedgerError::UnverifiedSignatures { .. }
+            | LedgerError::TooManySignatures { .. } => bad(e.to_string()),
+            e => refusal(&l, &e),
+        })?
+    };
+    let published = match (added, publisher) {
+        (1.., Some(p)) => Some(republish(case, p, size)),
+        _ => None,
+    };
+    Ok(json(&serde_json::json!({
+        "added": added,
+        "published": published.as_ref().map(|r| r.as_ref().ok()),
+        "publish_error": published.and_then(|r| r.err()),
+    })))
+}
+
+/// Publish the checkpoint of `size` again (its cosignatures changed) when
+/// it is the one published; a larger one published is left alone.
+fn republish(
+    case: &Case,
+    p: &crate::net::publish::Publisher,
+    size: crate::tlog::merkle::TreeSize,
+) -> Result<bool, String> {
+    let rt = tokio::runtime::Handle::current();
+    let published = case
+        .published
+        .lock()
+        .map_err(|_| "publish lock poisoned".to_owned())?;
+    let from = match *published {
+        Some(n) => n,
+        None => rt.block_on(p.published_size(&case.name)),
+    };
+    if from != size.0 {
+        return Ok(false);
+    }
+    let note = {
+        let l = case
+            .ledger
+            .read()
+            .map_err(|_| "ledger lock poisoned".to_owned())?;
+        l.stored_checkpoint(size)
+            .map_err(|e| e.to_string())?
+            .ok_or("the checkpoint vanished")?
+    };
+    rt.block_on(p.put_checkpoint(&case.name, &note))
+        .map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
 /// Ask the TSA for a token over the checkpoint of `size` (outside the
 /// lock: the TSA is another server) and store it (under the write lock).
 fn timestamp(
