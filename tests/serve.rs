@@ -1731,6 +1731,53 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
     }
 }
 
+/// A public resource takes no body (413 before a byte of it is read), and
+/// one member's stalled bodies hold at most a quarter of the server's
+/// request bytes: its next request is 503 BUSY at once while another
+/// member is still answered.
+#[test]
+fn public_bodies_are_refused_and_a_member_holds_a_quarter_of_the_budget() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-q");
+    let other = Signer::from_seed("Other member (test)", &[0x38; 32]);
+    drop(case_with(&dir, &[(&other, Role::Counsel)]));
+    let a = authority();
+    let s = serve_proc(&dir);
+    let addr = host_of(&s.1);
+    let started = std::time::Instant::now();
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    c.write_all(b"GET /case-q/checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n")
+        .unwrap();
+    let (got, _) = read_until_closed(&mut c);
+    assert!(got.starts_with("HTTP/1.1 413"), "{got}");
+    assert!(got.contains("takes no request body"), "{got}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // 4 stalled 4 MiB bodies signed by the authority (16 MiB: its quarter
+    // of the default 64 MiB), each a byte short of done.
+    let body = vec![0u8; 4 << 20];
+    let stalled: Vec<std::net::TcpStream> = (0..4)
+        .map(|_| {
+            let mut c = std::net::TcpStream::connect(&addr).unwrap();
+            let head = raw_signed_head(&addr, "POST", "/case-q/api/append", &body, &a);
+            c.write_all(head.as_bytes()).unwrap();
+            c.write_all(&body[..1024]).unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut c = std::net::TcpStream::connect(&addr).unwrap();
+    let head = raw_signed_head(&addr, "POST", "/case-q/api/append", &body, &a);
+    c.write_all(head.as_bytes()).unwrap();
+    let (got, _) = read_until_closed(&mut c);
+    assert!(got.starts_with("HTTP/1.1 503"), "{got}");
+    assert!(got.contains("this member is sending"), "{got}");
+    // Another member is answered meanwhile.
+    let r = Remote::new(&s.1).unwrap();
+    assert_eq!(r.head(&other).unwrap().size, 8);
+    drop(stalled);
+}
+
 /// A member waits for at most two turns at once: a third is refused at
 /// once, and turns held unused end after 500 ms.
 #[test]

@@ -6,6 +6,7 @@
 
 mod auth;
 mod blobs;
+mod budget;
 mod cosign;
 pub(crate) mod routes;
 mod sequencer;
@@ -128,8 +129,8 @@ pub(crate) struct Case {
 struct State {
     cases: BTreeMap<String, Arc<Case>>,
     max_body: usize,
-    /// Permits of 1 KiB each: the request bytes that may be in memory.
-    in_flight: Arc<tokio::sync::Semaphore>,
+    /// The request bytes that may be in memory, in all and per member.
+    in_flight: budget::Budget,
     gate: auth::Gate,
     blob_limits: blobs::BlobLimits,
     body_timeout: Duration,
@@ -220,7 +221,7 @@ impl Server {
             state: Arc::new(State {
                 cases,
                 max_body: cfg.max_body,
-                in_flight: Arc::new(tokio::sync::Semaphore::new(kib(cfg.max_in_flight))),
+                in_flight: budget::Budget::new(cfg.max_in_flight),
                 gate: auth::Gate {
                     hosts,
                     started: auth::now_secs(),
@@ -332,7 +333,8 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
         ApiError::new(404, "NOT_FOUND", 2, format!("no case named {case_name:?}"))
     })?;
     let mut owned = OwnedReq::new(&parts, Bytes::new(), rest);
-    if !public(&parts.method, rest) {
+    let public = public(&parts.method, rest);
+    if !public {
         let (c, s) = (case.clone(), state.clone());
         let (caller, back) = tokio::task::spawn_blocking(move || {
             let caller = auth_headers(&c, &s.gate, &owned);
@@ -354,9 +356,11 @@ async fn dispatch(state: Arc<State>, req: Request<Incoming>) -> Result<Answer, A
         }
         return blobs::put(&case, owned, body, &state.blob_limits).await;
     }
-    // Held until the answer is made: the body's bytes in memory.
-    let _permit = reserve(&state, &parts)?;
-    let body = read_body(&parts, body, state.max_body, state.body_timeout).await?;
+    // Held until the answer is made: the body's bytes in memory. A public
+    // resource takes no body: nothing is held or read for one.
+    let max = if public { 0 } else { state.max_body };
+    let _held = reserve(&state, &parts, max, owned.caller.as_ref().map(|c| c.key))?;
+    let body = read_body(&parts, body, max, state.body_timeout).await?;
     if let Some(c) = &owned.caller {
         c.check_body(&owned.as_req().parts, &body)?;
     }
@@ -371,40 +375,27 @@ fn auth_headers(case: &Case, gate: &auth::Gate, req: &OwnedReq) -> Result<auth::
     auth::authenticate(&l, &case.nonces, gate, r.sig_input, r.sig, &r.parts)
 }
 
-/// Reserve room for the request's body (its declared length, else the
-/// largest body) in the server-wide budget, or answer 503 at once.
+/// Reserve room for the request's body (its declared length, else `max`)
+/// in the server-wide budget and the member's share of it, or answer 503
+/// at once (413 when it declares more than `max`).
 fn reserve(
     state: &State,
     parts: &hyper::http::request::Parts,
-) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    max: usize,
+    member: Option<crate::format::ids::MemberKey>,
+) -> Result<budget::Held, ApiError> {
     let declared = parts
         .headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     let n = match declared {
-        Some(n) if n <= state.max_body => n,
-        Some(_) => return Err(too_large(state.max_body)),
+        Some(n) if n <= max => n,
+        Some(_) => return Err(too_large(max)),
         None if parts.method == "GET" => 0,
-        None => state.max_body,
+        None => max,
     };
-    state
-        .in_flight
-        .clone()
-        .try_acquire_many_owned(kib(n).try_into().unwrap_or(u32::MAX))
-        .map_err(|_| {
-            ApiError::new(
-                503,
-                "BUSY",
-                3,
-                "the server is receiving as many request bytes as it holds at once; retry shortly",
-            )
-        })
-}
-
-/// Whole KiB, rounded up (semaphore permits).
-fn kib(bytes: usize) -> usize {
-    bytes.div_ceil(1024)
+    state.in_flight.hold(n, member)
 }
 
 /// Run the route of an authenticated (or public) request.
@@ -477,12 +468,11 @@ async fn read_body(
 }
 
 fn too_large(max: usize) -> ApiError {
-    ApiError::new(
-        413,
-        "TOO_LARGE",
-        2,
-        format!("the request body is over the server's {max}-byte limit"),
-    )
+    let what = match max {
+        0 => "this resource takes no request body".to_owned(),
+        _ => format!("the request body is over the server's {max}-byte limit"),
+    };
+    ApiError::new(413, "TOO_LARGE", 2, what)
 }
 
 fn internal() -> ApiError {
