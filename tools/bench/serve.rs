@@ -11,13 +11,15 @@
 //!    acknowledged record is present, the ledger verifies;
 //! 3. `caselog mirror` following an N-entry served ledger: entries/s and
 //!    peak RSS;
-//! 4. hostile peers (issue 26) during the load of 1: connections that
-//!    never send headers, unsigned 4 MiB bodies sent in full, a captured
-//!    request replayed; honest throughput (ratio to 1 in this run),
-//!    p50/p99, the server's peak RSS, and a kill -9 after 3 s: every
-//!    acknowledged record present.
+//! 4. hostile peers (issue 26) during the load of 1, against the server
+//!    and a witness (`serve_hostile.rs`): honest throughput (ratio to 1 in
+//!    this run), p50/p99, what each hostile peer was answered, peak RSS of
+//!    both, and a kill -9 in the middle: every acknowledged record present.
 //!
 //! Usage: serve_bench --cli PATH [--clients C] [--appends M] [--mirror-entries N]
+
+#[path = "serve_hostile.rs"]
+mod hostile;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -417,7 +419,7 @@ fn main() {
         if clean { "clean" } else { "PROBLEMS" }
     );
 
-    hostile_phase(&cli, root, clients, m, rate);
+    hostile::phase(&cli, root, clients, m, rate);
 
     // 3. A mirror following an N-entry served ledger.
     let dir = root.join("case-big");
@@ -483,108 +485,4 @@ fn rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
         .unwrap_or(0)
-}
-
-/// Hostile peers against the server while the honest load runs, until a
-/// kill -9 after 3 s (section 4).
-fn hostile_phase(cli: &str, root: &Path, clients: usize, m: usize, quiet_rate: f64) {
-    use std::io::Write;
-    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-    let dir = root.join("case-hostile");
-    make_ledger(&dir, clients);
-    let (mut srv, url) = serve(cli, &dir);
-    let pid = srv.0.id();
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let stop = Arc::new(AtomicBool::new(false));
-    let peak = Arc::new(AtomicU64::new(0));
-    let mut hostile = Vec::new();
-    let stalls = {
-        let (at, stop) = (addr.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                let held: Vec<_> = (0..128)
-                    .filter_map(|_| std::net::TcpStream::connect(&at).ok())
-                    .collect();
-                std::thread::sleep(Duration::from_millis(500));
-                drop(held);
-            }
-        })
-    };
-    hostile.push(stalls);
-    for _ in 0..4 {
-        let (at, stop) = (addr.clone(), stop.clone());
-        hostile.push(std::thread::spawn(move || {
-            let junk = vec![0u8; 4 << 20];
-            while !stop.load(Ordering::Relaxed) {
-                if let Ok(mut c) = std::net::TcpStream::connect(&at) {
-                    let _ = c.write_all(
-                        b"POST /case-hostile/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n",
-                    );
-                    let _ = c.write_all(&junk);
-                }
-            }
-        }));
-    }
-    {
-        let (url, stop) = (url.clone(), stop.clone());
-        hostile.push(std::thread::spawn(move || {
-            // A member reading the head as fast as it can (each request signed afresh).
-            let r = Remote::new(&url).expect("url");
-            let s = member(0);
-            while !stop.load(Ordering::Relaxed) {
-                let _ = r.head(&s);
-            }
-        }));
-    }
-    let sampler = {
-        let (peak, stop) = (peak.clone(), stop.clone());
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        })
-    };
-    let killer = {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(3));
-            let _ = srv.0.kill(); // SIGKILL
-            let _ = srv.0.wait();
-            stop.store(true, Ordering::Relaxed);
-        })
-    };
-    let (seen, took) = load(&url, clients, m, stop.clone());
-    killer.join().expect("killer");
-    for h in hostile {
-        let _ = h.join();
-    }
-    let _ = sampler.join();
-    let acked: usize = seen.iter().map(|s| s.acked.len()).sum();
-    let mut lat: Vec<Duration> = seen.iter().flat_map(|s| s.latencies.clone()).collect();
-    let rate = acked as f64 / took.as_secs_f64();
-    let (lost, dup, clean) = check(&dir, &seen);
-    println!();
-    println!("== hostile peers during the load (128 header stalls, 4 senders of unsigned 4 MiB bodies, a member's GETs), kill -9 after 3 s");
-    println!(
-        "{:<44} {:>12}   ratio {:.3} to the quiet load above",
-        "caselog serve, acknowledged appends",
-        format!("{rate:.0}/s"),
-        rate / quiet_rate
-    );
-    println!(
-        "{:<44} {:>12}",
-        "latency p50 / p99",
-        format!("{:.1} / {:.1} ms", pct(&mut lat, 0.5), pct(&mut lat, 0.99))
-    );
-    println!(
-        "acknowledged {acked}; lost {lost}; duplicated {dup}; verify {}; server peak RSS {} MiB (goal < 256)",
-        if clean { "clean" } else { "PROBLEMS" },
-        peak.load(Ordering::Relaxed) / 1024
-    );
 }
