@@ -2451,6 +2451,20 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
             "{text}"
         );
     }
+    // Groups that share members, 120 deep: decided in one pass by both
+    // (as a tree it would be 2^120 visits).
+    let mut deep = format!("log {log_key}\nmirror M {mvk}\ngroup G0 any M\ngroup H0 any M\n");
+    for i in 1..120 {
+        deep.push_str(&format!(
+            "group G{i} any G{0} H{0}\ngroup H{i} any G{0} H{0}\n",
+            i - 1
+        ));
+    }
+    deep.push_str("quorum none\nmirror-quorum G119\n");
+    std::fs::write(&policy, deep).unwrap();
+    for (code, text) in both_verify(&b, &by_file) {
+        assert_eq!(code, Some(0), "{text}");
+    }
     // A second mirror required: refused by both, BAD_CHECKPOINT.
     let other = caselog::tlog::note::VerifierKey::new(
         "other.example/mirror",
