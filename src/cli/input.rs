@@ -3,7 +3,6 @@
 //! limits, private fields, kinds, EDTF dates, entry and member references.
 
 use crate::cli::args::Cli;
-use crate::cli::cmd::setup::show_key;
 use crate::cli::error::CliError;
 use crate::cli::secret;
 use caselog::format::disclosure::Disclosure;
@@ -504,4 +503,28 @@ pub(crate) fn pins(
         (&p.mirror, p.mirror_quorum),
         p.policy.as_deref(),
     )
+}
+
+/// The public half of a private or public key file, never decrypting.
+pub(crate) fn show_key(file: &Path) -> Result<keys::NamedKey, CliError> {
+    match keys::parse_public(&file.to_string_lossy()) {
+        Ok(k) => Ok(k),
+        Err(_) => {
+            let mut k = keys::public_of_private(file).map_err(|e| {
+                let mut c: CliError = e.into();
+                c.code = crate::cli::exit::INPUT;
+                c
+            })?;
+            // An encrypted key keeps its comment inside the encrypted part;
+            // take the name from the .pub beside it when that matches.
+            if k.comment.is_none() {
+                if let Ok(p) = keys::parse_public(&keys::pub_path(file).to_string_lossy()) {
+                    if p.key == k.key {
+                        k.comment = p.comment;
+                    }
+                }
+            }
+            Ok(k)
+        }
+    }
 }

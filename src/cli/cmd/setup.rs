@@ -10,6 +10,7 @@ use crate::cli::exit;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger;
+use crate::cli::input::show_key;
 use crate::cli::output::out;
 use crate::cli::secret;
 use caselog::format::entry::MAX_SHORT_TEXT;
@@ -19,7 +20,6 @@ use caselog::Genesis;
 use caselog::HashAlg;
 use caselog::Ledger;
 use caselog::Timestamp;
-use std::path::Path;
 
 pub(crate) fn check_init(cli: &Cli) -> Result<Checked, CliError> {
     let Command::Init {
@@ -182,28 +182,4 @@ pub(crate) fn run_key_show(cmd: Checked) -> Result<u8, CliError> {
         keys::openssh_public_line(&named.key, named.comment.as_deref().unwrap_or("")),
     ))?;
     Ok(exit::OK)
-}
-
-/// The public half of a private or public key file, never decrypting.
-pub(crate) fn show_key(file: &Path) -> Result<keys::NamedKey, CliError> {
-    match keys::parse_public(&file.to_string_lossy()) {
-        Ok(k) => Ok(k),
-        Err(_) => {
-            let mut k = keys::public_of_private(file).map_err(|e| {
-                let mut c: CliError = e.into();
-                c.code = exit::INPUT;
-                c
-            })?;
-            // An encrypted key keeps its comment inside the encrypted part;
-            // take the name from the .pub beside it when that matches.
-            if k.comment.is_none() {
-                if let Ok(p) = keys::parse_public(&keys::pub_path(file).to_string_lossy()) {
-                    if p.key == k.key {
-                        k.comment = p.comment;
-                    }
-                }
-            }
-            Ok(k)
-        }
-    }
 }

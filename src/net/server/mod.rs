@@ -8,6 +8,7 @@ mod auth;
 mod blobs;
 mod budget;
 mod cosign;
+mod refusal;
 pub(crate) mod routes;
 mod sequencer;
 

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::audit::engine::refusal_code;
 use crate::format::entry::Entry;
 use crate::format::ids::Role;
 use crate::ledger::{Ledger, LedgerError};
 use crate::net::api::{self, ApiError, HeadInfo};
 use crate::net::httpsig::RequestParts;
 use crate::net::server::auth::Caller;
+pub(crate) use crate::net::server::refusal::refusal;
 use crate::net::server::sequencer::{Grant, Msg};
 use crate::net::server::Case;
 use crate::tlog::tiles::{Tile, MAX_BUNDLE_ENTRY};
@@ -46,40 +46,6 @@ pub(crate) struct Req<'a> {
     pub(crate) rest: &'a str,
     /// The member who signed it, authenticated (`None`: not signed).
     pub(crate) caller: Option<&'a Caller>,
-}
-
-/// The HTTP answer to a refused write or a failed read.
-pub(crate) fn refusal(l: &Ledger, e: &LedgerError) -> ApiError {
-    if let LedgerError::StaleHead { .. } = e {
-        let mut err = ApiError::new(409, "STALE_HEAD", 2, e.to_string());
-        err.head = Some(Box::new(HeadInfo::of(l.id(), l.hash_alg(), l.head())));
-        return err;
-    }
-    if let Some(code) = refusal_code(e) {
-        return ApiError::new(
-            422,
-            code.as_str(),
-            2,
-            format!("refused, nothing written: {e}"),
-        );
-    }
-    match e {
-        LedgerError::TooLarge { .. } => ApiError::new(413, "TOO_LARGE", 2, e.to_string()),
-        LedgerError::NotFound(_) => ApiError::new(404, "NOT_FOUND", 2, e.to_string()),
-        LedgerError::ReadOnly => {
-            ApiError::new(405, "READ_ONLY", 2, "this case is served read-only")
-        }
-        LedgerError::TooLargeForBundle { .. } => {
-            ApiError::new(409, "TOO_LARGE_FOR_BUNDLE", 2, e.to_string())
-        }
-        LedgerError::UnverifiedSignatures { .. } | LedgerError::TooManySignatures { .. } => {
-            ApiError::new(422, "BAD_CHECKPOINT", 2, e.to_string())
-        }
-        LedgerError::Store(_) | LedgerError::Damaged(_) => {
-            ApiError::new(503, "STORAGE", 3, e.to_string())
-        }
-        _ => ApiError::new(422, "REFUSED", 2, e.to_string()),
-    }
 }
 
 fn not_found(what: &str) -> ApiError {
