@@ -2,7 +2,9 @@
 //! a module may use its own layer or a lower one, never a higher one, and
 //! the modules (`layer::module`, a module's children counted with it)
 //! form no import cycle. The binary (`src/main.rs`, `src/cli/`) sits above
-//! every layer and reaches the library only through `caselog::`.
+//! every layer and reaches the library only through `caselog::`. Files,
+//! the binary's too, form no import cycle either (a file using its own
+//! parent `mod.rs` is the shape of a Rust module, not counted).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -122,23 +124,126 @@ fn no_module_uses_a_higher_layer() {
 
 #[test]
 fn modules_form_no_cycle() {
-    let g = graph();
-    // Depth-first search; a back edge is a cycle, reported with its path.
-    fn visit(
-        u: &str,
-        g: &BTreeMap<String, BTreeSet<String>>,
-        stack: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
+    let cycles = cycles_of(&graph());
+    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+/// The file a module path names (`["net", "server", "routes"]` ->
+/// src/net/server/routes.rs), the longest prefix that is a file.
+fn file_of(src: &Path, segs: &[&str]) -> Option<PathBuf> {
+    (1..=segs.len()).rev().find_map(|n| {
+        let base = segs[..n].iter().fold(src.to_path_buf(), |p, s| p.join(s));
+        [base.with_extension("rs"), base.join("mod.rs")]
+            .into_iter()
+            .find(|f| f.is_file())
+    })
+}
+
+/// The module path of a file (src/net/server/mod.rs -> net::server).
+fn module_of(src: &Path, f: &Path) -> Vec<String> {
+    let rel = f.strip_prefix(src).unwrap().with_extension("");
+    let mut m: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if m.last()
+        .is_some_and(|l| l == "mod" || l == "lib" || l == "main")
+    {
+        m.pop();
+    }
+    m
+}
+
+/// The paths a line names from `crate::` or `super::`, braces expanded
+/// one level (`crate::a::{b, c::d}` -> `a::b`, `a::c::d`).
+fn named_paths(line: &str, here: &[String]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (anchor, base) in [
+        ("crate::", Vec::new()),
+        ("super::", here[..here.len().saturating_sub(1)].to_vec()),
+    ] {
+        for (i, _) in line.match_indices(anchor) {
+            if anchor == "super::" && line[..i].ends_with("::") {
+                continue;
+            }
+            let rest = &line[i + anchor.len()..];
+            let head: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let mut prefix = base.clone();
+            prefix.extend(
+                head.split("::")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+            let tail = &rest[head.len()..];
+            match tail.strip_prefix('{').and_then(|t| t.split_once('}')) {
+                Some((inner, _)) => {
+                    for item in inner.split(',') {
+                        let mut p = prefix.clone();
+                        p.extend(
+                            item.trim()
+                                .split("::")
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned),
+                        );
+                        out.push(p);
+                    }
+                }
+                None => out.push(prefix),
+            }
+        }
+    }
+    out
+}
+
+/// Every file under src/ and the files it uses.
+fn file_graph() -> BTreeMap<PathBuf, BTreeSet<PathBuf>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut g = BTreeMap::new();
+    for f in &files {
+        let here = module_of(&src, f);
+        let text = fs::read_to_string(f).unwrap();
+        let mut deps = BTreeSet::new();
+        for line in code(&text) {
+            for segs in named_paths(line, &here) {
+                let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+                if let Some(d) = file_of(&src, &segs) {
+                    // A file using its own ancestors' mod.rs is not an edge.
+                    let ancestor = d.file_name().is_some_and(|n| n == "mod.rs")
+                        && f.starts_with(d.parent().unwrap());
+                    if d != *f && !ancestor {
+                        deps.insert(d);
+                    }
+                }
+            }
+        }
+        g.insert(f.clone(), deps);
+    }
+    g
+}
+
+/// Cycles of a graph, each as its path (depth-first search, a back edge
+/// is a cycle).
+fn cycles_of<T: Ord + Clone + std::fmt::Debug>(g: &BTreeMap<T, BTreeSet<T>>) -> Vec<String> {
+    fn visit<T: Ord + Clone + std::fmt::Debug>(
+        u: &T,
+        g: &BTreeMap<T, BTreeSet<T>>,
+        stack: &mut Vec<T>,
+        done: &mut BTreeSet<T>,
         cycles: &mut Vec<String>,
     ) {
         if let Some(i) = stack.iter().position(|s| s == u) {
-            cycles.push(format!("{} -> {u}", stack[i..].join(" -> ")));
+            cycles.push(format!("{:?} -> {u:?}", &stack[i..]));
             return;
         }
-        if !done.insert(u.to_owned()) {
+        if !done.insert(u.clone()) {
             return;
         }
-        stack.push(u.to_owned());
+        stack.push(u.clone());
         for d in g.get(u).into_iter().flatten() {
             visit(d, g, stack, done, cycles);
         }
@@ -146,9 +251,32 @@ fn modules_form_no_cycle() {
     }
     let (mut done, mut cycles) = (BTreeSet::new(), Vec::new());
     for u in g.keys() {
-        visit(u, &g, &mut Vec::new(), &mut done, &mut cycles);
+        visit(u, g, &mut Vec::new(), &mut done, &mut cycles);
     }
-    assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+    cycles
+}
+
+#[test]
+fn files_form_no_cycle() {
+    let g = file_graph();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let short: BTreeMap<String, BTreeSet<String>> = g
+        .iter()
+        .map(|(f, ds)| {
+            let s = |p: &PathBuf| p.strip_prefix(&root).unwrap().display().to_string();
+            (s(f), ds.iter().map(s).collect())
+        })
+        .collect();
+    // The check must be able to see: the sequencer and the routes, the
+    // CLI's dispatcher and its leaves are edges it finds.
+    assert!(short["net/server/sequencer.rs"].contains("net/server/refusal.rs"));
+    assert!(short["cli/cmd/domain.rs"].contains("cli/cmd/custody.rs"));
+    let cycles = cycles_of(&short);
+    assert!(
+        cycles.is_empty(),
+        "file import cycles:\n{}",
+        cycles.join("\n")
+    );
 }
 
 #[test]
@@ -168,4 +296,26 @@ fn the_checker_sees_a_violation_and_a_cycle() {
     );
     let used = uses("let x = crate::format::entry::Entry::decode(b)?;", &units);
     assert_eq!(used, BTreeSet::from(["format::entry".to_owned()]));
+    // Paths from crate:: and super::, braces expanded; a cycle is found.
+    let here = ["net", "server", "routes"].map(String::from);
+    let p = named_paths(
+        "use crate::cli::cmd::{custody, domain::append}; super::refusal::refusal(l, e)",
+        &here,
+    );
+    let p: Vec<String> = p.iter().map(|v| v.join("::")).collect();
+    assert_eq!(
+        p,
+        [
+            "cli::cmd::custody",
+            "cli::cmd::domain::append",
+            "net::server::refusal::refusal"
+        ]
+    );
+    let g: BTreeMap<&str, BTreeSet<&str>> = [
+        ("a", BTreeSet::from(["b"])),
+        ("b", BTreeSet::from(["c"])),
+        ("c", BTreeSet::from(["a"])),
+    ]
+    .into();
+    assert_eq!(cycles_of(&g).len(), 1);
 }

@@ -1,6 +1,7 @@
 //! The investigation commands (event, notify, action, evidence, custody,
-//! correct, timeline): their checked form ([`DomainCmd`]) and dispatch.
-//! Each group's checks and runs are in `event`, `evidence` and `custody`.
+//! correct, timeline): their dispatch. Their checked form ([`DomainCmd`])
+//! is in `domain_cmd`; each group's checks and runs are in `event`,
+//! `evidence`, `custody` and `tree`.
 
 use crate::cli::args::ActionCommand;
 use crate::cli::args::CustodyCommand;
@@ -16,7 +17,7 @@ use crate::cli::cmd::custody::run_import_receipt;
 use crate::cli::cmd::custody::run_receipt;
 use crate::cli::cmd::custody::run_receive;
 use crate::cli::cmd::custody::run_release;
-use crate::cli::cmd::custody::ReceiptFile;
+use crate::cli::cmd::domain_cmd::DomainCmd;
 use crate::cli::cmd::event::check_action_add;
 use crate::cli::cmd::event::check_correct;
 use crate::cli::cmd::event::check_event_add;
@@ -36,139 +37,8 @@ use crate::cli::cmd::evidence::run_evidence_verify;
 use crate::cli::error::CliError;
 use crate::cli::input::item_id;
 use crate::cli::input::need_ledger_dir;
-use crate::cli::input::EntryArg;
-use crate::cli::output::checkpoint_notice;
 use crate::cli::Cli;
 use crate::cli::Command;
-use caselog::export::timeline::Filter;
-use caselog::format::disclosure::Disclosure;
-use caselog::format::entry::Body;
-use caselog::format::entry::LedgerId;
-use caselog::format::entry::Seq;
-use caselog::format::kinds::Domain;
-use caselog::format::kinds::EvidenceIntake;
-use caselog::format::kinds::Seals;
-use caselog::storage::keys::Signer;
-use caselog::Hash;
-use caselog::Ledger;
-use std::path::PathBuf;
-
-/// A checked domain command.
-pub(crate) enum DomainCmd {
-    Append {
-        dir: PathBuf,
-        signer: Signer,
-        body: Domain,
-        refs: Vec<EntryArg>,
-        private: Vec<Disclosure>,
-    },
-    EvidenceAdd {
-        dir: PathBuf,
-        signer: Signer,
-        intake: EvidenceIntake,
-        files: Vec<PathBuf>,
-        tree: Option<PathBuf>,
-        copy: bool,
-        private: Vec<Disclosure>,
-    },
-    EvidenceVerifyTree {
-        private: Vec<Disclosure>,
-        dir: PathBuf,
-        /// None: --dry-run, nothing is recorded.
-        signer: Option<Signer>,
-        item: String,
-        root: PathBuf,
-        force: bool,
-    },
-    EvidenceManifest {
-        dir: PathBuf,
-        item: String,
-        format: String,
-        output: Option<PathBuf>,
-    },
-    EvidenceVerify {
-        private: Vec<Disclosure>,
-        dir: PathBuf,
-        /// None: --dry-run, nothing is recorded.
-        signer: Option<Signer>,
-        item: String,
-        path: PathBuf,
-        file: String,
-    },
-    EvidenceList {
-        dir: PathBuf,
-        json: bool,
-    },
-    EvidenceShow {
-        dir: PathBuf,
-        item: String,
-        json: bool,
-    },
-    Release {
-        private: Vec<Disclosure>,
-        dir: PathBuf,
-        signer: Signer,
-        item: String,
-        to: String,
-        reason: String,
-        location: Option<String>,
-        authority: Option<String>,
-        transport: Option<String>,
-        seals: Seals,
-    },
-    Receive {
-        private: Vec<Disclosure>,
-        dir: PathBuf,
-        signer: Signer,
-        item: String,
-        seal_intact: Option<bool>,
-        condition: Option<String>,
-        rejected: Option<String>,
-        seals: Seals,
-    },
-    Receipt {
-        signer: Signer,
-        ledger: LedgerId,
-        item: String,
-        release: Hash,
-        seal_intact: Option<bool>,
-        condition: Option<String>,
-        seals: Seals,
-        out: PathBuf,
-    },
-    ImportReceipt {
-        private: Vec<Disclosure>,
-        dir: PathBuf,
-        signer: Signer,
-        receipt: ReceiptFile,
-    },
-    CustodyShow {
-        dir: PathBuf,
-        item: String,
-        json: bool,
-    },
-    Correct {
-        private: Vec<Disclosure>,
-        dir: PathBuf,
-        signer: Signer,
-        target: EntryArg,
-        set: std::collections::BTreeMap<String, String>,
-        reason: String,
-        dry_run: bool,
-    },
-    Void {
-        dir: PathBuf,
-        signer: Signer,
-        target: EntryArg,
-        reason: String,
-    },
-    Timeline {
-        dir: PathBuf,
-        filter: Filter,
-        json: bool,
-        reveal: caselog::format::disclosure::Reveal,
-    },
-}
 
 /// Validate a domain command before any database is opened.
 pub(crate) fn validate(cli: &Cli) -> Result<DomainCmd, CliError> {
@@ -236,23 +106,4 @@ pub(crate) fn run(cmd: DomainCmd) -> Result<u8, CliError> {
         cmd @ DomainCmd::Void { .. } => crate::cli::cmd::event::run_void(cmd),
         cmd @ DomainCmd::Timeline { .. } => run_timeline(cmd),
     }
-}
-
-/// The name `signer` was enrolled under (what `member list` shows), or
-/// the key file's name when it is not a member (the append then refuses).
-pub(crate) fn enrolled_name(l: &Ledger, signer: &Signer) -> String {
-    l.members()
-        .get(&signer.public())
-        .map_or_else(|| signer.name().to_owned(), |m| m.name.clone())
-}
-
-pub(crate) fn append(
-    l: &mut Ledger,
-    body: Domain,
-    signer: &Signer,
-    private: Vec<Disclosure>,
-) -> Result<(Seq, Hash), CliError> {
-    let r = l.append_private(Body::Domain(body), signer, private)?;
-    checkpoint_notice(l);
-    Ok(r)
 }

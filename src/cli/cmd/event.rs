@@ -3,8 +3,8 @@
 use crate::cli::args::ActionCommand;
 use crate::cli::args::EventCommand;
 use crate::cli::args::NotifyCommand;
-use crate::cli::cmd::domain::append;
-use crate::cli::cmd::domain::DomainCmd;
+use crate::cli::cmd::domain_cmd::append;
+use crate::cli::cmd::domain_cmd::DomainCmd;
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::input::check_text;
@@ -307,7 +307,7 @@ pub(crate) fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
     }
     if let Domain::Action(a) = &mut body {
         if a.by.is_empty() {
-            a.by = crate::cli::cmd::domain::enrolled_name(&l, &signer);
+            a.by = crate::cli::cmd::domain_cmd::enrolled_name(&l, &signer);
         }
     }
     let what = body.kind();

@@ -2,8 +2,8 @@
 //! digests (and an optional copy), re-verification, closing an item.
 
 use crate::cli::args::EvidenceCommand;
-use crate::cli::cmd::domain::append;
-use crate::cli::cmd::domain::DomainCmd;
+use crate::cli::cmd::domain_cmd::append;
+use crate::cli::cmd::domain_cmd::DomainCmd;
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::input::check_text;
@@ -217,7 +217,7 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
     };
     let mut l = crate::cli::remote::open(&dir, true)?;
     if intake.collected_by.is_empty() {
-        intake.collected_by = crate::cli::cmd::domain::enrolled_name(&l, &signer);
+        intake.collected_by = crate::cli::cmd::domain_cmd::enrolled_name(&l, &signer);
     }
     // Refuse (not a member, duplicate item...) before hashing.
     l.precheck(

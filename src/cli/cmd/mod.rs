@@ -6,12 +6,14 @@ pub(crate) mod checkpoint;
 pub(crate) mod custody;
 pub(crate) mod docs;
 pub(crate) mod domain;
+pub(crate) mod domain_cmd;
 pub(crate) mod entry;
 pub(crate) mod event;
 pub(crate) mod evidence;
 pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod member;
+pub(crate) mod receipt_file;
 pub(crate) mod serve;
 pub(crate) mod setup;
 pub(crate) mod timestamp;
@@ -167,7 +169,7 @@ pub(crate) enum Checked {
     WitnessShow {
         state: PathBuf,
     },
-    Domain(Box<domain::DomainCmd>),
+    Domain(Box<domain_cmd::DomainCmd>),
     Import(import::ImportCmd),
     AppendJson(import::ImportCmd),
     Export(export::ExportCmd),

@@ -11,7 +11,7 @@ use caselog::format::tree::{diff, digests, Manifest, Tree, TreeDiff};
 use caselog::storage::{evidence, tree};
 use caselog::Ledger;
 
-use crate::cli::cmd::domain::{append, DomainCmd};
+use crate::cli::cmd::domain_cmd::{append, DomainCmd};
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::input::{item_id, load_signer, need_ledger_dir};
