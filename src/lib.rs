@@ -31,6 +31,7 @@ pub mod format;
 #[doc(hidden)]
 pub mod ledger;
 #[doc(hidden)]
+#[cfg(feature = "net")]
 pub mod net;
 #[doc(hidden)]
 pub mod rules;
