@@ -2362,7 +2362,21 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
     }
     // One that pins it stores that same line, once.
     {
-        let s = serve_proc_with(&dir, &["--mirror", &mvk]);
+        let published = t.path().join("published");
+        let store = format!("file://{}", published.display());
+        let s = serve_proc_with(&dir, &["--mirror", &mvk, "--publish", &store]);
+        // The stored checkpoint posted again: published, with its one line.
+        let r = Remote::new(&s.1).unwrap();
+        r.post_checkpoint(&a, &r.checkpoint().unwrap().unwrap())
+            .unwrap();
+        let object = published.join("case-c/checkpoint");
+        let lines = |p: &Path| {
+            std::fs::read_to_string(p)
+                .unwrap()
+                .matches('\u{2014}')
+                .count()
+        };
+        assert_eq!(lines(&object), 1);
         let (code, text) = mirror_cosign(&s.1, &copy, &key, &mkey);
         assert_eq!(code, Some(0), "{text}");
         assert!(
@@ -2373,6 +2387,8 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
         let (code, text) = mirror_cosign(&s.1, &copy, &key, &mkey);
         assert_eq!(code, Some(0), "{text}");
         assert!(text.contains("the server already held it"), "{text}");
+        // The published checkpoint was written again with the mirror's line.
+        assert_eq!(lines(&object), 2);
         let served = Remote::new(&s.1).unwrap().checkpoint().unwrap().unwrap();
         let p = caselog::tlog::trust::TrustPolicy::from_keys(
             &[caselog::tlog::note::VerifierKey::parse(&log_key).unwrap()],

@@ -304,26 +304,14 @@ fn republish(
     size: crate::tlog::merkle::TreeSize,
 ) -> Result<bool, String> {
     let rt = tokio::runtime::Handle::current();
-    let published = case
+    let mut published = case
         .published
         .lock()
         .map_err(|_| "publish lock poisoned".to_owned())?;
-    let from = match *published {
-        Some(n) => n,
-        None => rt.block_on(p.published_size(&case.name)),
-    };
-    if from != size.0 {
+    if published_from(case, p, &rt, &mut published) != size.0 {
         return Ok(false);
     }
-    let note = {
-        let l = case
-            .ledger
-            .read()
-            .map_err(|_| "ledger lock poisoned".to_owned())?;
-        l.stored_checkpoint(size)
-            .map_err(|e| e.to_string())?
-            .ok_or("the checkpoint vanished")?
-    };
+    let note = stored_note(case, size)?;
     rt.block_on(p.put_checkpoint(&case.name, &note))
         .map_err(|e| e.to_string())?;
     Ok(true)
@@ -607,26 +595,38 @@ fn publish(
         .published
         .lock()
         .map_err(|_| "publish lock poisoned".to_owned())?;
-    let from = match *published {
-        Some(n) => n,
-        None => rt.block_on(p.published_size(&case.name)),
-    };
-    *published = Some(from);
+    let from = published_from(case, p, &rt, &mut published);
     if size.0 <= from {
         return Ok(0);
     }
-    let note = {
-        let l = case
-            .ledger
-            .read()
-            .map_err(|_| "ledger lock poisoned".to_owned())?;
-        l.stored_checkpoint(size)
-            .map_err(|e| e.to_string())?
-            .ok_or("the checkpoint vanished")?
-    };
+    let note = stored_note(case, size)?;
     let n = rt
         .block_on(p.publish(&case.name, &case.ledger, from, size.0, &note))
         .map_err(|e| e.to_string())?;
     *published = Some(size.0);
     Ok(n)
+}
+
+/// The size published (read from the store the first time), under the
+/// publish lock the caller holds.
+fn published_from(
+    case: &Case,
+    p: &crate::net::publish::Publisher,
+    rt: &tokio::runtime::Handle,
+    published: &mut Option<u64>,
+) -> u64 {
+    let from = published.unwrap_or_else(|| rt.block_on(p.published_size(&case.name)));
+    *published = Some(from);
+    from
+}
+
+/// The stored checkpoint of `size`, with its cosignatures.
+fn stored_note(case: &Case, size: crate::tlog::merkle::TreeSize) -> Result<Vec<u8>, String> {
+    let l = case
+        .ledger
+        .read()
+        .map_err(|_| "ledger lock poisoned".to_owned())?;
+    l.stored_checkpoint(size)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "the checkpoint vanished".to_owned())
 }
