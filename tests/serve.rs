@@ -2441,6 +2441,20 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
             "{text}"
         );
     }
+    // The JSON report names the mirror and holds to its schema.
+    let jsons = t.path().join("json");
+    std::fs::create_dir(&jsons).unwrap();
+    let out = Proc::new(bin())
+        .args(["verify", "--json", "--bundle"])
+        .arg(&b)
+        .args(&pinned)
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["scope"]["recomputed_by"][0], "counsel.example/mirror");
+    assert_eq!(j["bundle"]["mirrors"][0]["name"], "counsel.example/mirror");
+    std::fs::write(jsons.join("mirror.json"), &out.stdout).unwrap();
+    common::validate_jsons("verify-report.schema.json", &jsons);
     for (code, text) in both_verify(&b, &trust) {
         assert_eq!(code, Some(0), "{text}");
         assert!(
