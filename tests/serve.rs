@@ -476,7 +476,7 @@ fn serve_proc_with(dir: &Path, extra: &[&str]) -> ServeProc {
 }
 
 fn serve_proc_env(dir: &Path, extra: &[&str], env: &[(&str, String)]) -> ServeProc {
-    serve_port(dir, free_port(), extra, env)
+    serve_port(dir, 0, extra, env)
 }
 
 /// `caselog serve` on this port (again, after a restart).
@@ -484,29 +484,29 @@ fn serve_on(dir: &Path, port: u16) -> ServeProc {
     serve_port(dir, port, &[], &[])
 }
 
+/// `caselog serve` on `port` (0: a port the OS picks, read back from the
+/// address the server prints once it is bound, so no other process can
+/// take it in between). Its stderr is drained on a thread.
 // The child is killed and waited for by `ServeProc`'s `Drop`.
 #[allow(clippy::zombie_processes)]
 fn serve_port(dir: &Path, port: u16, extra: &[&str], env: &[(&str, String)]) -> ServeProc {
-    let child = Proc::new(bin())
+    use std::io::BufRead;
+    let mut child = Proc::new(bin())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(extra)
         .arg(dir)
         .envs(env.iter().map(|(k, v)| (k, v)))
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let url = format!(
-        "http://127.0.0.1:{port}/{}",
-        dir.file_name().unwrap().to_str().unwrap()
-    );
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            next_second();
-            return ServeProc(child, url);
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("caselog serve did not start");
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = lines
+        .find_map(|l| l.ok()?.strip_prefix("caselog: serving ").map(str::to_owned))
+        .map(|u| u.trim_end_matches(" (read-only)").to_owned())
+        .unwrap_or_else(|| panic!("caselog serve did not start"));
+    std::thread::spawn(move || lines.for_each(drop));
+    next_second();
+    ServeProc(child, url)
 }
 
 fn write_key(dir: &Path, name: &str, s: &Signer) -> PathBuf {
