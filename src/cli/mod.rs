@@ -109,9 +109,9 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         }) => {
             let tsa = cmd::timestamp::anchors(tsa_ca.as_deref())?;
             let policy = crate::cli::input::pins(pins)?;
-            let mut x = cmd::export::validate_verify(file, policy, tsa, false)?;
-            x.extract_to(cmd::export::check_new_dir(out)?);
-            Checked::Export(x)
+            let mut x = cmd::verify::validate_bundle(file, policy, tsa, false)?;
+            x.extract_to(cmd::verify::check_new_dir(out)?);
+            Checked::VerifyBundle(Box::new(x))
         }
         Command::Checkpoint { .. } => check_checkpoint(&cli)?,
         Command::Timestamp { .. } => cmd::timestamp::check_timestamp(&cli)?,
@@ -203,6 +203,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         Checked::Import(i) => cmd::import::run(i),
         Checked::AppendJson(i) => cmd::import::append_one(i),
         Checked::Export(x) => cmd::export::run(x),
+        Checked::VerifyBundle(x) => cmd::verify::run_verify_bundle(*x),
         Checked::Serve(cfg) => cmd::serve::run_serve(cfg),
         Checked::WitnessServe {
             state,

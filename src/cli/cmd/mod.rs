@@ -173,6 +173,7 @@ pub(crate) enum Checked {
     Import(import::ImportCmd),
     AppendJson(import::ImportCmd),
     Export(export::ExportCmd),
+    VerifyBundle(Box<verify::VerifyBundleCmd>),
     Serve(caselog::net::server::ServeConfig),
     WitnessServe {
         state: PathBuf,
