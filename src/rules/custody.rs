@@ -777,3 +777,205 @@ impl ItemState {
         }
     }
 }
+
+/// The custody state machine on its own (no store): each rule of SPEC
+/// §13.2 and §13.6 broken once, after the steps that make it reachable.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::edtf::Edtf;
+    use crate::format::entry::Profile;
+    use crate::format::handling::Seals;
+    use crate::format::ids::Timestamp;
+    use crate::format::kinds::{CustodyRelease, EvidenceClose, EvidenceIntake};
+    use crate::rules::policy::Member;
+
+    const A: MemberKey = MemberKey([1; 32]);
+    const B: MemberKey = MemberKey([2; 32]);
+    const C: MemberKey = MemberKey([3; 32]);
+
+    fn members() -> Members {
+        let m = |name: &str, key, role| Member {
+            name: name.into(),
+            role,
+            key,
+            enrolled: Seq(0),
+            revoked: None,
+            profile: Profile::default(),
+        };
+        Members::from_list(vec![
+            m("Custodian A", A, Role::Custodian),
+            m("Lab B", B, Role::Investigator),
+            m("Counsel C", C, Role::Counsel),
+        ])
+    }
+
+    /// A case's custody as entries go by: each checked, then applied.
+    struct Case {
+        custody: Custody,
+        members: Members,
+        seq: u64,
+        ledger: LedgerId,
+    }
+
+    impl Case {
+        fn new() -> Case {
+            Case {
+                custody: Custody::new(),
+                members: members(),
+                seq: 1,
+                ledger: LedgerId([7; 16]),
+            }
+        }
+
+        /// The entry `author` would append next (its item link set).
+        fn entry(&self, author: MemberKey, d: Domain) -> Entry {
+            let item_prev = d
+                .item()
+                .and_then(|i| self.custody.heads().get(i).map(|(_, l)| *l))
+                .filter(|_| !matches!(d, Domain::EvidenceIntake(_)));
+            Entry {
+                ledger: self.ledger,
+                seq: Seq(self.seq),
+                prev: Hash([0; 32]),
+                time: Timestamp::parse("2008-10-09T21:05:00.000000Z").unwrap(),
+                author,
+                body: Body::Domain(d),
+                sd: Vec::new(),
+                item_prev,
+            }
+        }
+
+        fn try_step(&mut self, author: MemberKey, d: Domain) -> Result<Hash, CustodyError> {
+            let e = self.entry(author, d);
+            self.custody.check(&e, &self.ledger, &self.members)?;
+            let leaf = Hash([self.seq as u8; 32]);
+            self.custody.apply(&e, &leaf);
+            self.seq += 1;
+            Ok(leaf)
+        }
+
+        fn step(&mut self, author: MemberKey, d: Domain) -> Hash {
+            self.try_step(author, d).expect("custody: a valid step")
+        }
+    }
+
+    fn intake(item: &str, seal: Option<&str>) -> Domain {
+        Domain::EvidenceIntake(EvidenceIntake {
+            zone: None,
+            device: None,
+            lineage: None,
+            tree: None,
+            item: item.into(),
+            description: "extortion letter".into(),
+            collected_by: "Custodian A".into(),
+            collected: Edtf::parse("2008-10~").unwrap(),
+            location: None,
+            seal: seal.map(str::to_owned),
+            files: vec![],
+        })
+    }
+
+    fn release(item: &str, to: MemberKey) -> Domain {
+        Domain::CustodyRelease(CustodyRelease {
+            item: item.into(),
+            to,
+            reason: "latent prints".into(),
+            location: None,
+            authority: None,
+            transport: None,
+            seals: Seals::default(),
+        })
+    }
+
+    fn receive(item: &str, release: Hash, seal_intact: Option<bool>) -> Domain {
+        Domain::CustodyReceive(CustodyReceive {
+            item: item.into(),
+            release,
+            seal_intact,
+            condition: None,
+            rejected: None,
+            seals: Seals::default(),
+            receipt: None,
+        })
+    }
+
+    #[test]
+    fn a_transfer_moves_the_item_and_each_break_is_named() {
+        let mut c = Case::new();
+        c.step(A, intake("EV-1", None));
+        assert!(matches!(
+            c.try_step(B, intake("ev-1", None)),
+            Err(CustodyError::DuplicateItem { at: 1, .. })
+        ));
+        assert!(matches!(
+            c.try_step(B, release("EV-1", C)),
+            Err(CustodyError::NotHolder { .. })
+        ));
+        assert!(matches!(
+            c.try_step(A, release("EV-1", MemberKey([9; 32]))),
+            Err(CustodyError::BadReceiver(_))
+        ));
+        assert!(matches!(
+            c.try_step(A, release("EV-2", B)),
+            Err(CustodyError::UnknownItem(_))
+        ));
+        let r = c.step(A, release("EV-1", B));
+        assert!(matches!(
+            c.try_step(A, release("EV-1", C)),
+            Err(CustodyError::DoubleRelease { .. })
+        ));
+        assert!(matches!(
+            c.try_step(C, receive("EV-1", r, None)),
+            Err(CustodyError::WrongReceiver { .. })
+        ));
+        assert!(matches!(
+            c.try_step(B, receive("EV-1", Hash([0xee; 32]), None)),
+            Err(CustodyError::WrongRelease { .. })
+        ));
+        c.step(B, receive("EV-1", r, None));
+        assert_eq!(c.custody.get("EV-1").unwrap().holder, B);
+        // The old holder may no longer release it; the new one may.
+        assert!(matches!(
+            c.try_step(A, release("EV-1", C)),
+            Err(CustodyError::NotHolder { .. })
+        ));
+        c.step(B, release("EV-1", C));
+    }
+
+    #[test]
+    fn a_sealed_items_receipt_must_state_the_seal_and_nothing_follows_disposal() {
+        let mut c = Case::new();
+        c.step(A, intake("EV-1", Some("S-1")));
+        let r = c.step(A, release("EV-1", B));
+        assert!(matches!(
+            c.try_step(B, receive("EV-1", r, None)),
+            Err(CustodyError::SealUnstated { .. })
+        ));
+        c.step(B, receive("EV-1", r, Some(true)));
+        c.step(
+            B,
+            Domain::EvidenceDispose(EvidenceClose {
+                item: "EV-1".into(),
+                detail: "shredded".into(),
+                reason: "case closed".into(),
+            }),
+        );
+        assert!(matches!(
+            c.try_step(B, release("EV-1", C)),
+            Err(CustodyError::AfterDisposal { .. })
+        ));
+    }
+
+    #[test]
+    fn an_item_link_must_name_the_latest_entry_about_the_item() {
+        let mut c = Case::new();
+        c.step(A, intake("EV-1", None));
+        let mut e = c.entry(A, release("EV-1", B));
+        e.item_prev = Some(Hash([0x55; 32]));
+        assert!(matches!(
+            c.custody.check(&e, &c.ledger, &c.members),
+            Err(CustodyError::ItemLink { .. })
+        ));
+    }
+}
