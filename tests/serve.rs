@@ -2433,7 +2433,7 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
         assert_eq!(code, Some(0), "{text}");
         assert!(
             text.contains("this rests on the item map in the checkpoint signed by")
-                && text.contains("recomputed from every record by 1 mirror whose cosignature verified: counsel.example/mirror"),
+                && text.contains("and on the verified cosignature of 1 mirror, which states it recomputed that item map from every record: counsel.example/mirror"),
             "{text}"
         );
         assert!(
@@ -2477,7 +2477,7 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
     for (code, text) in both_verify(&b, &by_file) {
         assert_eq!(code, Some(0), "{text}");
         assert!(
-            text.contains("recomputed from every record by 1 mirror"),
+            text.contains("the verified cosignature of 1 mirror, which states it recomputed"),
             "{text}"
         );
     }

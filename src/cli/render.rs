@@ -285,14 +285,18 @@ pub fn report_text_with(r: &Report, verified: &str) -> String {
 }
 
 /// What an item map rests on beyond the authority's signature: the
-/// mirrors whose cosignature verified, each of which recomputed it from
-/// every record (SPEC §17.7), or nothing.
+/// cosignatures of pinned mirrors that verified, each stating that its
+/// mirror recomputed the item map from every record (SPEC §17.7; this
+/// verifier checks the signature, not the mirror's work), or nothing.
 pub fn rests_on(mirrors: &[String]) -> String {
     match mirrors.len() {
         0 => "asserted by the authority's checkpoint only: no pinned --mirror cosigned it, and nothing here recomputes it from the whole ledger".into(),
+        1 => format!(
+            "and on the verified cosignature of 1 mirror, which states it recomputed that item map from every record: {}",
+            mirrors[0]
+        ),
         n => format!(
-            "recomputed from every record by {n} mirror{} whose cosignature verified: {}",
-            if n == 1 { "" } else { "s" },
+            "and on the verified cosignatures of {n} mirrors, each stating it recomputed that item map from every record: {}",
             mirrors.join(", ")
         ),
     }
