@@ -219,47 +219,7 @@ pub enum Command {
     #[command(
         after_help = "Exit status: 0 verified, 1 problems found, 2 bad input, 3 storage error.\n\nExample:\n  caselog verify\n  caselog verify --json > report.json\n  caselog verify --against counsel-copy.checkpoint --trust 'caselog/blake3/...+1a2b3c4d+AT...'"
     )]
-    Verify {
-        /// JSON report (schemas/verify-report.schema.json).
-        #[arg(long)]
-        json: bool,
-        /// A checkpoint obtained earlier that the ledger must still extend
-        /// (detects truncation, rollback, rewrite). Repeatable.
-        #[arg(long, value_name = "FILE")]
-        against: Vec<PathBuf>,
-        /// Log verifier key that must have signed the --against checkpoints
-        /// (default: any authority of this ledger). Repeatable.
-        #[arg(long, value_name = "VKEY")]
-        trust: Vec<String>,
-        /// Also re-hash every evidence file stored in the ledger's blob store.
-        #[arg(long)]
-        evidence: bool,
-        /// Root certificate(s) of trusted time-stamping authorities (PEM):
-        /// each RFC 3161 time-stamp must chain to one, and the report states
-        /// the time it shows. Without it, tokens are checked but no time is stated.
-        #[arg(long, value_name = "FILE")]
-        tsa_ca: Option<PathBuf>,
-        /// Verify an exported bundle instead of a ledger (no database; needs --trust).
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["against", "evidence"])]
-        bundle: Option<PathBuf>,
-        /// With --bundle: pinned witness verifier key (repeatable).
-        #[arg(long, value_name = "VKEY", requires = "bundle")]
-        witness: Vec<String>,
-        /// With --bundle: valid witness cosignatures required.
-        #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
-        quorum: usize,
-        /// With --bundle: pinned mirror verifier key (repeatable): a mirror
-        /// cosigns only what it holds, checked, with the item map recomputed.
-        #[arg(long, value_name = "VKEY", requires = "bundle")]
-        mirror: Vec<String>,
-        /// With --bundle: valid mirror cosignatures required.
-        #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
-        mirror_quorum: usize,
-        /// With --bundle: a trust policy file (C2SP tlog-policy form, with
-        /// mirror lines; SPEC §10.6) instead of the key options.
-        #[arg(long, value_name = "FILE", requires = "bundle", conflicts_with_all = ["trust", "witness", "quorum", "mirror", "mirror_quorum"])]
-        policy: Option<PathBuf>,
-    },
+    Verify(crate::cli::cmd::verify::VerifyArgs),
     /// Work with an exported bundle offline (no ledger needed).
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -452,12 +412,7 @@ pub enum Command {
     #[command(
         after_help = "Exit status: 0 verified, 1 the proof does not hold, 2 bad input.\n\nExample:\n  caselog verify-proof letter.tlog-proof --trust \"$(cat log.vkey)\" --witness \"$(cat counsel.vkey)\" --quorum 1"
     )]
-    VerifyProof {
-        /// The proof file.
-        file: PathBuf,
-        #[command(flatten)]
-        pins: Pins,
-    },
+    VerifyProof(crate::cli::cmd::checkpoint::VerifyProofArgs),
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
     Witness(WitnessCommand),

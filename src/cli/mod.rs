@@ -39,8 +39,6 @@ use crate::cli::cmd::member::check_member_add;
 use crate::cli::cmd::member::check_member_revoke;
 use crate::cli::cmd::setup::check_init;
 use crate::cli::cmd::setup::check_key_generate;
-use crate::cli::cmd::verify::check_verify_bundle;
-use crate::cli::cmd::verify::check_verify_store;
 use crate::cli::cmd::witness::check_witness_cosign;
 use crate::cli::cmd::witness::check_witness_init;
 use crate::cli::cmd::Checked;
@@ -97,10 +95,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         | Command::Void { .. }
         | Command::Timeline { .. } => Checked::Domain(Box::new(cmd::domain::validate(&cli)?)),
         Command::Export(_) => Checked::Export(cmd::export::validate(&cli)?),
-        Command::Verify {
-            bundle: Some(_), ..
-        } => check_verify_bundle(&cli)?,
-        Command::Verify { bundle: None, .. } => check_verify_store(&cli)?,
+        Command::Verify(a) => cmd::verify::check_verify(a, &cli)?,
         Command::Bundle(BundleCommand::Extract {
             file,
             out,
@@ -122,7 +117,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         },
         Command::Prove(ProveCommand::Inclusion { .. }) => check_prove_inclusion(&cli)?,
         Command::Prove(ProveCommand::Consistency { .. }) => check_prove_consistency(&cli)?,
-        Command::VerifyProof { .. } => check_verify_proof(&cli)?,
+        Command::VerifyProof(a) => check_verify_proof(a)?,
         Command::Witness(WitnessCommand::Init { .. }) => check_witness_init(&cli)?,
         Command::Witness(WitnessCommand::Cosign { .. }) => check_witness_cosign(&cli)?,
         Command::Witness(WitnessCommand::Serve { .. }) => cmd::serve::check_witness_serve(&cli)?,
@@ -146,15 +141,15 @@ fn check_remote(cli: &Cli, url: &str) -> Result<(), CliError> {
             | Command::Witness(_)
             | Command::Serve { .. }
             | Command::Mirror { .. }
-            | Command::VerifyProof { .. }
+            | Command::VerifyProof(_)
             | Command::Bundle(_)
             | Command::Timestamp { .. }
             | Command::Completions { .. }
             | Command::Man { .. }
-            | Command::Verify {
+            | Command::Verify(crate::cli::cmd::verify::VerifyArgs {
                 bundle: Some(_),
                 ..
-            }
+            })
     );
     if local_only {
         return Err(CliError::input(
@@ -186,7 +181,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         cmd @ Checked::Erase { .. } => entry::run_erase(cmd),
         cmd @ Checked::Log { .. } => entry::run_log(cmd),
         cmd @ Checked::Show { .. } => entry::run_show(cmd),
-        cmd @ Checked::Verify { .. } => verify::run_verify(cmd),
+        Checked::Verify(x) => verify::run_verify(*x),
         cmd @ Checked::CheckpointSign { .. } => checkpoint::run_checkpoint_sign(cmd),
         cmd @ Checked::CheckpointList { .. } => checkpoint::run_checkpoint_list(cmd),
         cmd @ Checked::Timestamp { .. } => cmd::timestamp::run_timestamp(cmd),
@@ -195,7 +190,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         cmd @ Checked::LogKey { .. } => checkpoint::run_log_key(cmd),
         cmd @ Checked::ProveInclusion { .. } => checkpoint::run_prove_inclusion(cmd),
         cmd @ Checked::ProveConsistency { .. } => checkpoint::run_prove_consistency(cmd),
-        cmd @ Checked::VerifyProof { .. } => checkpoint::run_verify_proof(cmd),
+        Checked::VerifyProof(x) => checkpoint::run_verify_proof(*x),
         cmd @ Checked::WitnessInit { .. } => witness::run_witness_init(cmd),
         cmd @ Checked::WitnessCosign { .. } => witness::run_witness_cosign(cmd),
         Checked::WitnessShow { state } => witness::run_witness_show(&state),

@@ -79,22 +79,32 @@ pub(crate) fn check_prove_inclusion(cli: &Cli) -> Result<Checked, CliError> {
     })
 }
 
-pub(crate) fn check_verify_proof(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::VerifyProof { file, pins } = &cli.command else {
-        unreachable!("cli: check_verify_proof called for another command")
-    };
-    Ok({
-        let proof = InclusionProof::parse(&read_input(file, "proof")?).map_err(|e| {
-            CliError::input(
-                format!("{}: {e}", file.display()),
-                "give a file made by `caselog prove inclusion`",
-            )
-        })?;
-        Checked::VerifyProof {
-            proof,
-            policy: crate::cli::input::pins(pins)?,
-        }
-    })
+/// `caselog verify-proof`'s options.
+#[derive(clap::Args, Debug)]
+pub(crate) struct VerifyProofArgs {
+    /// The proof file.
+    file: std::path::PathBuf,
+    #[command(flatten)]
+    pins: crate::cli::args::Pins,
+}
+
+/// A checked `verify-proof`: the parsed proof and what it is held to.
+pub(crate) struct VerifyProofCmd {
+    proof: InclusionProof,
+    policy: caselog::tlog::trust::TrustPolicy,
+}
+
+pub(crate) fn check_verify_proof(a: &VerifyProofArgs) -> Result<Checked, CliError> {
+    let proof = InclusionProof::parse(&read_input(&a.file, "proof")?).map_err(|e| {
+        CliError::input(
+            format!("{}: {e}", a.file.display()),
+            "give a file made by `caselog prove inclusion`",
+        )
+    })?;
+    Ok(Checked::VerifyProof(Box::new(VerifyProofCmd {
+        proof,
+        policy: crate::cli::input::pins(&a.pins)?,
+    })))
 }
 
 /// A checkpoint file given for this ledger must match its history.
@@ -335,10 +345,8 @@ pub(crate) fn run_prove_consistency(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_verify_proof(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::VerifyProof { proof, policy } = cmd else {
-        unreachable!("cli: run_verify_proof called for another command")
-    };
+pub(crate) fn run_verify_proof(cmd: VerifyProofCmd) -> Result<u8, CliError> {
+    let VerifyProofCmd { proof, policy } = cmd;
     match prooffile::verify_inclusion_file(&proof, &policy) {
         Ok(v) => {
             let cp = v.checkpoint.checkpoint();

@@ -23,14 +23,12 @@ pub(crate) mod witness;
 
 use crate::cli::input::EntryRef;
 use crate::cli::input::MemberRef;
-use caselog::audit::External;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::MemberEnroll;
 use caselog::storage::keys::Signer;
 use caselog::tlog::note::Note;
 use caselog::tlog::note::VerifierKey;
 use caselog::tlog::prooffile::ConsistencyProof;
-use caselog::tlog::prooffile::InclusionProof;
 use caselog::HashAlg;
 use caselog::MemberKey;
 use caselog::Seq;
@@ -100,13 +98,7 @@ pub(crate) enum Checked {
         reason: String,
         authority: Option<String>,
     },
-    Verify {
-        dir: PathBuf,
-        json: bool,
-        against: Vec<External>,
-        evidence: bool,
-        tsa: Option<caselog::tlog::tsp::Anchors>,
-    },
+    Verify(Box<verify::VerifyStoreCmd>),
     Timestamp {
         dir: PathBuf,
         url: String,
@@ -149,10 +141,7 @@ pub(crate) enum Checked {
         new: Option<Vec<u8>>,
         out: Option<PathBuf>,
     },
-    VerifyProof {
-        proof: InclusionProof,
-        policy: caselog::tlog::trust::TrustPolicy,
-    },
+    VerifyProof(Box<checkpoint::VerifyProofCmd>),
     WitnessInit {
         state: PathBuf,
         name: String,

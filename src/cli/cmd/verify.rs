@@ -3,7 +3,6 @@
 //! verifies before it writes).
 
 use crate::cli::args::Cli;
-use crate::cli::args::Command;
 use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::exit;
@@ -21,79 +20,102 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::path::PathBuf;
 
-pub(crate) fn check_verify_bundle(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Verify {
-        json,
-        bundle: Some(file),
-        trust,
-        witness,
-        quorum,
-        mirror,
-        mirror_quorum,
-        policy,
-        tsa_ca,
-        ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_verify_bundle called for another command")
-    };
-    let tsa = crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?;
-    let policy = crate::cli::input::trust_policy(
-        (trust, witness, *quorum),
-        (mirror, *mirror_quorum),
-        policy.as_deref(),
-    )?;
-    Ok(Checked::VerifyBundle(Box::new(validate_bundle(
-        file, policy, tsa, *json,
-    )?)))
+/// `caselog verify`'s options (a ledger, or a bundle with `--bundle`).
+#[derive(clap::Args, Debug)]
+pub(crate) struct VerifyArgs {
+    /// JSON report (schemas/verify-report.schema.json).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// A checkpoint obtained earlier that the ledger must still extend
+    /// (detects truncation, rollback, rewrite). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) against: Vec<PathBuf>,
+    /// Log verifier key that must have signed the --against checkpoints
+    /// (default: any authority of this ledger). Repeatable.
+    #[arg(long, value_name = "VKEY")]
+    pub(crate) trust: Vec<String>,
+    /// Also re-hash every evidence file stored in the ledger's blob store.
+    #[arg(long)]
+    pub(crate) evidence: bool,
+    /// Root certificate(s) of trusted time-stamping authorities (PEM):
+    /// each RFC 3161 time-stamp must chain to one, and the report states
+    /// the time it shows. Without it, tokens are checked but no time is stated.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tsa_ca: Option<PathBuf>,
+    /// Verify an exported bundle instead of a ledger (no database; needs --trust).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["against", "evidence"])]
+    pub(crate) bundle: Option<PathBuf>,
+    /// With --bundle: pinned witness verifier key (repeatable).
+    #[arg(long, value_name = "VKEY", requires = "bundle")]
+    pub(crate) witness: Vec<String>,
+    /// With --bundle: valid witness cosignatures required.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
+    pub(crate) quorum: usize,
+    /// With --bundle: pinned mirror verifier key (repeatable): a mirror
+    /// cosigns only what it holds, checked, with the item map recomputed.
+    #[arg(long, value_name = "VKEY", requires = "bundle")]
+    pub(crate) mirror: Vec<String>,
+    /// With --bundle: valid mirror cosignatures required.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
+    pub(crate) mirror_quorum: usize,
+    /// With --bundle: a trust policy file (C2SP tlog-policy form, with
+    /// mirror lines; SPEC §10.6) instead of the key options.
+    #[arg(long, value_name = "FILE", requires = "bundle", conflicts_with_all = ["trust", "witness", "quorum", "mirror", "mirror_quorum"])]
+    pub(crate) policy: Option<PathBuf>,
 }
 
-pub(crate) fn check_verify_store(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Verify {
-        json,
-        against,
-        trust,
-        evidence,
-        bundle: None,
-        tsa_ca,
-        ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_verify_store called for another command")
-    };
-    Ok({
-        let trust = parse_vkeys(trust, "--trust key")?;
-        let against = against
-            .iter()
-            .map(|p| {
-                Ok(External {
-                    label: p.display().to_string(),
-                    bytes: read_input(p, "checkpoint")?,
-                    trust: trust.clone(),
-                })
+/// A checked `verify` of a ledger directory.
+pub(crate) struct VerifyStoreCmd {
+    dir: PathBuf,
+    json: bool,
+    against: Vec<External>,
+    evidence: bool,
+    tsa: Option<caselog::tlog::tsp::Anchors>,
+}
+
+/// Check `verify`'s options before anything is opened: a bundle's pins
+/// and file, or a ledger's `--against` checkpoints and trust keys.
+pub(crate) fn check_verify(a: &VerifyArgs, cli: &Cli) -> Result<Checked, CliError> {
+    let tsa = crate::cli::cmd::timestamp::anchors(a.tsa_ca.as_deref())?;
+    if let Some(file) = &a.bundle {
+        let policy = crate::cli::input::trust_policy(
+            (&a.trust, &a.witness, a.quorum),
+            (&a.mirror, a.mirror_quorum),
+            a.policy.as_deref(),
+        )?;
+        return Ok(Checked::VerifyBundle(Box::new(validate_bundle(
+            file, policy, tsa, a.json,
+        )?)));
+    }
+    let trust = parse_vkeys(&a.trust, "--trust key")?;
+    let against = a
+        .against
+        .iter()
+        .map(|p| {
+            Ok(External {
+                label: p.display().to_string(),
+                bytes: read_input(p, "checkpoint")?,
+                trust: trust.clone(),
             })
-            .collect::<Result<_, CliError>>()?;
-        Checked::Verify {
-            dir: need_ledger_dir(&cli.ledger)?,
-            json: *json,
-            against,
-            evidence: *evidence,
-            tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
-        }
-    })
+        })
+        .collect::<Result<_, CliError>>()?;
+    Ok(Checked::Verify(Box::new(VerifyStoreCmd {
+        dir: need_ledger_dir(&cli.ledger)?,
+        json: a.json,
+        against,
+        evidence: a.evidence,
+        tsa,
+    })))
 }
 
-pub(crate) fn run_verify(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Verify {
+pub(crate) fn run_verify(cmd: VerifyStoreCmd) -> Result<u8, CliError> {
+    let VerifyStoreCmd {
         dir,
         json,
         against,
         evidence,
         tsa,
-    } = cmd
-    else {
-        unreachable!("cli: run_verify called for another command")
-    };
+    } = cmd;
     if crate::cli::remote::dir().is_some() {
         // With --remote: bring the copy up to the server first (closed
         // again before the verifier opens it read-only).
