@@ -2357,8 +2357,12 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
     {
         let s = serve_proc(&dir);
         let (code, text) = mirror_cosign(&s.1, &copy, &key, &mkey);
-        assert_ne!(code, Some(0), "{text}");
-        assert!(text.contains("NO_MIRRORS"), "{text}");
+        assert_eq!(code, Some(2), "{text}");
+        assert!(
+            text.contains("the server accepts no mirror cosignatures; this copy keeps its cosignature of the checkpoint of size 8"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("serve --mirror '{mvk}'")), "{text}");
     }
     // One that pins it stores that same line, once.
     {

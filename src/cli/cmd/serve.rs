@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use caselog::net::client::Remote;
+use caselog::net::client::RemoteError;
 use caselog::net::mirror::follow;
 use caselog::net::mirror::MirrorCosigner;
+use caselog::net::mirror::MirrorError;
 use caselog::net::server::{Limits, ServeConfig, Server};
 use caselog::storage::keys::Signer;
 
@@ -406,13 +408,34 @@ pub(crate) fn run_mirror(
         }
         return Ok(exit::OK);
     };
-    let m = caselog::net::mirror::cosign(&remote, signer, &mut l, size, c)?;
+    let vkey = c
+        .verifier_key()
+        .map_err(|e| CliError::input(e.to_string(), "choose another --cosign-name"))?;
     out(&format!(
-        "mirror {} cosigned the checkpoint of size {size}{}; the server {}\nmirror verifier key (pin it with --mirror): {}\n",
+        "mirror verifier key (verifiers pin it with --mirror, the server with serve --mirror): {vkey}\n"
+    ))?;
+    let m = match caselog::net::mirror::cosign(&remote, signer, &mut l, size, c) {
+        Err(MirrorError::Remote(RemoteError::Api { err, .. })) if err.code == "NO_MIRRORS" => {
+            return Err(CliError::input(
+                format!("the server accepts no mirror cosignatures; this copy keeps its cosignature of the checkpoint of size {size} and hands it over at the next run"),
+                format!("ask the server's operator to add: serve --mirror '{vkey}'"),
+            ))
+        }
+        r => r?,
+    };
+    out(&format!(
+        "mirror {} cosigned the checkpoint of size {size}{}; the server {}\n",
         c.name,
-        if m.held { " (the cosignature this copy already held)" } else { "" },
-        if m.added > 0 { "stored it" } else { "already held it" },
-        c.verifier_key().map_err(|e| CliError::input(e.to_string(), "choose another --cosign-name"))?
+        if m.held {
+            " (the cosignature this copy already held)"
+        } else {
+            ""
+        },
+        if m.added > 0 {
+            "stored it"
+        } else {
+            "already held it"
+        },
     ))?;
     Ok(exit::OK)
 }
