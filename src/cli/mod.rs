@@ -22,7 +22,6 @@ use crate::cli::args::BundleCommand;
 use crate::cli::args::Cli;
 use crate::cli::args::Command;
 use crate::cli::args::KeyCommand;
-use crate::cli::args::MemberCommand;
 use crate::cli::args::ProveCommand;
 use crate::cli::args::WitnessCommand;
 use crate::cli::cmd::checkpoint::check_checkpoint;
@@ -35,8 +34,6 @@ use crate::cli::cmd::entry::check_log;
 use crate::cli::cmd::entry::check_note;
 use crate::cli::cmd::entry::check_show;
 use crate::cli::cmd::import::check_import;
-use crate::cli::cmd::member::check_member_add;
-use crate::cli::cmd::member::check_member_revoke;
 use crate::cli::cmd::setup::check_init;
 use crate::cli::cmd::setup::check_key_generate;
 use crate::cli::cmd::witness::check_witness_cosign;
@@ -74,12 +71,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::Init { .. } => check_init(&cli)?,
         Command::Key(KeyCommand::Generate { .. }) => check_key_generate(&cli)?,
         Command::Key(KeyCommand::Show { file }) => Checked::KeyShow { file: file.clone() },
-        Command::Member(MemberCommand::Add(_)) => check_member_add(&cli)?,
-        Command::Member(MemberCommand::Revoke { .. }) => check_member_revoke(&cli)?,
-        Command::Member(MemberCommand::List { json }) => Checked::MemberList {
-            dir: need_ledger_dir(&cli.ledger)?,
-            json: *json,
-        },
+        Command::Member(c) => Checked::Member(Box::new(cmd::member::check(c, &cli)?)),
         Command::Note { .. } => check_note(&cli)?,
         Command::Log { .. } => check_log(&cli)?,
         Command::Append { .. } => check_append(&cli)?,
@@ -173,9 +165,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         cmd @ Checked::Init { .. } => setup::run_init(cmd),
         cmd @ Checked::KeyGenerate { .. } => setup::run_key_generate(cmd),
         cmd @ Checked::KeyShow { .. } => setup::run_key_show(cmd),
-        cmd @ Checked::MemberAdd { .. } => member::run_member_add(cmd),
-        cmd @ Checked::MemberRevoke { .. } => member::run_member_revoke(cmd),
-        cmd @ Checked::MemberList { .. } => member::run_member_list(cmd),
+        Checked::Member(x) => member::run(*x),
         cmd @ Checked::Note { .. } => entry::run_note(cmd),
         Checked::EraseResume { dir } => entry::run_erase_resume(&dir),
         cmd @ Checked::Erase { .. } => entry::run_erase(cmd),

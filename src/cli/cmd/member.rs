@@ -1,10 +1,9 @@
 //! `member add`, `member revoke`, `member list`.
 
 use crate::cli::args::Cli;
-use crate::cli::args::Command;
+use crate::cli::args::MemberAdd;
 use crate::cli::args::MemberCommand;
 use crate::cli::args::RoleArg;
-use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::input::check_text;
@@ -20,12 +19,57 @@ use caselog::format::entry::MemberEnroll;
 use caselog::format::entry::MemberRevoke;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::storage::keys;
+use caselog::storage::keys::Signer;
 use caselog::Role;
+use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Member(MemberCommand::Add(a)) = &cli.command else {
-        unreachable!("cli: check_member_add called for another command")
-    };
+/// A checked `member` command.
+pub(crate) enum MemberCmd {
+    Add {
+        dir: PathBuf,
+        signer: Signer,
+        body: MemberEnroll,
+    },
+    Revoke {
+        dir: PathBuf,
+        signer: Signer,
+        member: MemberRef,
+        reason: String,
+    },
+    List {
+        dir: PathBuf,
+        json: bool,
+    },
+}
+
+/// Check a `member` command before the ledger is opened.
+pub(crate) fn check(c: &MemberCommand, cli: &Cli) -> Result<MemberCmd, CliError> {
+    match c {
+        MemberCommand::Add(a) => check_add(a, cli),
+        MemberCommand::Revoke { member, reason, .. } => check_revoke(member, reason, cli),
+        MemberCommand::List { json } => Ok(MemberCmd::List {
+            dir: need_ledger_dir(&cli.ledger)?,
+            json: *json,
+        }),
+    }
+}
+
+/// Run a checked `member` command.
+pub(crate) fn run(cmd: MemberCmd) -> Result<u8, CliError> {
+    match cmd {
+        MemberCmd::Add { dir, signer, body } => run_add(&dir, &signer, body),
+        MemberCmd::Revoke {
+            dir,
+            signer,
+            member,
+            reason,
+        } => run_revoke(&dir, &signer, member, reason),
+        MemberCmd::List { dir, json } => run_list(&dir, json),
+    }
+}
+
+fn check_add(a: &MemberAdd, cli: &Cli) -> Result<MemberCmd, CliError> {
     Ok({
         let dir = need_ledger_dir(&cli.ledger)?;
         let named = keys::parse_public(&a.pubkey)?;
@@ -42,7 +86,7 @@ pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
             RoleArg::Counsel => Role::Counsel,
             RoleArg::External => Role::External,
         };
-        Checked::MemberAdd {
+        MemberCmd::Add {
             body: MemberEnroll {
                 name: check_text("name", &a.name, MAX_SHORT_TEXT)?,
                 role,
@@ -59,17 +103,14 @@ pub(crate) fn check_member_add(cli: &Cli) -> Result<Checked, CliError> {
     })
 }
 
-pub(crate) fn check_member_revoke(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Member(MemberCommand::Revoke { member, reason, .. }) = &cli.command else {
-        unreachable!("cli: check_member_revoke called for another command")
-    };
+fn check_revoke(member: &str, reason: &str, cli: &Cli) -> Result<MemberCmd, CliError> {
     Ok({
         let dir = need_ledger_dir(&cli.ledger)?;
         let member = match keys::parse_public(member) {
             Ok(k) => MemberRef::Key(k.key),
-            Err(_) => MemberRef::Name(member.clone()),
+            Err(_) => MemberRef::Name(member.to_owned()),
         };
-        Checked::MemberRevoke {
+        MemberCmd::Revoke {
             reason: check_text("reason", reason, MAX_SHORT_TEXT)?,
             signer: load_signer(cli)?,
             member,
@@ -78,13 +119,10 @@ pub(crate) fn check_member_revoke(cli: &Cli) -> Result<Checked, CliError> {
     })
 }
 
-pub(crate) fn run_member_add(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::MemberAdd { dir, signer, body } = cmd else {
-        unreachable!("cli: run_member_add called for another command")
-    };
-    let mut l = crate::cli::remote::open(&dir, true)?;
+fn run_add(dir: &Path, signer: &Signer, body: MemberEnroll) -> Result<u8, CliError> {
+    let mut l = crate::cli::remote::open(dir, true)?;
     let (name, role, key) = (body.name.clone(), body.role, body.key);
-    let (seq, _) = l.append(Body::MemberEnroll(body), &signer)?;
+    let (seq, _) = l.append(Body::MemberEnroll(body), signer)?;
     out(&format!(
         "seq {seq}: enrolled {name} as {role} ({})\n",
         keys::fingerprint(&key)
@@ -93,17 +131,13 @@ pub(crate) fn run_member_add(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_member_revoke(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::MemberRevoke {
-        dir,
-        signer,
-        member,
-        reason,
-    } = cmd
-    else {
-        unreachable!("cli: run_member_revoke called for another command")
-    };
-    let mut l = crate::cli::remote::open(&dir, true)?;
+fn run_revoke(
+    dir: &Path,
+    signer: &Signer,
+    member: MemberRef,
+    reason: String,
+) -> Result<u8, CliError> {
+    let mut l = crate::cli::remote::open(dir, true)?;
     let key = match member {
         MemberRef::Key(k) => k,
         MemberRef::Name(n) => {
@@ -126,17 +160,14 @@ pub(crate) fn run_member_revoke(cmd: Checked) -> Result<u8, CliError> {
         }
     };
     let name = l.members().display(&key);
-    let (seq, _) = l.append(Body::MemberRevoke(MemberRevoke { key, reason }), &signer)?;
+    let (seq, _) = l.append(Body::MemberRevoke(MemberRevoke { key, reason }), signer)?;
     out(&format!("seq {seq}: revoked {name}\n"))?;
     checkpoint_notice(&l);
     Ok(exit::OK)
 }
 
-pub(crate) fn run_member_list(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::MemberList { dir, json } = cmd else {
-        unreachable!("cli: run_member_list called for another command")
-    };
-    let l = crate::cli::remote::open(&dir, false)?;
+fn run_list(dir: &Path, json: bool) -> Result<u8, CliError> {
+    let l = crate::cli::remote::open(dir, false)?;
     let mut s = String::new();
     if json {
         let v: Vec<_> = l.members().iter().map(render::member_json).collect();

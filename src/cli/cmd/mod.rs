@@ -22,9 +22,7 @@ pub(crate) mod verify;
 pub(crate) mod witness;
 
 use crate::cli::input::EntryRef;
-use crate::cli::input::MemberRef;
 use caselog::format::disclosure::Disclosure;
-use caselog::format::entry::MemberEnroll;
 use caselog::storage::keys::Signer;
 use caselog::tlog::note::Note;
 use caselog::tlog::note::VerifierKey;
@@ -53,21 +51,7 @@ pub(crate) enum Checked {
     KeyShow {
         file: PathBuf,
     },
-    MemberAdd {
-        dir: PathBuf,
-        signer: Signer,
-        body: MemberEnroll,
-    },
-    MemberRevoke {
-        dir: PathBuf,
-        signer: Signer,
-        member: MemberRef,
-        reason: String,
-    },
-    MemberList {
-        dir: PathBuf,
-        json: bool,
-    },
+    Member(Box<member::MemberCmd>),
     Note {
         dir: PathBuf,
         signer: Signer,
