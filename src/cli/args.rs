@@ -219,7 +219,7 @@ pub enum Command {
     #[command(
         after_help = "Exit status: 0 verified, 1 problems found, 2 bad input, 3 storage error.\n\nExample:\n  caselog verify\n  caselog verify --json > report.json\n  caselog verify --against counsel-copy.checkpoint --trust 'caselog/blake3/...+1a2b3c4d+AT...'"
     )]
-    Verify(crate::cli::cmd::verify::VerifyArgs),
+    Verify(VerifyArgs),
     /// Work with an exported bundle offline (no ledger needed).
     #[command(subcommand)]
     Bundle(BundleCommand),
@@ -412,7 +412,7 @@ pub enum Command {
     #[command(
         after_help = "Exit status: 0 verified, 1 the proof does not hold, 2 bad input.\n\nExample:\n  caselog verify-proof letter.tlog-proof --trust \"$(cat log.vkey)\" --witness \"$(cat counsel.vkey)\" --quorum 1"
     )]
-    VerifyProof(crate::cli::cmd::checkpoint::VerifyProofArgs),
+    VerifyProof(VerifyProofArgs),
     /// Act as a witness: cosign checkpoints only when consistent with the last one seen.
     #[command(subcommand)]
     Witness(WitnessCommand),
@@ -722,6 +722,59 @@ pub enum BundleCommand {
         #[arg(long, value_name = "FILE")]
         tsa_ca: Option<PathBuf>,
     },
+}
+
+/// `caselog verify`'s options (a ledger, or a bundle with `--bundle`).
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// JSON report (schemas/verify-report.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// A checkpoint obtained earlier that the ledger must still extend
+    /// (detects truncation, rollback, rewrite). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub against: Vec<PathBuf>,
+    /// Log verifier key that must have signed the --against checkpoints
+    /// (default: any authority of this ledger). Repeatable.
+    #[arg(long, value_name = "VKEY")]
+    pub trust: Vec<String>,
+    /// Also re-hash every evidence file stored in the ledger's blob store.
+    #[arg(long)]
+    pub evidence: bool,
+    /// Root certificate(s) of trusted time-stamping authorities (PEM):
+    /// each RFC 3161 time-stamp must chain to one, and the report states
+    /// the time it shows. Without it, tokens are checked but no time is stated.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
+    /// Verify an exported bundle instead of a ledger (no database; needs --trust).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["against", "evidence"])]
+    pub bundle: Option<PathBuf>,
+    /// With --bundle: pinned witness verifier key (repeatable).
+    #[arg(long, value_name = "VKEY", requires = "bundle")]
+    pub witness: Vec<String>,
+    /// With --bundle: valid witness cosignatures required.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
+    pub quorum: usize,
+    /// With --bundle: pinned mirror verifier key (repeatable): a mirror
+    /// cosigns only what it holds, checked, with the item map recomputed.
+    #[arg(long, value_name = "VKEY", requires = "bundle")]
+    pub mirror: Vec<String>,
+    /// With --bundle: valid mirror cosignatures required.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
+    pub mirror_quorum: usize,
+    /// With --bundle: a trust policy file (C2SP tlog-policy form, with
+    /// mirror lines; SPEC §10.6) instead of the key options.
+    #[arg(long, value_name = "FILE", requires = "bundle", conflicts_with_all = ["trust", "witness", "quorum", "mirror", "mirror_quorum"])]
+    pub policy: Option<PathBuf>,
+}
+
+/// `caselog verify-proof`'s options.
+#[derive(Args, Debug)]
+pub struct VerifyProofArgs {
+    /// The proof file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub pins: Pins,
 }
 
 /// What an offline verifier pins: log keys, witnesses, mirrors and their

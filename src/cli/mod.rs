@@ -138,7 +138,7 @@ fn check_remote(cli: &Cli, url: &str) -> Result<(), CliError> {
             | Command::Timestamp { .. }
             | Command::Completions { .. }
             | Command::Man { .. }
-            | Command::Verify(crate::cli::cmd::verify::VerifyArgs {
+            | Command::Verify(crate::cli::args::VerifyArgs {
                 bundle: Some(_),
                 ..
             })

@@ -79,22 +79,15 @@ pub(crate) fn check_prove_inclusion(cli: &Cli) -> Result<Checked, CliError> {
     })
 }
 
-/// `caselog verify-proof`'s options.
-#[derive(clap::Args, Debug)]
-pub(crate) struct VerifyProofArgs {
-    /// The proof file.
-    file: std::path::PathBuf,
-    #[command(flatten)]
-    pins: crate::cli::args::Pins,
-}
-
 /// A checked `verify-proof`: the parsed proof and what it is held to.
 pub(crate) struct VerifyProofCmd {
     proof: InclusionProof,
     policy: caselog::tlog::trust::TrustPolicy,
 }
 
-pub(crate) fn check_verify_proof(a: &VerifyProofArgs) -> Result<Checked, CliError> {
+pub(crate) fn check_verify_proof(
+    a: &crate::cli::args::VerifyProofArgs,
+) -> Result<Checked, CliError> {
     let proof = InclusionProof::parse(&read_input(&a.file, "proof")?).map_err(|e| {
         CliError::input(
             format!("{}: {e}", a.file.display()),

@@ -20,50 +20,6 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use std::path::PathBuf;
 
-/// `caselog verify`'s options (a ledger, or a bundle with `--bundle`).
-#[derive(clap::Args, Debug)]
-pub(crate) struct VerifyArgs {
-    /// JSON report (schemas/verify-report.schema.json).
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// A checkpoint obtained earlier that the ledger must still extend
-    /// (detects truncation, rollback, rewrite). Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) against: Vec<PathBuf>,
-    /// Log verifier key that must have signed the --against checkpoints
-    /// (default: any authority of this ledger). Repeatable.
-    #[arg(long, value_name = "VKEY")]
-    pub(crate) trust: Vec<String>,
-    /// Also re-hash every evidence file stored in the ledger's blob store.
-    #[arg(long)]
-    pub(crate) evidence: bool,
-    /// Root certificate(s) of trusted time-stamping authorities (PEM):
-    /// each RFC 3161 time-stamp must chain to one, and the report states
-    /// the time it shows. Without it, tokens are checked but no time is stated.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) tsa_ca: Option<PathBuf>,
-    /// Verify an exported bundle instead of a ledger (no database; needs --trust).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["against", "evidence"])]
-    pub(crate) bundle: Option<PathBuf>,
-    /// With --bundle: pinned witness verifier key (repeatable).
-    #[arg(long, value_name = "VKEY", requires = "bundle")]
-    pub(crate) witness: Vec<String>,
-    /// With --bundle: valid witness cosignatures required.
-    #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
-    pub(crate) quorum: usize,
-    /// With --bundle: pinned mirror verifier key (repeatable): a mirror
-    /// cosigns only what it holds, checked, with the item map recomputed.
-    #[arg(long, value_name = "VKEY", requires = "bundle")]
-    pub(crate) mirror: Vec<String>,
-    /// With --bundle: valid mirror cosignatures required.
-    #[arg(long, value_name = "K", default_value_t = 0, requires = "bundle")]
-    pub(crate) mirror_quorum: usize,
-    /// With --bundle: a trust policy file (C2SP tlog-policy form, with
-    /// mirror lines; SPEC §10.6) instead of the key options.
-    #[arg(long, value_name = "FILE", requires = "bundle", conflicts_with_all = ["trust", "witness", "quorum", "mirror", "mirror_quorum"])]
-    pub(crate) policy: Option<PathBuf>,
-}
-
 /// A checked `verify` of a ledger directory.
 pub(crate) struct VerifyStoreCmd {
     dir: PathBuf,
@@ -75,7 +31,10 @@ pub(crate) struct VerifyStoreCmd {
 
 /// Check `verify`'s options before anything is opened: a bundle's pins
 /// and file, or a ledger's `--against` checkpoints and trust keys.
-pub(crate) fn check_verify(a: &VerifyArgs, cli: &Cli) -> Result<Checked, CliError> {
+pub(crate) fn check_verify(
+    a: &crate::cli::args::VerifyArgs,
+    cli: &Cli,
+) -> Result<Checked, CliError> {
     let tsa = crate::cli::cmd::timestamp::anchors(a.tsa_ca.as_deref())?;
     if let Some(file) = &a.bundle {
         let policy = crate::cli::input::trust_policy(
