@@ -1300,36 +1300,40 @@ pub enum WitnessCommand {
     #[command(
         after_help = "Example:\n  caselog witness serve --state ./witness --key keys/counsel --log-key log.vkey --listen 127.0.0.1:8090"
     )]
-    Serve {
-        /// State directory.
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        /// A log's verifier key, or a file holding it (repeatable).
-        #[arg(long, value_name = "VKEY", required = true)]
-        log_key: Vec<String>,
-        /// Address to listen on.
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
-        listen: String,
-        /// TLS certificate chain (PEM); with --tls-key.
-        #[arg(long, value_name = "FILE", requires = "tls_key")]
-        tls_cert: Option<PathBuf>,
-        /// TLS private key (PEM); with --tls-cert.
-        #[arg(long, value_name = "FILE", requires = "tls_cert")]
-        tls_key: Option<PathBuf>,
-        /// Allow plain HTTP on an address that is not loopback.
-        #[arg(long)]
-        insecure_http: bool,
-        #[command(flatten)]
-        limits: LimitArgs,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Serve(WitnessServeArgs),
     /// Print this witness's verifier key.
     Show {
         /// State directory.
         #[arg(long, value_name = "DIR")]
         state: PathBuf,
     },
+}
+
+/// Arguments of `witness serve`.
+#[derive(Args, Debug)]
+pub struct WitnessServeArgs {
+    /// State directory.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// A log's verifier key, or a file holding it (repeatable).
+    #[arg(long, value_name = "VKEY", required = true)]
+    pub log_key: Vec<String>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+    pub listen: String,
+    /// TLS certificate chain (PEM); with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM); with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an address that is not loopback.
+    #[arg(long)]
+    pub insecure_http: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub sign: Signing,
 }
 
 /// `caselog key ...`
@@ -1454,7 +1458,7 @@ impl Command {
             | Command::Witness(
                 WitnessCommand::Init { sign, .. }
                 | WitnessCommand::Cosign { sign, .. }
-                | WitnessCommand::Serve { sign, .. },
+                | WitnessCommand::Serve(WitnessServeArgs { sign, .. }),
             )
             | Command::Mirror { sign, .. } => sign,
             _ => return None,

@@ -23,7 +23,6 @@ use crate::cli::args::Cli;
 use crate::cli::args::Command;
 use crate::cli::args::KeyCommand;
 use crate::cli::args::ProveCommand;
-use crate::cli::args::WitnessCommand;
 use crate::cli::cmd::checkpoint::check_checkpoint;
 use crate::cli::cmd::checkpoint::check_prove_consistency;
 use crate::cli::cmd::checkpoint::check_prove_inclusion;
@@ -36,8 +35,6 @@ use crate::cli::cmd::entry::check_show;
 use crate::cli::cmd::import::check_import;
 use crate::cli::cmd::setup::check_init;
 use crate::cli::cmd::setup::check_key_generate;
-use crate::cli::cmd::witness::check_witness_cosign;
-use crate::cli::cmd::witness::check_witness_init;
 use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::input::key_public;
@@ -110,12 +107,7 @@ pub(crate) fn validate(cli: Cli) -> Result<Checked, CliError> {
         Command::Prove(ProveCommand::Inclusion { .. }) => check_prove_inclusion(&cli)?,
         Command::Prove(ProveCommand::Consistency { .. }) => check_prove_consistency(&cli)?,
         Command::VerifyProof(a) => check_verify_proof(a)?,
-        Command::Witness(WitnessCommand::Init { .. }) => check_witness_init(&cli)?,
-        Command::Witness(WitnessCommand::Cosign { .. }) => check_witness_cosign(&cli)?,
-        Command::Witness(WitnessCommand::Serve { .. }) => cmd::serve::check_witness_serve(&cli)?,
-        Command::Witness(WitnessCommand::Show { state }) => Checked::WitnessShow {
-            state: state.clone(),
-        },
+        Command::Witness(c) => cmd::witness::check(c, &cli)?,
         Command::Serve { .. } => cmd::serve::check_serve(&cli)?,
         Command::Mirror { .. } => cmd::serve::check_mirror(&cli)?,
         Command::Completions { shell } => Checked::Completions { shell: *shell },
@@ -181,8 +173,26 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
         cmd @ Checked::ProveInclusion { .. } => checkpoint::run_prove_inclusion(cmd),
         cmd @ Checked::ProveConsistency { .. } => checkpoint::run_prove_consistency(cmd),
         Checked::VerifyProof(x) => checkpoint::run_verify_proof(*x),
-        cmd @ Checked::WitnessInit { .. } => witness::run_witness_init(cmd),
-        cmd @ Checked::WitnessCosign { .. } => witness::run_witness_cosign(cmd),
+        Checked::WitnessInit {
+            state,
+            name,
+            signer,
+        } => witness::run_witness_init(&state, &name, &signer),
+        Checked::WitnessCosign {
+            state,
+            signer,
+            log_key,
+            checkpoint,
+            proof,
+            out,
+        } => witness::run_witness_cosign(witness::CosignInput {
+            state: &state,
+            signer: &signer,
+            log_key: &log_key,
+            bytes: &checkpoint,
+            proof: proof.as_ref(),
+            path: out.as_deref(),
+        }),
         Checked::WitnessShow { state } => witness::run_witness_show(&state),
         Checked::Domain(d) => cmd::domain::run(*d),
         Checked::Import(i) => cmd::import::run(i),
@@ -197,7 +207,7 @@ pub(crate) fn run(cmd: Checked) -> Result<u8, CliError> {
             tls,
             limits,
             signer,
-        } => cmd::serve::run_witness_serve(&state, log_keys, listen, tls, limits, signer),
+        } => cmd::witness::run_witness_serve(&state, log_keys, listen, tls, limits, signer),
         Checked::Mirror {
             url,
             dir,

@@ -179,7 +179,11 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
 }
 
 /// Plain HTTP only on loopback, unless forced.
-fn plain_only_on_loopback(addr: SocketAddr, tls: bool, forced: bool) -> Result<(), CliError> {
+pub(crate) fn plain_only_on_loopback(
+    addr: SocketAddr,
+    tls: bool,
+    forced: bool,
+) -> Result<(), CliError> {
     if tls || addr.ip().is_loopback() || forced {
         return Ok(());
     }
@@ -216,38 +220,6 @@ fn witness_peer(s: &str) -> Result<caselog::net::witness::WitnessPeer, CliError>
     })
 }
 
-pub(crate) fn check_witness_serve(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Witness(crate::cli::args::WitnessCommand::Serve {
-        state,
-        log_key,
-        listen,
-        tls_cert,
-        tls_key,
-        insecure_http,
-        limits,
-        ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_witness_serve called for another command")
-    };
-    let listen: SocketAddr = listen.parse().map_err(|_| {
-        CliError::input(
-            format!("--listen {listen:?} is not an address"),
-            "give HOST:PORT, e.g. 127.0.0.1:8090",
-        )
-    })?;
-    let tls = tls_cert.clone().zip(tls_key.clone());
-    plain_only_on_loopback(listen, tls.is_some(), *insecure_http)?;
-    Ok(Checked::WitnessServe {
-        state: state.clone(),
-        log_keys: crate::cli::input::parse_vkeys(log_key, "--log-key")?,
-        listen,
-        tls,
-        limits: listen_limits(limits)?,
-        signer: load_signer(cli)?,
-    })
-}
-
 /// A `--public-host`: letters, digits, `.-_`, an optional `:PORT`, or a
 /// bracketed IPv6 literal with an optional port.
 fn valid_host(h: &str) -> bool {
@@ -269,7 +241,7 @@ fn valid_host(h: &str) -> bool {
 }
 
 /// The listener's limits, each at least 1.
-fn listen_limits(a: &crate::cli::args::LimitArgs) -> Result<Limits, CliError> {
+pub(crate) fn listen_limits(a: &crate::cli::args::LimitArgs) -> Result<Limits, CliError> {
     if a.max_connections == 0 || a.header_timeout == 0 || a.body_timeout == 0 {
         return Err(CliError::input(
             "--max-connections, --header-timeout and --body-timeout must be at least 1",
@@ -281,44 +253,6 @@ fn listen_limits(a: &crate::cli::args::LimitArgs) -> Result<Limits, CliError> {
         header_timeout: std::time::Duration::from_secs(a.header_timeout),
         body_timeout: std::time::Duration::from_secs(a.body_timeout),
     })
-}
-
-pub(crate) fn run_witness_serve(
-    state: &std::path::Path,
-    log_keys: Vec<caselog::tlog::note::VerifierKey>,
-    listen: SocketAddr,
-    tls: Option<(PathBuf, PathBuf)>,
-    limits: Limits,
-    signer: Signer,
-) -> Result<u8, CliError> {
-    let w = caselog::tlog::witness::Witness::open(state)
-        .map_err(crate::cli::cmd::witness::witness_err)?;
-    if signer.public() != w.verifier_key().key {
-        return Err(CliError::input(
-            "the key given is not this witness's key",
-            format!(
-                "use the key the witness was made with ({})",
-                w.verifier_key()
-            ),
-        ));
-    }
-    let vkey = w.verifier_key().to_string();
-    let mut server = caselog::net::witness::WitnessServer::bind(w, signer, log_keys, listen)
-        .map_err(|e| CliError::storage(e.to_string(), Some("is the port in use?".into())))?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    if let Some((cert, key)) = &tls {
-        server = server.with_tls(cert, key).map_err(|e| {
-            CliError::input(e.to_string(), "give a PEM certificate chain and its key")
-        })?;
-    }
-    let addr = server
-        .local_addr()
-        .map_err(|e| CliError::storage(e.to_string(), None))?;
-    eprintln!("caselog: witness {vkey} at {scheme}://{addr}/add-checkpoint");
-    server
-        .run(limits)
-        .map_err(|e| CliError::storage(e.to_string(), None))?;
-    Ok(exit::OK)
 }
 
 pub(crate) fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {

@@ -1,7 +1,7 @@
-//! The witness: `witness init`, `witness cosign`, `witness show`.
+//! The witness: `witness init`, `witness cosign`, `witness show`,
+//! `witness serve`.
 
 use crate::cli::args::Cli;
-use crate::cli::args::Command;
 use crate::cli::args::WitnessCommand;
 use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
@@ -10,76 +10,80 @@ use crate::cli::input::load_signer;
 use crate::cli::input::read_input;
 use crate::cli::output::out;
 use crate::cli::output::write_or_print;
+use caselog::storage::keys::Signer;
+use caselog::tlog::note::VerifierKey;
 use caselog::tlog::note::TYPE_COSIGNATURE;
 use caselog::tlog::prooffile::ConsistencyProof;
 use caselog::tlog::witness::Witness;
 use caselog::tlog::witness::WitnessError;
+use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) fn check_witness_init(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Witness(WitnessCommand::Init { name, state, .. }) = &cli.command else {
-        unreachable!("cli: check_witness_init called for another command")
-    };
-    Ok({
-        if !caselog::tlog::note::valid_name(name) {
-            return Err(CliError::input(
-                format!("witness name {name:?} is empty or contains spaces or '+'"),
-                "use a schema-less URL such as counsel.example/witness",
-            ));
-        }
-        Checked::WitnessInit {
-            state: state.clone(),
-            name: name.clone(),
-            signer: load_signer(cli)?,
-        }
-    })
-}
-
-pub(crate) fn check_witness_cosign(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Witness(WitnessCommand::Cosign {
-        state,
-        log_key,
-        checkpoint,
-        proof,
-        out,
-        ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_witness_cosign called for another command")
-    };
-    Ok({
-        let log_key = crate::cli::input::parse_vkey(log_key, "--log-key")?;
-        let proof = match proof {
-            None => None,
-            Some(p) => Some(
-                ConsistencyProof::parse(&read_input(p, "proof")?).map_err(|e| {
-                    CliError::input(
-                        format!("{}: {e}", p.display()),
-                        "give a file made by `caselog prove consistency`",
-                    )
-                })?,
-            ),
-        };
-        Checked::WitnessCosign {
-            state: state.clone(),
+/// Check a `witness` command before any state is opened.
+pub(crate) fn check(c: &WitnessCommand, cli: &Cli) -> Result<Checked, CliError> {
+    match c {
+        WitnessCommand::Init { name, state, .. } => check_init(name, state, cli),
+        WitnessCommand::Cosign {
+            state,
             log_key,
-            checkpoint: read_input(checkpoint, "checkpoint")?,
+            checkpoint,
             proof,
-            out: out.clone(),
-            signer: load_signer(cli)?,
-        }
+            out,
+            ..
+        } => check_cosign(state, log_key, checkpoint, proof.as_deref(), out, cli),
+        WitnessCommand::Serve(a) => check_witness_serve(a, cli),
+        WitnessCommand::Show { state } => Ok(Checked::WitnessShow {
+            state: state.clone(),
+        }),
+    }
+}
+
+fn check_init(name: &str, state: &Path, cli: &Cli) -> Result<Checked, CliError> {
+    if !caselog::tlog::note::valid_name(name) {
+        return Err(CliError::input(
+            format!("witness name {name:?} is empty or contains spaces or '+'"),
+            "use a schema-less URL such as counsel.example/witness",
+        ));
+    }
+    Ok(Checked::WitnessInit {
+        state: state.to_owned(),
+        name: name.to_owned(),
+        signer: load_signer(cli)?,
     })
 }
 
-pub(crate) fn run_witness_init(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::WitnessInit {
-        state,
-        name,
-        signer,
-    } = cmd
-    else {
-        unreachable!("cli: run_witness_init called for another command")
+fn check_cosign(
+    state: &Path,
+    log_key: &str,
+    checkpoint: &Path,
+    proof: Option<&Path>,
+    out: &Option<PathBuf>,
+    cli: &Cli,
+) -> Result<Checked, CliError> {
+    let log_key = crate::cli::input::parse_vkey(log_key, "--log-key")?;
+    let proof = match proof {
+        None => None,
+        Some(p) => Some(
+            ConsistencyProof::parse(&read_input(p, "proof")?).map_err(|e| {
+                CliError::input(
+                    format!("{}: {e}", p.display()),
+                    "give a file made by `caselog prove consistency`",
+                )
+            })?,
+        ),
     };
-    let w = Witness::init(&state, &name, &signer).map_err(witness_err)?;
+    Ok(Checked::WitnessCosign {
+        state: state.to_owned(),
+        log_key,
+        checkpoint: read_input(checkpoint, "checkpoint")?,
+        proof,
+        out: out.clone(),
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_witness_init(state: &Path, name: &str, signer: &Signer) -> Result<u8, CliError> {
+    let w = Witness::init(state, name, signer).map_err(witness_err)?;
     out(&format!(
         "witness state created in {}\nverifier key (give it to whoever checks cosignatures):\n{}\n",
         state.display(),
@@ -88,24 +92,31 @@ pub(crate) fn run_witness_init(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_witness_cosign(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::WitnessCosign {
+/// What `witness cosign` was given, checked.
+pub(crate) struct CosignInput<'a> {
+    pub(crate) state: &'a Path,
+    pub(crate) signer: &'a Signer,
+    pub(crate) log_key: &'a VerifierKey,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) proof: Option<&'a ConsistencyProof>,
+    pub(crate) path: Option<&'a Path>,
+}
+
+pub(crate) fn run_witness_cosign(i: CosignInput<'_>) -> Result<u8, CliError> {
+    let CosignInput {
         state,
         signer,
         log_key,
-        checkpoint: bytes,
+        bytes,
         proof,
-        out: path,
-    } = cmd
-    else {
-        unreachable!("cli: run_witness_cosign called for another command")
-    };
-    let w = Witness::open(&state).map_err(witness_err)?;
+        path,
+    } = i;
+    let w = Witness::open(state).map_err(witness_err)?;
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     let c = w
-        .cosign(&signer, &log_key, &bytes, proof.as_ref(), now)
+        .cosign(signer, log_key, bytes, proof, now)
         .map_err(witness_err)?;
-    if let Some(p) = &path {
+    if let Some(p) = path {
         write_or_print(Some(p), &c.note.to_text())?;
     }
     if c.previous.is_none() {
@@ -154,5 +165,74 @@ pub(crate) fn run_witness_show(state: &std::path::Path) -> Result<u8, CliError> 
     let w = Witness::open(state).map_err(witness_err)?;
     debug_assert_eq!(w.verifier_key().typ, TYPE_COSIGNATURE);
     out(&format!("{}\n", w.verifier_key()))?;
+    Ok(exit::OK)
+}
+
+pub(crate) fn check_witness_serve(
+    a: &crate::cli::args::WitnessServeArgs,
+    cli: &Cli,
+) -> Result<Checked, CliError> {
+    let crate::cli::args::WitnessServeArgs {
+        state,
+        log_key,
+        listen,
+        tls_cert,
+        tls_key,
+        insecure_http,
+        limits,
+        ..
+    } = a;
+    let listen: std::net::SocketAddr = listen.parse().map_err(|_| {
+        CliError::input(
+            format!("--listen {listen:?} is not an address"),
+            "give HOST:PORT, e.g. 127.0.0.1:8090",
+        )
+    })?;
+    let tls = tls_cert.clone().zip(tls_key.clone());
+    crate::cli::cmd::serve::plain_only_on_loopback(listen, tls.is_some(), *insecure_http)?;
+    Ok(Checked::WitnessServe {
+        state: state.clone(),
+        log_keys: crate::cli::input::parse_vkeys(log_key, "--log-key")?,
+        listen,
+        tls,
+        limits: crate::cli::cmd::serve::listen_limits(limits)?,
+        signer: load_signer(cli)?,
+    })
+}
+
+pub(crate) fn run_witness_serve(
+    state: &std::path::Path,
+    log_keys: Vec<caselog::tlog::note::VerifierKey>,
+    listen: std::net::SocketAddr,
+    tls: Option<(PathBuf, PathBuf)>,
+    limits: caselog::net::server::Limits,
+    signer: Signer,
+) -> Result<u8, CliError> {
+    let w = caselog::tlog::witness::Witness::open(state).map_err(witness_err)?;
+    if signer.public() != w.verifier_key().key {
+        return Err(CliError::input(
+            "the key given is not this witness's key",
+            format!(
+                "use the key the witness was made with ({})",
+                w.verifier_key()
+            ),
+        ));
+    }
+    let vkey = w.verifier_key().to_string();
+    let mut server = caselog::net::witness::WitnessServer::bind(w, signer, log_keys, listen)
+        .map_err(|e| CliError::storage(e.to_string(), Some("is the port in use?".into())))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    if let Some((cert, key)) = &tls {
+        server = server.with_tls(cert, key).map_err(|e| {
+            CliError::input(e.to_string(), "give a PEM certificate chain and its key")
+        })?;
+    }
+    let addr = server
+        .local_addr()
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
+    eprintln!("caselog: witness {vkey} at {scheme}://{addr}/add-checkpoint");
+    server
+        .run(limits)
+        .map_err(|e| CliError::storage(e.to_string(), None))?;
     Ok(exit::OK)
 }
