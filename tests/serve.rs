@@ -1638,6 +1638,15 @@ fn connections_over_the_limit_are_closed_at_once() {
 
 /// Read from `c` until the server closes it; what it sent and how long
 /// that took.
+/// Send `bytes` (a request's head, perhaps part of its body) on a new
+/// connection to `addr`; what came back before it closed.
+fn send_head(addr: &str, bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.write_all(bytes).unwrap();
+    read_until_closed(&mut c).0
+}
+
 fn read_until_closed(c: &mut std::net::TcpStream) -> (String, Duration) {
     use std::io::Read;
     let t0 = std::time::Instant::now();
@@ -1653,7 +1662,6 @@ fn read_until_closed(c: &mut std::net::TcpStream) -> (String, Duration) {
 /// mirror of the same case name) or after a restart is refused.
 #[test]
 fn requests_are_authenticated_before_their_bodies_are_read() {
-    use std::io::Write;
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("case-h");
     drop(build_small(&dir, HashAlg::Sha256));
@@ -1662,10 +1670,10 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
     let addr = host_of(&s.1);
     // 4 MiB announced, unsigned, not a byte sent: 401 at once.
     let started = std::time::Instant::now();
-    let mut c = std::net::TcpStream::connect(&addr).unwrap();
-    c.write_all(b"POST /case-h/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n")
-        .unwrap();
-    let (got, _) = read_until_closed(&mut c);
+    let got = send_head(
+        &addr,
+        b"POST /case-h/api/append HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n",
+    );
     assert!(got.starts_with("HTTP/1.1 401"), "{got}");
     assert!(got.contains("\"code\":\"UNSIGNED\""), "{got}");
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -1678,9 +1686,7 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
         &body,
         &a,
     );
-    let mut c = std::net::TcpStream::connect(&addr).unwrap();
-    c.write_all(head.as_bytes()).unwrap();
-    let (got, _) = read_until_closed(&mut c);
+    let got = send_head(&addr, head.as_bytes());
     assert!(got.starts_with("HTTP/1.1 421"), "{got}");
     assert!(got.contains("WRONG_HOST"), "{got}");
     // A request captured once, replayed: refused by the same server
@@ -1692,11 +1698,7 @@ fn requests_are_authenticated_before_their_bodies_are_read() {
         "Content-Length: 0\r\ncontent-type: application/cbor\r\n",
         "",
     );
-    let send = |at: &str, bytes: &str| {
-        let mut c = std::net::TcpStream::connect(at).unwrap();
-        c.write_all(bytes.as_bytes()).unwrap();
-        read_until_closed(&mut c).0
-    };
+    let send = |at: &str, bytes: &str| send_head(at, bytes.as_bytes());
     let first = send(&addr, &capture);
     assert!(first.starts_with("HTTP/1.1 200"), "{first}");
     assert!(first.contains(&format!("\"size\":{size}")), "{first}");
@@ -1746,10 +1748,10 @@ fn public_bodies_are_refused_and_a_member_holds_a_quarter_of_the_budget() {
     let s = serve_proc(&dir);
     let addr = host_of(&s.1);
     let started = std::time::Instant::now();
-    let mut c = std::net::TcpStream::connect(&addr).unwrap();
-    c.write_all(b"GET /case-q/checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n")
-        .unwrap();
-    let (got, _) = read_until_closed(&mut c);
+    let got = send_head(
+        &addr,
+        b"GET /case-q/checkpoint HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n",
+    );
     assert!(got.starts_with("HTTP/1.1 413"), "{got}");
     assert!(got.contains("takes no request body"), "{got}");
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -1766,10 +1768,8 @@ fn public_bodies_are_refused_and_a_member_holds_a_quarter_of_the_budget() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
-    let mut c = std::net::TcpStream::connect(&addr).unwrap();
     let head = raw_signed_head(&addr, "POST", "/case-q/api/append", &body, &a);
-    c.write_all(head.as_bytes()).unwrap();
-    let (got, _) = read_until_closed(&mut c);
+    let got = send_head(&addr, head.as_bytes());
     assert!(got.starts_with("HTTP/1.1 503"), "{got}");
     assert!(got.contains("this member is sending"), "{got}");
     // Another member is answered meanwhile.

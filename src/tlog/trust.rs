@@ -110,6 +110,8 @@ pub struct TrustPolicy {
     nodes: Vec<(String, Node, Role)>,
     witness_quorum: Quorum,
     mirror_quorum: Quorum,
+    /// Built from the options: its groups are named by their rule.
+    from_options: bool,
 }
 
 impl TrustPolicy {
@@ -126,6 +128,7 @@ impl TrustPolicy {
     ) -> Result<TrustPolicy, TrustError> {
         let mut p = TrustPolicy {
             logs: logs.to_vec(),
+            from_options: true,
             ..TrustPolicy::default()
         };
         for (keys, role, k) in [
@@ -234,9 +237,8 @@ impl TrustPolicy {
         match q.map(|n| (n, &self.nodes[n])) {
             None => "none".into(),
             Some((_, (name, Node::Cosigner(_), _))) => format!("{} {name}", role.word()),
-            // A group the options made (its name has spaces, which no
-            // name in a policy file can have) is named by its rule.
-            Some((_, (name, Node::Group { .. }, _))) if name.contains(' ') => name.clone(),
+            // A group the options made is named by its rule.
+            Some((_, (name, Node::Group { .. }, _))) if self.from_options => name.clone(),
             Some((n, _)) => self.describe(n),
         }
     }
