@@ -2445,6 +2445,36 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
             "{text}"
         );
     }
+    // An inclusion proof against the cosigned checkpoint: verify-proof
+    // names the mirror and says its cosignature is its statement.
+    let proof = t.path().join("ev1.tlog-proof");
+    let out = Proc::new(bin())
+        .arg("--ledger")
+        .arg(&dir)
+        .args(["prove", "inclusion", "7", "--out"])
+        .arg(&proof)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Proc::new(bin())
+        .arg("verify-proof")
+        .arg(&proof)
+        .args(&pinned)
+        .env_remove("CASELOG_LEDGER")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("mirror    counsel.example/mirror (cosigned at unix time ")
+            && text
+                .contains("its cosignature states that the mirror holds every record to this size"),
+        "{text}"
+    );
     // The JSON report names the mirror and holds to its schema.
     let jsons = t.path().join("json");
     std::fs::create_dir(&jsons).unwrap();

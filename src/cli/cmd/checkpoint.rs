@@ -366,7 +366,7 @@ pub(crate) fn run_verify_proof(cmd: VerifyProofCmd) -> Result<u8, CliError> {
             }
             for (m, t) in v.checkpoint.mirrors() {
                 s.push_str(&format!(
-                    "mirror    {} (cosigned at unix time {t}: it holds every record to this size, checked, and recomputed the item map)\n",
+                    "mirror    {} (cosigned at unix time {t}; its cosignature states that the mirror holds every record to this size, checked, and recomputed the item map)\n",
                     m.name
                 ));
             }
