@@ -2352,6 +2352,22 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
         l.origin().log_key(a.public()).to_string()
     };
     let copy = t.path().join("copy");
+    // A mirror name a key cannot carry: bad input before anything is made.
+    let out = Proc::new(bin())
+        .args(["mirror", "http://127.0.0.1:9/case-c"])
+        .arg(&copy)
+        .arg("--key")
+        .arg(&key)
+        .arg("--cosign")
+        .arg(&mkey)
+        .args(["--cosign-name", "counsel mirror"])
+        .env_remove("CASELOG_LEDGER")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--cosign-name \"counsel mirror\" is empty or contains spaces"));
+    assert!(!copy.exists());
     // A server that pins no mirror refuses the cosignature; the copy keeps
     // the one it made.
     {
