@@ -49,7 +49,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The key that signs, on each command that signs.
+/// The key that signs, on each command that signs. Its ids (`key`,
+/// `passphrase_file`) are what marks a command as one that signs
+/// (`Globals`); no other option may use them.
 #[derive(Args, Debug, Default, Clone)]
 pub struct Signing {
     /// Private key file that signs (OpenSSH Ed25519); else --key before
@@ -101,6 +103,7 @@ pub struct SealFound {
 }
 
 /// Private fields, on each command that appends an investigation entry.
+/// Its id `private` marks a command that takes them (`Globals`).
 #[derive(Args, Debug, Default, Clone)]
 pub struct Private {
     /// A private field of the entry (repeatable): only its salted digest
@@ -144,28 +147,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  caselog --ledger ./case-2008 --key ./keys/authority init --case EXT-2008-001 \\\n      --title \"Extortion letter to a pharmacy benefit manager\""
     )]
-    Init {
-        /// Case identifier, e.g. EXT-2008-001.
-        #[arg(long = "case", value_name = "ID")]
-        case_id: String,
-        /// Case title.
-        #[arg(long)]
-        title: String,
-        /// Ledger hash, fixed for the ledger's life.
-        #[arg(long, value_enum, default_value = "sha256")]
-        hash: HashArg,
-        /// Sign a checkpoint automatically every N entries (when the
-        /// appending key is an authority; otherwise a notice says one is due).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-        checkpoint_every: Option<u64>,
-        /// The case's IANA time zone (e.g. America/Los_Angeles), signed in
-        /// the genesis entry: a date-time entered without a zone of its own
-        /// is read in it by the timeline, report and exports (SPEC §13.1).
-        #[arg(long = "zone", value_name = "IANA")]
-        case_zone: Option<String>,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Init(InitArgs),
     /// Generate and inspect Ed25519 key files.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -176,44 +158,15 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  caselog note \"Company spokesperson confirms the letter arrived in early October\"\n  echo \"long text\" | caselog note -"
     )]
-    Note {
-        /// The text ("-" reads it from standard input).
-        text: String,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Note(NoteArgs),
     /// List entries.
     #[command(
         after_help = "Example:\n  caselog log --from 10 --limit 5\n  caselog log --json | jq .kind"
     )]
-    Log {
-        /// One JSON object per line.
-        #[arg(long)]
-        json: bool,
-        /// First seq to list.
-        #[arg(long, default_value_t = 0)]
-        from: u64,
-        /// Most entries to list.
-        #[arg(long)]
-        limit: Option<u64>,
-        /// Show private fields.
-        #[arg(long)]
-        reveal: bool,
-    },
+    Log(LogArgs),
     /// Show one entry in full, by seq or leaf hash (hex).
     #[command(after_help = "Example:\n  caselog show 3\n  caselog show 9f2c...e1 --json")]
-    Show {
-        /// Seq number or 64-hex-digit leaf hash.
-        id: String,
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-        /// Show private fields.
-        #[arg(long)]
-        reveal: bool,
-    },
+    Show(ShowArgs),
     /// Recompute and check everything: encoding, chain, signatures, members,
     /// tree, stored checkpoints, and checkpoints obtained earlier (--against).
     #[command(
@@ -248,129 +201,45 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\""
     )]
-    Correct {
-        /// The entry: seq or leaf hash.
-        entry: String,
-        /// FIELD=VALUE (repeatable), field names as in the entry's body.
-        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
-        set: Vec<String>,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        /// Show each field's value before and after, check the correction
-        /// as the write would, and record nothing.
-        #[arg(long)]
-        dry_run: bool,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Correct(CorrectArgs),
     /// Mark an earlier entry as entered in error, saying why. Nothing is
     /// removed: timelines, the report and exports show it struck through.
     #[command(
         after_help = "Only what states something can be voided (a note, event, notification, action or correction); membership, evidence and custody entries are undone by the entry that undoes them.\n\nExample:\n  caselog void 12 --reason \"entered against the wrong case\""
     )]
-    Void {
-        /// The entry: seq or leaf hash.
-        entry: String,
-        /// Why it was entered in error.
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Void(VoidArgs),
     /// The case timeline, ordered by when things happened (EDTF), with the
     /// recorded time beside each; approximate dates marked, corrections applied.
     #[command(
         after_help = "Example:\n  caselog timeline\n  caselog timeline --from 2008-10 --to 2008-11 --kind event --json"
     )]
-    Timeline {
-        /// Only what overlaps this EDTF date or later.
-        #[arg(long, value_name = "EDTF")]
-        from: Option<String>,
-        /// Only what overlaps this EDTF date or earlier.
-        #[arg(long, value_name = "EDTF")]
-        to: Option<String>,
-        /// Only these kinds (repeatable).
-        #[arg(long = "kind", value_name = "KIND")]
-        kinds: Vec<String>,
-        /// JSON lines.
-        #[arg(long)]
-        json: bool,
-        /// Show private fields.
-        #[arg(long)]
-        reveal: bool,
-    },
+    Timeline(TimelineArgs),
     /// Append one entry given as JSON: {"kind": ..., "body": {...}, "private": {...}}
     /// (the format of one `import` line), signed by --key.
     #[command(
         after_help = "Example:\n  caselog append --body-json event.json\n  echo '{\"kind\":\"note\",\"body\":{\"text\":\"call logged\"},\"private\":{\"caller\":\"...\"}}' | caselog append --body-json -"
     )]
-    Append {
-        /// JSON file, or `-` for standard input.
-        #[arg(long, value_name = "FILE")]
-        body_json: String,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Append(AppendArgs),
     /// Import entries from JSON lines (one entry per line), signed by --key:
     /// the whole file is checked before the first write, then written in
     /// synced batches (group commit).
     #[command(
         after_help = "Each line: {\"kind\": \"event\", \"body\": {...}, \"private\": {\"field\": \"value\"}}\nwith bodies as in schemas/entry.cddl; byte fields (refs, digest, target, ...) as lowercase hex,\nas `caselog log --json` prints them. Kinds: note, event, notification, action, correction,\nevidence.intake. An intake line may name a directory to take in as a tree (as `evidence add --tree`):\n  {\"kind\": \"evidence.intake\", \"body\": {\"item\": \"EV-7\", \"description\": \"...\", \"collected_by\": \"...\", \"collected\": \"2008-10-09\"}, \"tree\": \"/mnt/drive\"}\nEvery tree is hashed while the file is checked; its manifest is stored once the whole file passed.\n\nExample:\n  caselog import tipline.jsonl\n  cat export.jsonl | caselog import -"
     )]
-    Import {
-        /// JSON-lines file, or `-` for standard input.
-        file: String,
-        /// Entries per synced batch.
-        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-        batch: u64,
-        /// Skip the first N lines (to resume an interrupted import).
-        #[arg(long, default_value_t = 0)]
-        skip: u64,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Import(ImportArgs),
     /// Erase a private field's value (court order, retention): the value is
     /// deleted from the ledger's files; a `disclosure.erased` entry records
     /// the digest, reason and authority (authority role only).
     #[command(
         after_help = "If the command is interrupted after the erasure is recorded, the value is purged from the files on the next command that writes, or now with `caselog erase --resume`.\n\nExample:\n  caselog erase 5 --field members/017 --reason \"court order\" --authority \"Order 2009-CV-0042\"\n  caselog erase --resume"
     )]
-    Erase {
-        /// The entry: seq or leaf hash.
-        #[arg(required_unless_present = "resume")]
-        entry: Option<String>,
-        /// The private field's path.
-        #[arg(long, required_unless_present = "resume")]
-        field: Option<String>,
-        /// Why.
-        #[arg(long, required_unless_present = "resume")]
-        reason: Option<String>,
-        /// Finish the purge of an interrupted erasure (no new entry).
-        #[arg(long, conflicts_with_all = ["entry", "field", "reason", "authority"])]
-        resume: bool,
-        /// Legal authority (court order number...).
-        #[arg(long)]
-        authority: Option<String>,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Erase(EraseArgs),
     /// Sign the current head as a checkpoint (C2SP signed note) with an
     /// authority's --key and store it; or list, show, add cosignatures.
     #[command(
         after_help = "Example:\n  caselog checkpoint --out head.checkpoint\n  caselog checkpoint list\n  caselog checkpoint show 12\n  caselog checkpoint add-cosignature cosigned.checkpoint"
     )]
-    Checkpoint {
-        #[command(subcommand)]
-        cmd: Option<CheckpointCommand>,
-        /// Also write the signed checkpoint to FILE.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Checkpoint(CheckpointArgs),
     /// Have a stored checkpoint time-stamped by an RFC 3161 time-stamping
     /// authority (TSA): independent evidence that the ledger's state of that
     /// size existed no later than the TSA's time. The token is checked and
@@ -378,32 +247,13 @@ pub enum Command {
     #[command(
         after_help = "Exit status: 0 stored (or already stored), 1 the TSA's token was refused (its code is printed), 2 bad input (no such checkpoint, bad URL or CA file), 3 storage or network error.\n\nExample:\n  caselog checkpoint\n  caselog timestamp --tsa https://tsa.example/ --tsa-ca tsa-root.pem"
     )]
-    Timestamp {
-        /// The TSA's URL (RFC 3161 over HTTP: POST application/timestamp-query).
-        #[arg(long, value_name = "URL")]
-        tsa: String,
-        /// The checkpoint's tree size (default: the largest stored checkpoint).
-        #[arg(long, value_name = "N")]
-        size: Option<u64>,
-        /// The TSA's root certificate(s), PEM: the token must chain to one
-        /// before it is stored (recommended; verify needs it to state the time).
-        #[arg(long, value_name = "FILE")]
-        tsa_ca: Option<PathBuf>,
-    },
+    Timestamp(TimestampArgs),
     /// Print the log verifier key (name+id+key) that counsel and witnesses pin:
     /// every active authority's, or the one of --key (no passphrase needed).
     #[command(
         after_help = "Example:\n  caselog log-key\n  caselog log-key --key keys/authority.pub\n  caselog log-key --all"
     )]
-    LogKey {
-        /// The authority whose log key to print (its private or .pub key
-        /// file; no passphrase needed); without it, every active authority's.
-        #[arg(long, value_name = "FILE")]
-        key: Option<PathBuf>,
-        /// Print the keys of every authority ever enrolled, revoked ones marked.
-        #[arg(long, conflicts_with = "key")]
-        all: bool,
-    },
+    LogKey(LogKeyArgs),
     /// Make inclusion and consistency proofs (plain-text files).
     #[command(subcommand)]
     Prove(ProveCommand),
@@ -422,118 +272,340 @@ pub enum Command {
         after_help = "Each LEDGER directory is served as the case named after it: \
   http://ADDR/NAME/checkpoint, /NAME/tile/..., /NAME/api/...\n\nExample:\n  caselog serve ./cases/case-2008 --listen 127.0.0.1:8080\n  caselog serve --cases ./cases --listen 0.0.0.0:8443 --public-host cases.example:8443 --tls-cert cert.pem --tls-key key.pem"
     )]
-    Serve {
-        /// Ledger directories to serve (else --ledger).
-        #[arg(value_name = "LEDGER")]
-        ledgers: Vec<PathBuf>,
-        /// Serve every ledger directory found in DIR.
-        #[arg(long, value_name = "DIR")]
-        cases: Option<PathBuf>,
-        /// Address to listen on.
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// TLS certificate chain (PEM); with --tls-key.
-        #[arg(long, value_name = "FILE", requires = "tls_key")]
-        tls_cert: Option<PathBuf>,
-        /// TLS private key (PEM); with --tls-cert.
-        #[arg(long, value_name = "FILE", requires = "tls_cert")]
-        tls_key: Option<PathBuf>,
-        /// Allow plain HTTP on an address that is not loopback.
-        #[arg(long)]
-        insecure_http: bool,
-        /// Serve without accepting writes (e.g. a mirror's copy).
-        #[arg(long)]
-        read_only: bool,
-        /// Largest request body, in bytes.
-        #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
-        max_body: usize,
-        /// Largest evidence copy a member may upload, in bytes.
-        #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
-        max_blob: u64,
-        /// Request bytes held in memory at once, all requests together;
-        /// a request that would go over is answered 503 before its body
-        /// is read.
-        #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
-        max_in_flight: usize,
-        /// Free space an evidence upload must leave on the disk, in bytes.
-        #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
-        min_free: u64,
-        /// A name clients reach this server by, HOST or HOST:PORT
-        /// (repeatable): requests signed for other hosts are refused.
-        /// Needed when listening on every address (0.0.0.0, ::).
-        #[arg(long, value_name = "HOST[:PORT]")]
-        public_host: Vec<String>,
-        #[command(flatten)]
-        limits: LimitArgs,
-        /// A witness to ask for a cosignature of each checkpoint stored
-        /// (C2SP tlog-witness), as VKEY@URL (repeatable).
-        #[arg(long, value_name = "VKEY@URL")]
-        witness: Vec<String>,
-        /// Cosignatures each checkpoint should gather; fewer are reported.
-        #[arg(long, value_name = "K", default_value_t = 0)]
-        quorum: usize,
-        /// A mirror whose cosignatures (`caselog mirror --cosign`) this
-        /// server accepts and keeps with the checkpoint, as its verifier
-        /// key or a file holding it (repeatable).
-        #[arg(long, value_name = "VKEY")]
-        mirror: Vec<String>,
-        /// Have each checkpoint stored time-stamped by this RFC 3161 TSA
-        /// (its token kept beside the checkpoint, SPEC §10.5).
-        #[arg(long, value_name = "URL")]
-        tsa: Option<String>,
-        /// With --tsa: the TSA's root certificate(s), PEM; a token that does
-        /// not chain to one is not stored.
-        #[arg(long, value_name = "FILE", requires = "tsa")]
-        tsa_ca: Option<PathBuf>,
-        /// Publish each checkpoint and its tiles as static C2SP tlog-tiles
-        /// to file:///DIR or s3://BUCKET/PREFIX (AWS_* variables).
-        #[arg(long, value_name = "URL")]
-        publish: Option<String>,
-        /// Publish the entry bundles too (they hold the case's content:
-        /// only to a private store).
-        #[arg(long, requires = "publish")]
-        publish_entries: bool,
-    },
+    Serve(ServeArgs),
     /// Follow a served case into a local ledger: every record checked as a
     /// writer checks it, the server's checkpoint held to the copy; a server
     /// that forks or rolls back is refused and the evidence saved.
     #[command(
         after_help = "With --cosign, once the server's checkpoint matches the copy (every record to its size checked, root and item map recomputed), the mirror cosigns it (C2SP cosignature/v1), keeps the cosignature with the copy and hands it to the server, which keeps it if it pins this mirror (serve --mirror VKEY). Verifiers pin the printed key with --mirror.\n\nExit status: 0 up to date, 1 the server forked or rolled back (evidence in DIR.evidence/), 2 bad input, 3 storage or network error.\n\nExample:\n  caselog mirror https://cases.example/case-2008 ./mirror-2008 --key ./keys/counsel\n  caselog mirror https://cases.example/case-2008 ./mirror-2008 --key ./keys/counsel \\\n      --cosign ./keys/counsel-mirror --cosign-name counsel.example/mirror"
     )]
-    Mirror {
-        /// The case URL, http(s)://HOST[:PORT]/CASE.
-        url: String,
-        /// The local copy (created when absent).
-        dir: PathBuf,
-        /// Cosign the server's checkpoint as a mirror with this key file
-        /// (a key of its own, never a witness's; `caselog key generate`).
-        #[arg(long, value_name = "FILE", requires = "cosign_name")]
-        cosign: Option<PathBuf>,
-        /// The mirror's name in its cosignatures, e.g. counsel.example/mirror.
-        #[arg(long, value_name = "NAME", requires = "cosign")]
-        cosign_name: Option<String>,
-        /// Passphrase file of the --cosign key (else CASELOG_PASSPHRASE, else a prompt).
-        #[arg(long, value_name = "FILE", requires = "cosign")]
-        cosign_passphrase_file: Option<PathBuf>,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Mirror(MirrorArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Example:\n  caselog completions bash > ~/.local/share/bash-completion/completions/caselog\n  caselog completions zsh > ~/.zfunc/_caselog\n  caselog completions fish > ~/.config/fish/completions/caselog.fish"
     )]
-    Completions {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Write the man pages (caselog.1 and one per command) into DIR;
     /// tools/install-man installs them.
     #[command(hide = true)]
-    Man {
-        /// Directory to write the pages into (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-    },
+    Man(ManArgs),
+}
+
+/// Arguments of `caselog init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Case identifier, e.g. EXT-2008-001.
+    #[arg(long = "case", value_name = "ID")]
+    pub case_id: String,
+    /// Case title.
+    #[arg(long)]
+    pub title: String,
+    /// Ledger hash, fixed for the ledger's life.
+    #[arg(long, value_enum, default_value = "sha256")]
+    pub hash: HashArg,
+    /// Sign a checkpoint automatically every N entries (when the
+    /// appending key is an authority; otherwise a notice says one is due).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_every: Option<u64>,
+    /// The case's IANA time zone (e.g. America/Los_Angeles), signed in
+    /// the genesis entry: a date-time entered without a zone of its own
+    /// is read in it by the timeline, report and exports (SPEC §13.1).
+    #[arg(long = "zone", value_name = "IANA")]
+    pub case_zone: Option<String>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog note`.
+#[derive(Args, Debug)]
+pub struct NoteArgs {
+    /// The text ("-" reads it from standard input).
+    pub text: String,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog log`.
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// First seq to list.
+    #[arg(long, default_value_t = 0)]
+    pub from: u64,
+    /// Most entries to list.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Show private fields.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// Arguments of `caselog show`.
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Seq number or 64-hex-digit leaf hash.
+    pub id: String,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+    /// Show private fields.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// Arguments of `caselog correct`.
+#[derive(Args, Debug)]
+pub struct CorrectArgs {
+    /// The entry: seq or leaf hash.
+    pub entry: String,
+    /// FIELD=VALUE (repeatable), field names as in the entry's body.
+    #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+    pub set: Vec<String>,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// Show each field's value before and after, check the correction
+    /// as the write would, and record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog void`.
+#[derive(Args, Debug)]
+pub struct VoidArgs {
+    /// The entry: seq or leaf hash.
+    pub entry: String,
+    /// Why it was entered in error.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog timeline`.
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    /// Only what overlaps this EDTF date or later.
+    #[arg(long, value_name = "EDTF")]
+    pub from: Option<String>,
+    /// Only what overlaps this EDTF date or earlier.
+    #[arg(long, value_name = "EDTF")]
+    pub to: Option<String>,
+    /// Only these kinds (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Show private fields.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+/// Arguments of `caselog append`.
+#[derive(Args, Debug)]
+pub struct AppendArgs {
+    /// JSON file, or `-` for standard input.
+    #[arg(long, value_name = "FILE")]
+    pub body_json: String,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// JSON-lines file, or `-` for standard input.
+    pub file: String,
+    /// Entries per synced batch.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch: u64,
+    /// Skip the first N lines (to resume an interrupted import).
+    #[arg(long, default_value_t = 0)]
+    pub skip: u64,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog erase`.
+#[derive(Args, Debug)]
+pub struct EraseArgs {
+    /// The entry: seq or leaf hash.
+    #[arg(required_unless_present = "resume")]
+    pub entry: Option<String>,
+    /// The private field's path.
+    #[arg(long, required_unless_present = "resume")]
+    pub field: Option<String>,
+    /// Why.
+    #[arg(long, required_unless_present = "resume")]
+    pub reason: Option<String>,
+    /// Finish the purge of an interrupted erasure (no new entry).
+    #[arg(long, conflicts_with_all = ["entry", "field", "reason", "authority"])]
+    pub resume: bool,
+    /// Legal authority (court order number...).
+    #[arg(long)]
+    pub authority: Option<String>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog checkpoint`.
+#[derive(Args, Debug)]
+pub struct CheckpointArgs {
+    #[command(subcommand)]
+    pub cmd: Option<CheckpointCommand>,
+    /// Also write the signed checkpoint to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog timestamp`.
+#[derive(Args, Debug)]
+pub struct TimestampArgs {
+    /// The TSA's URL (RFC 3161 over HTTP: POST application/timestamp-query).
+    #[arg(long, value_name = "URL")]
+    pub tsa: String,
+    /// The checkpoint's tree size (default: the largest stored checkpoint).
+    #[arg(long, value_name = "N")]
+    pub size: Option<u64>,
+    /// The TSA's root certificate(s), PEM: the token must chain to one
+    /// before it is stored (recommended; verify needs it to state the time).
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog log-key`.
+#[derive(Args, Debug)]
+pub struct LogKeyArgs {
+    /// The authority whose log key to print (its private or .pub key
+    /// file; no passphrase needed); without it, every active authority's.
+    // Its id is not `key`: that id marks a command that signs (Globals).
+    #[arg(long = "key", id = "authority_key", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Print the keys of every authority ever enrolled, revoked ones marked.
+    #[arg(long, conflicts_with = "authority_key")]
+    pub all: bool,
+}
+
+/// Arguments of `caselog serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Ledger directories to serve (else --ledger).
+    #[arg(value_name = "LEDGER")]
+    pub ledgers: Vec<PathBuf>,
+    /// Serve every ledger directory found in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// TLS certificate chain (PEM); with --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM); with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on an address that is not loopback.
+    #[arg(long)]
+    pub insecure_http: bool,
+    /// Serve without accepting writes (e.g. a mirror's copy).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20)]
+    pub max_body: usize,
+    /// Largest evidence copy a member may upload, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 30)]
+    pub max_blob: u64,
+    /// Request bytes held in memory at once, all requests together;
+    /// a request that would go over is answered 503 before its body
+    /// is read.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_in_flight: usize,
+    /// Free space an evidence upload must leave on the disk, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+    pub min_free: u64,
+    /// A name clients reach this server by, HOST or HOST:PORT
+    /// (repeatable): requests signed for other hosts are refused.
+    /// Needed when listening on every address (0.0.0.0, ::).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub public_host: Vec<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// A witness to ask for a cosignature of each checkpoint stored
+    /// (C2SP tlog-witness), as VKEY@URL (repeatable).
+    #[arg(long, value_name = "VKEY@URL")]
+    pub witness: Vec<String>,
+    /// Cosignatures each checkpoint should gather; fewer are reported.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub quorum: usize,
+    /// A mirror whose cosignatures (`caselog mirror --cosign`) this
+    /// server accepts and keeps with the checkpoint, as its verifier
+    /// key or a file holding it (repeatable).
+    #[arg(long, value_name = "VKEY")]
+    pub mirror: Vec<String>,
+    /// Have each checkpoint stored time-stamped by this RFC 3161 TSA
+    /// (its token kept beside the checkpoint, SPEC §10.5).
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+    /// With --tsa: the TSA's root certificate(s), PEM; a token that does
+    /// not chain to one is not stored.
+    #[arg(long, value_name = "FILE", requires = "tsa")]
+    pub tsa_ca: Option<PathBuf>,
+    /// Publish each checkpoint and its tiles as static C2SP tlog-tiles
+    /// to file:///DIR or s3://BUCKET/PREFIX (AWS_* variables).
+    #[arg(long, value_name = "URL")]
+    pub publish: Option<String>,
+    /// Publish the entry bundles too (they hold the case's content:
+    /// only to a private store).
+    #[arg(long, requires = "publish")]
+    pub publish_entries: bool,
+}
+
+/// Arguments of `caselog mirror`.
+#[derive(Args, Debug)]
+pub struct MirrorArgs {
+    /// The case URL, http(s)://HOST[:PORT]/CASE.
+    pub url: String,
+    /// The local copy (created when absent).
+    pub dir: PathBuf,
+    /// Cosign the server's checkpoint as a mirror with this key file
+    /// (a key of its own, never a witness's; `caselog key generate`).
+    #[arg(long, value_name = "FILE", requires = "cosign_name")]
+    pub cosign: Option<PathBuf>,
+    /// The mirror's name in its cosignatures, e.g. counsel.example/mirror.
+    #[arg(long, value_name = "NAME", requires = "cosign")]
+    pub cosign_name: Option<String>,
+    /// Passphrase file of the --cosign key (else CASELOG_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "FILE", requires = "cosign")]
+    pub cosign_passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `caselog man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Directory to write the pages into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Timeline export formats.
@@ -625,27 +697,7 @@ pub enum ExportCommand {
     #[command(
         after_help = "Example:\n  caselog export report --out exhibit-12.html --exhibit \"Gov't Ex. 12\" --title \"United States v. Doe\""
     )]
-    Report {
-        /// Output file (.html).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Exhibit label.
-        #[arg(long)]
-        exhibit: Option<String>,
-        /// Caption title (default: the case title).
-        #[arg(long)]
-        title: Option<String>,
-        /// Leave private fields out (the default for the report).
-        #[arg(long, conflicts_with = "reveal")]
-        redact: bool,
-        /// Include these private fields (repeatable; `*` for all).
-        #[arg(long, value_name = "FIELD")]
-        reveal: Vec<String>,
-        /// Root certificate(s) of trusted time-stamping authorities (PEM):
-        /// the appendix then states the time each time-stamp shows.
-        #[arg(long, value_name = "FILE")]
-        tsa_ca: Option<PathBuf>,
-    },
+    Report(ExportReportArgs),
     /// The certification a qualified person signs for an exhibit (Fed. R.
     /// Evid. 902(13) and 902(14)): the process and a fresh verification, the
     /// checkpoint and its time-stamps, each item's SHA-256 at intake and of
@@ -654,52 +706,84 @@ pub enum ExportCommand {
     #[command(
         after_help = "Example:\n  caselog export certification --exhibit \"Gov't Ex. 12\" --out ex12-certification.html --tsa-ca tsa-root.pem\n  caselog export certification --exhibit \"Gov't Ex. 13\" --item EV-0001 --out ex13-certification.html"
     )]
-    Certification {
-        /// Output file (.html).
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// The exhibit label it certifies.
-        #[arg(long)]
-        exhibit: String,
-        /// Only this evidence item under 902(14) (repeatable; default: every item).
-        #[arg(long = "item", value_name = "ITEM")]
-        items: Vec<String>,
-        /// Root certificate(s) of the time-stamping authority (PEM), so that
-        /// the checkpoint's time-stamps are stated.
-        #[arg(long, value_name = "FILE")]
-        tsa_ca: Option<PathBuf>,
-    },
+    Certification(ExportCertificationArgs),
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
     #[command(
         after_help = "Verify it anywhere with:\n  caselog verify --bundle FILE --trust LOG_VKEY [--witness VKEY --quorum K] [--mirror VKEY --mirror-quorum K]\n  caselog verify --bundle FILE --policy FILE   (log, witness and mirror keys in one file, SPEC §10.6)\n  tools/verify-bundle FILE --trust LOG_VKEY   (independent Python verifier)\n\nExample:\n  caselog export bundle --out case.bundle\n  caselog export bundle --item EV-0001 --out ev1.bundle"
     )]
-    Bundle {
-        /// Output file.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Include seqs A..B (inclusive; repeatable; `7` alone is 7..7).
-        #[arg(long = "seq", value_name = "A..B")]
-        seqs: Vec<String>,
-        /// Include every entry about this evidence item (repeatable).
-        #[arg(long = "item", value_name = "ITEM")]
-        items: Vec<String>,
-        /// Include every entry of this kind (repeatable).
-        #[arg(long = "kind", value_name = "KIND")]
-        kinds: Vec<String>,
-        /// Checkpoint to bundle against (default: the latest stored one).
-        #[arg(long, value_name = "FILE")]
-        checkpoint: Option<PathBuf>,
-        /// Also carry the evidence files (from the blob store, `evidence add --copy`).
-        #[arg(long)]
-        with_files: bool,
-        /// Leave private fields out (their digests stay in the entries).
-        #[arg(long, conflicts_with = "reveal")]
-        redact: bool,
-        /// Include these private fields as disclosures (repeatable; `*` for all).
-        #[arg(long, value_name = "FIELD")]
-        reveal: Vec<String>,
-    },
+    Bundle(ExportBundleArgs),
+}
+
+/// Arguments of `caselog export report`.
+#[derive(Args, Debug)]
+pub struct ExportReportArgs {
+    /// Output file (.html).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Exhibit label.
+    #[arg(long)]
+    pub exhibit: Option<String>,
+    /// Caption title (default: the case title).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Leave private fields out (the default for the report).
+    #[arg(long, conflicts_with = "reveal")]
+    pub redact: bool,
+    /// Include these private fields (repeatable; `*` for all).
+    #[arg(long, value_name = "FIELD")]
+    pub reveal: Vec<String>,
+    /// Root certificate(s) of trusted time-stamping authorities (PEM):
+    /// the appendix then states the time each time-stamp shows.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog export certification`.
+#[derive(Args, Debug)]
+pub struct ExportCertificationArgs {
+    /// Output file (.html).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The exhibit label it certifies.
+    #[arg(long)]
+    pub exhibit: String,
+    /// Only this evidence item under 902(14) (repeatable; default: every item).
+    #[arg(long = "item", value_name = "ITEM")]
+    pub items: Vec<String>,
+    /// Root certificate(s) of the time-stamping authority (PEM), so that
+    /// the checkpoint's time-stamps are stated.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog export bundle`.
+#[derive(Args, Debug)]
+pub struct ExportBundleArgs {
+    /// Output file.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Include seqs A..B (inclusive; repeatable; `7` alone is 7..7).
+    #[arg(long = "seq", value_name = "A..B")]
+    pub seqs: Vec<String>,
+    /// Include every entry about this evidence item (repeatable).
+    #[arg(long = "item", value_name = "ITEM")]
+    pub items: Vec<String>,
+    /// Include every entry of this kind (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Checkpoint to bundle against (default: the latest stored one).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Also carry the evidence files (from the blob store, `evidence add --copy`).
+    #[arg(long)]
+    pub with_files: bool,
+    /// Leave private fields out (their digests stay in the entries).
+    #[arg(long, conflicts_with = "reveal")]
+    pub redact: bool,
+    /// Include these private fields as disclosures (repeatable; `*` for all).
+    #[arg(long, value_name = "FIELD")]
+    pub reveal: Vec<String>,
 }
 
 /// `caselog event ...`
@@ -710,18 +794,22 @@ pub enum BundleCommand {
     #[command(
         after_help = "Nothing is written unless the bundle verifies (exit 1 then, with the report). Files are written 0600 in a new 0700 directory; a file name an intake gives that is not a plain file name is written as its BLAKE3 digest instead, and said.\n\nExit status: 0 verified and written, 1 problems found (nothing written), 2 bad input, 3 storage error.\n\nExample:\n  caselog bundle extract ev1.bundle --trust log.vkey --out ev1-files\n  (cd ev1-files && sha256sum -c SHA256SUMS)"
     )]
-    Extract {
-        /// The bundle file.
-        file: PathBuf,
-        /// Directory to create and write the carried files into.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        #[command(flatten)]
-        pins: Pins,
-        /// Root certificate(s) of trusted time-stamping authorities (PEM).
-        #[arg(long, value_name = "FILE")]
-        tsa_ca: Option<PathBuf>,
-    },
+    Extract(BundleExtractArgs),
+}
+
+/// Arguments of `caselog bundle extract`.
+#[derive(Args, Debug)]
+pub struct BundleExtractArgs {
+    /// The bundle file.
+    pub file: PathBuf,
+    /// Directory to create and write the carried files into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub pins: Pins,
+    /// Root certificate(s) of trusted time-stamping authorities (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
 }
 
 /// `caselog verify`'s options (a ledger, or a bundle with `--bundle`).
@@ -858,35 +946,39 @@ pub enum NotifyCommand {
     #[command(
         after_help = "Example:\n  caselog notify add --by \"university system president\" --to \"university employees\" \\\n      --channel email --sent 2008-11-06 --subject \"Express investigation\""
     )]
-    Add {
-        /// Who notified.
-        #[arg(long)]
-        by: String,
-        /// Whom (description of the recipients).
-        #[arg(long)]
-        to: String,
-        /// How many recipients.
-        #[arg(long)]
-        count: Option<u64>,
-        /// letter, email, phone, press, portal or other.
-        #[arg(long, value_parser = ["letter", "email", "phone", "press", "portal", "other"])]
-        channel: String,
-        /// When sent (EDTF).
-        #[arg(long, value_name = "EDTF")]
-        sent: String,
-        #[command(flatten)]
-        zone: ZoneArg,
-        /// Subject line.
-        #[arg(long)]
-        subject: Option<String>,
-        /// A copy of the letter or template, to record its digest.
-        #[arg(long, value_name = "PATH")]
-        template: Option<PathBuf>,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Add(NotifyAddArgs),
+}
+
+/// Arguments of `caselog notify add`.
+#[derive(Args, Debug)]
+pub struct NotifyAddArgs {
+    /// Who notified.
+    #[arg(long)]
+    pub by: String,
+    /// Whom (description of the recipients).
+    #[arg(long)]
+    pub to: String,
+    /// How many recipients.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// letter, email, phone, press, portal or other.
+    #[arg(long, value_parser = ["letter", "email", "phone", "press", "portal", "other"])]
+    pub channel: String,
+    /// When sent (EDTF).
+    #[arg(long, value_name = "EDTF")]
+    pub sent: String,
+    #[command(flatten)]
+    pub zone: ZoneArg,
+    /// Subject line.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// A copy of the letter or template, to record its digest.
+    #[arg(long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
 }
 
 /// `caselog action ...`
@@ -896,29 +988,33 @@ pub enum ActionCommand {
     #[command(
         after_help = "Example:\n  caselog action add --title \"Subpoena for mail-room logs\" --occurred 2008-11-10 --authority SUBP-2008-114"
     )]
-    Add {
-        /// What was done.
-        #[arg(long)]
-        title: String,
-        /// When (EDTF).
-        #[arg(long, value_name = "EDTF")]
-        occurred: String,
-        #[command(flatten)]
-        zone: ZoneArg,
-        /// Who did it (default: the signer's name).
-        #[arg(long)]
-        by: Option<String>,
-        /// Legal authority: warrant, subpoena or consent id.
-        #[arg(long)]
-        authority: Option<String>,
-        /// Outcome.
-        #[arg(long)]
-        outcome: Option<String>,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Add(ActionAddArgs),
+}
+
+/// Arguments of `caselog action add`.
+#[derive(Args, Debug)]
+pub struct ActionAddArgs {
+    /// What was done.
+    #[arg(long)]
+    pub title: String,
+    /// When (EDTF).
+    #[arg(long, value_name = "EDTF")]
+    pub occurred: String,
+    #[command(flatten)]
+    pub zone: ZoneArg,
+    /// Who did it (default: the signer's name).
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Legal authority: warrant, subpoena or consent id.
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// Outcome.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
 }
 
 /// `caselog evidence ...`
@@ -928,131 +1024,159 @@ pub enum EvidenceCommand {
     #[command(
         after_help = "Example:\n  caselog evidence add EV-0001 --description \"Scan of the extortion letter\" \\\n      --file letter-scan.pdf --collected 2008-10~ --seal S-1187 --copy"
     )]
-    Add {
-        /// Item id, e.g. EV-0001 (unique in the ledger).
-        item: String,
-        /// What it is.
-        #[arg(long)]
-        description: String,
-        /// A file of the item (repeatable).
-        #[arg(long = "file", value_name = "PATH")]
-        files: Vec<PathBuf>,
-        /// Who collected it (default: the signer's name).
-        #[arg(long)]
-        collected_by: Option<String>,
-        /// When collected (EDTF; default: today).
-        #[arg(long, value_name = "EDTF")]
-        collected: Option<String>,
-        #[command(flatten)]
-        zone: ZoneArg,
-        /// Where.
-        #[arg(long)]
-        location: Option<String>,
-        /// Seal number.
-        #[arg(long)]
-        seal: Option<String>,
-        /// A directory taken in as a whole (a seized drive's files): every
-        /// regular file hashed in parallel, recorded in a manifest (SPEC §13.8).
-        #[arg(long, value_name = "DIR")]
-        tree: Option<PathBuf>,
-        /// Also keep a copy of each file in the ledger's blob store.
-        #[arg(long)]
-        copy: bool,
-        #[command(flatten)]
-        provenance: Box<Provenance>,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Add(EvidenceAddArgs),
     /// Re-hash an outside copy of an item's file, or its whole tree, and record the result.
     #[command(
         after_help = "Exit status: 0 digests match, 1 they differ (the result is recorded either way, unless --dry-run; a recorded difference is a finding of the ledger, not a failure of its integrity), 2 bad input: nothing recorded.\n\nExamples:\n  caselog evidence verify EV-0001 /mnt/lab/letter-scan.pdf\n  caselog evidence verify EV-0001 lab-copy.eml --file extortion.eml --dry-run\n  caselog evidence verify EV-0007 --tree /mnt/lab/laptop-files"
     )]
-    Verify {
-        /// Item id.
-        item: String,
-        /// The copy to check.
-        #[arg(required_unless_present = "tree")]
-        path: Option<PathBuf>,
-        /// Which of the item's files it is (default: the copy's file name).
-        #[arg(long)]
-        file: Option<String>,
-        /// Re-hash a copy of the item's tree instead, naming every added,
-        /// missing and changed file.
-        #[arg(long, value_name = "DIR", conflicts_with_all = ["path", "file"])]
-        tree: Option<PathBuf>,
-        /// Compare and print the result without recording it (no key needed).
-        #[arg(long)]
-        dry_run: bool,
-        /// With --tree: record the comparison even when the directory shares
-        /// no file path with the item's tree (otherwise refused as the wrong
-        /// directory).
-        #[arg(long, requires = "tree")]
-        force: bool,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Verify(EvidenceVerifyArgs),
     /// Write an item's tree manifest: hashdeep's format (for `hashdeep -a -k`), JSON, or the CBOR itself.
     #[command(
         after_help = "The stored manifest is first checked against the digests its intake recorded.\n\nExample:\n  caselog evidence manifest EV-0007 -o laptop.hashdeep\n  (cd /mnt/lab && hashdeep -r -l -o f -c sha256 -a -k laptop.hashdeep laptop-files)"
     )]
-    Manifest {
-        /// Item id.
-        item: String,
-        /// Output format.
-        #[arg(long, default_value = "hashdeep", value_parser = ["hashdeep", "json", "cbor"])]
-        format: String,
-        /// Write to this file (default: standard output; CBOR needs a file).
-        #[arg(short, long, value_name = "PATH")]
-        output: Option<PathBuf>,
-    },
+    Manifest(EvidenceManifestArgs),
     /// List items with holder and status.
-    List {
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-    },
+    List(EvidenceListArgs),
     /// Show an item: files with BLAKE3 and SHA-256 (hex), holder, history.
-    Show {
-        /// Item id.
-        item: String,
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(EvidenceShowArgs),
     /// Record that the holder destroyed the item.
-    Dispose {
-        /// Item id.
-        item: String,
-        /// How.
-        #[arg(long)]
-        method: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Dispose(EvidenceDisposeArgs),
     /// Record that the holder returned the item to its owner.
-    Return {
-        /// Item id.
-        item: String,
-        /// To whom.
-        #[arg(long)]
-        to: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Return(EvidenceReturnArgs),
+}
+
+/// Arguments of `caselog evidence add`.
+#[derive(Args, Debug)]
+pub struct EvidenceAddArgs {
+    /// Item id, e.g. EV-0001 (unique in the ledger).
+    pub item: String,
+    /// What it is.
+    #[arg(long)]
+    pub description: String,
+    /// A file of the item (repeatable).
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// Who collected it (default: the signer's name).
+    #[arg(long)]
+    pub collected_by: Option<String>,
+    /// When collected (EDTF; default: today).
+    #[arg(long, value_name = "EDTF")]
+    pub collected: Option<String>,
+    #[command(flatten)]
+    pub zone: ZoneArg,
+    /// Where.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Seal number.
+    #[arg(long)]
+    pub seal: Option<String>,
+    /// A directory taken in as a whole (a seized drive's files): every
+    /// regular file hashed in parallel, recorded in a manifest (SPEC §13.8).
+    #[arg(long, value_name = "DIR")]
+    pub tree: Option<PathBuf>,
+    /// Also keep a copy of each file in the ledger's blob store.
+    #[arg(long)]
+    pub copy: bool,
+    #[command(flatten)]
+    pub provenance: Box<Provenance>,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog evidence verify`.
+#[derive(Args, Debug)]
+pub struct EvidenceVerifyArgs {
+    /// Item id.
+    pub item: String,
+    /// The copy to check.
+    #[arg(required_unless_present = "tree")]
+    pub path: Option<PathBuf>,
+    /// Which of the item's files it is (default: the copy's file name).
+    #[arg(long)]
+    pub file: Option<String>,
+    /// Re-hash a copy of the item's tree instead, naming every added,
+    /// missing and changed file.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["path", "file"])]
+    pub tree: Option<PathBuf>,
+    /// Compare and print the result without recording it (no key needed).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --tree: record the comparison even when the directory shares
+    /// no file path with the item's tree (otherwise refused as the wrong
+    /// directory).
+    #[arg(long, requires = "tree")]
+    pub force: bool,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog evidence manifest`.
+#[derive(Args, Debug)]
+pub struct EvidenceManifestArgs {
+    /// Item id.
+    pub item: String,
+    /// Output format.
+    #[arg(long, default_value = "hashdeep", value_parser = ["hashdeep", "json", "cbor"])]
+    pub format: String,
+    /// Write to this file (default: standard output; CBOR needs a file).
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `caselog evidence list`.
+#[derive(Args, Debug)]
+pub struct EvidenceListArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `caselog evidence show`.
+#[derive(Args, Debug)]
+pub struct EvidenceShowArgs {
+    /// Item id.
+    pub item: String,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `caselog evidence dispose`.
+#[derive(Args, Debug)]
+pub struct EvidenceDisposeArgs {
+    /// Item id.
+    pub item: String,
+    /// How.
+    #[arg(long)]
+    pub method: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog evidence return`.
+#[derive(Args, Debug)]
+pub struct EvidenceReturnArgs {
+    /// Item id.
+    pub item: String,
+    /// To whom.
+    #[arg(long)]
+    pub to: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
 }
 
 /// `caselog custody ...`
@@ -1062,142 +1186,170 @@ pub enum CustodyCommand {
     #[command(
         after_help = "Example:\n  caselog custody release EV-0001 --to \"State crime lab\" --reason \"document examination\" \\\n      --authority \"search warrant 08-SW-1123\" --transport \"hand carried by Det. Ruiz\" --apply-seal S-1188"
     )]
-    Release {
-        /// Item id.
-        item: String,
-        /// Receiver: member name, .pub file or key.
-        #[arg(long)]
-        to: String,
-        /// Why (the purpose of the transfer).
-        #[arg(long)]
-        reason: String,
-        /// Where.
-        #[arg(long)]
-        location: Option<String>,
-        /// Legal authority for the transfer (warrant, subpoena, consent).
-        #[arg(long)]
-        authority: Option<String>,
-        /// How the item travels (courier, carrier and tracking number).
-        #[arg(long)]
-        transport: Option<String>,
-        #[command(flatten)]
-        seals: SealArgs,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Release(CustodyReleaseArgs),
     /// Receive an item released to you (step 2 of 2), signed with your --key;
     /// or refuse it (--reject REASON): the releaser keeps it.
     #[command(
         after_help = "An item that carries seals needs --seal-intact or --seal-broken SEAL (what you found); one with none takes neither and is recorded as \"no seal\".\n\nExample:\n  caselog custody receive EV-0001 --seal-intact --condition \"sealed bag, seal S-1187\"\n  caselog custody receive EV-0001 --seal-broken S-1187 --condition \"bag torn at one corner\"\n  caselog custody receive EV-0002 --seal-intact --reject \"wrong item: the original was requested\""
     )]
-    Receive {
-        /// Item id.
-        item: String,
-        #[command(flatten)]
-        found: SealFound,
-        /// Condition on receipt.
-        #[arg(long)]
-        condition: Option<String>,
-        /// Refuse the item, saying why; custody stays with the releaser.
-        #[arg(long, value_name = "REASON")]
-        reject: Option<String>,
-        #[command(flatten)]
-        seals: SealArgs,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Receive(CustodyReceiveArgs),
     /// External receiver: sign a receipt file offline with your --key (no ledger needed).
     #[command(
         after_help = "Example:\n  caselog custody receipt --key lab.key --ledger-id 0a6b... --item EV-0001 \\\n      --release 5ba6... --out EV-0001.receipt"
     )]
-    Receipt {
-        /// Ledger id (printed by `custody release`).
-        #[arg(long)]
-        ledger_id: String,
-        /// Item id.
-        #[arg(long)]
-        item: String,
-        /// Leaf hash of the release (printed by `custody release`).
-        #[arg(long)]
-        release: String,
-        #[command(flatten)]
-        found: SealFound,
-        /// Condition on receipt.
-        #[arg(long)]
-        condition: Option<String>,
-        /// Where to write the receipt.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[command(flatten)]
-        seals: SealArgs,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Receipt(CustodyReceiptArgs),
     /// Check an item you hold into an evidence room (you stay accountable
     /// for it until you check it out).
     #[command(
         after_help = "Example:\n  caselog custody store EV-0001 --location \"Property room B, shelf 4, locker 12\" --reason \"awaiting examination\""
     )]
-    Store {
-        /// Item id.
-        item: String,
-        /// Where: room, shelf, locker.
-        #[arg(long)]
-        location: String,
-        /// Why.
-        #[arg(long)]
-        reason: Option<String>,
-        /// Condition at check-in.
-        #[arg(long)]
-        condition: Option<String>,
-        #[command(flatten)]
-        seals: SealArgs,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Store(CustodyStoreArgs),
     /// Check an item you stored out of the evidence room.
     #[command(
         after_help = "Example:\n  caselog custody retrieve EV-0001 --reason \"transfer to the state lab\" --break-seal S-1187 --apply-seal S-1188"
     )]
-    Retrieve {
-        /// Item id.
-        item: String,
-        /// Why (examination, court, transfer).
-        #[arg(long)]
-        reason: String,
-        /// Condition at check-out.
-        #[arg(long)]
-        condition: Option<String>,
-        #[command(flatten)]
-        seals: SealArgs,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    Retrieve(CustodyRetrieveArgs),
     /// Holder: record an external receiver's signed receipt.
-    ImportReceipt {
-        /// The receipt file.
-        file: PathBuf,
-        #[command(flatten)]
-        sign: Signing,
-        #[command(flatten)]
-        private: Private,
-    },
+    ImportReceipt(CustodyImportReceiptArgs),
     /// An item's holders over time, who signed what, and any breaks.
-    Show {
-        /// Item id.
-        item: String,
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(CustodyShowArgs),
+}
+
+/// Arguments of `caselog custody release`.
+#[derive(Args, Debug)]
+pub struct CustodyReleaseArgs {
+    /// Item id.
+    pub item: String,
+    /// Receiver: member name, .pub file or key.
+    #[arg(long)]
+    pub to: String,
+    /// Why (the purpose of the transfer).
+    #[arg(long)]
+    pub reason: String,
+    /// Where.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Legal authority for the transfer (warrant, subpoena, consent).
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// How the item travels (courier, carrier and tracking number).
+    #[arg(long)]
+    pub transport: Option<String>,
+    #[command(flatten)]
+    pub seals: SealArgs,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog custody receive`.
+#[derive(Args, Debug)]
+pub struct CustodyReceiveArgs {
+    /// Item id.
+    pub item: String,
+    #[command(flatten)]
+    pub found: SealFound,
+    /// Condition on receipt.
+    #[arg(long)]
+    pub condition: Option<String>,
+    /// Refuse the item, saying why; custody stays with the releaser.
+    #[arg(long, value_name = "REASON")]
+    pub reject: Option<String>,
+    #[command(flatten)]
+    pub seals: SealArgs,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog custody receipt`.
+#[derive(Args, Debug)]
+pub struct CustodyReceiptArgs {
+    /// Ledger id (printed by `custody release`).
+    #[arg(long)]
+    pub ledger_id: String,
+    /// Item id.
+    #[arg(long)]
+    pub item: String,
+    /// Leaf hash of the release (printed by `custody release`).
+    #[arg(long)]
+    pub release: String,
+    #[command(flatten)]
+    pub found: SealFound,
+    /// Condition on receipt.
+    #[arg(long)]
+    pub condition: Option<String>,
+    /// Where to write the receipt.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub seals: SealArgs,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog custody store`.
+#[derive(Args, Debug)]
+pub struct CustodyStoreArgs {
+    /// Item id.
+    pub item: String,
+    /// Where: room, shelf, locker.
+    #[arg(long)]
+    pub location: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Condition at check-in.
+    #[arg(long)]
+    pub condition: Option<String>,
+    #[command(flatten)]
+    pub seals: SealArgs,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog custody retrieve`.
+#[derive(Args, Debug)]
+pub struct CustodyRetrieveArgs {
+    /// Item id.
+    pub item: String,
+    /// Why (examination, court, transfer).
+    #[arg(long)]
+    pub reason: String,
+    /// Condition at check-out.
+    #[arg(long)]
+    pub condition: Option<String>,
+    #[command(flatten)]
+    pub seals: SealArgs,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog custody import-receipt`.
+#[derive(Args, Debug)]
+pub struct CustodyImportReceiptArgs {
+    /// The receipt file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub sign: Signing,
+    #[command(flatten)]
+    pub private: Private,
+}
+
+/// Arguments of `caselog custody show`.
+#[derive(Args, Debug)]
+pub struct CustodyShowArgs {
+    /// Item id.
+    pub item: String,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `caselog checkpoint ...`
@@ -1206,22 +1358,30 @@ pub enum CheckpointCommand {
     /// List stored checkpoints (size, root, signers).
     List,
     /// Print a stored checkpoint (default: the latest).
-    Show {
-        /// Tree size.
-        size: Option<u64>,
-    },
+    Show(CheckpointShowArgs),
     /// Merge cosignature lines from a cosigned checkpoint file into the stored one.
     #[command(
         after_help = "Every new line must verify under a --witness key or the log key of an authority active at the checkpoint's size; otherwise nothing is stored.\n\nExample:\n  caselog checkpoint add-cosignature cosigned.checkpoint --witness \"$(cat witness.vkey)\""
     )]
-    AddCosignature {
-        /// Checkpoint file with the witness's cosignature line(s).
-        file: PathBuf,
-        /// Verifier key of a witness whose cosignature lines may be stored
-        /// (name+id+key as `caselog witness init` prints it, or a file).
-        #[arg(long = "witness", value_name = "VKEY")]
-        witness: Vec<String>,
-    },
+    AddCosignature(CheckpointAddCosignatureArgs),
+}
+
+/// Arguments of `caselog checkpoint show`.
+#[derive(Args, Debug)]
+pub struct CheckpointShowArgs {
+    /// Tree size.
+    pub size: Option<u64>,
+}
+
+/// Arguments of `caselog checkpoint add-cosignature`.
+#[derive(Args, Debug)]
+pub struct CheckpointAddCosignatureArgs {
+    /// Checkpoint file with the witness's cosignature line(s).
+    pub file: PathBuf,
+    /// Verifier key of a witness whose cosignature lines may be stored
+    /// (name+id+key as `caselog witness init` prints it, or a file).
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witness: Vec<String>,
 }
 
 /// `caselog prove ...`
@@ -1229,31 +1389,39 @@ pub enum CheckpointCommand {
 pub enum ProveCommand {
     /// Prove that entry SEQ is in a checkpointed tree (C2SP tlog-proof style).
     #[command(after_help = "Example:\n  caselog prove inclusion 3 --out letter.tlog-proof")]
-    Inclusion {
-        /// The entry.
-        seq: u64,
-        /// Checkpoint to prove against (default: the latest stored one).
-        #[arg(long, value_name = "FILE")]
-        checkpoint: Option<PathBuf>,
-        /// Write to FILE instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Inclusion(ProveInclusionArgs),
     /// Prove that a newer checkpoint extends an older one.
     #[command(
         after_help = "Example:\n  caselog prove consistency --old witness-held.checkpoint --out step.proof"
     )]
-    Consistency {
-        /// The older checkpoint.
-        #[arg(long, value_name = "FILE")]
-        old: PathBuf,
-        /// The newer checkpoint (default: the latest stored one).
-        #[arg(long, value_name = "FILE")]
-        new: Option<PathBuf>,
-        /// Write to FILE instead of standard output.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Consistency(ProveConsistencyArgs),
+}
+
+/// Arguments of `caselog prove inclusion`.
+#[derive(Args, Debug)]
+pub struct ProveInclusionArgs {
+    /// The entry.
+    pub seq: u64,
+    /// Checkpoint to prove against (default: the latest stored one).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `caselog prove consistency`.
+#[derive(Args, Debug)]
+pub struct ProveConsistencyArgs {
+    /// The older checkpoint.
+    #[arg(long, value_name = "FILE")]
+    pub old: PathBuf,
+    /// The newer checkpoint (default: the latest stored one).
+    #[arg(long, value_name = "FILE")]
+    pub new: Option<PathBuf>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `caselog witness ...`
@@ -1263,50 +1431,62 @@ pub enum WitnessCommand {
     #[command(
         after_help = "Example:\n  caselog witness init --name counsel.example/witness --key keys/counsel --state ./witness"
     )]
-    Init {
-        /// Witness name (no spaces or '+'), e.g. counsel.example/witness.
-        #[arg(long)]
-        name: String,
-        /// State directory to create.
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Init(WitnessInitArgs),
     /// Cosign a checkpoint signed by --log-key if it extends the last one held.
     #[command(
         after_help = "Exit status: 0 cosigned, 1 refused (inconsistent: evidence saved), 2 bad input.\n\nExample:\n  caselog witness cosign --state ./witness --key keys/counsel --log-key \"$(cat log.vkey)\" \\\n      --checkpoint head.checkpoint --proof step.proof --out cosigned.checkpoint"
     )]
-    Cosign {
-        /// State directory.
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-        /// The log's verifier key, or a file holding it.
-        #[arg(long, value_name = "VKEY")]
-        log_key: String,
-        /// The checkpoint to cosign.
-        #[arg(long, value_name = "FILE")]
-        checkpoint: PathBuf,
-        /// Consistency proof from the held checkpoint to this one.
-        #[arg(long, value_name = "FILE")]
-        proof: Option<PathBuf>,
-        /// Write the cosigned checkpoint to FILE.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Cosign(WitnessCosignArgs),
     /// Serve the witness over HTTP (C2SP tlog-witness `add-checkpoint`).
     #[command(
         after_help = "Example:\n  caselog witness serve --state ./witness --key keys/counsel --log-key log.vkey --listen 127.0.0.1:8090"
     )]
     Serve(WitnessServeArgs),
     /// Print this witness's verifier key.
-    Show {
-        /// State directory.
-        #[arg(long, value_name = "DIR")]
-        state: PathBuf,
-    },
+    Show(WitnessShowArgs),
+}
+
+/// Arguments of `caselog witness init`.
+#[derive(Args, Debug)]
+pub struct WitnessInitArgs {
+    /// Witness name (no spaces or '+'), e.g. counsel.example/witness.
+    #[arg(long)]
+    pub name: String,
+    /// State directory to create.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog witness cosign`.
+#[derive(Args, Debug)]
+pub struct WitnessCosignArgs {
+    /// State directory.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
+    /// The log's verifier key, or a file holding it.
+    #[arg(long, value_name = "VKEY")]
+    pub log_key: String,
+    /// The checkpoint to cosign.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: PathBuf,
+    /// Consistency proof from the held checkpoint to this one.
+    #[arg(long, value_name = "FILE")]
+    pub proof: Option<PathBuf>,
+    /// Write the cosigned checkpoint to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog witness show`.
+#[derive(Args, Debug)]
+pub struct WitnessShowArgs {
+    /// State directory.
+    #[arg(long, value_name = "DIR")]
+    pub state: PathBuf,
 }
 
 /// Arguments of `witness serve`.
@@ -1343,28 +1523,36 @@ pub enum KeyCommand {
     #[command(
         after_help = "The passphrase comes from --passphrase-file, $CASELOG_PASSPHRASE, or a prompt.\n\nExample:\n  CASELOG_PASSPHRASE=... caselog key generate --name \"Det. Roe\" --out keys/roe"
     )]
-    Generate {
-        /// Holder's name, stored as the key comment.
-        #[arg(long)]
-        name: String,
-        /// Where to write the private key.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        /// Store the key unencrypted (not recommended).
-        #[arg(long)]
-        no_passphrase: bool,
-        /// Read the new key's passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
-        #[arg(long, value_name = "FILE")]
-        passphrase_file: Option<PathBuf>,
-    },
+    Generate(KeyGenerateArgs),
     /// Print a key's name, public key and fingerprint (never the secret).
     #[command(
         after_help = "Example:\n  caselog key show keys/roe\n  caselog key show keys/roe.pub"
     )]
-    Show {
-        /// Private or public key file.
-        file: PathBuf,
-    },
+    Show(KeyShowArgs),
+}
+
+/// Arguments of `caselog key generate`.
+#[derive(Args, Debug)]
+pub struct KeyGenerateArgs {
+    /// Holder's name, stored as the key comment.
+    #[arg(long)]
+    pub name: String,
+    /// Where to write the private key.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Store the key unencrypted (not recommended).
+    #[arg(long)]
+    pub no_passphrase: bool,
+    /// Read the new key's passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Arguments of `caselog key show`.
+#[derive(Args, Debug)]
+pub struct KeyShowArgs {
+    /// Private or public key file.
+    pub file: PathBuf,
 }
 
 /// `caselog member ...`
@@ -1379,21 +1567,29 @@ pub enum MemberCommand {
     #[command(
         after_help = "Example:\n  caselog member revoke keys/roe.pub --reason \"left the unit\""
     )]
-    Revoke {
-        /// The member: .pub file, ssh-ed25519 line, hex key, or exact name.
-        member: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-        #[command(flatten)]
-        sign: Signing,
-    },
+    Revoke(MemberRevokeArgs),
     /// List members with role and status.
-    List {
-        /// JSON output.
-        #[arg(long)]
-        json: bool,
-    },
+    List(MemberListArgs),
+}
+
+/// Arguments of `caselog member revoke`.
+#[derive(Args, Debug)]
+pub struct MemberRevokeArgs {
+    /// The member: .pub file, ssh-ed25519 line, hex key, or exact name.
+    pub member: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog member list`.
+#[derive(Args, Debug)]
+pub struct MemberListArgs {
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `member add`.
@@ -1419,79 +1615,6 @@ pub struct MemberAdd {
     pub contact: Option<String>,
     #[command(flatten)]
     pub sign: Signing,
-}
-
-impl Command {
-    /// The signing options of a command that signs; `None` for the rest.
-    pub fn signing(&self) -> Option<&Signing> {
-        use CustodyCommand as C;
-        use EvidenceCommand as V;
-        Some(match self {
-            Command::Init { sign, .. }
-            | Command::Note { sign, .. }
-            | Command::Correct { sign, .. }
-            | Command::Void { sign, .. }
-            | Command::Append { sign, .. }
-            | Command::Import { sign, .. }
-            | Command::Erase { sign, .. }
-            | Command::Checkpoint { sign, .. }
-            | Command::Event(EventCommand::Add(EventAdd { sign, .. }))
-            | Command::Notify(NotifyCommand::Add { sign, .. })
-            | Command::Action(ActionCommand::Add { sign, .. })
-            | Command::Evidence(
-                V::Add { sign, .. }
-                | V::Verify { sign, .. }
-                | V::Dispose { sign, .. }
-                | V::Return { sign, .. },
-            )
-            | Command::Custody(
-                C::Release { sign, .. }
-                | C::Receive { sign, .. }
-                | C::Store { sign, .. }
-                | C::Retrieve { sign, .. }
-                | C::Receipt { sign, .. }
-                | C::ImportReceipt { sign, .. },
-            )
-            | Command::Member(
-                MemberCommand::Add(MemberAdd { sign, .. }) | MemberCommand::Revoke { sign, .. },
-            )
-            | Command::Witness(
-                WitnessCommand::Init { sign, .. }
-                | WitnessCommand::Cosign { sign, .. }
-                | WitnessCommand::Serve(WitnessServeArgs { sign, .. }),
-            )
-            | Command::Mirror { sign, .. } => sign,
-            _ => return None,
-        })
-    }
-
-    /// The private-field options of a command that appends an
-    /// investigation entry; `None` for the rest.
-    pub fn private(&self) -> Option<&Private> {
-        use CustodyCommand as C;
-        use EvidenceCommand as V;
-        Some(match self {
-            Command::Note { private, .. }
-            | Command::Correct { private, .. }
-            | Command::Event(EventCommand::Add(EventAdd { private, .. }))
-            | Command::Notify(NotifyCommand::Add { private, .. })
-            | Command::Action(ActionCommand::Add { private, .. })
-            | Command::Evidence(
-                V::Add { private, .. }
-                | V::Verify { private, .. }
-                | V::Dispose { private, .. }
-                | V::Return { private, .. },
-            )
-            | Command::Custody(
-                C::Release { private, .. }
-                | C::Receive { private, .. }
-                | C::Store { private, .. }
-                | C::Retrieve { private, .. }
-                | C::ImportReceipt { private, .. },
-            ) => private,
-            _ => return None,
-        })
-    }
 }
 
 /// What a listener gives its clients (`serve` and `witness serve` alike).

@@ -2,8 +2,8 @@
 //! opened: the ledger directory, the signing key, texts within their
 //! limits, private fields, kinds, EDTF dates, entry and member references.
 
-use crate::cli::args::Cli;
 use crate::cli::error::CliError;
+use crate::cli::globals::Globals;
 use crate::cli::secret;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::edtf::Edtf;
@@ -139,18 +139,17 @@ pub(crate) fn need_ledger_dir(l: &Option<PathBuf>) -> Result<PathBuf, CliError> 
     Ok(dir)
 }
 
-pub(crate) fn load_signer(cli: &Cli) -> Result<Signer, CliError> {
-    // The command's own options first, then the ones before the command.
-    let sign = cli.command.signing();
-    let path = sign.and_then(|s| s.key.as_ref()).or(cli.key.as_ref());
+pub(crate) fn load_signer(g: &Globals) -> Result<Signer, CliError> {
+    // The command's own options first, then the ones before the command
+    // (merged in `Globals`).
+    let path = g.key.as_ref();
     let path = path.ok_or_else(|| {
         CliError::input(
             "this command signs an entry but no key was given",
             "pass --key FILE or set CASELOG_KEY",
         )
     })?;
-    let pass_file = sign.and_then(|s| s.passphrase_file.as_deref());
-    load_key_file(path, pass_file.or(cli.passphrase_file.as_deref()))
+    load_key_file(path, g.passphrase_file.as_deref())
 }
 
 /// Load the private key at `path`, its passphrase (when encrypted) from
@@ -190,7 +189,7 @@ pub(crate) fn check_text(what: &str, s: &str, max: usize) -> Result<String, CliE
 }
 
 /// The private fields given with --private / --private-file.
-pub(crate) fn private_fields(cli: &Cli) -> Result<Vec<Disclosure>, CliError> {
+pub(crate) fn private_fields(g: &Globals) -> Result<Vec<Disclosure>, CliError> {
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut add = |field: &str, value: caselog::format::cbor::Value| -> Result<(), CliError> {
@@ -211,12 +210,7 @@ pub(crate) fn private_fields(cli: &Cli) -> Result<Vec<Disclosure>, CliError> {
         out.push(d);
         Ok(())
     };
-    let own = cli.command.private();
-    for kv in cli
-        .private
-        .iter()
-        .chain(own.iter().flat_map(|p| &p.private))
-    {
+    for kv in &g.private {
         let (k, v) = kv.split_once('=').ok_or_else(|| {
             CliError::input(
                 format!("--private {kv:?} is not FIELD=VALUE"),
@@ -225,11 +219,7 @@ pub(crate) fn private_fields(cli: &Cli) -> Result<Vec<Disclosure>, CliError> {
         })?;
         add(k, caselog::format::cbor::Value::Text(v.to_owned()))?;
     }
-    for kv in cli
-        .private_file
-        .iter()
-        .chain(own.iter().flat_map(|p| &p.private_file))
-    {
+    for kv in &g.private_file {
         let (k, p) = kv.split_once('=').ok_or_else(|| {
             CliError::input(
                 format!("--private-file {kv:?} is not FIELD=PATH"),
@@ -243,8 +233,8 @@ pub(crate) fn private_fields(cli: &Cli) -> Result<Vec<Disclosure>, CliError> {
 }
 
 /// Refuse --private on commands that do not take it.
-pub(crate) fn no_private(cli: &Cli) -> Result<(), CliError> {
-    if cli.private.is_empty() && cli.private_file.is_empty() {
+pub(crate) fn no_private(g: &Globals) -> Result<(), CliError> {
+    if g.private.is_empty() && g.private_file.is_empty() {
         Ok(())
     } else {
         Err(CliError::input(

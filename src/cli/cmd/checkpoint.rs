@@ -2,13 +2,17 @@
 //! add-cosignature), `log-key`, `prove inclusion|consistency`,
 //! `verify-proof`.
 
+use crate::cli::args::CheckpointArgs;
 use crate::cli::args::CheckpointCommand;
-use crate::cli::args::Cli;
-use crate::cli::args::Command;
+use crate::cli::args::LogKeyArgs;
 use crate::cli::args::ProveCommand;
+use crate::cli::args::ProveConsistencyArgs;
+use crate::cli::args::ProveInclusionArgs;
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_vkeys;
@@ -16,31 +20,34 @@ use crate::cli::input::read_input;
 use crate::cli::output::out;
 use crate::cli::output::write_or_print;
 use caselog::storage::keys;
+use caselog::storage::keys::Signer;
 use caselog::tlog::checkpoint;
 use caselog::tlog::checkpoint::Checkpoint;
 use caselog::tlog::note::Note;
+use caselog::tlog::note::VerifierKey;
 use caselog::tlog::prooffile;
 use caselog::tlog::prooffile::InclusionProof;
 use caselog::tlog::prooffile::ProofFileError;
 use caselog::Ledger;
+use caselog::MemberKey;
 use caselog::Seq;
 use caselog::TreeSize;
+use std::path::PathBuf;
 
-pub(crate) fn check_checkpoint(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Checkpoint { cmd, out, .. } = &cli.command else {
-        unreachable!("cli: check_checkpoint called for another command")
-    };
+pub(crate) fn check_checkpoint(a: &CheckpointArgs, g: &Globals) -> Result<Checked, CliError> {
+    let CheckpointArgs { cmd, out, .. } = a;
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         match cmd {
-            None => Checked::CheckpointSign {
-                signer: load_signer(cli)?,
+            None => Box::new(CheckpointSignCmd {
+                signer: load_signer(g)?,
                 out: out.clone(),
                 dir,
-            },
-            Some(CheckpointCommand::List) => Checked::CheckpointList { dir },
-            Some(CheckpointCommand::Show { size }) => Checked::CheckpointShow { dir, size: *size },
-            Some(CheckpointCommand::AddCosignature { file, witness }) => {
+            }),
+            Some(CheckpointCommand::List) => Box::new(CheckpointListCmd { dir }),
+            Some(CheckpointCommand::Show(a)) => Box::new(CheckpointShowCmd { dir, size: a.size }),
+            Some(CheckpointCommand::AddCosignature(a)) => {
+                let (file, witness) = (&a.file, &a.witness);
                 let note = Note::parse(&read_input(file, "checkpoint")?).map_err(|e| {
                     CliError::input(
                         format!("{}: {e}", file.display()),
@@ -48,35 +55,32 @@ pub(crate) fn check_checkpoint(cli: &Cli) -> Result<Checked, CliError> {
                     )
                 })?;
                 let witnesses = parse_vkeys(witness, "--witness key")?;
-                Checked::CheckpointAddCosig {
+                Box::new(CheckpointAddCosigCmd {
                     dir,
                     note,
                     witnesses,
-                }
+                })
             }
         }
     })
 }
 
-pub(crate) fn check_prove_inclusion(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Prove(ProveCommand::Inclusion {
+fn check_prove_inclusion(a: &ProveInclusionArgs, g: &Globals) -> Result<Checked, CliError> {
+    let ProveInclusionArgs {
         seq,
         checkpoint,
         out,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_prove_inclusion called for another command")
-    };
-    Ok(Checked::ProveInclusion {
-        dir: need_ledger_dir(&cli.ledger)?,
+    } = a;
+    Ok(Box::new(ProveInclusionCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         seq: Seq(*seq),
         checkpoint: checkpoint
             .as_deref()
             .map(|p| read_input(p, "checkpoint"))
             .transpose()?,
         out: out.clone(),
-    })
+    }))
 }
 
 /// A checked `verify-proof`: the parsed proof and what it is held to.
@@ -94,10 +98,37 @@ pub(crate) fn check_verify_proof(
             "give a file made by `caselog prove inclusion`",
         )
     })?;
-    Ok(Checked::VerifyProof(Box::new(VerifyProofCmd {
+    Ok(Box::new(VerifyProofCmd {
         proof,
         policy: crate::cli::input::pins(&a.pins)?,
-    })))
+    }))
+}
+
+impl Run for VerifyProofCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_verify_proof(*self)
+    }
+}
+
+/// `log-key`: one authority's key file, or every authority.
+pub(crate) fn check_log_key(a: &LogKeyArgs, g: &Globals) -> Result<Checked, CliError> {
+    Ok(Box::new(LogKeyCmd {
+        key: a
+            .key
+            .as_deref()
+            .map(crate::cli::input::key_public)
+            .transpose()?,
+        all: a.all,
+        dir: need_ledger_dir(&g.ledger)?,
+    }))
+}
+
+/// `prove inclusion` and `prove consistency`.
+pub(crate) fn check_prove(c: &ProveCommand, g: &Globals) -> Result<Checked, CliError> {
+    match c {
+        ProveCommand::Inclusion(a) => check_prove_inclusion(a, g),
+        ProveCommand::Consistency(a) => check_prove_consistency(a, g),
+    }
 }
 
 /// A checkpoint file given for this ledger must match its history.
@@ -147,15 +178,25 @@ pub(crate) fn check_against_ledger(
     Ok(cp)
 }
 
-pub(crate) fn run_checkpoint_sign(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::CheckpointSign {
+/// `checkpoint` (sign one now), checked.
+pub(crate) struct CheckpointSignCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) out: Option<PathBuf>,
+}
+
+impl Run for CheckpointSignCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_checkpoint_sign(*self)
+    }
+}
+
+pub(crate) fn run_checkpoint_sign(cmd: CheckpointSignCmd) -> Result<u8, CliError> {
+    let CheckpointSignCmd {
         dir,
         signer,
         out: path,
-    } = cmd
-    else {
-        unreachable!("cli: run_checkpoint_sign called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let note = l.checkpoint(&signer)?;
     let text = note.to_text();
@@ -166,10 +207,19 @@ pub(crate) fn run_checkpoint_sign(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_checkpoint_list(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::CheckpointList { dir } = cmd else {
-        unreachable!("cli: run_checkpoint_list called for another command")
-    };
+/// `checkpoint list`, checked.
+pub(crate) struct CheckpointListCmd {
+    pub(crate) dir: PathBuf,
+}
+
+impl Run for CheckpointListCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_checkpoint_list(*self)
+    }
+}
+
+pub(crate) fn run_checkpoint_list(cmd: CheckpointListCmd) -> Result<u8, CliError> {
+    let CheckpointListCmd { dir } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let mut s = String::new();
     for (size, bytes) in l.stored_checkpoints()? {
@@ -194,10 +244,20 @@ pub(crate) fn run_checkpoint_list(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_checkpoint_show(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::CheckpointShow { dir, size } = cmd else {
-        unreachable!("cli: run_checkpoint_show called for another command")
-    };
+/// `checkpoint show [SIZE]`, checked.
+pub(crate) struct CheckpointShowCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) size: Option<u64>,
+}
+
+impl Run for CheckpointShowCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_checkpoint_show(*self)
+    }
+}
+
+pub(crate) fn run_checkpoint_show(cmd: CheckpointShowCmd) -> Result<u8, CliError> {
+    let CheckpointShowCmd { dir, size } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let found = match size {
         Some(n) => l.stored_checkpoint(TreeSize(n))?,
@@ -213,10 +273,23 @@ pub(crate) fn run_checkpoint_show(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_log_key(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::LogKey { dir, key, all } = cmd else {
-        unreachable!("cli: run_log_key called for another command")
-    };
+/// `log-key`, checked.
+pub(crate) struct LogKeyCmd {
+    pub(crate) dir: PathBuf,
+    /// One authority's key; `None`: every authority.
+    pub(crate) key: Option<MemberKey>,
+    /// With `key` absent: revoked authorities too (marked).
+    pub(crate) all: bool,
+}
+
+impl Run for LogKeyCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_log_key(*self)
+    }
+}
+
+pub(crate) fn run_log_key(cmd: LogKeyCmd) -> Result<u8, CliError> {
+    let LogKeyCmd { dir, key, all } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let authorities: Vec<&caselog::rules::policy::Member> = l
         .members()
@@ -256,16 +329,27 @@ pub(crate) fn run_log_key(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_prove_inclusion(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::ProveInclusion {
+/// `prove inclusion SEQ`, checked.
+pub(crate) struct ProveInclusionCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) seq: Seq,
+    pub(crate) checkpoint: Option<Vec<u8>>,
+    pub(crate) out: Option<PathBuf>,
+}
+
+impl Run for ProveInclusionCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_prove_inclusion(*self)
+    }
+}
+
+pub(crate) fn run_prove_inclusion(cmd: ProveInclusionCmd) -> Result<u8, CliError> {
+    let ProveInclusionCmd {
         dir,
         seq,
         checkpoint: cp_bytes,
         out: path,
-    } = cmd
-    else {
-        unreachable!("cli: run_prove_inclusion called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let bytes = match cp_bytes {
         Some(b) => {
@@ -299,16 +383,27 @@ pub(crate) fn run_prove_inclusion(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_prove_consistency(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::ProveConsistency {
+/// `prove consistency --old FILE`, checked.
+pub(crate) struct ProveConsistencyCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) old: Vec<u8>,
+    pub(crate) new: Option<Vec<u8>>,
+    pub(crate) out: Option<PathBuf>,
+}
+
+impl Run for ProveConsistencyCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_prove_consistency(*self)
+    }
+}
+
+pub(crate) fn run_prove_consistency(cmd: ProveConsistencyCmd) -> Result<u8, CliError> {
+    let ProveConsistencyCmd {
         dir,
         old,
         new,
         out: path,
-    } = cmd
-    else {
-        unreachable!("cli: run_prove_consistency called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let old_cp = check_against_ledger(&l, &old, "the --old checkpoint")?;
     let new_size = match new {
@@ -387,32 +482,40 @@ pub(crate) fn run_verify_proof(cmd: VerifyProofCmd) -> Result<u8, CliError> {
     }
 }
 
-pub(crate) fn run_checkpoint_add_cosig(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::CheckpointAddCosig {
+/// `checkpoint add-cosignature FILE`, checked.
+pub(crate) struct CheckpointAddCosigCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) note: Note,
+    pub(crate) witnesses: Vec<VerifierKey>,
+}
+
+impl Run for CheckpointAddCosigCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_checkpoint_add_cosig(*self)
+    }
+}
+
+pub(crate) fn run_checkpoint_add_cosig(cmd: CheckpointAddCosigCmd) -> Result<u8, CliError> {
+    let CheckpointAddCosigCmd {
         dir,
         note,
         witnesses,
-    } = cmd
-    else {
-        unreachable!("cli: run_checkpoint_add_cosig called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let n = l.add_cosignatures(&note, &witnesses)?;
     out(&format!("{n} new signature line(s) added\n"))?;
     Ok(exit::OK)
 }
 
-pub(crate) fn check_prove_consistency(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Prove(ProveCommand::Consistency { old, new, out }) = &cli.command else {
-        unreachable!("cli: check_prove_consistency called for another command")
-    };
-    Ok(Checked::ProveConsistency {
-        dir: need_ledger_dir(&cli.ledger)?,
+fn check_prove_consistency(a: &ProveConsistencyArgs, g: &Globals) -> Result<Checked, CliError> {
+    let ProveConsistencyArgs { old, new, out } = a;
+    Ok(Box::new(ProveConsistencyCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         old: read_input(old, "checkpoint")?,
         new: new
             .as_deref()
             .map(|p| read_input(p, "checkpoint"))
             .transpose()?,
         out: out.clone(),
-    })
+    }))
 }

@@ -3,12 +3,21 @@
 //! chain of custody replayed from the entries.
 
 use crate::cli::args::CustodyCommand;
+use crate::cli::args::CustodyImportReceiptArgs;
+use crate::cli::args::CustodyReceiptArgs;
+use crate::cli::args::CustodyReceiveArgs;
+use crate::cli::args::CustodyReleaseArgs;
+use crate::cli::args::CustodyRetrieveArgs;
+use crate::cli::args::CustodyStoreArgs;
 use crate::cli::args::{SealArgs, SealFound};
-use crate::cli::cmd::domain_cmd::append;
-use crate::cli::cmd::domain_cmd::DomainCmd;
+use crate::cli::cmd::domain_append::append;
+use crate::cli::cmd::domain_append::AppendCmd;
 use crate::cli::cmd::receipt_file::ReceiptFile;
+use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::hex32;
 use crate::cli::input::item_id;
@@ -19,9 +28,8 @@ use crate::cli::input::private_fields;
 use crate::cli::input::read_input;
 use crate::cli::input::resolve_member;
 use crate::cli::output::out;
-use crate::cli::Cli;
-use crate::cli::Command;
 use caselog::audit::findings::findings_of;
+use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::LedgerId;
 use caselog::format::entry::MemberKey;
@@ -35,13 +43,33 @@ use caselog::format::kinds::Domain;
 use caselog::format::kinds::Receipt;
 use caselog::format::kinds::{CustodyRetrieve, CustodyStore, Seals};
 use caselog::ledger;
+use caselog::storage::keys::Signer;
+use caselog::Hash;
 use caselog::Ledger;
 use serde_json::json;
 use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Custody(CustodyCommand::Release {
+/// Each `custody` command to its check.
+pub(crate) fn check(c: &CustodyCommand, g: &Globals) -> Result<Checked, CliError> {
+    match c {
+        CustodyCommand::Release(a) => check_custody_release(a, g),
+        CustodyCommand::Receive(a) => check_custody_receive(a, g),
+        CustodyCommand::Receipt(a) => check_custody_receipt(a, g),
+        CustodyCommand::Store(a) => check_custody_store(a, g),
+        CustodyCommand::Retrieve(a) => check_custody_retrieve(a, g),
+        CustodyCommand::ImportReceipt(a) => check_custody_import_receipt(a, g),
+        CustodyCommand::Show(a) => Ok(Box::new(CustodyShowCmd {
+            dir: need_ledger_dir(&g.ledger)?,
+            item: item_id(&a.item)?,
+            json: a.json,
+        })),
+    }
+}
+
+fn check_custody_release(a: &CustodyReleaseArgs, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let CustodyReleaseArgs {
         item,
         to,
         reason,
@@ -50,11 +78,8 @@ pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
         transport,
         seals,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_custody_release called for another command")
-    };
-    Ok(DomainCmd::Release {
+    } = a;
+    Ok(Box::new(ReleaseCmd {
         private: private.clone(),
         item: item_id(item)?,
         to: check_text("--to", to, MAX_SHORT_TEXT)?,
@@ -63,9 +88,9 @@ pub(crate) fn check_custody_release(cli: &Cli) -> Result<DomainCmd, CliError> {
         authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
         transport: opt_text(transport, "transport", MAX_SHORT_TEXT)?,
         seals: check_seals(seals)?,
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
 /// `--seal-intact` / `--seal-broken SEAL`: what the receiver states of the
@@ -140,76 +165,79 @@ fn check_seals(a: &SealArgs) -> Result<Seals, CliError> {
     Ok(seals)
 }
 
-/// `custody store` and `custody retrieve`: evidence-room check-in and
-/// check-out by the holder (SPEC §13.6).
-pub(crate) fn check_custody_storage(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?.clone();
-    let body = match &cli.command {
-        Command::Custody(CustodyCommand::Store {
-            item,
-            location,
-            reason,
-            condition,
-            seals,
-            ..
-        }) => Domain::CustodyStore(CustodyStore {
-            item: item_id(item)?,
-            location: check_text("--location", location, MAX_SHORT_TEXT)?,
-            reason: opt_text(reason, "reason", MAX_SHORT_TEXT)?,
-            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
-            seals: check_seals(seals)?,
-        }),
-        Command::Custody(CustodyCommand::Retrieve {
-            item,
-            reason,
-            condition,
-            seals,
-            ..
-        }) => Domain::CustodyRetrieve(CustodyRetrieve {
-            item: item_id(item)?,
-            reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-            condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
-            seals: check_seals(seals)?,
-        }),
-        _ => unreachable!("cli: check_custody_storage called for another command"),
-    };
-    Ok(DomainCmd::Append {
+/// `custody store`: evidence-room check-in by the holder (SPEC §13.6).
+pub(crate) fn check_custody_store(a: &CustodyStoreArgs, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let body = Domain::CustodyStore(CustodyStore {
+        item: item_id(&a.item)?,
+        location: check_text("--location", &a.location, MAX_SHORT_TEXT)?,
+        reason: opt_text(&a.reason, "reason", MAX_SHORT_TEXT)?,
+        condition: opt_text(&a.condition, "condition", MAX_SHORT_TEXT)?,
+        seals: check_seals(&a.seals)?,
+    });
+    storage_append(body, private, g)
+}
+
+/// `custody retrieve`: evidence-room check-out by the holder (SPEC §13.6).
+pub(crate) fn check_custody_retrieve(
+    a: &CustodyRetrieveArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let body = Domain::CustodyRetrieve(CustodyRetrieve {
+        item: item_id(&a.item)?,
+        reason: check_text("--reason", &a.reason, MAX_SHORT_TEXT)?,
+        condition: opt_text(&a.condition, "condition", MAX_SHORT_TEXT)?,
+        seals: check_seals(&a.seals)?,
+    });
+    storage_append(body, private, g)
+}
+
+fn storage_append(
+    body: Domain,
+    private: Vec<Disclosure>,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    Ok(Box::new(AppendCmd {
         private,
         body,
         refs: Vec::new(),
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn check_custody_receive(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Custody(CustodyCommand::Receive {
+pub(crate) fn check_custody_receive(
+    a: &CustodyReceiveArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let CustodyReceiveArgs {
         item,
         found,
         condition,
         reject,
         seals,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_custody_receive called for another command")
-    };
+    } = a;
     let (seal_intact, seals) = seal_found(found, check_seals(seals)?)?;
-    Ok(DomainCmd::Receive {
+    Ok(Box::new(ReceiveCmd {
         private: private.clone(),
         item: item_id(item)?,
         seal_intact,
         condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
         rejected: opt_text(reject, "reject", MAX_SHORT_TEXT)?,
         seals,
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let Command::Custody(CustodyCommand::Receipt {
+pub(crate) fn check_custody_receipt(
+    a: &CustodyReceiptArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let CustodyReceiptArgs {
         ledger_id,
         item,
         release,
@@ -218,10 +246,7 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
         out,
         seals,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_custody_receipt called for another command")
-    };
+    } = a;
     let (seal_intact, seals) = seal_found(found, check_seals(seals)?)?;
     Ok({
         let id = hex::decode(ledger_id)
@@ -239,7 +264,7 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
                 "choose another --out",
             ));
         }
-        DomainCmd::Receipt {
+        Box::new(ReceiptCmd {
             ledger: LedgerId(id),
             item: item_id(item)?,
             release: hex32(release, "--release")?,
@@ -247,17 +272,18 @@ pub(crate) fn check_custody_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
             condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
             seals,
             out: out.clone(),
-            signer: load_signer(cli)?,
-        }
+            signer: load_signer(g)?,
+        })
     })
 }
 
-pub(crate) fn check_custody_import_receipt(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Custody(CustodyCommand::ImportReceipt { file, .. }) = &cli.command else {
-        unreachable!("cli: check_custody_import_receipt called for another command")
-    };
-    Ok(DomainCmd::ImportReceipt {
+pub(crate) fn check_custody_import_receipt(
+    a: &CustodyImportReceiptArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let CustodyImportReceiptArgs { file, .. } = a;
+    Ok(Box::new(ImportReceiptCmd {
         private: private.clone(),
         receipt: ReceiptFile::parse(&read_input(file, "receipt")?).map_err(|m| {
             CliError::input(
@@ -265,13 +291,33 @@ pub(crate) fn check_custody_import_receipt(cli: &Cli) -> Result<DomainCmd, CliEr
                 "give a file made by `caselog custody receipt`",
             )
         })?,
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Release {
+/// `custody release`, checked.
+pub(crate) struct ReleaseCmd {
+    pub(crate) private: Vec<Disclosure>,
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) item: String,
+    pub(crate) to: String,
+    pub(crate) reason: String,
+    pub(crate) location: Option<String>,
+    pub(crate) authority: Option<String>,
+    pub(crate) transport: Option<String>,
+    pub(crate) seals: Seals,
+}
+
+impl Run for ReleaseCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_release(*self)
+    }
+}
+
+pub(crate) fn run_release(cmd: ReleaseCmd) -> Result<u8, CliError> {
+    let ReleaseCmd {
         private,
         dir,
         signer,
@@ -282,10 +328,7 @@ pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
         authority,
         transport,
         seals,
-    } = cmd
-    else {
-        unreachable!("cli: run_release called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let to_key = resolve_member(&l, &to)?;
     let name = l.members().display(&to_key);
@@ -310,8 +353,26 @@ pub(crate) fn run_release(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Receive {
+/// `custody receive`, checked.
+pub(crate) struct ReceiveCmd {
+    pub(crate) private: Vec<Disclosure>,
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) item: String,
+    pub(crate) seal_intact: Option<bool>,
+    pub(crate) condition: Option<String>,
+    pub(crate) rejected: Option<String>,
+    pub(crate) seals: Seals,
+}
+
+impl Run for ReceiveCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_receive(*self)
+    }
+}
+
+pub(crate) fn run_receive(cmd: ReceiveCmd) -> Result<u8, CliError> {
+    let ReceiveCmd {
         private,
         dir,
         signer,
@@ -320,10 +381,7 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
         condition,
         rejected,
         seals,
-    } = cmd
-    else {
-        unreachable!("cli: run_receive called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let st = l.custody().get(&item);
     let release = st.and_then(|s| s.pending.map(|(r, _)| r)).ok_or_else(|| {
@@ -371,8 +429,26 @@ pub(crate) fn run_receive(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Receipt {
+/// `custody receipt` (an external receiver's signed receipt file), checked.
+pub(crate) struct ReceiptCmd {
+    pub(crate) signer: Signer,
+    pub(crate) ledger: LedgerId,
+    pub(crate) item: String,
+    pub(crate) release: Hash,
+    pub(crate) seal_intact: Option<bool>,
+    pub(crate) condition: Option<String>,
+    pub(crate) seals: Seals,
+    pub(crate) out: PathBuf,
+}
+
+impl Run for ReceiptCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_receipt(*self)
+    }
+}
+
+pub(crate) fn run_receipt(cmd: ReceiptCmd) -> Result<u8, CliError> {
+    let ReceiptCmd {
         signer,
         ledger,
         item,
@@ -381,10 +457,7 @@ pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
         condition,
         seals,
         out: path,
-    } = cmd
-    else {
-        unreachable!("cli: run_receipt called for another command")
-    };
+    } = cmd;
     let time = Timestamp::now();
     let body = CustodyReceive {
         rejected: None,
@@ -415,16 +488,27 @@ pub(crate) fn run_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_import_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::ImportReceipt {
+/// `custody import-receipt FILE`, checked.
+pub(crate) struct ImportReceiptCmd {
+    pub(crate) private: Vec<Disclosure>,
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) receipt: ReceiptFile,
+}
+
+impl Run for ImportReceiptCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_import_receipt(*self)
+    }
+}
+
+pub(crate) fn run_import_receipt(cmd: ImportReceiptCmd) -> Result<u8, CliError> {
+    let ImportReceiptCmd {
         private,
         dir,
         signer,
         receipt,
-    } = cmd
-    else {
-        unreachable!("cli: run_import_receipt called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     if receipt.ledger != l.id() {
         return Err(CliError::input(
@@ -447,7 +531,20 @@ pub(crate) fn run_import_receipt(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
+/// `custody show ITEM`, checked.
+pub(crate) struct CustodyShowCmd {
+    dir: PathBuf,
+    item: String,
+    json: bool,
+}
+
+impl Run for CustodyShowCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        custody_show(&self.dir, &self.item, self.json)
+    }
+}
+
+fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
     let l = crate::cli::remote::open(dir, false)?;
     let records = l.item_records(item)?;
     if records.is_empty() {

@@ -1,12 +1,17 @@
 //! The generic entry commands: `note`, `append --body-json`, `log`,
 //! `show`, `erase` (and `erase --resume`).
 
-use crate::cli::args::Cli;
-use crate::cli::args::Command;
+use crate::cli::args::AppendArgs;
+use crate::cli::args::EraseArgs;
+use crate::cli::args::LogArgs;
+use crate::cli::args::NoteArgs;
+use crate::cli::args::ShowArgs;
 use crate::cli::cmd::import;
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger_dir;
@@ -16,22 +21,23 @@ use crate::cli::input::EntryRef;
 use crate::cli::output::checkpoint_notice;
 use crate::cli::output::out;
 use crate::cli::render;
+use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::Note as NoteBody;
 use caselog::format::entry::MAX_NOTE_LEN;
 use caselog::format::entry::MAX_SHORT_TEXT;
+use caselog::storage::keys::Signer;
 use caselog::Hash;
 use caselog::Seq;
 use std::io;
 use std::io::Read as _;
 use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) fn check_note(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Note { text, .. } = &cli.command else {
-        unreachable!("cli: check_note called for another command")
-    };
+pub(crate) fn check_note(a: &NoteArgs, g: &Globals) -> Result<Checked, CliError> {
+    let NoteArgs { text, .. } = a;
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         let text = if text == "-" {
             let mut s = String::new();
             io::stdin()
@@ -47,39 +53,34 @@ pub(crate) fn check_note(cli: &Cli) -> Result<Checked, CliError> {
         } else {
             text.clone()
         };
-        Checked::Note {
+        Box::new(NoteCmd {
             text: check_text("note", &text, MAX_NOTE_LEN)?,
-            private: private_fields(cli)?,
-            signer: load_signer(cli)?,
+            private: private_fields(g)?,
+            signer: load_signer(g)?,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_log(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Log {
+pub(crate) fn check_log(a: &LogArgs, g: &Globals) -> Result<Checked, CliError> {
+    let LogArgs {
         json,
         from,
         limit,
         reveal,
         ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_log called for another command")
-    };
-    Ok(Checked::Log {
-        dir: need_ledger_dir(&cli.ledger)?,
+    } = a;
+    Ok(Box::new(LogCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         json: *json,
         from: *from,
         limit: *limit,
         reveal: *reveal,
-    })
+    }))
 }
 
-pub(crate) fn check_append(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Append { body_json, .. } = &cli.command else {
-        unreachable!("cli: check_append called for another command")
-    };
+pub(crate) fn check_append(a: &AppendArgs, g: &Globals) -> Result<Checked, CliError> {
+    let AppendArgs { body_json, .. } = a;
     Ok({
         if body_json != "-" && !Path::new(body_json).is_file() {
             return Err(CliError::input(
@@ -87,23 +88,20 @@ pub(crate) fn check_append(cli: &Cli) -> Result<Checked, CliError> {
                 "give a JSON file, or - for stdin",
             ));
         }
-        Checked::AppendJson(import::ImportCmd {
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
+        Box::new(import::AppendOneCmd(import::ImportCmd {
+            dir: need_ledger_dir(&g.ledger)?,
+            signer: load_signer(g)?,
             file: body_json.clone(),
             batch: 1,
             skip: 0,
-        })
+        }))
     })
 }
 
-pub(crate) fn check_show(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Show {
+pub(crate) fn check_show(a: &ShowArgs, g: &Globals) -> Result<Checked, CliError> {
+    let ShowArgs {
         id, json, reveal, ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_show called for another command")
-    };
+    } = a;
     Ok({
         let id = if let Ok(n) = id.parse::<u64>() {
             EntryRef::Seq(Seq(n))
@@ -115,28 +113,28 @@ pub(crate) fn check_show(cli: &Cli) -> Result<Checked, CliError> {
                 "see `caselog log` for seq numbers and `caselog show N --json` for leaf hashes",
             ));
         };
-        Checked::Show {
-            dir: need_ledger_dir(&cli.ledger)?,
+        Box::new(ShowCmd {
+            dir: need_ledger_dir(&g.ledger)?,
             id,
             json: *json,
             reveal: *reveal,
-        }
+        })
     })
 }
 
-pub(crate) fn check_erase(cli: &Cli) -> Result<Checked, CliError> {
-    if let Command::Erase { resume: true, .. } = &cli.command {
-        return Ok(Checked::EraseResume {
-            dir: need_ledger_dir(&cli.ledger)?,
-        });
+pub(crate) fn check_erase(a: &EraseArgs, g: &Globals) -> Result<Checked, CliError> {
+    if a.resume {
+        return Ok(Box::new(EraseResumeCmd {
+            dir: need_ledger_dir(&g.ledger)?,
+        }));
     }
-    let Command::Erase {
+    let EraseArgs {
         entry: Some(entry),
         field: Some(field),
         reason: Some(reason),
         authority,
         ..
-    } = &cli.command
+    } = a
     else {
         return Err(CliError::input(
             "erase needs ENTRY, --field and --reason (or --resume)",
@@ -150,7 +148,7 @@ pub(crate) fn check_erase(cli: &Cli) -> Result<Checked, CliError> {
                 "see `caselog show ENTRY --reveal`",
             ));
         }
-        Checked::Erase {
+        Box::new(EraseCmd {
             entry: entry.clone(),
             field: field.clone(),
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
@@ -158,22 +156,33 @@ pub(crate) fn check_erase(cli: &Cli) -> Result<Checked, CliError> {
                 .as_deref()
                 .map(|a| check_text("--authority", a, MAX_SHORT_TEXT))
                 .transpose()?,
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        }
+            dir: need_ledger_dir(&g.ledger)?,
+            signer: load_signer(g)?,
+        })
     })
 }
 
-pub(crate) fn run_note(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Note {
+/// `note TEXT`, checked.
+pub(crate) struct NoteCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) text: String,
+    pub(crate) private: Vec<Disclosure>,
+}
+
+impl Run for NoteCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_note(*self)
+    }
+}
+
+pub(crate) fn run_note(cmd: NoteCmd) -> Result<u8, CliError> {
+    let NoteCmd {
         dir,
         signer,
         text,
         private,
-    } = cmd
-    else {
-        unreachable!("cli: run_note called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let (seq, leaf) = l.append_private(Body::Note(NoteBody { text }), &signer, private)?;
     out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
@@ -181,18 +190,31 @@ pub(crate) fn run_note(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_erase(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Erase {
+/// `erase ENTRY --field F --reason R`, checked.
+pub(crate) struct EraseCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) entry: String,
+    pub(crate) field: String,
+    pub(crate) reason: String,
+    pub(crate) authority: Option<String>,
+}
+
+impl Run for EraseCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_erase(*self)
+    }
+}
+
+pub(crate) fn run_erase(cmd: EraseCmd) -> Result<u8, CliError> {
+    let EraseCmd {
         dir,
         signer,
         entry,
         field,
         reason,
         authority,
-    } = cmd
-    else {
-        unreachable!("cli: run_erase called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let target = resolve_seq(&l, &entry)?;
     let (seq, _) = l.erase(target, &field, &reason, authority.as_deref(), &signer)?;
@@ -202,17 +224,29 @@ pub(crate) fn run_erase(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_log(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Log {
+/// `log`, checked.
+pub(crate) struct LogCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) json: bool,
+    pub(crate) from: u64,
+    pub(crate) limit: Option<u64>,
+    pub(crate) reveal: bool,
+}
+
+impl Run for LogCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_log(*self)
+    }
+}
+
+pub(crate) fn run_log(cmd: LogCmd) -> Result<u8, CliError> {
+    let LogCmd {
         dir,
         json,
         from,
         limit,
         reveal,
-    } = cmd
-    else {
-        unreachable!("cli: run_log called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let members = l.members();
     let alg = l.hash_alg();
@@ -241,16 +275,27 @@ pub(crate) fn run_log(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_show(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Show {
+/// `show ID`, checked.
+pub(crate) struct ShowCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) id: EntryRef,
+    pub(crate) json: bool,
+    pub(crate) reveal: bool,
+}
+
+impl Run for ShowCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_show(*self)
+    }
+}
+
+pub(crate) fn run_show(cmd: ShowCmd) -> Result<u8, CliError> {
+    let ShowCmd {
         dir,
         id,
         json,
         reveal,
-    } = cmd
-    else {
-        unreachable!("cli: run_show called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let seq = match id {
         EntryRef::Seq(s) => s,
@@ -290,9 +335,20 @@ pub(crate) fn run_show(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// `erase --resume`, checked.
+struct EraseResumeCmd {
+    dir: std::path::PathBuf,
+}
+
+impl Run for EraseResumeCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_erase_resume(&self.dir)
+    }
+}
+
 /// `erase --resume`: opening the ledger writable finishes an interrupted
 /// purge (SPEC §15); say which, if any.
-pub(crate) fn run_erase_resume(dir: &std::path::Path) -> Result<u8, CliError> {
+fn run_erase_resume(dir: &std::path::Path) -> Result<u8, CliError> {
     let l = crate::cli::remote::open(dir, true)?;
     out(&match l.resumed_purge() {
         Some(seq) => format!("the purge of the erasure at seq {seq} is finished: the value is gone from the ledger's files\n"),

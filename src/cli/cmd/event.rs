@@ -1,12 +1,18 @@
 //! `event add`, `notify add`, `action add`, `correct`, `timeline`.
 
-use crate::cli::args::ActionCommand;
-use crate::cli::args::EventCommand;
-use crate::cli::args::NotifyCommand;
-use crate::cli::cmd::domain_cmd::append;
-use crate::cli::cmd::domain_cmd::DomainCmd;
+use crate::cli::args::ActionAddArgs;
+use crate::cli::args::CorrectArgs;
+use crate::cli::args::EventAdd;
+use crate::cli::args::NotifyAddArgs;
+use crate::cli::args::TimelineArgs;
+use crate::cli::args::VoidArgs;
+use crate::cli::cmd::domain_append::append;
+use crate::cli::cmd::domain_append::AppendCmd;
+use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::edtf;
 use crate::cli::input::kinds_arg;
@@ -18,10 +24,9 @@ use crate::cli::input::resolve_entry;
 use crate::cli::input::EntryArg;
 use crate::cli::output::hash_with_progress;
 use crate::cli::output::out;
-use crate::cli::Cli;
-use crate::cli::Command;
 use caselog::export::timeline;
 use caselog::export::timeline::Filter;
+use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::MAX_NOTE_LEN;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::format::kinds;
@@ -31,14 +36,13 @@ use caselog::format::kinds::Domain;
 use caselog::format::kinds::Event;
 use caselog::format::kinds::Notification;
 use caselog::format::kinds::Source;
+use caselog::storage::keys::Signer;
+use std::path::PathBuf;
 
-pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Event(EventCommand::Add(a)) = &cli.command else {
-        unreachable!("cli: check_event_add called for another command")
-    };
+pub(crate) fn check_event_add(a: &EventAdd, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         if a.sources.len() != a.grades.len() {
             return Err(CliError::input(
                 format!(
@@ -73,7 +77,7 @@ pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         for t in &a.tags {
             check_text("tag", t, 255)?;
         }
-        DomainCmd::Append {
+        Box::new(AppendCmd {
             private: private.clone(),
             body: Domain::Event(Event {
                 zone: crate::cli::input::zone(&a.zone)?,
@@ -86,15 +90,15 @@ pub(crate) fn check_event_add(cli: &Cli) -> Result<DomainCmd, CliError> {
                 refs: Vec::new(),
             }),
             refs: a.refs.iter().cloned().map(EntryArg).collect(),
-            signer: load_signer(cli)?,
+            signer: load_signer(g)?,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Notify(NotifyCommand::Add {
+pub(crate) fn check_notify_add(a: &NotifyAddArgs, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let NotifyAddArgs {
         by,
         to,
         count,
@@ -104,17 +108,14 @@ pub(crate) fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         template,
         zone,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_notify_add called for another command")
-    };
+    } = a;
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         let digest = match template {
             None => None,
             Some(p) => Some(hash_with_progress(p)?.blake3),
         };
-        DomainCmd::Append {
+        Box::new(AppendCmd {
             private: private.clone(),
             body: Domain::Notification(Notification {
                 zone: crate::cli::input::zone(zone)?,
@@ -127,15 +128,15 @@ pub(crate) fn check_notify_add(cli: &Cli) -> Result<DomainCmd, CliError> {
                 digest,
             }),
             refs: Vec::new(),
-            signer: load_signer(cli)?,
+            signer: load_signer(g)?,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Action(ActionCommand::Add {
+pub(crate) fn check_action_add(a: &ActionAddArgs, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let ActionAddArgs {
         title,
         occurred,
         by,
@@ -143,15 +144,12 @@ pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         outcome,
         zone,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_action_add called for another command")
-    };
+    } = a;
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         let occurred = edtf(occurred, "occurred")?;
-        let signer = load_signer(cli)?;
-        DomainCmd::Append {
+        let signer = load_signer(g)?;
+        Box::new(AppendCmd {
             private: private.clone(),
             body: Domain::Action(Action {
                 zone: crate::cli::input::zone(zone)?,
@@ -169,22 +167,19 @@ pub(crate) fn check_action_add(cli: &Cli) -> Result<DomainCmd, CliError> {
             refs: Vec::new(),
             signer,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Correct {
+pub(crate) fn check_correct(a: &CorrectArgs, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let CorrectArgs {
         entry,
         set,
         reason,
         dry_run,
         ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_correct called for another command")
-    };
+    } = a;
     Ok({
         let mut map = std::collections::BTreeMap::new();
         for kv in set {
@@ -202,40 +197,49 @@ pub(crate) fn check_correct(cli: &Cli) -> Result<DomainCmd, CliError> {
             }
             map.insert(k.to_owned(), v.to_owned());
         }
-        DomainCmd::Correct {
+        Box::new(CorrectCmd {
             private: private.clone(),
             target: EntryArg(entry.clone()),
             set: map,
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
             dry_run: *dry_run,
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
-        }
+            dir: need_ledger_dir(&g.ledger)?,
+            signer: load_signer(g)?,
+        })
     })
 }
 
-pub(crate) fn check_void(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let Command::Void { entry, reason, .. } = &cli.command else {
-        unreachable!("cli: check_void called for another command")
-    };
-    Ok(DomainCmd::Void {
+pub(crate) fn check_void(a: &VoidArgs, g: &Globals) -> Result<Checked, CliError> {
+    let VoidArgs { entry, reason, .. } = a;
+    Ok(Box::new(VoidCmd {
         target: EntryArg(entry.clone()),
         reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn run_void(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Void {
+/// `void ENTRY`, checked.
+pub(crate) struct VoidCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) target: EntryArg,
+    pub(crate) reason: String,
+}
+
+impl Run for VoidCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_void(*self)
+    }
+}
+
+pub(crate) fn run_void(cmd: VoidCmd) -> Result<u8, CliError> {
+    let VoidCmd {
         dir,
         signer,
         target,
         reason,
-    } = cmd
-    else {
-        unreachable!("cli: run_void called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
     let body = Domain::Void(caselog::format::kinds::Void {
@@ -249,21 +253,18 @@ pub(crate) fn run_void(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn check_timeline(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let Command::Timeline {
+pub(crate) fn check_timeline(a: &TimelineArgs, g: &Globals) -> Result<Checked, CliError> {
+    let TimelineArgs {
         from,
         to,
         kinds,
         json,
         reveal,
         ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_timeline called for another command")
-    };
+    } = a;
     Ok({
         let kinds = kinds_arg(kinds, "kinds: event, notification, action, evidence.intake")?;
-        DomainCmd::Timeline {
+        Box::new(TimelineCmd {
             filter: Filter {
                 from: from
                     .as_deref()
@@ -277,53 +278,36 @@ pub(crate) fn check_timeline(cli: &Cli) -> Result<DomainCmd, CliError> {
                     .and_then(|e| e.latest()),
                 kinds,
             },
-            dir: need_ledger_dir(&cli.ledger)?,
+            dir: need_ledger_dir(&g.ledger)?,
             json: *json,
             reveal: if *reveal {
                 caselog::format::disclosure::Reveal::Paths(vec!["*".into()])
             } else {
                 caselog::format::disclosure::Reveal::None
             },
-        }
+        })
     })
 }
 
-pub(crate) fn run_append(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Append {
-        private,
-        dir,
-        signer,
-        mut body,
-        refs,
-    } = cmd
-    else {
-        unreachable!("cli: run_append called for another command")
-    };
-    let mut l = crate::cli::remote::open(&dir, true)?;
-    if let Domain::Event(e) = &mut body {
-        for r in &refs {
-            e.refs.push(resolve_entry(&l, r)?.1);
-        }
-    }
-    if let Domain::Action(a) = &mut body {
-        if a.by.is_empty() {
-            a.by = crate::cli::cmd::domain_cmd::enrolled_name(&l, &signer);
-        }
-    }
-    let what = body.kind();
-    // Evidence-room steps say what happened to the item (SPEC §13.6).
-    let said = matches!(body, Domain::CustodyStore(_) | Domain::CustodyRetrieve(_))
-        .then(|| body.summary_with(&|k| l.members().display(k)));
-    let (seq, leaf) = append(&mut l, body, &signer, private)?;
-    match said {
-        Some(s) => out(&format!("seq {seq}: {s} (leaf {leaf})\n"))?,
-        None => out(&format!("seq {seq}: {what} recorded (leaf {leaf})\n"))?,
-    }
-    Ok(exit::OK)
+/// `correct ENTRY --set ...`, checked.
+pub(crate) struct CorrectCmd {
+    pub(crate) private: Vec<Disclosure>,
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) target: EntryArg,
+    pub(crate) set: std::collections::BTreeMap<String, String>,
+    pub(crate) reason: String,
+    pub(crate) dry_run: bool,
 }
 
-pub(crate) fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Correct {
+impl Run for CorrectCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_correct(*self)
+    }
+}
+
+pub(crate) fn run_correct(cmd: CorrectCmd) -> Result<u8, CliError> {
+    let CorrectCmd {
         private,
         dir,
         signer,
@@ -331,10 +315,7 @@ pub(crate) fn run_correct(cmd: DomainCmd) -> Result<u8, CliError> {
         set,
         reason,
         dry_run,
-    } = cmd
-    else {
-        unreachable!("cli: run_correct called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, !dry_run)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
     let before = correction_preview(&l, tseq, &set)?;
@@ -389,16 +370,27 @@ fn correction_preview(
     Ok(s)
 }
 
-pub(crate) fn run_timeline(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::Timeline {
+/// `timeline`, checked.
+pub(crate) struct TimelineCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) filter: Filter,
+    pub(crate) json: bool,
+    pub(crate) reveal: caselog::format::disclosure::Reveal,
+}
+
+impl Run for TimelineCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_timeline(*self)
+    }
+}
+
+pub(crate) fn run_timeline(cmd: TimelineCmd) -> Result<u8, CliError> {
+    let TimelineCmd {
         dir,
         filter,
         json,
         reveal,
-    } = cmd
-    else {
-        unreachable!("cli: run_timeline called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let rows = caselog::export::timeline_rows(&l, &filter)?;
     let mut s = String::new();

@@ -1,11 +1,18 @@
 //! `evidence add|verify|dispose|return|list|show`: intake with fixity
 //! digests (and an optional copy), re-verification, closing an item.
 
+use crate::cli::args::EvidenceAddArgs;
 use crate::cli::args::EvidenceCommand;
-use crate::cli::cmd::domain_cmd::append;
-use crate::cli::cmd::domain_cmd::DomainCmd;
+use crate::cli::args::EvidenceDisposeArgs;
+use crate::cli::args::EvidenceReturnArgs;
+use crate::cli::args::EvidenceVerifyArgs;
+use crate::cli::cmd::domain_append::append;
+use crate::cli::cmd::domain_append::AppendCmd;
+use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::edtf;
 use crate::cli::input::item_id;
@@ -18,8 +25,7 @@ use crate::cli::output::file_name;
 use crate::cli::output::hash_with_progress;
 use crate::cli::output::hashing;
 use crate::cli::output::out;
-use crate::cli::Cli;
-use crate::cli::Command;
+use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::format::kinds::Domain;
@@ -29,15 +35,38 @@ use caselog::format::kinds::EvidenceVerify;
 use caselog::format::kinds::FileFixity;
 use caselog::ledger;
 use caselog::storage::evidence;
+use caselog::storage::keys::Signer;
 use caselog::Ledger;
 use caselog::Seq;
 use serde_json::json;
 use std::path::Path;
 use std::path::PathBuf;
 
-pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Evidence(EvidenceCommand::Add {
+/// Each `evidence` command to its check.
+pub(crate) fn check(c: &EvidenceCommand, g: &Globals) -> Result<Checked, CliError> {
+    match c {
+        EvidenceCommand::Add(a) => check_evidence_add(a, g),
+        EvidenceCommand::Verify(a) => check_evidence_verify(a, g),
+        EvidenceCommand::Manifest(a) => {
+            crate::cli::cmd::tree::check_manifest(g, &a.item, &a.format, &a.output)
+        }
+        EvidenceCommand::List(a) => Ok(Box::new(EvidenceListCmd {
+            dir: need_ledger_dir(&g.ledger)?,
+            json: a.json,
+        })),
+        EvidenceCommand::Show(a) => Ok(Box::new(EvidenceShowCmd {
+            dir: need_ledger_dir(&g.ledger)?,
+            item: item_id(&a.item)?,
+            json: a.json,
+        })),
+        EvidenceCommand::Dispose(a) => check_evidence_dispose(a, g),
+        EvidenceCommand::Return(a) => check_evidence_return(a, g),
+    }
+}
+
+fn check_evidence_add(a: &EvidenceAddArgs, g: &Globals) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let EvidenceAddArgs {
         item,
         description,
         files,
@@ -50,12 +79,9 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
         zone,
         tree,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_evidence_add called for another command")
-    };
+    } = a;
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         let item = item_id(item)?;
         let mut names = std::collections::BTreeSet::new();
         for f in files {
@@ -85,8 +111,8 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
             Some(c) => edtf(c, "collected")?,
             None => today(),
         };
-        let signer = load_signer(cli)?;
-        DomainCmd::EvidenceAdd {
+        let signer = load_signer(g)?;
+        Box::new(EvidenceAddCmd {
             private: private.clone(),
             intake: EvidenceIntake {
                 zone: crate::cli::input::zone(zone)?,
@@ -110,13 +136,16 @@ pub(crate) fn check_evidence_add(cli: &Cli) -> Result<DomainCmd, CliError> {
             copy: *copy,
             signer,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Evidence(EvidenceCommand::Verify {
+pub(crate) fn check_evidence_verify(
+    a: &EvidenceVerifyArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let EvidenceVerifyArgs {
         item,
         path,
         file,
@@ -124,51 +153,48 @@ pub(crate) fn check_evidence_verify(cli: &Cli) -> Result<DomainCmd, CliError> {
         dry_run,
         force,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_evidence_verify called for another command")
-    };
+    } = a;
     if let Some(root) = tree {
         let how = crate::cli::cmd::tree::VerifyHow {
             dry_run: *dry_run,
             force: *force,
         };
-        return crate::cli::cmd::tree::check_verify_tree(cli, item, root, private, how);
+        return crate::cli::cmd::tree::check_verify_tree(g, item, root, private, how);
     }
     let path = path
         .as_ref()
         .expect("cli: clap requires a path without --tree");
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         if !path.is_file() {
             return Err(CliError::input(
                 format!("{} is not a readable file", path.display()),
                 "check the path",
             ));
         }
-        DomainCmd::EvidenceVerify {
+        Box::new(EvidenceVerifyCmd {
             private: private.clone(),
             item: item_id(item)?,
             file: file.clone().unwrap_or_else(|| file_name(path)),
             path: path.to_owned(),
-            signer: (!dry_run).then(|| load_signer(cli)).transpose()?,
+            signer: (!dry_run).then(|| load_signer(g)).transpose()?,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_evidence_dispose(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Evidence(EvidenceCommand::Dispose {
+pub(crate) fn check_evidence_dispose(
+    a: &EvidenceDisposeArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let EvidenceDisposeArgs {
         item,
         method,
         reason,
         ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_evidence_dispose called for another command")
-    };
-    Ok(DomainCmd::Append {
+    } = a;
+    Ok(Box::new(AppendCmd {
         private: private.clone(),
         body: Domain::EvidenceDispose(EvidenceClose {
             item: item_id(item)?,
@@ -176,20 +202,20 @@ pub(crate) fn check_evidence_dispose(cli: &Cli) -> Result<DomainCmd, CliError> {
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
         }),
         refs: Vec::new(),
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn check_evidence_return(cli: &Cli) -> Result<DomainCmd, CliError> {
-    let private = private_fields(cli)?;
-    let Command::Evidence(EvidenceCommand::Return {
+pub(crate) fn check_evidence_return(
+    a: &EvidenceReturnArgs,
+    g: &Globals,
+) -> Result<Checked, CliError> {
+    let private = private_fields(g)?;
+    let EvidenceReturnArgs {
         item, to, reason, ..
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_evidence_return called for another command")
-    };
-    Ok(DomainCmd::Append {
+    } = a;
+    Ok(Box::new(AppendCmd {
         private: private.clone(),
         body: Domain::EvidenceReturn(EvidenceClose {
             item: item_id(item)?,
@@ -197,13 +223,30 @@ pub(crate) fn check_evidence_return(cli: &Cli) -> Result<DomainCmd, CliError> {
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
         }),
         refs: Vec::new(),
-        dir: need_ledger_dir(&cli.ledger)?,
-        signer: load_signer(cli)?,
-    })
+        dir: need_ledger_dir(&g.ledger)?,
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::EvidenceAdd {
+/// `evidence add`, checked.
+pub(crate) struct EvidenceAddCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) intake: EvidenceIntake,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) tree: Option<PathBuf>,
+    pub(crate) copy: bool,
+    pub(crate) private: Vec<Disclosure>,
+}
+
+impl Run for EvidenceAddCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_evidence_add(*self)
+    }
+}
+
+pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
+    let EvidenceAddCmd {
         dir,
         signer,
         mut intake,
@@ -211,13 +254,10 @@ pub(crate) fn run_evidence_add(cmd: DomainCmd) -> Result<u8, CliError> {
         tree,
         copy,
         private,
-    } = cmd
-    else {
-        unreachable!("cli: run_evidence_add called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, true)?;
     if intake.collected_by.is_empty() {
-        intake.collected_by = crate::cli::cmd::domain_cmd::enrolled_name(&l, &signer);
+        intake.collected_by = crate::cli::cmd::domain_append::enrolled_name(&l, &signer);
     }
     // Refuse (not a member, duplicate item...) before hashing.
     l.precheck(
@@ -314,18 +354,32 @@ fn fixity_of(files: &[PathBuf], dir: &Path, copy: bool) -> Result<Vec<FileFixity
     Ok(out)
 }
 
-pub(crate) fn run_evidence_verify(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::EvidenceVerify {
+/// `evidence verify ITEM PATH` (one file), checked.
+pub(crate) struct EvidenceVerifyCmd {
+    pub(crate) private: Vec<Disclosure>,
+    pub(crate) dir: PathBuf,
+    /// None: --dry-run, nothing is recorded.
+    pub(crate) signer: Option<Signer>,
+    pub(crate) item: String,
+    pub(crate) path: PathBuf,
+    pub(crate) file: String,
+}
+
+impl Run for EvidenceVerifyCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_evidence_verify(*self)
+    }
+}
+
+pub(crate) fn run_evidence_verify(cmd: EvidenceVerifyCmd) -> Result<u8, CliError> {
+    let EvidenceVerifyCmd {
         private,
         dir,
         signer,
         item,
         path,
         file,
-    } = cmd
-    else {
-        unreachable!("cli: run_evidence_verify called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, signer.is_some())?;
     let st = l
         .custody()
@@ -397,10 +451,20 @@ fn intake_files(l: &Ledger, seq: Seq) -> Result<(u64, Option<String>), CliError>
     Ok((i.file_count(), tree))
 }
 
-pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::EvidenceList { dir, json } = cmd else {
-        unreachable!("cli: run_evidence_list called for another command")
-    };
+/// `evidence list`, checked.
+pub(crate) struct EvidenceListCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) json: bool,
+}
+
+impl Run for EvidenceListCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_evidence_list(*self)
+    }
+}
+
+pub(crate) fn run_evidence_list(cmd: EvidenceListCmd) -> Result<u8, CliError> {
+    let EvidenceListCmd { dir, json } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let mut s = String::new();
     for st in l.custody().iter() {
@@ -446,10 +510,21 @@ pub(crate) fn run_evidence_list(cmd: DomainCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_evidence_show(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::EvidenceShow { dir, item, json } = cmd else {
-        unreachable!("cli: run_evidence_show called for another command")
-    };
+/// `evidence show ITEM`, checked.
+pub(crate) struct EvidenceShowCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) item: String,
+    pub(crate) json: bool,
+}
+
+impl Run for EvidenceShowCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_evidence_show(*self)
+    }
+}
+
+pub(crate) fn run_evidence_show(cmd: EvidenceShowCmd) -> Result<u8, CliError> {
+    let EvidenceShowCmd { dir, item, json } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let records = l.item_records(&item)?;
     let mut intake = None;

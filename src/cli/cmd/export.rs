@@ -1,9 +1,16 @@
 //! `export timeline|report|bundle|certification`.
 
+use crate::cli::args::ExportArgs;
+use crate::cli::args::ExportBundleArgs;
+use crate::cli::args::ExportCertificationArgs;
 use crate::cli::args::ExportCommand;
 use crate::cli::args::ExportFormat;
+use crate::cli::args::ExportReportArgs;
+use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::edtf_bound;
 use crate::cli::input::kinds_arg;
 use crate::cli::input::need_ledger_dir;
@@ -14,50 +21,13 @@ use crate::cli::output::create_new;
 use crate::cli::output::finish;
 use crate::cli::output::write_new;
 use crate::cli::output::{out, Progress};
-use crate::cli::Cli;
-use crate::cli::Command;
 use caselog::audit::bundle;
 use caselog::audit::bundle::Selection;
 use caselog::format::disclosure::Reveal;
 use std::path::PathBuf;
 
-/// A checked export command.
-pub(crate) enum ExportCmd {
-    Timeline {
-        dir: PathBuf,
-        out: PathBuf,
-        format: ExportFormat,
-        filter: caselog::export::timeline::Filter,
-        reveal: Reveal,
-    },
-    Report {
-        dir: PathBuf,
-        out: PathBuf,
-        exhibit: Option<String>,
-        title: Option<String>,
-        reveal: Reveal,
-        preparer: Option<caselog::MemberKey>,
-        tsa: Option<caselog::tlog::tsp::Anchors>,
-    },
-    Bundle {
-        dir: PathBuf,
-        out: PathBuf,
-        sel: Selection,
-        checkpoint: Option<Vec<u8>>,
-    },
-    Certification {
-        dir: PathBuf,
-        out: PathBuf,
-        exhibit: String,
-        items: Vec<String>,
-        tsa: Option<caselog::tlog::tsp::Anchors>,
-    },
-}
-
-pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
-    let Command::Export(args) = &cli.command else {
-        unreachable!("cli: not an export command")
-    };
+/// Check an `export` (a timeline) or one of its subcommands.
+pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError> {
     let kinds = kinds_arg(&args.kinds, "see schemas/SPEC.md §5 for kinds")?;
     match &args.cmd {
         None => {
@@ -68,8 +38,8 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                 ));
             };
             check_new_file(&out)?;
-            Ok(ExportCmd::Timeline {
-                dir: need_ledger_dir(&cli.ledger)?,
+            Ok(Box::new(ExportTimelineCmd {
+                dir: need_ledger_dir(&g.ledger)?,
                 out,
                 format,
                 reveal: Reveal::from_args(&args.reveal),
@@ -78,54 +48,54 @@ pub(crate) fn validate(cli: &Cli) -> Result<ExportCmd, CliError> {
                     to: edtf_bound(&args.to, "to", false)?,
                     kinds: kinds.clone(),
                 },
-            })
+            }))
         }
-        Some(ExportCommand::Report {
+        Some(ExportCommand::Report(ExportReportArgs {
             out,
             exhibit,
             title,
             reveal,
             tsa_ca,
             ..
-        }) => {
+        })) => {
             check_new_file(out)?;
-            Ok(ExportCmd::Report {
-                dir: need_ledger_dir(&cli.ledger)?,
+            Ok(Box::new(ExportReportCmd {
+                dir: need_ledger_dir(&g.ledger)?,
                 out: out.clone(),
                 exhibit: exhibit.clone(),
                 title: title.clone(),
                 reveal: Reveal::from_args(reveal),
                 // Names the preparer; the public half is enough (the report
                 // is not signed), so no passphrase is asked.
-                preparer: cli
+                preparer: g
                     .key
                     .as_deref()
                     .map(crate::cli::input::key_public)
                     .transpose()?,
                 tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
-            })
+            }))
         }
-        Some(ExportCommand::Certification {
+        Some(ExportCommand::Certification(ExportCertificationArgs {
             out,
             exhibit,
             items,
             tsa_ca,
-        }) => {
+        })) => {
             check_new_file(out)?;
-            Ok(ExportCmd::Certification {
-                dir: need_ledger_dir(&cli.ledger)?,
+            Ok(Box::new(ExportCertificationCmd {
+                dir: need_ledger_dir(&g.ledger)?,
                 out: out.clone(),
                 exhibit: exhibit.clone(),
                 items: items.clone(),
                 tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
-            })
+            }))
         }
-        Some(bundle @ ExportCommand::Bundle { .. }) => validate_bundle(cli, bundle),
+        Some(ExportCommand::Bundle(a)) => check_bundle(g, a),
     }
 }
 
-fn validate_bundle(cli: &Cli, cmd: &ExportCommand) -> Result<ExportCmd, CliError> {
-    let ExportCommand::Bundle {
+fn check_bundle(g: &Globals, a: &ExportBundleArgs) -> Result<Checked, CliError> {
+    let ExportBundleArgs {
         out,
         seqs,
         items,
@@ -134,14 +104,11 @@ fn validate_bundle(cli: &Cli, cmd: &ExportCommand) -> Result<ExportCmd, CliError
         with_files,
         reveal,
         ..
-    } = cmd
-    else {
-        unreachable!("cli: validate_bundle called for another export")
-    };
+    } = a;
     let kinds = kinds_arg(kinds, "see schemas/SPEC.md §5 for kinds")?;
     check_new_file(out)?;
-    Ok(ExportCmd::Bundle {
-        dir: need_ledger_dir(&cli.ledger)?,
+    Ok(Box::new(ExportBundleCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         out: out.clone(),
         sel: Selection {
             seqs: seqs
@@ -157,29 +124,32 @@ fn validate_bundle(cli: &Cli, cmd: &ExportCommand) -> Result<ExportCmd, CliError
             .as_deref()
             .map(|p| read_input(p, "checkpoint"))
             .transpose()?,
-    })
+    }))
 }
 
-pub(crate) fn run(cmd: ExportCmd) -> Result<u8, CliError> {
-    match cmd {
-        cmd @ ExportCmd::Timeline { .. } => run_export_timeline(cmd),
-        cmd @ ExportCmd::Report { .. } => run_report(cmd),
-        cmd @ ExportCmd::Bundle { .. } => run_bundle(cmd),
-        cmd @ ExportCmd::Certification { .. } => run_certification(cmd),
+/// `export --format F --out FILE` (a timeline), checked.
+pub(crate) struct ExportTimelineCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) out: PathBuf,
+    pub(crate) format: ExportFormat,
+    pub(crate) filter: caselog::export::timeline::Filter,
+    pub(crate) reveal: Reveal,
+}
+
+impl Run for ExportTimelineCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_export_timeline(*self)
     }
 }
 
-pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
-    let ExportCmd::Timeline {
+pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError> {
+    let ExportTimelineCmd {
         dir,
         out: path,
         format,
         filter,
         reveal,
-    } = cmd
-    else {
-        unreachable!("cli: run_export_timeline called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("exporting the timeline", l.head().tree.size.0);
     if format != ExportFormat::Case {
@@ -216,8 +186,25 @@ pub(crate) fn run_export_timeline(cmd: ExportCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
-    let ExportCmd::Report {
+/// `export report`, checked.
+pub(crate) struct ExportReportCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) out: PathBuf,
+    pub(crate) exhibit: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) reveal: Reveal,
+    pub(crate) preparer: Option<caselog::MemberKey>,
+    pub(crate) tsa: Option<caselog::tlog::tsp::Anchors>,
+}
+
+impl Run for ExportReportCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_report(*self)
+    }
+}
+
+pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
+    let ExportReportCmd {
         dir,
         out: path,
         exhibit,
@@ -225,10 +212,7 @@ pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
         reveal,
         preparer,
         tsa,
-    } = cmd
-    else {
-        unreachable!("cli: run_report called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("rendering the court report", l.head().tree.size.0);
     let made = caselog::export::court::Made {
@@ -250,17 +234,29 @@ pub(crate) fn run_report(cmd: ExportCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_certification(cmd: ExportCmd) -> Result<u8, CliError> {
-    let ExportCmd::Certification {
+/// `export certification`, checked.
+pub(crate) struct ExportCertificationCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) out: PathBuf,
+    pub(crate) exhibit: String,
+    pub(crate) items: Vec<String>,
+    pub(crate) tsa: Option<caselog::tlog::tsp::Anchors>,
+}
+
+impl Run for ExportCertificationCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_certification(*self)
+    }
+}
+
+pub(crate) fn run_certification(cmd: ExportCertificationCmd) -> Result<u8, CliError> {
+    let ExportCertificationCmd {
         dir,
         out: path,
         exhibit,
         items,
         tsa,
-    } = cmd
-    else {
-        unreachable!("cli: run_certification called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner(
         "verifying and rendering the certification",
@@ -282,16 +278,27 @@ pub(crate) fn run_certification(cmd: ExportCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_bundle(cmd: ExportCmd) -> Result<u8, CliError> {
-    let ExportCmd::Bundle {
+/// `export bundle`, checked.
+pub(crate) struct ExportBundleCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) out: PathBuf,
+    pub(crate) sel: Selection,
+    pub(crate) checkpoint: Option<Vec<u8>>,
+}
+
+impl Run for ExportBundleCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_bundle(*self)
+    }
+}
+
+pub(crate) fn run_bundle(cmd: ExportBundleCmd) -> Result<u8, CliError> {
+    let ExportBundleCmd {
         dir,
         out: path,
         sel,
         checkpoint,
-    } = cmd
-    else {
-        unreachable!("cli: run_bundle called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let bar = Progress::spinner("writing the bundle", l.head().tree.size.0);
     let cp = match checkpoint {

@@ -1,12 +1,13 @@
 //! `import FILE` (JSON lines, checked whole before the first write, then
 //! appended in batches) and the one-entry `append --body-json`.
 
-use crate::cli::args::Cli;
-use crate::cli::args::Command;
+use crate::cli::args::ImportArgs;
 use crate::cli::cmd::tree::{Hashed, Taken};
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::output::out;
@@ -28,13 +29,10 @@ use std::io::Read as _;
 use std::path::Path;
 use std::path::PathBuf;
 
-pub(crate) fn check_import(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Import {
+pub(crate) fn check_import(a: &ImportArgs, g: &Globals) -> Result<Checked, CliError> {
+    let ImportArgs {
         file, batch, skip, ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_import called for another command")
-    };
+    } = a;
     Ok({
         if file != "-" && !Path::new(file).is_file() {
             return Err(CliError::input(
@@ -42,9 +40,9 @@ pub(crate) fn check_import(cli: &Cli) -> Result<Checked, CliError> {
                 "give a JSON-lines file, or - for stdin",
             ));
         }
-        Checked::Import(ImportCmd {
-            dir: need_ledger_dir(&cli.ledger)?,
-            signer: load_signer(cli)?,
+        Box::new(ImportCmd {
+            dir: need_ledger_dir(&g.ledger)?,
+            signer: load_signer(g)?,
             file: file.clone(),
             batch: *batch,
             skip: *skip,
@@ -68,7 +66,7 @@ const BYTE_KEYS: [&str; 4] = ["refs", "digest", "target", "ref_digest"];
 /// Largest input read.
 const MAX_INPUT: u64 = 1 << 30;
 
-/// A checked import.
+/// `import FILE`, checked.
 pub(crate) struct ImportCmd {
     pub dir: PathBuf,
     pub signer: Signer,
@@ -271,7 +269,22 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run(cmd: ImportCmd) -> Result<u8, CliError> {
+impl Run for ImportCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run(*self)
+    }
+}
+
+/// `append --body-json`: one entry, checked as an import of one line.
+pub(crate) struct AppendOneCmd(pub(crate) ImportCmd);
+
+impl Run for AppendOneCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        append_one(self.0)
+    }
+}
+
+fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     let src = Source::open(&cmd.file)?;
     let mut l = crate::cli::remote::open(&cmd.dir, true)?;
     let (total, hashed) = check_all(&l, &src, &cmd)?;

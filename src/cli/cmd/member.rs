@@ -1,11 +1,12 @@
 //! `member add`, `member revoke`, `member list`.
 
-use crate::cli::args::Cli;
 use crate::cli::args::MemberAdd;
 use crate::cli::args::MemberCommand;
 use crate::cli::args::RoleArg;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger_dir;
@@ -44,19 +45,25 @@ pub(crate) enum MemberCmd {
 }
 
 /// Check a `member` command before the ledger is opened.
-pub(crate) fn check(c: &MemberCommand, cli: &Cli) -> Result<MemberCmd, CliError> {
+pub(crate) fn check(c: &MemberCommand, g: &Globals) -> Result<MemberCmd, CliError> {
     match c {
-        MemberCommand::Add(a) => check_add(a, cli),
-        MemberCommand::Revoke { member, reason, .. } => check_revoke(member, reason, cli),
-        MemberCommand::List { json } => Ok(MemberCmd::List {
-            dir: need_ledger_dir(&cli.ledger)?,
-            json: *json,
+        MemberCommand::Add(a) => check_add(a, g),
+        MemberCommand::Revoke(a) => check_revoke(&a.member, &a.reason, g),
+        MemberCommand::List(a) => Ok(MemberCmd::List {
+            dir: need_ledger_dir(&g.ledger)?,
+            json: a.json,
         }),
     }
 }
 
+impl Run for MemberCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run(*self)
+    }
+}
+
 /// Run a checked `member` command.
-pub(crate) fn run(cmd: MemberCmd) -> Result<u8, CliError> {
+fn run(cmd: MemberCmd) -> Result<u8, CliError> {
     match cmd {
         MemberCmd::Add { dir, signer, body } => run_add(&dir, &signer, body),
         MemberCmd::Revoke {
@@ -69,9 +76,9 @@ pub(crate) fn run(cmd: MemberCmd) -> Result<u8, CliError> {
     }
 }
 
-fn check_add(a: &MemberAdd, cli: &Cli) -> Result<MemberCmd, CliError> {
+fn check_add(a: &MemberAdd, g: &Globals) -> Result<MemberCmd, CliError> {
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         let named = keys::parse_public(&a.pubkey)?;
         caselog::format::sig::checked_key(&named.key.0).map_err(|e| {
             CliError::input(
@@ -97,22 +104,22 @@ fn check_add(a: &MemberAdd, cli: &Cli) -> Result<MemberCmd, CliError> {
                     contact: opt_text(&a.contact, "contact", MAX_SHORT_TEXT)?,
                 },
             },
-            signer: load_signer(cli)?,
+            signer: load_signer(g)?,
             dir,
         }
     })
 }
 
-fn check_revoke(member: &str, reason: &str, cli: &Cli) -> Result<MemberCmd, CliError> {
+fn check_revoke(member: &str, reason: &str, g: &Globals) -> Result<MemberCmd, CliError> {
     Ok({
-        let dir = need_ledger_dir(&cli.ledger)?;
+        let dir = need_ledger_dir(&g.ledger)?;
         let member = match keys::parse_public(member) {
             Ok(k) => MemberRef::Key(k.key),
             Err(_) => MemberRef::Name(member.to_owned()),
         };
         MemberCmd::Revoke {
             reason: check_text("reason", reason, MAX_SHORT_TEXT)?,
-            signer: load_signer(cli)?,
+            signer: load_signer(g)?,
             member,
             dir,
         }

@@ -12,13 +12,15 @@ use caselog::net::mirror::MirrorError;
 use caselog::net::server::{Limits, ServeConfig, Server};
 use caselog::storage::keys::Signer;
 
-use crate::cli::args::Command;
+use crate::cli::args::MirrorArgs;
+use crate::cli::args::ServeArgs;
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::load_signer;
 use crate::cli::output::out;
-use crate::cli::Cli;
 
 /// A case name is the last element of its directory: it becomes a URL path
 /// element, so only letters, digits, `.`, `_` and `-`.
@@ -47,7 +49,7 @@ fn is_ledger(dir: &std::path::Path) -> bool {
 
 /// Collect the cases from the LEDGER arguments, --cases DIR, or --ledger.
 fn cases(
-    cli: &Cli,
+    g: &Globals,
     ledgers: &[PathBuf],
     all_in: Option<&PathBuf>,
 ) -> Result<BTreeMap<String, PathBuf>, CliError> {
@@ -66,7 +68,7 @@ fn cases(
         }
     }
     if dirs.is_empty() {
-        dirs.extend(cli.ledger.clone());
+        dirs.extend(g.ledger.clone());
     }
     if dirs.is_empty() {
         return Err(CliError::input(
@@ -97,8 +99,8 @@ fn cases(
     Ok(out)
 }
 
-pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Serve {
+pub(crate) fn check_serve(a: &ServeArgs, g: &Globals) -> Result<Checked, CliError> {
+    let ServeArgs {
         ledgers,
         cases: all_in,
         listen,
@@ -119,10 +121,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
         publish_entries,
         tsa,
         tsa_ca,
-    } = &cli.command
-    else {
-        unreachable!("cli: check_serve called for another command")
-    };
+    } = a;
     let addr: SocketAddr = listen.parse().map_err(|_| {
         CliError::input(
             format!("--listen {listen:?} is not an address"),
@@ -149,8 +148,8 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
             "give the host name (and port) clients put in their URLs, e.g. cases.example:8443",
         ));
     }
-    Ok(Checked::Serve(ServeConfig {
-        cases: cases(cli, ledgers, all_in.as_ref())?,
+    Ok(Box::new(ServeCmd(ServeConfig {
+        cases: cases(g, ledgers, all_in.as_ref())?,
         listen: addr,
         tls,
         max_body: *max_body,
@@ -175,7 +174,7 @@ pub(crate) fn check_serve(cli: &Cli) -> Result<Checked, CliError> {
             )),
             None => None,
         },
-    }))
+    })))
 }
 
 /// Plain HTTP only on loopback, unless forced.
@@ -255,7 +254,16 @@ pub(crate) fn listen_limits(a: &crate::cli::args::LimitArgs) -> Result<Limits, C
     })
 }
 
-pub(crate) fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {
+/// `serve`, checked: the server's whole configuration.
+struct ServeCmd(ServeConfig);
+
+impl Run for ServeCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_serve(self.0)
+    }
+}
+
+fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {
     let server = Server::bind(&cfg).map_err(|e| {
         CliError::storage(
             e.to_string(),
@@ -278,18 +286,15 @@ pub(crate) fn run_serve(cfg: ServeConfig) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn check_mirror(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Mirror {
+pub(crate) fn check_mirror(a: &MirrorArgs, g: &Globals) -> Result<Checked, CliError> {
+    let MirrorArgs {
         url,
         dir,
         cosign,
         cosign_name,
         cosign_passphrase_file,
         ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_mirror called for another command")
-    };
+    } = a;
     Remote::new(url)?;
     let cosigner = match (cosign, cosign_name) {
         (Some(key), Some(name)) => {
@@ -307,15 +312,29 @@ pub(crate) fn check_mirror(cli: &Cli) -> Result<Checked, CliError> {
         }
         _ => None,
     };
-    Ok(Checked::Mirror {
+    Ok(Box::new(MirrorCmd {
         url: url.clone(),
         dir: dir.clone(),
-        signer: load_signer(cli)?,
+        signer: load_signer(g)?,
         cosigner,
-    })
+    }))
 }
 
-pub(crate) fn run_mirror(
+/// `mirror URL DIR`, checked.
+struct MirrorCmd {
+    url: String,
+    dir: PathBuf,
+    signer: Signer,
+    cosigner: Option<MirrorCosigner>,
+}
+
+impl Run for MirrorCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_mirror(&self.url, &self.dir, &self.signer, self.cosigner.as_ref())
+    }
+}
+
+fn run_mirror(
     url: &str,
     dir: &std::path::Path,
     signer: &Signer,

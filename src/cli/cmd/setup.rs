@@ -1,12 +1,14 @@
 //! `init` (a new ledger) and `key generate` / `key show`.
 
-use crate::cli::args::Cli;
-use crate::cli::args::Command;
 use crate::cli::args::HashArg;
+use crate::cli::args::InitArgs;
 use crate::cli::args::KeyCommand;
+use crate::cli::args::KeyGenerateArgs;
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
 use crate::cli::input::need_ledger;
@@ -20,21 +22,19 @@ use caselog::Genesis;
 use caselog::HashAlg;
 use caselog::Ledger;
 use caselog::Timestamp;
+use std::path::PathBuf;
 
-pub(crate) fn check_init(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Init {
+pub(crate) fn check_init(a: &InitArgs, g: &Globals) -> Result<Checked, CliError> {
+    let InitArgs {
         case_id,
         title,
         hash,
         checkpoint_every,
         case_zone,
         ..
-    } = &cli.command
-    else {
-        unreachable!("cli: check_init called for another command")
-    };
+    } = a;
     Ok({
-        let dir = need_ledger(&cli.ledger)?;
+        let dir = need_ledger(&g.ledger)?;
         if dir.exists()
             && std::fs::read_dir(&dir)
                 .map(|mut d| d.next().is_some())
@@ -45,7 +45,7 @@ pub(crate) fn check_init(cli: &Cli) -> Result<Checked, CliError> {
                 "choose a new --ledger directory",
             ));
         }
-        Checked::Init {
+        Box::new(InitCmd {
             case_id: check_text("case id", case_id, MAX_SHORT_TEXT)?,
             title: check_text("title", title, MAX_SHORT_TEXT)?,
             hash: match hash {
@@ -56,22 +56,29 @@ pub(crate) fn check_init(cli: &Cli) -> Result<Checked, CliError> {
             zone: crate::cli::input::zone(&crate::cli::args::ZoneArg {
                 zone: case_zone.clone(),
             })?,
-            signer: load_signer(cli)?,
+            signer: load_signer(g)?,
             dir,
-        }
+        })
     })
 }
 
-pub(crate) fn check_key_generate(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Key(KeyCommand::Generate {
+/// `key generate` and `key show`.
+pub(crate) fn check_key(c: &KeyCommand, g: &Globals) -> Result<Checked, CliError> {
+    match c {
+        KeyCommand::Generate(a) => check_key_generate(a, g),
+        KeyCommand::Show(a) => Ok(Box::new(KeyShowCmd {
+            file: a.file.clone(),
+        })),
+    }
+}
+
+fn check_key_generate(a: &KeyGenerateArgs, g: &Globals) -> Result<Checked, CliError> {
+    let KeyGenerateArgs {
         name,
         out,
         no_passphrase,
         passphrase_file,
-    }) = &cli.command
-    else {
-        unreachable!("cli: check_key_generate called for another command")
-    };
+    } = a;
     Ok({
         let name = check_text("name", name, MAX_SHORT_TEXT)?;
         for p in [out.clone(), keys::pub_path(out)] {
@@ -90,21 +97,36 @@ pub(crate) fn check_key_generate(cli: &Cli) -> Result<Checked, CliError> {
             None
         } else {
             Some(secret::for_new_key(
-                passphrase_file
-                    .as_deref()
-                    .or(cli.passphrase_file.as_deref()),
+                passphrase_file.as_deref().or(g.passphrase_file.as_deref()),
             )?)
         };
-        Checked::KeyGenerate {
+        Box::new(KeyGenerateCmd {
             name,
             out: out.clone(),
             passphrase,
-        }
+        })
     })
 }
 
-pub(crate) fn run_init(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Init {
+/// `init`, checked.
+pub(crate) struct InitCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) signer: Signer,
+    pub(crate) case_id: String,
+    pub(crate) title: String,
+    pub(crate) hash: HashAlg,
+    pub(crate) checkpoint_every: Option<u64>,
+    pub(crate) zone: Option<String>,
+}
+
+impl Run for InitCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_init(*self)
+    }
+}
+
+pub(crate) fn run_init(cmd: InitCmd) -> Result<u8, CliError> {
+    let InitCmd {
         dir,
         signer,
         case_id,
@@ -112,10 +134,7 @@ pub(crate) fn run_init(cmd: Checked) -> Result<u8, CliError> {
         hash,
         checkpoint_every,
         zone,
-    } = cmd
-    else {
-        unreachable!("cli: run_init called for another command")
-    };
+    } = cmd;
     let l = Ledger::init(
         &dir,
         Genesis {
@@ -142,15 +161,25 @@ pub(crate) fn run_init(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_key_generate(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::KeyGenerate {
+/// `key generate`, checked.
+pub(crate) struct KeyGenerateCmd {
+    pub(crate) name: String,
+    pub(crate) out: PathBuf,
+    pub(crate) passphrase: Option<zeroize::Zeroizing<String>>,
+}
+
+impl Run for KeyGenerateCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_key_generate(*self)
+    }
+}
+
+pub(crate) fn run_key_generate(cmd: KeyGenerateCmd) -> Result<u8, CliError> {
+    let KeyGenerateCmd {
         name,
         out: path,
         passphrase,
-    } = cmd
-    else {
-        unreachable!("cli: run_key_generate called for another command")
-    };
+    } = cmd;
     let signer = Signer::random(&name);
     let pub_path =
         keys::write_key_files(&signer, &path, passphrase.as_ref().map(|p| p.as_bytes()))?;
@@ -169,10 +198,19 @@ pub(crate) fn run_key_generate(cmd: Checked) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-pub(crate) fn run_key_show(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::KeyShow { file } = cmd else {
-        unreachable!("cli: run_key_show called for another command")
-    };
+/// `key show FILE`, checked.
+pub(crate) struct KeyShowCmd {
+    pub(crate) file: PathBuf,
+}
+
+impl Run for KeyShowCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_key_show(*self)
+    }
+}
+
+pub(crate) fn run_key_show(cmd: KeyShowCmd) -> Result<u8, CliError> {
+    let KeyShowCmd { file } = cmd;
     let named = show_key(&file)?;
     out(&format!(
         "name         {}\npublic key   {}\nfingerprint  {}\nopenssh      {}\n",

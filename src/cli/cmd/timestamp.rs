@@ -2,14 +2,17 @@
 //! checked and stored beside it; and the `--tsa-ca` trust anchors that
 //! `timestamp` and `verify` take.
 
+use crate::cli::args::TimestampArgs;
+use crate::cli::cmd::Run;
+use crate::cli::globals::Globals;
 use std::path::Path;
+use std::path::PathBuf;
 
 use caselog::audit::Code;
 use caselog::net::tsa::{self, TsaError};
 use caselog::tlog::tsp::Anchors;
 use caselog::TreeSize;
 
-use crate::cli::args::{Cli, Command};
 use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::exit;
@@ -28,10 +31,8 @@ pub(crate) fn anchors(file: Option<&Path>) -> Result<Option<Anchors>, CliError> 
     })
 }
 
-pub(crate) fn check_timestamp(cli: &Cli) -> Result<Checked, CliError> {
-    let Command::Timestamp { tsa, size, tsa_ca } = &cli.command else {
-        unreachable!("cli: check_timestamp called for another command")
-    };
+pub(crate) fn check_timestamp(a: &TimestampArgs, g: &Globals) -> Result<Checked, CliError> {
+    let TimestampArgs { tsa, size, tsa_ca } = a;
     match url::Url::parse(tsa) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => {}
         _ => {
@@ -41,24 +42,35 @@ pub(crate) fn check_timestamp(cli: &Cli) -> Result<Checked, CliError> {
             ))
         }
     }
-    Ok(Checked::Timestamp {
-        dir: need_ledger_dir(&cli.ledger)?,
+    Ok(Box::new(TimestampCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         url: tsa.clone(),
         size: *size,
         anchors: anchors(tsa_ca.as_deref())?,
-    })
+    }))
 }
 
-pub(crate) fn run_timestamp(cmd: Checked) -> Result<u8, CliError> {
-    let Checked::Timestamp {
+/// `timestamp --tsa URL`, checked.
+pub(crate) struct TimestampCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) url: String,
+    pub(crate) size: Option<u64>,
+    pub(crate) anchors: Option<caselog::tlog::tsp::Anchors>,
+}
+
+impl Run for TimestampCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_timestamp(*self)
+    }
+}
+
+pub(crate) fn run_timestamp(cmd: TimestampCmd) -> Result<u8, CliError> {
+    let TimestampCmd {
         dir,
         url,
         size,
         anchors,
-    } = cmd
-    else {
-        unreachable!("cli: run_timestamp called for another command")
-    };
+    } = cmd;
     let mut l = caselog::Ledger::open(&dir, true)?;
     let size = match size {
         Some(s) => TreeSize(s),

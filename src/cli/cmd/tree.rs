@@ -2,6 +2,10 @@
 //! a directory (a seized drive's files) taken in as one item, re-verified
 //! file by file, and handed to other tools (SPEC §13.8).
 
+use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
+use crate::cli::globals::Globals;
+use caselog::storage::keys::Signer;
 use std::path::{Path, PathBuf};
 
 use caselog::format::disclosure::Disclosure;
@@ -11,12 +15,11 @@ use caselog::format::tree::{diff, digests, Manifest, Tree, TreeDiff};
 use caselog::storage::{evidence, tree};
 use caselog::Ledger;
 
-use crate::cli::cmd::domain_cmd::{append, DomainCmd};
+use crate::cli::cmd::domain_append::append;
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::input::{item_id, load_signer, need_ledger_dir};
 use crate::cli::output::{out, Progress};
-use crate::cli::Cli;
 
 /// `--tree DIR` must name a directory.
 pub(crate) fn check_root(root: &Path) -> Result<(), CliError> {
@@ -185,36 +188,50 @@ pub(crate) struct VerifyHow {
 }
 
 pub(crate) fn check_verify_tree(
-    cli: &Cli,
+    g: &Globals,
     item: &str,
     root: &Path,
     private: Vec<Disclosure>,
     how: VerifyHow,
-) -> Result<DomainCmd, CliError> {
-    let dir = need_ledger_dir(&cli.ledger)?;
+) -> Result<Checked, CliError> {
+    let dir = need_ledger_dir(&g.ledger)?;
     check_root(root)?;
-    Ok(DomainCmd::EvidenceVerifyTree {
+    Ok(Box::new(EvidenceVerifyTreeCmd {
         private,
         item: item_id(item)?,
         root: root.to_owned(),
-        signer: (!how.dry_run).then(|| load_signer(cli)).transpose()?,
+        signer: (!how.dry_run).then(|| load_signer(g)).transpose()?,
         dir,
         force: how.force,
-    })
+    }))
 }
 
-pub(crate) fn run_verify_tree(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::EvidenceVerifyTree {
+/// `evidence verify ITEM DIR` (an item taken in as a tree), checked.
+pub(crate) struct EvidenceVerifyTreeCmd {
+    pub(crate) private: Vec<Disclosure>,
+    pub(crate) dir: PathBuf,
+    /// None: --dry-run, nothing is recorded.
+    pub(crate) signer: Option<Signer>,
+    pub(crate) item: String,
+    pub(crate) root: PathBuf,
+    pub(crate) force: bool,
+}
+
+impl Run for EvidenceVerifyTreeCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_verify_tree(*self)
+    }
+}
+
+pub(crate) fn run_verify_tree(cmd: EvidenceVerifyTreeCmd) -> Result<u8, CliError> {
+    let EvidenceVerifyTreeCmd {
         private,
         dir,
         signer,
         item,
         root,
         force,
-    } = cmd
-    else {
-        unreachable!("cli: run_verify_tree called for another command")
-    };
+    } = cmd;
     let mut l = crate::cli::remote::open(&dir, signer.is_some())?;
     let (tree, then) = stored_manifest(&l, &dir, &item)?;
     let body = |file: FileFixity, matches| {
@@ -390,11 +407,11 @@ fn intake_tree(l: &Ledger, item: &str) -> Result<Tree, CliError> {
 }
 
 pub(crate) fn check_manifest(
-    cli: &Cli,
+    g: &Globals,
     item: &str,
     format: &str,
     output: &Option<PathBuf>,
-) -> Result<DomainCmd, CliError> {
+) -> Result<Checked, CliError> {
     if format == "cbor" && output.is_none() {
         return Err(CliError::input(
             "CBOR is not written to a terminal",
@@ -404,24 +421,35 @@ pub(crate) fn check_manifest(
     if let Some(p) = output {
         crate::cli::output::check_new_file(p)?;
     }
-    Ok(DomainCmd::EvidenceManifest {
-        dir: need_ledger_dir(&cli.ledger)?,
+    Ok(Box::new(EvidenceManifestCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         item: item_id(item)?,
         format: format.to_owned(),
         output: output.clone(),
-    })
+    }))
 }
 
-pub(crate) fn run_manifest(cmd: DomainCmd) -> Result<u8, CliError> {
-    let DomainCmd::EvidenceManifest {
+/// `evidence manifest ITEM`, checked.
+pub(crate) struct EvidenceManifestCmd {
+    pub(crate) dir: PathBuf,
+    pub(crate) item: String,
+    pub(crate) format: String,
+    pub(crate) output: Option<PathBuf>,
+}
+
+impl Run for EvidenceManifestCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_manifest(*self)
+    }
+}
+
+pub(crate) fn run_manifest(cmd: EvidenceManifestCmd) -> Result<u8, CliError> {
+    let EvidenceManifestCmd {
         dir,
         item,
         format,
         output,
-    } = cmd
-    else {
-        unreachable!("cli: run_manifest called for another command")
-    };
+    } = cmd;
     let l = crate::cli::remote::open(&dir, false)?;
     let (_, m) = stored_manifest(&l, &dir, &item)?;
     let bytes = match format.as_str() {

@@ -2,10 +2,12 @@
 //! `--evidence`) or a bundle (`--bundle`, and `bundle extract`, which
 //! verifies before it writes).
 
-use crate::cli::args::Cli;
+use crate::cli::args::BundleCommand;
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_vkeys;
 use crate::cli::input::read_input;
@@ -33,7 +35,7 @@ pub(crate) struct VerifyStoreCmd {
 /// and file, or a ledger's `--against` checkpoints and trust keys.
 pub(crate) fn check_verify(
     a: &crate::cli::args::VerifyArgs,
-    cli: &Cli,
+    g: &Globals,
 ) -> Result<Checked, CliError> {
     let tsa = crate::cli::cmd::timestamp::anchors(a.tsa_ca.as_deref())?;
     if let Some(file) = &a.bundle {
@@ -42,9 +44,7 @@ pub(crate) fn check_verify(
             (&a.mirror, a.mirror_quorum),
             a.policy.as_deref(),
         )?;
-        return Ok(Checked::VerifyBundle(Box::new(validate_bundle(
-            file, policy, tsa, a.json,
-        )?)));
+        return Ok(Box::new(validate_bundle(file, policy, tsa, a.json)?));
     }
     let trust = parse_vkeys(&a.trust, "--trust key")?;
     let against = a
@@ -58,16 +58,38 @@ pub(crate) fn check_verify(
             })
         })
         .collect::<Result<_, CliError>>()?;
-    Ok(Checked::Verify(Box::new(VerifyStoreCmd {
-        dir: need_ledger_dir(&cli.ledger)?,
+    Ok(Box::new(VerifyStoreCmd {
+        dir: need_ledger_dir(&g.ledger)?,
         json: a.json,
         against,
         evidence: a.evidence,
         tsa,
-    })))
+    }))
 }
 
-pub(crate) fn run_verify(cmd: VerifyStoreCmd) -> Result<u8, CliError> {
+/// `bundle extract`: the bundle is verified before anything is written.
+pub(crate) fn check_bundle(c: &BundleCommand) -> Result<Checked, CliError> {
+    let BundleCommand::Extract(a) = c;
+    let tsa = crate::cli::cmd::timestamp::anchors(a.tsa_ca.as_deref())?;
+    let policy = crate::cli::input::pins(&a.pins)?;
+    let mut x = validate_bundle(&a.file, policy, tsa, false)?;
+    x.extract = Some(check_new_dir(&a.out)?);
+    Ok(Box::new(x))
+}
+
+impl Run for VerifyStoreCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_verify(*self)
+    }
+}
+
+impl Run for VerifyBundleCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_verify_bundle(*self)
+    }
+}
+
+fn run_verify(cmd: VerifyStoreCmd) -> Result<u8, CliError> {
     let VerifyStoreCmd {
         dir,
         json,
@@ -110,13 +132,6 @@ pub(crate) struct VerifyBundleCmd {
     json: bool,
     /// `bundle extract --out DIR`: write the carried files once verified.
     extract: Option<PathBuf>,
-}
-
-impl VerifyBundleCmd {
-    /// Make the verification also write the carried files to `dir`.
-    pub(crate) fn extract_to(&mut self, dir: PathBuf) {
-        self.extract = Some(dir);
-    }
 }
 
 /// A directory to create for output: it must not exist, its parent must.
@@ -173,7 +188,7 @@ pub(crate) fn validate_bundle(
     })
 }
 
-pub(crate) fn run_verify_bundle(cmd: VerifyBundleCmd) -> Result<u8, CliError> {
+fn run_verify_bundle(cmd: VerifyBundleCmd) -> Result<u8, CliError> {
     let VerifyBundleCmd {
         file,
         bundle_file,

@@ -1,11 +1,12 @@
 //! The witness: `witness init`, `witness cosign`, `witness show`,
 //! `witness serve`.
 
-use crate::cli::args::Cli;
 use crate::cli::args::WitnessCommand;
 use crate::cli::cmd::Checked;
+use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
+use crate::cli::globals::Globals;
 use crate::cli::input::load_signer;
 use crate::cli::input::read_input;
 use crate::cli::output::out;
@@ -20,36 +21,36 @@ use std::path::Path;
 use std::path::PathBuf;
 
 /// Check a `witness` command before any state is opened.
-pub(crate) fn check(c: &WitnessCommand, cli: &Cli) -> Result<Checked, CliError> {
+pub(crate) fn check(c: &WitnessCommand, g: &Globals) -> Result<Checked, CliError> {
     match c {
-        WitnessCommand::Init { name, state, .. } => check_init(name, state, cli),
-        WitnessCommand::Cosign {
-            state,
-            log_key,
-            checkpoint,
-            proof,
-            out,
-            ..
-        } => check_cosign(state, log_key, checkpoint, proof.as_deref(), out, cli),
-        WitnessCommand::Serve(a) => check_witness_serve(a, cli),
-        WitnessCommand::Show { state } => Ok(Checked::WitnessShow {
-            state: state.clone(),
-        }),
+        WitnessCommand::Init(a) => check_init(&a.name, &a.state, g),
+        WitnessCommand::Cosign(a) => check_cosign(
+            &a.state,
+            &a.log_key,
+            &a.checkpoint,
+            a.proof.as_deref(),
+            &a.out,
+            g,
+        ),
+        WitnessCommand::Serve(a) => check_witness_serve(a, g),
+        WitnessCommand::Show(a) => Ok(Box::new(WitnessShowCmd {
+            state: a.state.clone(),
+        })),
     }
 }
 
-fn check_init(name: &str, state: &Path, cli: &Cli) -> Result<Checked, CliError> {
+fn check_init(name: &str, state: &Path, g: &Globals) -> Result<Checked, CliError> {
     if !caselog::tlog::note::valid_name(name) {
         return Err(CliError::input(
             format!("witness name {name:?} is empty or contains spaces or '+'"),
             "use a schema-less URL such as counsel.example/witness",
         ));
     }
-    Ok(Checked::WitnessInit {
+    Ok(Box::new(WitnessInitCmd {
         state: state.to_owned(),
         name: name.to_owned(),
-        signer: load_signer(cli)?,
-    })
+        signer: load_signer(g)?,
+    }))
 }
 
 fn check_cosign(
@@ -58,7 +59,7 @@ fn check_cosign(
     checkpoint: &Path,
     proof: Option<&Path>,
     out: &Option<PathBuf>,
-    cli: &Cli,
+    g: &Globals,
 ) -> Result<Checked, CliError> {
     let log_key = crate::cli::input::parse_vkey(log_key, "--log-key")?;
     let proof = match proof {
@@ -72,17 +73,81 @@ fn check_cosign(
             })?,
         ),
     };
-    Ok(Checked::WitnessCosign {
+    Ok(Box::new(WitnessCosignCmd {
         state: state.to_owned(),
         log_key,
         checkpoint: read_input(checkpoint, "checkpoint")?,
         proof,
         out: out.clone(),
-        signer: load_signer(cli)?,
-    })
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn run_witness_init(state: &Path, name: &str, signer: &Signer) -> Result<u8, CliError> {
+/// `witness init`, checked.
+struct WitnessInitCmd {
+    state: PathBuf,
+    name: String,
+    signer: Signer,
+}
+
+impl Run for WitnessInitCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_witness_init(&self.state, &self.name, &self.signer)
+    }
+}
+
+/// `witness cosign`, checked.
+struct WitnessCosignCmd {
+    state: PathBuf,
+    signer: Signer,
+    log_key: VerifierKey,
+    checkpoint: Vec<u8>,
+    proof: Option<ConsistencyProof>,
+    out: Option<PathBuf>,
+}
+
+impl Run for WitnessCosignCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_witness_cosign(CosignInput {
+            state: &self.state,
+            signer: &self.signer,
+            log_key: &self.log_key,
+            bytes: &self.checkpoint,
+            proof: self.proof.as_ref(),
+            path: self.out.as_deref(),
+        })
+    }
+}
+
+/// `witness show`, checked.
+struct WitnessShowCmd {
+    state: PathBuf,
+}
+
+impl Run for WitnessShowCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        run_witness_show(&self.state)
+    }
+}
+
+/// `witness serve`, checked.
+struct WitnessServeCmd {
+    state: PathBuf,
+    log_keys: Vec<VerifierKey>,
+    listen: std::net::SocketAddr,
+    tls: Option<(PathBuf, PathBuf)>,
+    limits: caselog::net::server::Limits,
+    signer: Signer,
+}
+
+impl Run for WitnessServeCmd {
+    fn run(self: Box<Self>) -> Result<u8, CliError> {
+        let c = *self;
+        run_witness_serve(&c.state, c.log_keys, c.listen, c.tls, c.limits, c.signer)
+    }
+}
+
+fn run_witness_init(state: &Path, name: &str, signer: &Signer) -> Result<u8, CliError> {
     let w = Witness::init(state, name, signer).map_err(witness_err)?;
     out(&format!(
         "witness state created in {}\nverifier key (give it to whoever checks cosignatures):\n{}\n",
@@ -93,7 +158,7 @@ pub(crate) fn run_witness_init(state: &Path, name: &str, signer: &Signer) -> Res
 }
 
 /// What `witness cosign` was given, checked.
-pub(crate) struct CosignInput<'a> {
+struct CosignInput<'a> {
     pub(crate) state: &'a Path,
     pub(crate) signer: &'a Signer,
     pub(crate) log_key: &'a VerifierKey,
@@ -102,7 +167,7 @@ pub(crate) struct CosignInput<'a> {
     pub(crate) path: Option<&'a Path>,
 }
 
-pub(crate) fn run_witness_cosign(i: CosignInput<'_>) -> Result<u8, CliError> {
+fn run_witness_cosign(i: CosignInput<'_>) -> Result<u8, CliError> {
     let CosignInput {
         state,
         signer,
@@ -161,7 +226,7 @@ pub(crate) fn witness_err(e: WitnessError) -> CliError {
 }
 
 /// `witness show`: the witness's verifier key.
-pub(crate) fn run_witness_show(state: &std::path::Path) -> Result<u8, CliError> {
+fn run_witness_show(state: &std::path::Path) -> Result<u8, CliError> {
     let w = Witness::open(state).map_err(witness_err)?;
     debug_assert_eq!(w.verifier_key().typ, TYPE_COSIGNATURE);
     out(&format!("{}\n", w.verifier_key()))?;
@@ -170,7 +235,7 @@ pub(crate) fn run_witness_show(state: &std::path::Path) -> Result<u8, CliError> 
 
 pub(crate) fn check_witness_serve(
     a: &crate::cli::args::WitnessServeArgs,
-    cli: &Cli,
+    g: &Globals,
 ) -> Result<Checked, CliError> {
     let crate::cli::args::WitnessServeArgs {
         state,
@@ -190,17 +255,17 @@ pub(crate) fn check_witness_serve(
     })?;
     let tls = tls_cert.clone().zip(tls_key.clone());
     crate::cli::cmd::serve::plain_only_on_loopback(listen, tls.is_some(), *insecure_http)?;
-    Ok(Checked::WitnessServe {
+    Ok(Box::new(WitnessServeCmd {
         state: state.clone(),
         log_keys: crate::cli::input::parse_vkeys(log_key, "--log-key")?,
         listen,
         tls,
         limits: crate::cli::cmd::serve::listen_limits(limits)?,
-        signer: load_signer(cli)?,
-    })
+        signer: load_signer(g)?,
+    }))
 }
 
-pub(crate) fn run_witness_serve(
+fn run_witness_serve(
     state: &std::path::Path,
     log_keys: Vec<caselog::tlog::note::VerifierKey>,
     listen: std::net::SocketAddr,
