@@ -5,7 +5,7 @@
 //! The Python verifier runs from the venv tools/test makes
 //! ($CASELOG_PYTHON, default ~/.cache/caselog/venv/bin/python).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

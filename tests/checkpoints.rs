@@ -2,7 +2,7 @@
 //! small ledger verifies offline and breaks under any tampering; truncation,
 //! rollback and rewrite are caught by `verify --against` and by a witness.
 
-mod common;
+use crate::common;
 
 use caselog::audit::{Code, External};
 use caselog::tlog::checkpoint::{self, Checkpoint};

@@ -3,9 +3,9 @@
 //! breaks before writing; recorded findings (broken seal, digest mismatch)
 //! are reported.
 
-mod common;
+use crate::common;
 
-use common::{receive, release};
+use crate::common::{receive, release};
 
 use std::path::Path;
 

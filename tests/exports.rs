@@ -6,7 +6,7 @@
 //! layer (`pdftotext`) must hold every event title. tools/test installs the
 //! venv, chromium and poppler-utils.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -9,9 +9,9 @@
 //! insider holding a member's key could make. A verifier that lets one
 //! through prints VERIFIED on an altered exhibit.
 
-mod common;
+use crate::common;
 
-use common::{receive, release};
+use crate::common::{receive, release};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -2011,42 +2011,63 @@ fn python_codes(dir: &Path, c: &Case) -> (BTreeSet<String>, BTreeSet<String>) {
     (problems, findings)
 }
 
-#[test]
-fn both_verifiers_reject_every_signed_forgery_with_the_same_codes() {
-    let t = tempfile::tempdir().unwrap();
-    let (c, exported) = corpus(t.path());
-    // The unmodified rebuild is the export, byte for byte: the forger's
-    // re-signing is faithful, so every difference below is the forgery.
-    assert_eq!(c.cases[0].name, "control-rebuild");
-    assert!(!exported.is_empty());
-    let pydir = t.path().join("py");
-    std::fs::create_dir(&pydir).unwrap();
-    let mut failures = Vec::new();
-    let jsondir = t.path().join("json");
-    std::fs::create_dir(&jsondir).unwrap();
-    let (mut covered, mut found) = (BTreeSet::new(), BTreeSet::new());
-    for case in &c.cases {
-        let (r, rf) = rust_codes(case, &jsondir);
-        let (p, pf) = python_codes(&pydir, case);
-        let ok = match case.want {
-            None => r.is_empty() && p.is_empty(),
-            Some(code) => r == p && r.contains(code),
-        };
-        // Findings never fail a verification, and both list the same.
-        let ok = ok && rf == pf && case.finding.is_none_or(|f| rf.contains(f));
-        covered.extend(case.want);
-        found.extend(case.finding);
-        if !ok {
-            failures.push(format!(
-                "{}: want {:?} finding {:?}, rust {r:?} {rf:?}, python {p:?} {pf:?}",
-                case.name, case.want, case.finding
-            ));
+/// The corpus, built once per test binary (a base ledger and ~170
+/// bundles); every case's test reads it.
+struct Shared {
+    _dir: tempfile::TempDir,
+    cases: Vec<Case>,
+}
+
+fn shared() -> &'static Shared {
+    static SHARED: std::sync::OnceLock<Shared> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, exported) = corpus(dir.path());
+        // The unmodified rebuild is the export, byte for byte: the forger's
+        // re-signing is faithful, so every difference below is the forgery.
+        assert_eq!(c.cases[0].name, "control-rebuild");
+        assert!(!exported.is_empty());
+        Shared {
+            _dir: dir,
+            cases: c.cases,
         }
-    }
+    })
+}
+
+/// Both verifiers on one case: a forgery is rejected by both with the
+/// same codes (including the one it was made to break), a control is
+/// accepted by both, and both state the same findings.
+fn check_case(name: &str) {
+    let case = shared()
+        .cases
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("forgery: the corpus has no case {name}"));
+    let t = tempfile::tempdir().unwrap();
+    let (r, rf) = rust_codes(case, t.path());
+    let (p, pf) = python_codes(t.path(), case);
+    let agree = match case.want {
+        None => r.is_empty() && p.is_empty(),
+        Some(code) => r == p && r.contains(code),
+    };
+    // Findings never fail a verification, and both list the same.
+    let ok = agree && rf == pf && case.finding.is_none_or(|f| rf.contains(f));
     assert!(
-        failures.is_empty(),
-        "verifiers disagree or accept a forgery:\n{}",
-        failures.join("\n")
+        ok,
+        "{name}: want {:?} finding {:?}, rust {r:?} {rf:?}, python {p:?} {pf:?}",
+        case.want, case.finding
+    );
+}
+
+#[test]
+fn every_case_has_its_named_test_and_every_code_its_forgery() {
+    let s = shared();
+    let corpus: Vec<&str> = s.cases.iter().map(|c| c.name.as_str()).collect();
+    let unnamed: Vec<&&str> = corpus.iter().filter(|n| !NAMES.contains(n)).collect();
+    let gone: Vec<&&str> = NAMES.iter().filter(|n| !corpus.contains(n)).collect();
+    assert!(
+        unnamed.is_empty() && gone.is_empty(),
+        "add a line to cases! for {unnamed:?}; remove {gone:?}"
     );
     // Every code a full or partial bundle can exhibit has a forgery.
     let store_only = [
@@ -2055,25 +2076,36 @@ fn both_verifiers_reject_every_signed_forgery_with_the_same_codes() {
         "INDEX_MISMATCH",
         "META_MISMATCH",
     ];
+    let covered: BTreeSet<&str> = s.cases.iter().filter_map(|c| c.want).collect();
     let missing: Vec<&str> = Code::ALL
         .iter()
         .map(|c| c.as_str())
         .filter(|c| !store_only.contains(c) && !covered.contains(c))
         .collect();
     assert!(missing.is_empty(), "no forgery exhibits {missing:?}");
+    let found: BTreeSet<&str> = s.cases.iter().filter_map(|c| c.finding).collect();
     let unshown: Vec<&str> = caselog::audit::FindingCode::ALL
         .iter()
         .map(|f| f.as_str())
         .filter(|f| !found.contains(f))
         .collect();
     assert!(unshown.is_empty(), "no control states {unshown:?}");
-    // Every report, whatever its codes, areas and findings, follows
-    // schemas/verify-report.schema.json.
-    common::validate_jsons("verify-report.schema.json", &jsondir);
+}
+
+#[test]
+fn every_report_follows_the_schema() {
+    // Every Rust report, whatever its codes, areas and findings, follows
+    // schemas/verify-report.schema.json (the named tests check the codes).
+    let s = shared();
+    let t = tempfile::tempdir().unwrap();
+    for case in &s.cases {
+        rust_codes(case, t.path());
+    }
+    common::validate_jsons("verify-report.schema.json", t.path());
     eprintln!(
-        "forgery corpus: {} cases ({} controls), both verifiers agree on all",
-        c.cases.len(),
-        c.cases.iter().filter(|x| x.want.is_none()).count()
+        "forgery corpus: {} cases ({} controls)",
+        s.cases.len(),
+        s.cases.iter().filter(|x| x.want.is_none()).count()
     );
 }
 
@@ -2235,4 +2267,191 @@ fn random_resigned_mutations_get_the_same_codes() {
         "forgery: {} random re-signed mutations (seed {seed}), {rejected} rejected, same codes from both verifiers",
         built.len()
     );
+}
+
+/// One test per case of the corpus, by its name with `-` as `_`:
+/// `cargo test --test suite forgery::case::tree_unknown_key` runs one.
+/// `every_case_has_its_named_test_and_every_code_its_forgery` fails when
+/// the corpus and this list differ.
+macro_rules! cases {
+    ($($test:ident: $name:literal,)*) => {
+        const NAMES: &[&str] = &[$($name),*];
+        mod case {
+            $(
+                #[test]
+                fn $test() {
+                    super::check_case($name)
+                }
+            )*
+        }
+    };
+}
+
+cases! {
+    control_rebuild: "control-rebuild",
+    control_whitespace_like_u_001c_is_text: "control-whitespace-like-U+001C-is-text",
+    control_correction_with_empty_value: "control-correction-with-empty-value",
+    control_case_zone: "control-case-zone",
+    case_zone_an_offset: "case-zone-an-offset",
+    control_zone_names: "control-zone-names",
+    zone_is_an_offset: "zone-is-an-offset",
+    zone_not_ascii: "zone-not-ascii",
+    zone_empty_part: "zone-empty-part",
+    zone_on_a_note: "zone-on-a-note",
+    control_edtf_datetime_zone: "control-edtf-datetime-zone",
+    control_truncated_and_resigned: "control-truncated-and-resigned",
+    control_checkpoint_by_authority_before_revocation: "control-checkpoint-by-authority-before-revocation",
+    control_partial: "control-partial",
+    control_item_bundle_complete: "control-item-bundle-complete",
+    control_item_link_absent: "control-item-link-absent",
+    item_link_skips_an_entry: "item-link-skips-an-entry",
+    item_link_on_intake: "item-link-on-intake",
+    item_link_on_a_note: "item-link-on-a-note",
+    item_map_root_wrong: "item-map-root-wrong",
+    control_checkpoint_without_item_map: "control-checkpoint-without-item-map",
+    item_bundle_leaves_out_an_entry: "item-bundle-leaves-out-an-entry",
+    item_bundle_stops_early: "item-bundle-stops-early",
+    item_bundle_proof_edited: "item-bundle-proof-edited",
+    item_bundle_without_item_map: "item-bundle-without-item-map",
+    item_bundle_custody_break: "item-bundle-custody-break",
+    non_canonical_entry: "non-canonical-entry",
+    record_with_short_signature: "record-with-short-signature",
+    record_over_1mib: "record-over-1MiB",
+    bad_signature: "bad-signature",
+    version_2: "version-2",
+    version_true: "version-true",
+    stray_entry_key: "stray-entry-key",
+    time_with_newline: "time-with-newline",
+    time_feb_30: "time-feb-30",
+    sd_twice: "sd-twice",
+    unknown_kind: "unknown-kind",
+    wrong_ledger: "wrong-ledger",
+    seq_order: "seq-order",
+    seq_gap: "seq-gap",
+    seq_u64_max: "seq-u64-max",
+    bad_prev: "bad-prev",
+    time_backwards: "time-backwards",
+    stray_body_key: "stray-body-key",
+    blank_note: "blank-note",
+    long_short_text: "long-short-text",
+    edtf_month_13: "edtf-month-13",
+    control_edtf_xxxx_xx_xx: "control-edtf-XXXX-XX-XX",
+    edtf_201x_05: "edtf-201X-05",
+    edtf_interval_reversed: "edtf-interval-reversed",
+    edtf_zone_15h: "edtf-zone-15h",
+    edtf_qualified_long_year: "edtf-qualified-long-year",
+    control_edtf_long_year: "control-edtf-long-year",
+    edtf_qualified_datetime: "edtf-qualified-datetime",
+    grade_g1: "grade-G1",
+    blank_tag: "blank-tag",
+    channel_fax: "channel-fax",
+    count_negative: "count-negative",
+    action_missing_by: "action-missing-by",
+    item_id_space: "item-id-space",
+    control_intake_provenance: "control-intake-provenance",
+    intake_device_empty: "intake-device-empty",
+    intake_device_unknown_field: "intake-device-unknown-field",
+    lineage_original_with_tool: "lineage-original-with-tool",
+    lineage_copy_without_method: "lineage-copy-without-method",
+    lineage_role_unknown: "lineage-role-unknown",
+    lineage_copy_of_a_later_item: "lineage-copy-of-a-later-item",
+    intake_duplicate_file_names: "intake-duplicate-file-names",
+    verify_matches_as_1: "verify-matches-as-1",
+    correction_empty_set: "correction-empty-set",
+    erasure_path_with_del: "erasure-path-with-DEL",
+    receipt_time_bad: "receipt-time-bad",
+    unknown_author: "unknown-author",
+    revoked_author: "revoked-author",
+    external_writes_note: "external-writes-note",
+    counsel_enrolls: "counsel-enrolls",
+    enroll_weak_key: "enroll-weak-key",
+    control_enroll_with_title_and_organization: "control-enroll-with-title-and-organization",
+    enroll_blank_organization: "enroll-blank-organization",
+    enroll_unknown_field: "enroll-unknown-field",
+    enroll_twice: "enroll-twice",
+    genesis_key_not_author: "genesis-key-not-author",
+    genesis_other_hash: "genesis-other-hash",
+    second_genesis: "second-genesis",
+    verify_unknown_item: "verify-unknown-item",
+    second_intake: "second-intake",
+    second_intake_in_other_case: "second-intake-in-other-case",
+    release_by_non_holder: "release-by-non-holder",
+    release_to_outsider: "release-to-outsider",
+    receive_by_other: "receive-by-other",
+    receive_wrong_release: "receive-wrong-release",
+    double_release: "double-release",
+    after_disposal: "after-disposal",
+    control_seal_broken: "control-seal-broken",
+    receipt_of_sealed_item_silent_on_seal: "receipt-of-sealed-item-silent-on-seal",
+    control_receipts_of_unsealed_item_say_nothing: "control-receipts-of-unsealed-item-say-nothing",
+    control_receipt_condition: "control-receipt-condition",
+    control_external_receiver_refuses: "control-external-receiver-refuses",
+    refuser_then_acts_as_holder: "refuser-then-acts-as-holder",
+    refusal_added_to_a_signed_receipt: "refusal-added-to-a-signed-receipt",
+    refusal_blank: "refusal-blank",
+    receipt_forged: "receipt-forged",
+    receipt_by_member_not_external: "receipt-by-member-not-external",
+    store_by_non_holder: "store-by-non-holder",
+    stored_twice: "stored-twice",
+    retrieved_when_not_stored: "retrieved-when-not-stored",
+    released_while_stored: "released-while-stored",
+    seal_broken_that_is_not_on_it: "seal-broken-that-is-not-on-it",
+    seal_reapplied_after_breaking: "seal-reapplied-after-breaking",
+    seal_applied_twice: "seal-applied-twice",
+    control_receiver_breaks_and_reseals: "control-receiver-breaks-and-reseals",
+    seal_in_both_lists: "seal-in-both-lists",
+    seal_listed_twice: "seal-listed-twice",
+    seals_empty_list: "seals-empty-list",
+    store_without_location: "store-without-location",
+    seals_added_to_a_signed_receipt: "seals-added-to-a-signed-receipt",
+    control_external_receiver_breaks_a_seal: "control-external-receiver-breaks-a-seal",
+    verify_misstates: "verify-misstates",
+    control_verify_truthful_mismatch: "control-verify-truthful-mismatch",
+    verify_unknown_file: "verify-unknown-file",
+    carried_file_altered: "carried-file-altered",
+    event_refers_to_nothing: "event-refers-to-nothing",
+    control_void_of_an_event: "control-void-of-an-event",
+    control_void_of_a_release: "control-void-of-a-release",
+    void_of_nothing: "void-of-nothing",
+    void_without_reason: "void-without-reason",
+    void_by_external: "void-by-external",
+    erasure_digest_not_in_sd: "erasure-digest-not-in-sd",
+    erasure_of_entry_without_sd: "erasure-of-entry-without-sd",
+    erasure_twice: "erasure-twice",
+    erased_disclosure_carried: "erased-disclosure-carried",
+    disclosure_moved: "disclosure-moved",
+    checkpoint_by_revoked_authority: "checkpoint-by-revoked-authority",
+    checkpoint_by_counsel: "checkpoint-by-counsel",
+    checkpoint_root_mismatch: "checkpoint-root-mismatch",
+    records_missing: "records-missing",
+    empty_bundle: "empty-bundle",
+    partial_path_wrong: "partial-path-wrong",
+    partial_by_revoked_authority: "partial-by-revoked-authority",
+    checkpoint_by_revoked_authority_pinned: "checkpoint-by-revoked-authority-pinned",
+    log_key_not_named_after_origin: "log-key-not-named-after-origin",
+    quorum_of_one_witness_under_two_names: "quorum-of-one-witness-under-two-names",
+    control_quorum_of_one: "control-quorum-of-one",
+    control_mirror_quorum_of_one: "control-mirror-quorum-of-one",
+    mirror_quorum_unmet: "mirror-quorum-unmet",
+    mirror_line_signed_by_a_witness_key: "mirror-line-signed-by-a-witness-key",
+    control_timestamp: "control-timestamp",
+    timestamp_not_a_token: "timestamp-not-a-token",
+    timestamp_gentime_moved: "timestamp-gentime-moved",
+    timestamp_other_checkpoint: "timestamp-other-checkpoint",
+    timestamp_no_eku: "timestamp-no-eku",
+    timestamp_expired_tsa: "timestamp-expired-tsa",
+    timestamp_rogue_root: "timestamp-rogue-root",
+    timestamp_before_entries: "timestamp-before-entries",
+    control_timestamp_same_second: "control-timestamp-same-second",
+    timestamp_second_before_entry: "timestamp-second-before-entry",
+    control_tree_verified_manifest_carried: "control-tree-verified-manifest-carried",
+    tree_verify_misstates: "tree-verify-misstates",
+    control_tree_verify_truthful_mismatch: "control-tree-verify-truthful-mismatch",
+    tree_verify_without_tree: "tree-verify-without-tree",
+    tree_manifest_carried_altered: "tree-manifest-carried-altered",
+    tree_name_dotdot: "tree-name-dotdot",
+    tree_name_with_a_line_break: "tree-name-with-a-line-break",
+    tree_manifest_misnamed: "tree-manifest-misnamed",
+    tree_file_named_like_its_manifest: "tree-file-named-like-its-manifest",
+    tree_unknown_key: "tree-unknown-key",
 }

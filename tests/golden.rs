@@ -1,9 +1,9 @@
 //! Golden vectors: a fixed key, fixed ledger id and fixed times must give
 //! exactly the record bytes, leaf hashes and root in tests/vectors/.
 //! Regenerate (only on a deliberate format change) with
-//! CASELOG_UPDATE_VECTORS=1 cargo test --test golden.
+//! CASELOG_UPDATE_VECTORS=1 cargo test --test suite golden::.
 
-mod common;
+use crate::common;
 
 use caselog::format::entry::{Entry, Record};
 use caselog::tlog::merkle::root_of_leaves;

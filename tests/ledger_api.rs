@@ -1,7 +1,7 @@
 //! Library-level behaviour of the writer: append policy, refusals that
 //! write nothing, the writer lock, reopening.
 
-mod common;
+use crate::common;
 
 use caselog::format::entry::{Body, MemberEnroll, MemberRevoke};
 use caselog::rules::policy::PolicyError;

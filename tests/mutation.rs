@@ -4,7 +4,7 @@
 //! the mutated seq. tools/ has no longer version: this is the whole sweep
 //! for the small fixture ledger.
 
-mod common;
+use crate::common;
 
 use caselog::audit::ChainVerifier;
 use caselog::storage::layout::{ALL_CFS, CF_CHECKPOINTS, CF_ENTRIES, CF_INDEX, CF_META, CF_TREE};

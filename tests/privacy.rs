@@ -3,7 +3,7 @@
 //! verifiers, tampered disclosures get BAD_DISCLOSURE, and an erased value
 //! is physically gone from every file of the ledger directory.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

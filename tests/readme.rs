@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
+use crate::common;
 
 fn walkthrough(readme: &str) -> Vec<String> {
     let start = readme

@@ -3,12 +3,13 @@
 //! processes; a mirror follows and refuses a server that forks or rolls
 //! back, with evidence saved.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Proc, Stdio};
 use std::time::Duration;
 
+use crate::common::{authority, build_small, investigator, note, outsider};
 use caselog::format::entry::{Body, Entry, MemberEnroll, Record};
 use caselog::ledger::Submission;
 use caselog::net::api::{self, HeadInfo};
@@ -17,7 +18,6 @@ use caselog::net::httpsig::{self, Params, RequestParts};
 use caselog::net::server::{ServeConfig, Server};
 use caselog::storage::keys::Signer;
 use caselog::{Hash, HashAlg, Ledger, LedgerId, Role, Seq, Timestamp};
-use common::{authority, build_small, investigator, note, outsider};
 
 /// Serve `dirs` (case name = directory name) in this process; returns the
 /// base URL. The server thread lives until the test process ends.

@@ -160,7 +160,7 @@ fn storage_layout_matches_spec() {
     }
 }
 
-mod common;
+use crate::common;
 
 /// The worked example in SPEC.md §16 (a stranger's first check of their
 /// own code, without the repository's vectors) is computed here from the

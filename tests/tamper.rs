@@ -2,7 +2,7 @@
 //! the way an attacker with disk access would, and assert that `verify`
 //! names the exact problem code and entry.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

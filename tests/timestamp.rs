@@ -4,15 +4,15 @@
 //! one rule), and `caselog timestamp` / `verify --tsa-ca` against a local
 //! TSA (`tools/test-tsa`, OpenSSL behind loopback HTTP).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Proc, Stdio};
 use std::time::Duration;
 
+use crate::common::tsp::{forge, root, swap_cert, tsa, Eku, Tsa, NOW};
 use caselog::tlog::tsp::{verify_token, Anchors, TspError};
 use caselog::{HashAlg, TreeSize};
-use common::tsp::{forge, root, swap_cert, tsa, Eku, Tsa, NOW};
 use rcgen::CertificateParams;
 
 fn vectors() -> PathBuf {

@@ -3,7 +3,7 @@
 //! Ed25519 edge cases and the C2SP signed-note vector, all run through the
 //! project's own functions.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
