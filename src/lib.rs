@@ -104,6 +104,8 @@ pub use storage::keys::{load_private as load_key, write_key_files, KeyError};
 pub use audit::bundle::{verify_reader as verify_bundle, Verdict as BundleVerdict};
 pub use audit::{verify_store, verify_store_progress, verify_store_with, VerifyOptions};
 pub use audit::{Code, Problem, Report};
+// One item's custody, replayed as the verifiers replay it.
+pub use audit::{item_custody, CustodyBreak, Holding, ItemCustody};
 pub use storage::store::{Store, StoreError};
 pub use tlog::prooffile::{verify_inclusion_file, ConsistencyProof, InclusionProof};
 

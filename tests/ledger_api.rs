@@ -480,11 +480,18 @@ fn a_pipeline_refuses_references_to_its_own_earlier_batches() {
         .append_at(common::note("before"), &a, common::t(9_000))
         .unwrap()
         .1;
+    let before = l.head().tree.size.0;
     let run = l
         .pipelined(|l| {
             let new = l.append_at(common::note("inside"), &a, common::t(9_001))?.1;
-            // Let the committer write it: refused all the same.
-            std::thread::sleep(std::time::Duration::from_millis(200));
+            // Wait until the committer has written it (a reader sees it),
+            // with a deadline: refused all the same.
+            let written = || Ledger::open(&dir, false).is_ok_and(|r| r.head().tree.size.0 > before);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while !written() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            assert!(written(), "the committer did not write the entry in 30 s");
             let refused = l.append_at(correct(new), &a, common::t(9_002));
             l.append_at(correct(old), &a, common::t(9_003))?;
             Ok::<_, LedgerError>((new, refused))

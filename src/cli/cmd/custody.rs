@@ -28,12 +28,10 @@ use crate::cli::input::private_fields;
 use crate::cli::input::read_input;
 use crate::cli::input::resolve_member;
 use crate::cli::output::out;
-use caselog::audit::findings::findings_of;
+use caselog::audit::{CustodyBreak, ItemCustody};
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::LedgerId;
-use caselog::format::entry::MemberKey;
-use caselog::format::entry::Seq;
 use caselog::format::entry::Timestamp;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::format::kinds;
@@ -42,7 +40,6 @@ use caselog::format::kinds::CustodyRelease;
 use caselog::format::kinds::Domain;
 use caselog::format::kinds::Receipt;
 use caselog::format::kinds::{CustodyRetrieve, CustodyStore, Seals};
-use caselog::ledger;
 use caselog::storage::keys::Signer;
 use caselog::Hash;
 use caselog::Ledger;
@@ -546,14 +543,12 @@ impl Run for CustodyShowCmd {
 
 fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
     let l = crate::cli::remote::open(dir, false)?;
-    let records = l.item_records(item)?;
-    if records.is_empty() {
+    let Some(v) = caselog::audit::item_custody(&l, item)? else {
         return Err(CliError::input(
             format!("no item {item}"),
             "see `caselog evidence list`",
         ));
-    }
-    let v = replay_item(&l, item, &records);
+    };
     out(&if json {
         custody_json(&l, item, &v)
     } else {
@@ -566,105 +561,44 @@ fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
     })
 }
 
-/// One item's custody, replayed from its entries.
-struct CustodyView {
-    /// (holder, from seq, until seq).
-    holders: Vec<(MemberKey, Seq, Option<Seq>)>,
-    /// (seq, recorded, kind, signed by, summary).
-    rows: Vec<(u64, String, &'static str, String, String)>,
-    /// What `verify` would report about this item.
-    breaks: Vec<String>,
-    /// What its entries state for a court to see (SPEC §9.3).
-    findings: Vec<caselog::audit::Finding>,
-    /// Its state after the last entry.
-    now: Option<caselog::rules::custody::ItemState>,
+/// One line per break, as `verify` words it.
+fn break_lines(v: &ItemCustody) -> Vec<String> {
+    v.breaks
+        .iter()
+        .map(|b| match b {
+            CustodyBreak::Undecodable { seq } => format!("entry {seq} cannot be decoded"),
+            CustodyBreak::Refused { seq, error } => format!("seq {seq}: {error}"),
+        })
+        .collect()
 }
 
-/// A copy's intake names the item it was made from (SPEC §13.5), which
-/// this item's own entries do not take in: replay that item's intake first
-/// when it came earlier, as `verify` sees it.
-fn seed_source(l: &Ledger, records: &[(Seq, Vec<u8>)], c: &mut caselog::rules::custody::Custody) {
-    let Some((seq, raw)) = records.first() else {
-        return;
-    };
-    let Ok((_, e)) = ledger::decode(*seq, raw) else {
-        return;
-    };
-    let Body::Domain(Domain::EvidenceIntake(i)) = &e.body else {
-        return;
-    };
-    let Some(src) = i.lineage.as_ref().and_then(|g| g.derived_from.as_ref()) else {
-        return;
-    };
-    let first = l.item_records(src).ok().and_then(|r| r.into_iter().next());
-    if let Some((sseq, sraw)) = first.filter(|(sseq, _)| sseq < seq) {
-        if let Ok((_, se)) = ledger::decode(sseq, &sraw) {
-            c.apply(&se, &l.hash_alg().leaf(&sraw));
-        }
-    }
+/// (seq, recorded, kind, signed by, summary) of each entry.
+fn rows(l: &Ledger, v: &ItemCustody) -> Vec<(u64, String, &'static str, String, String)> {
+    let m = l.members();
+    v.entries
+        .iter()
+        .map(|(seq, e)| {
+            let signer = match &e.body {
+                Body::Domain(Domain::CustodyReceive(CustodyReceive {
+                    receipt: Some(r), ..
+                })) => format!(
+                    "{} (receipt signed by {})",
+                    m.display(&e.author),
+                    m.display(&r.key)
+                ),
+                _ => m.display(&e.author),
+            };
+            let sum = e.body.summary_with(&|k| m.display(k));
+            (seq.0, e.time.to_string(), e.body.kind().name(), signer, sum)
+        })
+        .collect()
 }
 
-/// Replay this item's entries through the custody state machine; breaks
-/// are what `verify` would report.
-fn replay_item(l: &Ledger, item: &str, records: &[(Seq, Vec<u8>)]) -> CustodyView {
-    let mut c = caselog::rules::custody::Custody::new();
-    seed_source(l, records, &mut c);
-    let mut rows = Vec::new();
-    let mut breaks = Vec::new();
-    let mut findings = Vec::new();
-    let mut holders: Vec<(MemberKey, Seq, Option<Seq>)> = Vec::new();
-    for (seq, raw) in records {
-        let Ok((_, e)) = ledger::decode(*seq, raw) else {
-            breaks.push(format!("entry {seq} cannot be decoded"));
-            continue;
-        };
-        let leaf = l.hash_alg().leaf(raw);
-        match c.check(&e, &l.id(), l.members()) {
-            Err(err) => breaks.push(format!("seq {seq}: {err}")),
-            Ok(()) => {
-                findings.extend(findings_of(seq.0, &e, l.members(), &c));
-                c.apply(&e, &leaf);
-            }
-        }
-        let holder = c.get(item).map(|s| s.holder);
-        if let Some(h) = holder {
-            if holders.last().map(|x| x.0) != Some(h) {
-                if let Some(last) = holders.last_mut() {
-                    last.2 = Some(*seq);
-                }
-                holders.push((h, *seq, None));
-            }
-        }
-        let signer = match &e.body {
-            Body::Domain(Domain::CustodyReceive(r)) if r.receipt.is_some() => format!(
-                "{} (receipt signed by {})",
-                l.members().display(&e.author),
-                l.members().display(&r.receipt.as_ref().expect("some").key)
-            ),
-            _ => l.members().display(&e.author),
-        };
-        rows.push((
-            seq.0,
-            e.time.to_string(),
-            e.body.kind().name(),
-            signer,
-            e.body.summary_with(&|k| l.members().display(k)),
-        ));
-    }
-    CustodyView {
-        holders,
-        rows,
-        breaks,
-        findings,
-        now: c.get(item).cloned(),
-    }
-}
-
-fn custody_json(l: &Ledger, item: &str, v: &CustodyView) -> String {
-    let (holders, rows, breaks) = (&v.holders, &v.rows, &v.breaks);
+fn custody_json(l: &Ledger, item: &str, v: &ItemCustody) -> String {
+    let (holders, rows, breaks) = (&v.holders, &rows(l, v), &break_lines(v));
     let j = json!({
         "item": item,
-        "holders": holders.iter().map(|(k, from, to)| json!({"holder": l.members().display(k), "key": k.to_hex(), "from_seq": from.0, "until_seq": to.map(|s| s.0)})).collect::<Vec<_>>(),
+        "holders": holders.iter().map(|h| json!({"holder": l.members().display(&h.holder), "key": h.holder.to_hex(), "from_seq": h.from.0, "until_seq": h.until.map(|s| s.0)})).collect::<Vec<_>>(),
         "entries": rows.iter().map(|(s, t, k, who, sum)| json!({"seq": s, "recorded": t, "kind": k, "signed_by": who, "summary": sum})).collect::<Vec<_>>(),
         "breaks": breaks,
         "findings": v.findings.iter().map(|f| json!({"code": f.code.as_str(), "seq": f.seq, "by": f.by, "detail": f.detail, "message": f.sentence()})).collect::<Vec<_>>(),
@@ -674,15 +608,16 @@ fn custody_json(l: &Ledger, item: &str, v: &CustodyView) -> String {
     serde_json::to_string_pretty(&j).expect("cli: JSON") + "\n"
 }
 
-fn custody_text(l: &Ledger, item: &str, v: &CustodyView) -> String {
-    let (holders, rows, breaks) = (&v.holders, &v.rows, &v.breaks);
+fn custody_text(l: &Ledger, item: &str, v: &ItemCustody) -> String {
+    let (holders, rows, breaks) = (&v.holders, &rows(l, v), &break_lines(v));
     let mut s = format!("custody of {item}\nholders\n");
-    for (k, from, to) in holders {
+    for h in holders {
         s.push_str(&format!(
             "  {:<32} from seq {:<5} {}\n",
-            l.members().display(k),
-            from.0,
-            to.map(|t| format!("until seq {t}"))
+            l.members().display(&h.holder),
+            h.from.0,
+            h.until
+                .map(|t| format!("until seq {t}"))
                 .unwrap_or_else(|| "to now".into())
         ));
     }
