@@ -7,8 +7,10 @@
 
 use clap::ArgMatches;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use crate::cli::args::Cli;
+use crate::cli::remote::RemoteCase;
 
 /// The options every check reads, the command's own first.
 #[derive(Debug)]
@@ -30,6 +32,8 @@ pub(crate) struct Globals {
     pub(crate) signs: bool,
     /// The command has its own `--private` (it flattens `Private`).
     pub(crate) takes_private: bool,
+    /// The served case of `--remote`, once `validate` has checked it.
+    pub(crate) remote_case: Option<Rc<RemoteCase>>,
 }
 
 impl Globals {
@@ -55,6 +59,7 @@ impl Globals {
             private_file: [cli.private_file.clone(), own_list("private_file")].concat(),
             signs: has("key"),
             takes_private: has("private"),
+            remote_case: None,
         }
     }
 }

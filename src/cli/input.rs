@@ -4,6 +4,7 @@
 
 use crate::cli::error::CliError;
 use crate::cli::globals::Globals;
+use crate::cli::remote::Target;
 use crate::cli::secret;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::edtf::Edtf;
@@ -120,23 +121,25 @@ pub(crate) fn key_public(path: &Path) -> Result<MemberKey, CliError> {
 }
 
 pub(crate) fn need_ledger(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
-    if let Some(d) = crate::cli::remote::dir() {
-        return Ok(d);
-    }
     l.clone().ok_or_else(|| {
         CliError::input("no ledger given", "pass --ledger DIR or set CASELOG_LEDGER")
     })
 }
 
-pub(crate) fn need_ledger_dir(l: &Option<PathBuf>) -> Result<PathBuf, CliError> {
-    let dir = need_ledger(l)?;
-    if !dir.is_dir() && crate::cli::remote::dir().is_none() {
+/// The ledger the command works on: the served case of `--remote` (its
+/// local copy may not exist yet), else an existing `--ledger` directory.
+pub(crate) fn target(g: &Globals) -> Result<Target, CliError> {
+    if let Some(c) = &g.remote_case {
+        return Ok(Target::Remote(c.clone()));
+    }
+    let dir = need_ledger(&g.ledger)?;
+    if !dir.is_dir() {
         return Err(CliError::input(
             format!("no ledger at {}", dir.display()),
             "check --ledger / $CASELOG_LEDGER, or create one with `caselog init`",
         ));
     }
-    Ok(dir)
+    Ok(Target::Local(dir))
 }
 
 pub(crate) fn load_signer(g: &Globals) -> Result<Signer, CliError> {

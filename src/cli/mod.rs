@@ -35,7 +35,7 @@ pub(crate) fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let g = Globals::new(&cli, &matches);
-    let result = validate(cli.command, &g).and_then(|c| c.run());
+    let result = validate(cli.command, g).and_then(|c| c.run());
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -46,14 +46,14 @@ pub(crate) fn main() -> ExitCode {
 }
 
 /// Check the command before any database is opened.
-pub(crate) fn validate(command: Command, g: &Globals) -> Result<Checked, CliError> {
+pub(crate) fn validate(command: Command, mut g: Globals) -> Result<Checked, CliError> {
     if !g.takes_private {
-        no_private(g)?;
+        no_private(&g)?;
     }
     if let Some(url) = &g.remote {
-        check_remote(&command, g, url)?;
+        g.remote_case = Some(std::rc::Rc::new(check_remote(&command, &g, url)?));
     }
-    check(&command, g)
+    check(&command, &g)
 }
 
 /// Each command to its check.
@@ -96,7 +96,7 @@ fn check(command: &Command, g: &Globals) -> Result<Checked, CliError> {
 
 /// `--remote URL`: only for the commands that work on a case's entries;
 /// the member key signs every request, so it is needed for reads too.
-fn check_remote(command: &Command, g: &Globals, url: &str) -> Result<(), CliError> {
+fn check_remote(command: &Command, g: &Globals, url: &str) -> Result<remote::RemoteCase, CliError> {
     let local_only = matches!(
         command,
         Command::Init { .. }
@@ -127,5 +127,5 @@ fn check_remote(command: &Command, g: &Globals, url: &str) -> Result<(), CliErro
         ));
     }
     let dir = remote::copy_dir(url, g.ledger.as_deref())?;
-    remote::set(url, dir, crate::cli::input::load_signer(g)?)
+    remote::case(url, dir, crate::cli::input::load_signer(g)?)
 }

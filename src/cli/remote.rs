@@ -1,10 +1,12 @@
-//! `--remote URL`: the command runs on a local copy that follows the
-//! served case ([`caselog::net::mirror::follow`]) before it reads, and its
-//! appends go to the server first ([`caselog::net::mirror::RemoteUpstream`]).
-//! Set once, in `validate`, before any ledger is opened.
+//! Where a command's ledger is ([`Target`]): a local directory, or with
+//! `--remote URL` a local copy that follows the served case
+//! ([`caselog::net::mirror::follow`]) before it reads, and whose appends
+//! go to the server first ([`caselog::net::mirror::RemoteUpstream`]).
+//! `validate` makes the target before any ledger is opened; each checked
+//! command carries it.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::rc::Rc;
 
 use caselog::net::client::Remote;
 use caselog::net::mirror::{follow, RemoteUpstream};
@@ -13,13 +15,23 @@ use caselog::Ledger;
 
 use crate::cli::error::CliError;
 
-struct Ctx {
+/// A served case this run works on: its URL, the local copy and the
+/// member key that signs each request.
+#[derive(Debug)]
+pub(crate) struct RemoteCase {
     url: String,
     dir: PathBuf,
     signer: Signer,
 }
 
-static CTX: OnceLock<Ctx> = OnceLock::new();
+/// The ledger a checked command works on.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    /// A ledger directory on this machine.
+    Local(PathBuf),
+    /// The local copy of a served case (`--remote`).
+    Remote(Rc<RemoteCase>),
+}
 
 /// Where the copy of the case at `url` lives: --ledger, else
 /// `$XDG_CACHE_HOME/caselog/remote/<host_port_case>` (or `~/.cache/...`).
@@ -79,8 +91,9 @@ pub(crate) fn tls_ca() -> Result<Option<Vec<u8>>, CliError> {
     }
 }
 
-/// Remember the remote case for this run (checked: a valid case URL).
-pub(crate) fn set(url: &str, dir: PathBuf, signer: Signer) -> Result<(), CliError> {
+/// The served case at `url` (checked: a valid case URL), its copy in
+/// `dir` (whose parent is created).
+pub(crate) fn case(url: &str, dir: PathBuf, signer: Signer) -> Result<RemoteCase, CliError> {
     Remote::new(url)?;
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
@@ -90,57 +103,67 @@ pub(crate) fn set(url: &str, dir: PathBuf, signer: Signer) -> Result<(), CliErro
             )
         })?;
     }
-    let ctx = Ctx {
+    Ok(RemoteCase {
         url: url.to_owned(),
         dir,
         signer,
-    };
-    // One remote per process: `validate` runs once.
-    let _ = CTX.set(ctx);
-    Ok(())
+    })
 }
 
-/// The local copy's directory, when --remote is in force.
-pub(crate) fn dir() -> Option<PathBuf> {
-    CTX.get().map(|c| c.dir.clone())
-}
-
-/// Open the ledger at `dir`: with --remote, bring the copy up to the
-/// server's head first and (for writing) send appends through the server.
-pub(crate) fn open(dir: &Path, writable: bool) -> Result<Ledger, CliError> {
-    let Some(ctx) = CTX.get().filter(|c| c.dir == dir) else {
-        return Ok(Ledger::open(dir, writable)?);
-    };
-    let remote = client(&ctx.url)?;
-    let (mut l, _) = follow(&remote, &ctx.signer, dir, &mut |_, _| {})?;
-    if writable {
-        let signer = Signer::from_seed(ctx.signer.name(), &ctx.signer.seed());
-        l.set_upstream(Box::new(RemoteUpstream {
-            remote: client(&ctx.url)?,
-            signer,
-            turn: None,
-        }));
-    }
-    Ok(l)
-}
-
-/// With --remote: upload the copies of evidence files just taken in
-/// (`(path, blake3, sha256)`) to the server's blob store. Returns how many
-/// the server did not have yet; `None` without --remote.
-pub(crate) fn upload_blobs(
-    files: &[(PathBuf, caselog::Hash, caselog::Hash)],
-) -> Result<Option<usize>, CliError> {
-    let Some(ctx) = CTX.get() else {
-        return Ok(None);
-    };
-    let remote = client(&ctx.url)?;
-    let mut sent = 0;
-    for (path, b3, sha) in files {
-        if remote.put_blob(&ctx.signer, path, b3, sha)? {
-            sent += 1;
+impl Target {
+    /// The ledger directory (for a remote case, its local copy).
+    pub(crate) fn dir(&self) -> &Path {
+        match self {
+            Target::Local(d) => d,
+            Target::Remote(c) => &c.dir,
         }
     }
-    Ok(Some(sent))
+
+    /// Whether the command works on a served case.
+    pub(crate) fn is_remote(&self) -> bool {
+        matches!(self, Target::Remote(_))
+    }
+
+    /// Open the ledger: for a remote case, bring the copy up to the
+    /// server's head first and (for writing) send appends through the
+    /// server.
+    pub(crate) fn open(&self, writable: bool) -> Result<Ledger, CliError> {
+        let ctx = match self {
+            Target::Local(dir) => return Ok(Ledger::open(dir, writable)?),
+            Target::Remote(c) => c,
+        };
+        let remote = client(&ctx.url)?;
+        let (mut l, _) = follow(&remote, &ctx.signer, &ctx.dir, &mut |_, _| {})?;
+        if writable {
+            let signer = Signer::from_seed(ctx.signer.name(), &ctx.signer.seed());
+            l.set_upstream(Box::new(RemoteUpstream {
+                remote: client(&ctx.url)?,
+                signer,
+                turn: None,
+            }));
+        }
+        Ok(l)
+    }
+
+    /// For a remote case: upload the copies of evidence files just taken
+    /// in (`(path, blake3, sha256)`) to the server's blob store. Returns
+    /// how many the server did not have yet; `None` for a local ledger.
+    pub(crate) fn upload_blobs(
+        &self,
+        files: &[(PathBuf, caselog::Hash, caselog::Hash)],
+    ) -> Result<Option<usize>, CliError> {
+        let Target::Remote(ctx) = self else {
+            return Ok(None);
+        };
+        let remote = client(&ctx.url)?;
+        let mut sent = 0;
+        for (path, b3, sha) in files {
+            if remote.put_blob(&ctx.signer, path, b3, sha)? {
+                sent += 1;
+            }
+        }
+        Ok(Some(sent))
+    }
 }
 
 #[cfg(test)]

@@ -14,11 +14,12 @@ use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::globals::Globals;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_vkeys;
 use crate::cli::input::read_input;
+use crate::cli::input::target;
 use crate::cli::output::out;
 use crate::cli::output::write_or_print;
+use crate::cli::remote::Target;
 use caselog::storage::keys;
 use caselog::storage::keys::Signer;
 use caselog::tlog::checkpoint;
@@ -37,7 +38,7 @@ use std::path::PathBuf;
 pub(crate) fn check_checkpoint(a: &CheckpointArgs, g: &Globals) -> Result<Checked, CliError> {
     let CheckpointArgs { cmd, out, .. } = a;
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         match cmd {
             None => Box::new(CheckpointSignCmd {
                 signer: load_signer(g)?,
@@ -73,7 +74,7 @@ fn check_prove_inclusion(a: &ProveInclusionArgs, g: &Globals) -> Result<Checked,
         ..
     } = a;
     Ok(Box::new(ProveInclusionCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         seq: Seq(*seq),
         checkpoint: checkpoint
             .as_deref()
@@ -119,7 +120,7 @@ pub(crate) fn check_log_key(a: &LogKeyArgs, g: &Globals) -> Result<Checked, CliE
             .map(crate::cli::input::key_public)
             .transpose()?,
         all: a.all,
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
     }))
 }
 
@@ -180,7 +181,7 @@ pub(crate) fn check_against_ledger(
 
 /// `checkpoint` (sign one now), checked.
 pub(crate) struct CheckpointSignCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) out: Option<PathBuf>,
 }
@@ -197,7 +198,7 @@ pub(crate) fn run_checkpoint_sign(cmd: CheckpointSignCmd) -> Result<u8, CliError
         signer,
         out: path,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let note = l.checkpoint(&signer)?;
     let text = note.to_text();
     if let Some(p) = &path {
@@ -209,7 +210,7 @@ pub(crate) fn run_checkpoint_sign(cmd: CheckpointSignCmd) -> Result<u8, CliError
 
 /// `checkpoint list`, checked.
 pub(crate) struct CheckpointListCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
 }
 
 impl Run for CheckpointListCmd {
@@ -220,7 +221,7 @@ impl Run for CheckpointListCmd {
 
 pub(crate) fn run_checkpoint_list(cmd: CheckpointListCmd) -> Result<u8, CliError> {
     let CheckpointListCmd { dir } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let mut s = String::new();
     for (size, bytes) in l.stored_checkpoints()? {
         match checkpoint::parse(&bytes) {
@@ -246,7 +247,7 @@ pub(crate) fn run_checkpoint_list(cmd: CheckpointListCmd) -> Result<u8, CliError
 
 /// `checkpoint show [SIZE]`, checked.
 pub(crate) struct CheckpointShowCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) size: Option<u64>,
 }
 
@@ -258,7 +259,7 @@ impl Run for CheckpointShowCmd {
 
 pub(crate) fn run_checkpoint_show(cmd: CheckpointShowCmd) -> Result<u8, CliError> {
     let CheckpointShowCmd { dir, size } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let found = match size {
         Some(n) => l.stored_checkpoint(TreeSize(n))?,
         None => l.latest_checkpoint()?.map(|(_, b)| b),
@@ -275,7 +276,7 @@ pub(crate) fn run_checkpoint_show(cmd: CheckpointShowCmd) -> Result<u8, CliError
 
 /// `log-key`, checked.
 pub(crate) struct LogKeyCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     /// One authority's key; `None`: every authority.
     pub(crate) key: Option<MemberKey>,
     /// With `key` absent: revoked authorities too (marked).
@@ -290,7 +291,7 @@ impl Run for LogKeyCmd {
 
 pub(crate) fn run_log_key(cmd: LogKeyCmd) -> Result<u8, CliError> {
     let LogKeyCmd { dir, key, all } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let authorities: Vec<&caselog::rules::policy::Member> = l
         .members()
         .iter()
@@ -331,7 +332,7 @@ pub(crate) fn run_log_key(cmd: LogKeyCmd) -> Result<u8, CliError> {
 
 /// `prove inclusion SEQ`, checked.
 pub(crate) struct ProveInclusionCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) seq: Seq,
     pub(crate) checkpoint: Option<Vec<u8>>,
     pub(crate) out: Option<PathBuf>,
@@ -350,7 +351,7 @@ pub(crate) fn run_prove_inclusion(cmd: ProveInclusionCmd) -> Result<u8, CliError
         checkpoint: cp_bytes,
         out: path,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let bytes = match cp_bytes {
         Some(b) => {
             check_against_ledger(&l, &b, "the --checkpoint")?;
@@ -385,7 +386,7 @@ pub(crate) fn run_prove_inclusion(cmd: ProveInclusionCmd) -> Result<u8, CliError
 
 /// `prove consistency --old FILE`, checked.
 pub(crate) struct ProveConsistencyCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) old: Vec<u8>,
     pub(crate) new: Option<Vec<u8>>,
     pub(crate) out: Option<PathBuf>,
@@ -404,7 +405,7 @@ pub(crate) fn run_prove_consistency(cmd: ProveConsistencyCmd) -> Result<u8, CliE
         new,
         out: path,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let old_cp = check_against_ledger(&l, &old, "the --old checkpoint")?;
     let new_size = match new {
         Some(b) => {
@@ -484,7 +485,7 @@ pub(crate) fn run_verify_proof(cmd: VerifyProofCmd) -> Result<u8, CliError> {
 
 /// `checkpoint add-cosignature FILE`, checked.
 pub(crate) struct CheckpointAddCosigCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) note: Note,
     pub(crate) witnesses: Vec<VerifierKey>,
 }
@@ -501,7 +502,7 @@ pub(crate) fn run_checkpoint_add_cosig(cmd: CheckpointAddCosigCmd) -> Result<u8,
         note,
         witnesses,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let n = l.add_cosignatures(&note, &witnesses)?;
     out(&format!("{n} new signature line(s) added\n"))?;
     Ok(exit::OK)
@@ -510,7 +511,7 @@ pub(crate) fn run_checkpoint_add_cosig(cmd: CheckpointAddCosigCmd) -> Result<u8,
 fn check_prove_consistency(a: &ProveConsistencyArgs, g: &Globals) -> Result<Checked, CliError> {
     let ProveConsistencyArgs { old, new, out } = a;
     Ok(Box::new(ProveConsistencyCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         old: read_input(old, "checkpoint")?,
         new: new
             .as_deref()

@@ -22,12 +22,13 @@ use crate::cli::input::check_text;
 use crate::cli::input::hex32;
 use crate::cli::input::item_id;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::opt_text;
 use crate::cli::input::private_fields;
 use crate::cli::input::read_input;
 use crate::cli::input::resolve_member;
+use crate::cli::input::target;
 use crate::cli::output::out;
+use crate::cli::remote::Target;
 use caselog::audit::{CustodyBreak, ItemCustody};
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
@@ -44,7 +45,6 @@ use caselog::storage::keys::Signer;
 use caselog::Hash;
 use caselog::Ledger;
 use serde_json::json;
-use std::path::Path;
 use std::path::PathBuf;
 
 /// Each `custody` command to its check.
@@ -57,7 +57,7 @@ pub(crate) fn check(c: &CustodyCommand, g: &Globals) -> Result<Checked, CliError
         CustodyCommand::Retrieve(a) => check_custody_retrieve(a, g),
         CustodyCommand::ImportReceipt(a) => check_custody_import_receipt(a, g),
         CustodyCommand::Show(a) => Ok(Box::new(CustodyShowCmd {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             item: item_id(&a.item)?,
             json: a.json,
         })),
@@ -85,7 +85,7 @@ fn check_custody_release(a: &CustodyReleaseArgs, g: &Globals) -> Result<Checked,
         authority: opt_text(authority, "authority", MAX_SHORT_TEXT)?,
         transport: opt_text(transport, "transport", MAX_SHORT_TEXT)?,
         seals: check_seals(seals)?,
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
@@ -199,7 +199,7 @@ fn storage_append(
         private,
         body,
         refs: Vec::new(),
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
@@ -225,7 +225,7 @@ pub(crate) fn check_custody_receive(
         condition: opt_text(condition, "condition", MAX_SHORT_TEXT)?,
         rejected: opt_text(reject, "reject", MAX_SHORT_TEXT)?,
         seals,
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
@@ -288,7 +288,7 @@ pub(crate) fn check_custody_import_receipt(
                 "give a file made by `caselog custody receipt`",
             )
         })?,
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
@@ -296,7 +296,7 @@ pub(crate) fn check_custody_import_receipt(
 /// `custody release`, checked.
 pub(crate) struct ReleaseCmd {
     pub(crate) private: Vec<Disclosure>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) item: String,
     pub(crate) to: String,
@@ -326,7 +326,7 @@ pub(crate) fn run_release(cmd: ReleaseCmd) -> Result<u8, CliError> {
         transport,
         seals,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let to_key = resolve_member(&l, &to)?;
     let name = l.members().display(&to_key);
     let (seq, leaf) = append(
@@ -353,7 +353,7 @@ pub(crate) fn run_release(cmd: ReleaseCmd) -> Result<u8, CliError> {
 /// `custody receive`, checked.
 pub(crate) struct ReceiveCmd {
     pub(crate) private: Vec<Disclosure>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) item: String,
     pub(crate) seal_intact: Option<bool>,
@@ -379,7 +379,7 @@ pub(crate) fn run_receive(cmd: ReceiveCmd) -> Result<u8, CliError> {
         rejected,
         seals,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let st = l.custody().get(&item);
     let release = st.and_then(|s| s.pending.map(|(r, _)| r)).ok_or_else(|| {
         CliError::input(
@@ -488,7 +488,7 @@ pub(crate) fn run_receipt(cmd: ReceiptCmd) -> Result<u8, CliError> {
 /// `custody import-receipt FILE`, checked.
 pub(crate) struct ImportReceiptCmd {
     pub(crate) private: Vec<Disclosure>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) receipt: ReceiptFile,
 }
@@ -506,7 +506,7 @@ pub(crate) fn run_import_receipt(cmd: ImportReceiptCmd) -> Result<u8, CliError> 
         signer,
         receipt,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     if receipt.ledger != l.id() {
         return Err(CliError::input(
             format!(
@@ -530,7 +530,7 @@ pub(crate) fn run_import_receipt(cmd: ImportReceiptCmd) -> Result<u8, CliError> 
 
 /// `custody show ITEM`, checked.
 pub(crate) struct CustodyShowCmd {
-    dir: PathBuf,
+    dir: Target,
     item: String,
     json: bool,
 }
@@ -541,8 +541,8 @@ impl Run for CustodyShowCmd {
     }
 }
 
-fn custody_show(dir: &Path, item: &str, json: bool) -> Result<u8, CliError> {
-    let l = crate::cli::remote::open(dir, false)?;
+fn custody_show(dir: &Target, item: &str, json: bool) -> Result<u8, CliError> {
+    let l = dir.open(false)?;
     let Some(v) = caselog::audit::item_custody(&l, item)? else {
         return Err(CliError::input(
             format!("no item {item}"),

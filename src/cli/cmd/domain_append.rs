@@ -10,6 +10,7 @@ use crate::cli::input::resolve_entry;
 use crate::cli::input::EntryArg;
 use crate::cli::output::checkpoint_notice;
 use crate::cli::output::out;
+use crate::cli::remote::Target;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::Seq;
@@ -17,7 +18,6 @@ use caselog::format::kinds::Domain;
 use caselog::storage::keys::Signer;
 use caselog::Hash;
 use caselog::Ledger;
-use std::path::PathBuf;
 
 /// The name `signer` was enrolled under (what `member list` shows), or
 /// the key file's name when it is not a member (the append then refuses).
@@ -42,7 +42,7 @@ pub(crate) fn append(
 /// add`, `evidence dispose|return`, `custody store|retrieve`): one body,
 /// its references and private fields.
 pub(crate) struct AppendCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) body: Domain,
     pub(crate) refs: Vec<EntryArg>,
@@ -63,7 +63,7 @@ fn run_append(cmd: AppendCmd) -> Result<u8, CliError> {
         mut body,
         refs,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     if let Domain::Event(e) = &mut body {
         for r in &refs {
             e.refs.push(resolve_entry(&l, r)?.1);

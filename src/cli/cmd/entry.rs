@@ -14,12 +14,13 @@ use crate::cli::exit;
 use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::private_fields;
 use crate::cli::input::resolve_seq;
+use crate::cli::input::target;
 use crate::cli::input::EntryRef;
 use crate::cli::output::checkpoint_notice;
 use crate::cli::output::out;
+use crate::cli::remote::Target;
 use crate::cli::render;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
@@ -32,12 +33,11 @@ use caselog::Seq;
 use std::io;
 use std::io::Read as _;
 use std::path::Path;
-use std::path::PathBuf;
 
 pub(crate) fn check_note(a: &NoteArgs, g: &Globals) -> Result<Checked, CliError> {
     let NoteArgs { text, .. } = a;
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         let text = if text == "-" {
             let mut s = String::new();
             io::stdin()
@@ -71,7 +71,7 @@ pub(crate) fn check_log(a: &LogArgs, g: &Globals) -> Result<Checked, CliError> {
         ..
     } = a;
     Ok(Box::new(LogCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         json: *json,
         from: *from,
         limit: *limit,
@@ -89,7 +89,7 @@ pub(crate) fn check_append(a: &AppendArgs, g: &Globals) -> Result<Checked, CliEr
             ));
         }
         Box::new(import::AppendOneCmd(import::ImportCmd {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             signer: load_signer(g)?,
             file: body_json.clone(),
             batch: 1,
@@ -114,7 +114,7 @@ pub(crate) fn check_show(a: &ShowArgs, g: &Globals) -> Result<Checked, CliError>
             ));
         };
         Box::new(ShowCmd {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             id,
             json: *json,
             reveal: *reveal,
@@ -124,9 +124,7 @@ pub(crate) fn check_show(a: &ShowArgs, g: &Globals) -> Result<Checked, CliError>
 
 pub(crate) fn check_erase(a: &EraseArgs, g: &Globals) -> Result<Checked, CliError> {
     if a.resume {
-        return Ok(Box::new(EraseResumeCmd {
-            dir: need_ledger_dir(&g.ledger)?,
-        }));
+        return Ok(Box::new(EraseResumeCmd { dir: target(g)? }));
     }
     let EraseArgs {
         entry: Some(entry),
@@ -156,7 +154,7 @@ pub(crate) fn check_erase(a: &EraseArgs, g: &Globals) -> Result<Checked, CliErro
                 .as_deref()
                 .map(|a| check_text("--authority", a, MAX_SHORT_TEXT))
                 .transpose()?,
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             signer: load_signer(g)?,
         })
     })
@@ -164,7 +162,7 @@ pub(crate) fn check_erase(a: &EraseArgs, g: &Globals) -> Result<Checked, CliErro
 
 /// `note TEXT`, checked.
 pub(crate) struct NoteCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) text: String,
     pub(crate) private: Vec<Disclosure>,
@@ -183,7 +181,7 @@ pub(crate) fn run_note(cmd: NoteCmd) -> Result<u8, CliError> {
         text,
         private,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let (seq, leaf) = l.append_private(Body::Note(NoteBody { text }), &signer, private)?;
     out(&format!("seq {seq}: note recorded (leaf {leaf})\n"))?;
     checkpoint_notice(&l);
@@ -192,7 +190,7 @@ pub(crate) fn run_note(cmd: NoteCmd) -> Result<u8, CliError> {
 
 /// `erase ENTRY --field F --reason R`, checked.
 pub(crate) struct EraseCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) entry: String,
     pub(crate) field: String,
@@ -215,7 +213,7 @@ pub(crate) fn run_erase(cmd: EraseCmd) -> Result<u8, CliError> {
         reason,
         authority,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let target = resolve_seq(&l, &entry)?;
     let (seq, _) = l.erase(target, &field, &reason, authority.as_deref(), &signer)?;
     out(&format!(
@@ -226,7 +224,7 @@ pub(crate) fn run_erase(cmd: EraseCmd) -> Result<u8, CliError> {
 
 /// `log`, checked.
 pub(crate) struct LogCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) json: bool,
     pub(crate) from: u64,
     pub(crate) limit: Option<u64>,
@@ -247,7 +245,7 @@ pub(crate) fn run_log(cmd: LogCmd) -> Result<u8, CliError> {
         limit,
         reveal,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let members = l.members();
     let alg = l.hash_alg();
     for (n, item) in l.records_from(Seq(from)).enumerate() {
@@ -277,7 +275,7 @@ pub(crate) fn run_log(cmd: LogCmd) -> Result<u8, CliError> {
 
 /// `show ID`, checked.
 pub(crate) struct ShowCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) id: EntryRef,
     pub(crate) json: bool,
     pub(crate) reveal: bool,
@@ -296,7 +294,7 @@ pub(crate) fn run_show(cmd: ShowCmd) -> Result<u8, CliError> {
         json,
         reveal,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let seq = match id {
         EntryRef::Seq(s) => s,
         EntryRef::Leaf(h) => l.seq_of_leaf(&h)?.ok_or_else(|| {
@@ -337,7 +335,7 @@ pub(crate) fn run_show(cmd: ShowCmd) -> Result<u8, CliError> {
 
 /// `erase --resume`, checked.
 struct EraseResumeCmd {
-    dir: std::path::PathBuf,
+    dir: Target,
 }
 
 impl Run for EraseResumeCmd {
@@ -348,8 +346,8 @@ impl Run for EraseResumeCmd {
 
 /// `erase --resume`: opening the ledger writable finishes an interrupted
 /// purge (SPEC §15); say which, if any.
-fn run_erase_resume(dir: &std::path::Path) -> Result<u8, CliError> {
-    let l = crate::cli::remote::open(dir, true)?;
+fn run_erase_resume(dir: &Target) -> Result<u8, CliError> {
+    let l = dir.open(true)?;
     out(&match l.resumed_purge() {
         Some(seq) => format!("the purge of the erasure at seq {seq} is finished: the value is gone from the ledger's files\n"),
         None => "no erasure was waiting for its purge; nothing to do\n".into(),

@@ -17,13 +17,14 @@ use crate::cli::input::check_text;
 use crate::cli::input::edtf;
 use crate::cli::input::kinds_arg;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::opt_text;
 use crate::cli::input::private_fields;
 use crate::cli::input::resolve_entry;
+use crate::cli::input::target;
 use crate::cli::input::EntryArg;
 use crate::cli::output::hash_with_progress;
 use crate::cli::output::out;
+use crate::cli::remote::Target;
 use caselog::export::timeline;
 use caselog::export::timeline::Filter;
 use caselog::format::disclosure::Disclosure;
@@ -37,12 +38,11 @@ use caselog::format::kinds::Event;
 use caselog::format::kinds::Notification;
 use caselog::format::kinds::Source;
 use caselog::storage::keys::Signer;
-use std::path::PathBuf;
 
 pub(crate) fn check_event_add(a: &EventAdd, g: &Globals) -> Result<Checked, CliError> {
     let private = private_fields(g)?;
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         if a.sources.len() != a.grades.len() {
             return Err(CliError::input(
                 format!(
@@ -110,7 +110,7 @@ pub(crate) fn check_notify_add(a: &NotifyAddArgs, g: &Globals) -> Result<Checked
         ..
     } = a;
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         let digest = match template {
             None => None,
             Some(p) => Some(hash_with_progress(p)?.blake3),
@@ -146,7 +146,7 @@ pub(crate) fn check_action_add(a: &ActionAddArgs, g: &Globals) -> Result<Checked
         ..
     } = a;
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         let occurred = edtf(occurred, "occurred")?;
         let signer = load_signer(g)?;
         Box::new(AppendCmd {
@@ -203,7 +203,7 @@ pub(crate) fn check_correct(a: &CorrectArgs, g: &Globals) -> Result<Checked, Cli
             set: map,
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
             dry_run: *dry_run,
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             signer: load_signer(g)?,
         })
     })
@@ -214,14 +214,14 @@ pub(crate) fn check_void(a: &VoidArgs, g: &Globals) -> Result<Checked, CliError>
     Ok(Box::new(VoidCmd {
         target: EntryArg(entry.clone()),
         reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
 
 /// `void ENTRY`, checked.
 pub(crate) struct VoidCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) target: EntryArg,
     pub(crate) reason: String,
@@ -240,7 +240,7 @@ pub(crate) fn run_void(cmd: VoidCmd) -> Result<u8, CliError> {
         target,
         reason,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
     let body = Domain::Void(caselog::format::kinds::Void {
         target: leaf,
@@ -278,7 +278,7 @@ pub(crate) fn check_timeline(a: &TimelineArgs, g: &Globals) -> Result<Checked, C
                     .and_then(|e| e.latest()),
                 kinds,
             },
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             json: *json,
             reveal: if *reveal {
                 caselog::format::disclosure::Reveal::Paths(vec!["*".into()])
@@ -292,7 +292,7 @@ pub(crate) fn check_timeline(a: &TimelineArgs, g: &Globals) -> Result<Checked, C
 /// `correct ENTRY --set ...`, checked.
 pub(crate) struct CorrectCmd {
     pub(crate) private: Vec<Disclosure>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) target: EntryArg,
     pub(crate) set: std::collections::BTreeMap<String, String>,
@@ -316,7 +316,7 @@ pub(crate) fn run_correct(cmd: CorrectCmd) -> Result<u8, CliError> {
         reason,
         dry_run,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, !dry_run)?;
+    let mut l = dir.open(!dry_run)?;
     let (tseq, leaf) = resolve_entry(&l, &target)?;
     let before = correction_preview(&l, tseq, &set)?;
     let body = Domain::Correction(Correction {
@@ -372,7 +372,7 @@ fn correction_preview(
 
 /// `timeline`, checked.
 pub(crate) struct TimelineCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) filter: Filter,
     pub(crate) json: bool,
     pub(crate) reveal: caselog::format::disclosure::Reveal,
@@ -391,7 +391,7 @@ pub(crate) fn run_timeline(cmd: TimelineCmd) -> Result<u8, CliError> {
         json,
         reveal,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let rows = caselog::export::timeline_rows(&l, &filter)?;
     let mut s = String::new();
     for r in &rows {

@@ -17,14 +17,15 @@ use crate::cli::input::check_text;
 use crate::cli::input::edtf;
 use crate::cli::input::item_id;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::opt_text;
 use crate::cli::input::private_fields;
+use crate::cli::input::target;
 use crate::cli::input::today;
 use crate::cli::output::file_name;
 use crate::cli::output::hash_with_progress;
 use crate::cli::output::hashing;
 use crate::cli::output::out;
+use crate::cli::remote::Target;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::MAX_SHORT_TEXT;
@@ -51,11 +52,11 @@ pub(crate) fn check(c: &EvidenceCommand, g: &Globals) -> Result<Checked, CliErro
             crate::cli::cmd::tree::check_manifest(g, &a.item, &a.format, &a.output)
         }
         EvidenceCommand::List(a) => Ok(Box::new(EvidenceListCmd {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             json: a.json,
         })),
         EvidenceCommand::Show(a) => Ok(Box::new(EvidenceShowCmd {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             item: item_id(&a.item)?,
             json: a.json,
         })),
@@ -81,7 +82,7 @@ fn check_evidence_add(a: &EvidenceAddArgs, g: &Globals) -> Result<Checked, CliEr
         ..
     } = a;
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         let item = item_id(item)?;
         let mut names = std::collections::BTreeSet::new();
         for f in files {
@@ -165,7 +166,7 @@ pub(crate) fn check_evidence_verify(
         .as_ref()
         .expect("cli: clap requires a path without --tree");
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         if !path.is_file() {
             return Err(CliError::input(
                 format!("{} is not a readable file", path.display()),
@@ -202,7 +203,7 @@ pub(crate) fn check_evidence_dispose(
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
         }),
         refs: Vec::new(),
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
@@ -223,14 +224,14 @@ pub(crate) fn check_evidence_return(
             reason: check_text("--reason", reason, MAX_SHORT_TEXT)?,
         }),
         refs: Vec::new(),
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         signer: load_signer(g)?,
     }))
 }
 
 /// `evidence add`, checked.
 pub(crate) struct EvidenceAddCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) signer: Signer,
     pub(crate) intake: EvidenceIntake,
     pub(crate) files: Vec<PathBuf>,
@@ -255,7 +256,7 @@ pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
         copy,
         private,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     if intake.collected_by.is_empty() {
         intake.collected_by = crate::cli::cmd::domain_append::enrolled_name(&l, &signer);
     }
@@ -264,11 +265,11 @@ pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
         &Body::Domain(Domain::EvidenceIntake(intake.clone())),
         &signer,
     )?;
-    intake.files.extend(fixity_of(&files, &dir, copy)?);
+    intake.files.extend(fixity_of(&files, dir.dir(), copy)?);
     let taken = match &tree {
         Some(root) => Some(crate::cli::cmd::tree::take(
             root,
-            &dir,
+            dir.dir(),
             copy,
             &intake.files,
         )?),
@@ -288,16 +289,17 @@ pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
         .collect();
     let mut blobs: Vec<(PathBuf, caselog::Hash, caselog::Hash)> = Vec::new();
     if copy {
-        blobs.extend(
-            intake
-                .files
-                .iter()
-                .map(|f| (evidence::blob_path(&dir, &f.blake3), f.blake3, f.sha256)),
-        );
+        blobs.extend(intake.files.iter().map(|f| {
+            (
+                evidence::blob_path(dir.dir(), &f.blake3),
+                f.blake3,
+                f.sha256,
+            )
+        }));
     }
     if let Some(t) = &taken {
         shown.push(t.describe());
-        blobs.extend(t.blobs(&dir, copy));
+        blobs.extend(t.blobs(dir.dir(), copy));
     }
     let (seq, leaf) = append(&mut l, Domain::EvidenceIntake(intake), &signer, private)?;
     drop(l);
@@ -305,7 +307,7 @@ pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
     let uploaded = if blobs.is_empty() {
         None
     } else {
-        crate::cli::remote::upload_blobs(&blobs)?
+        dir.upload_blobs(&blobs)?
     };
     out(&format!(
         "seq {seq}: {item} taken into evidence (leaf {leaf}){}{}\n{}",
@@ -357,7 +359,7 @@ fn fixity_of(files: &[PathBuf], dir: &Path, copy: bool) -> Result<Vec<FileFixity
 /// `evidence verify ITEM PATH` (one file), checked.
 pub(crate) struct EvidenceVerifyCmd {
     pub(crate) private: Vec<Disclosure>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     /// None: --dry-run, nothing is recorded.
     pub(crate) signer: Option<Signer>,
     pub(crate) item: String,
@@ -380,7 +382,7 @@ pub(crate) fn run_evidence_verify(cmd: EvidenceVerifyCmd) -> Result<u8, CliError
         path,
         file,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, signer.is_some())?;
+    let mut l = dir.open(signer.is_some())?;
     let st = l
         .custody()
         .get(&item)
@@ -453,7 +455,7 @@ fn intake_files(l: &Ledger, seq: Seq) -> Result<(u64, Option<String>), CliError>
 
 /// `evidence list`, checked.
 pub(crate) struct EvidenceListCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) json: bool,
 }
 
@@ -465,7 +467,7 @@ impl Run for EvidenceListCmd {
 
 pub(crate) fn run_evidence_list(cmd: EvidenceListCmd) -> Result<u8, CliError> {
     let EvidenceListCmd { dir, json } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let mut s = String::new();
     for st in l.custody().iter() {
         let (files, tree) = intake_files(&l, st.intake)?;
@@ -512,7 +514,7 @@ pub(crate) fn run_evidence_list(cmd: EvidenceListCmd) -> Result<u8, CliError> {
 
 /// `evidence show ITEM`, checked.
 pub(crate) struct EvidenceShowCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) item: String,
     pub(crate) json: bool,
 }
@@ -525,7 +527,7 @@ impl Run for EvidenceShowCmd {
 
 pub(crate) fn run_evidence_show(cmd: EvidenceShowCmd) -> Result<u8, CliError> {
     let EvidenceShowCmd { dir, item, json } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let records = l.item_records(&item)?;
     let mut intake = None;
     for (seq, raw) in &records {
@@ -541,9 +543,9 @@ pub(crate) fn run_evidence_show(cmd: EvidenceShowCmd) -> Result<u8, CliError> {
         ));
     };
     out(&if json {
-        evidence_json(&l, &dir, &intake, &records)
+        evidence_json(&l, dir.dir(), &intake, &records)
     } else {
-        evidence_text(&l, &dir, &intake, &records)?
+        evidence_text(&l, dir.dir(), &intake, &records)?
     })?;
     Ok(exit::OK)
 }

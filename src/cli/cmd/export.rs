@@ -13,14 +13,15 @@ use crate::cli::exit;
 use crate::cli::globals::Globals;
 use crate::cli::input::edtf_bound;
 use crate::cli::input::kinds_arg;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_range;
 use crate::cli::input::read_input;
+use crate::cli::input::target;
 use crate::cli::output::check_new_file;
 use crate::cli::output::create_new;
 use crate::cli::output::finish;
 use crate::cli::output::write_new;
 use crate::cli::output::{out, Progress};
+use crate::cli::remote::Target;
 use caselog::audit::bundle;
 use caselog::audit::bundle::Selection;
 use caselog::format::disclosure::Reveal;
@@ -39,7 +40,7 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
             };
             check_new_file(&out)?;
             Ok(Box::new(ExportTimelineCmd {
-                dir: need_ledger_dir(&g.ledger)?,
+                dir: target(g)?,
                 out,
                 format,
                 reveal: Reveal::from_args(&args.reveal),
@@ -60,7 +61,7 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
         })) => {
             check_new_file(out)?;
             Ok(Box::new(ExportReportCmd {
-                dir: need_ledger_dir(&g.ledger)?,
+                dir: target(g)?,
                 out: out.clone(),
                 exhibit: exhibit.clone(),
                 title: title.clone(),
@@ -83,7 +84,7 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
         })) => {
             check_new_file(out)?;
             Ok(Box::new(ExportCertificationCmd {
-                dir: need_ledger_dir(&g.ledger)?,
+                dir: target(g)?,
                 out: out.clone(),
                 exhibit: exhibit.clone(),
                 items: items.clone(),
@@ -108,7 +109,7 @@ fn check_bundle(g: &Globals, a: &ExportBundleArgs) -> Result<Checked, CliError> 
     let kinds = kinds_arg(kinds, "see schemas/SPEC.md §5 for kinds")?;
     check_new_file(out)?;
     Ok(Box::new(ExportBundleCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         out: out.clone(),
         sel: Selection {
             seqs: seqs
@@ -129,7 +130,7 @@ fn check_bundle(g: &Globals, a: &ExportBundleArgs) -> Result<Checked, CliError> 
 
 /// `export --format F --out FILE` (a timeline), checked.
 pub(crate) struct ExportTimelineCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) format: ExportFormat,
     pub(crate) filter: caselog::export::timeline::Filter,
@@ -150,7 +151,7 @@ pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError
         filter,
         reveal,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let bar = Progress::spinner("exporting the timeline", l.head().tree.size.0);
     if format != ExportFormat::Case {
         let mut f = create_new(&path, &reveal)?;
@@ -188,7 +189,7 @@ pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError
 
 /// `export report`, checked.
 pub(crate) struct ExportReportCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) exhibit: Option<String>,
     pub(crate) title: Option<String>,
@@ -213,7 +214,7 @@ pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
         preparer,
         tsa,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let bar = Progress::spinner("rendering the court report", l.head().tree.size.0);
     let made = caselog::export::court::Made {
         exhibit: exhibit.as_deref(),
@@ -236,7 +237,7 @@ pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
 
 /// `export certification`, checked.
 pub(crate) struct ExportCertificationCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) exhibit: String,
     pub(crate) items: Vec<String>,
@@ -257,7 +258,7 @@ pub(crate) fn run_certification(cmd: ExportCertificationCmd) -> Result<u8, CliEr
         items,
         tsa,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let bar = Progress::spinner(
         "verifying and rendering the certification",
         l.head().tree.size.0,
@@ -280,7 +281,7 @@ pub(crate) fn run_certification(cmd: ExportCertificationCmd) -> Result<u8, CliEr
 
 /// `export bundle`, checked.
 pub(crate) struct ExportBundleCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) sel: Selection,
     pub(crate) checkpoint: Option<Vec<u8>>,
@@ -299,7 +300,7 @@ pub(crate) fn run_bundle(cmd: ExportBundleCmd) -> Result<u8, CliError> {
         sel,
         checkpoint,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
+    let l = dir.open(false)?;
     let bar = Progress::spinner("writing the bundle", l.head().tree.size.0);
     let cp = match checkpoint {
         Some(b) => b,

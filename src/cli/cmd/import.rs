@@ -9,9 +9,10 @@ use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::globals::Globals;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
+use crate::cli::input::target;
 use crate::cli::output::out;
 use crate::cli::output::{checkpoint_notice, Progress};
+use crate::cli::remote::Target;
 use caselog::format::cbor::Value;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
@@ -41,7 +42,7 @@ pub(crate) fn check_import(a: &ImportArgs, g: &Globals) -> Result<Checked, CliEr
             ));
         }
         Box::new(ImportCmd {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             signer: load_signer(g)?,
             file: file.clone(),
             batch: *batch,
@@ -68,7 +69,7 @@ const MAX_INPUT: u64 = 1 << 30;
 
 /// `import FILE`, checked.
 pub(crate) struct ImportCmd {
-    pub dir: PathBuf,
+    pub dir: Target,
     pub signer: Signer,
     pub file: String,
     pub batch: u64,
@@ -246,13 +247,13 @@ pub(crate) fn append_one(cmd: ImportCmd) -> Result<u8, CliError> {
             "see `caselog append --help`",
         )
     })?;
-    let mut l = crate::cli::remote::open(&cmd.dir, true)?;
+    let mut l = cmd.dir.open(true)?;
     // Refuse (not a member, a duplicate item...) before hashing a tree.
     l.precheck(&body, &cmd.signer)?;
     let taken = match &tree {
         Some(root) => {
             check_tree_root(root)?;
-            let taken = crate::cli::cmd::tree::take(root, &cmd.dir, false, &[])?;
+            let taken = crate::cli::cmd::tree::take(root, cmd.dir.dir(), false, &[])?;
             with_tree(&mut body, &taken.tree);
             Some(taken)
         }
@@ -286,13 +287,13 @@ impl Run for AppendOneCmd {
 
 fn run(cmd: ImportCmd) -> Result<u8, CliError> {
     let src = Source::open(&cmd.file)?;
-    let mut l = crate::cli::remote::open(&cmd.dir, true)?;
+    let mut l = cmd.dir.open(true)?;
     let (total, hashed) = check_all(&l, &src, &cmd)?;
     // The whole file passed: the trees' manifests go to the blob store
     // before the entries that name them.
     let taken = hashed
         .into_iter()
-        .map(|(no, h)| Ok((no, h.store(&cmd.dir)?)))
+        .map(|(no, h)| Ok((no, h.store(cmd.dir.dir())?)))
         .collect::<Result<BTreeMap<_, _>, CliError>>()?;
     let (first, last, batches) = write_all(&mut l, &src, &cmd, total, &taken)?;
     // A bulk load leaves a large WAL; flushing spares the next open from
@@ -317,16 +318,16 @@ fn run(cmd: ImportCmd) -> Result<u8, CliError> {
 /// What the import says about each tree it took in, once the entries are
 /// in; through a server, the manifests are uploaded there too.
 fn upload_trees<'a>(
-    dir: &Path,
+    target: &Target,
     taken: impl Iterator<Item = &'a crate::cli::cmd::tree::Taken>,
 ) -> Result<String, CliError> {
     let (mut shown, mut blobs) = (String::new(), Vec::new());
     for t in taken {
         shown.push_str(&t.describe());
-        blobs.extend(t.blobs(dir, false));
+        blobs.extend(t.blobs(target.dir(), false));
     }
     if !blobs.is_empty() {
-        if let Some(n) = crate::cli::remote::upload_blobs(&blobs)? {
+        if let Some(n) = target.upload_blobs(&blobs)? {
             shown.push_str(&format!("  manifests uploaded to the server ({n} new)\n"));
         }
     }

@@ -9,11 +9,12 @@ use crate::cli::exit;
 use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::load_signer;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::opt_text;
+use crate::cli::input::target;
 use crate::cli::input::MemberRef;
 use crate::cli::output::checkpoint_notice;
 use crate::cli::output::out;
+use crate::cli::remote::Target;
 use crate::cli::render;
 use caselog::format::entry::Body;
 use caselog::format::entry::MemberEnroll;
@@ -22,24 +23,22 @@ use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::storage::keys;
 use caselog::storage::keys::Signer;
 use caselog::Role;
-use std::path::Path;
-use std::path::PathBuf;
 
 /// A checked `member` command.
 pub(crate) enum MemberCmd {
     Add {
-        dir: PathBuf,
+        dir: Target,
         signer: Signer,
         body: MemberEnroll,
     },
     Revoke {
-        dir: PathBuf,
+        dir: Target,
         signer: Signer,
         member: MemberRef,
         reason: String,
     },
     List {
-        dir: PathBuf,
+        dir: Target,
         json: bool,
     },
 }
@@ -50,7 +49,7 @@ pub(crate) fn check(c: &MemberCommand, g: &Globals) -> Result<MemberCmd, CliErro
         MemberCommand::Add(a) => check_add(a, g),
         MemberCommand::Revoke(a) => check_revoke(&a.member, &a.reason, g),
         MemberCommand::List(a) => Ok(MemberCmd::List {
-            dir: need_ledger_dir(&g.ledger)?,
+            dir: target(g)?,
             json: a.json,
         }),
     }
@@ -78,7 +77,7 @@ fn run(cmd: MemberCmd) -> Result<u8, CliError> {
 
 fn check_add(a: &MemberAdd, g: &Globals) -> Result<MemberCmd, CliError> {
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         let named = keys::parse_public(&a.pubkey)?;
         caselog::format::sig::checked_key(&named.key.0).map_err(|e| {
             CliError::input(
@@ -112,7 +111,7 @@ fn check_add(a: &MemberAdd, g: &Globals) -> Result<MemberCmd, CliError> {
 
 fn check_revoke(member: &str, reason: &str, g: &Globals) -> Result<MemberCmd, CliError> {
     Ok({
-        let dir = need_ledger_dir(&g.ledger)?;
+        let dir = target(g)?;
         let member = match keys::parse_public(member) {
             Ok(k) => MemberRef::Key(k.key),
             Err(_) => MemberRef::Name(member.to_owned()),
@@ -126,8 +125,8 @@ fn check_revoke(member: &str, reason: &str, g: &Globals) -> Result<MemberCmd, Cl
     })
 }
 
-fn run_add(dir: &Path, signer: &Signer, body: MemberEnroll) -> Result<u8, CliError> {
-    let mut l = crate::cli::remote::open(dir, true)?;
+fn run_add(dir: &Target, signer: &Signer, body: MemberEnroll) -> Result<u8, CliError> {
+    let mut l = dir.open(true)?;
     let (name, role, key) = (body.name.clone(), body.role, body.key);
     let (seq, _) = l.append(Body::MemberEnroll(body), signer)?;
     out(&format!(
@@ -139,12 +138,12 @@ fn run_add(dir: &Path, signer: &Signer, body: MemberEnroll) -> Result<u8, CliErr
 }
 
 fn run_revoke(
-    dir: &Path,
+    dir: &Target,
     signer: &Signer,
     member: MemberRef,
     reason: String,
 ) -> Result<u8, CliError> {
-    let mut l = crate::cli::remote::open(dir, true)?;
+    let mut l = dir.open(true)?;
     let key = match member {
         MemberRef::Key(k) => k,
         MemberRef::Name(n) => {
@@ -173,8 +172,8 @@ fn run_revoke(
     Ok(exit::OK)
 }
 
-fn run_list(dir: &Path, json: bool) -> Result<u8, CliError> {
-    let l = crate::cli::remote::open(dir, false)?;
+fn run_list(dir: &Target, json: bool) -> Result<u8, CliError> {
+    let l = dir.open(false)?;
     let mut s = String::new();
     if json {
         let v: Vec<_> = l.members().iter().map(render::member_json).collect();

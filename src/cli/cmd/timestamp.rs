@@ -5,8 +5,8 @@
 use crate::cli::args::TimestampArgs;
 use crate::cli::cmd::Run;
 use crate::cli::globals::Globals;
+use crate::cli::remote::Target;
 use std::path::Path;
-use std::path::PathBuf;
 
 use caselog::audit::Code;
 use caselog::net::tsa::{self, TsaError};
@@ -16,7 +16,7 @@ use caselog::TreeSize;
 use crate::cli::cmd::Checked;
 use crate::cli::error::CliError;
 use crate::cli::exit;
-use crate::cli::input::{need_ledger_dir, read_input};
+use crate::cli::input::{read_input, target};
 use crate::cli::output::out;
 
 /// The trust anchors of `--tsa-ca FILE`, if given.
@@ -43,7 +43,7 @@ pub(crate) fn check_timestamp(a: &TimestampArgs, g: &Globals) -> Result<Checked,
         }
     }
     Ok(Box::new(TimestampCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         url: tsa.clone(),
         size: *size,
         anchors: anchors(tsa_ca.as_deref())?,
@@ -52,7 +52,7 @@ pub(crate) fn check_timestamp(a: &TimestampArgs, g: &Globals) -> Result<Checked,
 
 /// `timestamp --tsa URL`, checked.
 pub(crate) struct TimestampCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) url: String,
     pub(crate) size: Option<u64>,
     pub(crate) anchors: Option<caselog::tlog::tsp::Anchors>,
@@ -71,7 +71,7 @@ pub(crate) fn run_timestamp(cmd: TimestampCmd) -> Result<u8, CliError> {
         size,
         anchors,
     } = cmd;
-    let mut l = caselog::Ledger::open(&dir, true)?;
+    let mut l = dir.open(true)?;
     let size = match size {
         Some(s) => TreeSize(s),
         None => l.latest_checkpoint()?.map(|(s, _)| s).ok_or_else(|| {

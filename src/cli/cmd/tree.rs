@@ -5,6 +5,7 @@
 use crate::cli::cmd::Checked;
 use crate::cli::cmd::Run;
 use crate::cli::globals::Globals;
+use crate::cli::remote::Target;
 use caselog::storage::keys::Signer;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ use caselog::Ledger;
 use crate::cli::cmd::domain_append::append;
 use crate::cli::error::CliError;
 use crate::cli::exit;
-use crate::cli::input::{item_id, load_signer, need_ledger_dir};
+use crate::cli::input::{item_id, load_signer, target};
 use crate::cli::output::{out, Progress};
 
 /// `--tree DIR` must name a directory.
@@ -194,7 +195,7 @@ pub(crate) fn check_verify_tree(
     private: Vec<Disclosure>,
     how: VerifyHow,
 ) -> Result<Checked, CliError> {
-    let dir = need_ledger_dir(&g.ledger)?;
+    let dir = target(g)?;
     check_root(root)?;
     Ok(Box::new(EvidenceVerifyTreeCmd {
         private,
@@ -209,7 +210,7 @@ pub(crate) fn check_verify_tree(
 /// `evidence verify ITEM DIR` (an item taken in as a tree), checked.
 pub(crate) struct EvidenceVerifyTreeCmd {
     pub(crate) private: Vec<Disclosure>,
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     /// None: --dry-run, nothing is recorded.
     pub(crate) signer: Option<Signer>,
     pub(crate) item: String,
@@ -232,8 +233,8 @@ pub(crate) fn run_verify_tree(cmd: EvidenceVerifyTreeCmd) -> Result<u8, CliError
         root,
         force,
     } = cmd;
-    let mut l = crate::cli::remote::open(&dir, signer.is_some())?;
-    let (tree, then) = stored_manifest(&l, &dir, &item)?;
+    let mut l = dir.open(signer.is_some())?;
+    let (tree, then) = stored_manifest(&l, dir.dir(), &item)?;
     let body = |file: FileFixity, matches| {
         Domain::EvidenceVerify(EvidenceVerify {
             item: item.clone(),
@@ -422,7 +423,7 @@ pub(crate) fn check_manifest(
         crate::cli::output::check_new_file(p)?;
     }
     Ok(Box::new(EvidenceManifestCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         item: item_id(item)?,
         format: format.to_owned(),
         output: output.clone(),
@@ -431,7 +432,7 @@ pub(crate) fn check_manifest(
 
 /// `evidence manifest ITEM`, checked.
 pub(crate) struct EvidenceManifestCmd {
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Target,
     pub(crate) item: String,
     pub(crate) format: String,
     pub(crate) output: Option<PathBuf>,
@@ -450,8 +451,8 @@ pub(crate) fn run_manifest(cmd: EvidenceManifestCmd) -> Result<u8, CliError> {
         format,
         output,
     } = cmd;
-    let l = crate::cli::remote::open(&dir, false)?;
-    let (_, m) = stored_manifest(&l, &dir, &item)?;
+    let l = dir.open(false)?;
+    let (_, m) = stored_manifest(&l, dir.dir(), &item)?;
     let bytes = match format.as_str() {
         "hashdeep" => caselog::export::tree::hashdeep(&m, &item)
             .map_err(|e| CliError::input(e.to_string(), "use --format json or cbor"))?

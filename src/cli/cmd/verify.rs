@@ -8,11 +8,12 @@ use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::globals::Globals;
-use crate::cli::input::need_ledger_dir;
 use crate::cli::input::parse_vkeys;
 use crate::cli::input::read_input;
+use crate::cli::input::target;
 use crate::cli::output::ProgressReader;
 use crate::cli::output::{out, Progress};
+use crate::cli::remote::Target;
 use crate::cli::render;
 use caselog::audit::bundle;
 use caselog::audit::External;
@@ -24,7 +25,7 @@ use std::path::PathBuf;
 
 /// A checked `verify` of a ledger directory.
 pub(crate) struct VerifyStoreCmd {
-    dir: PathBuf,
+    dir: Target,
     json: bool,
     against: Vec<External>,
     evidence: bool,
@@ -59,7 +60,7 @@ pub(crate) fn check_verify(
         })
         .collect::<Result<_, CliError>>()?;
     Ok(Box::new(VerifyStoreCmd {
-        dir: need_ledger_dir(&g.ledger)?,
+        dir: target(g)?,
         json: a.json,
         against,
         evidence: a.evidence,
@@ -97,15 +98,15 @@ fn run_verify(cmd: VerifyStoreCmd) -> Result<u8, CliError> {
         evidence,
         tsa,
     } = cmd;
-    if crate::cli::remote::dir().is_some() {
+    if dir.is_remote() {
         // With --remote: bring the copy up to the server first (closed
         // again before the verifier opens it read-only).
-        drop(crate::cli::remote::open(&dir, true)?);
+        drop(dir.open(true)?);
     }
-    let store = caselog::storage::store::Store::open(&dir)?;
+    let store = caselog::storage::store::Store::open(dir.dir())?;
     let opts = caselog::VerifyOptions {
         against,
-        evidence_dir: evidence.then(|| dir.clone()),
+        evidence_dir: evidence.then(|| dir.dir().to_owned()),
         tsa_anchors: tsa,
     };
     let bar = Progress::entries("verifying", caselog::audit::claimed_size(&store));
