@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::format::entry::{Body, Entry, EntryError, LedgerId, Record, Role, Timestamp};
 use crate::format::hash::{Hash, HashAlg};
 use crate::rules::custody::{Custody, CustodyError};
-use crate::rules::policy::{Members, PolicyError};
+use crate::rules::policy::Members;
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::{self, Frontier, NodeId};
 use crate::tlog::note::{self, Note, VerifierKey};
@@ -476,7 +476,7 @@ impl<'a> ChainVerifier<'a> {
         match self.members.check(entry) {
             Ok(()) => true,
             Err(e) => {
-                self.problem(policy_code(&e), pos, e.to_string());
+                self.problem(Code::from(&e), pos, e.to_string());
                 false
             }
         }
@@ -552,7 +552,7 @@ impl<'a> ChainVerifier<'a> {
                 false
             }
             Err(e) => {
-                self.problem(custody_code(&e), pos, e.to_string());
+                self.problem(Code::from(&e), pos, e.to_string());
                 false
             }
             Ok(()) => true,
@@ -619,7 +619,7 @@ impl<'a> ChainVerifier<'a> {
     }
 
     fn entry_error(&mut self, pos: u64, what: &str, e: &EntryError) {
-        self.problem(entry_code(e), pos, format!("{what} cannot be read: {e}"));
+        self.problem(Code::from(e), pos, format!("{what} cannot be read: {e}"));
     }
 
     /// Members as recomputed so far.
@@ -671,69 +671,6 @@ impl<'a> ChainVerifier<'a> {
         }
         self.report.root = Some(self.frontier.root(self.alg));
         self.report
-    }
-}
-
-/// The problem code of an undecodable record or entry (SPEC §9).
-pub fn entry_code(e: &EntryError) -> Code {
-    match e {
-        _ if e.is_non_canonical() => Code::NonCanonical,
-        EntryError::Decode(_) | EntryError::RecordShape => Code::Decode,
-        EntryError::Schema(_) => Code::BadEntry,
-        EntryError::Body(_) => Code::BadBody,
-        EntryError::Version(_) => Code::BadVersion,
-        EntryError::UnknownKind(_) => Code::UnknownKind,
-    }
-}
-
-/// The code a verifier would report for the rule a writer's refusal
-/// enforces, so a refused submission (`caselog serve`) and a verified
-/// forgery carry the same code. `None`: not a rule of the format (storage,
-/// a stale head, a size limit).
-pub fn refusal_code(e: &crate::ledger::LedgerError) -> Option<Code> {
-    use crate::ledger::LedgerError as L;
-    Some(match e {
-        L::Invalid(e) => entry_code(e),
-        L::Policy(p) => policy_code(p),
-        L::Custody(c) => custody_code(c),
-        L::WrongLedger { .. } => Code::WrongLedger,
-        L::BadSignature { .. } => Code::BadSignature,
-        L::ClockBehind { .. } => Code::TimeBackwards,
-        L::BadReference { .. } | L::BadCorrection { .. } => Code::BadReference,
-        L::UnknownDisclosure { .. } | L::Disclosure(_) => Code::BadDisclosure,
-        _ => return None,
-    })
-}
-
-/// The problem code of a custody break (SPEC §9).
-fn custody_code(e: &CustodyError) -> Code {
-    match e {
-        CustodyError::UnknownItem(_) => Code::CustodyUnknownItem,
-        CustodyError::DuplicateItem { .. } => Code::CustodyDuplicateItem,
-        CustodyError::NotHolder { .. } => Code::CustodyNotHolder,
-        CustodyError::BadReceiver(_) => Code::CustodyBadReceiver,
-        CustodyError::WrongReceiver { .. } => Code::CustodyWrongReceiver,
-        CustodyError::WrongRelease { .. } => Code::CustodyWrongRelease,
-        CustodyError::DoubleRelease { .. } => Code::CustodyDoubleRelease,
-        CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
-        CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
-        CustodyError::Storage { .. } => Code::CustodyStorage,
-        CustodyError::Seal { .. } | CustodyError::SealUnstated { .. } => Code::CustodySeal,
-        CustodyError::ItemLink { .. } => Code::CustodyItemLink,
-        CustodyError::BadVerify { .. } => Code::EvidenceMismatch,
-    }
-}
-
-/// The problem code of a membership or role violation.
-pub fn policy_code(e: &PolicyError) -> Code {
-    match e {
-        PolicyError::UnknownAuthor { .. } => Code::UnknownAuthor,
-        PolicyError::RevokedAuthor { .. } => Code::RevokedAuthor,
-        PolicyError::RoleNotAllowed { .. } | PolicyError::NotAnAuthority { .. } => {
-            Code::RoleNotAllowed
-        }
-        PolicyError::BadGenesis(_) => Code::BadGenesis,
-        _ => Code::BadMembership,
     }
 }
 

@@ -14,7 +14,7 @@ pub mod report;
 pub mod store;
 mod timestamps;
 
-pub use engine::{policy_code, prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
+pub use engine::{prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
 pub use item::{item_custody, CustodyBreak, Holding, ItemCustody};
 pub use report::{
     Code, CopyCheck, Finding, FindingCode, Problem, Report, Scope, TimestampFact, MAX_PROBLEMS,

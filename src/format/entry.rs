@@ -303,6 +303,21 @@ pub enum EntryError {
     RecordShape,
 }
 
+/// The SPEC §9 code of an undecodable record or entry.
+impl From<&EntryError> for crate::format::code::Code {
+    fn from(e: &EntryError) -> Self {
+        use crate::format::code::Code;
+        match e {
+            _ if e.is_non_canonical() => Code::NonCanonical,
+            EntryError::Decode(_) | EntryError::RecordShape => Code::Decode,
+            EntryError::Schema(_) => Code::BadEntry,
+            EntryError::Body(_) => Code::BadBody,
+            EntryError::Version(_) => Code::BadVersion,
+            EntryError::UnknownKind(_) => Code::UnknownKind,
+        }
+    }
+}
+
 impl EntryError {
     /// True when the bytes were well-formed CBOR written non-deterministically.
     pub fn is_non_canonical(&self) -> bool {

@@ -7,6 +7,7 @@
 
 pub mod cbor;
 pub mod cbor_stream;
+pub mod code;
 pub mod disclosure;
 pub mod edtf;
 pub mod entry;

@@ -2,6 +2,7 @@
 //! with the fields a caller needs (the CLI owns the wording of hints).
 
 use super::*;
+use crate::format::code::Code;
 
 /// Why a ledger operation failed.
 #[derive(Debug, Error)]
@@ -198,4 +199,25 @@ pub enum LedgerError {
         /// The limit, [`cbor::MAX_ENCODED_LEN`].
         limit: usize,
     },
+}
+
+impl LedgerError {
+    /// The SPEC §9 code a verifier reports for the rule this refusal
+    /// enforces, so a refused submission (`caselog serve`) and a verified
+    /// forgery carry the same code. `None`: not a rule of the format
+    /// (storage, a stale head, a size limit).
+    pub fn code(&self) -> Option<Code> {
+        use LedgerError as L;
+        Some(match self {
+            L::Invalid(e) => Code::from(e),
+            L::Policy(p) => Code::from(p),
+            L::Custody(c) => Code::from(c),
+            L::WrongLedger { .. } => Code::WrongLedger,
+            L::BadSignature { .. } => Code::BadSignature,
+            L::ClockBehind { .. } => Code::TimeBackwards,
+            L::BadReference { .. } | L::BadCorrection { .. } => Code::BadReference,
+            L::UnknownDisclosure { .. } | L::Disclosure(_) => Code::BadDisclosure,
+            _ => return None,
+        })
+    }
 }

@@ -154,3 +154,45 @@ pub fn decode_submissions(b: &[u8]) -> Option<Vec<Submission>> {
         })
         .collect()
 }
+
+/// The HTTP answer to a ledger error (SPEC §17.3): a refused write
+/// carries the §9 code a verifier reports for the same rule
+/// ([`LedgerError::code`](crate::ledger::LedgerError::code)); the rest map
+/// to the request codes. Used by the routes and by the sequencer.
+pub(crate) fn refusal(l: &crate::ledger::Ledger, e: &crate::ledger::LedgerError) -> ApiError {
+    if let crate::ledger::LedgerError::StaleHead { .. } = e {
+        let mut err = ApiError::new(409, "STALE_HEAD", 2, e.to_string());
+        err.head = Some(Box::new(HeadInfo::of(l.id(), l.hash_alg(), l.head())));
+        return err;
+    }
+    if let Some(code) = e.code() {
+        return ApiError::new(
+            422,
+            code.as_str(),
+            2,
+            format!("refused, nothing written: {e}"),
+        );
+    }
+    match e {
+        crate::ledger::LedgerError::TooLarge { .. } => {
+            ApiError::new(413, "TOO_LARGE", 2, e.to_string())
+        }
+        crate::ledger::LedgerError::NotFound(_) => {
+            ApiError::new(404, "NOT_FOUND", 2, e.to_string())
+        }
+        crate::ledger::LedgerError::ReadOnly => {
+            ApiError::new(405, "READ_ONLY", 2, "this case is served read-only")
+        }
+        crate::ledger::LedgerError::TooLargeForBundle { .. } => {
+            ApiError::new(409, "TOO_LARGE_FOR_BUNDLE", 2, e.to_string())
+        }
+        crate::ledger::LedgerError::UnverifiedSignatures { .. }
+        | crate::ledger::LedgerError::TooManySignatures { .. } => {
+            ApiError::new(422, "BAD_CHECKPOINT", 2, e.to_string())
+        }
+        crate::ledger::LedgerError::Store(_) | crate::ledger::LedgerError::Damaged(_) => {
+            ApiError::new(503, "STORAGE", 3, e.to_string())
+        }
+        _ => ApiError::new(422, "REFUSED", 2, e.to_string()),
+    }
+}

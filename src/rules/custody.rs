@@ -9,6 +9,7 @@
 //! external receiver without ledger access, imported by the holder with the
 //! receiver's offline-signed receipt.
 
+use crate::format::code::Code;
 use std::collections::{BTreeMap, BTreeSet};
 
 use thiserror::Error;
@@ -304,6 +305,28 @@ pub enum CustodyError {
         /// Why.
         reason: String,
     },
+}
+
+/// The SPEC §9 code of a custody break; a writer refusing the same rule
+/// says the same code.
+impl From<&CustodyError> for Code {
+    fn from(e: &CustodyError) -> Code {
+        match e {
+            CustodyError::UnknownItem(_) => Code::CustodyUnknownItem,
+            CustodyError::DuplicateItem { .. } => Code::CustodyDuplicateItem,
+            CustodyError::NotHolder { .. } => Code::CustodyNotHolder,
+            CustodyError::BadReceiver(_) => Code::CustodyBadReceiver,
+            CustodyError::WrongReceiver { .. } => Code::CustodyWrongReceiver,
+            CustodyError::WrongRelease { .. } => Code::CustodyWrongRelease,
+            CustodyError::DoubleRelease { .. } => Code::CustodyDoubleRelease,
+            CustodyError::AfterDisposal { .. } => Code::CustodyAfterDisposal,
+            CustodyError::BadReceipt { .. } => Code::CustodyBadReceipt,
+            CustodyError::Storage { .. } => Code::CustodyStorage,
+            CustodyError::Seal { .. } | CustodyError::SealUnstated { .. } => Code::CustodySeal,
+            CustodyError::ItemLink { .. } => Code::CustodyItemLink,
+            CustodyError::BadVerify { .. } => Code::EvidenceMismatch,
+        }
+    }
 }
 
 /// Facts an entry states that a court must see (SPEC §9.3): reported

@@ -5,6 +5,7 @@
 //! writing; the verifier replays it over every entry. Both call the same
 //! [`Members::check`] and [`Members::apply`], so they cannot disagree.
 
+use crate::format::code::Code;
 use std::collections::BTreeMap;
 
 use thiserror::Error;
@@ -123,6 +124,22 @@ pub enum PolicyError {
         /// Why the key is refused.
         err: SigError,
     },
+}
+
+/// The SPEC §9 code a verifier reports for a membership rule; a writer
+/// refusing the same rule says the same code.
+impl From<&PolicyError> for Code {
+    fn from(e: &PolicyError) -> Code {
+        match e {
+            PolicyError::UnknownAuthor { .. } => Code::UnknownAuthor,
+            PolicyError::RevokedAuthor { .. } => Code::RevokedAuthor,
+            PolicyError::RoleNotAllowed { .. } | PolicyError::NotAnAuthority { .. } => {
+                Code::RoleNotAllowed
+            }
+            PolicyError::BadGenesis(_) => Code::BadGenesis,
+            _ => Code::BadMembership,
+        }
+    }
 }
 
 /// Membership as of the entries applied so far.

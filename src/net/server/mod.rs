@@ -8,7 +8,6 @@ mod auth;
 mod blobs;
 mod budget;
 mod cosign;
-mod refusal;
 pub(crate) mod routes;
 mod sequencer;
 

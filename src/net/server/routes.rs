@@ -7,10 +7,10 @@ use std::sync::Arc;
 use crate::format::entry::Entry;
 use crate::format::ids::Role;
 use crate::ledger::{Ledger, LedgerError};
+pub(crate) use crate::net::api::refusal;
 use crate::net::api::{self, ApiError, HeadInfo};
 use crate::net::httpsig::RequestParts;
 use crate::net::server::auth::Caller;
-pub(crate) use crate::net::server::refusal::refusal;
 use crate::net::server::sequencer::{Grant, Msg};
 use crate::net::server::Case;
 use crate::tlog::tiles::{Tile, MAX_BUNDLE_ENTRY};
@@ -376,7 +376,7 @@ pub(crate) fn prepare_append(req: &Req<'_>) -> Result<Vec<crate::ledger::Submiss
         let entry = crate::format::entry::Record::decode(&s.record)
             .and_then(|r| Entry::decode(&r.entry_bytes))
             .map_err(|e| {
-                let code = crate::audit::engine::entry_code(&e);
+                let code = crate::format::code::Code::from(&e);
                 ApiError::new(
                     422,
                     code.as_str(),

@@ -257,7 +257,7 @@ impl Sequencer {
                     self.pending.push_back((self.gen + 1, reply, answer));
                 }
                 // A client that went away is not an error.
-                Err(e) => drop(reply.send(Err(super::refusal::refusal(&l, &e)))),
+                Err(e) => drop(reply.send(Err(crate::net::api::refusal(&l, &e)))),
             }
         }
         if wrote {
