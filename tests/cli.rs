@@ -2632,3 +2632,99 @@ fn defaults_name_the_enrolled_member_not_the_key_comment() {
     );
     assert!(!log.contains(":\"laptop key\""), "{log}");
 }
+
+/// `log` and `timeline` take the same filters and select the same way; a
+/// pipe gets every word (nothing is cut with "…"); a filter that matches
+/// nothing says so on stderr and exits 0; a bad filter is exit 2.
+#[test]
+fn log_and_timeline_filter_alike_and_a_pipe_gets_every_word() {
+    let e = Env::populated();
+    let long = format!(
+        "Second letter received, {} shipped via FedEx 7712",
+        "with a photocopy of the member list and a demand, ".repeat(2)
+    );
+    for (title, when) in [
+        (long.as_str(), "2008-10-09"),
+        ("Press release", "2008-11-06"),
+    ] {
+        e.as_key("roe")
+            .args(["event", "add", "--title", title, "--occurred", when])
+            .assert()
+            .success();
+    }
+    let lines = |args: &[&str]| -> Vec<String> {
+        let out = e.cmd().args(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            one_line(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let seqs = |ls: &[String]| -> Vec<String> {
+        ls.iter()
+            .map(|l| l.split_whitespace().next().unwrap().to_owned())
+            .collect()
+    };
+    // The whole summary, case-insensitively found, in a pipe.
+    let hit = lines(&["log", "--grep", "fedex"]);
+    assert_eq!(seqs(&hit), ["3"]);
+    assert!(hit[0].contains("shipped via FedEx 7712") && !hit[0].contains('…'));
+    assert_eq!(
+        seqs(&lines(&["log", "--kind", "event", "--since", "2008-11"])),
+        ["4"]
+    );
+    assert_eq!(seqs(&lines(&["log", "--until", "2008-10-31"])), ["3"]);
+    assert_eq!(
+        seqs(&lines(&["log", "--author", "Det. Roe", "--kind", "note"])),
+        ["2"]
+    );
+    assert_eq!(seqs(&lines(&["log", "--seq", "3..4"])), ["3", "4"]);
+    let json = lines(&["log", "--grep", "FEDEX", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json[0]).unwrap();
+    assert_eq!((json.len(), v["seq"].as_u64()), (1, Some(3)));
+    // The timeline: the same options (and its former --from), the same rows.
+    let tl = lines(&["timeline", "--grep", "fedex"]);
+    assert!(tl[0].contains("FedEx 7712") && tl.iter().any(|l| l.starts_with("1 dated")));
+    for args in [
+        &["timeline", "--since", "2008-11"][..],
+        &["timeline", "--from", "2008-11"],
+        &["timeline", "--seq", "4"],
+        &["timeline", "--author", "Det. Roe", "--grep", "press"],
+    ] {
+        let tl = lines(args);
+        assert!(tl[0].contains("Press release"), "{args:?}: {tl:?}");
+        assert!(
+            tl.iter().any(|l| l.starts_with("1 dated")),
+            "{args:?}: {tl:?}"
+        );
+    }
+    // Nothing matches: exit 0, nothing on stdout, one line on stderr.
+    for cmd in ["log", "timeline"] {
+        e.cmd()
+            .args([cmd, "--grep", "no such words"])
+            .assert()
+            .code(0)
+            .stderr("caselog: no entries match\n");
+    }
+    // Bad filters: exit 2 with the fix.
+    for (args, says) in [
+        (
+            &["log", "--seq", "9..3"][..],
+            "--seq \"9..3\" is not a seq range",
+        ),
+        (&["log", "--since", "2008-13"], "--since"),
+        (&["timeline", "--from", "2008-13"], "--from"),
+        (&["log", "--author", "Nobody"], "Nobody"),
+        (&["log", "--kind", "letter"], "unknown kind"),
+        (&["log", "--grep", " "], "--grep needs some text"),
+    ] {
+        let msg = refusal(e.cmd().args(args));
+        assert!(msg.contains(says), "{args:?}: {msg}");
+    }
+}

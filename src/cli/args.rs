@@ -116,6 +116,34 @@ pub struct Private {
     pub private_file: Vec<String>,
 }
 
+/// Which entries `log` and `timeline` show (the same options on both).
+#[derive(Args, Debug, Default, Clone)]
+pub struct SelectArgs {
+    /// Only entries containing TEXT (case-insensitive: the summary, the
+    /// author's name, the kind and the body's fields; never private fields).
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// Only entries about this evidence item.
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+    /// Only entries signed by this member (name, .pub file or key).
+    #[arg(long, value_name = "MEMBER")]
+    pub author: Option<String>,
+    /// Only these kinds (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+    /// Only entries whose date overlaps this EDTF date or later (the date
+    /// they are about, else when recorded).
+    #[arg(long, value_name = "EDTF")]
+    pub since: Option<String>,
+    /// Only entries whose date overlaps this EDTF date or earlier.
+    #[arg(long, value_name = "EDTF")]
+    pub until: Option<String>,
+    /// Only seqs A to B, inclusive (`5..9`, `5..`, `..9`, or one seq).
+    #[arg(long = "seq", value_name = "A..B")]
+    pub seqs: Option<String>,
+}
+
 /// Hash algorithms a ledger can use.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum HashArg {
@@ -161,7 +189,7 @@ pub enum Command {
     Note(NoteArgs),
     /// List entries.
     #[command(
-        after_help = "Example:\n  caselog log --from 10 --limit 5\n  caselog log --json | jq .kind"
+        after_help = "Example:\n  caselog log --from 10 --limit 5\n  caselog log --grep fedex --since 2008-10 --author \"Det. Roe\"\n  caselog log --json | jq .kind"
     )]
     Log(LogArgs),
     /// Show one entry in full, by seq or leaf hash (hex).
@@ -211,7 +239,7 @@ pub enum Command {
     /// The case timeline, ordered by when things happened (EDTF), with the
     /// recorded time beside each; approximate dates marked, corrections applied.
     #[command(
-        after_help = "Example:\n  caselog timeline\n  caselog timeline --from 2008-10 --to 2008-11 --kind event --json"
+        after_help = "Example:\n  caselog timeline\n  caselog timeline --since 2008-10 --until 2008-11 --kind event --json\n  caselog timeline --grep fedex --item EV-0001"
     )]
     Timeline(TimelineArgs),
     /// Append one entry given as JSON: {"kind": ..., "body": {...}, "private": {...}}
@@ -333,8 +361,8 @@ pub struct LogArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
-    /// First seq to list.
-    #[arg(long, default_value_t = 0)]
+    /// First seq to list (see also --seq A..B).
+    #[arg(long, value_name = "SEQ", default_value_t = 0)]
     pub from: u64,
     /// Most entries to list.
     #[arg(long)]
@@ -342,6 +370,8 @@ pub struct LogArgs {
     /// Show private fields.
     #[arg(long)]
     pub reveal: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// Arguments of `caselog show`.
@@ -393,21 +423,20 @@ pub struct VoidArgs {
 /// Arguments of `caselog timeline`.
 #[derive(Args, Debug)]
 pub struct TimelineArgs {
-    /// Only what overlaps this EDTF date or later.
-    #[arg(long, value_name = "EDTF")]
+    /// The former name of --since (still taken).
+    #[arg(long, value_name = "EDTF", hide = true, conflicts_with = "since")]
     pub from: Option<String>,
-    /// Only what overlaps this EDTF date or earlier.
-    #[arg(long, value_name = "EDTF")]
+    /// The former name of --until (still taken).
+    #[arg(long, value_name = "EDTF", hide = true, conflicts_with = "until")]
     pub to: Option<String>,
-    /// Only these kinds (repeatable).
-    #[arg(long = "kind", value_name = "KIND")]
-    pub kinds: Vec<String>,
     /// JSON lines.
     #[arg(long)]
     pub json: bool,
     /// Show private fields.
     #[arg(long)]
     pub reveal: bool,
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// Arguments of `caselog append`.

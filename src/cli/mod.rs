@@ -19,6 +19,7 @@ mod output;
 mod remote;
 mod render;
 mod secret;
+mod select;
 
 use crate::cli::args::Cli;
 use crate::cli::args::Command;

@@ -78,17 +78,25 @@ pub fn private_text(
 }
 
 /// One line of `caselog log`.
-pub fn entry_line(seq: Seq, e: &Entry, members: &Members) -> String {
+/// With `cut` (a terminal), the author and summary are shortened to fit
+/// a line, marked with `…`; otherwise (a pipe, a file) nothing is cut, so
+/// `grep` finds every word.
+pub fn entry_line(seq: Seq, e: &Entry, members: &Members, cut: bool) -> String {
     let summary: String = e
         .body
         .summary_with(&|k| members.display(k))
         .replace('\n', " ");
-    let summary = clip(&summary, 100);
+    let author = members.display(&e.author);
+    let (summary, author) = if cut {
+        (clip(&summary, 100), clip(&author, 24))
+    } else {
+        (summary, author)
+    };
     format!(
         "{:>6}  {}  {:<24}  {:<14}  {}",
         seq.0,
         e.time,
-        clip(&members.display(&e.author), 24),
+        author,
         e.body.kind(),
         summary
     )

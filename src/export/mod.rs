@@ -13,6 +13,7 @@ pub mod case_uco;
 pub mod certification;
 pub mod court;
 pub mod json;
+pub mod select;
 pub mod timeline;
 pub mod tree;
 pub mod zone;

@@ -22,6 +22,8 @@ use crate::cli::output::checkpoint_notice;
 use crate::cli::output::out;
 use crate::cli::remote::Target;
 use crate::cli::render;
+use crate::cli::select::Wanted;
+use caselog::export::select::Select;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::Note as NoteBody;
@@ -68,9 +70,10 @@ pub(crate) fn check_log(a: &LogArgs, g: &Globals) -> Result<Checked, CliError> {
         from,
         limit,
         reveal,
-        ..
+        select,
     } = a;
     Ok(Box::new(LogCmd {
+        wanted: Wanted::check(select, (&select.since, "since"), (&select.until, "until"))?,
         dir: target(g)?,
         json: *json,
         from: *from,
@@ -229,6 +232,7 @@ pub(crate) struct LogCmd {
     pub(crate) from: u64,
     pub(crate) limit: Option<u64>,
     pub(crate) reveal: bool,
+    pub(crate) wanted: Wanted,
 }
 
 impl Run for LogCmd {
@@ -244,16 +248,29 @@ pub(crate) fn run_log(cmd: LogCmd) -> Result<u8, CliError> {
         from,
         limit,
         reveal,
+        wanted,
     } = cmd;
     let l = dir.open(false)?;
+    let select = wanted.resolve(&l)?;
     let members = l.members();
     let alg = l.hash_alg();
-    for (n, item) in l.records_from(Seq(from)).enumerate() {
-        if limit.is_some_and(|lim| n as u64 >= lim) {
+    // A terminal gets lines cut to fit; a pipe or a file every word.
+    let cut = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let start = from.max(select.seqs.map_or(0, |r| r.0));
+    let mut shown = 0u64;
+    for item in l.records_from(Seq(start)) {
+        if limit.is_some_and(|lim| shown >= lim) {
             break;
         }
         let (seq, raw) = item?;
+        if select.seqs.is_some_and(|(_, last)| seq.0 > last) {
+            break;
+        }
         let (record, entry) = caselog::ledger::decode(seq, &raw)?;
+        if !select.keeps_entry(seq, &entry, members) {
+            continue;
+        }
+        shown += 1;
         let private = if reveal {
             l.disclosures_of(seq)?
         } else {
@@ -264,11 +281,14 @@ pub(crate) fn run_log(cmd: LogCmd) -> Result<u8, CliError> {
             v["private"] = render::private_json(&private);
             v.to_string()
         } else {
-            let mut line = render::entry_line(seq, &entry, members);
+            let mut line = render::entry_line(seq, &entry, members, cut);
             line.push_str(&render::private_suffix(&entry, &private));
             line
         };
         out(&(line + "\n"))?;
+    }
+    if shown == 0 && select != Select::default() {
+        eprintln!("caselog: no entries match");
     }
     Ok(exit::OK)
 }

@@ -15,7 +15,6 @@ use crate::cli::exit;
 use crate::cli::globals::Globals;
 use crate::cli::input::check_text;
 use crate::cli::input::edtf;
-use crate::cli::input::kinds_arg;
 use crate::cli::input::load_signer;
 use crate::cli::input::opt_text;
 use crate::cli::input::private_fields;
@@ -25,6 +24,7 @@ use crate::cli::input::EntryArg;
 use crate::cli::output::hash_with_progress;
 use crate::cli::output::out;
 use crate::cli::remote::Target;
+use crate::cli::select::Wanted;
 use caselog::export::timeline;
 use caselog::export::timeline::Filter;
 use caselog::format::disclosure::Disclosure;
@@ -254,39 +254,28 @@ pub(crate) fn run_void(cmd: VoidCmd) -> Result<u8, CliError> {
 }
 
 pub(crate) fn check_timeline(a: &TimelineArgs, g: &Globals) -> Result<Checked, CliError> {
-    let TimelineArgs {
-        from,
-        to,
-        kinds,
-        json,
-        reveal,
-        ..
-    } = a;
-    Ok({
-        let kinds = kinds_arg(kinds, "kinds: event, notification, action, evidence.intake")?;
-        Box::new(TimelineCmd {
-            filter: Filter {
-                from: from
-                    .as_deref()
-                    .map(|f| edtf(f, "from"))
-                    .transpose()?
-                    .and_then(|e| e.earliest()),
-                to: to
-                    .as_deref()
-                    .map(|t| edtf(t, "to"))
-                    .transpose()?
-                    .and_then(|e| e.latest()),
-                kinds,
-            },
-            dir: target(g)?,
-            json: *json,
-            reveal: if *reveal {
-                caselog::format::disclosure::Reveal::Paths(vec!["*".into()])
-            } else {
-                caselog::format::disclosure::Reveal::None
-            },
-        })
-    })
+    let sel = &a.select;
+    // `--from`/`--to` are the former names of `--since`/`--until`.
+    let since = if a.from.is_some() {
+        (&a.from, "from")
+    } else {
+        (&sel.since, "since")
+    };
+    let until = if a.to.is_some() {
+        (&a.to, "to")
+    } else {
+        (&sel.until, "until")
+    };
+    Ok(Box::new(TimelineCmd {
+        wanted: Wanted::check(sel, since, until)?,
+        dir: target(g)?,
+        json: a.json,
+        reveal: if a.reveal {
+            caselog::format::disclosure::Reveal::Paths(vec!["*".into()])
+        } else {
+            caselog::format::disclosure::Reveal::None
+        },
+    }))
 }
 
 /// `correct ENTRY --set ...`, checked.
@@ -373,7 +362,7 @@ fn correction_preview(
 /// `timeline`, checked.
 pub(crate) struct TimelineCmd {
     pub(crate) dir: Target,
-    pub(crate) filter: Filter,
+    pub(crate) wanted: Wanted,
     pub(crate) json: bool,
     pub(crate) reveal: caselog::format::disclosure::Reveal,
 }
@@ -387,12 +376,22 @@ impl Run for TimelineCmd {
 pub(crate) fn run_timeline(cmd: TimelineCmd) -> Result<u8, CliError> {
     let TimelineCmd {
         dir,
-        filter,
+        wanted,
         json,
         reveal,
     } = cmd;
     let l = dir.open(false)?;
-    let rows = caselog::export::timeline_rows(&l, &filter)?;
+    let select = wanted.resolve(&l)?;
+    let filter = Filter {
+        from: select.since,
+        to: select.until,
+        kinds: select.kinds.clone(),
+    };
+    let mut rows = caselog::export::timeline_rows(&l, &filter)?;
+    rows.retain(|r| select.keeps_row(r, l.members()));
+    if rows.is_empty() && select != caselog::export::select::Select::default() {
+        eprintln!("caselog: no entries match");
+    }
     let mut s = String::new();
     for r in &rows {
         let private = caselog::export::revealed(&l, r, &reveal)?;
