@@ -2728,3 +2728,36 @@ fn log_and_timeline_filter_alike_and_a_pipe_gets_every_word() {
         assert!(msg.contains(says), "{args:?}: {msg}");
     }
 }
+
+/// A copy an interrupted `evidence add --copy` left half-written in
+/// blobs/tmp is removed by the next command that opens the ledger for
+/// writing, which says so once; a reader leaves it alone.
+#[test]
+fn partial_evidence_copies_are_removed_at_the_next_write_and_reported_once() {
+    let e = Env::populated();
+    let tmp = e.p("ledger/blobs/tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("in-999999-0-0"), vec![7u8; 4096]).unwrap();
+    std::fs::write(tmp.join("in-999999-1-0"), b"half").unwrap();
+    e.cmd().args(["log"]).assert().success().stderr("");
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        2,
+        "a reader removes nothing"
+    );
+    e.as_key("roe")
+        .args(["note", "after the interruption"])
+        .assert()
+        .success()
+        .stderr(
+            "caselog: notice: removed 2 partial evidence copies (4100 bytes) that an \
+             interrupted command left in blobs/tmp; nothing recorded refers to them\n",
+        );
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+    e.as_key("roe")
+        .args(["note", "and again"])
+        .assert()
+        .success()
+        .stderr("");
+    e.cmd().arg("verify").assert().code(0);
+}

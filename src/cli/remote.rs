@@ -91,6 +91,20 @@ pub(crate) fn tls_ca() -> Result<Option<Vec<u8>>, CliError> {
     }
 }
 
+/// Say once (the copies are gone after) what the writable open removed.
+fn swept_notice(l: Ledger) -> Ledger {
+    let s = l.swept();
+    if s.files > 0 {
+        eprintln!(
+            "caselog: notice: removed {} partial evidence cop{} ({} bytes) that an interrupted command left in blobs/tmp; nothing recorded refers to them",
+            s.files,
+            if s.files == 1 { "y" } else { "ies" },
+            s.bytes
+        );
+    }
+    l
+}
+
 /// The served case at `url` (checked: a valid case URL), its copy in
 /// `dir` (whose parent is created).
 pub(crate) fn case(url: &str, dir: PathBuf, signer: Signer) -> Result<RemoteCase, CliError> {
@@ -129,11 +143,12 @@ impl Target {
     /// server.
     pub(crate) fn open(&self, writable: bool) -> Result<Ledger, CliError> {
         let ctx = match self {
-            Target::Local(dir) => return Ok(Ledger::open(dir, writable)?),
+            Target::Local(dir) => return Ok(swept_notice(Ledger::open(dir, writable)?)),
             Target::Remote(c) => c,
         };
         let remote = client(&ctx.url)?;
-        let (mut l, _) = follow(&remote, &ctx.signer, &ctx.dir, &mut |_, _| {})?;
+        let (l, _) = follow(&remote, &ctx.signer, &ctx.dir, &mut |_, _| {})?;
+        let mut l = swept_notice(l);
         if writable {
             let signer = Signer::from_seed(ctx.signer.name(), &ctx.signer.seed());
             l.set_upstream(Box::new(RemoteUpstream {

@@ -75,6 +75,7 @@ impl Ledger {
             checkpoint_every: checkpoint_every.filter(|&k| k > 0),
             checkpoint_due: None,
             resumed_purge: None,
+            swept: Default::default(),
             upstream: None,
             deferred_sync: false,
             handoff: None,

@@ -111,6 +111,9 @@ pub struct Ledger {
     checkpoint_every: Option<u64>,
     checkpoint_due: Option<TreeSize>,
     resumed_purge: Option<Seq>,
+    /// Partial evidence copies the writable open removed (see
+    /// [`Ledger::swept`]).
+    swept: crate::storage::evidence::Swept,
     /// A mirror's server: appends go there first (see [`Upstream`]).
     upstream: Option<Box<dyn Upstream>>,
     /// Appends leave the WAL sync to a [`WalSync`] (a server's group commit).
@@ -123,6 +126,13 @@ impl Ledger {
     /// The erasure whose interrupted purge [`Ledger::open`] finished, if any.
     pub fn resumed_purge(&self) -> Option<Seq> {
         self.resumed_purge
+    }
+
+    /// Partial evidence copies an interrupted command left in
+    /// `blobs/tmp`, removed when this handle opened the ledger for writing
+    /// (zero when there were none, or when it opened read-only).
+    pub fn swept(&self) -> crate::storage::evidence::Swept {
+        self.swept
     }
 
     /// Ledger id.

@@ -55,6 +55,7 @@ impl Ledger {
             checkpoint_every,
             checkpoint_due: None,
             resumed_purge: None,
+            swept: Default::default(),
             upstream: None,
             deferred_sync: false,
             handoff: None,
@@ -64,6 +65,16 @@ impl Ledger {
         if let (Some(seq), true) = (purge_pending, writable) {
             l.purge()?;
             l.resumed_purge = Some(seq);
+        }
+        // Copies an interrupted command left half-written: only the lock
+        // holder may remove them (see `evidence::sweep_tmp`).
+        if writable {
+            l.swept = crate::storage::evidence::sweep_tmp(dir).map_err(|source| {
+                crate::storage::store::StoreError::Io {
+                    path: crate::storage::evidence::blob_dir(dir).join("tmp"),
+                    source,
+                }
+            })?;
         }
         Ok(l)
     }

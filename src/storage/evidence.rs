@@ -194,6 +194,42 @@ pub fn store_with(
     result
 }
 
+/// Partial copies removed from `blobs/tmp` ([`sweep_tmp`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Files removed.
+    pub files: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Remove every file in `blobs/tmp`: copies a command was writing when it
+/// was interrupted (Ctrl-C, a crash) before their rename to a final name.
+///
+/// Only for the holder of the writer lock: every blob is written while the
+/// writer lock is held (`evidence add`, `import`, a server's uploads all
+/// open the ledger for writing first), so no other process can be writing
+/// one now, and whatever is there was left by a process that is gone.
+pub fn sweep_tmp(ledger_dir: &Path) -> io::Result<Swept> {
+    let tmp_dir = blob_dir(ledger_dir).join("tmp");
+    let entries = match fs::read_dir(&tmp_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Swept::default()),
+        Err(e) => return Err(e),
+    };
+    let mut swept = Swept::default();
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_file() {
+            fs::remove_file(entry.path())?;
+            swept.files += 1;
+            swept.bytes += meta.len();
+        }
+    }
+    Ok(swept)
+}
+
 /// A fresh temporary path in the blob store (for a copy being written).
 pub fn tmp_blob(ledger_dir: &Path) -> io::Result<PathBuf> {
     let tmp_dir = blob_dir(ledger_dir).join("tmp");
