@@ -2761,3 +2761,73 @@ fn partial_evidence_copies_are_removed_at_the_next_write_and_reported_once() {
         .stderr("");
     e.cmd().arg("verify").assert().code(0);
 }
+
+/// `status` says what needs attention, from what the ledger records: an
+/// item in transit to an external lab (a receipt owed), a file with no
+/// stored copy, the seals, the checkpoint (or that there is none) and a
+/// revoked member; `--json` says the same.
+#[test]
+fn status_shows_what_needs_attention() {
+    let e = Env::populated();
+    e.enrol("cust", "Custodian", "Custodian", "custodian");
+    e.enrol("lab", "Lab", "Lab", "external");
+    std::fs::write(e.p("scan.txt"), b"FAKE scan for tests\n").unwrap();
+    e.as_key("cust")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "scan",
+            "--seal",
+            "S-1",
+        ])
+        .args(["--file"])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    e.as_key("cust")
+        .args([
+            "custody", "release", "EV-1", "--to", "Lab", "--reason", "exam",
+        ])
+        .assert()
+        .success();
+    let text = stdout_of(e.cmd().arg("status"));
+    for want in [
+        "ledger: 7 entries, the newest recorded ",
+        "  EV-1  from Custodian to Lab: released at seq 6, ",
+        "a receipt signed offline by the receiver is owed",
+        "files with no stored copy (taken in without --copy):\n  EV-1: scan.txt\n",
+        "seals on items now:\n  EV-1: S-1\n",
+        "checkpoint: none signed yet",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+    e.as_key("auth").arg("checkpoint").assert().success();
+    e.as_key("auth")
+        .args(["member", "revoke", "Det. Roe", "--reason", "left the unit"])
+        .assert()
+        .success();
+    let text = stdout_of(e.cmd().arg("status"));
+    assert!(
+        text.contains(
+            "checkpoint: size 7 (1 entry since); the newest entry it covers was recorded "
+        ),
+        "{text}"
+    );
+    assert!(text.contains("0 signature line(s) by keys other than the ledger's authorities"));
+    assert!(
+        text.contains("revoked at seq 7: Det. Roe (SHA256:"),
+        "{text}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&stdout_of(e.cmd().args(["status", "--json"]))).unwrap();
+    assert_eq!(j["entries"], 8);
+    assert_eq!(j["in_transit"][0]["item"], "EV-1");
+    assert_eq!(j["in_transit"][0]["receipt_owed_offline"], true);
+    assert_eq!(j["in_transit"][0]["release_seq"], 6);
+    assert_eq!(j["without_copy"][0]["files"][0], "scan.txt");
+    assert_eq!(j["checkpoint"]["size"], 7);
+    assert_eq!(j["checkpoint"]["timestamp_token_stored"], false);
+    assert_eq!(j["revoked"][0]["name"], "Det. Roe");
+}

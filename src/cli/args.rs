@@ -276,6 +276,11 @@ pub enum Command {
         after_help = "Exit status: 0 stored (or already stored), 1 the TSA's token was refused (its code is printed), 2 bad input (no such checkpoint, bad URL or CA file), 3 storage or network error.\n\nExample:\n  caselog checkpoint\n  caselog timestamp --tsa https://tsa.example/ --tsa-ca tsa-root.pem"
     )]
     Timestamp(TimestampArgs),
+    /// What needs attention: items in transit and receipts owed, files with
+    /// no stored copy, seals, the last checkpoint, an unfinished erasure,
+    /// revoked members (from the ledger's current state; nothing verified).
+    #[command(after_help = "Example:\n  caselog status\n  caselog status --json | jq .in_transit")]
+    Status(StatusArgs),
     /// Print the log verifier key (name+id+key) that counsel and witnesses pin:
     /// every active authority's, or the one of --key (no passphrase needed).
     #[command(
@@ -511,6 +516,14 @@ pub struct TimestampArgs {
     /// before it is stored (recommended; verify needs it to state the time).
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `caselog log-key`.

@@ -14,6 +14,7 @@ pub mod certification;
 pub mod court;
 pub mod json;
 pub mod select;
+pub mod status;
 pub mod timeline;
 pub mod tree;
 pub mod zone;

@@ -251,3 +251,12 @@ fn read_uint(store: &Store, key: &'static [u8]) -> Result<Option<u64>, LedgerErr
         },
     }
 }
+
+impl Ledger {
+    /// The erasure whose value is committed for deletion but not yet
+    /// purged from the files (SPEC §15), if any; the next writable open
+    /// finishes it.
+    pub fn purge_pending(&self) -> Result<Option<Seq>, LedgerError> {
+        Ok(read_uint(self.store(), META_PURGE)?.map(Seq))
+    }
+}

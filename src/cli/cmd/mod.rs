@@ -16,6 +16,7 @@ pub(crate) mod member;
 pub(crate) mod receipt_file;
 pub(crate) mod serve;
 pub(crate) mod setup;
+pub(crate) mod status;
 pub(crate) mod timestamp;
 pub(crate) mod tree;
 pub(crate) mod verify;
