@@ -353,7 +353,11 @@ fn main() {
         let (secs, rss_kb) = run_timed(bin, &dir, &["log", "--grep", "no such words"]);
         rows.push((
             format!("CLI log --grep (no match), {} entries", size.0),
-            format!("{:.0} /s, peak RSS {} MiB", rate(size.0, secs), rss_kb / 1024),
+            format!(
+                "{:.0} /s, peak RSS {} MiB",
+                rate(size.0, secs),
+                rss_kb / 1024
+            ),
             format!(
                 "every entry decoded and searched; {:.2} x CLI verify rate",
                 rate(size.0, secs) / cli_verify_rate
