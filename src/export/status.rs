@@ -66,7 +66,8 @@ pub struct CheckpointState {
     /// no signing time of its own).
     pub newest_covered: Option<Timestamp>,
     /// Its signature lines by keys other than the ledger's authorities
-    /// (witnesses, mirrors): counted, not verified.
+    /// (witnesses, mirrors): counted, not verified (only a reader who
+    /// pins their keys can check them).
     pub other_signatures: usize,
     /// Whether a time-stamp token is stored for its size (not verified).
     pub timestamped: bool,

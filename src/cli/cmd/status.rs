@@ -153,7 +153,7 @@ fn checkpoint_text(s: &Status, now: &Timestamp) -> String {
         })
         .unwrap_or_default();
     format!(
-        "checkpoint: size {} ({} since){covered}; {} signature line(s) by keys other than the ledger's authorities (witnesses, mirrors; counted, not verified: `caselog verify` checks them); time-stamp token {}\n",
+        "checkpoint: size {} ({} since){covered}; {} signature line(s) by keys other than the ledger's authorities (witnesses, mirrors; counted here, not re-verified: a reader who pins their keys checks them, e.g. `caselog verify --bundle FILE --trust LOG_VKEY --witness VKEY --quorum 1`); time-stamp token {}\n",
         c.size.0,
         match s.entries - c.size.0 {
             1 => "1 entry".to_owned(),
