@@ -37,9 +37,10 @@ pub(crate) struct Globals {
 }
 
 impl Globals {
-    /// Resolve from the parsed root and clap's matches of the same run.
-    pub(crate) fn new(cli: &Cli, matches: &ArgMatches) -> Globals {
-        let (leaf, m) = leaf(matches);
+    /// Resolve from the parsed root, the command definition that parsed
+    /// it and its matches (the definition is not built a second time).
+    pub(crate) fn new(cli: &Cli, def: &clap::Command, matches: &ArgMatches) -> Globals {
+        let (leaf, m) = leaf(def, matches);
         let has = |id: &str| leaf.get_arguments().any(|a| a.get_id() == id);
         let own_path = |id: &str| has(id).then(|| m.get_one::<PathBuf>(id).cloned()).flatten();
         let own_list = |id: &str| -> Vec<String> {
@@ -65,15 +66,15 @@ impl Globals {
 }
 
 /// The subcommand that was run (its definition) and its matches.
-fn leaf(matches: &ArgMatches) -> (clap::Command, &ArgMatches) {
-    use clap::CommandFactory as _;
-    let mut cmd = Cli::command();
-    let mut m = matches;
+fn leaf<'a>(
+    def: &'a clap::Command,
+    matches: &'a ArgMatches,
+) -> (&'a clap::Command, &'a ArgMatches) {
+    let (mut cmd, mut m) = (def, matches);
     while let Some((name, sub)) = m.subcommand() {
         cmd = cmd
             .find_subcommand(name)
-            .expect("cli: a parsed subcommand is defined")
-            .clone();
+            .expect("cli: a parsed subcommand is defined");
         m = sub;
     }
     (cmd, m)

@@ -33,9 +33,10 @@ use std::process::ExitCode;
 
 /// Run the CLI and return the process exit code.
 pub(crate) fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let mut def = Cli::command();
+    let matches = def.get_matches_mut();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    let g = Globals::new(&cli, &matches);
+    let g = Globals::new(&cli, &def, &matches);
     let result = validate(cli.command, g).and_then(|c| c.run());
     match result {
         Ok(code) => ExitCode::from(code),

@@ -67,8 +67,9 @@ pub struct CheckpointState {
     pub newest_covered: Option<Timestamp>,
     /// Its signature lines by keys other than the ledger's authorities
     /// (witnesses, mirrors): counted, not verified (only a reader who
-    /// pins their keys can check them).
-    pub other_signatures: usize,
+    /// pins their keys can check them). `None`: the stored note could not
+    /// be parsed, so nothing is said of its lines.
+    pub other_signatures: Option<usize>,
     /// Whether a time-stamp token is stored for its size (not verified).
     pub timestamped: bool,
 }
@@ -137,14 +138,12 @@ fn checkpoint_state(l: &Ledger) -> Result<Option<CheckpointState>, LedgerError> 
         return Ok(None);
     };
     let own = l.log_keys_at(size);
-    let other_signatures = crate::tlog::note::Note::parse(&bytes)
-        .map(|n| {
-            n.sigs
-                .iter()
-                .filter(|g| !own.iter().any(|k| k.name == g.name && k.id() == g.id))
-                .count()
-        })
-        .unwrap_or(0);
+    let other_signatures = crate::tlog::note::Note::parse(&bytes).ok().map(|n| {
+        n.sigs
+            .iter()
+            .filter(|g| !own.iter().any(|k| k.name == g.name && k.id() == g.id))
+            .count()
+    });
     let newest_covered = match size.0.checked_sub(1) {
         Some(last) => l.read(Seq(last))?.map(|(_, e)| e.time),
         None => None,

@@ -153,13 +153,16 @@ fn checkpoint_text(s: &Status, now: &Timestamp) -> String {
         })
         .unwrap_or_default();
     format!(
-        "checkpoint: size {} ({} since){covered}; {} signature line(s) by keys other than the ledger's authorities (witnesses, mirrors; counted here, not re-verified: a reader who pins their keys checks them, e.g. `caselog verify --bundle FILE --trust LOG_VKEY --witness VKEY --quorum 1`); time-stamp token {}\n",
+        "checkpoint: size {} ({} since){covered}; {}; time-stamp token {}\n",
         c.size.0,
         match s.entries - c.size.0 {
             1 => "1 entry".to_owned(),
             n => format!("{n} entries"),
         },
-        c.other_signatures,
+        match c.other_signatures {
+            Some(n) => format!("{n} signature line(s) by keys other than the ledger's authorities (witnesses, mirrors; counted here, not re-verified: a reader who pins their keys checks them, e.g. `caselog verify --bundle FILE --trust LOG_VKEY --witness VKEY --quorum 1`)"),
+            None => "its stored note could not be parsed, so nothing is said of its signature lines".into(),
+        },
         if c.timestamped { "stored (not verified here)" } else { "none" },
     )
 }
