@@ -180,6 +180,7 @@ fn mutation_corpus_gets_identical_verdicts() {
         head: l5.tree_head_at(TreeSize(5)).unwrap(),
     }
     .sign(&common::authority())
+    .unwrap()
     .to_text();
     let mut other_size = full.clone();
     other_size.checkpoint = cp5;

@@ -122,7 +122,8 @@ fn stored_checkpoints_are_verified() {
         )
         .unwrap();
         let cf = db.cf_handle("checkpoints").unwrap();
-        db.put_cf(cf, 5u64.to_be_bytes(), forged.to_text()).unwrap();
+        db.put_cf(cf, 5u64.to_be_bytes(), forged.unwrap().to_text())
+            .unwrap();
         // And one signed by a non-member at size 6: BAD_CHECKPOINT.
         let head6 = caselog::Ledger::open(&dir, false)
             .unwrap()
@@ -134,7 +135,7 @@ fn stored_checkpoints_are_verified() {
             head: head6,
         }
         .sign(&common::outsider());
-        db.put_cf(cf, 6u64.to_be_bytes(), by_outsider.to_text())
+        db.put_cf(cf, 6u64.to_be_bytes(), by_outsider.unwrap().to_text())
             .unwrap();
     }
     let r = caselog::verify_store(caselog::Ledger::open(&dir, false).unwrap().store()).unwrap();
@@ -357,6 +358,7 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
         head: l.tree_head_at(TreeSize(6)).unwrap(),
     }
     .sign(&common::authority())
+    .unwrap()
     .to_text()
     .into_bytes();
     match w.cosign(&wsigner, &lk, &other_body, None, 1_007) {
@@ -375,6 +377,7 @@ fn witness_cosigns_consistent_growth_and_refuses_rewrite_and_rollback() {
     let bad = Checkpoint::parse_body(&Note::parse(&cp6).unwrap().text)
         .unwrap()
         .sign(&common::outsider())
+        .unwrap()
         .to_text()
         .into_bytes();
     assert!(matches!(
@@ -395,6 +398,7 @@ impl CheckpointAt for Ledger {
             head: self.tree_head_at(TreeSize(size)).unwrap(),
         }
         .sign(&common::authority())
+        .unwrap()
         .to_text()
         .into_bytes()
     }
@@ -541,6 +545,7 @@ fn verify_against_believes_only_authenticated_checkpoints() {
     // Signed by an outsider under this ledger's origin.
     let forged = claim(l.origin(), 999)
         .sign(&common::outsider())
+        .unwrap()
         .to_text()
         .into_bytes();
     // Signed by the authority, but for another ledger.
@@ -550,6 +555,7 @@ fn verify_against_believes_only_authenticated_checkpoints() {
     };
     let elsewhere = claim(other, 999)
         .sign(&common::authority())
+        .unwrap()
         .to_text()
         .into_bytes();
     for (what, bytes, trust) in [
@@ -570,6 +576,7 @@ fn verify_against_believes_only_authenticated_checkpoints() {
     // The authority's own checkpoint of size 999 is believed: TRUNCATED.
     let genuine = claim(l.origin(), 999)
         .sign(&common::authority())
+        .unwrap()
         .to_text()
         .into_bytes();
     let r = check(genuine, vec![]);

@@ -27,6 +27,7 @@ impl Env {
         c.env_remove("CASELOG_LEDGER")
             .env_remove("CASELOG_KEY")
             .env_remove("CASELOG_PASSPHRASE")
+            .env_remove("SSH_AUTH_SOCK")
             .env("CASELOG_LEDGER", self.p("ledger"));
         c
     }
@@ -2288,14 +2289,17 @@ fn a_trust_file_of_several_authorities_works_in_both_verifiers() {
 fn refusals_name_the_problem_and_the_fix() {
     let e = Env::populated();
     let before = e.verify_json()["entries"].clone();
-    // A .pub given as --key is said to be a public key, not "run chmod".
+    // A .pub given as --key with no agent is said to be a public key
+    // whose private half an agent must hold, not "run chmod".
     let err = refusal(
         e.cmd()
             .env("CASELOG_KEY", e.p("roe.pub"))
             .args(["note", "x"]),
     );
     assert!(
-        err.contains("is a public key, not a private key") && !err.contains("chmod"),
+        err.contains("roe.pub is a public key, so an SSH agent must hold its private half, but SSH_AUTH_SOCK is not set")
+            && err.contains("without .pub")
+            && !err.contains("chmod"),
         "{err}"
     );
     // A date and time with a space: the EDTF spelling is offered.

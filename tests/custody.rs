@@ -105,8 +105,12 @@ fn forge(dir: &Path, signer: &Signer, body: Body) -> u64 {
         sd: vec![],
     };
     drop(it);
-    db.put_cf(cf, Seq(seq).key(), Record::sign(&e, signer).encode())
-        .unwrap();
+    db.put_cf(
+        cf,
+        Seq(seq).key(),
+        Record::sign(&e, signer).unwrap().encode(),
+    )
+    .unwrap();
     seq
 }
 
@@ -142,12 +146,14 @@ fn clean_chain_with_external_receipt_verifies() {
         receipt: None,
     };
     let time = common::t(40);
-    let sig = lab().sign(&receipt_message(
-        &common::LEDGER_ID,
-        &body,
-        &lab().public(),
-        &time,
-    ));
+    let sig = lab()
+        .sign(&receipt_message(
+            &common::LEDGER_ID,
+            &body,
+            &lab().public(),
+            &time,
+        ))
+        .unwrap();
     body.receipt = Some(Receipt {
         key: lab().public(),
         time,
@@ -279,12 +285,14 @@ fn every_break_has_its_code() {
             body.receipt = Some(Receipt {
                 key: o.public(),
                 time,
-                sig: o.sign(&receipt_message(
-                    &common::LEDGER_ID,
-                    &body,
-                    &o.public(),
-                    &time,
-                )),
+                sig: o
+                    .sign(&receipt_message(
+                        &common::LEDGER_ID,
+                        &body,
+                        &o.public(),
+                        &time,
+                    ))
+                    .unwrap(),
             });
             // The writer refuses it...
             let e = l

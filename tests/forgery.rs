@@ -296,7 +296,9 @@ fn receipt(
         receipt: None,
     };
     let time = common::t(485);
-    let sig = by.sign(&receipt_message(&ledger, &body, &by.public(), &time));
+    let sig = by
+        .sign(&receipt_message(&ledger, &body, &by.public(), &time))
+        .unwrap();
     body.receipt = Some(Receipt {
         key: by.public(),
         time,
@@ -559,7 +561,7 @@ impl Forge {
         let mut msg = b"caselog-receipt-v1\x00".to_vec();
         msg.extend_from_slice(&cbor::encode(&Value::Map(msg_map)));
         let mut rc = rc.clone();
-        rc.insert("sig".into(), Value::Bytes(s.sign(&msg).to_vec()));
+        rc.insert("sig".into(), Value::Bytes(s.sign(&msg).unwrap().to_vec()));
         b.insert("receipt".into(), Value::Map(rc));
     }
 
@@ -614,7 +616,7 @@ impl Forge {
                         };
                         let outsider = common::outsider();
                         let s = author.and_then(|k| self.keys.get(&k)).unwrap_or(&outsider);
-                        s.sign(&signing_message(&eb))
+                        s.sign(&signing_message(&eb)).unwrap()
                     }
                 };
                 cbor::encode(&Value::Array(vec![
@@ -674,7 +676,7 @@ impl Forge {
                 p
             })
             .collect();
-        let mut n = cp.sign(&self.cp_signer);
+        let mut n = cp.sign(&self.cp_signer).unwrap();
         for (name, s) in &self.cosign {
             let mut g = note::cosign(&n.text, name, s, 1_700_000_000).unwrap();
             if let Some(id) = self.cosign_id {

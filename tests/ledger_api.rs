@@ -349,7 +349,7 @@ fn corrections_that_cannot_apply_are_refused() {
     };
     let leaf = l
         .hash_alg()
-        .leaf(&caselog::Record::sign(&entry, &inv).encode());
+        .leaf(&caselog::Record::sign(&entry, &inv).unwrap().encode());
     let correct = |field: &str, value: &str| {
         Body::Domain(Domain::Correction(Correction {
             target: leaf,

@@ -4,7 +4,8 @@
 //! caselog under test on the PATH.
 //!
 //! What the harness supplies, as a reader's machine would: the passphrase
-//! a reader types at the prompt (`CASELOG_PASSPHRASE`), `tools/` beside
+//! a reader types at the prompt (`CASELOG_PASSPHRASE`, and an askpass
+//! program for `ssh-add`), `tools/` beside
 //! the working directory (the reader is in the clone), and the build: the
 //! `cargo build` line is skipped (tools/test has just built caselog) and
 //! `$CARGO_TARGET_DIR/release/caselog` is the binary under test.
@@ -42,7 +43,10 @@ fn run(blocks: &[String], dir: &Path) -> (bool, String) {
     std::fs::create_dir_all(&work).unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::os::unix::fs::symlink(root.join("tools"), work.join("tools")).unwrap();
-    let mut script = String::from("set -euo pipefail\nset -x\n");
+    // The agent the walkthrough starts is stopped when the script ends.
+    let mut script = String::from(
+        "set -euo pipefail\nset -x\ntrap '[ -n \"${SSH_AGENT_PID:-}\" ] && ssh-agent -k >/dev/null' EXIT\n",
+    );
     for b in blocks {
         for line in b.lines() {
             if !line.trim_start().starts_with("cargo build") {
@@ -53,12 +57,24 @@ fn run(blocks: &[String], dir: &Path) -> (bool, String) {
     }
     let venv = common::python();
     let venv = venv.parent().and_then(Path::parent).unwrap();
+    let askpass = dir.join("askpass.sh");
+    std::fs::write(&askpass, "#!/bin/sh\necho 'correct horse battery staple'\n").unwrap();
+    std::fs::set_permissions(
+        &askpass,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let out = Command::new("bash")
         .arg("-c")
         .arg(&script)
         .current_dir(&work)
         .env_remove("CASELOG_LEDGER")
         .env_remove("CASELOG_KEY")
+        .env_remove("SSH_AUTH_SOCK")
+        .env_remove("SSH_AGENT_PID")
+        // `ssh-add` asks for the passphrase through SSH_ASKPASS (no terminal).
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
         .env("CARGO_TARGET_DIR", &target)
         .env("CASELOG_PASSPHRASE", "correct horse battery staple")
         .env("CASELOG_VENV", venv)

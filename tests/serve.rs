@@ -122,7 +122,7 @@ fn raw_signed_head(addr: &str, method: &str, path: &str, body: &[u8], s: &Signer
         query: "?",
         content_digest: Some(&digest),
     };
-    let (input, sig) = httpsig::sign(s, &params, &parts);
+    let (input, sig) = httpsig::sign(s, &params, &parts).unwrap();
     format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\ncontent-type: application/cbor\r\ncontent-digest: {digest}\r\nsignature-input: {input}\r\nsignature: {sig}\r\n\r\n",
         body.len()
@@ -168,7 +168,7 @@ fn record(head: &HeadInfo, s: &Signer, body: Body) -> Vec<u8> {
         body,
         sd: Vec::new(),
     };
-    Record::sign(&entry, s).encode()
+    Record::sign(&entry, s).unwrap().encode()
 }
 
 fn sub(record: Vec<u8>) -> Vec<Submission> {
@@ -220,7 +220,7 @@ fn send_raw(base: &str, raw: &Raw, signer: &Signer, claimed: &Signer) -> (u16, s
         query: "?",
         content_digest: digest.as_deref(),
     };
-    let (input, sig) = httpsig::sign(signer, &params, &parts);
+    let (input, sig) = httpsig::sign(signer, &params, &parts).unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -369,14 +369,14 @@ fn every_refusal_has_its_status_and_code_and_writes_nothing() {
     .unwrap();
     e.time = Timestamp::parse("2009-01-01T00:00:00.000000Z").unwrap();
     refused(
-        r.append(&a, &sub(Record::sign(&e, &a).encode()), None),
+        r.append(&a, &sub(Record::sign(&e, &a).unwrap().encode()), None),
         422,
         "TIME_SKEW",
     );
     // A minute ahead: refused, or every later entry would inherit it.
     e.time = Timestamp::from_micros(Timestamp::now().micros() + 60_000_000).unwrap();
     let err = r
-        .append(&a, &sub(Record::sign(&e, &a).encode()), None)
+        .append(&a, &sub(Record::sign(&e, &a).unwrap().encode()), None)
         .unwrap_err();
     assert!(
         err.to_string().contains("s ahead of the server's clock"),
@@ -597,6 +597,7 @@ fn false_completeness(l: &Ledger, a: &Signer) -> String {
         head: l.tree_head_at(size).unwrap(),
     }
     .sign(a)
+    .unwrap()
     .to_text()
 }
 
@@ -1041,7 +1042,8 @@ fn serve_gathers_witness_cosignatures_for_each_checkpoint() {
                 },
             }
         };
-        r.post_checkpoint(&a, &cp.sign(&a).to_text()).unwrap();
+        r.post_checkpoint(&a, &cp.sign(&a).unwrap().to_text())
+            .unwrap();
         let stored = r.checkpoint().unwrap().unwrap();
         // Verifies with a quorum of one under the pinned witness key.
         caselog::tlog::checkpoint::verify(
@@ -1153,7 +1155,8 @@ fn post_checkpoint(r: &Remote, a: &Signer) -> u64 {
             root: Hash(root),
         },
     };
-    r.post_checkpoint(a, &cp.sign(a).to_text()).unwrap();
+    r.post_checkpoint(a, &cp.sign(a).unwrap().to_text())
+        .unwrap();
     h.size
 }
 
@@ -2613,4 +2616,98 @@ fn a_mirror_cosigns_what_it_recomputed_and_both_verifiers_say_so() {
         assert_eq!(code, Some(2), "{text}");
         assert!(text.contains("already pinned as"), "{text}");
     }
+}
+
+/// Issue 28: a member working on a served case (`--remote`) and a witness
+/// (`caselog witness serve`) sign with keys a real ssh-agent holds; their
+/// private key files are gone before either signs.
+// The witness child is killed and waited for at the end of the test.
+#[allow(clippy::zombie_processes)]
+#[test]
+fn a_remote_member_and_a_witness_sign_with_keys_in_an_agent() {
+    use std::io::BufRead;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-ag");
+    let (a, inv) = (authority(), Signer::from_seed("Det.Agent", &[0x2a; 32]));
+    let witness = Signer::from_seed("Counsel", &[0x2b; 32]);
+    let mut l = case_with(&dir, &[(&inv, Role::Investigator)]);
+    let log_key = l.authority_log_keys()[0].clone();
+    let cp = l.checkpoint(&a).unwrap().to_text();
+    drop(l);
+    let agent = common::agent::SshAgent::start(t.path());
+    for (file, s) in [("inv.key", &inv), ("wit.key", &witness)] {
+        let k = write_key(t.path(), file, s);
+        agent.add(&k, None, &[]);
+        std::fs::remove_file(&k).unwrap();
+    }
+    let s = serve_proc(&dir);
+    let out = remote_cmd(&s.1, t.path().join("copy"), t.path().join("inv.key.pub"))
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .env_remove("CASELOG_PASSPHRASE")
+        .args(["note", "from the field, signed in the agent"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(s);
+    let l = Ledger::open(&dir, false).unwrap();
+    let report = caselog::verify_store(l.store()).unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    drop(l);
+    // The witness: its state made and its cosignatures signed in the agent.
+    std::fs::write(t.path().join("log.vkey"), log_key.to_string()).unwrap();
+    let wkey = t.path().join("wit.key.pub");
+    let state = t.path().join("w");
+    let init = Proc::new(bin())
+        .args([
+            "witness",
+            "init",
+            "--name",
+            "counsel.example/witness",
+            "--state",
+        ])
+        .arg(&state)
+        .arg("--key")
+        .arg(&wkey)
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
+    let mut child = Proc::new(bin())
+        .args(["witness", "serve", "--listen", "127.0.0.1:0", "--state"])
+        .arg(&state)
+        .arg("--log-key")
+        .arg(t.path().join("log.vkey"))
+        .arg("--key")
+        .arg(&wkey)
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = lines
+        .find_map(|l| {
+            let l = l.ok()?;
+            let at = l.split(" at ").nth(1)?;
+            Some(at.trim_end_matches("/add-checkpoint").to_owned())
+        })
+        .expect("witness serve did not start");
+    let (status, body) = add_checkpoint(&url, &caselog::net::witness::request_body(0, &[], &cp));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{body}");
+    let vkey = caselog::tlog::note::VerifierKey::new(
+        "counsel.example/witness",
+        caselog::tlog::note::TYPE_COSIGNATURE,
+        witness.public(),
+    )
+    .unwrap();
+    // The answer is the cosignature line; with it the note verifies under
+    // the witness's key (SPEC §10.2).
+    let (_, note) = caselog::tlog::checkpoint::parse(format!("{cp}{body}").as_bytes()).unwrap();
+    let ok = caselog::tlog::note::verify(&note, std::slice::from_ref(&vkey)).unwrap();
+    assert_eq!(ok, vec![vkey], "{body}");
 }

@@ -353,7 +353,7 @@ fn spec_worked_example_continued_is_true() {
         dig = d.digest(alg).to_hex(),
         mlen = msg.len(),
         msg = wrap(hex::encode(&msg)),
-        rsig = wrap(hex::encode(lab.sign(&msg))),
+        rsig = wrap(hex::encode(lab.sign(&msg).unwrap())),
         blen = tiny.len(),
         tiny = wrap(hex::encode(&tiny)),
     );

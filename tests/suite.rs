@@ -6,6 +6,7 @@
 
 mod common;
 
+mod agent;
 mod bundle;
 mod checkpoints;
 mod cli;

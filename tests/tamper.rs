@@ -143,7 +143,7 @@ fn forged(
         body: common::note("forged"),
         sd: vec![],
     };
-    Record::sign(&entry, signer).encode()
+    Record::sign(&entry, signer).unwrap().encode()
 }
 
 #[test]
@@ -241,7 +241,7 @@ fn entry_rewritten_and_resigned_by_its_author() {
         let mut e = Entry::decode(&old.entry_bytes).unwrap();
         e.body = common::note("Letter received; nothing of interest");
         let rec = Record::sign(&e, &common::investigator());
-        put(&db, CF_ENTRIES, &Seq(2).key(), &rec.encode());
+        put(&db, CF_ENTRIES, &Seq(2).key(), &rec.unwrap().encode());
     }
     let r = verify(&dir);
     assert!(!r.has(Code::BadSignature, Some(2)));

@@ -438,6 +438,7 @@ fn serve_time_stamps_each_checkpoint_it_stores() {
         head: l.head().tree,
     }
     .sign(&a)
+    .unwrap()
     .to_text();
     drop(l);
     let tsa = test_tsa(&t.path().join("tsa"), false);

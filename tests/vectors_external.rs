@@ -335,7 +335,7 @@ fn entry_and_checkpoint_signatures_are_domain_separated() {
     let entry_bytes = b"\xa1dtextdsome".to_vec();
     let rec = Record {
         entry_bytes: entry_bytes.clone(),
-        sig: signer.sign(&signing_message(&entry_bytes)),
+        sig: signer.sign(&signing_message(&entry_bytes)).unwrap(),
     };
     assert!(rec.verify_signature(&signer.public()).is_ok());
     // The entry signature is not a valid signature over the raw bytes...

@@ -28,8 +28,11 @@ pub struct Cli {
     /// $CASELOG_TLS_CA=FILE trusts those CA certificates (PEM) for https.
     #[arg(long, global = true, env = "CASELOG_REMOTE", value_name = "URL")]
     pub remote: Option<String>,
-    /// Private key file that signs, for the commands that sign (they also
-    /// take --key after the command name).
+    /// Key that signs, for the commands that sign (they also take --key
+    /// after the command name): an OpenSSH Ed25519 private key file, or a
+    /// key the SSH agent at $SSH_AUTH_SOCK holds, named by its .pub file
+    /// or as agent:SHA256:... (an encrypted key file the agent holds is
+    /// signed by the agent, no passphrase asked).
     #[arg(long, env = "CASELOG_KEY", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
@@ -54,8 +57,9 @@ pub struct Cli {
 /// (`Globals`); no other option may use them.
 #[derive(Args, Debug, Default, Clone)]
 pub struct Signing {
-    /// Private key file that signs (OpenSSH Ed25519); else --key before
-    /// the command, or $CASELOG_KEY.
+    /// Key that signs: an OpenSSH Ed25519 private key file, or a key the
+    /// SSH agent holds (its .pub file, or agent:SHA256:...); else --key
+    /// before the command, or $CASELOG_KEY.
     #[arg(long = "key", value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).

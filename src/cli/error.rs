@@ -51,6 +51,7 @@ impl From<caselog::net::client::RemoteError> for CliError {
     fn from(e: caselog::net::client::RemoteError) -> CliError {
         use caselog::net::client::RemoteError as R;
         match &e {
+            R::Sign(s) => s.clone().into(),
             R::BadUrl { .. } => CliError::input(
                 e.to_string(),
                 "give the case URL, e.g. https://cases.example/case-2008",
@@ -104,6 +105,31 @@ impl From<caselog::net::mirror::MirrorError> for CliError {
     }
 }
 
+impl From<caselog::format::sig::SignError> for CliError {
+    fn from(e: caselog::format::sig::SignError) -> CliError {
+        CliError::input(
+            format!("nothing written: {e}"),
+            "check the agent (`ssh-add -l` lists its keys), or sign with the key file",
+        )
+    }
+}
+
+impl From<caselog::storage::agent::AgentError> for CliError {
+    fn from(e: caselog::storage::agent::AgentError) -> CliError {
+        use caselog::storage::agent::AgentError as A;
+        let hint = match &e {
+            A::Connect { .. } => "start one (eval \"$(ssh-agent)\") and add the key with ssh-add KEYFILE; SSH_AUTH_SOCK names its socket",
+            A::Protocol { .. } => "check that SSH_AUTH_SOCK names an SSH agent's socket",
+            A::NotHeld { .. } => "add the key to the agent (ssh-add KEYFILE; `ssh-add -l` lists what it holds), or pass the key file itself to --key",
+            A::SecurityKey { .. } | A::WrongAlgorithm { .. } => {
+                "use an ssh-ed25519 key (`caselog key generate`; a hardware agent such as yubikey-agent holds one)"
+            }
+            _ => "see `caselog key --help`",
+        };
+        CliError::input(e.to_string(), hint)
+    }
+}
+
 impl From<KeyError> for CliError {
     fn from(e: KeyError) -> CliError {
         let hint = match &e {
@@ -114,6 +140,9 @@ impl From<KeyError> for CliError {
             KeyError::Exists { .. } => "choose another --out path or move the old key away",
             KeyError::NotAKey { .. } | KeyError::WrongAlgorithm { .. } => {
                 "give an Ed25519 key made by `caselog key generate` or `ssh-keygen -t ed25519`"
+            }
+            KeyError::SecurityKey { .. } => {
+                "use an ssh-ed25519 key (`caselog key generate`; a hardware agent such as yubikey-agent holds one)"
             }
             KeyError::BadPublicKey(_) => "give a .pub file, an ssh-ed25519 line or 64 hex digits",
             KeyError::Permissions { .. } => "private keys must be readable by their owner only",
@@ -183,6 +212,7 @@ impl From<LedgerError> for CliError {
     fn from(e: LedgerError) -> CliError {
         match e {
             LedgerError::Store(s) => s.into(),
+            LedgerError::Sign(s) => s.into(),
             LedgerError::Policy(p) => CliError::input(
                 format!("refused, nothing written: {p}"),
                 "see `caselog member list`; an authority can enroll members with `caselog member add`",

@@ -155,21 +155,60 @@ pub(crate) fn load_signer(g: &Globals) -> Result<Signer, CliError> {
     load_key_file(path, g.passphrase_file.as_deref())
 }
 
-/// Load the private key at `path`, its passphrase (when encrypted) from
-/// `pass_file`, else `CASELOG_PASSPHRASE`, else a prompt.
+/// The signer `--key` names (README "Keys in an agent"):
+/// - `agent:SHA256:…`: the key with that fingerprint in the SSH agent at
+///   `$SSH_AUTH_SOCK`;
+/// - a public key file (`.pub`): that key, in the agent;
+/// - an encrypted private key file whose key the agent holds (`ssh-add
+///   FILE` once per login): the agent signs, no passphrase is asked;
+/// - any other private key file: loaded, its passphrase (when encrypted)
+///   from `pass_file`, else `CASELOG_PASSPHRASE`, else a prompt.
 pub(crate) fn load_key_file(path: &Path, pass_file: Option<&Path>) -> Result<Signer, CliError> {
-    let pass = if keys::is_encrypted(path)? {
-        match secret::from_file_or_env(pass_file)? {
-            Some(p) => Some(p),
-            None => secret::prompt(&format!("Passphrase for {}: ", path.display()))?,
+    if let Some(fp) = path.to_str().and_then(|s| s.strip_prefix("agent:")) {
+        return Ok(
+            agent(&format!("--key agent:{fp} names a key in an SSH agent"))?
+                .signer_by_fingerprint(fp)?,
+        );
+    }
+    let public = match keys::key_file(path)? {
+        keys::KeyFile::Public(k) => {
+            let what = format!(
+                "{} is a public key, so an SSH agent must hold its private half",
+                path.display()
+            );
+            return Ok(agent(&what)?.signer_for(&k.key)?);
         }
-    } else {
-        None
+        keys::KeyFile::Private {
+            encrypted: false, ..
+        } => return Ok(keys::load_private(path, None)?),
+        keys::KeyFile::Private { public, .. } => public,
+    };
+    // An agent that cannot be reached here is no error: the file is
+    // there, and its passphrase is asked for instead.
+    if let Some(a) = agent("").ok().filter(|a| a.holds(&public)) {
+        return Ok(a.signer_for(&public)?);
+    }
+    let pass = match secret::from_file_or_env(pass_file)? {
+        Some(p) => Some(p),
+        None => secret::prompt(&format!("Passphrase for {}: ", path.display()))?,
     };
     Ok(keys::load_private(
         path,
         pass.as_ref().map(|p| p.as_bytes()),
     )?)
+}
+
+/// The SSH agent at `$SSH_AUTH_SOCK`, its keys listed; `why` says what
+/// needed it.
+fn agent(why: &str) -> Result<caselog::storage::agent::Agent, CliError> {
+    let sock = std::env::var_os("SSH_AUTH_SOCK").filter(|s| !s.is_empty());
+    let sock = sock.ok_or_else(|| {
+        CliError::input(
+            format!("{why}, but SSH_AUTH_SOCK is not set (no agent)"),
+            "start an agent (eval \"$(ssh-agent)\") and add the key (ssh-add KEYFILE), or pass the private key file (without .pub) to --key",
+        )
+    })?;
+    Ok(caselog::storage::agent::Agent::connect(Path::new(&sock))?)
 }
 
 pub(crate) fn check_text(what: &str, s: &str, max: usize) -> Result<String, CliError> {

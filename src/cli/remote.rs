@@ -150,7 +150,7 @@ impl Target {
         let (l, _) = follow(&remote, &ctx.signer, &ctx.dir, &mut |_, _| {})?;
         let mut l = swept_notice(l);
         if writable {
-            let signer = Signer::from_seed(ctx.signer.name(), &ctx.signer.seed());
+            let signer = ctx.signer.clone();
             l.set_upstream(Box::new(RemoteUpstream {
                 remote: client(&ctx.url)?,
                 signer,

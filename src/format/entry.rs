@@ -490,11 +490,15 @@ pub struct Record {
 }
 
 impl Record {
-    /// Encode and sign `entry` with `signer`.
-    pub fn sign(entry: &Entry, signer: &crate::format::sig::Signer) -> Record {
+    /// Encode and sign `entry` with `signer` (fails only when a key held
+    /// by an agent does not sign).
+    pub fn sign(
+        entry: &Entry,
+        signer: &crate::format::sig::Signer,
+    ) -> Result<Record, crate::format::sig::SignError> {
         let entry_bytes = entry.encode();
-        let sig = signer.sign(&signing_message(&entry_bytes));
-        Record { entry_bytes, sig }
+        let sig = signer.sign(&signing_message(&entry_bytes))?;
+        Ok(Record { entry_bytes, sig })
     }
 
     /// Deterministic CBOR of the record array, written directly (building

@@ -86,20 +86,59 @@ pub fn verify(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Result<(), SigError
         .map_err(|_| SigError::BadSignature)
 }
 
-/// An Ed25519 signing key with the name of its holder.
+/// Why a message could not be signed. Only a key held outside the
+/// process (an SSH agent) can fail to sign.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The agent holding the key did not answer with a signature.
+    #[error("the key agent did not sign: {detail}")]
+    Agent {
+        /// What went wrong, as the agent client reported it.
+        detail: String,
+    },
+    /// The agent answered with something that is not a valid Ed25519
+    /// signature by the key over the message (checked before use, so a
+    /// broken agent cannot put an unverifiable record into a ledger).
+    #[error("the key agent's signature does not verify: {detail}")]
+    BadAgentSignature {
+        /// What was wrong with it.
+        detail: String,
+    },
+}
+
+/// An Ed25519 key whose private half lives outside this process (an SSH
+/// agent, `storage::agent`), so no file and no memory of caselog's holds it.
+pub trait HeldKey: Send + Sync {
+    /// The signature the holder returns over `msg`: 64 bytes, not yet
+    /// checked ([`Signer::sign`] checks it).
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, SignError>;
+}
+
+/// An Ed25519 signing key with the name of its holder: the key itself in
+/// memory, or a handle on a key an agent holds.
 ///
-/// The secret is zeroized when dropped (ed25519-dalek's `ZeroizeOnDrop`)
-/// and never printed: `Debug` shows only the public key.
+/// A key in memory is zeroized when dropped (ed25519-dalek's
+/// `ZeroizeOnDrop`) and never printed: `Debug` shows only the public key.
+#[derive(Clone)]
 pub struct Signer {
     name: String,
-    key: SigningKey,
+    public: MemberKey,
+    key: Key,
+}
+
+#[derive(Clone)]
+enum Key {
+    Memory(Box<SigningKey>),
+    Held(std::sync::Arc<dyn HeldKey>),
 }
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
             .field("name", &self.name)
-            .field("public", &self.public())
+            .field("public", &self.public)
+            .field("held_elsewhere", &self.is_held())
             .finish_non_exhaustive()
     }
 }
@@ -108,18 +147,35 @@ impl Signer {
     /// From a 32-byte seed (RFC 8032 private key). Used by tests and golden
     /// vectors; real keys come from `storage::keys::load_private`.
     pub fn from_seed(name: &str, seed: &[u8; 32]) -> Signer {
-        Signer {
-            name: name.to_owned(),
-            key: SigningKey::from_bytes(seed),
-        }
+        Signer::memory(name, SigningKey::from_bytes(seed))
     }
 
     /// A fresh random key.
     pub fn random(name: &str) -> Signer {
+        Signer::memory(name, SigningKey::generate(&mut rand_core::OsRng))
+    }
+
+    fn memory(name: &str, key: SigningKey) -> Signer {
         Signer {
             name: name.to_owned(),
-            key: SigningKey::generate(&mut rand_core::OsRng),
+            public: MemberKey(key.verifying_key().to_bytes()),
+            key: Key::Memory(Box::new(key)),
         }
+    }
+
+    /// A key held elsewhere (`storage::agent`), whose public half is
+    /// `public`. Every signature it returns is verified before use.
+    pub fn held(name: &str, public: MemberKey, key: std::sync::Arc<dyn HeldKey>) -> Signer {
+        Signer {
+            name: name.to_owned(),
+            public,
+            key: Key::Held(key),
+        }
+    }
+
+    /// Whether the private key is held outside this process.
+    pub fn is_held(&self) -> bool {
+        matches!(self.key, Key::Held(_))
     }
 
     /// Holder's name (the key file comment).
@@ -129,17 +185,37 @@ impl Signer {
 
     /// Public key.
     pub fn public(&self) -> MemberKey {
-        MemberKey(self.key.verifying_key().to_bytes())
+        self.public
     }
 
-    /// Ed25519 signature over `msg`.
-    pub fn sign(&self, msg: &[u8]) -> [u8; 64] {
-        self.key.sign(msg).to_bytes()
+    /// Ed25519 signature over `msg`. A key in memory always signs; a held
+    /// key's answer is checked with [`verify`] (strict) before it is
+    /// returned.
+    pub fn sign(&self, msg: &[u8]) -> Result<[u8; 64], SignError> {
+        match &self.key {
+            Key::Memory(k) => Ok(k.sign(msg).to_bytes()),
+            Key::Held(h) => {
+                let sig: [u8; 64] =
+                    h.sign(msg)?
+                        .try_into()
+                        .map_err(|v: Vec<u8>| SignError::BadAgentSignature {
+                            detail: format!("{} bytes, not 64", v.len()),
+                        })?;
+                verify(&self.public.0, msg, &sig).map_err(|e| SignError::BadAgentSignature {
+                    detail: e.to_string(),
+                })?;
+                Ok(sig)
+            }
+        }
     }
 
-    /// The 32-byte seed, for writing the key file (storage::keys).
-    pub fn seed(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.key.to_bytes())
+    /// The 32-byte seed, for writing the key file (storage::keys); `None`
+    /// for a key held elsewhere.
+    pub fn seed(&self) -> Option<Zeroizing<[u8; 32]>> {
+        match &self.key {
+            Key::Memory(k) => Some(Zeroizing::new(k.to_bytes())),
+            Key::Held(_) => None,
+        }
     }
 }
 

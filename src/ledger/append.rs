@@ -153,11 +153,13 @@ impl Ledger {
         let mut st = self.staged();
         let last_signer = items.last().map(|(_, s, _)| *s);
         let out = self.sign_checked(items, time, &mut st, &mut batch, dry_run)?;
-        let due = self.auto_checkpoint(&st, last_signer, &mut batch);
         if dry_run {
             return Ok(out);
         }
         let last = out.len().saturating_sub(1);
+        let due = self
+            .auto_checkpoint(&st, last_signer, &mut batch)
+            .map_err(|e| (last, e))?;
         self.send_upstream(&out, &batch).map_err(|e| (last, e))?;
         self.commit(st, batch).map_err(|e| (last, e))?;
         self.checkpoint_due = due;
@@ -173,17 +175,19 @@ impl Ledger {
         st: &Staged,
         signer: Option<&Signer>,
         batch: &mut Batch,
-    ) -> Option<crate::tlog::merkle::TreeSize> {
-        let (k, signer) = (self.checkpoint_every?, signer?);
+    ) -> Result<Option<crate::tlog::merkle::TreeSize>, LedgerError> {
+        let (Some(k), Some(signer)) = (self.checkpoint_every, signer) else {
+            return Ok(None);
+        };
         if self.head.tree.size.0 / k == st.head.tree.size.0 / k {
-            return None;
+            return Ok(None);
         }
         let active_authority = st
             .members
             .get(&signer.public())
             .is_some_and(|m| m.role == Role::Authority && m.revoked.is_none());
         if !active_authority {
-            return Some(st.head.tree.size);
+            return Ok(Some(st.head.tree.size));
         }
         let cp = crate::tlog::checkpoint::Checkpoint {
             items: crate::tlog::itemmap::head(self.alg, st.custody.heads()),
@@ -193,9 +197,9 @@ impl Ledger {
         batch.put(
             crate::storage::layout::CF_CHECKPOINTS,
             checkpoint_key(cp.head.size),
-            cp.sign(signer).to_text().into_bytes(),
+            cp.sign(signer)?.to_text().into_bytes(),
         );
-        None
+        Ok(None)
     }
 
     /// [`Self::sign_items`], with the strict decoding of what it makes.
@@ -527,7 +531,7 @@ pub(super) fn make_record(
             sig: [0; 64],
         }
     } else {
-        Record::sign(entry, signer)
+        Record::sign(entry, signer)?
     };
     let bytes = record.encode();
     fits(|| "record".into(), entry.seq, bytes.len())?;

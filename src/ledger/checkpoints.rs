@@ -100,7 +100,7 @@ impl Ledger {
             origin: self.origin(),
             head: self.head.tree,
         };
-        let mut note = cp.sign(signer);
+        let mut note = cp.sign(signer)?;
         if let Some(old) = self.stored_checkpoint(cp.head.size)? {
             let (_, mut old_note) = checkpoint::parse(&old).map_err(|e| {
                 LedgerError::Damaged(Damage::CheckpointUnreadable {

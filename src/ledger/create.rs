@@ -30,7 +30,7 @@ impl Ledger {
         };
         // Validate everything before the directory is created.
         Members::new().check(&entry)?;
-        let record = Record::sign(&entry, authority);
+        let record = Record::sign(&entry, authority)?;
         Entry::decode(&record.entry_bytes)?;
         Ledger::create(dir, g.hash, g.checkpoint_every, &entry, record.encode())
     }

@@ -98,6 +98,9 @@ pub enum LedgerError {
     /// Storage failed or the ledger is locked / missing.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The signer's key, held by an agent, did not sign; nothing was written.
+    #[error(transparent)]
+    Sign(#[from] crate::format::sig::SignError),
     /// The author may not append this entry.
     #[error(transparent)]
     Policy(#[from] PolicyError),

@@ -48,6 +48,9 @@ pub enum RemoteError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The request could not be signed (the key's agent did not sign).
+    #[error(transparent)]
+    Sign(#[from] crate::format::sig::SignError),
 }
 
 /// One case on a server.
@@ -149,7 +152,7 @@ impl Remote {
             headers.push(("content-digest", d.clone()));
         }
         if let Some(s) = signer {
-            headers.extend(self.signature(s, method, &path, query, digest.as_deref()));
+            headers.extend(self.signature(s, method, &path, query, digest.as_deref())?);
         }
         let resp = match (method, body) {
             ("POST", Some((b, _))) => {
@@ -179,7 +182,7 @@ impl Remote {
         path: &str,
         query: &str,
         content_digest: Option<&str>,
-    ) -> [(&'static str, String); 2] {
+    ) -> Result<[(&'static str, String); 2], crate::format::sig::SignError> {
         let params = Params {
             created: now_secs(),
             nonce: nonce(),
@@ -193,8 +196,8 @@ impl Remote {
             query: if query.is_empty() { "?" } else { query },
             content_digest,
         };
-        let (input, sig) = httpsig::sign(signer, &params, &parts);
-        [("signature-input", input), ("signature", sig)]
+        let (input, sig) = httpsig::sign(signer, &params, &parts)?;
+        Ok([("signature-input", input), ("signature", sig)])
     }
 
     fn json<T: serde::de::DeserializeOwned>(&self, rest: &str, b: &[u8]) -> Result<T, RemoteError> {
@@ -248,7 +251,7 @@ impl Remote {
             .put(&url)
             .header("content-type", "application/octet-stream")
             .header("content-digest", &digest);
-        for (k, v) in self.signature(signer, "PUT", &path, "", Some(&digest)) {
+        for (k, v) in self.signature(signer, "PUT", &path, "", Some(&digest))? {
             r = r.header(k, v);
         }
         let resp = r.send(f).map_err(|e| RemoteError::Unreachable {

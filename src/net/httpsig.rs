@@ -162,12 +162,16 @@ impl Params {
 }
 
 /// Sign a request: the `Signature-Input` and `Signature` header values.
-pub fn sign(signer: &Signer, params: &Params, req: &RequestParts<'_>) -> (String, String) {
-    let sig = signer.sign(params.base(req).as_bytes());
-    (
+pub fn sign(
+    signer: &Signer,
+    params: &Params,
+    req: &RequestParts<'_>,
+) -> Result<(String, String), crate::format::sig::SignError> {
+    let sig = signer.sign(params.base(req).as_bytes())?;
+    Ok((
         format!("{LABEL}={}", params.serialize()),
         format!("{LABEL}=:{}:", B64.encode(sig)),
-    )
+    ))
 }
 
 /// Check a request's signature headers before its body is read (a server
@@ -287,7 +291,7 @@ mod tests {
         assert_eq!(s.public().0.to_vec(), x);
         let base = "\"date\": Tue, 20 Apr 2021 02:07:55 GMT\n\"@method\": POST\n\"@path\": /foo\n\"@authority\": example.com\n\"content-type\": application/json\n\"content-length\": 18\n\"@signature-params\": (\"date\" \"@method\" \"@path\" \"@authority\" \"content-type\" \"content-length\");created=1618884473;keyid=\"test-key-ed25519\"";
         assert_eq!(
-            B64.encode(s.sign(base.as_bytes())),
+            B64.encode(s.sign(base.as_bytes()).unwrap()),
             "wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw=="
         );
     }
@@ -322,7 +326,7 @@ mod tests {
             key: s.public(),
             with_digest: true,
         };
-        let (input, sig) = sign(&s, &p, &req(Some(&d)));
+        let (input, sig) = sign(&s, &p, &req(Some(&d))).unwrap();
         assert_eq!(
             verify(Some(&input), Some(&sig), &req(Some(&d)), body),
             Ok(p.clone())
@@ -356,7 +360,7 @@ mod tests {
         );
         // Signed by another key claiming this keyid.
         let other = Signer::from_seed("x", &[9; 32]);
-        let (_, forged) = sign(&other, &p, &req(Some(&d)));
+        let (_, forged) = sign(&other, &p, &req(Some(&d))).unwrap();
         assert!(matches!(
             verify(Some(&input), Some(&forged), &req(Some(&d)), body),
             Err(SigInputError::BadSignature { .. })

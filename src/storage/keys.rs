@@ -92,6 +92,13 @@ pub enum KeyError {
         /// The file concerned.
         path: PathBuf,
     },
+    /// The public key is a FIDO security key (`sk-ssh-ed25519@openssh.com`),
+    /// whose signatures are not Ed25519 signatures over the message.
+    #[error("{path} is a FIDO security key (sk-ssh-ed25519@openssh.com): its signatures cover the authenticator's flags and counter, not caselog's message, so no caselog verifier could check them")]
+    SecurityKey {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// The public key text could not be parsed.
     #[error("not a public key: {0}")]
     BadPublicKey(String),
@@ -104,7 +111,9 @@ pub use crate::format::sig::Signer;
 
 /// The key in OpenSSH's private-key structure, ready to encrypt and write.
 fn to_ssh(signer: &Signer) -> Result<PrivateKey, KeyError> {
-    let seed = signer.seed();
+    let seed = signer.seed().ok_or_else(|| {
+        KeyError::Encoding("the key is held by an agent; it has no file to write".into())
+    })?;
     let kp = Ed25519Keypair::from_seed(&seed);
     PrivateKey::new(KeypairData::Ed25519(kp), signer.name().to_owned())
         .map_err(|e| KeyError::Encoding(e.to_string()))
@@ -248,7 +257,8 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
         });
     }
     // A `.pub` given for --key is the first thing to say, before its mode.
-    if text.starts_with(b"ssh-") && PublicKey::from_openssh(&String::from_utf8_lossy(&text)).is_ok()
+    if (text.starts_with(b"ssh-") || text.starts_with(b"sk-"))
+        && PublicKey::from_openssh(String::from_utf8_lossy(&text).trim()).is_ok()
     {
         return Err(KeyError::PublicKeyGiven {
             path: path.to_owned(),
@@ -266,6 +276,61 @@ fn read_private(path: &Path) -> Result<PrivateKey, KeyError> {
         path: path.to_owned(),
         detail: e.to_string(),
     })
+}
+
+/// What a `--key` file holds, read without decrypting anything.
+#[derive(Clone, Debug)]
+pub enum KeyFile {
+    /// An OpenSSH private key file (its public half is stored in the clear).
+    Private {
+        /// Whether a passphrase is needed to load it.
+        encrypted: bool,
+        /// Its public key.
+        public: MemberKey,
+    },
+    /// A public key (a `.pub` file): its private half is held elsewhere,
+    /// in an SSH agent (`storage::agent`).
+    Public(NamedKey),
+}
+
+/// Read the key file at `path`: a private key (checked as
+/// [`load_private`] checks it, mode included) or an Ed25519 public key.
+pub fn key_file(path: &Path) -> Result<KeyFile, KeyError> {
+    match read_private(path) {
+        Err(KeyError::PublicKeyGiven { .. }) => {}
+        Err(e) => return Err(e),
+        Ok(key) => {
+            let KeyData::Ed25519(k) = key.public_key().key_data() else {
+                return Err(KeyError::WrongAlgorithm {
+                    path: path.to_owned(),
+                    algorithm: key.algorithm().to_string(),
+                });
+            };
+            return Ok(KeyFile::Private {
+                encrypted: key.is_encrypted(),
+                public: MemberKey(k.0),
+            });
+        }
+    }
+    let text = fs::read_to_string(path).map_err(|source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let pk = PublicKey::from_openssh(text.trim())
+        .map_err(|e| KeyError::BadPublicKey(format!("{}: {e}", path.display())))?;
+    match pk.key_data() {
+        KeyData::Ed25519(k) => Ok(KeyFile::Public(NamedKey {
+            key: MemberKey(k.0),
+            comment: Some(pk.comment().to_owned()).filter(|c| !c.is_empty()),
+        })),
+        KeyData::SkEd25519(_) => Err(KeyError::SecurityKey {
+            path: path.to_owned(),
+        }),
+        other => Err(KeyError::WrongAlgorithm {
+            path: path.to_owned(),
+            algorithm: other.algorithm().to_string(),
+        }),
+    }
 }
 
 /// Most bcrypt-pbkdf rounds accepted in an encrypted key file. ssh-keygen

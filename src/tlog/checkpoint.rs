@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use crate::format::entry::{LedgerId, MemberKey};
 use crate::format::hash::{Hash, HashAlg};
-use crate::format::sig::Signer;
+use crate::format::sig::{SignError, Signer};
 use crate::tlog::itemmap::MapHead;
 use crate::tlog::merkle::{TreeHead, TreeSize};
 use crate::tlog::note::{self, Note, NoteError, VerifierKey, TYPE_ED25519};
@@ -162,15 +162,19 @@ impl Checkpoint {
         })
     }
 
-    /// Sign this checkpoint as the log (key name = origin).
-    pub fn sign(&self, signer: &Signer) -> Note {
+    /// Sign this checkpoint as the log (key name = origin). Fails only
+    /// when a key held by an agent does not sign.
+    pub fn sign(&self, signer: &Signer) -> Result<Note, SignError> {
         let text = self.body();
-        let g = note::sign(&text, &self.origin.line(), signer)
-            .expect("checkpoint: body is a valid note text");
-        Note {
+        let g = match note::sign(&text, &self.origin.line(), signer) {
+            Ok(g) => g,
+            Err(NoteError::Sign(e)) => return Err(e),
+            Err(e) => panic!("checkpoint: body is a valid note text: {e}"),
+        };
+        Ok(Note {
             text,
             sigs: vec![g],
-        }
+        })
     }
 }
 
@@ -378,7 +382,7 @@ mod tests {
         let log = Signer::from_seed("log", &[1; 32]);
         let w1 = Signer::from_seed("w1", &[2; 32]);
         let w2 = Signer::from_seed("w2", &[3; 32]);
-        let mut n = c.sign(&log);
+        let mut n = c.sign(&log).unwrap();
         let lk = c.origin.log_key(log.public());
         let wk1 = VerifierKey::new("witness.example/w1", TYPE_COSIGNATURE, w1.public()).unwrap();
         let wk2 = VerifierKey::new("witness.example/w2", TYPE_COSIGNATURE, w2.public()).unwrap();

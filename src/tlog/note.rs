@@ -54,6 +54,9 @@ pub enum NoteError {
         /// The key names on the lines.
         names: Vec<String>,
     },
+    /// The signer's key, held by an agent, did not sign.
+    #[error(transparent)]
+    Sign(#[from] crate::format::sig::SignError),
 }
 
 /// A key id: the first four bytes of SHA-256(name || 0x0A || type || key).
@@ -331,7 +334,7 @@ pub fn sign(text: &str, name: &str, signer: &Signer) -> Result<NoteSig, NoteErro
     Ok(NoteSig {
         name: name.to_owned(),
         id: vk.id(),
-        sig: signer.sign(text.as_bytes()).to_vec(),
+        sig: signer.sign(text.as_bytes())?.to_vec(),
     })
 }
 
@@ -348,7 +351,7 @@ pub fn cosign(text: &str, name: &str, signer: &Signer, time: u64) -> Result<Note
     }
     let vk = VerifierKey::new(name, TYPE_COSIGNATURE, signer.public())?;
     let mut sigb = time.to_be_bytes().to_vec();
-    sigb.extend_from_slice(&signer.sign(&cosignature_message(time, text)));
+    sigb.extend_from_slice(&signer.sign(&cosignature_message(time, text))?);
     Ok(NoteSig {
         name: name.to_owned(),
         id: vk.id(),

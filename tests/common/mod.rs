@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+pub mod agent;
 pub mod tsp;
 
 use caselog::format::entry::{Body, MemberEnroll, MemberRevoke, Note};

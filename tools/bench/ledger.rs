@@ -663,7 +663,7 @@ fn ed25519_ceilings(signer: &Signer, rows: &mut Vec<(String, String, String)>) -
     for i in 0..n {
         let mut m = msg.clone();
         m[0] = i as u8;
-        sig = signer.sign(&m);
+        sig = signer.sign(&m).unwrap();
     }
     let sign_rate = rate(n, t.elapsed());
     let mut m0 = msg.clone();

@@ -29,13 +29,13 @@ fn entry(signer: &Signer) -> Entry {
 fn per_entry(c: &mut Criterion) {
     let signer = Signer::from_seed("bench", &[5; 32]);
     let e = entry(&signer);
-    let rec = Record::sign(&e, &signer);
+    let rec = Record::sign(&e, &signer).unwrap();
     let raw = rec.encode();
     let mut g = c.benchmark_group("entry");
     g.throughput(Throughput::Elements(1));
     g.bench_function("encode", |b| b.iter(|| black_box(&e).encode()));
     g.bench_function("encode+sign (Record::sign)", |b| {
-        b.iter(|| Record::sign(black_box(&e), &signer))
+        b.iter(|| Record::sign(black_box(&e), &signer).unwrap())
     });
     g.bench_function("strict decode (record + entry)", |b| {
         b.iter(|| {

@@ -131,7 +131,7 @@ fn sign_note(head: &HeadInfo, s: &Signer, text: String) -> Vec<u8> {
         body: Body::Note(Note { text }),
         sd: Vec::new(),
     };
-    Record::sign(&entry, s).encode()
+    Record::sign(&entry, s).unwrap().encode()
 }
 
 /// What one client saw acknowledged: (seq, leaf hex, text), latencies.

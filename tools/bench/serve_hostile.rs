@@ -98,7 +98,7 @@ fn signed_head(addr: &str, method: &str, path: &str, body: &[u8], s: &Signer) ->
         query: "?",
         content_digest: Some(&digest),
     };
-    let (input, sig) = httpsig::sign(s, &params, &parts);
+    let (input, sig) = httpsig::sign(s, &params, &parts).unwrap();
     let length = if body.is_empty() {
         String::new()
     } else {

@@ -472,7 +472,7 @@ pub(crate) fn run_receipt(cmd: ReceiptCmd) -> Result<u8, CliError> {
         receipt: Receipt {
             key: signer.public(),
             time,
-            sig: signer.sign(&msg),
+            sig: signer.sign(&msg)?,
         },
     };
     caselog::storage::newfile::replace(&path, r.to_json().as_bytes(), 0o644)
