@@ -2834,4 +2834,7 @@ fn status_shows_what_needs_attention() {
     assert_eq!(j["checkpoint"]["size"], 7);
     assert_eq!(j["checkpoint"]["timestamp_token_stored"], false);
     assert_eq!(j["revoked"][0]["name"], "Det. Roe");
+    std::fs::create_dir(e.p("status-json")).unwrap();
+    std::fs::write(e.p("status-json/status.json"), j.to_string()).unwrap();
+    crate::common::validate_jsons("status.schema.json", &e.p("status-json"));
 }

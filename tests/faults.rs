@@ -230,8 +230,8 @@ fn entries_cli(dir: &Path) -> u64 {
 /// from the store (its head is the last durable batch's; RocksDB itself
 /// refuses writes after a failed one until reopened). Through the CLI,
 /// `caselog import` exits 3 naming the last line imported in whole
-/// batches, and resuming with `--skip` at that line imports the rest
-/// exactly once.
+/// batches, and running the same command again imports the rest exactly
+/// once (the import row, written with each batch, says where it stopped).
 #[test]
 fn a_disk_filling_during_a_pipelined_import_stops_at_whole_batches() {
     let t = tempfile::tempdir().unwrap();
@@ -312,25 +312,29 @@ fn a_disk_filling_during_a_pipelined_import_stops_at_whole_batches() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     let done: u64 = stderr
-        .split("--skip ")
+        .split("lines 1..")
         .nth(1)
         .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no --skip N in: {stderr}"));
+        .unwrap_or_else(|| panic!("no lines 1..N in: {stderr}"));
     assert!(
-        stderr.contains(&format!("lines up to {done} were imported")),
+        stderr.contains(&format!("lines 1..{done} are in")),
         "{stderr}"
     );
     assert!(!stderr.contains("nothing recorded"), "{stderr}");
     assert!(
-        stderr.contains("free space on it, then resume with"),
+        stderr.contains(&format!(
+            "free space on it, then run the same command again to continue at line {}: caselog --ledger",
+            done + 1
+        )),
         "{stderr}"
     );
     assert_eq!(done % 50, 0, "whole batches only: {stderr}");
     assert_eq!(entries_cli(&dir), before + done, "{stderr}");
 
     std::fs::remove_file(&filler).unwrap();
-    let out = import(&["--skip", &done.to_string()]);
+    // The same command again: the import row says where to continue.
+    let out = import(&[]);
     assert!(
         out.status.success(),
         "{}",

@@ -146,7 +146,11 @@ fn storage_layout_matches_spec() {
         .collect();
     let ours: BTreeSet<String> = l::META_FIXED
         .iter()
-        .chain([&l::META_MEMBER_PREFIX, &l::META_ITEM_PREFIX])
+        .chain([
+            &l::META_MEMBER_PREFIX,
+            &l::META_ITEM_PREFIX,
+            &l::META_IMPORT_PREFIX,
+        ])
         .map(|k| String::from_utf8(k.to_vec()).unwrap())
         .collect();
     assert_eq!(meta_keys, ours, "SPEC §8 meta rows");

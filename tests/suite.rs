@@ -21,6 +21,7 @@ mod fixity;
 mod forgery;
 mod golden;
 mod hostile;
+mod import;
 mod layers;
 mod ledger_api;
 mod mutation;

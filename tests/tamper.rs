@@ -317,3 +317,67 @@ fn non_canonical_record_bytes() {
     }
     assert_first(&verify(&dir), Code::NonCanonical, Some(3));
 }
+
+/// SPEC §8.1: an import row must decode canonically and name only entries
+/// the ledger has; a well-formed one is not a problem.
+#[test]
+fn import_rows_that_do_not_decode_or_name_missing_entries_are_reported() {
+    use caselog::ledger::ImportRecord;
+    let (_t, dir) = fixture(HashAlg::Sha256);
+    let size = verify(&dir).entries;
+    let good = ImportRecord {
+        source: [7; 32],
+        name: "tips.jsonl".into(),
+        lines: 3,
+        done: 3,
+        done_bytes: 90,
+        done_sha256: [8; 32],
+        entries: 2,
+        seqs: Some((Seq(1), Seq(2))),
+        runs: 1,
+        updated: common::t(9),
+    };
+    let cases: [(ImportRecord, Option<Vec<u8>>, bool); 4] = [
+        (good.clone(), None, false),
+        // A seq the ledger does not have.
+        (
+            ImportRecord {
+                seqs: Some((Seq(1), Seq(size))),
+                ..good.clone()
+            },
+            None,
+            true,
+        ),
+        // Not a map of the SPEC's shape.
+        (good.clone(), Some(vec![0xa0]), true),
+        // More lines done than the source has.
+        (
+            ImportRecord {
+                done: 4,
+                ..good.clone()
+            },
+            None,
+            true,
+        ),
+    ];
+    for (rec, bytes, bad) in cases {
+        let (_t, dir) = fixture(HashAlg::Sha256);
+        {
+            let db = raw(&dir);
+            put(
+                &db,
+                CF_META,
+                &rec.key(),
+                &bytes.unwrap_or_else(|| rec.encode()),
+            );
+        }
+        let r = verify(&dir);
+        assert_eq!(
+            r.has(Code::MetaMismatch, None),
+            bad,
+            "{rec:?}: {:#?}",
+            r.problems
+        );
+        assert_eq!(r.problems.is_empty(), !bad, "{:#?}", r.problems);
+    }
+}

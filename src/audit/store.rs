@@ -17,8 +17,8 @@ use crate::rules::policy::Members;
 use crate::storage::evidence;
 use crate::storage::layout::{
     self, CF_CHECKPOINTS, CF_DISCLOSURES, CF_ENTRIES, CF_INDEX, CF_META, CF_TIMESTAMPS, CF_TREE,
-    INDEX_ITEM_PREFIX, META_CHECKPOINT_EVERY, META_FORMAT, META_HASH, META_HEAD, META_ITEM_PREFIX,
-    META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
+    INDEX_ITEM_PREFIX, META_CHECKPOINT_EVERY, META_FORMAT, META_HASH, META_HEAD,
+    META_IMPORT_PREFIX, META_ITEM_PREFIX, META_LEDGER, META_MEMBER_PREFIX, META_PURGE,
 };
 use crate::storage::store::{Store, StoreError};
 use crate::tlog::checkpoint;
@@ -105,7 +105,7 @@ pub fn verify_store_progress(
         report.add(p.code, p.seq, p.area, p.message);
     }
     // 4. `meta` holds only the rows SPEC §8 defines, well formed.
-    check_meta_rows(store, &mut report)?;
+    check_meta_rows(store, replayed.head.size.0, &mut report)?;
     // 5. `meta` ledger id and hash are caches of the genesis entry.
     check_identity(store, alg, meta_alg, &mut report)?;
     // 6. `meta` head: size, root, last leaf and time of the last record.
@@ -331,8 +331,9 @@ fn meta_problem(report: &mut Report, message: String) {
 }
 
 /// Check 4: every `meta` row is one SPEC §8 defines, and the rows with a
-/// fixed value have it; the format row is present.
-fn check_meta_rows(store: &Store, report: &mut Report) -> Result<(), StoreError> {
+/// fixed value have it; the format row is present; an import row names
+/// only seqs below `size`, the records replayed.
+fn check_meta_rows(store: &Store, size: u64, report: &mut Report) -> Result<(), StoreError> {
     let uint = |val: &[u8]| match cbor::decode(val) {
         Ok(Value::Uint(n)) => Some(n),
         _ => None,
@@ -359,6 +360,16 @@ fn check_meta_rows(store: &Store, report: &mut Report) -> Result<(), StoreError>
             || k.starts_with(META_ITEM_PREFIX)
         {
             None
+        } else if k.starts_with(META_IMPORT_PREFIX) {
+            // An import's note of how far it got (SPEC §8): it must be one
+            // this version writes and name only entries the ledger has.
+            match crate::ledger::ImportRecord::decode(k, &val) {
+                None => Some("an import row is unreadable"),
+                Some(r) => r
+                    .seqs
+                    .is_some_and(|(_, z)| z.0 >= size)
+                    .then_some("an import row names entries the ledger does not have"),
+            }
         } else {
             let name = String::from_utf8_lossy(k);
             meta_problem(report, format!("unknown meta row {name:?}"));

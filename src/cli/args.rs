@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// `caselog verify` recomputes all of it.
 ///
 /// Exit codes: 0 ok/verified, 1 verification found problems, 2 usage or bad
-/// input, 3 storage/IO error or ledger locked.
+/// input, 3 storage/IO error or ledger locked, 130 an import stopped by
+/// Ctrl-C or SIGTERM.
 #[derive(Parser, Debug)]
 #[command(name = "caselog", version, max_term_width = 100)]
 #[command(
@@ -256,7 +257,7 @@ pub enum Command {
     /// the whole file is checked before the first write, then written in
     /// synced batches (group commit).
     #[command(
-        after_help = "Each line: {\"kind\": \"event\", \"body\": {...}, \"private\": {\"field\": \"value\"}}\nwith bodies as in schemas/entry.cddl; byte fields (refs, digest, target, ...) as lowercase hex,\nas `caselog log --json` prints them. Kinds: note, event, notification, action, correction,\nevidence.intake. An intake line may name a directory to take in as a tree (as `evidence add --tree`):\n  {\"kind\": \"evidence.intake\", \"body\": {\"item\": \"EV-7\", \"description\": \"...\", \"collected_by\": \"...\", \"collected\": \"2008-10-09\"}, \"tree\": \"/mnt/drive\"}\nEvery tree is hashed while the file is checked; its manifest is stored once the whole file passed.\n\nExample:\n  caselog import tipline.jsonl\n  cat export.jsonl | caselog import -"
+        after_help = "Each line: {\"kind\": \"event\", \"body\": {...}, \"private\": {\"field\": \"value\"}}\nwith bodies as in schemas/entry.cddl; byte fields (refs, digest, target, ...) as lowercase hex,\nas `caselog log --json` prints them. Kinds: note, event, notification, action, correction,\nevidence.intake. An intake line may name a directory to take in as a tree (as `evidence add --tree`):\n  {\"kind\": \"evidence.intake\", \"body\": {\"item\": \"EV-7\", \"description\": \"...\", \"collected_by\": \"...\", \"collected\": \"2008-10-09\"}, \"tree\": \"/mnt/drive\"}\nEvery tree is hashed while the file is checked; its manifest is stored once the whole file passed.\n\nEach batch is written with the file's import row (its SHA-256 and how many of its lines are in, SPEC §8.1):\nthe same command again continues after the last line in, and adds nothing once every line is in;\na file that grew goes on with its new lines; one edited since is refused (--again imports it anew).\n\nExit status: 0 imported (or nothing left to import), 2 bad input (each bad line named, nothing written),\n3 storage error, 130 stopped by Ctrl-C or SIGTERM; after 3 and 130 the lines of whole batches are in\nand the message gives the command that continues.\n\nExample:\n  caselog import tipline.jsonl\n  cat export.jsonl | caselog import -"
     )]
     Import(ImportArgs),
     /// Erase a private field's value (court order, retention): the value is
@@ -466,9 +467,14 @@ pub struct ImportArgs {
     /// Entries per synced batch.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub batch: u64,
-    /// Skip the first N lines (to resume an interrupted import).
-    #[arg(long, default_value_t = 0)]
+    /// Start after line N whatever the ledger records (a re-run of the
+    /// same file continues on its own after the last line imported).
+    #[arg(long, default_value_t = 0, value_name = "N")]
     pub skip: u64,
+    /// Import the file even though its lines were imported before, each
+    /// as a new entry again (without it, a re-run adds nothing twice).
+    #[arg(long)]
+    pub again: bool,
     #[command(flatten)]
     pub sign: Signing,
 }

@@ -8,3 +8,6 @@ pub(crate) const FAILED: u8 = 1;
 pub(crate) const INPUT: u8 = 2;
 /// Storage or IO error, or the ledger is locked by another writer.
 pub(crate) const STORAGE: u8 = 3;
+/// An import stopped by Ctrl-C or SIGTERM after the batch in flight was
+/// made durable (128 + SIGINT, as shells report it).
+pub(crate) const INTERRUPTED: u8 = 130;

@@ -38,6 +38,8 @@ pub struct Status {
     pub purge_pending: Option<Seq>,
     /// Revoked members: (name, key, revoking seq).
     pub revoked: Vec<(String, MemberKey, Seq)>,
+    /// Imports that stopped before their source's last line (SPEC §8.1).
+    pub unfinished_imports: Vec<crate::ledger::ImportRecord>,
 }
 
 /// An item between a release and its receipt.
@@ -91,6 +93,7 @@ pub fn status(l: &Ledger) -> Result<Status, LedgerError> {
             .iter()
             .filter_map(|m| m.revoked.map(|r| (m.name.clone(), m.key, r)))
             .collect(),
+        unfinished_imports: l.imports()?.into_iter().filter(|r| !r.complete()).collect(),
     };
     let dir = l.store().dir().to_owned();
     for it in l.custody().iter() {

@@ -94,13 +94,29 @@ impl Ledger {
         items: Vec<(Body, &Signer, Vec<Disclosure>)>,
         time: Timestamp,
     ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
+        self.stage_with_retries(items, time, |_| Batch::new())
+    }
+
+    /// Stage and commit `items` with the other writes `extra(next seq)`
+    /// makes, in one batch; on a mirror, a stale head is caught up on and
+    /// the batch made again (at most `REMOTE_TRIES` times).
+    pub(super) fn stage_with_retries(
+        &mut self,
+        items: Vec<(Body, &Signer, Vec<Disclosure>)>,
+        time: Timestamp,
+        extra: impl Fn(Seq) -> Batch,
+    ) -> Result<Vec<(Seq, Hash)>, LedgerError> {
         if self.upstream.is_none() {
-            return self.stage_items(items, time, false).map_err(|(_, e)| e);
+            let batch = extra(Seq(self.head.tree.size.0));
+            return self
+                .stage_items_with(items, time, false, batch)
+                .map_err(|(_, e)| e);
         }
         let mut tries = 0;
         loop {
             let time = time.max(Timestamp::now()).max(self.head.time);
-            match self.stage_items(items.clone(), time, false) {
+            let batch = extra(Seq(self.head.tree.size.0));
+            match self.stage_items_with(items.clone(), time, false, batch) {
                 Err((_, LedgerError::StaleHead { .. })) if tries < REMOTE_TRIES => {
                     tries += 1;
                     self.catch_up()?;

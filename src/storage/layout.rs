@@ -98,13 +98,16 @@ pub const META_HEAD: &[u8] = b"head";
 pub const META_MEMBER_PREFIX: &[u8] = b"member/";
 /// `meta` key prefix for evidence item rows: `"item/" || item id`.
 pub const META_ITEM_PREFIX: &[u8] = b"item/";
+/// `meta` key prefix for import rows: `"import/" || SHA-256 of the source`
+/// (SPEC §8): how many of a source's lines are in the ledger.
+pub const META_IMPORT_PREFIX: &[u8] = b"import/";
 /// `meta` key: automatic checkpoint interval (CBOR uint), set at init.
 pub const META_CHECKPOINT_EVERY: &[u8] = b"config/checkpoint_every";
 /// `meta` row written in the same batch as an erasure and deleted once the
 /// erased value is purged from every file (SPEC §8, §15): CBOR uint, the
 /// erasure's seq. Present on open: a purge was interrupted; it is finished.
 pub const META_PURGE: &[u8] = b"purge/pending";
-/// Every fixed `meta` key (the prefixed rows are the two `_PREFIX`es).
+/// Every fixed `meta` key (the prefixed rows are the three `_PREFIX`es).
 pub const META_FIXED: [&[u8]; 6] = [
     META_FORMAT,
     META_LEDGER,

@@ -97,6 +97,7 @@ pub(crate) fn check_append(a: &AppendArgs, g: &Globals) -> Result<Checked, CliEr
             file: body_json.clone(),
             batch: 1,
             skip: 0,
+            again: false,
         }))
     })
 }

@@ -134,6 +134,19 @@ fn status_text(s: &Status, m: &Members, now: &Timestamp) -> String {
             key.fingerprint()
         ));
     }
+    for r in &s.unfinished_imports {
+        o.push_str(&format!(
+            "import of {} stopped: lines 1..{} of {} are in; {} to continue\n",
+            r.name,
+            r.done,
+            r.lines,
+            if r.name == "-" {
+                "give the same input to `caselog import -` again".to_owned()
+            } else {
+                format!("run `caselog import {}` again", r.name)
+            }
+        ));
+    }
     o
 }
 
@@ -193,5 +206,13 @@ fn status_json(s: &Status, m: &Members, now: &Timestamp) -> serde_json::Value {
         })),
         "purge_pending_seq": s.purge_pending.map(|x| x.0),
         "revoked": s.revoked.iter().map(|(n, k, seq)| json!({"name": n, "key": k.to_hex(), "seq": seq.0})).collect::<Vec<_>>(),
+        "unfinished_imports": s.unfinished_imports.iter().map(|r| json!({
+            "source": r.name,
+            "source_sha256": hex::encode(r.source),
+            "lines": r.lines,
+            "lines_in": r.done,
+            "entries": r.entries,
+            "updated_recorded": r.updated.to_string(),
+        })).collect::<Vec<_>>(),
     })
 }
