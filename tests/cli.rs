@@ -1416,10 +1416,10 @@ fn investigation_end_to_end() {
     let text = stdout_of(e.cmd().args(["verify", "--evidence"]));
     assert!(
         text.contains("findings 2 fact(s) recorded in the entries")
-            && text.contains("differed from the intake digests; the ledger's own copy, re-hashed in this run, matches them (COPY_DIFFERED)")
+            && text.contains("differed from the digests recorded when it was taken in; the ledger's own copy, re-hashed in this run, matches them (COPY_DIFFERED)")
             && text.contains("\nVERIFIED: ")
             && text.contains("\nChecked:\n")
-            && text.contains("stored evidence copies re-hashed against their intake digests: EV-1 \"scan.txt\"")
+            && text.contains("stored evidence copies re-hashed against the digests recorded when they were taken in: EV-1 \"scan.txt\"")
             && text.contains("\nNot checked:\n"),
         "{text}"
     );
@@ -2837,4 +2837,174 @@ fn status_shows_what_needs_attention() {
     std::fs::create_dir(e.p("status-json")).unwrap();
     std::fs::write(e.p("status-json/status.json"), j.to_string()).unwrap();
     crate::common::validate_jsons("status.schema.json", &e.p("status-json"));
+}
+
+/// Issue 28, item 6: `evidence add --to ITEM` attaches a lab's files to an
+/// item taken in earlier, as a signed entry linked to the item; the files
+/// are then the item's in every view (show, custody, re-hash, --evidence,
+/// the report, the certification, CASE/UCO, a bundle carrying them, both
+/// verifiers); a name the item has, an unknown item and intake-only
+/// options are refused with nothing written.
+#[test]
+fn evidence_add_to_attaches_files_shown_with_the_item_everywhere() {
+    let e = Env::populated();
+    std::fs::write(e.p("scan.txt"), "scan of the letter\n").unwrap();
+    std::fs::write(e.p("lab-report.txt"), "paper and toner analysis\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "letter",
+            "--copy",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    let attach = |file: &str| {
+        let mut c = e.as_key("roe");
+        c.args([
+            "evidence",
+            "add",
+            "--to",
+            "EV-1",
+            "--description",
+            "lab report",
+            "--copy",
+            "--file",
+        ])
+        .arg(e.p(file));
+        c
+    };
+    let out = stdout_of(&mut attach("lab-report.txt"));
+    assert!(
+        out.starts_with("seq 4: 1 file(s) attached to EV-1 (leaf "),
+        "{out}"
+    );
+    let before = e.verify_json()["entries"].clone();
+    // The same name again, an item never taken in, an intake's option.
+    let err = refusal(&mut attach("lab-report.txt"));
+    assert!(
+        err.contains("EV-1 already has a file named \"lab-report.txt\"")
+            && err.contains("another name"),
+        "{err}"
+    );
+    let err = refusal(
+        e.as_key("roe")
+            .args([
+                "evidence",
+                "add",
+                "--to",
+                "EV-9",
+                "--description",
+                "x",
+                "--file",
+            ])
+            .arg(e.p("scan.txt")),
+    );
+    assert!(
+        err.contains("item EV-9 was never taken into evidence"),
+        "{err}"
+    );
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "--to",
+            "EV-1",
+            "--description",
+            "x",
+            "--seal",
+            "S-1",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .code(2);
+    assert_eq!(e.verify_json()["entries"], before);
+    // Re-hashed, shown and checked as a file of the item.
+    let out = stdout_of(
+        e.as_key("roe")
+            .args(["evidence", "verify", "EV-1"])
+            .arg(e.p("lab-report.txt")),
+    );
+    assert!(out.contains("EV-1 lab-report.txt: MATCH"), "{out}");
+    let show = stdout_of(e.cmd().args(["evidence", "show", "EV-1"]));
+    assert!(
+        show.contains("  attached at seq 4: lab report\n  lab-report.txt (25 bytes")
+            && show.contains("[copy stored]"),
+        "{show}"
+    );
+    let j: serde_json::Value = serde_json::from_str(&stdout_of(
+        e.cmd().args(["evidence", "show", "EV-1", "--json"]),
+    ))
+    .unwrap();
+    assert_eq!(j["attached"][0]["seq"], 4);
+    assert_eq!(j["attached"][0]["files"][0]["name"], "lab-report.txt");
+    let custody = stdout_of(e.cmd().args(["custody", "show", "EV-1"]));
+    assert!(
+        custody.contains("evidence.attach  signed by Det. Roe")
+            && custody.contains("EV-1: 1 file(s) attached: lab report (lab-report.txt)"),
+        "{custody}"
+    );
+    let v = stdout_of(e.cmd().args(["verify", "--evidence"]));
+    assert!(v.contains("EV-1 \"lab-report.txt\""), "{v}");
+    // Exports for counsel.
+    e.as_key("auth").arg("checkpoint").assert().success();
+    stdout_of(
+        e.cmd()
+            .args(["export", "report", "--out"])
+            .arg(e.p("r.html")),
+    );
+    let report = std::fs::read_to_string(e.p("r.html")).unwrap();
+    assert!(report.contains("lab-report.txt<br><small>attached at No. 4</small>"));
+    stdout_of(
+        e.cmd()
+            .args(["export", "certification", "--exhibit", "A", "--out"])
+            .arg(e.p("c.html")),
+    );
+    let cert = std::fs::read_to_string(e.p("c.html")).unwrap();
+    assert!(
+        cert.contains("Attached by entry No. 4 recorded ")
+            && cert.contains("SHA-256 when attached"),
+        "{cert}"
+    );
+    stdout_of(
+        e.cmd()
+            .args(["export", "--format", "case", "--out"])
+            .arg(e.p("case.jsonld")),
+    );
+    let case = std::fs::read_to_string(e.p("case.jsonld")).unwrap();
+    assert!(
+        case.contains("lab-report.txt") && case.contains("Files attached to EV-1 (lab report)")
+    );
+    // A bundle carrying the attached file: both verifiers accept it.
+    stdout_of(
+        e.cmd()
+            .args(["export", "bundle", "--with-files", "--out"])
+            .arg(e.p("b")),
+    );
+    std::fs::write(e.p("log.vkey"), stdout_of(e.cmd().arg("log-key"))).unwrap();
+    let mut c = Command::cargo_bin("caselog").unwrap();
+    c.env_remove("CASELOG_LEDGER")
+        .args(["verify", "--bundle"])
+        .arg(e.p("b"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("VERIFIED"));
+    let py = std::process::Command::new(python())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/verify-bundle"))
+        .arg(e.p("b"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success() && String::from_utf8_lossy(&py.stdout).contains("VERIFIED"),
+        "{py:?}"
+    );
 }

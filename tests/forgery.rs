@@ -728,8 +728,9 @@ impl Forge {
 
 /// The evidence item an entry map is about (SPEC §13.7), by its kind.
 fn entry_item(e: &Value) -> Option<String> {
-    const KINDS: [&str; 8] = [
+    const KINDS: [&str; 9] = [
         "evidence.intake",
+        "evidence.attach",
         "evidence.verify",
         "evidence.dispose",
         "evidence.return",
@@ -1525,6 +1526,90 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         x[0] ^= 1;
         g.files = vec![(Hash(*blake3::hash(&x).as_bytes()), x)];
     });
+    // §13.5: files attached to an item later. The re-hash entry becomes
+    // an attach of the lab's report (a copy of the re-hash, appended at the
+    // end, re-hashes the report).
+    let lab_report = b"lab report: the letter's paper and toner\n".to_vec();
+    let report_file = |name: &str| {
+        use sha2::Digest as _;
+        FileFixity {
+            name: name.into(),
+            size: lab_report.len() as u64,
+            blake3: Hash(*blake3::hash(&lab_report).as_bytes()),
+            sha256: Hash(sha2::Sha256::digest(&lab_report).into()),
+            media_type: None,
+        }
+    };
+    let attach = |g: &mut Forge, at: usize, files: Vec<FileFixity>| {
+        let item = g.body(at).get("item").cloned().expect("an item entry");
+        g.set(at, "kind", text("evidence.attach"));
+        let body = BTreeMap::from([
+            ("item".to_owned(), item),
+            ("description".to_owned(), text("lab report")),
+            (
+                "files".to_owned(),
+                Value::Array(files.iter().map(FileFixity::to_value).collect()),
+            ),
+        ]);
+        g.set(at, "body", Value::Map(body));
+    };
+    c.add("control-attach-then-verify-and-carry", None, |g| {
+        let again = g.append(verify, |_| {});
+        attach(g, verify, vec![report_file("lab-report.txt")]);
+        g.set_body(again, "file", report_file("lab-report.txt").to_value());
+        g.set_body(again, "matches", Value::Bool(true));
+        g.files.push((report_file("x").blake3, lab_report.clone()));
+        g.files.sort();
+    });
+    c.add("attach-misstated-verify", Some("EVIDENCE_MISMATCH"), |g| {
+        let again = g.append(verify, |_| {});
+        attach(g, verify, vec![report_file("lab-report.txt")]);
+        let mut f = report_file("lab-report.txt");
+        f.sha256 = Hash([3; 32]);
+        g.set_body(again, "file", f.to_value());
+        g.set_body(again, "matches", Value::Bool(true));
+    });
+    c.add(
+        "attach-a-name-the-item-has",
+        Some("EVIDENCE_DUPLICATE_FILE"),
+        |g| {
+            attach(g, verify, vec![report_file(&letter_file().name)]);
+        },
+    );
+    c.add("attach-to-no-item", Some("CUSTODY_UNKNOWN_ITEM"), |g| {
+        attach(g, verify, vec![report_file("lab-report.txt")]);
+        g.set_body(verify, "item", text("EV-404"));
+    });
+    c.add(
+        "attach-after-disposal",
+        Some("CUSTODY_AFTER_DISPOSAL"),
+        |g| {
+            let i = g.append(dispose, |_| {});
+            attach(g, i, vec![report_file("lab-report.txt")]);
+        },
+    );
+    c.add("attach-no-files", Some("BAD_BODY"), |g| {
+        attach(g, verify, vec![]);
+    });
+    c.add("attach-one-name-twice", Some("BAD_BODY"), |g| {
+        let f = report_file("lab-report.txt");
+        attach(g, verify, vec![f.clone(), f]);
+    });
+    c.add("attach-by-external", Some("ROLE_NOT_ALLOWED"), |g| {
+        attach(g, verify, vec![report_file("lab-report.txt")]);
+        g.author(verify, &lab());
+    });
+    c.add(
+        "attach-file-carried-altered",
+        Some("EVIDENCE_MISMATCH"),
+        |g| {
+            attach(g, verify, vec![report_file("lab-report.txt")]);
+            let mut x = lab_report.clone();
+            x[0] ^= 1;
+            g.files.push((report_file("x").blake3, x));
+            g.files.sort();
+        },
+    );
     // §13.4: references.
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
@@ -2411,6 +2496,15 @@ cases! {
     control_verify_truthful_mismatch: "control-verify-truthful-mismatch",
     verify_unknown_file: "verify-unknown-file",
     carried_file_altered: "carried-file-altered",
+    control_attach_then_verify_and_carry: "control-attach-then-verify-and-carry",
+    attach_misstated_verify: "attach-misstated-verify",
+    attach_a_name_the_item_has: "attach-a-name-the-item-has",
+    attach_to_no_item: "attach-to-no-item",
+    attach_after_disposal: "attach-after-disposal",
+    attach_no_files: "attach-no-files",
+    attach_one_name_twice: "attach-one-name-twice",
+    attach_by_external: "attach-by-external",
+    attach_file_carried_altered: "attach-file-carried-altered",
     event_refers_to_nothing: "event-refers-to-nothing",
     control_void_of_an_event: "control-void-of-an-event",
     control_void_of_a_release: "control-void-of-a-release",

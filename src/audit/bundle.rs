@@ -299,17 +299,16 @@ impl Selection {
     }
 }
 
-/// (BLAKE3, (size, SHA-256)) of the files an intake record lists, its
-/// tree's manifest included (SPEC §13.8).
+/// (BLAKE3, (size, SHA-256)) of the files an intake or attach record
+/// lists, an intake's tree manifest included (SPEC §13.5, §13.8).
 fn intake_files(record: &[u8]) -> Vec<(Hash, (u64, Hash))> {
     let e = Record::decode(record)
         .ok()
         .and_then(|r| Entry::decode(&r.entry_bytes).ok());
     match e.map(|e| e.body) {
-        Some(Body::Domain(crate::format::kinds::Domain::EvidenceIntake(i))) => i
-            .files
-            .iter()
-            .chain(i.tree.as_ref().map(|t| &t.manifest))
+        Some(Body::Domain(d)) => d
+            .recorded_files()
+            .into_iter()
             .map(|f| (f.blake3, (f.size, f.sha256)))
             .collect(),
         _ => Vec::new(),

@@ -170,7 +170,7 @@ impl Finding {
                 format!("{by} recorded that {item} was received with its seal not intact")
             }
             FindingCode::CopyDiffered => format!(
-                "{by} recorded that a copy of {item} file {d:?} they re-hashed differed from the intake digests{copy}"
+                "{by} recorded that a copy of {item} file {d:?} they re-hashed differed from the digests recorded when it was taken in{copy}"
             ),
             FindingCode::TreeDiffered => format!(
                 "{by} recorded that a copy of {item} tree {:?} they re-hashed differed from the intake's content listing (files added, missing or changed; the ledger records the listing's digests, not which files){copy}",
@@ -340,7 +340,7 @@ impl Report {
                 None,
                 "evidence",
                 format!(
-                    "carried file {} does not match an included intake's size and digests",
+                    "carried file {} does not match an included intake's or attach's size and digests",
                     blake3
                 ),
             );

@@ -616,7 +616,7 @@ fn check_evidence(
                         found(CopyCheck::Matches);
                         continue;
                     }
-                    "no longer matches its intake digests".to_owned()
+                    "no longer matches the digests recorded when it was taken in".to_owned()
                 }
                 Err(e) => format!("cannot be read: {e}"),
             };

@@ -752,8 +752,8 @@ pub enum ExportCommand {
     Report(ExportReportArgs),
     /// The certification a qualified person signs for an exhibit (Fed. R.
     /// Evid. 902(13) and 902(14)): the process and a fresh verification, the
-    /// checkpoint and its time-stamps, each item's SHA-256 at intake and of
-    /// the copy kept. Self-contained HTML that prints to PDF; a template for
+    /// checkpoint and its time-stamps, each file's SHA-256 when it was taken
+    /// in (at intake, or attached later) and of the copy kept. Self-contained HTML that prints to PDF; a template for
     /// counsel, not legal advice.
     #[command(
         after_help = "Example:\n  caselog export certification --exhibit \"Gov't Ex. 12\" --out ex12-certification.html --tsa-ca tsa-root.pem\n  caselog export certification --exhibit \"Gov't Ex. 13\" --item EV-0001 --out ex13-certification.html"
@@ -1101,7 +1101,22 @@ pub enum EvidenceCommand {
 #[derive(Args, Debug)]
 pub struct EvidenceAddArgs {
     /// Item id, e.g. EV-0001 (unique in the ledger).
-    pub item: String,
+    #[arg(required_unless_present = "to")]
+    pub item: Option<String>,
+    /// Attach the --file(s) to this item, taken in earlier (a lab's
+    /// report, an image made of it): a signed entry linked to the item,
+    /// its files then re-verified, copied and shown like the intake's.
+    #[arg(
+        long,
+        value_name = "ITEM",
+        conflicts_with_all = [
+            "item", "collected_by", "collected", "location", "seal", "tree", "zone",
+            "device_make", "device_model", "device_serial", "imei", "hostname", "mac",
+            "copy_role", "derived_from", "tool", "tool_version", "method",
+        ],
+        requires = "files"
+    )]
+    pub to: Option<String>,
     /// What it is.
     #[arg(long)]
     pub description: String,

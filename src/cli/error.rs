@@ -224,18 +224,7 @@ impl From<LedgerError> for CliError {
             ),
             LedgerError::Custody(c) => CliError::input(
                 format!("refused, nothing written: {c}"),
-                match c {
-                    caselog::rules::custody::CustodyError::Storage { item, .. } => format!(
-                        "see `caselog custody show {item}`; a stored item is checked out with `caselog custody retrieve {item} --reason WHY`"
-                    ),
-                    caselog::rules::custody::CustodyError::SealUnstated { .. } => {
-                        "the receiver states what they found: sign the receipt again with --seal-intact, or --seal-broken SEAL".to_owned()
-                    }
-                    caselog::rules::custody::CustodyError::Seal { item, .. } => format!(
-                        "see the seals on it with `caselog custody show {item}`; a new seal gets a new number"
-                    ),
-                    _ => "see `caselog custody show ITEM`".to_owned(),
-                },
+                custody_hint(&c),
             ),
             LedgerError::NotVoidable { .. } => CliError::input(
                 format!("refused, nothing written: {e}"),
@@ -299,5 +288,24 @@ fn missing_hint(m: &Missing) -> &'static str {
             "the file was taken in without --copy, so the ledger holds only its digests"
         }
         _ => "see `caselog checkpoint list` and `caselog log`",
+    }
+}
+
+/// What to do about a custody rule an append broke.
+fn custody_hint(c: &caselog::rules::custody::CustodyError) -> String {
+    match c {
+                    caselog::rules::custody::CustodyError::Storage { item, .. } => format!(
+                        "see `caselog custody show {item}`; a stored item is checked out with `caselog custody retrieve {item} --reason WHY`"
+                    ),
+                    caselog::rules::custody::CustodyError::SealUnstated { .. } => {
+                        "the receiver states what they found: sign the receipt again with --seal-intact, or --seal-broken SEAL".to_owned()
+                    }
+                    caselog::rules::custody::CustodyError::Seal { item, .. } => format!(
+                        "see the seals on it with `caselog custody show {item}`; a new seal gets a new number"
+                    ),
+                    caselog::rules::custody::CustodyError::DuplicateFile { item, .. } => format!(
+                        "a name is one file of the item for good: attach it under another name (see the item's files with `caselog evidence show {item}`)"
+                    ),
+                    _ => "see `caselog custody show ITEM`".to_owned(),
     }
 }

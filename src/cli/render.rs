@@ -358,7 +358,7 @@ pub fn scope_text(r: &Report, bundle: Option<(bool, &[String])>) -> String {
         let what = if bundle.is_some() {
             "carried file(s) re-hashed against the intakes that list them"
         } else {
-            "stored evidence copies re-hashed against their intake digests"
+            "stored evidence copies re-hashed against the digests recorded when they were taken in"
         };
         yes.push(format!("{} {what}: {}", r.evidence_checked, named(r)));
     }

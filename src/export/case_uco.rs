@@ -309,7 +309,7 @@ impl<'a> Graph<'a> {
     }
 
     /// One custody step: its name, details, place and legal authority; an
-    /// intake adds its files to the graph and to `files`. `None` for entries
+    /// intake or attach adds its files to the graph and to `files`. `None` for entries
     /// that are not custody steps.
     fn step(&mut self, d: &Domain, author: &MemberKey, files: &mut Vec<Json>) -> Option<Step> {
         Some(match d {
@@ -321,6 +321,15 @@ impl<'a> Graph<'a> {
                     self.add_tree(t, files);
                 }
                 intake_step(i)
+            }
+            Domain::EvidenceAttach(a) => {
+                for f in &a.files {
+                    self.add_file(f, files);
+                }
+                Step::new(
+                    format!("Files attached to {} ({})", a.item, a.description),
+                    a.files.iter().map(|f| format!("file {}", f.name)).collect(),
+                )
             }
             Domain::EvidenceVerify(v) => Step::new(
                 format!(

@@ -17,7 +17,9 @@ use crate::audit::verify_store;
 use crate::export::court::{esc, CSS};
 use crate::format::entry::Body;
 use crate::format::ids::{Seq, Timestamp};
-use crate::format::kinds::{DigestOf, DigestRow, Domain, EvidenceIntake, EvidenceVerify};
+use crate::format::kinds::{
+    DigestOf, DigestRow, Domain, EvidenceAttach, EvidenceIntake, EvidenceVerify,
+};
 use crate::ledger::{Ledger, LedgerError};
 use crate::storage::evidence;
 use crate::tlog::tsp::Anchors;
@@ -47,12 +49,14 @@ pub fn render(l: &Ledger, c: &Certify<'_>) -> Result<String, LedgerError> {
     Ok(h)
 }
 
-/// The intake of each chosen item, with its later re-hashes.
+/// The intake of each chosen item, with its later re-hashes and the
+/// files attached to it later.
 type ItemRecord = (
     Seq,
     Timestamp,
     EvidenceIntake,
     Vec<(Seq, Timestamp, EvidenceVerify)>,
+    Vec<(Seq, Timestamp, EvidenceAttach)>,
 );
 
 fn chosen_items(l: &Ledger, wanted: &[String]) -> Result<Vec<ItemRecord>, LedgerError> {
@@ -63,19 +67,20 @@ fn chosen_items(l: &Ledger, wanted: &[String]) -> Result<Vec<ItemRecord>, Ledger
     let mut out = Vec::new();
     for id in ids {
         let mut intake = None;
-        let mut checks = Vec::new();
+        let (mut checks, mut attached) = (Vec::new(), Vec::new());
         for (seq, raw) in l.item_records(&id)? {
             let (_, e) = crate::ledger::decode(seq, &raw)?;
             match e.body {
                 Body::Domain(Domain::EvidenceIntake(i)) => intake = Some((seq, e.time, i)),
                 Body::Domain(Domain::EvidenceVerify(v)) => checks.push((seq, e.time, v)),
+                Body::Domain(Domain::EvidenceAttach(a)) => attached.push((seq, e.time, a)),
                 _ => {}
             }
         }
         let (seq, time, i) = intake.ok_or(LedgerError::NotFound(crate::ledger::Missing::Item {
             item: id.clone(),
         }))?;
-        out.push((seq, time, i, checks));
+        out.push((seq, time, i, checks, attached));
     }
     Ok(out)
 }
@@ -110,7 +115,7 @@ fn process_part(h: &mut String, l: &Ledger, c: &Certify<'_>) -> Result<(), Ledge
 <li>that every entry names the hash of the one before it and the time never goes back, so that no entry was removed, inserted or reordered;</li>\
 <li>that the Merkle tree recomputed from the entries has the root of every signed checkpoint, so that no entry was altered after a checkpoint was signed;</li>\
 <li>the chain of custody of each evidence item (only the holder may release it, only the named receiver may receive it);</li>\
-<li>that each re-hash recorded in an entry states truthfully whether the file matched its intake digests. What the members recorded about the evidence (a seal found not intact, a copy that differed on re-hashing, a refused transfer, a condition on receipt) is listed below as findings: statements by the members named, which do not bear on whether the record is intact;</li>\
+<li>that each re-hash recorded in an entry states truthfully whether the file matched the digests recorded when it was taken in (at intake, or by the entry that attached it). What the members recorded about the evidence (a seal found not intact, a copy that differed on re-hashing, a refused transfer, a condition on receipt) is listed below as findings: statements by the members named, which do not bear on whether the record is intact;</li>\
 <li>the RFC 3161 time-stamps of checkpoints by an independent time-stamping authority, when present.</li></ul>",
         esc(c.exhibit)
     );
@@ -141,13 +146,38 @@ fn process_part(h: &mut String, l: &Ledger, c: &Certify<'_>) -> Result<(), Ledge
 
 /// 902(14): for each item, the hash of the original at intake, the hash of
 /// the copy kept (re-computed now), re-hashes recorded since, the method.
+/// Files attached to an item after its intake, each entry with its own
+/// table.
+fn attached_part(h: &mut String, l: &Ledger, attached: &[(Seq, Timestamp, EvidenceAttach)]) {
+    for (seq, time, a) in attached {
+        let _ = write!(
+            h,
+            "<p>Attached by entry No. {} recorded {} UTC: {}.</p><table><thead><tr><th>File</th><th>Bytes</th><th>SHA-256 when attached</th><th>Copy kept: SHA-256 now</th></tr></thead><tbody>",
+            seq.0,
+            utc(time),
+            esc(&a.description)
+        );
+        for r in a.digest_rows() {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td></tr>",
+                esc(&r.name),
+                r.size,
+                r.sha256,
+                copy_now(l, &r)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+}
+
 fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), LedgerError> {
     h.push_str("<h2>3. Data copied from electronic devices and files (Fed. R. Evid. 902(14))</h2>");
-    let _ = write!(h, "<p>Method: when an item is taken in, {TOOL} reads each file once and computes its SHA-256 (FIPS 180-4) and BLAKE3 digests in the same pass, and records them in the signed intake entry; with <code>--copy</code> it keeps a copy named by its BLAKE3 digest. A copy is identical to the original when its SHA-256 digest equals the original's. The copy digests below were computed again at the time of this export.</p>");
+    let _ = write!(h, "<p>Method: when an item is taken in, {TOOL} reads each file once and computes its SHA-256 (FIPS 180-4) and BLAKE3 digests in the same pass, and records them in the signed intake entry (for files attached to an item later, in the signed entry that attached them); with <code>--copy</code> it keeps a copy named by its BLAKE3 digest. A copy is identical to the original when its SHA-256 digest equals the original's. The copy digests below were computed again at the time of this export.</p>");
     if items.is_empty() {
         h.push_str("<p>No evidence items.</p>");
     }
-    for (seq, time, intake, checks) in items {
+    for (seq, time, intake, checks, attached) in items {
         let _ =
             write!(
             h,
@@ -187,6 +217,7 @@ fn copies_part(h: &mut String, l: &Ledger, items: &[ItemRecord]) -> Result<(), L
             );
         }
         h.push_str("</tbody></table>");
+        attached_part(h, l, attached);
         if let Some(t) = &intake.tree {
             let _ = write!(
                 h,

@@ -95,6 +95,8 @@ pub enum Code {
     /// digests. (A truthful record that a presented copy differed is a
     /// finding, [`FindingCode::CopyDiffered`], not a problem.)
     EvidenceMismatch,
+    /// An `evidence.attach` naming a file like one its item already has.
+    EvidenceDuplicateFile,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
     /// A disclosure whose value or salt was altered, that belongs to no
@@ -119,7 +121,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 48] = [
+    pub const ALL: [Code; 49] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -159,6 +161,7 @@ impl Code {
         Code::CustodyItemLink,
         Code::ItemIncomplete,
         Code::EvidenceMismatch,
+        Code::EvidenceDuplicateFile,
         Code::BadReference,
         Code::BadDisclosure,
         Code::BadTimestamp,
@@ -212,6 +215,7 @@ impl Code {
             Code::CustodyItemLink => "CUSTODY_ITEM_LINK",
             Code::ItemIncomplete => "ITEM_INCOMPLETE",
             Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
+            Code::EvidenceDuplicateFile => "EVIDENCE_DUPLICATE_FILE",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
             Code::BadTimestamp => "BAD_TIMESTAMP",

@@ -49,13 +49,15 @@ pub enum Kind {
     CustodyRetrieve,
     /// `void`: an earlier entry was entered in error (SPEC §13.4).
     Void,
+    /// `evidence.attach`: further files of an item (SPEC §13.5).
+    EvidenceAttach,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 18] = [
+const TABLE: [(Kind, &str, &[Role]); 19] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -74,12 +76,13 @@ const TABLE: [(Kind, &str, &[Role]); 18] = [
     (Kind::CustodyStore, "custody.store", &[A, I, K]),
     (Kind::CustodyRetrieve, "custody.retrieve", &[A, I, K]),
     (Kind::Void, "void", &[A, I, K, C]),
+    (Kind::EvidenceAttach, "evidence.attach", &[A, I, K]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 18] = {
-        let mut all = [Kind::LedgerOpen; 18];
+    pub const ALL: [Kind; 19] = {
+        let mut all = [Kind::LedgerOpen; 19];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

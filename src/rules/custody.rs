@@ -297,6 +297,15 @@ pub enum CustodyError {
         /// The `item_prev` the entry carries.
         got: Hash,
     },
+    /// An `evidence.attach` naming a file like one the item already has
+    /// (a name is one file of the item for good, SPEC §13.5).
+    #[error("{item} already has a file named {name:?}")]
+    DuplicateFile {
+        /// The evidence item id.
+        item: String,
+        /// The file name.
+        name: String,
+    },
     /// An `evidence.verify` that names an unknown file or misstates the match.
     #[error("{item}: {reason}")]
     BadVerify {
@@ -325,6 +334,7 @@ impl From<&CustodyError> for Code {
             CustodyError::Seal { .. } | CustodyError::SealUnstated { .. } => Code::CustodySeal,
             CustodyError::ItemLink { .. } => Code::CustodyItemLink,
             CustodyError::BadVerify { .. } => Code::EvidenceMismatch,
+            CustodyError::DuplicateFile { .. } => Code::EvidenceDuplicateFile,
         }
     }
 }
@@ -581,6 +591,7 @@ impl Custody {
                 }
             }
             Domain::EvidenceVerify(b) => self.check_verify(b),
+            Domain::EvidenceAttach(b) => self.check_attach(b),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
                 not_stored(holder_only(
                     self.open_item(&b.item)?,
@@ -618,6 +629,18 @@ impl Custody {
                 Ok(())
             }
             _ => Ok(()),
+        }
+    }
+
+    /// `evidence.attach`: an open item, and no name it already has.
+    fn check_attach(&self, b: &crate::format::kinds::EvidenceAttach) -> Result<(), CustodyError> {
+        let s = self.open_item(&b.item)?;
+        match b.files.iter().find(|f| s.files.contains_key(&f.name)) {
+            Some(f) => Err(CustodyError::DuplicateFile {
+                item: b.item.clone(),
+                name: f.name.clone(),
+            }),
+            None => Ok(()),
         }
     }
 
@@ -793,6 +816,11 @@ impl ItemState {
             Domain::CustodyRetrieve(b) => {
                 self.stored = None;
                 apply_seals(self, &b.seals);
+            }
+            Domain::EvidenceAttach(b) => {
+                for f in &b.files {
+                    self.files.insert(f.name.clone(), (f.blake3, f.sha256));
+                }
             }
             Domain::EvidenceDispose(_) => self.closed = Some(("disposed".into(), seq)),
             Domain::EvidenceReturn(_) => self.closed = Some(("returned".into(), seq)),

@@ -659,10 +659,11 @@ impl Seen {
         if !e.sd.is_empty() {
             self.private.insert(seq, (p.leaf(), e.sd.clone()));
         }
-        if let Body::Domain(crate::format::kinds::Domain::EvidenceIntake(i)) = &e.body {
-            for f in i.files.iter().chain(i.tree.iter().map(|t| &t.manifest)) {
+        if let Body::Domain(d) = &e.body {
+            for f in d.recorded_files() {
                 self.listed.insert(f.blake3, (f.size, f.sha256));
-                let name = (i.item.clone(), f.name.clone());
+                let item = d.item().expect("bundle: an entry with files names an item");
+                let name = (item.to_owned(), f.name.clone());
                 self.names.entry(f.blake3).or_insert(name);
             }
         }

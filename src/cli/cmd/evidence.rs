@@ -8,6 +8,7 @@ use crate::cli::args::EvidenceReturnArgs;
 use crate::cli::args::EvidenceVerifyArgs;
 use crate::cli::cmd::domain_append::append;
 use crate::cli::cmd::domain_append::AppendCmd;
+use crate::cli::cmd::evidence_files::{check_files, fixity_of};
 use crate::cli::cmd::Checked;
 use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
@@ -23,13 +24,13 @@ use crate::cli::input::target;
 use crate::cli::input::today;
 use crate::cli::output::file_name;
 use crate::cli::output::hash_with_progress;
-use crate::cli::output::hashing;
 use crate::cli::output::out;
 use crate::cli::remote::Target;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::Body;
 use caselog::format::entry::MAX_SHORT_TEXT;
 use caselog::format::kinds::Domain;
+use caselog::format::kinds::EvidenceAttach;
 use caselog::format::kinds::EvidenceClose;
 use caselog::format::kinds::EvidenceIntake;
 use caselog::format::kinds::EvidenceVerify;
@@ -81,30 +82,14 @@ fn check_evidence_add(a: &EvidenceAddArgs, g: &Globals) -> Result<Checked, CliEr
         tree,
         ..
     } = a;
+    if let Some(to) = &a.to {
+        return crate::cli::cmd::evidence_attach::check(a, to, g);
+    }
+    let item = item.as_ref().expect("cli: clap requires ITEM without --to");
     Ok({
         let dir = target(g)?;
         let item = item_id(item)?;
-        let mut names = std::collections::BTreeSet::new();
-        for f in files {
-            let meta = std::fs::metadata(f).map_err(|e| {
-                CliError::input(
-                    format!("cannot read {}: {e}", f.display()),
-                    "check the --file path",
-                )
-            })?;
-            if !meta.is_file() {
-                return Err(CliError::input(
-                    format!("{} is not a regular file", f.display()),
-                    "give files, not directories",
-                ));
-            }
-            if !names.insert(file_name(f)) {
-                return Err(CliError::input(
-                    format!("two files named {:?}", file_name(f)),
-                    "file names must be unique within an item; rename one",
-                ));
-            }
-        }
+        check_files(files)?;
         if let Some(t) = tree {
             crate::cli::cmd::tree::check_root(t)?;
         }
@@ -325,37 +310,6 @@ pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
-/// Hash each file (BLAKE3 and SHA-256, one pass), keeping a copy in the
-/// blob store of `dir` when `copy`.
-fn fixity_of(files: &[PathBuf], dir: &Path, copy: bool) -> Result<Vec<FileFixity>, CliError> {
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let bar = hashing(f);
-        let mut tick = |n| bar.set(n);
-        let d = if copy {
-            evidence::store_blob(dir, f, &mut tick)
-        } else {
-            evidence::hash_file(f, &mut tick)
-        }
-        .map_err(|e| {
-            CliError::input(
-                format!("cannot read {}: {e}", f.display()),
-                "check the path and permissions",
-            )
-        })?;
-        bar.finish();
-        let name = file_name(f);
-        out.push(FileFixity {
-            media_type: evidence::guess_media_type(&name).map(str::to_owned),
-            name,
-            size: d.size,
-            blake3: d.blake3,
-            sha256: d.sha256,
-        });
-    }
-    Ok(out)
-}
-
 /// `evidence verify ITEM PATH` (one file), checked.
 pub(crate) struct EvidenceVerifyCmd {
     pub(crate) private: Vec<Disclosure>,
@@ -416,7 +370,7 @@ pub(crate) fn run_evidence_verify(cmd: EvidenceVerifyCmd) -> Result<u8, CliError
     };
     if matches {
         out(&format!(
-            "{at}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the intake digests)\n"
+            "{at}: {item} {file}: MATCH (BLAKE3 and SHA-256 equal the digests recorded when it was taken in)\n"
         ))?;
         return Ok(exit::OK);
     }
@@ -425,7 +379,7 @@ pub(crate) fn run_evidence_verify(cmd: EvidenceVerifyCmd) -> Result<u8, CliError
         None => ("MISMATCH", "nothing was recorded (--dry-run)"),
     };
     out(&format!(
-        "{at}: {item} {file}: {what}\n  intake  blake3 {b3}\n          sha256 {sha}\n  this    blake3 {}\n          sha256 {}\n  {note}\n",
+        "{at}: {item} {file}: {what}\n  recorded blake3 {b3}\n           sha256 {sha}\n  this     blake3 {}\n           sha256 {}\n  {note}\n",
         d.blake3, d.sha256
     ))?;
     Ok(exit::FAILED)
@@ -577,6 +531,15 @@ fn evidence_json(
                 "blake3": t.manifest.blake3.to_hex(), "sha256": t.manifest.sha256.to_hex(),
                 "stored": evidence::blob_path(dir, &t.manifest.blake3).is_file()},
         })),
+        "attached": attached(records).iter().map(|(seq, a)| json!({
+            "seq": seq.0,
+            "description": a.description,
+            "files": a.files.iter().map(|f| json!({
+                "name": f.name, "size": f.size, "blake3": f.blake3.to_hex(),
+                "sha256": f.sha256.to_hex(), "media_type": f.media_type,
+                "stored_copy": evidence::blob_path(dir, &f.blake3).is_file(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "entries": records.iter().map(|(s, _)| s.0).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&v).expect("cli: JSON") + "\n"
@@ -620,7 +583,16 @@ fn evidence_text(
             &format!("copy         {}\n", g.describe()),
         );
     }
-    s.push_str(&files_text(dir, intake));
+    s.push_str(&files_text(dir, &intake.files));
+    s.push_str(&tree_text(dir, intake));
+    for (seq, a) in attached(records) {
+        s.push_str(&format!(
+            "  attached at seq {}: {}\n{}",
+            seq.0,
+            a.description,
+            files_text(dir, &a.files)
+        ));
+    }
     s.push_str("history (see `caselog custody show` for holders)\n");
     for (seq, raw) in records {
         let (_, e) = ledger::decode(*seq, raw)?;
@@ -634,11 +606,21 @@ fn evidence_text(
     Ok(s)
 }
 
-/// The files and tree of an intake, each marked by whether its copy or
-/// manifest is in the blob store of `dir`.
-fn files_text(dir: &Path, intake: &EvidenceIntake) -> String {
+/// The files attached to the item after its intake, by seq.
+fn attached(records: &[(Seq, Vec<u8>)]) -> Vec<(Seq, EvidenceAttach)> {
+    records
+        .iter()
+        .filter_map(|(seq, raw)| match ledger::decode(*seq, raw).ok()?.1.body {
+            Body::Domain(Domain::EvidenceAttach(a)) => Some((*seq, a)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Files, each marked by whether its copy is in the blob store of `dir`.
+fn files_text(dir: &Path, files: &[FileFixity]) -> String {
     let mut s = String::new();
-    for f in &intake.files {
+    for f in files {
         s.push_str(&format!(
             "  {} ({} bytes{}){}\n    blake3  {}\n    sha256  {}\n",
             f.name,
@@ -656,6 +638,12 @@ fn files_text(dir: &Path, intake: &EvidenceIntake) -> String {
             f.sha256
         ));
     }
+    s
+}
+
+/// An intake's tree, marked by whether its manifest is in the blob store.
+fn tree_text(dir: &Path, intake: &EvidenceIntake) -> String {
+    let mut s = String::new();
     if let Some(t) = &intake.tree {
         s.push_str(&format!(
             "  tree {} ({} files, {} bytes; `caselog evidence manifest {}` lists them)\n    listing blake3  {}\n    listing sha256  {}\n    manifest {}{}\n",

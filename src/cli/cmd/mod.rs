@@ -10,6 +10,8 @@ pub(crate) mod domain_append;
 pub(crate) mod entry;
 pub(crate) mod event;
 pub(crate) mod evidence;
+mod evidence_attach;
+mod evidence_files;
 pub(crate) mod export;
 pub(crate) mod import;
 mod import_line;

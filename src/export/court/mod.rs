@@ -447,35 +447,7 @@ fn custody_and_digests(h: &mut String, l: &Ledger) -> Result<(), LedgerError> {
                 esc(&e.body.summary_with(&|k| l.members().display(k))),
                 esc(&signer)
             );
-            if let Body::Domain(Domain::EvidenceIntake(i)) = &e.body {
-                for f in i.digest_rows() {
-                    let what = match f.what {
-                        crate::format::kinds::DigestOf::File => String::new(),
-                        w => format!("<br><small>{}</small>", esc(&w.describe())),
-                    };
-                    let _ = write!(
-                        digests,
-                        "<tr><td>{}</td><td>{}{what}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
-                        esc(&i.item),
-                        esc(&f.name),
-                        f.size,
-                        f.sha256,
-                        f.blake3
-                    );
-                }
-                if let Some(t) = &i.tree {
-                    let _ = write!(
-                        digests,
-                        "<tr><td colspan=\"5\">{} tree {}: {} file(s), {} bytes; its file-by-file manifest in hashdeep's format: <code>caselog evidence manifest {} -o {}.hashdeep</code></td></tr>",
-                        esc(&i.item),
-                        esc(&t.key()),
-                        t.files,
-                        t.bytes,
-                        esc(&i.item),
-                        esc(&i.item)
-                    );
-                }
-            }
+            entry_digests(&mut digests, seq, &e.body);
         }
         let status = match (&st.closed, &st.pending) {
             (Some((how, at)), _) => format!("{how} at No. {at}"),
@@ -721,4 +693,51 @@ fn appendix(
 <li>To check an evidence file, compute its SHA-256 (e.g. <code>sha256sum FILE</code>) and compare with the digests table.</li></ol>",
     );
     Ok(())
+}
+
+/// The digest rows an intake or attach adds to the report's table.
+fn entry_digests(digests: &mut String, seq: Seq, body: &Body) {
+    if let Body::Domain(Domain::EvidenceAttach(a)) = body {
+        for f in a.digest_rows() {
+            let _ = write!(
+                digests,
+                "<tr><td>{}</td><td>{}<br><small>attached at No. {}</small></td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                esc(&a.item),
+                esc(&f.name),
+                seq.0,
+                f.size,
+                f.sha256,
+                f.blake3
+            );
+        }
+    }
+    if let Body::Domain(Domain::EvidenceIntake(i)) = body {
+        for f in i.digest_rows() {
+            let what = match f.what {
+                crate::format::kinds::DigestOf::File => String::new(),
+                w => format!("<br><small>{}</small>", esc(&w.describe())),
+            };
+            let _ = write!(
+                digests,
+                "<tr><td>{}</td><td>{}{what}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                esc(&i.item),
+                esc(&f.name),
+                f.size,
+                f.sha256,
+                f.blake3
+            );
+        }
+        if let Some(t) = &i.tree {
+            let _ = write!(
+                digests,
+                "<tr><td colspan=\"5\">{} tree {}: {} file(s), {} bytes; its file-by-file manifest in hashdeep's format: <code>caselog evidence manifest {} -o {}.hashdeep</code></td></tr>",
+                esc(&i.item),
+                esc(&t.key()),
+                t.files,
+                t.bytes,
+                esc(&i.item),
+                esc(&i.item)
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Evidence (SPEC §13.5, §13.8): `evidence.intake` with its fixity
-//! digests, `evidence.verify`, `evidence.dispose` and `evidence.return`:
-//! the bodies, their CBOR maps and strict readers.
+//! digests, `evidence.attach` (further files of an item),
+//! `evidence.verify`, `evidence.dispose` and `evidence.return`: the
+//! bodies, their CBOR maps and strict readers.
 
 use super::*;
 
@@ -29,6 +30,19 @@ pub struct EvidenceIntake {
     pub lineage: Option<Box<crate::format::provenance::Lineage>>,
     /// A directory tree taken in as a whole (SPEC §13.8).
     pub tree: Option<Box<crate::format::tree::Tree>>,
+}
+
+/// `evidence.attach`: further files of an item taken in earlier (a lab's
+/// report, an image made of it), with their fixity digests; they become
+/// files of the item (SPEC §13.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceAttach {
+    /// Item id.
+    pub item: String,
+    /// What the files are.
+    pub description: String,
+    /// The files, at least one, named unlike every file of the item.
+    pub files: Vec<FileFixity>,
 }
 
 /// `evidence.verify`: a later re-hash of one of an item's files.
@@ -159,6 +173,34 @@ impl EvidenceIntake {
     }
 }
 
+impl EvidenceAttach {
+    /// The body as a CBOR map (SPEC §13.5, `entry.cddl`).
+    pub fn to_value(&self) -> Value {
+        MapBuilder::new()
+            .text("item", &self.item)
+            .text("description", &self.description)
+            .put(
+                "files",
+                Value::Array(self.files.iter().map(FileFixity::to_value).collect()),
+            )
+            .build()
+    }
+
+    /// Its digests, as every export shows them.
+    pub fn digest_rows(&self) -> Vec<DigestRow> {
+        self.files
+            .iter()
+            .map(|f| DigestRow {
+                name: f.name.clone(),
+                size: f.size,
+                sha256: f.sha256,
+                blake3: f.blake3,
+                what: DigestOf::File,
+            })
+            .collect()
+    }
+}
+
 impl EvidenceVerify {
     /// The body as a CBOR map (SPEC §13, `entry.cddl`).
     pub fn to_value(&self) -> Value {
@@ -241,6 +283,39 @@ pub(super) fn read_intake(v: Value) -> Result<Domain, SchemaError> {
         device,
         lineage,
         tree,
+    }))
+}
+
+pub(super) fn read_attach(v: Value) -> Result<Domain, SchemaError> {
+    let w = "evidence.attach body";
+    let mut r = MapReader::new(w, v)?;
+    let item = item(&mut r, w)?;
+    let description = r.text_nonempty("description", MAX_SHORT_TEXT)?;
+    let files: Vec<FileFixity> = match r.req("files")? {
+        Value::Array(a) if !a.is_empty() && a.len() <= MAX_LIST => a
+            .into_iter()
+            .map(FileFixity::from_value)
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(invalid(
+                "evidence.attach body.files",
+                "an array of 1 to 256 files",
+            ))
+        }
+    };
+    let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(invalid(
+            "evidence.attach body.files",
+            "file names must be unique within an item",
+        ));
+    }
+    r.finish()?;
+    Ok(Domain::EvidenceAttach(EvidenceAttach {
+        item,
+        description,
+        files,
     }))
 }
 

@@ -32,7 +32,9 @@ pub use action::Action;
 pub use correction::{Correction, DisclosureErased, Void};
 pub use custody::{receipt_message, CustodyReceive, CustodyRelease, Receipt, RECEIPT_CONTEXT};
 pub use event::{Event, Source};
-pub use evidence::{DigestOf, DigestRow, EvidenceClose, EvidenceIntake, EvidenceVerify};
+pub use evidence::{
+    DigestOf, DigestRow, EvidenceAttach, EvidenceClose, EvidenceIntake, EvidenceVerify,
+};
 pub use notification::{Notification, CHANNELS};
 
 /// Most sources, tags, references or files in one entry.
@@ -104,6 +106,8 @@ pub enum Domain {
     EvidenceIntake(EvidenceIntake),
     /// `evidence.verify`
     EvidenceVerify(EvidenceVerify),
+    /// `evidence.attach`
+    EvidenceAttach(EvidenceAttach),
     /// `evidence.dispose`
     EvidenceDispose(EvidenceClose),
     /// `evidence.return`
@@ -148,6 +152,7 @@ impl Domain {
             Domain::Action(_) => Kind::Action,
             Domain::EvidenceIntake(_) => Kind::EvidenceIntake,
             Domain::EvidenceVerify(_) => Kind::EvidenceVerify,
+            Domain::EvidenceAttach(_) => Kind::EvidenceAttach,
             Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
             Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
             Domain::CustodyRelease(_) => Kind::CustodyRelease,
@@ -165,12 +170,28 @@ impl Domain {
         match self {
             Domain::EvidenceIntake(b) => Some(&b.item),
             Domain::EvidenceVerify(b) => Some(&b.item),
+            Domain::EvidenceAttach(b) => Some(&b.item),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => Some(&b.item),
             Domain::CustodyRelease(b) => Some(&b.item),
             Domain::CustodyReceive(b) => Some(&b.item),
             Domain::CustodyStore(b) => Some(&b.item),
             Domain::CustodyRetrieve(b) => Some(&b.item),
             _ => None,
+        }
+    }
+
+    /// The files whose digests this entry records for its item: an
+    /// intake's files and its tree's manifest, an attach's files (SPEC
+    /// §13.5, §13.8); none for any other entry.
+    pub fn recorded_files(&self) -> Vec<&FileFixity> {
+        match self {
+            Domain::EvidenceIntake(b) => b
+                .files
+                .iter()
+                .chain(b.tree.iter().map(|t| &t.manifest))
+                .collect(),
+            Domain::EvidenceAttach(b) => b.files.iter().collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -220,6 +241,7 @@ impl Domain {
             Domain::Action(b) => b.to_value(),
             Domain::EvidenceIntake(b) => b.to_value(),
             Domain::EvidenceVerify(b) => b.to_value(),
+            Domain::EvidenceAttach(b) => b.to_value(),
             Domain::EvidenceDispose(b) => b.to_value("method"),
             Domain::EvidenceReturn(b) => b.to_value("to"),
             Domain::CustodyRelease(b) => b.to_value(),
@@ -240,6 +262,7 @@ impl Domain {
             Kind::Action => action::read_action,
             Kind::EvidenceIntake => evidence::read_intake,
             Kind::EvidenceVerify => evidence::read_verify,
+            Kind::EvidenceAttach => evidence::read_attach,
             Kind::EvidenceDispose => evidence::read_dispose,
             Kind::EvidenceReturn => evidence::read_return,
             Kind::CustodyRelease => custody::read_release,

@@ -37,6 +37,7 @@ impl Domain {
                     .unwrap_or_default()
             ),
             Domain::EvidenceIntake(_)
+            | Domain::EvidenceAttach(_)
             | Domain::EvidenceVerify(_)
             | Domain::EvidenceDispose(_)
             | Domain::EvidenceReturn(_)
@@ -86,14 +87,25 @@ impl Domain {
                     .map(|l| format!("; {}", l.describe()))
                     .unwrap_or_default()
             ),
+            Domain::EvidenceAttach(b) => format!(
+                "{}: {} file(s) attached: {} ({})",
+                b.item,
+                b.files.len(),
+                b.description,
+                b.files
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Domain::EvidenceVerify(b) => format!(
                 "{} file {} re-hashed: {}",
                 b.item,
                 b.file.name,
                 if b.matches {
-                    "digests match intake"
+                    "digests match those recorded when it was taken in"
                 } else {
-                    "DIGESTS DIFFER from intake"
+                    "DIGESTS DIFFER from those recorded when it was taken in"
                 }
             ),
             Domain::EvidenceDispose(b) => {

@@ -49,32 +49,29 @@ fn err(status: u16, code: &str, msg: impl Into<String>) -> ApiError {
     ApiError::new(status, code, 2, msg)
 }
 
-/// The SHA-256 and size an intake recorded for the file with BLAKE3 `b3`
-/// (no size for a tree's content listing, which is not a file).
+/// The SHA-256 and size an intake or attach entry recorded for the file
+/// with BLAKE3 `b3` (no size for a tree's content listing, which is not a
+/// file).
 fn recorded(l: &Ledger, b3: &Hash) -> Result<Option<(Hash, Option<u64>)>, ApiError> {
     use crate::format::entry::Body;
-    use crate::format::kinds::Domain;
     let Some((item, sha)) = l.custody().iter().find_map(|i| {
         i.files
             .values()
             .find(|(b, _)| b == b3)
-            .map(|(_, s)| (i.intake, *s))
+            .map(|(_, s)| (i.item.clone(), *s))
     }) else {
         return Ok(None);
     };
-    let entry = l
-        .read(item)
-        .map_err(|e| ApiError::new(503, "STORAGE", 3, e.to_string()))?
-        .map(|(_, e)| e);
-    let size = match entry.map(|e| e.body) {
-        Some(Body::Domain(Domain::EvidenceIntake(b))) => b
-            .files
-            .iter()
-            .chain(b.tree.iter().map(|t| &t.manifest))
-            .find(|f| f.blake3 == *b3)
-            .map(|f| f.size),
-        _ => None,
-    };
+    let storage = |e: crate::ledger::LedgerError| ApiError::new(503, "STORAGE", 3, e.to_string());
+    let mut size = None;
+    for (seq, raw) in l.item_records(&item).map_err(storage)? {
+        let (_, e) = crate::ledger::decode(seq, &raw).map_err(storage)?;
+        let Body::Domain(d) = e.body else { continue };
+        if let Some(f) = d.recorded_files().into_iter().find(|f| f.blake3 == *b3) {
+            size = Some(f.size);
+            break;
+        }
+    }
     Ok(Some((sha, size)))
 }
 
