@@ -1909,6 +1909,33 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("uploaded to the server (1 new)"));
+    // A file attached to the item later (`evidence add --to`) goes there too.
+    let report = t.path().join("lab-report.pdf");
+    std::fs::write(&report, b"%PDF-1.4 document examiner's report").unwrap();
+    let out = remote_cmd(&s.1, t.path().join("copy"), &key)
+        .args([
+            "evidence",
+            "add",
+            "--to",
+            "EV-0001",
+            "--description",
+            "lab report",
+            "--copy",
+            "--file",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && said.contains("1 file(s) attached to EV-0001")
+            && said.contains("uploaded to the server (1 new)"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rd = caselog::storage::evidence::hash_file(&report, &mut |_| {}).unwrap();
+    assert!(caselog::storage::evidence::blob_path(&dir, &rd.blake3).is_file());
     let d = caselog::storage::evidence::hash_file(&letter, &mut |_| {}).unwrap();
     let r = Remote::new(&s.1).unwrap();
     // Again: already there. A stranger: refused. A file no intake recorded: refused.
@@ -1968,7 +1995,7 @@ fn evidence_copies_taken_in_remotely_reach_the_servers_blob_store() {
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("longer than the 26 bytes the intake recorded"),
+            .contains("longer than the 26 bytes recorded for it"),
         "{err}"
     );
     assert!(r

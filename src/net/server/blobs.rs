@@ -195,7 +195,7 @@ fn admit(case: &Case, req: &OwnedReq, lim: &BlobLimits) -> Result<Option<Expect>
         return Err(err(
             422,
             "EVIDENCE_MISMATCH",
-            "the signed Content-Digest is not the SHA-256 the intake recorded for this BLAKE3",
+            "the signed Content-Digest is not the SHA-256 recorded (by an intake or attach) for this BLAKE3",
         ));
     }
     if evidence::blob_path(&case.dir, &b3).is_file() {
@@ -280,7 +280,7 @@ async fn receive(
                     422,
                     "EVIDENCE_MISMATCH",
                     format!(
-                        "the file is longer than the {} bytes the intake recorded",
+                        "the file is longer than the {} bytes recorded for it",
                         want.limit
                     ),
                 ),
@@ -304,7 +304,7 @@ async fn receive(
         return Err(err(
             422,
             "EVIDENCE_MISMATCH",
-            "the file's digests are not the ones the intake recorded",
+            "the file's digests are not the ones recorded for it",
         ));
     }
     tokio::task::block_in_place(|| file.sync_all()).map_err(storage)?;
