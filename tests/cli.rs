@@ -3008,3 +3008,143 @@ fn evidence_add_to_attaches_files_shown_with_the_item_everywhere() {
         "{py:?}"
     );
 }
+
+/// Issue 29, item 3: legal holds. While a hold is in force the writer
+/// refuses a disposal or return of the items it names, and a hold on the
+/// whole case also refuses erasure; only an authority places or releases
+/// one; the holds survive reopening (their rows) and `verify` agrees.
+#[test]
+fn legal_holds_block_disposal_and_erasure_until_released() {
+    let e = Env::populated();
+    std::fs::write(e.p("scan.txt"), "scan\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "letter",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    e.as_key("roe")
+        .args([
+            "event",
+            "add",
+            "--title",
+            "Caller named",
+            "--occurred",
+            "2008-11",
+            "--private",
+            "caller=FAKE Name",
+        ])
+        .assert()
+        .success();
+    let place = |id: &str, item: Option<&str>| {
+        let mut c = e.as_key("auth");
+        c.args([
+            "hold",
+            "place",
+            id,
+            "--authority",
+            "litigation hold notice 1",
+            "--reason",
+            "civil suit",
+        ]);
+        if let Some(i) = item {
+            c.args(["--item", i]);
+        }
+        c
+    };
+    // Only an authority places a hold.
+    let err = refusal(e.as_key("roe").args([
+        "hold",
+        "place",
+        "LH-0",
+        "--authority",
+        "a",
+        "--reason",
+        "b",
+    ]));
+    assert!(err.contains("may not append hold.place"), "{err}");
+    place("LH-1", Some("EV-1")).assert().success();
+    let dispose = || {
+        let mut c = e.as_key("roe");
+        c.args([
+            "evidence",
+            "dispose",
+            "EV-1",
+            "--method",
+            "shredded",
+            "--reason",
+            "no longer needed",
+        ]);
+        c
+    };
+    let before = e.verify_json()["entries"].clone();
+    let err = refusal(&mut dispose());
+    assert!(
+        err.contains(
+            "disposal of EV-1 is forbidden while legal hold LH-1 (placed at seq 5) is in force"
+        ) && err.contains("caselog hold release LH-1"),
+        "{err}"
+    );
+    // A hold on the whole case also stops erasure.
+    place("LH-2", None).assert().success();
+    let err = refusal(e.as_key("auth").args([
+        "erase",
+        "4",
+        "--field",
+        "caller",
+        "--reason",
+        "court order",
+    ]));
+    assert!(
+        err.contains("an erasure is forbidden while legal hold LH-2"),
+        "{err}"
+    );
+    let err = refusal(&mut place("LH-1", None));
+    assert!(
+        err.contains("legal hold LH-1: the id was already used at seq 5"),
+        "{err}"
+    );
+    assert_eq!(
+        e.verify_json()["entries"].as_u64(),
+        before.as_u64().map(|n| n + 1)
+    );
+    // Reopened (every command opens anew): the holds are still in force.
+    let list = stdout_of(e.cmd().args(["hold", "list"]));
+    assert!(
+        list.contains("LH-1  on EV-1  placed at seq 5  IN FORCE")
+            && list.contains("LH-2  on the whole case  placed at seq 6  IN FORCE"),
+        "{list}"
+    );
+    let status = stdout_of(e.cmd().arg("status"));
+    assert!(status.contains("legal hold LH-2 in force since seq 6 on the whole case: no disposal or return, no erasure"), "{status}");
+    for id in ["LH-1", "LH-2"] {
+        e.as_key("auth")
+            .args(["hold", "release", id, "--reason", "suit settled"])
+            .assert()
+            .success();
+    }
+    let err = refusal(
+        e.as_key("auth")
+            .args(["hold", "release", "LH-2", "--reason", "again"]),
+    );
+    assert!(
+        err.contains("legal hold LH-2: already released at seq 8"),
+        "{err}"
+    );
+    dispose().assert().success();
+    e.as_key("auth")
+        .args(["erase", "4", "--field", "caller", "--reason", "court order"])
+        .assert()
+        .success();
+    let j = e.verify_json();
+    assert_eq!(j["verified"], true, "{j}");
+    let held: serde_json::Value =
+        serde_json::from_str(&stdout_of(e.cmd().args(["hold", "list", "--json"]))).unwrap();
+    assert_eq!(held[1]["released_seq"], 8);
+}

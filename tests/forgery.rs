@@ -1610,6 +1610,64 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
             g.files.sort();
         },
     );
+    // §13.9: legal holds. The last revocation (by the authority, right
+    // before EV-2's intake and disposal) becomes a hold; EV-1 is open then.
+    let late = dispose - 2;
+    let hold = |g: &mut Forge, at: usize, kind: &str, body: Vec<(&str, Value)>| {
+        g.set(at, "kind", text(kind));
+        let b = body.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        g.set(at, "body", Value::Map(b));
+    };
+    let place = |id: &str, items: &[&str]| {
+        let mut b = vec![
+            ("hold", text(id)),
+            ("reason", text("civil suit")),
+            ("authority", text("litigation hold notice")),
+        ];
+        if !items.is_empty() {
+            b.push(("items", texts(items)));
+        }
+        b
+    };
+    let release = |id: &str| vec![("hold", text(id)), ("reason", text("settled"))];
+    c.add("control-hold-on-another-item", None, |g| {
+        hold(g, late, "hold.place", place("LH-1", &["EV-1"]));
+    });
+    c.add("disposal-under-hold-on-the-case", Some("UNDER_HOLD"), |g| {
+        hold(g, late, "hold.place", place("LH-1", &[]));
+    });
+    c.add("control-disposal-after-the-hold-is-released", None, |g| {
+        g.duplicate(late);
+        hold(g, late, "hold.place", place("LH-1", &[]));
+        hold(g, late + 1, "hold.release", release("LH-1"));
+    });
+    c.add("erasure-under-hold-on-the-case", Some("UNDER_HOLD"), |g| {
+        let at = erase - 1;
+        hold(g, at, "hold.place", place("LH-1", &[]));
+        g.author(at, &common::authority());
+    });
+    c.add("hold-id-used-twice", Some("BAD_HOLD"), |g| {
+        g.duplicate(late);
+        hold(g, late, "hold.place", place("LH-1", &["EV-1"]));
+        hold(g, late + 1, "hold.place", place("LH-1", &["EV-1"]));
+    });
+    c.add("hold-release-of-nothing", Some("BAD_HOLD"), |g| {
+        hold(g, late, "hold.release", release("LH-9"));
+    });
+    c.add("hold-on-no-item", Some("CUSTODY_UNKNOWN_ITEM"), |g| {
+        hold(g, late, "hold.place", place("LH-1", &["EV-404"]));
+    });
+    c.add(
+        "hold-placed-by-a-custodian",
+        Some("ROLE_NOT_ALLOWED"),
+        |g| {
+            hold(g, late, "hold.place", place("LH-1", &["EV-1"]));
+            g.author(late, &c1());
+        },
+    );
+    c.add("hold-naming-an-item-twice", Some("BAD_BODY"), |g| {
+        hold(g, late, "hold.place", place("LH-1", &["EV-1", "EV-1"]));
+    });
     // §13.4: references.
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
@@ -2505,6 +2563,15 @@ cases! {
     attach_one_name_twice: "attach-one-name-twice",
     attach_by_external: "attach-by-external",
     attach_file_carried_altered: "attach-file-carried-altered",
+    control_hold_on_another_item: "control-hold-on-another-item",
+    disposal_under_hold_on_the_case: "disposal-under-hold-on-the-case",
+    control_disposal_after_the_hold_is_released: "control-disposal-after-the-hold-is-released",
+    erasure_under_hold_on_the_case: "erasure-under-hold-on-the-case",
+    hold_id_used_twice: "hold-id-used-twice",
+    hold_release_of_nothing: "hold-release-of-nothing",
+    hold_on_no_item: "hold-on-no-item",
+    hold_placed_by_a_custodian: "hold-placed-by-a-custodian",
+    hold_naming_an_item_twice: "hold-naming-an-item-twice",
     event_refers_to_nothing: "event-refers-to-nothing",
     control_void_of_an_event: "control-void-of-an-event",
     control_void_of_a_release: "control-void-of-a-release",

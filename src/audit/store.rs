@@ -116,6 +116,7 @@ pub fn verify_store_progress(
     check_tree_extent(store, replayed.head, &mut report)?;
     // 9. `meta` item rows: the custody replayed from the entries.
     check_item_rows(store, &replayed.custody, &mut report)?;
+    check_hold_rows(store, &replayed.custody, &mut report)?;
     // 10. `disclosures`: each belongs to its entry and was not erased.
     check_disclosures(store, &replayed, &mut report)?;
     // 11. Evidence copies still have their intake digests (when asked).
@@ -358,6 +359,7 @@ fn check_meta_rows(store: &Store, size: u64, report: &mut Report) -> Result<(), 
             || k == META_HEAD
             || k.starts_with(META_MEMBER_PREFIX)
             || k.starts_with(META_ITEM_PREFIX)
+            || k.starts_with(layout::META_HOLD_PREFIX)
         {
             None
         } else if k.starts_with(META_IMPORT_PREFIX) {
@@ -524,6 +526,40 @@ fn check_item_rows(
         meta_problem(
             report,
             format!("{stored} item rows stored, {expected} items taken in"),
+        );
+    }
+    Ok(())
+}
+
+/// Check 9b: the `hold/` rows are the legal holds replayed from the
+/// entries (SPEC §13.9), one row per hold.
+fn check_hold_rows(
+    store: &Store,
+    custody: &Custody,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let prefix = layout::META_HOLD_PREFIX;
+    let mut stored = 0usize;
+    for kv in store.iter_from(CF_META, prefix) {
+        let (k, val) = kv?;
+        let Some(id) = k.strip_prefix(prefix) else {
+            break;
+        };
+        stored += 1;
+        let id = String::from_utf8_lossy(id).to_string();
+        let row = crate::rules::hold::Hold::decode(&id, &val);
+        if row.as_ref() != custody.holds().get(&id) || row.is_none() {
+            meta_problem(
+                report,
+                format!("hold row {id:?} differs from the holds recomputed from entries"),
+            );
+        }
+    }
+    let expected = custody.holds().len();
+    if stored < expected {
+        meta_problem(
+            report,
+            format!("{stored} hold rows stored, {expected} holds placed"),
         );
     }
     Ok(())

@@ -230,6 +230,11 @@ pub enum Command {
     /// Two-step chain of custody: release to a named receiver, receipt by them.
     #[command(subcommand)]
     Custody(CustodyCommand),
+    /// Legal holds: while one is in force, the items it names (or, naming
+    /// none, the whole case) cannot be disposed of, returned or, for a
+    /// case-wide hold, have a private value erased (authority only).
+    #[command(subcommand)]
+    Hold(HoldCommand),
     /// Correct fields of an earlier entry (nothing is deleted; both are shown).
     #[command(
         after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\""
@@ -416,6 +421,61 @@ pub struct CorrectArgs {
     pub sign: Signing,
     #[command(flatten)]
     pub private: Private,
+}
+
+/// `caselog hold ...`.
+#[derive(Subcommand, Debug)]
+pub enum HoldCommand {
+    /// Place a legal hold (authority): on the items named, or on the whole case.
+    #[command(
+        after_help = "Example:\n  caselog hold place LH-2009-01 --authority \"litigation hold notice of 2009-02-01\" \\\n      --reason \"civil suit filed\" --item EV-0001 --item EV-0002\n  caselog hold place LH-2009-02 --authority \"Order 2009-CV-0042\" --reason \"preserve everything\""
+    )]
+    Place(HoldPlaceArgs),
+    /// Release a legal hold (authority).
+    #[command(
+        after_help = "Example:\n  caselog hold release LH-2009-01 --reason \"suit settled, order of 2011-03-02\""
+    )]
+    Release(HoldReleaseArgs),
+    /// List the holds, in force and released.
+    List(HoldListArgs),
+}
+
+/// Arguments of `caselog hold place`.
+#[derive(Args, Debug)]
+pub struct HoldPlaceArgs {
+    /// The hold's id, used once in the ledger (e.g. the notice's number).
+    pub hold: String,
+    /// The legal authority: an order, a litigation-hold notice.
+    #[arg(long)]
+    pub authority: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+    /// An item it holds (repeatable); none: the whole case.
+    #[arg(long = "item", value_name = "ITEM")]
+    pub items: Vec<String>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog hold release`.
+#[derive(Args, Debug)]
+pub struct HoldReleaseArgs {
+    /// The hold's id, as placed.
+    pub hold: String,
+    /// Why it no longer applies.
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog hold list`.
+#[derive(Args, Debug)]
+pub struct HoldListArgs {
+    /// JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `caselog void`.

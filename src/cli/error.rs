@@ -306,6 +306,12 @@ fn custody_hint(c: &caselog::rules::custody::CustodyError) -> String {
                     caselog::rules::custody::CustodyError::DuplicateFile { item, .. } => format!(
                         "a name is one file of the item for good: attach it under another name (see the item's files with `caselog evidence show {item}`)"
                     ),
+                    caselog::rules::custody::CustodyError::UnderHold { hold, .. } => format!(
+                        "see `caselog hold list`; when the hold no longer applies an authority records it with `caselog hold release {hold} --reason WHY`"
+                    ),
+                    caselog::rules::custody::CustodyError::BadHold { .. } => {
+                        "see `caselog hold list` for the holds placed and released".to_owned()
+                    }
                     _ => "see `caselog custody show ITEM`".to_owned(),
     }
 }

@@ -80,6 +80,7 @@ fn check(command: &Command, g: &Globals) -> Result<Checked, CliError> {
         Command::Timeline(a) => event::check_timeline(a, g),
         Command::Evidence(c) => evidence::check(c, g),
         Command::Custody(c) => custody::check(c, g),
+        Command::Hold(c) => cmd::hold::check(c, g),
         Command::Export(a) => export::check(a, g),
         Command::Verify(a) => verify::check_verify(a, g),
         Command::Bundle(c) => verify::check_bundle(c),

@@ -38,6 +38,8 @@ pub struct Status {
     pub purge_pending: Option<Seq>,
     /// Revoked members: (name, key, revoking seq).
     pub revoked: Vec<(String, MemberKey, Seq)>,
+    /// Legal holds in force (SPEC §13.9).
+    pub holds: Vec<crate::rules::hold::Hold>,
     /// Imports that stopped before their source's last line (SPEC §8.1).
     pub unfinished_imports: Vec<crate::ledger::ImportRecord>,
 }
@@ -94,6 +96,13 @@ pub fn status(l: &Ledger) -> Result<Status, LedgerError> {
             .filter_map(|m| m.revoked.map(|r| (m.name.clone(), m.key, r)))
             .collect(),
         unfinished_imports: l.imports()?.into_iter().filter(|r| !r.complete()).collect(),
+        holds: l
+            .custody()
+            .holds()
+            .values()
+            .filter(|h| h.released.is_none())
+            .cloned()
+            .collect(),
     };
     let dir = l.store().dir().to_owned();
     for it in l.custody().iter() {

@@ -97,6 +97,11 @@ pub enum Code {
     EvidenceMismatch,
     /// An `evidence.attach` naming a file like one its item already has.
     EvidenceDuplicateFile,
+    /// A disposal, return or erasure while a legal hold covers it.
+    UnderHold,
+    /// A hold placed under an id already used, or a release of a hold not
+    /// in force.
+    BadHold,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
     /// A disclosure whose value or salt was altered, that belongs to no
@@ -121,7 +126,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 49] = [
+    pub const ALL: [Code; 51] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -162,6 +167,8 @@ impl Code {
         Code::ItemIncomplete,
         Code::EvidenceMismatch,
         Code::EvidenceDuplicateFile,
+        Code::UnderHold,
+        Code::BadHold,
         Code::BadReference,
         Code::BadDisclosure,
         Code::BadTimestamp,
@@ -216,6 +223,8 @@ impl Code {
             Code::ItemIncomplete => "ITEM_INCOMPLETE",
             Code::EvidenceMismatch => "EVIDENCE_MISMATCH",
             Code::EvidenceDuplicateFile => "EVIDENCE_DUPLICATE_FILE",
+            Code::UnderHold => "UNDER_HOLD",
+            Code::BadHold => "BAD_HOLD",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
             Code::BadTimestamp => "BAD_TIMESTAMP",

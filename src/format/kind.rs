@@ -51,13 +51,17 @@ pub enum Kind {
     Void,
     /// `evidence.attach`: further files of an item (SPEC §13.5).
     EvidenceAttach,
+    /// `hold.place`: a legal hold placed (SPEC §13.9).
+    HoldPlace,
+    /// `hold.release`: a legal hold released (SPEC §13.9).
+    HoldRelease,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 19] = [
+const TABLE: [(Kind, &str, &[Role]); 21] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -77,12 +81,14 @@ const TABLE: [(Kind, &str, &[Role]); 19] = [
     (Kind::CustodyRetrieve, "custody.retrieve", &[A, I, K]),
     (Kind::Void, "void", &[A, I, K, C]),
     (Kind::EvidenceAttach, "evidence.attach", &[A, I, K]),
+    (Kind::HoldPlace, "hold.place", &[A]),
+    (Kind::HoldRelease, "hold.release", &[A]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 19] = {
-        let mut all = [Kind::LedgerOpen; 19];
+    pub const ALL: [Kind; 21] = {
+        let mut all = [Kind::LedgerOpen; 21];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -466,6 +466,20 @@ impl Ledger {
         for i in st.custody.apply(entry, &leaf) {
             batch.put(CF_META, item_meta_key(&i.item), i.encode());
         }
+        // SPEC §13.9: a hold placed or released changes its row.
+        if let Body::Domain(Domain::HoldPlace(crate::format::kinds::HoldPlace { hold, .. }))
+        | Body::Domain(Domain::HoldRelease(crate::format::kinds::HoldRelease {
+            hold, ..
+        })) = &entry.body
+        {
+            if let Some(h) = st.custody.holds().get(hold) {
+                batch.put(
+                    CF_META,
+                    crate::storage::layout::hold_meta_key(hold),
+                    h.encode(),
+                );
+            }
+        }
         if let Some(item) = entry_item(&entry.body) {
             batch.put(CF_INDEX, item_index_key(item, entry.seq), leaf.0.to_vec());
         }

@@ -103,7 +103,8 @@ fn read_state(
 ) -> Result<(Frontier, Members, Custody), LedgerError> {
     let frontier = read_frontier(s, alg, head)?;
     let members = Members::from_list(read_members(s)?);
-    let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?);
+    let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?)
+        .with_holds(read_holds(s)?);
     Ok((frontier, members, custody))
 }
 
@@ -168,6 +169,24 @@ fn read_members(store: &Store) -> Result<Vec<crate::rules::policy::Member>, Ledg
         list.push(decode_member(&k, &v).ok_or(meta_row(META_MEMBER_PREFIX))?);
     }
     Ok(list)
+}
+
+/// Every legal hold row (SPEC §13.9).
+fn read_holds(store: &Store) -> Result<Vec<crate::rules::hold::Hold>, LedgerError> {
+    let prefix = crate::storage::layout::META_HOLD_PREFIX;
+    let mut holds = Vec::new();
+    for kv in store.iter_from(CF_META, prefix) {
+        let (k, v) = kv?;
+        let Some(id) = k.strip_prefix(prefix) else {
+            break;
+        };
+        let row = std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| crate::rules::hold::Hold::decode(id, &v))
+            .ok_or(meta_row(prefix))?;
+        holds.push(row);
+    }
+    Ok(holds)
 }
 
 /// Every evidence item row.

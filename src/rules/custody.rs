@@ -22,6 +22,7 @@ use crate::format::kinds::{
     receipt_message, CustodyReceive, Domain, EvidenceVerify, FileFixity, Seals,
 };
 use crate::format::sig;
+use crate::rules::hold::{holding, Hold, Holds};
 use crate::rules::policy::Members;
 
 /// Where an item is.
@@ -306,6 +307,25 @@ pub enum CustodyError {
         /// The file name.
         name: String,
     },
+    /// A disposal, return or erasure while a legal hold covers it.
+    #[error("{what} is forbidden while legal hold {hold} (placed at seq {placed}) is in force")]
+    UnderHold {
+        /// What was attempted ("disposal of EV-1", "an erasure").
+        what: String,
+        /// The hold's id.
+        hold: String,
+        /// The seq of its `hold.place`.
+        placed: u64,
+    },
+    /// A hold placed under an id already used, or a release of a hold that
+    /// is not in force.
+    #[error("legal hold {hold}: {reason}")]
+    BadHold {
+        /// The hold's id.
+        hold: String,
+        /// Why.
+        reason: String,
+    },
     /// An `evidence.verify` that names an unknown file or misstates the match.
     #[error("{item}: {reason}")]
     BadVerify {
@@ -335,6 +355,8 @@ impl From<&CustodyError> for Code {
             CustodyError::ItemLink { .. } => Code::CustodyItemLink,
             CustodyError::BadVerify { .. } => Code::EvidenceMismatch,
             CustodyError::DuplicateFile { .. } => Code::EvidenceDuplicateFile,
+            CustodyError::UnderHold { .. } => Code::UnderHold,
+            CustodyError::BadHold { .. } => Code::BadHold,
         }
     }
 }
@@ -419,6 +441,8 @@ pub struct Custody {
     /// The latest valid entry about each item (SPEC §13.7): what the next
     /// entry's `item_prev` names and what a checkpoint's item map holds.
     heads: ItemHeads,
+    /// Legal holds by id, released ones included (SPEC §13.9).
+    holds: Holds,
 }
 
 /// Only the holder may release, dispose of, return, store or retrieve an
@@ -506,7 +530,19 @@ impl Custody {
                 .collect(),
             items,
             heads,
+            holds: Holds::new(),
         }
+    }
+
+    /// With the holds of the cached `hold/` rows.
+    pub fn with_holds(mut self, holds: Vec<Hold>) -> Custody {
+        self.holds = holds.into_iter().map(|h| (h.hold.clone(), h)).collect();
+        self
+    }
+
+    /// Every hold by id, released ones included.
+    pub fn holds(&self) -> &Holds {
+        &self.holds
     }
 
     /// Every item's latest entry (SPEC §13.7).
@@ -573,23 +609,7 @@ impl Custody {
             }
         }
         match d {
-            Domain::EvidenceIntake(b) => {
-                let same = self.folded.get(&b.item.to_ascii_lowercase());
-                if let Some(s) = same.and_then(|id| self.items.get(id)) {
-                    return Err(CustodyError::DuplicateItem {
-                        item: b.item.clone(),
-                        taken_as: s.item.clone(),
-                        at: s.intake.0,
-                    });
-                }
-                // A copy is made from an item already in evidence (SPEC §13.5).
-                match b.lineage.as_ref().and_then(|l| l.derived_from.as_ref()) {
-                    Some(src) if !self.items.contains_key(src) => {
-                        Err(CustodyError::UnknownItem(src.clone()))
-                    }
-                    _ => Ok(()),
-                }
-            }
+            Domain::EvidenceIntake(b) => self.check_intake(b),
             Domain::EvidenceVerify(b) => self.check_verify(b),
             Domain::EvidenceAttach(b) => self.check_attach(b),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
@@ -598,7 +618,14 @@ impl Custody {
                     &entry.author,
                     members,
                 )?)?;
-                Ok(())
+                let how = match d {
+                    Domain::EvidenceDispose(_) => "disposal",
+                    _ => "return",
+                };
+                self.not_held(Some(&b.item), || format!("{how} of {}", b.item))
+            }
+            Domain::DisclosureErased(_) | Domain::HoldPlace(_) | Domain::HoldRelease(_) => {
+                self.check_holds(d)
             }
             Domain::CustodyRelease(b) => {
                 let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
@@ -630,6 +657,71 @@ impl Custody {
             }
             _ => Ok(()),
         }
+    }
+
+    /// `evidence.intake`: an id not taken in before (to ASCII case), and a
+    /// copy's source in evidence.
+    fn check_intake(&self, b: &crate::format::kinds::EvidenceIntake) -> Result<(), CustodyError> {
+        let same = self.folded.get(&b.item.to_ascii_lowercase());
+        if let Some(s) = same.and_then(|id| self.items.get(id)) {
+            return Err(CustodyError::DuplicateItem {
+                item: b.item.clone(),
+                taken_as: s.item.clone(),
+                at: s.intake.0,
+            });
+        }
+        // A copy is made from an item already in evidence (SPEC §13.5).
+        match b.lineage.as_ref().and_then(|l| l.derived_from.as_ref()) {
+            Some(src) if !self.items.contains_key(src) => {
+                Err(CustodyError::UnknownItem(src.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// No legal hold in force covers `item` (`None`: an erasure).
+    fn not_held(&self, item: Option<&str>, what: impl Fn() -> String) -> Result<(), CustodyError> {
+        match holding(&self.holds, item) {
+            Some(h) => Err(CustodyError::UnderHold {
+                what: what(),
+                hold: h.hold.clone(),
+                placed: h.placed.0,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// SPEC §13.9: an erasure under no hold on the whole case; a hold
+    /// placed or released as [`Self::check_place`] and this say.
+    fn check_holds(&self, d: &Domain) -> Result<(), CustodyError> {
+        let bad = |hold: &str, reason: String| CustodyError::BadHold {
+            hold: hold.to_owned(),
+            reason,
+        };
+        match d {
+            Domain::HoldPlace(b) => self.check_place(b),
+            Domain::HoldRelease(b) => match self.holds.get(&b.hold).map(|h| h.released) {
+                Some(None) => Ok(()),
+                Some(Some(at)) => Err(bad(&b.hold, format!("already released at seq {}", at.0))),
+                None => Err(bad(&b.hold, "no hold was placed under this id".into())),
+            },
+            _ => self.not_held(None, || "an erasure".into()),
+        }
+    }
+
+    /// `hold.place`: an id never used, and every item named taken in and
+    /// not disposed of or returned.
+    fn check_place(&self, b: &crate::format::kinds::HoldPlace) -> Result<(), CustodyError> {
+        if let Some(h) = self.holds.get(&b.hold) {
+            return Err(CustodyError::BadHold {
+                hold: b.hold.clone(),
+                reason: format!("the id was already used at seq {}", h.placed.0),
+            });
+        }
+        for i in &b.items {
+            self.open_item(i)?;
+        }
+        Ok(())
     }
 
     /// `evidence.attach`: an open item, and no name it already has.
@@ -746,6 +838,23 @@ impl Custody {
         let Body::Domain(d) = &entry.body else {
             return Vec::new();
         };
+        match d {
+            Domain::HoldPlace(b) => {
+                let h = Hold {
+                    hold: b.hold.clone(),
+                    placed: entry.seq,
+                    items: b.items.clone(),
+                    released: None,
+                };
+                self.holds.insert(b.hold.clone(), h);
+            }
+            Domain::HoldRelease(b) => {
+                if let Some(h) = self.holds.get_mut(&b.hold) {
+                    h.released = Some(entry.seq);
+                }
+            }
+            _ => {}
+        }
         let Some(item) = d.item() else {
             return Vec::new();
         };

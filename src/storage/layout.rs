@@ -98,6 +98,9 @@ pub const META_HEAD: &[u8] = b"head";
 pub const META_MEMBER_PREFIX: &[u8] = b"member/";
 /// `meta` key prefix for evidence item rows: `"item/" || item id`.
 pub const META_ITEM_PREFIX: &[u8] = b"item/";
+/// `meta` key prefix for legal hold rows: `"hold/" || hold id` (SPEC
+/// §8, §13.9): a cache of the holds replayed from the entries.
+pub const META_HOLD_PREFIX: &[u8] = b"hold/";
 /// `meta` key prefix for import rows: `"import/" || SHA-256 of the source`
 /// (SPEC §8): how many of a source's lines are in the ledger.
 pub const META_IMPORT_PREFIX: &[u8] = b"import/";
@@ -107,7 +110,7 @@ pub const META_CHECKPOINT_EVERY: &[u8] = b"config/checkpoint_every";
 /// erased value is purged from every file (SPEC §8, §15): CBOR uint, the
 /// erasure's seq. Present on open: a purge was interrupted; it is finished.
 pub const META_PURGE: &[u8] = b"purge/pending";
-/// Every fixed `meta` key (the prefixed rows are the three `_PREFIX`es).
+/// Every fixed `meta` key (the prefixed rows are the four `_PREFIX`es).
 pub const META_FIXED: [&[u8]; 6] = [
     META_FORMAT,
     META_LEDGER,
@@ -208,6 +211,11 @@ pub fn member_key(k: &MemberKey) -> Vec<u8> {
 /// `meta` key of an item row: `"item/" || item id`.
 pub fn item_meta_key(item: &str) -> Vec<u8> {
     [META_ITEM_PREFIX, item.as_bytes()].concat()
+}
+
+/// `meta` key of a legal hold's cache row: `"hold/" || hold id`.
+pub fn hold_meta_key(hold: &str) -> Vec<u8> {
+    [META_HOLD_PREFIX, hold.as_bytes()].concat()
 }
 
 #[cfg(test)]

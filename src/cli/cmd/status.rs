@@ -134,19 +134,7 @@ fn status_text(s: &Status, m: &Members, now: &Timestamp) -> String {
             key.fingerprint()
         ));
     }
-    for r in &s.unfinished_imports {
-        o.push_str(&format!(
-            "import of {} stopped: lines 1..{} of {} are in; {} to continue\n",
-            r.name,
-            r.done,
-            r.lines,
-            if r.name == "-" {
-                "give the same input to `caselog import -` again".to_owned()
-            } else {
-                format!("run `caselog import {}` again", r.name)
-            }
-        ));
-    }
+    o.push_str(&holds_and_imports(s));
     o
 }
 
@@ -206,6 +194,12 @@ fn status_json(s: &Status, m: &Members, now: &Timestamp) -> serde_json::Value {
         })),
         "purge_pending_seq": s.purge_pending.map(|x| x.0),
         "revoked": s.revoked.iter().map(|(n, k, seq)| json!({"name": n, "key": k.to_hex(), "seq": seq.0})).collect::<Vec<_>>(),
+        "holds_in_force": s.holds.iter().map(|h| json!({
+            "hold": h.hold,
+            "placed_seq": h.placed.0,
+            "items": h.items,
+            "whole_case": h.items.is_empty(),
+        })).collect::<Vec<_>>(),
         "unfinished_imports": s.unfinished_imports.iter().map(|r| json!({
             "source": r.name,
             "source_sha256": hex::encode(r.source),
@@ -215,4 +209,40 @@ fn status_json(s: &Status, m: &Members, now: &Timestamp) -> serde_json::Value {
             "updated_recorded": r.updated.to_string(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The legal holds in force and the unfinished imports, a line each.
+fn holds_and_imports(s: &Status) -> String {
+    let mut o = String::new();
+    for h in &s.holds {
+        o.push_str(&format!(
+            "legal hold {} in force since seq {} on {}: no disposal or return{}\n",
+            h.hold,
+            h.placed.0,
+            if h.items.is_empty() {
+                "the whole case".to_owned()
+            } else {
+                h.items.join(", ")
+            },
+            if h.items.is_empty() {
+                ", no erasure"
+            } else {
+                ""
+            }
+        ));
+    }
+    for r in &s.unfinished_imports {
+        o.push_str(&format!(
+            "import of {} stopped: lines 1..{} of {} are in; {} to continue\n",
+            r.name,
+            r.done,
+            r.lines,
+            if r.name == "-" {
+                "give the same input to `caselog import -` again".to_owned()
+            } else {
+                format!("run `caselog import {}` again", r.name)
+            }
+        ));
+    }
+    o
 }

@@ -25,6 +25,7 @@ mod correction;
 mod custody;
 mod event;
 mod evidence;
+mod hold;
 mod notification;
 mod summary;
 
@@ -35,6 +36,7 @@ pub use event::{Event, Source};
 pub use evidence::{
     DigestOf, DigestRow, EvidenceAttach, EvidenceClose, EvidenceIntake, EvidenceVerify,
 };
+pub use hold::{HoldPlace, HoldRelease};
 pub use notification::{Notification, CHANNELS};
 
 /// Most sources, tags, references or files in one entry.
@@ -108,6 +110,10 @@ pub enum Domain {
     EvidenceVerify(EvidenceVerify),
     /// `evidence.attach`
     EvidenceAttach(EvidenceAttach),
+    /// `hold.place`
+    HoldPlace(HoldPlace),
+    /// `hold.release`
+    HoldRelease(HoldRelease),
     /// `evidence.dispose`
     EvidenceDispose(EvidenceClose),
     /// `evidence.return`
@@ -153,6 +159,8 @@ impl Domain {
             Domain::EvidenceIntake(_) => Kind::EvidenceIntake,
             Domain::EvidenceVerify(_) => Kind::EvidenceVerify,
             Domain::EvidenceAttach(_) => Kind::EvidenceAttach,
+            Domain::HoldPlace(_) => Kind::HoldPlace,
+            Domain::HoldRelease(_) => Kind::HoldRelease,
             Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
             Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
             Domain::CustodyRelease(_) => Kind::CustodyRelease,
@@ -242,6 +250,8 @@ impl Domain {
             Domain::EvidenceIntake(b) => b.to_value(),
             Domain::EvidenceVerify(b) => b.to_value(),
             Domain::EvidenceAttach(b) => b.to_value(),
+            Domain::HoldPlace(b) => b.to_value(),
+            Domain::HoldRelease(b) => b.to_value(),
             Domain::EvidenceDispose(b) => b.to_value("method"),
             Domain::EvidenceReturn(b) => b.to_value("to"),
             Domain::CustodyRelease(b) => b.to_value(),
@@ -263,6 +273,8 @@ impl Domain {
             Kind::EvidenceIntake => evidence::read_intake,
             Kind::EvidenceVerify => evidence::read_verify,
             Kind::EvidenceAttach => evidence::read_attach,
+            Kind::HoldPlace => hold::read_place,
+            Kind::HoldRelease => hold::read_release,
             Kind::EvidenceDispose => evidence::read_dispose,
             Kind::EvidenceReturn => evidence::read_return,
             Kind::CustodyRelease => custody::read_release,

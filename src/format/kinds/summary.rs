@@ -55,6 +55,18 @@ impl Domain {
                     .map(|a| format!(" ({a})"))
                     .unwrap_or_default()
             ),
+            Domain::HoldPlace(b) => format!(
+                "legal hold {} placed on {} under {}: {}",
+                b.hold,
+                if b.items.is_empty() {
+                    "the whole case".to_owned()
+                } else {
+                    b.items.join(", ")
+                },
+                b.authority,
+                b.reason
+            ),
+            Domain::HoldRelease(b) => format!("legal hold {} released: {}", b.hold, b.reason),
             Domain::Void(b) => format!(
                 "VOID: entry {} entered in error: {}",
                 &b.target.to_hex()[..16],
