@@ -3148,3 +3148,66 @@ fn legal_holds_block_disposal_and_erasure_until_released() {
         serde_json::from_str(&stdout_of(e.cmd().args(["hold", "list", "--json"]))).unwrap();
     assert_eq!(held[1]["released_seq"], 8);
 }
+
+/// Issue 29, item 4: `caselog fsck` verifies everything, re-hashes the
+/// stored copies, and records the result as a `ledger.check` stating the
+/// tree before it (an authority's run also signs a checkpoint); a copy
+/// that changed on disk makes it exit 1 and record the problem's code.
+#[test]
+fn fsck_records_a_self_check_that_verifiers_recompute() {
+    let e = Env::populated();
+    std::fs::write(e.p("scan.txt"), "scan of the letter\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-1",
+            "--description",
+            "letter",
+            "--copy",
+            "--file",
+        ])
+        .arg(e.p("scan.txt"))
+        .assert()
+        .success();
+    let out = stdout_of(e.as_key("auth").arg("fsck"));
+    assert!(
+        out.contains("VERIFIED")
+            && out.contains("recorded as seq 4 (leaf ")
+            && out.contains("checkpoint of size 5 signed"),
+        "{out}"
+    );
+    let log = stdout_of(e.cmd().args(["log", "--seq", "4..4"]));
+    assert!(
+        log.contains("ledger.check  self-check of the 4 entries before it (caselog ")
+            && log.contains("no problem found; 1 stored cop(ies), 19 bytes, re-hashed"),
+        "{log}"
+    );
+    assert_eq!(e.verify_json()["verified"], true);
+    // The stored copy rots on disk: fsck says so, exit 1, and records it.
+    let b3 = caselog::Hash(*blake3::hash(b"scan of the letter\n").as_bytes());
+    let blob = caselog::storage::evidence::blob_path(&e.p("ledger"), &b3);
+    let mut perms = std::fs::metadata(&blob).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+    std::fs::set_permissions(&blob, perms).unwrap();
+    std::fs::write(&blob, "scan of the letteR\n").unwrap();
+    let before = e.verify_json()["entries"].clone();
+    e.cmd().args(["fsck", "--no-record"]).assert().code(1);
+    assert_eq!(e.verify_json()["entries"], before);
+    let o = e.as_key("roe").arg("fsck").output().unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("recorded as seq 5")
+            && said.contains("an authority signs a checkpoint of it with `caselog checkpoint`"),
+        "{said}"
+    );
+    let j: serde_json::Value =
+        serde_json::from_str(&stdout_of(e.cmd().args(["show", "5", "--json"]))).unwrap();
+    assert_eq!(
+        j["body"]["problems"],
+        serde_json::json!(["EVIDENCE_MISMATCH"]),
+        "{j}"
+    );
+    assert_eq!(j["body"]["size"], 5);
+}

@@ -1668,6 +1668,53 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("hold-naming-an-item-twice", Some("BAD_BODY"), |g| {
         hold(g, late, "hold.place", place("LH-1", &["EV-1", "EV-1"]));
     });
+    // §13.10: a self-check states the tree before it. The last entry
+    // becomes one; its size and root are filled in by `ledger_check`.
+    let last = n - 1;
+    let check_body = |size: u64, root: Hash, problems: &[&str]| {
+        Value::Map(BTreeMap::from([
+            ("size".to_owned(), Value::Uint(size)),
+            ("root".to_owned(), Value::Bytes(root.0.to_vec())),
+            ("copies".to_owned(), Value::Uint(1)),
+            ("copy_bytes".to_owned(), Value::Uint(12)),
+            ("problems".to_owned(), texts(problems)),
+            ("tool".to_owned(), text("caselog 0.1.0")),
+        ]))
+    };
+    let ledger_check = |g: &mut Forge, problems: &[&str], wrong: Option<Hash>, size_off: u64| {
+        let leaves: Vec<Hash> = g.records()[..last].iter().map(|(_, l)| *l).collect();
+        let root = wrong.unwrap_or_else(|| caselog::tlog::merkle::root_of_leaves(g.alg, &leaves));
+        g.set(last, "kind", text("ledger.check"));
+        g.map(last).remove("item_prev");
+        g.author(last, &common::authority());
+        g.set(
+            last,
+            "body",
+            check_body(last as u64 + size_off, root, problems),
+        );
+    };
+    c.add("control-ledger-check", None, |g| {
+        ledger_check(g, &[], None, 0)
+    });
+    c.add("control-ledger-check-stating-problems", None, |g| {
+        ledger_check(g, &["EVIDENCE_MISMATCH", "TREE_MISMATCH"], None, 0)
+    });
+    c.add("ledger-check-wrong-root", Some("BAD_LEDGER_CHECK"), |g| {
+        ledger_check(g, &[], Some(Hash([9; 32])), 0)
+    });
+    c.add("ledger-check-wrong-size", Some("BAD_LEDGER_CHECK"), |g| {
+        ledger_check(g, &[], None, 1)
+    });
+    c.add("ledger-check-problems-unsorted", Some("BAD_BODY"), |g| {
+        ledger_check(g, &["TREE_MISMATCH", "EVIDENCE_MISMATCH"], None, 0)
+    });
+    c.add("ledger-check-problem-not-a-code", Some("BAD_BODY"), |g| {
+        ledger_check(g, &["tree mismatch"], None, 0)
+    });
+    c.add("ledger-check-by-external", Some("ROLE_NOT_ALLOWED"), |g| {
+        ledger_check(g, &[], None, 0);
+        g.author(last, &lab());
+    });
     // §13.4: references.
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
@@ -2572,6 +2619,13 @@ cases! {
     hold_on_no_item: "hold-on-no-item",
     hold_placed_by_a_custodian: "hold-placed-by-a-custodian",
     hold_naming_an_item_twice: "hold-naming-an-item-twice",
+    control_ledger_check: "control-ledger-check",
+    control_ledger_check_stating_problems: "control-ledger-check-stating-problems",
+    ledger_check_wrong_root: "ledger-check-wrong-root",
+    ledger_check_wrong_size: "ledger-check-wrong-size",
+    ledger_check_problems_unsorted: "ledger-check-problems-unsorted",
+    ledger_check_problem_not_a_code: "ledger-check-problem-not-a-code",
+    ledger_check_by_external: "ledger-check-by-external",
     event_refers_to_nothing: "event-refers-to-nothing",
     control_void_of_an_event: "control-void-of-an-event",
     control_void_of_a_release: "control-void-of-a-release",

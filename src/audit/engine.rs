@@ -81,6 +81,9 @@ pub struct ChainVerifier<'a> {
     members: Members,
     custody: Custody,
     frontier: Frontier,
+    /// The tree before the record being checked, kept only when it is a
+    /// `ledger.check` (SPEC §13.10).
+    head_before: Option<merkle::TreeHead>,
     pub(super) report: Report,
     watch: BTreeMap<u64, Vec<Watched>>,
     /// Finds the seq of an earlier entry by leaf hash (for references).
@@ -156,6 +159,7 @@ impl<'a> ChainVerifier<'a> {
             members: Members::new(),
             custody: Custody::new(),
             frontier: Frontier::new(),
+            head_before: None,
             report: Report {
                 hash: Some(alg),
                 ..Report::default()
@@ -367,6 +371,13 @@ impl<'a> ChainVerifier<'a> {
         self.expected = pos.saturating_add(1);
         self.report.entries += 1;
         let leaf = p.leaf;
+        // SPEC §13.10: a self-check states the tree before it.
+        self.head_before = match p.entry().map(|e| &e.body) {
+            Some(Body::Domain(crate::format::kinds::Domain::LedgerCheck(_))) => {
+                Some(self.frontier.head(self.alg))
+            }
+            _ => None,
+        };
         let created = self.frontier.append(self.alg, leaf);
         self.check_entry(pos, p);
         self.last_leaf = leaf;
@@ -392,7 +403,11 @@ impl<'a> ChainVerifier<'a> {
         let refs = self.check_references(pos, &entry);
         self.last_item = crate::ledger::entry_item(&entry.body).map(str::to_owned);
         self.report.private_fields += entry.sd.len() as u64;
-        let valid = signed && member && refs && self.check_custody(pos, &entry);
+        let valid = signed
+            && member
+            && refs
+            && self.check_custody(pos, &entry)
+            && self.check_ledger_check(pos, &entry);
         if valid {
             self.record_findings(pos, &entry);
             self.apply(&entry, &leaf);
@@ -400,6 +415,31 @@ impl<'a> ChainVerifier<'a> {
         if !entry.sd.is_empty() {
             self.private.insert(leaf, entry.sd);
         }
+    }
+
+    /// SPEC §13.10: a `ledger.check` states the size and root of the
+    /// entries before it (not checkable in a partial bundle).
+    fn check_ledger_check(&mut self, pos: u64, entry: &Entry) -> bool {
+        let (Body::Domain(crate::format::kinds::Domain::LedgerCheck(c)), Some(head)) =
+            (&entry.body, self.head_before.take())
+        else {
+            return true;
+        };
+        if self.partial || (c.size == head.size.0 && c.root == head.root) {
+            return true;
+        }
+        self.problem(
+            Code::BadLedgerCheck,
+            pos,
+            format!(
+                "self-check states size {} and root {}, but the entries before it are {} with root {}",
+                c.size,
+                short(&c.root),
+                head.size.0,
+                short(&head.root)
+            ),
+        );
+        false
     }
 
     /// §9.1 step 2: stored position, ledger id, `prev` link.

@@ -291,6 +291,14 @@ pub enum Command {
     /// revoked members (from the ledger's current state; nothing verified).
     #[command(after_help = "Example:\n  caselog status\n  caselog status --json | jq .in_transit")]
     Status(StatusArgs),
+    /// Self-check: verify every entry and re-hash every stored evidence copy
+    /// (as `verify --evidence`), then record the result as a signed
+    /// `ledger.check` entry stating the size and root re-derived, and, by an
+    /// authority, sign a checkpoint of it. Meant for a timer.
+    #[command(
+        after_help = "The entry states the tree before it, which every verifier recomputes (SPEC §13.10); problems found are listed in it by code. Exit status: 0 nothing found, 1 problems found (recorded unless --no-record), 2 bad input, 3 storage error.\n\nExample:\n  caselog fsck --key keys/custodian\n  caselog fsck --no-record --json"
+    )]
+    Fsck(FsckArgs),
     /// Print the log verifier key (name+id+key) that counsel and witnesses pin:
     /// every active authority's, or the one of --key (no passphrase needed).
     #[command(
@@ -594,6 +602,19 @@ pub struct StatusArgs {
     /// One JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `caselog fsck`.
+#[derive(Args, Debug)]
+pub struct FsckArgs {
+    /// Check only: record nothing (no key needed).
+    #[arg(long)]
+    pub no_record: bool,
+    /// The verification report as JSON (schemas/verify-report.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub sign: Signing,
 }
 
 /// Arguments of `caselog log-key`.

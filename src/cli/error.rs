@@ -259,6 +259,10 @@ impl From<LedgerError> for CliError {
                 format!("refused, nothing written: {d}"),
                 "use FIELD=VALUE with a field name of 1-128 bytes and no control characters",
             ),
+            LedgerError::BadLedgerCheck { .. } => CliError::storage(
+                format!("nothing recorded: {e}"),
+                Some("the stored tree differs from the records (see the problems above and `caselog verify`)".into()),
+            ),
             LedgerError::Damaged(_) => CliError::storage(e.to_string(), Some("run `caselog verify` to see what is wrong".into())),
             LedgerError::TooManyTimestamps { .. } => CliError::input(
                 format!("refused, nothing stored: {e}"),

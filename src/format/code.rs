@@ -102,6 +102,9 @@ pub enum Code {
     /// A hold placed under an id already used, or a release of a hold not
     /// in force.
     BadHold,
+    /// A `ledger.check` whose size is not its seq or whose root is not the
+    /// tree hash of the entries before it.
+    BadLedgerCheck,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
     /// A disclosure whose value or salt was altered, that belongs to no
@@ -126,7 +129,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 51] = [
+    pub const ALL: [Code; 52] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -169,6 +172,7 @@ impl Code {
         Code::EvidenceDuplicateFile,
         Code::UnderHold,
         Code::BadHold,
+        Code::BadLedgerCheck,
         Code::BadReference,
         Code::BadDisclosure,
         Code::BadTimestamp,
@@ -225,6 +229,7 @@ impl Code {
             Code::EvidenceDuplicateFile => "EVIDENCE_DUPLICATE_FILE",
             Code::UnderHold => "UNDER_HOLD",
             Code::BadHold => "BAD_HOLD",
+            Code::BadLedgerCheck => "BAD_LEDGER_CHECK",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
             Code::BadTimestamp => "BAD_TIMESTAMP",

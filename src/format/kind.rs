@@ -55,13 +55,15 @@ pub enum Kind {
     HoldPlace,
     /// `hold.release`: a legal hold released (SPEC §13.9).
     HoldRelease,
+    /// `ledger.check`: a self-check's result (SPEC §13.10).
+    LedgerCheck,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 21] = [
+const TABLE: [(Kind, &str, &[Role]); 22] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -83,12 +85,13 @@ const TABLE: [(Kind, &str, &[Role]); 21] = [
     (Kind::EvidenceAttach, "evidence.attach", &[A, I, K]),
     (Kind::HoldPlace, "hold.place", &[A]),
     (Kind::HoldRelease, "hold.release", &[A]),
+    (Kind::LedgerCheck, "ledger.check", &[A, I, K]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 21] = {
-        let mut all = [Kind::LedgerOpen; 21];
+    pub const ALL: [Kind; 22] = {
+        let mut all = [Kind::LedgerOpen; 22];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

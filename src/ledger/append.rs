@@ -298,6 +298,13 @@ impl Ledger {
             st.custody
                 .check(&entry, &self.id, &st.members)
                 .map_err(|e| at(e.into()))?;
+            // SPEC §13.10: a self-check states the tree before it.
+            if let Body::Domain(Domain::LedgerCheck(c)) = &entry.body {
+                let head = st.frontier.head(self.alg);
+                if c.size != head.size.0 || c.root != head.root {
+                    return Err(at(LedgerError::BadLedgerCheck { seq: seq.0 }));
+                }
+            }
             self.check_references(&entry, st, Some(batch)).map_err(at)?;
             let (record, bytes) = make_record(&entry, signer, unsigned).map_err(at)?;
             match check {

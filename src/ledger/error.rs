@@ -98,6 +98,14 @@ pub enum LedgerError {
     /// Storage failed or the ledger is locked / missing.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A `ledger.check` whose size or root is not the tree before it.
+    #[error(
+        "the self-check at seq {seq} does not state the size and root of the entries before it"
+    )]
+    BadLedgerCheck {
+        /// Its seq.
+        seq: u64,
+    },
     /// The signer's key, held by an agent, did not sign; nothing was written.
     #[error(transparent)]
     Sign(#[from] crate::format::sig::SignError),
@@ -216,6 +224,7 @@ impl LedgerError {
             L::Policy(p) => Code::from(p),
             L::Custody(c) => Code::from(c),
             L::WrongLedger { .. } => Code::WrongLedger,
+            L::BadLedgerCheck { .. } => Code::BadLedgerCheck,
             L::BadSignature { .. } => Code::BadSignature,
             L::ClockBehind { .. } => Code::TimeBackwards,
             L::BadReference { .. } | L::BadCorrection { .. } => Code::BadReference,

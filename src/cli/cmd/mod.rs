@@ -13,6 +13,7 @@ pub(crate) mod evidence;
 mod evidence_attach;
 mod evidence_files;
 pub(crate) mod export;
+pub(crate) mod fsck;
 pub(crate) mod hold;
 pub(crate) mod import;
 mod import_line;

@@ -21,6 +21,7 @@ use crate::format::kind::Kind;
 use crate::format::limits::{MAX_NOTE_LEN, MAX_SHORT_TEXT};
 
 mod action;
+mod check;
 mod correction;
 mod custody;
 mod event;
@@ -30,6 +31,7 @@ mod notification;
 mod summary;
 
 pub use action::Action;
+pub use check::{LedgerCheck, MAX_CHECK_PROBLEMS};
 pub use correction::{Correction, DisclosureErased, Void};
 pub use custody::{receipt_message, CustodyReceive, CustodyRelease, Receipt, RECEIPT_CONTEXT};
 pub use event::{Event, Source};
@@ -114,6 +116,8 @@ pub enum Domain {
     HoldPlace(HoldPlace),
     /// `hold.release`
     HoldRelease(HoldRelease),
+    /// `ledger.check`
+    LedgerCheck(LedgerCheck),
     /// `evidence.dispose`
     EvidenceDispose(EvidenceClose),
     /// `evidence.return`
@@ -161,6 +165,7 @@ impl Domain {
             Domain::EvidenceAttach(_) => Kind::EvidenceAttach,
             Domain::HoldPlace(_) => Kind::HoldPlace,
             Domain::HoldRelease(_) => Kind::HoldRelease,
+            Domain::LedgerCheck(_) => Kind::LedgerCheck,
             Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
             Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
             Domain::CustodyRelease(_) => Kind::CustodyRelease,
@@ -252,6 +257,7 @@ impl Domain {
             Domain::EvidenceAttach(b) => b.to_value(),
             Domain::HoldPlace(b) => b.to_value(),
             Domain::HoldRelease(b) => b.to_value(),
+            Domain::LedgerCheck(b) => b.to_value(),
             Domain::EvidenceDispose(b) => b.to_value("method"),
             Domain::EvidenceReturn(b) => b.to_value("to"),
             Domain::CustodyRelease(b) => b.to_value(),
@@ -275,6 +281,7 @@ impl Domain {
             Kind::EvidenceAttach => evidence::read_attach,
             Kind::HoldPlace => hold::read_place,
             Kind::HoldRelease => hold::read_release,
+            Kind::LedgerCheck => check::read_check,
             Kind::EvidenceDispose => evidence::read_dispose,
             Kind::EvidenceReturn => evidence::read_return,
             Kind::CustodyRelease => custody::read_release,

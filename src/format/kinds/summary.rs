@@ -55,18 +55,9 @@ impl Domain {
                     .map(|a| format!(" ({a})"))
                     .unwrap_or_default()
             ),
-            Domain::HoldPlace(b) => format!(
-                "legal hold {} placed on {} under {}: {}",
-                b.hold,
-                if b.items.is_empty() {
-                    "the whole case".to_owned()
-                } else {
-                    b.items.join(", ")
-                },
-                b.authority,
-                b.reason
-            ),
-            Domain::HoldRelease(b) => format!("legal hold {} released: {}", b.hold, b.reason),
+            Domain::HoldPlace(_) | Domain::HoldRelease(_) | Domain::LedgerCheck(_) => {
+                self.record_summary()
+            }
             Domain::Void(b) => format!(
                 "VOID: entry {} entered in error: {}",
                 &b.target.to_hex()[..16],
@@ -82,6 +73,37 @@ impl Domain {
                     .join(", "),
                 b.reason
             ),
+        }
+    }
+
+    /// [`Domain::summary_with`] for holds and self-checks.
+    fn record_summary(&self) -> String {
+        match self {
+            Domain::HoldPlace(b) => format!(
+                "legal hold {} placed on {} under {}: {}",
+                b.hold,
+                if b.items.is_empty() {
+                    "the whole case".to_owned()
+                } else {
+                    b.items.join(", ")
+                },
+                b.authority,
+                b.reason
+            ),
+            Domain::HoldRelease(b) => format!("legal hold {} released: {}", b.hold, b.reason),
+            Domain::LedgerCheck(b) => format!(
+                "self-check of the {} entries before it ({}): {}; {} stored cop(ies), {} bytes, re-hashed",
+                b.size,
+                b.tool,
+                if b.problems.is_empty() {
+                    "no problem found".to_owned()
+                } else {
+                    format!("PROBLEMS FOUND: {}", b.problems.join(", "))
+                },
+                b.copies,
+                b.copy_bytes
+            ),
+            _ => unreachable!("summary: record_summary is called for holds and checks only"),
         }
     }
 
