@@ -3147,6 +3147,48 @@ fn legal_holds_block_disposal_and_erasure_until_released() {
     let held: serde_json::Value =
         serde_json::from_str(&stdout_of(e.cmd().args(["hold", "list", "--json"]))).unwrap();
     assert_eq!(held[1]["released_seq"], 8);
+    // The certificate of disposition: files, custody, holds, the closing
+    // entry, and a fresh verification.
+    stdout_of(
+        e.cmd()
+            .args(["export", "disposition", "EV-1", "--out"])
+            .arg(e.p("d.html")),
+    );
+    let d = std::fs::read_to_string(e.p("d.html")).unwrap();
+    for want in [
+        "<h1>Certificate of disposition: EV-1</h1>",
+        "<b>VERIFIED: every record decodes canonically",
+        "<td>scan.txt</td><td>5</td>",
+        "<td>LH-1</td><td>EV-1</td><td>5</td><td>7</td>",
+        "<td>LH-2</td><td>the whole case</td><td>6</td><td>8</td>",
+        "EV-1 disposed by entry No. 9, recorded ",
+        "found no break.",
+    ] {
+        assert!(d.contains(want), "{want:?} not in the certificate");
+    }
+    std::fs::write(e.p("s2.txt"), "other\n").unwrap();
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "add",
+            "EV-2",
+            "--description",
+            "envelope",
+            "--file",
+        ])
+        .arg(e.p("s2.txt"))
+        .assert()
+        .success();
+    let err = refusal(
+        e.cmd()
+            .args(["export", "disposition", "EV-2", "--out"])
+            .arg(e.p("d2.html")),
+    );
+    assert!(
+        err.contains("EV-2 has not been disposed of or returned"),
+        "{err}"
+    );
+    assert!(!e.p("d2.html").exists());
 }
 
 /// Issue 29, item 4: `caselog fsck` verifies everything, re-hashes the

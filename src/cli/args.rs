@@ -840,6 +840,13 @@ pub enum ExportCommand {
         after_help = "Example:\n  caselog export certification --exhibit \"Gov't Ex. 12\" --out ex12-certification.html --tsa-ca tsa-root.pem\n  caselog export certification --exhibit \"Gov't Ex. 13\" --item EV-0001 --out ex13-certification.html"
     )]
     Certification(ExportCertificationArgs),
+    /// A certificate of disposition for an item disposed of or returned: its
+    /// files and digests, its custody, the legal holds that named it, the
+    /// entry that closed it, and a fresh verification of the ledger.
+    #[command(
+        after_help = "Example:\n  caselog export disposition EV-0002 --out ev2-disposition.html"
+    )]
+    Disposition(ExportDispositionArgs),
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
     #[command(
@@ -888,6 +895,16 @@ pub struct ExportCertificationArgs {
     /// the checkpoint's time-stamps are stated.
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog export disposition`.
+#[derive(Args, Debug)]
+pub struct ExportDispositionArgs {
+    /// The item, disposed of or returned.
+    pub item: String,
+    /// Output file (.html).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 /// Arguments of `caselog export bundle`.

@@ -12,6 +12,7 @@
 pub mod case_uco;
 pub mod certification;
 pub mod court;
+pub mod disposition;
 pub mod json;
 pub mod select;
 pub mod status;

@@ -76,6 +76,7 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
                 tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
             }))
         }
+        Some(ExportCommand::Disposition(a)) => crate::cli::cmd::disposition::check(a, g),
         Some(ExportCommand::Certification(ExportCertificationArgs {
             out,
             exhibit,

@@ -5,6 +5,7 @@
 
 pub(crate) mod checkpoint;
 pub(crate) mod custody;
+pub(crate) mod disposition;
 pub(crate) mod docs;
 pub(crate) mod domain_append;
 pub(crate) mod entry;
