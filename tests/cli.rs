@@ -3253,3 +3253,72 @@ fn fsck_records_a_self_check_that_verifiers_recompute() {
     );
     assert_eq!(j["body"]["size"], 5);
 }
+
+/// Issue 29, item 5: `caselog validation-report` runs the built-in
+/// known-answer vectors against this binary and writes a record that names
+/// the binary's SHA-256; signed, it is a C2SP signed note that verifies
+/// under the printed key and fails with any line changed; `--record` notes
+/// it in the case.
+#[test]
+fn validation_report_runs_the_vectors_and_signs_the_record() {
+    let e = Env::populated();
+    let text = stdout_of(e.cmd().arg("validation-report"));
+    let exe = std::fs::read(assert_cmd::cargo::cargo_bin("caselog")).unwrap();
+    use sha2::Digest as _;
+    let sha = hex::encode(sha2::Sha256::digest(&exe));
+    assert!(
+        text.starts_with("caselog-validation/v1\ntool caselog "),
+        "{text}"
+    );
+    assert!(text.contains(&format!("binary-sha256 {sha}\n")), "{text}");
+    for suite in [
+        "wycheproof-ed25519 151/151",
+        "cctv-ed25519 808/808",
+        "go-sumdb-signed-note",
+        "golden-ledger-sha256 8/8",
+        "golden-ledger-blake3 8/8",
+    ] {
+        assert!(text.contains(&format!("suite {suite}")), "{suite}: {text}");
+    }
+    assert!(
+        text.ends_with("result every vector gave its published answer\n"),
+        "{text}"
+    );
+    let err = refusal(
+        e.cmd()
+            .args(["validation-report", "--record", "--out"])
+            .arg(e.p("x.note")),
+    );
+    assert!(
+        err.contains("--record notes the report in the case, which needs a key"),
+        "{err}"
+    );
+    let said = stdout_of(
+        e.as_key("roe")
+            .args(["validation-report", "--record", "--out"])
+            .arg(e.p("v.note")),
+    );
+    let vkey = said
+        .split("its verifier key: ")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
+    let vkey = caselog::tlog::note::VerifierKey::parse(vkey).unwrap();
+    let doc = std::fs::read(e.p("v.note")).unwrap();
+    let n = caselog::tlog::note::Note::parse(&doc).unwrap();
+    assert!(caselog::tlog::note::verify(&n, std::slice::from_ref(&vkey)).is_ok());
+    let forged = String::from_utf8(doc.clone())
+        .unwrap()
+        .replace("808/808", "809/809");
+    let n = caselog::tlog::note::Note::parse(forged.as_bytes()).unwrap();
+    assert!(caselog::tlog::note::verify(&n, std::slice::from_ref(&vkey)).is_err());
+    assert!(said.contains("noted in the case as seq 3"), "{said}");
+    let log = stdout_of(e.cmd().args(["log", "--seq", "3..3"]));
+    let file_sha = hex::encode(sha2::Sha256::digest(&doc));
+    assert!(
+        log.contains("tool validation: caselog ") && log.contains(&file_sha),
+        "{log}"
+    );
+}

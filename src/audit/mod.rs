@@ -13,6 +13,7 @@ pub mod item;
 pub mod report;
 pub mod store;
 mod timestamps;
+pub mod validation;
 
 pub use engine::{prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
 pub use item::{item_custody, CustodyBreak, Holding, ItemCustody};

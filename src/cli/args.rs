@@ -299,6 +299,15 @@ pub enum Command {
         after_help = "The entry states the tree before it, which every verifier recomputes (SPEC §13.10); problems found are listed in it by code. Exit status: 0 nothing found, 1 problems found (recorded unless --no-record), 2 bad input, 3 storage error.\n\nExample:\n  caselog fsck --key keys/custodian\n  caselog fsck --no-record --json"
     )]
     Fsck(FsckArgs),
+    /// Tool validation (ISO/IEC 27041, UK FSR Code): run the built-in
+    /// known-answer vectors (Wycheproof and CCTV Ed25519, the Go signed-note
+    /// example, caselog's golden ledgers) against this binary and write the
+    /// record: version, the binary's SHA-256, each suite's result; with
+    /// --key, signed as a C2SP signed note.
+    #[command(
+        after_help = "Exit status: 0 every vector gave its published answer, 1 some did not, 2 bad input, 3 storage error.\n\nExample:\n  caselog validation-report --key keys/lab --out validation-2026-12.note\n  caselog validation-report --key keys/lab --out v.note --record   # and note it in the case"
+    )]
+    ValidationReport(ValidationReportArgs),
     /// Print the log verifier key (name+id+key) that counsel and witnesses pin:
     /// every active authority's, or the one of --key (no passphrase needed).
     #[command(
@@ -602,6 +611,24 @@ pub struct StatusArgs {
     /// One JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `caselog validation-report`.
+#[derive(Args, Debug)]
+pub struct ValidationReportArgs {
+    /// Write the record here (a new file; default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also append a note to the case naming the record's SHA-256 (needs
+    /// --key, --out and a ledger).
+    #[arg(long, requires = "out")]
+    pub record: bool,
+    /// Sign with the key that names the validator (else the record is unsigned).
+    #[arg(long = "key", value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// Arguments of `caselog fsck`.

@@ -89,6 +89,7 @@ fn check(command: &Command, g: &Globals) -> Result<Checked, CliError> {
         Command::LogKey(a) => checkpoint::check_log_key(a, g),
         Command::Status(a) => cmd::status::check(a, g),
         Command::Fsck(a) => cmd::fsck::check(a, g),
+        Command::ValidationReport(a) => cmd::validation::check(a, g),
         Command::Prove(c) => checkpoint::check_prove(c, g),
         Command::VerifyProof(a) => checkpoint::check_verify_proof(a),
         Command::Witness(c) => cmd::witness::check(c, g),

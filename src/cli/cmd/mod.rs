@@ -28,6 +28,7 @@ pub(crate) mod setup;
 pub(crate) mod status;
 pub(crate) mod timestamp;
 pub(crate) mod tree;
+pub(crate) mod validation;
 pub(crate) mod verify;
 pub(crate) mod witness;
 
