@@ -14,6 +14,7 @@ pub mod report;
 pub mod store;
 mod timestamps;
 pub mod validation;
+mod validation_vectors;
 
 pub use engine::{prepare, ChainVerifier, External, Prepared, VerifyOptions, Watched};
 pub use item::{item_custody, CustodyBreak, Holding, ItemCustody};

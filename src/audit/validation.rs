@@ -28,6 +28,9 @@ pub struct Suite {
     pub passed: u64,
     /// The first failing cases' ids (at most 20).
     pub failures: Vec<String>,
+    /// Cases whose published answer caselog does not give, on purpose,
+    /// each with why (counted neither passed nor failed).
+    pub deviations: Vec<(String, &'static str)>,
 }
 
 impl Suite {
@@ -38,7 +41,12 @@ impl Suite {
             cases: 0,
             passed: 0,
             failures: Vec::new(),
+            deviations: Vec::new(),
         }
+    }
+    /// Every case ran gave its published answer, deviations aside.
+    pub fn ok(&self) -> bool {
+        self.passed + self.deviations.len() as u64 == self.cases
     }
     fn case(&mut self, id: impl FnOnce() -> String, ok: bool) {
         self.cases += 1;
@@ -65,7 +73,68 @@ pub fn run() -> Vec<Suite> {
         sumdb_note(),
         golden(HashAlg::Sha256, LEDGER_SHA256, "golden-ledger-sha256"),
         golden(HashAlg::Blake3, LEDGER_BLAKE3, "golden-ledger-blake3"),
+        rfc6962(),
     ]
+}
+
+/// The one RFC 6962 vector caselog answers otherwise, and why.
+const RFC6962_DEVIATION: (&str, &str) = (
+    "consistency/additional/sizes-are-equal-one-and-proof-is-empty.json",
+    "its roots are 12-byte placeholders; caselog takes roots as 32-byte hashes and refuses them as malformed before comparing",
+);
+
+/// RFC 6962 inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4):
+/// each verifies exactly when the vector says it should.
+fn rfc6962() -> Suite {
+    use crate::tlog::merkle::TreeSize;
+    use crate::tlog::proof::{verify_consistency, verify_inclusion};
+    let mut s = Suite::new(
+        "rfc6962-proofs",
+        "transparency-dev/merkle testdata (RFC 6962 inclusion and consistency), Apache-2.0",
+    );
+    let alg = HashAlg::Sha256;
+    let hash = |v: &Value| -> Option<Hash> {
+        use base64::Engine as _;
+        let b = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str()?)
+            .ok()?;
+        Some(Hash(b.try_into().ok()?))
+    };
+    let path = |v: &Value| -> Option<Vec<Hash>> {
+        match v {
+            Value::Null => Some(Vec::new()),
+            Value::Array(a) => a.iter().map(&hash).collect(),
+            _ => None,
+        }
+    };
+    for (name, text) in super::validation_vectors::RFC6962 {
+        let v = json(text);
+        let size = |k: &str| TreeSize(v[k].as_u64().unwrap_or_default());
+        let verified = if name.starts_with("inclusion/") {
+            match (hash(&v["root"]), hash(&v["leafHash"]), path(&v["proof"])) {
+                (Some(root), Some(leaf), Some(p)) => {
+                    let idx = v["leafIdx"].as_u64().unwrap_or_default();
+                    verify_inclusion(alg, idx, size("treeSize"), &leaf, &p, &root).is_ok()
+                }
+                _ => false,
+            }
+        } else {
+            match (hash(&v["root1"]), hash(&v["root2"]), path(&v["proof"])) {
+                (Some(r1), Some(r2), Some(p)) => {
+                    verify_consistency(alg, size("size1"), size("size2"), &r1, &r2, &p).is_ok()
+                }
+                _ => false,
+            }
+        };
+        let want = v["wantErr"].as_bool() == Some(false);
+        if *name == RFC6962_DEVIATION.0 && verified != want {
+            s.cases += 1;
+            s.deviations.push((name.to_string(), RFC6962_DEVIATION.1));
+            continue;
+        }
+        s.case(|| name.to_string(), verified == want);
+    }
+    s
 }
 
 fn json(text: &str) -> Value {
@@ -202,12 +271,47 @@ fn golden(alg: HashAlg, text: &str, name: &'static str) -> Suite {
 #[cfg(test)]
 mod tests {
     /// Every built-in vector gives its published answer (the installed
-    /// binary's `validation-report` runs the same).
+    /// binary's `validation-report` runs the same), but the one documented
+    /// deviation.
     #[test]
     fn every_suite_passes() {
         for s in super::run() {
             assert!(s.cases > 0, "{} ran nothing", s.name);
-            assert_eq!(s.passed, s.cases, "{}: {:?}", s.name, s.failures);
+            assert!(s.ok(), "{}: {:?}", s.name, s.failures);
+            assert!(s.deviations.len() <= 1, "{}: {:?}", s.name, s.deviations);
         }
+    }
+
+    /// The built-in RFC 6962 list is the directory's `*.json` files.
+    #[test]
+    fn the_built_in_rfc6962_list_is_the_directory() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vectors/external/merkle-rfc6962");
+        let mut found = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "json") {
+                    found.push(
+                        p.strip_prefix(&root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                }
+            }
+        }
+        found.sort();
+        let built: Vec<String> = super::super::validation_vectors::RFC6962
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(
+            built, found,
+            "regenerate src/audit/validation_vectors.rs (its header says how)"
+        );
     }
 }
