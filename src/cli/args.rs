@@ -623,12 +623,9 @@ pub struct ValidationReportArgs {
     /// --key, --out and a ledger).
     #[arg(long, requires = "out")]
     pub record: bool,
-    /// Sign with the key that names the validator (else the record is unsigned).
-    #[arg(long = "key", value_name = "FILE")]
-    pub key: Option<PathBuf>,
-    /// Read the key passphrase from this file (else $CASELOG_PASSPHRASE, else a prompt).
-    #[arg(long, value_name = "FILE")]
-    pub passphrase_file: Option<PathBuf>,
+    /// The validator's key: the record is signed when one is given.
+    #[command(flatten)]
+    pub sign: Signing,
 }
 
 /// Arguments of `caselog fsck`.

@@ -8,7 +8,7 @@ use crate::cli::args::EvidenceReturnArgs;
 use crate::cli::args::EvidenceVerifyArgs;
 use crate::cli::cmd::domain_append::append;
 use crate::cli::cmd::domain_append::AppendCmd;
-use crate::cli::cmd::evidence_files::{check_files, fixity_of};
+use crate::cli::cmd::evidence_files::{check_files, copies, describe, fixity_of};
 use crate::cli::cmd::Checked;
 use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
@@ -262,26 +262,8 @@ pub(crate) fn run_evidence_add(cmd: EvidenceAddCmd) -> Result<u8, CliError> {
     };
     intake.tree = taken.as_ref().map(|t| Box::new(t.tree.clone()));
     let item = intake.item.clone();
-    let mut shown: Vec<String> = intake
-        .files
-        .iter()
-        .map(|f| {
-            format!(
-                "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
-                f.name, f.size, f.blake3, f.sha256
-            )
-        })
-        .collect();
-    let mut blobs: Vec<(PathBuf, caselog::Hash, caselog::Hash)> = Vec::new();
-    if copy {
-        blobs.extend(intake.files.iter().map(|f| {
-            (
-                evidence::blob_path(dir.dir(), &f.blake3),
-                f.blake3,
-                f.sha256,
-            )
-        }));
-    }
+    let mut shown = describe(&intake.files);
+    let mut blobs = copies(dir.dir(), &intake.files, copy);
     if let Some(t) = &taken {
         shown.push(t.describe());
         blobs.extend(t.blobs(dir.dir(), copy));

@@ -9,12 +9,11 @@ use std::path::PathBuf;
 use caselog::format::disclosure::Disclosure;
 use caselog::format::entry::{Body, MAX_SHORT_TEXT};
 use caselog::format::kinds::{Domain, EvidenceAttach, FileFixity};
-use caselog::storage::evidence;
 use caselog::{Hash, Signer};
 
 use crate::cli::args::EvidenceAddArgs;
 use crate::cli::cmd::domain_append::append;
-use crate::cli::cmd::evidence_files::{check_files, fixity_of};
+use crate::cli::cmd::evidence_files::{check_files, copies, describe, fixity_of};
 use crate::cli::cmd::{Checked, Run};
 use crate::cli::error::CliError;
 use crate::cli::exit;
@@ -75,30 +74,8 @@ impl Run for AttachCmd {
         };
         l.precheck(&Body::Domain(Domain::EvidenceAttach(body.clone())), &signer)?;
         body.files = fixity_of(&files, dir.dir(), copy)?;
-        let shown: String = body
-            .files
-            .iter()
-            .map(|f| {
-                format!(
-                    "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
-                    f.name, f.size, f.blake3, f.sha256
-                )
-            })
-            .collect();
-        let blobs: Vec<_> = match copy {
-            true => body
-                .files
-                .iter()
-                .map(|f| {
-                    (
-                        evidence::blob_path(dir.dir(), &f.blake3),
-                        f.blake3,
-                        f.sha256,
-                    )
-                })
-                .collect(),
-            false => Vec::new(),
-        };
+        let shown = describe(&body.files).concat();
+        let blobs = copies(dir.dir(), &body.files, copy);
         let n = body.files.len();
         let (seq, leaf) = append(&mut l, Domain::EvidenceAttach(body), &signer, private)?;
         drop(l);

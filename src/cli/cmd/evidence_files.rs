@@ -70,3 +70,32 @@ pub(crate) fn fixity_of(
     }
     Ok(out)
 }
+
+/// The files' digests as `evidence add` prints them, one block each.
+pub(crate) fn describe(files: &[FileFixity]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| {
+            format!(
+                "  {}  {} bytes\n    blake3 {}\n    sha256 {}\n",
+                f.name, f.size, f.blake3, f.sha256
+            )
+        })
+        .collect()
+}
+
+/// The stored copies of `files` in the blob store of `dir` (path, BLAKE3,
+/// SHA-256), for a server upload; none unless they were copied.
+pub(crate) fn copies(
+    dir: &Path,
+    files: &[FileFixity],
+    copied: bool,
+) -> Vec<(PathBuf, caselog::Hash, caselog::Hash)> {
+    match copied {
+        true => files
+            .iter()
+            .map(|f| (evidence::blob_path(dir, &f.blake3), f.blake3, f.sha256))
+            .collect(),
+        false => Vec::new(),
+    }
+}
