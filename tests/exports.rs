@@ -750,3 +750,136 @@ fn csv_cells_a_spreadsheet_would_run_are_made_inert() {
     }
     assert!(authors.iter().any(|s| s == "Plain Name"), "{authors:?}");
 }
+
+/// The checks an independent tool can make of a PDF/A-2b file here
+/// (veraPDF is in no registry this project may use): `qpdf --check`
+/// finds no syntax or stream error, `pdffonts` lists every font as
+/// embedded and subset, the XMP metadata says `pdfaid:part` 2 and
+/// `pdfaid:conformance` B, and the catalog has a GTS_PDFA1 output intent.
+pub(crate) fn check_pdf_a2b(pdf: &Path) -> Result<(), String> {
+    let qpdf = Command::new("qpdf")
+        .arg("--check")
+        .arg(pdf)
+        .output()
+        .expect("qpdf (tools/test installs it)");
+    if !qpdf.status.success() {
+        return Err(format!(
+            "qpdf --check: {}",
+            String::from_utf8_lossy(&qpdf.stdout)
+        ));
+    }
+    let fonts = Command::new("pdffonts")
+        .arg(pdf)
+        .output()
+        .expect("pdffonts (poppler-utils)");
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    if rows.is_empty() || rows.iter().any(|r| !r.contains(" yes yes ")) {
+        return Err(format!("a font is not embedded and subset: {fonts}"));
+    }
+    // Uncompressed view of every object, so the XMP stream can be read.
+    let qdf = Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let body = String::from_utf8_lossy(&qdf.stdout);
+    for want in [
+        "<pdfaid:part>2</pdfaid:part>",
+        "<pdfaid:conformance>B</pdfaid:conformance>",
+        "/S /GTS_PDFA1",
+        "/OutputIntents",
+    ] {
+        if !body.contains(want) {
+            return Err(format!("no {want} in the PDF"));
+        }
+    }
+    if body.contains("/Encrypt") || body.contains("/JavaScript") {
+        return Err("encrypted or scripted".into());
+    }
+    Ok(())
+}
+
+#[test]
+fn court_report_and_certification_render_as_pdf_a_2b_with_the_same_text() {
+    let t = tempfile::tempdir().unwrap();
+    let mut l = report_ledger(&t.path().join("l"));
+    l.checkpoint(&common::authority()).unwrap();
+    let made = caselog::export::court::Made {
+        exhibit: Some("Gov't Ex. 12"),
+        ..Default::default()
+    };
+    let report = caselog::export::court::render_with(&l, &made).unwrap();
+    let c = caselog::export::certification::Certify {
+        exhibit: "Gov't Ex. 12",
+        items: vec![],
+        tsa: None,
+    };
+    let cert = caselog::export::certification::render(&l, &c).unwrap();
+    for (name, html) in [("report", &report), ("certification", &cert)] {
+        let pdf = caselog::export::pdf::render(&caselog::export::pdf::Rendition {
+            source_name: &format!("{name}.html"),
+            html,
+            made: chrono::Utc::now(),
+        })
+        .unwrap();
+        let path = t.path().join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        check_pdf_a2b(&path).unwrap();
+        // Every paragraph, heading and list item of the HTML is in the
+        // PDF's text layer, word for word (tables wrap within columns, so
+        // their cells are checked word by word).
+        let text = pdf_text(&path)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let (blocks, _) = caselog::export::pdf::blocks::read(html);
+        let flat = |i: &caselog::export::pdf::blocks::Inline| {
+            i.iter()
+                .map(|s| s.text.as_str())
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        use caselog::export::pdf::blocks::Block;
+        for b in &blocks {
+            match b {
+                Block::Heading(_, i) | Block::Para(i) => {
+                    assert!(text.contains(&flat(i)), "{name}: PDF lacks {:?}", flat(i))
+                }
+                Block::Table(h, rows) => {
+                    for cell in h.iter().chain(rows.iter().flatten()) {
+                        for w in flat(cell).split(' ').filter(|w| w.len() < 12) {
+                            assert!(text.contains(w), "{name}: PDF lacks the word {w:?}");
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(text.contains(&format!(
+            "rendition of the HTML exhibit {name}.html (SHA-256"
+        )));
+        // No heading ends a page.
+        for (i, (_, lines)) in pdf_pages(&path).iter().enumerate() {
+            let last = lines
+                .iter()
+                .rev()
+                .nth(1)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            for b in &blocks {
+                if let Block::Heading(_, h) = b {
+                    assert_ne!(last, flat(h), "{name}: page {} ends with a heading", i + 1);
+                }
+            }
+        }
+        // The checker can fail: a truncated file does not pass.
+        let cut = t.path().join(format!("{name}-cut.pdf"));
+        std::fs::write(&cut, &pdf[..pdf.len() * 2 / 3]).unwrap();
+        assert!(check_pdf_a2b(&cut).is_err(), "a truncated PDF passed");
+    }
+    assert!(pdf_text(&t.path().join("report.pdf")).contains("timeline drawing is not reproduced"));
+}

@@ -885,6 +885,10 @@ pub struct ExportReportArgs {
     /// Output file (.html).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Also write a PDF/A-2b rendition of it (the same text; for courts'
+    /// e-filing systems that take PDF/A).
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
     /// Exhibit label.
     #[arg(long)]
     pub exhibit: Option<String>,
@@ -909,6 +913,10 @@ pub struct ExportCertificationArgs {
     /// Output file (.html).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Also write a PDF/A-2b rendition of it (the same text; for courts'
+    /// e-filing systems that take PDF/A).
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
     /// The exhibit label it certifies.
     #[arg(long)]
     pub exhibit: String,

@@ -14,6 +14,7 @@ pub mod certification;
 pub mod court;
 pub mod disposition;
 pub mod json;
+pub mod pdf;
 pub mod select;
 pub mod status;
 pub mod timeline;

@@ -53,6 +53,7 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
         }
         Some(ExportCommand::Report(ExportReportArgs {
             out,
+            pdf,
             exhibit,
             title,
             reveal,
@@ -60,9 +61,11 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
             ..
         })) => {
             check_new_file(out)?;
+            check_pdf(out, pdf.as_deref())?;
             Ok(Box::new(ExportReportCmd {
                 dir: target(g)?,
                 out: out.clone(),
+                pdf: pdf.clone(),
                 exhibit: exhibit.clone(),
                 title: title.clone(),
                 reveal: Reveal::from_args(reveal),
@@ -79,14 +82,17 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
         Some(ExportCommand::Disposition(a)) => crate::cli::cmd::disposition::check(a, g),
         Some(ExportCommand::Certification(ExportCertificationArgs {
             out,
+            pdf,
             exhibit,
             items,
             tsa_ca,
         })) => {
             check_new_file(out)?;
+            check_pdf(out, pdf.as_deref())?;
             Ok(Box::new(ExportCertificationCmd {
                 dir: target(g)?,
                 out: out.clone(),
+                pdf: pdf.clone(),
                 exhibit: exhibit.clone(),
                 items: items.clone(),
                 tsa: crate::cli::cmd::timestamp::anchors(tsa_ca.as_deref())?,
@@ -192,6 +198,7 @@ pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError
 pub(crate) struct ExportReportCmd {
     pub(crate) dir: Target,
     pub(crate) out: PathBuf,
+    pub(crate) pdf: Option<PathBuf>,
     pub(crate) exhibit: Option<String>,
     pub(crate) title: Option<String>,
     pub(crate) reveal: Reveal,
@@ -209,6 +216,7 @@ pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
     let ExportReportCmd {
         dir,
         out: path,
+        pdf,
         exhibit,
         title,
         reveal,
@@ -233,6 +241,9 @@ pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
         html.len(),
         privacy_note(&reveal)
     ))?;
+    if let Some(pdf) = pdf {
+        write_pdf(&pdf, &path, &html, &reveal)?;
+    }
     Ok(exit::OK)
 }
 
@@ -240,6 +251,7 @@ pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
 pub(crate) struct ExportCertificationCmd {
     pub(crate) dir: Target,
     pub(crate) out: PathBuf,
+    pub(crate) pdf: Option<PathBuf>,
     pub(crate) exhibit: String,
     pub(crate) items: Vec<String>,
     pub(crate) tsa: Option<caselog::tlog::tsp::Anchors>,
@@ -255,6 +267,7 @@ pub(crate) fn run_certification(cmd: ExportCertificationCmd) -> Result<u8, CliEr
     let ExportCertificationCmd {
         dir,
         out: path,
+        pdf,
         exhibit,
         items,
         tsa,
@@ -277,6 +290,9 @@ pub(crate) fn run_certification(cmd: ExportCertificationCmd) -> Result<u8, CliEr
         path.display(),
         html.len()
     ))?;
+    if let Some(pdf) = pdf {
+        write_pdf(&pdf, &path, &html, &Reveal::None)?;
+    }
     Ok(exit::OK)
 }
 
@@ -343,6 +359,48 @@ pub(crate) fn run_bundle(cmd: ExportBundleCmd) -> Result<u8, CliError> {
         })?;
     }
     Ok(exit::OK)
+}
+
+/// Refuse a `--pdf` that would overwrite a file or the HTML itself.
+fn check_pdf(html: &std::path::Path, pdf: Option<&std::path::Path>) -> Result<(), CliError> {
+    let Some(pdf) = pdf else { return Ok(()) };
+    if pdf == html {
+        return Err(CliError::input(
+            "--pdf names the same file as --out",
+            "give the PDF its own name, e.g. --pdf exhibit.pdf",
+        ));
+    }
+    check_new_file(pdf)
+}
+
+/// Write the PDF/A-2b rendition of the HTML exhibit just written.
+pub(crate) fn write_pdf(
+    pdf: &std::path::Path,
+    html_path: &std::path::Path,
+    html: &str,
+    reveal: &Reveal,
+) -> Result<(), CliError> {
+    let name = html_path.file_name().map_or_else(
+        || html_path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let bytes = caselog::export::pdf::render(&caselog::export::pdf::Rendition {
+        source_name: &name,
+        html,
+        made: chrono::Utc::now(),
+    })
+    .map_err(|e| {
+        CliError::input(
+            e.to_string(),
+            "the HTML form was written and is complete; no PDF was (please report this as a caselog bug)",
+        )
+    })?;
+    write_new(pdf, &bytes, reveal)?;
+    out(&format!(
+        "wrote {} ({} bytes): PDF/A-2b rendition of {name}, the same text\n",
+        pdf.display(),
+        bytes.len()
+    ))
 }
 
 pub(crate) fn privacy_note(r: &Reveal) -> &'static str {
