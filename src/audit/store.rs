@@ -117,6 +117,7 @@ pub fn verify_store_progress(
     // 9. `meta` item rows: the custody replayed from the entries.
     check_item_rows(store, &replayed.custody, &mut report)?;
     check_hold_rows(store, &replayed.custody, &mut report)?;
+    check_production_rows(store, &replayed.custody, &mut report)?;
     // 10. `disclosures`: each belongs to its entry and was not erased.
     check_disclosures(store, &replayed, &mut report)?;
     // 11. Evidence copies still have their intake digests (when asked).
@@ -360,6 +361,7 @@ fn check_meta_rows(store: &Store, size: u64, report: &mut Report) -> Result<(), 
             || k.starts_with(META_MEMBER_PREFIX)
             || k.starts_with(META_ITEM_PREFIX)
             || k.starts_with(layout::META_HOLD_PREFIX)
+            || k.starts_with(layout::META_PRODUCTION_PREFIX)
         {
             None
         } else if k.starts_with(META_IMPORT_PREFIX) {
@@ -560,6 +562,42 @@ fn check_hold_rows(
         meta_problem(
             report,
             format!("{stored} hold rows stored, {expected} holds placed"),
+        );
+    }
+    Ok(())
+}
+
+/// Check 9c: the `production/` rows are the productions replayed from the
+/// entries (SPEC §13.11), one row per production.
+fn check_production_rows(
+    store: &Store,
+    custody: &Custody,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let prefix = layout::META_PRODUCTION_PREFIX;
+    let mut stored = 0usize;
+    for kv in store.iter_from(CF_META, prefix) {
+        let (k, val) = kv?;
+        let Some(id) = k.strip_prefix(prefix) else {
+            break;
+        };
+        stored += 1;
+        let leaf = <[u8; 32]>::try_from(id).ok().map(crate::format::hash::Hash);
+        let row = leaf.and_then(|l| crate::rules::production::ProductionState::decode(l, &val));
+        let want = leaf.and_then(|l| custody.productions().get(&l));
+        if row.is_none() || row.as_ref() != want {
+            let id = hex::encode(id);
+            meta_problem(
+                report,
+                format!("production row {id} differs from the productions recomputed from entries"),
+            );
+        }
+    }
+    let expected = custody.productions().len();
+    if stored < expected {
+        meta_problem(
+            report,
+            format!("{stored} production rows stored, {expected} productions recorded"),
         );
     }
     Ok(())

@@ -235,6 +235,10 @@ pub enum Command {
     /// case-wide hold, have a private value erased (authority only).
     #[command(subcommand)]
     Hold(HoldCommand),
+    /// Discovery productions: acknowledge a package received (offline, by
+    /// its recipient), and record that acknowledgement in the ledger.
+    #[command(subcommand)]
+    Production(ProductionCommand),
     /// Correct fields of an earlier entry (nothing is deleted; both are shown).
     #[command(
         after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\""
@@ -871,6 +875,15 @@ pub enum ExportCommand {
         after_help = "Example:\n  caselog export disposition EV-0002 --out ev2-disposition.html"
     )]
     Disposition(ExportDispositionArgs),
+    /// A discovery production: the items' files named by Bates number, the
+    /// EDRM load files (Concordance DAT; Opticon OPT for images), per-item
+    /// bundles and C2SP tlog-proofs, the certification (and with --timeline
+    /// the court report) as HTML and PDF/A-2b, and a SHA-256 manifest; then
+    /// a signed `production` entry stating the manifest's digest.
+    #[command(
+        after_help = "Example:\n  caselog export production --to \"Defense counsel\" --authority \"Rule 16 request of 2009-03-02\" \\\n      --item EV-0001 --item EV-0002 --timeline --bates-prefix EXT --out production-001\n\nThe recipient checks and acknowledges it (offline, with their own key):\n  caselog production acknowledge production-001 --key THEIR_KEY --out production-001.receipt"
+    )]
+    Production(ExportProductionArgs),
     /// One deterministic CBOR file to re-verify offline: every record (full),
     /// or a selection with inclusion proofs plus every membership record.
     #[command(
@@ -927,6 +940,88 @@ pub struct ExportCertificationArgs {
     /// the checkpoint's time-stamps are stated.
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog export production`.
+#[derive(Args, Debug)]
+pub struct ExportProductionArgs {
+    /// The recipient: an enrolled member's name or key id (enroll an
+    /// outside party with role external).
+    #[arg(long, value_name = "MEMBER")]
+    pub to: String,
+    /// The request or authority the production answers (a discovery
+    /// request, a court order).
+    #[arg(long)]
+    pub authority: String,
+    /// An item produced (repeatable).
+    #[arg(long = "item", value_name = "ITEM", required = true)]
+    pub items: Vec<String>,
+    /// Also produce the court report (the whole timeline).
+    #[arg(long)]
+    pub timeline: bool,
+    /// Bates prefix: 1-16 of A-Z, 0-9, - and _.
+    #[arg(long, value_name = "PREFIX")]
+    pub bates_prefix: String,
+    /// First Bates number.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub bates_start: u64,
+    /// Output directory (must not exist).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Root certificate(s) of the time-stamping authority (PEM), so that
+    /// the reports state the checkpoint's time-stamps.
+    #[arg(long, value_name = "FILE")]
+    pub tsa_ca: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// `caselog production ...`.
+#[derive(Subcommand, Debug)]
+pub enum ProductionCommand {
+    /// The recipient's acknowledgement, offline: re-hash every file the
+    /// package's manifest names and sign the manifest's digest with your
+    /// key, into a receipt file the producer records.
+    #[command(
+        after_help = "Example:\n  caselog production acknowledge production-001 --key keys/defense --out production-001.receipt"
+    )]
+    Acknowledge(ProductionAckArgs),
+    /// Record a production's receipt: as its recipient, from the package
+    /// you hold (--package), or the recipient's signed receipt file (--file).
+    #[command(
+        after_help = "Example:\n  caselog production receipt --file production-001.receipt\n  caselog production receipt --package production-001 --key keys/defense"
+    )]
+    Receipt(ProductionReceiptArgs),
+}
+
+/// Arguments of `caselog production acknowledge`.
+#[derive(Args, Debug)]
+pub struct ProductionAckArgs {
+    /// The package directory received.
+    pub package: PathBuf,
+    /// Receipt file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog production receipt`.
+#[derive(Args, Debug)]
+pub struct ProductionReceiptArgs {
+    /// The package directory, re-hashed (you are its recipient).
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
+    pub package: Option<PathBuf>,
+    /// The recipient's receipt file (`production acknowledge`).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
 }
 
 /// Arguments of `caselog export disposition`.

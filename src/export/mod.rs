@@ -15,6 +15,8 @@ pub mod court;
 pub mod disposition;
 pub mod json;
 pub mod pdf;
+pub mod production;
+pub mod production_check;
 pub mod select;
 pub mod status;
 pub mod timeline;

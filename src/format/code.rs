@@ -105,6 +105,10 @@ pub enum Code {
     /// A `ledger.check` whose size is not its seq or whose root is not the
     /// tree hash of the entries before it.
     BadLedgerCheck,
+    /// A `production` naming an item not taken in or a recipient who is
+    /// not an active member, or a `production.receipt` that answers no
+    /// production, states another manifest, or is not the recipient's.
+    BadProduction,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
     /// A disclosure whose value or salt was altered, that belongs to no
@@ -129,7 +133,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 52] = [
+    pub const ALL: [Code; 53] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -173,6 +177,7 @@ impl Code {
         Code::UnderHold,
         Code::BadHold,
         Code::BadLedgerCheck,
+        Code::BadProduction,
         Code::BadReference,
         Code::BadDisclosure,
         Code::BadTimestamp,
@@ -230,6 +235,7 @@ impl Code {
             Code::UnderHold => "UNDER_HOLD",
             Code::BadHold => "BAD_HOLD",
             Code::BadLedgerCheck => "BAD_LEDGER_CHECK",
+            Code::BadProduction => "BAD_PRODUCTION",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
             Code::BadTimestamp => "BAD_TIMESTAMP",

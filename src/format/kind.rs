@@ -57,13 +57,17 @@ pub enum Kind {
     HoldRelease,
     /// `ledger.check`: a self-check's result (SPEC §13.10).
     LedgerCheck,
+    /// `production`: a discovery package handed over (SPEC §13.11).
+    Production,
+    /// `production.receipt`: its recipient acknowledged it (SPEC §13.11).
+    ProductionReceipt,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 22] = [
+const TABLE: [(Kind, &str, &[Role]); 24] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -86,12 +90,18 @@ const TABLE: [(Kind, &str, &[Role]); 22] = [
     (Kind::HoldPlace, "hold.place", &[A]),
     (Kind::HoldRelease, "hold.release", &[A]),
     (Kind::LedgerCheck, "ledger.check", &[A, I, K]),
+    (Kind::Production, "production", &[A, I, C]),
+    (
+        Kind::ProductionReceipt,
+        "production.receipt",
+        &[A, I, K, C, X],
+    ),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 22] = {
-        let mut all = [Kind::LedgerOpen; 22];
+    pub const ALL: [Kind; 24] = {
+        let mut all = [Kind::LedgerOpen; 24];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -487,6 +487,13 @@ impl Ledger {
                 );
             }
         }
+        // SPEC §13.11: a production gets its row.
+        if let Some(p) = st.custody.productions().get(&leaf) {
+            if p.seq == entry.seq {
+                let key = crate::storage::layout::production_meta_key(&leaf);
+                batch.put(CF_META, key, p.encode());
+            }
+        }
         if let Some(item) = entry_item(&entry.body) {
             batch.put(CF_INDEX, item_index_key(item, entry.seq), leaf.0.to_vec());
         }

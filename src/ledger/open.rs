@@ -104,7 +104,8 @@ fn read_state(
     let frontier = read_frontier(s, alg, head)?;
     let members = Members::from_list(read_members(s)?);
     let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?)
-        .with_holds(read_holds(s)?);
+        .with_holds(read_holds(s)?)
+        .with_productions(read_productions(s)?);
     Ok((frontier, members, custody))
 }
 
@@ -187,6 +188,26 @@ fn read_holds(store: &Store) -> Result<Vec<crate::rules::hold::Hold>, LedgerErro
         holds.push(row);
     }
     Ok(holds)
+}
+
+/// Every discovery production row (SPEC §13.11).
+fn read_productions(
+    store: &Store,
+) -> Result<Vec<crate::rules::production::ProductionState>, LedgerError> {
+    let prefix = crate::storage::layout::META_PRODUCTION_PREFIX;
+    let mut out = Vec::new();
+    for kv in store.iter_from(CF_META, prefix) {
+        let (k, v) = kv?;
+        let Some(id) = k.strip_prefix(prefix) else {
+            break;
+        };
+        let row = <[u8; 32]>::try_from(id)
+            .ok()
+            .and_then(|leaf| crate::rules::production::ProductionState::decode(Hash(leaf), &v))
+            .ok_or(meta_row(prefix))?;
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Every evidence item row.

@@ -326,6 +326,12 @@ pub enum CustodyError {
         /// Why.
         reason: String,
     },
+    /// A `production` or `production.receipt` that breaks SPEC §13.11.
+    #[error("production: {reason}")]
+    BadProduction {
+        /// Why.
+        reason: String,
+    },
     /// An `evidence.verify` that names an unknown file or misstates the match.
     #[error("{item}: {reason}")]
     BadVerify {
@@ -357,6 +363,7 @@ impl From<&CustodyError> for Code {
             CustodyError::DuplicateFile { .. } => Code::EvidenceDuplicateFile,
             CustodyError::UnderHold { .. } => Code::UnderHold,
             CustodyError::BadHold { .. } => Code::BadHold,
+            CustodyError::BadProduction { .. } => Code::BadProduction,
         }
     }
 }
@@ -443,6 +450,8 @@ pub struct Custody {
     heads: ItemHeads,
     /// Legal holds by id, released ones included (SPEC §13.9).
     holds: Holds,
+    /// Discovery productions by the leaf hash of their entry (SPEC §13.11).
+    productions: crate::rules::production::Productions,
 }
 
 /// Only the holder may release, dispose of, return, store or retrieve an
@@ -531,6 +540,7 @@ impl Custody {
             items,
             heads,
             holds: Holds::new(),
+            productions: Default::default(),
         }
     }
 
@@ -543,6 +553,20 @@ impl Custody {
     /// Every hold by id, released ones included.
     pub fn holds(&self) -> &Holds {
         &self.holds
+    }
+
+    /// With these productions (read from their rows at open).
+    pub fn with_productions(
+        mut self,
+        p: Vec<crate::rules::production::ProductionState>,
+    ) -> Custody {
+        self.productions = p.into_iter().map(|p| (p.leaf, p)).collect();
+        self
+    }
+
+    /// Every production by the leaf hash of its entry (SPEC §13.11).
+    pub fn productions(&self) -> &crate::rules::production::Productions {
+        &self.productions
     }
 
     /// Every item's latest entry (SPEC §13.7).
@@ -638,6 +662,19 @@ impl Custody {
                 Ok(())
             }
             Domain::CustodyReceive(b) => self.check_receive(b, entry, ledger, members),
+            Domain::Production(b) => {
+                let taken_in = |i: &str| self.items.contains_key(i);
+                crate::rules::production::check_production(b, &entry.author, taken_in, members)
+                    .map_err(|reason| CustodyError::BadProduction { reason })
+            }
+            Domain::ProductionReceipt(b) => crate::rules::production::check_receipt(
+                b,
+                entry,
+                ledger,
+                &self.productions,
+                members,
+            )
+            .map_err(|reason| CustodyError::BadProduction { reason }),
             Domain::CustodyStore(b) => {
                 let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
                 not_stored(s)?;
@@ -852,6 +889,15 @@ impl Custody {
                 if let Some(h) = self.holds.get_mut(&b.hold) {
                     h.released = Some(entry.seq);
                 }
+            }
+            Domain::Production(b) => {
+                let p = crate::rules::production::ProductionState {
+                    leaf: *leaf,
+                    seq: entry.seq,
+                    to: b.to,
+                    manifest: b.manifest,
+                };
+                self.productions.insert(*leaf, p);
             }
             _ => {}
         }

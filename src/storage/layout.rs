@@ -101,6 +101,10 @@ pub const META_ITEM_PREFIX: &[u8] = b"item/";
 /// `meta` key prefix for legal hold rows: `"hold/" || hold id` (SPEC
 /// §8, §13.9): a cache of the holds replayed from the entries.
 pub const META_HOLD_PREFIX: &[u8] = b"hold/";
+/// `meta` key prefix for discovery production rows: `"production/" ||
+/// leaf hash` (SPEC §8, §13.11): a cache of the productions replayed from
+/// the entries.
+pub const META_PRODUCTION_PREFIX: &[u8] = b"production/";
 /// `meta` key prefix for import rows: `"import/" || SHA-256 of the source`
 /// (SPEC §8): how many of a source's lines are in the ledger.
 pub const META_IMPORT_PREFIX: &[u8] = b"import/";
@@ -211,6 +215,12 @@ pub fn member_key(k: &MemberKey) -> Vec<u8> {
 /// `meta` key of an item row: `"item/" || item id`.
 pub fn item_meta_key(item: &str) -> Vec<u8> {
     [META_ITEM_PREFIX, item.as_bytes()].concat()
+}
+
+/// `meta` key of a discovery production's cache row:
+/// `"production/" || leaf hash of its entry` (SPEC §8, §13.11).
+pub fn production_meta_key(leaf: &crate::format::hash::Hash) -> Vec<u8> {
+    [META_PRODUCTION_PREFIX, &leaf.0[..]].concat()
 }
 
 /// `meta` key of a legal hold's cache row: `"hold/" || hold id`.

@@ -80,6 +80,7 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
             }))
         }
         Some(ExportCommand::Disposition(a)) => crate::cli::cmd::disposition::check(a, g),
+        Some(ExportCommand::Production(a)) => crate::cli::cmd::production::check_export(a, g),
         Some(ExportCommand::Certification(ExportCertificationArgs {
             out,
             pdf,

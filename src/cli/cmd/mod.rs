@@ -22,6 +22,7 @@ mod import_plan;
 mod import_read;
 mod import_write;
 pub(crate) mod member;
+pub(crate) mod production;
 pub(crate) mod receipt_file;
 pub(crate) mod serve;
 pub(crate) mod setup;

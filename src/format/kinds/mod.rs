@@ -28,6 +28,7 @@ mod event;
 mod evidence;
 mod hold;
 mod notification;
+mod production;
 mod summary;
 
 pub use action::Action;
@@ -40,6 +41,10 @@ pub use evidence::{
 };
 pub use hold::{HoldPlace, HoldRelease};
 pub use notification::{Notification, CHANNELS};
+pub use production::{
+    production_receipt_message, valid_bates_prefix, Production, ProductionAck, ProductionReceipt,
+    PRODUCTION_RECEIPT_CONTEXT,
+};
 
 /// Most sources, tags, references or files in one entry.
 pub const MAX_LIST: usize = 256;
@@ -118,6 +123,10 @@ pub enum Domain {
     HoldRelease(HoldRelease),
     /// `ledger.check`
     LedgerCheck(LedgerCheck),
+    /// `production`
+    Production(Production),
+    /// `production.receipt`
+    ProductionReceipt(ProductionReceipt),
     /// `evidence.dispose`
     EvidenceDispose(EvidenceClose),
     /// `evidence.return`
@@ -166,6 +175,8 @@ impl Domain {
             Domain::HoldPlace(_) => Kind::HoldPlace,
             Domain::HoldRelease(_) => Kind::HoldRelease,
             Domain::LedgerCheck(_) => Kind::LedgerCheck,
+            Domain::Production(_) => Kind::Production,
+            Domain::ProductionReceipt(_) => Kind::ProductionReceipt,
             Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
             Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
             Domain::CustodyRelease(_) => Kind::CustodyRelease,
@@ -258,6 +269,8 @@ impl Domain {
             Domain::HoldPlace(b) => b.to_value(),
             Domain::HoldRelease(b) => b.to_value(),
             Domain::LedgerCheck(b) => b.to_value(),
+            Domain::Production(b) => b.to_value(),
+            Domain::ProductionReceipt(b) => b.to_value(),
             Domain::EvidenceDispose(b) => b.to_value("method"),
             Domain::EvidenceReturn(b) => b.to_value("to"),
             Domain::CustodyRelease(b) => b.to_value(),
@@ -282,6 +295,8 @@ impl Domain {
             Kind::HoldPlace => hold::read_place,
             Kind::HoldRelease => hold::read_release,
             Kind::LedgerCheck => check::read_check,
+            Kind::Production => production::read_production,
+            Kind::ProductionReceipt => production::read_receipt,
             Kind::EvidenceDispose => evidence::read_dispose,
             Kind::EvidenceReturn => evidence::read_return,
             Kind::CustodyRelease => custody::read_release,

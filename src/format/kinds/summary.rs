@@ -58,6 +58,28 @@ impl Domain {
             Domain::HoldPlace(_) | Domain::HoldRelease(_) | Domain::LedgerCheck(_) => {
                 self.record_summary()
             }
+            Domain::Production(b) => format!(
+                "production to {} under {}: {} ({} file(s), Bates {}{:06} to {}{:06}{}; manifest SHA-256 {})",
+                name(&b.to),
+                b.authority,
+                b.items.join(", "),
+                b.files,
+                b.bates_prefix,
+                b.bates_first,
+                b.bates_prefix,
+                b.bates_last,
+                if b.timeline { "; with the court report" } else { "" },
+                &hex::encode(b.manifest)[..16]
+            ),
+            Domain::ProductionReceipt(b) => format!(
+                "production {} received: manifest SHA-256 {}{}",
+                &b.production.to_hex()[..16],
+                &hex::encode(b.manifest)[..16],
+                b.receipt
+                    .as_ref()
+                    .map(|r| format!(" (acknowledgement signed by {} at {})", name(&r.key), r.time))
+                    .unwrap_or_default()
+            ),
             Domain::Void(b) => format!(
                 "VOID: entry {} entered in error: {}",
                 &b.target.to_hex()[..16],
