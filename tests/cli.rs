@@ -3327,3 +3327,277 @@ fn validation_report_runs_the_vectors_and_signs_the_record() {
         "{log}"
     );
 }
+
+/// Issue 29, item 1: a discovery production end to end through the CLI:
+/// the package (natives by Bates number, the DAT read back by a CSV reader
+/// with Concordance's delimiters, the OPT, PDF/A-2b reports, tlog-proofs
+/// that verify, a manifest `sha256sum -c` accepts), its entry, the
+/// recipient's offline acknowledgement and its record; both verifiers
+/// accept the result, and every bad input is refused with nothing written.
+#[test]
+fn a_discovery_production_is_packaged_recorded_and_acknowledged() {
+    let e = Env::populated();
+    e.enrol(
+        "defense",
+        "Defense counsel (test)",
+        "Defense counsel (test)",
+        "external",
+    );
+    std::fs::write(e.p("letter.txt"), "letter\n").unwrap();
+    std::fs::write(e.p("photo.png"), b"\x89PNG\r\n\x1a\nnot really an image").unwrap();
+    std::fs::write(e.p("memo.txt"), "not kept\n").unwrap();
+    let add = |item: &str, file: &str, copy: bool| {
+        let mut c = e.as_key("roe");
+        c.args([
+            "evidence",
+            "add",
+            item,
+            "--description",
+            &format!("{item} (test)"),
+            "--file",
+        ])
+        .arg(e.p(file));
+        if copy {
+            c.arg("--copy");
+        }
+        c.assert().success();
+    };
+    add("EV-1", "letter.txt", true);
+    add("EV-2", "photo.png", true);
+    add("EV-3", "memo.txt", false);
+    e.as_key("auth").args(["checkpoint"]).assert().success();
+    let produce = |out: &str, items: &[&str], to: &str| {
+        let mut c = e.as_key("roe");
+        c.args([
+            "export",
+            "production",
+            "--to",
+            to,
+            "--authority",
+            "Rule 16 request of 2009-03-02",
+            "--bates-prefix",
+            "EXT",
+            "--timeline",
+            "--out",
+        ])
+        .arg(e.p(out));
+        for i in items {
+            c.args(["--item", i]);
+        }
+        c
+    };
+    let entries = || e.verify_json()["entries"].clone();
+    let before = entries();
+    // Bad input: one line, exit 2, no package and no entry.
+    for (items, to, want) in [
+        (
+            &["EV-1", "EV-9"][..],
+            "Defense counsel (test)",
+            "no evidence item \"EV-9\" was taken in",
+        ),
+        (&["EV-1"][..], "Nobody", "Nobody"),
+        (
+            &["EV-1", "EV-3"][..],
+            "Defense counsel (test)",
+            "no stored copy of EV-3/memo.txt",
+        ),
+    ] {
+        let err = refusal(&mut produce("bad", items, to));
+        assert!(err.contains(want), "{err}");
+        assert!(!e.p("bad").exists() && !e.p("bad.partial").exists());
+    }
+    assert_eq!(entries(), before);
+    let out = produce("prod", &["EV-2", "EV-1"], "Defense counsel (test)")
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("2 native(s) EXT000001 to EXT000002 (1 image(s) in the OPT)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("production to Defense counsel (test) under Rule 16 request of 2009-03-02"),
+        "{stdout}"
+    );
+    let refuse_existing = refusal(&mut produce("prod", &["EV-1"], "Defense counsel (test)"));
+    assert!(
+        refuse_existing.contains("already exists"),
+        "{refuse_existing}"
+    );
+    let pkg = e.p("prod");
+    // Natives by Bates number, in item order, byte for byte.
+    assert_eq!(
+        std::fs::read(pkg.join("NATIVES/EXT000001.txt")).unwrap(),
+        b"letter\n"
+    );
+    assert!(pkg.join("NATIVES/EXT000002.png").is_file());
+    // The manifest is what sha256sum -c reads.
+    let sum = std::process::Command::new("sha256sum")
+        .args(["-c", "--quiet", "MANIFEST.sha256"])
+        .current_dir(&pkg)
+        .status()
+        .unwrap();
+    assert!(sum.success());
+    // The DAT, read back by Python's CSV reader with Concordance's delimiters.
+    let py = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import csv,sys,json\n\
+raw=open(sys.argv[1],'rb').read()\n\
+assert raw.startswith(b'\\xef\\xbb\\xbf'), 'no BOM'\n\
+assert b'\\r\\n' in raw and raw.count(b'\\n')==raw.count(b'\\r\\n'), 'not CRLF'\n\
+rows=list(csv.reader(raw.decode('utf-8-sig').splitlines(), delimiter='\\x14', quotechar='\\u00fe'))\n\
+print(json.dumps(rows))",
+        )
+        .arg(pkg.join("DATA/loadfile.dat"))
+        .output()
+        .unwrap();
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let rows: Vec<Vec<String>> = serde_json::from_slice(&py.stdout).unwrap();
+    assert_eq!(
+        rows[0][..6],
+        [
+            "BEGBATES",
+            "ENDBATES",
+            "ITEM",
+            "FILENAME",
+            "NATIVEPATH",
+            "SHA256"
+        ]
+    );
+    assert_eq!(rows.len(), 3);
+    assert_eq!(
+        rows[1][..5],
+        [
+            "EXT000001",
+            "EXT000001",
+            "EV-1",
+            "letter.txt",
+            "NATIVES\\EXT000001.txt"
+        ]
+    );
+    use sha2::Digest as _;
+    assert_eq!(rows[1][5], hex::encode(sha2::Sha256::digest(b"letter\n")));
+    let opt = std::fs::read_to_string(pkg.join("DATA/loadfile.opt")).unwrap();
+    assert_eq!(opt, "EXT000002,PROD001,NATIVES\\EXT000002.png,Y,,,1\r\n");
+    // The reports, PDF/A-2b by the independent checks.
+    for pdf in ["REPORTS/report.pdf", "REPORTS/certification.pdf"] {
+        crate::exports::check_pdf_a2b(&pkg.join(pdf)).unwrap();
+    }
+    // Each tlog-proof verifies offline against the authority's log key.
+    let vkey = e
+        .cmd()
+        .args(["log-key", "--key"])
+        .arg(e.p("auth.pub"))
+        .output()
+        .unwrap();
+    std::fs::write(e.p("log.vkey"), &vkey.stdout).unwrap();
+    let proofs: Vec<PathBuf> = ["EV-1", "EV-2"]
+        .iter()
+        .flat_map(|i| {
+            std::fs::read_dir(pkg.join("PROOFS").join(i))
+                .unwrap()
+                .map(|d| d.unwrap().path())
+        })
+        .collect();
+    assert_eq!(proofs.len(), 2);
+    for p in &proofs {
+        e.cmd()
+            .env_remove("CASELOG_LEDGER")
+            .arg("verify-proof")
+            .arg(p)
+            .arg("--trust")
+            .arg(e.p("log.vkey"))
+            .assert()
+            .success();
+    }
+    for b in ["PROOFS/EV-1.bundle", "PROOFS/EV-2.bundle"] {
+        e.cmd()
+            .args(["verify", "--bundle"])
+            .arg(pkg.join(b))
+            .arg("--trust")
+            .arg(e.p("log.vkey"))
+            .assert()
+            .success();
+    }
+    // The recipient acknowledges offline; an altered package is refused.
+    let ack = |dir: &Path, out: &str| {
+        let mut c = e.cmd();
+        c.env_remove("CASELOG_LEDGER")
+            .env("CASELOG_KEY", e.p("defense"))
+            .args(["production", "acknowledge"])
+            .arg(dir)
+            .arg("--out")
+            .arg(e.p(out));
+        c
+    };
+    ack(&pkg, "ack.json")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "checked 15 file(s) against MANIFEST.sha256",
+        ));
+    let copy = e.p("altered");
+    std::fs::create_dir(&copy).unwrap();
+    let cp = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(pkg.join("."))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    std::fs::write(copy.join("NATIVES/EXT000001.txt"), "altered\n").unwrap();
+    let err = refusal(&mut ack(&copy, "bad-ack.json"));
+    assert!(
+        err.contains("NATIVES/EXT000001.txt does not have the SHA-256"),
+        "{err}"
+    );
+    assert!(!e.p("bad-ack.json").exists());
+    // Recorded by the producer; both verifiers accept the ledger with it.
+    e.as_key("roe")
+        .args(["production", "receipt", "--file"])
+        .arg(e.p("ack.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "received by Defense counsel (test)",
+        ));
+    // A receipt file whose signature was altered is refused, nothing written.
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(e.p("ack.json")).unwrap()).unwrap();
+    v["time"] = "2026-01-01T00:00:00.000000Z".into();
+    std::fs::write(e.p("forged.json"), v.to_string()).unwrap();
+    let n = entries();
+    let err = refusal(
+        e.as_key("roe")
+            .args(["production", "receipt", "--file"])
+            .arg(e.p("forged.json")),
+    );
+    assert!(err.contains("its signature does not verify"), "{err}");
+    assert_eq!(entries(), n);
+    let report = e.verify_json();
+    assert_eq!(report["verified"], true, "{report}");
+    e.as_key("auth").args(["checkpoint"]).assert().success();
+    e.cmd()
+        .args(["export", "bundle", "--out"])
+        .arg(e.p("all.bundle"))
+        .assert()
+        .success();
+    let py = crate::common::python();
+    let out = std::process::Command::new(py)
+        .arg("tools/verify-bundle")
+        .arg(e.p("all.bundle"))
+        .arg("--trust")
+        .arg(e.p("log.vkey"))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("VERIFIED"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

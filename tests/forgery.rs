@@ -509,6 +509,7 @@ impl Forge {
         };
         let Value::Map(m) = e else { return };
         let ledger = m.get("ledger").cloned();
+        let custody_receipt = m.get("kind") == Some(&text("custody.receive"));
         let Some(Value::Map(b)) = m.get_mut("body") else {
             return;
         };
@@ -520,7 +521,7 @@ impl Forge {
         if let Some(Value::Array(refs)) = b.get_mut("refs") {
             refs.iter_mut().for_each(fix);
         }
-        if self.keep_receipt.contains(&i) {
+        if self.keep_receipt.contains(&i) || !custody_receipt {
             return;
         }
         let Some(Value::Map(rc)) = b.get("receipt").cloned() else {
@@ -1715,6 +1716,145 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
         ledger_check(g, &[], None, 0);
         g.author(last, &lab());
     });
+    // §13.11: discovery productions, appended at the end: a production by
+    // the authority to the external lab, then its receipt.
+    let produce = |g: &mut Forge, items: &[&str], to: &Signer, by: &Signer| -> usize {
+        let p = g.append(note, |m| {
+            m.insert("kind".into(), text("production"));
+            m.remove("item_prev");
+            m.insert(
+                "body".into(),
+                Value::Map(BTreeMap::from([
+                    ("to".into(), Value::Bytes(to.public().0.to_vec())),
+                    ("authority".into(), text("discovery request of 2009-03-02")),
+                    ("items".into(), texts(items)),
+                    ("timeline".into(), Value::Bool(true)),
+                    ("bates_prefix".into(), text("EXT")),
+                    ("bates_first".into(), Value::Uint(1)),
+                    ("bates_last".into(), Value::Uint(2)),
+                    ("files".into(), Value::Uint(12)),
+                    ("manifest".into(), Value::Bytes(vec![0x6d; 32])),
+                ])),
+            );
+        });
+        g.author(p, by);
+        p
+    };
+    // The receipt of production `p`: by `by`, with `manifest`, and when
+    // `ack` is given an offline acknowledgement (key, signer).
+    let receipt =
+        |g: &mut Forge, p: usize, by: &Signer, manifest: u8, ack: Option<(&Signer, &Signer)>| {
+            let production = g.leaf_of(p);
+            let ledger = g.ledger;
+            let r = g.append(p, |m| {
+                m.insert("kind".into(), text("production.receipt"));
+                let mut b = BTreeMap::from([
+                    ("production".into(), Value::Bytes(production.0.to_vec())),
+                    ("manifest".into(), Value::Bytes(vec![manifest; 32])),
+                ]);
+                if let Some((key, signer)) = ack {
+                    let time = "2026-12-06T10:00:00.000000Z";
+                    let msg = caselog::format::kinds::production_receipt_message(
+                        &ledger,
+                        &[manifest; 32],
+                        &key.public(),
+                        &Timestamp::parse(time).unwrap(),
+                    );
+                    b.insert(
+                        "receipt".into(),
+                        Value::Map(BTreeMap::from([
+                            ("key".into(), Value::Bytes(key.public().0.to_vec())),
+                            ("time".into(), text(time)),
+                            (
+                                "sig".into(),
+                                Value::Bytes(signer.sign(&msg).unwrap().to_vec()),
+                            ),
+                        ])),
+                    );
+                }
+                m.insert("body".into(), Value::Map(b));
+            });
+            g.author(r, by);
+        };
+    let a = common::authority;
+    c.add(
+        "control-production-and-its-receipt-by-the-recipient",
+        None,
+        |g| {
+            let p = produce(g, &["EV-1", "EV-2"], &lab(), &a());
+            receipt(g, p, &lab(), 0x6d, None);
+        },
+    );
+    c.add(
+        "control-production-receipt-from-an-offline-acknowledgement",
+        None,
+        |g| {
+            let p = produce(g, &["EV-1"], &lab(), &counsel());
+            receipt(g, p, &counsel(), 0x6d, Some((&lab(), &lab())));
+        },
+    );
+    c.add(
+        "production-of-an-item-never-taken-in",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            produce(g, &["EV-1", "EV-404"], &lab(), &a());
+        },
+    );
+    c.add("production-to-a-non-member", Some("BAD_PRODUCTION"), |g| {
+        produce(g, &["EV-1"], &common::outsider(), &a());
+    });
+    c.add(
+        "production-to-its-own-author",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            produce(g, &["EV-1"], &counsel(), &counsel());
+        },
+    );
+    c.add("production-by-a-custodian", Some("ROLE_NOT_ALLOWED"), |g| {
+        produce(g, &["EV-1"], &lab(), &c1());
+    });
+    c.add("production-items-unsorted", Some("BAD_BODY"), |g| {
+        produce(g, &["EV-2", "EV-1"], &lab(), &a());
+    });
+    c.add(
+        "production-receipt-of-no-production",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            receipt(g, note, &lab(), 0x6d, None);
+        },
+    );
+    c.add(
+        "production-receipt-stating-another-manifest",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            let p = produce(g, &["EV-1"], &lab(), &a());
+            receipt(g, p, &lab(), 0x6e, None);
+        },
+    );
+    c.add(
+        "production-receipt-by-someone-else",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            let p = produce(g, &["EV-1"], &lab(), &a());
+            receipt(g, p, &c1(), 0x6d, None);
+        },
+    );
+    c.add(
+        "production-acknowledged-by-another-key",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            let p = produce(g, &["EV-1"], &lab(), &a());
+            receipt(g, p, &counsel(), 0x6d, Some((&c2(), &c2())));
+        },
+    );
+    c.add(
+        "production-acknowledgement-signed-by-another-key",
+        Some("BAD_PRODUCTION"),
+        |g| {
+            let p = produce(g, &["EV-1"], &lab(), &a());
+            receipt(g, p, &counsel(), 0x6d, Some((&lab(), &c2())));
+        },
+    );
     // §13.4: references.
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
@@ -2626,6 +2766,18 @@ cases! {
     ledger_check_problems_unsorted: "ledger-check-problems-unsorted",
     ledger_check_problem_not_a_code: "ledger-check-problem-not-a-code",
     ledger_check_by_external: "ledger-check-by-external",
+    control_production_and_its_receipt_by_the_recipient: "control-production-and-its-receipt-by-the-recipient",
+    control_production_receipt_from_an_offline_acknowledgement: "control-production-receipt-from-an-offline-acknowledgement",
+    production_of_an_item_never_taken_in: "production-of-an-item-never-taken-in",
+    production_to_a_non_member: "production-to-a-non-member",
+    production_to_its_own_author: "production-to-its-own-author",
+    production_by_a_custodian: "production-by-a-custodian",
+    production_items_unsorted: "production-items-unsorted",
+    production_receipt_of_no_production: "production-receipt-of-no-production",
+    production_receipt_stating_another_manifest: "production-receipt-stating-another-manifest",
+    production_receipt_by_someone_else: "production-receipt-by-someone-else",
+    production_acknowledged_by_another_key: "production-acknowledged-by-another-key",
+    production_acknowledgement_signed_by_another_key: "production-acknowledgement-signed-by-another-key",
     event_refers_to_nothing: "event-refers-to-nothing",
     control_void_of_an_event: "control-void-of-an-event",
     control_void_of_a_release: "control-void-of-a-release",

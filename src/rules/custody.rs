@@ -662,19 +662,9 @@ impl Custody {
                 Ok(())
             }
             Domain::CustodyReceive(b) => self.check_receive(b, entry, ledger, members),
-            Domain::Production(b) => {
-                let taken_in = |i: &str| self.items.contains_key(i);
-                crate::rules::production::check_production(b, &entry.author, taken_in, members)
-                    .map_err(|reason| CustodyError::BadProduction { reason })
+            Domain::Production(_) | Domain::ProductionReceipt(_) => {
+                self.check_production(d, entry, ledger, members)
             }
-            Domain::ProductionReceipt(b) => crate::rules::production::check_receipt(
-                b,
-                entry,
-                ledger,
-                &self.productions,
-                members,
-            )
-            .map_err(|reason| CustodyError::BadProduction { reason }),
             Domain::CustodyStore(b) => {
                 let s = holder_only(self.open_item(&b.item)?, &entry.author, members)?;
                 not_stored(s)?;
@@ -694,6 +684,27 @@ impl Custody {
             }
             _ => Ok(()),
         }
+    }
+
+    /// SPEC §13.11: a `production` or `production.receipt`.
+    fn check_production(
+        &self,
+        d: &Domain,
+        entry: &Entry,
+        ledger: &LedgerId,
+        members: &Members,
+    ) -> Result<(), CustodyError> {
+        use crate::rules::production as p;
+        let r = match d {
+            Domain::Production(b) => {
+                p::check_production(b, &entry.author, |i| self.items.contains_key(i), members)
+            }
+            Domain::ProductionReceipt(b) => {
+                p::check_receipt(b, entry, ledger, &self.productions, members)
+            }
+            _ => Ok(()),
+        };
+        r.map_err(|reason| CustodyError::BadProduction { reason })
     }
 
     /// `evidence.intake`: an id not taken in before (to ASCII case), and a

@@ -58,6 +58,31 @@ impl Domain {
             Domain::HoldPlace(_) | Domain::HoldRelease(_) | Domain::LedgerCheck(_) => {
                 self.record_summary()
             }
+            Domain::Production(_) | Domain::ProductionReceipt(_) => self.production_summary(name),
+            Domain::Void(b) => format!(
+                "VOID: entry {} entered in error: {}",
+                &b.target.to_hex()[..16],
+                b.reason
+            ),
+            Domain::Correction(b) => format!(
+                "correction of {}: {} ({})",
+                &b.target.to_hex()[..16],
+                b.set
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                b.reason
+            ),
+        }
+    }
+
+    /// [`Domain::summary_with`] for discovery productions.
+    fn production_summary(
+        &self,
+        name: &dyn Fn(&crate::format::ids::MemberKey) -> String,
+    ) -> String {
+        match self {
             Domain::Production(b) => format!(
                 "production to {} under {}: {} ({} file(s), Bates {}{:06} to {}{:06}{}; manifest SHA-256 {})",
                 name(&b.to),
@@ -80,21 +105,7 @@ impl Domain {
                     .map(|r| format!(" (acknowledgement signed by {} at {})", name(&r.key), r.time))
                     .unwrap_or_default()
             ),
-            Domain::Void(b) => format!(
-                "VOID: entry {} entered in error: {}",
-                &b.target.to_hex()[..16],
-                b.reason
-            ),
-            Domain::Correction(b) => format!(
-                "correction of {}: {} ({})",
-                &b.target.to_hex()[..16],
-                b.set
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                b.reason
-            ),
+            _ => unreachable!("summary: production_summary is called for productions only"),
         }
     }
 
