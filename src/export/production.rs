@@ -431,50 +431,42 @@ fn production_json(l: &Ledger, plan: &Plan<'_>, bates: (u64, u64), size: TreeSiz
 
 fn readme(plan: &Plan<'_>, bates: (u64, u64), size: TreeSize, opt: bool) -> String {
     let p = plan.bates.0;
-    format!(
-        "Discovery production made with caselog {ver}\r\n\
-\r\n\
-To: {to}\r\n\
-Authority: {auth}\r\n\
-Items: {items}\r\n\
-Bates range: {p}{a:06} to {p}{b:06}\r\n\
-\r\n\
-NATIVES/            each file recorded for the items, named by its Bates number; each was\r\n\
-                    re-hashed when copied and has the SHA-256 recorded when it was taken in\r\n\
-DATA/loadfile.dat   Concordance load file (UTF-8 with BOM; fields quoted with U+00FE and\r\n\
-                    separated by U+0014; CRLF)\r\n\
-{opt_line}\
-PROOFS/             for each item, a bundle of every entry about it and one C2SP tlog-proof\r\n\
-                    (.tlog-proof) per entry, all against the signed checkpoint of size {size}\r\n\
-                    (PROOFS/checkpoint)\r\n\
-REPORTS/            the certification{report}, as HTML and as PDF/A-2b renditions\r\n\
-PRODUCTION.json     what was produced, to whom, under what authority\r\n\
-MANIFEST.sha256     the SHA-256 of every other file (check with: sha256sum -c MANIFEST.sha256)\r\n\
-\r\n\
-The ledger records this production in a signed entry of kind `production` that states the\r\n\
-SHA-256 of MANIFEST.sha256. To verify the records offline, obtain the ledger's log verifier key\r\n\
-from a source you trust (not from this package) and run, for example:\r\n\
-  caselog verify --bundle PROOFS/ITEM.bundle --trust 'LOG_VERIFIER_KEY'\r\n\
-  caselog verify-proof PROOFS/ITEM/SEQ.tlog-proof --trust 'LOG_VERIFIER_KEY'\r\n\
-To acknowledge receipt: caselog production acknowledge THIS_DIRECTORY --key YOUR_KEY\r\n",
-        ver = env!("CARGO_PKG_VERSION"),
-        size = size.0,
-        to = plan.to,
-        auth = plan.authority,
-        items = plan.items.join(", "),
-        a = bates.0,
-        b = bates.1,
-        opt_line = if opt {
-            "DATA/loadfile.opt   Opticon image load file for the natives that are images\r\n"
-        } else {
-            "                    (no OPT: no native is an image)\r\n"
+    let indent = " ".repeat(20);
+    let mut lines = vec![
+        format!("Discovery production made with caselog {}", env!("CARGO_PKG_VERSION")),
+        String::new(),
+        format!("To: {}", plan.to),
+        format!("Authority: {}", plan.authority),
+        format!("Items: {}", plan.items.join(", ")),
+        format!("Bates range: {p}{:06} to {p}{:06}", bates.0, bates.1),
+        String::new(),
+        "NATIVES/            each file recorded for the items, named by its Bates number; each was".into(),
+        format!("{indent}re-hashed when copied and has the SHA-256 recorded when it was taken in"),
+        "DATA/loadfile.dat   Concordance load file (UTF-8 with BOM; fields quoted with U+00FE and".into(),
+        format!("{indent}separated by U+0014; CRLF)"),
+        match opt {
+            true => "DATA/loadfile.opt   Opticon image load file for the natives that are images".into(),
+            false => format!("{indent}(no OPT: no native is an image)"),
         },
-        report = if plan.report_html.is_some() {
-            " and the court report (the whole timeline)"
-        } else {
-            ""
-        },
-    )
+        "PROOFS/             for each item, a bundle of every entry about it and one C2SP tlog-proof".into(),
+        format!("{indent}(.tlog-proof) per entry, all against the signed checkpoint of size {}", size.0),
+        format!("{indent}(PROOFS/checkpoint)"),
+        format!(
+            "REPORTS/            the certification{}, as HTML and as PDF/A-2b renditions",
+            if plan.report_html.is_some() { " and the court report (the whole timeline)" } else { "" }
+        ),
+        "PRODUCTION.json     what was produced, to whom, under what authority".into(),
+        "MANIFEST.sha256     the SHA-256 of every other file (check with: sha256sum -c MANIFEST.sha256)".into(),
+        String::new(),
+        "The ledger records this production in a signed entry of kind `production` that states the".into(),
+        "SHA-256 of MANIFEST.sha256. To verify the records offline, obtain the ledger's log verifier key".into(),
+        "from a source you trust (not from this package) and run, for example:".into(),
+        "  caselog verify --bundle PROOFS/ITEM.bundle --trust 'LOG_VERIFIER_KEY'".into(),
+        "  caselog verify-proof PROOFS/ITEM/SEQ.tlog-proof --trust 'LOG_VERIFIER_KEY'".into(),
+        "To acknowledge receipt: caselog production acknowledge THIS_DIRECTORY --key YOUR_KEY --out receipt.json".into(),
+    ];
+    lines.push(String::new());
+    lines.join("\r\n")
 }
 
 fn write_file(
