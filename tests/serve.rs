@@ -2738,3 +2738,158 @@ fn a_remote_member_and_a_witness_sign_with_keys_in_an_agent() {
     let ok = caselog::tlog::note::verify(&note, std::slice::from_ref(&vkey)).unwrap();
     assert_eq!(ok, vec![vkey], "{body}");
 }
+
+/// Issue 29, item 2: every member read through `caselog serve` is in the
+/// access log with the reader's own request signature; `caselog access
+/// --item` lists who read an item; `access verify` re-checks every
+/// signature and the checkpoints, and catches a record altered, removed,
+/// or forged by whoever holds the server's disk.
+#[test]
+fn the_access_log_records_each_read_with_the_readers_signature() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("case-r");
+    let reader = Signer::from_seed("Defense analyst (test)", &[0x61; 32]);
+    let (intake_seq, note_seq) = {
+        let mut l = case_with(&dir, &[(&reader, Role::External)]);
+        let (s, _) = l
+            .append(common::intake_body("EV-0001"), &authority())
+            .unwrap();
+        let (n, _) = l.append(note("not about an item"), &authority()).unwrap();
+        (s.0, n.0)
+    };
+    let base = serve_in_process(&[&dir], 64 << 10);
+    let get = |path: String, n: &str| {
+        let raw = Raw {
+            method: "GET",
+            path,
+            body: Vec::new(),
+            nonce: n.into(),
+        };
+        send_raw(&base, &raw, &reader, &reader).0
+    };
+    assert_eq!(get(format!("/case-r/api/show/{intake_seq}"), "a1"), 200);
+    assert_eq!(get(format!("/case-r/api/show/{note_seq}"), "a2"), 200);
+    assert_eq!(get("/case-r/api/timeline".into(), "a3"), 200);
+    assert_eq!(get("/case-r/api/show/9999".into(), "a4"), 404);
+    // A public read (the checkpoint) is nobody's: not recorded.
+    let _ = ureq::get(&format!("{base}/case-r/checkpoint")).call();
+    let access = |args: &[&str]| {
+        Proc::new(bin())
+            .arg("--ledger")
+            .arg(&dir)
+            .arg("access")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = access(&["--item", "EV-0001"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("4 read(s) recorded; every request signature verified as the reader's; no signed checkpoint"), "{text}");
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(
+        rows.len(),
+        2,
+        "the read of EV-0001's entry and the timeline: {text}"
+    );
+    assert!(
+        rows[0].contains(&format!(
+            "Defense analyst (test)  GET /case-r/api/show/{intake_seq}  200  about EV-0001"
+        )),
+        "{text}"
+    );
+    assert!(
+        rows[1].contains("GET /case-r/api/timeline  200  about the whole ledger (any item)"),
+        "{text}"
+    );
+    let key = write_key(t.path(), "auth.key", &authority());
+    let signed = Proc::new(bin())
+        .arg("--ledger")
+        .arg(&dir)
+        .args(["access", "checkpoint", "--key"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(
+        signed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed.stderr)
+    );
+    let ok = access(&["verify"]);
+    assert!(
+        ok.status.success()
+            && String::from_utf8_lossy(&ok.stdout).starts_with("VERIFIED: access log")
+    );
+    // Tampering with the file the server wrote.
+    let log = dir.join("access/log");
+    let original = std::fs::read(&log).unwrap();
+    let records = || -> Vec<Vec<u8>> { caselog::net::access::store::read_all(&dir).unwrap().0 };
+    let write = |recs: &[Vec<u8>]| {
+        let mut b = Vec::new();
+        for r in recs {
+            b.extend_from_slice(&(r.len() as u32).to_be_bytes());
+            b.extend_from_slice(r);
+        }
+        std::fs::write(&log, b).unwrap();
+    };
+    let problems = || {
+        let out = access(&["verify", "--json"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["problems"].to_string()
+    };
+    use caselog::net::access::record::AccessRecord;
+    // A record whose path was changed (re-encoded canonically).
+    let mut recs = records();
+    let mut r = AccessRecord::decode(&recs[0]).unwrap();
+    r.path = format!("/case-r/api/show/{note_seq}");
+    recs[0] = r.encode();
+    write(&recs);
+    let p = problems();
+    assert!(
+        p.contains("request signature does not verify") && p.contains("does not state the root"),
+        "{p}"
+    );
+    // A record removed.
+    std::fs::write(&log, &original).unwrap();
+    let mut recs = records();
+    recs.remove(0);
+    write(&recs);
+    assert!(problems().contains("the record says seq 1, it is at 0"));
+    // A read invented by the server's operator, signed with the authority's
+    // own key but naming the reader.
+    std::fs::write(&log, &original).unwrap();
+    let mut recs = records();
+    let mut fake = AccessRecord::decode(&recs[0]).unwrap();
+    let parts = RequestParts {
+        method: "GET",
+        authority: &fake.authority,
+        path: &fake.path,
+        query: "?",
+        content_digest: None,
+    };
+    let params = Params {
+        created: 1,
+        nonce: "forged".into(),
+        key: reader.public(),
+        with_digest: false,
+    };
+    let (input, sig) = httpsig::sign(&authority(), &params, &parts).unwrap();
+    fake.seq = recs.len() as u64;
+    fake.signature_input = input;
+    fake.signature = sig;
+    recs.push(fake.encode());
+    write(&recs);
+    assert!(problems().contains("request signature does not verify"));
+    std::fs::write(&log, &original).unwrap();
+    assert!(access(&["verify"]).status.success());
+}

@@ -239,6 +239,14 @@ pub enum Command {
     /// its recipient), and record that acknowledgement in the ledger.
     #[command(subcommand)]
     Production(ProductionCommand),
+    /// Who read what through `caselog serve`: every member read is recorded
+    /// with the reader's own signed request, in an access log with its own
+    /// Merkle tree and checkpoints. Lists reads (--item, --reader); `verify`
+    /// checks it; `checkpoint` signs its head (authority).
+    #[command(
+        after_help = "Example:\n  caselog access --item EV-0001\n  caselog access verify\n  caselog access checkpoint --key keys/authority"
+    )]
+    Access(AccessArgs),
     /// Correct fields of an earlier entry (nothing is deleted; both are shown).
     #[command(
         after_help = "Example:\n  caselog correct 7 --set occurred=2008-11-06 --reason \"email date confirmed\""
@@ -940,6 +948,54 @@ pub struct ExportCertificationArgs {
     /// the checkpoint's time-stamps are stated.
     #[arg(long, value_name = "FILE")]
     pub tsa_ca: Option<PathBuf>,
+}
+
+/// Arguments of `caselog access`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AccessArgs {
+    #[command(subcommand)]
+    pub cmd: Option<AccessCommand>,
+    /// Only reads about this item (reads of the whole timeline or of entry
+    /// tiles, which include it, are listed too and marked so).
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+    /// Only reads by this member (name or key id).
+    #[arg(long, value_name = "MEMBER")]
+    pub reader: Option<String>,
+    /// JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `caselog access ...`.
+#[derive(Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Check the access log: every record's request signature by the member
+    /// it names, and every stored checkpoint's signature and root. Exit 1
+    /// on a problem.
+    Verify(AccessVerifyArgs),
+    /// Sign a checkpoint of the access log's current records (authority);
+    /// it can be given to a witness like a ledger checkpoint.
+    Checkpoint(AccessCheckpointArgs),
+}
+
+/// Arguments of `caselog access verify`.
+#[derive(Args, Debug)]
+pub struct AccessVerifyArgs {
+    /// JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `caselog access checkpoint`.
+#[derive(Args, Debug)]
+pub struct AccessCheckpointArgs {
+    /// Also write the signed checkpoint to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign: Signing,
 }
 
 /// Arguments of `caselog export production`.

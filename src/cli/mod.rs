@@ -82,6 +82,7 @@ fn check(command: &Command, g: &Globals) -> Result<Checked, CliError> {
         Command::Custody(c) => custody::check(c, g),
         Command::Hold(c) => cmd::hold::check(c, g),
         Command::Production(c) => cmd::production::check(c, g),
+        Command::Access(a) => cmd::access::check(a, g),
         Command::Export(a) => export::check(a, g),
         Command::Verify(a) => verify::check_verify(a, g),
         Command::Bundle(c) => verify::check_bundle(c),

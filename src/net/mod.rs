@@ -7,6 +7,7 @@
 //! served ledger into a local one (`mirror`). `caselog serve` holds no
 //! private key: clients sign their records and requests.
 
+pub mod access;
 pub mod api;
 pub mod client;
 pub mod httpsig;

@@ -3,6 +3,7 @@
 //! [`Checked`] command, before any database is opened) and the checked
 //! commands, each a struct that can [`Run`].
 
+pub(crate) mod access;
 pub(crate) mod checkpoint;
 pub(crate) mod custody;
 pub(crate) mod disposition;

@@ -4,6 +4,7 @@
 //! connections and slow clients ([`ServeConfig::limits`]: more connections
 //! are closed at once, slow headers dropped, a slow body answered 408).
 
+mod access;
 mod auth;
 mod blobs;
 mod budget;
@@ -124,6 +125,8 @@ pub(crate) struct Case {
     /// The size published to the object store (`None`: not read yet);
     /// held while publishing, so publications never go backwards.
     pub(crate) published: std::sync::Mutex<Option<u64>>,
+    /// Where every member read is recorded before it is answered (SPEC §18).
+    pub(crate) access: std::sync::Mutex<crate::net::access::store::AccessLog>,
 }
 
 struct State {
@@ -155,6 +158,13 @@ fn open_case(name: &str, dir: &std::path::Path, read_only: bool) -> Result<Case,
         source,
     };
     let l = Ledger::open(dir, !read_only).map_err(err)?;
+    let access = crate::net::access::store::AccessLog::open(dir).map_err(|e| ServeError::Io {
+        what: format!(
+            "case {name}: cannot open its access log in {} (every member read is recorded there; serve from a writable directory)",
+            crate::net::access::store::dir(dir).display()
+        ),
+        source: std::io::Error::other(e.to_string()),
+    })?;
     let durable = Arc::new(std::sync::Mutex::new(crate::net::api::HeadInfo::of(
         l.id(),
         l.hash_alg(),
@@ -175,6 +185,7 @@ fn open_case(name: &str, dir: &std::path::Path, read_only: bool) -> Result<Case,
         name: name.to_owned(),
         dir: dir.to_path_buf(),
         published: std::sync::Mutex::new(None),
+        access: std::sync::Mutex::new(access),
     })
 }
 
@@ -432,7 +443,7 @@ async fn route(state: Arc<State>, case: Arc<Case>, owned: OwnedReq) -> Result<An
             ("POST", "api/cosignature") => {
                 routes::post_cosignature(&case, &req, &witnesses.mirrors, publisher.as_deref())
             }
-            _ => routes::read(&case, &req),
+            _ => crate::net::server::access::read_logged(&case, &req),
         }
     })
     .await

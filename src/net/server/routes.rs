@@ -482,7 +482,7 @@ pub(crate) async fn turn(
 }
 
 /// Most entries one `api/log` answer carries.
-const LOG_PAGE: u64 = 1000;
+pub(crate) const LOG_PAGE: u64 = 1000;
 
 /// Entries `from..from + n` as JSON ([`crate::export::json::entry_json`]).
 fn entries_json(l: &Ledger, from: u64, n: u64) -> Result<Vec<serde_json::Value>, ApiError> {
