@@ -1659,19 +1659,82 @@ fn private_fields_reveal_and_erase() {
     assert!(!std::fs::read_to_string(e.p("t.jsonl"))
         .unwrap()
         .contains(ssn));
-    e.cmd()
+    // A revealing export needs a purpose, and is recorded with it.
+    let err = refusal(
+        e.cmd()
+            .args([
+                "export",
+                "--format",
+                "json",
+                "--reveal",
+                "members/*",
+                "--out",
+            ])
+            .arg(e.p("t.json")),
+    );
+    assert!(err.contains("add --purpose"), "{err}");
+    assert!(!e.p("t.json").exists());
+    let err = refusal(
+        e.cmd()
+            .args(["export", "--format", "json", "--purpose", "x", "--out"])
+            .arg(e.p("t.json")),
+    );
+    assert!(
+        err.contains("--purpose is recorded only for an export that reveals"),
+        "{err}"
+    );
+    let before = e.verify_json()["entries"].as_u64().unwrap();
+    e.as_key("roe")
         .args([
             "export",
             "--format",
             "json",
             "--reveal",
             "members/*",
+            "--purpose",
+            "victim notification letters",
             "--out",
         ])
         .arg(e.p("t.json"))
         .assert()
         .success()
-        .stdout(predicate::str::contains("REVEALED"));
+        .stdout(predicate::str::contains("REVEALED"))
+        .stdout(predicate::str::contains(format!(
+            "seq {before}: the reveal of members/* in {} is recorded, with its purpose, signed by Det. Roe",
+            e.p("t.json").display()
+        )));
+    use sha2::Digest as _;
+    let digest = hex::encode(sha2::Sha256::digest(std::fs::read(e.p("t.json")).unwrap()));
+    let shown = stdout_of(e.cmd().args(["show", &before.to_string(), "--json"]));
+    assert!(
+        shown.contains("export.reveal")
+            && shown.contains("victim notification letters")
+            && shown.contains(&digest),
+        "{shown}"
+    );
+    // A member who may not record it (an external) gets no file.
+    e.enrol(
+        "ext",
+        "Outside lab (test)",
+        "Outside lab (test)",
+        "external",
+    );
+    let err = refusal(
+        e.as_key("ext")
+            .args([
+                "export",
+                "--format",
+                "csv",
+                "--reveal",
+                "*",
+                "--purpose",
+                "x",
+                "--out",
+            ])
+            .arg(e.p("x.csv")),
+    );
+    assert!(err.contains("the export was removed"), "{err}");
+    assert!(!e.p("x.csv").exists());
     assert!(std::fs::read_to_string(e.p("t.json"))
         .unwrap()
         .contains(ssn));
@@ -2001,11 +2064,11 @@ fn ledger_and_revealed_exports_are_owner_only_and_revoked_keys_are_marked() {
         .assert()
         .success();
     for (name, reveal) in [("red.json", false), ("rev.json", true)] {
-        let mut c = e.cmd();
+        let mut c = e.as_key("auth");
         c.args(["export", "--format", "json", "--out"])
             .arg(e.p(name));
         if reveal {
-            c.args(["--reveal", "*"]);
+            c.args(["--reveal", "*", "--purpose", "file mode test"]);
         }
         c.assert().success();
         assert_eq!(

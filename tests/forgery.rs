@@ -1855,6 +1855,38 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
             receipt(g, p, &counsel(), 0x6d, Some((&lab(), &c2())));
         },
     );
+    // §15.1: an export that revealed private values, recorded.
+    let reveal = |g: &mut Forge, fields: &[&str], by: &Signer| {
+        let r = g.append(note, |m| {
+            m.insert("kind".into(), text("export.reveal"));
+            m.remove("item_prev");
+            m.insert(
+                "body".into(),
+                Value::Map(BTreeMap::from([
+                    ("export".into(), text("timeline csv")),
+                    ("fields".into(), texts(fields)),
+                    ("purpose".into(), text("victim notification letters")),
+                    ("file".into(), text("members.csv")),
+                    ("sha256".into(), Value::Bytes(vec![0x5a; 32])),
+                ])),
+            );
+        });
+        g.author(r, by);
+    };
+    c.add("control-export-reveal-by-counsel", None, |g| {
+        reveal(g, &["members/*"], &counsel())
+    });
+    c.add("export-reveal-by-external", Some("ROLE_NOT_ALLOWED"), |g| {
+        reveal(g, &["members/*"], &lab())
+    });
+    c.add(
+        "export-reveal-by-custodian",
+        Some("ROLE_NOT_ALLOWED"),
+        |g| reveal(g, &["*"], &c1()),
+    );
+    c.add("export-reveal-of-no-field", Some("BAD_BODY"), |g| {
+        reveal(g, &[], &counsel())
+    });
     // §13.4: references.
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
@@ -2778,6 +2810,10 @@ cases! {
     production_receipt_by_someone_else: "production-receipt-by-someone-else",
     production_acknowledged_by_another_key: "production-acknowledged-by-another-key",
     production_acknowledgement_signed_by_another_key: "production-acknowledgement-signed-by-another-key",
+    control_export_reveal_by_counsel: "control-export-reveal-by-counsel",
+    export_reveal_by_external: "export-reveal-by-external",
+    export_reveal_by_custodian: "export-reveal-by-custodian",
+    export_reveal_of_no_field: "export-reveal-of-no-field",
     event_refers_to_nothing: "event-refers-to-nothing",
     control_void_of_an_event: "control-void-of-an-event",
     control_void_of_a_release: "control-void-of-a-release",

@@ -817,6 +817,10 @@ pub struct ExportArgs {
     /// Include these private fields (repeatable; `members/*` for a prefix, `*` for all).
     #[arg(long, value_name = "FIELD")]
     pub reveal: Vec<String>,
+    /// Why private fields are revealed: required with --reveal, recorded
+    /// in a signed export.reveal entry with the file's SHA-256.
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
 }
 
 /// Where an item comes from (SPEC §13.5): device identifiers, and its place
@@ -922,6 +926,10 @@ pub struct ExportReportArgs {
     /// Include these private fields (repeatable; `*` for all).
     #[arg(long, value_name = "FIELD")]
     pub reveal: Vec<String>,
+    /// Why private fields are revealed: required with --reveal, recorded
+    /// in a signed export.reveal entry with the file's SHA-256.
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
     /// Root certificate(s) of trusted time-stamping authorities (PEM):
     /// the appendix then states the time each time-stamp shows.
     #[arg(long, value_name = "FILE")]
@@ -1117,6 +1125,10 @@ pub struct ExportBundleArgs {
     /// Include these private fields as disclosures (repeatable; `*` for all).
     #[arg(long, value_name = "FIELD")]
     pub reveal: Vec<String>,
+    /// Why private fields are revealed: required with --reveal, recorded
+    /// in a signed export.reveal entry with the file's SHA-256.
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: Option<String>,
 }
 
 /// `caselog event ...`

@@ -61,13 +61,15 @@ pub enum Kind {
     Production,
     /// `production.receipt`: its recipient acknowledged it (SPEC §13.11).
     ProductionReceipt,
+    /// `export.reveal`: private values exported, and why (SPEC §15.1).
+    ExportReveal,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 24] = [
+const TABLE: [(Kind, &str, &[Role]); 25] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -96,12 +98,13 @@ const TABLE: [(Kind, &str, &[Role]); 24] = [
         "production.receipt",
         &[A, I, K, C, X],
     ),
+    (Kind::ExportReveal, "export.reveal", &[A, I, C]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 24] = {
-        let mut all = [Kind::LedgerOpen; 24];
+    pub const ALL: [Kind; 25] = {
+        let mut all = [Kind::LedgerOpen; 25];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

@@ -6,6 +6,7 @@ use crate::cli::args::ExportCertificationArgs;
 use crate::cli::args::ExportCommand;
 use crate::cli::args::ExportFormat;
 use crate::cli::args::ExportReportArgs;
+use crate::cli::cmd::reveal_record::{self, RevealRecord};
 use crate::cli::cmd::Checked;
 use crate::cli::cmd::Run;
 use crate::cli::error::CliError;
@@ -39,11 +40,13 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
                 ));
             };
             check_new_file(&out)?;
+            let reveal = Reveal::from_args(&args.reveal);
             Ok(Box::new(ExportTimelineCmd {
                 dir: target(g)?,
                 out,
                 format,
-                reveal: Reveal::from_args(&args.reveal),
+                recorded: reveal_record::check(&reveal, args.purpose.as_deref(), g)?,
+                reveal,
                 filter: caselog::export::timeline::Filter {
                     from: edtf_bound(&args.from, "from", true)?,
                     to: edtf_bound(&args.to, "to", false)?,
@@ -58,11 +61,14 @@ pub(crate) fn check(args: &ExportArgs, g: &Globals) -> Result<Checked, CliError>
             title,
             reveal,
             tsa_ca,
+            purpose,
             ..
         })) => {
             check_new_file(out)?;
             check_pdf(out, pdf.as_deref())?;
+            let recorded = reveal_record::check(&Reveal::from_args(reveal), purpose.as_deref(), g)?;
             Ok(Box::new(ExportReportCmd {
+                recorded,
                 dir: target(g)?,
                 out: out.clone(),
                 pdf: pdf.clone(),
@@ -112,11 +118,14 @@ fn check_bundle(g: &Globals, a: &ExportBundleArgs) -> Result<Checked, CliError> 
         checkpoint,
         with_files,
         reveal,
+        purpose,
         ..
     } = a;
+    let recorded = reveal_record::check(&Reveal::from_args(reveal), purpose.as_deref(), g)?;
     let kinds = kinds_arg(kinds, "see schemas/SPEC.md §5 for kinds")?;
     check_new_file(out)?;
     Ok(Box::new(ExportBundleCmd {
+        recorded,
         dir: target(g)?,
         out: out.clone(),
         sel: Selection {
@@ -138,6 +147,7 @@ fn check_bundle(g: &Globals, a: &ExportBundleArgs) -> Result<Checked, CliError> 
 
 /// `export --format F --out FILE` (a timeline), checked.
 pub(crate) struct ExportTimelineCmd {
+    pub(crate) recorded: Option<RevealRecord>,
     pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) format: ExportFormat,
@@ -153,6 +163,7 @@ impl Run for ExportTimelineCmd {
 
 pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError> {
     let ExportTimelineCmd {
+        recorded,
         dir,
         out: path,
         format,
@@ -178,6 +189,9 @@ pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError
             path.display(),
             privacy_note(&reveal)
         ))?;
+        drop(l);
+        let what = format!("timeline {}", format!("{format:?}").to_lowercase());
+        reveal_record::record(&dir, recorded, &[(&what, &path)], &reveal)?;
         return Ok(exit::OK);
     }
     let rows = caselog::export::timeline_rows(&l, &filter)?;
@@ -192,11 +206,14 @@ pub(crate) fn run_export_timeline(cmd: ExportTimelineCmd) -> Result<u8, CliError
         bytes.len(),
         privacy_note(&reveal)
     ))?;
+    drop(l);
+    reveal_record::record(&dir, recorded, &[("timeline case", &path)], &reveal)?;
     Ok(exit::OK)
 }
 
 /// `export report`, checked.
 pub(crate) struct ExportReportCmd {
+    pub(crate) recorded: Option<RevealRecord>,
     pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) pdf: Option<PathBuf>,
@@ -215,6 +232,7 @@ impl Run for ExportReportCmd {
 
 pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
     let ExportReportCmd {
+        recorded,
         dir,
         out: path,
         pdf,
@@ -242,9 +260,15 @@ pub(crate) fn run_report(cmd: ExportReportCmd) -> Result<u8, CliError> {
         html.len(),
         privacy_note(&reveal)
     ))?;
-    if let Some(pdf) = pdf {
-        write_pdf(&pdf, &path, &html, &reveal)?;
+    if let Some(pdf) = &pdf {
+        write_pdf(pdf, &path, &html, &reveal)?;
     }
+    drop(l);
+    let mut files = vec![("report", path.as_path())];
+    if let Some(p) = &pdf {
+        files.push(("report (PDF/A rendition)", p.as_path()));
+    }
+    reveal_record::record(&dir, recorded, &files, &reveal)?;
     Ok(exit::OK)
 }
 
@@ -299,6 +323,7 @@ pub(crate) fn run_certification(cmd: ExportCertificationCmd) -> Result<u8, CliEr
 
 /// `export bundle`, checked.
 pub(crate) struct ExportBundleCmd {
+    pub(crate) recorded: Option<RevealRecord>,
     pub(crate) dir: Target,
     pub(crate) out: PathBuf,
     pub(crate) sel: Selection,
@@ -313,6 +338,7 @@ impl Run for ExportBundleCmd {
 
 pub(crate) fn run_bundle(cmd: ExportBundleCmd) -> Result<u8, CliError> {
     let ExportBundleCmd {
+        recorded,
         dir,
         out: path,
         sel,
@@ -359,6 +385,8 @@ pub(crate) fn run_bundle(cmd: ExportBundleCmd) -> Result<u8, CliError> {
             )
         })?;
     }
+    drop(l);
+    reveal_record::record(&dir, recorded, &[("bundle", &path)], &sel.reveal)?;
     Ok(exit::OK)
 }
 

@@ -29,6 +29,7 @@ mod evidence;
 mod hold;
 mod notification;
 mod production;
+mod reveal;
 mod summary;
 
 pub use action::Action;
@@ -45,6 +46,7 @@ pub use production::{
     production_receipt_message, valid_bates_prefix, Production, ProductionAck, ProductionReceipt,
     PRODUCTION_RECEIPT_CONTEXT,
 };
+pub use reveal::ExportReveal;
 
 /// Most sources, tags, references or files in one entry.
 pub const MAX_LIST: usize = 256;
@@ -127,6 +129,8 @@ pub enum Domain {
     Production(Production),
     /// `production.receipt`
     ProductionReceipt(ProductionReceipt),
+    /// `export.reveal`
+    ExportReveal(ExportReveal),
     /// `evidence.dispose`
     EvidenceDispose(EvidenceClose),
     /// `evidence.return`
@@ -177,6 +181,7 @@ impl Domain {
             Domain::LedgerCheck(_) => Kind::LedgerCheck,
             Domain::Production(_) => Kind::Production,
             Domain::ProductionReceipt(_) => Kind::ProductionReceipt,
+            Domain::ExportReveal(_) => Kind::ExportReveal,
             Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
             Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
             Domain::CustodyRelease(_) => Kind::CustodyRelease,
@@ -271,6 +276,7 @@ impl Domain {
             Domain::LedgerCheck(b) => b.to_value(),
             Domain::Production(b) => b.to_value(),
             Domain::ProductionReceipt(b) => b.to_value(),
+            Domain::ExportReveal(b) => b.to_value(),
             Domain::EvidenceDispose(b) => b.to_value("method"),
             Domain::EvidenceReturn(b) => b.to_value("to"),
             Domain::CustodyRelease(b) => b.to_value(),
@@ -297,6 +303,7 @@ impl Domain {
             Kind::LedgerCheck => check::read_check,
             Kind::Production => production::read_production,
             Kind::ProductionReceipt => production::read_receipt,
+            Kind::ExportReveal => reveal::read_reveal,
             Kind::EvidenceDispose => evidence::read_dispose,
             Kind::EvidenceReturn => evidence::read_return,
             Kind::CustodyRelease => custody::read_release,

@@ -58,7 +58,9 @@ impl Domain {
             Domain::HoldPlace(_) | Domain::HoldRelease(_) | Domain::LedgerCheck(_) => {
                 self.record_summary()
             }
-            Domain::Production(_) | Domain::ProductionReceipt(_) => self.production_summary(name),
+            Domain::Production(_) | Domain::ProductionReceipt(_) | Domain::ExportReveal(_) => {
+                self.production_summary(name)
+            }
             Domain::Void(b) => format!(
                 "VOID: entry {} entered in error: {}",
                 &b.target.to_hex()[..16],
@@ -105,7 +107,15 @@ impl Domain {
                     .map(|r| format!(" (acknowledgement signed by {} at {})", name(&r.key), r.time))
                     .unwrap_or_default()
             ),
-            _ => unreachable!("summary: production_summary is called for productions only"),
+            Domain::ExportReveal(b) => format!(
+                "private fields {} revealed in an export ({}) to {} (SHA-256 {}): {}",
+                b.fields.join(", "),
+                b.export,
+                b.file,
+                &hex::encode(b.sha256)[..16],
+                b.purpose
+            ),
+            _ => unreachable!("summary: production_summary is called for productions and exports only"),
         }
     }
 

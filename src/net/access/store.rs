@@ -102,6 +102,7 @@ impl AccessLog {
             .create(true)
             .read(true)
             .write(true)
+            .truncate(false)
             .open(&path)
             .map_err(io(&path))?;
         let end = file.seek(SeekFrom::End(0)).map_err(io(&path))?;
