@@ -3664,3 +3664,82 @@ print(json.dumps(rows))",
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Issue 29, item 3: a retention category blocks disposal until its period
+/// (days from the entry that set it) ends; returning the item stays
+/// possible; only an authority sets one; the disposition certificate
+/// states it.
+#[test]
+fn a_retention_category_blocks_disposal_until_its_period_ends() {
+    let e = Env::populated();
+    std::fs::write(e.p("scan.txt"), "scan\n").unwrap();
+    for item in ["EV-1", "EV-2"] {
+        e.as_key("roe")
+            .args(["evidence", "add", item, "--description", "letter", "--file"])
+            .arg(e.p("scan.txt"))
+            .assert()
+            .success();
+    }
+    let set = |key: &str, days: &str| {
+        let mut c = e.as_key(key);
+        c.args([
+            "retention",
+            "set",
+            "Felony evidence, 10 years",
+            "--days",
+            days,
+            "--item",
+            "EV-1",
+            "--item",
+            "EV-2",
+            "--authority",
+            "schedule item 7",
+        ]);
+        c
+    };
+    let err = refusal(&mut set("roe", "3650"));
+    assert!(err.contains("may not append retention.set"), "{err}");
+    let err = refusal(&mut set("auth", "0"));
+    assert!(err.contains("--days 0 is not 1 to 36500"), "{err}");
+    set("auth", "3650").assert().success().stdout(predicate::str::contains("EV-1, EV-2 in retention category \"Felony evidence, 10 years\" for 3650 days: no disposal before"));
+    let before = e.verify_json()["entries"].clone();
+    let err = refusal(e.as_key("roe").args([
+        "evidence", "dispose", "EV-1", "--method", "shredded", "--reason", "x",
+    ]));
+    assert!(
+        err.contains("EV-1 is in retention category \"Felony evidence, 10 years\"")
+            && err.contains("may not be disposed of before"),
+        "{err}"
+    );
+    assert_eq!(e.verify_json()["entries"], before, "nothing written");
+    let list = stdout_of(e.cmd().args(["retention", "list"]));
+    assert!(
+        list.contains("EV-1  \"Felony evidence, 10 years\"  3650 days from seq")
+            && list.contains("  runs"),
+        "{list}"
+    );
+    // Returning the item to its owner is not a disposal.
+    e.as_key("roe")
+        .args([
+            "evidence",
+            "return",
+            "EV-2",
+            "--to",
+            "the company",
+            "--reason",
+            "released by the prosecutor",
+        ])
+        .assert()
+        .success();
+    e.cmd()
+        .args(["export", "disposition", "EV-2", "--out"])
+        .arg(e.p("d.html"))
+        .assert()
+        .success();
+    let cert = std::fs::read_to_string(e.p("d.html")).unwrap();
+    assert!(
+        cert.contains("<h2>Retention</h2>") && cert.contains("(3650 days), set by entry No."),
+        "{cert}"
+    );
+    assert_eq!(e.verify_json()["verified"], true);
+}

@@ -1887,6 +1887,64 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("export-reveal-of-no-field", Some("BAD_BODY"), |g| {
         reveal(g, &[], &counsel())
     });
+    // §13.12: retention. A copy of EV-2's disposal, right before it, becomes
+    // a retention.set by the authority.
+    let retain = |g: &mut Forge, items: &[&str], days: u64, by: &Signer| {
+        g.duplicate(dispose);
+        g.set(dispose, "kind", text("retention.set"));
+        g.map(dispose).remove("item_prev");
+        g.set(
+            dispose,
+            "body",
+            Value::Map(BTreeMap::from([
+                ("category".into(), text("Misdemeanour evidence")),
+                ("days".into(), Value::Uint(days)),
+                ("items".into(), texts(items)),
+                (
+                    "authority".into(),
+                    text("records retention schedule, item 7"),
+                ),
+            ])),
+        );
+        g.author(dispose, by);
+    };
+    // Every entry from `from` on is moved `days` later (times stay ordered).
+    let later = |g: &mut Forge, from: usize, days: i64| {
+        for k in from..g.entries.len() {
+            let Some(Value::Text(t)) = g.map(k).get("time").cloned() else {
+                panic!("time")
+            };
+            let us = Timestamp::parse(&t).unwrap().micros() + days * 86_400_000_000;
+            g.set(
+                k,
+                "time",
+                text(&Timestamp::from_micros(us).unwrap().to_string()),
+            );
+        }
+    };
+    c.add("control-retention-on-another-item", None, |g| {
+        retain(g, &["EV-1"], 1, &a())
+    });
+    c.add(
+        "disposal-within-the-retention-period",
+        Some("UNDER_RETENTION"),
+        |g| retain(g, &["EV-2"], 1, &a()),
+    );
+    c.add("control-disposal-after-the-retention-period", None, |g| {
+        retain(g, &["EV-2"], 1, &a());
+        later(g, dispose + 1, 2);
+    });
+    c.add(
+        "retention-set-by-a-custodian",
+        Some("ROLE_NOT_ALLOWED"),
+        |g| retain(g, &["EV-2"], 1, &c1()),
+    );
+    c.add("retention-on-no-item", Some("CUSTODY_UNKNOWN_ITEM"), |g| {
+        retain(g, &["EV-404"], 1, &a())
+    });
+    c.add("retention-of-zero-days", Some("BAD_BODY"), |g| {
+        retain(g, &["EV-2"], 0, &a())
+    });
     // §13.4: references.
     c.add("event-refers-to-nothing", Some("BAD_REFERENCE"), |g| {
         g.set_body(event, "refs", Value::Array(vec![Value::Bytes(vec![4; 32])]))
@@ -2814,6 +2872,12 @@ cases! {
     export_reveal_by_external: "export-reveal-by-external",
     export_reveal_by_custodian: "export-reveal-by-custodian",
     export_reveal_of_no_field: "export-reveal-of-no-field",
+    control_retention_on_another_item: "control-retention-on-another-item",
+    disposal_within_the_retention_period: "disposal-within-the-retention-period",
+    control_disposal_after_the_retention_period: "control-disposal-after-the-retention-period",
+    retention_set_by_a_custodian: "retention-set-by-a-custodian",
+    retention_on_no_item: "retention-on-no-item",
+    retention_of_zero_days: "retention-of-zero-days",
     event_refers_to_nothing: "event-refers-to-nothing",
     control_void_of_an_event: "control-void-of-an-event",
     control_void_of_a_release: "control-void-of-a-release",

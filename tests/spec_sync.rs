@@ -152,6 +152,7 @@ fn storage_layout_matches_spec() {
             &l::META_IMPORT_PREFIX,
             &l::META_HOLD_PREFIX,
             &l::META_PRODUCTION_PREFIX,
+            &l::META_RETENTION_PREFIX,
         ])
         .map(|k| String::from_utf8(k.to_vec()).unwrap())
         .collect();

@@ -118,6 +118,7 @@ pub fn verify_store_progress(
     check_item_rows(store, &replayed.custody, &mut report)?;
     check_hold_rows(store, &replayed.custody, &mut report)?;
     check_production_rows(store, &replayed.custody, &mut report)?;
+    check_retention_rows(store, &replayed.custody, &mut report)?;
     // 10. `disclosures`: each belongs to its entry and was not erased.
     check_disclosures(store, &replayed, &mut report)?;
     // 11. Evidence copies still have their intake digests (when asked).
@@ -362,6 +363,7 @@ fn check_meta_rows(store: &Store, size: u64, report: &mut Report) -> Result<(), 
             || k.starts_with(META_ITEM_PREFIX)
             || k.starts_with(layout::META_HOLD_PREFIX)
             || k.starts_with(layout::META_PRODUCTION_PREFIX)
+            || k.starts_with(layout::META_RETENTION_PREFIX)
         {
             None
         } else if k.starts_with(META_IMPORT_PREFIX) {
@@ -598,6 +600,40 @@ fn check_production_rows(
         meta_problem(
             report,
             format!("{stored} production rows stored, {expected} productions recorded"),
+        );
+    }
+    Ok(())
+}
+
+/// Check 9d: the `retention/` rows are the retention replayed from the
+/// entries (SPEC §13.12), one row per item given a category.
+fn check_retention_rows(
+    store: &Store,
+    custody: &Custody,
+    report: &mut Report,
+) -> Result<(), StoreError> {
+    let prefix = layout::META_RETENTION_PREFIX;
+    let mut stored = 0usize;
+    for kv in store.iter_from(CF_META, prefix) {
+        let (k, val) = kv?;
+        let Some(id) = k.strip_prefix(prefix) else {
+            break;
+        };
+        stored += 1;
+        let id = String::from_utf8_lossy(id).to_string();
+        let row = crate::rules::retention::Retention::decode(&id, &val);
+        if row.is_none() || row.as_ref() != custody.retention().get(&id) {
+            meta_problem(
+                report,
+                format!("retention row {id:?} differs from the retention recomputed from entries"),
+            );
+        }
+    }
+    let expected = custody.retention().len();
+    if stored < expected {
+        meta_problem(
+            report,
+            format!("{stored} retention rows stored, {expected} items given a category"),
         );
     }
     Ok(())

@@ -235,6 +235,10 @@ pub enum Command {
     /// case-wide hold, have a private value erased (authority only).
     #[command(subcommand)]
     Hold(HoldCommand),
+    /// Retention categories: an item may not be disposed of before its
+    /// period (days from the entry that set it) ends (authority only).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Discovery productions: acknowledge a package received (offline, by
     /// its recipient), and record that acknowledgement in the ledger.
     #[command(subcommand)]
@@ -467,6 +471,45 @@ pub enum HoldCommand {
     Release(HoldReleaseArgs),
     /// List the holds, in force and released.
     List(HoldListArgs),
+}
+
+/// `caselog retention ...`.
+#[derive(Subcommand, Debug)]
+pub enum RetentionCommand {
+    /// Give items a retention category with its period in days, counted
+    /// from this entry (authority); a later one naming an item replaces it.
+    #[command(
+        after_help = "Example:\n  caselog retention set \"Felony evidence, 10 years\" --days 3650 --item EV-0001 \\\n      --authority \"State records retention schedule, item 7\""
+    )]
+    Set(RetentionSetArgs),
+    /// Each item's retention category and when its period ends.
+    List(RetentionListArgs),
+}
+
+/// Arguments of `caselog retention set`.
+#[derive(Args, Debug)]
+pub struct RetentionSetArgs {
+    /// The category's name.
+    pub category: String,
+    /// The period in days from this entry (1 to 36500).
+    #[arg(long)]
+    pub days: u64,
+    /// An item it applies to (repeatable).
+    #[arg(long = "item", value_name = "ITEM", required = true)]
+    pub items: Vec<String>,
+    /// The schedule or policy it follows.
+    #[arg(long)]
+    pub authority: String,
+    #[command(flatten)]
+    pub sign: Signing,
+}
+
+/// Arguments of `caselog retention list`.
+#[derive(Args, Debug)]
+pub struct RetentionListArgs {
+    /// JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `caselog hold place`.

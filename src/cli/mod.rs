@@ -81,6 +81,7 @@ fn check(command: &Command, g: &Globals) -> Result<Checked, CliError> {
         Command::Evidence(c) => evidence::check(c, g),
         Command::Custody(c) => custody::check(c, g),
         Command::Hold(c) => cmd::hold::check(c, g),
+        Command::Retention(c) => cmd::retention::check(c, g),
         Command::Production(c) => cmd::production::check(c, g),
         Command::Access(a) => cmd::access::check(a, g),
         Command::Export(a) => export::check(a, g),

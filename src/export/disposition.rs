@@ -80,6 +80,7 @@ pub fn render(l: &Ledger, item: &str) -> Result<String, DispositionError> {
     }
     h.push_str("</tbody></table>");
     holds_part(&mut h, l, item);
+    retention_part(&mut h, l, item);
     let _ = write!(
         h,
         "<h2>Disposition</h2><p>{} {} by entry No. {}{}. The custody replay of the item's entries found {}.</p>",
@@ -154,6 +155,27 @@ fn holds_part(h: &mut String, l: &Ledger, item: &str) {
         );
     }
     h.push_str("</tbody></table>");
+}
+
+/// The item's retention category as last set (SPEC §13.12).
+fn retention_part(h: &mut String, l: &Ledger, item: &str) {
+    h.push_str("<h2>Retention</h2>");
+    let Some(r) = l.custody().retention().get(item) else {
+        h.push_str("<p>No retention category was recorded for this item.</p>");
+        return;
+    };
+    let until = i64::try_from(r.until)
+        .ok()
+        .and_then(crate::format::ids::Timestamp::from_micros)
+        .map_or_else(|| r.until.to_string(), |t| t.to_string());
+    let _ = write!(
+        h,
+        "<p>Category {} ({} days), set by entry No. {}: its period runs until {} UTC, by the entry's signed time. The writer and both verifiers refuse a disposal recorded before then (UNDER_RETENTION).</p>",
+        esc(&format!("{:?}", r.category)),
+        r.days,
+        r.set.0,
+        esc(&until)
+    );
 }
 
 /// The fresh verification's verdict, in a sentence.

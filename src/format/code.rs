@@ -109,6 +109,9 @@ pub enum Code {
     /// not an active member, or a `production.receipt` that answers no
     /// production, states another manifest, or is not the recipient's.
     BadProduction,
+    /// An `evidence.dispose` of an item before the end of its retention
+    /// period.
+    UnderRetention,
     /// A correction target or related entry that is not an earlier entry.
     BadReference,
     /// A disclosure whose value or salt was altered, that belongs to no
@@ -133,7 +136,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in SPEC §9 order.
-    pub const ALL: [Code; 53] = [
+    pub const ALL: [Code; 54] = [
         Code::Decode,
         Code::NonCanonical,
         Code::BadEntry,
@@ -178,6 +181,7 @@ impl Code {
         Code::BadHold,
         Code::BadLedgerCheck,
         Code::BadProduction,
+        Code::UnderRetention,
         Code::BadReference,
         Code::BadDisclosure,
         Code::BadTimestamp,
@@ -236,6 +240,7 @@ impl Code {
             Code::BadHold => "BAD_HOLD",
             Code::BadLedgerCheck => "BAD_LEDGER_CHECK",
             Code::BadProduction => "BAD_PRODUCTION",
+            Code::UnderRetention => "UNDER_RETENTION",
             Code::BadReference => "BAD_REFERENCE",
             Code::BadDisclosure => "BAD_DISCLOSURE",
             Code::BadTimestamp => "BAD_TIMESTAMP",

@@ -63,13 +63,15 @@ pub enum Kind {
     ProductionReceipt,
     /// `export.reveal`: private values exported, and why (SPEC §15.1).
     ExportReveal,
+    /// `retention.set`: items' retention category and period (SPEC §13.12).
+    RetentionSet,
 }
 
 use Role::{Authority as A, Counsel as C, Custodian as K, External as X, Investigator as I};
 
 /// (kind, name, roles that may append it). `ledger.open` lists none: it is
 /// only at seq 0, signed by the key its own body names (SPEC §6 rule 1).
-const TABLE: [(Kind, &str, &[Role]); 25] = [
+const TABLE: [(Kind, &str, &[Role]); 26] = [
     (Kind::LedgerOpen, "ledger.open", &[]),
     (Kind::MemberEnroll, "member.enroll", &[A]),
     (Kind::MemberRevoke, "member.revoke", &[A]),
@@ -99,12 +101,13 @@ const TABLE: [(Kind, &str, &[Role]); 25] = [
         &[A, I, K, C, X],
     ),
     (Kind::ExportReveal, "export.reveal", &[A, I, C]),
+    (Kind::RetentionSet, "retention.set", &[A]),
 ];
 
 impl Kind {
     /// Every kind, in registry order (SPEC §5).
-    pub const ALL: [Kind; 25] = {
-        let mut all = [Kind::LedgerOpen; 25];
+    pub const ALL: [Kind; 26] = {
+        let mut all = [Kind::LedgerOpen; 26];
         let mut i = 0;
         while i < TABLE.len() {
             all[i] = TABLE[i].0;

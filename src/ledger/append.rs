@@ -487,6 +487,15 @@ impl Ledger {
                 );
             }
         }
+        // SPEC §13.12: each item a retention.set names gets its row.
+        if let Body::Domain(Domain::RetentionSet(r)) = &entry.body {
+            for i in &r.items {
+                if let Some(row) = st.custody.retention().get(i) {
+                    let key = crate::storage::layout::retention_meta_key(i);
+                    batch.put(CF_META, key, row.encode());
+                }
+            }
+        }
         // SPEC §13.11: a production gets its row.
         if let Some(p) = st.custody.productions().get(&leaf) {
             if p.seq == entry.seq {

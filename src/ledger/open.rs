@@ -105,7 +105,8 @@ fn read_state(
     let members = Members::from_list(read_members(s)?);
     let custody = Custody::from_list(read_items(s)?, read_item_heads(s, alg, u64::MAX)?)
         .with_holds(read_holds(s)?)
-        .with_productions(read_productions(s)?);
+        .with_productions(read_productions(s)?)
+        .with_retention(read_retention(s)?);
     Ok((frontier, members, custody))
 }
 
@@ -188,6 +189,24 @@ fn read_holds(store: &Store) -> Result<Vec<crate::rules::hold::Hold>, LedgerErro
         holds.push(row);
     }
     Ok(holds)
+}
+
+/// Every retention row (SPEC §13.12).
+fn read_retention(store: &Store) -> Result<Vec<crate::rules::retention::Retention>, LedgerError> {
+    let prefix = crate::storage::layout::META_RETENTION_PREFIX;
+    let mut out = Vec::new();
+    for kv in store.iter_from(CF_META, prefix) {
+        let (k, v) = kv?;
+        let Some(id) = k.strip_prefix(prefix) else {
+            break;
+        };
+        let row = std::str::from_utf8(id)
+            .ok()
+            .and_then(|id| crate::rules::retention::Retention::decode(id, &v))
+            .ok_or(meta_row(prefix))?;
+        out.push(row);
+    }
+    Ok(out)
 }
 
 /// Every discovery production row (SPEC §13.11).

@@ -317,6 +317,18 @@ pub enum CustodyError {
         /// The seq of its `hold.place`.
         placed: u64,
     },
+    /// A disposal before the end of the item's retention period.
+    #[error("{item} is in retention category {category:?} (set at seq {set}) until {}: it may not be disposed of before", crate::format::ids::Timestamp::from_micros(i64::try_from(*until).unwrap_or(i64::MAX)).map_or_else(|| until.to_string(), |t| t.to_string()))]
+    UnderRetention {
+        /// The item.
+        item: String,
+        /// Its category.
+        category: String,
+        /// The seq of the `retention.set`.
+        set: u64,
+        /// The end of the period, microseconds since the Unix epoch.
+        until: u64,
+    },
     /// A hold placed under an id already used, or a release of a hold that
     /// is not in force.
     #[error("legal hold {hold}: {reason}")]
@@ -364,6 +376,7 @@ impl From<&CustodyError> for Code {
             CustodyError::UnderHold { .. } => Code::UnderHold,
             CustodyError::BadHold { .. } => Code::BadHold,
             CustodyError::BadProduction { .. } => Code::BadProduction,
+            CustodyError::UnderRetention { .. } => Code::UnderRetention,
         }
     }
 }
@@ -452,6 +465,8 @@ pub struct Custody {
     holds: Holds,
     /// Discovery productions by the leaf hash of their entry (SPEC §13.11).
     productions: crate::rules::production::Productions,
+    /// Each item's retention category (SPEC §13.12).
+    retention: crate::rules::retention::Retentions,
 }
 
 /// Only the holder may release, dispose of, return, store or retrieve an
@@ -541,6 +556,7 @@ impl Custody {
             heads,
             holds: Holds::new(),
             productions: Default::default(),
+            retention: Default::default(),
         }
     }
 
@@ -562,6 +578,17 @@ impl Custody {
     ) -> Custody {
         self.productions = p.into_iter().map(|p| (p.leaf, p)).collect();
         self
+    }
+
+    /// With these retention rows (read at open).
+    pub fn with_retention(mut self, r: Vec<crate::rules::retention::Retention>) -> Custody {
+        self.retention = r.into_iter().map(|r| (r.item.clone(), r)).collect();
+        self
+    }
+
+    /// Each item's retention by item id (SPEC §13.12).
+    pub fn retention(&self) -> &crate::rules::retention::Retentions {
+        &self.retention
     }
 
     /// Every production by the leaf hash of its entry (SPEC §13.11).
@@ -646,8 +673,20 @@ impl Custody {
                     Domain::EvidenceDispose(_) => "disposal",
                     _ => "return",
                 };
-                self.not_held(Some(&b.item), || format!("{how} of {}", b.item))
+                self.not_held(Some(&b.item), || format!("{how} of {}", b.item))?;
+                match (d, self.retention.get(&b.item)) {
+                    (Domain::EvidenceDispose(_), Some(r)) if r.forbids(entry.time.micros()) => {
+                        Err(CustodyError::UnderRetention {
+                            item: b.item.clone(),
+                            category: r.category.clone(),
+                            set: r.set.0,
+                            until: r.until,
+                        })
+                    }
+                    _ => Ok(()),
+                }
             }
+            Domain::RetentionSet(b) => b.items.iter().try_for_each(|i| self.open_item(i).map(drop)),
             Domain::DisclosureErased(_) | Domain::HoldPlace(_) | Domain::HoldRelease(_) => {
                 self.check_holds(d)
             }
@@ -899,6 +938,18 @@ impl Custody {
             Domain::HoldRelease(b) => {
                 if let Some(h) = self.holds.get_mut(&b.hold) {
                     h.released = Some(entry.seq);
+                }
+            }
+            Domain::RetentionSet(b) => {
+                for i in &b.items {
+                    let r = crate::rules::retention::Retention {
+                        item: i.clone(),
+                        category: b.category.clone(),
+                        days: b.days,
+                        set: entry.seq,
+                        until: crate::rules::retention::Retention::end(entry.time.micros(), b.days),
+                    };
+                    self.retention.insert(i.clone(), r);
                 }
             }
             Domain::Production(b) => {

@@ -105,6 +105,9 @@ pub const META_HOLD_PREFIX: &[u8] = b"hold/";
 /// leaf hash` (SPEC §8, §13.11): a cache of the productions replayed from
 /// the entries.
 pub const META_PRODUCTION_PREFIX: &[u8] = b"production/";
+/// `meta` key prefix for retention rows: `"retention/" || item id` (SPEC
+/// §8, §13.12): a cache of each item's retention replayed from the entries.
+pub const META_RETENTION_PREFIX: &[u8] = b"retention/";
 /// `meta` key prefix for import rows: `"import/" || SHA-256 of the source`
 /// (SPEC §8): how many of a source's lines are in the ledger.
 pub const META_IMPORT_PREFIX: &[u8] = b"import/";
@@ -215,6 +218,12 @@ pub fn member_key(k: &MemberKey) -> Vec<u8> {
 /// `meta` key of an item row: `"item/" || item id`.
 pub fn item_meta_key(item: &str) -> Vec<u8> {
     [META_ITEM_PREFIX, item.as_bytes()].concat()
+}
+
+/// `meta` key of an item's retention row: `"retention/" || item id`
+/// (SPEC §8, §13.12).
+pub fn retention_meta_key(item: &str) -> Vec<u8> {
+    [META_RETENTION_PREFIX, item.as_bytes()].concat()
 }
 
 /// `meta` key of a discovery production's cache row:

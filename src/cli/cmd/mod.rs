@@ -25,6 +25,7 @@ mod import_write;
 pub(crate) mod member;
 pub(crate) mod production;
 pub(crate) mod receipt_file;
+pub(crate) mod retention;
 pub(crate) mod reveal_record;
 pub(crate) mod serve;
 pub(crate) mod setup;

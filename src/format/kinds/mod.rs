@@ -29,6 +29,7 @@ mod evidence;
 mod hold;
 mod notification;
 mod production;
+mod retention;
 mod reveal;
 mod summary;
 
@@ -46,6 +47,7 @@ pub use production::{
     production_receipt_message, valid_bates_prefix, Production, ProductionAck, ProductionReceipt,
     PRODUCTION_RECEIPT_CONTEXT,
 };
+pub use retention::{RetentionSet, MAX_RETENTION_DAYS};
 pub use reveal::ExportReveal;
 
 /// Most sources, tags, references or files in one entry.
@@ -131,6 +133,8 @@ pub enum Domain {
     ProductionReceipt(ProductionReceipt),
     /// `export.reveal`
     ExportReveal(ExportReveal),
+    /// `retention.set`
+    RetentionSet(RetentionSet),
     /// `evidence.dispose`
     EvidenceDispose(EvidenceClose),
     /// `evidence.return`
@@ -182,6 +186,7 @@ impl Domain {
             Domain::Production(_) => Kind::Production,
             Domain::ProductionReceipt(_) => Kind::ProductionReceipt,
             Domain::ExportReveal(_) => Kind::ExportReveal,
+            Domain::RetentionSet(_) => Kind::RetentionSet,
             Domain::EvidenceDispose(_) => Kind::EvidenceDispose,
             Domain::EvidenceReturn(_) => Kind::EvidenceReturn,
             Domain::CustodyRelease(_) => Kind::CustodyRelease,
@@ -277,6 +282,7 @@ impl Domain {
             Domain::Production(b) => b.to_value(),
             Domain::ProductionReceipt(b) => b.to_value(),
             Domain::ExportReveal(b) => b.to_value(),
+            Domain::RetentionSet(b) => b.to_value(),
             Domain::EvidenceDispose(b) => b.to_value("method"),
             Domain::EvidenceReturn(b) => b.to_value("to"),
             Domain::CustodyRelease(b) => b.to_value(),
@@ -304,6 +310,7 @@ impl Domain {
             Kind::Production => production::read_production,
             Kind::ProductionReceipt => production::read_receipt,
             Kind::ExportReveal => reveal::read_reveal,
+            Kind::RetentionSet => retention::read_set,
             Kind::EvidenceDispose => evidence::read_dispose,
             Kind::EvidenceReturn => evidence::read_return,
             Kind::CustodyRelease => custody::read_release,

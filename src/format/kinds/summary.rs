@@ -55,9 +55,10 @@ impl Domain {
                     .map(|a| format!(" ({a})"))
                     .unwrap_or_default()
             ),
-            Domain::HoldPlace(_) | Domain::HoldRelease(_) | Domain::LedgerCheck(_) => {
-                self.record_summary()
-            }
+            Domain::HoldPlace(_)
+            | Domain::HoldRelease(_)
+            | Domain::LedgerCheck(_)
+            | Domain::RetentionSet(_) => self.record_summary(),
             Domain::Production(_) | Domain::ProductionReceipt(_) | Domain::ExportReveal(_) => {
                 self.production_summary(name)
             }
@@ -134,6 +135,13 @@ impl Domain {
                 b.reason
             ),
             Domain::HoldRelease(b) => format!("legal hold {} released: {}", b.hold, b.reason),
+            Domain::RetentionSet(b) => format!(
+                "retention category {:?} ({} days from this entry, under {}) set for {}",
+                b.category,
+                b.days,
+                b.authority,
+                b.items.join(", ")
+            ),
             Domain::LedgerCheck(b) => format!(
                 "self-check of the {} entries before it ({}): {}; {} stored cop(ies), {} bytes, re-hashed",
                 b.size,
