@@ -664,27 +664,7 @@ impl Custody {
             Domain::EvidenceVerify(b) => self.check_verify(b),
             Domain::EvidenceAttach(b) => self.check_attach(b),
             Domain::EvidenceDispose(b) | Domain::EvidenceReturn(b) => {
-                not_stored(holder_only(
-                    self.open_item(&b.item)?,
-                    &entry.author,
-                    members,
-                )?)?;
-                let how = match d {
-                    Domain::EvidenceDispose(_) => "disposal",
-                    _ => "return",
-                };
-                self.not_held(Some(&b.item), || format!("{how} of {}", b.item))?;
-                match (d, self.retention.get(&b.item)) {
-                    (Domain::EvidenceDispose(_), Some(r)) if r.forbids(entry.time.micros()) => {
-                        Err(CustodyError::UnderRetention {
-                            item: b.item.clone(),
-                            category: r.category.clone(),
-                            set: r.set.0,
-                            until: r.until,
-                        })
-                    }
-                    _ => Ok(()),
-                }
+                self.check_close(d, b, entry, members)
             }
             Domain::RetentionSet(b) => b.items.iter().try_for_each(|i| self.open_item(i).map(drop)),
             Domain::DisclosureErased(_) | Domain::HoldPlace(_) | Domain::HoldRelease(_) => {
@@ -720,6 +700,39 @@ impl Custody {
                 }
                 check_seals(s, &b.seals)?;
                 Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `evidence.dispose` and `evidence.return`: by the holder, not in
+    /// storage, under no hold; a disposal also after the item's retention
+    /// period (SPEC §13.2, §13.9, §13.12).
+    fn check_close(
+        &self,
+        d: &Domain,
+        b: &crate::format::kinds::EvidenceClose,
+        entry: &Entry,
+        members: &Members,
+    ) -> Result<(), CustodyError> {
+        not_stored(holder_only(
+            self.open_item(&b.item)?,
+            &entry.author,
+            members,
+        )?)?;
+        let how = match d {
+            Domain::EvidenceDispose(_) => "disposal",
+            _ => "return",
+        };
+        self.not_held(Some(&b.item), || format!("{how} of {}", b.item))?;
+        match (d, self.retention.get(&b.item)) {
+            (Domain::EvidenceDispose(_), Some(r)) if r.forbids(entry.time.micros()) => {
+                Err(CustodyError::UnderRetention {
+                    item: b.item.clone(),
+                    category: r.category.clone(),
+                    set: r.set.0,
+                    until: r.until,
+                })
             }
             _ => Ok(()),
         }
