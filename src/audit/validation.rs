@@ -7,6 +7,9 @@
 //! Owns running the suites and their results; the CLI writes and signs
 //! the record (`caselog validation-report`).
 
+mod forgeries;
+mod tsp;
+
 use serde_json::Value;
 
 use crate::format::entry::{Entry, Record};
@@ -74,6 +77,8 @@ pub fn run() -> Vec<Suite> {
         golden(HashAlg::Sha256, LEDGER_SHA256, "golden-ledger-sha256"),
         golden(HashAlg::Blake3, LEDGER_BLAKE3, "golden-ledger-blake3"),
         rfc6962(),
+        tsp::suite(),
+        forgeries::suite(LEDGER_SHA256),
     ]
 }
 
@@ -280,6 +285,16 @@ mod tests {
             assert!(s.ok(), "{}: {:?}", s.name, s.failures);
             assert!(s.deviations.len() <= 1, "{}: {:?}", s.name, s.deviations);
         }
+    }
+
+    /// The forgery suite can fail: with the investigator's published seed
+    /// replaced, no forgery can be re-signed and every case fails.
+    #[test]
+    fn the_forgery_suite_fails_without_the_members_keys() {
+        let mut v: serde_json::Value = serde_json::from_str(super::LEDGER_SHA256).unwrap();
+        v["investigator_seed"] = "03".repeat(32).into();
+        let s = super::forgeries::suite(&v.to_string());
+        assert!(!s.ok() && s.failures.len() >= 6, "{:?}", s.failures);
     }
 
     /// The built-in RFC 6962 list is the directory's `*.json` files.
