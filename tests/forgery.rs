@@ -1697,9 +1697,11 @@ fn corpus(dir: &Path) -> (Corpus, Vec<u8>) {
     c.add("control-ledger-check", None, |g| {
         ledger_check(g, &[], None, 0)
     });
-    c.add("control-ledger-check-stating-problems", None, |g| {
-        ledger_check(g, &["EVIDENCE_MISMATCH", "TREE_MISMATCH"], None, 0)
-    });
+    c.found(
+        "control-ledger-check-stating-problems",
+        "SELF_CHECK_PROBLEMS",
+        |g| ledger_check(g, &["EVIDENCE_MISMATCH", "TREE_MISMATCH"], None, 0),
+    );
     c.add("ledger-check-wrong-root", Some("BAD_LEDGER_CHECK"), |g| {
         ledger_check(g, &[], Some(Hash([9; 32])), 0)
     });

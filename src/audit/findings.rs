@@ -29,6 +29,11 @@ pub fn findings_of(seq: u64, entry: &Entry, members: &Members, custody: &Custody
             Stated::DigestMismatch { item, file } => (F::CopyDiffered, item, file),
             Stated::Refused { item, reason } => (F::TransferRefused, item, reason),
             Stated::Condition { item, text } => (F::ReceiptCondition, item, text),
+            Stated::SelfCheck { size, problems } => (
+                F::SelfCheckProblems,
+                String::new(),
+                format!("{size}: {}", problems.join(", ")),
+            ),
         };
         // A tree's own copy is its manifest and any stored files, which
         // `verify --evidence` reports on as problems.

@@ -55,16 +55,19 @@ pub enum FindingCode {
     TransferRefused,
     /// The condition a receiver recorded on receipt.
     ReceiptCondition,
+    /// A self-check (`ledger.check`) that recorded problems.
+    SelfCheckProblems,
 }
 
 impl FindingCode {
     /// Every finding code, in SPEC §9.3 order.
-    pub const ALL: [FindingCode; 5] = [
+    pub const ALL: [FindingCode; 6] = [
         FindingCode::CopyDiffered,
         FindingCode::TreeDiffered,
         FindingCode::SealBroken,
         FindingCode::TransferRefused,
         FindingCode::ReceiptCondition,
+        FindingCode::SelfCheckProblems,
     ];
 
     /// The stable upper-case name.
@@ -75,6 +78,7 @@ impl FindingCode {
             FindingCode::TreeDiffered => "TREE_DIFFERED",
             FindingCode::TransferRefused => "TRANSFER_REFUSED",
             FindingCode::ReceiptCondition => "RECEIPT_CONDITION",
+            FindingCode::SelfCheckProblems => "SELF_CHECK_PROBLEMS",
         }
     }
 }
@@ -181,6 +185,10 @@ impl Finding {
             }
             FindingCode::ReceiptCondition => {
                 format!("{by} recorded the condition of {item} on receipt: {d:?}")
+            }
+            FindingCode::SelfCheckProblems => {
+                let (size, codes) = d.split_once(": ").unwrap_or((d.as_str(), ""));
+                format!("{by} recorded a self-check of the {size} entries before it that found problems: {codes}")
             }
         }
     }

@@ -401,6 +401,13 @@ pub enum Finding {
         /// The file name as the intake lists it.
         file: String,
     },
+    /// A self-check (`ledger.check`) that found problems (SPEC §13.10).
+    SelfCheck {
+        /// The entries it checked.
+        size: u64,
+        /// The §9 codes it found, as recorded.
+        problems: Vec<String>,
+    },
     /// A receipt refusing the transfer, with the receiver's reason.
     Refused {
         /// The evidence item id.
@@ -425,6 +432,12 @@ pub fn stated(entry: &Entry) -> Vec<Finding> {
             out.push(Finding::DigestMismatch {
                 item: b.item.clone(),
                 file: b.file.name.clone(),
+            })
+        }
+        Body::Domain(Domain::LedgerCheck(c)) if !c.problems.is_empty() => {
+            out.push(Finding::SelfCheck {
+                size: c.size,
+                problems: c.problems.clone(),
             })
         }
         Body::Domain(Domain::CustodyReceive(b)) => {
