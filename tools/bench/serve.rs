@@ -16,10 +16,16 @@
 //!    this run), p50/p99, what each hostile peer was answered, peak RSS of
 //!    both, and a kill -9 in the middle: every acknowledged record present.
 //!
-//! Usage: serve_bench --cli PATH [--clients C] [--appends M] [--mirror-entries N]
+//! 5. served reads (issue 29, item 2): C clients x R signed reads, each
+//!    recorded in the access log and synced before its answer, beside this
+//!    machine's synced-append ceiling (`serve_reads.rs`).
+//!
+//! Usage: serve_bench --cli PATH [--clients C] [--appends M] [--mirror-entries N] [--reads R] [--only-reads]
 
 #[path = "serve_hostile.rs"]
 mod hostile;
+#[path = "serve_reads.rs"]
+mod reads;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -310,6 +316,7 @@ fn import_rate(cli: &str, root: &Path, n: usize) -> f64 {
 
 fn main() {
     let (mut cli, mut clients, mut m, mut mirror_n) = (None, 32usize, 500usize, 1_000_000u64);
+    let (mut reads_n, mut only_reads) = (200usize, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut num = || {
@@ -322,12 +329,27 @@ fn main() {
             "--clients" => clients = num() as usize,
             "--appends" => m = num() as usize,
             "--mirror-entries" => mirror_n = num(),
+            "--reads" => reads_n = num() as usize,
+            "--only-reads" => only_reads = true,
             other => panic!("unknown argument {other}"),
         }
     }
     let cli = cli.expect("--cli PATH");
     let tmp = tempfile::tempdir().expect("tmp");
     let root = tmp.path();
+
+    // 5 (first: quick). Reads through the access log.
+    {
+        let dir = root.join("case-reads");
+        make_ledger(&dir, clients);
+        let entries = Ledger::open(&dir, false).expect("open").head().tree.size.0;
+        let (srv, url) = serve(&cli, &dir);
+        reads::run(&cli, &dir, &url, (0..clients).map(member).collect(), reads_n, entries);
+        drop(srv);
+    }
+    if only_reads {
+        return;
+    }
 
     // 1. Loopback load, next to caselog import of as many notes.
     let total = clients * m;
