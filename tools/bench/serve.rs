@@ -344,7 +344,14 @@ fn main() {
         make_ledger(&dir, clients);
         let entries = Ledger::open(&dir, false).expect("open").head().tree.size.0;
         let (srv, url) = serve(&cli, &dir);
-        reads::run(&cli, &dir, &url, (0..clients).map(member).collect(), reads_n, entries);
+        reads::run(
+            &cli,
+            &dir,
+            &url,
+            (0..clients).map(member).collect(),
+            reads_n,
+            entries,
+        );
         drop(srv);
     }
     if only_reads {

@@ -13,20 +13,40 @@ use caselog::storage::keys::Signer;
 
 /// One client's R reads; the number answered 200.
 fn client(url: &str, s: &Signer, reads: usize, entries: u64) -> usize {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let base = url.trim_end_matches('/');
-    let authority = base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
-    let case_path = base.split_once(&authority).map(|(_, p)| p.to_owned()).unwrap_or_default();
+    let authority = base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let case_path = base
+        .split_once(&authority)
+        .map(|(_, p)| p.to_owned())
+        .unwrap_or_default();
     let mut ok = 0;
     for i in 0..reads {
         let path = format!("{case_path}/api/show/{}", i as u64 % entries);
         let params = Params {
-            created: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs(),
+            created: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs(),
             nonce: format!("{}-{i}-{}", s.public().short(), std::process::id()),
             key: s.public(),
             with_digest: false,
         };
-        let parts = RequestParts { method: "GET", authority: &authority, path: &path, query: "?", content_digest: None };
+        let parts = RequestParts {
+            method: "GET",
+            authority: &authority,
+            path: &path,
+            query: "?",
+            content_digest: None,
+        };
         let (input, sig) = httpsig::sign(s, &params, &parts).expect("sign");
         let r = agent
             .get(&format!("http://{authority}{path}"))
@@ -67,12 +87,26 @@ pub fn run(cli: &str, dir: &Path, url: &str, signers: Vec<Signer>, reads: usize,
     let rate = ok as f64 / t.elapsed().as_secs_f64();
     let ceiling = fsync_ceiling(dir, 2000, 330);
     let t = Instant::now();
-    let out = Command::new(cli).arg("--ledger").arg(dir).args(["access", "verify", "--json"]).output().expect("access verify");
+    let out = Command::new(cli)
+        .arg("--ledger")
+        .arg(dir)
+        .args(["access", "verify", "--json"])
+        .output()
+        .expect("access verify");
     let took = t.elapsed().as_secs_f64();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     println!("== served reads through the access log: {clients} clients x {reads} GET api/show/N (same run)");
-    println!("{:<44} {:>12}", "synced 330-byte appends to one file (ceiling)", format!("{ceiling:.0}/s"));
-    println!("{:<44} {:>12}   ratio {:.2} to the ceiling", "caselog serve, reads answered and recorded", format!("{rate:.0}/s"), rate / ceiling);
+    println!(
+        "{:<44} {:>12}",
+        "synced 330-byte appends to one file (ceiling)",
+        format!("{ceiling:.0}/s")
+    );
+    println!(
+        "{:<44} {:>12}   ratio {:.2} to the ceiling",
+        "caselog serve, reads answered and recorded",
+        format!("{rate:.0}/s"),
+        rate / ceiling
+    );
     println!(
         "access log: {} records for {ok} answered reads; access verify {} in {took:.2} s ({:.0} records/s)",
         v["records"],
