@@ -381,3 +381,87 @@ fn import_rows_that_do_not_decode_or_name_missing_entries_are_reported() {
         assert_eq!(r.problems.is_empty(), !bad, "{:#?}", r.problems);
     }
 }
+
+/// The custody cache rows (SPEC §8: `hold/`, `production/`, `retention/`)
+/// are compared with the replay: a row altered, added with nothing behind
+/// it, or removed is `META_MISMATCH`, and the untouched ledger verifies.
+#[test]
+fn custody_cache_rows_that_differ_from_the_replay_are_reported() {
+    use caselog::format::entry::Body;
+    use caselog::format::kinds::{Domain, RetentionSet};
+    use caselog::rules::production::ProductionState;
+    let fresh = || {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("l");
+        let mut l = common::build_small(&dir, HashAlg::Sha256);
+        l.append(common::intake_body("EV-1"), &common::authority())
+            .unwrap();
+        let body = Body::Domain(Domain::RetentionSet(RetentionSet {
+            category: "ten years".into(),
+            days: 3650,
+            items: vec!["EV-1".into()],
+            authority: "schedule 7".into(),
+        }));
+        l.append(body, &common::authority()).unwrap();
+        drop(l);
+        assert!(verify(&dir).problems.is_empty());
+        (t, dir)
+    };
+    let key = |p: &[u8], id: &[u8]| [p, id].concat();
+    let ret = key(caselog::storage::layout::META_RETENTION_PREFIX, b"EV-1");
+    let bogus = ProductionState {
+        leaf: caselog::Hash([3; 32]),
+        seq: caselog::Seq(2),
+        to: common::authority().public(),
+        manifest: [4; 32],
+    };
+    type Tamper<'a> = Box<dyn Fn(&DB) + 'a>;
+    let cases: Vec<(&str, Tamper)> = vec![
+        (
+            "retention row altered",
+            Box::new(|db| {
+                let mut v = get(db, CF_META, &ret);
+                let n = v.len();
+                v[n - 1] ^= 1;
+                put(db, CF_META, &ret, &v);
+            }),
+        ),
+        (
+            "retention row removed",
+            Box::new(|db| del(db, CF_META, &ret)),
+        ),
+        (
+            "a production row with no production",
+            Box::new(|db| {
+                let k = key(
+                    caselog::storage::layout::META_PRODUCTION_PREFIX,
+                    &bogus.leaf.0,
+                );
+                put(db, CF_META, &k, &bogus.encode());
+            }),
+        ),
+        (
+            "a hold row with no hold",
+            Box::new(|db| {
+                let h = caselog::rules::hold::Hold {
+                    hold: "LH-9".into(),
+                    placed: caselog::Seq(1),
+                    items: vec![],
+                    released: None,
+                };
+                put(
+                    db,
+                    CF_META,
+                    &key(caselog::storage::layout::META_HOLD_PREFIX, b"LH-9"),
+                    &h.encode(),
+                );
+            }),
+        ),
+    ];
+    for (name, tamper) in cases {
+        let (_t, dir) = fresh();
+        tamper(&raw(&dir));
+        let r = verify(&dir);
+        assert!(r.has(Code::MetaMismatch, None), "{name}: {:#?}", r.problems);
+    }
+}

@@ -116,9 +116,7 @@ pub fn verify_store_progress(
     check_tree_extent(store, replayed.head, &mut report)?;
     // 9. `meta` item rows: the custody replayed from the entries.
     check_item_rows(store, &replayed.custody, &mut report)?;
-    check_hold_rows(store, &replayed.custody, &mut report)?;
-    check_production_rows(store, &replayed.custody, &mut report)?;
-    check_retention_rows(store, &replayed.custody, &mut report)?;
+    check_custody_rows(store, &replayed.custody, &mut report)?;
     // 10. `disclosures`: each belongs to its entry and was not erased.
     check_disclosures(store, &replayed, &mut report)?;
     // 11. Evidence copies still have their intake digests (when asked).
@@ -535,14 +533,17 @@ fn check_item_rows(
     Ok(())
 }
 
-/// Check 9b: the `hold/` rows are the legal holds replayed from the
-/// entries (SPEC §13.9), one row per hold.
-fn check_hold_rows(
+/// Check 9b-9d: the rows under `prefix` are exactly what the replay
+/// holds (`row` decodes a stored row and finds the replayed one; `expected`
+/// rows in all), one row each; `what` names them in messages.
+fn check_replayed_rows<'c, T: PartialEq + 'c>(
     store: &Store,
-    custody: &Custody,
+    prefix: &'static [u8],
+    what: &str,
+    expected: usize,
+    row: impl Fn(&[u8], &[u8]) -> (Option<T>, Option<&'c T>),
     report: &mut Report,
 ) -> Result<(), StoreError> {
-    let prefix = layout::META_HOLD_PREFIX;
     let mut stored = 0usize;
     for kv in store.iter_from(CF_META, prefix) {
         let (k, val) = kv?;
@@ -550,93 +551,69 @@ fn check_hold_rows(
             break;
         };
         stored += 1;
-        let id = String::from_utf8_lossy(id).to_string();
-        let row = crate::rules::hold::Hold::decode(&id, &val);
-        if row.as_ref() != custody.holds().get(&id) || row.is_none() {
+        let (got, want) = row(id, &val);
+        if got.is_none() || got.as_ref() != want {
+            let id = String::from_utf8(id.to_vec()).unwrap_or_else(|_| hex::encode(id));
             meta_problem(
                 report,
-                format!("hold row {id:?} differs from the holds recomputed from entries"),
+                format!("{what} row {id:?} differs from the replay of the entries"),
             );
         }
     }
-    let expected = custody.holds().len();
     if stored < expected {
         meta_problem(
             report,
-            format!("{stored} hold rows stored, {expected} holds placed"),
+            format!("{stored} {what} rows stored, {expected} in the replay of the entries"),
         );
     }
     Ok(())
 }
 
-/// Check 9c: the `production/` rows are the productions replayed from the
-/// entries (SPEC §13.11), one row per production.
-fn check_production_rows(
+/// Check 9b-9d: legal holds (SPEC §13.9), productions (§13.11) and
+/// retention (§13.12), each a cache of the custody replay.
+fn check_custody_rows(
     store: &Store,
     custody: &Custody,
     report: &mut Report,
 ) -> Result<(), StoreError> {
-    let prefix = layout::META_PRODUCTION_PREFIX;
-    let mut stored = 0usize;
-    for kv in store.iter_from(CF_META, prefix) {
-        let (k, val) = kv?;
-        let Some(id) = k.strip_prefix(prefix) else {
-            break;
-        };
-        stored += 1;
-        let leaf = <[u8; 32]>::try_from(id).ok().map(crate::format::hash::Hash);
-        let row = leaf.and_then(|l| crate::rules::production::ProductionState::decode(l, &val));
-        let want = leaf.and_then(|l| custody.productions().get(&l));
-        if row.is_none() || row.as_ref() != want {
-            let id = hex::encode(id);
-            meta_problem(
-                report,
-                format!("production row {id} differs from the productions recomputed from entries"),
-            );
-        }
-    }
-    let expected = custody.productions().len();
-    if stored < expected {
-        meta_problem(
-            report,
-            format!("{stored} production rows stored, {expected} productions recorded"),
-        );
-    }
-    Ok(())
-}
-
-/// Check 9d: the `retention/` rows are the retention replayed from the
-/// entries (SPEC §13.12), one row per item given a category.
-fn check_retention_rows(
-    store: &Store,
-    custody: &Custody,
-    report: &mut Report,
-) -> Result<(), StoreError> {
-    let prefix = layout::META_RETENTION_PREFIX;
-    let mut stored = 0usize;
-    for kv in store.iter_from(CF_META, prefix) {
-        let (k, val) = kv?;
-        let Some(id) = k.strip_prefix(prefix) else {
-            break;
-        };
-        stored += 1;
-        let id = String::from_utf8_lossy(id).to_string();
-        let row = crate::rules::retention::Retention::decode(&id, &val);
-        if row.is_none() || row.as_ref() != custody.retention().get(&id) {
-            meta_problem(
-                report,
-                format!("retention row {id:?} differs from the retention recomputed from entries"),
-            );
-        }
-    }
-    let expected = custody.retention().len();
-    if stored < expected {
-        meta_problem(
-            report,
-            format!("{stored} retention rows stored, {expected} items given a category"),
-        );
-    }
-    Ok(())
+    use crate::rules::{hold::Hold, production::ProductionState, retention::Retention};
+    let text = |id: &[u8]| String::from_utf8(id.to_vec()).ok();
+    check_replayed_rows(
+        store,
+        layout::META_HOLD_PREFIX,
+        "hold",
+        custody.holds().len(),
+        |id, v| {
+            let id = text(id);
+            let got = id.as_deref().and_then(|i| Hold::decode(i, v));
+            (got, id.and_then(|i| custody.holds().get(&i)))
+        },
+        report,
+    )?;
+    check_replayed_rows(
+        store,
+        layout::META_RETENTION_PREFIX,
+        "retention",
+        custody.retention().len(),
+        |id, v| {
+            let id = text(id);
+            let got = id.as_deref().and_then(|i| Retention::decode(i, v));
+            (got, id.and_then(|i| custody.retention().get(&i)))
+        },
+        report,
+    )?;
+    check_replayed_rows(
+        store,
+        layout::META_PRODUCTION_PREFIX,
+        "production",
+        custody.productions().len(),
+        |id, v| {
+            let leaf = <[u8; 32]>::try_from(id).ok().map(crate::format::hash::Hash);
+            let got = leaf.and_then(|l| ProductionState::decode(l, v));
+            (got, leaf.and_then(|l| custody.productions().get(&l)))
+        },
+        report,
+    )
 }
 
 /// Check 10: each stored disclosure decodes, hashes to a digest of its own

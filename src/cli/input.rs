@@ -365,6 +365,22 @@ pub(crate) fn item_id(s: &str) -> Result<String, CliError> {
     }
 }
 
+/// `--item` values: each an item id, none given twice (in the order given).
+pub(crate) fn distinct_items(given: &[String]) -> Result<Vec<String>, CliError> {
+    let mut items: Vec<String> = Vec::new();
+    for i in given {
+        let i = item_id(i)?;
+        if items.contains(&i) {
+            return Err(CliError::input(
+                format!("--item {i} is given twice"),
+                "name each item once",
+            ));
+        }
+        items.push(i);
+    }
+    Ok(items)
+}
+
 pub(crate) fn hex32(s: &str, what: &str) -> Result<Hash, CliError> {
     Hash::from_hex(s).ok_or_else(|| {
         CliError::input(

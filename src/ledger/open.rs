@@ -173,60 +173,51 @@ fn read_members(store: &Store) -> Result<Vec<crate::rules::policy::Member>, Ledg
     Ok(list)
 }
 
-/// Every legal hold row (SPEC §13.9).
-fn read_holds(store: &Store) -> Result<Vec<crate::rules::hold::Hold>, LedgerError> {
-    let prefix = crate::storage::layout::META_HOLD_PREFIX;
-    let mut holds = Vec::new();
-    for kv in store.iter_from(CF_META, prefix) {
-        let (k, v) = kv?;
-        let Some(id) = k.strip_prefix(prefix) else {
-            break;
-        };
-        let row = std::str::from_utf8(id)
-            .ok()
-            .and_then(|id| crate::rules::hold::Hold::decode(id, &v))
-            .ok_or(meta_row(prefix))?;
-        holds.push(row);
-    }
-    Ok(holds)
-}
-
-/// Every retention row (SPEC §13.12).
-fn read_retention(store: &Store) -> Result<Vec<crate::rules::retention::Retention>, LedgerError> {
-    let prefix = crate::storage::layout::META_RETENTION_PREFIX;
+/// Every `meta` row under `prefix`, each decoded with its key's rest.
+fn read_rows<T>(
+    store: &Store,
+    prefix: &'static [u8],
+    decode: impl Fn(&[u8], &[u8]) -> Option<T>,
+) -> Result<Vec<T>, LedgerError> {
     let mut out = Vec::new();
     for kv in store.iter_from(CF_META, prefix) {
         let (k, v) = kv?;
         let Some(id) = k.strip_prefix(prefix) else {
             break;
         };
-        let row = std::str::from_utf8(id)
-            .ok()
-            .and_then(|id| crate::rules::retention::Retention::decode(id, &v))
-            .ok_or(meta_row(prefix))?;
-        out.push(row);
+        out.push(decode(id, &v).ok_or(meta_row(prefix))?);
     }
     Ok(out)
+}
+
+/// Every legal hold row (SPEC §13.9).
+fn read_holds(store: &Store) -> Result<Vec<crate::rules::hold::Hold>, LedgerError> {
+    read_rows(store, crate::storage::layout::META_HOLD_PREFIX, |id, v| {
+        crate::rules::hold::Hold::decode(std::str::from_utf8(id).ok()?, v)
+    })
+}
+
+/// Every retention row (SPEC §13.12).
+fn read_retention(store: &Store) -> Result<Vec<crate::rules::retention::Retention>, LedgerError> {
+    read_rows(
+        store,
+        crate::storage::layout::META_RETENTION_PREFIX,
+        |id, v| crate::rules::retention::Retention::decode(std::str::from_utf8(id).ok()?, v),
+    )
 }
 
 /// Every discovery production row (SPEC §13.11).
 fn read_productions(
     store: &Store,
 ) -> Result<Vec<crate::rules::production::ProductionState>, LedgerError> {
-    let prefix = crate::storage::layout::META_PRODUCTION_PREFIX;
-    let mut out = Vec::new();
-    for kv in store.iter_from(CF_META, prefix) {
-        let (k, v) = kv?;
-        let Some(id) = k.strip_prefix(prefix) else {
-            break;
-        };
-        let row = <[u8; 32]>::try_from(id)
-            .ok()
-            .and_then(|leaf| crate::rules::production::ProductionState::decode(Hash(leaf), &v))
-            .ok_or(meta_row(prefix))?;
-        out.push(row);
-    }
-    Ok(out)
+    read_rows(
+        store,
+        crate::storage::layout::META_PRODUCTION_PREFIX,
+        |id, v| {
+            let leaf = Hash(<[u8; 32]>::try_from(id).ok()?);
+            crate::rules::production::ProductionState::decode(leaf, v)
+        },
+    )
 }
 
 /// Every evidence item row.

@@ -13,7 +13,7 @@ use crate::cli::cmd::{Checked, Run};
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::globals::Globals;
-use crate::cli::input::{check_text, item_id, load_signer, target};
+use crate::cli::input::{check_text, load_signer, target};
 use crate::cli::output::out;
 use crate::cli::remote::Target;
 
@@ -27,17 +27,7 @@ pub(crate) fn check(c: &HoldCommand, g: &Globals) -> Result<Checked, CliError> {
             }))
         }
         HoldCommand::Place(a) => {
-            let mut items = Vec::new();
-            for i in &a.items {
-                let i = item_id(i)?;
-                if items.contains(&i) {
-                    return Err(CliError::input(
-                        format!("--item {i} is given twice"),
-                        "name each item once",
-                    ));
-                }
-                items.push(i);
-            }
+            let items = crate::cli::input::distinct_items(&a.items)?;
             Domain::HoldPlace(HoldPlace {
                 hold: check_text("the hold id", &a.hold, MAX_SHORT_TEXT)?,
                 reason: check_text("--reason", &a.reason, MAX_SHORT_TEXT)?,

@@ -26,7 +26,7 @@ use crate::cli::cmd::{Checked, Run};
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::globals::Globals;
-use crate::cli::input::{check_text, item_id, load_signer, resolve_member, target};
+use crate::cli::input::{check_text, load_signer, resolve_member, target};
 use crate::cli::output::{check_new_file, out};
 use crate::cli::remote::Target;
 
@@ -45,18 +45,8 @@ pub(crate) struct ProduceCmd {
 
 /// Check `export production` before the ledger is opened.
 pub(crate) fn check_export(a: &ExportProductionArgs, g: &Globals) -> Result<Checked, CliError> {
-    let mut items = a
-        .items
-        .iter()
-        .map(|i| item_id(i))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut items = crate::cli::input::distinct_items(&a.items)?;
     items.sort();
-    if let Some(w) = items.windows(2).find(|w| w[0] == w[1]) {
-        return Err(CliError::input(
-            format!("--item {} is given twice", w[0]),
-            "name each item once",
-        ));
-    }
     if !valid_bates_prefix(&a.bates_prefix) {
         return Err(CliError::input(
             format!(

@@ -14,7 +14,7 @@ use crate::cli::cmd::{Checked, Run};
 use crate::cli::error::CliError;
 use crate::cli::exit;
 use crate::cli::globals::Globals;
-use crate::cli::input::{check_text, item_id, load_signer, target};
+use crate::cli::input::{check_text, load_signer, target};
 use crate::cli::output::out;
 use crate::cli::remote::Target;
 
@@ -35,17 +35,7 @@ pub(crate) fn check(c: &RetentionCommand, g: &Globals) -> Result<Checked, CliErr
             "e.g. --days 3650 for ten years",
         ));
     }
-    let mut items = Vec::new();
-    for i in &a.items {
-        let i = item_id(i)?;
-        if items.contains(&i) {
-            return Err(CliError::input(
-                format!("--item {i} is given twice"),
-                "name each item once",
-            ));
-        }
-        items.push(i);
-    }
+    let items = crate::cli::input::distinct_items(&a.items)?;
     Ok(Box::new(RetentionSetCmd {
         body: RetentionSet {
             category: check_text("the category", &a.category, MAX_SHORT_TEXT)?,

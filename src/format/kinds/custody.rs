@@ -169,13 +169,7 @@ pub(super) fn read_receive(v: Value) -> Result<Domain, SchemaError> {
     let receipt = match r.opt_map("receipt")? {
         None => None,
         Some(m) => {
-            let mut rr = MapReader::new("custody.receive body.receipt", m)?;
-            let key = MemberKey(rr.fixed::<32>("key")?);
-            let ts = rr.text("time")?;
-            let time = Timestamp::parse(&ts)
-                .ok_or_else(|| invalid("receipt.time", "not YYYY-MM-DDTHH:MM:SS.ffffffZ"))?;
-            let sig = rr.fixed::<64>("sig")?;
-            rr.finish()?;
+            let (key, time, sig) = signed_by(m, "custody.receive body.receipt")?;
             Some(Receipt { key, time, sig })
         }
     };

@@ -96,6 +96,39 @@ fn item(r: &mut MapReader, what: &str) -> Result<String, SchemaError> {
     Ok(s)
 }
 
+/// A required array of 1 to [`MAX_LIST`] item ids (`what` names the field
+/// in errors); order and repeats are the caller's to judge.
+fn item_list(r: &mut MapReader, key: &str, what: &str) -> Result<Vec<String>, SchemaError> {
+    let Value::Array(a) = r.req(key)? else {
+        return Err(invalid(what, "an array of item ids"));
+    };
+    if a.is_empty() || a.len() > MAX_LIST {
+        return Err(invalid(what, "1 to 256 item ids"));
+    }
+    a.into_iter()
+        .map(|v| match v {
+            Value::Text(s) if valid_item_id(&s) => Ok(s),
+            _ => Err(invalid(what, "item ids like EV-0001")),
+        })
+        .collect()
+}
+
+/// An offline signature map `{key, time, sig}` (a custody receipt, a
+/// production acknowledgement).
+fn signed_by(
+    m: Value,
+    what: &'static str,
+) -> Result<(MemberKey, Timestamp, [u8; 64]), SchemaError> {
+    let mut rr = MapReader::new(what, m)?;
+    let key = MemberKey(rr.fixed::<32>("key")?);
+    let ts = rr.text("time")?;
+    let time = Timestamp::parse(&ts)
+        .ok_or_else(|| invalid("receipt.time", "not YYYY-MM-DDTHH:MM:SS.ffffffZ"))?;
+    let sig = rr.fixed::<64>("sig")?;
+    rr.finish()?;
+    Ok((key, time, sig))
+}
+
 fn hashes(v: Vec<Value>, what: &str) -> Result<Vec<Hash>, SchemaError> {
     v.into_iter()
         .map(|x| match x {

@@ -132,23 +132,7 @@ pub(super) fn read_production(v: Value) -> Result<Domain, SchemaError> {
     let mut r = MapReader::new(w, v)?;
     let to = MemberKey(r.fixed::<32>("to")?);
     let authority = r.text_nonempty("authority", MAX_SHORT_TEXT)?;
-    let mut items = Vec::new();
-    match r.req("items")? {
-        Value::Array(a) if !a.is_empty() && a.len() <= MAX_LIST => {
-            for v in a {
-                match v {
-                    Value::Text(s) if valid_item_id(&s) => items.push(s),
-                    _ => return Err(invalid("production body.items", "item ids like EV-0001")),
-                }
-            }
-        }
-        _ => {
-            return Err(invalid(
-                "production body.items",
-                "a non-empty array of item ids",
-            ))
-        }
-    }
+    let items = item_list(&mut r, "items", "production body.items")?;
     if items.windows(2).any(|w| w[0] >= w[1]) {
         return Err(invalid("production body.items", "sorted, each item once"));
     }
@@ -192,13 +176,7 @@ pub(super) fn read_receipt(v: Value) -> Result<Domain, SchemaError> {
     let receipt = match r.opt_map("receipt")? {
         None => None,
         Some(m) => {
-            let mut rr = MapReader::new("production.receipt body.receipt", m)?;
-            let key = MemberKey(rr.fixed::<32>("key")?);
-            let ts = rr.text("time")?;
-            let time = Timestamp::parse(&ts)
-                .ok_or_else(|| invalid("receipt.time", "not YYYY-MM-DDTHH:MM:SS.ffffffZ"))?;
-            let sig = rr.fixed::<64>("sig")?;
-            rr.finish()?;
+            let (key, time, sig) = signed_by(m, "production.receipt body.receipt")?;
             Some(ProductionAck { key, time, sig })
         }
     };

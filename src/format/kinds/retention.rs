@@ -46,18 +46,7 @@ pub(super) fn read_set(v: Value) -> Result<Domain, SchemaError> {
     if !(1..=MAX_RETENTION_DAYS).contains(&days) {
         return Err(invalid("retention.set body.days", "1 to 36500 days"));
     }
-    let mut items = Vec::new();
-    match r.req("items")? {
-        Value::Array(a) if !a.is_empty() && a.len() <= MAX_LIST => {
-            for v in a {
-                match v {
-                    Value::Text(s) if valid_item_id(&s) => items.push(s),
-                    _ => return Err(invalid("retention.set body.items", "item ids like EV-0001")),
-                }
-            }
-        }
-        _ => return Err(invalid("retention.set body.items", "1 to 256 item ids")),
-    }
+    let items = item_list(&mut r, "items", "retention.set body.items")?;
     let mut sorted = items.clone();
     sorted.sort_unstable();
     if sorted.windows(2).any(|w| w[0] == w[1]) {
