@@ -1026,8 +1026,8 @@ pub enum AccessCommand {
     /// it names, and every stored checkpoint's signature and root. Exit 1
     /// on a problem.
     Verify(AccessVerifyArgs),
-    /// Sign a checkpoint of the access log's current records (authority);
-    /// it can be given to a witness like a ledger checkpoint.
+    /// Sign a checkpoint of the access log's current records (authority),
+    /// stored beside the log; `access verify` checks the log against it.
     Checkpoint(AccessCheckpointArgs),
 }
 
