@@ -29,9 +29,8 @@ pub(crate) fn read_logged(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError
         let l = case.ledger.read().expect("serve: ledger lock poisoned");
         scope(&l, req.rest, req.parts.query, durable)
     };
-    let mut log = case.access.lock().expect("serve: access log lock poisoned");
-    let rec = AccessRecord {
-        seq: log.next_seq(),
+    let make = |seq| AccessRecord {
+        seq,
         time: Timestamp::now(),
         reader: caller.key,
         method: req.parts.method.to_owned(),
@@ -45,7 +44,7 @@ pub(crate) fn read_logged(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError
         items,
         whole,
     };
-    log.append(&rec).map_err(|e| {
+    case.access.append(make).map_err(|e| {
         ApiError::new(
             503,
             "ACCESS_LOG",

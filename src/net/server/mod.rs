@@ -126,7 +126,7 @@ pub(crate) struct Case {
     /// held while publishing, so publications never go backwards.
     pub(crate) published: std::sync::Mutex<Option<u64>>,
     /// Where every member read is recorded before it is answered (SPEC §18).
-    pub(crate) access: std::sync::Mutex<crate::net::access::store::AccessLog>,
+    pub(crate) access: crate::net::access::store::AccessLog,
 }
 
 struct State {
@@ -185,7 +185,7 @@ fn open_case(name: &str, dir: &std::path::Path, read_only: bool) -> Result<Case,
         name: name.to_owned(),
         dir: dir.to_path_buf(),
         published: std::sync::Mutex::new(None),
-        access: std::sync::Mutex::new(access),
+        access,
     })
 }
 
