@@ -3712,6 +3712,19 @@ fn a_retention_category_blocks_disposal_until_its_period_ends() {
         "{err}"
     );
     assert_eq!(e.verify_json()["entries"], before, "nothing written");
+    let status = stdout_of(e.cmd().args(["status"]));
+    assert!(
+        status.contains("EV-1 in retention category \"Felony evidence, 10 years\" (seq 5) until")
+            && status.contains("no disposal before then"),
+        "{status}"
+    );
+    let js: serde_json::Value =
+        serde_json::from_str(&stdout_of(e.cmd().args(["status", "--json"]))).unwrap();
+    assert_eq!(js["retention"][0]["item"], "EV-1");
+    assert_eq!(js["retention"][0]["ended_by_this_clock"], false);
+    std::fs::create_dir(e.p("status-json")).unwrap();
+    std::fs::write(e.p("status-json/status.json"), js.to_string()).unwrap();
+    crate::common::validate_jsons("status.schema.json", &e.p("status-json"));
     let list = stdout_of(e.cmd().args(["retention", "list"]));
     assert!(
         list.contains("EV-1  \"Felony evidence, 10 years\"  3650 days from seq")

@@ -883,3 +883,27 @@ fn court_report_and_certification_render_as_pdf_a_2b_with_the_same_text() {
     }
     assert!(pdf_text(&t.path().join("report.pdf")).contains("timeline drawing is not reproduced"));
 }
+
+/// `status` says a retention period has ended by the local clock: set in
+/// 2008 for 30 days, it ended long ago; a closed item is not listed.
+#[test]
+fn status_lists_retention_periods_that_ended() {
+    use caselog::format::kinds::RetentionSet;
+    let t = tempfile::tempdir().unwrap();
+    let mut l = ledger(&t.path().join("l"));
+    let a = common::authority();
+    l.append_at(common::intake_body("EV-7"), &a, common::t(2000))
+        .unwrap();
+    let set = Body::Domain(Domain::RetentionSet(RetentionSet {
+        category: "thirty days".into(),
+        days: 30,
+        items: vec!["EV-7".into()],
+        authority: "schedule 1".into(),
+    }));
+    l.append_at(set, &a, common::t(2100)).unwrap();
+    let s = caselog::export::status::status(&l).unwrap();
+    let (r, ended) = &s.retention[0];
+    assert_eq!((r.item.as_str(), r.days, *ended), ("EV-7", 30, true));
+    assert!(!r.forbids(common::t(2100).micros() + 30 * 86_400_000_000));
+    assert!(r.forbids(common::t(2100).micros() + 30 * 86_400_000_000 - 1));
+}

@@ -3,7 +3,8 @@
 //! time-stamps), never by reading every record: items in transit and the
 //! receipts they wait for, items whose files have no stored copy, seals
 //! on items, the last checkpoint and what it carries, an unfinished
-//! erasure, revoked members.
+//! erasure, revoked members, legal holds, retention periods (ended or
+//! not, by this machine's clock), unfinished imports.
 //!
 //! Every fact is what the ledger records; nothing here is verified (that
 //! is `audit`), and the view says so where it matters (cosignature lines
@@ -42,6 +43,9 @@ pub struct Status {
     pub holds: Vec<crate::rules::hold::Hold>,
     /// Imports that stopped before their source's last line (SPEC §8.1).
     pub unfinished_imports: Vec<crate::ledger::ImportRecord>,
+    /// Open items with a retention category (SPEC §13.12), and whether its
+    /// period has ended by this machine's clock when the view was made.
+    pub retention: Vec<(crate::rules::retention::Retention, bool)>,
 }
 
 /// An item between a release and its receipt.
@@ -102,6 +106,13 @@ pub fn status(l: &Ledger) -> Result<Status, LedgerError> {
             .values()
             .filter(|h| h.released.is_none())
             .cloned()
+            .collect(),
+        retention: l
+            .custody()
+            .retention()
+            .values()
+            .filter(|r| l.custody().get(&r.item).is_some_and(|i| i.closed.is_none()))
+            .map(|r| (r.clone(), !r.forbids(Timestamp::now().micros())))
             .collect(),
     };
     let dir = l.store().dir().to_owned();

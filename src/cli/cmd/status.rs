@@ -200,6 +200,13 @@ fn status_json(s: &Status, m: &Members, now: &Timestamp) -> serde_json::Value {
             "items": h.items,
             "whole_case": h.items.is_empty(),
         })).collect::<Vec<_>>(),
+        "retention": s.retention.iter().map(|(r, ended)| json!({
+            "item": r.item,
+            "category": r.category,
+            "set_seq": r.set.0,
+            "until": i64::try_from(r.until).ok().and_then(Timestamp::from_micros).map(|t| t.to_string()),
+            "ended_by_this_clock": ended,
+        })).collect::<Vec<_>>(),
         "unfinished_imports": s.unfinished_imports.iter().map(|r| json!({
             "source": r.name,
             "source_sha256": hex::encode(r.source),
@@ -228,6 +235,23 @@ fn holds_and_imports(s: &Status) -> String {
                 ", no erasure"
             } else {
                 ""
+            }
+        ));
+    }
+    for (r, ended) in &s.retention {
+        let until = i64::try_from(r.until)
+            .ok()
+            .and_then(Timestamp::from_micros)
+            .map_or_else(|| r.until.to_string(), |t| t.to_string());
+        o.push_str(&format!(
+            "{} in retention category {:?} (seq {}) until {until}: {}\n",
+            r.item,
+            r.category,
+            r.set.0,
+            if *ended {
+                "ENDED by this machine's clock; it may be reviewed for disposition"
+            } else {
+                "no disposal before then"
             }
         ));
     }
