@@ -67,7 +67,7 @@ fn note(r: &Rendition<'_>, drawing: bool, lacking: bool) -> Span {
     use sha2::Digest as _;
     let digest = hex::encode(sha2::Sha256::digest(r.html.as_bytes()));
     let mut text = format!(
-        "This PDF/A-2b document is a rendition of the HTML exhibit {} (SHA-256 {digest}), made by caselog {} with the PDF library krilla: its text is the HTML's text.",
+        "This PDF/A-2b document is a rendition of the HTML exhibit {} (SHA-256 {digest}), made by caselog {} with the PDF library krilla. After this paragraph its text is the HTML's text; the page footers are added.",
         r.source_name,
         env!("CARGO_PKG_VERSION")
     );
