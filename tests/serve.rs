@@ -2771,6 +2771,10 @@ fn the_access_log_records_each_read_with_the_readers_signature() {
     assert_eq!(get(format!("/case-r/api/show/{note_seq}"), "a2"), 200);
     assert_eq!(get("/case-r/api/timeline".into(), "a3"), 200);
     assert_eq!(get("/case-r/api/show/9999".into(), "a4"), 404);
+    // A read whose record would be over the limit is neither recorded nor
+    // answered (431 TOO_LARGE).
+    let huge = get(format!("/case-r/api/show/{}", "9".repeat(65_400)), "a5");
+    assert_eq!(huge, 431, "TOO_LARGE");
     // A public read (the checkpoint) is nobody's: not recorded.
     let _ = ureq::get(&format!("{base}/case-r/checkpoint")).call();
     let access = |args: &[&str]| {

@@ -34,6 +34,13 @@ pub enum AccessError {
         /// What failed.
         err: std::io::Error,
     },
+    /// A record to append would be over the limit (a request with a huge
+    /// path or headers): it is not written, and the read is not answered.
+    #[error("the record of this read would be {len} bytes, over the {MAX_RECORD}-byte limit")]
+    RecordTooLarge {
+        /// Its encoded length.
+        len: usize,
+    },
     /// A record's length is over the limit: the file is not an access log.
     #[error("{path}: record {seq} claims {len} bytes, over the {MAX_RECORD}-byte limit")]
     TooLong {
@@ -165,6 +172,9 @@ impl AccessLog {
             let r = make(t.next);
             assert_eq!(r.seq, t.next, "access: a record appended out of order");
             let b = r.encode();
+            if b.len() > MAX_RECORD {
+                return Err(AccessError::RecordTooLarge { len: b.len() });
+            }
             let mut buf = (b.len() as u32).to_be_bytes().to_vec();
             buf.extend_from_slice(&b);
             if let Err(e) = t.file.write_all(&buf) {

@@ -8,6 +8,7 @@ use crate::format::entry::Body;
 use crate::format::ids::{Seq, Timestamp};
 use crate::ledger::Ledger;
 use crate::net::access::record::AccessRecord;
+use crate::net::access::store::AccessError;
 use crate::net::api::ApiError;
 
 /// [`routes::read`], with a signed request recorded before its answer.
@@ -44,13 +45,19 @@ pub(crate) fn read_logged(case: &Case, req: &Req<'_>) -> Result<Answer, ApiError
         items,
         whole,
     };
-    case.access.append(make).map_err(|e| {
-        ApiError::new(
+    case.access.append(make).map_err(|e| match e {
+        AccessError::RecordTooLarge { .. } => ApiError::new(
+            431,
+            "TOO_LARGE",
+            2,
+            format!("the read was not answered: {e} (shorten the request)"),
+        ),
+        _ => ApiError::new(
             503,
             "ACCESS_LOG",
             3,
             format!("the read was not answered: it could not be recorded in the access log ({e})"),
-        )
+        ),
     })?;
     answer
 }
