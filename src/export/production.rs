@@ -113,6 +113,10 @@ pub struct Package {
     pub manifest: [u8; 32],
 }
 
+/// Files written so far (relative path, SHA-256 of the bytes written),
+/// for the manifest: each file is hashed once, as it is written.
+type Written = Vec<(PathBuf, [u8; 32])>;
+
 /// One native to produce.
 #[derive(Clone)]
 struct Native {
@@ -141,7 +145,7 @@ pub fn write(l: &Ledger, plan: &Plan<'_>, dir: &Path) -> Result<Package, Product
             });
         }
     }
-    let mut written: Vec<PathBuf> = Vec::new();
+    let mut written: Written = Vec::new();
     let first = plan.bates.1;
     let (rows, images) = copy_natives(l, plan, &natives, dir, &mut written)?;
     write_file(dir, "DATA/loadfile.dat", &dat(&rows), &mut written)?;
@@ -164,7 +168,7 @@ pub fn write(l: &Ledger, plan: &Plan<'_>, dir: &Path) -> Result<Package, Product
         readme(plan, (first, last), size, images > 0).as_bytes(),
         &mut written,
     )?;
-    let manifest = manifest(dir, &written)?;
+    let manifest = manifest(&written);
     std::fs::write(dir.join("MANIFEST.sha256"), &manifest)?;
     sync_tree(dir, &written)?;
     Ok(Package {
@@ -233,7 +237,7 @@ fn copy_natives(
     plan: &Plan<'_>,
     natives: &[Native],
     dir: &Path,
-    written: &mut Vec<PathBuf>,
+    written: &mut Written,
 ) -> Result<(Vec<Row>, u64), ProductionError> {
     std::fs::create_dir_all(dir.join("NATIVES"))?;
     let mut rows = Vec::new();
@@ -251,7 +255,7 @@ fn copy_natives(
                 name: n.file.name.clone(),
             });
         }
-        written.push(PathBuf::from(&rel));
+        written.push((PathBuf::from(&rel), d.sha256.0));
         let image = is_image(&ext);
         images += u64::from(image);
         rows.push(Row {
@@ -360,7 +364,7 @@ fn write_proofs(
     size: TreeSize,
     checkpoint: &[u8],
     dir: &Path,
-    written: &mut Vec<PathBuf>,
+    written: &mut Written,
 ) -> Result<u64, ProductionError> {
     let mut n = 0;
     write_file(dir, "PROOFS/checkpoint", checkpoint, written)?;
@@ -386,7 +390,7 @@ fn write_proofs(
 fn write_reports(
     plan: &Plan<'_>,
     dir: &Path,
-    written: &mut Vec<PathBuf>,
+    written: &mut Written,
 ) -> Result<(), ProductionError> {
     let mut docs = vec![("certification", plan.certification_html)];
     if let Some(r) = plan.report_html {
@@ -469,46 +473,35 @@ fn readme(plan: &Plan<'_>, bates: (u64, u64), size: TreeSize, opt: bool) -> Stri
     lines.join("\r\n")
 }
 
-fn write_file(
-    dir: &Path,
-    rel: &str,
-    bytes: &[u8],
-    written: &mut Vec<PathBuf>,
-) -> std::io::Result<()> {
+fn write_file(dir: &Path, rel: &str, bytes: &[u8], written: &mut Written) -> std::io::Result<()> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let mut f = std::fs::File::create_new(&path)?;
     f.write_all(bytes)?;
-    written.push(PathBuf::from(rel));
+    written.push((PathBuf::from(rel), Sha256::digest(bytes).into()));
     Ok(())
 }
 
 /// `sha256sum` format, sorted by path: `<hex>  <path>\n`.
-pub fn manifest(dir: &Path, files: &[PathBuf]) -> std::io::Result<Vec<u8>> {
-    let mut sorted: Vec<&PathBuf> = files.iter().collect();
+pub fn manifest(files: &[(PathBuf, [u8; 32])]) -> Vec<u8> {
+    let mut sorted: Vec<&(PathBuf, [u8; 32])> = files.iter().collect();
     sorted.sort();
     let mut out = String::new();
-    for rel in sorted {
-        let mut h = Sha256::new();
-        std::io::copy(&mut std::fs::File::open(dir.join(rel))?, &mut h)?;
-        out.push_str(&format!(
-            "{}  {}\n",
-            hex::encode(h.finalize()),
-            rel.display()
-        ));
+    for (rel, sha256) in sorted {
+        out.push_str(&format!("{}  {}\n", hex::encode(sha256), rel.display()));
     }
-    Ok(out.into_bytes())
+    out.into_bytes()
 }
 
 /// Sync every file written and the directories, so the package is durable
 /// before the ledger says it was made.
-fn sync_tree(dir: &Path, files: &[PathBuf]) -> std::io::Result<()> {
+fn sync_tree(dir: &Path, files: &Written) -> std::io::Result<()> {
     let mut dirs = std::collections::BTreeSet::new();
     for rel in files
         .iter()
-        .map(PathBuf::as_path)
+        .map(|(p, _)| p.as_path())
         .chain([Path::new("MANIFEST.sha256")])
     {
         std::fs::File::open(dir.join(rel))?.sync_all()?;
