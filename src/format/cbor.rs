@@ -25,6 +25,21 @@ pub const MAX_ENCODED_LEN: usize = 1 << 20;
 /// Deepest nesting of arrays and maps the decoder accepts.
 pub const MAX_DEPTH: usize = 16;
 
+/// An array of text strings, or `None` for anything else (rows and
+/// records that keep lists of ids).
+pub fn text_array(v: Value) -> Option<Vec<String>> {
+    match v {
+        Value::Array(a) => a
+            .into_iter()
+            .map(|v| match v {
+                Value::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
 /// A CBOR value in the subset the format uses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {

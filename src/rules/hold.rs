@@ -51,16 +51,7 @@ impl Hold {
     pub fn decode(hold: &str, b: &[u8]) -> Option<Hold> {
         let mut r = MapReader::new("hold", cbor::decode(b).ok()?).ok()?;
         let placed = Seq(r.uint("placed").ok()?);
-        let items = match r.req("items").ok()? {
-            Value::Array(a) => a
-                .into_iter()
-                .map(|v| match v {
-                    Value::Text(t) => Some(t),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()?,
-            _ => return None,
-        };
+        let items = cbor::text_array(r.req("items").ok()?)?;
         let released = r.opt_uint("released").ok()?.map(Seq);
         r.finish().ok()?;
         let h = Hold {

@@ -83,10 +83,7 @@ pub fn receipt_message(
         .text("time", &time.to_string())
         .bytes("key", &key.0)
         .build();
-    let mut out = RECEIPT_CONTEXT.to_vec();
-    out.push(0);
-    out.extend_from_slice(&crate::format::cbor::encode(&m));
-    out
+    context_message(RECEIPT_CONTEXT, &m)
 }
 
 impl CustodyRelease {

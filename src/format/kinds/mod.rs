@@ -113,6 +113,15 @@ fn item_list(r: &mut MapReader, key: &str, what: &str) -> Result<Vec<String>, Sc
         .collect()
 }
 
+/// The bytes an offline signature covers: `context || 0x00 || CBOR(m)`
+/// (custody receipts, production acknowledgements).
+fn context_message(context: &[u8], m: &Value) -> Vec<u8> {
+    let mut out = context.to_vec();
+    out.push(0);
+    out.extend_from_slice(&crate::format::cbor::encode(m));
+    out
+}
+
 /// An offline signature map `{key, time, sig}` (a custody receipt, a
 /// production acknowledgement).
 fn signed_by(

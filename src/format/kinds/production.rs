@@ -74,10 +74,7 @@ pub fn production_receipt_message(
         .text("time", &time.to_string())
         .bytes("key", &key.0)
         .build();
-    let mut out = PRODUCTION_RECEIPT_CONTEXT.to_vec();
-    out.push(0);
-    out.extend_from_slice(&crate::format::cbor::encode(&m));
-    out
+    context_message(PRODUCTION_RECEIPT_CONTEXT, &m)
 }
 
 impl Production {

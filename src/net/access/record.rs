@@ -82,16 +82,7 @@ impl AccessRecord {
         let signature_input = r.text("signature_input").ok()?;
         let signature = r.text("signature").ok()?;
         let status = u16::try_from(r.uint("status").ok()?).ok()?;
-        let items = match r.req("items").ok()? {
-            Value::Array(a) => a
-                .into_iter()
-                .map(|v| match v {
-                    Value::Text(t) => Some(t),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()?,
-            _ => return None,
-        };
+        let items = cbor::text_array(r.req("items").ok()?)?;
         let whole = r.bool("whole").ok()?;
         r.finish().ok()?;
         let rec = AccessRecord {
